@@ -1,0 +1,330 @@
+//! The published `compatibility-matrix.json` (schema v1) and the pure builder
+//! that makes it from results files and the manifest.
+//!
+//! Cell rule: `pass` iff every manifest model passed; `fail` if any model
+//! failed, the error naming each failing model; `not_applicable` if the case
+//! declared it; `not_tested` where no case ran (or not every model has a result
+//! and none failed: a partial run proves nothing about the missing models).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use indexmap::IndexMap;
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use crate::manifest::Manifest;
+use crate::results::{RunResults, TrialResult};
+use crate::status::{CellStatus, Outcome};
+
+pub const SCHEMA_VERSION: &str = "1";
+
+/// `compatibility-matrix.json`, schema v1. Field order is the published order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Matrix {
+    pub schema_version: String,
+    /// ISO-8601 UTC, second precision (`2026-11-25T10:00:00Z`).
+    pub generated_at: String,
+    pub litellm_version: String,
+    pub claude_code_version: String,
+    pub providers: Vec<String>,
+    pub features: Vec<MatrixFeature>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MatrixFeature {
+    pub id: String,
+    pub name: String,
+    /// Provider id -> cell, in column order.
+    pub providers: IndexMap<String, CellStatus>,
+}
+
+/// Metadata the builder cannot find in the results: when, and (optionally)
+/// version strings that override what the results recorded, e.g. the
+/// publisher's resolved release tag `v1.83.0-stable`.
+#[derive(Debug, Clone, Default)]
+pub struct BuildOptions {
+    pub generated_at: Option<Timestamp>,
+    pub litellm_version: Option<String>,
+    pub claude_code_version: Option<String>,
+    /// Accept results files of runs that did not finish (crashed/interrupted).
+    pub allow_incomplete: bool,
+}
+
+/// One results file and where it came from (for error messages).
+pub struct ResultsInput<'a> {
+    pub path: &'a Path,
+    pub results: &'a RunResults,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum BuildError {
+    #[error("{}: trial {feature}::{provider}::{model}: unknown {what} `{id}` (not in manifest.yaml)", path.display())]
+    Unknown { path: PathBuf, feature: String, provider: String, model: String, what: &'static str, id: String },
+    #[error(
+        "{}: the run did not finish (no `finished_at`): it crashed or was interrupted after {trials} trial(s); \
+         rerun it, or build anyway with --allow-incomplete",
+        path.display()
+    )]
+    Incomplete { path: PathBuf, trials: usize },
+    #[error("conflicting results for {feature}::{provider}::{model} in {} and {}", first.display(), second.display())]
+    Conflict { feature: String, provider: String, model: String, first: PathBuf, second: PathBuf },
+    #[error("the results disagree on the {what} version: `{a}` ({}) vs `{b}` ({})", pa.display(), pb.display())]
+    VersionMismatch { what: &'static str, a: String, pa: PathBuf, b: String, pb: PathBuf },
+    #[error("no {what} version: no results file recorded one; pass it explicitly")]
+    MissingVersion { what: &'static str },
+    #[error("no results files given")]
+    NoResults,
+}
+
+/// Builds the matrix. Pure: the same inputs give the same bytes.
+pub fn build(manifest: &Manifest, inputs: &[ResultsInput<'_>], options: &BuildOptions) -> Result<Matrix, BuildError> {
+    if inputs.is_empty() {
+        return Err(BuildError::NoResults);
+    }
+    // (feature, provider) -> model -> (outcome, file)
+    let mut cells: BTreeMap<(&str, &str), BTreeMap<&str, (&TrialResult, &Path)>> = BTreeMap::new();
+    for input in inputs {
+        if !input.results.is_finished() && !options.allow_incomplete {
+            return Err(BuildError::Incomplete { path: input.path.to_owned(), trials: input.results.trials.len() });
+        }
+        for t in &input.results.trials {
+            let unknown = |what, id: &str| BuildError::Unknown {
+                path: input.path.to_owned(),
+                feature: t.feature.clone(),
+                provider: t.provider.clone(),
+                model: t.model.clone(),
+                what,
+                id: id.to_owned(),
+            };
+            if manifest.feature(&t.feature).is_none() {
+                return Err(unknown("feature", &t.feature));
+            }
+            if manifest.provider(&t.provider).is_none() {
+                return Err(unknown("provider", &t.provider));
+            }
+            if manifest.model(&t.model).is_none() {
+                return Err(unknown("model", &t.model));
+            }
+            let cell = cells.entry((&t.feature, &t.provider)).or_default();
+            if let Some((prev, prev_path)) = cell.get(t.model.as_str()) {
+                if prev.outcome != t.outcome {
+                    return Err(BuildError::Conflict {
+                        feature: t.feature.clone(),
+                        provider: t.provider.clone(),
+                        model: t.model.clone(),
+                        first: prev_path.to_path_buf(),
+                        second: input.path.to_owned(),
+                    });
+                }
+            }
+            cell.insert(&t.model, (t, input.path));
+        }
+    }
+
+    let litellm_version = resolve_version(
+        "LiteLLM",
+        options.litellm_version.as_deref(),
+        inputs.iter().map(|i| (i.results.run.litellm_version.as_deref(), i.path)),
+    )?;
+    let claude_code_version = resolve_version(
+        "Claude Code",
+        options.claude_code_version.as_deref(),
+        inputs.iter().map(|i| (i.results.run.claude_code_version.as_deref(), i.path)),
+    )?;
+    let generated_at = options
+        .generated_at
+        .unwrap_or_else(|| inputs.iter().map(|i| i.results.run.finished_at.unwrap_or(i.results.run.started_at)).max().expect("non-empty"));
+
+    let features = manifest
+        .features
+        .iter()
+        .map(|f| MatrixFeature {
+            id: f.id.clone(),
+            name: f.name.clone(),
+            providers: manifest
+                .providers
+                .iter()
+                .map(|p| {
+                    let status = match cells.get(&(f.id.as_str(), p.id.as_str())) {
+                        None => CellStatus::NotTested,
+                        Some(models) => aggregate(manifest, models),
+                    };
+                    (p.id.clone(), status)
+                })
+                .collect(),
+        })
+        .collect();
+
+    Ok(Matrix {
+        schema_version: SCHEMA_VERSION.to_owned(),
+        generated_at: format_timestamp(generated_at),
+        litellm_version,
+        claude_code_version,
+        providers: manifest.providers.iter().map(|p| p.id.clone()).collect(),
+        features,
+    })
+}
+
+fn aggregate(manifest: &Manifest, models: &BTreeMap<&str, (&TrialResult, &Path)>) -> CellStatus {
+    let mut failures = Vec::new();
+    let mut reasons: Vec<&str> = Vec::new();
+    let (mut passed, mut not_applicable) = (0, 0);
+    for m in &manifest.models {
+        match models.get(m.id.as_str()).map(|(t, _)| &t.outcome) {
+            Some(Outcome::Pass) => passed += 1,
+            Some(Outcome::Fail { error }) => failures.push(format!("{}: {}", m.id, error)),
+            Some(Outcome::NotApplicable { reason }) => {
+                not_applicable += 1;
+                if !reasons.contains(&reason.as_str()) {
+                    reasons.push(reason);
+                }
+            }
+            None => {}
+        }
+    }
+    if !failures.is_empty() {
+        CellStatus::Fail { error: failures.join("\n") }
+    } else if passed == 0 && not_applicable > 0 {
+        CellStatus::NotApplicable { reason: reasons.join(" ") }
+    } else if passed + not_applicable == manifest.models.len() {
+        CellStatus::Pass
+    } else {
+        CellStatus::NotTested
+    }
+}
+
+fn resolve_version<'a>(
+    what: &'static str,
+    explicit: Option<&str>,
+    recorded: impl Iterator<Item = (Option<&'a str>, &'a Path)>,
+) -> Result<String, BuildError> {
+    if let Some(v) = explicit {
+        return Ok(v.to_owned());
+    }
+    let mut found: Option<(&str, &Path)> = None;
+    for (v, path) in recorded {
+        let Some(v) = v else { continue };
+        match found {
+            Some((a, pa)) if a != v => {
+                return Err(BuildError::VersionMismatch {
+                    what,
+                    a: a.to_owned(),
+                    pa: pa.to_owned(),
+                    b: v.to_owned(),
+                    pb: path.to_owned(),
+                });
+            }
+            _ => found = Some((v, path)),
+        }
+    }
+    found.map(|(v, _)| v.to_owned()).ok_or(BuildError::MissingVersion { what })
+}
+
+pub fn format_timestamp(t: Timestamp) -> String {
+    // Second precision, `Z` suffix: the form the docs page parses everywhere.
+    t.round(jiff::Unit::Second).unwrap_or(t).strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum MatrixError {
+    #[error("{}: cannot read the matrix: {source}", path.display())]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("{}: schema_version is {found}; this tool reads schema_version \"{SCHEMA_VERSION}\"", path.display())]
+    SchemaVersion { path: PathBuf, found: String },
+    #[error("{}:{line}:{column}: not a valid schema v{SCHEMA_VERSION} matrix: {message}", path.display())]
+    Parse { path: PathBuf, line: usize, column: usize, message: String },
+    #[error("{}: invalid matrix: {message}", path.display())]
+    Invalid { path: PathBuf, message: String },
+}
+
+impl Matrix {
+    pub fn load(path: &Path) -> Result<Self, MatrixError> {
+        let text =
+            std::fs::read_to_string(path).map_err(|source| MatrixError::Read { path: path.to_owned(), source })?;
+        Self::parse(&text, path)
+    }
+
+    /// Parses a matrix and checks it against schema v1 (version first, so a
+    /// matrix of another version gets that error, not a field error).
+    pub fn parse(text: &str, path: &Path) -> Result<Self, MatrixError> {
+        if let Ok(v) = serde_json::from_str::<serde_json::Value>(text) {
+            let found = match v.get("schema_version") {
+                Some(serde_json::Value::String(s)) if s == SCHEMA_VERSION => None,
+                Some(other) => Some(other.to_string()),
+                None => Some("missing".to_owned()),
+            };
+            if let Some(found) = found {
+                return Err(MatrixError::SchemaVersion { path: path.to_owned(), found });
+            }
+        }
+        let m: Matrix = serde_json::from_str(text).map_err(|e| MatrixError::Parse {
+            path: path.to_owned(),
+            line: e.line(),
+            column: e.column(),
+            message: e.to_string(),
+        })?;
+        m.check_shape().map_err(|message| MatrixError::Invalid { path: path.to_owned(), message })?;
+        Ok(m)
+    }
+
+    /// Internal consistency: timestamp form, every feature has exactly the
+    /// declared providers in column order, ids unique.
+    fn check_shape(&self) -> Result<(), String> {
+        self.generated_at
+            .parse::<Timestamp>()
+            .map_err(|e| format!("generated_at `{}` is not an ISO-8601 UTC timestamp: {e}", self.generated_at))?;
+        let mut seen = std::collections::HashSet::new();
+        for f in &self.features {
+            if !seen.insert(&f.id) {
+                return Err(format!("feature `{}` appears twice", f.id));
+            }
+            let keys: Vec<&String> = f.providers.keys().collect();
+            let want: Vec<&String> = self.providers.iter().collect();
+            if keys != want {
+                return Err(format!("feature `{}` has providers {keys:?}, expected {want:?} (the column order)", f.id));
+            }
+        }
+        Ok(())
+    }
+
+    pub fn to_json_pretty(&self) -> String {
+        let mut s = serde_json::to_string_pretty(self).expect("matrix serializes");
+        s.push('\n');
+        s
+    }
+
+    pub fn cell(&self, feature: &str, provider: &str) -> Option<&CellStatus> {
+        self.features.iter().find(|f| f.id == feature)?.providers.get(provider)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamp_is_second_precision_utc() {
+        let t: Timestamp = "2026-11-25T10:00:00.600Z".parse().unwrap();
+        assert_eq!(format_timestamp(t), "2026-11-25T10:00:01Z");
+    }
+
+    #[test]
+    fn other_schema_version_is_named() {
+        let e = Matrix::parse(r#"{"schema_version":"2","features":[]}"#, Path::new("m.json")).unwrap_err();
+        assert_eq!(e.to_string(), "m.json: schema_version is \"2\"; this tool reads schema_version \"1\"");
+        let e = Matrix::parse(r#"{"features":[]}"#, Path::new("m.json")).unwrap_err();
+        assert_eq!(e.to_string(), "m.json: schema_version is missing; this tool reads schema_version \"1\"");
+    }
+
+    #[test]
+    fn provider_keys_must_follow_column_order() {
+        let text = r#"{"schema_version":"1","generated_at":"2026-11-25T10:00:00Z","litellm_version":"v1",
+            "claude_code_version":"2","providers":["a","b"],
+            "features":[{"id":"f","name":"F","providers":{"b":{"status":"pass"},"a":{"status":"pass"}}}]}"#;
+        let e = Matrix::parse(text, Path::new("m.json")).unwrap_err().to_string();
+        assert!(e.contains("feature `f` has providers"), "{e}");
+    }
+}

@@ -1,0 +1,40 @@
+//! Where things live: the workspace, the default artifact paths, the tool cache.
+
+use std::path::PathBuf;
+
+/// The workspace root (the folder holding `manifest.yaml`).
+pub fn workspace_root() -> PathBuf {
+    // compat-core/ is one level below the root.
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace root").to_owned()
+}
+
+/// Default folder for run artifacts: `<workspace>/target/compat`.
+/// Override with `COMPAT_OUT_DIR`.
+pub fn out_dir() -> PathBuf {
+    match std::env::var_os("COMPAT_OUT_DIR") {
+        Some(d) => PathBuf::from(d),
+        None => workspace_root().join("target").join("compat"),
+    }
+}
+
+/// Default `compat-results.json` path. Override with `COMPAT_RESULTS`.
+pub fn results_file() -> PathBuf {
+    match std::env::var_os("COMPAT_RESULTS") {
+        Some(p) => PathBuf::from(p),
+        None => out_dir().join("compat-results.json"),
+    }
+}
+
+/// Cache folder for provisioned tools (the claude CLI, LiteLLM's virtualenv).
+/// `COMPAT_TOOLS_DIR`, else `$XDG_CACHE_HOME/claude-compat-matrix`, else
+/// `~/.cache/claude-compat-matrix`.
+pub fn tools_dir() -> PathBuf {
+    if let Some(d) = std::env::var_os("COMPAT_TOOLS_DIR") {
+        return PathBuf::from(d);
+    }
+    let base = std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
+        .unwrap_or_else(|| workspace_root().join("target"));
+    base.join("claude-compat-matrix")
+}

@@ -1,0 +1,79 @@
+//! The two status vocabularies.
+//!
+//! - [`Outcome`]: what one trial (one feature x provider x model run) reports.
+//!   Test authors only ever produce this: pass, fail with an error, or
+//!   not applicable with a reason in their own voice.
+//! - [`CellStatus`]: what a matrix cell shows after the models' outcomes are
+//!   aggregated; adds `not_tested` for cells no case covers.
+//!
+//! Both serialize as the tagged union of the published schema v1:
+//! `{"status":"pass"}`, `{"status":"fail","error":..}`,
+//! `{"status":"not_applicable","reason":..}`, `{"status":"not_tested"}`.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Outcome {
+    Pass,
+    Fail { error: String },
+    NotApplicable { reason: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case", deny_unknown_fields)]
+pub enum CellStatus {
+    Pass,
+    Fail { error: String },
+    NotApplicable { reason: String },
+    NotTested,
+}
+
+impl Outcome {
+    pub fn fail(error: impl Into<String>) -> Self {
+        Outcome::Fail { error: error.into() }
+    }
+
+    pub fn is_pass(&self) -> bool {
+        matches!(self, Outcome::Pass)
+    }
+}
+
+impl CellStatus {
+    /// The wire name of the status (`pass`, `fail`, ...).
+    pub fn name(&self) -> &'static str {
+        match self {
+            CellStatus::Pass => "pass",
+            CellStatus::Fail { .. } => "fail",
+            CellStatus::NotApplicable { .. } => "not_applicable",
+            CellStatus::NotTested => "not_tested",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn serializes_as_the_schema_v1_tagged_union() {
+        let cases = [
+            (CellStatus::Pass, json!({"status": "pass"})),
+            (CellStatus::Fail { error: "e".into() }, json!({"status": "fail", "error": "e"})),
+            (CellStatus::NotApplicable { reason: "r".into() }, json!({"status": "not_applicable", "reason": "r"})),
+            (CellStatus::NotTested, json!({"status": "not_tested"})),
+        ];
+        for (status, want) in cases {
+            assert_eq!(serde_json::to_value(&status).unwrap(), want);
+            assert_eq!(serde_json::from_value::<CellStatus>(want).unwrap(), status);
+        }
+    }
+
+    #[test]
+    fn rejects_unknown_status_and_missing_fields() {
+        assert!(serde_json::from_value::<Outcome>(json!({"status": "flaky"})).is_err());
+        assert!(serde_json::from_value::<Outcome>(json!({"status": "fail"})).is_err());
+        assert!(serde_json::from_value::<Outcome>(json!({"status": "not_tested"})).is_err());
+    }
+}
