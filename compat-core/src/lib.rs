@@ -7,4 +7,5 @@ pub mod manifest;
 pub mod matrix;
 pub mod paths;
 pub mod results;
+pub mod sim;
 pub mod status;

@@ -1,0 +1,472 @@
+//! The Anthropic Messages body dialect, shared by four simulators: the
+//! Anthropic API itself, Bedrock InvokeModel, Vertex AI rawPredict and Azure AI
+//! Foundry. They differ in where the model id and version go, which top-level
+//! fields are allowed, and auth; the content blocks are the same.
+//!
+//! References: Anthropic Messages API (docs.anthropic.com/en/api/messages),
+//! Bedrock "Anthropic Claude Messages API" inference parameters
+//! (docs.aws.amazon.com/bedrock/latest/userguide/model-parameters-anthropic-claude-messages.html),
+//! Vertex AI "Use Claude models" (cloud.google.com/vertex-ai/generative-ai/docs/partner-models/claude).
+
+use base64::Engine as _;
+use serde_json::{Map, Value, json};
+
+use super::model::{Block, CacheTtl, Message, ModelRequest, ModelResponse, OutBlock, Role, Thinking, ToolDef};
+
+/// Which variant of the dialect a body must follow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    /// `POST /v1/messages`: `model` in the body, `stream` optional.
+    Api,
+    /// Bedrock InvokeModel: no `model` and no `stream` in the body;
+    /// `anthropic_version: "bedrock-2023-05-31"` required.
+    Bedrock,
+    /// Vertex rawPredict: no `model`; `anthropic_version: "vertex-2023-10-16"`.
+    Vertex,
+}
+
+/// Top-level fields the Messages API accepts. Anything else is rejected with
+/// "Extra inputs are not permitted", as the real API does.
+const API_FIELDS: &[&str] = &[
+    "model",
+    "messages",
+    "system",
+    "max_tokens",
+    "metadata",
+    "stop_sequences",
+    "stream",
+    "temperature",
+    "top_k",
+    "top_p",
+    "tools",
+    "tool_choice",
+    "thinking",
+    "context_management",
+    "output_config",
+    "service_tier",
+    "container",
+    "mcp_servers",
+    "inference_geo",
+];
+
+/// A request the provider rejects: HTTP status, error type, message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejection {
+    pub status: u16,
+    pub kind: &'static str,
+    pub message: String,
+}
+
+impl Rejection {
+    pub fn invalid(message: impl Into<String>) -> Self {
+        Rejection { status: 400, kind: "invalid_request_error", message: message.into() }
+    }
+}
+
+/// Parses and strictly validates a body of the given dialect.
+/// Returns the request, the model id from the body (Api only) and whether the
+/// body asked to stream.
+pub fn parse_body(body: &Value, dialect: Dialect) -> Result<(ModelRequest, Option<String>, bool), Rejection> {
+    let obj = body.as_object().ok_or_else(|| Rejection::invalid("body: must be a JSON object"))?;
+    let mut allowed: Vec<&str> = API_FIELDS.to_vec();
+    match dialect {
+        Dialect::Api => {}
+        Dialect::Bedrock => {
+            allowed.retain(|f| !matches!(*f, "model" | "stream"));
+            allowed.extend(["anthropic_version", "anthropic_beta"]);
+        }
+        Dialect::Vertex => {
+            allowed.retain(|f| *f != "model");
+            allowed.push("anthropic_version");
+        }
+    }
+    for key in obj.keys() {
+        if !allowed.contains(&key.as_str()) {
+            return Err(Rejection::invalid(format!("{key}: Extra inputs are not permitted")));
+        }
+    }
+    let want_version = match dialect {
+        Dialect::Api => None,
+        Dialect::Bedrock => Some("bedrock-2023-05-31"),
+        Dialect::Vertex => Some("vertex-2023-10-16"),
+    };
+    if let Some(want) = want_version {
+        match obj.get("anthropic_version").and_then(Value::as_str) {
+            Some(v) if v == want => {}
+            Some(v) => return Err(Rejection::invalid(format!("anthropic_version: invalid version `{v}`, expected `{want}`"))),
+            None => return Err(Rejection::invalid("anthropic_version: Field required")),
+        }
+    }
+    let model = match dialect {
+        Dialect::Api => Some(
+            obj.get("model")
+                .and_then(Value::as_str)
+                .ok_or_else(|| Rejection::invalid("model: Field required"))?
+                .to_owned(),
+        ),
+        _ => None,
+    };
+    let max_tokens = obj
+        .get("max_tokens")
+        .ok_or_else(|| Rejection::invalid("max_tokens: Field required"))?
+        .as_u64()
+        .filter(|n| *n >= 1)
+        .ok_or_else(|| Rejection::invalid("max_tokens: Input should be a valid integer greater than or equal to 1"))?;
+    let stream = match obj.get("stream") {
+        None | Some(Value::Null) => false,
+        Some(Value::Bool(b)) => *b,
+        Some(_) => return Err(Rejection::invalid("stream: Input should be a valid boolean")),
+    };
+    let messages = obj
+        .get("messages")
+        .ok_or_else(|| Rejection::invalid("messages: Field required"))?
+        .as_array()
+        .ok_or_else(|| Rejection::invalid("messages: Input should be a valid list"))?;
+    let messages = messages
+        .iter()
+        .enumerate()
+        .map(|(i, m)| parse_message(m, &format!("messages.{i}")))
+        .collect::<Result<Vec<_>, _>>()?;
+    let system = match obj.get("system") {
+        None => Vec::new(),
+        Some(Value::String(s)) => vec![Block::text(s.clone())],
+        Some(Value::Array(blocks)) => blocks
+            .iter()
+            .enumerate()
+            .map(|(i, b)| {
+                let block = parse_block(b, &format!("system.{i}"))?;
+                match block {
+                    Block::Text { .. } => Ok(block),
+                    _ => Err(Rejection::invalid(format!("system.{i}.type: system blocks must be text"))),
+                }
+            })
+            .collect::<Result<_, _>>()?,
+        Some(_) => return Err(Rejection::invalid("system: Input should be a string or a list of text blocks")),
+    };
+    let tools = match obj.get("tools") {
+        None => Vec::new(),
+        Some(Value::Array(tools)) => tools
+            .iter()
+            .enumerate()
+            .map(|(i, t)| {
+                let name = t
+                    .get("name")
+                    .and_then(Value::as_str)
+                    .ok_or_else(|| Rejection::invalid(format!("tools.{i}.name: Field required")))?;
+                // Custom tools need an input_schema; server tools carry a `type`.
+                if t.get("type").is_none() && t.get("input_schema").is_none() {
+                    return Err(Rejection::invalid(format!("tools.{i}.input_schema: Field required")));
+                }
+                Ok(ToolDef { name: name.to_owned(), cache: cache_marker(t, &format!("tools.{i}"))? })
+            })
+            .collect::<Result<_, _>>()?,
+        Some(_) => return Err(Rejection::invalid("tools: Input should be a valid list")),
+    };
+    let thinking = match obj.get("thinking") {
+        None => Thinking::Off,
+        Some(t) => match t.get("type").and_then(Value::as_str) {
+            Some("enabled") => {
+                let budget = t
+                    .get("budget_tokens")
+                    .and_then(Value::as_u64)
+                    .ok_or_else(|| Rejection::invalid("thinking.enabled.budget_tokens: Field required"))?;
+                if budget < 1024 {
+                    return Err(Rejection::invalid("thinking.enabled.budget_tokens: Input should be greater than or equal to 1024"));
+                }
+                if budget >= max_tokens {
+                    return Err(Rejection::invalid("`max_tokens` must be greater than `thinking.budget_tokens`"));
+                }
+                Thinking::Budget(budget)
+            }
+            Some("adaptive") => Thinking::Adaptive,
+            Some("disabled") => Thinking::Off,
+            other => {
+                return Err(Rejection::invalid(format!(
+                    "thinking.type: Input tag '{}' found using 'type' does not match any of the expected tags: 'enabled', 'disabled', 'adaptive'",
+                    other.unwrap_or("<missing>")
+                )));
+            }
+        },
+    };
+    let request = ModelRequest { model: model.clone().unwrap_or_default(), system, messages, tools, thinking, max_tokens };
+    Ok((request, model, stream))
+}
+
+fn parse_message(m: &Value, at: &str) -> Result<Message, Rejection> {
+    let role = match m.get("role").and_then(Value::as_str) {
+        Some("user") => Role::User,
+        Some("assistant") => Role::Assistant,
+        Some(other) => {
+            return Err(Rejection::invalid(format!("{at}.role: Input should be 'user' or 'assistant', got '{other}'")));
+        }
+        None => return Err(Rejection::invalid(format!("{at}.role: Field required"))),
+    };
+    let content = match m.get("content") {
+        Some(Value::String(s)) => vec![Block::text(s.clone())],
+        Some(Value::Array(blocks)) => blocks
+            .iter()
+            .enumerate()
+            .map(|(j, b)| parse_block(b, &format!("{at}.content.{j}")))
+            .collect::<Result<_, _>>()?,
+        _ => return Err(Rejection::invalid(format!("{at}.content: Field required"))),
+    };
+    Ok(Message { role, content })
+}
+
+fn cache_marker(b: &Value, at: &str) -> Result<Option<CacheTtl>, Rejection> {
+    let Some(cc) = b.get("cache_control") else { return Ok(None) };
+    if cc.get("type").and_then(Value::as_str) != Some("ephemeral") {
+        return Err(Rejection::invalid(format!("{at}.cache_control.type: Input should be 'ephemeral'")));
+    }
+    match cc.get("ttl").and_then(Value::as_str) {
+        None | Some("5m") => Ok(Some(CacheTtl::FiveMinutes)),
+        Some("1h") => Ok(Some(CacheTtl::OneHour)),
+        Some(other) => Err(Rejection::invalid(format!("{at}.cache_control.ttl: Input should be '5m' or '1h', got '{other}'"))),
+    }
+}
+
+fn str_field<'a>(b: &'a Value, key: &str, at: &str) -> Result<&'a str, Rejection> {
+    b.get(key).and_then(Value::as_str).ok_or_else(|| Rejection::invalid(format!("{at}.{key}: Field required")))
+}
+
+fn parse_block(b: &Value, at: &str) -> Result<Block, Rejection> {
+    let cache = cache_marker(b, at)?;
+    let kind = str_field(b, "type", at)?;
+    Ok(match kind {
+        "text" => Block::Text { text: str_field(b, "text", at)?.to_owned(), cache },
+        "image" => {
+            let source = b.get("source").ok_or_else(|| Rejection::invalid(format!("{at}.source: Field required")))?;
+            if source.get("type").and_then(Value::as_str) != Some("base64") {
+                return Err(Rejection::invalid(format!("{at}.source.type: only base64 image sources are simulated")));
+            }
+            let media_type = str_field(source, "media_type", &format!("{at}.source"))?;
+            if !["image/png", "image/jpeg", "image/gif", "image/webp"].contains(&media_type) {
+                return Err(Rejection::invalid(format!("{at}.source.media_type: Input should be 'image/jpeg', 'image/png', 'image/gif' or 'image/webp'")));
+            }
+            let data = base64::engine::general_purpose::STANDARD
+                .decode(str_field(source, "data", &format!("{at}.source"))?)
+                .map_err(|_| Rejection::invalid(format!("{at}.source.data: invalid base64 data")))?;
+            Block::Image { media_type: media_type.to_owned(), data, cache }
+        }
+        "tool_use" => Block::ToolUse {
+            id: str_field(b, "id", at)?.to_owned(),
+            name: str_field(b, "name", at)?.to_owned(),
+            input: b.get("input").cloned().ok_or_else(|| Rejection::invalid(format!("{at}.input: Field required")))?,
+            cache,
+        },
+        "tool_result" => {
+            let content = match b.get("content") {
+                None => Vec::new(),
+                Some(Value::String(s)) => vec![Block::text(s.clone())],
+                Some(Value::Array(items)) => items
+                    .iter()
+                    .enumerate()
+                    .map(|(k, c)| parse_block(c, &format!("{at}.content.{k}")))
+                    .collect::<Result<_, _>>()?,
+                Some(_) => return Err(Rejection::invalid(format!("{at}.content: Input should be a string or a list"))),
+            };
+            Block::ToolResult {
+                tool_use_id: str_field(b, "tool_use_id", at)?.to_owned(),
+                content,
+                is_error: b.get("is_error").and_then(Value::as_bool).unwrap_or(false),
+                cache,
+            }
+        }
+        "thinking" => Block::Thinking {
+            thinking: str_field(b, "thinking", at)?.to_owned(),
+            signature: b
+                .get("signature")
+                .and_then(Value::as_str)
+                .ok_or_else(|| Rejection::invalid(format!("{at}.signature: Field required")))?
+                .to_owned(),
+        },
+        "redacted_thinking" => Block::RedactedThinking { data: str_field(b, "data", at)?.to_owned() },
+        other => {
+            return Err(Rejection::invalid(format!(
+                "{at}.type: Input tag '{other}' found using 'type' does not match any of the expected tags"
+            )));
+        }
+    })
+}
+
+/// The response as one Messages API JSON object.
+pub fn message_json(resp: &ModelResponse, id: &str, model: &str) -> Value {
+    json!({
+        "id": id,
+        "type": "message",
+        "role": "assistant",
+        "model": model,
+        "content": resp.content.iter().map(block_json).collect::<Vec<_>>(),
+        "stop_reason": resp.stop_reason.as_anthropic(),
+        "stop_sequence": null,
+        "usage": usage_json(resp),
+    })
+}
+
+fn usage_json(resp: &ModelResponse) -> Value {
+    json!({
+        "input_tokens": resp.usage.input_tokens,
+        "cache_creation_input_tokens": resp.usage.cache_creation_input_tokens,
+        "cache_read_input_tokens": resp.usage.cache_read_input_tokens,
+        "output_tokens": resp.usage.output_tokens,
+    })
+}
+
+fn block_json(b: &OutBlock) -> Value {
+    match b {
+        OutBlock::Thinking { thinking, signature } => json!({"type": "thinking", "thinking": thinking, "signature": signature}),
+        OutBlock::Text { text } => json!({"type": "text", "text": text}),
+        OutBlock::ToolUse { id, name, input } => json!({"type": "tool_use", "id": id, "name": name, "input": input}),
+    }
+}
+
+/// The response as the sequence of Messages streaming events (the payloads of
+/// SSE `data:` lines, or of Bedrock `chunk` frames). Text is split into
+/// several deltas, as a real model streams it.
+pub fn stream_events(resp: &ModelResponse, id: &str, model: &str) -> Vec<Value> {
+    let mut start_usage = usage_json(resp);
+    start_usage["output_tokens"] = json!(1);
+    let mut events = vec![json!({
+        "type": "message_start",
+        "message": {
+            "id": id, "type": "message", "role": "assistant", "model": model, "content": [],
+            "stop_reason": null, "stop_sequence": null, "usage": start_usage,
+        }
+    })];
+    for (index, block) in resp.content.iter().enumerate() {
+        let (start, deltas): (Value, Vec<Value>) = match block {
+            OutBlock::Thinking { thinking, signature } => (
+                json!({"type": "thinking", "thinking": "", "signature": ""}),
+                chunks(thinking, 24)
+                    .into_iter()
+                    .map(|c| json!({"type": "thinking_delta", "thinking": c}))
+                    .chain([json!({"type": "signature_delta", "signature": signature})])
+                    .collect(),
+            ),
+            OutBlock::Text { text } => (
+                json!({"type": "text", "text": ""}),
+                chunks(text, 8).into_iter().map(|c| json!({"type": "text_delta", "text": c})).collect(),
+            ),
+            OutBlock::ToolUse { id, name, input } => (
+                json!({"type": "tool_use", "id": id, "name": name, "input": {}}),
+                chunks(&input.to_string(), 16)
+                    .into_iter()
+                    .map(|c| json!({"type": "input_json_delta", "partial_json": c}))
+                    .collect(),
+            ),
+        };
+        events.push(json!({"type": "content_block_start", "index": index, "content_block": start}));
+        for delta in deltas {
+            events.push(json!({"type": "content_block_delta", "index": index, "delta": delta}));
+        }
+        events.push(json!({"type": "content_block_stop", "index": index}));
+    }
+    events.push(json!({
+        "type": "message_delta",
+        "delta": {"stop_reason": resp.stop_reason.as_anthropic(), "stop_sequence": null},
+        "usage": usage_json(resp),
+    }));
+    events.push(json!({"type": "message_stop"}));
+    events
+}
+
+/// Splits text into pieces of about `size` characters (on char boundaries).
+fn chunks(text: &str, size: usize) -> Vec<String> {
+    let chars: Vec<char> = text.chars().collect();
+    if chars.is_empty() {
+        return vec![String::new()];
+    }
+    chars.chunks(size).map(|c| c.iter().collect()).collect()
+}
+
+/// Anthropic's error body.
+pub fn error_json(kind: &str, message: &str) -> Value {
+    json!({"type": "error", "error": {"type": kind, "message": message}})
+}
+
+/// A helper for codecs that need to drop a field from an object.
+pub fn without(obj: &Map<String, Value>, key: &str) -> Map<String, Value> {
+    let mut o = obj.clone();
+    o.remove(key);
+    o
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn api_body() -> Value {
+        json!({"model": "claude-sonnet-4-6", "max_tokens": 100, "messages": [{"role": "user", "content": "hi"}]})
+    }
+
+    fn reject(body: Value, dialect: Dialect) -> String {
+        parse_body(&body, dialect).unwrap_err().message
+    }
+
+    #[test]
+    fn accepts_a_minimal_api_body() {
+        let (req, model, stream) = parse_body(&api_body(), Dialect::Api).unwrap();
+        assert_eq!(model.as_deref(), Some("claude-sonnet-4-6"));
+        assert!(!stream);
+        assert_eq!(req.messages.len(), 1);
+    }
+
+    #[test]
+    fn rejects_what_the_real_api_rejects() {
+        let mut b = api_body();
+        b["colour"] = json!("red");
+        assert_eq!(reject(b, Dialect::Api), "colour: Extra inputs are not permitted");
+
+        let mut b = api_body();
+        b.as_object_mut().unwrap().remove("max_tokens");
+        assert_eq!(reject(b, Dialect::Api), "max_tokens: Field required");
+
+        let mut b = api_body();
+        b["messages"][0]["content"] = json!([{"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": "%%%"}}]);
+        assert_eq!(reject(b, Dialect::Api), "messages.0.content.0.source.data: invalid base64 data");
+
+        let mut b = api_body();
+        b["messages"][0]["content"] = json!([{"type": "image_url", "image_url": {"url": "data:"}}]);
+        assert!(reject(b, Dialect::Api).starts_with("messages.0.content.0.type: Input tag 'image_url'"));
+
+        let mut b = api_body();
+        b["thinking"] = json!({"type": "enabled", "budget_tokens": 500});
+        assert!(reject(b, Dialect::Api).contains("greater than or equal to 1024"));
+    }
+
+    #[test]
+    fn bedrock_and_vertex_versions_are_checked() {
+        let mut b = api_body();
+        b.as_object_mut().unwrap().remove("model");
+        assert_eq!(reject(b.clone(), Dialect::Bedrock), "anthropic_version: Field required");
+        b["anthropic_version"] = json!("vertex-2023-10-16");
+        assert!(reject(b.clone(), Dialect::Bedrock).contains("expected `bedrock-2023-05-31`"));
+        b["anthropic_version"] = json!("bedrock-2023-05-31");
+        parse_body(&b, Dialect::Bedrock).unwrap();
+        b["stream"] = json!(true);
+        assert_eq!(reject(b, Dialect::Bedrock), "stream: Extra inputs are not permitted");
+
+        let mut b = api_body();
+        b["anthropic_version"] = json!("vertex-2023-10-16");
+        assert_eq!(reject(b, Dialect::Vertex), "model: Extra inputs are not permitted");
+    }
+
+    #[test]
+    fn stream_events_reassemble_to_the_message() {
+        use super::super::model::{StopReason, Usage};
+        let resp = ModelResponse {
+            content: vec![OutBlock::Text { text: "1 2 3 4 5 6 7 8 9 10".into() }],
+            stop_reason: StopReason::EndTurn,
+            usage: Usage::default(),
+        };
+        let events = stream_events(&resp, "msg_1", "m");
+        let text: String = events
+            .iter()
+            .filter(|e| e["type"] == "content_block_delta")
+            .map(|e| e["delta"]["text"].as_str().unwrap())
+            .collect();
+        assert_eq!(text, "1 2 3 4 5 6 7 8 9 10");
+        assert!(events.iter().filter(|e| e["type"] == "content_block_delta").count() > 1);
+        assert_eq!(events.last().unwrap()["type"], "message_stop");
+    }
+}

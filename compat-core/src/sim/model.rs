@@ -1,0 +1,622 @@
+//! The scripted model: the one behaviour every provider simulator shares.
+//!
+//! Codecs turn their provider's wire request into a [`ModelRequest`] (a
+//! dialect-neutral view of an Anthropic-style conversation), ask
+//! [`ScriptedModel::respond`], and turn the [`ModelResponse`] back into their
+//! wire format. The script is chosen so that one assertion holds for a real
+//! model and for this one: tests phrase prompts as plain instructions
+//! ("reply with exactly `X`", "use the Bash tool to run `echo X`", "count from
+//! 1 to 20", "what colour is this image?") that a real Claude follows too.
+//!
+//! What it enforces, as the real API does:
+//! - signed thinking: replayed thinking blocks must carry the signature this
+//!   model issued for exactly that text; with thinking on, an assistant turn
+//!   that made a tool call must start with its thinking block.
+//! - prompt caching: a request whose cache breakpoints cover a prefix seen in
+//!   the last 5 minutes (1 hour with `ttl: 1h`) reports cache reads; the first
+//!   one reports cache creation; no markers, no caching.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use base64::Engine as _;
+use hmac::{Hmac, Mac};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+/// A conversation as the model sees it, whatever the wire dialect.
+#[derive(Debug, Clone, Default)]
+pub struct ModelRequest {
+    /// Canonical Claude model id (`claude-sonnet-4-6`), mapped by the codec
+    /// from the provider's model id.
+    pub model: String,
+    pub system: Vec<Block>,
+    pub messages: Vec<Message>,
+    pub tools: Vec<ToolDef>,
+    pub thinking: Thinking,
+    pub max_tokens: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Thinking {
+    #[default]
+    Off,
+    /// `{"type":"enabled","budget_tokens":N}`
+    Budget(u64),
+    /// `{"type":"adaptive"}`
+    Adaptive,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    User,
+    Assistant,
+}
+
+#[derive(Debug, Clone)]
+pub struct Message {
+    pub role: Role,
+    pub content: Vec<Block>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ToolDef {
+    pub name: String,
+    /// Whether this tool definition carries a cache breakpoint.
+    pub cache: Option<CacheTtl>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CacheTtl {
+    FiveMinutes,
+    OneHour,
+}
+
+impl CacheTtl {
+    fn duration(self) -> Duration {
+        match self {
+            CacheTtl::FiveMinutes => Duration::from_secs(5 * 60),
+            CacheTtl::OneHour => Duration::from_secs(60 * 60),
+        }
+    }
+}
+
+/// One content block. `cache` is the cache breakpoint that follows the block
+/// (`cache_control` in the Anthropic dialects, a `cachePoint` in Converse).
+#[derive(Debug, Clone)]
+pub enum Block {
+    Text { text: String, cache: Option<CacheTtl> },
+    Image { media_type: String, data: Vec<u8>, cache: Option<CacheTtl> },
+    ToolUse { id: String, name: String, input: Value, cache: Option<CacheTtl> },
+    ToolResult { tool_use_id: String, content: Vec<Block>, is_error: bool, cache: Option<CacheTtl> },
+    Thinking { thinking: String, signature: String },
+    RedactedThinking { data: String },
+}
+
+impl Block {
+    pub fn text(text: impl Into<String>) -> Self {
+        Block::Text { text: text.into(), cache: None }
+    }
+
+    fn cache(&self) -> Option<CacheTtl> {
+        match self {
+            Block::Text { cache, .. }
+            | Block::Image { cache, .. }
+            | Block::ToolUse { cache, .. }
+            | Block::ToolResult { cache, .. } => *cache,
+            Block::Thinking { .. } | Block::RedactedThinking { .. } => None,
+        }
+    }
+
+    /// A stable rendering for prefix hashing and token estimates.
+    fn fingerprint(&self) -> String {
+        match self {
+            Block::Text { text, .. } => format!("text:{text}"),
+            Block::Image { media_type, data, .. } => {
+                format!("image:{media_type}:{}", hex::encode(Sha256::digest(data)))
+            }
+            Block::ToolUse { id, name, input, .. } => format!("tool_use:{id}:{name}:{input}"),
+            Block::ToolResult { tool_use_id, content, is_error, .. } => {
+                let inner: Vec<String> = content.iter().map(Block::fingerprint).collect();
+                format!("tool_result:{tool_use_id}:{is_error}:{}", inner.join("|"))
+            }
+            Block::Thinking { thinking, signature } => format!("thinking:{thinking}:{signature}"),
+            Block::RedactedThinking { data } => format!("redacted:{data}"),
+        }
+    }
+
+    fn estimated_tokens(&self) -> u64 {
+        match self {
+            // Images cost roughly (w*h)/750 tokens; a flat figure is enough here.
+            Block::Image { .. } => 85,
+            other => (other.fingerprint().len() as u64).div_ceil(4),
+        }
+    }
+}
+
+/// What the model answers, before a codec frames it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModelResponse {
+    pub content: Vec<OutBlock>,
+    pub stop_reason: StopReason,
+    pub usage: Usage,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum OutBlock {
+    Thinking { thinking: String, signature: String },
+    Text { text: String },
+    ToolUse { id: String, name: String, input: Value },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StopReason {
+    EndTurn,
+    ToolUse,
+}
+
+impl StopReason {
+    pub fn as_anthropic(self) -> &'static str {
+        match self {
+            StopReason::EndTurn => "end_turn",
+            StopReason::ToolUse => "tool_use",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Usage {
+    pub input_tokens: u64,
+    pub output_tokens: u64,
+    pub cache_read_input_tokens: u64,
+    pub cache_creation_input_tokens: u64,
+}
+
+/// A request the real API would reject with 400 `invalid_request_error`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct InvalidRequest(pub String);
+
+pub struct ScriptedModel {
+    /// Key for thinking signatures; random per process, so a signature is
+    /// only valid for the simulator that issued it, as with the real API.
+    key: [u8; 32],
+    /// (model, prefix hash) -> expiry.
+    cache: Mutex<HashMap<(String, [u8; 32]), Instant>>,
+}
+
+impl Default for ScriptedModel {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl ScriptedModel {
+    pub fn new() -> Self {
+        let mut key = [0u8; 32];
+        key.iter_mut().for_each(|b| *b = fastrand::u8(..));
+        ScriptedModel { key, cache: Mutex::new(HashMap::new()) }
+    }
+
+    pub fn respond(&self, req: &ModelRequest) -> Result<ModelResponse, InvalidRequest> {
+        self.check_conversation(req)?;
+        let mut content = Vec::new();
+        if req.thinking != Thinking::Off {
+            let thinking = format!(
+                "The user wants: {}. I will answer directly and precisely.",
+                summarize(&last_user_text(req))
+            );
+            let signature = self.sign(&req.model, &thinking);
+            content.push(OutBlock::Thinking { thinking, signature });
+        }
+        let (answer, stop_reason) = script(req);
+        content.extend(answer);
+        let usage = self.usage(req, &content);
+        Ok(ModelResponse { content, stop_reason, usage })
+    }
+
+    /// Signature over (model, thinking text): base64 of an HMAC, so it looks
+    /// like the real opaque signature and any change to the text breaks it.
+    pub fn sign(&self, model: &str, thinking: &str) -> String {
+        let mut mac = Hmac::<Sha256>::new_from_slice(&self.key).expect("any key length");
+        mac.update(model.as_bytes());
+        mac.update(&[0]);
+        mac.update(thinking.as_bytes());
+        base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
+    }
+
+    fn check_conversation(&self, req: &ModelRequest) -> Result<(), InvalidRequest> {
+        let Some(first) = req.messages.first() else {
+            return Err(InvalidRequest("messages: at least one message is required".into()));
+        };
+        if first.role != Role::User {
+            return Err(InvalidRequest("messages: first message must use the \"user\" role".into()));
+        }
+        for (i, pair) in req.messages.windows(2).enumerate() {
+            if pair[0].role == pair[1].role {
+                return Err(InvalidRequest(format!(
+                    "messages: roles must alternate between \"user\" and \"assistant\", but found multiple \"{}\" roles in a row (messages.{})",
+                    if pair[1].role == Role::User { "user" } else { "assistant" },
+                    i + 1
+                )));
+            }
+        }
+        for (i, m) in req.messages.iter().enumerate() {
+            if m.content.is_empty() {
+                return Err(InvalidRequest(format!("messages.{i}: content must not be empty")));
+            }
+            for (j, b) in m.content.iter().enumerate() {
+                if let Block::Thinking { thinking, signature } = b {
+                    if m.role != Role::Assistant {
+                        return Err(InvalidRequest(format!("messages.{i}.content.{j}: thinking blocks are only allowed in assistant messages")));
+                    }
+                    if *signature != self.sign(&req.model, thinking) {
+                        return Err(InvalidRequest(format!(
+                            "messages.{i}.content.{j}: Invalid `signature` in `thinking` block"
+                        )));
+                    }
+                }
+            }
+        }
+        // With thinking on, the assistant turn whose tool call is being
+        // answered must start with a thinking block (the real API's rule for
+        // continuing a tool-use turn).
+        if req.thinking != Thinking::Off {
+            if let [.., assistant, last] = req.messages.as_slice() {
+                let answers_tool = last.content.iter().any(|b| matches!(b, Block::ToolResult { .. }));
+                if assistant.role == Role::Assistant
+                    && answers_tool
+                    && !matches!(assistant.content.first(), Some(Block::Thinking { .. } | Block::RedactedThinking { .. }))
+                {
+                    return Err(InvalidRequest(format!(
+                        "messages.{}.content.0.type: Expected `thinking` or `redacted_thinking`, but found `{}`. When `thinking` is enabled, a final `assistant` message must start with a thinking block (preceeding the lastmost set of `tool_use` and `tool_result` blocks). To avoid this requirement, disable `thinking`.",
+                        req.messages.len() - 2,
+                        block_type(assistant.content.first())
+                    )));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn usage(&self, req: &ModelRequest, out: &[OutBlock]) -> Usage {
+        // Walk the prompt in cache order: tools, system, messages.
+        let mut hasher = Sha256::new();
+        let mut tokens = 0u64;
+        let mut breakpoints: Vec<([u8; 32], u64, CacheTtl)> = Vec::new();
+        let mut visit = |fingerprint: String, block_tokens: u64, cache: Option<CacheTtl>| {
+            hasher.update(fingerprint.as_bytes());
+            hasher.update([0xff]);
+            tokens += block_tokens;
+            if let Some(ttl) = cache {
+                breakpoints.push((hasher.clone().finalize().into(), tokens, ttl));
+            }
+        };
+        for t in &req.tools {
+            visit(format!("tool:{}", t.name), 200, t.cache);
+        }
+        for b in &req.system {
+            visit(b.fingerprint(), b.estimated_tokens(), b.cache());
+        }
+        for m in &req.messages {
+            for b in &m.content {
+                visit(b.fingerprint(), b.estimated_tokens(), b.cache());
+            }
+        }
+        let total = tokens + 8;
+        let output_tokens = out
+            .iter()
+            .map(|b| match b {
+                OutBlock::Thinking { thinking, .. } => thinking.len(),
+                OutBlock::Text { text } => text.len(),
+                OutBlock::ToolUse { input, .. } => input.to_string().len() + 20,
+            } as u64)
+            .sum::<u64>()
+            .div_ceil(4)
+            .max(1);
+
+        let minimum = min_cacheable_tokens(&req.model);
+        let now = Instant::now();
+        let mut cache = self.cache.lock().expect("cache lock");
+        cache.retain(|_, expiry| *expiry > now);
+        // The longest cached prefix is read; the rest up to the last
+        // breakpoint is written.
+        let read = breakpoints
+            .iter()
+            .rev()
+            .find(|(h, _, _)| cache.contains_key(&(req.model.clone(), *h)))
+            .map(|(_, t, _)| *t)
+            .unwrap_or(0);
+        let last = breakpoints.last().map(|(_, t, _)| *t).unwrap_or(0);
+        let created = if last >= minimum && last > read { last - read } else { 0 };
+        for (h, t, ttl) in &breakpoints {
+            if *t >= minimum {
+                cache.insert((req.model.clone(), *h), now + ttl.duration());
+            }
+        }
+        let read = if read >= minimum { read } else { 0 };
+        Usage {
+            input_tokens: total - read - created,
+            output_tokens,
+            cache_read_input_tokens: read,
+            cache_creation_input_tokens: created,
+        }
+    }
+}
+
+/// Minimum cacheable prompt length per model (Anthropic's prompt-caching docs:
+/// 1024 tokens for Sonnet, 4096 for Opus 4.5+ and Haiku 4.5).
+fn min_cacheable_tokens(model: &str) -> u64 {
+    if model.contains("sonnet") { 1024 } else { 4096 }
+}
+
+fn block_type(b: Option<&Block>) -> &'static str {
+    match b {
+        Some(Block::Text { .. }) => "text",
+        Some(Block::Image { .. }) => "image",
+        Some(Block::ToolUse { .. }) => "tool_use",
+        Some(Block::ToolResult { .. }) => "tool_result",
+        Some(Block::Thinking { .. }) => "thinking",
+        Some(Block::RedactedThinking { .. }) => "redacted_thinking",
+        None => "nothing",
+    }
+}
+
+/// The text of the last user turn's own words: its last text block that is
+/// not a `<system-reminder>` the CLI adds.
+fn last_user_text(req: &ModelRequest) -> String {
+    let Some(m) = req.messages.iter().rev().find(|m| m.role == Role::User) else { return String::new() };
+    m.content
+        .iter()
+        .filter_map(|b| match b {
+            Block::Text { text, .. } if !text.trim_start().starts_with("<system-reminder>") => Some(text.as_str()),
+            _ => None,
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn summarize(text: &str) -> String {
+    let one_line: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    one_line.chars().take(120).collect()
+}
+
+/// The script proper: what a cooperative model answers.
+fn script(req: &ModelRequest) -> (Vec<OutBlock>, StopReason) {
+    let last = req.messages.last().expect("checked non-empty");
+    let text_of = |blocks: &[Block]| -> String {
+        blocks
+            .iter()
+            .filter_map(|b| match b {
+                Block::Text { text, .. } => Some(text.as_str()),
+                _ => None,
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+
+    // A tool result came back: answer by quoting it.
+    if let Some(Block::ToolResult { content, is_error, .. }) =
+        last.content.iter().find(|b| matches!(b, Block::ToolResult { .. }))
+    {
+        let result = text_of(content);
+        let first = result.lines().next().unwrap_or("").trim();
+        let text = if *is_error {
+            format!("The tool failed: {first}")
+        } else {
+            format!("The command printed: {first}")
+        };
+        return (vec![OutBlock::Text { text }], StopReason::EndTurn);
+    }
+
+    // An image: report its dominant colour.
+    let image = req.messages.iter().rev().find(|m| m.role == Role::User).and_then(|m| {
+        m.content.iter().find_map(|b| match b {
+            Block::Image { media_type, data, .. } => Some((media_type.clone(), data.clone())),
+            _ => None,
+        })
+    });
+    if let Some((media_type, data)) = image {
+        let text = match super::image::dominant_colour(&media_type, &data) {
+            Ok(colour) => format!("The image is a solid {colour} square. Its dominant colour is {colour}."),
+            Err(e) => format!("I could not read the image: {e}"),
+        };
+        return (vec![OutBlock::Text { text }], StopReason::EndTurn);
+    }
+
+    let prompt = last_user_text(req);
+    let lower = prompt.to_lowercase();
+
+    // "use the Bash tool to run `echo X`" (only when the tool is offered).
+    if let Some(name) = requested_tool(&lower, &req.tools) {
+        let command = backticked(&prompt).unwrap_or_else(|| "echo hello".to_owned());
+        let id = format!("toolu_sim{:016x}", fastrand::u64(..));
+        let input = if name == "Bash" {
+            json!({"command": command, "description": "Run the command the user asked for"})
+        } else {
+            json!({})
+        };
+        return (
+            vec![
+                OutBlock::Text { text: format!("I'll use the {name} tool.") },
+                OutBlock::ToolUse { id, name, input },
+            ],
+            StopReason::ToolUse,
+        );
+    }
+
+    // "count from A to B"
+    if let Some((a, b)) = count_range(&lower) {
+        let numbers: Vec<String> = (a..=b).map(|n| n.to_string()).collect();
+        return (vec![OutBlock::Text { text: numbers.join(" ") }], StopReason::EndTurn);
+    }
+
+    // "reply with exactly `X`"
+    if let Some(token) = backticked(&prompt) {
+        return (vec![OutBlock::Text { text: token }], StopReason::EndTurn);
+    }
+
+    (vec![OutBlock::Text { text: "Hello! How can I help?".into() }], StopReason::EndTurn)
+}
+
+fn requested_tool(lower_prompt: &str, tools: &[ToolDef]) -> Option<String> {
+    tools
+        .iter()
+        .find(|t| lower_prompt.contains(&format!("use the {} tool", t.name.to_lowercase())))
+        .map(|t| t.name.clone())
+}
+
+fn backticked(text: &str) -> Option<String> {
+    let start = text.find('`')? + 1;
+    let len = text[start..].find('`')?;
+    let inner = text[start..start + len].trim();
+    (!inner.is_empty()).then(|| inner.to_owned())
+}
+
+fn count_range(lower: &str) -> Option<(u32, u32)> {
+    let rest = &lower[lower.find("count from ")? + "count from ".len()..];
+    let mut words = rest.split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| !w.is_empty());
+    let a: u32 = words.next()?.parse().ok()?;
+    if words.next()? != "to" {
+        return None;
+    }
+    let b: u32 = words.next()?.parse().ok()?;
+    (a <= b && b - a <= 1000).then_some((a, b))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn user(text: &str) -> Message {
+        Message { role: Role::User, content: vec![Block::text(text)] }
+    }
+
+    fn request(messages: Vec<Message>) -> ModelRequest {
+        ModelRequest { model: "claude-sonnet-4-6".into(), messages, max_tokens: 1000, ..Default::default() }
+    }
+
+    fn text(resp: &ModelResponse) -> String {
+        resp.content
+            .iter()
+            .filter_map(|b| match b {
+                OutBlock::Text { text } => Some(text.as_str()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn replies_with_the_backticked_token() {
+        let m = ScriptedModel::new();
+        let r = m.respond(&request(vec![user("Reply with exactly `PONG-42` and nothing else.")])).unwrap();
+        assert_eq!(text(&r), "PONG-42");
+        assert_eq!(r.stop_reason, StopReason::EndTurn);
+    }
+
+    #[test]
+    fn counts() {
+        let m = ScriptedModel::new();
+        let r = m.respond(&request(vec![user("Count from 1 to 5, separated by spaces.")])).unwrap();
+        assert_eq!(text(&r), "1 2 3 4 5");
+    }
+
+    #[test]
+    fn calls_a_tool_only_when_offered_and_quotes_its_result() {
+        let m = ScriptedModel::new();
+        let prompt = "Use the Bash tool to run `echo n0nce` and tell me what it printed.";
+        let r = m.respond(&request(vec![user(prompt)])).unwrap();
+        assert_eq!(r.stop_reason, StopReason::EndTurn, "no tools offered");
+
+        let mut req = request(vec![user(prompt)]);
+        req.tools = vec![ToolDef { name: "Bash".into(), cache: None }];
+        let r = m.respond(&req).unwrap();
+        assert_eq!(r.stop_reason, StopReason::ToolUse);
+        let (id, input) = match &r.content[1] {
+            OutBlock::ToolUse { id, name, input } if name == "Bash" => (id.clone(), input.clone()),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(input["command"], "echo n0nce");
+
+        req.messages.push(Message {
+            role: Role::Assistant,
+            content: vec![Block::ToolUse { id: id.clone(), name: "Bash".into(), input, cache: None }],
+        });
+        req.messages.push(Message {
+            role: Role::User,
+            content: vec![Block::ToolResult {
+                tool_use_id: id,
+                content: vec![Block::text("n0nce\n")],
+                is_error: false,
+                cache: None,
+            }],
+        });
+        let r = m.respond(&req).unwrap();
+        assert_eq!(text(&r), "The command printed: n0nce");
+    }
+
+    #[test]
+    fn thinking_signatures_are_checked() {
+        let m = ScriptedModel::new();
+        let mut req = request(vec![user("Reply with exactly `A`.")]);
+        req.thinking = Thinking::Budget(1024);
+        let r = m.respond(&req).unwrap();
+        let OutBlock::Thinking { thinking, signature } = r.content[0].clone() else { panic!() };
+
+        let follow_up = |thinking: String, signature: String| {
+            let mut next = req.clone();
+            next.messages.push(Message {
+                role: Role::Assistant,
+                content: vec![Block::Thinking { thinking, signature }, Block::text("A")],
+            });
+            next.messages.push(user("Again."));
+            m.respond(&next)
+        };
+        follow_up(thinking.clone(), signature.clone()).unwrap();
+        let e = follow_up(format!("{thinking} (edited)"), signature).unwrap_err();
+        assert!(e.0.contains("Invalid `signature`"), "{e}");
+    }
+
+    #[test]
+    fn thinking_must_lead_a_tool_turn() {
+        let m = ScriptedModel::new();
+        let mut req = request(vec![user("go")]);
+        req.thinking = Thinking::Adaptive;
+        req.messages.push(Message {
+            role: Role::Assistant,
+            content: vec![Block::ToolUse { id: "t1".into(), name: "Bash".into(), input: json!({}), cache: None }],
+        });
+        req.messages.push(Message {
+            role: Role::User,
+            content: vec![Block::ToolResult { tool_use_id: "t1".into(), content: vec![], is_error: false, cache: None }],
+        });
+        let e = m.respond(&req).unwrap_err();
+        assert!(e.0.contains("must start with a thinking block"), "{e}");
+    }
+
+    #[test]
+    fn cache_creation_then_read_only_with_markers() {
+        let m = ScriptedModel::new();
+        let long = "x".repeat(20_000);
+        let mut req = request(vec![user("Reply with exactly `A`.")]);
+        req.system = vec![Block::Text { text: long.clone(), cache: Some(CacheTtl::FiveMinutes) }];
+        let first = m.respond(&req).unwrap().usage;
+        assert!(first.cache_creation_input_tokens > 1024, "{first:?}");
+        assert_eq!(first.cache_read_input_tokens, 0);
+        let second = m.respond(&req).unwrap().usage;
+        assert!(second.cache_read_input_tokens > 1024, "{second:?}");
+
+        let mut unmarked = req.clone();
+        unmarked.system = vec![Block::text(long)];
+        let u = m.respond(&unmarked).unwrap().usage;
+        assert_eq!((u.cache_read_input_tokens, u.cache_creation_input_tokens), (0, 0));
+    }
+
+    #[test]
+    fn roles_must_alternate() {
+        let m = ScriptedModel::new();
+        let e = m.respond(&request(vec![user("a"), user("b")])).unwrap_err();
+        assert!(e.0.contains("roles must alternate"), "{e}");
+    }
+}
