@@ -3,9 +3,13 @@
 //! ARCHITECTURE.md at the workspace root maps the modules.
 
 pub mod fsutil;
+pub mod gateway;
 pub mod manifest;
 pub mod matrix;
 pub mod paths;
+pub mod procgroup;
 pub mod results;
+pub mod secret;
 pub mod sim;
 pub mod status;
+pub mod tools;

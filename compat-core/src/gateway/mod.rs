@@ -1,0 +1,195 @@
+//! The gateway under test: a real LiteLLM proxy, started from a generated
+//! config on 127.0.0.1 and a free port, or an already running one given by
+//! URL. Its log goes to a file whose tail is quoted in every failure.
+
+pub mod relay;
+pub mod routing;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::procgroup::GroupChild;
+use crate::secret::Secret;
+
+/// Environment that keeps LiteLLM from fetching remote tables at import time
+/// (model cost map, beta-header map, ...): without these it reaches for
+/// raw.githubusercontent.com and retries with backoff.
+pub const HERMETIC_ENV: &[(&str, &str)] = &[
+    ("LITELLM_LOCAL_MODEL_COST_MAP", "True"),
+    ("LITELLM_LOCAL_ANTHROPIC_BETA_HEADERS", "True"),
+    ("LITELLM_LOCAL_BLOG_POSTS", "True"),
+    ("LITELLM_LOCAL_POLICY_TEMPLATES", "True"),
+    ("LITELLM_LOCAL_AUTOROUTER_PRESETS", "True"),
+    ("LITELLM_TELEMETRY", "False"),
+];
+
+/// How to start a proxy.
+pub struct ProxySpec<'a> {
+    /// The `litellm` entry point (from the provisioned virtualenv, or an
+    /// override such as the PR's own checkout).
+    pub litellm_bin: &'a Path,
+    /// The config, as JSON (valid YAML).
+    pub config: serde_json::Value,
+    /// Folder for the config file and the log.
+    pub work_dir: &'a Path,
+    /// A label for files and messages (`anthropic`, ...).
+    pub label: &'a str,
+    /// How long to wait for `/health/liveliness`.
+    pub ready_timeout: Duration,
+    /// Extra environment (live credentials are inherited from the parent).
+    pub env: Vec<(String, String)>,
+}
+
+/// A running proxy (or a reference to an external one).
+pub struct Gateway {
+    pub base_url: String,
+    pub master_key: Secret,
+    pub log_path: Option<PathBuf>,
+    pub label: String,
+    process: Option<GroupChild>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum GatewayError {
+    #[error("cannot start the LiteLLM proxy ({label}) from {bin}: {source}. Is LiteLLM provisioned? Run `cargo xtask provision`, or set COMPAT_LITELLM_BIN.", bin = bin.display())]
+    Spawn { label: String, bin: PathBuf, source: std::io::Error },
+    #[error("the LiteLLM proxy ({label}) exited with {status} before it was ready. Last lines of {log}:\n{tail}", log = log.display())]
+    Exited { label: String, status: String, log: PathBuf, tail: String },
+    #[error("the LiteLLM proxy ({label}) was not ready after {secs} s (no 200 from {url}/health/liveliness). Last lines of {log}:\n{tail}", secs = after.as_secs(), log = log.display())]
+    NotReady { label: String, url: String, after: Duration, log: PathBuf, tail: String },
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+}
+
+impl Gateway {
+    /// Starts a proxy and waits until it answers `/health/liveliness`.
+    pub fn start(spec: ProxySpec<'_>) -> Result<Gateway, GatewayError> {
+        std::fs::create_dir_all(spec.work_dir)?;
+        let config_path = spec.work_dir.join(format!("litellm-{}.yaml", spec.label));
+        crate::fsutil::write_atomic(&config_path, serde_json::to_string_pretty(&spec.config).expect("json").as_bytes())?;
+        let log_path = spec.work_dir.join(format!("litellm-{}.log", spec.label));
+        let log = std::fs::File::create(&log_path)?;
+        let port = free_port()?;
+        let master_key = Secret::new(format!("sk-compat-{:032x}", fastrand::u128(..)));
+
+        let mut cmd = Command::new(spec.litellm_bin);
+        cmd.arg("--config")
+            .arg(&config_path)
+            .args(["--host", "127.0.0.1", "--port", &port.to_string()])
+            .stdin(Stdio::null())
+            .stdout(log.try_clone()?)
+            .stderr(log)
+            // The master key goes by environment, never on the command line.
+            .env("LITELLM_MASTER_KEY", master_key.expose())
+            .env("PYTHONUNBUFFERED", "1");
+        for (k, v) in HERMETIC_ENV {
+            cmd.env(k, v);
+        }
+        for (k, v) in &spec.env {
+            cmd.env(k, v);
+        }
+        let process = GroupChild::spawn(&mut cmd).map_err(|source| GatewayError::Spawn {
+            label: spec.label.to_owned(),
+            bin: spec.litellm_bin.to_owned(),
+            source,
+        })?;
+        let mut gw = Gateway {
+            base_url: format!("http://127.0.0.1:{port}"),
+            master_key,
+            log_path: Some(log_path.clone()),
+            label: spec.label.to_owned(),
+            process: Some(process),
+        };
+        gw.wait_ready(spec.ready_timeout)?;
+        Ok(gw)
+    }
+
+    /// Uses an already running proxy (live mode, or a proxy from a PR's code).
+    pub fn external(base_url: &str, master_key: Secret, label: &str) -> Gateway {
+        Gateway {
+            base_url: base_url.trim_end_matches('/').to_owned(),
+            master_key,
+            log_path: None,
+            label: label.to_owned(),
+            process: None,
+        }
+    }
+
+    fn wait_ready(&mut self, timeout: Duration) -> Result<(), GatewayError> {
+        let start = Instant::now();
+        let url = format!("{}/health/liveliness", self.base_url);
+        let client = http_client();
+        loop {
+            if let Some(p) = self.process.as_mut() {
+                if let Some(status) = p.try_wait()? {
+                    return Err(GatewayError::Exited {
+                        label: self.label.clone(),
+                        status: status.to_string(),
+                        log: self.log_path.clone().unwrap_or_default(),
+                        tail: self.log_tail(40),
+                    });
+                }
+            }
+            if let Ok(r) = client.get(&url).timeout(Duration::from_secs(2)).send() {
+                if r.status().is_success() {
+                    return Ok(());
+                }
+            }
+            if start.elapsed() > timeout {
+                return Err(GatewayError::NotReady {
+                    label: self.label.clone(),
+                    url: self.base_url.clone(),
+                    after: timeout,
+                    log: self.log_path.clone().unwrap_or_default(),
+                    tail: self.log_tail(40),
+                });
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+
+    /// The LiteLLM version the proxy reports (authenticated readiness details).
+    pub fn version(&self) -> Option<String> {
+        let r = http_client()
+            .get(format!("{}/health/readiness/details", self.base_url))
+            .bearer_auth(self.master_key.expose())
+            .timeout(Duration::from_secs(10))
+            .send()
+            .ok()?;
+        let v: serde_json::Value = r.json().ok()?;
+        v.get("litellm_version").and_then(|s| s.as_str()).map(str::to_owned)
+    }
+
+    /// The last `n` lines of the proxy's log, with the master key masked.
+    pub fn log_tail(&self, n: usize) -> String {
+        let Some(path) = &self.log_path else { return "(external proxy: no log)".into() };
+        let text = std::fs::read_to_string(path).unwrap_or_default();
+        let lines: Vec<&str> = text.lines().collect();
+        let tail = lines[lines.len().saturating_sub(n)..].join("\n");
+        self.master_key.redact(&tail)
+    }
+
+    /// Stops the proxy and its workers.
+    pub fn stop(&mut self) {
+        if let Some(mut p) = self.process.take() {
+            p.terminate(Duration::from_secs(3));
+        }
+    }
+}
+
+impl Drop for Gateway {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// A free TCP port on 127.0.0.1 (bound then released: a tiny race that the
+/// readiness check would surface as "exited").
+pub fn free_port() -> std::io::Result<u16> {
+    Ok(std::net::TcpListener::bind(("127.0.0.1", 0))?.local_addr()?.port())
+}
+
+fn http_client() -> reqwest::blocking::Client {
+    reqwest::blocking::Client::builder().no_proxy().build().expect("http client")
+}
