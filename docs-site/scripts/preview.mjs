@@ -1,0 +1,119 @@
+#!/usr/bin/env node
+/**
+ * npm run preview -- <path-to-compatibility-matrix.json> [--port N] [--build-only]
+ *
+ * Builds a page with <CompatibilityMatrix /> over the given JSON (bundled in
+ * at build time, as on the docs site) into docs-site/.preview/ and serves it
+ * on 127.0.0.1 until interrupted, printing the URL. A relative path is taken
+ * from the directory npm was started in.
+ *
+ * Exit codes: 0 stopped by SIGINT/SIGTERM (or --build-only done),
+ *             2 usage error (no path, missing file, bad --port),
+ *             1 anything else (unreadable or invalid JSON, build or listen failure).
+ */
+import { readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { DOCS_SITE_ROOT, buildPage } from './build-page.mjs';
+import { serveDir } from './static-server.mjs';
+
+const USAGE = `usage: npm run preview -- <path-to-compatibility-matrix.json> [--port N] [--build-only]
+
+  <path>        the compatibility-matrix.json to render (schema v1)
+  --port N      port to serve on, on 127.0.0.1 (default: 0, any free port)
+  --build-only  build the page into docs-site/.preview/ and exit without serving
+`;
+
+class UsageError extends Error {}
+
+function parseArgs(argv) {
+  const opts = { port: 0, buildOnly: false, file: null };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--help' || arg === '-h') {
+      opts.help = true;
+    } else if (arg === '--build-only') {
+      opts.buildOnly = true;
+    } else if (arg === '--port' || arg.startsWith('--port=')) {
+      const value = arg === '--port' ? argv[++i] : arg.slice('--port='.length);
+      if (value === undefined) throw new UsageError('--port needs a value');
+      if (!/^\d+$/.test(value) || Number(value) > 65535) {
+        throw new UsageError(`--port must be a whole number from 0 to 65535, got ${JSON.stringify(value)}`);
+      }
+      opts.port = Number(value);
+    } else if (arg.startsWith('-') && arg !== '-') {
+      throw new UsageError(`unknown option ${arg}`);
+    } else if (opts.file === null) {
+      opts.file = arg;
+    } else {
+      throw new UsageError(`expected one JSON path, got a second one: ${arg}`);
+    }
+  }
+  return opts;
+}
+
+async function main() {
+  const opts = parseArgs(process.argv.slice(2));
+  if (opts.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  if (opts.file === null) throw new UsageError('missing the path of the compatibility-matrix.json to preview');
+
+  // npm runs scripts in docs-site/; resolve relative paths from where npm was started.
+  const base = process.env.INIT_CWD || process.cwd();
+  const file = path.resolve(base, opts.file);
+  let info;
+  try {
+    info = await stat(file);
+  } catch (err) {
+    if (err.code === 'ENOENT') throw new UsageError(`no such file: ${file}`);
+    throw err;
+  }
+  if (!info.isFile()) throw new UsageError(`not a file: ${file}`);
+
+  let parsed;
+  try {
+    parsed = JSON.parse(await readFile(file, 'utf8'));
+  } catch (err) {
+    throw new Error(`${file} is not valid JSON: ${err.message}`);
+  }
+  const { validateMatrix } = await import('../src/components/CompatibilityMatrix/matrixModel.js');
+  const check = validateMatrix(parsed);
+  if (!check.ok) {
+    process.stderr.write(
+      `warning: ${file} does not pass the schema v1 check; the page will show the error placeholder:\n` +
+        check.problems.map((p) => `  - ${p}\n`).join(''),
+    );
+  }
+
+  const outDir = path.join(DOCS_SITE_ROOT, '.preview');
+  const { indexHtml } = await buildPage({ matrixPath: file, outDir, mode: 'production', source: file });
+  if (opts.buildOnly) {
+    process.stdout.write(`Built ${indexHtml}\n`);
+    return 0;
+  }
+
+  const server = await serveDir(outDir, { port: opts.port });
+  process.stdout.write(`Compatibility matrix preview of ${file}\n  ${server.url}\n(Ctrl+C to stop)\n`);
+  await new Promise((resolve) => {
+    const stop = () => {
+      server.close().then(resolve);
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    process.once('SIGHUP', stop);
+  });
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err) => {
+    if (err instanceof UsageError) {
+      process.stderr.write(`error: ${err.message}\n\n${USAGE}`);
+      process.exit(2);
+    }
+    process.stderr.write(`error: ${err.message}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,8 @@
+// Bundled by render.test.mjs: the component rendered the way the docs build does.
+import React from 'react';
+import { renderToString } from 'react-dom/server';
+import CompatibilityMatrix, { CompatibilityLegend } from '@site/src/components/CompatibilityMatrix';
+
+export const renderDefault = () => renderToString(<CompatibilityMatrix />);
+export const renderWith = (data) => renderToString(<CompatibilityMatrix data={data} />);
+export const renderLegend = () => renderToString(<CompatibilityLegend />);

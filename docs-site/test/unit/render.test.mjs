@@ -1,0 +1,173 @@
+/**
+ * Server-side render of the real component (bundled like the docs build
+ * does), checked as markup: structure, accessibility attributes, the error
+ * placeholder, and that the server output does not depend on the clock.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { DOCS_SITE_ROOT, importForNode } from '../../scripts/build-page.mjs';
+
+const FIXTURES = path.join(DOCS_SITE_ROOT, 'fixtures');
+const SAMPLE = path.join(FIXTURES, 'sample-compatibility-matrix.json');
+const ENTRY = path.join(path.dirname(fileURLToPath(import.meta.url)), 'render-entry.jsx');
+const load = (name) => JSON.parse(readFileSync(path.join(FIXTURES, name), 'utf8'));
+
+let mod;
+// React's development build reports bad markup (missing keys, invalid
+// nesting, ...) through console.error: any such report fails the suite.
+const reactErrors = [];
+const realConsoleError = console.error;
+before(async () => {
+  console.error = (...args) => {
+    reactErrors.push(args.map(String).join(' '));
+  };
+  mod = await importForNode(ENTRY, { matrixPath: SAMPLE, mode: 'development' });
+});
+after(() => {
+  console.error = realConsoleError;
+});
+
+const count = (html, re) => (html.match(re) || []).length;
+
+describe('server render of the sample matrix (the build-time import)', () => {
+  let html;
+  before(() => {
+    html = mod.renderDefault();
+  });
+
+  test('a real table: caption, 6 column headers, 6 row headers, 30 cells', () => {
+    assert.equal(count(html, /<table/g), 1);
+    assert.match(html, /<caption[^>]*>Claude Code features \(rows\) by LiteLLM provider \(columns\)<\/caption>/);
+    assert.equal(count(html, /<th scope="col"/g), 6);
+    assert.equal(count(html, /<th scope="row"/g), 6);
+    assert.equal(count(html, /<td /g), 30);
+  });
+
+  test('columns in the JSON provider order with display names', () => {
+    const headers = [...html.matchAll(/<th scope="col"[^>]*>([^<]*)<\/th>/g)].map((m) => m[1]);
+    assert.deepEqual(headers, ['Feature', 'Anthropic', 'Bedrock (Invoke)', 'Bedrock (Converse)', 'Vertex AI', 'Azure']);
+  });
+
+  test('rows in the JSON feature order', () => {
+    const rows = [...html.matchAll(/<th scope="row"[^>]*>([^<]*)<\/th>/g)].map((m) => m[1]);
+    assert.deepEqual(rows, [
+      'Basic messaging (non-streaming)',
+      'Basic messaging (streaming)',
+      'Tool use',
+      'Prompt caching (5 min)',
+      'Vision',
+      'Extended thinking',
+    ]);
+  });
+
+  test('every cell: focusable, described by its tooltip, icon plus text', () => {
+    const cells = [...html.matchAll(/<td ([^>]*)>(.*?)<\/td>/g)];
+    assert.equal(cells.length, 30);
+    const icons = { pass: '✓', fail: '✗', not_applicable: '—', not_tested: '?' };
+    const labels = { pass: 'Pass', fail: 'Fail', not_applicable: 'Not applicable', not_tested: 'Not tested' };
+    for (const [, attrs, inner] of cells) {
+      assert.match(attrs, /tabindex="0"/);
+      const status = /data-status="([a-z_]+)"/.exec(attrs)[1];
+      const describedBy = /aria-describedby="([^"]+)"/.exec(attrs)[1];
+      assert.match(inner, new RegExp(`aria-hidden="true">${icons[status].replace('?', '\\?')}</span>`));
+      assert.ok(inner.includes(`>${labels[status]}</span>`), `label for ${status}`);
+      assert.ok(inner.includes(`id="${describedBy}" role="tooltip"`), 'tooltip id matches aria-describedby');
+    }
+    const ids = cells.map(([, attrs]) => /aria-describedby="([^"]+)"/.exec(attrs)[1]);
+    assert.equal(new Set(ids).size, 30, 'tooltip ids are unique');
+  });
+
+  test('tooltip texts come from the JSON', () => {
+    assert.ok(html.includes('Tested &amp; passing'));
+    assert.ok(html.includes('claude-opus-4-7: tool_use block missing from response'));
+    assert.ok(html.includes('No test for this combination yet.'));
+    assert.ok(html.includes('The Converse API does not pass thinking blocks through to Claude Code.'));
+  });
+
+  test('banner: stable UTC time before mount, and both versions', () => {
+    assert.match(html, /Last updated<!-- --> <time dateTime="2026-11-25T10:00:00Z" tabindex="0"[^>]*data-relative="false">2026-11-25 10:00 UTC<span/);
+    assert.ok(html.includes('Generated at 2026-11-25 10:00:00 UTC'));
+    assert.match(html, /LiteLLM <code[^>]*>v1.83.0-stable<\/code>/);
+    assert.match(html, /Claude Code <code[^>]*>2.1.120<\/code>/);
+    assert.doesNotMatch(html, / ago/);
+  });
+
+  test('the server output does not depend on the clock or time zone', () => {
+    const realNow = Date.now;
+    const tz = process.env.TZ;
+    try {
+      Date.now = () => Date.UTC(2026, 10, 25, 12, 0, 0);
+      process.env.TZ = 'Asia/Tokyo';
+      const a = mod.renderDefault();
+      Date.now = () => Date.UTC(2030, 0, 1);
+      process.env.TZ = 'America/Los_Angeles';
+      const b = mod.renderDefault();
+      assert.equal(a, b);
+      assert.equal(a, html);
+    } finally {
+      Date.now = realNow;
+      if (tz === undefined) delete process.env.TZ;
+      else process.env.TZ = tz;
+    }
+  });
+
+  test('the scroll wrapper is a labelled, focusable region', () => {
+    assert.match(html, /<div class="[^"]*" role="region" aria-labelledby="([^"]+)" tabindex="0"/);
+    const labelId = /role="region" aria-labelledby="([^"]+)"/.exec(html)[1];
+    assert.ok(html.includes(`<caption id="${labelId}"`));
+  });
+});
+
+describe('error placeholder instead of a wrong table', () => {
+  test('schema_version "2"', () => {
+    const html = mod.renderWith(load('schema-v2-compatibility-matrix.json'));
+    assert.doesNotMatch(html, /<table/);
+    assert.match(html, /role="alert"/);
+    assert.match(html, /data-error-kind="schema_version"/);
+    assert.ok(html.includes('The compatibility matrix cannot be shown.'));
+    assert.ok(html.includes('but the data file has schema version &quot;2&quot;'));
+  });
+
+  test('malformed v1 lists its problems', () => {
+    const html = mod.renderWith(load('malformed-compatibility-matrix.json'));
+    assert.doesNotMatch(html, /<table/);
+    assert.match(html, /role="alert"/);
+    assert.match(html, /data-error-kind="malformed"/);
+    assert.ok(html.includes('unknown status the string &quot;flaky&quot;'));
+    assert.ok(html.includes('features[4] (vision).providers.vertex_ai is missing'));
+  });
+
+  test('not even an object', () => {
+    const html = mod.renderWith(null);
+    assert.match(html, /role="alert"/);
+    assert.ok(html.includes('the file must hold a JSON object, found null'));
+  });
+});
+
+test('the data prop overrides the imported JSON', () => {
+  const m = load('sample-compatibility-matrix.json');
+  m.providers = ['anthropic', 'openrouter'];
+  for (const f of m.features) f.providers = { anthropic: { status: 'pass' }, openrouter: { status: 'not_tested' } };
+  const html = mod.renderWith(m);
+  const headers = [...html.matchAll(/<th scope="col"[^>]*>([^<]*)<\/th>/g)].map((x) => x[1]);
+  assert.deepEqual(headers, ['Feature', 'Anthropic', 'openrouter']);
+  assert.equal(count(html, /<td /g), 12);
+});
+
+test('the legend shows the four statuses with their icons', () => {
+  const html = mod.renderLegend();
+  const items = [...html.matchAll(/<li [^>]*data-status="([a-z_]+)"[^>]*><span [^>]*aria-hidden="true">([^<]+)<\/span>/g)].map((m) => [m[1], m[2]]);
+  assert.deepEqual(items, [
+    ['pass', '✓'],
+    ['fail', '✗'],
+    ['not_applicable', '—'],
+    ['not_tested', '?'],
+  ]);
+});
+
+test('React reported nothing', () => {
+  assert.deepEqual(reactErrors, []);
+});
