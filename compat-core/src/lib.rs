@@ -8,6 +8,7 @@ pub mod manifest;
 pub mod matrix;
 pub mod paths;
 pub mod procgroup;
+pub mod render;
 pub mod results;
 pub mod secret;
 pub mod sim;

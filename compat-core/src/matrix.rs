@@ -129,6 +129,13 @@ pub fn build(manifest: &Manifest, inputs: &[ResultsInput<'_>], options: &BuildOp
         options.litellm_version.as_deref(),
         inputs.iter().map(|i| (i.results.run.litellm_version.as_deref(), i.path)),
     )?;
+    // The schema wants LiteLLM's release tag form (`v1.83.0-stable`); a
+    // PyPI version (`1.108.7`) becomes `v1.108.7`.
+    let litellm_version = if litellm_version.starts_with(|c: char| c.is_ascii_digit()) {
+        format!("v{litellm_version}")
+    } else {
+        litellm_version
+    };
     let claude_code_version = resolve_version(
         "Claude Code",
         options.claude_code_version.as_deref(),

@@ -1,1 +1,51 @@
-fn main() {}
+//! `cargo xtask <command>`: the project's jobs.
+//!
+//! - `matrix`: the main job. Provisions the tools, runs the whole suite
+//!   (sim mode by default), builds compatibility-matrix.json and prints it.
+//! - `build-matrix`: results file(s) + manifest -> compatibility-matrix.json.
+//! - `provision`: installs the pinned claude CLI and LiteLLM into the cache.
+//! - `render`: prints a matrix as a table or Markdown.
+
+mod matrix;
+
+use std::process::ExitCode;
+
+const USAGE: &str = "\
+usage: cargo xtask <command> [options]
+
+commands:
+  matrix [--mode sim|live] [--out FILE] [-- <test filter and harness args>]
+      Run the compatibility suite (sim mode: local provider simulators, no
+      credentials), build the matrix, print it and write the JSON
+      (default target/compat/compatibility-matrix.json).
+  build-matrix <results.json|dir>... [--out FILE] [--litellm-version V]
+               [--claude-code-version V] [--allow-incomplete]
+      Build compatibility-matrix.json from one or more results files.
+  render [FILE] [--format table|markdown]
+      Print a matrix (default target/compat/compatibility-matrix.json).
+  provision
+      Install the pinned claude CLI and LiteLLM into the tool cache.
+";
+
+fn main() -> ExitCode {
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    if args.is_empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help" {
+        print!("{USAGE}");
+        return ExitCode::SUCCESS;
+    }
+    let command = args.remove(0);
+    let result = match command.as_str() {
+        "matrix" => matrix::run_matrix(args),
+        "build-matrix" => matrix::build_matrix(args),
+        "render" => matrix::render(args),
+        "provision" => matrix::provision(),
+        other => Err(anyhow::anyhow!("unknown command `{other}`\n\n{USAGE}")),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

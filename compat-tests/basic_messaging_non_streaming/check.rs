@@ -1,0 +1,69 @@
+//! basic_messaging_non_streaming: a plain prompt's answer reaches the CLI
+//! through a non-streaming (`stream: false`) request across the gateway.
+//!
+//! The CLI always streams; it sends a non-streaming request only as a
+//! fallback when the streaming endpoint answers 404. A relay in front of the
+//! gateway provides that 404 (in sim and live mode alike), so the answer can
+//! only have come through a non-streaming request. In sim mode the
+//! simulator's record must also show one, answered 200.
+
+use anyhow::{Context as _, ensure};
+use compat_tests::Ctx;
+use std::sync::atomic::Ordering;
+
+pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
+    let relay = ctx.non_streaming_relay()?;
+    let token = format!("PONG-{}", ctx.nonce());
+    let claude = ctx.claude_at(&relay.base_url())?.prompt(format!("Reply with exactly `{token}` and nothing else."));
+    let t = ctx.run(&claude)?;
+    t.ensure_success().context("the CLI reported an error")?;
+    ensure!(
+        t.final_text.contains(&token),
+        "the answer does not contain `{token}`: {:?}",
+        t.final_text
+    );
+    let refused = relay.counts.refused_streaming.load(Ordering::SeqCst);
+    let forwarded = relay.counts.forwarded_non_streaming.load(Ordering::SeqCst);
+    ensure!(
+        refused >= 1 && forwarded >= 1,
+        "expected the CLI to fall back to a non-streaming request after the relay's 404 \
+         (streaming refused: {refused}, non-streaming forwarded: {forwarded})"
+    );
+    if ctx.sim().is_some() {
+        let reqs = ctx.sim_requests();
+        ensure!(
+            reqs.iter().any(|r| !r.stream && r.status == 200),
+            "no non-streaming request reached the {} simulator with status 200; it received: {}",
+            ctx.provider().id(),
+            describe(&reqs)
+        );
+    }
+    Ok(())
+}
+
+pub(crate) fn describe(reqs: &[compat_core::sim::RecordedRequest]) -> String {
+    if reqs.is_empty() {
+        return "nothing".into();
+    }
+    reqs.iter().map(|r| r.describe()).collect::<Vec<_>>().join("\n")
+}
+
+compat_tests::sim_fault_test!(name = "non_streaming_500_turns_cell_red", provider = "anthropic", run = non_streaming_500);
+
+/// The simulator answers 500 to this model's non-streaming requests: the
+/// cell must turn red, naming the model and the upstream error.
+fn non_streaming_500(ctx: &Ctx) -> anyhow::Result<()> {
+    use compat_core::sim::{Fault, FaultScope};
+    let sim = ctx.sim().context("fault tests run in sim mode only")?;
+    let _fault = sim.inject(
+        FaultScope {
+            provider: Some(ctx.provider()),
+            model: Some(ctx.model_id().to_owned()),
+            body_contains: Some(ctx.nonce().to_owned()),
+        },
+        Fault::FailNonStreaming,
+    );
+    let error = compat_tests::expect_red_cell(ctx, run)?;
+    ensure!(error.contains("500"), "the error does not carry the upstream status 500: {error}");
+    Ok(())
+}

@@ -1,0 +1,239 @@
+//! The runner: registered cases -> libtest-mimic trials -> compat-results.json.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use compat_core::manifest::Manifest;
+use compat_core::results::{Mode, RunResults, TrialResult};
+use compat_core::sim::SimProvider;
+use compat_core::status::Outcome;
+use libtest_mimic::{Arguments, Failed, Trial};
+use serde_json::json;
+
+use crate::env::{self, Ctx};
+use crate::{Case, CaseKind, FaultTest, feature_and_provider};
+
+/// The run's results, rewritten atomically after every trial so that a crash
+/// loses nothing that finished.
+struct ResultsSink {
+    path: PathBuf,
+    results: Mutex<RunResults>,
+}
+
+impl ResultsSink {
+    fn record(&self, trial: TrialResult) {
+        let mut r = self.results.lock().expect("results lock");
+        r.record(trial);
+        fill_versions(&mut r);
+        if let Err(e) = r.write_atomic(&self.path) {
+            eprintln!("[compat] warning: {e}");
+        }
+    }
+
+    fn finish(&self) {
+        let mut r = self.results.lock().expect("results lock");
+        r.run.finished_at = Some(jiff::Timestamp::now());
+        fill_versions(&mut r);
+        match r.write_atomic(&self.path) {
+            Ok(()) => eprintln!("[compat] results: {} ({} trials)", self.path.display(), r.trials.len()),
+            Err(e) => eprintln!("[compat] error: {e}"),
+        }
+    }
+}
+
+fn fill_versions(r: &mut RunResults) {
+    if let Some(env) = env::started() {
+        r.run.claude_code_version = Some(env.claude.version.clone());
+        r.run.litellm_version = env.litellm_version.clone();
+    }
+}
+
+fn mode_from_env() -> Result<Mode, String> {
+    match std::env::var("COMPAT_MODE").as_deref() {
+        Err(_) | Ok("") | Ok("sim") => Ok(Mode::Sim),
+        Ok("live") => Ok(Mode::Live),
+        Ok(other) => Err(format!("COMPAT_MODE={other:?}: expected `sim` (default) or `live`")),
+    }
+}
+
+/// Entry point of the `compat` test binary.
+pub fn main() -> ExitCode {
+    let args = Arguments::from_args();
+    match prepare(&args) {
+        Ok((trials, sink)) => {
+            let listing = args.list;
+            let conclusion = libtest_mimic::run(&args, trials);
+            if let (false, Some(sink)) = (listing, sink) {
+                sink.finish();
+            }
+            conclusion.exit_code()
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+type Prepared = (Vec<Trial>, Option<Arc<ResultsSink>>);
+
+fn prepare(args: &Arguments) -> Result<Prepared, String> {
+    let manifest = Manifest::load_default().map_err(|e| e.to_string())?;
+    let mode = mode_from_env()?;
+
+    let mut cases: Vec<(&'static Case, String, String)> = Vec::new();
+    for case in inventory::iter::<Case> {
+        let (feature, provider) = feature_and_provider(case.module)
+            .ok_or_else(|| format!("{}: a case must live in compat-tests/<feature>/<provider>.rs", case.file))?;
+        if manifest.feature(feature).is_none() {
+            return Err(format!("{}: feature `{feature}` (the folder name) is not in manifest.yaml `features`", case.file));
+        }
+        if manifest.provider(provider).is_none() {
+            return Err(format!("{}: provider `{provider}` (the file name) is not in manifest.yaml `providers`", case.file));
+        }
+        if SimProvider::from_id(provider).is_none() {
+            return Err(format!("{}: provider `{provider}` has no simulator/route in compat-core (sim::SimProvider)", case.file));
+        }
+        cases.push((case, feature.to_owned(), provider.to_owned()));
+    }
+    cases.sort_by(|a, b| {
+        let pos = |f: &str, p: &str| {
+            (
+                manifest.features.iter().position(|x| x.id == f),
+                manifest.providers.iter().position(|x| x.id == p),
+            )
+        };
+        pos(&a.1, &a.2).cmp(&pos(&b.1, &b.2))
+    });
+
+    let sink = if args.list {
+        None
+    } else {
+        Some(Arc::new(ResultsSink {
+            path: compat_core::paths::results_file(),
+            results: Mutex::new(RunResults::new(mode)),
+        }))
+    };
+
+    let mut trials = Vec::new();
+    let mut needs: Vec<(String, SimProvider)> = Vec::new();
+    for (case, feature, provider) in &cases {
+        let sim_provider = SimProvider::from_id(provider).expect("checked");
+        for model in &manifest.models {
+            let name = format!("{feature}::{provider}::{}", model.short);
+            let (feature, provider, model, sink) = (feature.clone(), provider.clone(), model.clone(), sink.clone());
+            let trial = match case.kind {
+                CaseKind::NotApplicable(reason) => Trial::test(name, move || {
+                    if let Some(sink) = &sink {
+                        sink.record(TrialResult {
+                            feature,
+                            provider,
+                            model: model.id.clone(),
+                            outcome: Outcome::NotApplicable { reason: reason.to_owned() },
+                            duration_ms: 0,
+                            attempts: 0,
+                            details: serde_json::Value::Null,
+                        });
+                    }
+                    Ok(())
+                })
+                .with_kind("n/a"),
+                CaseKind::Run(check) => {
+                    needs.push((name.clone(), sim_provider));
+                    Trial::test(name, move || run_trial(check, &feature, sim_provider, &model, sink.as_deref()))
+                }
+            };
+            trials.push(trial);
+        }
+    }
+
+    for t in inventory::iter::<FaultTest> {
+        let (feature, _) = feature_and_provider(t.module).ok_or_else(|| format!("fault test `{}`: bad module path", t.name))?;
+        let provider = SimProvider::from_id(t.provider).ok_or_else(|| format!("fault test `{}`: unknown provider `{}`", t.name, t.provider))?;
+        let model = manifest.models.last().expect("manifest has models").clone();
+        let name = format!("{feature}::sim_fault::{}", t.name);
+        needs.push((name.clone(), provider));
+        let (run, feature) = (t.run, feature.to_owned());
+        trials.push(
+            Trial::test(name, move || {
+                let ctx = Ctx::new(&feature, provider, &model);
+                (run)(&ctx).map_err(|e| Failed::from(format!("{e:#}")))
+            })
+            .with_kind("sim-fault")
+            .with_ignored_flag(mode == Mode::Live),
+        );
+    }
+
+    // Start only what the selected trials need.
+    let selected: BTreeSet<SimProvider> = needs
+        .iter()
+        .filter(|(name, _)| {
+            let probe = Trial::test(name.clone(), || Ok(()));
+            !args.is_filtered_out(&probe)
+        })
+        .map(|(_, p)| *p)
+        .collect();
+    env::plan(mode, selected, manifest.models.iter().map(|m| m.id.clone()).collect());
+    Ok((trials, sink))
+}
+
+/// Longest error kept in a matrix cell.
+const MAX_CELL_ERROR: usize = 600;
+
+fn run_trial(
+    check: fn(&Ctx) -> anyhow::Result<()>,
+    feature: &str,
+    provider: SimProvider,
+    model: &compat_core::manifest::Model,
+    sink: Option<&ResultsSink>,
+) -> Result<(), Failed> {
+    let start = Instant::now();
+    let ctx = Ctx::new(feature, provider, model);
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| check(&ctx)));
+    let outcome = match result {
+        Ok(Ok(())) => Outcome::Pass,
+        Ok(Err(e)) => Outcome::fail(format!("{e:#}")),
+        Err(panic) => Outcome::fail(format!(
+            "panicked: {}",
+            panic.downcast_ref::<String>().cloned().or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string())).unwrap_or_default()
+        )),
+    };
+    let log = ctx.log.lock().expect("trial log");
+    let mut details = json!({ "runs": log.runs, "nonce": ctx.nonce() });
+    // The matrix shows the error in a tooltip: keep it short there and the
+    // whole of it in the details.
+    let outcome = match outcome {
+        Outcome::Fail { error } if error.chars().count() > MAX_CELL_ERROR => {
+            details["error_full"] = json!(error);
+            let short: String = error.chars().take(MAX_CELL_ERROR).collect();
+            Outcome::fail(format!("{short}... (see compat-results.json)"))
+        }
+        other => other,
+    };
+    if !outcome.is_pass() {
+        details["transcript_tail"] = json!(log.last_transcript_tail);
+        let reqs = ctx.sim_requests();
+        if let Some(bad) = reqs.iter().rev().find(|r| r.rejection.is_some()).or(reqs.last()) {
+            details["sim_request"] = json!(bad.describe());
+        }
+        details["gateway_log_tail"] = json!(ctx.gateway_log_tail(15));
+    }
+    if let Some(sink) = sink {
+        sink.record(TrialResult {
+            feature: feature.to_owned(),
+            provider: provider.id().to_owned(),
+            model: model.id.clone(),
+            outcome: outcome.clone(),
+            duration_ms: start.elapsed().as_millis() as u64,
+            attempts: log.attempts,
+            details,
+        });
+    }
+    match outcome {
+        Outcome::Fail { error } => Err(Failed::from(format!("{}: {error}", model.id))),
+        _ => Ok(()),
+    }
+}

@@ -1,0 +1,133 @@
+//! The compat-tests harness: case registration, the per-trial context, and
+//! the runner that turns cases into libtest-mimic trials and writes
+//! compat-results.json.
+//!
+//! A case lives in `compat-tests/<feature>/<provider>.rs` and registers itself
+//! with [`compat_case!`]; its feature and provider come from that path (via
+//! `module_path!()`, which build.rs makes mirror the folder layout). Each case
+//! becomes one trial per manifest model, named `<feature>::<provider>::<model>`.
+
+mod env;
+mod harness;
+
+pub use compat_core;
+pub use env::Ctx;
+pub use harness::main;
+#[doc(hidden)]
+pub use inventory;
+
+/// What a case does for each model.
+pub enum CaseKind {
+    /// Run this check; `Ok` is pass, `Err` is fail with the error chain.
+    Run(fn(&Ctx) -> anyhow::Result<()>),
+    /// The feature cannot apply to this provider; the reason is shown on the
+    /// matrix in the author's words.
+    NotApplicable(&'static str),
+}
+
+/// A registered case (one per `<feature>/<provider>.rs`).
+pub struct Case {
+    /// `module_path!()` of the registering file: `compat::<feature>::<provider>`.
+    pub module: &'static str,
+    pub file: &'static str,
+    pub kind: CaseKind,
+}
+
+inventory::collect!(Case);
+
+/// A sim-only test that switches a simulator fault on and checks that the
+/// feature's cell turns red with a useful error. Registered from a feature's
+/// helper module; runs as `<feature>::sim_fault::<name>`.
+pub struct FaultTest {
+    pub module: &'static str,
+    pub name: &'static str,
+    /// The provider it runs against.
+    pub provider: &'static str,
+    pub run: fn(&Ctx) -> anyhow::Result<()>,
+}
+
+inventory::collect!(FaultTest);
+
+/// Registers the case of this file:
+/// `compat_case!(run = super::check::run);` or
+/// `compat_case!(not_applicable = "why, in your words");`
+#[macro_export]
+macro_rules! compat_case {
+    (run = $f:expr $(,)?) => {
+        $crate::inventory::submit! {
+            $crate::Case { module: module_path!(), file: file!(), kind: $crate::CaseKind::Run($f) }
+        }
+    };
+    (not_applicable = $reason:expr $(,)?) => {
+        $crate::inventory::submit! {
+            $crate::Case { module: module_path!(), file: file!(), kind: $crate::CaseKind::NotApplicable($reason) }
+        }
+    };
+}
+
+/// Registers a sim-only fault test from a feature's helper module:
+/// `sim_fault_test!(name = "drops_thinking", provider = "anthropic", run = drops_thinking);`
+#[macro_export]
+macro_rules! sim_fault_test {
+    (name = $name:expr, provider = $provider:expr, run = $f:expr $(,)?) => {
+        $crate::inventory::submit! {
+            $crate::FaultTest { module: module_path!(), name: $name, provider: $provider, run: $f }
+        }
+    };
+}
+
+/// `(feature, provider)` from a case's module path `<crate>::<feature>::<provider>`.
+pub(crate) fn feature_and_provider(module: &str) -> Option<(&str, &str)> {
+    let mut parts = module.rsplit("::");
+    let provider = parts.next()?;
+    let feature = parts.next()?;
+    parts.next()?; // the crate
+    Some((feature, provider))
+}
+
+/// For fault tests: runs `check` (which must fail while a fault is on) and
+/// returns the matrix cell the failure produces when every other model
+/// passed, checking that the cell is red and names this trial's model.
+pub fn expect_red_cell(ctx: &Ctx, check: fn(&Ctx) -> anyhow::Result<()>) -> anyhow::Result<String> {
+    use compat_core::matrix::{BuildOptions, ResultsInput, build};
+    use compat_core::results::{Mode, RunResults, TrialResult};
+    use compat_core::status::{CellStatus, Outcome};
+
+    let error = match check(ctx) {
+        Ok(()) => anyhow::bail!("the check passed although the simulator fault was on"),
+        Err(e) => format!("{e:#}"),
+    };
+    let manifest = compat_core::manifest::Manifest::load_default()?;
+    let mut results = RunResults::new(Mode::Sim);
+    results.run.finished_at = Some(results.run.started_at);
+    for m in &manifest.models {
+        let outcome = if m.id == ctx.model_id() { Outcome::fail(error.clone()) } else { Outcome::Pass };
+        results.record(TrialResult {
+            feature: ctx.feature().to_owned(),
+            provider: ctx.provider().id().to_owned(),
+            model: m.id.clone(),
+            outcome,
+            duration_ms: 0,
+            attempts: 1,
+            details: serde_json::Value::Null,
+        });
+    }
+    let options = BuildOptions {
+        litellm_version: Some("sim".into()),
+        claude_code_version: Some("sim".into()),
+        ..Default::default()
+    };
+    let path = std::path::Path::new("fault-test");
+    let matrix = build(&manifest, &[ResultsInput { path, results: &results }], &options)?;
+    match matrix.cell(ctx.feature(), ctx.provider().id()) {
+        Some(CellStatus::Fail { error }) => {
+            anyhow::ensure!(
+                error.starts_with(&format!("{}: ", ctx.model_id())),
+                "the cell's error does not name the model {}: {error}",
+                ctx.model_id()
+            );
+            Ok(error.clone())
+        }
+        other => anyhow::bail!("expected a red cell, got {other:?}"),
+    }
+}
