@@ -392,6 +392,7 @@ describe('formatLastUpdated', () => {
     assert.deepEqual(r, {
       text: '2026-11-25 10:00 UTC',
       relative: false,
+      tooltipLines: ['Generated at 2026-11-25 10:00:00 UTC'],
       tooltip: 'Generated at 2026-11-25 10:00:00 UTC',
       timeZone: 'UTC',
     });
@@ -402,7 +403,11 @@ describe('formatLastUpdated', () => {
     assert.equal(r.text, '2 hours ago');
     assert.equal(r.relative, true);
     assert.equal(r.timeZone, 'Asia/Tokyo');
-    assert.match(r.tooltip, /^Wednesday, November 25, 2026 at 7:00:00\sPM GMT\+9 \(your time zone: Asia\/Tokyo\) · 2026-11-25 10:00:00 UTC$/);
+    assert.equal(r.tooltipLines.length, 3);
+    assert.match(r.tooltipLines[0], /^Wednesday, November 25, 2026 at 7:00:00\sPM GMT\+9$/);
+    assert.equal(r.tooltipLines[1], 'Your time zone: Asia/Tokyo');
+    assert.equal(r.tooltipLines[2], '(2026-11-25 10:00:00 UTC)');
+    assert.equal(r.tooltip, r.tooltipLines.join('\n'));
   });
 
   test('old: absolute date, in the reader zone', () => {
@@ -413,7 +418,7 @@ describe('formatLastUpdated', () => {
     assert.equal(tokyo.relative, false);
     const ny = formatLastUpdated(late, { nowMs: late + 30 * DAY, locale: 'en-US', timeZone: 'America/New_York' });
     assert.equal(ny.text, 'on Nov 25, 2026');
-    assert.match(ny.tooltip, /6:30:00\sPM EST \(your time zone: America\/New_York\)/);
+    assert.match(ny.tooltip, /6:30:00\sPM EST\nYour time zone: America\/New_York\n/);
   });
 
   test('exactly at the threshold switches to absolute', () => {
@@ -431,7 +436,7 @@ describe('formatLastUpdated', () => {
   test('an unknown time zone falls back to UTC instead of throwing', () => {
     const r = formatLastUpdated(generated, { nowMs: generated + HOUR, locale: 'en-US', timeZone: 'Mars/Olympus_Mons' });
     assert.equal(r.text, '1 hour ago');
-    assert.match(r.tooltip, /\(your time zone: UTC\)/);
+    assert.match(r.tooltip, /\nYour time zone: UTC\n/);
   });
 
   test('formatUtcStable pads and is independent of Intl', () => {

@@ -62,11 +62,17 @@ function useTooltip() {
       }
       setPosition({ left: Math.round(left), top: Math.round(top), placement });
     };
+    // Scrolling moves the trigger away from the pointer: a hover tooltip
+    // closes; a focus tooltip follows its trigger.
+    const onScroll = () => {
+      setHovered(false);
+      place();
+    };
     place();
-    window.addEventListener('scroll', place, true);
+    window.addEventListener('scroll', onScroll, true);
     window.addEventListener('resize', place);
     return () => {
-      window.removeEventListener('scroll', place, true);
+      window.removeEventListener('scroll', onScroll, true);
       window.removeEventListener('resize', place);
     };
   }, [open]);
@@ -103,7 +109,7 @@ function useTooltip() {
   return { open, triggerProps, tooltipProps };
 }
 
-function Cell({ cell, featureName, providerName, tooltipId }) {
+function Cell({ cell, tooltipId }) {
   const { triggerProps, tooltipProps } = useTooltip();
   return (
     <td
@@ -119,9 +125,6 @@ function Cell({ cell, featureName, providerName, tooltipId }) {
       </span>
       <span className={styles.srOnly}>{cell.label}</span>
       <span id={tooltipId} {...tooltipProps}>
-        <span className={styles.srOnly}>
-          {featureName} on {providerName}:{' '}
-        </span>
         {cell.tooltip}
       </span>
     </td>
@@ -152,7 +155,11 @@ function LastUpdated({ generatedAt, generatedAtMs }) {
       >
         {info.text}
         <span id={tooltipId} {...tooltipProps}>
-          {info.tooltip}
+          {info.tooltipLines.map((line, i) => (
+            <span key={i} className={styles.tooltipLine}>
+              {line}
+            </span>
+          ))}
         </span>
       </time>
     </span>
@@ -201,13 +208,7 @@ function MatrixTable({ matrix }) {
                 {f.name}
               </th>
               {f.cells.map((cell, pi) => (
-                <Cell
-                  key={cell.providerId}
-                  cell={cell}
-                  featureName={f.name}
-                  providerName={matrix.providers[pi].name}
-                  tooltipId={`${baseId}-tip-${fi}-${pi}`}
-                />
+                <Cell key={cell.providerId} cell={cell} tooltipId={`${baseId}-tip-${fi}-${pi}`} />
               ))}
             </tr>
           ))}

@@ -365,19 +365,15 @@ export function resolveTimeZone(timeZone) {
  *   stable UTC form with no relative text
  * @param {string} [opts.locale]     BCP 47 locale for absolute dates (default: the reader's)
  * @param {string} [opts.timeZone]   IANA zone (default: the reader's)
- * @returns {{ text: string, relative: boolean, tooltip: string, timeZone: string }}
- *   `text` is what the banner shows; `tooltip` is the absolute timestamp in
- *   the reader's zone, labelled with that zone.
+ * @returns {{ text: string, relative: boolean, tooltipLines: string[], tooltip: string, timeZone: string }}
+ *   `text` is what the banner shows; `tooltipLines` the absolute timestamp in
+ *   the reader's zone, the zone's name, and the UTC time (`tooltip` is them
+ *   joined with newlines).
  */
 export function formatLastUpdated(generatedAtMs, { nowMs = null, locale, timeZone } = {}) {
   const utc = formatUtcStable(generatedAtMs, { seconds: true });
   if (nowMs === null || nowMs === undefined) {
-    return {
-      text: formatUtcStable(generatedAtMs),
-      relative: false,
-      tooltip: `Generated at ${utc}`,
-      timeZone: 'UTC',
-    };
+    return withTooltip({ text: formatUtcStable(generatedAtMs), relative: false, timeZone: 'UTC' }, [`Generated at ${utc}`]);
   }
   const zone = resolveTimeZone(timeZone);
   const when = new Date(generatedAtMs);
@@ -388,9 +384,13 @@ export function formatLastUpdated(generatedAtMs, { nowMs = null, locale, timeZon
     // Unknown zone or locale: fall back to UTC rather than throwing.
     return formatLastUpdated(generatedAtMs, { nowMs, locale: 'en-US', timeZone: 'UTC' });
   }
-  const tooltip = `${local} (your time zone: ${zone}) · ${utc}`;
+  const lines = [local, `Your time zone: ${zone}`, `(${utc})`];
   const rel = relativeAge(nowMs - generatedAtMs);
-  if (rel !== null) return { text: rel, relative: true, tooltip, timeZone: zone };
+  if (rel !== null) return withTooltip({ text: rel, relative: true, timeZone: zone }, lines);
   const absolute = new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeZone: zone }).format(when);
-  return { text: `on ${absolute}`, relative: false, tooltip, timeZone: zone };
+  return withTooltip({ text: `on ${absolute}`, relative: false, timeZone: zone }, lines);
+}
+
+function withTooltip(info, lines) {
+  return { ...info, tooltipLines: lines, tooltip: lines.join('\n') };
 }

@@ -1,0 +1,148 @@
+/**
+ * E2E harness: builds the test pages, serves them on 127.0.0.1 and drives
+ * Debian's Chromium (/usr/bin/chromium, or $CHROMIUM_PATH) with
+ * playwright-core. Everything started here is stopped by stop(), which the
+ * test files call from after(); a process exit also takes Chromium down.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+import { DOCS_SITE_ROOT, buildPage } from '../../scripts/build-page.mjs';
+import { serveDir } from '../../scripts/static-server.mjs';
+
+export const FIXTURES = path.join(DOCS_SITE_ROOT, 'fixtures');
+export const RESULTS = path.join(DOCS_SITE_ROOT, 'test-results');
+export const SCREENSHOTS = path.join(RESULTS, 'screenshots');
+const PAGES = path.join(RESULTS, 'e2e-pages');
+
+export const CHROMIUM_PATH = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+export const DESKTOP = { viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1 };
+export const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
+
+/** The pages built for the tests: name -> fixture file. */
+export const PAGE_FIXTURES = {
+  sample: 'sample-compatibility-matrix.json',
+  v2: 'schema-v2-compatibility-matrix.json',
+  malformed: 'malformed-compatibility-matrix.json',
+};
+
+export async function loadFixture(name) {
+  return JSON.parse(await readFile(path.join(FIXTURES, name), 'utf8'));
+}
+
+export class Harness {
+  server = null;
+  browser = null;
+  contexts = new Set();
+
+  async start() {
+    if (!existsSync(CHROMIUM_PATH)) {
+      throw new Error(`no Chromium at ${CHROMIUM_PATH}: install Debian's package (apt-get install -y chromium) or set CHROMIUM_PATH`);
+    }
+    await rm(PAGES, { recursive: true, force: true });
+    await mkdir(SCREENSHOTS, { recursive: true });
+    // Development React: hydration mismatches and bad markup show up as console errors.
+    await Promise.all(
+      Object.entries(PAGE_FIXTURES).map(([name, file]) =>
+        buildPage({ matrixPath: path.join(FIXTURES, file), outDir: path.join(PAGES, name), mode: 'development', source: `fixtures/${file}` }),
+      ),
+    );
+    this.server = await serveDir(PAGES, { port: 0 });
+    this.browser = await chromium.launch({
+      executablePath: CHROMIUM_PATH,
+      headless: true,
+      args: CHROMIUM_ARGS,
+      timeout: 30_000,
+    });
+  }
+
+  url(name, query = '') {
+    return `${this.server.url}${name}/${query}`;
+  }
+
+  /**
+   * A fresh browser context and page. `problems` collects console errors and
+   * warnings, uncaught page errors and any request that leaves the test
+   * server (those are aborted): each test asserts it stays empty.
+   */
+  async newPage(device, { timezoneId = 'UTC', locale = 'en-US' } = {}) {
+    const context = await this.browser.newContext({ ...device, timezoneId, locale, reducedMotion: 'reduce' });
+    this.contexts.add(context);
+    context.setDefaultTimeout(10_000);
+    const problems = [];
+    const origin = this.server.url;
+    await context.route('**/*', (route) => {
+      const url = route.request().url();
+      if (url.startsWith(origin)) return route.continue();
+      problems.push(`request outside the test server: ${url}`);
+      return route.abort();
+    });
+    const page = await context.newPage();
+    page.on('console', (msg) => {
+      if (msg.type() === 'error' || msg.type() === 'warning') problems.push(`console.${msg.type()}: ${msg.text()}`);
+    });
+    page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
+    return { context, page, problems };
+  }
+
+  async closeContext(context) {
+    this.contexts.delete(context);
+    await context.close().catch(() => {});
+  }
+
+  async stop() {
+    for (const c of this.contexts) await c.close().catch(() => {});
+    this.contexts.clear();
+    if (this.browser) await this.browser.close().catch(() => {});
+    this.browser = null;
+    if (this.server) await this.server.close().catch(() => {});
+    this.server = null;
+  }
+}
+
+/** Waits until React has hydrated the page and effects have run. */
+export async function waitForHydration(page) {
+  await page.waitForFunction(() => window.__compatHydrated === true);
+}
+
+export function screenshotPath(name) {
+  return path.join(SCREENSHOTS, `${name}.png`);
+}
+
+/**
+ * Classifies a CSS rgb() colour by HSL: low saturation is grey; otherwise the
+ * hue picks red (< 20° or > 340°), yellow (20°-70°, amber included) or green
+ * (80°-170°).
+ */
+export function hueName(rgb) {
+  const m = /rgba?\((\d+),\s*(\d+),\s*(\d+)/.exec(rgb);
+  if (!m) return `unparsed ${rgb}`;
+  const [r, g, b] = m.slice(1).map((v) => Number(v) / 255);
+  const max = Math.max(r, g, b);
+  const min = Math.min(r, g, b);
+  const l = (max + min) / 2;
+  const d = max - min;
+  const s = d === 0 ? 0 : d / (1 - Math.abs(2 * l - 1));
+  if (s < 0.25) return 'grey';
+  let h;
+  if (max === r) h = 60 * (((g - b) / d) % 6);
+  else if (max === g) h = 60 * ((b - r) / d + 2);
+  else h = 60 * ((r - g) / d + 4);
+  if (h < 0) h += 360;
+  if (h < 20 || h > 340) return 'red';
+  if (h >= 20 && h <= 70) return 'yellow';
+  if (h >= 80 && h <= 170) return 'green';
+  return `other ${rgb} (hue ${Math.round(h)})`;
+}
