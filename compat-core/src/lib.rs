@@ -3,7 +3,9 @@
 //! ARCHITECTURE.md at the workspace root maps the modules.
 
 pub mod fsutil;
+pub mod gate;
 pub mod gateway;
+pub mod junit;
 pub mod manifest;
 pub mod matrix;
 pub mod paths;

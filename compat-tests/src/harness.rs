@@ -10,7 +10,9 @@ use compat_core::manifest::Manifest;
 use compat_core::results::{Mode, RunResults, TrialResult};
 use compat_core::sim::SimProvider;
 use compat_core::status::Outcome;
-use libtest_mimic::{Arguments, Failed, Trial};
+use compat_core::gate::{self, FailureVerdict};
+use compat_core::matrix::Matrix;
+use libtest_mimic::{Arguments, Completion, Failed, Trial};
 use serde_json::json;
 
 use crate::env::{self, Ctx};
@@ -33,13 +35,30 @@ impl ResultsSink {
         }
     }
 
-    fn finish(&self) {
+    fn finish(&self, manifest: &Manifest, baseline: Option<&Baseline>) {
         let mut r = self.results.lock().expect("results lock");
         r.run.finished_at = Some(jiff::Timestamp::now());
         fill_versions(&mut r);
         match r.write_atomic(&self.path) {
             Ok(()) => eprintln!("[compat] results: {} ({} trials)", self.path.display(), r.trials.len()),
             Err(e) => eprintln!("[compat] error: {e}"),
+        }
+        let junit_path = self.path.with_file_name("junit.xml");
+        let short = |id: &str| manifest.model(id).map(|m| m.short.clone()).unwrap_or_else(|| id.to_owned());
+        if let Err(e) = compat_core::fsutil::write_atomic(&junit_path, compat_core::junit::render(&r, &short).as_bytes()) {
+            eprintln!("[compat] warning: cannot write {}: {e}", junit_path.display());
+        }
+        if let Some(b) = baseline {
+            let options = compat_core::matrix::BuildOptions {
+                litellm_version: Some(r.run.litellm_version.clone().unwrap_or_else(|| "unknown".into())),
+                claude_code_version: Some(r.run.claude_code_version.clone().unwrap_or_else(|| "unknown".into())),
+                ..Default::default()
+            };
+            let input = compat_core::matrix::ResultsInput { path: &self.path, results: &r };
+            match compat_core::matrix::build(manifest, &[input], &options) {
+                Ok(current) => eprint!("[compat] against baseline {}:\n{}", b.source, gate::compare(&b.matrix, &current).summary()),
+                Err(e) => eprintln!("[compat] cannot compare with the baseline: {e}"),
+            }
         }
     }
 }
@@ -63,11 +82,10 @@ fn mode_from_env() -> Result<Mode, String> {
 pub fn main() -> ExitCode {
     let args = Arguments::from_args();
     match prepare(&args) {
-        Ok((trials, sink)) => {
-            let listing = args.list;
+        Ok(Prepared { trials, sink, manifest, baseline }) => {
             let conclusion = libtest_mimic::run(&args, trials);
-            if let (false, Some(sink)) = (listing, sink) {
-                sink.finish();
+            if let Some(sink) = sink {
+                sink.finish(&manifest, baseline.as_deref());
             }
             conclusion.exit_code()
         }
@@ -78,11 +96,46 @@ pub fn main() -> ExitCode {
     }
 }
 
-type Prepared = (Vec<Trial>, Option<Arc<ResultsSink>>);
+struct Prepared {
+    trials: Vec<Trial>,
+    sink: Option<Arc<ResultsSink>>,
+    manifest: Manifest,
+    baseline: Option<Arc<Baseline>>,
+}
+
+/// The matrix a run is gated against (`COMPAT_BASELINE`: a file path or an
+/// http(s) URL, e.g. the last published compatibility-matrix.json).
+struct Baseline {
+    source: String,
+    matrix: Matrix,
+}
+
+fn load_baseline() -> Result<Option<Baseline>, String> {
+    let Ok(source) = std::env::var("COMPAT_BASELINE") else { return Ok(None) };
+    if source.is_empty() {
+        return Ok(None);
+    }
+    let text = if source.starts_with("http://") || source.starts_with("https://") {
+        let resp = reqwest::blocking::Client::builder()
+            .timeout(std::time::Duration::from_secs(30))
+            .build()
+            .and_then(|c| c.get(&source).send())
+            .map_err(|e| format!("COMPAT_BASELINE: cannot fetch {source}: {e}"))?;
+        if !resp.status().is_success() {
+            return Err(format!("COMPAT_BASELINE: {source} answered {}", resp.status()));
+        }
+        resp.text().map_err(|e| format!("COMPAT_BASELINE: reading {source}: {e}"))?
+    } else {
+        std::fs::read_to_string(&source).map_err(|e| format!("COMPAT_BASELINE: cannot read {source}: {e}"))?
+    };
+    let matrix = Matrix::parse(&text, std::path::Path::new(&source)).map_err(|e| format!("COMPAT_BASELINE: {e}"))?;
+    Ok(Some(Baseline { source, matrix }))
+}
 
 fn prepare(args: &Arguments) -> Result<Prepared, String> {
     let manifest = Manifest::load_default().map_err(|e| e.to_string())?;
     let mode = mode_from_env()?;
+    let baseline = load_baseline()?.map(Arc::new);
 
     let mut cases: Vec<(&'static Case, String, String)> = Vec::new();
     for case in inventory::iter::<Case> {
@@ -143,7 +196,11 @@ fn prepare(args: &Arguments) -> Result<Prepared, String> {
                 .with_kind("n/a"),
                 CaseKind::Run(check) => {
                     needs.push((name.clone(), sim_provider));
-                    Trial::test(name, move || run_trial(check, &feature, sim_provider, &model, sink.as_deref()))
+                    let baseline = baseline.clone();
+                    Trial::ignorable_test(name, move || {
+                        let result = run_trial(check, &feature, sim_provider, &model, sink.as_deref());
+                        gate_trial(result, baseline.as_deref(), &feature, &provider)
+                    })
                 }
             };
             trials.push(trial);
@@ -177,7 +234,24 @@ fn prepare(args: &Arguments) -> Result<Prepared, String> {
         .map(|(_, p)| *p)
         .collect();
     env::plan(mode, selected, manifest.models.iter().map(|m| m.id.clone()).collect());
-    Ok((trials, sink))
+    Ok(Prepared { trials, sink, manifest, baseline })
+}
+
+/// With a baseline, only a regression (the cell passed in the baseline)
+/// fails the trial; a failure the baseline already knew is reported as an
+/// ignored trial with the reason, so the run stays green.
+fn gate_trial(result: Result<(), Failed>, baseline: Option<&Baseline>, feature: &str, provider: &str) -> Result<Completion, Failed> {
+    let (Err(failed), Some(b)) = (&result, baseline) else {
+        return result.map(|()| Completion::Completed);
+    };
+    let message = failed.message().unwrap_or_default();
+    match gate::judge_failure(&b.matrix, feature, provider) {
+        FailureVerdict::Regression => Err(Failed::from(format!("REGRESSION (passed in the baseline): {message}"))),
+        FailureVerdict::Known { baseline_status } => {
+            Ok(Completion::ignored_with(format!("known failure, the baseline cell is {baseline_status}: {message}")))
+        }
+        FailureVerdict::NewCell => Ok(Completion::ignored_with(format!("failing, not in the baseline: {message}"))),
+    }
 }
 
 /// Longest error kept in a matrix cell.

@@ -1,0 +1,1 @@
+compat_tests::compat_case!(run = super::check::run);

@@ -1,0 +1,51 @@
+//! extended_thinking: with thinking on as the CLI sends it for the model,
+//! signed thinking blocks come back, and a follow-up turn that carries them
+//! (thinking, then a tool call, then the tool result) still succeeds: the
+//! provider verifies the replayed signatures, so a gateway that drops or
+//! alters them fails here.
+
+use anyhow::{Context as _, ensure};
+use compat_tests::Ctx;
+
+pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
+    let token = format!("think-{}", ctx.nonce());
+    let claude = ctx
+        .claude()?
+        // An explicit budget, so that thinking is on for every model and not
+        // left to adaptive thinking's judgement of the prompt.
+        .env("MAX_THINKING_TOKENS", "2048")
+        .allowed_tools(&["Bash"])
+        .max_turns(4)
+        .prompt(format!(
+            "Think about it first, then use the Bash tool to run `echo {token}` and tell me exactly what it printed."
+        ));
+    let t = ctx.run(&claude)?;
+    t.ensure_success().context("the CLI reported an error (a 400 here often means a replayed thinking block was rejected)")?;
+    ensure!(!t.thinking.is_empty(), "no thinking block came back");
+    ensure!(
+        t.thinking.iter().all(|b| !b.signature.is_empty()),
+        "a thinking block came back without its signature: {:?}",
+        t.thinking
+    );
+    ensure!(
+        t.num_turns >= 2 && t.final_text.contains(&token),
+        "the follow-up turn carrying the thinking blocks did not complete (turns: {}, answer: {:?})",
+        t.num_turns,
+        t.final_text
+    );
+    Ok(())
+}
+
+compat_tests::sim_fault_test!(name = "dropped_thinking_turns_cell_red", provider = "azure", run = dropped_thinking);
+
+fn dropped_thinking(ctx: &Ctx) -> anyhow::Result<()> {
+    use compat_core::sim::{Fault, FaultScope};
+    let sim = ctx.sim().context("fault tests run in sim mode only")?;
+    let _fault = sim.inject(
+        FaultScope { provider: Some(ctx.provider()), model: Some(ctx.model_id().into()), body_contains: Some(ctx.nonce().into()) },
+        Fault::DropThinking,
+    );
+    let error = compat_tests::expect_red_cell(ctx, run)?;
+    ensure!(error.contains("thinking"), "unexpected error: {error}");
+    Ok(())
+}

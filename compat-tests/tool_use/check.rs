@@ -1,0 +1,49 @@
+//! tool_use: the model asks for a built-in tool (Bash running `echo <nonce>`),
+//! the CLI runs it, the tool_result goes back through the gateway, and the
+//! final answer contains the nonce. The transcript must show the call and its
+//! result.
+
+use anyhow::{Context as _, ensure};
+use compat_tests::Ctx;
+
+pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
+    let token = format!("tool-{}", ctx.nonce());
+    let claude = ctx
+        .claude()?
+        .allowed_tools(&["Bash"])
+        .max_turns(4)
+        .prompt(format!("Use the Bash tool to run `echo {token}` and then tell me exactly what it printed."));
+    let t = ctx.run(&claude)?;
+    t.ensure_success().context("the CLI reported an error")?;
+    let call = t
+        .tool_calls
+        .iter()
+        .find(|c| c.name == "Bash" && c.input.to_string().contains(&token))
+        .with_context(|| format!("the model did not call Bash with `echo {token}`; tool calls: {:?}", t.tool_calls))?;
+    let result = t
+        .tool_results
+        .iter()
+        .find(|r| r.tool_use_id == call.id)
+        .with_context(|| format!("no tool_result for the Bash call {}", call.id))?;
+    ensure!(!result.is_error && result.content.contains(&token), "the Bash tool_result is wrong: {result:?}");
+    ensure!(
+        t.final_text.contains(&token),
+        "the final answer does not contain `{token}` (so the tool_result did not reach the model): {:?}",
+        t.final_text
+    );
+    Ok(())
+}
+
+compat_tests::sim_fault_test!(name = "no_tool_call_turns_cell_red", provider = "bedrock_invoke", run = no_tool_call);
+
+fn no_tool_call(ctx: &Ctx) -> anyhow::Result<()> {
+    use compat_core::sim::{Fault, FaultScope};
+    let sim = ctx.sim().context("fault tests run in sim mode only")?;
+    let _fault = sim.inject(
+        FaultScope { provider: Some(ctx.provider()), model: Some(ctx.model_id().into()), body_contains: Some(ctx.nonce().into()) },
+        Fault::NoToolCall,
+    );
+    let error = compat_tests::expect_red_cell(ctx, run)?;
+    ensure!(error.contains("did not call Bash"), "unexpected error: {error}");
+    Ok(())
+}

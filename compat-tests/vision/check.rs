@@ -1,0 +1,38 @@
+//! vision: a picture made by the test (a PNG of one colour, chosen at random
+//! per trial) reaches the model through the gateway, and the answer names its
+//! colour.
+
+use anyhow::{Context as _, ensure};
+use compat_core::sim::image::{PALETTE, solid_png};
+use compat_tests::Ctx;
+
+pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
+    let pick = ctx.nonce().bytes().map(|b| b as usize).sum::<usize>() % PALETTE.len();
+    let (colour, rgb) = PALETTE[pick];
+    let claude = ctx.claude()?.image("image/png", solid_png(rgb, 64)).prompt(format!(
+        "What is the dominant colour of this image? Answer with one lowercase colour word. ({})",
+        ctx.nonce()
+    ));
+    let t = ctx.run(&claude)?;
+    t.ensure_success().context("the CLI reported an error")?;
+    ensure!(
+        t.final_text.to_lowercase().contains(colour),
+        "the image was {colour}, but the answer does not say so: {:?}",
+        t.final_text
+    );
+    Ok(())
+}
+
+compat_tests::sim_fault_test!(name = "dropped_image_turns_cell_red", provider = "vertex_ai", run = dropped_image);
+
+fn dropped_image(ctx: &Ctx) -> anyhow::Result<()> {
+    use compat_core::sim::{Fault, FaultScope};
+    let sim = ctx.sim().context("fault tests run in sim mode only")?;
+    let _fault = sim.inject(
+        FaultScope { provider: Some(ctx.provider()), model: Some(ctx.model_id().into()), body_contains: Some(ctx.nonce().into()) },
+        Fault::IgnoreImages,
+    );
+    let error = compat_tests::expect_red_cell(ctx, run)?;
+    ensure!(error.contains("does not say so"), "unexpected error: {error}");
+    Ok(())
+}
