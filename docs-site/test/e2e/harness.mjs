@@ -42,24 +42,39 @@ export async function loadFixture(name) {
   return JSON.parse(await readFile(path.join(FIXTURES, name), 'utf8'));
 }
 
+function assertChromium() {
+  if (!existsSync(CHROMIUM_PATH)) {
+    throw new Error(`no Chromium at ${CHROMIUM_PATH}: install Debian's package (apt-get install -y chromium) or set CHROMIUM_PATH`);
+  }
+}
+
 export class Harness {
   server = null;
   browser = null;
   contexts = new Set();
 
+  /** Builds the fixture pages, serves them and launches Chromium. */
   async start() {
-    if (!existsSync(CHROMIUM_PATH)) {
-      throw new Error(`no Chromium at ${CHROMIUM_PATH}: install Debian's package (apt-get install -y chromium) or set CHROMIUM_PATH`);
-    }
+    assertChromium();
     await rm(PAGES, { recursive: true, force: true });
-    await mkdir(SCREENSHOTS, { recursive: true });
     // Development React: hydration mismatches and bad markup show up as console errors.
     await Promise.all(
       Object.entries(PAGE_FIXTURES).map(([name, file]) =>
         buildPage({ matrixPath: path.join(FIXTURES, file), outDir: path.join(PAGES, name), mode: 'development', source: `fixtures/${file}` }),
       ),
     );
-    this.server = await serveDir(PAGES, { port: 0 });
+    await this.serve(PAGES);
+    await this.launch();
+  }
+
+  /** Serves `dir` on 127.0.0.1 (an ephemeral port). */
+  async serve(dir) {
+    this.server = await serveDir(dir, { port: 0 });
+  }
+
+  async launch() {
+    assertChromium();
+    await mkdir(SCREENSHOTS, { recursive: true });
     this.browser = await chromium.launch({
       executablePath: CHROMIUM_PATH,
       headless: true,
@@ -68,8 +83,9 @@ export class Harness {
     });
   }
 
+  /** The URL of a path on the test server ('sample/' -> http://127.0.0.1:PORT/sample/). */
   url(name, query = '') {
-    return `${this.server.url}${name}/${query}`;
+    return `${this.server.url}${name.replace(/^\/+|\/+$/g, '')}/${query}`;
   }
 
   /**

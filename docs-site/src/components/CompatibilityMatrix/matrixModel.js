@@ -196,7 +196,9 @@ export function validateMatrix(raw) {
       else if (seen.has(id)) problem(`providers[${i}]: provider ${JSON.stringify(id)} is listed twice`);
       else seen.add(id);
     });
-    providerIds = [...seen];
+    // Array.from, not [...seen]: the docs build's Babel (loose mode) turns spread into
+    // concat, which does not iterate a Set.
+    providerIds = Array.from(seen);
   }
   const providerSet = new Set(providerIds);
 

@@ -1,0 +1,144 @@
+/**
+ * Smoke test on the docs site's own toolchain: copies the component, the MDX
+ * page and the sample matrix into a minimal Docusaurus 3 site
+ * (docusaurus-smoke/, the way the docs repo takes them), runs
+ * `docusaurus build`, checks the server-rendered HTML, and opens the built
+ * page in Chromium (production React, Infima styles) for hydration, the
+ * banner, a tooltip and the phone layout.
+ *
+ * Needs `npm ci` in docs-site/docusaurus-smoke/ (ci.sh does it).
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { DOCS_SITE_ROOT } from '../../scripts/build-page.mjs';
+import { DESKTOP, FIXTURES, Harness, PHONE, hueName, screenshotPath } from '../e2e/harness.mjs';
+
+const SITE = path.join(DOCS_SITE_ROOT, 'docusaurus-smoke');
+const PAGE_PATH = 'docs/tutorials/claude-code-compatibility';
+const BUILD_TIMEOUT_MS = 240_000;
+const GENERATED_AT = Date.parse('2026-11-25T10:00:00Z');
+
+/** Lays the site out as the docs repo would have it after taking docs-site's files. */
+async function prepareSite() {
+  for (const dir of ['src', 'docs', 'build', '.docusaurus']) await rm(path.join(SITE, dir), { recursive: true, force: true });
+  await cp(path.join(DOCS_SITE_ROOT, 'src', 'components', 'CompatibilityMatrix'), path.join(SITE, 'src', 'components', 'CompatibilityMatrix'), {
+    recursive: true,
+  });
+  await mkdir(path.join(SITE, 'src', 'data'), { recursive: true });
+  // Where the publisher writes the real file.
+  await cp(path.join(FIXTURES, 'sample-compatibility-matrix.json'), path.join(SITE, 'src', 'data', 'compatibility-matrix.json'));
+  await mkdir(path.join(SITE, 'docs', 'tutorials'), { recursive: true });
+  await cp(path.join(DOCS_SITE_ROOT, 'docs', 'tutorials', 'claude-code-compatibility.mdx'), path.join(SITE, 'docs', 'tutorials', 'claude-code-compatibility.mdx'));
+  await mkdir(path.join(SITE, 'src', 'pages'), { recursive: true });
+  await writeFile(path.join(SITE, 'src', 'pages', 'index.md'), `# Smoke site\n\nSee [the compatibility matrix](/${PAGE_PATH}).\n`);
+}
+
+function runBuild() {
+  const bin = path.join(SITE, 'node_modules', '@docusaurus', 'core', 'bin', 'docusaurus.mjs');
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [bin, 'build'], {
+      cwd: SITE,
+      env: { ...process.env, NO_UPDATE_NOTIFIER: '1', DOCUSAURUS_TELEMETRY_DISABLED: '1', FORCE_COLOR: '0' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (d) => (output += d));
+    child.stderr.on('data', (d) => (output += d));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`docusaurus build took longer than ${BUILD_TIMEOUT_MS / 1000}s:\n${output.slice(-4000)}`));
+    }, BUILD_TIMEOUT_MS);
+    child.on('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      if (code === 0) resolve(output);
+      else reject(new Error(`docusaurus build exited with ${code}:\n${output.slice(-4000)}`));
+    });
+  });
+}
+
+const h = new Harness();
+let html;
+
+before(async () => {
+  if (!existsSync(path.join(SITE, 'node_modules', '@docusaurus', 'core'))) {
+    throw new Error(`Docusaurus is not installed: run (cd ${SITE} && npm ci)`);
+  }
+  await prepareSite();
+  await runBuild();
+  html = await readFile(path.join(SITE, 'build', PAGE_PATH, 'index.html'), 'utf8');
+  await h.serve(path.join(SITE, 'build'));
+  await h.launch();
+});
+
+after(async () => {
+  await h.stop();
+});
+
+describe('docusaurus build', () => {
+  test('the page is server-rendered with the table, banner and legend', () => {
+    assert.match(html, /<h1[^>]*>Claude Code Compatibility Matrix<\/h1>/);
+    assert.equal((html.match(/<td [^>]*data-status=/g) || []).length, 30);
+    assert.match(html, /<th scope="col"[^>]*>Bedrock \(Converse\)<\/th>/);
+    assert.match(html, /<time datetime="2026-11-25T10:00:00Z"[^>]*>2026-11-25 10:00 UTC/i);
+    assert.ok(html.includes('v1.83.0-stable') && html.includes('2.1.120'));
+    assert.match(html, /aria-label="Legend"/);
+    assert.doesNotMatch(html, /role="alert"/);
+  });
+
+  test('in Chromium: hydrates cleanly, relative time, tooltip, colours', async () => {
+    const s = await h.newPage(DESKTOP, { timezoneId: 'Europe/Berlin' });
+    const { page } = s;
+    await page.clock.setFixedTime(GENERATED_AT + 3 * 3600 * 1000);
+    await page.goto(h.url(PAGE_PATH));
+    const time = page.locator('[data-testid="compat-banner"] time');
+    await page.waitForFunction(() => document.querySelector('[data-testid="compat-banner"] time')?.dataset.relative === 'true');
+    assert.equal(await time.evaluate((el) => el.firstChild.textContent), '3 hours ago');
+
+    const cells = await page.$$eval('tbody td', (tds) => tds.map((td) => [td.dataset.status, getComputedStyle(td).backgroundColor]));
+    assert.equal(cells.length, 30);
+    const expected = { pass: 'green', fail: 'red', not_applicable: 'grey', not_tested: 'yellow' };
+    for (const [status, bg] of cells) assert.equal(hueName(bg), expected[status], `${status} ${bg}`);
+    const display = await page.$eval('table', (t) => getComputedStyle(t).display);
+    assert.equal(display, 'table', "Infima's table display:block is overridden");
+
+    const sel = 'tr[data-feature="tool_use"] td[data-provider="azure"]';
+    await page.hover(sel);
+    const tip = page.locator(`[id="${await page.getAttribute(sel, 'aria-describedby')}"]`);
+    await tip.waitFor({ state: 'visible' });
+    assert.match(await tip.innerText(), /^claude-opus-4-7: /);
+    await page.screenshot({ path: screenshotPath('desktop-docusaurus'), fullPage: true });
+
+    await time.hover();
+    const timeTip = page.locator(`[id="${await time.getAttribute('aria-describedby')}"]`);
+    await timeTip.waitFor({ state: 'visible' });
+    assert.match(await timeTip.innerText(), /11:00:00\sAM GMT\+1\nYour time zone: Europe\/Berlin/);
+
+    await h.closeContext(s.context);
+    assert.deepEqual(s.problems, [], 'no console errors (hydration mismatches included), no outside requests');
+  });
+
+  test('in Chromium on a phone: the table scrolls inside its wrapper', async () => {
+    const s = await h.newPage(PHONE);
+    const { page } = s;
+    await page.clock.setFixedTime(GENERATED_AT + 3600 * 1000);
+    await page.goto(h.url(PAGE_PATH));
+    await page.waitForFunction(() => document.querySelector('[data-testid="compat-banner"] time')?.dataset.relative === 'true');
+    const m = await page.$eval('[data-testid="compat-scroller"]', (el) => ({
+      overflows: el.scrollWidth > el.clientWidth,
+      pageFits: document.documentElement.scrollWidth <= window.innerWidth,
+    }));
+    assert.deepEqual(m, { overflows: true, pageFits: true });
+    await page.getByTestId('compat-scroller').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: screenshotPath('phone-docusaurus') });
+    await h.closeContext(s.context);
+    assert.deepEqual(s.problems, []);
+  });
+});
