@@ -38,7 +38,12 @@ fn main() {
         for f in files {
             println!("cargo:rerun-if-changed={}", f.display());
             let module = f.file_stem().unwrap().to_string_lossy();
-            writeln!(out, "    #[path = {:?}] pub mod {module};", f.display().to_string()).unwrap();
+            writeln!(
+                out,
+                "    #[path = {:?}] pub mod {module};",
+                f.display().to_string()
+            )
+            .unwrap();
         }
         writeln!(out, "}}").unwrap();
     }

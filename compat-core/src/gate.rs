@@ -33,7 +33,9 @@ pub enum FailureVerdict {
 pub fn judge_failure(baseline: &Matrix, feature: &str, provider: &str) -> FailureVerdict {
     match baseline.cell(feature, provider) {
         Some(CellStatus::Pass) => FailureVerdict::Regression,
-        Some(other) => FailureVerdict::Known { baseline_status: other.name() },
+        Some(other) => FailureVerdict::Known {
+            baseline_status: other.name(),
+        },
         None => FailureVerdict::NewCell,
     }
 }
@@ -56,7 +58,12 @@ impl GateReport {
     }
 
     pub fn summary(&self) -> String {
-        let list = |v: &[CellRef]| v.iter().map(|c| c.to_string()).collect::<Vec<_>>().join(", ");
+        let list = |v: &[CellRef]| {
+            v.iter()
+                .map(|c| c.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
         let mut out = String::new();
         if self.regressions.is_empty() {
             out.push_str("regression gate: passed (no cell flipped from pass to fail)\n");
@@ -71,10 +78,16 @@ impl GateReport {
             out.push_str(&format!("newly passing: {}\n", list(&self.newly_passing)));
         }
         if !self.still_failing.is_empty() {
-            out.push_str(&format!("still failing (already failing in the baseline): {}\n", list(&self.still_failing)));
+            out.push_str(&format!(
+                "still failing (already failing in the baseline): {}\n",
+                list(&self.still_failing)
+            ));
         }
         if !self.new_failing.is_empty() {
-            out.push_str(&format!("failing, not in the baseline: {}\n", list(&self.new_failing)));
+            out.push_str(&format!(
+                "failing, not in the baseline: {}\n",
+                list(&self.new_failing)
+            ));
         }
         out
     }
@@ -85,7 +98,10 @@ pub fn compare(baseline: &Matrix, current: &Matrix) -> GateReport {
     let mut report = GateReport::default();
     for f in &current.features {
         for (provider, status) in &f.providers {
-            let cell = CellRef { feature: f.id.clone(), provider: provider.clone() };
+            let cell = CellRef {
+                feature: f.id.clone(),
+                provider: provider.clone(),
+            };
             let before = baseline.cell(&f.id, provider);
             match (status, before) {
                 (CellStatus::Fail { .. }, Some(CellStatus::Pass)) => report.regressions.push(cell),
@@ -109,9 +125,18 @@ mod tests {
         let mut features: Vec<MatrixFeature> = Vec::new();
         for (f, p, s) in cells {
             if !features.iter().any(|x| x.id == *f) {
-                features.push(MatrixFeature { id: f.to_string(), name: f.to_string(), providers: Default::default() });
+                features.push(MatrixFeature {
+                    id: f.to_string(),
+                    name: f.to_string(),
+                    providers: Default::default(),
+                });
             }
-            features.iter_mut().find(|x| x.id == *f).unwrap().providers.insert(p.to_string(), s.clone());
+            features
+                .iter_mut()
+                .find(|x| x.id == *f)
+                .unwrap()
+                .providers
+                .insert(p.to_string(), s.clone());
         }
         Matrix {
             schema_version: "1".into(),
@@ -124,7 +149,9 @@ mod tests {
     }
 
     fn fail() -> CellStatus {
-        CellStatus::Fail { error: "claude-opus-4-7: boom".into() }
+        CellStatus::Fail {
+            error: "claude-opus-4-7: boom".into(),
+        }
     }
 
     fn names(v: &[CellRef]) -> Vec<String> {
@@ -138,37 +165,75 @@ mod tests {
         let r = compare(&base, &now);
         assert!(!r.passed());
         assert_eq!(names(&r.regressions), ["tool_use::anthropic"]);
-        assert_eq!(judge_failure(&base, "tool_use", "anthropic"), FailureVerdict::Regression);
-        assert!(r.summary().contains("FAILED, 1 cell(s) flipped from pass to fail: tool_use::anthropic"));
+        assert_eq!(
+            judge_failure(&base, "tool_use", "anthropic"),
+            FailureVerdict::Regression
+        );
+        assert!(
+            r.summary()
+                .contains("FAILED, 1 cell(s) flipped from pass to fail: tool_use::anthropic")
+        );
     }
 
     #[test]
     fn already_failing_does_not_gate() {
-        let base = matrix(&[("tool_use", "anthropic", fail()), ("vision", "azure", CellStatus::NotTested)]);
-        let now = matrix(&[("tool_use", "anthropic", fail()), ("vision", "azure", fail())]);
+        let base = matrix(&[
+            ("tool_use", "anthropic", fail()),
+            ("vision", "azure", CellStatus::NotTested),
+        ]);
+        let now = matrix(&[
+            ("tool_use", "anthropic", fail()),
+            ("vision", "azure", fail()),
+        ]);
         let r = compare(&base, &now);
         assert!(r.passed());
-        assert_eq!(names(&r.still_failing), ["tool_use::anthropic", "vision::azure"]);
-        assert_eq!(judge_failure(&base, "vision", "azure"), FailureVerdict::Known { baseline_status: "not_tested" });
+        assert_eq!(
+            names(&r.still_failing),
+            ["tool_use::anthropic", "vision::azure"]
+        );
+        assert_eq!(
+            judge_failure(&base, "vision", "azure"),
+            FailureVerdict::Known {
+                baseline_status: "not_tested"
+            }
+        );
     }
 
     #[test]
     fn newly_passing_is_reported() {
-        let base = matrix(&[("tool_use", "anthropic", fail()), ("tool_use", "azure", CellStatus::NotTested)]);
-        let now = matrix(&[("tool_use", "anthropic", CellStatus::Pass), ("tool_use", "azure", CellStatus::Pass)]);
+        let base = matrix(&[
+            ("tool_use", "anthropic", fail()),
+            ("tool_use", "azure", CellStatus::NotTested),
+        ]);
+        let now = matrix(&[
+            ("tool_use", "anthropic", CellStatus::Pass),
+            ("tool_use", "azure", CellStatus::Pass),
+        ]);
         let r = compare(&base, &now);
         assert!(r.passed());
-        assert_eq!(names(&r.newly_passing), ["tool_use::anthropic", "tool_use::azure"]);
-        assert!(r.summary().contains("newly passing: tool_use::anthropic, tool_use::azure"));
+        assert_eq!(
+            names(&r.newly_passing),
+            ["tool_use::anthropic", "tool_use::azure"]
+        );
+        assert!(
+            r.summary()
+                .contains("newly passing: tool_use::anthropic, tool_use::azure")
+        );
     }
 
     #[test]
     fn missing_cell_in_baseline_does_not_gate() {
         let base = matrix(&[("tool_use", "anthropic", CellStatus::Pass)]);
-        let now = matrix(&[("tool_use", "anthropic", CellStatus::Pass), ("web_search", "anthropic", fail())]);
+        let now = matrix(&[
+            ("tool_use", "anthropic", CellStatus::Pass),
+            ("web_search", "anthropic", fail()),
+        ]);
         let r = compare(&base, &now);
         assert!(r.passed());
         assert_eq!(names(&r.new_failing), ["web_search::anthropic"]);
-        assert_eq!(judge_failure(&base, "web_search", "anthropic"), FailureVerdict::NewCell);
+        assert_eq!(
+            judge_failure(&base, "web_search", "anthropic"),
+            FailureVerdict::NewCell
+        );
     }
 }

@@ -25,8 +25,16 @@ fn escape(s: &str) -> String {
 
 /// `model_short` maps a canonical model id to the short name used in trial names.
 pub fn render(results: &RunResults, model_short: &dyn Fn(&str) -> String) -> String {
-    let failures = results.trials.iter().filter(|t| matches!(t.outcome, Outcome::Fail { .. })).count();
-    let skipped = results.trials.iter().filter(|t| matches!(t.outcome, Outcome::NotApplicable { .. })).count();
+    let failures = results
+        .trials
+        .iter()
+        .filter(|t| matches!(t.outcome, Outcome::Fail { .. }))
+        .count();
+    let skipped = results
+        .trials
+        .iter()
+        .filter(|t| matches!(t.outcome, Outcome::NotApplicable { .. }))
+        .count();
     let total_ms: u64 = results.trials.iter().map(|t| t.duration_ms).sum();
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     writeln!(
@@ -50,10 +58,21 @@ pub fn render(results: &RunResults, model_short: &dyn Fn(&str) -> String) -> Str
             Outcome::Pass => out.push_str("/>\n"),
             Outcome::Fail { error } => {
                 let first = error.lines().next().unwrap_or_default();
-                writeln!(out, ">\n    <failure message=\"{}\">{}</failure>\n  </testcase>", escape(first), escape(error)).unwrap();
+                writeln!(
+                    out,
+                    ">\n    <failure message=\"{}\">{}</failure>\n  </testcase>",
+                    escape(first),
+                    escape(error)
+                )
+                .unwrap();
             }
             Outcome::NotApplicable { reason } => {
-                writeln!(out, ">\n    <skipped message=\"{}\"/>\n  </testcase>", escape(reason)).unwrap();
+                writeln!(
+                    out,
+                    ">\n    <skipped message=\"{}\"/>\n  </testcase>",
+                    escape(reason)
+                )
+                .unwrap();
             }
         }
     }
@@ -71,8 +90,16 @@ mod tests {
         let mut r = RunResults::new(Mode::Sim);
         for (model, outcome) in [
             ("claude-haiku-4-5", Outcome::Pass),
-            ("claude-opus-4-7", Outcome::fail("API Error: 400 <bad> & \"worse\"\u{1b}[0m")),
-            ("claude-sonnet-4-6", Outcome::NotApplicable { reason: "n/a".into() }),
+            (
+                "claude-opus-4-7",
+                Outcome::fail("API Error: 400 <bad> & \"worse\"\u{1b}[0m"),
+            ),
+            (
+                "claude-sonnet-4-6",
+                Outcome::NotApplicable {
+                    reason: "n/a".into(),
+                },
+            ),
         ] {
             r.record(TrialResult {
                 feature: "tool_use".into(),
@@ -85,8 +112,14 @@ mod tests {
             });
         }
         let xml = render(&r, &|m| m.trim_start_matches("claude-").to_owned());
-        assert!(xml.contains(r#"tests="3" failures="1" skipped="1""#), "{xml}");
+        assert!(
+            xml.contains(r#"tests="3" failures="1" skipped="1""#),
+            "{xml}"
+        );
         assert!(xml.contains(r#"name="tool_use::azure::opus-4-7""#), "{xml}");
-        assert!(xml.contains("API Error: 400 &lt;bad&gt; &amp; &quot;worse&quot;?[0m"), "{xml}");
+        assert!(
+            xml.contains("API Error: 400 &lt;bad&gt; &amp; &quot;worse&quot;?[0m"),
+            "{xml}"
+        );
     }
 }

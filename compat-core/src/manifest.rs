@@ -88,7 +88,10 @@ impl Manifest {
         let model_entries: Vec<RawEntry> = raw
             .models
             .iter()
-            .map(|m| RawEntry { id: m.id.clone(), name: m.name.clone() })
+            .map(|m| RawEntry {
+                id: m.id.clone(),
+                name: m.name.clone(),
+            })
             .collect();
         let ids_names = check_entries("models", &model_entries, &err)?;
         let mut shorts = HashSet::new();
@@ -100,11 +103,18 @@ impl Manifest {
                 return Err(err(line, format!("models[{id}].short: must not be empty")));
             }
             if !shorts.insert(short.clone()) {
-                return Err(err(line, format!("models[{id}].short: duplicate short name `{short}`")));
+                return Err(err(
+                    line,
+                    format!("models[{id}].short: duplicate short name `{short}`"),
+                ));
             }
             models.push(Model { id, name, short });
         }
-        for (what, n) in [("features", features.len()), ("providers", providers.len()), ("models", models.len())] {
+        for (what, n) in [
+            ("features", features.len()),
+            ("providers", providers.len()),
+            ("models", models.len()),
+        ] {
             if n == 0 {
                 return Err(ManifestError {
                     file: file.to_owned(),
@@ -113,7 +123,11 @@ impl Manifest {
                 });
             }
         }
-        Ok(Manifest { features, providers, models })
+        Ok(Manifest {
+            features,
+            providers,
+            models,
+        })
     }
 
     pub fn feature(&self, id: &str) -> Option<&Feature> {
@@ -178,10 +192,14 @@ fn check_entries(
         if id.is_empty() {
             return Err(err(id_line, format!("{list}[{i}].id: must not be empty")));
         }
-        if !id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-' || c == '.') {
+        if !id.chars().all(|c| {
+            c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-' || c == '.'
+        }) {
             return Err(err(
                 id_line,
-                format!("{list}[{i}].id: `{id}` must use only a-z, 0-9, `_`, `-` and `.` (it names folders, files and trials)"),
+                format!(
+                    "{list}[{i}].id: `{id}` must use only a-z, 0-9, `_`, `-` and `.` (it names folders, files and trials)"
+                ),
             ));
         }
         if !ids.insert(id.to_owned()) {
@@ -190,10 +208,16 @@ fn check_entries(
         let name = e.name.value.trim();
         let name_line = e.name.referenced.line();
         if name.is_empty() {
-            return Err(err(name_line, format!("{list}[{id}].name: must not be empty")));
+            return Err(err(
+                name_line,
+                format!("{list}[{id}].name: must not be empty"),
+            ));
         }
         if !names.insert(name.to_owned()) {
-            return Err(err(name_line, format!("{list}[{id}].name: duplicate name `{name}`")));
+            return Err(err(
+                name_line,
+                format!("{list}[{id}].name: duplicate name `{name}`"),
+            ));
         }
         out.push((id.to_owned(), name.to_owned()));
     }
@@ -241,7 +265,16 @@ models:
             ]
         );
         let cols: Vec<_> = m.providers.iter().map(|p| p.id.as_str()).collect();
-        assert_eq!(cols, ["anthropic", "bedrock_invoke", "bedrock_converse", "vertex_ai", "azure"]);
+        assert_eq!(
+            cols,
+            [
+                "anthropic",
+                "bedrock_invoke",
+                "bedrock_converse",
+                "vertex_ai",
+                "azure"
+            ]
+        );
         assert_eq!(m.models.len(), 3);
     }
 
@@ -253,19 +286,31 @@ models:
 
     #[test]
     fn duplicate_id_names_line_and_field() {
-        let text = GOOD.replace("providers:\n", "  - id: tool_use\n    name: Other\nproviders:\n");
-        assert_eq!(parse(&text).unwrap_err(), "manifest.yaml:4: features[1].id: duplicate id `tool_use`");
+        let text = GOOD.replace(
+            "providers:\n",
+            "  - id: tool_use\n    name: Other\nproviders:\n",
+        );
+        assert_eq!(
+            parse(&text).unwrap_err(),
+            "manifest.yaml:4: features[1].id: duplicate id `tool_use`"
+        );
     }
 
     #[test]
     fn empty_name_names_line_and_field() {
         let text = GOOD.replace("name: Anthropic", "name: \"\"");
-        assert_eq!(parse(&text).unwrap_err(), "manifest.yaml:6: providers[anthropic].name: must not be empty");
+        assert_eq!(
+            parse(&text).unwrap_err(),
+            "manifest.yaml:6: providers[anthropic].name: must not be empty"
+        );
     }
 
     #[test]
     fn unknown_key_is_rejected_with_its_line() {
-        let text = GOOD.replace("    name: Tool use\n", "    name: Tool use\n    colour: red\n");
+        let text = GOOD.replace(
+            "    name: Tool use\n",
+            "    name: Tool use\n    colour: red\n",
+        );
         let e = parse(&text).unwrap_err();
         assert!(e.starts_with("manifest.yaml:4:"), "{e}");
         assert!(e.contains("colour"), "{e}");
@@ -282,13 +327,19 @@ models:
     fn bad_id_characters_are_rejected() {
         let text = GOOD.replace("id: tool_use", "id: Tool Use");
         let e = parse(&text).unwrap_err();
-        assert!(e.contains("features[0].id: `Tool Use` must use only"), "{e}");
+        assert!(
+            e.contains("features[0].id: `Tool Use` must use only"),
+            "{e}"
+        );
     }
 
     #[test]
     fn duplicate_short_model_name() {
         let text = format!("{GOOD}  - id: claude-x\n    name: X\n    short: haiku-4.5\n");
         let e = parse(&text).unwrap_err();
-        assert_eq!(e, "manifest.yaml:13: models[claude-x].short: duplicate short name `haiku-4.5`");
+        assert_eq!(
+            e,
+            "manifest.yaml:13: models[claude-x].short: duplicate short name `haiku-4.5`"
+        );
     }
 }

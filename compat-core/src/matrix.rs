@@ -62,7 +62,14 @@ pub struct ResultsInput<'a> {
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum BuildError {
     #[error("{}: trial {feature}::{provider}::{model}: unknown {what} `{id}` (not in manifest.yaml)", path.display())]
-    Unknown { path: PathBuf, feature: String, provider: String, model: String, what: &'static str, id: String },
+    Unknown {
+        path: PathBuf,
+        feature: String,
+        provider: String,
+        model: String,
+        what: &'static str,
+        id: String,
+    },
     #[error(
         "{}: the run did not finish (no `finished_at`): it crashed or was interrupted after {trials} trial(s); \
          rerun it, or build anyway with --allow-incomplete",
@@ -70,9 +77,21 @@ pub enum BuildError {
     )]
     Incomplete { path: PathBuf, trials: usize },
     #[error("conflicting results for {feature}::{provider}::{model} in {} and {}", first.display(), second.display())]
-    Conflict { feature: String, provider: String, model: String, first: PathBuf, second: PathBuf },
+    Conflict {
+        feature: String,
+        provider: String,
+        model: String,
+        first: PathBuf,
+        second: PathBuf,
+    },
     #[error("the results disagree on the {what} version: `{a}` ({}) vs `{b}` ({})", pa.display(), pb.display())]
-    VersionMismatch { what: &'static str, a: String, pa: PathBuf, b: String, pb: PathBuf },
+    VersionMismatch {
+        what: &'static str,
+        a: String,
+        pa: PathBuf,
+        b: String,
+        pb: PathBuf,
+    },
     #[error("no {what} version: no results file recorded one; pass it explicitly")]
     MissingVersion { what: &'static str },
     #[error("no results files given")]
@@ -80,7 +99,11 @@ pub enum BuildError {
 }
 
 /// Builds the matrix. Pure: the same inputs give the same bytes.
-pub fn build(manifest: &Manifest, inputs: &[ResultsInput<'_>], options: &BuildOptions) -> Result<Matrix, BuildError> {
+pub fn build(
+    manifest: &Manifest,
+    inputs: &[ResultsInput<'_>],
+    options: &BuildOptions,
+) -> Result<Matrix, BuildError> {
     if inputs.is_empty() {
         return Err(BuildError::NoResults);
     }
@@ -88,7 +111,10 @@ pub fn build(manifest: &Manifest, inputs: &[ResultsInput<'_>], options: &BuildOp
     let mut cells: BTreeMap<(&str, &str), BTreeMap<&str, (&TrialResult, &Path)>> = BTreeMap::new();
     for input in inputs {
         if !input.results.is_finished() && !options.allow_incomplete {
-            return Err(BuildError::Incomplete { path: input.path.to_owned(), trials: input.results.trials.len() });
+            return Err(BuildError::Incomplete {
+                path: input.path.to_owned(),
+                trials: input.results.trials.len(),
+            });
         }
         for t in &input.results.trials {
             let unknown = |what, id: &str| BuildError::Unknown {
@@ -127,7 +153,9 @@ pub fn build(manifest: &Manifest, inputs: &[ResultsInput<'_>], options: &BuildOp
     let litellm_version = resolve_version(
         "LiteLLM",
         options.litellm_version.as_deref(),
-        inputs.iter().map(|i| (i.results.run.litellm_version.as_deref(), i.path)),
+        inputs
+            .iter()
+            .map(|i| (i.results.run.litellm_version.as_deref(), i.path)),
     )?;
     // The schema wants LiteLLM's release tag form (`v1.83.0-stable`); a
     // PyPI version (`1.108.7`) becomes `v1.108.7`.
@@ -139,11 +167,22 @@ pub fn build(manifest: &Manifest, inputs: &[ResultsInput<'_>], options: &BuildOp
     let claude_code_version = resolve_version(
         "Claude Code",
         options.claude_code_version.as_deref(),
-        inputs.iter().map(|i| (i.results.run.claude_code_version.as_deref(), i.path)),
+        inputs
+            .iter()
+            .map(|i| (i.results.run.claude_code_version.as_deref(), i.path)),
     )?;
-    let generated_at = options
-        .generated_at
-        .unwrap_or_else(|| inputs.iter().map(|i| i.results.run.finished_at.unwrap_or(i.results.run.started_at)).max().expect("non-empty"));
+    let generated_at = options.generated_at.unwrap_or_else(|| {
+        inputs
+            .iter()
+            .map(|i| {
+                i.results
+                    .run
+                    .finished_at
+                    .unwrap_or(i.results.run.started_at)
+            })
+            .max()
+            .expect("non-empty")
+    });
 
     let features = manifest
         .features
@@ -193,9 +232,13 @@ fn aggregate(manifest: &Manifest, models: &BTreeMap<&str, (&TrialResult, &Path)>
         }
     }
     if !failures.is_empty() {
-        CellStatus::Fail { error: failures.join("\n") }
+        CellStatus::Fail {
+            error: failures.join("\n"),
+        }
     } else if passed == 0 && not_applicable > 0 {
-        CellStatus::NotApplicable { reason: reasons.join(" ") }
+        CellStatus::NotApplicable {
+            reason: reasons.join(" "),
+        }
     } else if passed + not_applicable == manifest.models.len() {
         CellStatus::Pass
     } else {
@@ -227,30 +270,45 @@ fn resolve_version<'a>(
             _ => found = Some((v, path)),
         }
     }
-    found.map(|(v, _)| v.to_owned()).ok_or(BuildError::MissingVersion { what })
+    found
+        .map(|(v, _)| v.to_owned())
+        .ok_or(BuildError::MissingVersion { what })
 }
 
 pub fn format_timestamp(t: Timestamp) -> String {
     // Second precision, `Z` suffix: the form the docs page parses everywhere.
-    t.round(jiff::Unit::Second).unwrap_or(t).strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
+    t.round(jiff::Unit::Second)
+        .unwrap_or(t)
+        .strftime("%Y-%m-%dT%H:%M:%SZ")
+        .to_string()
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum MatrixError {
     #[error("{}: cannot read the matrix: {source}", path.display())]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("{}: schema_version is {found}; this tool reads schema_version \"{SCHEMA_VERSION}\"", path.display())]
     SchemaVersion { path: PathBuf, found: String },
     #[error("{}:{line}:{column}: not a valid schema v{SCHEMA_VERSION} matrix: {message}", path.display())]
-    Parse { path: PathBuf, line: usize, column: usize, message: String },
+    Parse {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+        message: String,
+    },
     #[error("{}: invalid matrix: {message}", path.display())]
     Invalid { path: PathBuf, message: String },
 }
 
 impl Matrix {
     pub fn load(path: &Path) -> Result<Self, MatrixError> {
-        let text =
-            std::fs::read_to_string(path).map_err(|source| MatrixError::Read { path: path.to_owned(), source })?;
+        let text = std::fs::read_to_string(path).map_err(|source| MatrixError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
         Self::parse(&text, path)
     }
 
@@ -264,7 +322,10 @@ impl Matrix {
                 None => Some("missing".to_owned()),
             };
             if let Some(found) = found {
-                return Err(MatrixError::SchemaVersion { path: path.to_owned(), found });
+                return Err(MatrixError::SchemaVersion {
+                    path: path.to_owned(),
+                    found,
+                });
             }
         }
         let m: Matrix = serde_json::from_str(text).map_err(|e| MatrixError::Parse {
@@ -273,16 +334,22 @@ impl Matrix {
             column: e.column(),
             message: e.to_string(),
         })?;
-        m.check_shape().map_err(|message| MatrixError::Invalid { path: path.to_owned(), message })?;
+        m.check_shape().map_err(|message| MatrixError::Invalid {
+            path: path.to_owned(),
+            message,
+        })?;
         Ok(m)
     }
 
     /// Internal consistency: timestamp form, every feature has exactly the
     /// declared providers in column order, ids unique.
     fn check_shape(&self) -> Result<(), String> {
-        self.generated_at
-            .parse::<Timestamp>()
-            .map_err(|e| format!("generated_at `{}` is not an ISO-8601 UTC timestamp: {e}", self.generated_at))?;
+        self.generated_at.parse::<Timestamp>().map_err(|e| {
+            format!(
+                "generated_at `{}` is not an ISO-8601 UTC timestamp: {e}",
+                self.generated_at
+            )
+        })?;
         let mut seen = std::collections::HashSet::new();
         for f in &self.features {
             if !seen.insert(&f.id) {
@@ -291,7 +358,10 @@ impl Matrix {
             let keys: Vec<&String> = f.providers.keys().collect();
             let want: Vec<&String> = self.providers.iter().collect();
             if keys != want {
-                return Err(format!("feature `{}` has providers {keys:?}, expected {want:?} (the column order)", f.id));
+                return Err(format!(
+                    "feature `{}` has providers {keys:?}, expected {want:?} (the column order)",
+                    f.id
+                ));
             }
         }
         Ok(())
@@ -304,7 +374,11 @@ impl Matrix {
     }
 
     pub fn cell(&self, feature: &str, provider: &str) -> Option<&CellStatus> {
-        self.features.iter().find(|f| f.id == feature)?.providers.get(provider)
+        self.features
+            .iter()
+            .find(|f| f.id == feature)?
+            .providers
+            .get(provider)
     }
 }
 
@@ -320,10 +394,20 @@ mod tests {
 
     #[test]
     fn other_schema_version_is_named() {
-        let e = Matrix::parse(r#"{"schema_version":"2","features":[]}"#, Path::new("m.json")).unwrap_err();
-        assert_eq!(e.to_string(), "m.json: schema_version is \"2\"; this tool reads schema_version \"1\"");
+        let e = Matrix::parse(
+            r#"{"schema_version":"2","features":[]}"#,
+            Path::new("m.json"),
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "m.json: schema_version is \"2\"; this tool reads schema_version \"1\""
+        );
         let e = Matrix::parse(r#"{"features":[]}"#, Path::new("m.json")).unwrap_err();
-        assert_eq!(e.to_string(), "m.json: schema_version is missing; this tool reads schema_version \"1\"");
+        assert_eq!(
+            e.to_string(),
+            "m.json: schema_version is missing; this tool reads schema_version \"1\""
+        );
     }
 
     #[test]
@@ -331,7 +415,9 @@ mod tests {
         let text = r#"{"schema_version":"1","generated_at":"2026-11-25T10:00:00Z","litellm_version":"v1",
             "claude_code_version":"2","providers":["a","b"],
             "features":[{"id":"f","name":"F","providers":{"b":{"status":"pass"},"a":{"status":"pass"}}}]}"#;
-        let e = Matrix::parse(text, Path::new("m.json")).unwrap_err().to_string();
+        let e = Matrix::parse(text, Path::new("m.json"))
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("feature `f` has providers"), "{e}");
     }
 }

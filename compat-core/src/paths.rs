@@ -5,7 +5,10 @@ use std::path::PathBuf;
 /// The workspace root (the folder holding `manifest.yaml`).
 pub fn workspace_root() -> PathBuf {
     // compat-core/ is one level below the root.
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace root").to_owned()
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("workspace root")
+        .to_owned()
 }
 
 /// Default folder for run artifacts: `<workspace>/target/compat`.

@@ -82,11 +82,18 @@ mod tests {
             assert!(std::time::Instant::now() < deadline);
             std::thread::sleep(Duration::from_millis(10));
         }
-        let grandchild: i32 = std::fs::read_to_string(&pidfile).unwrap().trim().parse().unwrap();
+        let grandchild: i32 = std::fs::read_to_string(&pidfile)
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap();
         drop(g);
         std::thread::sleep(Duration::from_millis(100));
         // The grandchild is gone (or a zombie reparented to init).
         let stat = std::fs::read_to_string(format!("/proc/{grandchild}/stat")).unwrap_or_default();
-        assert!(stat.is_empty() || stat.contains(") Z "), "grandchild still running: {stat}");
+        assert!(
+            stat.is_empty() || stat.contains(") Z "),
+            "grandchild still running: {stat}"
+        );
     }
 }

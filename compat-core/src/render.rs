@@ -18,13 +18,26 @@ fn symbol(s: &CellStatus) -> &'static str {
 }
 
 fn provider_name<'a>(manifest: Option<&'a Manifest>, id: &'a str) -> &'a str {
-    manifest.and_then(|m| m.provider(id)).map(|p| p.name.as_str()).unwrap_or(id)
+    manifest
+        .and_then(|m| m.provider(id))
+        .map(|p| p.name.as_str())
+        .unwrap_or(id)
 }
 
 /// A fixed-width table for the terminal.
 pub fn table(matrix: &Matrix, manifest: Option<&Manifest>) -> String {
-    let headers: Vec<&str> = matrix.providers.iter().map(|p| provider_name(manifest, p)).collect();
-    let first_w = matrix.features.iter().map(|f| f.name.chars().count()).max().unwrap_or(7).max(7);
+    let headers: Vec<&str> = matrix
+        .providers
+        .iter()
+        .map(|p| provider_name(manifest, p))
+        .collect();
+    let first_w = matrix
+        .features
+        .iter()
+        .map(|f| f.name.chars().count())
+        .max()
+        .unwrap_or(7)
+        .max(7);
     let col_w: Vec<usize> = headers.iter().map(|h| h.chars().count().max(12)).collect();
     let mut out = String::new();
     let pad = |s: &str, w: usize| format!("{s}{}", " ".repeat(w.saturating_sub(s.chars().count())));

@@ -84,13 +84,24 @@ pub struct TrialResult {
 #[derive(Debug, thiserror::Error)]
 pub enum ResultsError {
     #[error("{}: cannot read results file: {source}", path.display())]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("{}:{line}:{column}: not a valid results file: {message}", path.display())]
-    Parse { path: PathBuf, line: usize, column: usize, message: String },
+    Parse {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+        message: String,
+    },
     #[error("{}: results format `{found}` is not supported (expected `{RESULTS_FORMAT}`)", path.display())]
     Format { path: PathBuf, found: String },
     #[error("{}: cannot write results file: {source}", path.display())]
-    Write { path: PathBuf, source: std::io::Error },
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 }
 
 impl RunResults {
@@ -114,8 +125,10 @@ impl RunResults {
     }
 
     pub fn load(path: &Path) -> Result<Self, ResultsError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|source| ResultsError::Read { path: path.to_owned(), source })?;
+        let text = std::fs::read_to_string(path).map_err(|source| ResultsError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
         Self::parse(&text, path)
     }
 
@@ -123,9 +136,15 @@ impl RunResults {
         // Check the format tag first so that a file of another format gets
         // that error rather than a confusing field-level one.
         if let Ok(v) = serde_json::from_str::<serde_json::Value>(text) {
-            let found = v.get("format").and_then(|f| f.as_str()).unwrap_or("<missing>");
+            let found = v
+                .get("format")
+                .and_then(|f| f.as_str())
+                .unwrap_or("<missing>");
             if found != RESULTS_FORMAT {
-                return Err(ResultsError::Format { path: path.to_owned(), found: found.to_owned() });
+                return Err(ResultsError::Format {
+                    path: path.to_owned(),
+                    found: found.to_owned(),
+                });
             }
         }
         serde_json::from_str(text).map_err(|e| ResultsError::Parse {
@@ -140,14 +159,17 @@ impl RunResults {
     /// so a reader never sees a half-written file.
     pub fn write_atomic(&self, path: &Path) -> Result<(), ResultsError> {
         let text = serde_json::to_string_pretty(self).expect("results serialize");
-        crate::fsutil::write_atomic(path, text.as_bytes())
-            .map_err(|source| ResultsError::Write { path: path.to_owned(), source })
+        crate::fsutil::write_atomic(path, text.as_bytes()).map_err(|source| ResultsError::Write {
+            path: path.to_owned(),
+            source,
+        })
     }
 
     /// Inserts or replaces the trial with the same (feature, provider, model).
     pub fn record(&mut self, trial: TrialResult) {
-        self.trials
-            .retain(|t| !(t.feature == trial.feature && t.provider == trial.provider && t.model == trial.model));
+        self.trials.retain(|t| {
+            !(t.feature == trial.feature && t.provider == trial.provider && t.model == trial.model)
+        });
         self.trials.push(trial);
     }
 }
@@ -196,16 +218,24 @@ mod tests {
     fn truncated_file_names_path_and_position() {
         let text = serde_json::to_string_pretty(&sample()).unwrap();
         let cut = &text[..text.len() / 2];
-        let e = RunResults::parse(cut, Path::new("out/compat-results.json")).unwrap_err().to_string();
+        let e = RunResults::parse(cut, Path::new("out/compat-results.json"))
+            .unwrap_err()
+            .to_string();
         assert!(e.starts_with("out/compat-results.json:"), "{e}");
         assert!(e.contains("not a valid results file"), "{e}");
     }
 
     #[test]
     fn other_format_is_named() {
-        let e = RunResults::parse(r#"{"format":"compat-results/9","run":{}}"#, Path::new("r.json"))
-            .unwrap_err()
-            .to_string();
-        assert_eq!(e, "r.json: results format `compat-results/9` is not supported (expected `compat-results/1`)");
+        let e = RunResults::parse(
+            r#"{"format":"compat-results/9","run":{}}"#,
+            Path::new("r.json"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert_eq!(
+            e,
+            "r.json: results format `compat-results/9` is not supported (expected `compat-results/1`)"
+        );
     }
 }

@@ -31,7 +31,9 @@ pub enum CellStatus {
 
 impl Outcome {
     pub fn fail(error: impl Into<String>) -> Self {
-        Outcome::Fail { error: error.into() }
+        Outcome::Fail {
+            error: error.into(),
+        }
     }
 
     pub fn is_pass(&self) -> bool {
@@ -60,8 +62,14 @@ mod tests {
     fn serializes_as_the_schema_v1_tagged_union() {
         let cases = [
             (CellStatus::Pass, json!({"status": "pass"})),
-            (CellStatus::Fail { error: "e".into() }, json!({"status": "fail", "error": "e"})),
-            (CellStatus::NotApplicable { reason: "r".into() }, json!({"status": "not_applicable", "reason": "r"})),
+            (
+                CellStatus::Fail { error: "e".into() },
+                json!({"status": "fail", "error": "e"}),
+            ),
+            (
+                CellStatus::NotApplicable { reason: "r".into() },
+                json!({"status": "not_applicable", "reason": "r"}),
+            ),
             (CellStatus::NotTested, json!({"status": "not_tested"})),
         ];
         for (status, want) in cases {

@@ -54,16 +54,28 @@ pub fn claude() -> Result<ClaudeTool, ToolError> {
         let version = claude_version(&bin)?;
         return Ok(ClaudeTool { bin, version });
     }
-    let version = std::env::var("COMPAT_CLAUDE_VERSION").unwrap_or_else(|_| CLAUDE_CODE_VERSION.to_owned());
+    let version =
+        std::env::var("COMPAT_CLAUDE_VERSION").unwrap_or_else(|_| CLAUDE_CODE_VERSION.to_owned());
     let dir = crate::paths::tools_dir().join(format!("claude-code-{version}"));
     with_install_lock(&dir, &format!("claude-code {version} (npm)"), |dir| {
         let out = Command::new("npm")
-            .args(["install", "--no-audit", "--no-fund", "--no-save", "--loglevel=error", "--prefix"])
+            .args([
+                "install",
+                "--no-audit",
+                "--no-fund",
+                "--no-save",
+                "--loglevel=error",
+                "--prefix",
+            ])
             .arg(dir)
             .arg(format!("@anthropic-ai/claude-code@{version}"))
             .stdin(Stdio::null())
             .output()
-            .map_err(|e| ToolError(format!("cannot run npm to install the claude CLI: {e}. Install Node.js and npm.")))?;
+            .map_err(|e| {
+                ToolError(format!(
+                    "cannot run npm to install the claude CLI: {e}. Install Node.js and npm."
+                ))
+            })?;
         if !out.status.success() {
             return Err(ToolError(format!(
                 "npm install @anthropic-ai/claude-code@{version} failed ({}):\n{}",
@@ -76,7 +88,11 @@ pub fn claude() -> Result<ClaudeTool, ToolError> {
     // The platform package holds the native binary; the wrapper's bin is a
     // placeholder until its postinstall runs (npm 11 may skip it).
     let native = dir.join("node_modules/@anthropic-ai/claude-code-linux-x64/claude");
-    let bin = if native.exists() { native } else { dir.join("node_modules/.bin/claude") };
+    let bin = if native.exists() {
+        native
+    } else {
+        dir.join("node_modules/.bin/claude")
+    };
     let actual = claude_version(&bin)?;
     if actual != version {
         return Err(ToolError(format!(
@@ -85,7 +101,10 @@ pub fn claude() -> Result<ClaudeTool, ToolError> {
             dir.display()
         )));
     }
-    Ok(ClaudeTool { bin, version: actual })
+    Ok(ClaudeTool {
+        bin,
+        version: actual,
+    })
 }
 
 fn claude_version(bin: &Path) -> Result<String, ToolError> {
@@ -116,73 +135,123 @@ pub fn litellm() -> Result<LitellmTool, ToolError> {
     if let Some(bin) = std::env::var_os("COMPAT_LITELLM_BIN") {
         let bin = PathBuf::from(bin);
         // A virtualenv's bin/ usually has its python beside the entry point.
-        let python = bin.parent().map(|d| d.join("python")).filter(|p| p.exists());
-        let version = python.as_deref().and_then(|p| litellm_version(p).ok()).unwrap_or_else(|| "unknown".into());
-        return Ok(LitellmTool { bin, python, version });
+        let python = bin
+            .parent()
+            .map(|d| d.join("python"))
+            .filter(|p| p.exists());
+        let version = python
+            .as_deref()
+            .and_then(|p| litellm_version(p).ok())
+            .unwrap_or_else(|| "unknown".into());
+        return Ok(LitellmTool {
+            bin,
+            python,
+            version,
+        });
     }
-    let version = std::env::var("COMPAT_LITELLM_VERSION").unwrap_or_else(|_| LITELLM_VERSION.to_owned());
+    let version =
+        std::env::var("COMPAT_LITELLM_VERSION").unwrap_or_else(|_| LITELLM_VERSION.to_owned());
     let dir = crate::paths::tools_dir().join(format!("litellm-{version}"));
-    with_install_lock(&dir, &format!("litellm[proxy] {version} (PyPI, virtualenv)"), |dir| {
-        let python = std::env::var("COMPAT_PYTHON").unwrap_or_else(|_| "python3".to_owned());
-        run(Command::new(&python).args(["-m", "venv"]).arg(dir), "create the LiteLLM virtualenv")?;
-        run(
-            Command::new(dir.join("bin/pip"))
-                .args(["install", "--quiet", "--disable-pip-version-check"])
-                .arg(format!("litellm[proxy]=={version}"))
-                // The Vertex route imports google-auth, which litellm[proxy]
-                // does not pull in.
-                .arg("google-auth"),
-            "pip install litellm[proxy]",
-        )
-    })?;
+    with_install_lock(
+        &dir,
+        &format!("litellm[proxy] {version} (PyPI, virtualenv)"),
+        |dir| {
+            let python = std::env::var("COMPAT_PYTHON").unwrap_or_else(|_| "python3".to_owned());
+            run(
+                Command::new(&python).args(["-m", "venv"]).arg(dir),
+                "create the LiteLLM virtualenv",
+            )?;
+            run(
+                Command::new(dir.join("bin/pip"))
+                    .args(["install", "--quiet", "--disable-pip-version-check"])
+                    .arg(format!("litellm[proxy]=={version}"))
+                    // The Vertex route imports google-auth, which litellm[proxy]
+                    // does not pull in.
+                    .arg("google-auth"),
+                "pip install litellm[proxy]",
+            )
+        },
+    )?;
     let python = dir.join("bin/python");
     let version = litellm_version(&python)?;
-    Ok(LitellmTool { bin: dir.join("bin/litellm"), python: Some(python), version })
+    Ok(LitellmTool {
+        bin: dir.join("bin/litellm"),
+        python: Some(python),
+        version,
+    })
 }
 
 fn litellm_version(python: &Path) -> Result<String, ToolError> {
     let out = Command::new(python)
-        .args(["-c", "import importlib.metadata as m; print(m.version('litellm'))"])
+        .args([
+            "-c",
+            "import importlib.metadata as m; print(m.version('litellm'))",
+        ])
         .output()
         .map_err(|e| ToolError(format!("cannot run {}: {e}", python.display())))?;
     if !out.status.success() {
-        return Err(ToolError(format!("cannot read LiteLLM's version with {}: {}", python.display(), String::from_utf8_lossy(&out.stderr))));
+        return Err(ToolError(format!(
+            "cannot read LiteLLM's version with {}: {}",
+            python.display(),
+            String::from_utf8_lossy(&out.stderr)
+        )));
     }
     Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
 }
 
 fn run(cmd: &mut Command, what: &str) -> Result<(), ToolError> {
-    let out = cmd.stdin(Stdio::null()).output().map_err(|e| ToolError(format!("cannot {what}: {e}")))?;
+    let out = cmd
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| ToolError(format!("cannot {what}: {e}")))?;
     if out.status.success() {
         Ok(())
     } else {
-        Err(ToolError(format!("{what} failed ({}):\n{}{}", out.status, String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))))
+        Err(ToolError(format!(
+            "{what} failed ({}):\n{}{}",
+            out.status,
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )))
     }
 }
 
 /// Runs `install(dir)` unless `dir` holds a complete install, under an
 /// exclusive lock so concurrent callers wait for one install.
-fn with_install_lock(dir: &Path, what: &str, install: impl FnOnce(&Path) -> Result<(), ToolError>) -> Result<(), ToolError> {
+fn with_install_lock(
+    dir: &Path,
+    what: &str,
+    install: impl FnOnce(&Path) -> Result<(), ToolError>,
+) -> Result<(), ToolError> {
     if dir.join(COMPLETE_MARKER).exists() {
         return Ok(());
     }
     let parent = dir.parent().expect("tools dir");
-    std::fs::create_dir_all(parent).map_err(|e| ToolError(format!("cannot create {}: {e}", parent.display())))?;
+    std::fs::create_dir_all(parent)
+        .map_err(|e| ToolError(format!("cannot create {}: {e}", parent.display())))?;
     let lock_path = dir.with_extension("lock");
-    let lock = std::fs::File::create(&lock_path).map_err(|e| ToolError(format!("cannot create {}: {e}", lock_path.display())))?;
-    lock.lock().map_err(|e| ToolError(format!("cannot lock {}: {e}", lock_path.display())))?;
+    let lock = std::fs::File::create(&lock_path)
+        .map_err(|e| ToolError(format!("cannot create {}: {e}", lock_path.display())))?;
+    lock.lock()
+        .map_err(|e| ToolError(format!("cannot lock {}: {e}", lock_path.display())))?;
     if dir.join(COMPLETE_MARKER).exists() {
         return Ok(()); // another process finished it while we waited
     }
     if dir.exists() {
         progress(&format!("removing incomplete install at {}", dir.display()));
-        std::fs::remove_dir_all(dir).map_err(|e| ToolError(format!("cannot remove {}: {e}", dir.display())))?;
+        std::fs::remove_dir_all(dir)
+            .map_err(|e| ToolError(format!("cannot remove {}: {e}", dir.display())))?;
     }
-    std::fs::create_dir_all(dir).map_err(|e| ToolError(format!("cannot create {}: {e}", dir.display())))?;
+    std::fs::create_dir_all(dir)
+        .map_err(|e| ToolError(format!("cannot create {}: {e}", dir.display())))?;
     progress(&format!("installing {what} into {} ...", dir.display()));
     let start = Instant::now();
     install(dir)?;
-    std::fs::write(dir.join(COMPLETE_MARKER), b"").map_err(|e| ToolError(format!("cannot mark {} complete: {e}", dir.display())))?;
-    progress(&format!("installed {what} in {:.1} s", start.elapsed().as_secs_f64()));
+    std::fs::write(dir.join(COMPLETE_MARKER), b"")
+        .map_err(|e| ToolError(format!("cannot mark {} complete: {e}", dir.display())))?;
+    progress(&format!(
+        "installed {what} in {:.1} s",
+        start.elapsed().as_secs_f64()
+    ));
     Ok(())
 }

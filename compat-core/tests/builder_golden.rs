@@ -43,19 +43,48 @@ fn two_results_files_merge_and_conflicts_are_named() {
     let opts = BuildOptions::default();
     let merged = build(
         &manifest,
-        &[ResultsInput { path: Path::new("a.json"), results: &a }, ResultsInput { path: Path::new("b.json"), results: &b }],
+        &[
+            ResultsInput {
+                path: Path::new("a.json"),
+                results: &a,
+            },
+            ResultsInput {
+                path: Path::new("b.json"),
+                results: &b,
+            },
+        ],
         &opts,
     )
     .unwrap();
-    let whole = build(&manifest, &[ResultsInput { path: Path::new("all.json"), results: &all }], &opts).unwrap();
+    let whole = build(
+        &manifest,
+        &[ResultsInput {
+            path: Path::new("all.json"),
+            results: &all,
+        }],
+        &opts,
+    )
+    .unwrap();
     assert_eq!(merged, whole);
 
     // The same trial with different outcomes in two files is an error.
     let e = build(
         &manifest,
-        &[ResultsInput { path: Path::new("all.json"), results: &all }, ResultsInput { path: Path::new("one.json"), results: &one }],
+        &[
+            ResultsInput {
+                path: Path::new("all.json"),
+                results: &all,
+            },
+            ResultsInput {
+                path: Path::new("one.json"),
+                results: &one,
+            },
+        ],
         &opts,
     )
     .unwrap_err();
-    assert_eq!(e.to_string(), "conflicting results for tool_use::bedrock_converse::claude-opus-4-7 in all.json and one.json");
+    assert_eq!(
+        e.to_string(),
+        "conflicting results for tool_use::bedrock_converse::claude-opus-4-7 in all.json and one.json"
+    );
 }

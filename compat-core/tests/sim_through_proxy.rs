@@ -13,7 +13,9 @@ use serde_json::{Value, json};
 
 const MODEL: &str = "claude-sonnet-4-6";
 
-fn start(providers: &[SimProvider]) -> (Simulators, Vec<(SimProvider, Gateway)>, tempfile::TempDir) {
+fn start(
+    providers: &[SimProvider],
+) -> (Simulators, Vec<(SimProvider, Gateway)>, tempfile::TempDir) {
     let litellm = compat_core::tools::litellm().expect("LiteLLM provisioned");
     let sims = Simulators::start(providers).unwrap();
     let dir = tempfile::tempdir().unwrap();
@@ -27,8 +29,12 @@ fn start(providers: &[SimProvider]) -> (Simulators, Vec<(SimProvider, Gateway)>,
                 let dir = dir.path();
                 let sa = &vertex_sa;
                 s.spawn(move || {
-                    let sa_path = (p == SimProvider::VertexAi).then(|| write_sa(litellm.python.as_deref().unwrap(), &base, sa));
-                    let upstream = Upstream::Sim { base_url: &base, vertex_credentials: sa_path.as_deref() };
+                    let sa_path = (p == SimProvider::VertexAi)
+                        .then(|| write_sa(litellm.python.as_deref().unwrap(), &base, sa));
+                    let upstream = Upstream::Sim {
+                        base_url: &base,
+                        vertex_credentials: sa_path.as_deref(),
+                    };
                     let gw = Gateway::start(ProxySpec {
                         litellm_bin: &litellm.bin,
                         config: routing::proxy_config(p, &[MODEL], &upstream),
@@ -86,12 +92,31 @@ fn every_provider_round_trips_through_the_real_proxy() {
             let (status, text) = post(gw, body);
             let reqs = sims.requests_containing(&nonce);
             let seen: Vec<String> = reqs.iter().map(|r| r.describe()).collect();
-            assert_eq!(status, 200, "{p:?} stream={stream}: {text}\nsimulator saw: {seen:#?}\nproxy log:\n{}", gw.log_tail(30));
-            assert!(text.contains(&format!("OK-{nonce}")) || text.contains("OK-"), "{p:?} stream={stream}: {text}");
-            let r = reqs.iter().find(|r| r.provider == p.id()).unwrap_or_else(|| panic!("{p:?}: no request recorded: {seen:#?}"));
-            assert_eq!(r.stream, stream, "{p:?}: the upstream request's streaming mode: {}", r.describe());
+            assert_eq!(
+                status,
+                200,
+                "{p:?} stream={stream}: {text}\nsimulator saw: {seen:#?}\nproxy log:\n{}",
+                gw.log_tail(30)
+            );
+            assert!(
+                text.contains(&format!("OK-{nonce}")) || text.contains("OK-"),
+                "{p:?} stream={stream}: {text}"
+            );
+            let r = reqs
+                .iter()
+                .find(|r| r.provider == p.id())
+                .unwrap_or_else(|| panic!("{p:?}: no request recorded: {seen:#?}"));
+            assert_eq!(
+                r.stream,
+                stream,
+                "{p:?}: the upstream request's streaming mode: {}",
+                r.describe()
+            );
             if stream {
-                assert!(text.contains("event: message_stop"), "{p:?}: no message_stop in the proxy's SSE: {text}");
+                assert!(
+                    text.contains("event: message_stop"),
+                    "{p:?}: no message_stop in the proxy's SSE: {text}"
+                );
             }
         }
     }

@@ -39,7 +39,11 @@ pub(crate) fn plan(mode: Mode, providers: BTreeSet<SimProvider>, models: Vec<Str
 /// to every trial (each fails with the same clear message).
 pub(crate) fn get() -> Result<&'static Env, String> {
     ENV.get_or_init(|| {
-        let (mode, providers, models) = NEEDED.get().cloned().unwrap_or((Mode::Sim, BTreeSet::new(), Vec::new()));
+        let (mode, providers, models) =
+            NEEDED
+                .get()
+                .cloned()
+                .unwrap_or((Mode::Sim, BTreeSet::new(), Vec::new()));
         Env::start(mode, &providers, &models)
     })
     .as_ref()
@@ -52,16 +56,24 @@ pub(crate) fn started() -> Option<&'static Env> {
 }
 
 impl Env {
-    fn start(mode: Mode, providers: &BTreeSet<SimProvider>, models: &[String]) -> Result<Env, String> {
+    fn start(
+        mode: Mode,
+        providers: &BTreeSet<SimProvider>,
+        models: &[String],
+    ) -> Result<Env, String> {
         let t0 = std::time::Instant::now();
         let claude = tools::claude().map_err(|e| e.to_string())?;
         let work_dir = compat_core::paths::out_dir().join("gateway");
         let model_refs: Vec<&str> = models.iter().map(String::as_str).collect();
 
-        let (sims, specs): (Option<Simulators>, Vec<(SimProvider, serde_json::Value, Vec<(String, String)>)>) = match mode {
+        let (sims, specs): (
+            Option<Simulators>,
+            Vec<(SimProvider, serde_json::Value, Vec<(String, String)>)>,
+        ) = match mode {
             Mode::Sim => {
                 let list: Vec<SimProvider> = providers.iter().copied().collect();
-                let sims = Simulators::start(&list).map_err(|e| format!("cannot start the provider simulators: {e}"))?;
+                let sims = Simulators::start(&list)
+                    .map_err(|e| format!("cannot start the provider simulators: {e}"))?;
                 let mut specs = Vec::new();
                 for &p in providers {
                     let base = sims.base_url(p).expect("started");
@@ -70,8 +82,15 @@ impl Env {
                     } else {
                         None
                     };
-                    let upstream = Upstream::Sim { base_url: &base, vertex_credentials: vertex_credentials.as_deref() };
-                    specs.push((p, routing::proxy_config(p, &model_refs, &upstream), Vec::new()));
+                    let upstream = Upstream::Sim {
+                        base_url: &base,
+                        vertex_credentials: vertex_credentials.as_deref(),
+                    };
+                    specs.push((
+                        p,
+                        routing::proxy_config(p, &model_refs, &upstream),
+                        Vec::new(),
+                    ));
                 }
                 (Some(sims), specs)
             }
@@ -81,7 +100,11 @@ impl Env {
                     if external_gateway_url(p).is_some() {
                         continue;
                     }
-                    let missing: Vec<&str> = routing::live_env(p).iter().copied().filter(|v| std::env::var_os(v).is_none()).collect();
+                    let missing: Vec<&str> = routing::live_env(p)
+                        .iter()
+                        .copied()
+                        .filter(|v| std::env::var_os(v).is_none())
+                        .collect();
                     if !missing.is_empty() {
                         return Err(format!(
                             "live mode, provider {}: missing environment variable(s) {} (see README, \"Live mode\")",
@@ -89,7 +112,11 @@ impl Env {
                             missing.join(", ")
                         ));
                     }
-                    specs.push((p, routing::proxy_config(p, &model_refs, &Upstream::Live), Vec::new()));
+                    specs.push((
+                        p,
+                        routing::proxy_config(p, &model_refs, &Upstream::Live),
+                        Vec::new(),
+                    ));
                 }
                 (None, specs)
             }
@@ -100,7 +127,11 @@ impl Env {
         if !specs.is_empty() {
             let litellm = tools::litellm().map_err(|e| e.to_string())?;
             litellm_version = Some(litellm.version.clone());
-            eprintln!("[compat] starting {} LiteLLM proxy(ies) {} ...", specs.len(), litellm.version);
+            eprintln!(
+                "[compat] starting {} LiteLLM proxy(ies) {} ...",
+                specs.len(),
+                litellm.version
+            );
             let started: Vec<(SimProvider, Result<Gateway, String>)> = std::thread::scope(|s| {
                 let handles: Vec<_> = specs
                     .into_iter()
@@ -120,7 +151,10 @@ impl Env {
                         })
                     })
                     .collect();
-                handles.into_iter().map(|h| h.join().expect("gateway start thread")).collect()
+                handles
+                    .into_iter()
+                    .map(|h| h.join().expect("gateway start thread"))
+                    .collect()
             });
             for (p, r) in started {
                 gateways.insert(p, r?);
@@ -128,15 +162,25 @@ impl Env {
         }
         for &p in providers {
             if let (Mode::Live, Some(url)) = (mode, external_gateway_url(p)) {
-                let key = std::env::var("COMPAT_GATEWAY_KEY")
-                    .map_err(|_| "COMPAT_GATEWAY_KEY must hold the external gateway's key".to_owned())?;
+                let key = std::env::var("COMPAT_GATEWAY_KEY").map_err(|_| {
+                    "COMPAT_GATEWAY_KEY must hold the external gateway's key".to_owned()
+                })?;
                 let gw = Gateway::external(&url, Secret::new(key), p.id());
                 litellm_version = litellm_version.or_else(|| gw.version());
                 gateways.insert(p, gw);
             }
         }
-        eprintln!("[compat] environment ready in {:.1} s", t0.elapsed().as_secs_f64());
-        Ok(Env { mode, claude, litellm_version, sims, gateways })
+        eprintln!(
+            "[compat] environment ready in {:.1} s",
+            t0.elapsed().as_secs_f64()
+        );
+        Ok(Env {
+            mode,
+            claude,
+            litellm_version,
+            sims,
+            gateways,
+        })
     }
 }
 
@@ -150,7 +194,9 @@ fn external_gateway_url(p: SimProvider) -> Option<String> {
 /// trades it there for a bearer token, exactly its real flow.
 fn write_fake_service_account(dir: &std::path::Path, sim_base: &str) -> Result<String, String> {
     let litellm = tools::litellm().map_err(|e| e.to_string())?;
-    let python = litellm.python.ok_or("the Vertex simulator needs LiteLLM's virtualenv python to make a fake service account")?;
+    let python = litellm.python.ok_or(
+        "the Vertex simulator needs LiteLLM's virtualenv python to make a fake service account",
+    )?;
     let out = std::process::Command::new(&python)
         .args([
             "-c",
@@ -162,7 +208,10 @@ fn write_fake_service_account(dir: &std::path::Path, sim_base: &str) -> Result<S
         .output()
         .map_err(|e| format!("cannot generate the fake Vertex key with {}: {e}", python.display()))?;
     if !out.status.success() {
-        return Err(format!("cannot generate the fake Vertex key: {}", String::from_utf8_lossy(&out.stderr)));
+        return Err(format!(
+            "cannot generate the fake Vertex key: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
     }
     let sa = json!({
         "type": "service_account",
@@ -174,7 +223,8 @@ fn write_fake_service_account(dir: &std::path::Path, sim_base: &str) -> Result<S
         "token_uri": format!("{sim_base}/token"),
     });
     let path = dir.join("vertex-sim-service-account.json");
-    compat_core::fsutil::write_atomic(&path, sa.to_string().as_bytes()).map_err(|e| format!("{}: {e}", path.display()))?;
+    compat_core::fsutil::write_atomic(&path, sa.to_string().as_bytes())
+        .map_err(|e| format!("{}: {e}", path.display()))?;
     Ok(path.display().to_string())
 }
 
@@ -253,7 +303,12 @@ impl Ctx {
     pub fn claude_at(&self, base_url: &str) -> anyhow::Result<ClaudeRun> {
         let env = env()?;
         let gw = self.gateway()?;
-        Ok(ClaudeRun::new(env.claude.bin.clone(), base_url, gw.master_key.clone(), self.model.id.clone()))
+        Ok(ClaudeRun::new(
+            env.claude.bin.clone(),
+            base_url,
+            gw.master_key.clone(),
+            self.model.id.clone(),
+        ))
     }
 
     /// Runs the CLI, recording attempts and usage for the results file. The
@@ -262,7 +317,10 @@ impl Ctx {
         let outcome = run.run();
         let mut log = self.log.lock().expect("trial log");
         match outcome {
-            Ok(RunReport { transcript, attempts }) => {
+            Ok(RunReport {
+                transcript,
+                attempts,
+            }) => {
                 log.attempts += attempts.len() as u32;
                 log.runs.push(json!({
                     "attempts": attempts.len(),
@@ -292,7 +350,12 @@ impl Ctx {
     /// trial's nonce. Empty in live mode.
     pub fn sim_requests(&self) -> Vec<RecordedRequest> {
         self.sim()
-            .map(|s| s.requests_containing(&self.nonce).into_iter().filter(|r| r.provider == self.provider.id()).collect())
+            .map(|s| {
+                s.requests_containing(&self.nonce)
+                    .into_iter()
+                    .filter(|r| r.provider == self.provider.id())
+                    .collect()
+            })
             .unwrap_or_default()
     }
 
@@ -316,7 +379,12 @@ fn fastrand_u32() -> u32 {
     // Seeded per process by std's RandomState: no extra dependency needed.
     use std::hash::{BuildHasher, Hasher};
     let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u64(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(0));
+    h.write_u64(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos() as u64)
+            .unwrap_or(0),
+    );
     h.finish() as u32
 }
 

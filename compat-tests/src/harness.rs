@@ -6,12 +6,12 @@ use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
+use compat_core::gate::{self, FailureVerdict};
 use compat_core::manifest::Manifest;
+use compat_core::matrix::Matrix;
 use compat_core::results::{Mode, RunResults, TrialResult};
 use compat_core::sim::SimProvider;
 use compat_core::status::Outcome;
-use compat_core::gate::{self, FailureVerdict};
-use compat_core::matrix::Matrix;
 use libtest_mimic::{Arguments, Completion, Failed, Trial};
 use serde_json::json;
 
@@ -40,23 +40,55 @@ impl ResultsSink {
         r.run.finished_at = Some(jiff::Timestamp::now());
         fill_versions(&mut r);
         match r.write_atomic(&self.path) {
-            Ok(()) => eprintln!("[compat] results: {} ({} trials)", self.path.display(), r.trials.len()),
+            Ok(()) => eprintln!(
+                "[compat] results: {} ({} trials)",
+                self.path.display(),
+                r.trials.len()
+            ),
             Err(e) => eprintln!("[compat] error: {e}"),
         }
         let junit_path = self.path.with_file_name("junit.xml");
-        let short = |id: &str| manifest.model(id).map(|m| m.short.clone()).unwrap_or_else(|| id.to_owned());
-        if let Err(e) = compat_core::fsutil::write_atomic(&junit_path, compat_core::junit::render(&r, &short).as_bytes()) {
-            eprintln!("[compat] warning: cannot write {}: {e}", junit_path.display());
+        let short = |id: &str| {
+            manifest
+                .model(id)
+                .map(|m| m.short.clone())
+                .unwrap_or_else(|| id.to_owned())
+        };
+        if let Err(e) = compat_core::fsutil::write_atomic(
+            &junit_path,
+            compat_core::junit::render(&r, &short).as_bytes(),
+        ) {
+            eprintln!(
+                "[compat] warning: cannot write {}: {e}",
+                junit_path.display()
+            );
         }
         if let Some(b) = baseline {
             let options = compat_core::matrix::BuildOptions {
-                litellm_version: Some(r.run.litellm_version.clone().unwrap_or_else(|| "unknown".into())),
-                claude_code_version: Some(r.run.claude_code_version.clone().unwrap_or_else(|| "unknown".into())),
+                litellm_version: Some(
+                    r.run
+                        .litellm_version
+                        .clone()
+                        .unwrap_or_else(|| "unknown".into()),
+                ),
+                claude_code_version: Some(
+                    r.run
+                        .claude_code_version
+                        .clone()
+                        .unwrap_or_else(|| "unknown".into()),
+                ),
                 ..Default::default()
             };
-            let input = compat_core::matrix::ResultsInput { path: &self.path, results: &r };
+            let input = compat_core::matrix::ResultsInput {
+                path: &self.path,
+                results: &r,
+            };
             match compat_core::matrix::build(manifest, &[input], &options) {
-                Ok(current) => eprint!("[compat] against baseline {}:\n{}", b.source, gate::compare(&b.matrix, &current).summary()),
+                Ok(current) => eprint!(
+                    "[compat] against baseline {}:\n{}",
+                    b.source,
+                    gate::compare(&b.matrix, &current).summary()
+                ),
                 Err(e) => eprintln!("[compat] cannot compare with the baseline: {e}"),
             }
         }
@@ -74,7 +106,9 @@ fn mode_from_env() -> Result<Mode, String> {
     match std::env::var("COMPAT_MODE").as_deref() {
         Err(_) | Ok("") | Ok("sim") => Ok(Mode::Sim),
         Ok("live") => Ok(Mode::Live),
-        Ok(other) => Err(format!("COMPAT_MODE={other:?}: expected `sim` (default) or `live`")),
+        Ok(other) => Err(format!(
+            "COMPAT_MODE={other:?}: expected `sim` (default) or `live`"
+        )),
     }
 }
 
@@ -82,7 +116,12 @@ fn mode_from_env() -> Result<Mode, String> {
 pub fn main() -> ExitCode {
     let args = Arguments::from_args();
     match prepare(&args) {
-        Ok(Prepared { trials, sink, manifest, baseline }) => {
+        Ok(Prepared {
+            trials,
+            sink,
+            manifest,
+            baseline,
+        }) => {
             let conclusion = libtest_mimic::run(&args, trials);
             if let Some(sink) = sink {
                 sink.finish(&manifest, baseline.as_deref());
@@ -111,7 +150,9 @@ struct Baseline {
 }
 
 fn load_baseline() -> Result<Option<Baseline>, String> {
-    let Ok(source) = std::env::var("COMPAT_BASELINE") else { return Ok(None) };
+    let Ok(source) = std::env::var("COMPAT_BASELINE") else {
+        return Ok(None);
+    };
     if source.is_empty() {
         return Ok(None);
     }
@@ -122,13 +163,19 @@ fn load_baseline() -> Result<Option<Baseline>, String> {
             .and_then(|c| c.get(&source).send())
             .map_err(|e| format!("COMPAT_BASELINE: cannot fetch {source}: {e}"))?;
         if !resp.status().is_success() {
-            return Err(format!("COMPAT_BASELINE: {source} answered {}", resp.status()));
+            return Err(format!(
+                "COMPAT_BASELINE: {source} answered {}",
+                resp.status()
+            ));
         }
-        resp.text().map_err(|e| format!("COMPAT_BASELINE: reading {source}: {e}"))?
+        resp.text()
+            .map_err(|e| format!("COMPAT_BASELINE: reading {source}: {e}"))?
     } else {
-        std::fs::read_to_string(&source).map_err(|e| format!("COMPAT_BASELINE: cannot read {source}: {e}"))?
+        std::fs::read_to_string(&source)
+            .map_err(|e| format!("COMPAT_BASELINE: cannot read {source}: {e}"))?
     };
-    let matrix = Matrix::parse(&text, std::path::Path::new(&source)).map_err(|e| format!("COMPAT_BASELINE: {e}"))?;
+    let matrix = Matrix::parse(&text, std::path::Path::new(&source))
+        .map_err(|e| format!("COMPAT_BASELINE: {e}"))?;
     Ok(Some(Baseline { source, matrix }))
 }
 
@@ -139,16 +186,29 @@ fn prepare(args: &Arguments) -> Result<Prepared, String> {
 
     let mut cases: Vec<(&'static Case, String, String)> = Vec::new();
     for case in inventory::iter::<Case> {
-        let (feature, provider) = feature_and_provider(case.module)
-            .ok_or_else(|| format!("{}: a case must live in compat-tests/<feature>/<provider>.rs", case.file))?;
+        let (feature, provider) = feature_and_provider(case.module).ok_or_else(|| {
+            format!(
+                "{}: a case must live in compat-tests/<feature>/<provider>.rs",
+                case.file
+            )
+        })?;
         if manifest.feature(feature).is_none() {
-            return Err(format!("{}: feature `{feature}` (the folder name) is not in manifest.yaml `features`", case.file));
+            return Err(format!(
+                "{}: feature `{feature}` (the folder name) is not in manifest.yaml `features`",
+                case.file
+            ));
         }
         if manifest.provider(provider).is_none() {
-            return Err(format!("{}: provider `{provider}` (the file name) is not in manifest.yaml `providers`", case.file));
+            return Err(format!(
+                "{}: provider `{provider}` (the file name) is not in manifest.yaml `providers`",
+                case.file
+            ));
         }
         if SimProvider::from_id(provider).is_none() {
-            return Err(format!("{}: provider `{provider}` has no simulator/route in compat-core (sim::SimProvider)", case.file));
+            return Err(format!(
+                "{}: provider `{provider}` has no simulator/route in compat-core (sim::SimProvider)",
+                case.file
+            ));
         }
         cases.push((case, feature.to_owned(), provider.to_owned()));
     }
@@ -177,7 +237,12 @@ fn prepare(args: &Arguments) -> Result<Prepared, String> {
         let sim_provider = SimProvider::from_id(provider).expect("checked");
         for model in &manifest.models {
             let name = format!("{feature}::{provider}::{}", model.short);
-            let (feature, provider, model, sink) = (feature.clone(), provider.clone(), model.clone(), sink.clone());
+            let (feature, provider, model, sink) = (
+                feature.clone(),
+                provider.clone(),
+                model.clone(),
+                sink.clone(),
+            );
             let trial = match case.kind {
                 CaseKind::NotApplicable(reason) => Trial::test(name, move || {
                     if let Some(sink) = &sink {
@@ -185,7 +250,9 @@ fn prepare(args: &Arguments) -> Result<Prepared, String> {
                             feature,
                             provider,
                             model: model.id.clone(),
-                            outcome: Outcome::NotApplicable { reason: reason.to_owned() },
+                            outcome: Outcome::NotApplicable {
+                                reason: reason.to_owned(),
+                            },
                             duration_ms: 0,
                             attempts: 0,
                             details: serde_json::Value::Null,
@@ -198,7 +265,8 @@ fn prepare(args: &Arguments) -> Result<Prepared, String> {
                     needs.push((name.clone(), sim_provider));
                     let baseline = baseline.clone();
                     Trial::ignorable_test(name, move || {
-                        let result = run_trial(check, &feature, sim_provider, &model, sink.as_deref());
+                        let result =
+                            run_trial(check, &feature, sim_provider, &model, sink.as_deref());
                         gate_trial(result, baseline.as_deref(), &feature, &provider)
                     })
                 }
@@ -208,8 +276,10 @@ fn prepare(args: &Arguments) -> Result<Prepared, String> {
     }
 
     for t in inventory::iter::<FaultTest> {
-        let (feature, _) = feature_and_provider(t.module).ok_or_else(|| format!("fault test `{}`: bad module path", t.name))?;
-        let provider = SimProvider::from_id(t.provider).ok_or_else(|| format!("fault test `{}`: unknown provider `{}`", t.name, t.provider))?;
+        let (feature, _) = feature_and_provider(t.module)
+            .ok_or_else(|| format!("fault test `{}`: bad module path", t.name))?;
+        let provider = SimProvider::from_id(t.provider)
+            .ok_or_else(|| format!("fault test `{}`: unknown provider `{}`", t.name, t.provider))?;
         let model = manifest.models.last().expect("manifest has models").clone();
         let name = format!("{feature}::sim_fault::{}", t.name);
         needs.push((name.clone(), provider));
@@ -233,24 +303,42 @@ fn prepare(args: &Arguments) -> Result<Prepared, String> {
         })
         .map(|(_, p)| *p)
         .collect();
-    env::plan(mode, selected, manifest.models.iter().map(|m| m.id.clone()).collect());
-    Ok(Prepared { trials, sink, manifest, baseline })
+    env::plan(
+        mode,
+        selected,
+        manifest.models.iter().map(|m| m.id.clone()).collect(),
+    );
+    Ok(Prepared {
+        trials,
+        sink,
+        manifest,
+        baseline,
+    })
 }
 
 /// With a baseline, only a regression (the cell passed in the baseline)
 /// fails the trial; a failure the baseline already knew is reported as an
 /// ignored trial with the reason, so the run stays green.
-fn gate_trial(result: Result<(), Failed>, baseline: Option<&Baseline>, feature: &str, provider: &str) -> Result<Completion, Failed> {
+fn gate_trial(
+    result: Result<(), Failed>,
+    baseline: Option<&Baseline>,
+    feature: &str,
+    provider: &str,
+) -> Result<Completion, Failed> {
     let (Err(failed), Some(b)) = (&result, baseline) else {
         return result.map(|()| Completion::Completed);
     };
     let message = failed.message().unwrap_or_default();
     match gate::judge_failure(&b.matrix, feature, provider) {
-        FailureVerdict::Regression => Err(Failed::from(format!("REGRESSION (passed in the baseline): {message}"))),
-        FailureVerdict::Known { baseline_status } => {
-            Ok(Completion::ignored_with(format!("known failure, the baseline cell is {baseline_status}: {message}")))
-        }
-        FailureVerdict::NewCell => Ok(Completion::ignored_with(format!("failing, not in the baseline: {message}"))),
+        FailureVerdict::Regression => Err(Failed::from(format!(
+            "REGRESSION (passed in the baseline): {message}"
+        ))),
+        FailureVerdict::Known { baseline_status } => Ok(Completion::ignored_with(format!(
+            "known failure, the baseline cell is {baseline_status}: {message}"
+        ))),
+        FailureVerdict::NewCell => Ok(Completion::ignored_with(format!(
+            "failing, not in the baseline: {message}"
+        ))),
     }
 }
 
@@ -272,7 +360,11 @@ fn run_trial(
         Ok(Err(e)) => Outcome::fail(format!("{e:#}")),
         Err(panic) => Outcome::fail(format!(
             "panicked: {}",
-            panic.downcast_ref::<String>().cloned().or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string())).unwrap_or_default()
+            panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_default()
         )),
     };
     let log = ctx.log.lock().expect("trial log");
@@ -290,7 +382,12 @@ fn run_trial(
     if !outcome.is_pass() {
         details["transcript_tail"] = json!(log.last_transcript_tail);
         let reqs = ctx.sim_requests();
-        if let Some(bad) = reqs.iter().rev().find(|r| r.rejection.is_some()).or(reqs.last()) {
+        if let Some(bad) = reqs
+            .iter()
+            .rev()
+            .find(|r| r.rejection.is_some())
+            .or(reqs.last())
+        {
             details["sim_request"] = json!(bad.describe());
         }
         details["gateway_log_tail"] = json!(ctx.gateway_log_tail(15));

@@ -101,7 +101,11 @@ pub fn expect_red_cell(ctx: &Ctx, check: fn(&Ctx) -> anyhow::Result<()>) -> anyh
     let mut results = RunResults::new(Mode::Sim);
     results.run.finished_at = Some(results.run.started_at);
     for m in &manifest.models {
-        let outcome = if m.id == ctx.model_id() { Outcome::fail(error.clone()) } else { Outcome::Pass };
+        let outcome = if m.id == ctx.model_id() {
+            Outcome::fail(error.clone())
+        } else {
+            Outcome::Pass
+        };
         results.record(TrialResult {
             feature: ctx.feature().to_owned(),
             provider: ctx.provider().id().to_owned(),
@@ -118,7 +122,14 @@ pub fn expect_red_cell(ctx: &Ctx, check: fn(&Ctx) -> anyhow::Result<()>) -> anyh
         ..Default::default()
     };
     let path = std::path::Path::new("fault-test");
-    let matrix = build(&manifest, &[ResultsInput { path, results: &results }], &options)?;
+    let matrix = build(
+        &manifest,
+        &[ResultsInput {
+            path,
+            results: &results,
+        }],
+        &options,
+    )?;
     match matrix.cell(ctx.feature(), ctx.provider().id()) {
         Some(CellStatus::Fail { error }) => {
             anyhow::ensure!(

@@ -53,11 +53,26 @@ pub struct Gateway {
 #[derive(Debug, thiserror::Error)]
 pub enum GatewayError {
     #[error("cannot start the LiteLLM proxy ({label}) from {bin}: {source}. Is LiteLLM provisioned? Run `cargo xtask provision`, or set COMPAT_LITELLM_BIN.", bin = bin.display())]
-    Spawn { label: String, bin: PathBuf, source: std::io::Error },
+    Spawn {
+        label: String,
+        bin: PathBuf,
+        source: std::io::Error,
+    },
     #[error("the LiteLLM proxy ({label}) exited with {status} before it was ready. Last lines of {log}:\n{tail}", log = log.display())]
-    Exited { label: String, status: String, log: PathBuf, tail: String },
+    Exited {
+        label: String,
+        status: String,
+        log: PathBuf,
+        tail: String,
+    },
     #[error("the LiteLLM proxy ({label}) was not ready after {secs} s (no 200 from {url}/health/liveliness). Last lines of {log}:\n{tail}", secs = after.as_secs(), log = log.display())]
-    NotReady { label: String, url: String, after: Duration, log: PathBuf, tail: String },
+    NotReady {
+        label: String,
+        url: String,
+        after: Duration,
+        log: PathBuf,
+        tail: String,
+    },
     #[error("{0}")]
     Io(#[from] std::io::Error),
 }
@@ -67,7 +82,12 @@ impl Gateway {
     pub fn start(spec: ProxySpec<'_>) -> Result<Gateway, GatewayError> {
         std::fs::create_dir_all(spec.work_dir)?;
         let config_path = spec.work_dir.join(format!("litellm-{}.yaml", spec.label));
-        crate::fsutil::write_atomic(&config_path, serde_json::to_string_pretty(&spec.config).expect("json").as_bytes())?;
+        crate::fsutil::write_atomic(
+            &config_path,
+            serde_json::to_string_pretty(&spec.config)
+                .expect("json")
+                .as_bytes(),
+        )?;
         let log_path = spec.work_dir.join(format!("litellm-{}.log", spec.label));
         let log = std::fs::File::create(&log_path)?;
         let port = free_port()?;
@@ -158,12 +178,16 @@ impl Gateway {
             .send()
             .ok()?;
         let v: serde_json::Value = r.json().ok()?;
-        v.get("litellm_version").and_then(|s| s.as_str()).map(str::to_owned)
+        v.get("litellm_version")
+            .and_then(|s| s.as_str())
+            .map(str::to_owned)
     }
 
     /// The last `n` lines of the proxy's log, with the master key masked.
     pub fn log_tail(&self, n: usize) -> String {
-        let Some(path) = &self.log_path else { return "(external proxy: no log)".into() };
+        let Some(path) = &self.log_path else {
+            return "(external proxy: no log)".into();
+        };
         let text = std::fs::read_to_string(path).unwrap_or_default();
         let lines: Vec<&str> = text.lines().collect();
         let tail = lines[lines.len().saturating_sub(n)..].join("\n");
@@ -187,9 +211,14 @@ impl Drop for Gateway {
 /// A free TCP port on 127.0.0.1 (bound then released: a tiny race that the
 /// readiness check would surface as "exited").
 pub fn free_port() -> std::io::Result<u16> {
-    Ok(std::net::TcpListener::bind(("127.0.0.1", 0))?.local_addr()?.port())
+    Ok(std::net::TcpListener::bind(("127.0.0.1", 0))?
+        .local_addr()?
+        .port())
 }
 
 fn http_client() -> reqwest::blocking::Client {
-    reqwest::blocking::Client::builder().no_proxy().build().expect("http client")
+    reqwest::blocking::Client::builder()
+        .no_proxy()
+        .build()
+        .expect("http client")
 }

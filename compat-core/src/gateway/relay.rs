@@ -51,7 +51,10 @@ impl NonStreamingRelay {
         let counts = Arc::new(RelayCounts::default());
         let state = Arc::new(RelayState {
             upstream: upstream.trim_end_matches('/').to_owned(),
-            client: reqwest::Client::builder().no_proxy().build().map_err(std::io::Error::other)?,
+            client: reqwest::Client::builder()
+                .no_proxy()
+                .build()
+                .map_err(std::io::Error::other)?,
             counts: counts.clone(),
         });
         let app = Router::new().fallback(relay).with_state(state);
@@ -60,7 +63,11 @@ impl NonStreamingRelay {
         runtime.spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
-        Ok(NonStreamingRelay { runtime: Some(runtime), addr, counts })
+        Ok(NonStreamingRelay {
+            runtime: Some(runtime),
+            addr,
+            counts,
+        })
     }
 
     pub fn base_url(&self) -> String {
@@ -85,9 +92,18 @@ fn is_streaming_messages_request(method: &Method, uri: &Uri, body: &[u8]) -> boo
             .unwrap_or(false)
 }
 
-async fn relay(State(state): State<Arc<RelayState>>, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
+async fn relay(
+    State(state): State<Arc<RelayState>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     if is_streaming_messages_request(&method, &uri, &body) {
-        state.counts.refused_streaming.fetch_add(1, Ordering::SeqCst);
+        state
+            .counts
+            .refused_streaming
+            .fetch_add(1, Ordering::SeqCst);
         let body = json!({"type": "error", "error": {"type": "not_found_error", "message": "streaming is disabled by the compat non-streaming relay"}});
         return Response::builder()
             .status(404)
@@ -96,14 +112,24 @@ async fn relay(State(state): State<Arc<RelayState>>, method: Method, uri: Uri, h
             .expect("response");
     }
     if method == Method::POST && uri.path().ends_with("/v1/messages") {
-        state.counts.forwarded_non_streaming.fetch_add(1, Ordering::SeqCst);
+        state
+            .counts
+            .forwarded_non_streaming
+            .fetch_add(1, Ordering::SeqCst);
     } else {
         state.counts.forwarded_other.fetch_add(1, Ordering::SeqCst);
     }
-    let url = format!("{}{}", state.upstream, uri.path_and_query().map(|p| p.as_str()).unwrap_or("/"));
+    let url = format!(
+        "{}{}",
+        state.upstream,
+        uri.path_and_query().map(|p| p.as_str()).unwrap_or("/")
+    );
     let mut req = state.client.request(method, url).body(body);
     for (name, value) in &headers {
-        if !matches!(name.as_str(), "host" | "content-length" | "connection" | "transfer-encoding") {
+        if !matches!(
+            name.as_str(),
+            "host" | "content-length" | "connection" | "transfer-encoding"
+        ) {
             req = req.header(name, value);
         }
     }

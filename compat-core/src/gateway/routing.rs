@@ -58,7 +58,10 @@ pub fn litellm_model(provider: SimProvider, canonical: &str) -> String {
 pub enum Upstream<'a> {
     /// A local simulator at this base URL; `vertex_credentials` is the path
     /// of the fake service-account file whose token_uri is the simulator.
-    Sim { base_url: &'a str, vertex_credentials: Option<&'a str> },
+    Sim {
+        base_url: &'a str,
+        vertex_credentials: Option<&'a str>,
+    },
     /// The real provider; credentials from the proxy's environment.
     Live,
 }
@@ -75,18 +78,33 @@ pub fn litellm_params(provider: SimProvider, canonical: &str, upstream: &Upstrea
         (SimProvider::Anthropic, Upstream::Live) => {
             o.insert("api_key".into(), json!("os.environ/ANTHROPIC_API_KEY"));
         }
-        (SimProvider::BedrockInvoke | SimProvider::BedrockConverse, Upstream::Sim { base_url, .. }) => {
+        (
+            SimProvider::BedrockInvoke | SimProvider::BedrockConverse,
+            Upstream::Sim { base_url, .. },
+        ) => {
             o.insert("aws_access_key_id".into(), json!(creds::AWS_ACCESS_KEY_ID));
-            o.insert("aws_secret_access_key".into(), json!(creds::AWS_SECRET_ACCESS_KEY));
+            o.insert(
+                "aws_secret_access_key".into(),
+                json!(creds::AWS_SECRET_ACCESS_KEY),
+            );
             o.insert("aws_region_name".into(), json!(creds::AWS_REGION));
             o.insert("aws_bedrock_runtime_endpoint".into(), json!(base_url));
         }
         (SimProvider::BedrockInvoke | SimProvider::BedrockConverse, Upstream::Live) => {
             // LiteLLM reads AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY /
             // AWS_SESSION_TOKEN (or AWS_BEARER_TOKEN_BEDROCK) itself.
-            o.insert("aws_region_name".into(), json!("os.environ/AWS_REGION_NAME"));
+            o.insert(
+                "aws_region_name".into(),
+                json!("os.environ/AWS_REGION_NAME"),
+            );
         }
-        (SimProvider::VertexAi, Upstream::Sim { base_url, vertex_credentials }) => {
+        (
+            SimProvider::VertexAi,
+            Upstream::Sim {
+                base_url,
+                vertex_credentials,
+            },
+        ) => {
             o.insert("vertex_project".into(), json!(creds::VERTEX_PROJECT));
             o.insert("vertex_location".into(), json!(creds::VERTEX_LOCATION));
             o.insert("api_base".into(), json!(base_url));
@@ -97,7 +115,10 @@ pub fn litellm_params(provider: SimProvider, canonical: &str, upstream: &Upstrea
         (SimProvider::VertexAi, Upstream::Live) => {
             // Credentials: GOOGLE_APPLICATION_CREDENTIALS (a service-account file).
             o.insert("vertex_project".into(), json!("os.environ/VERTEX_PROJECT"));
-            o.insert("vertex_location".into(), json!("os.environ/VERTEX_LOCATION"));
+            o.insert(
+                "vertex_location".into(),
+                json!("os.environ/VERTEX_LOCATION"),
+            );
         }
         (SimProvider::Azure, Upstream::Sim { base_url, .. }) => {
             o.insert("api_base".into(), json!(base_url));
@@ -118,7 +139,11 @@ pub fn live_env(provider: SimProvider) -> &'static [&'static str] {
     match provider {
         SimProvider::Anthropic => &["ANTHROPIC_API_KEY"],
         SimProvider::BedrockInvoke | SimProvider::BedrockConverse => &["AWS_REGION_NAME"],
-        SimProvider::VertexAi => &["VERTEX_PROJECT", "VERTEX_LOCATION", "GOOGLE_APPLICATION_CREDENTIALS"],
+        SimProvider::VertexAi => &[
+            "VERTEX_PROJECT",
+            "VERTEX_LOCATION",
+            "GOOGLE_APPLICATION_CREDENTIALS",
+        ],
         SimProvider::Azure => &["AZURE_AI_API_BASE", "AZURE_AI_API_KEY"],
     }
 }
@@ -146,12 +171,36 @@ mod tests {
     #[test]
     fn upstream_ids_match_the_providers_naming() {
         let cases = [
-            (SimProvider::Anthropic, "claude-haiku-4-5", "anthropic/claude-haiku-4-5-20251001"),
-            (SimProvider::BedrockInvoke, "claude-haiku-4-5", "bedrock/invoke/us.anthropic.claude-haiku-4-5-20251001-v1:0"),
-            (SimProvider::BedrockConverse, "claude-sonnet-4-6", "bedrock/converse/us.anthropic.claude-sonnet-4-6"),
-            (SimProvider::VertexAi, "claude-haiku-4-5", "vertex_ai/claude-haiku-4-5@20251001"),
-            (SimProvider::VertexAi, "claude-opus-4-7", "vertex_ai/claude-opus-4-7"),
-            (SimProvider::Azure, "claude-opus-4-7", "azure_ai/claude-opus-4-7"),
+            (
+                SimProvider::Anthropic,
+                "claude-haiku-4-5",
+                "anthropic/claude-haiku-4-5-20251001",
+            ),
+            (
+                SimProvider::BedrockInvoke,
+                "claude-haiku-4-5",
+                "bedrock/invoke/us.anthropic.claude-haiku-4-5-20251001-v1:0",
+            ),
+            (
+                SimProvider::BedrockConverse,
+                "claude-sonnet-4-6",
+                "bedrock/converse/us.anthropic.claude-sonnet-4-6",
+            ),
+            (
+                SimProvider::VertexAi,
+                "claude-haiku-4-5",
+                "vertex_ai/claude-haiku-4-5@20251001",
+            ),
+            (
+                SimProvider::VertexAi,
+                "claude-opus-4-7",
+                "vertex_ai/claude-opus-4-7",
+            ),
+            (
+                SimProvider::Azure,
+                "claude-opus-4-7",
+                "azure_ai/claude-opus-4-7",
+            ),
         ];
         for (p, m, want) in cases {
             assert_eq!(litellm_model(p, m), want);
@@ -162,9 +211,16 @@ mod tests {
     fn live_config_holds_no_secret_only_env_references() {
         for p in SimProvider::ALL {
             let cfg = proxy_config(p, &["claude-sonnet-4-6"], &Upstream::Live).to_string();
-            for (k, v) in serde_json::from_str::<Value>(&cfg).unwrap()["model_list"][0]["litellm_params"].as_object().unwrap() {
+            for (k, v) in
+                serde_json::from_str::<Value>(&cfg).unwrap()["model_list"][0]["litellm_params"]
+                    .as_object()
+                    .unwrap()
+            {
                 if k != "model" {
-                    assert!(v.as_str().unwrap().starts_with("os.environ/"), "{p:?} {k}={v}");
+                    assert!(
+                        v.as_str().unwrap().starts_with("os.environ/"),
+                        "{p:?} {k}={v}"
+                    );
                 }
             }
         }

@@ -11,7 +11,9 @@
 use base64::Engine as _;
 use serde_json::{Map, Value, json};
 
-use super::model::{Block, CacheTtl, Message, ModelRequest, ModelResponse, OutBlock, Role, Thinking, ToolDef};
+use super::model::{
+    Block, CacheTtl, Message, ModelRequest, ModelResponse, OutBlock, Role, Thinking, ToolDef,
+};
 
 /// Which variant of the dialect a body must follow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,15 +61,24 @@ pub struct Rejection {
 
 impl Rejection {
     pub fn invalid(message: impl Into<String>) -> Self {
-        Rejection { status: 400, kind: "invalid_request_error", message: message.into() }
+        Rejection {
+            status: 400,
+            kind: "invalid_request_error",
+            message: message.into(),
+        }
     }
 }
 
 /// Parses and strictly validates a body of the given dialect.
 /// Returns the request, the model id from the body (Api only) and whether the
 /// body asked to stream.
-pub fn parse_body(body: &Value, dialect: Dialect) -> Result<(ModelRequest, Option<String>, bool), Rejection> {
-    let obj = body.as_object().ok_or_else(|| Rejection::invalid("body: must be a JSON object"))?;
+pub fn parse_body(
+    body: &Value,
+    dialect: Dialect,
+) -> Result<(ModelRequest, Option<String>, bool), Rejection> {
+    let obj = body
+        .as_object()
+        .ok_or_else(|| Rejection::invalid("body: must be a JSON object"))?;
     let mut allowed: Vec<&str> = API_FIELDS.to_vec();
     match dialect {
         Dialect::Api => {}
@@ -82,7 +93,9 @@ pub fn parse_body(body: &Value, dialect: Dialect) -> Result<(ModelRequest, Optio
     }
     for key in obj.keys() {
         if !allowed.contains(&key.as_str()) {
-            return Err(Rejection::invalid(format!("{key}: Extra inputs are not permitted")));
+            return Err(Rejection::invalid(format!(
+                "{key}: Extra inputs are not permitted"
+            )));
         }
     }
     let want_version = match dialect {
@@ -93,7 +106,11 @@ pub fn parse_body(body: &Value, dialect: Dialect) -> Result<(ModelRequest, Optio
     if let Some(want) = want_version {
         match obj.get("anthropic_version").and_then(Value::as_str) {
             Some(v) if v == want => {}
-            Some(v) => return Err(Rejection::invalid(format!("anthropic_version: invalid version `{v}`, expected `{want}`"))),
+            Some(v) => {
+                return Err(Rejection::invalid(format!(
+                    "anthropic_version: invalid version `{v}`, expected `{want}`"
+                )));
+            }
             None => return Err(Rejection::invalid("anthropic_version: Field required")),
         }
     }
@@ -111,11 +128,19 @@ pub fn parse_body(body: &Value, dialect: Dialect) -> Result<(ModelRequest, Optio
         .ok_or_else(|| Rejection::invalid("max_tokens: Field required"))?
         .as_u64()
         .filter(|n| *n >= 1)
-        .ok_or_else(|| Rejection::invalid("max_tokens: Input should be a valid integer greater than or equal to 1"))?;
+        .ok_or_else(|| {
+            Rejection::invalid(
+                "max_tokens: Input should be a valid integer greater than or equal to 1",
+            )
+        })?;
     let stream = match obj.get("stream") {
         None | Some(Value::Null) => false,
         Some(Value::Bool(b)) => *b,
-        Some(_) => return Err(Rejection::invalid("stream: Input should be a valid boolean")),
+        Some(_) => {
+            return Err(Rejection::invalid(
+                "stream: Input should be a valid boolean",
+            ));
+        }
     };
     let messages = obj
         .get("messages")
@@ -137,11 +162,17 @@ pub fn parse_body(body: &Value, dialect: Dialect) -> Result<(ModelRequest, Optio
                 let block = parse_block(b, &format!("system.{i}"))?;
                 match block {
                     Block::Text { .. } => Ok(block),
-                    _ => Err(Rejection::invalid(format!("system.{i}.type: system blocks must be text"))),
+                    _ => Err(Rejection::invalid(format!(
+                        "system.{i}.type: system blocks must be text"
+                    ))),
                 }
             })
             .collect::<Result<_, _>>()?,
-        Some(_) => return Err(Rejection::invalid("system: Input should be a string or a list of text blocks")),
+        Some(_) => {
+            return Err(Rejection::invalid(
+                "system: Input should be a string or a list of text blocks",
+            ));
+        }
     };
     let tools = match obj.get("tools") {
         None => Vec::new(),
@@ -155,9 +186,14 @@ pub fn parse_body(body: &Value, dialect: Dialect) -> Result<(ModelRequest, Optio
                     .ok_or_else(|| Rejection::invalid(format!("tools.{i}.name: Field required")))?;
                 // Custom tools need an input_schema; server tools carry a `type`.
                 if t.get("type").is_none() && t.get("input_schema").is_none() {
-                    return Err(Rejection::invalid(format!("tools.{i}.input_schema: Field required")));
+                    return Err(Rejection::invalid(format!(
+                        "tools.{i}.input_schema: Field required"
+                    )));
                 }
-                Ok(ToolDef { name: name.to_owned(), cache: cache_marker(t, &format!("tools.{i}"))? })
+                Ok(ToolDef {
+                    name: name.to_owned(),
+                    cache: cache_marker(t, &format!("tools.{i}"))?,
+                })
             })
             .collect::<Result<_, _>>()?,
         Some(_) => return Err(Rejection::invalid("tools: Input should be a valid list")),
@@ -169,12 +205,18 @@ pub fn parse_body(body: &Value, dialect: Dialect) -> Result<(ModelRequest, Optio
                 let budget = t
                     .get("budget_tokens")
                     .and_then(Value::as_u64)
-                    .ok_or_else(|| Rejection::invalid("thinking.enabled.budget_tokens: Field required"))?;
+                    .ok_or_else(|| {
+                        Rejection::invalid("thinking.enabled.budget_tokens: Field required")
+                    })?;
                 if budget < 1024 {
-                    return Err(Rejection::invalid("thinking.enabled.budget_tokens: Input should be greater than or equal to 1024"));
+                    return Err(Rejection::invalid(
+                        "thinking.enabled.budget_tokens: Input should be greater than or equal to 1024",
+                    ));
                 }
                 if budget >= max_tokens {
-                    return Err(Rejection::invalid("`max_tokens` must be greater than `thinking.budget_tokens`"));
+                    return Err(Rejection::invalid(
+                        "`max_tokens` must be greater than `thinking.budget_tokens`",
+                    ));
                 }
                 Thinking::Budget(budget)
             }
@@ -188,7 +230,14 @@ pub fn parse_body(body: &Value, dialect: Dialect) -> Result<(ModelRequest, Optio
             }
         },
     };
-    let request = ModelRequest { model: model.clone().unwrap_or_default(), system, messages, tools, thinking, max_tokens };
+    let request = ModelRequest {
+        model: model.clone().unwrap_or_default(),
+        system,
+        messages,
+        tools,
+        thinking,
+        max_tokens,
+    };
     Ok((request, model, stream))
 }
 
@@ -197,7 +246,9 @@ fn parse_message(m: &Value, at: &str) -> Result<Message, Rejection> {
         Some("user") => Role::User,
         Some("assistant") => Role::Assistant,
         Some(other) => {
-            return Err(Rejection::invalid(format!("{at}.role: Input should be 'user' or 'assistant', got '{other}'")));
+            return Err(Rejection::invalid(format!(
+                "{at}.role: Input should be 'user' or 'assistant', got '{other}'"
+            )));
         }
         None => return Err(Rejection::invalid(format!("{at}.role: Field required"))),
     };
@@ -214,44 +265,70 @@ fn parse_message(m: &Value, at: &str) -> Result<Message, Rejection> {
 }
 
 fn cache_marker(b: &Value, at: &str) -> Result<Option<CacheTtl>, Rejection> {
-    let Some(cc) = b.get("cache_control") else { return Ok(None) };
+    let Some(cc) = b.get("cache_control") else {
+        return Ok(None);
+    };
     if cc.get("type").and_then(Value::as_str) != Some("ephemeral") {
-        return Err(Rejection::invalid(format!("{at}.cache_control.type: Input should be 'ephemeral'")));
+        return Err(Rejection::invalid(format!(
+            "{at}.cache_control.type: Input should be 'ephemeral'"
+        )));
     }
     match cc.get("ttl").and_then(Value::as_str) {
         None | Some("5m") => Ok(Some(CacheTtl::FiveMinutes)),
         Some("1h") => Ok(Some(CacheTtl::OneHour)),
-        Some(other) => Err(Rejection::invalid(format!("{at}.cache_control.ttl: Input should be '5m' or '1h', got '{other}'"))),
+        Some(other) => Err(Rejection::invalid(format!(
+            "{at}.cache_control.ttl: Input should be '5m' or '1h', got '{other}'"
+        ))),
     }
 }
 
 fn str_field<'a>(b: &'a Value, key: &str, at: &str) -> Result<&'a str, Rejection> {
-    b.get(key).and_then(Value::as_str).ok_or_else(|| Rejection::invalid(format!("{at}.{key}: Field required")))
+    b.get(key)
+        .and_then(Value::as_str)
+        .ok_or_else(|| Rejection::invalid(format!("{at}.{key}: Field required")))
 }
 
 fn parse_block(b: &Value, at: &str) -> Result<Block, Rejection> {
     let cache = cache_marker(b, at)?;
     let kind = str_field(b, "type", at)?;
     Ok(match kind {
-        "text" => Block::Text { text: str_field(b, "text", at)?.to_owned(), cache },
+        "text" => Block::Text {
+            text: str_field(b, "text", at)?.to_owned(),
+            cache,
+        },
         "image" => {
-            let source = b.get("source").ok_or_else(|| Rejection::invalid(format!("{at}.source: Field required")))?;
+            let source = b
+                .get("source")
+                .ok_or_else(|| Rejection::invalid(format!("{at}.source: Field required")))?;
             if source.get("type").and_then(Value::as_str) != Some("base64") {
-                return Err(Rejection::invalid(format!("{at}.source.type: only base64 image sources are simulated")));
+                return Err(Rejection::invalid(format!(
+                    "{at}.source.type: only base64 image sources are simulated"
+                )));
             }
             let media_type = str_field(source, "media_type", &format!("{at}.source"))?;
             if !["image/png", "image/jpeg", "image/gif", "image/webp"].contains(&media_type) {
-                return Err(Rejection::invalid(format!("{at}.source.media_type: Input should be 'image/jpeg', 'image/png', 'image/gif' or 'image/webp'")));
+                return Err(Rejection::invalid(format!(
+                    "{at}.source.media_type: Input should be 'image/jpeg', 'image/png', 'image/gif' or 'image/webp'"
+                )));
             }
             let data = base64::engine::general_purpose::STANDARD
                 .decode(str_field(source, "data", &format!("{at}.source"))?)
-                .map_err(|_| Rejection::invalid(format!("{at}.source.data: invalid base64 data")))?;
-            Block::Image { media_type: media_type.to_owned(), data, cache }
+                .map_err(|_| {
+                    Rejection::invalid(format!("{at}.source.data: invalid base64 data"))
+                })?;
+            Block::Image {
+                media_type: media_type.to_owned(),
+                data,
+                cache,
+            }
         }
         "tool_use" => Block::ToolUse {
             id: str_field(b, "id", at)?.to_owned(),
             name: str_field(b, "name", at)?.to_owned(),
-            input: b.get("input").cloned().ok_or_else(|| Rejection::invalid(format!("{at}.input: Field required")))?,
+            input: b
+                .get("input")
+                .cloned()
+                .ok_or_else(|| Rejection::invalid(format!("{at}.input: Field required")))?,
             cache,
         },
         "tool_result" => {
@@ -263,7 +340,11 @@ fn parse_block(b: &Value, at: &str) -> Result<Block, Rejection> {
                     .enumerate()
                     .map(|(k, c)| parse_block(c, &format!("{at}.content.{k}")))
                     .collect::<Result<_, _>>()?,
-                Some(_) => return Err(Rejection::invalid(format!("{at}.content: Input should be a string or a list"))),
+                Some(_) => {
+                    return Err(Rejection::invalid(format!(
+                        "{at}.content: Input should be a string or a list"
+                    )));
+                }
             };
             Block::ToolResult {
                 tool_use_id: str_field(b, "tool_use_id", at)?.to_owned(),
@@ -280,7 +361,9 @@ fn parse_block(b: &Value, at: &str) -> Result<Block, Rejection> {
                 .ok_or_else(|| Rejection::invalid(format!("{at}.signature: Field required")))?
                 .to_owned(),
         },
-        "redacted_thinking" => Block::RedactedThinking { data: str_field(b, "data", at)?.to_owned() },
+        "redacted_thinking" => Block::RedactedThinking {
+            data: str_field(b, "data", at)?.to_owned(),
+        },
         other => {
             return Err(Rejection::invalid(format!(
                 "{at}.type: Input tag '{other}' found using 'type' does not match any of the expected tags"
@@ -314,9 +397,14 @@ fn usage_json(resp: &ModelResponse) -> Value {
 
 fn block_json(b: &OutBlock) -> Value {
     match b {
-        OutBlock::Thinking { thinking, signature } => json!({"type": "thinking", "thinking": thinking, "signature": signature}),
+        OutBlock::Thinking {
+            thinking,
+            signature,
+        } => json!({"type": "thinking", "thinking": thinking, "signature": signature}),
         OutBlock::Text { text } => json!({"type": "text", "text": text}),
-        OutBlock::ToolUse { id, name, input } => json!({"type": "tool_use", "id": id, "name": name, "input": input}),
+        OutBlock::ToolUse { id, name, input } => {
+            json!({"type": "tool_use", "id": id, "name": name, "input": input})
+        }
     }
 }
 
@@ -335,7 +423,10 @@ pub fn stream_events(resp: &ModelResponse, id: &str, model: &str) -> Vec<Value> 
     })];
     for (index, block) in resp.content.iter().enumerate() {
         let (start, deltas): (Value, Vec<Value>) = match block {
-            OutBlock::Thinking { thinking, signature } => (
+            OutBlock::Thinking {
+                thinking,
+                signature,
+            } => (
                 json!({"type": "thinking", "thinking": "", "signature": ""}),
                 chunks(thinking, 24)
                     .into_iter()
@@ -345,7 +436,10 @@ pub fn stream_events(resp: &ModelResponse, id: &str, model: &str) -> Vec<Value> 
             ),
             OutBlock::Text { text } => (
                 json!({"type": "text", "text": ""}),
-                chunks(text, 8).into_iter().map(|c| json!({"type": "text_delta", "text": c})).collect(),
+                chunks(text, 8)
+                    .into_iter()
+                    .map(|c| json!({"type": "text_delta", "text": c}))
+                    .collect(),
             ),
             OutBlock::ToolUse { id, name, input } => (
                 json!({"type": "tool_use", "id": id, "name": name, "input": {}}),
@@ -415,7 +509,10 @@ mod tests {
     fn rejects_what_the_real_api_rejects() {
         let mut b = api_body();
         b["colour"] = json!("red");
-        assert_eq!(reject(b, Dialect::Api), "colour: Extra inputs are not permitted");
+        assert_eq!(
+            reject(b, Dialect::Api),
+            "colour: Extra inputs are not permitted"
+        );
 
         let mut b = api_body();
         b.as_object_mut().unwrap().remove("max_tokens");
@@ -423,11 +520,16 @@ mod tests {
 
         let mut b = api_body();
         b["messages"][0]["content"] = json!([{"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": "%%%"}}]);
-        assert_eq!(reject(b, Dialect::Api), "messages.0.content.0.source.data: invalid base64 data");
+        assert_eq!(
+            reject(b, Dialect::Api),
+            "messages.0.content.0.source.data: invalid base64 data"
+        );
 
         let mut b = api_body();
         b["messages"][0]["content"] = json!([{"type": "image_url", "image_url": {"url": "data:"}}]);
-        assert!(reject(b, Dialect::Api).starts_with("messages.0.content.0.type: Input tag 'image_url'"));
+        assert!(
+            reject(b, Dialect::Api).starts_with("messages.0.content.0.type: Input tag 'image_url'")
+        );
 
         let mut b = api_body();
         b["thinking"] = json!({"type": "enabled", "budget_tokens": 500});
@@ -438,24 +540,35 @@ mod tests {
     fn bedrock_and_vertex_versions_are_checked() {
         let mut b = api_body();
         b.as_object_mut().unwrap().remove("model");
-        assert_eq!(reject(b.clone(), Dialect::Bedrock), "anthropic_version: Field required");
+        assert_eq!(
+            reject(b.clone(), Dialect::Bedrock),
+            "anthropic_version: Field required"
+        );
         b["anthropic_version"] = json!("vertex-2023-10-16");
         assert!(reject(b.clone(), Dialect::Bedrock).contains("expected `bedrock-2023-05-31`"));
         b["anthropic_version"] = json!("bedrock-2023-05-31");
         parse_body(&b, Dialect::Bedrock).unwrap();
         b["stream"] = json!(true);
-        assert_eq!(reject(b, Dialect::Bedrock), "stream: Extra inputs are not permitted");
+        assert_eq!(
+            reject(b, Dialect::Bedrock),
+            "stream: Extra inputs are not permitted"
+        );
 
         let mut b = api_body();
         b["anthropic_version"] = json!("vertex-2023-10-16");
-        assert_eq!(reject(b, Dialect::Vertex), "model: Extra inputs are not permitted");
+        assert_eq!(
+            reject(b, Dialect::Vertex),
+            "model: Extra inputs are not permitted"
+        );
     }
 
     #[test]
     fn stream_events_reassemble_to_the_message() {
         use super::super::model::{StopReason, Usage};
         let resp = ModelResponse {
-            content: vec![OutBlock::Text { text: "1 2 3 4 5 6 7 8 9 10".into() }],
+            content: vec![OutBlock::Text {
+                text: "1 2 3 4 5 6 7 8 9 10".into(),
+            }],
             stop_reason: StopReason::EndTurn,
             usage: Usage::default(),
         };
@@ -466,7 +579,13 @@ mod tests {
             .map(|e| e["delta"]["text"].as_str().unwrap())
             .collect();
         assert_eq!(text, "1 2 3 4 5 6 7 8 9 10");
-        assert!(events.iter().filter(|e| e["type"] == "content_block_delta").count() > 1);
+        assert!(
+            events
+                .iter()
+                .filter(|e| e["type"] == "content_block_delta")
+                .count()
+                > 1
+        );
         assert_eq!(events.last().unwrap()["type"], "message_stop");
     }
 }

@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use axum::Router;
 
-use super::codecs::SimProvider;
 use super::SimState;
+use super::codecs::SimProvider;
 
 pub(crate) fn router(_p: SimProvider) -> Router<Arc<SimState>> {
     Router::new()

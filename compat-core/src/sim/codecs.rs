@@ -58,15 +58,22 @@ pub(crate) fn router(p: SimProvider, state: Arc<SimState>) -> Router {
     let routes: Router<Arc<SimState>> = match p {
         SimProvider::Anthropic => Router::new().route("/v1/messages", post(anthropic_messages)),
         SimProvider::Azure => Router::new().route("/anthropic/v1/messages", post(azure_messages)),
-        SimProvider::VertexAi => Router::new()
-            .route("/token", post(vertex_token))
-            .route("/v1/projects/{project}/locations/{location}/publishers/anthropic/models/{action}", post(vertex_predict)),
+        SimProvider::VertexAi => Router::new().route("/token", post(vertex_token)).route(
+            "/v1/projects/{project}/locations/{location}/publishers/anthropic/models/{action}",
+            post(vertex_predict),
+        ),
         SimProvider::BedrockInvoke | SimProvider::BedrockConverse => super::bedrock::router(p),
     };
     routes
-        .fallback(move |State(state): State<Arc<SimState>>, method: Method, uri: Uri, headers: HeaderMap, body: Bytes| async move {
-            unknown_path(p, &state, method, uri, headers, body)
-        })
+        .fallback(
+            move |State(state): State<Arc<SimState>>,
+                  method: Method,
+                  uri: Uri,
+                  headers: HeaderMap,
+                  body: Bytes| async move {
+                unknown_path(p, &state, method, uri, headers, body)
+            },
+        )
         .with_state(state)
 }
 
@@ -76,7 +83,14 @@ pub(crate) struct Ctx {
     pub state: Arc<SimState>,
 }
 
-fn unknown_path(p: SimProvider, state: &SimState, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
+fn unknown_path(
+    p: SimProvider,
+    state: &SimState,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let message = format!("no {} API route for {method} {}", p.id(), uri.path());
     let mut rec = Exchange::new(p, &method, &uri, &headers, &body);
     rec.rejection = Some(message.clone());
@@ -99,10 +113,22 @@ pub(crate) struct Exchange {
     pub rejection: Option<String>,
 }
 
-const SECRET_HEADERS: &[&str] = &["authorization", "x-api-key", "api-key", "x-amz-security-token", "cookie"];
+const SECRET_HEADERS: &[&str] = &[
+    "authorization",
+    "x-api-key",
+    "api-key",
+    "x-amz-security-token",
+    "cookie",
+];
 
 impl Exchange {
-    pub fn new(provider: SimProvider, method: &Method, uri: &Uri, headers: &HeaderMap, body: &[u8]) -> Self {
+    pub fn new(
+        provider: SimProvider,
+        method: &Method,
+        uri: &Uri,
+        headers: &HeaderMap,
+        body: &[u8],
+    ) -> Self {
         let headers = headers
             .iter()
             .map(|(k, v)| {
@@ -120,7 +146,10 @@ impl Exchange {
         Exchange {
             provider,
             method: method.to_string(),
-            path: uri.path_and_query().map(|p| p.to_string()).unwrap_or_default(),
+            path: uri
+                .path_and_query()
+                .map(|p| p.to_string())
+                .unwrap_or_default(),
             headers,
             body,
             raw_body,
@@ -132,7 +161,11 @@ impl Exchange {
     }
 
     pub fn json_body(&self) -> Option<&Value> {
-        (!self.body.get("raw").is_some_and(|_| self.body.as_object().is_some_and(|o| o.len() == 1))).then_some(&self.body)
+        (!self
+            .body
+            .get("raw")
+            .is_some_and(|_| self.body.as_object().is_some_and(|o| o.len() == 1)))
+        .then_some(&self.body)
     }
 
     pub fn into_record(self) -> RecordedRequest {
@@ -157,7 +190,10 @@ fn redact_credential(v: &str) -> String {
     if let Some(rest) = v.strip_prefix("AWS4-HMAC-SHA256 ") {
         // The access key id and scope are not secret; the signature is only
         // good for this request, but keep the record free of it anyway.
-        let kept: Vec<&str> = rest.split(", ").filter(|p| !p.starts_with("Signature=")).collect();
+        let kept: Vec<&str> = rest
+            .split(", ")
+            .filter(|p| !p.starts_with("Signature="))
+            .collect();
         return format!("AWS4-HMAC-SHA256 {}, Signature=<redacted>", kept.join(", "));
     }
     match v.split_once(' ') {
@@ -180,7 +216,10 @@ pub(crate) fn canonical_model(upstream: &str) -> Option<String> {
         id = &id[..i];
     }
     let mut parts: Vec<&str> = id.split('-').collect();
-    if parts.last().is_some_and(|p| p.len() == 8 && p.chars().all(|c| c.is_ascii_digit())) {
+    if parts
+        .last()
+        .is_some_and(|p| p.len() == 8 && p.chars().all(|c| c.is_ascii_digit()))
+    {
         parts.pop();
     }
     (parts.len() >= 3).then(|| parts.join("-"))
@@ -199,7 +238,8 @@ pub(crate) fn json_response(status: u16, body: &Value) -> Response {
 pub(crate) fn model_faults(req: &mut ModelRequest, faults: &[Fault]) {
     if faults.contains(&Fault::IgnoreImages) {
         for m in &mut req.messages {
-            m.content.retain(|b| !matches!(b, super::model::Block::Image { .. }));
+            m.content
+                .retain(|b| !matches!(b, super::model::Block::Image { .. }));
             if m.content.is_empty() {
                 m.content.push(super::model::Block::text("(image removed)"));
             }
@@ -213,10 +253,12 @@ pub(crate) fn model_faults(req: &mut ModelRequest, faults: &[Fault]) {
 /// Applies the faults that change the response after the model answered.
 pub(crate) fn response_faults(resp: &mut ModelResponse, faults: &[Fault]) {
     if faults.contains(&Fault::DropThinking) {
-        resp.content.retain(|b| !matches!(b, OutBlock::Thinking { .. }));
+        resp.content
+            .retain(|b| !matches!(b, OutBlock::Thinking { .. }));
     }
     if faults.contains(&Fault::StripCacheUsage) {
-        resp.usage.input_tokens += resp.usage.cache_read_input_tokens + resp.usage.cache_creation_input_tokens;
+        resp.usage.input_tokens +=
+            resp.usage.cache_read_input_tokens + resp.usage.cache_creation_input_tokens;
         resp.usage.cache_read_input_tokens = 0;
         resp.usage.cache_creation_input_tokens = 0;
     }
@@ -260,10 +302,14 @@ pub(crate) fn sse_response(events: &[Value], faults: &[Fault]) -> Response {
         let kind = e["type"].as_str().unwrap_or("unknown");
         chunks.push(Bytes::from(format!("event: {kind}\ndata: {e}\n\n")));
         if i == 0 {
-            chunks.push(Bytes::from_static(b"event: ping\ndata: {\"type\": \"ping\"}\n\n"));
+            chunks.push(Bytes::from_static(
+                b"event: ping\ndata: {\"type\": \"ping\"}\n\n",
+            ));
         }
         if i == 2 && faults.contains(&Fault::BreakStreamFraming) {
-            chunks.push(Bytes::from_static(b"event: content_block_delta\ndata: {\"type\": \"content_block_delta\", \"ind\n\n"));
+            chunks.push(Bytes::from_static(
+                b"event: content_block_delta\ndata: {\"type\": \"content_block_delta\", \"ind\n\n",
+            ));
         }
     }
     Response::builder()
@@ -275,7 +321,10 @@ pub(crate) fn sse_response(events: &[Value], faults: &[Fault]) -> Response {
 }
 
 fn message_id() -> String {
-    format!("msg_sim{:020x}", fastrand::u128(..) & 0xffff_ffff_ffff_ffff_ffff)
+    format!(
+        "msg_sim{:020x}",
+        fastrand::u128(..) & 0xffff_ffff_ffff_ffff_ffff
+    )
 }
 
 /// How a codec reports an error: status, provider-shaped body.
@@ -287,14 +336,26 @@ pub(crate) struct WireError {
 
 fn anthropic_error(status: u16, kind: &str, message: impl Into<String>) -> WireError {
     let message = message.into();
-    WireError { status, body: wire::error_json(kind, &message), message }
+    WireError {
+        status,
+        body: wire::error_json(kind, &message),
+        message,
+    }
 }
 
 fn status_error(status: u16) -> WireError {
     match status {
-        429 => anthropic_error(429, "rate_limit_error", "Number of request tokens has exceeded your per-minute rate limit (simulated)"),
+        429 => anthropic_error(
+            429,
+            "rate_limit_error",
+            "Number of request tokens has exceeded your per-minute rate limit (simulated)",
+        ),
         529 => anthropic_error(529, "overloaded_error", "Overloaded (simulated)"),
-        s => anthropic_error(s, "api_error", format!("Internal server error (simulated {s})")),
+        s => anthropic_error(
+            s,
+            "api_error",
+            format!("Internal server error (simulated {s})"),
+        ),
     }
 }
 
@@ -313,22 +374,36 @@ async fn serve_anthropic_dialect(
     path_model: Option<&str>,
     force_stream: Option<bool>,
 ) -> Result<Response, WireError> {
-    let body = ex.json_body().cloned().ok_or_else(|| anthropic_error(400, "invalid_request_error", "body: invalid JSON"))?;
+    let body = ex
+        .json_body()
+        .cloned()
+        .ok_or_else(|| anthropic_error(400, "invalid_request_error", "body: invalid JSON"))?;
     let (mut req, body_model, body_stream) = wire::parse_body(&body, dialect)?;
     let stream = force_stream.unwrap_or(body_stream);
     ex.stream = stream;
-    let upstream_model = path_model.map(str::to_owned).or(body_model).unwrap_or_default();
-    let model = canonical_model(&upstream_model)
-        .ok_or_else(|| anthropic_error(404, "not_found_error", format!("model: {upstream_model}")))?;
+    let upstream_model = path_model
+        .map(str::to_owned)
+        .or(body_model)
+        .unwrap_or_default();
+    let model = canonical_model(&upstream_model).ok_or_else(|| {
+        anthropic_error(404, "not_found_error", format!("model: {upstream_model}"))
+    })?;
     ex.model = Some(model.clone());
     req.model = model.clone();
-    let faults = ctx.state.faults.matching(ctx.provider, Some(&model), &ex.raw_body);
+    let faults = ctx
+        .state
+        .faults
+        .matching(ctx.provider, Some(&model), &ex.raw_body);
     slow_first_byte(&faults).await;
     if let Some(status) = status_fault(&faults, stream) {
         return Err(status_error(status));
     }
     model_faults(&mut req, &faults);
-    let mut resp = ctx.state.model.respond(&req).map_err(|e| anthropic_error(400, "invalid_request_error", e.0))?;
+    let mut resp = ctx
+        .state
+        .model
+        .respond(&req)
+        .map_err(|e| anthropic_error(400, "invalid_request_error", e.0))?;
     response_faults(&mut resp, &faults);
     let id = message_id();
     Ok(if stream {
@@ -360,8 +435,16 @@ fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 fn require_anthropic_version(headers: &HeaderMap) -> Result<(), WireError> {
     match header(headers, "anthropic-version") {
         Some("2023-06-01") => Ok(()),
-        Some(v) => Err(anthropic_error(400, "invalid_request_error", format!("anthropic-version: unknown version `{v}`"))),
-        None => Err(anthropic_error(400, "invalid_request_error", "anthropic-version: header is required")),
+        Some(v) => Err(anthropic_error(
+            400,
+            "invalid_request_error",
+            format!("anthropic-version: unknown version `{v}`"),
+        )),
+        None => Err(anthropic_error(
+            400,
+            "invalid_request_error",
+            "anthropic-version: header is required",
+        )),
     }
 }
 
@@ -369,14 +452,35 @@ fn require_anthropic_version(headers: &HeaderMap) -> Result<(), WireError> {
 // https://docs.anthropic.com/en/api/messages ; auth `x-api-key`,
 // `anthropic-version: 2023-06-01` required.
 
-async fn anthropic_messages(State(state): State<Arc<SimState>>, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
-    let ctx = Ctx { provider: SimProvider::Anthropic, state };
+async fn anthropic_messages(
+    State(state): State<Arc<SimState>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let ctx = Ctx {
+        provider: SimProvider::Anthropic,
+        state,
+    };
     let mut ex = Exchange::new(ctx.provider, &method, &uri, &headers, &body);
     let result = async {
         match header(&headers, "x-api-key") {
             Some(k) if k == creds::ANTHROPIC_API_KEY => {}
-            Some(_) => return Err(anthropic_error(401, "authentication_error", "invalid x-api-key")),
-            None => return Err(anthropic_error(401, "authentication_error", "x-api-key header is required")),
+            Some(_) => {
+                return Err(anthropic_error(
+                    401,
+                    "authentication_error",
+                    "invalid x-api-key",
+                ));
+            }
+            None => {
+                return Err(anthropic_error(
+                    401,
+                    "authentication_error",
+                    "x-api-key header is required",
+                ));
+            }
         }
         require_anthropic_version(&headers)?;
         serve_anthropic_dialect(&ctx, &mut ex, Dialect::Api, None, None).await
@@ -391,8 +495,17 @@ async fn anthropic_messages(State(state): State<Arc<SimState>>, method: Method, 
 // deployment name as `model`, and the key as `x-api-key` (Foundry also
 // accepts `api-key`). Reference: learn.microsoft.com/azure/ai-foundry/foundry-models/how-to/use-foundry-models-claude
 
-async fn azure_messages(State(state): State<Arc<SimState>>, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
-    let ctx = Ctx { provider: SimProvider::Azure, state };
+async fn azure_messages(
+    State(state): State<Arc<SimState>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let ctx = Ctx {
+        provider: SimProvider::Azure,
+        state,
+    };
     let mut ex = Exchange::new(ctx.provider, &method, &uri, &headers, &body);
     let result = async {
         let key = header(&headers, "x-api-key").or_else(|| header(&headers, "api-key"));
@@ -416,7 +529,11 @@ async fn azure_messages(State(state): State<Arc<SimState>>, method: Method, uri:
 
 fn google_error(status: u16, state: &str, message: impl Into<String>) -> WireError {
     let message = message.into();
-    WireError { status, body: json!({"error": {"code": status, "message": message, "status": state}}), message }
+    WireError {
+        status,
+        body: json!({"error": {"code": status, "message": message, "status": state}}),
+        message,
+    }
 }
 
 async fn vertex_predict(
@@ -427,7 +544,10 @@ async fn vertex_predict(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let ctx = Ctx { provider: SimProvider::VertexAi, state };
+    let ctx = Ctx {
+        provider: SimProvider::VertexAi,
+        state,
+    };
     let mut ex = Exchange::new(ctx.provider, &method, &uri, &headers, &body);
     let result = async {
         if header(&headers, "authorization") != Some(&format!("Bearer {}", creds::VERTEX_ACCESS_TOKEN)) {
@@ -457,8 +577,17 @@ async fn vertex_predict(
 /// Google's OAuth token endpoint, as google-auth's service-account flow calls
 /// it: form-encoded `grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer`
 /// and `assertion=<RS256 JWT>`.
-async fn vertex_token(State(state): State<Arc<SimState>>, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
-    let ctx = Ctx { provider: SimProvider::VertexAi, state };
+async fn vertex_token(
+    State(state): State<Arc<SimState>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let ctx = Ctx {
+        provider: SimProvider::VertexAi,
+        state,
+    };
     let ex = Exchange::new(ctx.provider, &method, &uri, &headers, &body);
     let form: BTreeMap<String, String> = url_form(&String::from_utf8_lossy(&body));
     let result = (|| {
@@ -467,10 +596,16 @@ async fn vertex_token(State(state): State<Arc<SimState>>, method: Method, uri: U
             body: json!({"error": "invalid_grant", "error_description": d}),
             message: d.to_owned(),
         };
-        if form.get("grant_type").map(String::as_str) != Some("urn:ietf:params:oauth:grant-type:jwt-bearer") {
-            return Err(bad("grant_type must be urn:ietf:params:oauth:grant-type:jwt-bearer"));
+        if form.get("grant_type").map(String::as_str)
+            != Some("urn:ietf:params:oauth:grant-type:jwt-bearer")
+        {
+            return Err(bad(
+                "grant_type must be urn:ietf:params:oauth:grant-type:jwt-bearer",
+            ));
         }
-        let assertion = form.get("assertion").ok_or_else(|| bad("assertion is required"))?;
+        let assertion = form
+            .get("assertion")
+            .ok_or_else(|| bad("assertion is required"))?;
         let parts: Vec<&str> = assertion.split('.').collect();
         let header_ok = parts.len() == 3
             && base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, parts[0])
@@ -478,9 +613,14 @@ async fn vertex_token(State(state): State<Arc<SimState>>, method: Method, uri: U
                 .and_then(|h| serde_json::from_slice::<Value>(&h).ok())
                 .is_some_and(|h| h["alg"] == "RS256");
         if !header_ok {
-            return Err(bad("Invalid JWT: expected an RS256-signed service account assertion"));
+            return Err(bad(
+                "Invalid JWT: expected an RS256-signed service account assertion",
+            ));
         }
-        Ok(json_response(200, &json!({"access_token": creds::VERTEX_ACCESS_TOKEN, "expires_in": 3599, "token_type": "Bearer"})))
+        Ok(json_response(
+            200,
+            &json!({"access_token": creds::VERTEX_ACCESS_TOKEN, "expires_in": 3599, "token_type": "Bearer"}),
+        ))
     })();
     finish(&ctx, ex, result)
 }
@@ -497,7 +637,10 @@ fn percent_decode(s: &str) -> String {
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
-        let hex = bytes.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok()).and_then(|h| u8::from_str_radix(h, 16).ok());
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
         match (bytes[i], hex) {
             (b'+', _) => out.push(b' '),
             (b'%', Some(b)) => {
@@ -520,12 +663,22 @@ mod tests {
         for (upstream, want) in [
             ("claude-sonnet-4-6", "claude-sonnet-4-6"),
             ("claude-haiku-4-5-20251001", "claude-haiku-4-5"),
-            ("us.anthropic.claude-haiku-4-5-20251001-v1:0", "claude-haiku-4-5"),
-            ("us.anthropic.claude-haiku-4-5-20251001-v1%3A0", "claude-haiku-4-5"),
+            (
+                "us.anthropic.claude-haiku-4-5-20251001-v1:0",
+                "claude-haiku-4-5",
+            ),
+            (
+                "us.anthropic.claude-haiku-4-5-20251001-v1%3A0",
+                "claude-haiku-4-5",
+            ),
             ("claude-haiku-4-5@20251001", "claude-haiku-4-5"),
             ("us.anthropic.claude-opus-4-7", "claude-opus-4-7"),
         ] {
-            assert_eq!(canonical_model(upstream).as_deref(), Some(want), "{upstream}");
+            assert_eq!(
+                canonical_model(upstream).as_deref(),
+                Some(want),
+                "{upstream}"
+            );
         }
         assert_eq!(canonical_model("gpt-4o"), None);
     }
@@ -535,7 +688,9 @@ mod tests {
         assert_eq!(redact_credential("Bearer ya29.secret"), "Bearer <redacted>");
         assert_eq!(redact_credential("sk-ant-123"), "<redacted>");
         assert_eq!(
-            redact_credential("AWS4-HMAC-SHA256 Credential=AKIA/20261125/us-east-1/bedrock/aws4_request, SignedHeaders=host, Signature=abc"),
+            redact_credential(
+                "AWS4-HMAC-SHA256 Credential=AKIA/20261125/us-east-1/bedrock/aws4_request, SignedHeaders=host, Signature=abc"
+            ),
             "AWS4-HMAC-SHA256 Credential=AKIA/20261125/us-east-1/bedrock/aws4_request, SignedHeaders=host, Signature=<redacted>"
         );
     }

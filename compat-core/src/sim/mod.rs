@@ -64,7 +64,10 @@ impl RecordedRequest {
     pub fn describe(&self) -> String {
         let mut body = self.body.to_string();
         if body.len() > 2000 {
-            let cut = (0..=2000).rev().find(|i| body.is_char_boundary(*i)).unwrap_or(0);
+            let cut = (0..=2000)
+                .rev()
+                .find(|i| body.is_char_boundary(*i))
+                .unwrap_or(0);
             body.truncate(cut);
             body.push_str("...(truncated)");
         }
@@ -74,7 +77,10 @@ impl RecordedRequest {
             self.method,
             self.path,
             self.status,
-            self.rejection.as_deref().map(|r| format!(" ({r})")).unwrap_or_default(),
+            self.rejection
+                .as_deref()
+                .map(|r| format!(" ({r})"))
+                .unwrap_or_default(),
             body
         )
     }
@@ -127,7 +133,11 @@ pub struct FaultGuard {
 
 impl Drop for FaultGuard {
     fn drop(&mut self) {
-        self.faults.rules.lock().expect("faults lock").retain(|(id, _, _)| *id != self.id);
+        self.faults
+            .rules
+            .lock()
+            .expect("faults lock")
+            .retain(|(id, _, _)| *id != self.id);
     }
 }
 
@@ -140,7 +150,9 @@ impl Faults {
             .filter(|(_, s, _)| {
                 s.provider.is_none_or(|p| p == provider)
                     && s.model.as_deref().is_none_or(|m| Some(m) == model)
-                    && s.body_contains.as_deref().is_none_or(|t| raw_body.contains(t))
+                    && s.body_contains
+                        .as_deref()
+                        .is_none_or(|t| raw_body.contains(t))
             })
             .map(|(_, _, f)| f.clone())
             .collect()
@@ -193,7 +205,11 @@ impl Simulators {
             });
             addrs.insert(p, addr);
         }
-        Ok(Simulators { runtime: Some(runtime), state, addrs })
+        Ok(Simulators {
+            runtime: Some(runtime),
+            state,
+            addrs,
+        })
     }
 
     /// `http://127.0.0.1:PORT` of a provider's simulator.
@@ -208,14 +224,21 @@ impl Simulators {
 
     /// Requests whose body contains `needle` (e.g. a trial's nonce).
     pub fn requests_containing(&self, needle: &str) -> Vec<RecordedRequest> {
-        self.requests().into_iter().filter(|r| r.body.to_string().contains(needle)).collect()
+        self.requests()
+            .into_iter()
+            .filter(|r| r.body.to_string().contains(needle))
+            .collect()
     }
 
     /// Switches a fault on until the guard is dropped.
     pub fn inject(&self, scope: FaultScope, fault: Fault) -> FaultGuard {
         let faults = self.state.faults.clone();
         let id = faults.next.fetch_add(1, Ordering::SeqCst);
-        faults.rules.lock().expect("faults lock").push((id, scope, fault));
+        faults
+            .rules
+            .lock()
+            .expect("faults lock")
+            .push((id, scope, fault));
         FaultGuard { faults, id }
     }
 

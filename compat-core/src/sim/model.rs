@@ -86,17 +86,42 @@ impl CacheTtl {
 /// (`cache_control` in the Anthropic dialects, a `cachePoint` in Converse).
 #[derive(Debug, Clone)]
 pub enum Block {
-    Text { text: String, cache: Option<CacheTtl> },
-    Image { media_type: String, data: Vec<u8>, cache: Option<CacheTtl> },
-    ToolUse { id: String, name: String, input: Value, cache: Option<CacheTtl> },
-    ToolResult { tool_use_id: String, content: Vec<Block>, is_error: bool, cache: Option<CacheTtl> },
-    Thinking { thinking: String, signature: String },
-    RedactedThinking { data: String },
+    Text {
+        text: String,
+        cache: Option<CacheTtl>,
+    },
+    Image {
+        media_type: String,
+        data: Vec<u8>,
+        cache: Option<CacheTtl>,
+    },
+    ToolUse {
+        id: String,
+        name: String,
+        input: Value,
+        cache: Option<CacheTtl>,
+    },
+    ToolResult {
+        tool_use_id: String,
+        content: Vec<Block>,
+        is_error: bool,
+        cache: Option<CacheTtl>,
+    },
+    Thinking {
+        thinking: String,
+        signature: String,
+    },
+    RedactedThinking {
+        data: String,
+    },
 }
 
 impl Block {
     pub fn text(text: impl Into<String>) -> Self {
-        Block::Text { text: text.into(), cache: None }
+        Block::Text {
+            text: text.into(),
+            cache: None,
+        }
     }
 
     fn cache(&self) -> Option<CacheTtl> {
@@ -113,15 +138,27 @@ impl Block {
     fn fingerprint(&self) -> String {
         match self {
             Block::Text { text, .. } => format!("text:{text}"),
-            Block::Image { media_type, data, .. } => {
+            Block::Image {
+                media_type, data, ..
+            } => {
                 format!("image:{media_type}:{}", hex::encode(Sha256::digest(data)))
             }
-            Block::ToolUse { id, name, input, .. } => format!("tool_use:{id}:{name}:{input}"),
-            Block::ToolResult { tool_use_id, content, is_error, .. } => {
+            Block::ToolUse {
+                id, name, input, ..
+            } => format!("tool_use:{id}:{name}:{input}"),
+            Block::ToolResult {
+                tool_use_id,
+                content,
+                is_error,
+                ..
+            } => {
                 let inner: Vec<String> = content.iter().map(Block::fingerprint).collect();
                 format!("tool_result:{tool_use_id}:{is_error}:{}", inner.join("|"))
             }
-            Block::Thinking { thinking, signature } => format!("thinking:{thinking}:{signature}"),
+            Block::Thinking {
+                thinking,
+                signature,
+            } => format!("thinking:{thinking}:{signature}"),
             Block::RedactedThinking { data } => format!("redacted:{data}"),
         }
     }
@@ -145,9 +182,18 @@ pub struct ModelResponse {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum OutBlock {
-    Thinking { thinking: String, signature: String },
-    Text { text: String },
-    ToolUse { id: String, name: String, input: Value },
+    Thinking {
+        thinking: String,
+        signature: String,
+    },
+    Text {
+        text: String,
+    },
+    ToolUse {
+        id: String,
+        name: String,
+        input: Value,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -196,7 +242,10 @@ impl ScriptedModel {
     pub fn new() -> Self {
         let mut key = [0u8; 32];
         key.iter_mut().for_each(|b| *b = fastrand::u8(..));
-        ScriptedModel { key, cache: Mutex::new(HashMap::new()) }
+        ScriptedModel {
+            key,
+            cache: Mutex::new(HashMap::new()),
+        }
     }
 
     pub fn respond(&self, req: &ModelRequest) -> Result<ModelResponse, InvalidRequest> {
@@ -208,12 +257,19 @@ impl ScriptedModel {
                 summarize(&last_user_text(req))
             );
             let signature = self.sign(&req.model, &thinking);
-            content.push(OutBlock::Thinking { thinking, signature });
+            content.push(OutBlock::Thinking {
+                thinking,
+                signature,
+            });
         }
         let (answer, stop_reason) = script(req);
         content.extend(answer);
         let usage = self.usage(req, &content);
-        Ok(ModelResponse { content, stop_reason, usage })
+        Ok(ModelResponse {
+            content,
+            stop_reason,
+            usage,
+        })
     }
 
     /// Signature over (model, thinking text): base64 of an HMAC, so it looks
@@ -228,28 +284,44 @@ impl ScriptedModel {
 
     fn check_conversation(&self, req: &ModelRequest) -> Result<(), InvalidRequest> {
         let Some(first) = req.messages.first() else {
-            return Err(InvalidRequest("messages: at least one message is required".into()));
+            return Err(InvalidRequest(
+                "messages: at least one message is required".into(),
+            ));
         };
         if first.role != Role::User {
-            return Err(InvalidRequest("messages: first message must use the \"user\" role".into()));
+            return Err(InvalidRequest(
+                "messages: first message must use the \"user\" role".into(),
+            ));
         }
         for (i, pair) in req.messages.windows(2).enumerate() {
             if pair[0].role == pair[1].role {
                 return Err(InvalidRequest(format!(
                     "messages: roles must alternate between \"user\" and \"assistant\", but found multiple \"{}\" roles in a row (messages.{})",
-                    if pair[1].role == Role::User { "user" } else { "assistant" },
+                    if pair[1].role == Role::User {
+                        "user"
+                    } else {
+                        "assistant"
+                    },
                     i + 1
                 )));
             }
         }
         for (i, m) in req.messages.iter().enumerate() {
             if m.content.is_empty() {
-                return Err(InvalidRequest(format!("messages.{i}: content must not be empty")));
+                return Err(InvalidRequest(format!(
+                    "messages.{i}: content must not be empty"
+                )));
             }
             for (j, b) in m.content.iter().enumerate() {
-                if let Block::Thinking { thinking, signature } = b {
+                if let Block::Thinking {
+                    thinking,
+                    signature,
+                } = b
+                {
                     if m.role != Role::Assistant {
-                        return Err(InvalidRequest(format!("messages.{i}.content.{j}: thinking blocks are only allowed in assistant messages")));
+                        return Err(InvalidRequest(format!(
+                            "messages.{i}.content.{j}: thinking blocks are only allowed in assistant messages"
+                        )));
                     }
                     if *signature != self.sign(&req.model, thinking) {
                         return Err(InvalidRequest(format!(
@@ -264,10 +336,16 @@ impl ScriptedModel {
         // continuing a tool-use turn).
         if req.thinking != Thinking::Off {
             if let [.., assistant, last] = req.messages.as_slice() {
-                let answers_tool = last.content.iter().any(|b| matches!(b, Block::ToolResult { .. }));
+                let answers_tool = last
+                    .content
+                    .iter()
+                    .any(|b| matches!(b, Block::ToolResult { .. }));
                 if assistant.role == Role::Assistant
                     && answers_tool
-                    && !matches!(assistant.content.first(), Some(Block::Thinking { .. } | Block::RedactedThinking { .. }))
+                    && !matches!(
+                        assistant.content.first(),
+                        Some(Block::Thinking { .. } | Block::RedactedThinking { .. })
+                    )
                 {
                     return Err(InvalidRequest(format!(
                         "messages.{}.content.0.type: Expected `thinking` or `redacted_thinking`, but found `{}`. When `thinking` is enabled, a final `assistant` message must start with a thinking block (preceeding the lastmost set of `tool_use` and `tool_result` blocks). To avoid this requirement, disable `thinking`.",
@@ -329,7 +407,11 @@ impl ScriptedModel {
             .map(|(_, t, _)| *t)
             .unwrap_or(0);
         let last = breakpoints.last().map(|(_, t, _)| *t).unwrap_or(0);
-        let created = if last >= minimum && last > read { last - read } else { 0 };
+        let created = if last >= minimum && last > read {
+            last - read
+        } else {
+            0
+        };
         for (h, t, ttl) in &breakpoints {
             if *t >= minimum {
                 cache.insert((req.model.clone(), *h), now + ttl.duration());
@@ -366,11 +448,15 @@ fn block_type(b: Option<&Block>) -> &'static str {
 /// The text of the last user turn's own words: its last text block that is
 /// not a `<system-reminder>` the CLI adds.
 fn last_user_text(req: &ModelRequest) -> String {
-    let Some(m) = req.messages.iter().rev().find(|m| m.role == Role::User) else { return String::new() };
+    let Some(m) = req.messages.iter().rev().find(|m| m.role == Role::User) else {
+        return String::new();
+    };
     m.content
         .iter()
         .filter_map(|b| match b {
-            Block::Text { text, .. } if !text.trim_start().starts_with("<system-reminder>") => Some(text.as_str()),
+            Block::Text { text, .. } if !text.trim_start().starts_with("<system-reminder>") => {
+                Some(text.as_str())
+            }
             _ => None,
         })
         .collect::<Vec<_>>()
@@ -397,8 +483,12 @@ fn script(req: &ModelRequest) -> (Vec<OutBlock>, StopReason) {
     };
 
     // A tool result came back: answer by quoting it.
-    if let Some(Block::ToolResult { content, is_error, .. }) =
-        last.content.iter().find(|b| matches!(b, Block::ToolResult { .. }))
+    if let Some(Block::ToolResult {
+        content, is_error, ..
+    }) = last
+        .content
+        .iter()
+        .find(|b| matches!(b, Block::ToolResult { .. }))
     {
         let result = text_of(content);
         let first = result.lines().next().unwrap_or("").trim();
@@ -411,15 +501,24 @@ fn script(req: &ModelRequest) -> (Vec<OutBlock>, StopReason) {
     }
 
     // An image: report its dominant colour.
-    let image = req.messages.iter().rev().find(|m| m.role == Role::User).and_then(|m| {
-        m.content.iter().find_map(|b| match b {
-            Block::Image { media_type, data, .. } => Some((media_type.clone(), data.clone())),
-            _ => None,
-        })
-    });
+    let image = req
+        .messages
+        .iter()
+        .rev()
+        .find(|m| m.role == Role::User)
+        .and_then(|m| {
+            m.content.iter().find_map(|b| match b {
+                Block::Image {
+                    media_type, data, ..
+                } => Some((media_type.clone(), data.clone())),
+                _ => None,
+            })
+        });
     if let Some((media_type, data)) = image {
         let text = match super::image::dominant_colour(&media_type, &data) {
-            Ok(colour) => format!("The image is a solid {colour} square. Its dominant colour is {colour}."),
+            Ok(colour) => {
+                format!("The image is a solid {colour} square. Its dominant colour is {colour}.")
+            }
             Err(e) => format!("I could not read the image: {e}"),
         };
         return (vec![OutBlock::Text { text }], StopReason::EndTurn);
@@ -439,7 +538,9 @@ fn script(req: &ModelRequest) -> (Vec<OutBlock>, StopReason) {
         };
         return (
             vec![
-                OutBlock::Text { text: format!("I'll use the {name} tool.") },
+                OutBlock::Text {
+                    text: format!("I'll use the {name} tool."),
+                },
                 OutBlock::ToolUse { id, name, input },
             ],
             StopReason::ToolUse,
@@ -449,7 +550,12 @@ fn script(req: &ModelRequest) -> (Vec<OutBlock>, StopReason) {
     // "count from A to B"
     if let Some((a, b)) = count_range(&lower) {
         let numbers: Vec<String> = (a..=b).map(|n| n.to_string()).collect();
-        return (vec![OutBlock::Text { text: numbers.join(" ") }], StopReason::EndTurn);
+        return (
+            vec![OutBlock::Text {
+                text: numbers.join(" "),
+            }],
+            StopReason::EndTurn,
+        );
     }
 
     // "reply with exactly `X`"
@@ -457,7 +563,12 @@ fn script(req: &ModelRequest) -> (Vec<OutBlock>, StopReason) {
         return (vec![OutBlock::Text { text: token }], StopReason::EndTurn);
     }
 
-    (vec![OutBlock::Text { text: "Hello! How can I help?".into() }], StopReason::EndTurn)
+    (
+        vec![OutBlock::Text {
+            text: "Hello! How can I help?".into(),
+        }],
+        StopReason::EndTurn,
+    )
 }
 
 fn requested_tool(lower_prompt: &str, tools: &[ToolDef]) -> Option<String> {
@@ -476,7 +587,9 @@ fn backticked(text: &str) -> Option<String> {
 
 fn count_range(lower: &str) -> Option<(u32, u32)> {
     let rest = &lower[lower.find("count from ")? + "count from ".len()..];
-    let mut words = rest.split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| !w.is_empty());
+    let mut words = rest
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty());
     let a: u32 = words.next()?.parse().ok()?;
     if words.next()? != "to" {
         return None;
@@ -490,11 +603,19 @@ mod tests {
     use super::*;
 
     fn user(text: &str) -> Message {
-        Message { role: Role::User, content: vec![Block::text(text)] }
+        Message {
+            role: Role::User,
+            content: vec![Block::text(text)],
+        }
     }
 
     fn request(messages: Vec<Message>) -> ModelRequest {
-        ModelRequest { model: "claude-sonnet-4-6".into(), messages, max_tokens: 1000, ..Default::default() }
+        ModelRequest {
+            model: "claude-sonnet-4-6".into(),
+            messages,
+            max_tokens: 1000,
+            ..Default::default()
+        }
     }
 
     fn text(resp: &ModelResponse) -> String {
@@ -510,7 +631,11 @@ mod tests {
     #[test]
     fn replies_with_the_backticked_token() {
         let m = ScriptedModel::new();
-        let r = m.respond(&request(vec![user("Reply with exactly `PONG-42` and nothing else.")])).unwrap();
+        let r = m
+            .respond(&request(vec![user(
+                "Reply with exactly `PONG-42` and nothing else.",
+            )]))
+            .unwrap();
         assert_eq!(text(&r), "PONG-42");
         assert_eq!(r.stop_reason, StopReason::EndTurn);
     }
@@ -518,7 +643,11 @@ mod tests {
     #[test]
     fn counts() {
         let m = ScriptedModel::new();
-        let r = m.respond(&request(vec![user("Count from 1 to 5, separated by spaces.")])).unwrap();
+        let r = m
+            .respond(&request(vec![user(
+                "Count from 1 to 5, separated by spaces.",
+            )]))
+            .unwrap();
         assert_eq!(text(&r), "1 2 3 4 5");
     }
 
@@ -530,7 +659,10 @@ mod tests {
         assert_eq!(r.stop_reason, StopReason::EndTurn, "no tools offered");
 
         let mut req = request(vec![user(prompt)]);
-        req.tools = vec![ToolDef { name: "Bash".into(), cache: None }];
+        req.tools = vec![ToolDef {
+            name: "Bash".into(),
+            cache: None,
+        }];
         let r = m.respond(&req).unwrap();
         assert_eq!(r.stop_reason, StopReason::ToolUse);
         let (id, input) = match &r.content[1] {
@@ -541,7 +673,12 @@ mod tests {
 
         req.messages.push(Message {
             role: Role::Assistant,
-            content: vec![Block::ToolUse { id: id.clone(), name: "Bash".into(), input, cache: None }],
+            content: vec![Block::ToolUse {
+                id: id.clone(),
+                name: "Bash".into(),
+                input,
+                cache: None,
+            }],
         });
         req.messages.push(Message {
             role: Role::User,
@@ -562,13 +699,25 @@ mod tests {
         let mut req = request(vec![user("Reply with exactly `A`.")]);
         req.thinking = Thinking::Budget(1024);
         let r = m.respond(&req).unwrap();
-        let OutBlock::Thinking { thinking, signature } = r.content[0].clone() else { panic!() };
+        let OutBlock::Thinking {
+            thinking,
+            signature,
+        } = r.content[0].clone()
+        else {
+            panic!()
+        };
 
         let follow_up = |thinking: String, signature: String| {
             let mut next = req.clone();
             next.messages.push(Message {
                 role: Role::Assistant,
-                content: vec![Block::Thinking { thinking, signature }, Block::text("A")],
+                content: vec![
+                    Block::Thinking {
+                        thinking,
+                        signature,
+                    },
+                    Block::text("A"),
+                ],
             });
             next.messages.push(user("Again."));
             m.respond(&next)
@@ -585,11 +734,21 @@ mod tests {
         req.thinking = Thinking::Adaptive;
         req.messages.push(Message {
             role: Role::Assistant,
-            content: vec![Block::ToolUse { id: "t1".into(), name: "Bash".into(), input: json!({}), cache: None }],
+            content: vec![Block::ToolUse {
+                id: "t1".into(),
+                name: "Bash".into(),
+                input: json!({}),
+                cache: None,
+            }],
         });
         req.messages.push(Message {
             role: Role::User,
-            content: vec![Block::ToolResult { tool_use_id: "t1".into(), content: vec![], is_error: false, cache: None }],
+            content: vec![Block::ToolResult {
+                tool_use_id: "t1".into(),
+                content: vec![],
+                is_error: false,
+                cache: None,
+            }],
         });
         let e = m.respond(&req).unwrap_err();
         assert!(e.0.contains("must start with a thinking block"), "{e}");
@@ -600,7 +759,10 @@ mod tests {
         let m = ScriptedModel::new();
         let long = "x".repeat(20_000);
         let mut req = request(vec![user("Reply with exactly `A`.")]);
-        req.system = vec![Block::Text { text: long.clone(), cache: Some(CacheTtl::FiveMinutes) }];
+        req.system = vec![Block::Text {
+            text: long.clone(),
+            cache: Some(CacheTtl::FiveMinutes),
+        }];
         let first = m.respond(&req).unwrap().usage;
         assert!(first.cache_creation_input_tokens > 1024, "{first:?}");
         assert_eq!(first.cache_read_input_tokens, 0);
@@ -610,7 +772,10 @@ mod tests {
         let mut unmarked = req.clone();
         unmarked.system = vec![Block::text(long)];
         let u = m.respond(&unmarked).unwrap().usage;
-        assert_eq!((u.cache_read_input_tokens, u.cache_creation_input_tokens), (0, 0));
+        assert_eq!(
+            (u.cache_read_input_tokens, u.cache_creation_input_tokens),
+            (0, 0)
+        );
     }
 
     #[test]

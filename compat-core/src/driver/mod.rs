@@ -1,0 +1,463 @@
+//! The Claude Code CLI driver: the only code that runs `claude`.
+//!
+//! One entry point, [`ClaudeRun::run`]: a headless `claude -p` in stream-JSON
+//! mode, hermetic (its own HOME, TMPDIR, CLAUDE_CONFIG_DIR and working
+//! directory; a clean environment), parsed into a [`Transcript`].
+//!
+//! Why it is built this way:
+//! - `CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1` always: otherwise the CLI
+//!   sends the gateway key to Anthropic's servers (feature flags, telemetry).
+//! - The key goes by environment (`ANTHROPIC_AUTH_TOKEN`), never argv.
+//! - stdout is read line by line as it arrives, each line stamped with its
+//!   arrival time, so streaming tests can tell a real stream from a burst.
+//! - The CLI's own retries are kept small (`CLAUDE_CODE_MAX_RETRIES`); the
+//!   driver retries transient failures itself (bounded, with backoff) and
+//!   records every attempt, so flakiness is visible in the results.
+//! - A run has a deadline; past it the whole process group is killed (the
+//!   Bash tool's children included).
+
+mod transcript;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use base64::Engine as _;
+use serde_json::json;
+
+use crate::procgroup::GroupChild;
+pub use crate::secret::Secret;
+pub use transcript::{StreamEvent, ThinkingBlock, ToolCall, ToolResult, Transcript, Usage};
+
+/// How transient failures are retried.
+#[derive(Debug, Clone)]
+pub struct RetryPolicy {
+    /// Total attempts, the first included.
+    pub max_attempts: u32,
+    pub base_delay: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            max_attempts: 3,
+            base_delay: Duration::from_millis(500),
+        }
+    }
+}
+
+/// One attempt at running the CLI.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Attempt {
+    pub number: u32,
+    pub duration_ms: u64,
+    pub exit_code: Option<i32>,
+    /// Why this attempt was retried (None for the last one).
+    pub retry_reason: Option<String>,
+}
+
+#[derive(Debug)]
+pub struct RunReport {
+    pub transcript: Transcript,
+    pub attempts: Vec<Attempt>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DriverError {
+    #[error("cannot start the claude CLI at {bin}: {source}. Provision it with `cargo xtask provision` or set COMPAT_CLAUDE_BIN.", bin = bin.display())]
+    Spawn {
+        bin: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("the claude CLI did not finish within {} s and was killed (whole process group). Last output:\n{tail}", after.as_secs())]
+    Timeout { after: Duration, tail: String },
+    #[error("the claude CLI exited ({exit}) without a result line. Last output:\n{tail}")]
+    NoResult { exit: String, tail: String },
+    #[error("the claude CLI printed a line that is not JSON (line {line_no}: {error}): {line}")]
+    Malformed {
+        line_no: usize,
+        line: String,
+        error: String,
+    },
+    #[error("cannot prepare the run's private folders: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// One headless invocation of the claude CLI.
+#[derive(Debug, Clone)]
+pub struct ClaudeRun {
+    bin: PathBuf,
+    base_url: String,
+    auth_token: Secret,
+    model: String,
+    prompt: String,
+    partial_messages: bool,
+    allowed_tools: Vec<String>,
+    images: Vec<(String, Vec<u8>)>,
+    extra_env: Vec<(String, String)>,
+    max_turns: Option<u32>,
+    timeout: Duration,
+    retry: RetryPolicy,
+    cli_max_retries: u32,
+}
+
+impl ClaudeRun {
+    pub fn new(
+        bin: impl Into<PathBuf>,
+        base_url: impl Into<String>,
+        auth_token: Secret,
+        model: impl Into<String>,
+    ) -> Self {
+        ClaudeRun {
+            bin: bin.into(),
+            base_url: base_url.into(),
+            auth_token,
+            model: model.into(),
+            prompt: String::new(),
+            partial_messages: false,
+            allowed_tools: Vec::new(),
+            images: Vec::new(),
+            extra_env: Vec::new(),
+            max_turns: None,
+            timeout: Duration::from_secs(180),
+            retry: RetryPolicy::default(),
+            cli_max_retries: 1,
+        }
+    }
+
+    pub fn prompt(mut self, text: impl Into<String>) -> Self {
+        self.prompt = text.into();
+        self
+    }
+
+    /// `--include-partial-messages`: the raw stream events on stdout.
+    pub fn partial_messages(mut self, on: bool) -> Self {
+        self.partial_messages = on;
+        self
+    }
+
+    /// `--allowedTools`: tools that run without a permission prompt.
+    pub fn allowed_tools(mut self, tools: &[&str]) -> Self {
+        self.allowed_tools = tools.iter().map(|t| t.to_string()).collect();
+        self
+    }
+
+    /// Attaches an image; the prompt is then sent on stdin as a stream-JSON
+    /// user message with the image block (`--input-format stream-json`).
+    pub fn image(mut self, media_type: &str, bytes: Vec<u8>) -> Self {
+        self.images.push((media_type.to_owned(), bytes));
+        self
+    }
+
+    pub fn env(mut self, key: &str, value: impl Into<String>) -> Self {
+        self.extra_env.push((key.to_owned(), value.into()));
+        self
+    }
+
+    pub fn max_turns(mut self, n: u32) -> Self {
+        self.max_turns = Some(n);
+        self
+    }
+
+    /// Deadline for one attempt.
+    pub fn timeout(mut self, d: Duration) -> Self {
+        self.timeout = d;
+        self
+    }
+
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// The command-line arguments (no secret is ever among them).
+    pub fn args(&self) -> Vec<String> {
+        let mut a: Vec<String> = vec!["-p".into()];
+        if self.images.is_empty() {
+            a.push(self.prompt.clone());
+        } else {
+            a.extend(["--input-format".into(), "stream-json".into()]);
+        }
+        a.extend(
+            [
+                "--output-format",
+                "stream-json",
+                "--verbose",
+                "--no-session-persistence",
+                "--model",
+            ]
+            .map(String::from),
+        );
+        a.push(self.model.clone());
+        if self.partial_messages {
+            a.push("--include-partial-messages".into());
+        }
+        if !self.allowed_tools.is_empty() {
+            a.push("--allowedTools".into());
+            a.push(self.allowed_tools.join(","));
+        }
+        if let Some(n) = self.max_turns {
+            a.extend(["--max-turns".into(), n.to_string()]);
+        }
+        a
+    }
+
+    /// The environment of the run, with the secret shown as `<redacted>`
+    /// (for tests and diagnostics). `home` stands for the private folder.
+    pub fn envs(&self) -> Vec<(String, String)> {
+        self.env_with(&PathBuf::from("<run-dir>"), false)
+    }
+
+    fn env_with(&self, run_dir: &std::path::Path, expose: bool) -> Vec<(String, String)> {
+        let dir = |sub: &str| run_dir.join(sub).display().to_string();
+        let mut env: Vec<(String, String)> = vec![
+            // The Bash tool needs a shell and coreutils.
+            ("PATH".into(), "/usr/local/bin:/usr/bin:/bin".into()),
+            ("HOME".into(), dir("home")),
+            ("TMPDIR".into(), dir("tmp")),
+            ("CLAUDE_CONFIG_DIR".into(), dir("config")),
+            ("ANTHROPIC_BASE_URL".into(), self.base_url.clone()),
+            (
+                "ANTHROPIC_AUTH_TOKEN".into(),
+                if expose {
+                    self.auth_token.expose().to_owned()
+                } else {
+                    "<redacted>".into()
+                },
+            ),
+            (
+                "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC".into(),
+                "1".into(),
+            ),
+            ("DISABLE_AUTOUPDATER".into(), "1".into()),
+            ("DISABLE_TELEMETRY".into(), "1".into()),
+            ("DISABLE_ERROR_REPORTING".into(), "1".into()),
+            ("CLAUDE_CODE_DISABLE_LEGACY_MODEL_REMAP".into(), "1".into()),
+            (
+                "CLAUDE_CODE_MAX_RETRIES".into(),
+                self.cli_max_retries.to_string(),
+            ),
+            ("API_TIMEOUT_MS".into(), "120000".into()),
+        ];
+        // Side requests (small/fast model, model aliases) go to the same
+        // gateway route as the run's model.
+        for k in [
+            "ANTHROPIC_DEFAULT_HAIKU_MODEL",
+            "ANTHROPIC_DEFAULT_SONNET_MODEL",
+            "ANTHROPIC_DEFAULT_OPUS_MODEL",
+            "ANTHROPIC_SMALL_FAST_MODEL",
+        ] {
+            env.push((k.into(), self.model.clone()));
+        }
+        for (k, v) in &self.extra_env {
+            env.retain(|(ek, _)| ek != k);
+            env.push((k.clone(), v.clone()));
+        }
+        env
+    }
+
+    fn stdin_payload(&self) -> Option<String> {
+        if self.images.is_empty() {
+            return None;
+        }
+        let mut content = vec![json!({"type": "text", "text": self.prompt})];
+        for (media_type, bytes) in &self.images {
+            content.push(json!({
+                "type": "image",
+                "source": {"type": "base64", "media_type": media_type, "data": base64::engine::general_purpose::STANDARD.encode(bytes)},
+            }));
+        }
+        Some(
+            json!({"type": "user", "message": {"role": "user", "content": content}}).to_string()
+                + "\n",
+        )
+    }
+
+    /// Runs the CLI, retrying transient failures; every attempt is recorded.
+    pub fn run(&self) -> Result<RunReport, DriverError> {
+        let mut attempts = Vec::new();
+        let mut number = 0;
+        loop {
+            number += 1;
+            let start = Instant::now();
+            let result = self.run_once();
+            let duration_ms = start.elapsed().as_millis() as u64;
+            let last = number >= self.retry.max_attempts;
+            match result {
+                Ok(t) => {
+                    let reason = t.transient_error();
+                    attempts.push(Attempt {
+                        number,
+                        duration_ms,
+                        exit_code: t.exit_code,
+                        retry_reason: if last { None } else { reason.clone() },
+                    });
+                    if reason.is_none() || last {
+                        return Ok(RunReport {
+                            transcript: t,
+                            attempts,
+                        });
+                    }
+                }
+                Err(
+                    e @ (DriverError::Spawn { .. }
+                    | DriverError::Io(_)
+                    | DriverError::Malformed { .. }),
+                ) => return Err(e),
+                Err(e) => {
+                    if last {
+                        return Err(e);
+                    }
+                    attempts.push(Attempt {
+                        number,
+                        duration_ms,
+                        exit_code: None,
+                        retry_reason: Some(first_line(&e.to_string())),
+                    });
+                }
+            }
+            let backoff = self.retry.base_delay * 2u32.pow(number - 1);
+            let jitter =
+                Duration::from_millis(fastrand::u64(0..=backoff.as_millis() as u64 / 4 + 1));
+            std::thread::sleep(backoff + jitter);
+        }
+    }
+
+    fn run_once(&self) -> Result<Transcript, DriverError> {
+        let run_dir = tempfile::Builder::new().prefix("claude-run-").tempdir()?;
+        for sub in ["home", "tmp", "config", "work"] {
+            std::fs::create_dir_all(run_dir.path().join(sub))?;
+        }
+        let mut cmd = Command::new(&self.bin);
+        cmd.args(self.args())
+            .env_clear()
+            .envs(self.env_with(run_dir.path(), true))
+            .current_dir(run_dir.path().join("work"))
+            .stdin(if self.images.is_empty() {
+                Stdio::null()
+            } else {
+                Stdio::piped()
+            })
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let start = Instant::now();
+        let mut child = GroupChild::spawn(&mut cmd).map_err(|source| DriverError::Spawn {
+            bin: self.bin.clone(),
+            source,
+        })?;
+        if let Some(payload) = self.stdin_payload() {
+            let mut stdin = child.child_mut().stdin.take().expect("piped stdin");
+            // Written on a thread: a large image must not block us while the
+            // CLI is not yet reading.
+            std::thread::spawn(move || {
+                let _ = stdin.write_all(payload.as_bytes());
+            });
+        }
+        let stdout = child.child_mut().stdout.take().expect("piped stdout");
+        let mut stderr = child.child_mut().stderr.take().expect("piped stderr");
+        let (tx, rx) = mpsc::channel::<(u64, String)>();
+        let reader = std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if tx.send((start.elapsed().as_millis() as u64, line)).is_err() {
+                    break;
+                }
+            }
+        });
+        let err_reader = std::thread::spawn(move || {
+            let mut s = String::new();
+            let _ = stderr.read_to_string(&mut s);
+            s
+        });
+
+        let deadline = start + self.timeout;
+        let mut lines: Vec<(u64, String)> = Vec::new();
+        let timed_out = loop {
+            let now = Instant::now();
+            if now >= deadline {
+                break true;
+            }
+            match rx.recv_timeout(deadline - now) {
+                Ok(l) => lines.push(l),
+                Err(mpsc::RecvTimeoutError::Disconnected) => break false,
+                Err(mpsc::RecvTimeoutError::Timeout) => break true,
+            }
+        };
+        if timed_out {
+            child.kill();
+            let _ = reader.join();
+            let tail = tail_of(&lines, 10);
+            return Err(DriverError::Timeout {
+                after: self.timeout,
+                tail: self.auth_token.redact(&tail),
+            });
+        }
+        let _ = reader.join();
+        let status = child.child_mut().wait().ok();
+        // The CLI may leave children (e.g. a backgrounded tool); end them.
+        child.kill();
+        let stderr_text = err_reader.join().unwrap_or_default();
+        let mut t = Transcript::parse_lines(&lines).map_err(|(line_no, line, error)| {
+            DriverError::Malformed {
+                line_no,
+                line: self.auth_token.redact(&line),
+                error,
+            }
+        })?;
+        t.exit_code = status.and_then(|s| s.code());
+        t.stderr = self.auth_token.redact(&last_chars(&stderr_text, 4000));
+        if !t.has_result {
+            let mut tail = tail_of(&lines, 10);
+            if !stderr_text.trim().is_empty() {
+                tail.push_str("\nstderr: ");
+                tail.push_str(&last_chars(&stderr_text, 1500));
+            }
+            return Err(DriverError::NoResult {
+                exit: status
+                    .map(|s| s.to_string())
+                    .unwrap_or_else(|| "unknown status".into()),
+                tail: self.auth_token.redact(&tail),
+            });
+        }
+        Ok(t)
+    }
+}
+
+fn tail_of(lines: &[(u64, String)], n: usize) -> String {
+    let s = lines.len().saturating_sub(n);
+    lines[s..]
+        .iter()
+        .map(|(_, l)| truncate(l, 600))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn truncate(s: &str, max: usize) -> String {
+    if s.len() <= max {
+        return s.to_owned();
+    }
+    let cut = (0..=max)
+        .rev()
+        .find(|i| s.is_char_boundary(*i))
+        .unwrap_or(0);
+    format!("{}...", &s[..cut])
+}
+
+fn last_chars(s: &str, max: usize) -> String {
+    if s.len() <= max {
+        return s.to_owned();
+    }
+    let start = (s.len() - max..s.len())
+        .find(|i| s.is_char_boundary(*i))
+        .unwrap_or(s.len());
+    s[start..].to_owned()
+}
+
+fn first_line(s: &str) -> String {
+    s.lines().next().unwrap_or_default().to_owned()
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,197 @@
+//! Driver tests: argument/environment assembly, and process handling with a
+//! fake `claude` (a shell script) for hangs, crashes and retries.
+
+use super::*;
+
+fn run_with(bin: &std::path::Path) -> ClaudeRun {
+    ClaudeRun::new(
+        bin,
+        "http://127.0.0.1:9",
+        Secret::new("sk-secret-key-123"),
+        "claude-sonnet-4-6",
+    )
+    .prompt("say hi")
+    .retry(RetryPolicy {
+        max_attempts: 3,
+        base_delay: Duration::from_millis(10),
+    })
+    .timeout(Duration::from_secs(5))
+}
+
+fn fake_claude(dir: &std::path::Path, script: &str) -> PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let path = dir.join("claude");
+    std::fs::write(&path, format!("#!/bin/bash\n{script}\n")).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    path
+}
+
+const OK_RESULT: &str = r#"{"type":"result","subtype":"success","is_error":false,"result":"hi","num_turns":1,"usage":{"input_tokens":3,"output_tokens":1}}"#;
+
+#[test]
+fn secret_never_on_the_command_line_and_mandatory_env_present() {
+    let run = run_with(std::path::Path::new("claude"))
+        .partial_messages(true)
+        .allowed_tools(&["Bash", "Read"])
+        .max_turns(3);
+    let args = run.args();
+    assert!(!args.iter().any(|a| a.contains("sk-secret")), "{args:?}");
+    for want in [
+        "-p",
+        "say hi",
+        "--output-format",
+        "stream-json",
+        "--verbose",
+        "--include-partial-messages",
+        "Bash,Read",
+    ] {
+        assert!(args.iter().any(|a| a == want), "missing {want}: {args:?}");
+    }
+    let env: std::collections::HashMap<_, _> = run.envs().into_iter().collect();
+    assert_eq!(env["CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC"], "1");
+    assert_eq!(env["ANTHROPIC_AUTH_TOKEN"], "<redacted>");
+    assert_eq!(env["ANTHROPIC_SMALL_FAST_MODEL"], "claude-sonnet-4-6");
+    for k in ["HOME", "TMPDIR", "CLAUDE_CONFIG_DIR"] {
+        assert!(env[k].starts_with("<run-dir>/"), "{k}={}", env[k]);
+    }
+}
+
+#[test]
+fn images_go_on_stdin_as_stream_json() {
+    let run = run_with(std::path::Path::new("claude")).image("image/png", vec![1, 2, 3]);
+    let args = run.args();
+    assert!(
+        !args.iter().any(|a| a == "say hi"),
+        "prompt must not be an argument with an image: {args:?}"
+    );
+    let payload: serde_json::Value =
+        serde_json::from_str(run.stdin_payload().unwrap().trim()).unwrap();
+    assert_eq!(payload["message"]["content"][0]["text"], "say hi");
+    assert_eq!(payload["message"]["content"][1]["source"]["data"], "AQID");
+}
+
+#[test]
+fn each_run_gets_private_dirs_and_the_key_by_env() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("seen");
+    let bin = fake_claude(
+        dir.path(),
+        &format!(
+            "echo \"$HOME|$CLAUDE_CONFIG_DIR|$ANTHROPIC_AUTH_TOKEN|$(pwd)|$@\" >> {}\necho '{OK_RESULT}'",
+            out.display()
+        ),
+    );
+    run_with(&bin).run().unwrap();
+    run_with(&bin).run().unwrap();
+    let seen = std::fs::read_to_string(&out).unwrap();
+    let lines: Vec<&str> = seen.lines().collect();
+    assert_eq!(lines.len(), 2);
+    assert_ne!(
+        lines[0].split('|').next(),
+        lines[1].split('|').next(),
+        "HOME must differ per run"
+    );
+    let fields: Vec<&str> = lines[0].split('|').collect();
+    assert_eq!(fields[2], "sk-secret-key-123");
+    assert!(!fields[4].contains("sk-secret"));
+}
+
+#[test]
+fn hang_is_killed_with_its_whole_process_group() {
+    let dir = tempfile::tempdir().unwrap();
+    let pidfile = dir.path().join("pid");
+    let bin = fake_claude(
+        dir.path(),
+        &format!(
+            "sleep 60 & echo $! > {}\necho '{{\"type\":\"system\",\"subtype\":\"init\"}}'\nwait",
+            pidfile.display()
+        ),
+    );
+    let e = run_with(&bin)
+        .timeout(Duration::from_millis(800))
+        .retry(RetryPolicy {
+            max_attempts: 1,
+            base_delay: Duration::ZERO,
+        })
+        .run()
+        .unwrap_err();
+    assert!(matches!(e, DriverError::Timeout { .. }), "{e}");
+    assert!(e.to_string().contains("\"init\""), "tail quoted: {e}");
+    let pid = std::fs::read_to_string(&pidfile).unwrap().trim().to_owned();
+    std::thread::sleep(Duration::from_millis(100));
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    assert!(
+        stat.is_empty() || stat.contains(") Z "),
+        "grandchild survived: {stat}"
+    );
+}
+
+#[test]
+fn death_without_result_quotes_stderr() {
+    let dir = tempfile::tempdir().unwrap();
+    let bin = fake_claude(dir.path(), "echo 'native binary not installed' >&2\nexit 1");
+    let e = run_with(&bin)
+        .retry(RetryPolicy {
+            max_attempts: 1,
+            base_delay: Duration::ZERO,
+        })
+        .run()
+        .unwrap_err();
+    let msg = e.to_string();
+    assert!(
+        msg.contains("without a result line") && msg.contains("native binary not installed"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn transient_529_is_retried_and_every_attempt_recorded() {
+    let dir = tempfile::tempdir().unwrap();
+    let counter = dir.path().join("n");
+    let overloaded = r#"{"type":"result","subtype":"success","is_error":true,"api_error_status":529,"result":"API Error: 529 Overloaded"}"#;
+    let bin = fake_claude(
+        dir.path(),
+        &format!(
+            "n=$(cat {c} 2>/dev/null || echo 0); echo $((n+1)) > {c}\nif [ $n -eq 0 ]; then echo '{overloaded}'; exit 1; fi\necho '{OK_RESULT}'",
+            c = counter.display()
+        ),
+    );
+    let r = run_with(&bin).run().unwrap();
+    assert_eq!(r.attempts.len(), 2);
+    assert!(
+        r.attempts[0]
+            .retry_reason
+            .as_deref()
+            .unwrap()
+            .contains("529")
+    );
+    assert!(!r.transcript.is_error);
+}
+
+#[test]
+fn non_transient_400_is_not_retried() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = r#"{"type":"result","subtype":"success","is_error":true,"api_error_status":400,"result":"API Error: 400 thinking.type: invalid"}"#;
+    let bin = fake_claude(dir.path(), &format!("echo '{bad}'; exit 1"));
+    let r = run_with(&bin).run().unwrap();
+    assert_eq!(r.attempts.len(), 1);
+    let e = r.transcript.ensure_success().unwrap_err().to_string();
+    assert!(
+        e.contains("API status 400") && e.contains("thinking.type"),
+        "{e}"
+    );
+}
+
+#[test]
+fn non_json_output_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let bin = fake_claude(
+        dir.path(),
+        "echo 'Error: When using --print, --output-format=stream-json requires --verbose'",
+    );
+    let e = run_with(&bin).run().unwrap_err().to_string();
+    assert!(
+        e.contains("line 1") && e.contains("requires --verbose"),
+        "{e}"
+    );
+}

@@ -1,0 +1,253 @@
+//! Parsing the CLI's `--output-format stream-json --verbose` stdout.
+//!
+//! One JSON object a line, key order arbitrary. Shapes (claude 2.1.x):
+//! `system/init` (model, claude_code_version, session_id), `assistant` (one
+//! line per content block, same message id), `user` (tool results),
+//! `stream_event` (raw Messages stream events, with
+//! `--include-partial-messages`), `system/api_retry`, and `result` (final
+//! text, usage, cost, is_error, api_error_status). `result.subtype` is
+//! "success" even for API errors: `is_error` is what counts. Several `result`
+//! lines can appear in one process; the last one wins.
+
+use serde::Serialize;
+use serde_json::Value;
+
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct Usage {
+    pub input_tokens: u64,
+    pub output_tokens: u64,
+    pub cache_read_input_tokens: u64,
+    pub cache_creation_input_tokens: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ToolCall {
+    pub id: String,
+    pub name: String,
+    pub input: Value,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ToolResult {
+    pub tool_use_id: String,
+    /// The result's text (text blocks joined).
+    pub content: String,
+    pub is_error: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ThinkingBlock {
+    pub thinking: String,
+    pub signature: String,
+}
+
+/// A raw Messages stream event and when its line arrived (ms since spawn).
+#[derive(Debug, Clone, Serialize)]
+pub struct StreamEvent {
+    pub at_ms: u64,
+    pub event: Value,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Transcript {
+    /// `result.result`: the final answer text.
+    pub final_text: String,
+    /// Each `assistant` line's `message`.
+    pub assistant_messages: Vec<Value>,
+    pub tool_calls: Vec<ToolCall>,
+    pub tool_results: Vec<ToolResult>,
+    pub thinking: Vec<ThinkingBlock>,
+    pub stream_events: Vec<StreamEvent>,
+    pub usage: Usage,
+    pub total_cost_usd: f64,
+    pub num_turns: u64,
+    pub is_error: bool,
+    pub api_error_status: Option<u64>,
+    pub terminal_reason: Option<String>,
+    pub subtype: Option<String>,
+    pub session_id: Option<String>,
+    /// `claude_code_version` from the init line.
+    pub cli_version: Option<String>,
+    /// The model the CLI says it used (init line).
+    pub model: Option<String>,
+    pub duration_ms: u64,
+    /// `system/api_retry` lines: the CLI's own retries.
+    pub cli_retries: u64,
+    pub exit_code: Option<i32>,
+    pub stderr: String,
+    /// Whether a `result` line was seen.
+    pub has_result: bool,
+    /// Every stdout line, as received.
+    pub raw_lines: Vec<String>,
+}
+
+impl Transcript {
+    /// Parses stdout lines (with their arrival times). A line that is not
+    /// JSON is an error: (1-based line number, line, parse error).
+    pub fn parse_lines(lines: &[(u64, String)]) -> Result<Transcript, (usize, String, String)> {
+        let mut t = Transcript::default();
+        for (i, (at_ms, line)) in lines.iter().enumerate() {
+            t.raw_lines.push(line.clone());
+            if line.trim().is_empty() {
+                continue;
+            }
+            let v: Value =
+                serde_json::from_str(line).map_err(|e| (i + 1, line.clone(), e.to_string()))?;
+            t.absorb(*at_ms, &v);
+        }
+        Ok(t)
+    }
+
+    /// Parses a captured transcript (one JSON object a line, no timings).
+    pub fn parse_str(text: &str) -> Result<Transcript, (usize, String, String)> {
+        let lines: Vec<(u64, String)> = text.lines().map(|l| (0, l.to_owned())).collect();
+        Self::parse_lines(&lines)
+    }
+
+    fn absorb(&mut self, at_ms: u64, v: &Value) {
+        let str_of = |v: &Value| v.as_str().map(str::to_owned);
+        match (v["type"].as_str(), v["subtype"].as_str()) {
+            (Some("system"), Some("init")) => {
+                self.cli_version = str_of(&v["claude_code_version"]);
+                self.model = str_of(&v["model"]);
+                self.session_id = str_of(&v["session_id"]);
+            }
+            (Some("system"), Some("api_retry")) => self.cli_retries += 1,
+            (Some("assistant"), _) => {
+                let msg = &v["message"];
+                for block in msg["content"].as_array().into_iter().flatten() {
+                    match block["type"].as_str() {
+                        Some("tool_use") => self.tool_calls.push(ToolCall {
+                            id: str_of(&block["id"]).unwrap_or_default(),
+                            name: str_of(&block["name"]).unwrap_or_default(),
+                            input: block["input"].clone(),
+                        }),
+                        Some("thinking") => self.thinking.push(ThinkingBlock {
+                            thinking: str_of(&block["thinking"]).unwrap_or_default(),
+                            signature: str_of(&block["signature"]).unwrap_or_default(),
+                        }),
+                        _ => {}
+                    }
+                }
+                self.assistant_messages.push(msg.clone());
+            }
+            (Some("user"), _) => {
+                for block in v["message"]["content"].as_array().into_iter().flatten() {
+                    if block["type"] == "tool_result" {
+                        let content = match &block["content"] {
+                            Value::String(s) => s.clone(),
+                            Value::Array(items) => items
+                                .iter()
+                                .filter_map(|i| i["text"].as_str())
+                                .collect::<Vec<_>>()
+                                .join("\n"),
+                            _ => String::new(),
+                        };
+                        self.tool_results.push(ToolResult {
+                            tool_use_id: str_of(&block["tool_use_id"]).unwrap_or_default(),
+                            content,
+                            is_error: block["is_error"].as_bool().unwrap_or(false),
+                        });
+                    }
+                }
+            }
+            (Some("stream_event"), _) => self.stream_events.push(StreamEvent {
+                at_ms,
+                event: v["event"].clone(),
+            }),
+            (Some("result"), _) => {
+                self.has_result = true;
+                self.final_text = str_of(&v["result"]).unwrap_or_default();
+                self.is_error = v["is_error"].as_bool().unwrap_or(false);
+                self.api_error_status = v["api_error_status"].as_u64();
+                self.terminal_reason = str_of(&v["terminal_reason"]);
+                self.subtype = str_of(&v["subtype"]);
+                self.num_turns = v["num_turns"].as_u64().unwrap_or(0);
+                self.duration_ms = v["duration_ms"].as_u64().unwrap_or(0);
+                self.total_cost_usd = v["total_cost_usd"].as_f64().unwrap_or(0.0);
+                let u = &v["usage"];
+                self.usage = Usage {
+                    input_tokens: u["input_tokens"].as_u64().unwrap_or(0),
+                    output_tokens: u["output_tokens"].as_u64().unwrap_or(0),
+                    cache_read_input_tokens: u["cache_read_input_tokens"].as_u64().unwrap_or(0),
+                    cache_creation_input_tokens: u["cache_creation_input_tokens"]
+                        .as_u64()
+                        .unwrap_or(0),
+                };
+                if self.session_id.is_none() {
+                    self.session_id = str_of(&v["session_id"]);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Why this run should be retried, if its failure looks transient:
+    /// connection refused/reset, 429, 500, 502, 503, 529, overloaded.
+    pub fn transient_error(&self) -> Option<String> {
+        if !self.is_error {
+            return None;
+        }
+        let text = self.final_text.to_lowercase();
+        let status_transient = matches!(
+            self.api_error_status,
+            Some(429 | 500 | 502 | 503 | 504 | 529)
+        );
+        let text_transient = [
+            "econnrefused",
+            "econnreset",
+            "connection refused",
+            "socket hang up",
+            "overloaded",
+            "connection error",
+        ]
+        .iter()
+        .any(|p| text.contains(p));
+        (status_transient || text_transient).then(|| {
+            format!(
+                "transient upstream failure (status {}): {}",
+                self.api_error_status
+                    .map(|s| s.to_string())
+                    .unwrap_or_else(|| "none".into()),
+                self.final_text.lines().next().unwrap_or_default()
+            )
+        })
+    }
+
+    /// `Ok` if the CLI finished without an error; otherwise an error quoting
+    /// what the CLI reported and the last lines of the transcript.
+    pub fn ensure_success(&self) -> anyhow::Result<()> {
+        if !self.is_error && self.subtype.as_deref() == Some("success") {
+            return Ok(());
+        }
+        anyhow::bail!(
+            "the CLI reported {}{}: {}\n--- last transcript lines ---\n{}",
+            self.subtype.as_deref().unwrap_or("no result"),
+            self.api_error_status
+                .map(|s| format!(" (API status {s})"))
+                .unwrap_or_default(),
+            self.final_text.trim(),
+            self.tail(6)
+        )
+    }
+
+    /// The last `n` stdout lines (long lines shortened).
+    pub fn tail(&self, n: usize) -> String {
+        let s = self.raw_lines.len().saturating_sub(n);
+        self.raw_lines[s..]
+            .iter()
+            .map(|l| {
+                if l.len() > 500 {
+                    let cut = (0..=500)
+                        .rev()
+                        .find(|i| l.is_char_boundary(*i))
+                        .unwrap_or(0);
+                    format!("{}...", &l[..cut])
+                } else {
+                    l.clone()
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+}
