@@ -8,10 +8,12 @@ use compat_tests::Ctx;
 
 pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
     // The same prompt both times: the CLI's first system block varies with it.
+    // ... and the same folders: the system prompt names the working directory.
     let prompt = format!("Reply with exactly `cached-{}` and nothing else.", ctx.nonce());
-    let first = ctx.run(&ctx.claude()?.prompt(&prompt))?;
+    let project = tempfile::tempdir()?;
+    let first = ctx.run(&ctx.claude()?.session_dir(project.path()).prompt(&prompt))?;
     first.ensure_success().context("first run")?;
-    let second = ctx.run(&ctx.claude()?.prompt(&prompt))?;
+    let second = ctx.run(&ctx.claude()?.session_dir(project.path()).prompt(&prompt))?;
     second.ensure_success().context("second run")?;
     let (u1, u2) = (&first.usage, &second.usage);
     ensure!(

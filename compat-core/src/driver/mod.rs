@@ -101,6 +101,7 @@ pub struct ClaudeRun {
     timeout: Duration,
     retry: RetryPolicy,
     cli_max_retries: u32,
+    session_dir: Option<PathBuf>,
 }
 
 impl ClaudeRun {
@@ -124,6 +125,7 @@ impl ClaudeRun {
             timeout: Duration::from_secs(180),
             retry: RetryPolicy::default(),
             cli_max_retries: 1,
+            session_dir: None,
         }
     }
 
@@ -164,6 +166,16 @@ impl ClaudeRun {
     /// Deadline for one attempt.
     pub fn timeout(mut self, d: Duration) -> Self {
         self.timeout = d;
+        self
+    }
+
+    /// Runs in this folder (HOME, TMPDIR, config and working directory
+    /// inside it) instead of a fresh temporary one, so that several runs look
+    /// like one user working in one project: the CLI's system prompt names
+    /// its working directory, so only runs that share it share a prompt
+    /// prefix (which prompt caching needs).
+    pub fn session_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.session_dir = Some(dir.into());
         self
     }
 
@@ -326,15 +338,22 @@ impl ClaudeRun {
     }
 
     fn run_once(&self) -> Result<Transcript, DriverError> {
-        let run_dir = tempfile::Builder::new().prefix("claude-run-").tempdir()?;
+        let temp;
+        let run_dir: &std::path::Path = match &self.session_dir {
+            Some(d) => d,
+            None => {
+                temp = tempfile::Builder::new().prefix("claude-run-").tempdir()?;
+                temp.path()
+            }
+        };
         for sub in ["home", "tmp", "config", "work"] {
-            std::fs::create_dir_all(run_dir.path().join(sub))?;
+            std::fs::create_dir_all(run_dir.join(sub))?;
         }
         let mut cmd = Command::new(&self.bin);
         cmd.args(self.args())
             .env_clear()
-            .envs(self.env_with(run_dir.path(), true))
-            .current_dir(run_dir.path().join("work"))
+            .envs(self.env_with(run_dir, true))
+            .current_dir(run_dir.join("work"))
             .stdin(if self.images.is_empty() {
                 Stdio::null()
             } else {

@@ -159,7 +159,9 @@ pub fn proxy_config(provider: SimProvider, models: &[&str], upstream: &Upstream<
         "model_list": model_list,
         // Deterministic tests: the harness retries transient failures itself
         // and records every attempt; the router's own retries would hide them.
-        "router_settings": {"num_retries": 0},
+        // No cooldowns either: a fault test's injected 500 must not bench the
+        // deployment for the trials running beside it.
+        "router_settings": {"num_retries": 0, "disable_cooldowns": true},
         "litellm_settings": {"request_timeout": 120, "num_retries": 0},
     })
 }
