@@ -5,7 +5,9 @@
 //! - `build-matrix`: results file(s) + manifest -> compatibility-matrix.json.
 //! - `provision`: installs the pinned claude CLI and LiteLLM into the cache.
 //! - `render`: prints a matrix as a table or Markdown.
+//! - `bench`: speed and memory figures of the matrix against its floor.
 
+mod bench;
 mod matrix;
 
 use std::process::ExitCode;
@@ -25,6 +27,9 @@ commands:
       Print a matrix (default target/compat/compatibility-matrix.json).
   provision
       Install the pinned claude CLI and LiteLLM into the tool cache.
+  bench
+      Time the full sim matrix against its floor (bare claude runs against a
+      simulator) and the one-cell author loop; print wall times, ratio, peak memory.
 ";
 
 fn main() -> ExitCode {
@@ -39,6 +44,7 @@ fn main() -> ExitCode {
         "build-matrix" => matrix::build_matrix(args),
         "render" => matrix::render(args),
         "provision" => matrix::provision(),
+        "bench" => bench::run(args),
         other => Err(anyhow::anyhow!("unknown command `{other}`\n\n{USAGE}")),
     };
     match result {

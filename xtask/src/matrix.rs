@@ -57,7 +57,9 @@ pub fn run_matrix(mut args: Vec<String>) -> anyhow::Result<ExitCode> {
         None => Vec::new(),
     };
     let mode = take_flag(&mut args, "--mode")?.unwrap_or_else(|| "sim".into());
-    let out = take_flag(&mut args, "--out")?.map(PathBuf::from).unwrap_or_else(default_matrix_path);
+    let out = take_flag(&mut args, "--out")?
+        .map(PathBuf::from)
+        .unwrap_or_else(default_matrix_path);
     if let Some(extra) = args.first() {
         bail!("unexpected argument `{extra}` (harness arguments go after `--`)");
     }
@@ -70,7 +72,15 @@ pub fn run_matrix(mut args: Vec<String>) -> anyhow::Result<ExitCode> {
     let _ = std::fs::remove_file(&results_path);
     eprintln!("[matrix] running the suite in {mode} mode ...");
     let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-        .args(["test", "--quiet", "-p", "compat-tests", "--test", "compat", "--"])
+        .args([
+            "test",
+            "--quiet",
+            "-p",
+            "compat-tests",
+            "--test",
+            "compat",
+            "--",
+        ])
         .args(&harness_args)
         .env("COMPAT_MODE", &mode)
         .env("COMPAT_RESULTS", &results_path)
@@ -88,18 +98,32 @@ pub fn run_matrix(mut args: Vec<String>) -> anyhow::Result<ExitCode> {
     let results = RunResults::load(&results_path)?;
     let matrix = build(
         &manifest,
-        &[ResultsInput { path: &results_path, results: &results }],
-        &BuildOptions { allow_incomplete: !status.success(), ..Default::default() },
+        &[ResultsInput {
+            path: &results_path,
+            results: &results,
+        }],
+        &BuildOptions {
+            allow_incomplete: !status.success(),
+            ..Default::default()
+        },
     )?;
     compat_core::fsutil::write_atomic(&out, matrix.to_json_pretty().as_bytes())
         .with_context(|| format!("writing {}", out.display()))?;
     println!();
     print!("{}", rendering::table(&matrix, Some(&manifest)));
-    println!("\nwrote {} ({:.0} s)", out.display(), t0.elapsed().as_secs_f64());
+    println!(
+        "\nwrote {} ({:.0} s)",
+        out.display(),
+        t0.elapsed().as_secs_f64()
+    );
     println!("results: {}", results_path.display());
     // The matrix is the product; a red cell is information, not a crash of
     // this command. The suite's own exit status says whether trials failed.
-    Ok(if status.success() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if status.success() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 /// Expands the arguments into results files: a directory means every
@@ -128,7 +152,9 @@ fn results_files(inputs: &[String]) -> anyhow::Result<Vec<PathBuf>> {
 }
 
 pub fn build_matrix(mut args: Vec<String>) -> anyhow::Result<ExitCode> {
-    let out = take_flag(&mut args, "--out")?.map(PathBuf::from).unwrap_or_else(default_matrix_path);
+    let out = take_flag(&mut args, "--out")?
+        .map(PathBuf::from)
+        .unwrap_or_else(default_matrix_path);
     let litellm_version = take_flag(&mut args, "--litellm-version")?;
     let claude_code_version = take_flag(&mut args, "--claude-code-version")?;
     let allow_incomplete = take_switch(&mut args, "--allow-incomplete");
@@ -139,14 +165,27 @@ pub fn build_matrix(mut args: Vec<String>) -> anyhow::Result<ExitCode> {
         args.push(paths::results_file().display().to_string());
     }
     let files = results_files(&args)?;
-    let loaded: Vec<(PathBuf, RunResults)> =
-        files.into_iter().map(|f| RunResults::load(&f).map(|r| (f, r))).collect::<Result<_, _>>()?;
-    let inputs: Vec<ResultsInput<'_>> = loaded.iter().map(|(p, r)| ResultsInput { path: p, results: r }).collect();
+    let loaded: Vec<(PathBuf, RunResults)> = files
+        .into_iter()
+        .map(|f| RunResults::load(&f).map(|r| (f, r)))
+        .collect::<Result<_, _>>()?;
+    let inputs: Vec<ResultsInput<'_>> = loaded
+        .iter()
+        .map(|(p, r)| ResultsInput {
+            path: p,
+            results: r,
+        })
+        .collect();
     let manifest = Manifest::load_default()?;
     let matrix = build(
         &manifest,
         &inputs,
-        &BuildOptions { litellm_version, claude_code_version, allow_incomplete, generated_at: None },
+        &BuildOptions {
+            litellm_version,
+            claude_code_version,
+            allow_incomplete,
+            generated_at: None,
+        },
     )?;
     compat_core::fsutil::write_atomic(&out, matrix.to_json_pretty().as_bytes())
         .with_context(|| format!("writing {}", out.display()))?;
@@ -157,7 +196,10 @@ pub fn build_matrix(mut args: Vec<String>) -> anyhow::Result<ExitCode> {
 
 pub fn render(mut args: Vec<String>) -> anyhow::Result<ExitCode> {
     let format = take_flag(&mut args, "--format")?.unwrap_or_else(|| "table".into());
-    let path = args.first().map(PathBuf::from).unwrap_or_else(default_matrix_path);
+    let path = args
+        .first()
+        .map(PathBuf::from)
+        .unwrap_or_else(default_matrix_path);
     let matrix = Matrix::load(Path::new(&path))?;
     let manifest = Manifest::load_default().ok();
     match format.as_str() {
