@@ -21,10 +21,17 @@ pub fn out_dir() -> PathBuf {
 }
 
 /// Default `compat-results.json` path. Override with `COMPAT_RESULTS`.
+///
+/// Under cargo-nextest every trial is its own process, so each process
+/// writes its own file, `<out>/nextest-<run id>/<pid>.json`; merge them with
+/// `cargo xtask build-matrix <out>/nextest-<run id>/`.
 pub fn results_file() -> PathBuf {
-    match std::env::var_os("COMPAT_RESULTS") {
-        Some(p) => PathBuf::from(p),
-        None => out_dir().join("compat-results.json"),
+    if let Some(p) = std::env::var_os("COMPAT_RESULTS") {
+        return PathBuf::from(p);
+    }
+    match std::env::var("NEXTEST_RUN_ID") {
+        Ok(run) => out_dir().join(format!("nextest-{run}")).join(format!("{}.json", std::process::id())),
+        Err(_) => out_dir().join("compat-results.json"),
     }
 }
 

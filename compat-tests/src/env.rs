@@ -63,7 +63,12 @@ impl Env {
     ) -> Result<Env, String> {
         let t0 = std::time::Instant::now();
         let claude = tools::claude().map_err(|e| e.to_string())?;
-        let work_dir = compat_core::paths::out_dir().join("gateway");
+        // Proxy configs and logs. Under nextest, trials run as concurrent
+        // processes, each with its own proxies: keep their files apart.
+        let work_dir = match std::env::var("NEXTEST_RUN_ID") {
+            Ok(run) => compat_core::paths::out_dir().join(format!("nextest-{run}")).join(format!("gateway-{}", std::process::id())),
+            Err(_) => compat_core::paths::out_dir().join("gateway"),
+        };
         let model_refs: Vec<&str> = models.iter().map(String::as_str).collect();
 
         let (sims, specs): (
