@@ -7,4 +7,6 @@ pub mod manifest;
 pub mod matrix;
 pub mod paths;
 pub mod results;
+pub mod secret;
 pub mod status;
+pub mod versions;
