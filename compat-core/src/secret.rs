@@ -1,46 +1,50 @@
-//! A credential that must never be printed: `Debug` and `Display` show `***`,
-//! and [`Redactor`] scrubs it (and its encodings) out of any text a tool is
-//! about to surface, e.g. git's stderr.
+//! A secret string (API key, token, master key) that never prints itself.
 
 use std::fmt;
-
-use base64::Engine as _;
 
 #[derive(Clone, PartialEq, Eq)]
 pub struct Secret(String);
 
 impl Secret {
-    /// `None` for an empty or whitespace-only value, so `FOO=` counts as unset.
-    pub fn new(value: impl Into<String>) -> Option<Self> {
-        let v = value.into().trim().to_owned();
-        if v.is_empty() { None } else { Some(Secret(v)) }
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
     }
 
-    /// Reads an environment variable; unset, empty or not UTF-8 is `None`.
-    pub fn from_env(var: &str) -> Option<Self> {
-        std::env::var(var).ok().and_then(Self::new)
-    }
-
-    /// The value itself. Only for putting it where it is used (a header, an
-    /// environment variable of a child process), never into a message.
+    /// The value, for the one place that must send it (an env var, a header).
     pub fn expose(&self) -> &str {
         &self.0
+    }
+
+    /// `text` with every occurrence of the secret replaced by `<redacted>`.
+    pub fn redact(&self, text: &str) -> String {
+        if self.0.is_empty() { text.to_owned() } else { text.replace(&self.0, "<redacted>") }
     }
 }
 
 impl fmt::Debug for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Secret(***)")
+        f.write_str("Secret(<redacted>)")
     }
 }
 
 impl fmt::Display for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("***")
+        f.write_str("<redacted>")
     }
 }
 
-/// Replaces every known secret form in a text with `***`.
+// ---- publisher and resolver additions ---------------------------------------
+
+impl Secret {
+    /// Reads an environment variable; unset, empty, whitespace-only or not
+    /// UTF-8 is `None`, so `FOO=` counts as unset.
+    pub fn from_env(var: &str) -> Option<Self> {
+        std::env::var(var).ok().map(|v| v.trim().to_owned()).filter(|v| !v.is_empty()).map(Secret)
+    }
+}
+
+/// Scrubs secrets, and the forms they take on the wire, out of text a tool is
+/// about to surface (git's stderr, an error message).
 #[derive(Debug, Clone, Default)]
 pub struct Redactor {
     needles: Vec<String>,
@@ -51,10 +55,11 @@ impl Redactor {
         Self::default()
     }
 
-    /// Adds the secret itself plus the forms it takes on the wire: the basic
-    /// auth value `base64(x-access-token:<token>)` git sends, and the plain
-    /// base64 of the token.
+    /// Adds the secret itself and its encodings: the HTTP basic-auth value
+    /// `base64(x-access-token:<token>)` git sends for a GitHub token, and the
+    /// plain base64 of the token.
     pub fn add(&mut self, secret: &Secret) {
+        use base64::Engine as _;
         let b64 = base64::engine::general_purpose::STANDARD;
         for needle in [
             secret.expose().to_owned(),
@@ -73,7 +78,7 @@ impl Redactor {
         let mut out = text.to_owned();
         for n in &self.needles {
             if out.contains(n.as_str()) {
-                out = out.replace(n.as_str(), "***");
+                out = out.replace(n.as_str(), "<redacted>");
             }
         }
         out
@@ -81,23 +86,22 @@ impl Redactor {
 }
 
 #[cfg(test)]
-mod tests {
+mod redactor_tests {
     use super::*;
+    use base64::Engine as _;
 
     #[test]
     fn never_formats_the_value() {
-        let s = Secret::new("ghs_supersecret").unwrap();
-        assert_eq!(format!("{s} {s:?}"), "*** Secret(***)");
-        assert!(Secret::new("  ").is_none());
+        let s = Secret::new("ghs_supersecret");
+        assert_eq!(format!("{s} {s:?}"), "<redacted> Secret(<redacted>)");
     }
 
     #[test]
     fn redacts_the_value_and_its_basic_auth_form() {
-        let s = Secret::new("ghs_supersecret").unwrap();
         let mut r = Redactor::new();
-        r.add(&s);
+        r.add(&Secret::new("ghs_supersecret"));
         let basic = base64::engine::general_purpose::STANDARD.encode("x-access-token:ghs_supersecret");
         let text = format!("token ghs_supersecret header Basic {basic} end");
-        assert_eq!(r.redact(&text), "token *** header Basic *** end");
+        assert_eq!(r.redact(&text), "token <redacted> header Basic <redacted> end");
     }
 }

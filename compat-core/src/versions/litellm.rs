@@ -4,20 +4,22 @@
 //! # What counts as a stable tag
 //!
 //! LiteLLM publishes many tags (`v1.83.2-nightly`, `v1.83.0.rc.1`, ...). A
-//! stable release is tagged `v<MAJOR>.<MINOR>.<PATCH>-stable`, and LiteLLM
-//! re-cuts a stable with a suffix when it patches it:
-//! `v1.80.8-stable.1`, `v1.83.14-stable.patch.3`. This resolver accepts
-//! exactly these three shapes ([`parse_stable_tag`]): every part numeric, no
-//! other text. Anything else (`-stable-rc`, `.rc.1-stable`, a missing `v`) is
-//! not a stable tag. Patch re-cuts are included because they replace the
-//! stable they patch: users on the stable line run `...-stable.patch.3`, not
-//! the original.
+//! stable release is tagged `v<MAJOR>.<MINOR>.<PATCH>-stable`, the spec's
+//! `v*-stable`. This resolver accepts exactly that shape
+//! ([`parse_stable_tag`]): a `v`, three numeric parts without leading zeros,
+//! `-stable`, nothing else. So `v1.83.0.rc.1-stable` and `v1.83.0-stable-rc`
+//! are not stable tags.
 //!
-//! Order is numeric `(major, minor, patch, revision)`, where the plain
-//! `-stable` tag is revision 0 and `.N` / `.patch.N` are revision N; the list
-//! order of the API (creation time) is ignored, so a late patch of an old line
-//! never wins over a newer line. Drafts and releases marked prerelease are
-//! skipped.
+//! Deliberately excluded: LiteLLM's re-cuts of a stable (`v1.80.8-stable.1`,
+//! `v1.83.14-stable.patch.3`). They ship as Docker images only; PyPI has just
+//! `X.Y.Z`, and the harness provisions LiteLLM from PyPI
+//! (`COMPAT_LITELLM_VERSION=X.Y.Z`, see [`pip_version`]). Publishing a re-cut
+//! tag would label a matrix with a build it did not test. If the daily job
+//! moves to the Docker images, widen [`parse_stable_tag`].
+//!
+//! Order is numeric `(major, minor, patch)`; the list order of the API
+//! (creation time) is ignored, so a late release of an old line never wins
+//! over a newer line. Drafts and releases marked prerelease are skipped.
 //!
 //! # Paging
 //!
@@ -47,23 +49,25 @@ pub struct StableTag {
     pub major: u64,
     pub minor: u64,
     pub patch: u64,
-    /// 0 for `-stable`, N for `-stable.N` and `-stable.patch.N`.
-    pub revision: u64,
 }
 
-/// Parses `vX.Y.Z-stable`, `vX.Y.Z-stable.N` and `vX.Y.Z-stable.patch.N`.
+impl std::fmt::Display for StableTag {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{}.{}", self.major, self.minor, self.patch)
+    }
+}
+
+/// Parses `vX.Y.Z-stable` (and nothing else; see the module docs).
 pub fn parse_stable_tag(tag: &str) -> Option<StableTag> {
-    let rest = tag.strip_prefix('v')?;
-    let (version, suffix) = rest.split_once("-stable")?;
+    let version = tag.strip_prefix('v')?.strip_suffix("-stable")?;
     let [major, minor, patch] = numeric_parts::<3>(version)?;
-    let revision = match suffix {
-        "" => 0,
-        s => {
-            let n = s.strip_prefix(".patch.").or_else(|| s.strip_prefix('.'))?;
-            number(n)?
-        }
-    };
-    Some(StableTag { major, minor, patch, revision })
+    Some(StableTag { major, minor, patch })
+}
+
+/// The PyPI version of a stable tag: `v1.83.0-stable` -> `1.83.0`, what
+/// `COMPAT_LITELLM_VERSION` (pip `litellm[proxy]==X.Y.Z`) takes.
+pub fn pip_version(tag: &str) -> Option<String> {
+    parse_stable_tag(tag).map(|t| t.to_string())
 }
 
 /// `(major, minor, patch)` of any `vX.Y.Z...` tag (nightlies, rcs too); used
@@ -116,13 +120,12 @@ pub struct StableRelease {
 }
 
 /// The newest stable release among `releases` (pure; see the module docs).
-/// Ties (`-stable.1` vs `-stable.patch.1`) go to the later `published_at`.
 pub fn pick_latest_stable<'a>(releases: impl IntoIterator<Item = &'a Release>) -> Option<StableRelease> {
     releases
         .into_iter()
         .filter(|r| !r.draft && !r.prerelease)
         .filter_map(|r| Some((parse_stable_tag(&r.tag_name)?, r)))
-        .max_by(|(a, ra), (b, rb)| a.cmp(b).then(ra.published_at.cmp(&rb.published_at)))
+        .max_by(|(a, _), (b, _)| a.cmp(b))
         .map(|(version, r)| StableRelease {
             tag: r.tag_name.clone(),
             version,
@@ -185,10 +188,10 @@ impl LitellmResolver {
             pages += 1;
             let (releases, link) = self.fetch_page(&url).await?;
             seen += releases.len();
-            if let Some(found) = pick_latest_stable(&releases) {
-                if best.as_ref().is_none_or(|b| (found.version, found.published_at) > (b.version, b.published_at)) {
-                    best = Some(found);
-                }
+            if let Some(found) = pick_latest_stable(&releases)
+                && best.as_ref().is_none_or(|b| found.version > b.version)
+            {
+                best = Some(found);
             }
             // Stop once a page holds nothing as new as the best stable so far.
             if let Some(b) = &best {
@@ -216,7 +219,7 @@ impl LitellmResolver {
         }
         best.ok_or_else(|| {
             ResolveError::NoMatch(format!(
-                "no stable release (tag vX.Y.Z-stable, -stable.N or -stable.patch.N; not a draft, not a prerelease) \
+                "no stable release (tag vX.Y.Z-stable, not a draft, not a prerelease) \
                  among the {seen} release(s) of {} on {pages} page(s) read from {}{}",
                 self.repository,
                 self.api_base,
@@ -281,26 +284,27 @@ mod tests {
 
     #[test]
     fn stable_tag_grammar() {
-        let t = |s| parse_stable_tag(s).map(|v| (v.major, v.minor, v.patch, v.revision));
-        assert_eq!(t("v1.83.0-stable"), Some((1, 83, 0, 0)));
-        assert_eq!(t("v1.80.8-stable.1"), Some((1, 80, 8, 1)));
-        assert_eq!(t("v1.83.14-stable.patch.3"), Some((1, 83, 14, 3)));
+        let t = |s| parse_stable_tag(s).map(|v| (v.major, v.minor, v.patch));
+        assert_eq!(t("v1.83.0-stable"), Some((1, 83, 0)));
+        assert_eq!(t("v1.100.12-stable"), Some((1, 100, 12)));
         for bad in [
             "1.83.0-stable",
             "v1.83-stable",
             "v1.83.0.1-stable",
             "v1.83.0.rc.1-stable",
             "v1.83.0-stable-rc",
-            "v1.83.0-stable.",
-            "v1.83.0-stable.patch",
-            "v1.83.0-stable.patch.x",
+            "v1.80.8-stable.1",
+            "v1.83.14-stable.patch.3",
             "v1.83.0-nightly",
             "v1.83.0",
             "v01.83.0-stable",
             "v1.83.0-stablex",
+            "v1.-1.0-stable",
         ] {
             assert_eq!(t(bad), None, "{bad}");
         }
+        assert_eq!(pip_version("v1.83.0-stable").as_deref(), Some("1.83.0"));
+        assert_eq!(pip_version("v1.83.14-stable.patch.3"), None);
     }
 
     #[test]
@@ -312,8 +316,8 @@ mod tests {
             published_at: None,
             html_url: None,
         };
-        let list = [r("v1.82.3-stable.patch.2"), r("v1.83.0-stable"), r("v1.9.0-stable"), r("v1.83.0-stable.1")];
-        assert_eq!(pick_latest_stable(&list).unwrap().tag, "v1.83.0-stable.1");
+        let list = [r("v1.82.3-stable"), r("v1.83.0-stable"), r("v1.9.0-stable"), r("v1.83.0-stable.patch.1")];
+        assert_eq!(pick_latest_stable(&list).unwrap().tag, "v1.83.0-stable");
     }
 
     #[test]
