@@ -6,6 +6,7 @@ pub mod fsutil;
 pub mod manifest;
 pub mod matrix;
 pub mod paths;
+pub mod publish;
 pub mod results;
 pub mod secret;
 pub mod status;
