@@ -117,14 +117,20 @@ fn first_publish_is_one_commit_touching_exactly_the_matrix() {
     let r = run(bare.to_str().unwrap(), &content, false, None, None);
     let PublishOutcome::Pushed { commit, attempts, diff, changes } = r.outcome.unwrap() else { panic!() };
     assert_eq!(attempts, 1);
-    assert_eq!(log(&bare), ["Update Claude Code compatibility matrix|claude-code-compat-matrix[bot]", "docs: initial|Docs Human"]);
+    assert_eq!(
+        log(&bare),
+        ["Update Claude Code compatibility matrix|claude-code-compat-matrix[bot]", "docs: initial|Docs Human"]
+    );
     assert_eq!(git(&bare, &["rev-parse", "main"]), commit);
     assert_eq!(files_of(&bare, "main"), [PATH]);
     assert_eq!(git(&bare, &["show", &format!("main:{PATH}")]), content.trim_end());
     assert!(diff.contains(&format!("+++ b/{PATH}")) && diff.contains("+  \"schema_version\": \"1\","), "{diff}");
     assert_eq!(changes, ["new file: the docs repo has no matrix at this path yet"]);
     // The committer is the bot too (set by environment, not by git config).
-    assert_eq!(git(&bare, &["log", "-1", "--format=%cn <%ce>", "main"]), "claude-code-compat-matrix[bot] <claude-code-compat-matrix[bot]@users.noreply.github.com>");
+    assert_eq!(
+        git(&bare, &["log", "-1", "--format=%cn <%ce>", "main"]),
+        "claude-code-compat-matrix[bot] <claude-code-compat-matrix[bot]@users.noreply.github.com>"
+    );
     let config = std::fs::read_to_string(r.work.path().join("docs/.git/config")).unwrap();
     assert!(!config.contains("user.") && !config.contains("extraheader"), "{config}");
 }
@@ -134,7 +140,10 @@ fn unchanged_publish_makes_no_commit() {
     let tmp = tempfile::tempdir().unwrap();
     let bare = docs_remote(tmp.path(), |_| {});
     let content = matrix_json("2026-11-25T10:00:00Z", "pass");
-    assert!(matches!(run(bare.to_str().unwrap(), &content, false, None, None).outcome, Ok(PublishOutcome::Pushed { .. })));
+    assert!(matches!(
+        run(bare.to_str().unwrap(), &content, false, None, None).outcome,
+        Ok(PublishOutcome::Pushed { .. })
+    ));
     let before = log(&bare);
     let r = run(bare.to_str().unwrap(), &content, false, None, None);
     assert_eq!(r.outcome.unwrap(), PublishOutcome::Unchanged);
@@ -142,7 +151,13 @@ fn unchanged_publish_makes_no_commit() {
     assert_eq!(log(&bare), before);
 
     // A real change is summarised cell by cell.
-    let r = run(bare.to_str().unwrap(), &matrix_json("2026-11-26T10:00:00Z", "fail\", \"error\": \"claude-haiku-4-5: boom"), false, None, None);
+    let r = run(
+        bare.to_str().unwrap(),
+        &matrix_json("2026-11-26T10:00:00Z", "fail\", \"error\": \"claude-haiku-4-5: boom"),
+        false,
+        None,
+        None,
+    );
     let PublishOutcome::Pushed { changes, .. } = r.outcome.unwrap() else { panic!() };
     assert_eq!(changes, ["tool_use × anthropic: pass -> fail"]);
     assert_eq!(log(&bare).len(), 3);
@@ -163,10 +178,15 @@ fn a_change_outside_the_matrix_path_is_refused_and_nothing_is_pushed() {
     let r = run(bare.to_str().unwrap(), &matrix_json("2026-11-25T10:00:00Z", "pass"), false, None, None);
     let e = r.outcome.unwrap_err();
     match &e {
-        PublishError::OutsideAllowlist { files, .. } => assert_eq!(files, &[PathBuf::from("other/compatibility-matrix.json")]),
+        PublishError::OutsideAllowlist { files, .. } => {
+            assert_eq!(files, &[PathBuf::from("other/compatibility-matrix.json")])
+        }
         other => panic!("{other:?}"),
     }
-    assert!(e.to_string().contains("changes outside src/data/compatibility-matrix.json: other/compatibility-matrix.json"), "{e}");
+    assert!(
+        e.to_string().contains("changes outside src/data/compatibility-matrix.json: other/compatibility-matrix.json"),
+        "{e}"
+    );
     assert_eq!(log(&bare), before);
 }
 
@@ -198,7 +218,11 @@ fn push_race_is_rebased_and_retried_once() {
     let r = run(bare.to_str().unwrap(), &matrix_json("2026-11-25T10:00:00Z", "pass"), false, None, Some(&hook));
     let PublishOutcome::Pushed { attempts, .. } = r.outcome.unwrap() else { panic!() };
     assert_eq!(attempts, 2);
-    assert!(r.log.contains("push rejected: `main` moved since the clone; re-applying the matrix on its new tip"), "{}", r.log);
+    assert!(
+        r.log.contains("push rejected: `main` moved since the clone; re-applying the matrix on its new tip"),
+        "{}",
+        r.log
+    );
     // Ours on top of theirs, theirs intact, ours still touches only the matrix.
     assert_eq!(
         log(&bare),
@@ -220,7 +244,10 @@ fn a_second_push_race_fails_clearly_and_pushes_nothing() {
     let r = run(bare.to_str().unwrap(), &matrix_json("2026-11-25T10:00:00Z", "pass"), false, None, Some(&hook));
     let e = r.outcome.unwrap_err();
     assert!(matches!(e, PublishError::PushRace { attempts: 2, .. }), "{e:?}");
-    assert!(e.to_string().contains("moved again while publishing") && e.to_string().contains("nothing was pushed"), "{e}");
+    assert!(
+        e.to_string().contains("moved again while publishing") && e.to_string().contains("nothing was pushed"),
+        "{e}"
+    );
     let subjects = log(&bare);
     assert_eq!(subjects[0], "docs: edit README.md|Docs Human");
     assert!(subjects.iter().all(|s| !s.contains("[bot]")), "{subjects:?}");
@@ -236,7 +263,10 @@ fn dry_run_shows_the_diff_and_pushes_nothing() {
     let before = git(&bare, &["rev-parse", "main"]);
     let r = run(bare.to_str().unwrap(), &matrix_json("2026-11-25T10:00:00Z", "pass"), true, None, None);
     let PublishOutcome::DryRun { diff, changes } = r.outcome.unwrap() else { panic!() };
-    assert!(diff.contains("-  \"generated_at\": \"2026-11-24T10:00:00Z\",\n+  \"generated_at\": \"2026-11-25T10:00:00Z\","), "{diff}");
+    assert!(
+        diff.contains("-  \"generated_at\": \"2026-11-24T10:00:00Z\",\n+  \"generated_at\": \"2026-11-25T10:00:00Z\","),
+        "{diff}"
+    );
     assert_eq!(changes, ["same results, newer run: generated_at 2026-11-24T10:00:00Z -> 2026-11-25T10:00:00Z"]);
     assert_eq!(git(&bare, &["rev-parse", "main"]), before);
     // Not even a local commit was made.
@@ -328,7 +358,10 @@ mod http {
         let out = child.wait_with_output().await.unwrap();
         writer.await.unwrap();
         let raw = out.stdout;
-        let split = raw.windows(4).position(|w| w == b"\r\n\r\n").map(|i| (i, 4))
+        let split = raw
+            .windows(4)
+            .position(|w| w == b"\r\n\r\n")
+            .map(|i| (i, 4))
             .or_else(|| raw.windows(2).position(|w| w == b"\n\n").map(|i| (i, 2)))
             .expect("CGI headers");
         let head = String::from_utf8_lossy(&raw[..split.0]).into_owned();

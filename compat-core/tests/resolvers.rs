@@ -33,7 +33,10 @@ fn page(server: &MockServer, n: u32) -> String {
 async fn mount_page(server: &MockServer, n: u32, body: Value, next: Option<u32>) {
     let mut resp = ResponseTemplate::new(200).set_body_json(body);
     if let Some(next) = next {
-        resp = resp.insert_header("link", format!("<{}>; rel=\"next\", <{}>; rel=\"last\"", page(server, next), page(server, 9)));
+        resp = resp.insert_header(
+            "link",
+            format!("<{}>; rel=\"next\", <{}>; rel=\"last\"", page(server, next), page(server, 9)),
+        );
     }
     let m = Mock::given(method("GET")).and(path(RELEASES)).and(query_param("per_page", "100"));
     let m = if n == 1 {
@@ -113,23 +116,30 @@ async fn sends_user_agent_and_token_on_every_page() {
         .expect(1)
         .mount(&server)
         .await;
-    let r = LitellmResolver::new(server.uri())
-        .with_token(Some(Secret::new(TOKEN)))
-        .latest_stable()
-        .await
-        .unwrap();
+    let r = LitellmResolver::new(server.uri()).with_token(Some(Secret::new(TOKEN))).latest_stable().await.unwrap();
     assert_eq!(r.tag, "v1.89.0-stable");
-    let ua = server.received_requests().await.unwrap()[0].headers.get("user-agent").unwrap().to_str().unwrap().to_owned();
+    let ua =
+        server.received_requests().await.unwrap()[0].headers.get("user-agent").unwrap().to_str().unwrap().to_owned();
     assert!(ua.starts_with("claude-code-compat-matrix/"), "{ua}");
 }
 
 #[tokio::test]
 async fn stops_paging_once_a_page_is_entirely_older_than_the_best_stable() {
     let server = MockServer::start().await;
-    mount_page(&server, 1, json!([release("v1.83.2-nightly", false, false), release("v1.83.0-stable", false, false)]), Some(2))
-        .await;
-    mount_page(&server, 2, json!([release("v1.82.9-nightly", false, false), release("v1.82.0-stable", false, false)]), Some(3))
-        .await;
+    mount_page(
+        &server,
+        1,
+        json!([release("v1.83.2-nightly", false, false), release("v1.83.0-stable", false, false)]),
+        Some(2),
+    )
+    .await;
+    mount_page(
+        &server,
+        2,
+        json!([release("v1.82.9-nightly", false, false), release("v1.82.0-stable", false, false)]),
+        Some(3),
+    )
+    .await;
     Mock::given(method("GET"))
         .and(query_param("page", "3"))
         .respond_with(ResponseTemplate::new(500))
@@ -145,14 +155,21 @@ async fn no_stable_release_is_a_clear_error() {
     mount_page(
         &server,
         1,
-        json!([release("v1.83.0-nightly", false, false), release("v1.83.0-stable", true, false), release("v1.83.0-stable-rc", false, false)]),
+        json!([
+            release("v1.83.0-nightly", false, false),
+            release("v1.83.0-stable", true, false),
+            release("v1.83.0-stable-rc", false, false)
+        ]),
         None,
     )
     .await;
     let e = LitellmResolver::new(server.uri()).latest_stable().await.unwrap_err();
     assert!(matches!(e, ResolveError::NoMatch(_)), "{e:?}");
     let m = e.to_string();
-    assert!(m.contains("no stable release") && m.contains("among the 3 release(s) of BerriAI/litellm on 1 page(s)"), "{m}");
+    assert!(
+        m.contains("no stable release") && m.contains("among the 3 release(s) of BerriAI/litellm on 1 page(s)"),
+        "{m}"
+    );
 }
 
 #[tokio::test]
@@ -297,9 +314,14 @@ async fn pr_gate_with_nothing_old_enough() {
         .respond_with(ResponseTemplate::new(200).set_body_json(packument(now)))
         .mount(&server)
         .await;
-    let e = ClaudeCodeResolver::new(server.uri()).pr_gate(now - jiff::SignedDuration::from_hours(150), PR_GATE_MIN_AGE).await;
+    let e = ClaudeCodeResolver::new(server.uri())
+        .pr_gate(now - jiff::SignedDuration::from_hours(150), PR_GATE_MIN_AGE)
+        .await;
     let m = e.unwrap_err().to_string();
-    assert!(m.contains("no stable, non-deprecated version of @anthropic-ai/claude-code was published at least 72 h before"), "{m}");
+    assert!(
+        m.contains("no stable, non-deprecated version of @anthropic-ai/claude-code was published at least 72 h before"),
+        "{m}"
+    );
     assert!(m.contains("the newest eligible version, 2.1.7, was published"), "{m}");
 }
 

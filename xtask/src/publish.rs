@@ -98,7 +98,10 @@ impl Options {
             },
             branch: a.value("--branch")?.unwrap_or_else(|| publisher::DEFAULT_BRANCH.to_owned()),
             path: PathBuf::from(a.value("--path")?.unwrap_or_else(|| publisher::DEFAULT_PATH.to_owned())),
-            out: a.value("--out")?.map(PathBuf::from).unwrap_or_else(|| paths::out_dir().join("compatibility-matrix.json")),
+            out: a
+                .value("--out")?
+                .map(PathBuf::from)
+                .unwrap_or_else(|| paths::out_dir().join("compatibility-matrix.json")),
             manifest: a.value("--manifest")?.map(PathBuf::from),
             dry_run: a.switch("--dry-run"),
             no_publish: a.switch("--no-publish"),
@@ -120,7 +123,12 @@ pub fn main(args: Vec<String>) -> anyhow::Result<()> {
         Report::Written => println!("wrote {} (--no-publish: the docs repo was not touched)", opts.out.display()),
         Report::Published(PublishOutcome::Unchanged) => println!("matrix unchanged; nothing to publish"),
         Report::Published(PublishOutcome::DryRun { diff, changes }) => {
-            println!("dry run: this is what would be pushed to {} ({}:{}):", opts.docs_repo, opts.branch, opts.path.display());
+            println!(
+                "dry run: this is what would be pushed to {} ({}:{}):",
+                opts.docs_repo,
+                opts.branch,
+                opts.path.display()
+            );
             for c in changes {
                 println!("  {c}");
             }
@@ -182,11 +190,20 @@ pub fn run(opts: &Options, token: Option<Secret>, log: &mut dyn FnMut(&str)) -> 
             let litellm = pip_version(&litellm_tag).with_context(|| {
                 format!("cannot provision LiteLLM for `{litellm_tag}`: only vX.Y.Z-stable tags map to a PyPI release")
             })?;
-            let path = run_suite(opts.mode.unwrap_or(Mode::Live), &SuiteVersions { litellm, claude_code: claude.clone() })?;
+            let path =
+                run_suite(opts.mode.unwrap_or(Mode::Live), &SuiteVersions { litellm, claude_code: claude.clone() })?;
             return finish(opts, &path, Some(litellm_tag), Some(claude), remote.as_ref(), token, log);
         }
     };
-    finish(opts, &results_path, opts.litellm_version.clone(), opts.claude_code_version.clone(), remote.as_ref(), token, log)
+    finish(
+        opts,
+        &results_path,
+        opts.litellm_version.clone(),
+        opts.claude_code_version.clone(),
+        remote.as_ref(),
+        token,
+        log,
+    )
 }
 
 /// Whether this invocation would push to a repository that is not on this
@@ -233,6 +250,12 @@ fn finish(
     )
     .with_context(|| format!("building the matrix from {}", results_path.display()))?;
     let text = publisher::validate_for_publish(&matrix, &manifest)?;
+    if parse_stable_tag(&matrix.litellm_version).is_none() {
+        log(&format!(
+            "warning: litellm_version `{}` is not a vX.Y.Z-stable release tag; pass --litellm-version to label it",
+            matrix.litellm_version
+        ));
+    }
     compat_core::fsutil::write_atomic(&opts.out, text.as_bytes())
         .with_context(|| format!("writing {}", opts.out.display()))?;
     log(&format!(
@@ -337,14 +360,8 @@ pub fn run_suite(mode: Mode, versions: &SuiteVersions) -> anyhow::Result<PathBuf
     run_suite_with(Path::new(&cargo), mode, versions, &paths::out_dir().join("publish").join("compat-results.json"))
 }
 
-pub(crate) const SCRUBBED_ENV: &[&str] = &[
-    TOKEN_VAR,
-    "GITHUB_TOKEN",
-    "GH_TOKEN",
-    "COMPAT_BASELINE",
-    "COMPAT_CLAUDE_BIN",
-    "COMPAT_LITELLM_BIN",
-];
+pub(crate) const SCRUBBED_ENV: &[&str] =
+    &[TOKEN_VAR, "GITHUB_TOKEN", "GH_TOKEN", "COMPAT_BASELINE", "COMPAT_CLAUDE_BIN", "COMPAT_LITELLM_BIN"];
 
 pub(crate) fn suite_command(program: &Path, mode: Mode, versions: &SuiteVersions, results: &Path) -> Command {
     let mut c = Command::new(program);
@@ -360,7 +377,12 @@ pub(crate) fn suite_command(program: &Path, mode: Mode, versions: &SuiteVersions
     c
 }
 
-pub(crate) fn run_suite_with(program: &Path, mode: Mode, versions: &SuiteVersions, results: &Path) -> anyhow::Result<PathBuf> {
+pub(crate) fn run_suite_with(
+    program: &Path,
+    mode: Mode,
+    versions: &SuiteVersions,
+    results: &Path,
+) -> anyhow::Result<PathBuf> {
     // A stale file from an earlier run must not be published as this one.
     match std::fs::remove_file(results) {
         Ok(()) => {}
@@ -487,7 +509,9 @@ mod tests {
         assert_eq!((m.litellm_version.as_str(), m.claude_code_version.as_str()), ("v1.83.0-stable", "2.1.120"));
         assert_eq!(m.generated_at, "2026-11-25T10:30:00Z");
         assert_eq!(std::fs::read_to_string(&o.out).unwrap().trim_end(), published);
-        assert!(git(&repo, &["log", "-1", "--format=%B", "main"]).contains("LiteLLM v1.83.0-stable, Claude Code 2.1.120"));
+        assert!(
+            git(&repo, &["log", "-1", "--format=%B", "main"]).contains("LiteLLM v1.83.0-stable, Claude Code 2.1.120")
+        );
         assert!(log.contains("note: DOCS_REPO_TOKEN is set but the docs repo is not an http(s) URL"), "{log}");
         assert!(!log.contains("ghs_NeverShown"));
 
@@ -500,11 +524,17 @@ mod tests {
     fn an_all_infrastructure_failure_run_is_refused_before_the_docs_repo() {
         let tmp = tempfile::tempdir().unwrap();
         let repo = docs_repo(tmp.path());
-        let results =
-            results_file(tmp.path(), Mode::Live, Outcome::fail("API Error: Connection error (connect ECONNREFUSED 127.0.0.1:4000)"));
+        let results = results_file(
+            tmp.path(),
+            Mode::Live,
+            Outcome::fail("API Error: Connection error (connect ECONNREFUSED 127.0.0.1:4000)"),
+        );
         let (r, _) = run_capture(&opts(tmp.path(), &repo, &results));
         let e = format!("{:#}", r.unwrap_err());
-        assert!(e.starts_with("refusing to publish what looks like a broken environment: all 6 tested cells failed"), "{e}");
+        assert!(
+            e.starts_with("refusing to publish what looks like a broken environment: all 6 tested cells failed"),
+            "{e}"
+        );
         assert_eq!(git(&repo, &["rev-list", "--count", "main"]), "1");
     }
 
@@ -574,7 +604,11 @@ mod tests {
         let fake = tmp.path().join("fake-cargo");
         // Writes the results file the way the harness does, then exits like
         // libtest with failing trials.
-        std::fs::write(&fake, "#!/bin/sh\necho \"$COMPAT_MODE $COMPAT_LITELLM_VERSION\" > \"$COMPAT_RESULTS\"\nexit 101\n").unwrap();
+        std::fs::write(
+            &fake,
+            "#!/bin/sh\necho \"$COMPAT_MODE $COMPAT_LITELLM_VERSION\" > \"$COMPAT_RESULTS\"\nexit 101\n",
+        )
+        .unwrap();
         std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
         let v = SuiteVersions { litellm: "1.83.0".into(), claude_code: "2.1.120".into() };
         let results = tmp.path().join("r/compat-results.json");
@@ -602,7 +636,9 @@ mod tests {
         assert_eq!(o.mode, Some(Mode::Sim));
         assert!(o.dry_run && !o.no_publish);
         assert_eq!((o.docs_repo.as_str(), o.branch.as_str()), ("/d", "b"));
-        assert!(Options::parse(vec!["--mode".into(), "prod".into()]).unwrap_err().to_string().contains("`live` or `sim`"));
+        assert!(
+            Options::parse(vec!["--mode".into(), "prod".into()]).unwrap_err().to_string().contains("`live` or `sim`")
+        );
         assert!(Options::parse(vec!["--help".into()]).unwrap().is_none());
     }
 }

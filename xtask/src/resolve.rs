@@ -41,7 +41,9 @@ pub fn main(args: Vec<String>) -> anyhow::Result<()> {
                 bail!("--pr-gate, --registry and --now apply to `resolve claude-code`");
             }
             let r = match api_base {
-                Some(base) => LitellmResolver::new(base).with_token(compat_core::secret::Secret::from_env(litellm::TOKEN_VAR)),
+                Some(base) => {
+                    LitellmResolver::new(base).with_token(compat_core::secret::Secret::from_env(litellm::TOKEN_VAR))
+                }
                 None => LitellmResolver::from_env(),
             };
             let found = block_on(r.latest_stable()).context("resolving the latest stable LiteLLM release")?;
@@ -63,11 +65,13 @@ pub fn main(args: Vec<String>) -> anyhow::Result<()> {
             };
             if pr_gate {
                 let now = match now {
-                    Some(t) => t.parse::<Timestamp>().with_context(|| format!("--now `{t}` is not an RFC 3339 timestamp"))?,
+                    Some(t) => {
+                        t.parse::<Timestamp>().with_context(|| format!("--now `{t}` is not an RFC 3339 timestamp"))?
+                    }
                     None => Timestamp::now(),
                 };
-                let found = block_on(r.pr_gate(now, PR_GATE_MIN_AGE))
-                    .context("resolving the PR-gate Claude Code version")?;
+                let found =
+                    block_on(r.pr_gate(now, PR_GATE_MIN_AGE)).context("resolving the PR-gate Claude Code version")?;
                 eprintln!(
                     "PR-gate {}: {} (published {}, at least {} h before {})",
                     claude_code::PACKAGE,

@@ -104,9 +104,7 @@ impl Remote {
             return Ok(Remote { url: repo_t.to_owned(), http_origin: None });
         }
         let path = Path::new(repo_t);
-        let abs = path
-            .canonicalize()
-            .map_err(|e| bad(format!("not a URL, and no such local repository ({e})")))?;
+        let abs = path.canonicalize().map_err(|e| bad(format!("not a URL, and no such local repository ({e})")))?;
         let url = reqwest::Url::from_file_path(&abs).map_err(|()| bad("cannot make a file:// URL of it".into()))?;
         Ok(Remote { url: url.to_string(), http_origin: None })
     }
@@ -132,6 +130,9 @@ impl Git {
             ("advice.detachedHead".into(), "false".into()),
             ("init.defaultBranch".into(), "main".into()),
             ("core.quotePath".into(), "false".into()),
+            // A stalled connection fails after a minute instead of hanging the job.
+            ("http.lowSpeedLimit".into(), "1000".into()),
+            ("http.lowSpeedTime".into(), "60".into()),
         ];
         if let (Some(token), Some(origin)) = (token, &remote.http_origin) {
             redactor.add(token);

@@ -139,8 +139,16 @@ pub enum PublishOutcome {
     /// The docs repo already holds exactly this matrix.
     Unchanged,
     /// `--dry-run`: the unified diff that would have been pushed.
-    DryRun { diff: String, changes: Vec<String> },
-    Pushed { commit: String, attempts: u32, diff: String, changes: Vec<String> },
+    DryRun {
+        diff: String,
+        changes: Vec<String>,
+    },
+    Pushed {
+        commit: String,
+        attempts: u32,
+        diff: String,
+        changes: Vec<String>,
+    },
 }
 
 /// How many times a push is tried (the first push plus one retry after
@@ -151,7 +159,10 @@ pub const PUSH_ATTEMPTS: u32 = 2;
 pub fn publish(req: &PublishRequest<'_>, log: &mut dyn FnMut(&str)) -> Result<PublishOutcome, PublishError> {
     let rel = check_repo_path(req.path)?;
     if req.branch.is_empty() || req.branch.starts_with('-') || req.branch.contains(char::is_whitespace) {
-        return Err(PublishError::BadRepo { repo: req.repo.to_owned(), reason: format!("bad branch `{}`", req.branch) });
+        return Err(PublishError::BadRepo {
+            repo: req.repo.to_owned(),
+            reason: format!("bad branch `{}`", req.branch),
+        });
     }
     let remote = Remote::parse(req.repo)?;
     if req.token.is_some() && remote.http_origin.is_none() {
@@ -198,7 +209,11 @@ pub fn publish(req: &PublishRequest<'_>, log: &mut dyn FnMut(&str)) -> Result<Pu
         if let Some(hook) = req.before_push {
             hook(attempt);
         }
-        log(&format!("pushing {} to {} (attempt {attempt} of {PUSH_ATTEMPTS})", &commit[..12.min(commit.len())], req.branch));
+        log(&format!(
+            "pushing {} to {} (attempt {attempt} of {PUSH_ATTEMPTS})",
+            &commit[..12.min(commit.len())],
+            req.branch
+        ));
         let refspec = format!("HEAD:refs/heads/{}", req.branch);
         let out = git.output(Some(&dir), &["push", "--porcelain", "origin", refspec.as_str()])?;
         if out.status.success() {
@@ -213,9 +228,15 @@ pub fn publish(req: &PublishRequest<'_>, log: &mut dyn FnMut(&str)) -> Result<Pu
                 if attempt == PUSH_ATTEMPTS {
                     return Err(PublishError::PushRace { branch: req.branch.to_owned(), attempts: attempt });
                 }
-                log(&format!("push rejected: `{}` moved since the clone; re-applying the matrix on its new tip", req.branch));
+                log(&format!(
+                    "push rejected: `{}` moved since the clone; re-applying the matrix on its new tip",
+                    req.branch
+                ));
                 let fetch_ref = format!("refs/heads/{}", req.branch);
-                let out = git.output(Some(&dir), &["fetch", "--quiet", "--depth=1", "--no-tags", "origin", fetch_ref.as_str()])?;
+                let out = git.output(
+                    Some(&dir),
+                    &["fetch", "--quiet", "--depth=1", "--no-tags", "origin", fetch_ref.as_str()],
+                )?;
                 if !out.status.success() {
                     return Err(classify_remote_error(&remote.url, req.branch, "fetch", git.stderr(&out)));
                 }
@@ -249,7 +270,8 @@ fn stage(
     let old = std::fs::read_to_string(&target).ok();
     write_inside(dir, rel, content)?;
 
-    let status = git.run(Some(dir), &["status", "--porcelain=v1", "-z", "--untracked-files=all", "--ignored=matching"])?;
+    let status =
+        git.run(Some(dir), &["status", "--porcelain=v1", "-z", "--untracked-files=all", "--ignored=matching"])?;
     let changed: Vec<PathBuf> = parse_status_z(&status);
     let selected = select_files_to_commit(&changed, rel)?;
     if selected.is_empty() {
@@ -353,12 +375,19 @@ mod tests {
     fn allowlist_names_every_other_file() {
         let allowed = Path::new("src/data/compatibility-matrix.json");
         let e = select_files_to_commit(
-            &[p("src/data/compatibility-matrix.json"), p("docs/evil.md"), p(".github/workflows/x.yml"), p("docs/evil.md")],
+            &[
+                p("src/data/compatibility-matrix.json"),
+                p("docs/evil.md"),
+                p(".github/workflows/x.yml"),
+                p("docs/evil.md"),
+            ],
             allowed,
         )
         .unwrap_err();
         match &e {
-            PublishError::OutsideAllowlist { files, .. } => assert_eq!(files, &[p(".github/workflows/x.yml"), p("docs/evil.md")]),
+            PublishError::OutsideAllowlist { files, .. } => {
+                assert_eq!(files, &[p(".github/workflows/x.yml"), p("docs/evil.md")])
+            }
             other => panic!("{other:?}"),
         }
         assert!(e.to_string().starts_with(

@@ -30,7 +30,8 @@ pub fn validate_for_publish(matrix: &Matrix, manifest: &Manifest) -> Result<Stri
         }
         Ok(_) => {}
     }
-    for (what, v) in [("litellm_version", &matrix.litellm_version), ("claude_code_version", &matrix.claude_code_version)]
+    for (what, v) in
+        [("litellm_version", &matrix.litellm_version), ("claude_code_version", &matrix.claude_code_version)]
     {
         if v.trim().is_empty() {
             return invalid(format!("{what} is empty: pass it explicitly (--litellm-version / --claude-code-version)"));
@@ -88,17 +89,44 @@ fn list_mismatch(what: &str, want: &[&str], have: &[&str]) -> Option<String> {
 fn classify(error: &str) -> Option<&'static str> {
     let e = error.to_ascii_lowercase();
     let any = |needles: &[&str]| needles.iter().any(|n| e.contains(n));
-    if any(&["connection refused", "econnrefused", "connection reset", "error trying to connect", "failed to connect"]) {
+    if any(&["connection refused", "econnrefused", "connection reset", "error trying to connect", "failed to connect"])
+    {
         Some("cannot connect to the proxy (connection refused)")
-    } else if any(&["not ready", "never became ready", "did not become ready", "readiness", "failed to start the proxy"]) {
+    } else if any(&[
+        "not ready",
+        "never became ready",
+        "did not become ready",
+        "readiness",
+        "failed to start the proxy",
+    ]) {
         Some("the LiteLLM proxy never became ready")
     } else if has_code(&e, "401")
-        || any(&["unauthorized", "authentication_error", "authentication error", "authenticationerror", "invalid api key", "invalid x-api-key", "invalid_api_key"])
+        || any(&[
+            "unauthorized",
+            "authentication_error",
+            "authentication error",
+            "authenticationerror",
+            "invalid api key",
+            "invalid x-api-key",
+            "invalid_api_key",
+        ])
     {
         Some("authentication failed (401): provider credentials or the proxy key are missing or wrong")
-    } else if any(&["no credentials", "unable to locate credentials", "could not load credentials", "missing credentials", "credentials not found"]) {
+    } else if any(&[
+        "no credentials",
+        "unable to locate credentials",
+        "could not load credentials",
+        "missing credentials",
+        "credentials not found",
+    ]) {
         Some("provider credentials are missing")
-    } else if any(&["could not resolve host", "dns error", "failed to lookup address", "name or service not known", "temporary failure in name resolution"]) {
+    } else if any(&[
+        "could not resolve host",
+        "dns error",
+        "failed to lookup address",
+        "name or service not known",
+        "temporary failure in name resolution",
+    ]) {
         Some("DNS resolution failed")
     } else if has_code(&e, "429") || any(&["rate limit", "too many requests"]) {
         Some("rate limited (429)")
@@ -223,7 +251,9 @@ pub fn describe_changes(old: Option<&str>, new: &Matrix) -> Vec<String> {
         for (p, cell) in &f.providers {
             match of.providers.get(p) {
                 Some(o) if o == cell => {}
-                Some(o) if o.name() == cell.name() => out.push(format!("{} × {p}: {} (message changed)", f.id, cell.name())),
+                Some(o) if o.name() == cell.name() => {
+                    out.push(format!("{} × {p}: {} (message changed)", f.id, cell.name()))
+                }
                 Some(o) => out.push(format!("{} × {p}: {} -> {}", f.id, o.name(), cell.name())),
                 None => out.push(format!("{} × {p}: new cell, {}", f.id, cell.name())),
             }
@@ -333,7 +363,10 @@ mod tests {
     fn one_pass_or_a_real_failure_is_publishable() {
         let refused = "claude-haiku-4-5: connection refused";
         assert!(detect_infrastructure_failure(&matrix([[fail(refused), Pass], [NotTested, NotTested]])).is_none());
-        let m = matrix([[fail(refused), fail("claude-haiku-4-5: expected a tool_use block, got text")], [NotTested, NotTested]]);
+        let m = matrix([
+            [fail(refused), fail("claude-haiku-4-5: expected a tool_use block, got text")],
+            [NotTested, NotTested],
+        ]);
         assert!(detect_infrastructure_failure(&m).is_none());
         // "401" inside a number is not a status code.
         assert!(classify("took 14012 ms then the assertion failed").is_none());

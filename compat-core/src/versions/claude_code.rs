@@ -131,7 +131,8 @@ impl ClaudeCodeResolver {
     pub async fn fetch(&self) -> Result<Packument, ResolveError> {
         let url = self.document_url();
         let net = |e: reqwest::Error| ResolveError::Network { url: url.clone(), detail: error_chain(&e.without_url()) };
-        let resp = self.client.get(&url).header(reqwest::header::ACCEPT, "application/json").send().await.map_err(net)?;
+        let resp =
+            self.client.get(&url).header(reqwest::header::ACCEPT, "application/json").send().await.map_err(net)?;
         if !resp.status().is_success() {
             return Err(status_error(&url, resp, false, "").await);
         }
@@ -150,9 +151,11 @@ impl ClaudeCodeResolver {
     /// The `latest` dist-tag.
     pub async fn latest(&self) -> Result<String, ResolveError> {
         let doc = self.fetch().await?;
-        let latest = doc.dist_tags.get("latest").filter(|v| !v.trim().is_empty()).ok_or_else(|| {
-            ResolveError::Malformed { url: self.document_url(), message: "the document has no `dist-tags.latest`".into() }
-        })?;
+        let latest =
+            doc.dist_tags.get("latest").filter(|v| !v.trim().is_empty()).ok_or_else(|| ResolveError::Malformed {
+                url: self.document_url(),
+                message: "the document has no `dist-tags.latest`".into(),
+            })?;
         if semver::Version::parse(latest).is_err() {
             return Err(ResolveError::Malformed {
                 url: self.document_url(),

@@ -235,8 +235,10 @@ impl LitellmResolver {
             .header(reqwest::header::ACCEPT, "application/vnd.github+json")
             .header("X-GitHub-Api-Version", "2022-11-28");
         if let Some(t) = &self.token {
-            let mut value = reqwest::header::HeaderValue::from_str(&format!("Bearer {}", t.expose()))
-                .map_err(|_| ResolveError::NoMatch(format!("{TOKEN_VAR} contains characters not allowed in a header")))?;
+            let mut value =
+                reqwest::header::HeaderValue::from_str(&format!("Bearer {}", t.expose())).map_err(|_| {
+                    ResolveError::NoMatch(format!("{TOKEN_VAR} contains characters not allowed in a header"))
+                })?;
             value.set_sensitive(true);
             req = req.header(reqwest::header::AUTHORIZATION, value);
         }
@@ -247,12 +249,8 @@ impl LitellmResolver {
         if !resp.status().is_success() {
             return Err(status_error(url, resp, self.token.is_some(), TOKEN_VAR).await);
         }
-        let link = resp
-            .headers()
-            .get_all(reqwest::header::LINK)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .find_map(next_link);
+        let link =
+            resp.headers().get_all(reqwest::header::LINK).iter().filter_map(|v| v.to_str().ok()).find_map(next_link);
         let body = resp
             .bytes()
             .await

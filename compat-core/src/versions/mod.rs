@@ -111,7 +111,8 @@ pub(crate) async fn status_error(
     let status = resp.status();
     let header = |name: &str| resp.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
     let remaining = header("x-ratelimit-remaining");
-    let reset = header("x-ratelimit-reset").and_then(|s| s.parse::<i64>().ok()).and_then(|s| Timestamp::from_second(s).ok());
+    let reset =
+        header("x-ratelimit-reset").and_then(|s| s.parse::<i64>().ok()).and_then(|s| Timestamp::from_second(s).ok());
     let retry_after = header("retry-after").and_then(|s| s.parse::<u64>().ok());
     let limited = status.as_u16() == 429
         || (status.as_u16() == 403 && (remaining.as_deref() == Some("0") || retry_after.is_some()));
@@ -122,9 +123,7 @@ pub(crate) async fn status_error(
     // GitHub and npm both answer errors as `{"message": ...}` / `{"error": ...}`.
     let detail = serde_json::from_str::<serde_json::Value>(&body)
         .ok()
-        .and_then(|v| {
-            v.get("message").or_else(|| v.get("error")).and_then(|m| m.as_str()).map(str::to_owned)
-        })
+        .and_then(|v| v.get("message").or_else(|| v.get("error")).and_then(|m| m.as_str()).map(str::to_owned))
         .unwrap_or_else(|| excerpt(&body));
     let hint = match status.as_u16() {
         401 if authenticated && !token_var.is_empty() => {
@@ -152,9 +151,5 @@ fn excerpt(body: &str) -> String {
 /// Runs a resolver future to completion on a private current-thread runtime,
 /// for callers that are not async (the xtask command line).
 pub fn block_on<F: std::future::Future>(f: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("a tokio runtime starts")
-        .block_on(f)
+    tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a tokio runtime starts").block_on(f)
 }
