@@ -17,7 +17,11 @@ impl Secret {
 
     /// `text` with every occurrence of the secret replaced by `<redacted>`.
     pub fn redact(&self, text: &str) -> String {
-        if self.0.is_empty() { text.to_owned() } else { text.replace(&self.0, "<redacted>") }
+        if self.0.is_empty() {
+            text.to_owned()
+        } else {
+            text.replace(&self.0, "<redacted>")
+        }
     }
 }
 
