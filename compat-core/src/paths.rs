@@ -30,7 +30,9 @@ pub fn results_file() -> PathBuf {
         return PathBuf::from(p);
     }
     match std::env::var("NEXTEST_RUN_ID") {
-        Ok(run) => out_dir().join(format!("nextest-{run}")).join(format!("{}.json", std::process::id())),
+        Ok(run) => out_dir()
+            .join(format!("nextest-{run}"))
+            .join(format!("{}.json", std::process::id())),
         Err(_) => out_dir().join("compat-results.json"),
     }
 }

@@ -5,10 +5,15 @@
 //! - `build-matrix`: results file(s) + manifest -> compatibility-matrix.json.
 //! - `provision`: installs the pinned claude CLI and LiteLLM into the cache.
 //! - `render`: prints a matrix as a table or Markdown.
+//! - `publish`: the daily job (docs/publishing.md).
+//! - `resolve`: the LiteLLM / Claude Code version a pipeline targets.
 //! - `bench`: speed and memory figures of the matrix against its floor.
 
+mod args;
 mod bench;
 mod matrix;
+mod publish;
+mod resolve;
 
 use std::process::ExitCode;
 
@@ -27,6 +32,14 @@ commands:
       Print a matrix (default target/compat/compatibility-matrix.json).
   provision
       Install the pinned claude CLI and LiteLLM into the tool cache.
+  publish [--dry-run] [--mode live|sim] [--litellm-version TAG]
+          [--claude-code-version V] [--docs-repo URL|PATH] [--branch B]
+          [--path P] [--results FILE] [--out FILE] [--no-publish]
+      Run the suite at the resolved versions, build and validate the matrix,
+      commit it (only it) to the docs repo (docs/publishing.md).
+  resolve litellm|claude-code [--pr-gate]
+      Print the latest stable LiteLLM tag, or the Claude Code version for the
+      daily job (npm latest) or the PR gate (newest published >= 3 days ago).
   bench
       Time the full sim matrix against its floor (bare claude runs against a
       simulator) and the one-cell author loop; print wall times, ratio, peak memory.
@@ -45,6 +58,8 @@ fn main() -> ExitCode {
         "render" => matrix::render(args),
         "provision" => matrix::provision(),
         "bench" => bench::run(args),
+        "publish" => publish::main(args).map(|()| ExitCode::SUCCESS),
+        "resolve" => resolve::main(args).map(|()| ExitCode::SUCCESS),
         other => Err(anyhow::anyhow!("unknown command `{other}`\n\n{USAGE}")),
     };
     match result {

@@ -1,0 +1,809 @@
+//! `cargo xtask publish`: the daily job. Resolve versions, run the suite,
+//! build and validate the matrix, commit it (and only it) to the docs repo.
+//! docs/publishing.md is the operator's guide.
+
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{Context as _, bail};
+use compat_core::manifest::Manifest;
+use compat_core::matrix::{BuildOptions, ResultsInput, build};
+use compat_core::paths;
+use compat_core::publish::{
+    self as publisher, Identity, PublishOutcome, PublishRequest, Remote, TOKEN_VAR,
+};
+use compat_core::results::{Mode, RunResults};
+use compat_core::secret::Secret;
+use compat_core::versions::block_on;
+use compat_core::versions::claude_code::ClaudeCodeResolver;
+use compat_core::versions::litellm::{LitellmResolver, parse_stable_tag, pip_version};
+
+use crate::args::Args;
+
+pub const DEFAULT_DOCS_REPO: &str = "https://github.com/BerriAI/litellm-docs.git";
+/// Overrides the default docs repository (`--docs-repo` wins).
+pub const DOCS_REPO_VAR: &str = "COMPAT_DOCS_REPO";
+pub const AUTHOR_NAME_VAR: &str = "COMPAT_PUBLISH_AUTHOR_NAME";
+pub const AUTHOR_EMAIL_VAR: &str = "COMPAT_PUBLISH_AUTHOR_EMAIL";
+
+pub const USAGE: &str = "\
+usage: cargo xtask publish [options]
+
+Resolves the versions, runs the compatibility suite, builds and validates
+compatibility-matrix.json and commits it, and nothing else, to the docs repo.
+
+options:
+  --mode live|sim            suite mode (default live); sim results may only go
+                             to a local docs repo or a --dry-run
+  --litellm-version TAG      LiteLLM release tag, vX.Y.Z-stable (default: the
+                             latest stable, from the GitHub Releases API)
+  --claude-code-version V    Claude Code version (default: npm `latest`)
+  --results FILE             publish this results file instead of running the
+                             suite (versions default to the ones it recorded)
+  --docs-repo URL|PATH       docs repository (default $COMPAT_DOCS_REPO, else
+                             https://github.com/BerriAI/litellm-docs.git)
+  --branch NAME              branch to push (default main)
+  --path PATH                matrix path in the docs repo
+                             (default src/data/compatibility-matrix.json)
+  --out FILE                 local copy of the matrix
+                             (default target/compat/compatibility-matrix.json)
+  --manifest FILE            manifest (default: the workspace's manifest.yaml)
+  --dry-run                  print the diff that would be pushed; push nothing
+  --no-publish               stop after writing --out (no docs repo access)
+
+environment:
+  DOCS_REPO_TOKEN            GitHub App installation token for the docs repo
+                             (contents: write); sent only as an HTTP header
+  GITHUB_TOKEN               optional, for the GitHub Releases API quota
+  COMPAT_PUBLISH_AUTHOR_NAME / COMPAT_PUBLISH_AUTHOR_EMAIL   commit identity
+";
+
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub mode: Option<Mode>,
+    pub litellm_version: Option<String>,
+    pub claude_code_version: Option<String>,
+    pub results: Option<PathBuf>,
+    pub docs_repo: String,
+    pub branch: String,
+    pub path: PathBuf,
+    pub out: PathBuf,
+    pub manifest: Option<PathBuf>,
+    pub dry_run: bool,
+    pub no_publish: bool,
+}
+
+impl Options {
+    pub fn parse(args: Vec<String>) -> anyhow::Result<Option<Options>> {
+        let mut a = Args::new("publish", args);
+        if a.switch("--help") || a.switch("-h") {
+            return Ok(None);
+        }
+        let mode = match a.value("--mode")?.as_deref() {
+            None => None,
+            Some("live") => Some(Mode::Live),
+            Some("sim") => Some(Mode::Sim),
+            Some(other) => bail!("--mode must be `live` or `sim`, not `{other}`"),
+        };
+        let opts = Options {
+            mode,
+            litellm_version: a.value("--litellm-version")?,
+            claude_code_version: a.value("--claude-code-version")?,
+            results: a.value("--results")?.map(PathBuf::from),
+            docs_repo: match a.value("--docs-repo")? {
+                Some(r) => r,
+                None => std::env::var(DOCS_REPO_VAR)
+                    .ok()
+                    .filter(|s| !s.trim().is_empty())
+                    .unwrap_or_else(|| DEFAULT_DOCS_REPO.to_owned()),
+            },
+            branch: a
+                .value("--branch")?
+                .unwrap_or_else(|| publisher::DEFAULT_BRANCH.to_owned()),
+            path: PathBuf::from(
+                a.value("--path")?
+                    .unwrap_or_else(|| publisher::DEFAULT_PATH.to_owned()),
+            ),
+            out: a
+                .value("--out")?
+                .map(PathBuf::from)
+                .unwrap_or_else(|| paths::out_dir().join("compatibility-matrix.json")),
+            manifest: a.value("--manifest")?.map(PathBuf::from),
+            dry_run: a.switch("--dry-run"),
+            no_publish: a.switch("--no-publish"),
+        };
+        if let Some(extra) = a.finish()?.first() {
+            bail!("unexpected argument `{extra}` (see `cargo xtask publish --help`)");
+        }
+        Ok(Some(opts))
+    }
+}
+
+pub fn main(args: Vec<String>) -> anyhow::Result<()> {
+    let Some(opts) = Options::parse(args)? else {
+        print!("{USAGE}");
+        return Ok(());
+    };
+    let report = run(&opts, Secret::from_env(TOKEN_VAR), &mut |l| {
+        eprintln!("[publish] {l}")
+    })?;
+    match &report {
+        Report::Written => println!(
+            "wrote {} (--no-publish: the docs repo was not touched)",
+            opts.out.display()
+        ),
+        Report::Published(PublishOutcome::Unchanged) => {
+            println!("matrix unchanged; nothing to publish")
+        }
+        Report::Published(PublishOutcome::DryRun { diff, changes }) => {
+            println!(
+                "dry run: this is what would be pushed to {} ({}:{}):",
+                opts.docs_repo,
+                opts.branch,
+                opts.path.display()
+            );
+            for c in changes {
+                println!("  {c}");
+            }
+            println!("{diff}");
+            println!("dry run: nothing was pushed");
+        }
+        Report::Published(PublishOutcome::Pushed {
+            commit, attempts, ..
+        }) => println!(
+            "published {commit} to {} ({}:{}){}",
+            opts.docs_repo,
+            opts.branch,
+            opts.path.display(),
+            if *attempts > 1 {
+                " after a push race"
+            } else {
+                ""
+            }
+        ),
+    }
+    Ok(())
+}
+
+#[derive(Debug)]
+pub enum Report {
+    /// `--no-publish`: the matrix is at `--out`.
+    Written,
+    Published(PublishOutcome),
+}
+
+/// The whole job, minus printing. `token` is the docs repo token.
+pub fn run(
+    opts: &Options,
+    token: Option<Secret>,
+    log: &mut dyn FnMut(&str),
+) -> anyhow::Result<Report> {
+    // Refuse sim results for a real docs site before spending a suite run.
+    let remote = if opts.no_publish {
+        None
+    } else {
+        Some(Remote::parse(&opts.docs_repo)?)
+    };
+    if opts.mode == Some(Mode::Sim) && pushes_remotely(opts, remote.as_ref()) {
+        bail!(sim_refusal(&opts.docs_repo));
+    }
+    if let Some(tag) = &opts.litellm_version
+        && parse_stable_tag(tag).is_none()
+    {
+        log(&format!(
+            "warning: --litellm-version `{tag}` is not a vX.Y.Z-stable release tag"
+        ));
+    }
+
+    let results_path = match &opts.results {
+        Some(p) => p.clone(),
+        None => {
+            let litellm_tag = match &opts.litellm_version {
+                Some(t) => t.clone(),
+                None => {
+                    let r = block_on(LitellmResolver::from_env().latest_stable()).context(
+                        "resolving the latest stable LiteLLM release (or pass --litellm-version)",
+                    )?;
+                    log(&format!("latest stable LiteLLM: {}", r.tag));
+                    r.tag
+                }
+            };
+            let claude = match &opts.claude_code_version {
+                Some(v) => v.clone(),
+                None => {
+                    let v = block_on(ClaudeCodeResolver::from_env().latest()).context(
+                        "resolving the latest Claude Code version (or pass --claude-code-version)",
+                    )?;
+                    log(&format!("latest Claude Code: {v}"));
+                    v
+                }
+            };
+            let litellm = pip_version(&litellm_tag).with_context(|| {
+                format!("cannot provision LiteLLM for `{litellm_tag}`: only vX.Y.Z-stable tags map to a PyPI release")
+            })?;
+            let path = run_suite(
+                opts.mode.unwrap_or(Mode::Live),
+                &SuiteVersions {
+                    litellm,
+                    claude_code: claude.clone(),
+                },
+            )?;
+            return finish(
+                opts,
+                &path,
+                Some(litellm_tag),
+                Some(claude),
+                remote.as_ref(),
+                token,
+                log,
+            );
+        }
+    };
+    finish(
+        opts,
+        &results_path,
+        opts.litellm_version.clone(),
+        opts.claude_code_version.clone(),
+        remote.as_ref(),
+        token,
+        log,
+    )
+}
+
+/// Whether this invocation would push to a repository that is not on this
+/// machine (anything but a local path or `file://` URL).
+fn pushes_remotely(opts: &Options, remote: Option<&Remote>) -> bool {
+    !opts.dry_run && remote.is_some_and(|r| !r.url.starts_with("file://"))
+}
+
+fn sim_refusal(repo: &str) -> String {
+    format!(
+        "refusing to publish simulator results to {repo}: the docs page would show simulated providers as real. \
+         Use --mode live, --dry-run, --no-publish, or a local --docs-repo path for a rehearsal"
+    )
+}
+
+fn finish(
+    opts: &Options,
+    results_path: &Path,
+    litellm_tag: Option<String>,
+    claude: Option<String>,
+    remote: Option<&Remote>,
+    token: Option<Secret>,
+    log: &mut dyn FnMut(&str),
+) -> anyhow::Result<Report> {
+    let results = RunResults::load(results_path)?;
+    if let Some(mode) = opts.mode
+        && mode != results.run.mode
+    {
+        bail!(
+            "{} holds a {} run, but --mode {mode} was asked",
+            results_path.display(),
+            results.run.mode
+        );
+    }
+    if results.run.mode == Mode::Sim && pushes_remotely(opts, remote) {
+        bail!(sim_refusal(&opts.docs_repo));
+    }
+    check_recorded_versions(
+        &results,
+        results_path,
+        litellm_tag.as_deref(),
+        claude.as_deref(),
+    )?;
+
+    let manifest = match &opts.manifest {
+        Some(m) => Manifest::load(m)?,
+        None => Manifest::load_default()?,
+    };
+    let matrix = build(
+        &manifest,
+        &[ResultsInput {
+            path: results_path,
+            results: &results,
+        }],
+        &BuildOptions {
+            litellm_version: litellm_tag,
+            claude_code_version: claude,
+            ..Default::default()
+        },
+    )
+    .with_context(|| format!("building the matrix from {}", results_path.display()))?;
+    let text = publisher::validate_for_publish(&matrix, &manifest)?;
+    if parse_stable_tag(&matrix.litellm_version).is_none() {
+        log(&format!(
+            "warning: litellm_version `{}` is not a vX.Y.Z-stable release tag; pass --litellm-version to label it",
+            matrix.litellm_version
+        ));
+    }
+    compat_core::fsutil::write_atomic(&opts.out, text.as_bytes())
+        .with_context(|| format!("writing {}", opts.out.display()))?;
+    log(&format!(
+        "matrix for LiteLLM {} x Claude Code {} ({}) validated, written to {}",
+        matrix.litellm_version,
+        matrix.claude_code_version,
+        matrix.generated_at,
+        opts.out.display()
+    ));
+    let Some(remote) = remote else {
+        return Ok(Report::Written);
+    };
+
+    let author = Identity {
+        name: env_or(AUTHOR_NAME_VAR, Identity::default().name),
+        email: env_or(AUTHOR_EMAIL_VAR, Identity::default().email),
+    };
+    let message = format!(
+        "Update Claude Code compatibility matrix\n\nLiteLLM {}, Claude Code {}, generated {}.",
+        matrix.litellm_version, matrix.claude_code_version, matrix.generated_at
+    );
+    if token.is_none() && remote.http_origin.is_some() && !opts.dry_run {
+        log(&format!(
+            "warning: {TOKEN_VAR} is not set; the push will only work if git needs no credentials"
+        ));
+    }
+    let scratch = tempfile::Builder::new()
+        .prefix("compat-publish-")
+        .tempdir()
+        .context("creating a scratch folder")?;
+    let req = PublishRequest {
+        repo: &opts.docs_repo,
+        branch: &opts.branch,
+        path: &opts.path,
+        content: &text,
+        message: &message,
+        token: token.as_ref(),
+        author,
+        dry_run: opts.dry_run,
+        work_dir: scratch.path(),
+        before_push: None,
+    };
+    Ok(Report::Published(publisher::publish(&req, log)?))
+}
+
+fn env_or(var: &str, default: String) -> String {
+    std::env::var(var)
+        .ok()
+        .filter(|v| !v.trim().is_empty())
+        .unwrap_or(default)
+}
+
+/// The versions a matrix is labelled with must be the ones the run measured:
+/// the harness records `claude --version` and LiteLLM's package version.
+fn check_recorded_versions(
+    results: &RunResults,
+    path: &Path,
+    litellm_tag: Option<&str>,
+    claude: Option<&str>,
+) -> anyhow::Result<()> {
+    if let (Some(asked), Some(ran)) = (claude, results.run.claude_code_version.as_deref())
+        && asked != ran
+    {
+        bail!(
+            "{} was produced with Claude Code {ran}, but the matrix would be labelled {asked}; \
+             pass --claude-code-version {ran} or rerun the suite",
+            path.display()
+        );
+    }
+    if let (Some(tag), Some(ran)) = (litellm_tag, results.run.litellm_version.as_deref())
+        && let Some(pip) = pip_version(tag)
+        && ran != "unknown"
+        && pip != ran.trim_start_matches('v')
+    {
+        bail!(
+            "{} was produced with LiteLLM {ran}, but the matrix would be labelled {tag}; \
+             pass the matching --litellm-version or rerun the suite",
+            path.display()
+        );
+    }
+    Ok(())
+}
+
+/// What the suite is asked to run: the PyPI LiteLLM version (`1.83.0`) and
+/// the npm Claude Code version.
+#[derive(Debug, Clone)]
+pub struct SuiteVersions {
+    pub litellm: String,
+    pub claude_code: String,
+}
+
+/// The seam to the harness: runs `cargo test -p compat-tests` with the
+/// contract variables and returns the results file it wrote.
+///
+/// - `COMPAT_MODE`: `live` or `sim`;
+/// - `COMPAT_CLAUDE_VERSION`, `COMPAT_LITELLM_VERSION`: the versions the
+///   harness provisions (npm, PyPI);
+/// - `COMPAT_RESULTS`: where it writes compat-results.json.
+///
+/// Removed from the suite's environment: the docs repo token and GitHub
+/// tokens (the suite runs an always-latest third-party CLI), the regression
+/// baseline (this is not the PR gate), and binary overrides (they would make
+/// the run test something other than the versions it is labelled with).
+///
+/// A non-zero exit is expected when cells fail; what matters is that a
+/// results file was written (the builder then refuses a run that did not
+/// finish).
+pub fn run_suite(mode: Mode, versions: &SuiteVersions) -> anyhow::Result<PathBuf> {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| OsString::from("cargo"));
+    run_suite_with(
+        Path::new(&cargo),
+        mode,
+        versions,
+        &paths::out_dir().join("publish").join("compat-results.json"),
+    )
+}
+
+pub(crate) const SCRUBBED_ENV: &[&str] = &[
+    TOKEN_VAR,
+    "GITHUB_TOKEN",
+    "GH_TOKEN",
+    "COMPAT_BASELINE",
+    "COMPAT_CLAUDE_BIN",
+    "COMPAT_LITELLM_BIN",
+];
+
+pub(crate) fn suite_command(
+    program: &Path,
+    mode: Mode,
+    versions: &SuiteVersions,
+    results: &Path,
+) -> Command {
+    let mut c = Command::new(program);
+    c.args(["test", "-p", "compat-tests"])
+        .current_dir(paths::workspace_root())
+        .env("COMPAT_MODE", mode.to_string())
+        .env("COMPAT_CLAUDE_VERSION", &versions.claude_code)
+        .env("COMPAT_LITELLM_VERSION", &versions.litellm)
+        .env("COMPAT_RESULTS", results);
+    for v in SCRUBBED_ENV {
+        c.env_remove(v);
+    }
+    c
+}
+
+pub(crate) fn run_suite_with(
+    program: &Path,
+    mode: Mode,
+    versions: &SuiteVersions,
+    results: &Path,
+) -> anyhow::Result<PathBuf> {
+    // A stale file from an earlier run must not be published as this one.
+    match std::fs::remove_file(results) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => {
+            return Err(e).with_context(|| format!("removing the stale {}", results.display()));
+        }
+    }
+    eprintln!(
+        "[publish] running the suite ({mode} mode, LiteLLM {}, Claude Code {}) ...",
+        versions.litellm, versions.claude_code
+    );
+    let status = suite_command(program, mode, versions, results)
+        .status()
+        .with_context(|| format!("cannot run {} test -p compat-tests", program.display()))?;
+    if !results.exists() {
+        bail!(
+            "the suite wrote no results file at {} ({} test -p compat-tests exited with {status}); see its output above",
+            results.display(),
+            program.display()
+        );
+    }
+    if !status.success() {
+        eprintln!(
+            "[publish] the suite exited with {status} (failing cells are part of the matrix)"
+        );
+    }
+    Ok(results.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use compat_core::results::TrialResult;
+    use compat_core::status::Outcome;
+
+    fn git(dir: &Path, args: &[&str]) -> String {
+        let out = Command::new("git")
+            .args(args)
+            .current_dir(dir)
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_AUTHOR_NAME", "h")
+            .env("GIT_AUTHOR_EMAIL", "h@example.com")
+            .env("GIT_COMMITTER_NAME", "h")
+            .env("GIT_COMMITTER_EMAIL", "h@example.com")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    }
+
+    fn docs_repo(root: &Path) -> PathBuf {
+        let bare = root.join("docs.git");
+        std::fs::create_dir_all(&bare).unwrap();
+        git(&bare, &["init", "-q", "--bare", "--initial-branch=main"]);
+        let seed = root.join("seed");
+        git(
+            root,
+            &[
+                "clone",
+                "-q",
+                bare.to_str().unwrap(),
+                seed.to_str().unwrap(),
+            ],
+        );
+        std::fs::write(seed.join("README.md"), "docs\n").unwrap();
+        git(&seed, &["add", "-A"]);
+        git(&seed, &["commit", "-q", "-m", "init"]);
+        git(&seed, &["push", "-q", "origin", "HEAD:refs/heads/main"]);
+        bare
+    }
+
+    /// A finished run in which every anthropic trial got `outcome`.
+    fn results_file(dir: &Path, mode: Mode, outcome: Outcome) -> PathBuf {
+        let manifest = Manifest::load_default().unwrap();
+        let mut r = RunResults::new(mode);
+        r.run.started_at = "2026-11-25T10:00:00Z".parse().unwrap();
+        r.run.finished_at = Some("2026-11-25T10:30:00Z".parse().unwrap());
+        r.run.claude_code_version = Some("2.1.120".into());
+        r.run.litellm_version = Some("1.83.0".into());
+        for f in &manifest.features {
+            for m in &manifest.models {
+                r.record(TrialResult {
+                    feature: f.id.clone(),
+                    provider: "anthropic".into(),
+                    model: m.id.clone(),
+                    outcome: outcome.clone(),
+                    duration_ms: 1,
+                    attempts: 1,
+                    details: serde_json::Value::Null,
+                });
+            }
+        }
+        let p = dir.join(format!("{mode}-results.json"));
+        r.write_atomic(&p).unwrap();
+        p
+    }
+
+    fn opts(dir: &Path, repo: &Path, results: &Path) -> Options {
+        Options {
+            mode: None,
+            litellm_version: Some("v1.83.0-stable".into()),
+            claude_code_version: None,
+            results: Some(results.to_owned()),
+            docs_repo: repo.to_str().unwrap().to_owned(),
+            branch: "main".into(),
+            path: PathBuf::from(publisher::DEFAULT_PATH),
+            out: dir.join("out/compatibility-matrix.json"),
+            manifest: None,
+            dry_run: false,
+            no_publish: false,
+        }
+    }
+
+    fn run_capture(o: &Options) -> (anyhow::Result<Report>, String) {
+        let mut log = String::new();
+        let r = run(o, Some(Secret::new("ghs_NeverShown")), &mut |l| {
+            log.push_str(l);
+            log.push('\n');
+        });
+        (r, log)
+    }
+
+    #[test]
+    fn publishes_a_results_file_to_a_local_docs_repo_then_finds_it_unchanged() {
+        let tmp = tempfile::tempdir().unwrap();
+        let repo = docs_repo(tmp.path());
+        let results = results_file(tmp.path(), Mode::Live, Outcome::Pass);
+        let o = opts(tmp.path(), &repo, &results);
+
+        let (r, log) = run_capture(&o);
+        assert!(
+            matches!(
+                r.unwrap(),
+                Report::Published(PublishOutcome::Pushed { attempts: 1, .. })
+            ),
+            "{log}"
+        );
+        let published = git(
+            &repo,
+            &["show", &format!("main:{}", publisher::DEFAULT_PATH)],
+        );
+        let m = compat_core::matrix::Matrix::parse(&published, Path::new("m")).unwrap();
+        assert_eq!(
+            (m.litellm_version.as_str(), m.claude_code_version.as_str()),
+            ("v1.83.0-stable", "2.1.120")
+        );
+        assert_eq!(m.generated_at, "2026-11-25T10:30:00Z");
+        assert_eq!(
+            std::fs::read_to_string(&o.out).unwrap().trim_end(),
+            published
+        );
+        assert!(
+            git(&repo, &["log", "-1", "--format=%B", "main"])
+                .contains("LiteLLM v1.83.0-stable, Claude Code 2.1.120")
+        );
+        assert!(
+            log.contains("note: DOCS_REPO_TOKEN is set but the docs repo is not an http(s) URL"),
+            "{log}"
+        );
+        assert!(!log.contains("ghs_NeverShown"));
+
+        let (r, _) = run_capture(&o);
+        assert!(matches!(
+            r.unwrap(),
+            Report::Published(PublishOutcome::Unchanged)
+        ));
+        assert_eq!(git(&repo, &["rev-list", "--count", "main"]), "2");
+    }
+
+    #[test]
+    fn an_all_infrastructure_failure_run_is_refused_before_the_docs_repo() {
+        let tmp = tempfile::tempdir().unwrap();
+        let repo = docs_repo(tmp.path());
+        let results = results_file(
+            tmp.path(),
+            Mode::Live,
+            Outcome::fail("API Error: Connection error (connect ECONNREFUSED 127.0.0.1:4000)"),
+        );
+        let (r, _) = run_capture(&opts(tmp.path(), &repo, &results));
+        let e = format!("{:#}", r.unwrap_err());
+        assert!(
+            e.starts_with("refusing to publish what looks like a broken environment: all 6 tested cells failed"),
+            "{e}"
+        );
+        assert_eq!(git(&repo, &["rev-list", "--count", "main"]), "1");
+    }
+
+    #[test]
+    fn sim_results_never_go_to_a_remote_docs_repo() {
+        let tmp = tempfile::tempdir().unwrap();
+        let results = results_file(tmp.path(), Mode::Sim, Outcome::Pass);
+        let mut o = opts(tmp.path(), tmp.path(), &results);
+        o.docs_repo = "https://github.com/BerriAI/litellm-docs.git".into();
+        let (r, _) = run_capture(&o);
+        assert!(
+            r.unwrap_err()
+                .to_string()
+                .starts_with("refusing to publish simulator results")
+        );
+        // ... but a dry run, or a local rehearsal repo, is fine.
+        o.dry_run = true;
+        o.docs_repo = docs_repo(tmp.path()).to_str().unwrap().to_owned();
+        let (r, _) = run_capture(&o);
+        assert!(matches!(
+            r.unwrap(),
+            Report::Published(PublishOutcome::DryRun { .. })
+        ));
+    }
+
+    #[test]
+    fn labels_must_match_what_the_run_measured() {
+        let tmp = tempfile::tempdir().unwrap();
+        let results = results_file(tmp.path(), Mode::Live, Outcome::Pass);
+        let mut o = opts(tmp.path(), tmp.path(), &results);
+        o.no_publish = true;
+        o.claude_code_version = Some("2.1.121".into());
+        let e = run_capture(&o).0.unwrap_err().to_string();
+        assert!(
+            e.contains(
+                "was produced with Claude Code 2.1.120, but the matrix would be labelled 2.1.121"
+            ),
+            "{e}"
+        );
+        o.claude_code_version = None;
+        o.litellm_version = Some("v1.84.0-stable".into());
+        let e = run_capture(&o).0.unwrap_err().to_string();
+        assert!(
+            e.contains(
+                "was produced with LiteLLM 1.83.0, but the matrix would be labelled v1.84.0-stable"
+            ),
+            "{e}"
+        );
+        o.litellm_version = Some("v1.83.0-stable".into());
+        assert!(matches!(run_capture(&o).0.unwrap(), Report::Written));
+        let mut o2 = o.clone();
+        o2.mode = Some(Mode::Sim);
+        let e = run_capture(&o2).0.unwrap_err().to_string();
+        assert!(
+            e.ends_with("holds a live run, but --mode sim was asked"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn suite_seam_sets_the_contract_and_scrubs_secrets() {
+        let v = SuiteVersions {
+            litellm: "1.83.0".into(),
+            claude_code: "2.1.120".into(),
+        };
+        let c = suite_command(Path::new("cargo"), Mode::Live, &v, Path::new("/tmp/r.json"));
+        let args: Vec<String> = c
+            .get_args()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(args, ["test", "-p", "compat-tests"]);
+        let envs: std::collections::HashMap<String, Option<String>> = c
+            .get_envs()
+            .map(|(k, v)| {
+                (
+                    k.to_string_lossy().into_owned(),
+                    v.map(|v| v.to_string_lossy().into_owned()),
+                )
+            })
+            .collect();
+        for (k, want) in [
+            ("COMPAT_MODE", "live"),
+            ("COMPAT_CLAUDE_VERSION", "2.1.120"),
+            ("COMPAT_LITELLM_VERSION", "1.83.0"),
+            ("COMPAT_RESULTS", "/tmp/r.json"),
+        ] {
+            assert_eq!(envs[k].as_deref(), Some(want), "{k}");
+        }
+        for k in SCRUBBED_ENV {
+            assert_eq!(envs[*k], None, "{k} must be removed");
+        }
+    }
+
+    #[test]
+    fn suite_seam_accepts_a_failing_run_with_results_and_rejects_none() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let tmp = tempfile::tempdir().unwrap();
+        let fake = tmp.path().join("fake-cargo");
+        // Writes the results file the way the harness does, then exits like
+        // libtest with failing trials.
+        std::fs::write(
+            &fake,
+            "#!/bin/sh\necho \"$COMPAT_MODE $COMPAT_LITELLM_VERSION\" > \"$COMPAT_RESULTS\"\nexit 101\n",
+        )
+        .unwrap();
+        std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let v = SuiteVersions {
+            litellm: "1.83.0".into(),
+            claude_code: "2.1.120".into(),
+        };
+        let results = tmp.path().join("r/compat-results.json");
+        std::fs::create_dir_all(results.parent().unwrap()).unwrap();
+        std::fs::write(&results, "stale").unwrap();
+        assert_eq!(
+            run_suite_with(&fake, Mode::Sim, &v, &results).unwrap(),
+            results
+        );
+        assert_eq!(std::fs::read_to_string(&results).unwrap(), "sim 1.83.0\n");
+
+        std::fs::write(&fake, "#!/bin/sh\nexit 101\n").unwrap();
+        let e = run_suite_with(&fake, Mode::Sim, &v, &results)
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("the suite wrote no results file at"), "{e}");
+        assert!(!results.exists(), "the stale file was removed");
+    }
+
+    #[test]
+    fn options_parse() {
+        let o = Options::parse(
+            "--mode sim --dry-run --results r.json --docs-repo /d --branch b --path p/m.json"
+                .split(' ')
+                .map(str::to_owned)
+                .collect(),
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(o.mode, Some(Mode::Sim));
+        assert!(o.dry_run && !o.no_publish);
+        assert_eq!((o.docs_repo.as_str(), o.branch.as_str()), ("/d", "b"));
+        assert!(
+            Options::parse(vec!["--mode".into(), "prod".into()])
+                .unwrap_err()
+                .to_string()
+                .contains("`live` or `sim`")
+        );
+        assert!(Options::parse(vec!["--help".into()]).unwrap().is_none());
+    }
+}
