@@ -66,7 +66,9 @@ impl Env {
         // Proxy configs and logs. Under nextest, trials run as concurrent
         // processes, each with its own proxies: keep their files apart.
         let work_dir = match std::env::var("NEXTEST_RUN_ID") {
-            Ok(run) => compat_core::paths::out_dir().join(format!("nextest-{run}")).join(format!("gateway-{}", std::process::id())),
+            Ok(run) => compat_core::paths::out_dir()
+                .join(format!("nextest-{run}"))
+                .join(format!("gateway-{}", std::process::id())),
             Err(_) => compat_core::paths::out_dir().join("gateway"),
         };
         let model_refs: Vec<&str> = models.iter().map(String::as_str).collect();
