@@ -5,10 +5,48 @@
 //! uvicorn workers); killing only the direct child would leave those behind.
 
 use std::process::{Child, Command, ExitStatus};
+use std::sync::Mutex;
 use std::time::Duration;
 
-use nix::sys::signal::{Signal, killpg};
+use nix::sys::signal::{SigSet, Signal, killpg};
 use nix::unistd::Pid;
+
+/// Every live group spawned by this process, so that they can all be killed
+/// at exit: values in statics are never dropped, and a Ctrl-C would orphan
+/// groups (they do not receive the terminal's signal).
+static LIVE: Mutex<Vec<i32>> = Mutex::new(Vec::new());
+
+/// Kills every live process group this process spawned.
+pub fn kill_all() {
+    let groups: Vec<i32> = std::mem::take(&mut *LIVE.lock().unwrap_or_else(|e| e.into_inner()));
+    for g in groups {
+        let _ = killpg(Pid::from_raw(g), Signal::SIGKILL);
+    }
+}
+
+/// On SIGINT, SIGTERM or SIGHUP: kill every live group, then exit with
+/// 128 + the signal number. Must be called before any other thread starts
+/// (the signals are blocked in every thread and waited for in one; children
+/// start with an empty signal mask, std resets it at spawn).
+pub fn install_signal_cleanup() {
+    let mut set = SigSet::empty();
+    for s in [Signal::SIGINT, Signal::SIGTERM, Signal::SIGHUP] {
+        set.add(s);
+    }
+    if set.thread_block().is_err() {
+        return;
+    }
+    std::thread::Builder::new()
+        .name("signal-cleanup".into())
+        .spawn(move || {
+            if let Ok(sig) = set.wait() {
+                eprintln!("\n[compat] {sig:?}: stopping every process this run started");
+                kill_all();
+                std::process::exit(128 + sig as i32);
+            }
+        })
+        .expect("spawn the signal thread");
+}
 
 /// A spawned process group. Dropping it kills the group and reaps the child.
 #[derive(Debug)]
@@ -24,6 +62,9 @@ impl GroupChild {
         cmd.process_group(0);
         let child = cmd.spawn()?;
         let pgid = Pid::from_raw(child.id() as i32);
+        LIVE.lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(pgid.as_raw());
         Ok(GroupChild { child, pgid })
     }
 
@@ -58,6 +99,9 @@ impl GroupChild {
     pub fn kill(&mut self) {
         let _ = killpg(self.pgid, Signal::SIGKILL);
         let _ = self.child.wait();
+        LIVE.lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .retain(|g| *g != self.pgid.as_raw());
     }
 }
 

@@ -118,6 +118,8 @@ fn mode_from_env() -> Result<Mode, String> {
 
 /// Entry point of the `compat` test binary.
 pub fn main() -> ExitCode {
+    // Before any thread starts: Ctrl-C / SIGTERM stop every process we start.
+    compat_core::procgroup::install_signal_cleanup();
     let args = Arguments::from_args();
     match prepare(&args) {
         Ok(Prepared {
@@ -130,6 +132,9 @@ pub fn main() -> ExitCode {
             if let Some(sink) = sink {
                 sink.finish(&manifest, baseline.as_deref());
             }
+            // The shared environment lives in a static, which is never
+            // dropped: stop the proxies (and anything else left) explicitly.
+            compat_core::procgroup::kill_all();
             conclusion.exit_code()
         }
         Err(e) => {
