@@ -11,6 +11,7 @@
 
 mod args;
 mod bench;
+mod capture;
 mod matrix;
 mod publish;
 mod resolve;
@@ -40,6 +41,9 @@ commands:
   resolve litellm|claude-code [--pr-gate]
       Print the latest stable LiteLLM tag, or the Claude Code version for the
       daily job (npm latest) or the PR gate (newest published >= 3 days ago).
+  capture-transcripts
+      Re-capture the real claude CLI's stream-JSON output (golden/transcripts/)
+      for the driver's parser tests, e.g. after bumping the pinned CLI.
   bench
       Time the full sim matrix against its floor (bare claude runs against a
       simulator) and the one-cell author loop; print wall times, ratio, peak memory.
@@ -58,6 +62,7 @@ fn main() -> ExitCode {
         "render" => matrix::render(args),
         "provision" => matrix::provision(),
         "bench" => bench::run(args),
+        "capture-transcripts" => capture::run(args),
         "publish" => publish::main(args).map(|()| ExitCode::SUCCESS),
         "resolve" => resolve::main(args).map(|()| ExitCode::SUCCESS),
         other => Err(anyhow::anyhow!("unknown command `{other}`\n\n{USAGE}")),
