@@ -332,6 +332,8 @@ pub(crate) struct WireError {
     pub status: u16,
     pub body: Value,
     pub message: String,
+    /// Extra response headers (e.g. Bedrock's `x-amzn-ErrorType`).
+    pub headers: Vec<(String, String)>,
 }
 
 fn anthropic_error(status: u16, kind: &str, message: impl Into<String>) -> WireError {
@@ -340,6 +342,7 @@ fn anthropic_error(status: u16, kind: &str, message: impl Into<String>) -> WireE
         status,
         body: wire::error_json(kind, &message),
         message,
+        headers: Vec::new(),
     }
 }
 
@@ -414,13 +417,22 @@ async fn serve_anthropic_dialect(
 }
 
 /// Records the exchange and turns an error into the provider's response.
-fn finish(ctx: &Ctx, mut ex: Exchange, result: Result<Response, WireError>) -> Response {
+pub(crate) fn finish(ctx: &Ctx, mut ex: Exchange, result: Result<Response, WireError>) -> Response {
     let response = match result {
         Ok(r) => r,
         Err(e) => {
             ex.status = e.status;
             ex.rejection = Some(e.message.clone());
-            json_response(e.status, &e.body)
+            let mut r = json_response(e.status, &e.body);
+            for (k, v) in &e.headers {
+                if let (Ok(k), Ok(v)) = (
+                    axum::http::HeaderName::try_from(k.as_str()),
+                    axum::http::HeaderValue::try_from(v.as_str()),
+                ) {
+                    r.headers_mut().insert(k, v);
+                }
+            }
+            r
         }
     };
     ex.status = response.status().as_u16();
@@ -511,7 +523,12 @@ async fn azure_messages(
         let key = header(&headers, "x-api-key").or_else(|| header(&headers, "api-key"));
         if key != Some(creds::AZURE_API_KEY) {
             let message = "Access denied due to invalid subscription key or wrong API endpoint. Make sure to provide a valid key for an active subscription and use a correct regional API endpoint for your resource.";
-            return Err(WireError { status: 401, body: json!({"error": {"code": "401", "message": message}}), message: message.into() });
+            return Err(WireError {
+                status: 401,
+                body: json!({"error": {"code": "401", "message": message}}),
+                message: message.into(),
+                headers: Vec::new(),
+            });
         }
         require_anthropic_version(&headers)?;
         serve_anthropic_dialect(&ctx, &mut ex, Dialect::Api, None, None).await
@@ -533,6 +550,7 @@ fn google_error(status: u16, state: &str, message: impl Into<String>) -> WireErr
         status,
         body: json!({"error": {"code": status, "message": message, "status": state}}),
         message,
+        headers: Vec::new(),
     }
 }
 
@@ -595,6 +613,7 @@ async fn vertex_token(
             status: 400,
             body: json!({"error": "invalid_grant", "error_description": d}),
             message: d.to_owned(),
+            headers: Vec::new(),
         };
         if form.get("grant_type").map(String::as_str)
             != Some("urn:ietf:params:oauth:grant-type:jwt-bearer")

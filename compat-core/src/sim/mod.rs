@@ -8,7 +8,7 @@
 //! misbehave in the ways real upstreams and gateways break.
 
 pub mod anthropic_wire;
-mod bedrock;
+pub mod bedrock;
 mod codecs;
 pub mod image;
 pub mod model;

@@ -1,0 +1,426 @@
+//! The Converse dialect: request parsing into the shared [`ModelRequest`] and
+//! the response in Converse's JSON and stream events.
+//!
+//! Shapes from botocore's bedrock-runtime service model: `ContentBlock` is a
+//! union keyed by member name (`text`, `image`, `toolUse`, `toolResult`,
+//! `reasoningContent`, `cachePoint`, ...), never by a `type` field; a
+//! `cachePoint` marks the block before it.
+
+use base64::Engine as _;
+use serde_json::{Map, Value, json};
+
+use crate::sim::model::{
+    Block, CacheTtl, Message, ModelRequest, ModelResponse, OutBlock, Role, Thinking, ToolDef,
+};
+
+const TOP_LEVEL: &[&str] = &[
+    "messages",
+    "system",
+    "inferenceConfig",
+    "toolConfig",
+    "guardrailConfig",
+    "additionalModelRequestFields",
+    "promptVariables",
+    "additionalModelResponseFieldPaths",
+    "requestMetadata",
+    "performanceConfig",
+    "serviceTier",
+    "outputConfig",
+];
+
+fn obj<'a>(v: &'a Value, at: &str) -> Result<&'a Map<String, Value>, String> {
+    v.as_object()
+        .ok_or_else(|| format!("{at}: expected an object"))
+}
+
+/// Exactly one member of a union (`ContentBlock` and friends).
+fn union_member<'a>(v: &'a Value, at: &str) -> Result<(&'a str, &'a Value), String> {
+    let o = obj(v, at)?;
+    if o.contains_key("type") {
+        return Err(format!(
+            "{at}: extraneous key [type] is not permitted (Converse content blocks are keyed by member, e.g. {{\"text\": ...}}, not by \"type\")"
+        ));
+    }
+    match o.len() {
+        1 => {
+            let (k, v) = o.iter().next().expect("one member");
+            Ok((k.as_str(), v))
+        }
+        n => Err(format!(
+            "{at}: a union must set exactly one member, found {n}"
+        )),
+    }
+}
+
+fn cache_point(v: &Value, at: &str) -> Result<CacheTtl, String> {
+    match v.get("type").and_then(Value::as_str) {
+        Some("default") => Ok(CacheTtl::FiveMinutes),
+        other => Err(format!(
+            "{at}.cachePoint.type: expected 'default', got {other:?}"
+        )),
+    }
+}
+
+fn set_cache(blocks: &mut [Block], ttl: CacheTtl, at: &str) -> Result<(), String> {
+    let last = blocks
+        .last_mut()
+        .ok_or_else(|| format!("{at}: a cachePoint must follow a content block"))?;
+    match last {
+        Block::Text { cache, .. }
+        | Block::Image { cache, .. }
+        | Block::ToolUse { cache, .. }
+        | Block::ToolResult { cache, .. } => {
+            *cache = Some(ttl);
+            Ok(())
+        }
+        _ => Err(format!(
+            "{at}: a cachePoint cannot follow a reasoning block"
+        )),
+    }
+}
+
+fn content_blocks(v: &Value, at: &str) -> Result<Vec<Block>, String> {
+    let items = v
+        .as_array()
+        .ok_or_else(|| format!("{at}: expected a list"))?;
+    let mut out = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let at = format!("{at}.{i}");
+        let (member, value) = union_member(item, &at)?;
+        match member {
+            "text" => out.push(Block::text(
+                value
+                    .as_str()
+                    .ok_or_else(|| format!("{at}.text: expected a string"))?,
+            )),
+            "image" => {
+                let format = value
+                    .get("format")
+                    .and_then(Value::as_str)
+                    .ok_or_else(|| format!("{at}.image.format: required"))?;
+                if !["png", "jpeg", "gif", "webp"].contains(&format) {
+                    return Err(format!(
+                        "{at}.image.format: '{format}' is not one of png, jpeg, gif, webp"
+                    ));
+                }
+                let data = value
+                    .pointer("/source/bytes")
+                    .and_then(Value::as_str)
+                    .ok_or_else(|| format!("{at}.image.source.bytes: required"))?;
+                let data = base64::engine::general_purpose::STANDARD
+                    .decode(data)
+                    .map_err(|_| format!("{at}.image.source.bytes: invalid base64"))?;
+                out.push(Block::Image {
+                    media_type: format!("image/{format}"),
+                    data,
+                    cache: None,
+                });
+            }
+            "toolUse" => out.push(Block::ToolUse {
+                id: value
+                    .get("toolUseId")
+                    .and_then(Value::as_str)
+                    .ok_or_else(|| format!("{at}.toolUse.toolUseId: required"))?
+                    .to_owned(),
+                name: value
+                    .get("name")
+                    .and_then(Value::as_str)
+                    .ok_or_else(|| format!("{at}.toolUse.name: required"))?
+                    .to_owned(),
+                input: value
+                    .get("input")
+                    .cloned()
+                    .ok_or_else(|| format!("{at}.toolUse.input: required"))?,
+                cache: None,
+            }),
+            "toolResult" => {
+                let id = value
+                    .get("toolUseId")
+                    .and_then(Value::as_str)
+                    .ok_or_else(|| format!("{at}.toolResult.toolUseId: required"))?;
+                let mut content = Vec::new();
+                for (k, c) in value
+                    .get("content")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .enumerate()
+                {
+                    let (m, v) = union_member(c, &format!("{at}.toolResult.content.{k}"))?;
+                    match m {
+                        "text" => content.push(Block::text(v.as_str().unwrap_or_default())),
+                        "json" => content.push(Block::text(v.to_string())),
+                        "image" => content.extend(content_blocks(
+                            &json!([{"image": v}]),
+                            &format!("{at}.toolResult.content.{k}"),
+                        )?),
+                        other => {
+                            return Err(format!(
+                                "{at}.toolResult.content.{k}: unsupported member {other}"
+                            ));
+                        }
+                    }
+                }
+                let is_error = value.get("status").and_then(Value::as_str) == Some("error");
+                out.push(Block::ToolResult {
+                    tool_use_id: id.to_owned(),
+                    content,
+                    is_error,
+                    cache: None,
+                });
+            }
+            "reasoningContent" => {
+                if let Some(r) = value.get("reasoningText") {
+                    out.push(Block::Thinking {
+                        thinking: r
+                            .get("text")
+                            .and_then(Value::as_str)
+                            .unwrap_or_default()
+                            .to_owned(),
+                        signature: r
+                            .get("signature")
+                            .and_then(Value::as_str)
+                            .unwrap_or_default()
+                            .to_owned(),
+                    });
+                } else if let Some(d) = value.get("redactedContent").and_then(Value::as_str) {
+                    out.push(Block::RedactedThinking { data: d.to_owned() });
+                } else {
+                    return Err(format!(
+                        "{at}.reasoningContent: reasoningText or redactedContent required"
+                    ));
+                }
+            }
+            "cachePoint" => {
+                let ttl = cache_point(value, &at)?;
+                set_cache(&mut out, ttl, &at)?;
+            }
+            other => {
+                return Err(format!(
+                    "{at}: content block member `{other}` is not simulated"
+                ));
+            }
+        }
+    }
+    Ok(out)
+}
+
+pub fn parse(body: &Value) -> Result<ModelRequest, String> {
+    let o = obj(body, "body")?;
+    for key in o.keys() {
+        if !TOP_LEVEL.contains(&key.as_str()) {
+            return Err(format!(
+                "Malformed input request: extraneous key [{key}] is not permitted, please reformat your input and try again."
+            ));
+        }
+    }
+    let messages = o
+        .get("messages")
+        .and_then(Value::as_array)
+        .ok_or("messages: required")?
+        .iter()
+        .enumerate()
+        .map(|(i, m)| {
+            let at = format!("messages.{i}");
+            let role = match m.get("role").and_then(Value::as_str) {
+                Some("user") => Role::User,
+                Some("assistant") => Role::Assistant,
+                other => {
+                    return Err(format!(
+                        "{at}.role: expected 'user' or 'assistant', got {other:?}"
+                    ));
+                }
+            };
+            let content = content_blocks(
+                m.get("content")
+                    .ok_or_else(|| format!("{at}.content: required"))?,
+                &format!("{at}.content"),
+            )?;
+            Ok(Message { role, content })
+        })
+        .collect::<Result<Vec<_>, String>>()?;
+
+    let mut system = Vec::new();
+    for (i, s) in o
+        .get("system")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
+        let at = format!("system.{i}");
+        match union_member(s, &at)? {
+            ("text", v) => system.push(Block::text(v.as_str().unwrap_or_default())),
+            ("cachePoint", v) => {
+                let ttl = cache_point(v, &at)?;
+                set_cache(&mut system, ttl, &at)?;
+            }
+            (other, _) => return Err(format!("{at}: system member `{other}` is not simulated")),
+        }
+    }
+
+    let mut tools: Vec<ToolDef> = Vec::new();
+    if let Some(tc) = o.get("toolConfig") {
+        for (i, t) in tc
+            .get("tools")
+            .and_then(Value::as_array)
+            .ok_or("toolConfig.tools: required")?
+            .iter()
+            .enumerate()
+        {
+            let at = format!("toolConfig.tools.{i}");
+            match union_member(t, &at)? {
+                ("toolSpec", spec) => {
+                    let name = spec
+                        .get("name")
+                        .and_then(Value::as_str)
+                        .ok_or_else(|| format!("{at}.toolSpec.name: required"))?;
+                    if spec.pointer("/inputSchema/json").is_none() {
+                        return Err(format!("{at}.toolSpec.inputSchema.json: required"));
+                    }
+                    tools.push(ToolDef {
+                        name: name.to_owned(),
+                        cache: None,
+                    });
+                }
+                ("cachePoint", v) => {
+                    let ttl = cache_point(v, &at)?;
+                    tools
+                        .last_mut()
+                        .ok_or_else(|| format!("{at}: a cachePoint must follow a tool"))?
+                        .cache = Some(ttl);
+                }
+                (other, _) => return Err(format!("{at}: tool member `{other}` is not simulated")),
+            }
+        }
+    }
+    let max_tokens = body
+        .pointer("/inferenceConfig/maxTokens")
+        .and_then(Value::as_u64)
+        .unwrap_or(4096);
+    let thinking = match body.pointer("/additionalModelRequestFields/thinking") {
+        None => Thinking::Off,
+        Some(t) => match t.get("type").and_then(Value::as_str) {
+            Some("enabled") => {
+                let budget = t
+                    .get("budget_tokens")
+                    .and_then(Value::as_u64)
+                    .ok_or("thinking.budget_tokens: required")?;
+                if budget < 1024 {
+                    return Err("The model returned the following errors: thinking.enabled.budget_tokens: Input should be greater than or equal to 1024".into());
+                }
+                if budget >= max_tokens {
+                    return Err("The model returned the following errors: `max_tokens` must be greater than `thinking.budget_tokens`".into());
+                }
+                Thinking::Budget(budget)
+            }
+            Some("adaptive") => Thinking::Adaptive,
+            Some("disabled") => Thinking::Off,
+            other => {
+                return Err(format!(
+                    "The model returned the following errors: thinking.type: unknown tag {other:?}"
+                ));
+            }
+        },
+    };
+    Ok(ModelRequest {
+        model: String::new(),
+        system,
+        messages,
+        tools,
+        thinking,
+        max_tokens,
+    })
+}
+
+fn usage_json(r: &ModelResponse) -> Value {
+    let u = &r.usage;
+    let mut usage = json!({
+        "inputTokens": u.input_tokens,
+        "outputTokens": u.output_tokens,
+        "totalTokens": u.input_tokens + u.output_tokens + u.cache_read_input_tokens + u.cache_creation_input_tokens,
+    });
+    // Bedrock omits the cache fields when they are zero.
+    if u.cache_read_input_tokens > 0 {
+        usage["cacheReadInputTokens"] = json!(u.cache_read_input_tokens);
+    }
+    if u.cache_creation_input_tokens > 0 {
+        usage["cacheWriteInputTokens"] = json!(u.cache_creation_input_tokens);
+    }
+    usage
+}
+
+pub fn response_json(r: &ModelResponse) -> Value {
+    let content: Vec<Value> = r
+        .content
+        .iter()
+        .map(|b| match b {
+            OutBlock::Thinking { thinking, signature } => {
+                json!({"reasoningContent": {"reasoningText": {"text": thinking, "signature": signature}}})
+            }
+            OutBlock::Text { text } => json!({"text": text}),
+            OutBlock::ToolUse { id, name, input } => json!({"toolUse": {"toolUseId": id, "name": name, "input": input}}),
+        })
+        .collect();
+    json!({
+        "output": {"message": {"role": "assistant", "content": content}},
+        "stopReason": r.stop_reason.as_anthropic(),
+        "usage": usage_json(r),
+        "metrics": {"latencyMs": 42},
+    })
+}
+
+fn pieces(s: &str, n: usize) -> Vec<String> {
+    let chars: Vec<char> = s.chars().collect();
+    chars.chunks(n.max(1)).map(|c| c.iter().collect()).collect()
+}
+
+/// ConverseStream events: (event type, payload).
+pub fn stream_events(r: &ModelResponse) -> Vec<(&'static str, Value)> {
+    let mut ev = vec![("messageStart", json!({"role": "assistant"}))];
+    for (i, b) in r.content.iter().enumerate() {
+        match b {
+            OutBlock::Thinking {
+                thinking,
+                signature,
+            } => {
+                for p in pieces(thinking, 24) {
+                    ev.push((
+                        "contentBlockDelta",
+                        json!({"delta": {"reasoningContent": {"text": p}}, "contentBlockIndex": i}),
+                    ));
+                }
+                ev.push(("contentBlockDelta", json!({"delta": {"reasoningContent": {"signature": signature}}, "contentBlockIndex": i})));
+            }
+            OutBlock::Text { text } => {
+                for p in pieces(text, 8) {
+                    ev.push((
+                        "contentBlockDelta",
+                        json!({"delta": {"text": p}, "contentBlockIndex": i}),
+                    ));
+                }
+            }
+            OutBlock::ToolUse { id, name, input } => {
+                // Real Bedrock sends a contentBlockStart only for toolUse.
+                ev.push(("contentBlockStart", json!({"start": {"toolUse": {"toolUseId": id, "name": name}}, "contentBlockIndex": i})));
+                for p in pieces(&input.to_string(), 16) {
+                    ev.push((
+                        "contentBlockDelta",
+                        json!({"delta": {"toolUse": {"input": p}}, "contentBlockIndex": i}),
+                    ));
+                }
+            }
+        }
+        ev.push(("contentBlockStop", json!({"contentBlockIndex": i})));
+    }
+    ev.push((
+        "messageStop",
+        json!({"stopReason": r.stop_reason.as_anthropic()}),
+    ));
+    // `metrics` is required: LiteLLM's chunk parser ignores a metadata event without it.
+    ev.push((
+        "metadata",
+        json!({"usage": usage_json(r), "metrics": {"latencyMs": 42}}),
+    ));
+    ev
+}

@@ -1,0 +1,227 @@
+//! SigV4 verification: recompute the signature of a received request with
+//! the simulator's fake secret key and compare, as AWS does.
+//!
+//! The canonical request follows botocore's `SigV4Auth` (which LiteLLM uses):
+//! the canonical URI is `quote(path, safe='/~')` of the path as sent, so a
+//! `%3A` in a Converse path is encoded again (`%253A`) for signing.
+
+use axum::http::{HeaderMap, Method, Uri};
+use hmac::{Hmac, Mac};
+use sha2::{Digest, Sha256};
+
+use crate::sim::creds;
+
+type HmacSha256 = Hmac<Sha256>;
+
+fn hmac(key: &[u8], data: &str) -> Vec<u8> {
+    let mut m = HmacSha256::new_from_slice(key).expect("any key length");
+    m.update(data.as_bytes());
+    m.finalize().into_bytes().to_vec()
+}
+
+/// Python's `urllib.parse.quote(s, safe=...)`.
+fn quote(s: &str, safe: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        let c = b as char;
+        if c.is_ascii_alphanumeric() || "_.-~".contains(c) || safe.contains(c) {
+            out.push(c);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+fn canonical_query(query: Option<&str>) -> String {
+    let Some(q) = query.filter(|q| !q.is_empty()) else {
+        return String::new();
+    };
+    let mut pairs: Vec<(String, String)> = q
+        .split('&')
+        .map(|kv| {
+            let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
+            (quote(k, "-_.~"), quote(v, "-_.~"))
+        })
+        .collect();
+    pairs.sort();
+    pairs
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// The string to sign and the signing key for a request, given the parsed
+/// Authorization header parts.
+pub fn signature(
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: &[u8],
+    signed_headers: &str,
+    amz_date: &str,
+    scope: &str,
+    secret: &str,
+) -> String {
+    let canonical_headers: String = signed_headers
+        .split(';')
+        .map(|name| {
+            let value = headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
+            format!(
+                "{name}:{}\n",
+                value.split_whitespace().collect::<Vec<_>>().join(" ")
+            )
+        })
+        .collect();
+    let payload_hash = headers
+        .get("x-amz-content-sha256")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+        .unwrap_or_else(|| hex::encode(Sha256::digest(body)));
+    let canonical_request = format!(
+        "{}\n{}\n{}\n{}\n{}\n{}",
+        method.as_str(),
+        quote(uri.path(), "/~"),
+        canonical_query(uri.query()),
+        canonical_headers,
+        signed_headers,
+        payload_hash
+    );
+    let string_to_sign = format!(
+        "AWS4-HMAC-SHA256\n{amz_date}\n{scope}\n{}",
+        hex::encode(Sha256::digest(canonical_request.as_bytes()))
+    );
+    let mut parts = scope.split('/');
+    let (date, region, service) = (
+        parts.next().unwrap_or(""),
+        parts.next().unwrap_or(""),
+        parts.next().unwrap_or(""),
+    );
+    let k_date = hmac(format!("AWS4{secret}").as_bytes(), date);
+    let k_region = hmac(&k_date, region);
+    let k_service = hmac(&k_region, service);
+    let k_signing = hmac(&k_service, "aws4_request");
+    hex::encode(hmac(&k_signing, &string_to_sign))
+}
+
+/// `Ok` if the request carries a valid SigV4 signature for the simulator's
+/// credentials; otherwise (AWS error type, message).
+pub fn verify(
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<(), (&'static str, String)> {
+    let auth = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .ok_or((
+            "MissingAuthenticationTokenException",
+            "Missing Authentication Token".to_owned(),
+        ))?;
+    let rest = auth.strip_prefix("AWS4-HMAC-SHA256 ").ok_or((
+        "IncompleteSignatureException",
+        format!(
+            "Authorization header requires the AWS4-HMAC-SHA256 scheme, got `{}`",
+            auth.split(' ').next().unwrap_or("")
+        ),
+    ))?;
+    let field = |name: &str| {
+        rest.split(", ")
+            .find_map(|p| p.trim().strip_prefix(&format!("{name}=")))
+            .map(str::to_owned)
+    };
+    let (Some(credential), Some(signed_headers), Some(given)) = (
+        field("Credential"),
+        field("SignedHeaders"),
+        field("Signature"),
+    ) else {
+        return Err((
+            "IncompleteSignatureException",
+            "Authorization header requires Credential, SignedHeaders and Signature".into(),
+        ));
+    };
+    let (access_key, scope) = credential.split_once('/').ok_or((
+        "IncompleteSignatureException",
+        "Credential must be <access key>/<scope>".to_owned(),
+    ))?;
+    if access_key != creds::AWS_ACCESS_KEY_ID {
+        return Err((
+            "UnrecognizedClientException",
+            "The security token included in the request is invalid.".into(),
+        ));
+    }
+    let scope_parts: Vec<&str> = scope.split('/').collect();
+    if scope_parts.len() != 4 || scope_parts[2] != "bedrock" || scope_parts[3] != "aws4_request" {
+        return Err((
+            "InvalidSignatureException",
+            format!(
+                "Credential should be scoped to a valid region and the bedrock service, got `{scope}`"
+            ),
+        ));
+    }
+    if scope_parts[1] != creds::AWS_REGION {
+        return Err((
+            "InvalidSignatureException",
+            format!(
+                "Credential should be scoped to a valid region, not '{}'.",
+                scope_parts[1]
+            ),
+        ));
+    }
+    if !signed_headers.split(';').any(|h| h == "host") {
+        return Err((
+            "InvalidSignatureException",
+            "'Host' must be a 'SignedHeader' in the AWS Authorization.".into(),
+        ));
+    }
+    let amz_date = headers
+        .get("x-amz-date")
+        .and_then(|v| v.to_str().ok())
+        .ok_or((
+            "IncompleteSignatureException",
+            "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header."
+                .to_owned(),
+        ))?;
+    let expected = signature(
+        method,
+        uri,
+        headers,
+        body,
+        &signed_headers,
+        amz_date,
+        scope,
+        creds::AWS_SECRET_ACCESS_KEY,
+    );
+    if expected != given {
+        return Err((
+            "InvalidSignatureException",
+            "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.".into(),
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quote_matches_python() {
+        assert_eq!(
+            quote(
+                "/model/us.anthropic.claude-haiku-4-5-20251001-v1:0/invoke",
+                "/~"
+            ),
+            "/model/us.anthropic.claude-haiku-4-5-20251001-v1%3A0/invoke"
+        );
+        assert_eq!(
+            quote("/model/x-v1%3A0/converse", "/~"),
+            "/model/x-v1%253A0/converse"
+        );
+    }
+}
