@@ -120,7 +120,17 @@ fn mode_from_env() -> Result<Mode, String> {
 pub fn main() -> ExitCode {
     // Before any thread starts: Ctrl-C / SIGTERM stop every process we start.
     compat_core::procgroup::install_signal_cleanup();
-    let args = Arguments::from_args();
+    let mut args = Arguments::from_args();
+    // A trial spends much of its time waiting on the gateway, so one thread
+    // more than the cores keeps them busy (measured: `cargo xtask bench`).
+    // `--test-threads` (or RUST_TEST_THREADS) wins.
+    if args.test_threads.is_none() && std::env::var_os("RUST_TEST_THREADS").is_none() {
+        args.test_threads = Some(
+            std::thread::available_parallelism()
+                .map(|n| n.get() + 1)
+                .unwrap_or(3),
+        );
+    }
     match prepare(&args) {
         Ok(Prepared {
             trials,

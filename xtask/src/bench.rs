@@ -81,10 +81,11 @@ fn measure(cmd: &mut Command) -> anyhow::Result<(Duration, u64, bool)> {
     Ok((wall, peak.load(Ordering::SeqCst), status.success()))
 }
 
+/// The harness's default parallelism (cores + 1); the floor uses it too.
 fn threads() -> usize {
     std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(2)
+        .map(|n| n.get() + 1)
+        .unwrap_or(3)
 }
 
 pub fn run(_args: Vec<String>) -> anyhow::Result<ExitCode> {

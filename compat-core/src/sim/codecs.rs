@@ -282,7 +282,7 @@ pub(crate) async fn slow_first_byte(faults: &[Fault]) {
 
 /// Delay between streamed events, so a client sees the stream arrive over
 /// time as from a real model rather than in one burst.
-pub(crate) const EVENT_PACE: Duration = Duration::from_millis(15);
+pub(crate) const EVENT_PACE: Duration = Duration::from_millis(4);
 
 /// A body that yields each chunk after [`EVENT_PACE`].
 pub(crate) fn paced_body(chunks: Vec<Bytes>) -> Body {
