@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use anyhow::Context as _;
@@ -24,8 +24,14 @@ pub(crate) struct Env {
     pub claude: ClaudeTool,
     pub litellm_version: Option<String>,
     pub sims: Option<Simulators>,
-    pub gateways: BTreeMap<SimProvider, Gateway>,
+    pub gateways: BTreeMap<SimProvider, GatewaySlot>,
 }
+
+/// A provider's proxy: filled once by the background starter.
+pub(crate) type GatewaySlot = Arc<OnceLock<Result<Gateway, String>>>;
+
+/// Proxies started at once: LiteLLM's start-up is CPU-bound (imports).
+const PROXY_START_CONCURRENCY: usize = 2;
 
 static ENV: OnceLock<Result<Env, String>> = OnceLock::new();
 static NEEDED: OnceLock<(Mode, BTreeSet<SimProvider>, Vec<String>)> = OnceLock::new();
@@ -129,42 +135,57 @@ impl Env {
             }
         };
 
-        let mut gateways = BTreeMap::new();
+        // Proxies start in the background, two at a time, in the order the
+        // trials need them (the harness runs trials provider by provider): a
+        // trial waits only for its own provider's proxy, so the first trials
+        // run while the later proxies are still starting.
+        let mut gateways: BTreeMap<SimProvider, GatewaySlot> = BTreeMap::new();
         let mut litellm_version = None;
         if !specs.is_empty() {
             let litellm = tools::litellm().map_err(|e| e.to_string())?;
             litellm_version = Some(litellm.version.clone());
             eprintln!(
-                "[compat] starting {} LiteLLM proxy(ies) {} ...",
+                "[compat] starting {} LiteLLM proxy(ies) {} in the background ...",
                 specs.len(),
                 litellm.version
             );
-            let started: Vec<(SimProvider, Result<Gateway, String>)> = std::thread::scope(|s| {
-                let handles: Vec<_> = specs
-                    .into_iter()
-                    .map(|(p, config, env)| {
-                        let bin = litellm.bin.clone();
-                        let dir = work_dir.clone();
-                        s.spawn(move || {
-                            let r = Gateway::start(ProxySpec {
-                                litellm_bin: &bin,
-                                config,
-                                work_dir: &dir,
-                                label: p.id(),
-                                ready_timeout: Duration::from_secs(180),
-                                env,
-                            });
-                            (p, r.map_err(|e| e.to_string()))
-                        })
-                    })
-                    .collect();
-                handles
-                    .into_iter()
-                    .map(|h| h.join().expect("gateway start thread"))
-                    .collect()
-            });
-            for (p, r) in started {
-                gateways.insert(p, r?);
+            let queue = Arc::new(Mutex::new(std::collections::VecDeque::new()));
+            for (p, config, env) in specs {
+                let slot: GatewaySlot = Arc::new(OnceLock::new());
+                gateways.insert(p, slot.clone());
+                queue
+                    .lock()
+                    .expect("queue")
+                    .push_back((p, config, env, slot));
+            }
+            for _ in 0..PROXY_START_CONCURRENCY {
+                let (queue, bin, dir) = (queue.clone(), litellm.bin.clone(), work_dir.clone());
+                std::thread::spawn(move || {
+                    loop {
+                        let Some((p, config, env, slot)) = queue.lock().expect("queue").pop_front()
+                        else {
+                            break;
+                        };
+                        let t0 = std::time::Instant::now();
+                        let r = Gateway::start(ProxySpec {
+                            litellm_bin: &bin,
+                            config,
+                            work_dir: &dir,
+                            label: p.id(),
+                            ready_timeout: Duration::from_secs(180),
+                            env,
+                        });
+                        match &r {
+                            Ok(_) => eprintln!(
+                                "[compat] proxy for {} ready in {:.1} s",
+                                p.id(),
+                                t0.elapsed().as_secs_f64()
+                            ),
+                            Err(e) => eprintln!("[compat] proxy for {} failed: {e}", p.id()),
+                        }
+                        let _ = slot.set(r.map_err(|e| e.to_string()));
+                    }
+                });
             }
         }
         for &p in providers {
@@ -174,7 +195,9 @@ impl Env {
                 })?;
                 let gw = Gateway::external(&url, Secret::new(key), p.id());
                 litellm_version = litellm_version.or_else(|| gw.version());
-                gateways.insert(p, gw);
+                let slot: GatewaySlot = Arc::new(OnceLock::new());
+                let _ = slot.set(Ok(gw));
+                gateways.insert(p, slot);
             }
         }
         eprintln!(
@@ -289,9 +312,11 @@ impl Ctx {
 
     fn gateway(&self) -> anyhow::Result<&'static Gateway> {
         let env = env()?;
-        env.gateways
-            .get(&self.provider)
-            .with_context(|| format!("no gateway was started for provider {}", self.provider.id()))
+        let slot = env.gateways.get(&self.provider).with_context(|| {
+            format!("no gateway was started for provider {}", self.provider.id())
+        })?;
+        // Waits while the proxy is still starting.
+        slot.wait().as_ref().map_err(|e| anyhow::anyhow!("{e}"))
     }
 
     /// The gateway's base URL for this trial's provider.

@@ -231,11 +231,13 @@ fn prepare(args: &Arguments) -> Result<Prepared, String> {
         }
         cases.push((case, feature.to_owned(), provider.to_owned()));
     }
+    // Provider by provider (then feature), so the first provider's trials
+    // run while the later providers' proxies are still starting.
     cases.sort_by(|a, b| {
         let pos = |f: &str, p: &str| {
             (
-                manifest.features.iter().position(|x| x.id == f),
                 manifest.providers.iter().position(|x| x.id == p),
+                manifest.features.iter().position(|x| x.id == f),
             )
         };
         pos(&a.1, &a.2).cmp(&pos(&b.1, &b.2))

@@ -280,15 +280,20 @@ pub(crate) async fn slow_first_byte(faults: &[Fault]) {
     }
 }
 
-/// Delay between streamed events, so a client sees the stream arrive over
-/// time as from a real model rather than in one burst.
-pub(crate) const EVENT_PACE: Duration = Duration::from_millis(4);
+/// Delay before each content delta, so a client sees the answer arrive over
+/// time as from a real model rather than in one burst. Long enough that a
+/// busy gateway on a loaded 2-core machine still forwards deltas apart;
+/// other events go out at once.
+pub(crate) const DELTA_PACE: Duration = Duration::from_millis(20);
 
-/// A body that yields each chunk after [`EVENT_PACE`].
-pub(crate) fn paced_body(chunks: Vec<Bytes>) -> Body {
+/// A body of stream chunks; `(chunk, true)` is a content delta, sent after
+/// [`DELTA_PACE`].
+pub(crate) fn paced_body(chunks: Vec<(Bytes, bool)>) -> Body {
     let stream = futures_util::stream::unfold(chunks.into_iter(), |mut it| async move {
-        let next = it.next()?;
-        tokio::time::sleep(EVENT_PACE).await;
+        let (next, is_delta) = it.next()?;
+        if is_delta {
+            tokio::time::sleep(DELTA_PACE).await;
+        }
         Some((Ok::<_, Infallible>(next), it))
     });
     Body::from_stream(stream)
@@ -300,15 +305,20 @@ pub(crate) fn sse_response(events: &[Value], faults: &[Fault]) -> Response {
     let mut chunks = Vec::new();
     for (i, e) in events.iter().enumerate() {
         let kind = e["type"].as_str().unwrap_or("unknown");
-        chunks.push(Bytes::from(format!("event: {kind}\ndata: {e}\n\n")));
+        chunks.push((
+            Bytes::from(format!("event: {kind}\ndata: {e}\n\n")),
+            kind == "content_block_delta",
+        ));
         if i == 0 {
-            chunks.push(Bytes::from_static(
-                b"event: ping\ndata: {\"type\": \"ping\"}\n\n",
+            chunks.push((
+                Bytes::from_static(b"event: ping\ndata: {\"type\": \"ping\"}\n\n"),
+                false,
             ));
         }
         if i == 2 && faults.contains(&Fault::BreakStreamFraming) {
-            chunks.push(Bytes::from_static(
-                b"event: content_block_delta\ndata: {\"type\": \"content_block_delta\", \"ind\n\n",
+            chunks.push((
+                Bytes::from_static(b"event: content_block_delta\ndata: {\"type\": \"content_block_delta\", \"ind\n\n"),
+                false,
             ));
         }
     }

@@ -114,7 +114,7 @@ fn authorize_and_resolve(
     canonical_model(model).ok_or_else(|| validation("The provided model identifier is invalid."))
 }
 
-fn event_stream_response(frames: Vec<Bytes>) -> Response {
+fn event_stream_response(frames: Vec<(Bytes, bool)>) -> Response {
     Response::builder()
         .status(200)
         .header(header::CONTENT_TYPE, "application/vnd.amazon.eventstream")
@@ -128,12 +128,12 @@ fn event_stream_response(frames: Vec<Bytes>) -> Response {
 
 /// Breaks the framing after a few frames, if that fault is on: a frame whose
 /// message CRC is wrong, as a corrupted stream would carry.
-fn maybe_break(frames: &mut Vec<Bytes>, faults: &[Fault]) {
+fn maybe_break(frames: &mut Vec<(Bytes, bool)>, faults: &[Fault]) {
     if faults.contains(&Fault::BreakStreamFraming) && frames.len() > 2 {
-        let mut bad = frames[2].to_vec();
+        let mut bad = frames[2].0.to_vec();
         let n = bad.len();
         bad[n - 1] ^= 0xff;
-        frames.insert(3, Bytes::from(bad));
+        frames.insert(3, (Bytes::from(bad), false));
     }
 }
 
@@ -192,11 +192,11 @@ async fn invoke(
                 "cacheWriteInputTokenCount": resp.usage.cache_creation_input_tokens,
             });
         }
-        let mut frames: Vec<Bytes> = events
+        let mut frames: Vec<(Bytes, bool)> = events
             .iter()
             .map(|e| {
                 let payload = json!({"bytes": base64::engine::general_purpose::STANDARD.encode(e.to_string())});
-                eventstream::event_frame("chunk", payload.to_string().as_bytes())
+                (eventstream::event_frame("chunk", payload.to_string().as_bytes()), e["type"] == "content_block_delta")
             })
             .collect();
         maybe_break(&mut frames, &faults);
@@ -254,9 +254,14 @@ async fn converse(
                 .body(Body::from(converse::response_json(&resp).to_string()))
                 .expect("valid response"));
         }
-        let mut frames: Vec<Bytes> = converse::stream_events(&resp)
+        let mut frames: Vec<(Bytes, bool)> = converse::stream_events(&resp)
             .into_iter()
-            .map(|(kind, payload)| eventstream::event_frame(kind, payload.to_string().as_bytes()))
+            .map(|(kind, payload)| {
+                (
+                    eventstream::event_frame(kind, payload.to_string().as_bytes()),
+                    kind == "contentBlockDelta",
+                )
+            })
             .collect();
         maybe_break(&mut frames, &faults);
         Ok(event_stream_response(frames))
