@@ -5,6 +5,7 @@
 //! - `build-matrix`: results file(s) + manifest -> compatibility-matrix.json.
 //! - `provision`: installs the pinned claude CLI and LiteLLM into the cache.
 //! - `render`: prints a matrix as a table or Markdown.
+//! - `preview`: serves the docs page over a local matrix.
 //! - `publish`: the daily job (docs/publishing.md).
 //! - `resolve`: the LiteLLM / Claude Code version a pipeline targets.
 //! - `bench`: speed and memory figures of the matrix against its floor.
@@ -13,6 +14,7 @@ mod args;
 mod bench;
 mod capture;
 mod matrix;
+mod preview;
 mod publish;
 mod resolve;
 
@@ -31,6 +33,9 @@ commands:
       Build compatibility-matrix.json from one or more results files.
   render [FILE] [--format table|markdown]
       Print a matrix (default target/compat/compatibility-matrix.json).
+  preview [FILE] [--port N]
+      Build and serve (127.0.0.1) the docs page over a matrix (default the
+      latest local one), to see a run as customers will.
   provision
       Install the pinned claude CLI and LiteLLM into the tool cache.
   publish [--dry-run] [--mode live|sim] [--litellm-version TAG]
@@ -62,6 +67,7 @@ fn main() -> ExitCode {
         "render" => matrix::render(args),
         "provision" => matrix::provision(),
         "bench" => bench::run(args),
+        "preview" => preview::run(args),
         "capture-transcripts" => capture::run(args),
         "publish" => publish::main(args).map(|()| ExitCode::SUCCESS),
         "resolve" => resolve::main(args).map(|()| ExitCode::SUCCESS),
