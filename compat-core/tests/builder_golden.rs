@@ -88,3 +88,32 @@ fn two_results_files_merge_and_conflicts_are_named() {
         "conflicting results for tool_use::bedrock_converse::claude-opus-4-7 in all.json and one.json"
     );
 }
+
+#[test]
+fn markdown_and_table_renderings() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../golden/builder");
+    let manifest = Manifest::load(&root.join("manifest.yaml")).unwrap();
+    let mut results = RunResults::load(&root.join("two_models_failing.json")).unwrap();
+    let na = RunResults::load(&root.join("not_applicable.json")).unwrap();
+    results
+        .trials
+        .retain(|t| !(t.feature == "tool_use" && t.provider == "vertex_ai"));
+    results.trials.extend(
+        na.trials
+            .into_iter()
+            .filter(|t| t.feature == "tool_use" && t.provider == "vertex_ai"),
+    );
+    let m = build(
+        &manifest,
+        &[ResultsInput {
+            path: Path::new("r.json"),
+            results: &results,
+        }],
+        &BuildOptions::default(),
+    )
+    .unwrap();
+    insta::with_settings!({ snapshot_path => "../../golden/render", prepend_module_to_snapshot => false }, {
+        insta::assert_snapshot!("markdown", compat_core::render::markdown(&m, Some(&manifest)));
+        insta::assert_snapshot!("table", compat_core::render::table(&m, Some(&manifest)));
+    });
+}
