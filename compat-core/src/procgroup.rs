@@ -9,6 +9,7 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use nix::sys::signal::{SigSet, Signal, killpg};
+use nix::sys::wait::{Id, WaitPidFlag, WaitStatus, waitid};
 use nix::unistd::Pid;
 
 /// Every live group spawned by this process, so that they can all be killed
@@ -49,10 +50,15 @@ pub fn install_signal_cleanup() {
 }
 
 /// A spawned process group. Dropping it kills the group and reaps the child.
+///
+/// The group is always killed *before* its leader is reaped: until then the
+/// leader's pid (the group id) stays reserved, so the signal cannot reach an
+/// unrelated process that reused the pid (pid_max is 32768 in containers).
 #[derive(Debug)]
 pub struct GroupChild {
     child: Child,
     pgid: Pid,
+    reaped: Option<ExitStatus>,
 }
 
 impl GroupChild {
@@ -65,7 +71,11 @@ impl GroupChild {
         LIVE.lock()
             .unwrap_or_else(|e| e.into_inner())
             .push(pgid.as_raw());
-        Ok(GroupChild { child, pgid })
+        Ok(GroupChild {
+            child,
+            pgid,
+            reaped: None,
+        })
     }
 
     pub fn id(&self) -> u32 {
@@ -76,19 +86,50 @@ impl GroupChild {
         &mut self.child
     }
 
-    /// `Some(status)` if the leader has exited.
+    /// `Some(status)` if the leader has exited; then the rest of its group
+    /// has been killed and the leader reaped.
     pub fn try_wait(&mut self) -> std::io::Result<Option<ExitStatus>> {
-        self.child.try_wait()
+        if let Some(s) = self.reaped {
+            return Ok(Some(s));
+        }
+        let flags = WaitPidFlag::WEXITED | WaitPidFlag::WNOWAIT | WaitPidFlag::WNOHANG;
+        match waitid(Id::Pid(self.pgid), flags) {
+            Ok(WaitStatus::StillAlive) => Ok(None),
+            Ok(_) => Ok(Some(self.kill_and_reap())),
+            Err(e) => Err(std::io::Error::from(e)),
+        }
+    }
+
+    /// Waits for the leader to exit, kills what is left of its group, reaps.
+    pub fn wait(&mut self) -> std::io::Result<ExitStatus> {
+        if let Some(s) = self.reaped {
+            return Ok(s);
+        }
+        // Wait without reaping, so the group id stays ours until killed.
+        loop {
+            match waitid(
+                Id::Pid(self.pgid),
+                WaitPidFlag::WEXITED | WaitPidFlag::WNOWAIT,
+            ) {
+                Err(nix::errno::Errno::EINTR) => continue,
+                Err(e) => return Err(std::io::Error::from(e)),
+                Ok(_) => break,
+            }
+        }
+        Ok(self.kill_and_reap())
     }
 
     /// Asks the group to stop (SIGTERM), waits up to `grace`, then SIGKILLs
     /// whatever is left of the group.
     pub fn terminate(&mut self, grace: Duration) {
+        if self.reaped.is_some() {
+            return;
+        }
         let _ = killpg(self.pgid, Signal::SIGTERM);
         let deadline = std::time::Instant::now() + grace;
         while std::time::Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                break;
+            if let Ok(Some(_)) = self.try_wait() {
+                return;
             }
             std::thread::sleep(Duration::from_millis(20));
         }
@@ -97,11 +138,19 @@ impl GroupChild {
 
     /// SIGKILLs the whole group and reaps the leader.
     pub fn kill(&mut self) {
+        if self.reaped.is_none() {
+            self.kill_and_reap();
+        }
+    }
+
+    fn kill_and_reap(&mut self) -> ExitStatus {
         let _ = killpg(self.pgid, Signal::SIGKILL);
-        let _ = self.child.wait();
+        let status = self.child.wait().expect("reap the child");
+        self.reaped = Some(status);
         LIVE.lock()
             .unwrap_or_else(|e| e.into_inner())
             .retain(|g| *g != self.pgid.as_raw());
+        status
     }
 }
 

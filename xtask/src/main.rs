@@ -17,6 +17,7 @@ mod matrix;
 mod preview;
 mod publish;
 mod resolve;
+mod sim;
 
 use std::process::ExitCode;
 
@@ -36,6 +37,8 @@ commands:
   preview [FILE] [--port N]
       Build and serve (127.0.0.1) the docs page over a matrix (default the
       latest local one), to see a run as customers will.
+  sim
+      Run the five provider simulators on 127.0.0.1 until Ctrl-C (for manual use).
   provision
       Install the pinned claude CLI and LiteLLM into the tool cache.
   publish [--dry-run] [--mode live|sim] [--litellm-version TAG]
@@ -68,6 +71,7 @@ fn main() -> ExitCode {
         "provision" => matrix::provision(),
         "bench" => bench::run(args),
         "preview" => preview::run(args),
+        "sim" => sim::run(args),
         "capture-transcripts" => capture::run(args),
         "publish" => publish::main(args).map(|()| ExitCode::SUCCESS),
         "resolve" => resolve::main(args).map(|()| ExitCode::SUCCESS),

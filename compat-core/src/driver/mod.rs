@@ -414,9 +414,8 @@ impl ClaudeRun {
             });
         }
         let _ = reader.join();
-        let status = child.child_mut().wait().ok();
-        // The CLI may leave children (e.g. a backgrounded tool); end them.
-        child.kill();
+        // Also ends what the CLI may leave behind (e.g. a backgrounded tool).
+        let status = child.wait().ok();
         let stderr_text = err_reader.join().unwrap_or_default();
         let mut t = Transcript::parse_lines(&lines).map_err(|(line_no, line, error)| {
             DriverError::Malformed {

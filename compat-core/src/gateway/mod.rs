@@ -35,7 +35,7 @@ pub struct ProxySpec<'a> {
     pub work_dir: &'a Path,
     /// A label for files and messages (`anthropic`, ...).
     pub label: &'a str,
-    /// How long to wait for `/health/liveliness`.
+    /// How long to wait for the proxy to answer.
     pub ready_timeout: Duration,
     /// Extra environment (live credentials are inherited from the parent).
     pub env: Vec<(String, String)>,
@@ -65,7 +65,7 @@ pub enum GatewayError {
         log: PathBuf,
         tail: String,
     },
-    #[error("the LiteLLM proxy ({label}) was not ready after {secs} s (no 200 from {url}/health/liveliness). Last lines of {log}:\n{tail}", secs = after.as_secs(), log = log.display())]
+    #[error("the LiteLLM proxy ({label}) was not ready after {secs} s (no authenticated 200 from {url}/v1/models). Last lines of {log}:\n{tail}", secs = after.as_secs(), log = log.display())]
     NotReady {
         label: String,
         url: String,
@@ -78,7 +78,7 @@ pub enum GatewayError {
 }
 
 impl Gateway {
-    /// Starts a proxy and waits until it answers `/health/liveliness`.
+    /// Starts a proxy and waits until it answers (see `wait_ready`).
     pub fn start(spec: ProxySpec<'_>) -> Result<Gateway, GatewayError> {
         std::fs::create_dir_all(spec.work_dir)?;
         let config_path = spec.work_dir.join(format!("litellm-{}.yaml", spec.label));
@@ -136,9 +136,12 @@ impl Gateway {
         }
     }
 
+    /// Ready = our own proxy answers an authenticated request (a 200 with
+    /// this run's master key, which no other server on the port would accept)
+    /// and the process is still alive.
     fn wait_ready(&mut self, timeout: Duration) -> Result<(), GatewayError> {
         let start = Instant::now();
-        let url = format!("{}/health/liveliness", self.base_url);
+        let url = format!("{}/v1/models", self.base_url);
         let client = http_client();
         loop {
             if let Some(p) = self.process.as_mut() {
@@ -151,8 +154,17 @@ impl Gateway {
                     });
                 }
             }
-            if let Ok(r) = client.get(&url).timeout(Duration::from_secs(2)).send() {
-                if r.status().is_success() {
+            if let Ok(r) = client
+                .get(&url)
+                .bearer_auth(self.master_key.expose())
+                .timeout(Duration::from_secs(2))
+                .send()
+            {
+                let alive = self
+                    .process
+                    .as_mut()
+                    .is_none_or(|p| matches!(p.try_wait(), Ok(None)));
+                if r.status().is_success() && alive {
                     return Ok(());
                 }
             }
@@ -208,9 +220,20 @@ impl Drop for Gateway {
     }
 }
 
-/// A free TCP port on 127.0.0.1 (bound then released: a tiny race that the
-/// readiness check would surface as "exited").
+/// A free TCP port on 127.0.0.1 for a server that must be told its port.
+///
+/// Picked at random below the kernel's ephemeral range (32768-60999 by
+/// default), where every `bind(0)` listener and outgoing connection of the
+/// run lives, so the port cannot be taken by one of those between this check
+/// and the proxy's own bind. (Seen once: a relay's ephemeral port collided
+/// with a proxy's and the proxy died with "address already in use".)
 pub fn free_port() -> std::io::Result<u16> {
+    for _ in 0..200 {
+        let port = fastrand::u16(20_000..32_000);
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return Ok(port);
+        }
+    }
     Ok(std::net::TcpListener::bind(("127.0.0.1", 0))?
         .local_addr()?
         .port())
