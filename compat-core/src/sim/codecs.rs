@@ -280,13 +280,18 @@ pub(crate) async fn slow_first_byte(faults: &[Fault]) {
     }
 }
 
-/// Delay before each content delta, so a client sees the answer arrive over
+/// Delay before each text delta, so a client sees the answer arrive over
 /// time as from a real model rather than in one burst. Long enough that a
 /// busy gateway on a loaded 2-core machine still forwards deltas apart;
 /// other events go out at once.
 pub(crate) const DELTA_PACE: Duration = Duration::from_millis(20);
 
-/// A body of stream chunks; `(chunk, true)` is a content delta, sent after
+/// Whether an Anthropic stream event is a text delta (the paced kind).
+pub(crate) fn is_text_delta(event: &Value) -> bool {
+    event["type"] == "content_block_delta" && event["delta"]["type"] == "text_delta"
+}
+
+/// A body of stream chunks; `(chunk, true)` is a text delta, sent after
 /// [`DELTA_PACE`].
 pub(crate) fn paced_body(chunks: Vec<(Bytes, bool)>) -> Body {
     let stream = futures_util::stream::unfold(chunks.into_iter(), |mut it| async move {
@@ -307,7 +312,7 @@ pub(crate) fn sse_response(events: &[Value], faults: &[Fault]) -> Response {
         let kind = e["type"].as_str().unwrap_or("unknown");
         chunks.push((
             Bytes::from(format!("event: {kind}\ndata: {e}\n\n")),
-            kind == "content_block_delta",
+            is_text_delta(e),
         ));
         if i == 0 {
             chunks.push((

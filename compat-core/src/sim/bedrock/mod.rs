@@ -36,8 +36,8 @@ use super::Fault;
 use super::SimState;
 use super::anthropic_wire::{self as wire, Dialect};
 use super::codecs::{
-    Ctx, Exchange, SimProvider, WireError, canonical_model, finish, model_faults, paced_body,
-    response_faults, slow_first_byte, status_fault,
+    Ctx, Exchange, SimProvider, WireError, canonical_model, finish, is_text_delta, model_faults,
+    paced_body, response_faults, slow_first_byte, status_fault,
 };
 
 pub(crate) fn router(p: SimProvider) -> Router<Arc<SimState>> {
@@ -196,7 +196,7 @@ async fn invoke(
             .iter()
             .map(|e| {
                 let payload = json!({"bytes": base64::engine::general_purpose::STANDARD.encode(e.to_string())});
-                (eventstream::event_frame("chunk", payload.to_string().as_bytes()), e["type"] == "content_block_delta")
+                (eventstream::event_frame("chunk", payload.to_string().as_bytes()), is_text_delta(e))
             })
             .collect();
         maybe_break(&mut frames, &faults);
@@ -259,7 +259,7 @@ async fn converse(
             .map(|(kind, payload)| {
                 (
                     eventstream::event_frame(kind, payload.to_string().as_bytes()),
-                    kind == "contentBlockDelta",
+                    payload["delta"].get("text").is_some(),
                 )
             })
             .collect();
