@@ -53,17 +53,7 @@ compat_tests::sim_fault_test!(name = "non_streaming_500_turns_cell_red", provide
 /// The simulator answers 500 to this model's non-streaming requests: the
 /// cell must turn red, naming the model and the upstream error.
 fn non_streaming_500(ctx: &Ctx) -> anyhow::Result<()> {
-    use compat_core::sim::{Fault, FaultScope};
-    let sim = ctx.sim().context("fault tests run in sim mode only")?;
-    let _fault = sim.inject(
-        FaultScope {
-            provider: Some(ctx.provider()),
-            model: Some(ctx.model_id().to_owned()),
-            body_contains: Some(ctx.nonce().to_owned()),
-        },
-        Fault::FailNonStreaming,
-    );
-    let error = compat_tests::expect_red_cell(ctx, run)?;
+    let error = compat_tests::red_cell_under_fault(ctx, compat_core::sim::Fault::FailNonStreaming, run)?;
     ensure!(error.contains("500"), "the error does not carry the upstream status 500: {error}");
     Ok(())
 }

@@ -71,12 +71,6 @@ fn describe(reqs: &[compat_core::sim::RecordedRequest]) -> String {
 compat_tests::sim_fault_test!(name = "broken_stream_framing_turns_cell_red", provider = "anthropic", run = broken_framing);
 
 fn broken_framing(ctx: &Ctx) -> anyhow::Result<()> {
-    use compat_core::sim::{Fault, FaultScope};
-    let sim = ctx.sim().context("fault tests run in sim mode only")?;
-    let _fault = sim.inject(
-        FaultScope { provider: Some(ctx.provider()), model: Some(ctx.model_id().into()), body_contains: Some(ctx.nonce().into()) },
-        Fault::BreakStreamFraming,
-    );
-    compat_tests::expect_red_cell(ctx, run)?;
+    compat_tests::red_cell_under_fault(ctx, compat_core::sim::Fault::BreakStreamFraming, run)?;
     Ok(())
 }

@@ -85,6 +85,25 @@ pub(crate) fn feature_and_provider(module: &str) -> Option<(&str, &str)> {
     Some((feature, provider))
 }
 
+/// For fault tests: switches `fault` on for this trial's requests only (its
+/// provider, its model, its nonce), runs `check`, and returns the red cell's
+/// error (see [`expect_red_cell`]).
+pub fn red_cell_under_fault(
+    ctx: &Ctx,
+    fault: compat_core::sim::Fault,
+    check: fn(&Ctx) -> anyhow::Result<()>,
+) -> anyhow::Result<String> {
+    use anyhow::Context as _;
+    let sim = ctx.sim().context("fault tests run in sim mode only")?;
+    let scope = compat_core::sim::FaultScope {
+        provider: Some(ctx.provider()),
+        model: Some(ctx.model_id().to_owned()),
+        body_contains: Some(ctx.nonce().to_owned()),
+    };
+    let _fault = sim.inject(scope, fault);
+    expect_red_cell(ctx, check)
+}
+
 /// For fault tests: runs `check` (which must fail while a fault is on) and
 /// returns the matrix cell the failure produces when every other model
 /// passed, checking that the cell is red and names this trial's model.

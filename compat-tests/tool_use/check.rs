@@ -37,13 +37,7 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
 compat_tests::sim_fault_test!(name = "no_tool_call_turns_cell_red", provider = "bedrock_invoke", run = no_tool_call);
 
 fn no_tool_call(ctx: &Ctx) -> anyhow::Result<()> {
-    use compat_core::sim::{Fault, FaultScope};
-    let sim = ctx.sim().context("fault tests run in sim mode only")?;
-    let _fault = sim.inject(
-        FaultScope { provider: Some(ctx.provider()), model: Some(ctx.model_id().into()), body_contains: Some(ctx.nonce().into()) },
-        Fault::NoToolCall,
-    );
-    let error = compat_tests::expect_red_cell(ctx, run)?;
+    let error = compat_tests::red_cell_under_fault(ctx, compat_core::sim::Fault::NoToolCall, run)?;
     ensure!(error.contains("did not call Bash"), "unexpected error: {error}");
     Ok(())
 }

@@ -26,13 +26,7 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
 compat_tests::sim_fault_test!(name = "dropped_image_turns_cell_red", provider = "vertex_ai", run = dropped_image);
 
 fn dropped_image(ctx: &Ctx) -> anyhow::Result<()> {
-    use compat_core::sim::{Fault, FaultScope};
-    let sim = ctx.sim().context("fault tests run in sim mode only")?;
-    let _fault = sim.inject(
-        FaultScope { provider: Some(ctx.provider()), model: Some(ctx.model_id().into()), body_contains: Some(ctx.nonce().into()) },
-        Fault::IgnoreImages,
-    );
-    let error = compat_tests::expect_red_cell(ctx, run)?;
+    let error = compat_tests::red_cell_under_fault(ctx, compat_core::sim::Fault::IgnoreImages, run)?;
     ensure!(error.contains("does not say so"), "unexpected error: {error}");
     Ok(())
 }

@@ -408,27 +408,41 @@ async fn serve_anthropic_dialect(
     })?;
     ex.model = Some(model.clone());
     req.model = model.clone();
-    let faults = ctx
-        .state
-        .faults
-        .matching(ctx.provider, Some(&model), &ex.raw_body);
-    slow_first_byte(&faults).await;
-    if let Some(status) = status_fault(&faults, stream) {
-        return Err(status_error(status));
-    }
-    model_faults(&mut req, &faults);
-    let mut resp = ctx
-        .state
-        .model
-        .respond(&req)
-        .map_err(|e| anthropic_error(400, "invalid_request_error", e.0))?;
-    response_faults(&mut resp, &faults);
+    let (resp, faults) = model_turn(ctx, ex, req, stream, status_error, |m| {
+        anthropic_error(400, "invalid_request_error", m)
+    })
+    .await?;
     let id = message_id();
     Ok(if stream {
         sse_response(&wire::stream_events(&resp, &id, &upstream_model), &faults)
     } else {
         json_response(200, &wire::message_json(&resp, &id, &upstream_model))
     })
+}
+
+/// One model turn with the faults that apply to this request: a slow first
+/// byte, an error status instead of an answer, or an altered request or
+/// answer. `status_error` and `invalid` give the provider's error shapes.
+pub(crate) async fn model_turn(
+    ctx: &Ctx,
+    ex: &Exchange,
+    mut req: ModelRequest,
+    stream: bool,
+    status_error: fn(u16) -> WireError,
+    invalid: impl Fn(String) -> WireError,
+) -> Result<(ModelResponse, Vec<Fault>), WireError> {
+    let faults = ctx
+        .state
+        .faults
+        .matching(ctx.provider, Some(&req.model), &ex.raw_body);
+    slow_first_byte(&faults).await;
+    if let Some(status) = status_fault(&faults, stream) {
+        return Err(status_error(status));
+    }
+    model_faults(&mut req, &faults);
+    let mut resp = ctx.state.model.respond(&req).map_err(|e| invalid(e.0))?;
+    response_faults(&mut resp, &faults);
+    Ok((resp, faults))
 }
 
 /// Records the exchange and turns an error into the provider's response.

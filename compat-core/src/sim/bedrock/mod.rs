@@ -36,8 +36,8 @@ use super::Fault;
 use super::SimState;
 use super::anthropic_wire::{self as wire, Dialect};
 use super::codecs::{
-    Ctx, Exchange, SimProvider, WireError, canonical_model, finish, is_text_delta, model_faults,
-    paced_body, response_faults, slow_first_byte, status_fault,
+    Ctx, Exchange, SimProvider, WireError, canonical_model, finish, is_text_delta, model_turn,
+    paced_body,
 };
 
 pub(crate) fn router(p: SimProvider) -> Router<Arc<SimState>> {
@@ -161,14 +161,7 @@ async fn invoke(
         let json_body = ex.json_body().cloned().ok_or_else(|| validation("Malformed input request, please reformat your input and try again."))?;
         let (mut req, _, _) = wire::parse_body(&json_body, Dialect::Bedrock).map_err(|r| validation(r.message))?;
         req.model = canonical.clone();
-        let faults = ctx.state.faults.matching(ctx.provider, Some(&canonical), &ex.raw_body);
-        slow_first_byte(&faults).await;
-        if let Some(status) = status_fault(&faults, stream) {
-            return Err(status_error(status));
-        }
-        model_faults(&mut req, &faults);
-        let mut resp = ctx.state.model.respond(&req).map_err(|e| validation(e.0))?;
-        response_faults(&mut resp, &faults);
+        let (resp, faults) = model_turn(&ctx, &ex, req, stream, status_error, validation).await?;
         let id = format!("msg_bdrk_{:020x}", fastrand::u128(..) & 0xffff_ffff_ffff_ffff_ffff);
         if !stream {
             let body = wire::message_json(&resp, &id, &model);
@@ -232,17 +225,7 @@ async fn converse(
         })?;
         let mut req = converse::parse(&json_body).map_err(validation)?;
         req.model = canonical.clone();
-        let faults = ctx
-            .state
-            .faults
-            .matching(ctx.provider, Some(&canonical), &ex.raw_body);
-        slow_first_byte(&faults).await;
-        if let Some(status) = status_fault(&faults, stream) {
-            return Err(status_error(status));
-        }
-        model_faults(&mut req, &faults);
-        let mut resp = ctx.state.model.respond(&req).map_err(|e| validation(e.0))?;
-        response_faults(&mut resp, &faults);
+        let (resp, faults) = model_turn(&ctx, &ex, req, stream, status_error, validation).await?;
         if !stream {
             return Ok(Response::builder()
                 .status(200)
