@@ -113,7 +113,11 @@ export async function buildPage({ matrixPath, outDir, mode = 'production', sourc
     platform: 'browser',
     format: 'iife',
     target: ['es2020'],
-    minify: mode === 'production',
+    // Not minifyIdentifiers: it would rename the CSS-module classes in the
+    // client bundle only, and the server-rendered markup (unminified names)
+    // would no longer match its stylesheet.
+    minifyWhitespace: mode === 'production',
+    minifySyntax: mode === 'production',
     sourcemap: mode === 'development' ? 'inline' : false,
     outdir: path.join(outDir, 'assets'),
   });
