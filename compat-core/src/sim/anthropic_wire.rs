@@ -200,35 +200,7 @@ pub fn parse_body(
     };
     let thinking = match obj.get("thinking") {
         None => Thinking::Off,
-        Some(t) => match t.get("type").and_then(Value::as_str) {
-            Some("enabled") => {
-                let budget = t
-                    .get("budget_tokens")
-                    .and_then(Value::as_u64)
-                    .ok_or_else(|| {
-                        Rejection::invalid("thinking.enabled.budget_tokens: Field required")
-                    })?;
-                if budget < 1024 {
-                    return Err(Rejection::invalid(
-                        "thinking.enabled.budget_tokens: Input should be greater than or equal to 1024",
-                    ));
-                }
-                if budget >= max_tokens {
-                    return Err(Rejection::invalid(
-                        "`max_tokens` must be greater than `thinking.budget_tokens`",
-                    ));
-                }
-                Thinking::Budget(budget)
-            }
-            Some("adaptive") => Thinking::Adaptive,
-            Some("disabled") => Thinking::Off,
-            other => {
-                return Err(Rejection::invalid(format!(
-                    "thinking.type: Input tag '{}' found using 'type' does not match any of the expected tags: 'enabled', 'disabled', 'adaptive'",
-                    other.unwrap_or("<missing>")
-                )));
-            }
-        },
+        Some(t) => parse_thinking(t, max_tokens).map_err(Rejection::invalid)?,
     };
     let request = ModelRequest {
         model: model.clone().unwrap_or_default(),
@@ -372,6 +344,35 @@ fn parse_block(b: &Value, at: &str) -> Result<Block, Rejection> {
     })
 }
 
+/// The `thinking` object (the same in the Anthropic dialects and in
+/// Converse's `additionalModelRequestFields`), validated as the API does.
+pub fn parse_thinking(t: &Value, max_tokens: u64) -> Result<Thinking, String> {
+    match t.get("type").and_then(Value::as_str) {
+        Some("enabled") => {
+            let budget = t
+                .get("budget_tokens")
+                .and_then(Value::as_u64)
+                .ok_or("thinking.enabled.budget_tokens: Field required")?;
+            if budget < 1024 {
+                return Err(
+                    "thinking.enabled.budget_tokens: Input should be greater than or equal to 1024"
+                        .into(),
+                );
+            }
+            if budget >= max_tokens {
+                return Err("`max_tokens` must be greater than `thinking.budget_tokens`".into());
+            }
+            Ok(Thinking::Budget(budget))
+        }
+        Some("adaptive") => Ok(Thinking::Adaptive),
+        Some("disabled") => Ok(Thinking::Off),
+        other => Err(format!(
+            "thinking.type: Input tag '{}' found using 'type' does not match any of the expected tags: 'enabled', 'disabled', 'adaptive'",
+            other.unwrap_or("<missing>")
+        )),
+    }
+}
+
 /// The response as one Messages API JSON object.
 pub fn message_json(resp: &ModelResponse, id: &str, model: &str) -> Value {
     json!({
@@ -465,7 +466,7 @@ pub fn stream_events(resp: &ModelResponse, id: &str, model: &str) -> Vec<Value> 
 }
 
 /// Splits text into pieces of about `size` characters (on char boundaries).
-fn chunks(text: &str, size: usize) -> Vec<String> {
+pub(crate) fn chunks(text: &str, size: usize) -> Vec<String> {
     let chars: Vec<char> = text.chars().collect();
     if chars.is_empty() {
         return vec![String::new()];

@@ -9,6 +9,7 @@
 use base64::Engine as _;
 use serde_json::{Map, Value, json};
 
+use crate::sim::anthropic_wire::{chunks, parse_thinking};
 use crate::sim::model::{
     Block, CacheTtl, Message, ModelRequest, ModelResponse, OutBlock, Role, Thinking, ToolDef,
 };
@@ -298,30 +299,11 @@ pub fn parse(body: &Value) -> Result<ModelRequest, String> {
         .pointer("/inferenceConfig/maxTokens")
         .and_then(Value::as_u64)
         .unwrap_or(4096);
+    // Bedrock relays the model's own validation errors with this prefix.
     let thinking = match body.pointer("/additionalModelRequestFields/thinking") {
         None => Thinking::Off,
-        Some(t) => match t.get("type").and_then(Value::as_str) {
-            Some("enabled") => {
-                let budget = t
-                    .get("budget_tokens")
-                    .and_then(Value::as_u64)
-                    .ok_or("thinking.budget_tokens: required")?;
-                if budget < 1024 {
-                    return Err("The model returned the following errors: thinking.enabled.budget_tokens: Input should be greater than or equal to 1024".into());
-                }
-                if budget >= max_tokens {
-                    return Err("The model returned the following errors: `max_tokens` must be greater than `thinking.budget_tokens`".into());
-                }
-                Thinking::Budget(budget)
-            }
-            Some("adaptive") => Thinking::Adaptive,
-            Some("disabled") => Thinking::Off,
-            other => {
-                return Err(format!(
-                    "The model returned the following errors: thinking.type: unknown tag {other:?}"
-                ));
-            }
-        },
+        Some(t) => parse_thinking(t, max_tokens)
+            .map_err(|e| format!("The model returned the following errors: {e}"))?,
     };
     Ok(ModelRequest {
         model: String::new(),
@@ -370,11 +352,6 @@ pub fn response_json(r: &ModelResponse) -> Value {
     })
 }
 
-fn pieces(s: &str, n: usize) -> Vec<String> {
-    let chars: Vec<char> = s.chars().collect();
-    chars.chunks(n.max(1)).map(|c| c.iter().collect()).collect()
-}
-
 /// ConverseStream events: (event type, payload).
 pub fn stream_events(r: &ModelResponse) -> Vec<(&'static str, Value)> {
     let mut ev = vec![("messageStart", json!({"role": "assistant"}))];
@@ -384,7 +361,7 @@ pub fn stream_events(r: &ModelResponse) -> Vec<(&'static str, Value)> {
                 thinking,
                 signature,
             } => {
-                for p in pieces(thinking, 24) {
+                for p in chunks(thinking, 24) {
                     ev.push((
                         "contentBlockDelta",
                         json!({"delta": {"reasoningContent": {"text": p}}, "contentBlockIndex": i}),
@@ -393,7 +370,7 @@ pub fn stream_events(r: &ModelResponse) -> Vec<(&'static str, Value)> {
                 ev.push(("contentBlockDelta", json!({"delta": {"reasoningContent": {"signature": signature}}, "contentBlockIndex": i})));
             }
             OutBlock::Text { text } => {
-                for p in pieces(text, 8) {
+                for p in chunks(text, 8) {
                     ev.push((
                         "contentBlockDelta",
                         json!({"delta": {"text": p}, "contentBlockIndex": i}),
@@ -403,7 +380,7 @@ pub fn stream_events(r: &ModelResponse) -> Vec<(&'static str, Value)> {
             OutBlock::ToolUse { id, name, input } => {
                 // Real Bedrock sends a contentBlockStart only for toolUse.
                 ev.push(("contentBlockStart", json!({"start": {"toolUse": {"toolUseId": id, "name": name}}, "contentBlockIndex": i})));
-                for p in pieces(&input.to_string(), 16) {
+                for p in chunks(&input.to_string(), 16) {
                     ev.push((
                         "contentBlockDelta",
                         json!({"delta": {"toolUse": {"input": p}}, "contentBlockIndex": i}),
