@@ -363,6 +363,30 @@ fn gate_trial(
     }
 }
 
+/// In sim mode, a pass must have crossed the trial's own provider: every
+/// simulator request carrying the trial's nonce went to that provider, and
+/// there was at least one. (Guards against a routing mistake that would let a
+/// cell pass on another provider's wire.)
+fn routed_to_own_provider(ctx: &Ctx) -> Result<(), String> {
+    let Some(sim) = ctx.sim() else { return Ok(()) };
+    let reqs = sim.requests_containing(ctx.nonce());
+    if reqs.is_empty() {
+        return Err(format!(
+            "no request of this trial (nonce {}) reached the {} simulator: the check passed without crossing the provider",
+            ctx.nonce(),
+            ctx.provider().id()
+        ));
+    }
+    if let Some(stray) = reqs.iter().find(|r| r.provider != ctx.provider().id()) {
+        return Err(format!(
+            "a request of this trial went to the {} simulator: {}",
+            stray.provider,
+            stray.describe()
+        ));
+    }
+    Ok(())
+}
+
 /// Longest error kept in a matrix cell.
 const MAX_CELL_ERROR: usize = 600;
 
@@ -377,7 +401,10 @@ fn run_trial(
     let ctx = Ctx::new(feature, provider, model);
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| check(&ctx)));
     let outcome = match result {
-        Ok(Ok(())) => Outcome::Pass,
+        Ok(Ok(())) => match routed_to_own_provider(&ctx) {
+            Ok(()) => Outcome::Pass,
+            Err(e) => Outcome::fail(e),
+        },
         Ok(Err(e)) => Outcome::fail(format!("{e:#}")),
         Err(panic) => Outcome::fail(format!(
             "panicked: {}",
