@@ -3,7 +3,6 @@
 //! the per-trial context [`Ctx`] that cases use.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
@@ -281,7 +280,7 @@ impl Ctx {
             feature: feature.to_owned(),
             provider,
             model: model.clone(),
-            nonce: format!("{:08x}", fastrand_u32()),
+            nonce: format!("{:08x}", fastrand::u32(..)),
             log: Mutex::new(TrialLog::default()),
         }
     }
@@ -405,22 +404,4 @@ impl Ctx {
 
 fn env() -> anyhow::Result<&'static Env> {
     get().map_err(|e| anyhow::anyhow!("{e}"))
-}
-
-fn fastrand_u32() -> u32 {
-    // Seeded per process by std's RandomState: no extra dependency needed.
-    use std::hash::{BuildHasher, Hasher};
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u64(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos() as u64)
-            .unwrap_or(0),
-    );
-    h.finish() as u32
-}
-
-#[allow(dead_code)]
-pub(crate) fn out_path(name: &str) -> PathBuf {
-    compat_core::paths::out_dir().join(name)
 }
