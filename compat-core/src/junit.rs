@@ -108,6 +108,8 @@ mod tests {
                 outcome,
                 duration_ms: 1500,
                 attempts: 1,
+                class: None,
+                first_error: None,
                 details: serde_json::Value::Null,
             });
         }

@@ -2,6 +2,7 @@
 //! except the test cases themselves (compat-tests) and the command line (xtask).
 //! ARCHITECTURE.md at the workspace root maps the modules.
 
+pub mod classify;
 pub mod driver;
 pub mod fsutil;
 pub mod gate;

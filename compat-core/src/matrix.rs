@@ -17,6 +17,8 @@ use crate::manifest::Manifest;
 use crate::results::{RunResults, TrialResult};
 use crate::status::{CellStatus, Outcome};
 
+pub mod v2;
+
 pub const SCHEMA_VERSION: &str = "1";
 
 /// `compatibility-matrix.json`, schema v1. Field order is the published order.
@@ -51,6 +53,9 @@ pub struct BuildOptions {
     pub claude_code_version: Option<String>,
     /// Accept results files of runs that did not finish (crashed/interrupted).
     pub allow_incomplete: bool,
+    /// The matrix published before this one (schema v1 or v2): schema v2's
+    /// `unverified` cells carry its verdict and when it was last verified.
+    pub previous: Option<v2::AnyMatrix>,
 }
 
 /// One results file and where it came from (for error messages).
@@ -117,23 +122,7 @@ pub fn build(
             });
         }
         for t in &input.results.trials {
-            let unknown = |what, id: &str| BuildError::Unknown {
-                path: input.path.to_owned(),
-                feature: t.feature.clone(),
-                provider: t.provider.clone(),
-                model: t.model.clone(),
-                what,
-                id: id.to_owned(),
-            };
-            if manifest.feature(&t.feature).is_none() {
-                return Err(unknown("feature", &t.feature));
-            }
-            if manifest.provider(&t.provider).is_none() {
-                return Err(unknown("provider", &t.provider));
-            }
-            if manifest.model(&t.model).is_none() {
-                return Err(unknown("model", &t.model));
-            }
+            check_known(manifest, input.path, t)?;
             let cell = cells.entry((&t.feature, &t.provider)).or_default();
             if let Some((prev, prev_path)) = cell.get(t.model.as_str()) {
                 if prev.outcome != t.outcome {
@@ -150,6 +139,53 @@ pub fn build(
         }
     }
 
+    let Header {
+        generated_at,
+        litellm_version,
+        claude_code_version,
+    } = header(inputs, options)?;
+
+    let features = manifest
+        .features
+        .iter()
+        .map(|f| MatrixFeature {
+            id: f.id.clone(),
+            name: f.name.clone(),
+            providers: manifest
+                .providers
+                .iter()
+                .map(|p| {
+                    let status = match cells.get(&(f.id.as_str(), p.id.as_str())) {
+                        None => CellStatus::NotTested,
+                        Some(models) => aggregate(manifest, models),
+                    };
+                    (p.id.clone(), status)
+                })
+                .collect(),
+        })
+        .collect();
+
+    Ok(Matrix {
+        schema_version: SCHEMA_VERSION.to_owned(),
+        generated_at,
+        litellm_version,
+        claude_code_version,
+        providers: manifest.providers.iter().map(|p| p.id.clone()).collect(),
+        features,
+    })
+}
+
+/// The run metadata both schema versions publish.
+pub(crate) struct Header {
+    pub generated_at: String,
+    pub litellm_version: String,
+    pub claude_code_version: String,
+}
+
+pub(crate) fn header(
+    inputs: &[ResultsInput<'_>],
+    options: &BuildOptions,
+) -> Result<Header, BuildError> {
     let litellm_version = resolve_version(
         "LiteLLM",
         options.litellm_version.as_deref(),
@@ -184,34 +220,37 @@ pub fn build(
             .expect("non-empty")
     });
 
-    let features = manifest
-        .features
-        .iter()
-        .map(|f| MatrixFeature {
-            id: f.id.clone(),
-            name: f.name.clone(),
-            providers: manifest
-                .providers
-                .iter()
-                .map(|p| {
-                    let status = match cells.get(&(f.id.as_str(), p.id.as_str())) {
-                        None => CellStatus::NotTested,
-                        Some(models) => aggregate(manifest, models),
-                    };
-                    (p.id.clone(), status)
-                })
-                .collect(),
-        })
-        .collect();
-
-    Ok(Matrix {
-        schema_version: SCHEMA_VERSION.to_owned(),
+    Ok(Header {
         generated_at: format_timestamp(generated_at),
         litellm_version,
         claude_code_version,
-        providers: manifest.providers.iter().map(|p| p.id.clone()).collect(),
-        features,
     })
+}
+
+/// A trial must name a feature, provider and model of the manifest.
+pub(crate) fn check_known(
+    manifest: &Manifest,
+    path: &Path,
+    t: &TrialResult,
+) -> Result<(), BuildError> {
+    let unknown = |what, id: &str| BuildError::Unknown {
+        path: path.to_owned(),
+        feature: t.feature.clone(),
+        provider: t.provider.clone(),
+        model: t.model.clone(),
+        what,
+        id: id.to_owned(),
+    };
+    if manifest.feature(&t.feature).is_none() {
+        return Err(unknown("feature", &t.feature));
+    }
+    if manifest.provider(&t.provider).is_none() {
+        return Err(unknown("provider", &t.provider));
+    }
+    if manifest.model(&t.model).is_none() {
+        return Err(unknown("model", &t.model));
+    }
+    Ok(())
 }
 
 fn aggregate(manifest: &Manifest, models: &BTreeMap<&str, (&TrialResult, &Path)>) -> CellStatus {
@@ -219,7 +258,14 @@ fn aggregate(manifest: &Manifest, models: &BTreeMap<&str, (&TrialResult, &Path)>
     let mut reasons: Vec<&str> = Vec::new();
     let (mut passed, mut not_applicable) = (0, 0);
     for m in &manifest.models {
-        match models.get(m.id.as_str()).map(|(t, _)| &t.outcome) {
+        // Schema v1 has no `unverified`: a failure that is not a verdict on
+        // the gateway (upstream unavailable, harness) counts as no result,
+        // so such a cell reads not_tested rather than fail.
+        let result = models
+            .get(m.id.as_str())
+            .map(|(t, _)| t)
+            .filter(|t| t.failure_class().is_none_or(|c| c.is_verdict()));
+        match result.map(|t| &t.outcome) {
             Some(Outcome::Pass) => passed += 1,
             Some(Outcome::Fail { error }) => failures.push(format!("{}: {}", m.id, error)),
             Some(Outcome::NotApplicable { reason }) => {

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use crate::status::Outcome;
+use crate::status::{FailureClass, Outcome};
 
 /// Identifies the format of this file (not the published matrix's schema).
 pub const RESULTS_FORMAT: &str = "compat-results/1";
@@ -75,6 +75,15 @@ pub struct TrialResult {
     /// How many times the CLI was run for this trial (transient upstream
     /// failures are retried; assertion failures never are).
     pub attempts: u32,
+    /// Why the trial failed (present with a `fail` outcome). Files written
+    /// before classes existed have none: such a failure counts as
+    /// `incompatible`, which is what every failure meant then.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub class: Option<FailureClass>,
+    /// A trial that passed only on a retry is flaky: the first attempt's
+    /// error, kept so the flake can be read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_error: Option<String>,
     /// Free-form diagnostics: usage, transcript tail, the simulator's record
     /// of the offending request, retry log.
     #[serde(default, skip_serializing_if = "serde_json::Value::is_null")]
@@ -102,6 +111,22 @@ pub enum ResultsError {
         path: PathBuf,
         source: std::io::Error,
     },
+}
+
+impl TrialResult {
+    /// The class of a failed trial (`incompatible` for files that predate
+    /// classes); None for a pass or not_applicable.
+    pub fn failure_class(&self) -> Option<FailureClass> {
+        match self.outcome {
+            Outcome::Fail { .. } => Some(self.class.unwrap_or(FailureClass::Incompatible)),
+            _ => None,
+        }
+    }
+
+    /// Passed, but only on a retry.
+    pub fn is_flaky(&self) -> bool {
+        self.outcome.is_pass() && self.first_error.is_some()
+    }
 }
 
 impl RunResults {
@@ -188,6 +213,8 @@ mod tests {
             outcome: Outcome::fail("boom"),
             duration_ms: 1200,
             attempts: 1,
+            class: Some(FailureClass::Incompatible),
+            first_error: None,
             details: serde_json::Value::Null,
         });
         r

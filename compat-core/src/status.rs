@@ -6,9 +6,13 @@
 //! - [`CellStatus`]: what a matrix cell shows after the models' outcomes are
 //!   aggregated; adds `not_tested` for cells no case covers.
 //!
+//! - [`FailureClass`]: why a trial failed. Only `incompatible` is the
+//!   gateway's fault; the other two mean the run reached no verdict.
+//!
 //! Both serialize as the tagged union of the published schema v1:
 //! `{"status":"pass"}`, `{"status":"fail","error":..}`,
 //! `{"status":"not_applicable","reason":..}`, `{"status":"not_tested"}`.
+//! Schema v2's richer cell statuses live in `matrix::v2`.
 
 use serde::{Deserialize, Serialize};
 
@@ -27,6 +31,45 @@ pub enum CellStatus {
     Fail { error: String },
     NotApplicable { reason: String },
     NotTested,
+}
+
+/// Why a trial failed (see `classify`). Only [`FailureClass::Incompatible`]
+/// makes a cell red: the other classes say the run could not reach a verdict,
+/// and the cell is `unverified` rather than `fail`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FailureClass {
+    /// The gateway changed or rejected what the provider accepts, or an
+    /// assertion on the feature failed: the feature is broken through the gateway.
+    Incompatible,
+    /// The provider could not serve: quota, credit, billing, credentials or
+    /// permission, deployment or model not found, persistent 429/529, provider
+    /// 5xx or timeout.
+    UpstreamUnavailable,
+    /// Our side: the CLI crashed or printed garbage, the proxy died or never
+    /// became ready, the suite's deadline passed, our own bug.
+    Harness,
+}
+
+impl FailureClass {
+    pub fn name(self) -> &'static str {
+        match self {
+            FailureClass::Incompatible => "incompatible",
+            FailureClass::UpstreamUnavailable => "upstream_unavailable",
+            FailureClass::Harness => "harness",
+        }
+    }
+
+    /// Whether a failure of this class is a verdict on the gateway.
+    pub fn is_verdict(self) -> bool {
+        self == FailureClass::Incompatible
+    }
+}
+
+impl std::fmt::Display for FailureClass {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
 }
 
 impl Outcome {

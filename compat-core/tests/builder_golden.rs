@@ -2,12 +2,48 @@
 //! results file; its snapshot (golden/builder/snapshots/) is the matrix the
 //! builder makes from it with `golden/builder/manifest.yaml`, or the error.
 //! Review changes with `cargo insta review`; schema drift shows up as a diff.
+//! Every fixture is built in both schema versions (`builder_golden_files@` is
+//! v1, `builder_v2@` is v2), and every output is validated against its JSON
+//! Schema in `schemas/`. A fixture with a `previous/<name>` matrix is built
+//! with it as the previously published matrix.
 
 use std::path::Path;
 
 use compat_core::manifest::Manifest;
+use compat_core::matrix::v2::{self, AnyMatrix};
 use compat_core::matrix::{BuildOptions, ResultsInput, build};
 use compat_core::results::RunResults;
+
+/// Validates a built matrix against `schemas/compatibility-matrix.v<N>.schema.json`.
+fn assert_valid(json: &str, version: &str, what: &str) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../schemas");
+    let schema_path = root.join(format!("compatibility-matrix.v{version}.schema.json"));
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&schema_path).unwrap()).unwrap();
+    let validator = jsonschema::validator_for(&schema)
+        .unwrap_or_else(|e| panic!("{}: {e}", schema_path.display()));
+    let instance: serde_json::Value = serde_json::from_str(json).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(&instance)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "{what} does not match {}:\n{}",
+        schema_path.display(),
+        errors.join("\n")
+    );
+}
+
+fn options_for(root: &Path, name: &str) -> BuildOptions {
+    let previous = root.join("previous").join(name);
+    BuildOptions {
+        previous: previous
+            .exists()
+            .then(|| AnyMatrix::load(&previous).unwrap()),
+        ..BuildOptions::default()
+    }
+}
 
 #[test]
 fn builder_golden_files() {
@@ -17,14 +53,46 @@ fn builder_golden_files() {
         insta::glob!("../../golden/builder", "*.json", |path| {
             let name = path.file_name().unwrap().to_string_lossy().into_owned();
             let shown = Path::new("golden/builder").join(&name);
+            let options = options_for(&root, &name);
             let output = match RunResults::load(path) {
                 Err(e) => format!("error: {e}"),
-                Ok(results) => match build(&manifest, &[ResultsInput { path: &shown, results: &results }], &BuildOptions::default()) {
-                    Ok(m) => m.to_json_pretty(),
+                Ok(results) => match build(&manifest, &[ResultsInput { path: &shown, results: &results }], &options) {
+                    Ok(m) => {
+                        let json = m.to_json_pretty();
+                        assert_valid(&json, "1", &name);
+                        json
+                    }
                     Err(e) => format!("error: {e}"),
                 },
             };
             insta::assert_snapshot!(output);
+        });
+    });
+}
+
+#[test]
+fn builder_v2_golden_files() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../golden/builder");
+    let manifest = Manifest::load(&root.join("manifest.yaml")).unwrap();
+    insta::with_settings!({ snapshot_path => "../../golden/builder/snapshots", prepend_module_to_snapshot => false, omit_expression => true }, {
+        insta::glob!("../../golden/builder", "*.json", |path| {
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            let shown = Path::new("golden/builder").join(&name);
+            let options = options_for(&root, &name);
+            let output = match RunResults::load(path) {
+                Err(e) => format!("error: {e}"),
+                Ok(results) => match v2::build(&manifest, &[ResultsInput { path: &shown, results: &results }], &options) {
+                    Ok(m) => {
+                        let json = m.to_json_pretty();
+                        assert_valid(&json, "2", &name);
+                        // What the builder writes, its own reader reads back.
+                        assert_eq!(v2::MatrixV2::parse(&json, &shown).unwrap(), m);
+                        json
+                    }
+                    Err(e) => format!("error: {e}"),
+                },
+            };
+            insta::assert_snapshot!("builder_v2", output);
         });
     });
 }
@@ -87,6 +155,31 @@ fn two_results_files_merge_and_conflicts_are_named() {
         e.to_string(),
         "conflicting results for tool_use::bedrock_converse::claude-opus-4-7 in all.json and one.json"
     );
+}
+
+#[test]
+fn runs_that_disagree_are_flaky_in_v2() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../golden/builder");
+    let manifest = Manifest::load(&root.join("manifest.yaml")).unwrap();
+    let all = RunResults::load(&root.join("all_pass.json")).unwrap();
+    let one = RunResults::load(&root.join("one_model_failing.json")).unwrap();
+    let inputs = [
+        ResultsInput {
+            path: Path::new("all.json"),
+            results: &all,
+        },
+        ResultsInput {
+            path: Path::new("one.json"),
+            results: &one,
+        },
+    ];
+    let m = v2::build(&manifest, &inputs, &BuildOptions::default()).unwrap();
+    let cell = m.cell("tool_use", "bedrock_converse").unwrap();
+    assert_eq!(cell.status, v2::CellStatusV2::Flaky, "{cell:?}");
+    let opus = &cell.models["claude-opus-4-7"];
+    assert_eq!(opus.status, v2::ModelStatus::Flaky);
+    assert!(opus.first_error.is_some(), "{opus:?}");
+    assert_eq!(opus.attempts, 2, "both runs' attempts count");
 }
 
 #[test]

@@ -276,6 +276,8 @@ fn prepare(args: &Arguments) -> Result<Prepared, String> {
                             },
                             duration_ms: 0,
                             attempts: 0,
+                            class: None,
+                            first_error: None,
                             details: serde_json::Value::Null,
                         });
                     }

@@ -132,6 +132,8 @@ pub fn expect_red_cell(ctx: &Ctx, check: fn(&Ctx) -> anyhow::Result<()>) -> anyh
             outcome,
             duration_ms: 0,
             attempts: 1,
+            class: None,
+            first_error: None,
             details: serde_json::Value::Null,
         });
     }

@@ -562,6 +562,8 @@ mod tests {
                     outcome: outcome.clone(),
                     duration_ms: 1,
                     attempts: 1,
+                    class: None,
+                    first_error: None,
                     details: serde_json::Value::Null,
                 });
             }

@@ -1,0 +1,496 @@
+//! Schema v2 of `compatibility-matrix.json`: every cell with its per-model
+//! results and the statuses a reader needs to trust a colour.
+//!
+//! v1's fields keep their meaning. A cell gains `models` (each model's status,
+//! failure class, error, attempts, duration) and four statuses:
+//! - `partial`: some models fail (incompatible), others pass; `passing_models`
+//!   names the ones that pass.
+//! - `flaky`: every model passed, but at least one only on a retry, or the
+//!   runs given to the builder disagree about it.
+//! - `unverified`: this run reached no verdict (upstream unavailable or
+//!   harness); `previous` carries the previous published verdict and when it
+//!   was last verified.
+//! - `fail` now means every model with a verdict failed for the gateway.
+//!
+//! The JSON Schema is `schemas/compatibility-matrix.v2.schema.json`; the
+//! builder's output is validated against it in tests.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use indexmap::IndexMap;
+use serde::{Deserialize, Serialize};
+
+use super::{BuildError, BuildOptions, MatrixError, ResultsInput, check_known, header};
+use crate::manifest::Manifest;
+use crate::results::TrialResult;
+use crate::status::{FailureClass, Outcome};
+
+pub const SCHEMA_VERSION: &str = "2";
+
+/// `compatibility-matrix.json`, schema v2. Field order is the published order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MatrixV2 {
+    pub schema_version: String,
+    pub generated_at: String,
+    pub litellm_version: String,
+    pub claude_code_version: String,
+    pub providers: Vec<String>,
+    /// The models every cell runs on, in the manifest's order.
+    pub models: Vec<ModelInfo>,
+    pub features: Vec<FeatureV2>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelInfo {
+    pub id: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FeatureV2 {
+    pub id: String,
+    pub name: String,
+    pub providers: IndexMap<String, CellV2>,
+}
+
+/// A cell: its status (a tagged union, as in v1) and its per-model results.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CellV2 {
+    #[serde(flatten)]
+    pub status: CellStatusV2,
+    /// Model id -> that model's result, in the manifest's model order.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub models: IndexMap<String, ModelResult>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum CellStatusV2 {
+    Pass,
+    Flaky,
+    Fail {
+        error: String,
+    },
+    Partial {
+        error: String,
+        passing_models: Vec<String>,
+    },
+    Unverified {
+        error: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        previous: Option<Previous>,
+    },
+    NotApplicable {
+        reason: String,
+    },
+    NotTested,
+}
+
+impl CellStatusV2 {
+    pub fn name(&self) -> &'static str {
+        match self {
+            CellStatusV2::Pass => "pass",
+            CellStatusV2::Flaky => "flaky",
+            CellStatusV2::Fail { .. } => "fail",
+            CellStatusV2::Partial { .. } => "partial",
+            CellStatusV2::Unverified { .. } => "unverified",
+            CellStatusV2::NotApplicable { .. } => "not_applicable",
+            CellStatusV2::NotTested => "not_tested",
+        }
+    }
+
+    /// A verdict on the gateway (as opposed to no verdict, n/a or not tested).
+    pub fn is_verdict(&self) -> bool {
+        matches!(
+            self,
+            CellStatusV2::Pass
+                | CellStatusV2::Flaky
+                | CellStatusV2::Fail { .. }
+                | CellStatusV2::Partial { .. }
+        )
+    }
+}
+
+/// The last verdict an `unverified` cell had.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Previous {
+    /// `pass`, `flaky`, `fail` or `partial`.
+    pub status: String,
+    /// When that verdict was measured (the generated_at of its matrix).
+    pub verified_at: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelResult {
+    pub status: ModelStatus,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub class: Option<FailureClass>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// For `flaky`: the error of the attempt or run that failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_error: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    pub attempts: u32,
+    pub duration_ms: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ModelStatus {
+    Pass,
+    Flaky,
+    Fail,
+    Unverified,
+    NotApplicable,
+}
+
+/// A published matrix of either schema version (the previous matrix the
+/// builder and the publisher read).
+#[derive(Debug, Clone, PartialEq)]
+pub enum AnyMatrix {
+    V1(super::Matrix),
+    V2(MatrixV2),
+}
+
+impl AnyMatrix {
+    pub fn load(path: &Path) -> Result<Self, MatrixError> {
+        let text = std::fs::read_to_string(path).map_err(|source| MatrixError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        Self::parse(&text, path)
+    }
+
+    /// Parses a matrix of schema v1 or v2, by its `schema_version`.
+    pub fn parse(text: &str, path: &Path) -> Result<Self, MatrixError> {
+        let version = serde_json::from_str::<serde_json::Value>(text)
+            .ok()
+            .and_then(|v| {
+                v.get("schema_version")
+                    .and_then(|s| s.as_str())
+                    .map(str::to_owned)
+            });
+        match version.as_deref() {
+            Some(SCHEMA_VERSION) => MatrixV2::parse(text, path).map(AnyMatrix::V2),
+            _ => super::Matrix::parse(text, path).map(AnyMatrix::V1),
+        }
+    }
+
+    pub fn generated_at(&self) -> &str {
+        match self {
+            AnyMatrix::V1(m) => &m.generated_at,
+            AnyMatrix::V2(m) => &m.generated_at,
+        }
+    }
+
+    /// The last verdict this matrix holds for a cell, and when it was made.
+    pub fn last_verdict(&self, feature: &str, provider: &str) -> Option<Previous> {
+        let at = self.generated_at().to_owned();
+        match self {
+            AnyMatrix::V1(m) => match m.cell(feature, provider)? {
+                crate::status::CellStatus::Pass => Some(Previous {
+                    status: "pass".into(),
+                    verified_at: at,
+                }),
+                crate::status::CellStatus::Fail { .. } => Some(Previous {
+                    status: "fail".into(),
+                    verified_at: at,
+                }),
+                _ => None,
+            },
+            AnyMatrix::V2(m) => {
+                let cell = m.cell(feature, provider)?;
+                match &cell.status {
+                    CellStatusV2::Unverified { previous, .. } => previous.clone(),
+                    s if s.is_verdict() => Some(Previous {
+                        status: s.name().into(),
+                        verified_at: at,
+                    }),
+                    _ => None,
+                }
+            }
+        }
+    }
+}
+
+impl MatrixV2 {
+    pub fn load(path: &Path) -> Result<Self, MatrixError> {
+        let text = std::fs::read_to_string(path).map_err(|source| MatrixError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        Self::parse(&text, path)
+    }
+
+    /// Parses a schema v2 matrix (version first, then fields, then shape).
+    pub fn parse(text: &str, path: &Path) -> Result<Self, MatrixError> {
+        if let Ok(v) = serde_json::from_str::<serde_json::Value>(text) {
+            let found = match v.get("schema_version") {
+                Some(serde_json::Value::String(s)) if s == SCHEMA_VERSION => None,
+                Some(other) => Some(other.to_string()),
+                None => Some("missing".to_owned()),
+            };
+            if let Some(found) = found {
+                return Err(MatrixError::SchemaVersion {
+                    path: path.to_owned(),
+                    found,
+                });
+            }
+        }
+        let m: MatrixV2 = serde_json::from_str(text).map_err(|e| MatrixError::Parse {
+            path: path.to_owned(),
+            line: e.line(),
+            column: e.column(),
+            message: e.to_string(),
+        })?;
+        let mut seen = std::collections::HashSet::new();
+        for f in &m.features {
+            if !seen.insert(&f.id) {
+                return Err(MatrixError::Invalid {
+                    path: path.to_owned(),
+                    message: format!("feature `{}` appears twice", f.id),
+                });
+            }
+            if !f.providers.keys().eq(m.providers.iter()) {
+                return Err(MatrixError::Invalid {
+                    path: path.to_owned(),
+                    message: format!(
+                        "feature `{}` has providers {:?}, expected {:?} (the column order)",
+                        f.id,
+                        f.providers.keys().collect::<Vec<_>>(),
+                        m.providers
+                    ),
+                });
+            }
+        }
+        Ok(m)
+    }
+
+    pub fn to_json_pretty(&self) -> String {
+        let mut s = serde_json::to_string_pretty(self).expect("matrix serializes");
+        s.push('\n');
+        s
+    }
+
+    pub fn cell(&self, feature: &str, provider: &str) -> Option<&CellV2> {
+        self.features
+            .iter()
+            .find(|f| f.id == feature)?
+            .providers
+            .get(provider)
+    }
+}
+
+/// One model's results for a cell: every run of the trial found in the
+/// inputs (several when results files of repeated runs are merged).
+type Runs<'a> = Vec<&'a TrialResult>;
+
+/// Builds the schema v2 matrix. Pure: the same inputs give the same bytes.
+///
+/// Unlike v1, the same trial in several results files with different
+/// outcomes is not an error: the runs disagree, and the model is `flaky`
+/// (when at least one run passed) with the failing run's error kept.
+pub fn build(
+    manifest: &Manifest,
+    inputs: &[ResultsInput<'_>],
+    options: &BuildOptions,
+) -> Result<MatrixV2, BuildError> {
+    if inputs.is_empty() {
+        return Err(BuildError::NoResults);
+    }
+    let mut cells: BTreeMap<(&str, &str), BTreeMap<&str, Runs<'_>>> = BTreeMap::new();
+    for input in inputs {
+        if !input.results.is_finished() && !options.allow_incomplete {
+            return Err(BuildError::Incomplete {
+                path: input.path.to_owned(),
+                trials: input.results.trials.len(),
+            });
+        }
+        for t in &input.results.trials {
+            check_known(manifest, input.path, t)?;
+            cells
+                .entry((&t.feature, &t.provider))
+                .or_default()
+                .entry(&t.model)
+                .or_default()
+                .push(t);
+        }
+    }
+    let h = header(inputs, options)?;
+    let features = manifest
+        .features
+        .iter()
+        .map(|f| FeatureV2 {
+            id: f.id.clone(),
+            name: f.name.clone(),
+            providers: manifest
+                .providers
+                .iter()
+                .map(|p| {
+                    let cell = match cells.get(&(f.id.as_str(), p.id.as_str())) {
+                        None => CellV2 {
+                            status: CellStatusV2::NotTested,
+                            models: IndexMap::new(),
+                        },
+                        Some(models) => {
+                            let previous = options
+                                .previous
+                                .as_ref()
+                                .and_then(|m| m.last_verdict(&f.id, &p.id));
+                            aggregate(manifest, models, previous)
+                        }
+                    };
+                    (p.id.clone(), cell)
+                })
+                .collect(),
+        })
+        .collect();
+    Ok(MatrixV2 {
+        schema_version: SCHEMA_VERSION.to_owned(),
+        generated_at: h.generated_at,
+        litellm_version: h.litellm_version,
+        claude_code_version: h.claude_code_version,
+        providers: manifest.providers.iter().map(|p| p.id.clone()).collect(),
+        models: manifest
+            .models
+            .iter()
+            .map(|m| ModelInfo {
+                id: m.id.clone(),
+                name: m.name.clone(),
+            })
+            .collect(),
+        features,
+    })
+}
+
+/// One model's result from its runs (usually one).
+fn model_result(runs: &Runs<'_>) -> ModelResult {
+    let last = runs.last().expect("at least one run");
+    let attempts = runs.iter().map(|t| t.attempts).sum();
+    let duration_ms = runs.iter().map(|t| t.duration_ms).sum();
+    let error_of = |t: &TrialResult| match &t.outcome {
+        Outcome::Fail { error } => Some(error.clone()),
+        _ => None,
+    };
+    let passed = runs.iter().find(|t| t.outcome.is_pass());
+    let verdict_fail = runs
+        .iter()
+        .find(|t| t.failure_class() == Some(FailureClass::Incompatible));
+    let mut r = ModelResult {
+        status: ModelStatus::Pass,
+        class: None,
+        error: None,
+        first_error: None,
+        reason: None,
+        attempts,
+        duration_ms,
+    };
+    match (passed, verdict_fail) {
+        // The runs disagree: flaky, with the failing run's error.
+        (Some(_), Some(failed)) => {
+            r.status = ModelStatus::Flaky;
+            r.first_error = error_of(failed);
+        }
+        (Some(p), None) => {
+            if let Some(first) = runs.iter().find_map(|t| t.first_error.clone()) {
+                r.status = ModelStatus::Flaky;
+                r.first_error = Some(first);
+            } else if p.first_error.is_some() {
+                r.status = ModelStatus::Flaky;
+            }
+        }
+        (None, Some(failed)) => {
+            r.status = ModelStatus::Fail;
+            r.class = Some(FailureClass::Incompatible);
+            r.error = error_of(failed);
+        }
+        (None, None) => match &last.outcome {
+            Outcome::NotApplicable { reason } => {
+                r.status = ModelStatus::NotApplicable;
+                r.reason = Some(reason.clone());
+            }
+            Outcome::Fail { error } => {
+                r.status = ModelStatus::Unverified;
+                r.class = last.failure_class();
+                r.error = Some(error.clone());
+            }
+            Outcome::Pass => unreachable!("a pass was looked for above"),
+        },
+    }
+    r
+}
+
+fn aggregate(
+    manifest: &Manifest,
+    models: &BTreeMap<&str, Runs<'_>>,
+    previous: Option<Previous>,
+) -> CellV2 {
+    let mut results = IndexMap::new();
+    for m in &manifest.models {
+        if let Some(runs) = models.get(m.id.as_str()) {
+            results.insert(m.id.clone(), model_result(runs));
+        }
+    }
+    let with = |s: ModelStatus| results.iter().filter(move |(_, r)| r.status == s);
+    let lines = |s: ModelStatus| {
+        with(s)
+            .map(|(id, r)| format!("{id}: {}", r.error.as_deref().unwrap_or_default()))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let passing: Vec<String> = results
+        .iter()
+        .filter(|(_, r)| matches!(r.status, ModelStatus::Pass | ModelStatus::Flaky))
+        .map(|(id, _)| id.clone())
+        .collect();
+    let count = |s: ModelStatus| with(s).count();
+    let status = if count(ModelStatus::Fail) > 0 {
+        if passing.is_empty() {
+            CellStatusV2::Fail {
+                error: lines(ModelStatus::Fail),
+            }
+        } else {
+            CellStatusV2::Partial {
+                error: lines(ModelStatus::Fail),
+                passing_models: passing,
+            }
+        }
+    } else if count(ModelStatus::Unverified) > 0 {
+        CellStatusV2::Unverified {
+            error: lines(ModelStatus::Unverified),
+            previous,
+        }
+    } else if results.len() < manifest.models.len()
+        && count(ModelStatus::NotApplicable) < results.len()
+    {
+        // A partial run proves nothing about the missing models.
+        CellStatusV2::NotTested
+    } else if passing.is_empty() && count(ModelStatus::NotApplicable) > 0 {
+        let mut reasons: Vec<&str> = Vec::new();
+        for (_, r) in with(ModelStatus::NotApplicable) {
+            let reason = r.reason.as_deref().unwrap_or_default();
+            if !reasons.contains(&reason) {
+                reasons.push(reason);
+            }
+        }
+        CellStatusV2::NotApplicable {
+            reason: reasons.join(" "),
+        }
+    } else if count(ModelStatus::Flaky) > 0 {
+        CellStatusV2::Flaky
+    } else {
+        CellStatusV2::Pass
+    };
+    CellV2 {
+        status,
+        models: results,
+    }
+}
