@@ -29,7 +29,7 @@ use serde_json::json;
 
 use crate::procgroup::GroupChild;
 pub use crate::secret::Secret;
-pub use transcript::{StreamEvent, ThinkingBlock, ToolCall, ToolResult, Transcript, Usage};
+pub use transcript::{CliError, StreamEvent, ThinkingBlock, ToolCall, ToolResult, Transcript, Usage};
 
 /// How transient failures are retried.
 #[derive(Debug, Clone)]
@@ -37,6 +37,10 @@ pub struct RetryPolicy {
     /// Total attempts, the first included.
     pub max_attempts: u32,
     pub base_delay: Duration,
+    /// Whether a run that timed out or stalled is tried again. Not against
+    /// simulators: a sim run finishes in seconds, so a hang there is a
+    /// verdict to report at once, not bad luck to wait out three times.
+    pub retry_hangs: bool,
 }
 
 impl Default for RetryPolicy {
@@ -44,6 +48,7 @@ impl Default for RetryPolicy {
         RetryPolicy {
             max_attempts: 3,
             base_delay: Duration::from_millis(500),
+            retry_hangs: true,
         }
     }
 }
@@ -73,6 +78,16 @@ pub enum DriverError {
     },
     #[error("the claude CLI did not finish within {} s and was killed (whole process group). Last output:\n{tail}", after.as_secs())]
     Timeout { after: Duration, tail: String },
+    #[error(
+        "the claude CLI stalled: no output for {} s after {last_event}; it was killed (whole process group). Last output:\n{tail}",
+        after.as_secs()
+    )]
+    Stalled {
+        after: Duration,
+        /// The last stream-JSON event seen, described (`system/init`, ...).
+        last_event: String,
+        tail: String,
+    },
     #[error("the claude CLI exited ({exit}) without a result line. Last output:\n{tail}")]
     NoResult { exit: String, tail: String },
     #[error("the claude CLI printed a line that is not JSON (line {line_no}: {error}): {line}")]
@@ -99,6 +114,7 @@ pub struct ClaudeRun {
     extra_env: Vec<(String, String)>,
     max_turns: Option<u32>,
     timeout: Duration,
+    stall_after: Option<Duration>,
     retry: RetryPolicy,
     cli_max_retries: u32,
     session_dir: Option<PathBuf>,
@@ -123,6 +139,7 @@ impl ClaudeRun {
             extra_env: Vec::new(),
             max_turns: None,
             timeout: Duration::from_secs(180),
+            stall_after: None,
             retry: RetryPolicy::default(),
             cli_max_retries: 1,
             session_dir: None,
@@ -176,6 +193,13 @@ impl ClaudeRun {
     /// prefix (which prompt caching needs).
     pub fn session_dir(mut self, dir: impl Into<PathBuf>) -> Self {
         self.session_dir = Some(dir.into());
+        self
+    }
+
+    /// Stops the run when the CLI prints nothing for this long (a stalled
+    /// stream, a hung gateway), naming the last event it printed.
+    pub fn stall_after(mut self, d: Duration) -> Self {
+        self.stall_after = Some(d);
         self
     }
 
@@ -319,7 +343,8 @@ impl ClaudeRun {
                     | DriverError::Malformed { .. }),
                 ) => return Err(e),
                 Err(e) => {
-                    if last {
+                    let hang = matches!(e, DriverError::Timeout { .. } | DriverError::Stalled { .. });
+                    if last || (hang && !self.retry.retry_hangs) {
                         return Err(e);
                     }
                     attempts.push(Attempt {
@@ -393,24 +418,43 @@ impl ClaudeRun {
 
         let deadline = start + self.timeout;
         let mut lines: Vec<(u64, String)> = Vec::new();
-        let timed_out = loop {
+        let mut last_line_at = Instant::now();
+        let hang = loop {
             let now = Instant::now();
             if now >= deadline {
-                break true;
+                break Some(Hang::Deadline);
             }
-            match rx.recv_timeout(deadline - now) {
-                Ok(l) => lines.push(l),
-                Err(mpsc::RecvTimeoutError::Disconnected) => break false,
-                Err(mpsc::RecvTimeoutError::Timeout) => break true,
+            let mut wait = deadline - now;
+            if let Some(stall) = self.stall_after {
+                let stall_at = last_line_at + stall;
+                if now >= stall_at {
+                    break Some(Hang::Stall(stall));
+                }
+                wait = wait.min(stall_at - now);
+            }
+            match rx.recv_timeout(wait) {
+                Ok(l) => {
+                    last_line_at = Instant::now();
+                    lines.push(l);
+                }
+                Err(mpsc::RecvTimeoutError::Disconnected) => break None,
+                Err(mpsc::RecvTimeoutError::Timeout) => {}
             }
         };
-        if timed_out {
+        if let Some(hang) = hang {
             child.kill();
             let _ = reader.join();
-            let tail = tail_of(&lines, 10);
-            return Err(DriverError::Timeout {
-                after: self.timeout,
-                tail: self.auth_token.redact(&tail),
+            let tail = self.auth_token.redact(&tail_of(&lines, 10));
+            return Err(match hang {
+                Hang::Deadline => DriverError::Timeout {
+                    after: self.timeout,
+                    tail,
+                },
+                Hang::Stall(after) => DriverError::Stalled {
+                    after,
+                    last_event: describe_last_event(&lines),
+                    tail,
+                },
             });
         }
         let _ = reader.join();
@@ -441,6 +485,36 @@ impl ClaudeRun {
         }
         Ok(t)
     }
+}
+
+enum Hang {
+    Deadline,
+    Stall(Duration),
+}
+
+/// The last stream-JSON line, named by its type (`system/init`,
+/// `stream_event content_block_delta`, `assistant tool_use`, ...).
+fn describe_last_event(lines: &[(u64, String)]) -> String {
+    let Some((at_ms, line)) = lines.iter().rev().find(|(_, l)| !l.trim().is_empty()) else {
+        return "starting (the CLI printed nothing)".to_owned();
+    };
+    let v: serde_json::Value = serde_json::from_str(line).unwrap_or_default();
+    let kind = v["type"].as_str().unwrap_or("a non-JSON line");
+    let detail = match kind {
+        "system" => v["subtype"].as_str().map(str::to_owned),
+        "stream_event" => v["event"]["type"].as_str().map(|t| {
+            let delta = v["event"]["delta"]["type"].as_str();
+            delta.map(|d| format!("{t} {d}")).unwrap_or_else(|| t.to_owned())
+        }),
+        "assistant" | "user" => v["message"]["content"]
+            .as_array()
+            .and_then(|c| c.last())
+            .and_then(|b| b["type"].as_str())
+            .map(str::to_owned),
+        _ => None,
+    };
+    let name = detail.map(|d| format!("{kind} {d}")).unwrap_or_else(|| kind.to_owned());
+    format!("the event `{name}` ({} ms into the run)", at_ms)
 }
 
 fn tail_of(lines: &[(u64, String)], n: usize) -> String {

@@ -14,6 +14,7 @@ fn run_with(bin: &std::path::Path) -> ClaudeRun {
     .retry(RetryPolicy {
         max_attempts: 3,
         base_delay: Duration::from_millis(10),
+        retry_hangs: true,
     })
     .timeout(Duration::from_secs(5))
 }
@@ -112,6 +113,7 @@ fn hang_is_killed_with_its_whole_process_group() {
         .retry(RetryPolicy {
             max_attempts: 1,
             base_delay: Duration::ZERO,
+            retry_hangs: true,
         })
         .run()
         .unwrap_err();
@@ -127,6 +129,34 @@ fn hang_is_killed_with_its_whole_process_group() {
 }
 
 #[test]
+fn a_stall_ends_the_run_naming_the_last_event_and_is_not_retried_when_told() {
+    let dir = tempfile::tempdir().unwrap();
+    let count = dir.path().join("count");
+    let bin = fake_claude(
+        dir.path(),
+        &format!(
+            "echo x >> {}\necho '{{\"type\":\"system\",\"subtype\":\"init\"}}'\n\
+             echo '{{\"type\":\"stream_event\",\"event\":{{\"type\":\"message_start\"}}}}'\nsleep 60",
+            count.display()
+        ),
+    );
+    // `Stalled` (not `Timeout`): the stall ended it, not the 60 s deadline.
+    let e = run_with(&bin)
+        .timeout(Duration::from_secs(60))
+        .stall_after(Duration::from_millis(700))
+        .retry(RetryPolicy {
+            max_attempts: 3,
+            base_delay: Duration::ZERO,
+            retry_hangs: false,
+        })
+        .run()
+        .unwrap_err();
+    assert!(matches!(e, DriverError::Stalled { .. }), "{e}");
+    assert!(e.to_string().contains("`stream_event message_start`"), "{e}");
+    assert_eq!(std::fs::read_to_string(&count).unwrap().lines().count(), 1, "a hang was retried");
+}
+
+#[test]
 fn death_without_result_quotes_stderr() {
     let dir = tempfile::tempdir().unwrap();
     let bin = fake_claude(dir.path(), "echo 'native binary not installed' >&2\nexit 1");
@@ -134,6 +164,7 @@ fn death_without_result_quotes_stderr() {
         .retry(RetryPolicy {
             max_attempts: 1,
             base_delay: Duration::ZERO,
+            retry_hangs: true,
         })
         .run()
         .unwrap_err();

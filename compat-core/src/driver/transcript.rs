@@ -12,6 +12,33 @@
 use serde::Serialize;
 use serde_json::Value;
 
+/// The CLI finished, reporting an error (`result.is_error`, or no success).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CliError {
+    pub subtype: Option<String>,
+    /// `api_error_status`: the HTTP status the CLI got, if it got one.
+    pub status: Option<u16>,
+    /// The CLI's error text (`result.result`).
+    pub text: String,
+    /// The last transcript lines.
+    pub tail: String,
+}
+
+impl std::fmt::Display for CliError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "the CLI reported {}{}: {}\n--- last transcript lines ---\n{}",
+            self.subtype.as_deref().unwrap_or("no result"),
+            self.status.map(|s| format!(" (API status {s})")).unwrap_or_default(),
+            self.text,
+            self.tail
+        )
+    }
+}
+
+impl std::error::Error for CliError {}
+
 #[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
 pub struct Usage {
     pub input_tokens: u64,
@@ -214,21 +241,19 @@ impl Transcript {
         })
     }
 
-    /// `Ok` if the CLI finished without an error; otherwise an error quoting
-    /// what the CLI reported and the last lines of the transcript.
-    pub fn ensure_success(&self) -> anyhow::Result<()> {
+    /// `Ok` if the CLI finished without an error; otherwise a [`CliError`]
+    /// quoting what the CLI reported and the last lines of the transcript
+    /// (the harness reads its status and text to classify the failure).
+    pub fn ensure_success(&self) -> Result<(), CliError> {
         if !self.is_error && self.subtype.as_deref() == Some("success") {
             return Ok(());
         }
-        anyhow::bail!(
-            "the CLI reported {}{}: {}\n--- last transcript lines ---\n{}",
-            self.subtype.as_deref().unwrap_or("no result"),
-            self.api_error_status
-                .map(|s| format!(" (API status {s})"))
-                .unwrap_or_default(),
-            self.final_text.trim(),
-            self.tail(6)
-        )
+        Err(CliError {
+            subtype: self.subtype.clone(),
+            status: self.api_error_status.and_then(|s| u16::try_from(s).ok()),
+            text: self.final_text.trim().to_owned(),
+            tail: self.tail(6),
+        })
     }
 
     /// The last `n` stdout lines (long lines shortened).
