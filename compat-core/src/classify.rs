@@ -43,10 +43,27 @@ pub enum FailureKind {
     Panic,
     /// The run's environment (tools, simulators, proxies) is not there.
     Environment,
+    /// The check could not reach a verdict from what it observed (a
+    /// [`NoVerdict`] error, e.g. a stream too short to judge).
+    NoVerdict,
     /// The trial was not run (the suite's deadline passed, or its provider's
     /// earlier trials could not reach a verdict); the text says why.
     NotRun { class: FailureClass },
 }
+
+/// An error a check returns when what it observed cannot decide either way
+/// (classified `harness`: the run reached no verdict, the gateway is not
+/// blamed).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NoVerdict(pub String);
+
+impl std::fmt::Display for NoVerdict {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for NoVerdict {}
 
 /// What one request of the trial got from the provider (sim mode: the
 /// simulator's record).
@@ -103,6 +120,7 @@ pub fn classify(e: &Evidence<'_>) -> Verdict {
             "harness: the run's environment could not be set up",
         ),
         FailureKind::Panic => Verdict::new(Harness, "harness: the check itself crashed (our bug)"),
+        FailureKind::NoVerdict => Verdict::new(Harness, "harness: the check could not reach a verdict"),
         FailureKind::CliCrashed if dead => {
             Verdict::new(Harness, "harness: the gateway process died during the run")
         }

@@ -8,7 +8,9 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use compat_core::driver::{ClaudeRun, RunReport, Transcript};
-use compat_core::gateway::relay::NonStreamingRelay;
+use compat_core::classify::UpstreamAnswer;
+use compat_core::driver::RetryPolicy;
+use compat_core::gateway::relay::{Tap, TapMode, TapRecord};
 use compat_core::gateway::routing::{self, Upstream};
 use compat_core::gateway::{Gateway, ProxySpec};
 use compat_core::manifest::Model;
@@ -24,6 +26,48 @@ pub(crate) struct Env {
     pub litellm_version: Option<String>,
     pub sims: Option<Simulators>,
     pub gateways: BTreeMap<SimProvider, GatewaySlot>,
+    /// One tap per provider in front of its gateway, started on first use:
+    /// every trial's CLI talks to the gateway through it (see `gateway::relay`).
+    pub taps: BTreeMap<SimProvider, OnceLock<Result<Tap, String>>>,
+}
+
+/// The run's environment is not there (tools, simulators or a proxy failed
+/// to start): the trial reaches no verdict, and the failure is classified
+/// `harness`, never `incompatible`.
+#[derive(Debug, Clone)]
+pub struct EnvUnavailable(pub String);
+
+impl std::fmt::Display for EnvUnavailable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for EnvUnavailable {}
+
+/// How long one CLI run may take, and how long it may print nothing, by mode.
+/// A sim run finishes in seconds (a whole tool round trip in ~2 s on two busy
+/// cores), so a hang is reported within a minute and not retried; live runs
+/// wait on real models (thinking, slow first tokens) and retry a hang once.
+pub(crate) fn run_limits(mode: Mode) -> (Duration, Duration, RetryPolicy) {
+    match mode {
+        Mode::Sim => (
+            Duration::from_secs(120),
+            Duration::from_secs(45),
+            RetryPolicy {
+                retry_hangs: false,
+                ..RetryPolicy::default()
+            },
+        ),
+        Mode::Live => (
+            Duration::from_secs(300),
+            Duration::from_secs(150),
+            RetryPolicy {
+                max_attempts: 2,
+                ..RetryPolicy::default()
+            },
+        ),
+    }
 }
 
 /// A provider's proxy: filled once by the background starter.
@@ -203,12 +247,14 @@ impl Env {
             "[compat] environment ready in {:.1} s",
             t0.elapsed().as_secs_f64()
         );
+        let taps = gateways.keys().map(|&p| (p, OnceLock::new())).collect();
         Ok(Env {
             mode,
             claude,
             litellm_version,
             sims,
             gateways,
+            taps,
         })
     }
 }
@@ -263,6 +309,8 @@ pub(crate) struct TrialLog {
     pub attempts: u32,
     pub runs: Vec<Value>,
     pub last_transcript_tail: Option<String>,
+    /// Why the first retried attempt failed: a pass after it is flaky.
+    pub first_retry_reason: Option<String>,
 }
 
 /// The per-trial context a case's check receives.
@@ -272,6 +320,7 @@ pub struct Ctx {
     pub(crate) model: Model,
     pub(crate) nonce: String,
     pub(crate) log: Mutex<TrialLog>,
+    stall_after: Mutex<Option<Duration>>,
 }
 
 impl Ctx {
@@ -282,6 +331,7 @@ impl Ctx {
             model: model.clone(),
             nonce: format!("{:08x}", fastrand::u32(..)),
             log: Mutex::new(TrialLog::default()),
+            stall_after: Mutex::new(None),
         }
     }
 
@@ -311,35 +361,96 @@ impl Ctx {
 
     fn gateway(&self) -> anyhow::Result<&'static Gateway> {
         let env = env()?;
-        let slot = env.gateways.get(&self.provider).with_context(|| {
-            format!("no gateway was started for provider {}", self.provider.id())
+        let slot = env.gateways.get(&self.provider).ok_or_else(|| {
+            EnvUnavailable(format!("no gateway was started for provider {}", self.provider.id()))
         })?;
         // Waits while the proxy is still starting.
-        slot.wait().as_ref().map_err(|e| anyhow::anyhow!("{e}"))
+        slot.wait()
+            .as_ref()
+            .map_err(|e| EnvUnavailable(e.clone()).into())
     }
 
-    /// The gateway's base URL for this trial's provider.
+    /// The gateway's base URL for this trial's provider (the proxy itself).
     pub fn gateway_url(&self) -> anyhow::Result<String> {
         Ok(self.gateway()?.base_url.clone())
     }
 
-    /// A claude invocation against this provider's gateway, for this model.
-    pub fn claude(&self) -> anyhow::Result<ClaudeRun> {
+    /// The tap in front of this provider's gateway (started on first use).
+    fn tap(&self) -> anyhow::Result<&'static Tap> {
+        let env = env()?;
         let url = self.gateway_url()?;
+        let slot = env
+            .taps
+            .get(&self.provider)
+            .ok_or_else(|| EnvUnavailable(format!("no tap for provider {}", self.provider.id())))?;
+        slot.get_or_init(|| Tap::start(&url, TapMode::Forward).map_err(|e| format!("cannot start the tap: {e}")))
+            .as_ref()
+            .map_err(|e| EnvUnavailable(e.clone()).into())
+    }
+
+    /// A claude invocation against this provider's gateway (through the
+    /// tap), for this model.
+    pub fn claude(&self) -> anyhow::Result<ClaudeRun> {
+        let url = self.tap()?.base_url();
         self.claude_at(&url)
     }
 
     /// A claude invocation against another base URL (e.g. a relay in front
-    /// of the gateway), authenticated with the gateway's key.
+    /// of the gateway), authenticated with the gateway's key, with the
+    /// mode's time limits.
     pub fn claude_at(&self, base_url: &str) -> anyhow::Result<ClaudeRun> {
         let env = env()?;
         let gw = self.gateway()?;
+        let (timeout, stall, retry) = run_limits(env.mode);
+        let stall = self.stall_after.lock().expect("stall").unwrap_or(stall);
         Ok(ClaudeRun::new(
             env.claude.bin.clone(),
             base_url,
             gw.master_key.clone(),
             self.model.id.clone(),
-        ))
+        )
+        .timeout(timeout)
+        .stall_after(stall)
+        .retry(retry))
+    }
+
+    /// Overrides how long this trial's CLI runs may print nothing (fault
+    /// tests of hangs keep their own wait short).
+    pub fn set_stall_after(&self, d: Duration) {
+        *self.stall_after.lock().expect("stall") = Some(d);
+    }
+
+    /// What left the gateway for this trial's requests (the tap's records of
+    /// requests carrying this trial's nonce), in both modes.
+    pub fn gateway_requests(&self) -> Vec<TapRecord> {
+        env()
+            .ok()
+            .and_then(|e| e.taps.get(&self.provider))
+            .and_then(|slot| slot.get())
+            .and_then(|t| t.as_ref().ok())
+            .map(|t| t.records_containing(&self.nonce))
+            .unwrap_or_default()
+    }
+
+    /// Whether this trial's proxy process is alive (None: unknown/external).
+    pub fn gateway_alive(&self) -> Option<bool> {
+        self.gateway().ok().and_then(|g| g.is_alive())
+    }
+
+    /// What the provider answered to this trial's requests (sim mode only),
+    /// for the failure classifier.
+    pub fn upstream_answers(&self) -> Option<Vec<UpstreamAnswer>> {
+        self.sim()?;
+        Some(
+            self.sim_requests()
+                .iter()
+                .map(|r| UpstreamAnswer {
+                    status: r.status,
+                    rejection: r.rejection.clone(),
+                    completed: true,
+                })
+                .collect(),
+        )
     }
 
     /// Runs the CLI, recording attempts and usage for the results file. The
@@ -353,6 +464,9 @@ impl Ctx {
                 attempts,
             }) => {
                 log.attempts += attempts.len() as u32;
+                if log.first_retry_reason.is_none() {
+                    log.first_retry_reason = attempts.iter().find_map(|a| a.retry_reason.clone());
+                }
                 log.runs.push(json!({
                     "attempts": attempts.len(),
                     "retried_because": attempts.iter().filter_map(|a| a.retry_reason.clone()).collect::<Vec<_>>(),
@@ -367,6 +481,7 @@ impl Ctx {
             }
             Err(e) => {
                 log.attempts += 1;
+                log.last_transcript_tail = Some(format!("{e}"));
                 Err(anyhow::Error::new(e).context(format!("running claude ({})", self.model.id)))
             }
         }
@@ -390,10 +505,10 @@ impl Ctx {
             .unwrap_or_default()
     }
 
-    /// A relay in front of this provider's gateway that refuses streaming
-    /// Messages requests with 404 (see `gateway::relay`).
-    pub fn non_streaming_relay(&self) -> anyhow::Result<NonStreamingRelay> {
-        NonStreamingRelay::start(&self.gateway_url()?).context("starting the non-streaming relay")
+    /// A tap in front of this provider's gateway that refuses streaming
+    /// Messages requests with 404 (see `gateway::relay`), for this trial only.
+    pub fn non_streaming_relay(&self) -> anyhow::Result<Tap> {
+        Tap::start(&self.gateway_url()?, TapMode::RefuseStreaming).context("starting the non-streaming relay")
     }
 
     /// The last lines of this provider's gateway log.
@@ -403,5 +518,5 @@ impl Ctx {
 }
 
 fn env() -> anyhow::Result<&'static Env> {
-    get().map_err(|e| anyhow::anyhow!("{e}"))
+    get().map_err(|e| EnvUnavailable(e).into())
 }

@@ -6,16 +6,18 @@ use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
+use compat_core::classify::{self, Evidence, FailureKind, NoVerdict};
+use compat_core::driver::{CliError, DriverError};
 use compat_core::gate::{self, FailureVerdict};
 use compat_core::manifest::Manifest;
 use compat_core::matrix::Matrix;
 use compat_core::results::{Mode, RunResults, TrialResult};
 use compat_core::sim::SimProvider;
-use compat_core::status::Outcome;
+use compat_core::status::{FailureClass, Outcome};
 use libtest_mimic::{Arguments, Completion, Failed, Trial};
 use serde_json::json;
 
-use crate::env::{self, Ctx};
+use crate::env::{self, Ctx, EnvUnavailable};
 use crate::{Case, CaseKind, FaultTest, feature_and_provider};
 
 /// The run's results, rewritten atomically after every trial so that a crash
@@ -252,6 +254,7 @@ fn prepare(args: &Arguments) -> Result<Prepared, String> {
         }))
     };
 
+    let breaker = Arc::new(Breaker::new(mode)?);
     let mut trials = Vec::new();
     let mut needs: Vec<(String, SimProvider)> = Vec::new();
     for (case, feature, provider) in &cases {
@@ -286,10 +289,16 @@ fn prepare(args: &Arguments) -> Result<Prepared, String> {
                 .with_kind("n/a"),
                 CaseKind::Run(check) => {
                     needs.push((name.clone(), sim_provider));
-                    let baseline = baseline.clone();
+                    let (baseline, breaker) = (baseline.clone(), breaker.clone());
                     Trial::ignorable_test(name, move || {
-                        let result =
-                            run_trial(check, &feature, sim_provider, &model, sink.as_deref());
+                        let result = run_trial(
+                            check,
+                            &feature,
+                            sim_provider,
+                            &model,
+                            sink.as_deref(),
+                            &breaker,
+                        );
                         gate_trial(result, baseline.as_deref(), &feature, &provider)
                     })
                 }
@@ -339,19 +348,41 @@ fn prepare(args: &Arguments) -> Result<Prepared, String> {
     })
 }
 
-/// With a baseline, only a regression (the cell passed in the baseline)
-/// fails the trial; a failure the baseline already knew is reported as an
-/// ignored trial with the reason, so the run stays green.
+/// How a trial's result becomes libtest's verdict.
+///
+/// Without a baseline every failure fails the run, named by its class. With
+/// one (the PR gate), only an `incompatible` failure of a cell that passed
+/// in the baseline fails (a regression); a failure the baseline already knew
+/// is an ignored trial with the reason; an upstream that could not serve is
+/// an ignored trial too (no verdict, nothing to blame the change for); a
+/// harness failure still fails the run, as "no verdict": a gate that cannot
+/// measure (a proxy that will not start under the PR's LiteLLM, say) must
+/// not pass quietly.
 fn gate_trial(
-    result: Result<(), Failed>,
+    result: Result<(), (FailureClass, String)>,
     baseline: Option<&Baseline>,
     feature: &str,
     provider: &str,
 ) -> Result<Completion, Failed> {
-    let (Err(failed), Some(b)) = (&result, baseline) else {
-        return result.map(|()| Completion::Completed);
+    let Err((class, message)) = result else {
+        return Ok(Completion::Completed);
     };
-    let message = failed.message().unwrap_or_default();
+    let Some(b) = baseline else {
+        return Err(Failed::from(format!("[{class}] {message}")));
+    };
+    match class {
+        FailureClass::UpstreamUnavailable => {
+            return Ok(Completion::ignored_with(format!(
+                "unverified, the provider could not serve (no verdict on the gateway): {message}"
+            )));
+        }
+        FailureClass::Harness => {
+            return Err(Failed::from(format!(
+                "NO VERDICT (harness: the run could not measure this trial; not a regression verdict): {message}"
+            )));
+        }
+        FailureClass::Incompatible => {}
+    }
     match gate::judge_failure(&b.matrix, feature, provider) {
         FailureVerdict::Regression => Err(Failed::from(format!(
             "REGRESSION (passed in the baseline): {message}"
@@ -368,22 +399,30 @@ fn gate_trial(
 /// In sim mode, a pass must have crossed the trial's own provider: every
 /// simulator request carrying the trial's nonce went to that provider, and
 /// there was at least one. (Guards against a routing mistake that would let a
-/// cell pass on another provider's wire.)
-fn routed_to_own_provider(ctx: &Ctx) -> Result<(), String> {
+/// cell pass on another provider's wire.) A stray request is the gateway's
+/// doing (incompatible); none at all means our routing is wrong (harness).
+fn routed_to_own_provider(ctx: &Ctx) -> Result<(), (FailureClass, String)> {
     let Some(sim) = ctx.sim() else { return Ok(()) };
     let reqs = sim.requests_containing(ctx.nonce());
-    if reqs.is_empty() {
-        return Err(format!(
-            "no request of this trial (nonce {}) reached the {} simulator: the check passed without crossing the provider",
-            ctx.nonce(),
-            ctx.provider().id()
+    if let Some(stray) = reqs.iter().find(|r| r.provider != ctx.provider().id()) {
+        return Err((
+            FailureClass::Incompatible,
+            format!(
+                "gateway: a request of this trial went to the {} simulator instead of {}: {}",
+                stray.provider,
+                ctx.provider().id(),
+                stray.describe()
+            ),
         ));
     }
-    if let Some(stray) = reqs.iter().find(|r| r.provider != ctx.provider().id()) {
-        return Err(format!(
-            "a request of this trial went to the {} simulator: {}",
-            stray.provider,
-            stray.describe()
+    if reqs.is_empty() {
+        return Err((
+            FailureClass::Harness,
+            format!(
+                "harness: no request of this trial (nonce {}) reached the {} simulator: the check passed without crossing the provider",
+                ctx.nonce(),
+                ctx.provider().id()
+            ),
         ));
     }
     Ok(())
@@ -392,31 +431,195 @@ fn routed_to_own_provider(ctx: &Ctx) -> Result<(), String> {
 /// Longest error kept in a matrix cell.
 const MAX_CELL_ERROR: usize = 600;
 
+/// What a check's error was, from the typed errors in its chain.
+fn failure_kind(e: &anyhow::Error) -> FailureKind {
+    for cause in e.chain() {
+        if let Some(d) = cause.downcast_ref::<DriverError>() {
+            return match d {
+                DriverError::Timeout { .. } => FailureKind::TimedOut,
+                DriverError::Stalled { .. } => FailureKind::Stalled,
+                _ => FailureKind::CliCrashed,
+            };
+        }
+        if let Some(c) = cause.downcast_ref::<CliError>() {
+            return FailureKind::CliApiError {
+                status: c.status,
+                text: c.text.clone(),
+            };
+        }
+        if cause.downcast_ref::<EnvUnavailable>().is_some() {
+            return FailureKind::Environment;
+        }
+        if cause.downcast_ref::<NoVerdict>().is_some() {
+            return FailureKind::NoVerdict;
+        }
+    }
+    FailureKind::Assertion
+}
+
+/// A trial's conclusion: its outcome, the failure's class, and (for a pass
+/// on a retry) the first attempt's error.
+pub(crate) struct Conclusion {
+    pub outcome: Outcome,
+    pub class: Option<FailureClass>,
+    pub first_error: Option<String>,
+}
+
+/// Turns what a check returned into the trial's conclusion: a pass must also
+/// have crossed its own provider; a failure is classified from the evidence
+/// (see `compat_core::classify`), its message led by what broke and where.
+pub(crate) fn conclude(ctx: &Ctx, result: std::thread::Result<anyhow::Result<()>>) -> Conclusion {
+    let fail = |class: FailureClass, error: String| Conclusion {
+        outcome: Outcome::fail(error),
+        class: Some(class),
+        first_error: None,
+    };
+    match result {
+        Ok(Ok(())) => match routed_to_own_provider(ctx) {
+            Ok(()) => Conclusion {
+                outcome: Outcome::Pass,
+                class: None,
+                first_error: ctx.log.lock().expect("trial log").first_retry_reason.clone(),
+            },
+            Err((class, e)) => fail(class, e),
+        },
+        Ok(Err(e)) => {
+            let message = format!("{e:#}");
+            let upstream = ctx.upstream_answers();
+            let log = ctx.gateway_log_tail(30);
+            let verdict = classify::classify(&Evidence {
+                kind: failure_kind(&e),
+                message: &message,
+                upstream: upstream.as_deref(),
+                gateway_alive: ctx.gateway_alive(),
+                gateway_log: &log,
+            });
+            fail(verdict.class, format!("{}\n{message}", verdict.headline))
+        }
+        Err(panic) => fail(
+            FailureClass::Harness,
+            format!(
+                "harness: the check panicked (our bug): {}",
+                panic
+                    .downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                    .unwrap_or_default()
+            ),
+        ),
+    }
+}
+
+/// Stops running trials when it is no use: past the suite's deadline, and
+/// for a provider whose last trials all ended without a verdict (quota
+/// gone, credentials refused, every stream stalling), so that one dead
+/// provider costs a few trials' time, not the whole column's.
+pub(crate) struct Breaker {
+    deadline: Instant,
+    deadline_secs: u64,
+    /// Provider id -> (consecutive trials without a verdict, the last reason).
+    streaks: Mutex<std::collections::HashMap<String, (u32, FailureClass, String)>>,
+}
+
+/// Consecutive no-verdict trials after which a provider's remaining trials
+/// are reported unverified without running.
+const BREAKER_TRIPS_AFTER: u32 = 3;
+
+impl Breaker {
+    fn new(mode: Mode) -> Result<Self, String> {
+        let default = match mode {
+            Mode::Sim => 30 * 60,
+            Mode::Live => 90 * 60,
+        };
+        let secs = match std::env::var("COMPAT_SUITE_DEADLINE_SECS") {
+            Ok(v) => v
+                .parse()
+                .map_err(|_| format!("COMPAT_SUITE_DEADLINE_SECS={v:?}: expected a number of seconds"))?,
+            Err(_) => default,
+        };
+        Ok(Breaker {
+            deadline: Instant::now() + std::time::Duration::from_secs(secs),
+            deadline_secs: secs,
+            streaks: Mutex::new(Default::default()),
+        })
+    }
+
+    /// Why this trial should not run, if it should not.
+    fn refuse(&self, provider: &str) -> Option<(FailureClass, String)> {
+        if Instant::now() >= self.deadline {
+            return Some((
+                FailureClass::Harness,
+                format!(
+                    "harness: not run: the suite's deadline ({} s, COMPAT_SUITE_DEADLINE_SECS) had passed",
+                    self.deadline_secs
+                ),
+            ));
+        }
+        let streaks = self.streaks.lock().expect("breaker");
+        match streaks.get(provider) {
+            Some((n, class, reason)) if *n >= BREAKER_TRIPS_AFTER => Some((
+                *class,
+                format!(
+                    "not run: the last {n} trials on {provider} reached no verdict; the last one: {}",
+                    reason.lines().next().unwrap_or_default()
+                ),
+            )),
+            _ => None,
+        }
+    }
+
+    fn observe(&self, provider: &str, class: Option<FailureClass>, error: &str) {
+        let mut streaks = self.streaks.lock().expect("breaker");
+        match class {
+            Some(c) if !c.is_verdict() => {
+                let e = streaks.entry(provider.to_owned()).or_insert((0, c, String::new()));
+                e.0 += 1;
+                e.1 = c;
+                e.2 = error.to_owned();
+            }
+            _ => {
+                streaks.remove(provider);
+            }
+        }
+    }
+}
+
 fn run_trial(
     check: fn(&Ctx) -> anyhow::Result<()>,
     feature: &str,
     provider: SimProvider,
     model: &compat_core::manifest::Model,
     sink: Option<&ResultsSink>,
-) -> Result<(), Failed> {
+    breaker: &Breaker,
+) -> Result<(), (FailureClass, String)> {
     let start = Instant::now();
     let ctx = Ctx::new(feature, provider, model);
-    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| check(&ctx)));
-    let outcome = match result {
-        Ok(Ok(())) => match routed_to_own_provider(&ctx) {
-            Ok(()) => Outcome::Pass,
-            Err(e) => Outcome::fail(e),
-        },
-        Ok(Err(e)) => Outcome::fail(format!("{e:#}")),
-        Err(panic) => Outcome::fail(format!(
-            "panicked: {}",
-            panic
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
-                .unwrap_or_default()
-        )),
+    let (conclusion, ran) = match breaker.refuse(provider.id()) {
+        Some((class, why)) => (
+            Conclusion {
+                outcome: Outcome::fail(why),
+                class: Some(class),
+                first_error: None,
+            },
+            false,
+        ),
+        None => {
+            let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| check(&ctx)));
+            (conclude(&ctx, result), true)
+        }
     };
+    let Conclusion {
+        outcome,
+        class,
+        first_error,
+    } = conclusion;
+    if ran {
+        let error = match &outcome {
+            Outcome::Fail { error } => error.as_str(),
+            _ => "",
+        };
+        breaker.observe(provider.id(), class, error);
+    }
     let log = ctx.log.lock().expect("trial log");
     let mut details = json!({ "runs": log.runs, "nonce": ctx.nonce() });
     // The matrix shows the error in a tooltip: keep it short there and the
@@ -429,7 +632,7 @@ fn run_trial(
         }
         other => other,
     };
-    if !outcome.is_pass() {
+    if !outcome.is_pass() && ran {
         details["transcript_tail"] = json!(log.last_transcript_tail);
         let reqs = ctx.sim_requests();
         if let Some(bad) = reqs
@@ -440,6 +643,14 @@ fn run_trial(
         {
             details["sim_request"] = json!(bad.describe());
         }
+        let tapped = ctx.gateway_requests();
+        if !tapped.is_empty() {
+            details["gateway_responses"] = json!(tapped
+                .iter()
+                .map(|r| json!({"path": r.path, "stream": r.stream, "status": r.status, "completed": r.completed, "events": r.events.len()}))
+                .collect::<Vec<_>>());
+        }
+        details["gateway_alive"] = json!(ctx.gateway_alive());
         details["gateway_log_tail"] = json!(ctx.gateway_log_tail(15));
     }
     if let Some(sink) = sink {
@@ -450,11 +661,16 @@ fn run_trial(
             outcome: outcome.clone(),
             duration_ms: start.elapsed().as_millis() as u64,
             attempts: log.attempts,
+            class,
+            first_error,
             details,
         });
     }
     match outcome {
-        Outcome::Fail { error } => Err(Failed::from(format!("{}: {error}", model.id))),
+        Outcome::Fail { error } => Err((
+            class.unwrap_or(FailureClass::Incompatible),
+            format!("{}: {error}", model.id),
+        )),
         _ => Ok(()),
     }
 }

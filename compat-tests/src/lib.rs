@@ -86,13 +86,13 @@ pub(crate) fn feature_and_provider(module: &str) -> Option<(&str, &str)> {
 }
 
 /// For fault tests: switches `fault` on for this trial's requests only (its
-/// provider, its model, its nonce), runs `check`, and returns the red cell's
-/// error (see [`expect_red_cell`]).
-pub fn red_cell_under_fault(
+/// provider, its model, its nonce), runs `check`, and returns the matrix
+/// cell (schema v2) the trial makes when every other model passed.
+pub fn cell_under_fault(
     ctx: &Ctx,
     fault: compat_core::sim::Fault,
     check: fn(&Ctx) -> anyhow::Result<()>,
-) -> anyhow::Result<String> {
+) -> anyhow::Result<compat_core::matrix::v2::CellV2> {
     use anyhow::Context as _;
     let sim = ctx.sim().context("fault tests run in sim mode only")?;
     let scope = compat_core::sim::FaultScope {
@@ -101,29 +101,83 @@ pub fn red_cell_under_fault(
         body_contains: Some(ctx.nonce().to_owned()),
     };
     let _fault = sim.inject(scope, fault);
-    expect_red_cell(ctx, check)
+    cell_of(ctx, check)
+}
+
+/// For fault tests: the cell must be red (`fail`, or `partial` since the
+/// other models pass), its error naming this trial's model; returns the error.
+pub fn red_cell_under_fault(
+    ctx: &Ctx,
+    fault: compat_core::sim::Fault,
+    check: fn(&Ctx) -> anyhow::Result<()>,
+) -> anyhow::Result<String> {
+    expect_red(ctx, cell_under_fault(ctx, fault, check)?)
+}
+
+/// For fault tests of provider trouble: the cell must be `unverified` (no
+/// verdict, not red), its error naming this trial's model; returns the error.
+pub fn unverified_cell_under_fault(
+    ctx: &Ctx,
+    fault: compat_core::sim::Fault,
+    check: fn(&Ctx) -> anyhow::Result<()>,
+) -> anyhow::Result<String> {
+    use compat_core::matrix::v2::CellStatusV2;
+    let cell = cell_under_fault(ctx, fault, check)?;
+    match &cell.status {
+        CellStatusV2::Unverified { error, .. } => {
+            anyhow::ensure!(
+                error.starts_with(&format!("{}: ", ctx.model_id())),
+                "the cell's error does not name the model {}: {error}",
+                ctx.model_id()
+            );
+            Ok(error.clone())
+        }
+        other => anyhow::bail!("expected an unverified cell (no verdict), got {other:?}"),
+    }
 }
 
 /// For fault tests: runs `check` (which must fail while a fault is on) and
-/// returns the matrix cell the failure produces when every other model
-/// passed, checking that the cell is red and names this trial's model.
+/// returns the red cell's error (see [`red_cell_under_fault`]).
 pub fn expect_red_cell(ctx: &Ctx, check: fn(&Ctx) -> anyhow::Result<()>) -> anyhow::Result<String> {
-    use compat_core::matrix::{BuildOptions, ResultsInput, build};
-    use compat_core::results::{Mode, RunResults, TrialResult};
-    use compat_core::status::{CellStatus, Outcome};
+    expect_red(ctx, cell_of(ctx, check)?)
+}
 
-    let error = match check(ctx) {
-        Ok(()) => anyhow::bail!("the check passed although the simulator fault was on"),
-        Err(e) => format!("{e:#}"),
-    };
+fn expect_red(ctx: &Ctx, cell: compat_core::matrix::v2::CellV2) -> anyhow::Result<String> {
+    use compat_core::matrix::v2::CellStatusV2;
+    match &cell.status {
+        CellStatusV2::Fail { error } | CellStatusV2::Partial { error, .. } => {
+            anyhow::ensure!(
+                error.starts_with(&format!("{}: ", ctx.model_id())),
+                "the cell's error does not name the model {}: {error}",
+                ctx.model_id()
+            );
+            Ok(error.clone())
+        }
+        other => anyhow::bail!("expected a red cell, got {other:?}"),
+    }
+}
+
+/// Runs `check`, concludes the trial as the harness does (classification
+/// included), and builds the cell with every other model passing.
+fn cell_of(ctx: &Ctx, check: fn(&Ctx) -> anyhow::Result<()>) -> anyhow::Result<compat_core::matrix::v2::CellV2> {
+    use compat_core::matrix::{BuildOptions, ResultsInput, v2};
+    use compat_core::results::{Mode, RunResults, TrialResult};
+    use compat_core::status::Outcome;
+
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| check(ctx)));
+    let conclusion = harness::conclude(ctx, result);
+    anyhow::ensure!(
+        !conclusion.outcome.is_pass(),
+        "the check passed although the simulator fault was on"
+    );
     let manifest = compat_core::manifest::Manifest::load_default()?;
     let mut results = RunResults::new(Mode::Sim);
     results.run.finished_at = Some(results.run.started_at);
     for m in &manifest.models {
-        let outcome = if m.id == ctx.model_id() {
-            Outcome::fail(error.clone())
+        let (outcome, class) = if m.id == ctx.model_id() {
+            (conclusion.outcome.clone(), conclusion.class)
         } else {
-            Outcome::Pass
+            (Outcome::Pass, None)
         };
         results.record(TrialResult {
             feature: ctx.feature().to_owned(),
@@ -132,7 +186,7 @@ pub fn expect_red_cell(ctx: &Ctx, check: fn(&Ctx) -> anyhow::Result<()>) -> anyh
             outcome,
             duration_ms: 0,
             attempts: 1,
-            class: None,
+            class,
             first_error: None,
             details: serde_json::Value::Null,
         });
@@ -143,23 +197,9 @@ pub fn expect_red_cell(ctx: &Ctx, check: fn(&Ctx) -> anyhow::Result<()>) -> anyh
         ..Default::default()
     };
     let path = std::path::Path::new("fault-test");
-    let matrix = build(
-        &manifest,
-        &[ResultsInput {
-            path,
-            results: &results,
-        }],
-        &options,
-    )?;
-    match matrix.cell(ctx.feature(), ctx.provider().id()) {
-        Some(CellStatus::Fail { error }) => {
-            anyhow::ensure!(
-                error.starts_with(&format!("{}: ", ctx.model_id())),
-                "the cell's error does not name the model {}: {error}",
-                ctx.model_id()
-            );
-            Ok(error.clone())
-        }
-        other => anyhow::bail!("expected a red cell, got {other:?}"),
-    }
+    let matrix = v2::build(&manifest, &[ResultsInput { path, results: &results }], &options)?;
+    matrix
+        .cell(ctx.feature(), ctx.provider().id())
+        .cloned()
+        .ok_or_else(|| anyhow::anyhow!("no cell {}::{}", ctx.feature(), ctx.provider().id()))
 }

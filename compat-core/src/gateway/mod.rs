@@ -47,7 +47,9 @@ pub struct Gateway {
     pub master_key: Secret,
     pub log_path: Option<PathBuf>,
     pub label: String,
-    process: Option<GroupChild>,
+    // Behind a lock: the gateway is shared by every trial (`&'static`), and
+    // asking whether it is alive needs `&mut` on the child.
+    process: std::sync::Mutex<Option<GroupChild>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -119,7 +121,7 @@ impl Gateway {
             master_key,
             log_path: Some(log_path.clone()),
             label: spec.label.to_owned(),
-            process: Some(process),
+            process: std::sync::Mutex::new(Some(process)),
         };
         gw.wait_ready(spec.ready_timeout)?;
         Ok(gw)
@@ -132,7 +134,7 @@ impl Gateway {
             master_key,
             log_path: None,
             label: label.to_owned(),
-            process: None,
+            process: std::sync::Mutex::new(None),
         }
     }
 
@@ -144,8 +146,12 @@ impl Gateway {
         let url = format!("{}/v1/models", self.base_url);
         let client = http_client();
         loop {
-            if let Some(p) = self.process.as_mut() {
-                if let Some(status) = p.try_wait()? {
+            let exited = match self.process.get_mut().expect("process lock").as_mut() {
+                Some(p) => p.try_wait()?,
+                None => None,
+            };
+            {
+                if let Some(status) = exited {
                     return Err(GatewayError::Exited {
                         label: self.label.clone(),
                         status: status.to_string(),
@@ -160,10 +166,7 @@ impl Gateway {
                 .timeout(Duration::from_secs(2))
                 .send()
             {
-                let alive = self
-                    .process
-                    .as_mut()
-                    .is_none_or(|p| matches!(p.try_wait(), Ok(None)));
+                let alive = self.is_alive() != Some(false);
                 if r.status().is_success() && alive {
                     return Ok(());
                 }
@@ -195,6 +198,15 @@ impl Gateway {
             .map(str::to_owned)
     }
 
+    /// Whether the proxy process is still running (None for an external proxy).
+    /// The failure classifier asks: a trial that failed because the gateway
+    /// died is our infrastructure, not an incompatibility.
+    pub fn is_alive(&self) -> Option<bool> {
+        let mut guard = self.process.lock().expect("process lock");
+        let p = guard.as_mut()?;
+        Some(matches!(p.try_wait(), Ok(None)))
+    }
+
     /// The last `n` lines of the proxy's log, with the master key masked.
     pub fn log_tail(&self, n: usize) -> String {
         let Some(path) = &self.log_path else {
@@ -208,7 +220,7 @@ impl Gateway {
 
     /// Stops the proxy and its workers.
     pub fn stop(&mut self) {
-        if let Some(mut p) = self.process.take() {
+        if let Some(mut p) = self.process.lock().expect("process lock").take() {
             p.terminate(Duration::from_secs(3));
         }
     }

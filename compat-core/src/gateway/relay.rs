@@ -1,61 +1,104 @@
-//! The non-streaming relay: a small HTTP relay in front of the gateway that
-//! answers 404 to streaming Messages requests and passes everything else
-//! through untouched.
+//! The tap: a small HTTP relay in front of the gateway that records what
+//! leaves the gateway, and when, on the way to the CLI.
 //!
-//! Why: the claude CLI always streams. It sends a non-streaming request only
-//! as a fallback, and one honest way to provoke that fallback, against a
-//! simulator or a real provider alike, is a 404 from the streaming endpoint
-//! ("Streaming endpoint returned 404, falling back to non-streaming mode").
-//! The relay counts what it refused and what it forwarded, so a test can tell
-//! that a non-streaming request really crossed the gateway.
+//! Why it exists:
+//! - **Streaming is judged where it leaves the gateway.** The CLI's stdout
+//!   lines reach the driver late and bunched on a busy machine (measured: 7
+//!   false "buffered" verdicts in 12 healthy runs), so the streaming check
+//!   reads the tap's arrival time of each SSE event instead, taken in this
+//!   process as the bytes come off the gateway's socket, and compares it
+//!   with the simulator's record of when the provider sent each event.
+//! - **The non-streaming row needs a 404.** The CLI sends a non-streaming
+//!   request only as a fallback after its streaming endpoint answers 404; in
+//!   [`TapMode::RefuseStreaming`] the tap provides that 404, in sim and live
+//!   mode alike.
+//!
+//! Everything else passes through untouched (headers, bodies, status).
 
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::{HeaderMap, Method, Uri};
 use axum::response::Response;
-use serde_json::json;
+use futures_util::StreamExt as _;
+use serde::Serialize;
+use serde_json::{Value, json};
 
-#[derive(Default, Debug)]
-pub struct RelayCounts {
-    pub refused_streaming: AtomicU64,
-    pub forwarded_non_streaming: AtomicU64,
-    pub forwarded_other: AtomicU64,
+/// What the tap does with streaming Messages requests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TapMode {
+    /// Forward everything (and timestamp streamed events).
+    Forward,
+    /// Answer streaming `/v1/messages` requests with 404, so the CLI falls
+    /// back to a non-streaming request ("Streaming endpoint returned 404,
+    /// falling back to non-streaming mode").
+    RefuseStreaming,
 }
 
-struct RelayState {
+/// One SSE event as it left the gateway.
+#[derive(Debug, Clone, Serialize)]
+pub struct TapEvent {
+    /// The event's type (`content_block_delta:text_delta` for deltas, with
+    /// the delta's type after the colon).
+    pub kind: String,
+    /// When its last byte arrived from the gateway (ms since the Unix epoch,
+    /// the clock the simulators stamp their sends with).
+    pub at_unix_ms: f64,
+}
+
+/// One request that crossed the tap.
+#[derive(Debug, Clone, Serialize)]
+pub struct TapRecord {
+    pub seq: u64,
+    pub method: String,
+    pub path: String,
+    /// The request body as JSON (`{"raw": ...}` when it was not JSON).
+    pub body: Value,
+    pub stream: bool,
+    /// The gateway's status (404 from the tap itself when it refused).
+    pub status: u16,
+    /// The tap answered 404 itself (RefuseStreaming) instead of forwarding.
+    pub refused: bool,
+    /// Streamed events in arrival order (SSE responses only).
+    pub events: Vec<TapEvent>,
+    /// The response body ended normally.
+    pub completed: bool,
+}
+
+struct TapState {
     upstream: String,
+    mode: TapMode,
     client: reqwest::Client,
-    counts: Arc<RelayCounts>,
+    seq: AtomicU64,
+    records: Arc<Mutex<Vec<TapRecord>>>,
 }
 
-/// A running relay. Dropping it stops it.
-pub struct NonStreamingRelay {
+/// A running tap. Dropping it stops it.
+pub struct Tap {
     runtime: Option<tokio::runtime::Runtime>,
     addr: SocketAddr,
-    pub counts: Arc<RelayCounts>,
+    records: Arc<Mutex<Vec<TapRecord>>>,
 }
 
-impl NonStreamingRelay {
-    /// Starts a relay on 127.0.0.1 in front of `upstream` (a base URL).
-    pub fn start(upstream: &str) -> std::io::Result<Self> {
+impl Tap {
+    /// Starts a tap on 127.0.0.1 in front of `upstream` (a base URL).
+    pub fn start(upstream: &str, mode: TapMode) -> std::io::Result<Self> {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
-            .thread_name("relay")
+            .thread_name("tap")
             .enable_all()
             .build()?;
-        let counts = Arc::new(RelayCounts::default());
-        let state = Arc::new(RelayState {
+        let records = Arc::new(Mutex::new(Vec::new()));
+        let state = Arc::new(TapState {
             upstream: upstream.trim_end_matches('/').to_owned(),
-            client: reqwest::Client::builder()
-                .no_proxy()
-                .build()
-                .map_err(std::io::Error::other)?,
-            counts: counts.clone(),
+            mode,
+            client: reqwest::Client::builder().no_proxy().build().map_err(std::io::Error::other)?,
+            seq: AtomicU64::new(0),
+            records: records.clone(),
         });
         let app = Router::new().fallback(relay).with_state(state);
         let listener = runtime.block_on(tokio::net::TcpListener::bind(("127.0.0.1", 0)))?;
@@ -63,19 +106,32 @@ impl NonStreamingRelay {
         runtime.spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
-        Ok(NonStreamingRelay {
+        Ok(Tap {
             runtime: Some(runtime),
             addr,
-            counts,
+            records,
         })
     }
 
     pub fn base_url(&self) -> String {
         format!("http://{}", self.addr)
     }
+
+    /// Every request so far, in arrival order.
+    pub fn records(&self) -> Vec<TapRecord> {
+        self.records.lock().expect("tap records").clone()
+    }
+
+    /// Requests whose body contains `needle` (e.g. a trial's nonce).
+    pub fn records_containing(&self, needle: &str) -> Vec<TapRecord> {
+        self.records()
+            .into_iter()
+            .filter(|r| r.body.to_string().contains(needle))
+            .collect()
+    }
 }
 
-impl Drop for NonStreamingRelay {
+impl Drop for Tap {
     fn drop(&mut self) {
         if let Some(rt) = self.runtime.take() {
             rt.shutdown_background();
@@ -83,41 +139,81 @@ impl Drop for NonStreamingRelay {
     }
 }
 
-fn is_streaming_messages_request(method: &Method, uri: &Uri, body: &[u8]) -> bool {
-    method == Method::POST
-        && uri.path().ends_with("/v1/messages")
-        && serde_json::from_slice::<serde_json::Value>(body)
-            .ok()
-            .and_then(|v| v.get("stream").and_then(|s| s.as_bool()))
-            .unwrap_or(false)
+fn update(records: &Mutex<Vec<TapRecord>>, seq: u64, f: impl FnOnce(&mut TapRecord)) {
+    if let Some(r) = records.lock().expect("tap records").iter_mut().find(|r| r.seq == seq) {
+        f(r);
+    }
+}
+
+fn now_unix_ms() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs_f64() * 1000.0)
+        .unwrap_or(0.0)
+}
+
+/// Splits SSE text into complete events, returning each event's kind and
+/// leaving an incomplete tail in `buf`.
+fn take_sse_events(buf: &mut String) -> Vec<String> {
+    let mut kinds = Vec::new();
+    while let Some(end) = buf.find("\n\n") {
+        let block: String = buf.drain(..end + 2).collect();
+        let mut name = None;
+        let mut data = String::new();
+        for line in block.lines() {
+            if let Some(v) = line.strip_prefix("event:") {
+                name = Some(v.trim().to_owned());
+            } else if let Some(v) = line.strip_prefix("data:") {
+                data.push_str(v.trim_start());
+            }
+        }
+        let parsed: Value = serde_json::from_str(&data).unwrap_or(Value::Null);
+        let Some(kind) = name.or_else(|| parsed["type"].as_str().map(str::to_owned)) else {
+            continue;
+        };
+        match parsed["delta"]["type"].as_str() {
+            Some(d) if kind == "content_block_delta" => kinds.push(format!("{kind}:{d}")),
+            _ => kinds.push(kind),
+        }
+    }
+    kinds
 }
 
 async fn relay(
-    State(state): State<Arc<RelayState>>,
+    State(state): State<Arc<TapState>>,
     method: Method,
     uri: Uri,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if is_streaming_messages_request(&method, &uri, &body) {
-        state
-            .counts
-            .refused_streaming
-            .fetch_add(1, Ordering::SeqCst);
-        let body = json!({"type": "error", "error": {"type": "not_found_error", "message": "streaming is disabled by the compat non-streaming relay"}});
+    let json_body: Value = serde_json::from_slice(&body)
+        .unwrap_or_else(|_| json!({"raw": String::from_utf8_lossy(&body).chars().take(4000).collect::<String>()}));
+    let stream = json_body.get("stream").and_then(Value::as_bool).unwrap_or(false);
+    let is_messages = method == Method::POST && uri.path().ends_with("/v1/messages");
+    let seq = state.seq.fetch_add(1, Ordering::SeqCst);
+    let refuse = state.mode == TapMode::RefuseStreaming && is_messages && stream;
+    state.records.lock().expect("tap records").push(TapRecord {
+        seq,
+        method: method.to_string(),
+        path: uri.path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_default(),
+        body: json_body,
+        stream,
+        status: 0,
+        refused: refuse,
+        events: Vec::new(),
+        completed: false,
+    });
+    if refuse {
+        update(&state.records, seq, |r| {
+            r.status = 404;
+            r.completed = true;
+        });
+        let body = json!({"type": "error", "error": {"type": "not_found_error", "message": "streaming is disabled by the compat tap (non-streaming test)"}});
         return Response::builder()
             .status(404)
             .header("content-type", "application/json")
             .body(Body::from(body.to_string()))
             .expect("response");
-    }
-    if method == Method::POST && uri.path().ends_with("/v1/messages") {
-        state
-            .counts
-            .forwarded_non_streaming
-            .fetch_add(1, Ordering::SeqCst);
-    } else {
-        state.counts.forwarded_other.fetch_add(1, Ordering::SeqCst);
     }
     let url = format!(
         "{}{}",
@@ -126,30 +222,186 @@ async fn relay(
     );
     let mut req = state.client.request(method, url).body(body);
     for (name, value) in &headers {
-        if !matches!(
-            name.as_str(),
-            "host" | "content-length" | "connection" | "transfer-encoding"
-        ) {
+        if !matches!(name.as_str(), "host" | "content-length" | "connection" | "transfer-encoding") {
             req = req.header(name, value);
         }
     }
-    match req.send().await {
-        Ok(resp) => {
-            let mut builder = Response::builder().status(resp.status());
-            for (name, value) in resp.headers() {
-                if !matches!(name.as_str(), "content-length" | "connection" | "transfer-encoding") {
-                    builder = builder.header(name, value);
+    let resp = match req.send().await {
+        Ok(r) => r,
+        Err(e) => {
+            update(&state.records, seq, |r| r.status = 502);
+            return Response::builder()
+                .status(502)
+                .header("content-type", "application/json")
+                .body(Body::from(
+                    json!({"type": "error", "error": {"type": "api_error", "message": format!("compat tap could not reach the gateway: {e}")}})
+                        .to_string(),
+                ))
+                .expect("response");
+        }
+    };
+    let status = resp.status();
+    update(&state.records, seq, |r| r.status = status.as_u16());
+    let sse = resp
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/event-stream"));
+    let mut builder = Response::builder().status(status);
+    for (name, value) in resp.headers() {
+        if !matches!(name.as_str(), "content-length" | "connection" | "transfer-encoding") {
+            builder = builder.header(name, value);
+        }
+    }
+    let records = state.records.clone();
+    let mut upstream = resp.bytes_stream();
+    // Each chunk is stamped as it comes off the gateway's socket and handed
+    // on at once; the stamp is taken before forwarding, so the CLI's own
+    // pace never shows in it.
+    let body = async_stream_body(move |tx| async move {
+        let mut buf = String::new();
+        while let Some(chunk) = upstream.next().await {
+            match chunk {
+                Ok(bytes) => {
+                    if sse {
+                        let at = now_unix_ms();
+                        buf.push_str(&String::from_utf8_lossy(&bytes));
+                        let kinds = take_sse_events(&mut buf);
+                        if !kinds.is_empty() {
+                            update(&records, seq, |r| {
+                                r.events
+                                    .extend(kinds.into_iter().map(|kind| TapEvent { kind, at_unix_ms: at }))
+                            });
+                        }
+                    }
+                    if tx.send(Ok(bytes)).await.is_err() {
+                        return;
+                    }
+                }
+                Err(e) => {
+                    let _ = tx.send(Err(std::io::Error::other(e))).await;
+                    return;
                 }
             }
-            builder.body(Body::from_stream(resp.bytes_stream())).expect("response")
         }
-        Err(e) => Response::builder()
-            .status(502)
-            .header("content-type", "application/json")
-            .body(Body::from(
-                json!({"type": "error", "error": {"type": "api_error", "message": format!("compat relay could not reach the gateway: {e}")}})
-                    .to_string(),
-            ))
-            .expect("response"),
+        update(&records, seq, |r| r.completed = true);
+    });
+    builder.body(body).expect("response")
+}
+
+/// A response body fed by a task through a channel (so the tap can record
+/// after each chunk without holding the stream).
+fn async_stream_body<F, Fut>(f: F) -> Body
+where
+    F: FnOnce(tokio::sync::mpsc::Sender<Result<Bytes, std::io::Error>>) -> Fut,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    let (tx, rx) = tokio::sync::mpsc::channel(64);
+    tokio::spawn(f(tx));
+    Body::from_stream(futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|item| (item, rx))
+    }))
+}
+
+/// Whether a stream crossed the gateway as a stream.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StreamVerdict {
+    Streamed,
+    /// The gateway held the stream back; the text says how it shows.
+    Buffered(String),
+    /// Nothing to judge by (the upstream itself sent too little, too fast).
+    Inconclusive(String),
+}
+
+/// Judges streaming from two clocks of this process: when the provider sent
+/// each text delta (`upstream`, the simulator's record; None in live mode)
+/// and when each left the gateway (`gateway`, the tap's stamps).
+///
+/// With the upstream known, the rule is causal and does not depend on the
+/// machine's load: a gateway that streams hands on the first delta while the
+/// provider is still sending (the simulator spreads its deltas over ~0.7 s),
+/// one that buffers cannot hand on anything before the provider's last delta.
+/// A busy machine delays deltas; it cannot move the first one past the
+/// provider's last unless it stalls the gateway for the whole stream.
+/// Without the upstream (live), a real model streams its deltas over a
+/// second or more; a buffering gateway delivers them within a few ms.
+pub fn judge_stream(upstream: Option<&[f64]>, gateway: &[f64]) -> StreamVerdict {
+    const MIN_DELTAS: usize = 3;
+    if gateway.len() < MIN_DELTAS {
+        return StreamVerdict::Inconclusive(format!(
+            "only {} text delta(s) left the gateway: too few to judge streaming",
+            gateway.len()
+        ));
+    }
+    let (g_first, g_last) = (gateway[0], gateway[gateway.len() - 1]);
+    match upstream {
+        Some(up) => {
+            let (Some(&u_first), Some(&u_last)) = (up.first(), up.last()) else {
+                return StreamVerdict::Inconclusive("the provider's record has no text deltas".into());
+            };
+            if up.len() < MIN_DELTAS || u_last - u_first < 100.0 {
+                return StreamVerdict::Inconclusive(format!(
+                    "the provider sent its {} text deltas within {:.0} ms: nothing to judge the gateway by",
+                    up.len(),
+                    u_last - u_first
+                ));
+            }
+            if g_first >= u_last {
+                StreamVerdict::Buffered(format!(
+                    "the gateway held the stream: the provider sent {} text deltas over {:.0} ms, and the first of them \
+                     left the gateway {:.0} ms after the provider had sent the last (all {} within {:.0} ms)",
+                    up.len(),
+                    u_last - u_first,
+                    g_first - u_last,
+                    gateway.len(),
+                    g_last - g_first
+                ))
+            } else {
+                StreamVerdict::Streamed
+            }
+        }
+        None => {
+            if g_last - g_first < 20.0 {
+                StreamVerdict::Buffered(format!(
+                    "all {} text deltas left the gateway within {:.1} ms: the gateway buffered the stream",
+                    gateway.len(),
+                    g_last - g_first
+                ))
+            } else {
+                StreamVerdict::Streamed
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_held_stream_is_buffered_whatever_the_delays() {
+        let up: Vec<f64> = (0..37).map(|i| 1000.0 + 20.0 * i as f64).collect();
+        // Healthy, with the gateway 300 ms late on a busy machine and bunching.
+        let late: Vec<f64> = up.iter().map(|u| (u + 300.0).max(1500.0)).collect();
+        assert_eq!(judge_stream(Some(&up), &late), StreamVerdict::Streamed);
+        // Held to the end and flushed: buffered, even when flushed slowly.
+        let held: Vec<f64> = (0..37).map(|i| 1721.0 + i as f64).collect();
+        assert!(matches!(judge_stream(Some(&up), &held), StreamVerdict::Buffered(_)));
+        // Too short an upstream to judge by.
+        assert!(matches!(judge_stream(Some(&up[..3]), &late[..3]), StreamVerdict::Inconclusive(_)));
+        // Live: spread vs bunched.
+        assert_eq!(judge_stream(None, &late), StreamVerdict::Streamed);
+        assert!(matches!(judge_stream(None, &held[..5]), StreamVerdict::Buffered(_)));
+    }
+
+    #[test]
+    fn sse_events_are_named_and_split_across_chunks() {
+        let mut buf = String::from(
+            "event: message_start\ndata: {\"type\":\"message_start\"}\n\nevent: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"delta\":{\"type\":\"text_delta\",\"text\":\"1\"}}\n\nevent: ping\ndata: {\"ty",
+        );
+        assert_eq!(take_sse_events(&mut buf), ["message_start", "content_block_delta:text_delta"]);
+        buf.push_str("pe\":\"ping\"}\n\n");
+        assert_eq!(take_sse_events(&mut buf), ["ping"]);
+        assert!(buf.is_empty());
     }
 }
