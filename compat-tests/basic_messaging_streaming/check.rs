@@ -66,7 +66,7 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
         })
         .max_by_key(Vec::len)
         .unwrap_or_default();
-    let upstream = ctx.sim().map(|_| upstream_text_delta_times(ctx));
+    let upstream = ctx.sim().map(|_| upstream_text_delta_times(ctx)).filter(|u| !u.is_empty());
     match judge_stream(upstream.as_deref(), &gateway) {
         StreamVerdict::Streamed => {}
         StreamVerdict::Buffered(how) => bail!("{how}"),
