@@ -57,10 +57,13 @@ pub fn render(results: &RunResults, model_short: &dyn Fn(&str) -> String) -> Str
         match &t.outcome {
             Outcome::Pass => out.push_str("/>\n"),
             Outcome::Fail { error } => {
+                // The class is the failure's `type`, so a report can tell a
+                // gateway incompatibility from a run that reached no verdict.
+                let class = t.failure_class().map(|c| c.name()).unwrap_or_default();
                 let first = error.lines().next().unwrap_or_default();
                 writeln!(
                     out,
-                    ">\n    <failure message=\"{}\">{}</failure>\n  </testcase>",
+                    ">\n    <failure type=\"{class}\" message=\"{}\">{}</failure>\n  </testcase>",
                     escape(first),
                     escape(error)
                 )
