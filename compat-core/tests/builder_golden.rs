@@ -210,3 +210,25 @@ fn markdown_and_table_renderings() {
         insta::assert_snapshot!("table", compat_core::render::table(&m, Some(&manifest)));
     });
 }
+
+#[test]
+fn the_gate_reads_an_unverified_baseline_cell_as_its_last_verdict() {
+    use compat_core::status::CellStatus;
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../golden/builder");
+    let manifest = Manifest::load(&root.join("manifest.yaml")).unwrap();
+    let results = RunResults::load(&root.join("unverified.json")).unwrap();
+    let options = options_for(&root, "unverified.json");
+    let input = ResultsInput {
+        path: Path::new("unverified.json"),
+        results: &results,
+    };
+    let m = v2::build(&manifest, &[input], &options).unwrap();
+    // The cell reached no verdict this run; the previous matrix had it passing.
+    assert!(matches!(
+        m.cell("tool_use", "vertex_ai").unwrap().status,
+        v2::CellStatusV2::Unverified { previous: Some(_), .. }
+    ));
+    let view = AnyMatrix::V2(m).verdict_view();
+    assert_eq!(view.cell("tool_use", "vertex_ai"), Some(&CellStatus::Pass));
+    assert_eq!(view.cell("basic_messaging_streaming", "anthropic"), Some(&CellStatus::Pass));
+}

@@ -195,8 +195,10 @@ fn load_baseline() -> Result<Option<Baseline>, String> {
         std::fs::read_to_string(&source)
             .map_err(|e| format!("COMPAT_BASELINE: cannot read {source}: {e}"))?
     };
-    let matrix = Matrix::parse(&text, std::path::Path::new(&source))
-        .map_err(|e| format!("COMPAT_BASELINE: {e}"))?;
+    // A baseline of either schema version; the gate reads its verdicts.
+    let matrix = compat_core::matrix::v2::AnyMatrix::parse(&text, std::path::Path::new(&source))
+        .map_err(|e| format!("COMPAT_BASELINE: {e}"))?
+        .verdict_view();
     Ok(Some(Baseline { source, matrix }))
 }
 

@@ -191,6 +191,52 @@ impl AnyMatrix {
         }
     }
 
+    /// The matrix as the regression gate reads a baseline: schema v1's
+    /// statuses, each cell its last verdict (an `unverified` cell counts as
+    /// the verdict it carries, since that is the last thing known about it;
+    /// `flaky` as pass; `partial` as fail).
+    pub fn verdict_view(&self) -> super::Matrix {
+        use crate::status::CellStatus;
+        match self {
+            AnyMatrix::V1(m) => m.clone(),
+            AnyMatrix::V2(m) => super::Matrix {
+                schema_version: super::SCHEMA_VERSION.to_owned(),
+                generated_at: m.generated_at.clone(),
+                litellm_version: m.litellm_version.clone(),
+                claude_code_version: m.claude_code_version.clone(),
+                providers: m.providers.clone(),
+                features: m
+                    .features
+                    .iter()
+                    .map(|f| super::MatrixFeature {
+                        id: f.id.clone(),
+                        name: f.name.clone(),
+                        providers: f
+                            .providers
+                            .iter()
+                            .map(|(p, c)| {
+                                let status = match &c.status {
+                                    CellStatusV2::Pass | CellStatusV2::Flaky => CellStatus::Pass,
+                                    CellStatusV2::Fail { error } | CellStatusV2::Partial { error, .. } => {
+                                        CellStatus::Fail { error: error.clone() }
+                                    }
+                                    CellStatusV2::Unverified { previous, error } => match previous.as_ref().map(|p| p.status.as_str()) {
+                                        Some("pass" | "flaky") => CellStatus::Pass,
+                                        Some(_) => CellStatus::Fail { error: error.clone() },
+                                        None => CellStatus::NotTested,
+                                    },
+                                    CellStatusV2::NotApplicable { reason } => CellStatus::NotApplicable { reason: reason.clone() },
+                                    CellStatusV2::NotTested => CellStatus::NotTested,
+                                };
+                                (p.clone(), status)
+                            })
+                            .collect(),
+                    })
+                    .collect(),
+            },
+        }
+    }
+
     /// The last verdict this matrix holds for a cell, and when it was made.
     pub fn last_verdict(&self, feature: &str, provider: &str) -> Option<Previous> {
         let at = self.generated_at().to_owned();
