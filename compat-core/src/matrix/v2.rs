@@ -36,10 +36,41 @@ pub struct MatrixV2 {
     pub generated_at: String,
     pub litellm_version: String,
     pub claude_code_version: String,
+    /// What the publisher knew at run time, for the page's freshness notice;
+    /// absent when the matrix was built without it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub context: Option<RunContext>,
     pub providers: Vec<String>,
     /// The models every cell runs on, in the manifest's order.
     pub models: Vec<ModelInfo>,
     pub features: Vec<FeatureV2>,
+}
+
+/// Facts about the run that are not results: how current the versions were,
+/// where the code and logs are.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunContext {
+    /// npm's `latest` claude-code version when the run started.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub claude_code_latest: Option<String>,
+    /// Releases between the version run and `claude_code_latest` (0: latest).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub claude_code_releases_behind: Option<u32>,
+    /// LiteLLM's latest stable release tag when the run started.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub litellm_latest_stable: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub litellm_releases_behind: Option<u32>,
+    /// The repository whose tests ran (for links to a case's source).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_repo_url: Option<String>,
+    /// The commit of that repository that ran.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_commit: Option<String>,
+    /// The run's logs (a CI job page).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run_url: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -54,7 +85,21 @@ pub struct ModelInfo {
 pub struct FeatureV2 {
     pub id: String,
     pub name: String,
+    /// What the row checks and how to set the feature up through LiteLLM
+    /// (manifest.yaml `description`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Documentation links (manifest.yaml `links`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub links: Vec<Link>,
     pub providers: IndexMap<String, CellV2>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Link {
+    pub title: String,
+    pub url: String,
 }
 
 /// A cell: its status (a tagged union, as in v1) and its per-model results.
@@ -65,6 +110,18 @@ pub struct CellV2 {
     /// Model id -> that model's result, in the manifest's model order.
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     pub models: IndexMap<String, ModelResult>,
+    /// The publisher's comparison with the matrix it replaced: the status
+    /// that matrix had for the cell, and when the cell's status last changed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub history: Option<CellHistory>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CellHistory {
+    pub previous_status: String,
+    /// generated_at of the first run that showed the current status.
+    pub changed_at: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -377,6 +434,8 @@ pub fn build(
         .map(|f| FeatureV2 {
             id: f.id.clone(),
             name: f.name.clone(),
+            description: None,
+            links: Vec::new(),
             providers: manifest
                 .providers
                 .iter()
@@ -385,6 +444,7 @@ pub fn build(
                         None => CellV2 {
                             status: CellStatusV2::NotTested,
                             models: IndexMap::new(),
+                            history: None,
                         },
                         Some(models) => {
                             let previous = options
@@ -404,6 +464,7 @@ pub fn build(
         generated_at: h.generated_at,
         litellm_version: h.litellm_version,
         claude_code_version: h.claude_code_version,
+        context: None,
         providers: manifest.providers.iter().map(|p| p.id.clone()).collect(),
         models: manifest
             .models
@@ -538,5 +599,6 @@ fn aggregate(
     CellV2 {
         status,
         models: results,
+        history: None,
     }
 }
