@@ -120,7 +120,9 @@ pub fn classify(e: &Evidence<'_>) -> Verdict {
             "harness: the run's environment could not be set up",
         ),
         FailureKind::Panic => Verdict::new(Harness, "harness: the check itself crashed (our bug)"),
-        FailureKind::NoVerdict => Verdict::new(Harness, "harness: the check could not reach a verdict"),
+        FailureKind::NoVerdict => {
+            Verdict::new(Harness, "harness: the check could not reach a verdict")
+        }
         FailureKind::CliCrashed if dead => {
             Verdict::new(Harness, "harness: the gateway process died during the run")
         }

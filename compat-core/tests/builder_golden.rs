@@ -226,9 +226,15 @@ fn the_gate_reads_an_unverified_baseline_cell_as_its_last_verdict() {
     // The cell reached no verdict this run; the previous matrix had it passing.
     assert!(matches!(
         m.cell("tool_use", "vertex_ai").unwrap().status,
-        v2::CellStatusV2::Unverified { previous: Some(_), .. }
+        v2::CellStatusV2::Unverified {
+            previous: Some(_),
+            ..
+        }
     ));
     let view = AnyMatrix::V2(m).verdict_view();
     assert_eq!(view.cell("tool_use", "vertex_ai"), Some(&CellStatus::Pass));
-    assert_eq!(view.cell("basic_messaging_streaming", "anthropic"), Some(&CellStatus::Pass));
+    assert_eq!(
+        view.cell("basic_messaging_streaming", "anthropic"),
+        Some(&CellStatus::Pass)
+    );
 }

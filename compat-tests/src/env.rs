@@ -7,9 +7,9 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use anyhow::Context as _;
-use compat_core::driver::{ClaudeRun, RunReport, Transcript};
 use compat_core::classify::UpstreamAnswer;
 use compat_core::driver::RetryPolicy;
+use compat_core::driver::{ClaudeRun, RunReport, Transcript};
 use compat_core::gateway::relay::{Tap, TapMode, TapRecord};
 use compat_core::gateway::routing::{self, Upstream};
 use compat_core::gateway::{Gateway, ProxySpec};
@@ -362,7 +362,10 @@ impl Ctx {
     fn gateway(&self) -> anyhow::Result<&'static Gateway> {
         let env = env()?;
         let slot = env.gateways.get(&self.provider).ok_or_else(|| {
-            EnvUnavailable(format!("no gateway was started for provider {}", self.provider.id()))
+            EnvUnavailable(format!(
+                "no gateway was started for provider {}",
+                self.provider.id()
+            ))
         })?;
         // Waits while the proxy is still starting.
         slot.wait()
@@ -383,9 +386,11 @@ impl Ctx {
             .taps
             .get(&self.provider)
             .ok_or_else(|| EnvUnavailable(format!("no tap for provider {}", self.provider.id())))?;
-        slot.get_or_init(|| Tap::start(&url, TapMode::Forward).map_err(|e| format!("cannot start the tap: {e}")))
-            .as_ref()
-            .map_err(|e| EnvUnavailable(e.clone()).into())
+        slot.get_or_init(|| {
+            Tap::start(&url, TapMode::Forward).map_err(|e| format!("cannot start the tap: {e}"))
+        })
+        .as_ref()
+        .map_err(|e| EnvUnavailable(e.clone()).into())
     }
 
     /// A claude invocation against this provider's gateway (through the
@@ -508,7 +513,8 @@ impl Ctx {
     /// A tap in front of this provider's gateway that refuses streaming
     /// Messages requests with 404 (see `gateway::relay`), for this trial only.
     pub fn non_streaming_relay(&self) -> anyhow::Result<Tap> {
-        Tap::start(&self.gateway_url()?, TapMode::RefuseStreaming).context("starting the non-streaming relay")
+        Tap::start(&self.gateway_url()?, TapMode::RefuseStreaming)
+            .context("starting the non-streaming relay")
     }
 
     /// The last lines of this provider's gateway log.

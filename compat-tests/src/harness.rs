@@ -481,7 +481,12 @@ pub(crate) fn conclude(ctx: &Ctx, result: std::thread::Result<anyhow::Result<()>
             Ok(()) => Conclusion {
                 outcome: Outcome::Pass,
                 class: None,
-                first_error: ctx.log.lock().expect("trial log").first_retry_reason.clone(),
+                first_error: ctx
+                    .log
+                    .lock()
+                    .expect("trial log")
+                    .first_retry_reason
+                    .clone(),
             },
             Err((class, e)) => fail(class, e),
         },
@@ -534,9 +539,9 @@ impl Breaker {
             Mode::Live => 90 * 60,
         };
         let secs = match std::env::var("COMPAT_SUITE_DEADLINE_SECS") {
-            Ok(v) => v
-                .parse()
-                .map_err(|_| format!("COMPAT_SUITE_DEADLINE_SECS={v:?}: expected a number of seconds"))?,
+            Ok(v) => v.parse().map_err(|_| {
+                format!("COMPAT_SUITE_DEADLINE_SECS={v:?}: expected a number of seconds")
+            })?,
             Err(_) => default,
         };
         Ok(Breaker {
@@ -574,7 +579,9 @@ impl Breaker {
         let mut streaks = self.streaks.lock().expect("breaker");
         match class {
             Some(c) if !c.is_verdict() => {
-                let e = streaks.entry(provider.to_owned()).or_insert((0, c, String::new()));
+                let e = streaks
+                    .entry(provider.to_owned())
+                    .or_insert((0, c, String::new()));
                 e.0 += 1;
                 e.1 = c;
                 e.2 = error.to_owned();
@@ -643,7 +650,18 @@ fn run_trial(
             .find(|r| r.rejection.is_some())
             .or(reqs.last())
         {
-            details["sim_request"] = json!(bad.describe());
+            details["sim_request"] = json!(format!(
+                "{} {} {} -> {}{}\n{}",
+                bad.provider,
+                bad.method,
+                bad.path,
+                bad.status,
+                bad.rejection
+                    .as_deref()
+                    .map(|r| format!(" ({r})"))
+                    .unwrap_or_default(),
+                crate::evidence::summarize_body(&bad.body)
+            ));
         }
         let tapped = ctx.gateway_requests();
         if !tapped.is_empty() {

@@ -8,6 +8,7 @@
 //! becomes one trial per manifest model, named `<feature>::<provider>::<model>`.
 
 mod env;
+pub mod evidence;
 mod harness;
 
 pub use compat_core;
@@ -159,7 +160,10 @@ fn expect_red(ctx: &Ctx, cell: compat_core::matrix::v2::CellV2) -> anyhow::Resul
 
 /// Runs `check`, concludes the trial as the harness does (classification
 /// included), and builds the cell with every other model passing.
-fn cell_of(ctx: &Ctx, check: fn(&Ctx) -> anyhow::Result<()>) -> anyhow::Result<compat_core::matrix::v2::CellV2> {
+fn cell_of(
+    ctx: &Ctx,
+    check: fn(&Ctx) -> anyhow::Result<()>,
+) -> anyhow::Result<compat_core::matrix::v2::CellV2> {
     use compat_core::matrix::{BuildOptions, ResultsInput, v2};
     use compat_core::results::{Mode, RunResults, TrialResult};
     use compat_core::status::Outcome;
@@ -197,7 +201,14 @@ fn cell_of(ctx: &Ctx, check: fn(&Ctx) -> anyhow::Result<()>) -> anyhow::Result<c
         ..Default::default()
     };
     let path = std::path::Path::new("fault-test");
-    let matrix = v2::build(&manifest, &[ResultsInput { path, results: &results }], &options)?;
+    let matrix = v2::build(
+        &manifest,
+        &[ResultsInput {
+            path,
+            results: &results,
+        }],
+        &options,
+    )?;
     matrix
         .cell(ctx.feature(), ctx.provider().id())
         .cloned()

@@ -29,7 +29,9 @@ use serde_json::json;
 
 use crate::procgroup::GroupChild;
 pub use crate::secret::Secret;
-pub use transcript::{CliError, StreamEvent, ThinkingBlock, ToolCall, ToolResult, Transcript, Usage};
+pub use transcript::{
+    CliError, StreamEvent, ThinkingBlock, ToolCall, ToolResult, Transcript, Usage,
+};
 
 /// How transient failures are retried.
 #[derive(Debug, Clone)]
@@ -343,7 +345,8 @@ impl ClaudeRun {
                     | DriverError::Malformed { .. }),
                 ) => return Err(e),
                 Err(e) => {
-                    let hang = matches!(e, DriverError::Timeout { .. } | DriverError::Stalled { .. });
+                    let hang =
+                        matches!(e, DriverError::Timeout { .. } | DriverError::Stalled { .. });
                     if last || (hang && !self.retry.retry_hangs) {
                         return Err(e);
                     }
@@ -504,7 +507,9 @@ fn describe_last_event(lines: &[(u64, String)]) -> String {
         "system" => v["subtype"].as_str().map(str::to_owned),
         "stream_event" => v["event"]["type"].as_str().map(|t| {
             let delta = v["event"]["delta"]["type"].as_str();
-            delta.map(|d| format!("{t} {d}")).unwrap_or_else(|| t.to_owned())
+            delta
+                .map(|d| format!("{t} {d}"))
+                .unwrap_or_else(|| t.to_owned())
         }),
         "assistant" | "user" => v["message"]["content"]
             .as_array()
@@ -513,7 +518,9 @@ fn describe_last_event(lines: &[(u64, String)]) -> String {
             .map(str::to_owned),
         _ => None,
     };
-    let name = detail.map(|d| format!("{kind} {d}")).unwrap_or_else(|| kind.to_owned());
+    let name = detail
+        .map(|d| format!("{kind} {d}"))
+        .unwrap_or_else(|| kind.to_owned());
     format!("the event `{name}` ({} ms into the run)", at_ms)
 }
 

@@ -152,8 +152,15 @@ fn a_stall_ends_the_run_naming_the_last_event_and_is_not_retried_when_told() {
         .run()
         .unwrap_err();
     assert!(matches!(e, DriverError::Stalled { .. }), "{e}");
-    assert!(e.to_string().contains("`stream_event message_start`"), "{e}");
-    assert_eq!(std::fs::read_to_string(&count).unwrap().lines().count(), 1, "a hang was retried");
+    assert!(
+        e.to_string().contains("`stream_event message_start`"),
+        "{e}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&count).unwrap().lines().count(),
+        1,
+        "a hang was retried"
+    );
 }
 
 #[test]

@@ -30,7 +30,9 @@ impl std::fmt::Display for CliError {
             f,
             "the CLI reported {}{}: {}\n--- last transcript lines ---\n{}",
             self.subtype.as_deref().unwrap_or("no result"),
-            self.status.map(|s| format!(" (API status {s})")).unwrap_or_default(),
+            self.status
+                .map(|s| format!(" (API status {s})"))
+                .unwrap_or_default(),
             self.text,
             self.tail
         )

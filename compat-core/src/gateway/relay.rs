@@ -67,6 +67,9 @@ pub struct TapRecord {
     pub events: Vec<TapEvent>,
     /// The response body ended normally.
     pub completed: bool,
+    /// The usage the gateway reported to the CLI (`message_start` and
+    /// `message_delta` usage merged for a stream; `usage` of a JSON body).
+    pub usage: Option<Value>,
 }
 
 struct TapState {
@@ -96,7 +99,10 @@ impl Tap {
         let state = Arc::new(TapState {
             upstream: upstream.trim_end_matches('/').to_owned(),
             mode,
-            client: reqwest::Client::builder().no_proxy().build().map_err(std::io::Error::other)?,
+            client: reqwest::Client::builder()
+                .no_proxy()
+                .build()
+                .map_err(std::io::Error::other)?,
             seq: AtomicU64::new(0),
             records: records.clone(),
         });
@@ -140,7 +146,12 @@ impl Drop for Tap {
 }
 
 fn update(records: &Mutex<Vec<TapRecord>>, seq: u64, f: impl FnOnce(&mut TapRecord)) {
-    if let Some(r) = records.lock().expect("tap records").iter_mut().find(|r| r.seq == seq) {
+    if let Some(r) = records
+        .lock()
+        .expect("tap records")
+        .iter_mut()
+        .find(|r| r.seq == seq)
+    {
         f(r);
     }
 }
@@ -152,9 +163,24 @@ fn now_unix_ms() -> f64 {
         .unwrap_or(0.0)
 }
 
+/// Merges the usage an event carries into `usage` (later figures win).
+fn merge_usage(usage: &mut Option<Value>, data: &Value) {
+    let found = data["message"]["usage"]
+        .as_object()
+        .or_else(|| data["usage"].as_object());
+    if let Some(found) = found {
+        let merged = usage.get_or_insert_with(|| json!({}));
+        for (k, v) in found {
+            if !v.is_null() {
+                merged[k] = v.clone();
+            }
+        }
+    }
+}
+
 /// Splits SSE text into complete events, returning each event's kind and
-/// leaving an incomplete tail in `buf`.
-fn take_sse_events(buf: &mut String) -> Vec<String> {
+/// data, and leaving an incomplete tail in `buf`.
+fn take_sse_events(buf: &mut String) -> Vec<(String, Value)> {
     let mut kinds = Vec::new();
     while let Some(end) = buf.find("\n\n") {
         let block: String = buf.drain(..end + 2).collect();
@@ -171,10 +197,11 @@ fn take_sse_events(buf: &mut String) -> Vec<String> {
         let Some(kind) = name.or_else(|| parsed["type"].as_str().map(str::to_owned)) else {
             continue;
         };
-        match parsed["delta"]["type"].as_str() {
-            Some(d) if kind == "content_block_delta" => kinds.push(format!("{kind}:{d}")),
-            _ => kinds.push(kind),
-        }
+        let kind = match parsed["delta"]["type"].as_str() {
+            Some(d) if kind == "content_block_delta" => format!("{kind}:{d}"),
+            _ => kind,
+        };
+        kinds.push((kind, parsed));
     }
     kinds
 }
@@ -186,22 +213,30 @@ async fn relay(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let json_body: Value = serde_json::from_slice(&body)
-        .unwrap_or_else(|_| json!({"raw": String::from_utf8_lossy(&body).chars().take(4000).collect::<String>()}));
-    let stream = json_body.get("stream").and_then(Value::as_bool).unwrap_or(false);
+    let json_body: Value = serde_json::from_slice(&body).unwrap_or_else(
+        |_| json!({"raw": String::from_utf8_lossy(&body).chars().take(4000).collect::<String>()}),
+    );
+    let stream = json_body
+        .get("stream")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
     let is_messages = method == Method::POST && uri.path().ends_with("/v1/messages");
     let seq = state.seq.fetch_add(1, Ordering::SeqCst);
     let refuse = state.mode == TapMode::RefuseStreaming && is_messages && stream;
     state.records.lock().expect("tap records").push(TapRecord {
         seq,
         method: method.to_string(),
-        path: uri.path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_default(),
+        path: uri
+            .path_and_query()
+            .map(|p| p.as_str().to_owned())
+            .unwrap_or_default(),
         body: json_body,
         stream,
         status: 0,
         refused: refuse,
         events: Vec::new(),
         completed: false,
+        usage: None,
     });
     if refuse {
         update(&state.records, seq, |r| {
@@ -222,7 +257,10 @@ async fn relay(
     );
     let mut req = state.client.request(method, url).body(body);
     for (name, value) in &headers {
-        if !matches!(name.as_str(), "host" | "content-length" | "connection" | "transfer-encoding") {
+        if !matches!(
+            name.as_str(),
+            "host" | "content-length" | "connection" | "transfer-encoding"
+        ) {
             req = req.header(name, value);
         }
     }
@@ -249,7 +287,10 @@ async fn relay(
         .is_some_and(|v| v.starts_with("text/event-stream"));
     let mut builder = Response::builder().status(status);
     for (name, value) in resp.headers() {
-        if !matches!(name.as_str(), "content-length" | "connection" | "transfer-encoding") {
+        if !matches!(
+            name.as_str(),
+            "content-length" | "connection" | "transfer-encoding"
+        ) {
             builder = builder.header(name, value);
         }
     }
@@ -260,19 +301,28 @@ async fn relay(
     // pace never shows in it.
     let body = async_stream_body(move |tx| async move {
         let mut buf = String::new();
+        // A JSON body is kept (up to a bound) to read its usage at the end.
+        let mut json_body = Vec::new();
         while let Some(chunk) = upstream.next().await {
             match chunk {
                 Ok(bytes) => {
                     if sse {
                         let at = now_unix_ms();
                         buf.push_str(&String::from_utf8_lossy(&bytes));
-                        let kinds = take_sse_events(&mut buf);
-                        if !kinds.is_empty() {
+                        let events = take_sse_events(&mut buf);
+                        if !events.is_empty() {
                             update(&records, seq, |r| {
-                                r.events
-                                    .extend(kinds.into_iter().map(|kind| TapEvent { kind, at_unix_ms: at }))
+                                for (kind, data) in events {
+                                    merge_usage(&mut r.usage, &data);
+                                    r.events.push(TapEvent {
+                                        kind,
+                                        at_unix_ms: at,
+                                    });
+                                }
                             });
                         }
+                    } else if json_body.len() < 4 << 20 {
+                        json_body.extend_from_slice(&bytes);
                     }
                     if tx.send(Ok(bytes)).await.is_err() {
                         return;
@@ -284,7 +334,12 @@ async fn relay(
                 }
             }
         }
-        update(&records, seq, |r| r.completed = true);
+        update(&records, seq, |r| {
+            r.completed = true;
+            if let Ok(v) = serde_json::from_slice::<Value>(&json_body) {
+                merge_usage(&mut r.usage, &v);
+            }
+        });
     });
     builder.body(body).expect("response")
 }
@@ -337,7 +392,9 @@ pub fn judge_stream(upstream: Option<&[f64]>, gateway: &[f64]) -> StreamVerdict 
     match upstream {
         Some(up) => {
             let (Some(&u_first), Some(&u_last)) = (up.first(), up.last()) else {
-                return StreamVerdict::Inconclusive("the provider's record has no text deltas".into());
+                return StreamVerdict::Inconclusive(
+                    "the provider's record has no text deltas".into(),
+                );
             };
             if up.len() < MIN_DELTAS || u_last - u_first < 100.0 {
                 return StreamVerdict::Inconclusive(format!(
@@ -379,6 +436,23 @@ mod tests {
     use super::*;
 
     #[test]
+    fn usage_is_merged_from_start_and_delta() {
+        let mut u = None;
+        merge_usage(
+            &mut u,
+            &json!({"type": "message_start", "message": {"usage": {"input_tokens": 5, "cache_read_input_tokens": 0}}}),
+        );
+        merge_usage(
+            &mut u,
+            &json!({"type": "message_delta", "usage": {"output_tokens": 7, "cache_read_input_tokens": 4096}}),
+        );
+        assert_eq!(
+            u,
+            Some(json!({"input_tokens": 5, "cache_read_input_tokens": 4096, "output_tokens": 7}))
+        );
+    }
+
+    #[test]
     fn a_held_stream_is_buffered_whatever_the_delays() {
         let up: Vec<f64> = (0..37).map(|i| 1000.0 + 20.0 * i as f64).collect();
         // Healthy, with the gateway 300 ms late on a busy machine and bunching.
@@ -386,12 +460,21 @@ mod tests {
         assert_eq!(judge_stream(Some(&up), &late), StreamVerdict::Streamed);
         // Held to the end and flushed: buffered, even when flushed slowly.
         let held: Vec<f64> = (0..37).map(|i| 1721.0 + i as f64).collect();
-        assert!(matches!(judge_stream(Some(&up), &held), StreamVerdict::Buffered(_)));
+        assert!(matches!(
+            judge_stream(Some(&up), &held),
+            StreamVerdict::Buffered(_)
+        ));
         // Too short an upstream to judge by.
-        assert!(matches!(judge_stream(Some(&up[..3]), &late[..3]), StreamVerdict::Inconclusive(_)));
+        assert!(matches!(
+            judge_stream(Some(&up[..3]), &late[..3]),
+            StreamVerdict::Inconclusive(_)
+        ));
         // Live: spread vs bunched.
         assert_eq!(judge_stream(None, &late), StreamVerdict::Streamed);
-        assert!(matches!(judge_stream(None, &held[..5]), StreamVerdict::Buffered(_)));
+        assert!(matches!(
+            judge_stream(None, &held[..5]),
+            StreamVerdict::Buffered(_)
+        ));
     }
 
     #[test]
@@ -399,9 +482,13 @@ mod tests {
         let mut buf = String::from(
             "event: message_start\ndata: {\"type\":\"message_start\"}\n\nevent: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"delta\":{\"type\":\"text_delta\",\"text\":\"1\"}}\n\nevent: ping\ndata: {\"ty",
         );
-        assert_eq!(take_sse_events(&mut buf), ["message_start", "content_block_delta:text_delta"]);
+        let kinds = |v: Vec<(String, Value)>| v.into_iter().map(|(k, _)| k).collect::<Vec<_>>();
+        assert_eq!(
+            kinds(take_sse_events(&mut buf)),
+            ["message_start", "content_block_delta:text_delta"]
+        );
         buf.push_str("pe\":\"ping\"}\n\n");
-        assert_eq!(take_sse_events(&mut buf), ["ping"]);
+        assert_eq!(kinds(take_sse_events(&mut buf)), ["ping"]);
         assert!(buf.is_empty());
     }
 }

@@ -274,15 +274,24 @@ impl AnyMatrix {
                             .map(|(p, c)| {
                                 let status = match &c.status {
                                     CellStatusV2::Pass | CellStatusV2::Flaky => CellStatus::Pass,
-                                    CellStatusV2::Fail { error } | CellStatusV2::Partial { error, .. } => {
-                                        CellStatus::Fail { error: error.clone() }
-                                    }
-                                    CellStatusV2::Unverified { previous, error } => match previous.as_ref().map(|p| p.status.as_str()) {
-                                        Some("pass" | "flaky") => CellStatus::Pass,
-                                        Some(_) => CellStatus::Fail { error: error.clone() },
-                                        None => CellStatus::NotTested,
+                                    CellStatusV2::Fail { error }
+                                    | CellStatusV2::Partial { error, .. } => CellStatus::Fail {
+                                        error: error.clone(),
                                     },
-                                    CellStatusV2::NotApplicable { reason } => CellStatus::NotApplicable { reason: reason.clone() },
+                                    CellStatusV2::Unverified { previous, error } => {
+                                        match previous.as_ref().map(|p| p.status.as_str()) {
+                                            Some("pass" | "flaky") => CellStatus::Pass,
+                                            Some(_) => CellStatus::Fail {
+                                                error: error.clone(),
+                                            },
+                                            None => CellStatus::NotTested,
+                                        }
+                                    }
+                                    CellStatusV2::NotApplicable { reason } => {
+                                        CellStatus::NotApplicable {
+                                            reason: reason.clone(),
+                                        }
+                                    }
                                     CellStatusV2::NotTested => CellStatus::NotTested,
                                 };
                                 (p.clone(), status)
