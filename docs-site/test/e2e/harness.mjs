@@ -34,7 +34,9 @@ export const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor:
 /** The pages built for the tests: name -> fixture file. */
 export const PAGE_FIXTURES = {
   sample: 'sample-compatibility-matrix.json',
-  v2: 'schema-v2-compatibility-matrix.json',
+  v2: 'v2-compatibility-matrix.json',
+  v2large: 'v2-large-compatibility-matrix.json',
+  v3: 'schema-v3-compatibility-matrix.json',
   malformed: 'malformed-compatibility-matrix.json',
 };
 

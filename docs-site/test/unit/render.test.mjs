@@ -122,13 +122,13 @@ describe('server render of the sample matrix (the build-time import)', () => {
 });
 
 describe('error placeholder instead of a wrong table', () => {
-  test('schema_version "2"', () => {
-    const html = mod.renderWith(load('schema-v2-compatibility-matrix.json'));
+  test('schema_version "3"', () => {
+    const html = mod.renderWith(load('schema-v3-compatibility-matrix.json'));
     assert.doesNotMatch(html, /<table/);
     assert.match(html, /role="alert"/);
     assert.match(html, /data-error-kind="schema_version"/);
     assert.ok(html.includes('The compatibility matrix cannot be shown.'));
-    assert.ok(html.includes('but the data file has schema version &quot;2&quot;'));
+    assert.ok(html.includes('but the data file has schema version &quot;3&quot;'));
   });
 
   test('malformed v1 lists its problems', () => {
