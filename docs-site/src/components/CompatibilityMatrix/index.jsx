@@ -250,9 +250,25 @@ function Popover({ anchor, labelId, onClose, testId, children }) {
     [refs],
   );
 
+  // Focus moves into the panel once it is placed (a hidden element cannot take focus).
+  const focusedRef = useRef(false);
   useEffect(() => {
-    if (panelRef.current) panelRef.current.focus({ preventScroll: true });
-  }, []);
+    if (isPositioned && !focusedRef.current && panelRef.current) {
+      focusedRef.current = true;
+      panelRef.current.focus({ preventScroll: true });
+    }
+  }, [isPositioned]);
+
+  // Escape closes it wherever focus is (WCAG 1.4.13 / the APG dialog pattern).
+  useEffect(() => {
+    const onKey = (event) => {
+      if (event.key !== 'Escape') return;
+      event.preventDefault();
+      onClose({ returnFocus: true });
+    };
+    document.addEventListener('keydown', onKey);
+    return () => document.removeEventListener('keydown', onKey);
+  }, [onClose]);
 
   useEffect(() => {
     const onPointerDown = (event) => {
@@ -269,12 +285,6 @@ function Popover({ anchor, labelId, onClose, testId, children }) {
   }, [anchor, onClose]);
 
   const onKeyDown = (event) => {
-    if (event.key === 'Escape') {
-      event.stopPropagation();
-      event.preventDefault();
-      onClose({ returnFocus: true });
-      return;
-    }
     if (event.key !== 'Tab') return;
     const panel = panelRef.current;
     const focusables = Array.from(
