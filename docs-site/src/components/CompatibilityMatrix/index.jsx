@@ -199,7 +199,7 @@ function Banner({ matrix }) {
     <div className={styles.banner} data-testid="compat-banner" data-freshness={fresh.level}>
       {fresh.text ? (
         <span className={styles.freshnessNotice} data-testid="compat-freshness">
-          <span aria-hidden="true">{fresh.level === 'very_stale' ? '⛔ ' : '⚠ '}</span>
+          <span aria-hidden="true">⚠ </span>
           {fresh.text}
         </span>
       ) : null}

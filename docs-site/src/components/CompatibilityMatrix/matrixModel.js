@@ -489,7 +489,7 @@ const MODEL_STATUSES = Object.freeze(['pass', 'flaky', 'fail', 'unverified', 'no
 export const CLASS_INFO = Object.freeze({
   incompatible: Object.freeze({
     label: 'Incompatible',
-    text: 'the gateway broke the feature (it changed or rejected what the provider accepts, or the check failed through it)',
+    text: 'the gateway broke the feature',
   }),
   upstream_unavailable: Object.freeze({
     label: 'Upstream unavailable',
@@ -497,7 +497,7 @@ export const CLASS_INFO = Object.freeze({
   }),
   harness: Object.freeze({
     label: 'Test harness',
-    text: 'a problem on our side (CLI, proxy or the suite itself), so no verdict',
+    text: 'a problem on our side (CLI, proxy or test suite), so no verdict',
   }),
 });
 
@@ -859,9 +859,8 @@ export function describeCellV2(cell, models) {
       summary = 'The gateway broke this feature on every model that reached a verdict.';
       break;
     case 'unverified':
-      summary = cell.previous
-        ? `No verdict this run; last verified ${statusWord(cell.previous.status)} on ${formatUtcDate(cell.previous.verifiedAtMs)}.`
-        : 'No verdict this run, and no earlier verdict on record.';
+      // The previous verdict has its own line (`previous.text`).
+      summary = cell.previous ? 'No verdict this run.' : 'No verdict this run, and no earlier verdict on record.';
       break;
     case 'not_applicable':
       summary = cell.reason;
