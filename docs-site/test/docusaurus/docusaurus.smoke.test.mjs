@@ -176,6 +176,14 @@ describe('docusaurus build', () => {
       await page.clock.setFixedTime(GENERATED_AT + 40 * 3600 * 1000);
       await page.goto(h.url(V2_PAGE_PATH));
       await page.waitForFunction(() => document.querySelector('[data-testid="compat-banner"]')?.dataset.freshness === 'stale');
+      const marksInside = await page.$$eval('[data-testid="changed-mark"], [data-testid="model-marks"]', (els) =>
+        els.every((m) => {
+          const r = m.getBoundingClientRect();
+          const t = m.closest('td').getBoundingClientRect();
+          return r.left >= t.left - 0.5 && r.right <= t.right + 0.5 && r.top >= t.top - 0.5 && r.bottom <= t.bottom + 0.5;
+        }),
+      );
+      assert.ok(marksInside, 'the change and model marks sit inside their cells');
       const sel = 'tr[data-feature="tool_use"] td[data-provider="bedrock_converse"] button';
       await page.locator(sel).scrollIntoViewIfNeeded();
       await page.click(sel);

@@ -320,6 +320,14 @@ describe('desktop (1280x800), schema v2', () => {
       assert.ok(m.w > 8, 'the mark is visible');
       assert.match(m.text, /Changed from (pass|partial|fail) on 2026-11-25/);
     }
+    const marksInside = await page.$$eval('[data-testid="changed-mark"], [data-testid="model-marks"]', (els) =>
+      els.every((m) => {
+        const r = m.getBoundingClientRect();
+        const t = m.closest('td').getBoundingClientRect();
+        return r.left >= t.left - 0.5 && r.right <= t.right + 0.5 && r.top >= t.top - 0.5 && r.bottom <= t.bottom + 0.5;
+      }),
+    );
+    assert.ok(marksInside, 'the change and model marks sit inside their cells');
     const summary = await page.getByTestId('compat-changes').innerText();
     assert.match(summary, /4 cells changed since the previous run/);
     assert.match(summary, /Extended thinking on Anthropic: fail → pass/);
