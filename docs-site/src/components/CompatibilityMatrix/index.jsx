@@ -345,7 +345,7 @@ function ModelMark({ result }) {
   return (
     <span className={`${styles.mark} ${styles[result.tone]}`} data-model={result.modelId} data-model-status={result.status}>
       <span aria-hidden="true">{result.icon}</span>
-      <span className={styles.srOnly}>{result.srText}</span>
+      <span className={styles.srOnly}>{`${result.srText}. `}</span>
     </span>
   );
 }
@@ -452,7 +452,8 @@ function CellV2({ cell, open, onOpen }) {
         <span className={styles.icon} aria-hidden="true">
           {cell.icon}
         </span>
-        <span className={styles.srOnly}>{cell.label}</span>
+        {/* Punctuation for screen readers: "Partial. Claude Haiku 4.5: Fail. ..." */}
+        <span className={styles.srOnly}>{`${cell.label}. `}</span>
         {marks.length > 0 ? (
           <span className={styles.marks} data-testid="model-marks">
             {marks.map((r) => (
