@@ -356,6 +356,25 @@ describe('desktop (1280x800), schema v2', () => {
     await finish(s);
   });
 
+  test("the real builder's output (no context, descriptions or history): no links, notices or marks it cannot back", async () => {
+    const s = await open(DESKTOP, 'v2builder');
+    const { page } = s;
+    assert.equal(await page.locator('tbody td').count(), 6);
+    assert.equal(await page.locator('tbody th button').count(), 0, 'no description: row names are plain text');
+    assert.equal(await page.locator('[data-testid="changed-mark"]').count(), 0);
+    assert.equal(await page.getByTestId('compat-changes').count(), 0);
+    assert.equal(await page.getByTestId('compat-claude-code-notice').count(), 0, 'no context: no version notice');
+    await page.click(cellButton('basic_messaging_streaming', 'anthropic'));
+    const { dialog } = await openDialog(page, 'cell-deep-dive', DESKTOP.viewport);
+    const text = await dialog.innerText();
+    assert.match(text, /Unverified\s+No verdict this run\./);
+    assert.match(text, /Last verified pass on 2026-11-23/);
+    assert.match(await dialog.locator('li[data-model="claude-opus-4-7"]').innerText(), /Failure class: Test harness: a problem on our side/);
+    assert.equal(await dialog.locator('a').count(), 0, 'no source or logs links without a context');
+    await page.screenshot({ path: screenshotPath('desktop-v2-builder-output') });
+    await finish(s);
+  });
+
   test('dark theme: the seven statuses stay distinct', async () => {
     const s = await open(DESKTOP, 'v2', { query: '?theme=dark' });
     const cells = await readV2Cells(s.page);
