@@ -18,7 +18,7 @@ import { serveDir } from './static-server.mjs';
 
 const USAGE = `usage: npm run preview -- <path-to-compatibility-matrix.json> [--port N] [--build-only]
 
-  <path>        the compatibility-matrix.json to render (schema v1)
+  <path>        the compatibility-matrix.json to render (schema v1 or v2)
   --port N      port to serve on, on 127.0.0.1 (default: 0, any free port)
   --build-only  build the page into docs-site/.preview/ and exit without serving
 `;
@@ -81,7 +81,7 @@ async function main() {
   const check = validateMatrix(parsed);
   if (!check.ok) {
     process.stderr.write(
-      `warning: ${file} does not pass the schema v1 check; the page will show the error placeholder:\n` +
+      `warning: ${file} does not pass the page's schema check (v1 or v2); the page will show the error placeholder:\n` +
         check.problems.map((p) => `  - ${p}\n`).join(''),
     );
   }

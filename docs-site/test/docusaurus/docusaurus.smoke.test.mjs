@@ -19,6 +19,8 @@ import { DESKTOP, FIXTURES, Harness, PHONE, hueName, screenshotPath } from '../e
 
 const SITE = path.join(DOCS_SITE_ROOT, 'docusaurus-smoke');
 const PAGE_PATH = 'docs/tutorials/claude-code-compatibility';
+// A second page renders the schema v2 fixture through the same component.
+const V2_PAGE_PATH = 'docs/tutorials/claude-code-compatibility-v2';
 const BUILD_TIMEOUT_MS = 240_000;
 const GENERATED_AT = Date.parse('2026-11-25T10:00:00Z');
 
@@ -33,6 +35,24 @@ async function prepareSite() {
   await cp(path.join(FIXTURES, 'sample-compatibility-matrix.json'), path.join(SITE, 'src', 'data', 'compatibility-matrix.json'));
   await mkdir(path.join(SITE, 'docs', 'tutorials'), { recursive: true });
   await cp(path.join(DOCS_SITE_ROOT, 'docs', 'tutorials', 'claude-code-compatibility.mdx'), path.join(SITE, 'docs', 'tutorials', 'claude-code-compatibility.mdx'));
+  await cp(path.join(FIXTURES, 'v2-compatibility-matrix.json'), path.join(SITE, 'src', 'data', 'compatibility-matrix-v2.json'));
+  await writeFile(
+    path.join(SITE, 'docs', 'tutorials', 'claude-code-compatibility-v2.mdx'),
+    [
+      '---',
+      'title: Compatibility matrix, schema v2',
+      'hide_table_of_contents: true',
+      '---',
+      '',
+      "import CompatibilityMatrix, { CompatibilityLegend } from '@site/src/components/CompatibilityMatrix';",
+      "import v2 from '@site/src/data/compatibility-matrix-v2.json';",
+      '',
+      '<CompatibilityMatrix data={v2} />',
+      '',
+      '<CompatibilityLegend data={v2} />',
+      '',
+    ].join('\n'),
+  );
   await mkdir(path.join(SITE, 'src', 'pages'), { recursive: true });
   await writeFile(path.join(SITE, 'src', 'pages', 'index.md'), `# Smoke site\n\nSee [the compatibility matrix](/${PAGE_PATH}).\n`);
 }
@@ -66,6 +86,7 @@ function runBuild() {
 
 const h = new Harness();
 let html;
+let v2Html;
 
 before(async () => {
   if (!existsSync(path.join(SITE, 'node_modules', '@docusaurus', 'core'))) {
@@ -74,6 +95,7 @@ before(async () => {
   await prepareSite();
   await runBuild();
   html = await readFile(path.join(SITE, 'build', PAGE_PATH, 'index.html'), 'utf8');
+  v2Html = await readFile(path.join(SITE, 'build', V2_PAGE_PATH, 'index.html'), 'utf8');
   await h.serve(path.join(SITE, 'build'));
   await h.launch();
 });
@@ -140,5 +162,43 @@ describe('docusaurus build', () => {
     await page.screenshot({ path: screenshotPath('phone-docusaurus') });
     await h.closeContext(s.context);
     assert.deepEqual(s.problems, []);
+  });
+  test('schema v2 page: server-rendered cells with model marks; a deep dive placed by Floating UI in Chromium', async () => {
+    assert.equal((v2Html.match(/<td [^>]*data-status=/g) || []).length, 30);
+    assert.equal((v2Html.match(/data-testid="model-marks"/g) || []).length, 27);
+    assert.doesNotMatch(v2Html, /role="alert"/);
+    for (const [device, name] of [
+      [DESKTOP, 'desktop-docusaurus-v2'],
+      [PHONE, 'phone-docusaurus-v2'],
+    ]) {
+      const s = await h.newPage(device);
+      const { page } = s;
+      await page.clock.setFixedTime(GENERATED_AT + 40 * 3600 * 1000);
+      await page.goto(h.url(V2_PAGE_PATH));
+      await page.waitForFunction(() => document.querySelector('[data-testid="compat-banner"]')?.dataset.freshness === 'stale');
+      const marksInside = await page.$$eval('[data-testid="changed-mark"], [data-testid="model-marks"]', (els) =>
+        els.every((m) => {
+          const r = m.getBoundingClientRect();
+          const t = m.closest('td').getBoundingClientRect();
+          return r.left >= t.left - 0.5 && r.right <= t.right + 0.5 && r.top >= t.top - 0.5 && r.bottom <= t.bottom + 0.5;
+        }),
+      );
+      assert.ok(marksInside, 'the change and model marks sit inside their cells');
+      const sel = 'tr[data-feature="tool_use"] td[data-provider="bedrock_converse"] button';
+      await page.locator(sel).scrollIntoViewIfNeeded();
+      await page.click(sel);
+      const dialog = page.locator('[role="dialog"][data-positioned="true"]');
+      await dialog.waitFor({ state: 'visible' });
+      assert.match(await dialog.innerText(), /Claude Haiku 4\.5: Fail/);
+      const box = await dialog.boundingBox();
+      const vw = device.viewport.width;
+      assert.ok(box.x >= 0 && box.x + box.width <= vw + 0.5, `dialog within the screen: ${JSON.stringify(box)}`);
+      assert.equal(await page.evaluate(() => Boolean(document.activeElement.closest('[role="dialog"]'))), true, 'focus in the dialog');
+      await page.screenshot({ path: screenshotPath(name) });
+      await page.keyboard.press('Escape');
+      await dialog.waitFor({ state: 'detached' });
+      await h.closeContext(s.context);
+      assert.deepEqual(s.problems, [], 'no console errors (hydration mismatches included), no outside requests');
+    }
   });
 });

@@ -14,7 +14,8 @@ import { serveDir } from '../../scripts/static-server.mjs';
 export const FIXTURES = path.join(DOCS_SITE_ROOT, 'fixtures');
 export const RESULTS = path.join(DOCS_SITE_ROOT, 'test-results');
 export const SCREENSHOTS = path.join(RESULTS, 'screenshots');
-const PAGES = path.join(RESULTS, 'e2e-pages');
+// One folder per test process: node --test runs the e2e files in parallel.
+const PAGES = path.join(RESULTS, 'e2e-pages', String(process.pid));
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const CHROMIUM_ARGS = [
@@ -34,7 +35,10 @@ export const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor:
 /** The pages built for the tests: name -> fixture file. */
 export const PAGE_FIXTURES = {
   sample: 'sample-compatibility-matrix.json',
-  v2: 'schema-v2-compatibility-matrix.json',
+  v2: 'v2-compatibility-matrix.json',
+  v2large: 'v2-large-compatibility-matrix.json',
+  v2builder: 'v2-builder-unverified-compatibility-matrix.json',
+  v3: 'schema-v3-compatibility-matrix.json',
   malformed: 'malformed-compatibility-matrix.json',
 };
 
@@ -57,6 +61,7 @@ export class Harness {
   async start() {
     assertChromium();
     await rm(PAGES, { recursive: true, force: true });
+    this.pagesBuilt = true;
     // Development React: hydration mismatches and bad markup show up as console errors.
     await Promise.all(
       Object.entries(PAGE_FIXTURES).map(([name, file]) =>
@@ -125,6 +130,7 @@ export class Harness {
     this.browser = null;
     if (this.server) await this.server.close().catch(() => {});
     this.server = null;
+    if (this.pagesBuilt) await rm(PAGES, { recursive: true, force: true });
   }
 }
 

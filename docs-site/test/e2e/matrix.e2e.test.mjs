@@ -302,14 +302,14 @@ describe('desktop (1280x800)', () => {
     await finish(s);
   });
 
-  test('schema_version "2": an error placeholder, no table', async () => {
-    const s = await open(DESKTOP, 'v2');
+  test('schema_version "3": an error placeholder, no table', async () => {
+    const s = await open(DESKTOP, 'v3');
     const { page } = s;
     const alert = page.getByRole('alert');
     await alert.waitFor({ state: 'visible' });
     const text = await alert.innerText();
     assert.match(text, /The compatibility matrix cannot be shown\./);
-    assert.match(text, /schema version "2"/);
+    assert.match(text, /schema version "3"/);
     assert.equal(await page.locator('table').count(), 0);
     assert.equal(await page.locator('[data-testid="compat-banner"]').count(), 0);
     await page.screenshot({ path: screenshotPath('desktop-schema-mismatch'), fullPage: true });
@@ -434,12 +434,12 @@ describe('phone (390x844)', () => {
     await finish(s);
   });
 
-  test('schema_version "2": the placeholder fits the screen', async () => {
-    const s = await open(PHONE, 'v2');
+  test('schema_version "3": the placeholder fits the screen', async () => {
+    const s = await open(PHONE, 'v3');
     const { page } = s;
     const alert = page.getByRole('alert');
     await alert.waitFor({ state: 'visible' });
-    assert.match(await alert.innerText(), /schema version "2"/);
+    assert.match(await alert.innerText(), /schema version "3"/);
     assert.equal(await page.locator('table').count(), 0);
     const fits = await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
     assert.ok(fits, 'no sideways page scroll');

@@ -188,19 +188,19 @@ describe('validateMatrix: accepts schema v1', () => {
 });
 
 describe('validateMatrix: rejects other versions', () => {
-  test('schema_version "2" (the v2 fixture) is a version mismatch, not checked further', () => {
-    const r = validateMatrix(fixture('schema-v2-compatibility-matrix.json'));
+  test('schema_version "3" (the v3 fixture) is a version mismatch, not checked further', () => {
+    const r = validateMatrix(fixture('schema-v3-compatibility-matrix.json'));
     assert.equal(r.ok, false);
     assert.equal(r.kind, 'schema_version');
-    assert.equal(r.found, '2');
+    assert.equal(r.found, '3');
     assert.equal(r.problems.length, 1);
-    assert.match(r.problems[0], /schema_version is "2"; this component renders only schema version "1"/);
+    assert.match(r.problems[0], /schema_version is "3"; this component renders only schema version "1" or "2"/);
   });
 
   for (const [value, pattern] of [
     ['1.0', /schema_version is "1.0"/],
     ['', /schema_version is ""/],
-    [1, /must be the string "1", found number 1/],
+    [1, /must be the string "1" or "2", found number 1/],
     [null, /found null/],
   ]) {
     test(`schema_version ${JSON.stringify(value)}`, () => {

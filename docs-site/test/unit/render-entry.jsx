@@ -6,3 +6,4 @@ import CompatibilityMatrix, { CompatibilityLegend } from '@site/src/components/C
 export const renderDefault = () => renderToString(<CompatibilityMatrix />);
 export const renderWith = (data) => renderToString(<CompatibilityMatrix data={data} />);
 export const renderLegend = () => renderToString(<CompatibilityLegend />);
+export const renderLegendWith = (data) => renderToString(<CompatibilityLegend data={data} />);

@@ -122,13 +122,13 @@ describe('server render of the sample matrix (the build-time import)', () => {
 });
 
 describe('error placeholder instead of a wrong table', () => {
-  test('schema_version "2"', () => {
-    const html = mod.renderWith(load('schema-v2-compatibility-matrix.json'));
+  test('schema_version "3"', () => {
+    const html = mod.renderWith(load('schema-v3-compatibility-matrix.json'));
     assert.doesNotMatch(html, /<table/);
     assert.match(html, /role="alert"/);
     assert.match(html, /data-error-kind="schema_version"/);
     assert.ok(html.includes('The compatibility matrix cannot be shown.'));
-    assert.ok(html.includes('but the data file has schema version &quot;2&quot;'));
+    assert.ok(html.includes('but the data file has schema version &quot;3&quot;'));
   });
 
   test('malformed v1 lists its problems', () => {
@@ -166,6 +166,63 @@ test('the legend shows the four statuses with their icons', () => {
     ['not_applicable', '—'],
     ['not_tested', '?'],
   ]);
+});
+
+describe('server render of a schema v2 matrix', () => {
+  let html;
+  before(() => {
+    html = mod.renderWith(load('v2-compatibility-matrix.json'));
+  });
+
+  test('a table with one button per cell that opens a dialog', () => {
+    assert.equal(count(html, /<td /g), 30);
+    assert.equal(count(html, /<td [^>]*><button type="button"[^>]*aria-haspopup="dialog" aria-expanded="false"/g), 30);
+    assert.doesNotMatch(html, /role="dialog"/, 'no panel is open on the server');
+  });
+
+  test('three model marks per tested cell, each with words for screen readers', () => {
+    assert.equal(count(html, /data-testid="model-marks"/g), 27, 'every cell but the three not-tested ones');
+    assert.equal(count(html, /data-model-status=/g), 81);
+    assert.ok(html.includes('Claude Haiku 4.5: Fail'));
+    assert.ok(html.includes('Claude Sonnet 4.6: Flaky (passed on a retry)'));
+    assert.ok(html.includes('Claude Opus 4.7: Unverified (no verdict)'));
+  });
+
+  test('changed cells carry a mark and its text', () => {
+    assert.equal(count(html, /data-changed="true"/g), 4);
+    assert.equal(count(html, /data-testid="changed-mark"/g), 4);
+    assert.ok(html.includes('Changed from pass on 2026-11-25'));
+    assert.ok(html.includes('Changed from partial on 2026-11-25'));
+    assert.match(html, /4 cells changed.*since the previous run/);
+    assert.ok(html.includes('Tool use on Bedrock (Converse): pass → partial'));
+  });
+
+  test('row names with a description are buttons', () => {
+    assert.equal(count(html, /<th scope="row"[^>]*><button type="button"[^>]*aria-haspopup="dialog"/g), 6);
+    assert.ok(html.includes('(what this row checks)'));
+  });
+
+  test('banner: no freshness verdict without a clock; version notices from the context', () => {
+    assert.match(html, /data-testid="compat-banner" data-freshness="unknown"/);
+    assert.doesNotMatch(html, /data-testid="compat-freshness"/);
+    assert.match(html, /data-testid="compat-claude-code-notice"[^>]*>.*3 releases behind \(latest 2\.1\.123\)/);
+    assert.match(html, /data-kind="latest" data-testid="compat-litellm-notice"[^>]*>.*latest/);
+  });
+
+  test('the legend covers the seven statuses, the model marks and the change mark', () => {
+    const legend = mod.renderLegendWith(load('v2-compatibility-matrix.json'));
+    const items = [...legend.matchAll(/<li [^>]*data-status="([a-z_]+)"/g)].map((m) => m[1]);
+    assert.deepEqual(items, ['pass', 'flaky', 'partial', 'fail', 'unverified', 'not_applicable', 'not_tested']);
+    assert.match(legend, /data-legend="marks"/);
+    assert.ok(legend.includes('Claude Haiku 4.5, Claude Sonnet 4.6, Claude Opus 4.7, in that order'));
+    assert.match(legend, /data-legend="changed"/);
+  });
+
+  test('a v1 matrix still renders without buttons, marks or notices', () => {
+    const v1 = mod.renderDefault();
+    assert.doesNotMatch(v1, /<button/);
+    assert.doesNotMatch(v1, /data-model-status|data-testid="compat-changes"|compat-claude-code-notice/);
+  });
 });
 
 test('React reported nothing', () => {

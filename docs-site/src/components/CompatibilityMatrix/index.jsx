@@ -9,9 +9,20 @@
  * zone): "Last updated" starts as a UTC timestamp and switches to relative
  * time / the reader's zone in an effect after mount.
  */
-import React, { Component, useEffect, useId, useLayoutEffect, useRef, useState } from 'react';
+import React, { Component, useCallback, useEffect, useId, useLayoutEffect, useRef, useState } from 'react';
+import { autoUpdate, flip, offset, shift, size, useFloating } from '@floating-ui/react-dom';
 import matrixData from '@site/src/data/compatibility-matrix.json';
-import { STATUSES, STATUS_INFO, SUPPORTED_SCHEMA_VERSION, formatLastUpdated, validateMatrix } from './matrixModel.js';
+import {
+  MODEL_STATUS_INFO,
+  SUPPORTED_SCHEMA_VERSIONS,
+  changedCells,
+  formatLastUpdated,
+  freshness,
+  sourceLinks,
+  statusInfoFor,
+  validateMatrix,
+  versionNotices,
+} from './matrixModel.js';
 import styles from './styles.module.css';
 
 const useIsomorphicLayoutEffect = typeof window === 'undefined' ? useEffect : useLayoutEffect;
@@ -131,14 +142,18 @@ function Cell({ cell, tooltipId }) {
   );
 }
 
-function LastUpdated({ generatedAt, generatedAtMs }) {
-  // null until mounted: the server render must not depend on the clock.
+/** The reader's clock, ticking every minute; null until mounted (the server render must not depend on it). */
+function useNow() {
   const [nowMs, setNowMs] = useState(null);
   useEffect(() => {
     setNowMs(Date.now());
     const timer = setInterval(() => setNowMs(Date.now()), CLOCK_TICK_MS);
     return () => clearInterval(timer);
   }, []);
+  return nowMs;
+}
+
+function LastUpdated({ generatedAt, generatedAtMs, nowMs }) {
   const info = formatLastUpdated(generatedAtMs, { nowMs });
   const tooltipId = `${useId()}-updated`;
   const { triggerProps, tooltipProps } = useTooltip();
@@ -166,55 +181,460 @@ function LastUpdated({ generatedAt, generatedAtMs }) {
   );
 }
 
-function Banner({ matrix }) {
+function VersionNotice({ notice, testId }) {
+  if (!notice.text) return null;
   return (
-    <div className={styles.banner} data-testid="compat-banner">
-      <LastUpdated generatedAt={matrix.generatedAt} generatedAtMs={matrix.generatedAtMs} />
+    <span className={styles.versionNotice} data-kind={notice.kind} data-testid={testId}>
+      <span aria-hidden="true">{notice.kind === 'behind' ? '⚠ ' : '✓ '}</span>
+      {notice.text}
+    </span>
+  );
+}
+
+function Banner({ matrix }) {
+  const nowMs = useNow();
+  const fresh = freshness(matrix.generatedAtMs, nowMs);
+  const notices = versionNotices(matrix);
+  return (
+    <div className={styles.banner} data-testid="compat-banner" data-freshness={fresh.level}>
+      {fresh.text ? (
+        <span className={styles.freshnessNotice} data-testid="compat-freshness">
+          <span aria-hidden="true">⚠ </span>
+          {fresh.text}
+        </span>
+      ) : null}
+      <LastUpdated generatedAt={matrix.generatedAt} generatedAtMs={matrix.generatedAtMs} nowMs={nowMs} />
       <span className={styles.bannerItem}>
-        LiteLLM <code className={styles.version}>{matrix.litellmVersion}</code>
+        LiteLLM <code className={styles.version}>{matrix.litellmVersion}</code>{' '}
+        <VersionNotice notice={notices.litellm} testId="compat-litellm-notice" />
       </span>
       <span className={styles.bannerItem}>
-        Claude Code <code className={styles.version}>{matrix.claudeCodeVersion}</code>
+        Claude Code <code className={styles.version}>{matrix.claudeCodeVersion}</code>{' '}
+        <VersionNotice notice={notices.claudeCode} testId="compat-claude-code-notice" />
       </span>
     </div>
   );
 }
 
+/**
+ * A non-modal dialog anchored to the element that opened it, placed by
+ * Floating UI (below, flipping above, shifted and size-limited to stay on
+ * screen, following scrolls). Focus moves into it when it opens and Tab
+ * cycles inside it; Escape, the close button or a click outside closes it,
+ * and focus returns to the opener (except on a click elsewhere).
+ */
+function Popover({ anchor, labelId, onClose, testId, children }) {
+  const panelRef = useRef(null);
+  const { refs, floatingStyles, isPositioned } = useFloating({
+    strategy: 'fixed',
+    placement: 'bottom-start',
+    elements: { reference: anchor },
+    whileElementsMounted: autoUpdate,
+    middleware: [
+      offset(6),
+      flip({ padding: 8 }),
+      shift({ padding: 8 }),
+      size({
+        padding: 8,
+        apply({ availableHeight, elements }) {
+          elements.floating.style.maxHeight = `${Math.max(180, Math.floor(availableHeight))}px`;
+        },
+      }),
+    ],
+  });
+  const setPanel = useCallback(
+    (node) => {
+      panelRef.current = node;
+      refs.setFloating(node);
+    },
+    [refs],
+  );
+
+  // Focus moves into the panel once it is placed (a hidden element cannot take focus).
+  const focusedRef = useRef(false);
+  useEffect(() => {
+    if (isPositioned && !focusedRef.current && panelRef.current) {
+      focusedRef.current = true;
+      panelRef.current.focus({ preventScroll: true });
+    }
+  }, [isPositioned]);
+
+  // Escape closes it wherever focus is (WCAG 1.4.13 / the APG dialog pattern).
+  useEffect(() => {
+    const onKey = (event) => {
+      if (event.key !== 'Escape') return;
+      event.preventDefault();
+      onClose({ returnFocus: true });
+    };
+    document.addEventListener('keydown', onKey);
+    return () => document.removeEventListener('keydown', onKey);
+  }, [onClose]);
+
+  useEffect(() => {
+    const onPointerDown = (event) => {
+      const panel = panelRef.current;
+      if (!panel || panel.contains(event.target) || (anchor && anchor.contains(event.target))) return;
+      onClose({ returnFocus: false });
+    };
+    document.addEventListener('mousedown', onPointerDown, true);
+    document.addEventListener('touchstart', onPointerDown, true);
+    return () => {
+      document.removeEventListener('mousedown', onPointerDown, true);
+      document.removeEventListener('touchstart', onPointerDown, true);
+    };
+  }, [anchor, onClose]);
+
+  const onKeyDown = (event) => {
+    if (event.key !== 'Tab') return;
+    const panel = panelRef.current;
+    const focusables = Array.from(
+      panel.querySelectorAll('a[href], button:not([disabled]), summary, [tabindex]:not([tabindex="-1"])'),
+    ).filter((el) => el.getClientRects().length > 0);
+    if (focusables.length === 0) {
+      event.preventDefault();
+      return;
+    }
+    const first = focusables[0];
+    const last = focusables[focusables.length - 1];
+    const active = document.activeElement;
+    if (event.shiftKey && (active === first || active === panel)) {
+      event.preventDefault();
+      last.focus();
+    } else if (!event.shiftKey && active === last) {
+      event.preventDefault();
+      first.focus();
+    }
+  };
+
+  return (
+    <div
+      ref={setPanel}
+      role="dialog"
+      aria-labelledby={labelId}
+      tabIndex={-1}
+      className={styles.popover}
+      data-testid={testId}
+      data-positioned={isPositioned ? 'true' : 'false'}
+      style={{ ...floatingStyles, visibility: isPositioned ? 'visible' : 'hidden' }}
+      onKeyDown={onKeyDown}
+    >
+      {children}
+      <button type="button" className={styles.closeButton} onClick={() => onClose({ returnFocus: true })}>
+        Close
+      </button>
+    </div>
+  );
+}
+
+/** An error: its first lines, the rest behind a disclosure. */
+function ErrorText({ error, testId }) {
+  return (
+    <div className={styles.errorText} data-testid={testId}>
+      <pre className={styles.errorHead}>{error.head}</pre>
+      {error.rest ? (
+        <details className={styles.errorMore}>
+          <summary>Show the full error</summary>
+          <pre className={styles.errorRest}>{error.rest}</pre>
+        </details>
+      ) : null}
+    </div>
+  );
+}
+
+function ModelMark({ result }) {
+  return (
+    <span className={`${styles.mark} ${styles[result.tone]}`} data-model={result.modelId} data-model-status={result.status}>
+      <span aria-hidden="true">{result.icon}</span>
+      <span className={styles.srOnly}>{`${result.srText}. `}</span>
+    </span>
+  );
+}
+
+function CellDetails({ matrix, feature, provider, cell, labelId }) {
+  const links = sourceLinks(matrix.context, feature.id, provider.id);
+  const runUrl = matrix.context && matrix.context.run_url;
+  return (
+    <>
+      <p id={labelId} className={styles.popoverTitle}>
+        {feature.name} on {provider.name}
+      </p>
+      <p className={styles.popoverStatus} data-testid="deep-dive-status">
+        <span className={`${styles.statusChip} ${styles[cell.tone]}`}>
+          <span aria-hidden="true">{cell.icon} </span>
+          {cell.label}
+        </span>{' '}
+        {cell.summary}
+      </p>
+      {cell.change && cell.change.changed ? (
+        <p className={styles.changeLine} data-testid="deep-dive-change">
+          <span aria-hidden="true" className={styles.changeGlyph}>
+            Δ{' '}
+          </span>
+          {cell.change.text}
+        </p>
+      ) : null}
+      {cell.previous ? (
+        <p className={styles.previousLine} data-testid="deep-dive-previous">
+          {cell.previous.text}
+        </p>
+      ) : null}
+      {cell.modelResults.length > 0 ? (
+        <ul className={styles.modelList} aria-label="Results per model">
+          {cell.modelResults.map((r) => (
+            <li key={r.modelId} className={styles.modelItem} data-model={r.modelId} data-model-status={r.status}>
+              <div className={styles.modelHead}>
+                <span className={`${styles.mark} ${styles[r.tone]}`} aria-hidden="true">
+                  {r.icon}
+                </span>
+                <strong>{r.name}</strong>: {r.label}
+                {r.attemptsText ? (
+                  <span className={styles.modelMeta}>
+                    {' '}
+                    · {r.attemptsText} · {r.durationText}
+                  </span>
+                ) : null}
+              </div>
+              {r.classText ? <div className={styles.modelClass}>Failure class: {r.classText}</div> : null}
+              {r.error ? <ErrorText error={r.error} testId="model-error" /> : null}
+              {r.firstError ? (
+                <div className={styles.modelFirstError}>
+                  First attempt failed:
+                  <ErrorText error={r.firstError} testId="model-first-error" />
+                </div>
+              ) : null}
+              {r.reason && r.status !== 'not_applicable' ? <div>{r.reason}</div> : null}
+            </li>
+          ))}
+        </ul>
+      ) : cell.error ? (
+        <ErrorText error={cell.error} testId="cell-error" />
+      ) : null}
+      {links.length > 0 || runUrl ? (
+        <ul className={styles.popoverLinks} aria-label="Sources">
+          {links.map((l) => (
+            <li key={l.kind}>
+              {l.kind === 'case' ? 'Test case' : 'Check'}:{' '}
+              <a href={l.url} data-testid={`source-${l.kind}`}>
+                <code>{l.title}</code>
+              </a>{' '}
+              <span className={styles.commit}>at {matrix.context.source_commit.slice(0, 7)}</span>
+            </li>
+          ))}
+          {runUrl ? (
+            <li>
+              <a href={runUrl} data-testid="run-logs">
+                Logs of this run
+              </a>
+            </li>
+          ) : null}
+        </ul>
+      ) : null}
+    </>
+  );
+}
+
+function CellV2({ cell, open, onOpen }) {
+  const marks = cell.modelResults;
+  return (
+    <td
+      className={`${styles.cell} ${styles.cellV2} ${styles[cell.tone]}`}
+      data-status={cell.status}
+      data-provider={cell.providerId}
+      data-changed={cell.changed ? 'true' : undefined}
+    >
+      <button
+        type="button"
+        className={styles.cellButton}
+        aria-haspopup="dialog"
+        aria-expanded={open ? 'true' : 'false'}
+        onClick={(event) => onOpen(event.currentTarget)}
+      >
+        <span className={styles.icon} aria-hidden="true">
+          {cell.icon}
+        </span>
+        {/* Punctuation for screen readers: "Partial. Claude Haiku 4.5: Fail. ..." */}
+        <span className={styles.srOnly}>{`${cell.label}. `}</span>
+        {marks.length > 0 ? (
+          <span className={styles.marks} data-testid="model-marks">
+            {marks.map((r) => (
+              <ModelMark key={r.modelId} result={r} />
+            ))}
+          </span>
+        ) : null}
+        {cell.changed ? (
+          <span className={styles.changedMark} data-testid="changed-mark">
+            <span aria-hidden="true">Δ</span>
+            <span className={styles.srOnly}>{cell.change.text}</span>
+          </span>
+        ) : null}
+      </button>
+    </td>
+  );
+}
+
+function RowHeader({ feature, open, onOpen }) {
+  if (!feature.description) {
+    return (
+      <th scope="row" className={styles.rowHeader}>
+        {feature.name}
+      </th>
+    );
+  }
+  return (
+    <th scope="row" className={styles.rowHeader}>
+      <button
+        type="button"
+        className={styles.rowButton}
+        aria-haspopup="dialog"
+        aria-expanded={open ? 'true' : 'false'}
+        onClick={(event) => onOpen(event.currentTarget)}
+      >
+        {feature.name}
+        <span className={styles.infoGlyph} aria-hidden="true">
+          i
+        </span>
+        <span className={styles.srOnly}> (what this row checks)</span>
+      </button>
+    </th>
+  );
+}
+
+function RowDetails({ feature, labelId }) {
+  return (
+    <>
+      <p id={labelId} className={styles.popoverTitle}>
+        {feature.name}
+      </p>
+      <p className={styles.description}>{feature.description}</p>
+      {feature.links.length > 0 ? (
+        <ul className={styles.popoverLinks} aria-label="Documentation">
+          {feature.links.map((l) => (
+            <li key={l.url}>
+              <a href={l.url}>{l.title}</a>
+            </li>
+          ))}
+        </ul>
+      ) : null}
+    </>
+  );
+}
+
+function ChangedSummary({ matrix }) {
+  const changes = changedCells(matrix);
+  if (changes.length === 0) return null;
+  return (
+    <div className={styles.changedSummary} data-testid="compat-changes">
+      <p className={styles.changedTitle}>
+        <span aria-hidden="true" className={styles.changeGlyph}>
+          Δ{' '}
+        </span>
+        {changes.length === 1 ? '1 cell changed' : `${changes.length} cells changed`} since the previous run:
+      </p>
+      <ul>
+        {changes.map((c) => (
+          <li key={`${c.featureId}/${c.providerId}`}>{c.text}</li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
+/** A name that may wrap after its underscores (unknown provider ids are shown as they are). */
+function BreakableName({ name }) {
+  const parts = name.split('_');
+  if (parts.length === 1) return name;
+  return parts.map((part, i) => (
+    <React.Fragment key={i}>
+      {i > 0 ? (
+        <>
+          _<wbr />
+        </>
+      ) : null}
+      {part}
+    </React.Fragment>
+  ));
+}
+
 function MatrixTable({ matrix }) {
   const baseId = useId();
   const captionId = `${baseId}-caption`;
+  const dialogLabelId = `${baseId}-dialog-label`;
+  const v2 = matrix.schemaVersion === '2';
+  // The open panel: { kind: 'cell' | 'row', fi, pi, anchor } or null.
+  const [panel, setPanel] = useState(null);
+  const panelRef = useRef(null);
+  panelRef.current = panel;
+  const close = useCallback(({ returnFocus }) => {
+    const current = panelRef.current;
+    setPanel(null);
+    if (returnFocus && current && current.anchor) current.anchor.focus();
+  }, []);
+  const toggle = (kind, fi, pi) => (anchor) =>
+    setPanel((current) => (current && current.kind === kind && current.fi === fi && current.pi === pi ? null : { kind, fi, pi, anchor }));
+  const isOpen = (kind, fi, pi) => Boolean(panel && panel.kind === kind && panel.fi === fi && panel.pi === pi);
+
   return (
-    <div className={styles.scroller} role="region" aria-labelledby={captionId} tabIndex={0} data-testid="compat-scroller">
-      <table className={styles.table}>
-        <caption id={captionId} className={styles.caption}>
-          Claude Code features (rows) by LiteLLM provider (columns)
-        </caption>
-        <thead>
-          <tr>
-            <th scope="col" className={`${styles.corner} ${styles.rowHeader}`}>
-              Feature
-            </th>
-            {matrix.providers.map((p) => (
-              <th scope="col" key={p.id} className={styles.colHeader} data-provider={p.id}>
-                {p.name}
+    <>
+      <div className={styles.scroller} role="region" aria-labelledby={captionId} tabIndex={0} data-testid="compat-scroller">
+        <table className={`${styles.table} ${v2 ? styles.tableV2 : ''}`}>
+          <caption id={captionId} className={styles.caption}>
+            Claude Code features (rows) by LiteLLM provider (columns)
+          </caption>
+          <thead>
+            <tr>
+              <th scope="col" className={`${styles.corner} ${styles.rowHeader}`}>
+                Feature
               </th>
-            ))}
-          </tr>
-        </thead>
-        <tbody>
-          {matrix.features.map((f, fi) => (
-            <tr key={f.id} data-feature={f.id}>
-              <th scope="row" className={styles.rowHeader}>
-                {f.name}
-              </th>
-              {f.cells.map((cell, pi) => (
-                <Cell key={cell.providerId} cell={cell} tooltipId={`${baseId}-tip-${fi}-${pi}`} />
+              {matrix.providers.map((p) => (
+                <th scope="col" key={p.id} className={styles.colHeader} data-provider={p.id}>
+                  <BreakableName name={p.name} />
+                </th>
               ))}
             </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+          </thead>
+          <tbody>
+            {matrix.features.map((f, fi) => (
+              <tr key={f.id} data-feature={f.id}>
+                {v2 ? <RowHeader feature={f} open={isOpen('row', fi, -1)} onOpen={toggle('row', fi, -1)} /> : (
+                  <th scope="row" className={styles.rowHeader}>
+                    {f.name}
+                  </th>
+                )}
+                {f.cells.map((cell, pi) =>
+                  v2 ? (
+                    <CellV2 key={cell.providerId} cell={cell} open={isOpen('cell', fi, pi)} onOpen={toggle('cell', fi, pi)} />
+                  ) : (
+                    <Cell key={cell.providerId} cell={cell} tooltipId={`${baseId}-tip-${fi}-${pi}`} />
+                  ),
+                )}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      {v2 ? <ChangedSummary matrix={matrix} /> : null}
+      {panel ? (
+        <Popover
+          key={`${panel.kind}-${panel.fi}-${panel.pi}`}
+          anchor={panel.anchor}
+          labelId={dialogLabelId}
+          onClose={close}
+          testId={panel.kind === 'cell' ? 'cell-deep-dive' : 'row-description'}
+        >
+          {panel.kind === 'cell' ? (
+            <CellDetails
+              matrix={matrix}
+              feature={matrix.features[panel.fi]}
+              provider={matrix.providers[panel.pi]}
+              cell={matrix.features[panel.fi].cells[panel.pi]}
+              labelId={dialogLabelId}
+            />
+          ) : (
+            <RowDetails feature={matrix.features[panel.fi]} labelId={dialogLabelId} />
+          )}
+        </Popover>
+      ) : null}
+    </>
   );
 }
 
@@ -222,7 +642,7 @@ function ErrorPlaceholder({ result }) {
   const title = 'The compatibility matrix cannot be shown.';
   const summary =
     result.kind === 'schema_version'
-      ? `This page renders compatibility-matrix.json schema version ${JSON.stringify(SUPPORTED_SCHEMA_VERSION)}, ` +
+      ? `This page renders compatibility-matrix.json schema version ${SUPPORTED_SCHEMA_VERSIONS.map((v) => JSON.stringify(v)).join(' or ')}, ` +
         `but the data file has schema version ${JSON.stringify(result.found)}. ` +
         'The CompatibilityMatrix component must be updated before this data can be displayed.'
       : 'The data file compatibility-matrix.json is malformed, so no table is shown rather than a possibly wrong one.';
@@ -267,23 +687,59 @@ class MatrixErrorBoundary extends Component {
   }
 }
 
-/** The colour + icon legend, sharing the cells' styles. */
-export function CompatibilityLegend() {
+/**
+ * The colour + icon legend, sharing the cells' styles: the statuses of the
+ * matrix's schema version (v1: four; v2: seven, plus the per-model marks and
+ * the change mark).
+ *
+ * @param {{ data?: unknown }} props  the same matrix the table shows (default: the imported one)
+ */
+export function CompatibilityLegend({ data = matrixData }) {
+  const version = data && typeof data === 'object' ? data.schema_version : undefined;
+  const info = statusInfoFor(version);
+  const result = version === '2' ? validateMatrix(data) : null;
+  const models = result && result.ok ? result.matrix.models : [];
   return (
     <ul className={styles.legend} aria-label="Legend">
-      {STATUSES.map((s) => {
-        const info = STATUS_INFO[s];
+      {Object.keys(info).map((s) => {
+        const item = info[s];
         return (
           <li key={s} className={styles.legendItem} data-status={s}>
-            <span className={`${styles.legendSwatch} ${styles[info.tone]}`} aria-hidden="true">
-              {info.icon}
+            <span className={`${styles.legendSwatch} ${styles[item.tone]}`} aria-hidden="true">
+              {item.icon}
             </span>
             <span>
-              <strong>{info.label}</strong>: {info.legend}
+              <strong>{item.label}</strong>: {item.legend}
             </span>
           </li>
         );
       })}
+      {version === '2' ? (
+        <>
+          <li className={styles.legendItem} data-legend="marks">
+            <span className={styles.legendMarks} aria-hidden="true">
+              {['pass', 'flaky', 'fail', 'unverified', 'not_applicable', 'not_run'].map((st) => (
+                <span key={st} className={`${styles.mark} ${styles[MODEL_STATUS_INFO[st].tone]}`}>
+                  {MODEL_STATUS_INFO[st].icon}
+                </span>
+              ))}
+            </span>
+            <span>
+              <strong>Small marks</strong>: one per model
+              {models.length > 0 ? ` (${models.map((m) => m.name).join(', ')}, in that order)` : ''}: ✓ pass, ≈ passed on a retry, ✗ fail,
+              ◌ no verdict, — not applicable, · not run. Select a cell to see each model's result.
+            </span>
+          </li>
+          <li className={styles.legendItem} data-legend="changed">
+            <span className={`${styles.legendSwatch} ${styles.legendChanged}`} aria-hidden="true">
+              Δ
+            </span>
+            <span>
+              <strong>Changed</strong>: the status differs from the previous run&apos;s; the cell&apos;s details say from what and when.
+            </span>
+          </li>
+        </>
+      ) : null}
     </ul>
   );
 }

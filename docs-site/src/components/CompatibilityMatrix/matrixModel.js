@@ -12,8 +12,10 @@
  * locale and time zone are parameters), so it is unit-tested directly.
  */
 
-/** The only schema version this component knows how to render. */
-export const SUPPORTED_SCHEMA_VERSION = '1';
+/** The schema versions this component knows how to render, oldest first. */
+export const SUPPORTED_SCHEMA_VERSIONS = Object.freeze(['1', '2']);
+/** The newest of them (v1 kept for the files published before v2). */
+export const SUPPORTED_SCHEMA_VERSION = '2';
 
 /**
  * The four cell statuses of schema v1. `tone` names the colour class in
@@ -161,14 +163,16 @@ export function validateMatrix(raw) {
   if (!('schema_version' in raw)) {
     return { ok: false, kind: 'malformed', problems: ['schema_version is missing'] };
   }
-  if (raw.schema_version !== SUPPORTED_SCHEMA_VERSION) {
+  if (!SUPPORTED_SCHEMA_VERSIONS.includes(raw.schema_version)) {
     const found = raw.schema_version;
+    const versions = SUPPORTED_SCHEMA_VERSIONS.map((v) => JSON.stringify(v)).join(' or ');
     const problem =
       typeof found === 'string'
-        ? `schema_version is ${JSON.stringify(found)}; this component renders only schema version ${JSON.stringify(SUPPORTED_SCHEMA_VERSION)}`
-        : `schema_version must be the string ${JSON.stringify(SUPPORTED_SCHEMA_VERSION)}, found ${typeName(found)}`;
+        ? `schema_version is ${JSON.stringify(found)}; this component renders only schema version ${versions}`
+        : `schema_version must be the string ${versions}, found ${typeName(found)}`;
     return { ok: false, kind: 'schema_version', found, problems: [problem] };
   }
+  const v2 = raw.schema_version === '2';
 
   const problems = [];
   const problem = (msg) => {
@@ -201,6 +205,9 @@ export function validateMatrix(raw) {
     providerIds = Array.from(seen);
   }
   const providerSet = new Set(providerIds);
+
+  const models = v2 ? validateModels(raw, problem) : [];
+  const context = v2 ? validateContext(raw, problem) : null;
 
   const features = [];
   if (!('features' in raw)) problem('features is missing');
@@ -240,6 +247,11 @@ export function validateMatrix(raw) {
           problem(`${cellAt} must be an object like {"status": "pass"}, found ${typeName(cell)}`);
           continue;
         }
+        if (v2) {
+          const c = validateCellV2(cell, cellAt, models, problem);
+          if (c) cells.push({ providerId: pid, ...c });
+          continue;
+        }
         if (!Object.prototype.hasOwnProperty.call(STATUS_INFO, cell.status)) {
           problem(
             `${cellAt}.status: unknown status ${typeName(cell.status)}; expected one of ${STATUSES.map((s) => JSON.stringify(s)).join(', ')}`,
@@ -259,7 +271,9 @@ export function validateMatrix(raw) {
         if (cell.status === 'not_applicable') normalized.reason = cell.reason;
         cells.push({ providerId: pid, ...describeCell(normalized), ...normalized });
       }
-      if (isNonEmptyString(f.id) && isNonEmptyString(f.name)) features.push({ id: f.id, name: f.name, cells });
+      const feature = { id: f.id, name: f.name, cells };
+      if (v2) Object.assign(feature, validateFeatureExtras(f, where, problem));
+      if (isNonEmptyString(f.id) && isNonEmptyString(f.name)) features.push(feature);
     });
   }
 
@@ -279,6 +293,7 @@ export function validateMatrix(raw) {
       claudeCodeVersion: raw.claude_code_version,
       providers: providerIds.map((id) => ({ id, name: providerDisplayName(id) })),
       features,
+      ...(v2 ? { models, context } : {}),
     },
   };
 }
@@ -395,4 +410,593 @@ export function formatLastUpdated(generatedAtMs, { nowMs = null, locale, timeZon
 
 function withTooltip(info, lines) {
   return { ...info, tooltipLines: lines, tooltip: lines.join('\n') };
+}
+
+// ---------------------------------------------------------------------------
+// Schema v2: statuses, per-model results, failure classes
+// ---------------------------------------------------------------------------
+
+/**
+ * The seven cell statuses of schema v2, in legend order. pass, fail,
+ * not_applicable and not_tested keep v1's colour and icon; each status has
+ * its own colour (`tone`), icon and words.
+ */
+export const STATUS_INFO_V2 = Object.freeze({
+  pass: Object.freeze({
+    tone: 'pass',
+    icon: '✓',
+    label: 'Pass',
+    legend: 'Every model passed at the first attempt.',
+  }),
+  flaky: Object.freeze({
+    tone: 'flaky',
+    icon: '≈',
+    label: 'Flaky',
+    legend: 'Every model passed, but at least one only on a retry; the details keep the first error.',
+  }),
+  partial: Object.freeze({
+    tone: 'partial',
+    icon: '◐',
+    label: 'Partial',
+    legend: 'The gateway broke the feature on some models and not on others; the details name which.',
+  }),
+  fail: Object.freeze({
+    tone: 'fail',
+    icon: '✗',
+    label: 'Fail',
+    legend: 'The gateway broke the feature on every model that reached a verdict (not a quota, credential or test-harness problem).',
+  }),
+  unverified: Object.freeze({
+    tone: 'unverified',
+    icon: '◌',
+    label: 'Unverified',
+    legend: 'No verdict this run: the provider could not serve (quota, credentials, outage) or our harness failed. The details show the last verdict and when it was measured.',
+  }),
+  not_applicable: Object.freeze({
+    tone: 'notApplicable',
+    icon: '—',
+    label: 'Not applicable',
+    legend: 'The feature does not apply to this provider; the details say why.',
+  }),
+  not_tested: Object.freeze({
+    tone: 'notTested',
+    icon: '?',
+    label: 'Not tested',
+    legend: 'No test for this combination yet, or not every model ran.',
+  }),
+});
+
+export const STATUSES_V2 = Object.freeze(Object.keys(STATUS_INFO_V2));
+
+/** The statuses (and legend texts) a matrix of `schemaVersion` uses. */
+export function statusInfoFor(schemaVersion) {
+  return schemaVersion === '2' ? STATUS_INFO_V2 : STATUS_INFO;
+}
+
+/** One model's result inside a cell: glyph + words (the marks are readable without colour). */
+export const MODEL_STATUS_INFO = Object.freeze({
+  pass: Object.freeze({ tone: 'pass', icon: '✓', label: 'Pass' }),
+  flaky: Object.freeze({ tone: 'flaky', icon: '≈', label: 'Flaky (passed on a retry)' }),
+  fail: Object.freeze({ tone: 'fail', icon: '✗', label: 'Fail' }),
+  unverified: Object.freeze({ tone: 'unverified', icon: '◌', label: 'Unverified (no verdict)' }),
+  not_applicable: Object.freeze({ tone: 'notApplicable', icon: '—', label: 'Not applicable' }),
+  not_run: Object.freeze({ tone: 'notTested', icon: '·', label: 'Not run' }),
+});
+
+const MODEL_STATUSES = Object.freeze(['pass', 'flaky', 'fail', 'unverified', 'not_applicable']);
+
+/** Failure classes in words. Only `incompatible` makes a cell fail or partial. */
+export const CLASS_INFO = Object.freeze({
+  incompatible: Object.freeze({
+    label: 'Incompatible',
+    text: 'the gateway broke the feature',
+  }),
+  upstream_unavailable: Object.freeze({
+    label: 'Upstream unavailable',
+    text: 'the provider could not serve (quota, credentials, outage), so no verdict',
+  }),
+  harness: Object.freeze({
+    label: 'Test harness',
+    text: 'a problem on our side (CLI, proxy or test suite), so no verdict',
+  }),
+});
+
+function isNonNegativeInteger(v) {
+  return Number.isInteger(v) && v >= 0;
+}
+
+/** http(s) URLs only: a link on the page must never run script (`javascript:`) or reach odd schemes. */
+export function isHttpUrl(value) {
+  if (typeof value !== 'string' || !/^https?:\/\//i.test(value)) return false;
+  try {
+    const u = new URL(value);
+    return (u.protocol === 'http:' || u.protocol === 'https:') && u.hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
+function validateModels(raw, problem) {
+  if (!('models' in raw)) {
+    problem('models is missing (schema v2 lists the Claude models every cell runs on)');
+    return [];
+  }
+  if (!Array.isArray(raw.models)) {
+    problem(`models must be an array of {id, name}, found ${typeName(raw.models)}`);
+    return [];
+  }
+  if (raw.models.length === 0) {
+    problem('models is empty');
+    return [];
+  }
+  const out = [];
+  const seen = new Set();
+  raw.models.forEach((m, i) => {
+    if (!isPlainObject(m) || !isNonEmptyString(m.id) || !isNonEmptyString(m.name)) {
+      problem(`models[${i}] must be an object with a non-empty id and name, found ${typeName(m)}`);
+      return;
+    }
+    if (seen.has(m.id)) {
+      problem(`models[${i}]: model ${JSON.stringify(m.id)} is listed twice`);
+      return;
+    }
+    seen.add(m.id);
+    out.push({ id: m.id, name: m.name });
+  });
+  return out;
+}
+
+const CONTEXT_STRINGS = ['claude_code_latest', 'litellm_latest_stable'];
+const CONTEXT_COUNTS = ['claude_code_releases_behind', 'litellm_releases_behind'];
+const CONTEXT_URLS = ['source_repo_url', 'run_url'];
+
+function validateContext(raw, problem) {
+  if (!('context' in raw)) return null;
+  const c = raw.context;
+  if (!isPlainObject(c)) {
+    problem(`context must be an object, found ${typeName(c)}`);
+    return null;
+  }
+  const out = {};
+  for (const k of CONTEXT_STRINGS) {
+    if (!(k in c)) continue;
+    if (!isNonEmptyString(c[k])) problem(`context.${k} must be a non-empty string, found ${typeName(c[k])}`);
+    else out[k] = c[k];
+  }
+  for (const k of CONTEXT_COUNTS) {
+    if (!(k in c)) continue;
+    if (!isNonNegativeInteger(c[k])) problem(`context.${k} must be a whole number >= 0, found ${typeName(c[k])}`);
+    else out[k] = c[k];
+  }
+  for (const k of CONTEXT_URLS) {
+    if (!(k in c)) continue;
+    if (!isHttpUrl(c[k])) problem(`context.${k} must be an http(s) URL, found ${typeName(c[k])}`);
+    else out[k] = c[k];
+  }
+  if ('source_commit' in c) {
+    if (typeof c.source_commit !== 'string' || !/^[0-9a-f]{7,40}$/.test(c.source_commit)) {
+      problem(`context.source_commit must be a git commit id (7 to 40 lowercase hex digits), found ${typeName(c.source_commit)}`);
+    } else out.source_commit = c.source_commit;
+  }
+  return out;
+}
+
+function validateFeatureExtras(f, where, problem) {
+  const out = { description: null, links: [] };
+  if ('description' in f) {
+    if (!isNonEmptyString(f.description)) problem(`${where}.description must be a non-empty string, found ${typeName(f.description)}`);
+    else out.description = f.description;
+  }
+  if ('links' in f) {
+    if (!Array.isArray(f.links)) problem(`${where}.links must be an array of {title, url}, found ${typeName(f.links)}`);
+    else {
+      f.links.forEach((l, i) => {
+        if (!isPlainObject(l) || !isNonEmptyString(l.title)) problem(`${where}.links[${i}] must be an object with a non-empty title, found ${typeName(l)}`);
+        else if (!isHttpUrl(l.url)) problem(`${where}.links[${i}].url must be an http(s) URL, found ${typeName(l.url)}`);
+        else out.links.push({ title: l.title, url: l.url });
+      });
+    }
+  }
+  return out;
+}
+
+const PREVIOUS_STATUSES = ['pass', 'flaky', 'fail', 'partial'];
+
+function validateModelResult(r, at, problem) {
+  if (!isPlainObject(r)) {
+    problem(`${at} must be an object like {"status": "pass", "attempts": 1, "duration_ms": 1500}, found ${typeName(r)}`);
+    return null;
+  }
+  if (!MODEL_STATUSES.includes(r.status)) {
+    problem(`${at}.status: unknown model status ${typeName(r.status)}; expected one of ${MODEL_STATUSES.map((s) => JSON.stringify(s)).join(', ')}`);
+    return null;
+  }
+  let ok = true;
+  for (const k of ['attempts', 'duration_ms']) {
+    if (!isNonNegativeInteger(r[k])) {
+      problem(`${at}.${k} must be a whole number >= 0, found ${typeName(r[k])}`);
+      ok = false;
+    }
+  }
+  if ('class' in r && !Object.prototype.hasOwnProperty.call(CLASS_INFO, r.class)) {
+    problem(`${at}.class: unknown failure class ${typeName(r.class)}`);
+    ok = false;
+  }
+  if (r.status === 'fail' || r.status === 'unverified') {
+    if (!('class' in r)) {
+      problem(`${at}: a "${r.status}" model result needs a "class"`);
+      ok = false;
+    }
+    if (!isNonEmptyString(r.error)) {
+      problem(`${at}: a "${r.status}" model result needs a non-empty "error" string, found ${typeName(r.error)}`);
+      ok = false;
+    }
+  }
+  if (r.status === 'not_applicable' && !isNonEmptyString(r.reason)) {
+    problem(`${at}: a "not_applicable" model result needs a non-empty "reason" string, found ${typeName(r.reason)}`);
+    ok = false;
+  }
+  for (const k of ['error', 'first_error', 'reason']) {
+    if (k in r && typeof r[k] !== 'string') {
+      problem(`${at}.${k} must be a string, found ${typeName(r[k])}`);
+      ok = false;
+    }
+  }
+  if (!ok) return null;
+  const out = { status: r.status, attempts: r.attempts, durationMs: r.duration_ms };
+  if (r.class) out.class = r.class;
+  for (const [k, to] of [
+    ['error', 'error'],
+    ['first_error', 'firstError'],
+    ['reason', 'reason'],
+  ]) {
+    if (isNonEmptyString(r[k])) out[to] = r[k];
+  }
+  return out;
+}
+
+/**
+ * Checks one v2 cell and returns its view model (see describeCellV2), or
+ * null after reporting its problems.
+ */
+function validateCellV2(cell, cellAt, models, problem) {
+  if (!Object.prototype.hasOwnProperty.call(STATUS_INFO_V2, cell.status)) {
+    problem(`${cellAt}.status: unknown status ${typeName(cell.status)}; expected one of ${STATUSES_V2.map((s) => JSON.stringify(s)).join(', ')}`);
+    return null;
+  }
+  const s = cell.status;
+  let ok = true;
+  const need = (cond, msg) => {
+    if (!cond) {
+      problem(`${cellAt}: ${msg}`);
+      ok = false;
+    }
+  };
+  if (s === 'fail' || s === 'partial' || s === 'unverified') {
+    need(isNonEmptyString(cell.error), `a "${s}" cell needs a non-empty "error" string, found ${typeName(cell.error)}`);
+  }
+  if (s === 'not_applicable') need(isNonEmptyString(cell.reason), `a "not_applicable" cell needs a non-empty "reason" string, found ${typeName(cell.reason)}`);
+  if (s === 'partial') {
+    need(
+      Array.isArray(cell.passing_models) && cell.passing_models.length > 0 && cell.passing_models.every(isNonEmptyString),
+      `a "partial" cell needs a non-empty "passing_models" list of model ids, found ${typeName(cell.passing_models)}`,
+    );
+  }
+  if (s === 'flaky') need(isPlainObject(cell.models), 'a "flaky" cell needs its per-model "models" results');
+
+  const modelIds = new Set(models.map((m) => m.id));
+  let results = null;
+  if ('models' in cell) {
+    if (!isPlainObject(cell.models)) {
+      need(false, `"models" must be an object mapping model id to result, found ${typeName(cell.models)}`);
+    } else {
+      results = {};
+      for (const [mid, r] of Object.entries(cell.models)) {
+        if (!modelIds.has(mid)) {
+          need(false, `models.${mid}: model ${JSON.stringify(mid)} is not in the top-level models list`);
+          continue;
+        }
+        const v = validateModelResult(r, `${cellAt}.models.${mid}`, problem);
+        if (v) results[mid] = v;
+        else ok = false;
+      }
+    }
+  }
+
+  let previous = null;
+  if ('previous' in cell) {
+    const p = cell.previous;
+    if (!isPlainObject(p) || !PREVIOUS_STATUSES.includes(p.status) || parseUtcTimestamp(p.verified_at) === null) {
+      need(false, `"previous" must be {"status": one of ${PREVIOUS_STATUSES.join(', ')}, "verified_at": a UTC timestamp}, found ${typeName(p)}`);
+    } else previous = { status: p.status, verifiedAt: p.verified_at, verifiedAtMs: parseUtcTimestamp(p.verified_at) };
+  }
+
+  let history = null;
+  if ('history' in cell) {
+    const hst = cell.history;
+    if (!isPlainObject(hst) || !STATUSES_V2.includes(hst.previous_status) || parseUtcTimestamp(hst.changed_at) === null) {
+      need(false, `"history" must be {"previous_status": a status, "changed_at": a UTC timestamp}, found ${typeName(hst)}`);
+    } else history = { previousStatus: hst.previous_status, changedAt: hst.changed_at, changedAtMs: parseUtcTimestamp(hst.changed_at) };
+  }
+  if (!ok) return null;
+
+  return describeCellV2(
+    {
+      status: s,
+      error: isNonEmptyString(cell.error) ? cell.error : undefined,
+      reason: isNonEmptyString(cell.reason) ? cell.reason : undefined,
+      passingModels: s === 'partial' ? cell.passing_models.slice() : undefined,
+      previous,
+      history,
+      results,
+    },
+    models,
+  );
+}
+
+/** "2026-11-23": a date that reads the same on the server and in every browser. */
+export function formatUtcDate(ms) {
+  const d = new Date(ms);
+  return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}`;
+}
+
+function statusWord(status) {
+  const info = STATUS_INFO_V2[status];
+  return info ? info.label.toLowerCase() : status;
+}
+
+function listNames(names) {
+  if (names.length <= 1) return names.join('');
+  return `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
+}
+
+/** "1 attempt", "3 attempts". */
+export function formatAttempts(n) {
+  return `${n} attempt${n === 1 ? '' : 's'}`;
+}
+
+/** 850 -> "850 ms", 1500 -> "1.5 s", 125000 -> "2 min 5 s". */
+export function formatDuration(ms) {
+  if (!Number.isFinite(ms) || ms < 0) return '';
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) {
+    const s = Math.round(ms / 100) / 10;
+    return `${Number.isInteger(s) ? s : s.toFixed(1)} s`;
+  }
+  const total = Math.round(ms / 1000);
+  const min = Math.floor(total / 60);
+  const sec = total % 60;
+  return sec === 0 ? `${min} min` : `${min} min ${sec} s`;
+}
+
+/** Lines and characters of an error shown before "show the rest". */
+export const ERROR_HEAD_LINES = 3;
+export const ERROR_HEAD_CHARS = 320;
+
+/**
+ * Splits an error into the part shown at once and the rest (expandable):
+ * at most ERROR_HEAD_LINES lines and about ERROR_HEAD_CHARS characters
+ * (cut at a space when there is one nearby).
+ * Returns { head, rest } with `rest` '' when nothing is hidden.
+ */
+export function splitError(text) {
+  if (typeof text !== 'string') return { head: '', rest: '' };
+  const lines = text.replace(/\r\n?/g, '\n').split('\n');
+  let head = lines.slice(0, ERROR_HEAD_LINES).join('\n');
+  let rest = lines.slice(ERROR_HEAD_LINES).join('\n');
+  if (head.length > ERROR_HEAD_CHARS) {
+    let cut = head.lastIndexOf(' ', ERROR_HEAD_CHARS);
+    if (cut < ERROR_HEAD_CHARS * 0.6) cut = ERROR_HEAD_CHARS;
+    rest = head.slice(cut).replace(/^ /, '') + (rest ? `\n${rest}` : '');
+    head = `${head.slice(0, cut)}…`;
+  }
+  return { head, rest };
+}
+
+/** One model's row in the deep dive (and its mark in the cell). */
+export function describeModelResult(model, result) {
+  if (!result) {
+    const info = MODEL_STATUS_INFO.not_run;
+    return { modelId: model.id, name: model.name, status: 'not_run', tone: info.tone, icon: info.icon, label: info.label, srText: `${model.name}: ${info.label}` };
+  }
+  const info = MODEL_STATUS_INFO[result.status];
+  const out = {
+    modelId: model.id,
+    name: model.name,
+    status: result.status,
+    tone: info.tone,
+    icon: info.icon,
+    label: info.label,
+    srText: `${model.name}: ${info.label}`,
+    attempts: result.attempts,
+    attemptsText: formatAttempts(result.attempts),
+    durationMs: result.durationMs,
+    durationText: formatDuration(result.durationMs),
+  };
+  if (result.class) {
+    const c = CLASS_INFO[result.class];
+    out.class = result.class;
+    out.classLabel = c.label;
+    out.classText = `${c.label}: ${c.text}`;
+  }
+  if (result.error) out.error = { full: result.error, ...splitError(result.error) };
+  if (result.firstError) out.firstError = { full: result.firstError, ...splitError(result.firstError) };
+  if (result.reason) out.reason = result.reason;
+  return out;
+}
+
+/**
+ * The view model of a v2 cell: its look (tone, icon, label), a one-line
+ * summary (its hover text and the start of its deep dive), the per-model
+ * marks, the previous verdict of an unverified cell, and the change mark.
+ */
+export function describeCellV2(cell, models) {
+  const info = STATUS_INFO_V2[cell.status];
+  if (!info) throw new Error(`unknown status ${JSON.stringify(cell.status)}`);
+  const results = cell.results || null;
+  const nameOf = (id) => (models.find((m) => m.id === id) || { name: id }).name;
+  const modelResults = results ? models.map((m) => describeModelResult(m, results[m.id])) : [];
+
+  let summary;
+  switch (cell.status) {
+    case 'pass':
+      summary = 'Tested & passing on every model.';
+      break;
+    case 'flaky': {
+      const retried = modelResults.filter((r) => r.status === 'flaky').map((r) => r.name);
+      summary = retried.length
+        ? `Passing, but ${listNames(retried)} passed only on a retry.`
+        : 'Passing, but the runs of this cell disagreed.';
+      break;
+    }
+    case 'partial': {
+      const passing = cell.passingModels.map(nameOf);
+      const failing = modelResults.filter((r) => r.status === 'fail').map((r) => r.name);
+      summary = `Works on ${listNames(passing)}${failing.length ? `; the gateway broke it on ${listNames(failing)}` : ''}.`;
+      break;
+    }
+    case 'fail':
+      summary = 'The gateway broke this feature on every model that reached a verdict.';
+      break;
+    case 'unverified':
+      // The previous verdict has its own line (`previous.text`).
+      summary = cell.previous ? 'No verdict this run.' : 'No verdict this run, and no earlier verdict on record.';
+      break;
+    case 'not_applicable':
+      summary = cell.reason;
+      break;
+    default:
+      summary = NOT_TESTED_TOOLTIP;
+  }
+
+  let change = null;
+  if (cell.history) {
+    const changed = cell.history.previousStatus !== cell.status;
+    const date = formatUtcDate(cell.history.changedAtMs);
+    change = {
+      changed,
+      from: cell.history.previousStatus,
+      at: cell.history.changedAt,
+      text: changed ? `Changed from ${statusWord(cell.history.previousStatus)} on ${date}` : `${info.label} since ${date}`,
+    };
+  }
+
+  const out = {
+    status: cell.status,
+    tone: info.tone,
+    icon: info.icon,
+    label: info.label,
+    summary,
+    tooltip: summary,
+    modelResults,
+    changed: Boolean(change && change.changed),
+    change,
+  };
+  if (cell.error) out.error = { full: cell.error, ...splitError(cell.error) };
+  if (cell.reason) out.reason = cell.reason;
+  if (cell.passingModels) out.passingModels = cell.passingModels;
+  if (cell.previous) {
+    out.previous = {
+      ...cell.previous,
+      text: `Last verified ${statusWord(cell.previous.status)} on ${formatUtcDate(cell.previous.verifiedAtMs)}`,
+    };
+  }
+  return out;
+}
+
+/**
+ * Links to the test that produced a cell, at the commit that ran:
+ * compat-tests/<feature>/<provider>.rs and compat-tests/<feature>/check.rs.
+ * Only when the context names both the repository and the commit.
+ */
+export function sourceLinks(context, featureId, providerId) {
+  if (!context || !context.source_repo_url || !context.source_commit) return [];
+  const base = context.source_repo_url.replace(/\/+$/, '').replace(/\.git$/, '');
+  const at = (file) => `${base}/blob/${context.source_commit}/compat-tests/${featureId}/${file}`;
+  return [
+    { title: `compat-tests/${featureId}/${providerId}.rs`, kind: 'case', url: at(`${providerId}.rs`) },
+    { title: `compat-tests/${featureId}/check.rs`, kind: 'check', url: at('check.rs') },
+  ];
+}
+
+// ---------------------------------------------------------------------------
+// Freshness of the run and of the versions it used
+// ---------------------------------------------------------------------------
+
+/** Past this age since generated_at the banner turns amber ("stale")... */
+export const STALE_AFTER_MS = 36 * HOUR;
+/** ...and past this one red: the daily run has missed three days. */
+export const VERY_STALE_AFTER_MS = 72 * HOUR;
+
+/**
+ * How fresh the matrix is at `nowMs`.
+ * Returns { level, text }: level 'unknown' (no clock yet: server render and
+ * hydration), 'fresh', 'stale' (amber, > 36 h) or 'very_stale' (red, > 72 h);
+ * text is the words the banner shows for the last two, else null.
+ */
+export function freshness(generatedAtMs, nowMs) {
+  if (nowMs === null || nowMs === undefined || !Number.isFinite(generatedAtMs)) return { level: 'unknown', text: null };
+  const age = nowMs - generatedAtMs;
+  if (age <= STALE_AFTER_MS) return { level: 'fresh', text: null };
+  const rel = relativeAge(age);
+  const when = rel !== null ? rel : `on ${formatUtcDate(generatedAtMs)}`;
+  if (age <= VERY_STALE_AFTER_MS) return { level: 'stale', text: `Stale: last run ${when}` };
+  return { level: 'very_stale', text: `Very stale: last run ${when}; the daily run has not published since` };
+}
+
+/**
+ * Whether the version a run used was the newest one at run time.
+ * Returns { kind: 'latest' | 'behind' | 'unknown', text } where text is
+ * "latest", "3 releases behind (latest 2.1.140)", or null when the
+ * publisher recorded nothing.
+ */
+export function versionNotice(version, latest, releasesBehind) {
+  const hasLatest = isNonEmptyString(latest);
+  const hasBehind = isNonNegativeInteger(releasesBehind);
+  if (hasBehind) {
+    if (releasesBehind === 0) return { kind: 'latest', text: 'latest' };
+    const n = `${releasesBehind} release${releasesBehind === 1 ? '' : 's'} behind`;
+    return { kind: 'behind', text: hasLatest ? `${n} (latest ${latest})` : n };
+  }
+  if (hasLatest) {
+    if (latest === version) return { kind: 'latest', text: 'latest' };
+    return { kind: 'behind', text: `not the latest (latest ${latest})` };
+  }
+  return { kind: 'unknown', text: null };
+}
+
+/** The banner's version notices of a validated matrix (v1: none). */
+export function versionNotices(matrix) {
+  const c = matrix.context || {};
+  return {
+    claudeCode: versionNotice(matrix.claudeCodeVersion, c.claude_code_latest, c.claude_code_releases_behind),
+    litellm: versionNotice(matrix.litellmVersion, c.litellm_latest_stable, c.litellm_releases_behind),
+  };
+}
+
+/**
+ * The cells whose status differs from the previous run's, in table order:
+ * [{ featureId, featureName, providerId, providerName, from, to, text }],
+ * text like "Tool use on Bedrock (Converse): pass → partial".
+ */
+export function changedCells(matrix) {
+  const out = [];
+  if (matrix.schemaVersion !== '2') return out;
+  for (const f of matrix.features) {
+    f.cells.forEach((c, i) => {
+      if (!c.changed) return;
+      const providerName = matrix.providers[i].name;
+      out.push({
+        featureId: f.id,
+        featureName: f.name,
+        providerId: c.providerId,
+        providerName,
+        from: c.change.from,
+        to: c.status,
+        at: c.change.at,
+        text: `${f.name} on ${providerName}: ${statusWord(c.change.from)} → ${statusWord(c.status)}`,
+      });
+    });
+  }
+  return out;
 }
