@@ -41,7 +41,7 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub(crate) fn describe(reqs: &[compat_core::sim::RecordedRequest]) -> String {
+pub(crate) fn describe(reqs: &[compat_sim::RecordedRequest]) -> String {
     if reqs.is_empty() {
         return "nothing".into();
     }
@@ -53,7 +53,7 @@ compat_tests::sim_fault_test!(name = "non_streaming_500_turns_cell_red", provide
 /// The simulator answers 500 to this model's non-streaming requests: the
 /// cell must turn red, naming the model and the upstream error.
 fn non_streaming_500(ctx: &Ctx) -> anyhow::Result<()> {
-    let error = compat_tests::red_cell_under_fault(ctx, compat_core::sim::Fault::FailNonStreaming, run)?;
+    let error = compat_tests::red_cell_under_fault(ctx, compat_sim::Fault::FailNonStreaming, run)?;
     ensure!(error.contains("500"), "the error does not carry the upstream status 500: {error}");
     Ok(())
 }

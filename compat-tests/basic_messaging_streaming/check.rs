@@ -61,7 +61,7 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn describe(reqs: &[compat_core::sim::RecordedRequest]) -> String {
+fn describe(reqs: &[compat_sim::RecordedRequest]) -> String {
     if reqs.is_empty() {
         return "nothing".into();
     }
@@ -71,6 +71,6 @@ fn describe(reqs: &[compat_core::sim::RecordedRequest]) -> String {
 compat_tests::sim_fault_test!(name = "broken_stream_framing_turns_cell_red", provider = "anthropic", run = broken_framing);
 
 fn broken_framing(ctx: &Ctx) -> anyhow::Result<()> {
-    compat_tests::red_cell_under_fault(ctx, compat_core::sim::Fault::BreakStreamFraming, run)?;
+    compat_tests::red_cell_under_fault(ctx, compat_sim::Fault::BreakStreamFraming, run)?;
     Ok(())
 }

@@ -9,8 +9,11 @@
 
 mod env;
 mod harness;
+pub mod relay;
+pub mod sim;
 
 pub use compat_core;
+pub use compat_sim;
 pub use env::Ctx;
 pub use harness::main;
 #[doc(hidden)]
@@ -90,13 +93,13 @@ pub(crate) fn feature_and_provider(module: &str) -> Option<(&str, &str)> {
 /// error (see [`expect_red_cell`]).
 pub fn red_cell_under_fault(
     ctx: &Ctx,
-    fault: compat_core::sim::Fault,
+    fault: compat_sim::Fault,
     check: fn(&Ctx) -> anyhow::Result<()>,
 ) -> anyhow::Result<String> {
     use anyhow::Context as _;
     let sim = ctx.sim().context("fault tests run in sim mode only")?;
-    let scope = compat_core::sim::FaultScope {
-        provider: Some(ctx.provider()),
+    let scope = compat_sim::FaultScope {
+        provider: Some(sim::api(ctx.provider())),
         model: Some(ctx.model_id().to_owned()),
         body_contains: Some(ctx.nonce().to_owned()),
     };

@@ -8,6 +8,9 @@
 //! ("Streaming endpoint returned 404, falling back to non-streaming mode").
 //! The relay counts what it refused and what it forwarded, so a test can tell
 //! that a non-streaming request really crossed the gateway.
+//!
+//! It lives in compat-tests, its only user, so that compat-core (the driver,
+//! schema and routing every crate uses) needs no HTTP server framework.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -100,10 +103,7 @@ async fn relay(
     body: Bytes,
 ) -> Response {
     if is_streaming_messages_request(&method, &uri, &body) {
-        state
-            .counts
-            .refused_streaming
-            .fetch_add(1, Ordering::SeqCst);
+        state.counts.refused_streaming.fetch_add(1, Ordering::SeqCst);
         let body = json!({"type": "error", "error": {"type": "not_found_error", "message": "streaming is disabled by the compat non-streaming relay"}});
         return Response::builder()
             .status(404)
@@ -112,10 +112,7 @@ async fn relay(
             .expect("response");
     }
     if method == Method::POST && uri.path().ends_with("/v1/messages") {
-        state
-            .counts
-            .forwarded_non_streaming
-            .fetch_add(1, Ordering::SeqCst);
+        state.counts.forwarded_non_streaming.fetch_add(1, Ordering::SeqCst);
     } else {
         state.counts.forwarded_other.fetch_add(1, Ordering::SeqCst);
     }
