@@ -146,3 +146,64 @@ pub fn assert_rejected(r: &BedrockReply, status: u16, kind: &str, needle: &str) 
     );
     assert!(body["message"].as_str().unwrap().contains(needle), "{body}");
 }
+
+// ---- Streams read as they arrive ----
+
+/// Sends a request and reads its body on a thread: each chunk arrives on the
+/// channel as the server sends it, so a test can tell a stalled stream from a
+/// slow one. The channel closes when the body ends.
+pub fn open_stream(req: reqwest::blocking::RequestBuilder) -> (u16, std::sync::mpsc::Receiver<Vec<u8>>) {
+    use std::io::Read as _;
+    let mut resp = req.send().unwrap();
+    let status = resp.status().as_u16();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 16 * 1024];
+        while let Ok(n) = resp.read(&mut buf) {
+            if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
+                break;
+            }
+        }
+    });
+    (status, rx)
+}
+
+/// Everything that arrives within `window`; `None` for "the body ended".
+pub fn collect_for(rx: &std::sync::mpsc::Receiver<Vec<u8>>, window: std::time::Duration) -> (Vec<u8>, bool) {
+    let deadline = std::time::Instant::now() + window;
+    let mut got = Vec::new();
+    loop {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        match rx.recv_timeout(left) {
+            Ok(chunk) => got.extend(chunk),
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => return (got, false),
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => return (got, true),
+        }
+    }
+}
+
+/// A signed Bedrock request, not yet sent.
+pub fn bedrock_request(sims: &Simulators, p: Api, path: &str, body: &Value) -> reqwest::blocking::RequestBuilder {
+    let base = sims.base_url(p).unwrap();
+    let bytes = serde_json::to_vec(body).unwrap();
+    let mut req = reqwest::blocking::Client::new().post(format!("{base}{path}"));
+    for (k, v) in signed_headers(&base, path, &bytes, creds::AWS_SECRET_ACCESS_KEY) {
+        req = req.header(k, v);
+    }
+    req.body(bytes)
+}
+
+/// An Anthropic API request, not yet sent.
+pub fn anthropic_request(sims: &Simulators, body: &Value) -> reqwest::blocking::RequestBuilder {
+    let mut req =
+        reqwest::blocking::Client::new().post(format!("{}/v1/messages", sims.base_url(Api::Anthropic).unwrap()));
+    for (k, v) in API_HEADERS {
+        req = req.header(*k, *v);
+    }
+    req.json(body)
+}
+
+/// The kinds of the events the simulator recorded for a request.
+pub fn kinds(r: &compat_sim::RecordedRequest) -> Vec<&str> {
+    r.stream_events.iter().map(|e| e.kind.as_str()).collect()
+}

@@ -81,3 +81,76 @@ fn faults_change_the_answer_as_advertised() {
         "text"
     );
 }
+
+fn stall_scope(api: Api, tag: &str) -> FaultScope {
+    FaultScope {
+        provider: Some(api),
+        model: None,
+        body_contains: Some(tag.into()),
+    }
+}
+
+#[test]
+fn a_stalled_anthropic_stream_sends_message_start_then_nothing() {
+    let sims = Simulators::start(&[Api::Anthropic]).unwrap();
+    let _g = sims.inject(stall_scope(Api::Anthropic, "stall-me"), Fault::StallStream);
+    let mut body = messages_body(Some("claude-haiku-4-5"));
+    body["messages"][0]["content"] = json!("Reply with exactly `stall-me`.");
+    body["stream"] = json!(true);
+    let (status, rx) = open_stream(anthropic_request(&sims, &body));
+    assert_eq!(status, 200);
+    let first = rx.recv_timeout(Duration::from_secs(5)).expect("the first event");
+    let text = String::from_utf8_lossy(&first);
+    assert!(text.starts_with("event: message_start\n"), "{text}");
+    assert_eq!(text.matches("event: ").count(), 1, "only the first event: {text}");
+    let (more, ended) = collect_for(&rx, Duration::from_secs(1));
+    assert!(
+        more.is_empty() && !ended,
+        "nothing after the first event: {}",
+        String::from_utf8_lossy(&more)
+    );
+
+    let r = sims.requests().pop().unwrap();
+    assert_eq!((r.status, r.stream), (200, true), "{}", r.describe());
+    assert_eq!(kinds(&r), ["message_start"]);
+    assert!(!r.stream_completed);
+
+    // Non-streaming: no answer at all, and the request is on record.
+    body["stream"] = json!(false);
+    let t0 = Instant::now();
+    let err = anthropic_request(&sims, &body)
+        .timeout(Duration::from_secs(1))
+        .send()
+        .unwrap_err();
+    assert!(err.is_timeout(), "{err}");
+    assert!(t0.elapsed() >= Duration::from_secs(1));
+    let r = sims.requests().pop().unwrap();
+    assert_eq!(
+        (r.status, r.stream, r.stream_completed),
+        (0, false, false),
+        "{}",
+        r.describe()
+    );
+}
+
+#[test]
+fn a_stalled_converse_stream_sends_message_start_then_nothing() {
+    let sims = Simulators::start(&[Api::BedrockConverse]).unwrap();
+    let _g = sims.inject(stall_scope(Api::BedrockConverse, "stall-me"), Fault::StallStream);
+    let mut body = converse_body();
+    body["messages"][0]["content"][0]["text"] = json!("Reply with exactly `stall-me`.");
+    let path = "/model/us.anthropic.claude-haiku-4-5-20251001-v1%3A0/converse-stream";
+    let (status, rx) = open_stream(bedrock_request(&sims, Api::BedrockConverse, path, &body));
+    assert_eq!(status, 200);
+    let first = rx.recv_timeout(Duration::from_secs(5)).expect("the first event");
+    let frames = compat_sim::aws::decode_frames(&first).unwrap();
+    assert_eq!(frames.len(), 1, "{frames:?}");
+    assert_eq!(frames[0].headers[0], (":event-type".into(), "messageStart".into()));
+    let (more, ended) = collect_for(&rx, Duration::from_secs(1));
+    assert!(more.is_empty() && !ended, "nothing after messageStart");
+
+    let r = sims.requests().pop().unwrap();
+    assert_eq!((r.status, r.stream), (200, true), "{}", r.describe());
+    assert_eq!(kinds(&r), ["messageStart"]);
+    assert!(!r.stream_completed);
+}

@@ -9,4 +9,5 @@ mod azure;
 mod bedrock_converse;
 mod bedrock_invoke;
 mod faults;
+mod stream_record;
 mod vertex_ai;
