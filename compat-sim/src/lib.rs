@@ -30,10 +30,10 @@ use std::sync::Arc;
 
 pub use api::Api;
 pub use faults::{Fault, FaultGuard, FaultScope};
-pub use model::ScriptedModel;
 pub use record::{RecordedRequest, SentEvent};
 
 use faults::Faults;
+use model::ScriptedModel;
 use pipeline::{SimState, router};
 use record::Records;
 
@@ -109,11 +109,6 @@ impl Simulators {
     /// Switches a fault on until the guard is dropped.
     pub fn inject(&self, scope: FaultScope, fault: Fault) -> FaultGuard {
         self.state.faults.inject(scope, fault)
-    }
-
-    /// The scripted model, for tests that need its thinking signatures.
-    pub fn model(&self) -> &ScriptedModel {
-        &self.state.model
     }
 }
 

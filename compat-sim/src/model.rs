@@ -37,7 +37,6 @@ pub struct ModelRequest {
     pub messages: Vec<Message>,
     pub tools: Vec<ToolDef>,
     pub thinking: Thinking,
-    pub max_tokens: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -561,7 +560,6 @@ mod tests {
         ModelRequest {
             model: "claude-sonnet-4-6".into(),
             messages,
-            max_tokens: 1000,
             ..Default::default()
         }
     }

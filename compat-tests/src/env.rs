@@ -29,6 +29,9 @@ pub(crate) struct Env {
     pub gateways: BTreeMap<Provider, GatewaySlot>,
 }
 
+/// A proxy the run needs: its provider, config and extra environment.
+type ProxyToStart = (Provider, serde_json::Value, Vec<(String, String)>);
+
 /// A provider's proxy: filled once by the background starter.
 pub(crate) type GatewaySlot = Arc<OnceLock<Result<Gateway, String>>>;
 
@@ -81,10 +84,7 @@ impl Env {
         };
         let model_refs: Vec<&str> = models.iter().map(String::as_str).collect();
 
-        let (sims, specs): (
-            Option<Simulators>,
-            Vec<(Provider, serde_json::Value, Vec<(String, String)>)>,
-        ) = match mode {
+        let (sims, specs): (Option<Simulators>, Vec<ProxyToStart>) = match mode {
             Mode::Sim => {
                 let list: Vec<compat_sim::Api> = providers.iter().map(|&p| sim::api(p)).collect();
                 let sims = Simulators::start(&list)

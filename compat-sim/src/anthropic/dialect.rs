@@ -176,7 +176,6 @@ pub fn parse_body(body: &Value, dialect: Dialect) -> Result<(ModelRequest, Optio
         messages,
         tools,
         thinking,
-        max_tokens,
     };
     Ok((request, model, stream))
 }

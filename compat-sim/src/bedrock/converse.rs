@@ -322,7 +322,6 @@ pub(crate) fn parse(body: &Value) -> Result<ModelRequest, Rejection> {
         messages,
         tools,
         thinking,
-        max_tokens,
     })
 }
 
