@@ -19,6 +19,14 @@ fn assert_recorded(r: &compat_sim::RecordedRequest, first: &[&str], delta: &str,
     assert!(times.windows(2).all(|w| w[0] <= w[1]), "{times:?}");
     // Real wall-clock milliseconds (after 2020-01-01).
     assert!(times[0] > 1_577_836_800_000.0, "{times:?}");
+    // Text deltas are paced (20 ms each), as a real model streams them.
+    let deltas: Vec<f64> = r
+        .stream_events
+        .iter()
+        .filter(|e| e.kind == delta)
+        .map(|e| e.at_unix_ms)
+        .collect();
+    assert!(deltas.windows(2).all(|w| w[1] - w[0] >= 15.0), "{deltas:?}");
 }
 
 #[test]
@@ -26,6 +34,7 @@ fn every_streamed_event_is_recorded_as_sent() {
     let sims = Simulators::start(&[Api::Anthropic, Api::BedrockInvoke, Api::BedrockConverse, Api::VertexAi]).unwrap();
 
     let mut body = messages_body(Some("claude-sonnet-4-6"));
+    body["messages"][0]["content"] = json!("Count from 1 to 20, separated by single spaces.");
     body["stream"] = json!(true);
     let (status, rx) = open_stream(anthropic_request(&sims, &body));
     assert_eq!(status, 200);
@@ -35,6 +44,14 @@ fn every_streamed_event_is_recorded_as_sent() {
         &["message_start", "ping", "content_block_start"],
         "content_block_delta:text_delta",
         "message_stop",
+    );
+    assert!(
+        sims.requests()[0]
+            .stream_events
+            .iter()
+            .filter(|e| e.kind == "content_block_delta:text_delta")
+            .count()
+            > 3
     );
 
     let path = "/model/us.anthropic.claude-sonnet-4-6/invoke-with-response-stream";
