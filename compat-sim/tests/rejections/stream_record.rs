@@ -38,7 +38,25 @@ fn every_streamed_event_is_recorded_as_sent() {
     body["stream"] = json!(true);
     let (status, rx) = open_stream(anthropic_request(&sims, &body));
     assert_eq!(status, 200);
-    assert!(collect_for(&rx, Duration::from_secs(10)).1, "the stream ended");
+    // The client reads the deltas as they are sent, not in one burst.
+    let t0 = std::time::Instant::now();
+    let mut arrivals = Vec::new();
+    while let Ok(chunk) = rx.recv_timeout(Duration::from_secs(10)) {
+        arrivals.push((
+            t0.elapsed(),
+            String::from_utf8_lossy(&chunk).matches("text_delta").count(),
+        ));
+    }
+    let with_deltas: Vec<Duration> = arrivals.iter().filter(|(_, n)| *n > 0).map(|(t, _)| *t).collect();
+    assert!(
+        with_deltas.len() > 3,
+        "text deltas arrived in {} reads: {arrivals:?}",
+        with_deltas.len()
+    );
+    assert!(
+        with_deltas[with_deltas.len() - 1] - with_deltas[0] >= Duration::from_millis(50),
+        "{arrivals:?}"
+    );
     assert_recorded(
         &sims.requests()[0],
         &["message_start", "ping", "content_block_start"],
