@@ -31,6 +31,13 @@ pub(crate) trait Codec: Send + Sync + 'static {
     /// the real API does not have.
     fn operation(&self, req: &Incoming) -> Option<Self::Op>;
 
+    /// Whether the operation streams, when its path says so (Bedrock's
+    /// `-stream` actions, Vertex's `:streamRawPredict`), so that a request
+    /// rejected before its body is read is still recorded as streaming.
+    fn streams(&self, _op: &Self::Op) -> Option<bool> {
+        None
+    }
+
     /// Authenticate the request for that operation, as the real service does.
     fn authenticate(&self, req: &Incoming, op: &Self::Op) -> Result<(), Rejection>;
 
@@ -120,6 +127,9 @@ async fn answer<C: Codec>(codec: &C, state: &SimState, req: &Incoming, entry: &E
             req.uri.path()
         ))
     })?;
+    if let Some(stream) = codec.streams(&op) {
+        entry.set_stream(stream);
+    }
     codec.authenticate(req, &op)?;
     let Turn {
         mut request,

@@ -76,6 +76,13 @@ impl Codec for RawPredict {
         }
     }
 
+    fn streams(&self, op: &Op) -> Option<bool> {
+        match op {
+            Op::Predict { action, .. } => Some(action.ends_with(":streamRawPredict")),
+            Op::Token => None,
+        }
+    }
+
     fn authenticate(&self, req: &Incoming, op: &Op) -> Result<(), Rejection> {
         match op {
             // The token endpoint is where credentials are obtained.

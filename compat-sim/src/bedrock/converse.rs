@@ -425,6 +425,10 @@ impl Codec for Converse {
         super::operation(req, ["converse", "converse-stream"])
     }
 
+    fn streams(&self, op: &Op) -> Option<bool> {
+        Some(op.stream)
+    }
+
     fn authenticate(&self, req: &Incoming, _: &Op) -> Result<(), Rejection> {
         sigv4::verify(req)
     }

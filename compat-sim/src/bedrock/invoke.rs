@@ -27,6 +27,10 @@ impl Codec for Invoke {
         super::operation(req, ["invoke", "invoke-with-response-stream"])
     }
 
+    fn streams(&self, op: &Op) -> Option<bool> {
+        Some(op.stream)
+    }
+
     fn authenticate(&self, req: &Incoming, _: &Op) -> Result<(), Rejection> {
         sigv4::verify(req)
     }

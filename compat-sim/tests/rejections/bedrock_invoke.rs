@@ -115,4 +115,12 @@ fn invoke_rejects_malformed_requests_as_bedrock_does() {
             .get("authorization")
             .is_some_and(|a| a.contains("Signature=") && !a.ends_with("<redacted>"))
     }));
+    // 9. a streaming request refused before its body is read is recorded as streaming
+    let stream_path = "/model/us.anthropic.claude-sonnet-4-6/invoke-with-response-stream";
+    let r = post(&sims, p, stream_path, &invoke_body(), |h, _| {
+        h.retain(|(k, _)| k != "authorization")
+    });
+    assert_eq!(r.status, 403);
+    let last = sims.requests().pop().unwrap();
+    assert!(last.stream && last.rejection.is_some(), "{}", last.describe());
 }
