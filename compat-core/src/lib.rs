@@ -1,5 +1,6 @@
 //! compat-core: everything the Claude Code Compatibility Matrix is made of,
-//! except the test cases themselves (compat-tests) and the command line (xtask).
+//! except the test cases themselves (compat-tests), the provider simulators
+//! (compat-sim) and the command line (xtask).
 //! ARCHITECTURE.md at the workspace root maps the modules.
 
 pub mod classify;
@@ -12,11 +13,11 @@ pub mod manifest;
 pub mod matrix;
 pub mod paths;
 pub mod procgroup;
+pub mod provider;
 pub mod publish;
 pub mod render;
 pub mod results;
 pub mod secret;
-pub mod sim;
 pub mod status;
 pub mod tools;
 pub mod versions;

@@ -6,34 +6,57 @@
 
 use std::time::Duration;
 
-use compat_core::gateway::routing::{self, Upstream};
+use compat_core::gateway::routing::{self, SimCredentials, Upstream};
 use compat_core::gateway::{Gateway, ProxySpec};
-use compat_core::sim::{SimProvider, Simulators};
+use compat_core::provider::Provider;
+use compat_sim::{Api, Simulators, creds};
 use serde_json::{Value, json};
 
 const MODEL: &str = "claude-sonnet-4-6";
 
-fn start(
-    providers: &[SimProvider],
-) -> (Simulators, Vec<(SimProvider, Gateway)>, tempfile::TempDir) {
+/// The simulator standing in for each provider (compat-tests' mapping, which
+/// this test of compat-core cannot use).
+fn api(p: Provider) -> Api {
+    match p {
+        Provider::Anthropic => Api::Anthropic,
+        Provider::BedrockInvoke => Api::BedrockInvoke,
+        Provider::BedrockConverse => Api::BedrockConverse,
+        Provider::VertexAi => Api::VertexAi,
+        Provider::Azure => Api::Azure,
+    }
+}
+
+const CREDS: SimCredentials<'static> = SimCredentials {
+    anthropic_api_key: creds::ANTHROPIC_API_KEY,
+    azure_api_key: creds::AZURE_API_KEY,
+    aws_access_key_id: creds::AWS_ACCESS_KEY_ID,
+    aws_secret_access_key: creds::AWS_SECRET_ACCESS_KEY,
+    aws_region: creds::AWS_REGION,
+    vertex_project: creds::VERTEX_PROJECT,
+    vertex_location: creds::VERTEX_LOCATION,
+};
+
+fn start(providers: &[Provider]) -> (Simulators, Vec<(Provider, Gateway)>, tempfile::TempDir) {
     let litellm = compat_core::tools::litellm().expect("LiteLLM provisioned");
-    let sims = Simulators::start(providers).unwrap();
+    let apis: Vec<Api> = providers.iter().map(|&p| api(p)).collect();
+    let sims = Simulators::start(&apis).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let vertex_sa = dir.path().join("sa.json");
     let gateways = std::thread::scope(|s| {
         let handles: Vec<_> = providers
             .iter()
             .map(|&p| {
-                let base = sims.base_url(p).unwrap();
+                let base = sims.base_url(api(p)).unwrap();
                 let litellm = &litellm;
                 let dir = dir.path();
                 let sa = &vertex_sa;
                 s.spawn(move || {
-                    let sa_path = (p == SimProvider::VertexAi)
-                        .then(|| write_sa(litellm.python.as_deref().unwrap(), &base, sa));
+                    let sa_path =
+                        (p == Provider::VertexAi).then(|| write_sa(litellm.python.as_deref().unwrap(), &base, sa));
                     let upstream = Upstream::Sim {
                         base_url: &base,
                         vertex_credentials: sa_path.as_deref(),
+                        creds: CREDS,
                     };
                     let gw = Gateway::start(ProxySpec {
                         litellm_bin: &litellm.bin,
@@ -78,9 +101,9 @@ fn post(gw: &Gateway, body: Value) -> (u16, String) {
 
 #[test]
 fn every_provider_round_trips_through_the_real_proxy() {
-    let providers: Vec<SimProvider> = std::env::var("COMPAT_SIM_PROVIDERS")
-        .map(|v| v.split(',').filter_map(SimProvider::from_id).collect())
-        .unwrap_or_else(|_| SimProvider::ALL.to_vec());
+    let providers: Vec<Provider> = std::env::var("COMPAT_SIM_PROVIDERS")
+        .map(|v| v.split(',').filter_map(Provider::from_id).collect())
+        .unwrap_or_else(|_| Provider::ALL.to_vec());
     let (sims, gateways, _dir) = start(&providers);
     for (p, gw) in &gateways {
         for stream in [false, true] {
@@ -104,7 +127,7 @@ fn every_provider_round_trips_through_the_real_proxy() {
             );
             let r = reqs
                 .iter()
-                .find(|r| r.provider == p.id())
+                .find(|r| r.provider == api(*p).id())
                 .unwrap_or_else(|| panic!("{p:?}: no request recorded: {seen:#?}"));
             assert_eq!(
                 r.stream,
@@ -116,6 +139,12 @@ fn every_provider_round_trips_through_the_real_proxy() {
                 assert!(
                     text.contains("event: message_stop"),
                     "{p:?}: no message_stop in the proxy's SSE: {text}"
+                );
+                // The simulator recorded every event it sent, to the last.
+                assert!(
+                    r.stream_completed && r.stream_events.len() > 2,
+                    "{p:?}: stream events not recorded: {:?}",
+                    r.stream_events
                 );
             }
         }

@@ -44,7 +44,7 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub(crate) fn describe(reqs: &[compat_core::sim::RecordedRequest]) -> String {
+pub(crate) fn describe(reqs: &[compat_sim::RecordedRequest]) -> String {
     if reqs.is_empty() {
         return "nothing".into();
     }
@@ -61,7 +61,7 @@ compat_tests::sim_fault_test!(
 /// the provider failing, not the gateway: the cell must not turn red, but
 /// `unverified`, naming the model and the provider's status.
 fn non_streaming_500(ctx: &Ctx) -> anyhow::Result<()> {
-    let error = compat_tests::unverified_cell_under_fault(ctx, compat_core::sim::Fault::FailNonStreaming, run)?;
+    let error = compat_tests::unverified_cell_under_fault(ctx, compat_sim::Fault::FailNonStreaming, run)?;
     ensure!(error.contains("500"), "the error does not carry the upstream status 500: {error}");
     Ok(())
 }

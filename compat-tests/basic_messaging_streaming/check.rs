@@ -15,7 +15,7 @@
 
 use anyhow::{Context as _, bail, ensure};
 use compat_core::classify::NoVerdict;
-use compat_core::gateway::relay::{StreamVerdict, judge_stream};
+use compat_tests::relay::{StreamVerdict, judge_stream};
 use compat_tests::Ctx;
 
 /// Long enough that the provider's deltas span ~0.7 s in sim mode (8
@@ -84,13 +84,23 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
 }
 
 /// When the provider sent each text delta of this trial's longest answer
-/// (the simulator's record).
+/// (the simulator's record: Anthropic-dialect and Invoke streams name them
+/// `content_block_delta:text_delta`, Converse `contentBlockDelta:text`).
 fn upstream_text_delta_times(ctx: &Ctx) -> Vec<f64> {
-    let _ = ctx;
-    Vec::new()
+    ctx.sim_requests()
+        .iter()
+        .map(|r| {
+            r.stream_events
+                .iter()
+                .filter(|e| e.kind == "content_block_delta:text_delta" || e.kind == "contentBlockDelta:text")
+                .map(|e| e.at_unix_ms)
+                .collect::<Vec<_>>()
+        })
+        .max_by_key(Vec::len)
+        .unwrap_or_default()
 }
 
-fn describe(reqs: &[compat_core::sim::RecordedRequest]) -> String {
+fn describe(reqs: &[compat_sim::RecordedRequest]) -> String {
     if reqs.is_empty() {
         return "nothing".into();
     }
@@ -100,6 +110,6 @@ fn describe(reqs: &[compat_core::sim::RecordedRequest]) -> String {
 compat_tests::sim_fault_test!(name = "broken_stream_framing_turns_cell_red", provider = "anthropic", run = broken_framing);
 
 fn broken_framing(ctx: &Ctx) -> anyhow::Result<()> {
-    compat_tests::red_cell_under_fault(ctx, compat_core::sim::Fault::BreakStreamFraming, run)?;
+    compat_tests::red_cell_under_fault(ctx, compat_sim::Fault::BreakStreamFraming, run)?;
     Ok(())
 }

@@ -39,7 +39,7 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
 compat_tests::sim_fault_test!(name = "dropped_thinking_turns_cell_red", provider = "azure", run = dropped_thinking);
 
 fn dropped_thinking(ctx: &Ctx) -> anyhow::Result<()> {
-    let error = compat_tests::red_cell_under_fault(ctx, compat_core::sim::Fault::DropThinking, run)?;
+    let error = compat_tests::red_cell_under_fault(ctx, compat_sim::Fault::DropThinking, run)?;
     ensure!(error.contains("thinking"), "unexpected error: {error}");
     Ok(())
 }

@@ -31,7 +31,7 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
 compat_tests::sim_fault_test!(name = "stripped_cache_usage_turns_cell_red", provider = "bedrock_converse", run = stripped);
 
 fn stripped(ctx: &Ctx) -> anyhow::Result<()> {
-    let error = compat_tests::red_cell_under_fault(ctx, compat_core::sim::Fault::StripCacheUsage, run)?;
+    let error = compat_tests::red_cell_under_fault(ctx, compat_sim::Fault::StripCacheUsage, run)?;
     ensure!(error.contains("cache"), "unexpected error: {error}");
     Ok(())
 }

@@ -10,25 +10,28 @@ use anyhow::Context as _;
 use compat_core::classify::UpstreamAnswer;
 use compat_core::driver::RetryPolicy;
 use compat_core::driver::{ClaudeRun, RunReport, Transcript};
-use compat_core::gateway::relay::{Tap, TapMode, TapRecord};
+use crate::relay::{Tap, TapMode, TapRecord};
 use compat_core::gateway::routing::{self, Upstream};
 use compat_core::gateway::{Gateway, ProxySpec};
 use compat_core::manifest::Model;
 use compat_core::results::Mode;
 use compat_core::secret::Secret;
-use compat_core::sim::{RecordedRequest, SimProvider, Simulators};
+use compat_core::provider::Provider;
 use compat_core::tools::{self, ClaudeTool};
+use compat_sim::{RecordedRequest, Simulators};
 use serde_json::{Value, json};
+
+use crate::sim;
 
 pub(crate) struct Env {
     pub mode: Mode,
     pub claude: ClaudeTool,
     pub litellm_version: Option<String>,
     pub sims: Option<Simulators>,
-    pub gateways: BTreeMap<SimProvider, GatewaySlot>,
+    pub gateways: BTreeMap<Provider, GatewaySlot>,
     /// One tap per provider in front of its gateway, started on first use:
-    /// every trial's CLI talks to the gateway through it (see `gateway::relay`).
-    pub taps: BTreeMap<SimProvider, OnceLock<Result<Tap, String>>>,
+    /// every trial's CLI talks to the gateway through it (see `crate::relay`).
+    pub taps: BTreeMap<Provider, OnceLock<Result<Tap, String>>>,
 }
 
 /// The run's environment is not there (tools, simulators or a proxy failed
@@ -70,6 +73,9 @@ pub(crate) fn run_limits(mode: Mode) -> (Duration, Duration, RetryPolicy) {
     }
 }
 
+/// A proxy the run needs: its provider, config and extra environment.
+type ProxyToStart = (Provider, serde_json::Value, Vec<(String, String)>);
+
 /// A provider's proxy: filled once by the background starter.
 pub(crate) type GatewaySlot = Arc<OnceLock<Result<Gateway, String>>>;
 
@@ -77,10 +83,10 @@ pub(crate) type GatewaySlot = Arc<OnceLock<Result<Gateway, String>>>;
 const PROXY_START_CONCURRENCY: usize = 2;
 
 static ENV: OnceLock<Result<Env, String>> = OnceLock::new();
-static NEEDED: OnceLock<(Mode, BTreeSet<SimProvider>, Vec<String>)> = OnceLock::new();
+static NEEDED: OnceLock<(Mode, BTreeSet<Provider>, Vec<String>)> = OnceLock::new();
 
 /// Declares what the run needs; called once by the harness before trials run.
-pub(crate) fn plan(mode: Mode, providers: BTreeSet<SimProvider>, models: Vec<String>) {
+pub(crate) fn plan(mode: Mode, providers: BTreeSet<Provider>, models: Vec<String>) {
     let _ = NEEDED.set((mode, providers, models));
 }
 
@@ -107,7 +113,7 @@ pub(crate) fn started() -> Option<&'static Env> {
 impl Env {
     fn start(
         mode: Mode,
-        providers: &BTreeSet<SimProvider>,
+        providers: &BTreeSet<Provider>,
         models: &[String],
     ) -> Result<Env, String> {
         let t0 = std::time::Instant::now();
@@ -122,18 +128,15 @@ impl Env {
         };
         let model_refs: Vec<&str> = models.iter().map(String::as_str).collect();
 
-        let (sims, specs): (
-            Option<Simulators>,
-            Vec<(SimProvider, serde_json::Value, Vec<(String, String)>)>,
-        ) = match mode {
+        let (sims, specs): (Option<Simulators>, Vec<ProxyToStart>) = match mode {
             Mode::Sim => {
-                let list: Vec<SimProvider> = providers.iter().copied().collect();
+                let list: Vec<compat_sim::Api> = providers.iter().map(|&p| sim::api(p)).collect();
                 let sims = Simulators::start(&list)
                     .map_err(|e| format!("cannot start the provider simulators: {e}"))?;
                 let mut specs = Vec::new();
                 for &p in providers {
-                    let base = sims.base_url(p).expect("started");
-                    let vertex_credentials = if p == SimProvider::VertexAi {
+                    let base = sims.base_url(sim::api(p)).expect("started");
+                    let vertex_credentials = if p == Provider::VertexAi {
                         Some(write_fake_service_account(&work_dir, &base)?)
                     } else {
                         None
@@ -141,6 +144,7 @@ impl Env {
                     let upstream = Upstream::Sim {
                         base_url: &base,
                         vertex_credentials: vertex_credentials.as_deref(),
+                        creds: sim::CREDENTIALS,
                     };
                     specs.push((
                         p,
@@ -182,7 +186,7 @@ impl Env {
         // trials need them (the harness runs trials provider by provider): a
         // trial waits only for its own provider's proxy, so the first trials
         // run while the later proxies are still starting.
-        let mut gateways: BTreeMap<SimProvider, GatewaySlot> = BTreeMap::new();
+        let mut gateways: BTreeMap<Provider, GatewaySlot> = BTreeMap::new();
         let mut litellm_version = None;
         if !specs.is_empty() {
             let litellm = tools::litellm().map_err(|e| e.to_string())?;
@@ -260,7 +264,7 @@ impl Env {
 }
 
 /// `COMPAT_GATEWAY_URL_<PROVIDER>`: an already running proxy for a provider.
-fn external_gateway_url(p: SimProvider) -> Option<String> {
+fn external_gateway_url(p: Provider) -> Option<String> {
     std::env::var(format!("COMPAT_GATEWAY_URL_{}", p.id().to_uppercase())).ok()
 }
 
@@ -290,7 +294,7 @@ fn write_fake_service_account(dir: &std::path::Path, sim_base: &str) -> Result<S
     }
     let sa = json!({
         "type": "service_account",
-        "project_id": compat_core::sim::creds::VERTEX_PROJECT,
+        "project_id": compat_sim::creds::VERTEX_PROJECT,
         "private_key_id": "sim-key",
         "private_key": String::from_utf8_lossy(&out.stdout),
         "client_email": "compat-sim@sim-project.iam.gserviceaccount.com",
@@ -316,7 +320,7 @@ pub(crate) struct TrialLog {
 /// The per-trial context a case's check receives.
 pub struct Ctx {
     pub(crate) feature: String,
-    pub(crate) provider: SimProvider,
+    pub(crate) provider: Provider,
     pub(crate) model: Model,
     pub(crate) nonce: String,
     pub(crate) log: Mutex<TrialLog>,
@@ -324,7 +328,7 @@ pub struct Ctx {
 }
 
 impl Ctx {
-    pub(crate) fn new(feature: &str, provider: SimProvider, model: &Model) -> Self {
+    pub(crate) fn new(feature: &str, provider: Provider, model: &Model) -> Self {
         Ctx {
             feature: feature.to_owned(),
             provider,
@@ -339,7 +343,7 @@ impl Ctx {
         &self.feature
     }
 
-    pub fn provider(&self) -> SimProvider {
+    pub fn provider(&self) -> Provider {
         self.provider
     }
 
@@ -452,7 +456,8 @@ impl Ctx {
                 .map(|r| UpstreamAnswer {
                     status: r.status,
                     rejection: r.rejection.clone(),
-                    completed: true,
+                    // A held answer is recorded with status 0 until it is sent.
+                    completed: if r.stream { r.stream_completed } else { r.status != 0 },
                 })
                 .collect(),
         )
@@ -511,7 +516,7 @@ impl Ctx {
     }
 
     /// A tap in front of this provider's gateway that refuses streaming
-    /// Messages requests with 404 (see `gateway::relay`), for this trial only.
+    /// Messages requests with 404 (see `crate::relay`), for this trial only.
     pub fn non_streaming_relay(&self) -> anyhow::Result<Tap> {
         Tap::start(&self.gateway_url()?, TapMode::RefuseStreaming)
             .context("starting the non-streaming relay")

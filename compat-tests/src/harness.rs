@@ -12,7 +12,7 @@ use compat_core::gate::{self, FailureVerdict};
 use compat_core::manifest::Manifest;
 use compat_core::matrix::Matrix;
 use compat_core::results::{Mode, RunResults, TrialResult};
-use compat_core::sim::SimProvider;
+use compat_core::provider::Provider;
 use compat_core::status::{FailureClass, Outcome};
 use libtest_mimic::{Arguments, Completion, Failed, Trial};
 use serde_json::json;
@@ -227,9 +227,9 @@ fn prepare(args: &Arguments) -> Result<Prepared, String> {
                 case.file
             ));
         }
-        if SimProvider::from_id(provider).is_none() {
+        if Provider::from_id(provider).is_none() {
             return Err(format!(
-                "{}: provider `{provider}` has no simulator/route in compat-core (sim::SimProvider)",
+                "{}: provider `{provider}` has no route in compat-core (provider::Provider)",
                 case.file
             ));
         }
@@ -258,9 +258,9 @@ fn prepare(args: &Arguments) -> Result<Prepared, String> {
 
     let breaker = Arc::new(Breaker::new(mode)?);
     let mut trials = Vec::new();
-    let mut needs: Vec<(String, SimProvider)> = Vec::new();
+    let mut needs: Vec<(String, Provider)> = Vec::new();
     for (case, feature, provider) in &cases {
-        let sim_provider = SimProvider::from_id(provider).expect("checked");
+        let sim_provider = Provider::from_id(provider).expect("checked");
         for model in &manifest.models {
             let name = format!("{feature}::{provider}::{}", model.short);
             let (feature, provider, model, sink) = (
@@ -312,7 +312,7 @@ fn prepare(args: &Arguments) -> Result<Prepared, String> {
     for t in inventory::iter::<FaultTest> {
         let (feature, _) = feature_and_provider(t.module)
             .ok_or_else(|| format!("fault test `{}`: bad module path", t.name))?;
-        let provider = SimProvider::from_id(t.provider)
+        let provider = Provider::from_id(t.provider)
             .ok_or_else(|| format!("fault test `{}`: unknown provider `{}`", t.name, t.provider))?;
         let model = manifest.models.last().expect("manifest has models").clone();
         let name = format!("{feature}::sim_fault::{}", t.name);
@@ -329,7 +329,7 @@ fn prepare(args: &Arguments) -> Result<Prepared, String> {
     }
 
     // Start only what the selected trials need.
-    let selected: BTreeSet<SimProvider> = needs
+    let selected: BTreeSet<Provider> = needs
         .iter()
         .filter(|(name, _)| {
             let probe = Trial::test(name.clone(), || Ok(()));
@@ -406,7 +406,7 @@ fn gate_trial(
 fn routed_to_own_provider(ctx: &Ctx) -> Result<(), (FailureClass, String)> {
     let Some(sim) = ctx.sim() else { return Ok(()) };
     let reqs = sim.requests_containing(ctx.nonce());
-    if let Some(stray) = reqs.iter().find(|r| r.provider != ctx.provider().id()) {
+    if let Some(stray) = reqs.iter().find(|r| r.provider != crate::sim::api(ctx.provider()).id()) {
         return Err((
             FailureClass::Incompatible,
             format!(
@@ -596,7 +596,7 @@ impl Breaker {
 fn run_trial(
     check: fn(&Ctx) -> anyhow::Result<()>,
     feature: &str,
-    provider: SimProvider,
+    provider: Provider,
     model: &compat_core::manifest::Model,
     sink: Option<&ResultsSink>,
     breaker: &Breaker,

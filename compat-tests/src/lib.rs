@@ -10,8 +10,11 @@
 mod env;
 pub mod evidence;
 mod harness;
+pub mod relay;
+pub mod sim;
 
 pub use compat_core;
+pub use compat_sim;
 pub use env::Ctx;
 pub use harness::main;
 #[doc(hidden)]
@@ -91,13 +94,13 @@ pub(crate) fn feature_and_provider(module: &str) -> Option<(&str, &str)> {
 /// cell (schema v2) the trial makes when every other model passed.
 pub fn cell_under_fault(
     ctx: &Ctx,
-    fault: compat_core::sim::Fault,
+    fault: compat_sim::Fault,
     check: fn(&Ctx) -> anyhow::Result<()>,
 ) -> anyhow::Result<compat_core::matrix::v2::CellV2> {
     use anyhow::Context as _;
     let sim = ctx.sim().context("fault tests run in sim mode only")?;
-    let scope = compat_core::sim::FaultScope {
-        provider: Some(ctx.provider()),
+    let scope = compat_sim::FaultScope {
+        provider: Some(sim::api(ctx.provider())),
         model: Some(ctx.model_id().to_owned()),
         body_contains: Some(ctx.nonce().to_owned()),
     };
@@ -109,7 +112,7 @@ pub fn cell_under_fault(
 /// other models pass), its error naming this trial's model; returns the error.
 pub fn red_cell_under_fault(
     ctx: &Ctx,
-    fault: compat_core::sim::Fault,
+    fault: compat_sim::Fault,
     check: fn(&Ctx) -> anyhow::Result<()>,
 ) -> anyhow::Result<String> {
     expect_red(ctx, cell_under_fault(ctx, fault, check)?)
@@ -119,7 +122,7 @@ pub fn red_cell_under_fault(
 /// verdict, not red), its error naming this trial's model; returns the error.
 pub fn unverified_cell_under_fault(
     ctx: &Ctx,
-    fault: compat_core::sim::Fault,
+    fault: compat_sim::Fault,
     check: fn(&Ctx) -> anyhow::Result<()>,
 ) -> anyhow::Result<String> {
     use compat_core::matrix::v2::CellStatusV2;

@@ -37,7 +37,7 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
 compat_tests::sim_fault_test!(name = "no_tool_call_turns_cell_red", provider = "bedrock_invoke", run = no_tool_call);
 
 fn no_tool_call(ctx: &Ctx) -> anyhow::Result<()> {
-    let error = compat_tests::red_cell_under_fault(ctx, compat_core::sim::Fault::NoToolCall, run)?;
+    let error = compat_tests::red_cell_under_fault(ctx, compat_sim::Fault::NoToolCall, run)?;
     ensure!(error.contains("did not call Bash"), "unexpected error: {error}");
     Ok(())
 }

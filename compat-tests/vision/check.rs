@@ -3,7 +3,7 @@
 //! colour.
 
 use anyhow::{Context as _, ensure};
-use compat_core::sim::image::{PALETTE, solid_png};
+use compat_sim::image::{PALETTE, solid_png};
 use compat_tests::Ctx;
 
 pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
@@ -26,7 +26,7 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
 compat_tests::sim_fault_test!(name = "dropped_image_turns_cell_red", provider = "vertex_ai", run = dropped_image);
 
 fn dropped_image(ctx: &Ctx) -> anyhow::Result<()> {
-    let error = compat_tests::red_cell_under_fault(ctx, compat_core::sim::Fault::IgnoreImages, run)?;
+    let error = compat_tests::red_cell_under_fault(ctx, compat_sim::Fault::IgnoreImages, run)?;
     ensure!(error.contains("does not say so"), "unexpected error: {error}");
     Ok(())
 }

@@ -21,7 +21,7 @@ use anyhow::{Context as _, bail};
 use compat_core::driver::ClaudeRun;
 use compat_core::results::RunResults;
 use compat_core::secret::Secret;
-use compat_core::sim::{SimProvider, Simulators, creds};
+use compat_sim::{Api, Simulators, creds};
 
 /// Sum of VmRSS over `root` and all its descendants, in KiB.
 fn tree_rss_kib(root: u32) -> u64 {
@@ -156,8 +156,8 @@ pub fn run(_args: Vec<String>) -> anyhow::Result<ExitCode> {
         "[bench] floor: {cli_runs} bare `claude -p` runs against the Anthropic simulator, {} at a time ...",
         threads()
     );
-    let sims = Simulators::start(&[SimProvider::Anthropic])?;
-    let base = sims.base_url(SimProvider::Anthropic).expect("started");
+    let sims = Simulators::start(&[Api::Anthropic])?;
+    let base = sims.base_url(Api::Anthropic).expect("started");
     // The simulator wants its upstream key; the bare CLI sends the auth
     // token as a bearer, so give it the key as ANTHROPIC_API_KEY instead.
     let next = Arc::new(AtomicU64::new(0));

@@ -9,13 +9,13 @@ use std::time::Duration;
 use anyhow::Context as _;
 use compat_core::driver::{ClaudeRun, RetryPolicy};
 use compat_core::secret::Secret;
-use compat_core::sim::image::solid_png;
-use compat_core::sim::{Fault, FaultScope, SimProvider, Simulators, creds};
+use compat_sim::image::solid_png;
+use compat_sim::{Api, Fault, FaultScope, Simulators, creds};
 
 pub fn run(_args: Vec<String>) -> anyhow::Result<ExitCode> {
     let claude = compat_core::tools::claude()?;
-    let sims = Simulators::start(&[SimProvider::Anthropic])?;
-    let base = sims.base_url(SimProvider::Anthropic).expect("started");
+    let sims = Simulators::start(&[Api::Anthropic])?;
+    let base = sims.base_url(Api::Anthropic).expect("started");
     let out = compat_core::paths::workspace_root().join("golden/transcripts");
     std::fs::create_dir_all(&out)?;
     let new = |prompt: &str| {
@@ -29,6 +29,7 @@ pub fn run(_args: Vec<String>) -> anyhow::Result<ExitCode> {
         .retry(RetryPolicy {
             max_attempts: 1,
             base_delay: Duration::ZERO,
+            retry_hangs: false,
         })
         .prompt(prompt)
     };

@@ -185,6 +185,7 @@ pub fn build_matrix(mut args: Vec<String>) -> anyhow::Result<ExitCode> {
             claude_code_version,
             allow_incomplete,
             generated_at: None,
+            previous: None,
         },
     )?;
     compat_core::fsutil::write_atomic(&out, matrix.to_json_pretty().as_bytes())

@@ -4,17 +4,17 @@
 
 use std::process::ExitCode;
 
-use compat_core::sim::{SimProvider, Simulators, creds};
+use compat_sim::{Api, Simulators, creds};
 
 pub fn run(_args: Vec<String>) -> anyhow::Result<ExitCode> {
-    let sims = Simulators::start(&SimProvider::ALL)?;
-    for p in SimProvider::ALL {
+    let sims = Simulators::start(&Api::ALL)?;
+    for p in Api::ALL {
         println!("{:<17} {}", p.id(), sims.base_url(p).expect("started"));
     }
     println!("\nanthropic: x-api-key {}", creds::ANTHROPIC_API_KEY);
     println!("azure:     api-key {}", creds::AZURE_API_KEY);
     println!(
-        "bedrock:   SigV4 with {} / (secret in compat-core/src/sim/mod.rs), region {}",
+        "bedrock:   SigV4 with {} / (secret in compat-sim/src/creds.rs), region {}",
         creds::AWS_ACCESS_KEY_ID,
         creds::AWS_REGION
     );

@@ -2,7 +2,6 @@
 //! config on 127.0.0.1 and a free port, or an already running one given by
 //! URL. Its log goes to a file whose tail is quoted in every failure.
 
-pub mod relay;
 pub mod routing;
 
 use std::path::{Path, PathBuf};

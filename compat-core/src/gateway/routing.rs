@@ -9,122 +9,127 @@
 
 use serde_json::{Value, json};
 
-use crate::sim::{SimProvider, creds};
+use crate::provider::Provider;
 
 /// The provider's own id for a canonical Claude model, as the real service
 /// names it (LiteLLM's model map agrees: model_prices_and_context_window.json).
-pub fn upstream_model_id(provider: SimProvider, canonical: &str) -> String {
+pub fn upstream_model_id(provider: Provider, canonical: &str) -> String {
     let dated = match canonical {
         "claude-haiku-4-5" => Some("20251001"),
         _ => None,
     };
     match provider {
-        SimProvider::Anthropic => match dated {
+        Provider::Anthropic => match dated {
             Some(d) => format!("{canonical}-{d}"),
             None => canonical.to_owned(),
         },
         // Cross-region inference profiles (`us.`): what on-demand use of these
         // models on Bedrock requires.
-        SimProvider::BedrockInvoke | SimProvider::BedrockConverse => match dated {
+        Provider::BedrockInvoke | Provider::BedrockConverse => match dated {
             Some(d) => format!("us.anthropic.{canonical}-{d}-v1:0"),
             None => format!("us.anthropic.{canonical}"),
         },
-        SimProvider::VertexAi => match dated {
+        Provider::VertexAi => match dated {
             Some(d) => format!("{canonical}@{d}"),
             None => canonical.to_owned(),
         },
         // Azure AI Foundry: the deployment name; deployments are named after
         // the model by default.
-        SimProvider::Azure => canonical.to_owned(),
+        Provider::Azure => canonical.to_owned(),
     }
 }
 
 /// LiteLLM's `model:` value (route prefix + upstream id).
-pub fn litellm_model(provider: SimProvider, canonical: &str) -> String {
+pub fn litellm_model(provider: Provider, canonical: &str) -> String {
     let id = upstream_model_id(provider, canonical);
     match provider {
-        SimProvider::Anthropic => format!("anthropic/{id}"),
-        SimProvider::BedrockInvoke => format!("bedrock/invoke/{id}"),
-        SimProvider::BedrockConverse => format!("bedrock/converse/{id}"),
-        SimProvider::VertexAi => format!("vertex_ai/{id}"),
+        Provider::Anthropic => format!("anthropic/{id}"),
+        Provider::BedrockInvoke => format!("bedrock/invoke/{id}"),
+        Provider::BedrockConverse => format!("bedrock/converse/{id}"),
+        Provider::VertexAi => format!("vertex_ai/{id}"),
         // `azure_ai/` is LiteLLM's native Anthropic route for Claude on
         // Foundry (`/anthropic/v1/messages`); `azure/` would translate to
         // OpenAI chat and silently drop thinking.
-        SimProvider::Azure => format!("azure_ai/{id}"),
+        Provider::Azure => format!("azure_ai/{id}"),
     }
+}
+
+/// The fake credentials the simulators accept (compat-sim's `creds`). Whoever
+/// starts the simulators hands them in: compat-core does not depend on the
+/// simulator crate, which only tests and the harness need.
+#[derive(Debug, Clone, Copy)]
+pub struct SimCredentials<'a> {
+    pub anthropic_api_key: &'a str,
+    pub azure_api_key: &'a str,
+    pub aws_access_key_id: &'a str,
+    pub aws_secret_access_key: &'a str,
+    pub aws_region: &'a str,
+    pub vertex_project: &'a str,
+    pub vertex_location: &'a str,
 }
 
 /// Where the upstream is and how to authenticate to it.
 pub enum Upstream<'a> {
-    /// A local simulator at this base URL; `vertex_credentials` is the path
-    /// of the fake service-account file whose token_uri is the simulator.
+    /// A local simulator at this base URL, accepting `creds`;
+    /// `vertex_credentials` is the path of the fake service-account file
+    /// whose token_uri is the simulator.
     Sim {
         base_url: &'a str,
         vertex_credentials: Option<&'a str>,
+        creds: SimCredentials<'a>,
     },
     /// The real provider; credentials from the proxy's environment.
     Live,
 }
 
 /// `litellm_params` for one deployment.
-pub fn litellm_params(provider: SimProvider, canonical: &str, upstream: &Upstream<'_>) -> Value {
+pub fn litellm_params(provider: Provider, canonical: &str, upstream: &Upstream<'_>) -> Value {
     let mut p = json!({ "model": litellm_model(provider, canonical) });
     let o = p.as_object_mut().expect("object");
     match (provider, upstream) {
-        (SimProvider::Anthropic, Upstream::Sim { base_url, .. }) => {
+        (Provider::Anthropic, Upstream::Sim { base_url, creds, .. }) => {
             o.insert("api_base".into(), json!(base_url));
-            o.insert("api_key".into(), json!(creds::ANTHROPIC_API_KEY));
+            o.insert("api_key".into(), json!(creds.anthropic_api_key));
         }
-        (SimProvider::Anthropic, Upstream::Live) => {
+        (Provider::Anthropic, Upstream::Live) => {
             o.insert("api_key".into(), json!("os.environ/ANTHROPIC_API_KEY"));
         }
-        (
-            SimProvider::BedrockInvoke | SimProvider::BedrockConverse,
-            Upstream::Sim { base_url, .. },
-        ) => {
-            o.insert("aws_access_key_id".into(), json!(creds::AWS_ACCESS_KEY_ID));
-            o.insert(
-                "aws_secret_access_key".into(),
-                json!(creds::AWS_SECRET_ACCESS_KEY),
-            );
-            o.insert("aws_region_name".into(), json!(creds::AWS_REGION));
+        (Provider::BedrockInvoke | Provider::BedrockConverse, Upstream::Sim { base_url, creds, .. }) => {
+            o.insert("aws_access_key_id".into(), json!(creds.aws_access_key_id));
+            o.insert("aws_secret_access_key".into(), json!(creds.aws_secret_access_key));
+            o.insert("aws_region_name".into(), json!(creds.aws_region));
             o.insert("aws_bedrock_runtime_endpoint".into(), json!(base_url));
         }
-        (SimProvider::BedrockInvoke | SimProvider::BedrockConverse, Upstream::Live) => {
+        (Provider::BedrockInvoke | Provider::BedrockConverse, Upstream::Live) => {
             // LiteLLM reads AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY /
             // AWS_SESSION_TOKEN (or AWS_BEARER_TOKEN_BEDROCK) itself.
-            o.insert(
-                "aws_region_name".into(),
-                json!("os.environ/AWS_REGION_NAME"),
-            );
+            o.insert("aws_region_name".into(), json!("os.environ/AWS_REGION_NAME"));
         }
         (
-            SimProvider::VertexAi,
+            Provider::VertexAi,
             Upstream::Sim {
                 base_url,
                 vertex_credentials,
+                creds,
             },
         ) => {
-            o.insert("vertex_project".into(), json!(creds::VERTEX_PROJECT));
-            o.insert("vertex_location".into(), json!(creds::VERTEX_LOCATION));
+            o.insert("vertex_project".into(), json!(creds.vertex_project));
+            o.insert("vertex_location".into(), json!(creds.vertex_location));
             o.insert("api_base".into(), json!(base_url));
             if let Some(path) = vertex_credentials {
                 o.insert("vertex_credentials".into(), json!(path));
             }
         }
-        (SimProvider::VertexAi, Upstream::Live) => {
+        (Provider::VertexAi, Upstream::Live) => {
             // Credentials: GOOGLE_APPLICATION_CREDENTIALS (a service-account file).
             o.insert("vertex_project".into(), json!("os.environ/VERTEX_PROJECT"));
-            o.insert(
-                "vertex_location".into(),
-                json!("os.environ/VERTEX_LOCATION"),
-            );
+            o.insert("vertex_location".into(), json!("os.environ/VERTEX_LOCATION"));
         }
-        (SimProvider::Azure, Upstream::Sim { base_url, .. }) => {
+        (Provider::Azure, Upstream::Sim { base_url, creds, .. }) => {
             o.insert("api_base".into(), json!(base_url));
-            o.insert("api_key".into(), json!(creds::AZURE_API_KEY));
+            o.insert("api_key".into(), json!(creds.azure_api_key));
         }
-        (SimProvider::Azure, Upstream::Live) => {
+        (Provider::Azure, Upstream::Live) => {
             o.insert("api_base".into(), json!("os.environ/AZURE_AI_API_BASE"));
             o.insert("api_key".into(), json!("os.environ/AZURE_AI_API_KEY"));
         }
@@ -135,22 +140,18 @@ pub fn litellm_params(provider: SimProvider, canonical: &str, upstream: &Upstrea
 /// Environment variables a live proxy for this provider needs (checked before
 /// starting it, so a missing credential is named instead of surfacing as a
 /// 401 in every cell).
-pub fn live_env(provider: SimProvider) -> &'static [&'static str] {
+pub fn live_env(provider: Provider) -> &'static [&'static str] {
     match provider {
-        SimProvider::Anthropic => &["ANTHROPIC_API_KEY"],
-        SimProvider::BedrockInvoke | SimProvider::BedrockConverse => &["AWS_REGION_NAME"],
-        SimProvider::VertexAi => &[
-            "VERTEX_PROJECT",
-            "VERTEX_LOCATION",
-            "GOOGLE_APPLICATION_CREDENTIALS",
-        ],
-        SimProvider::Azure => &["AZURE_AI_API_BASE", "AZURE_AI_API_KEY"],
+        Provider::Anthropic => &["ANTHROPIC_API_KEY"],
+        Provider::BedrockInvoke | Provider::BedrockConverse => &["AWS_REGION_NAME"],
+        Provider::VertexAi => &["VERTEX_PROJECT", "VERTEX_LOCATION", "GOOGLE_APPLICATION_CREDENTIALS"],
+        Provider::Azure => &["AZURE_AI_API_BASE", "AZURE_AI_API_KEY"],
     }
 }
 
 /// The whole proxy config for one provider: every model under its canonical
 /// id. JSON is valid YAML, so this is written as the proxy's config file.
-pub fn proxy_config(provider: SimProvider, models: &[&str], upstream: &Upstream<'_>) -> Value {
+pub fn proxy_config(provider: Provider, models: &[&str], upstream: &Upstream<'_>) -> Value {
     let model_list: Vec<Value> = models
         .iter()
         .map(|m| json!({"model_name": m, "litellm_params": litellm_params(provider, m, upstream)}))
@@ -174,35 +175,27 @@ mod tests {
     fn upstream_ids_match_the_providers_naming() {
         let cases = [
             (
-                SimProvider::Anthropic,
+                Provider::Anthropic,
                 "claude-haiku-4-5",
                 "anthropic/claude-haiku-4-5-20251001",
             ),
             (
-                SimProvider::BedrockInvoke,
+                Provider::BedrockInvoke,
                 "claude-haiku-4-5",
                 "bedrock/invoke/us.anthropic.claude-haiku-4-5-20251001-v1:0",
             ),
             (
-                SimProvider::BedrockConverse,
+                Provider::BedrockConverse,
                 "claude-sonnet-4-6",
                 "bedrock/converse/us.anthropic.claude-sonnet-4-6",
             ),
             (
-                SimProvider::VertexAi,
+                Provider::VertexAi,
                 "claude-haiku-4-5",
                 "vertex_ai/claude-haiku-4-5@20251001",
             ),
-            (
-                SimProvider::VertexAi,
-                "claude-opus-4-7",
-                "vertex_ai/claude-opus-4-7",
-            ),
-            (
-                SimProvider::Azure,
-                "claude-opus-4-7",
-                "azure_ai/claude-opus-4-7",
-            ),
+            (Provider::VertexAi, "claude-opus-4-7", "vertex_ai/claude-opus-4-7"),
+            (Provider::Azure, "claude-opus-4-7", "azure_ai/claude-opus-4-7"),
         ];
         for (p, m, want) in cases {
             assert_eq!(litellm_model(p, m), want);
@@ -211,18 +204,14 @@ mod tests {
 
     #[test]
     fn live_config_holds_no_secret_only_env_references() {
-        for p in SimProvider::ALL {
+        for p in Provider::ALL {
             let cfg = proxy_config(p, &["claude-sonnet-4-6"], &Upstream::Live).to_string();
-            for (k, v) in
-                serde_json::from_str::<Value>(&cfg).unwrap()["model_list"][0]["litellm_params"]
-                    .as_object()
-                    .unwrap()
+            for (k, v) in serde_json::from_str::<Value>(&cfg).unwrap()["model_list"][0]["litellm_params"]
+                .as_object()
+                .unwrap()
             {
                 if k != "model" {
-                    assert!(
-                        v.as_str().unwrap().starts_with("os.environ/"),
-                        "{p:?} {k}={v}"
-                    );
+                    assert!(v.as_str().unwrap().starts_with("os.environ/"), "{p:?} {k}={v}");
                 }
             }
         }

@@ -1,5 +1,6 @@
-//! The Converse dialect: request parsing into the shared [`ModelRequest`] and
-//! the response in Converse's JSON and stream events.
+//! Bedrock Converse: its dialect (request parsing into the shared
+//! [`ModelRequest`], the answer as Converse JSON and stream events) and its
+//! codec.
 //!
 //! Shapes from botocore's bedrock-runtime service model: `ContentBlock` is a
 //! union keyed by member name (`text`, `image`, `toolUse`, `toolResult`,
@@ -9,10 +10,15 @@
 use base64::Engine as _;
 use serde_json::{Map, Value, json};
 
-use crate::sim::anthropic_wire::{chunks, parse_thinking};
-use crate::sim::model::{
-    Block, CacheTtl, Message, ModelRequest, ModelResponse, OutBlock, Role, Thinking, ToolDef,
-};
+use super::error::{bedrock_error, failure, validation};
+use super::{MALFORMED, Op, eventstream, request_id, resolve, sigv4};
+use crate::answer::{Answer, Event, Framing};
+use crate::anthropic::dialect::{chunks, parse_thinking};
+use crate::api::Api;
+use crate::model::{Block, CacheTtl, Message, ModelRequest, ModelResponse, OutBlock, Role, Thinking, ToolDef};
+use crate::pipeline::{Call, Codec, Turn, json_body};
+use crate::record::Incoming;
+use crate::rejection::Rejection;
 
 const TOP_LEVEL: &[&str] = &[
     "messages",
@@ -29,43 +35,43 @@ const TOP_LEVEL: &[&str] = &[
     "outputConfig",
 ];
 
-fn obj<'a>(v: &'a Value, at: &str) -> Result<&'a Map<String, Value>, String> {
+fn obj<'a>(v: &'a Value, at: &str) -> Result<&'a Map<String, Value>, Rejection> {
     v.as_object()
-        .ok_or_else(|| format!("{at}: expected an object"))
+        .ok_or_else(|| Rejection::invalid(format!("{at}: expected an object")))
 }
 
 /// Exactly one member of a union (`ContentBlock` and friends).
-fn union_member<'a>(v: &'a Value, at: &str) -> Result<(&'a str, &'a Value), String> {
+fn union_member<'a>(v: &'a Value, at: &str) -> Result<(&'a str, &'a Value), Rejection> {
     let o = obj(v, at)?;
     if o.contains_key("type") {
-        return Err(format!(
+        return Err(Rejection::invalid(format!(
             "{at}: extraneous key [type] is not permitted (Converse content blocks are keyed by member, e.g. {{\"text\": ...}}, not by \"type\")"
-        ));
+        )));
     }
     match o.len() {
         1 => {
             let (k, v) = o.iter().next().expect("one member");
             Ok((k.as_str(), v))
         }
-        n => Err(format!(
+        n => Err(Rejection::invalid(format!(
             "{at}: a union must set exactly one member, found {n}"
-        )),
+        ))),
     }
 }
 
-fn cache_point(v: &Value, at: &str) -> Result<CacheTtl, String> {
+fn cache_point(v: &Value, at: &str) -> Result<CacheTtl, Rejection> {
     match v.get("type").and_then(Value::as_str) {
         Some("default") => Ok(CacheTtl::FiveMinutes),
-        other => Err(format!(
+        other => Err(Rejection::invalid(format!(
             "{at}.cachePoint.type: expected 'default', got {other:?}"
-        )),
+        ))),
     }
 }
 
-fn set_cache(blocks: &mut [Block], ttl: CacheTtl, at: &str) -> Result<(), String> {
+fn set_cache(blocks: &mut [Block], ttl: CacheTtl, at: &str) -> Result<(), Rejection> {
     let last = blocks
         .last_mut()
-        .ok_or_else(|| format!("{at}: a cachePoint must follow a content block"))?;
+        .ok_or_else(|| Rejection::invalid(format!("{at}: a cachePoint must follow a content block")))?;
     match last {
         Block::Text { cache, .. }
         | Block::Image { cache, .. }
@@ -74,43 +80,43 @@ fn set_cache(blocks: &mut [Block], ttl: CacheTtl, at: &str) -> Result<(), String
             *cache = Some(ttl);
             Ok(())
         }
-        _ => Err(format!(
+        _ => Err(Rejection::invalid(format!(
             "{at}: a cachePoint cannot follow a reasoning block"
-        )),
+        ))),
     }
 }
 
-fn content_blocks(v: &Value, at: &str) -> Result<Vec<Block>, String> {
+fn content_blocks(v: &Value, at: &str) -> Result<Vec<Block>, Rejection> {
     let items = v
         .as_array()
-        .ok_or_else(|| format!("{at}: expected a list"))?;
+        .ok_or_else(|| Rejection::invalid(format!("{at}: expected a list")))?;
     let mut out = Vec::new();
     for (i, item) in items.iter().enumerate() {
         let at = format!("{at}.{i}");
         let (member, value) = union_member(item, &at)?;
         match member {
-            "text" => out.push(Block::text(
-                value
-                    .as_str()
-                    .ok_or_else(|| format!("{at}.text: expected a string"))?,
-            )),
+            "text" => {
+                out.push(Block::text(value.as_str().ok_or_else(|| {
+                    Rejection::invalid(format!("{at}.text: expected a string"))
+                })?))
+            }
             "image" => {
                 let format = value
                     .get("format")
                     .and_then(Value::as_str)
-                    .ok_or_else(|| format!("{at}.image.format: required"))?;
+                    .ok_or_else(|| Rejection::invalid(format!("{at}.image.format: required")))?;
                 if !["png", "jpeg", "gif", "webp"].contains(&format) {
-                    return Err(format!(
+                    return Err(Rejection::invalid(format!(
                         "{at}.image.format: '{format}' is not one of png, jpeg, gif, webp"
-                    ));
+                    )));
                 }
                 let data = value
                     .pointer("/source/bytes")
                     .and_then(Value::as_str)
-                    .ok_or_else(|| format!("{at}.image.source.bytes: required"))?;
+                    .ok_or_else(|| Rejection::invalid(format!("{at}.image.source.bytes: required")))?;
                 let data = base64::engine::general_purpose::STANDARD
                     .decode(data)
-                    .map_err(|_| format!("{at}.image.source.bytes: invalid base64"))?;
+                    .map_err(|_| Rejection::invalid(format!("{at}.image.source.bytes: invalid base64")))?;
                 out.push(Block::Image {
                     media_type: format!("image/{format}"),
                     data,
@@ -121,24 +127,24 @@ fn content_blocks(v: &Value, at: &str) -> Result<Vec<Block>, String> {
                 id: value
                     .get("toolUseId")
                     .and_then(Value::as_str)
-                    .ok_or_else(|| format!("{at}.toolUse.toolUseId: required"))?
+                    .ok_or_else(|| Rejection::invalid(format!("{at}.toolUse.toolUseId: required")))?
                     .to_owned(),
                 name: value
                     .get("name")
                     .and_then(Value::as_str)
-                    .ok_or_else(|| format!("{at}.toolUse.name: required"))?
+                    .ok_or_else(|| Rejection::invalid(format!("{at}.toolUse.name: required")))?
                     .to_owned(),
                 input: value
                     .get("input")
                     .cloned()
-                    .ok_or_else(|| format!("{at}.toolUse.input: required"))?,
+                    .ok_or_else(|| Rejection::invalid(format!("{at}.toolUse.input: required")))?,
                 cache: None,
             }),
             "toolResult" => {
                 let id = value
                     .get("toolUseId")
                     .and_then(Value::as_str)
-                    .ok_or_else(|| format!("{at}.toolResult.toolUseId: required"))?;
+                    .ok_or_else(|| Rejection::invalid(format!("{at}.toolResult.toolUseId: required")))?;
                 let mut content = Vec::new();
                 for (k, c) in value
                     .get("content")
@@ -156,9 +162,9 @@ fn content_blocks(v: &Value, at: &str) -> Result<Vec<Block>, String> {
                             &format!("{at}.toolResult.content.{k}"),
                         )?),
                         other => {
-                            return Err(format!(
+                            return Err(Rejection::invalid(format!(
                                 "{at}.toolResult.content.{k}: unsupported member {other}"
-                            ));
+                            )));
                         }
                     }
                 }
@@ -173,11 +179,7 @@ fn content_blocks(v: &Value, at: &str) -> Result<Vec<Block>, String> {
             "reasoningContent" => {
                 if let Some(r) = value.get("reasoningText") {
                     out.push(Block::Thinking {
-                        thinking: r
-                            .get("text")
-                            .and_then(Value::as_str)
-                            .unwrap_or_default()
-                            .to_owned(),
+                        thinking: r.get("text").and_then(Value::as_str).unwrap_or_default().to_owned(),
                         signature: r
                             .get("signature")
                             .and_then(Value::as_str)
@@ -187,9 +189,9 @@ fn content_blocks(v: &Value, at: &str) -> Result<Vec<Block>, String> {
                 } else if let Some(d) = value.get("redactedContent").and_then(Value::as_str) {
                     out.push(Block::RedactedThinking { data: d.to_owned() });
                 } else {
-                    return Err(format!(
+                    return Err(Rejection::invalid(format!(
                         "{at}.reasoningContent: reasoningText or redactedContent required"
-                    ));
+                    )));
                 }
             }
             "cachePoint" => {
@@ -197,28 +199,28 @@ fn content_blocks(v: &Value, at: &str) -> Result<Vec<Block>, String> {
                 set_cache(&mut out, ttl, &at)?;
             }
             other => {
-                return Err(format!(
+                return Err(Rejection::invalid(format!(
                     "{at}: content block member `{other}` is not simulated"
-                ));
+                )));
             }
         }
     }
     Ok(out)
 }
 
-pub fn parse(body: &Value) -> Result<ModelRequest, String> {
+pub(crate) fn parse(body: &Value) -> Result<ModelRequest, Rejection> {
     let o = obj(body, "body")?;
     for key in o.keys() {
         if !TOP_LEVEL.contains(&key.as_str()) {
-            return Err(format!(
+            return Err(Rejection::invalid(format!(
                 "Malformed input request: extraneous key [{key}] is not permitted, please reformat your input and try again."
-            ));
+            )));
         }
     }
     let messages = o
         .get("messages")
         .and_then(Value::as_array)
-        .ok_or("messages: required")?
+        .ok_or_else(|| Rejection::invalid("messages: required"))?
         .iter()
         .enumerate()
         .map(|(i, m)| {
@@ -227,19 +229,19 @@ pub fn parse(body: &Value) -> Result<ModelRequest, String> {
                 Some("user") => Role::User,
                 Some("assistant") => Role::Assistant,
                 other => {
-                    return Err(format!(
+                    return Err(Rejection::invalid(format!(
                         "{at}.role: expected 'user' or 'assistant', got {other:?}"
-                    ));
+                    )));
                 }
             };
             let content = content_blocks(
                 m.get("content")
-                    .ok_or_else(|| format!("{at}.content: required"))?,
+                    .ok_or_else(|| Rejection::invalid(format!("{at}.content: required")))?,
                 &format!("{at}.content"),
             )?;
             Ok(Message { role, content })
         })
-        .collect::<Result<Vec<_>, String>>()?;
+        .collect::<Result<Vec<_>, Rejection>>()?;
 
     let mut system = Vec::new();
     for (i, s) in o
@@ -256,7 +258,11 @@ pub fn parse(body: &Value) -> Result<ModelRequest, String> {
                 let ttl = cache_point(v, &at)?;
                 set_cache(&mut system, ttl, &at)?;
             }
-            (other, _) => return Err(format!("{at}: system member `{other}` is not simulated")),
+            (other, _) => {
+                return Err(Rejection::invalid(format!(
+                    "{at}: system member `{other}` is not simulated"
+                )));
+            }
         }
     }
 
@@ -265,7 +271,7 @@ pub fn parse(body: &Value) -> Result<ModelRequest, String> {
         for (i, t) in tc
             .get("tools")
             .and_then(Value::as_array)
-            .ok_or("toolConfig.tools: required")?
+            .ok_or_else(|| Rejection::invalid("toolConfig.tools: required"))?
             .iter()
             .enumerate()
         {
@@ -275,9 +281,9 @@ pub fn parse(body: &Value) -> Result<ModelRequest, String> {
                     let name = spec
                         .get("name")
                         .and_then(Value::as_str)
-                        .ok_or_else(|| format!("{at}.toolSpec.name: required"))?;
+                        .ok_or_else(|| Rejection::invalid(format!("{at}.toolSpec.name: required")))?;
                     if spec.pointer("/inputSchema/json").is_none() {
-                        return Err(format!("{at}.toolSpec.inputSchema.json: required"));
+                        return Err(Rejection::invalid(format!("{at}.toolSpec.inputSchema.json: required")));
                     }
                     tools.push(ToolDef {
                         name: name.to_owned(),
@@ -288,10 +294,14 @@ pub fn parse(body: &Value) -> Result<ModelRequest, String> {
                     let ttl = cache_point(v, &at)?;
                     tools
                         .last_mut()
-                        .ok_or_else(|| format!("{at}: a cachePoint must follow a tool"))?
+                        .ok_or_else(|| Rejection::invalid(format!("{at}: a cachePoint must follow a tool")))?
                         .cache = Some(ttl);
                 }
-                (other, _) => return Err(format!("{at}: tool member `{other}` is not simulated")),
+                (other, _) => {
+                    return Err(Rejection::invalid(format!(
+                        "{at}: tool member `{other}` is not simulated"
+                    )));
+                }
             }
         }
     }
@@ -302,8 +312,9 @@ pub fn parse(body: &Value) -> Result<ModelRequest, String> {
     // Bedrock relays the model's own validation errors with this prefix.
     let thinking = match body.pointer("/additionalModelRequestFields/thinking") {
         None => Thinking::Off,
-        Some(t) => parse_thinking(t, max_tokens)
-            .map_err(|e| format!("The model returned the following errors: {e}"))?,
+        Some(t) => {
+            parse_thinking(t, max_tokens).map_err(|r| r.prefixed("The model returned the following errors: "))?
+        }
     };
     Ok(ModelRequest {
         model: String::new(),
@@ -311,7 +322,6 @@ pub fn parse(body: &Value) -> Result<ModelRequest, String> {
         messages,
         tools,
         thinking,
-        max_tokens,
     })
 }
 
@@ -332,7 +342,7 @@ fn usage_json(r: &ModelResponse) -> Value {
     usage
 }
 
-pub fn response_json(r: &ModelResponse) -> Value {
+pub(crate) fn response_json(r: &ModelResponse) -> Value {
     let content: Vec<Value> = r
         .content
         .iter()
@@ -341,7 +351,9 @@ pub fn response_json(r: &ModelResponse) -> Value {
                 json!({"reasoningContent": {"reasoningText": {"text": thinking, "signature": signature}}})
             }
             OutBlock::Text { text } => json!({"text": text}),
-            OutBlock::ToolUse { id, name, input } => json!({"toolUse": {"toolUseId": id, "name": name, "input": input}}),
+            OutBlock::ToolUse { id, name, input } => {
+                json!({"toolUse": {"toolUseId": id, "name": name, "input": input}})
+            }
         })
         .collect();
     json!({
@@ -353,21 +365,21 @@ pub fn response_json(r: &ModelResponse) -> Value {
 }
 
 /// ConverseStream events: (event type, payload).
-pub fn stream_events(r: &ModelResponse) -> Vec<(&'static str, Value)> {
+pub(crate) fn stream_events(r: &ModelResponse) -> Vec<(&'static str, Value)> {
     let mut ev = vec![("messageStart", json!({"role": "assistant"}))];
     for (i, b) in r.content.iter().enumerate() {
         match b {
-            OutBlock::Thinking {
-                thinking,
-                signature,
-            } => {
+            OutBlock::Thinking { thinking, signature } => {
                 for p in chunks(thinking, 24) {
                     ev.push((
                         "contentBlockDelta",
                         json!({"delta": {"reasoningContent": {"text": p}}, "contentBlockIndex": i}),
                     ));
                 }
-                ev.push(("contentBlockDelta", json!({"delta": {"reasoningContent": {"signature": signature}}, "contentBlockIndex": i})));
+                ev.push((
+                    "contentBlockDelta",
+                    json!({"delta": {"reasoningContent": {"signature": signature}}, "contentBlockIndex": i}),
+                ));
             }
             OutBlock::Text { text } => {
                 for p in chunks(text, 8) {
@@ -379,7 +391,10 @@ pub fn stream_events(r: &ModelResponse) -> Vec<(&'static str, Value)> {
             }
             OutBlock::ToolUse { id, name, input } => {
                 // Real Bedrock sends a contentBlockStart only for toolUse.
-                ev.push(("contentBlockStart", json!({"start": {"toolUse": {"toolUseId": id, "name": name}}, "contentBlockIndex": i})));
+                ev.push((
+                    "contentBlockStart",
+                    json!({"start": {"toolUse": {"toolUseId": id, "name": name}}, "contentBlockIndex": i}),
+                ));
                 for p in chunks(&input.to_string(), 16) {
                     ev.push((
                         "contentBlockDelta",
@@ -390,14 +405,85 @@ pub fn stream_events(r: &ModelResponse) -> Vec<(&'static str, Value)> {
         }
         ev.push(("contentBlockStop", json!({"contentBlockIndex": i})));
     }
-    ev.push((
-        "messageStop",
-        json!({"stopReason": r.stop_reason.as_anthropic()}),
-    ));
+    ev.push(("messageStop", json!({"stopReason": r.stop_reason.as_anthropic()})));
     // `metrics` is required: LiteLLM's chunk parser ignores a metadata event without it.
     ev.push((
         "metadata",
         json!({"usage": usage_json(r), "metrics": {"latencyMs": 42}}),
     ));
     ev
+}
+
+/// Bedrock Converse: `POST /model/{id}/converse` and `/converse-stream`.
+pub(crate) struct Converse;
+
+impl Codec for Converse {
+    type Op = Op;
+    const API: Api = Api::BedrockConverse;
+
+    fn operation(&self, req: &Incoming) -> Option<Op> {
+        super::operation(req, ["converse", "converse-stream"])
+    }
+
+    fn streams(&self, op: &Op) -> Option<bool> {
+        Some(op.stream)
+    }
+
+    fn authenticate(&self, req: &Incoming, _: &Op) -> Result<(), Rejection> {
+        sigv4::verify(req)
+    }
+
+    fn validate(&self, req: &Incoming, op: Op) -> Result<Call, Rejection> {
+        let canonical = resolve(&op.model)?;
+        let body = json_body(req).ok_or_else(|| validation(MALFORMED))?;
+        let mut request = parse(&body)?;
+        request.model = canonical;
+        Ok(Call::Turn(Turn {
+            request,
+            stream: op.stream,
+            upstream_model: op.model,
+        }))
+    }
+
+    fn encode(&self, resp: &ModelResponse, stream: bool, _upstream_model: &str) -> Answer {
+        if !stream {
+            return Answer::Json {
+                headers: vec![request_id()],
+                body: response_json(resp),
+            };
+        }
+        let events = stream_events(resp)
+            .into_iter()
+            .map(|(name, payload)| {
+                // A delta's kind is its one member: text, reasoningContent, toolUse.
+                let kind = match payload["delta"].as_object().and_then(|d| d.keys().next()) {
+                    Some(member) if name == "contentBlockDelta" => format!("{name}:{member}"),
+                    _ => name.to_owned(),
+                };
+                Event {
+                    kind,
+                    bytes: eventstream::event_frame(name, payload.to_string().as_bytes()),
+                    paced: payload["delta"].get("text").is_some(),
+                }
+            })
+            .collect();
+        Answer::Stream {
+            framing: Framing::EventStream,
+            headers: vec![request_id()],
+            events,
+            hold_open: false,
+        }
+    }
+
+    fn invalid(&self, message: String) -> Rejection {
+        validation(message)
+    }
+
+    fn failure(&self, status: u16) -> Rejection {
+        failure(status)
+    }
+
+    fn unknown_route(&self, message: String) -> Rejection {
+        bedrock_error(404, "UnknownOperationException", message)
+    }
 }

@@ -25,6 +25,8 @@ use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
+use crate::rejection::Rejection;
+
 /// A conversation as the model sees it, whatever the wire dialect.
 #[derive(Debug, Clone, Default)]
 pub struct ModelRequest {
@@ -35,7 +37,6 @@ pub struct ModelRequest {
     pub messages: Vec<Message>,
     pub tools: Vec<ToolDef>,
     pub thinking: Thinking,
-    pub max_tokens: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -138,14 +139,10 @@ impl Block {
     fn fingerprint(&self) -> String {
         match self {
             Block::Text { text, .. } => format!("text:{text}"),
-            Block::Image {
-                media_type, data, ..
-            } => {
+            Block::Image { media_type, data, .. } => {
                 format!("image:{media_type}:{}", hex::encode(Sha256::digest(data)))
             }
-            Block::ToolUse {
-                id, name, input, ..
-            } => format!("tool_use:{id}:{name}:{input}"),
+            Block::ToolUse { id, name, input, .. } => format!("tool_use:{id}:{name}:{input}"),
             Block::ToolResult {
                 tool_use_id,
                 content,
@@ -155,10 +152,7 @@ impl Block {
                 let inner: Vec<String> = content.iter().map(Block::fingerprint).collect();
                 format!("tool_result:{tool_use_id}:{is_error}:{}", inner.join("|"))
             }
-            Block::Thinking {
-                thinking,
-                signature,
-            } => format!("thinking:{thinking}:{signature}"),
+            Block::Thinking { thinking, signature } => format!("thinking:{thinking}:{signature}"),
             Block::RedactedThinking { data } => format!("redacted:{data}"),
         }
     }
@@ -182,18 +176,9 @@ pub struct ModelResponse {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum OutBlock {
-    Thinking {
-        thinking: String,
-        signature: String,
-    },
-    Text {
-        text: String,
-    },
-    ToolUse {
-        id: String,
-        name: String,
-        input: Value,
-    },
+    Thinking { thinking: String, signature: String },
+    Text { text: String },
+    ToolUse { id: String, name: String, input: Value },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -219,11 +204,6 @@ pub struct Usage {
     pub cache_creation_input_tokens: u64,
 }
 
-/// A request the real API would reject with 400 `invalid_request_error`.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct InvalidRequest(pub String);
-
 pub struct ScriptedModel {
     /// Key for thinking signatures; random per process, so a signature is
     /// only valid for the simulator that issued it, as with the real API.
@@ -248,7 +228,7 @@ impl ScriptedModel {
         }
     }
 
-    pub fn respond(&self, req: &ModelRequest) -> Result<ModelResponse, InvalidRequest> {
+    pub fn respond(&self, req: &ModelRequest) -> Result<ModelResponse, Rejection> {
         self.check_conversation(req)?;
         let mut content = Vec::new();
         if req.thinking != Thinking::Off {
@@ -257,10 +237,7 @@ impl ScriptedModel {
                 summarize(&last_user_text(req))
             );
             let signature = self.sign(&req.model, &thinking);
-            content.push(OutBlock::Thinking {
-                thinking,
-                signature,
-            });
+            content.push(OutBlock::Thinking { thinking, signature });
         }
         let (answer, stop_reason) = script(req);
         content.extend(answer);
@@ -282,20 +259,16 @@ impl ScriptedModel {
         base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
     }
 
-    fn check_conversation(&self, req: &ModelRequest) -> Result<(), InvalidRequest> {
+    fn check_conversation(&self, req: &ModelRequest) -> Result<(), Rejection> {
         let Some(first) = req.messages.first() else {
-            return Err(InvalidRequest(
-                "messages: at least one message is required".into(),
-            ));
+            return Err(Rejection::invalid("messages: at least one message is required"));
         };
         if first.role != Role::User {
-            return Err(InvalidRequest(
-                "messages: first message must use the \"user\" role".into(),
-            ));
+            return Err(Rejection::invalid("messages: first message must use the \"user\" role"));
         }
         for (i, pair) in req.messages.windows(2).enumerate() {
             if pair[0].role == pair[1].role {
-                return Err(InvalidRequest(format!(
+                return Err(Rejection::invalid(format!(
                     "messages: roles must alternate between \"user\" and \"assistant\", but found multiple \"{}\" roles in a row (messages.{})",
                     if pair[1].role == Role::User {
                         "user"
@@ -308,23 +281,17 @@ impl ScriptedModel {
         }
         for (i, m) in req.messages.iter().enumerate() {
             if m.content.is_empty() {
-                return Err(InvalidRequest(format!(
-                    "messages.{i}: content must not be empty"
-                )));
+                return Err(Rejection::invalid(format!("messages.{i}: content must not be empty")));
             }
             for (j, b) in m.content.iter().enumerate() {
-                if let Block::Thinking {
-                    thinking,
-                    signature,
-                } = b
-                {
+                if let Block::Thinking { thinking, signature } = b {
                     if m.role != Role::Assistant {
-                        return Err(InvalidRequest(format!(
+                        return Err(Rejection::invalid(format!(
                             "messages.{i}.content.{j}: thinking blocks are only allowed in assistant messages"
                         )));
                     }
                     if *signature != self.sign(&req.model, thinking) {
-                        return Err(InvalidRequest(format!(
+                        return Err(Rejection::invalid(format!(
                             "messages.{i}.content.{j}: Invalid `signature` in `thinking` block"
                         )));
                     }
@@ -334,25 +301,22 @@ impl ScriptedModel {
         // With thinking on, the assistant turn whose tool call is being
         // answered must start with a thinking block (the real API's rule for
         // continuing a tool-use turn).
-        if req.thinking != Thinking::Off {
-            if let [.., assistant, last] = req.messages.as_slice() {
-                let answers_tool = last
-                    .content
-                    .iter()
-                    .any(|b| matches!(b, Block::ToolResult { .. }));
-                if assistant.role == Role::Assistant
-                    && answers_tool
-                    && !matches!(
-                        assistant.content.first(),
-                        Some(Block::Thinking { .. } | Block::RedactedThinking { .. })
-                    )
-                {
-                    return Err(InvalidRequest(format!(
-                        "messages.{}.content.0.type: Expected `thinking` or `redacted_thinking`, but found `{}`. When `thinking` is enabled, a final `assistant` message must start with a thinking block (preceeding the lastmost set of `tool_use` and `tool_result` blocks). To avoid this requirement, disable `thinking`.",
-                        req.messages.len() - 2,
-                        block_type(assistant.content.first())
-                    )));
-                }
+        if req.thinking != Thinking::Off
+            && let [.., assistant, last] = req.messages.as_slice()
+        {
+            let answers_tool = last.content.iter().any(|b| matches!(b, Block::ToolResult { .. }));
+            if assistant.role == Role::Assistant
+                && answers_tool
+                && !matches!(
+                    assistant.content.first(),
+                    Some(Block::Thinking { .. } | Block::RedactedThinking { .. })
+                )
+            {
+                return Err(Rejection::invalid(format!(
+                    "messages.{}.content.0.type: Expected `thinking` or `redacted_thinking`, but found `{}`. When `thinking` is enabled, a final `assistant` message must start with a thinking block (preceeding the lastmost set of `tool_use` and `tool_result` blocks). To avoid this requirement, disable `thinking`.",
+                    req.messages.len() - 2,
+                    block_type(assistant.content.first())
+                )));
             }
         }
         Ok(())
@@ -407,11 +371,7 @@ impl ScriptedModel {
             .map(|(_, t, _)| *t)
             .unwrap_or(0);
         let last = breakpoints.last().map(|(_, t, _)| *t).unwrap_or(0);
-        let created = if last >= minimum && last > read {
-            last - read
-        } else {
-            0
-        };
+        let created = if last >= minimum && last > read { last - read } else { 0 };
         for (h, t, ttl) in &breakpoints {
             if *t >= minimum {
                 cache.insert((req.model.clone(), *h), now + ttl.duration());
@@ -454,9 +414,7 @@ fn last_user_text(req: &ModelRequest) -> String {
     m.content
         .iter()
         .filter_map(|b| match b {
-            Block::Text { text, .. } if !text.trim_start().starts_with("<system-reminder>") => {
-                Some(text.as_str())
-            }
+            Block::Text { text, .. } if !text.trim_start().starts_with("<system-reminder>") => Some(text.as_str()),
             _ => None,
         })
         .collect::<Vec<_>>()
@@ -483,12 +441,8 @@ fn script(req: &ModelRequest) -> (Vec<OutBlock>, StopReason) {
     };
 
     // A tool result came back: answer by quoting it.
-    if let Some(Block::ToolResult {
-        content, is_error, ..
-    }) = last
-        .content
-        .iter()
-        .find(|b| matches!(b, Block::ToolResult { .. }))
+    if let Some(Block::ToolResult { content, is_error, .. }) =
+        last.content.iter().find(|b| matches!(b, Block::ToolResult { .. }))
     {
         let result = text_of(content);
         let first = result.lines().next().unwrap_or("").trim();
@@ -501,19 +455,12 @@ fn script(req: &ModelRequest) -> (Vec<OutBlock>, StopReason) {
     }
 
     // An image: report its dominant colour.
-    let image = req
-        .messages
-        .iter()
-        .rev()
-        .find(|m| m.role == Role::User)
-        .and_then(|m| {
-            m.content.iter().find_map(|b| match b {
-                Block::Image {
-                    media_type, data, ..
-                } => Some((media_type.clone(), data.clone())),
-                _ => None,
-            })
-        });
+    let image = req.messages.iter().rev().find(|m| m.role == Role::User).and_then(|m| {
+        m.content.iter().find_map(|b| match b {
+            Block::Image { media_type, data, .. } => Some((media_type.clone(), data.clone())),
+            _ => None,
+        })
+    });
     if let Some((media_type, data)) = image {
         let text = match super::image::dominant_colour(&media_type, &data) {
             Ok(colour) => {
@@ -613,7 +560,6 @@ mod tests {
         ModelRequest {
             model: "claude-sonnet-4-6".into(),
             messages,
-            max_tokens: 1000,
             ..Default::default()
         }
     }
@@ -632,9 +578,7 @@ mod tests {
     fn replies_with_the_backticked_token() {
         let m = ScriptedModel::new();
         let r = m
-            .respond(&request(vec![user(
-                "Reply with exactly `PONG-42` and nothing else.",
-            )]))
+            .respond(&request(vec![user("Reply with exactly `PONG-42` and nothing else.")]))
             .unwrap();
         assert_eq!(text(&r), "PONG-42");
         assert_eq!(r.stop_reason, StopReason::EndTurn);
@@ -644,9 +588,7 @@ mod tests {
     fn counts() {
         let m = ScriptedModel::new();
         let r = m
-            .respond(&request(vec![user(
-                "Count from 1 to 5, separated by spaces.",
-            )]))
+            .respond(&request(vec![user("Count from 1 to 5, separated by spaces.")]))
             .unwrap();
         assert_eq!(text(&r), "1 2 3 4 5");
     }
@@ -699,11 +641,7 @@ mod tests {
         let mut req = request(vec![user("Reply with exactly `A`.")]);
         req.thinking = Thinking::Budget(1024);
         let r = m.respond(&req).unwrap();
-        let OutBlock::Thinking {
-            thinking,
-            signature,
-        } = r.content[0].clone()
-        else {
+        let OutBlock::Thinking { thinking, signature } = r.content[0].clone() else {
             panic!()
         };
 
@@ -711,20 +649,14 @@ mod tests {
             let mut next = req.clone();
             next.messages.push(Message {
                 role: Role::Assistant,
-                content: vec![
-                    Block::Thinking {
-                        thinking,
-                        signature,
-                    },
-                    Block::text("A"),
-                ],
+                content: vec![Block::Thinking { thinking, signature }, Block::text("A")],
             });
             next.messages.push(user("Again."));
             m.respond(&next)
         };
         follow_up(thinking.clone(), signature.clone()).unwrap();
         let e = follow_up(format!("{thinking} (edited)"), signature).unwrap_err();
-        assert!(e.0.contains("Invalid `signature`"), "{e}");
+        assert!(e.message.contains("Invalid `signature`"), "{}", e.message);
     }
 
     #[test]
@@ -751,7 +683,7 @@ mod tests {
             }],
         });
         let e = m.respond(&req).unwrap_err();
-        assert!(e.0.contains("must start with a thinking block"), "{e}");
+        assert!(e.message.contains("must start with a thinking block"), "{}", e.message);
     }
 
     #[test]
@@ -772,16 +704,13 @@ mod tests {
         let mut unmarked = req.clone();
         unmarked.system = vec![Block::text(long)];
         let u = m.respond(&unmarked).unwrap().usage;
-        assert_eq!(
-            (u.cache_read_input_tokens, u.cache_creation_input_tokens),
-            (0, 0)
-        );
+        assert_eq!((u.cache_read_input_tokens, u.cache_creation_input_tokens), (0, 0));
     }
 
     #[test]
     fn roles_must_alternate() {
         let m = ScriptedModel::new();
         let e = m.respond(&request(vec![user("a"), user("b")])).unwrap_err();
-        assert!(e.0.contains("roles must alternate"), "{e}");
+        assert!(e.message.contains("roles must alternate"), "{}", e.message);
     }
 }

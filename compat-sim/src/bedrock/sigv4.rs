@@ -9,7 +9,10 @@ use axum::http::{HeaderMap, Method, Uri};
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 
-use crate::sim::creds;
+use super::error::bedrock_error;
+use crate::creds;
+use crate::record::Incoming;
+use crate::rejection::Rejection;
 
 type HmacSha256 = Hmac<Sha256>;
 
@@ -52,29 +55,37 @@ fn canonical_query(query: Option<&str>) -> String {
         .join("&")
 }
 
-/// The string to sign and the signing key for a request, given the parsed
-/// Authorization header parts.
-pub fn signature(
-    method: &Method,
-    uri: &Uri,
-    headers: &HeaderMap,
-    body: &[u8],
-    signed_headers: &str,
-    amz_date: &str,
-    scope: &str,
-    secret: &str,
-) -> String {
+/// A request as SigV4 signs it, with the Authorization header's parts.
+pub struct Signing<'a> {
+    pub method: &'a Method,
+    pub uri: &'a Uri,
+    pub headers: &'a HeaderMap,
+    pub body: &'a [u8],
+    /// `;`-separated lower-case names.
+    pub signed_headers: &'a str,
+    /// `x-amz-date`: `YYYYMMDDTHHMMSSZ`.
+    pub amz_date: &'a str,
+    /// `date/region/service/aws4_request`.
+    pub scope: &'a str,
+}
+
+/// The signature of a request with `secret`: the HMAC chain over the string
+/// to sign, hex.
+pub fn signature(req: &Signing<'_>, secret: &str) -> String {
+    let Signing {
+        method,
+        uri,
+        headers,
+        body,
+        signed_headers,
+        amz_date,
+        scope,
+    } = *req;
     let canonical_headers: String = signed_headers
         .split(';')
         .map(|name| {
-            let value = headers
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or("");
-            format!(
-                "{name}:{}\n",
-                value.split_whitespace().collect::<Vec<_>>().join(" ")
-            )
+            let value = headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("");
+            format!("{name}:{}\n", value.split_whitespace().collect::<Vec<_>>().join(" "))
         })
         .collect();
     let payload_hash = headers
@@ -109,63 +120,61 @@ pub fn signature(
 }
 
 /// `Ok` if the request carries a valid SigV4 signature for the simulator's
-/// credentials; otherwise (AWS error type, message).
-pub fn verify(
-    method: &Method,
-    uri: &Uri,
-    headers: &HeaderMap,
-    body: &[u8],
-) -> Result<(), (&'static str, String)> {
+/// credentials; otherwise Bedrock's 403 naming the AWS exception.
+pub(crate) fn verify(req: &Incoming) -> Result<(), Rejection> {
+    let headers = &req.headers;
     let auth = headers
         .get("authorization")
         .and_then(|v| v.to_str().ok())
-        .ok_or((
-            "MissingAuthenticationTokenException",
-            "Missing Authentication Token".to_owned(),
-        ))?;
-    let rest = auth.strip_prefix("AWS4-HMAC-SHA256 ").ok_or((
-        "IncompleteSignatureException",
-        format!(
-            "Authorization header requires the AWS4-HMAC-SHA256 scheme, got `{}`",
-            auth.split(' ').next().unwrap_or("")
-        ),
-    ))?;
+        .ok_or_else(|| {
+            deny(
+                "MissingAuthenticationTokenException",
+                "Missing Authentication Token".to_owned(),
+            )
+        })?;
+    let rest = auth.strip_prefix("AWS4-HMAC-SHA256 ").ok_or_else(|| {
+        deny(
+            "IncompleteSignatureException",
+            format!(
+                "Authorization header requires the AWS4-HMAC-SHA256 scheme, got `{}`",
+                auth.split(' ').next().unwrap_or("")
+            ),
+        )
+    })?;
     let field = |name: &str| {
         rest.split(", ")
             .find_map(|p| p.trim().strip_prefix(&format!("{name}=")))
             .map(str::to_owned)
     };
-    let (Some(credential), Some(signed_headers), Some(given)) = (
-        field("Credential"),
-        field("SignedHeaders"),
-        field("Signature"),
-    ) else {
-        return Err((
+    let (Some(credential), Some(signed_headers), Some(given)) =
+        (field("Credential"), field("SignedHeaders"), field("Signature"))
+    else {
+        return Err(deny(
             "IncompleteSignatureException",
             "Authorization header requires Credential, SignedHeaders and Signature".into(),
         ));
     };
-    let (access_key, scope) = credential.split_once('/').ok_or((
-        "IncompleteSignatureException",
-        "Credential must be <access key>/<scope>".to_owned(),
-    ))?;
+    let (access_key, scope) = credential.split_once('/').ok_or_else(|| {
+        deny(
+            "IncompleteSignatureException",
+            "Credential must be <access key>/<scope>".to_owned(),
+        )
+    })?;
     if access_key != creds::AWS_ACCESS_KEY_ID {
-        return Err((
+        return Err(deny(
             "UnrecognizedClientException",
             "The security token included in the request is invalid.".into(),
         ));
     }
     let scope_parts: Vec<&str> = scope.split('/').collect();
     if scope_parts.len() != 4 || scope_parts[2] != "bedrock" || scope_parts[3] != "aws4_request" {
-        return Err((
+        return Err(deny(
             "InvalidSignatureException",
-            format!(
-                "Credential should be scoped to a valid region and the bedrock service, got `{scope}`"
-            ),
+            format!("Credential should be scoped to a valid region and the bedrock service, got `{scope}`"),
         ));
     }
     if scope_parts[1] != creds::AWS_REGION {
-        return Err((
+        return Err(deny(
             "InvalidSignatureException",
             format!(
                 "Credential should be scoped to a valid region, not '{}'.",
@@ -174,36 +183,39 @@ pub fn verify(
         ));
     }
     if !signed_headers.split(';').any(|h| h == "host") {
-        return Err((
+        return Err(deny(
             "InvalidSignatureException",
             "'Host' must be a 'SignedHeader' in the AWS Authorization.".into(),
         ));
     }
-    let amz_date = headers
-        .get("x-amz-date")
-        .and_then(|v| v.to_str().ok())
-        .ok_or((
+    let amz_date = headers.get("x-amz-date").and_then(|v| v.to_str().ok()).ok_or_else(|| {
+        deny(
             "IncompleteSignatureException",
-            "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header."
-                .to_owned(),
-        ))?;
-    let expected = signature(
-        method,
-        uri,
+            "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.".to_owned(),
+        )
+    })?;
+    let signing = Signing {
+        method: &req.method,
+        uri: &req.uri,
         headers,
-        body,
-        &signed_headers,
+        body: &req.body,
+        signed_headers: &signed_headers,
         amz_date,
         scope,
-        creds::AWS_SECRET_ACCESS_KEY,
-    );
+    };
+    let expected = signature(&signing, creds::AWS_SECRET_ACCESS_KEY);
     if expected != given {
-        return Err((
+        return Err(deny(
             "InvalidSignatureException",
             "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.".into(),
         ));
     }
     Ok(())
+}
+
+/// AWS's 403 for a request it cannot authenticate: exception type, message.
+fn deny(kind: &str, message: String) -> Rejection {
+    bedrock_error(403, kind, message)
 }
 
 #[cfg(test)]
@@ -213,15 +225,9 @@ mod tests {
     #[test]
     fn quote_matches_python() {
         assert_eq!(
-            quote(
-                "/model/us.anthropic.claude-haiku-4-5-20251001-v1:0/invoke",
-                "/~"
-            ),
+            quote("/model/us.anthropic.claude-haiku-4-5-20251001-v1:0/invoke", "/~"),
             "/model/us.anthropic.claude-haiku-4-5-20251001-v1%3A0/invoke"
         );
-        assert_eq!(
-            quote("/model/x-v1%3A0/converse", "/~"),
-            "/model/x-v1%253A0/converse"
-        );
+        assert_eq!(quote("/model/x-v1%3A0/converse", "/~"), "/model/x-v1%253A0/converse");
     }
 }

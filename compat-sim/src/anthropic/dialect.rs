@@ -9,11 +9,10 @@
 //! Vertex AI "Use Claude models" (cloud.google.com/vertex-ai/generative-ai/docs/partner-models/claude).
 
 use base64::Engine as _;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
-use super::model::{
-    Block, CacheTtl, Message, ModelRequest, ModelResponse, OutBlock, Role, Thinking, ToolDef,
-};
+use crate::model::{Block, CacheTtl, Message, ModelRequest, ModelResponse, OutBlock, Role, Thinking, ToolDef};
+use crate::rejection::Rejection;
 
 /// Which variant of the dialect a body must follow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,31 +50,10 @@ const API_FIELDS: &[&str] = &[
     "inference_geo",
 ];
 
-/// A request the provider rejects: HTTP status, error type, message.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Rejection {
-    pub status: u16,
-    pub kind: &'static str,
-    pub message: String,
-}
-
-impl Rejection {
-    pub fn invalid(message: impl Into<String>) -> Self {
-        Rejection {
-            status: 400,
-            kind: "invalid_request_error",
-            message: message.into(),
-        }
-    }
-}
-
 /// Parses and strictly validates a body of the given dialect.
 /// Returns the request, the model id from the body (Api only) and whether the
 /// body asked to stream.
-pub fn parse_body(
-    body: &Value,
-    dialect: Dialect,
-) -> Result<(ModelRequest, Option<String>, bool), Rejection> {
+pub fn parse_body(body: &Value, dialect: Dialect) -> Result<(ModelRequest, Option<String>, bool), Rejection> {
     let obj = body
         .as_object()
         .ok_or_else(|| Rejection::invalid("body: must be a JSON object"))?;
@@ -93,9 +71,7 @@ pub fn parse_body(
     }
     for key in obj.keys() {
         if !allowed.contains(&key.as_str()) {
-            return Err(Rejection::invalid(format!(
-                "{key}: Extra inputs are not permitted"
-            )));
+            return Err(Rejection::invalid(format!("{key}: Extra inputs are not permitted")));
         }
     }
     let want_version = match dialect {
@@ -128,18 +104,12 @@ pub fn parse_body(
         .ok_or_else(|| Rejection::invalid("max_tokens: Field required"))?
         .as_u64()
         .filter(|n| *n >= 1)
-        .ok_or_else(|| {
-            Rejection::invalid(
-                "max_tokens: Input should be a valid integer greater than or equal to 1",
-            )
-        })?;
+        .ok_or_else(|| Rejection::invalid("max_tokens: Input should be a valid integer greater than or equal to 1"))?;
     let stream = match obj.get("stream") {
         None | Some(Value::Null) => false,
         Some(Value::Bool(b)) => *b,
         Some(_) => {
-            return Err(Rejection::invalid(
-                "stream: Input should be a valid boolean",
-            ));
+            return Err(Rejection::invalid("stream: Input should be a valid boolean"));
         }
     };
     let messages = obj
@@ -186,9 +156,7 @@ pub fn parse_body(
                     .ok_or_else(|| Rejection::invalid(format!("tools.{i}.name: Field required")))?;
                 // Custom tools need an input_schema; server tools carry a `type`.
                 if t.get("type").is_none() && t.get("input_schema").is_none() {
-                    return Err(Rejection::invalid(format!(
-                        "tools.{i}.input_schema: Field required"
-                    )));
+                    return Err(Rejection::invalid(format!("tools.{i}.input_schema: Field required")));
                 }
                 Ok(ToolDef {
                     name: name.to_owned(),
@@ -200,7 +168,7 @@ pub fn parse_body(
     };
     let thinking = match obj.get("thinking") {
         None => Thinking::Off,
-        Some(t) => parse_thinking(t, max_tokens).map_err(Rejection::invalid)?,
+        Some(t) => parse_thinking(t, max_tokens)?,
     };
     let request = ModelRequest {
         model: model.clone().unwrap_or_default(),
@@ -208,7 +176,6 @@ pub fn parse_body(
         messages,
         tools,
         thinking,
-        max_tokens,
     };
     Ok((request, model, stream))
 }
@@ -285,9 +252,7 @@ fn parse_block(b: &Value, at: &str) -> Result<Block, Rejection> {
             }
             let data = base64::engine::general_purpose::STANDARD
                 .decode(str_field(source, "data", &format!("{at}.source"))?)
-                .map_err(|_| {
-                    Rejection::invalid(format!("{at}.source.data: invalid base64 data"))
-                })?;
+                .map_err(|_| Rejection::invalid(format!("{at}.source.data: invalid base64 data")))?;
             Block::Image {
                 media_type: media_type.to_owned(),
                 data,
@@ -346,30 +311,31 @@ fn parse_block(b: &Value, at: &str) -> Result<Block, Rejection> {
 
 /// The `thinking` object (the same in the Anthropic dialects and in
 /// Converse's `additionalModelRequestFields`), validated as the API does.
-pub fn parse_thinking(t: &Value, max_tokens: u64) -> Result<Thinking, String> {
+pub(crate) fn parse_thinking(t: &Value, max_tokens: u64) -> Result<Thinking, Rejection> {
     match t.get("type").and_then(Value::as_str) {
         Some("enabled") => {
             let budget = t
                 .get("budget_tokens")
                 .and_then(Value::as_u64)
-                .ok_or("thinking.enabled.budget_tokens: Field required")?;
+                .ok_or_else(|| Rejection::invalid("thinking.enabled.budget_tokens: Field required"))?;
             if budget < 1024 {
-                return Err(
-                    "thinking.enabled.budget_tokens: Input should be greater than or equal to 1024"
-                        .into(),
-                );
+                return Err(Rejection::invalid(
+                    "thinking.enabled.budget_tokens: Input should be greater than or equal to 1024",
+                ));
             }
             if budget >= max_tokens {
-                return Err("`max_tokens` must be greater than `thinking.budget_tokens`".into());
+                return Err(Rejection::invalid(
+                    "`max_tokens` must be greater than `thinking.budget_tokens`",
+                ));
             }
             Ok(Thinking::Budget(budget))
         }
         Some("adaptive") => Ok(Thinking::Adaptive),
         Some("disabled") => Ok(Thinking::Off),
-        other => Err(format!(
+        other => Err(Rejection::invalid(format!(
             "thinking.type: Input tag '{}' found using 'type' does not match any of the expected tags: 'enabled', 'disabled', 'adaptive'",
             other.unwrap_or("<missing>")
-        )),
+        ))),
     }
 }
 
@@ -398,10 +364,9 @@ fn usage_json(resp: &ModelResponse) -> Value {
 
 fn block_json(b: &OutBlock) -> Value {
     match b {
-        OutBlock::Thinking {
-            thinking,
-            signature,
-        } => json!({"type": "thinking", "thinking": thinking, "signature": signature}),
+        OutBlock::Thinking { thinking, signature } => {
+            json!({"type": "thinking", "thinking": thinking, "signature": signature})
+        }
         OutBlock::Text { text } => json!({"type": "text", "text": text}),
         OutBlock::ToolUse { id, name, input } => {
             json!({"type": "tool_use", "id": id, "name": name, "input": input})
@@ -424,10 +389,7 @@ pub fn stream_events(resp: &ModelResponse, id: &str, model: &str) -> Vec<Value> 
     })];
     for (index, block) in resp.content.iter().enumerate() {
         let (start, deltas): (Value, Vec<Value>) = match block {
-            OutBlock::Thinking {
-                thinking,
-                signature,
-            } => (
+            OutBlock::Thinking { thinking, signature } => (
                 json!({"type": "thinking", "thinking": "", "signature": ""}),
                 chunks(thinking, 24)
                     .into_iter()
@@ -479,13 +441,6 @@ pub fn error_json(kind: &str, message: &str) -> Value {
     json!({"type": "error", "error": {"type": kind, "message": message}})
 }
 
-/// A helper for codecs that need to drop a field from an object.
-pub fn without(obj: &Map<String, Value>, key: &str) -> Map<String, Value> {
-    let mut o = obj.clone();
-    o.remove(key);
-    o
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -510,17 +465,15 @@ mod tests {
     fn rejects_what_the_real_api_rejects() {
         let mut b = api_body();
         b["colour"] = json!("red");
-        assert_eq!(
-            reject(b, Dialect::Api),
-            "colour: Extra inputs are not permitted"
-        );
+        assert_eq!(reject(b, Dialect::Api), "colour: Extra inputs are not permitted");
 
         let mut b = api_body();
         b.as_object_mut().unwrap().remove("max_tokens");
         assert_eq!(reject(b, Dialect::Api), "max_tokens: Field required");
 
         let mut b = api_body();
-        b["messages"][0]["content"] = json!([{"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": "%%%"}}]);
+        b["messages"][0]["content"] =
+            json!([{"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": "%%%"}}]);
         assert_eq!(
             reject(b, Dialect::Api),
             "messages.0.content.0.source.data: invalid base64 data"
@@ -528,9 +481,7 @@ mod tests {
 
         let mut b = api_body();
         b["messages"][0]["content"] = json!([{"type": "image_url", "image_url": {"url": "data:"}}]);
-        assert!(
-            reject(b, Dialect::Api).starts_with("messages.0.content.0.type: Input tag 'image_url'")
-        );
+        assert!(reject(b, Dialect::Api).starts_with("messages.0.content.0.type: Input tag 'image_url'"));
 
         let mut b = api_body();
         b["thinking"] = json!({"type": "enabled", "budget_tokens": 500});
@@ -541,31 +492,22 @@ mod tests {
     fn bedrock_and_vertex_versions_are_checked() {
         let mut b = api_body();
         b.as_object_mut().unwrap().remove("model");
-        assert_eq!(
-            reject(b.clone(), Dialect::Bedrock),
-            "anthropic_version: Field required"
-        );
+        assert_eq!(reject(b.clone(), Dialect::Bedrock), "anthropic_version: Field required");
         b["anthropic_version"] = json!("vertex-2023-10-16");
         assert!(reject(b.clone(), Dialect::Bedrock).contains("expected `bedrock-2023-05-31`"));
         b["anthropic_version"] = json!("bedrock-2023-05-31");
         parse_body(&b, Dialect::Bedrock).unwrap();
         b["stream"] = json!(true);
-        assert_eq!(
-            reject(b, Dialect::Bedrock),
-            "stream: Extra inputs are not permitted"
-        );
+        assert_eq!(reject(b, Dialect::Bedrock), "stream: Extra inputs are not permitted");
 
         let mut b = api_body();
         b["anthropic_version"] = json!("vertex-2023-10-16");
-        assert_eq!(
-            reject(b, Dialect::Vertex),
-            "model: Extra inputs are not permitted"
-        );
+        assert_eq!(reject(b, Dialect::Vertex), "model: Extra inputs are not permitted");
     }
 
     #[test]
     fn stream_events_reassemble_to_the_message() {
-        use super::super::model::{StopReason, Usage};
+        use crate::model::{StopReason, Usage};
         let resp = ModelResponse {
             content: vec![OutBlock::Text {
                 text: "1 2 3 4 5 6 7 8 9 10".into(),
@@ -580,13 +522,7 @@ mod tests {
             .map(|e| e["delta"]["text"].as_str().unwrap())
             .collect();
         assert_eq!(text, "1 2 3 4 5 6 7 8 9 10");
-        assert!(
-            events
-                .iter()
-                .filter(|e| e["type"] == "content_block_delta")
-                .count()
-                > 1
-        );
+        assert!(events.iter().filter(|e| e["type"] == "content_block_delta").count() > 1);
         assert_eq!(events.last().unwrap()["type"], "message_stop");
     }
 }

@@ -1,0 +1,58 @@
+//! The Anthropic API: `POST /v1/messages`
+//! (docs.anthropic.com/en/api/messages); auth `x-api-key`,
+//! `anthropic-version: 2023-06-01` required, the model in the body.
+
+use axum::http::Method;
+
+use super::dialect::Dialect;
+use crate::answer::Answer;
+use crate::api::Api;
+use crate::creds;
+use crate::model::ModelResponse;
+use crate::pipeline::{Call, Codec};
+use crate::record::Incoming;
+use crate::rejection::Rejection;
+
+pub(crate) struct Messages;
+
+impl Codec for Messages {
+    type Op = ();
+    const API: Api = Api::Anthropic;
+
+    fn operation(&self, req: &Incoming) -> Option<()> {
+        (req.method == Method::POST && req.uri.path() == "/v1/messages").then_some(())
+    }
+
+    fn authenticate(&self, req: &Incoming, _: &()) -> Result<(), Rejection> {
+        match req.header("x-api-key") {
+            Some(k) if k == creds::ANTHROPIC_API_KEY => Ok(()),
+            Some(_) => Err(super::error(401, "authentication_error", "invalid x-api-key")),
+            None => Err(super::error(
+                401,
+                "authentication_error",
+                "x-api-key header is required",
+            )),
+        }
+    }
+
+    fn validate(&self, req: &Incoming, _: ()) -> Result<Call, Rejection> {
+        super::require_version(req)?;
+        super::turn(req, Dialect::Api, None, None)
+    }
+
+    fn encode(&self, resp: &ModelResponse, stream: bool, upstream_model: &str) -> Answer {
+        super::encode(resp, stream, upstream_model)
+    }
+
+    fn invalid(&self, message: String) -> Rejection {
+        super::error(400, "invalid_request_error", message)
+    }
+
+    fn failure(&self, status: u16) -> Rejection {
+        super::failure(status)
+    }
+
+    fn unknown_route(&self, message: String) -> Rejection {
+        super::error(404, "not_found_error", message)
+    }
+}

@@ -1,0 +1,69 @@
+//! Azure AI Foundry's Claude endpoint: `POST /anthropic/v1/messages`.
+//!
+//! LiteLLM's `azure_ai/<claude-*>` route (llms/azure_ai/anthropic/) calls
+//! `{api_base}/anthropic/v1/messages` with the Anthropic Messages body, the
+//! deployment name as `model`, and the key as `x-api-key` (Foundry also
+//! accepts `api-key`). Reference:
+//! learn.microsoft.com/azure/ai-foundry/foundry-models/how-to/use-foundry-models-claude
+
+use axum::http::Method;
+use serde_json::json;
+
+use super::dialect::Dialect;
+use crate::answer::Answer;
+use crate::api::Api;
+use crate::creds;
+use crate::model::ModelResponse;
+use crate::pipeline::{Call, Codec};
+use crate::record::Incoming;
+use crate::rejection::Rejection;
+
+pub(crate) struct Foundry;
+
+/// Azure's own error shape (auth and routing happen before Claude's API).
+fn azure_error(status: u16, message: &str, recorded: String) -> Rejection {
+    Rejection::new(
+        status,
+        json!({"error": {"code": status.to_string(), "message": message}}),
+        recorded,
+    )
+}
+
+impl Codec for Foundry {
+    type Op = ();
+    const API: Api = Api::Azure;
+
+    fn operation(&self, req: &Incoming) -> Option<()> {
+        (req.method == Method::POST && req.uri.path() == "/anthropic/v1/messages").then_some(())
+    }
+
+    fn authenticate(&self, req: &Incoming, _: &()) -> Result<(), Rejection> {
+        let key = req.header("x-api-key").or_else(|| req.header("api-key"));
+        if key == Some(creds::AZURE_API_KEY) {
+            return Ok(());
+        }
+        let message = "Access denied due to invalid subscription key or wrong API endpoint. Make sure to provide a valid key for an active subscription and use a correct regional API endpoint for your resource.";
+        Err(azure_error(401, message, message.to_owned()))
+    }
+
+    fn validate(&self, req: &Incoming, _: ()) -> Result<Call, Rejection> {
+        super::require_version(req)?;
+        super::turn(req, Dialect::Api, None, None)
+    }
+
+    fn encode(&self, resp: &ModelResponse, stream: bool, upstream_model: &str) -> Answer {
+        super::encode(resp, stream, upstream_model)
+    }
+
+    fn invalid(&self, message: String) -> Rejection {
+        super::error(400, "invalid_request_error", message)
+    }
+
+    fn failure(&self, status: u16) -> Rejection {
+        super::failure(status)
+    }
+
+    fn unknown_route(&self, message: String) -> Rejection {
+        azure_error(404, "Resource not found", message)
+    }
+}

@@ -1,0 +1,131 @@
+//! The Anthropic-dialect family: the Anthropic API ([`api`]), Vertex AI
+//! rawPredict ([`vertex`]) and Azure AI Foundry ([`azure`]) all take the
+//! Messages body ([`dialect`]) and answer in Anthropic's JSON or SSE; they
+//! differ in paths, auth and where the model id goes. This module holds what
+//! the three codecs share: the error shape, the version header, decoding a
+//! body into a model turn and encoding the answer.
+
+pub(crate) mod api;
+pub(crate) mod azure;
+pub(crate) mod dialect;
+pub(crate) mod vertex;
+
+use bytes::Bytes;
+use serde_json::Value;
+
+use crate::answer::{Answer, Event, Framing};
+use crate::model::ModelResponse;
+use crate::pipeline::{Call, Turn, canonical_model, json_body, random_hex};
+use crate::record::Incoming;
+use crate::rejection::Rejection;
+use dialect::Dialect;
+
+/// Anthropic's error: `{"type":"error","error":{"type":kind,"message":...}}`.
+pub(crate) fn error(status: u16, kind: &str, message: impl Into<String>) -> Rejection {
+    let message = message.into();
+    Rejection::new(status, dialect::error_json(kind, &message), message).with_header("request-id", request_id())
+}
+
+/// Anthropic's answer when it fails with `status`.
+pub(crate) fn failure(status: u16) -> Rejection {
+    match status {
+        429 => error(
+            429,
+            "rate_limit_error",
+            "Number of request tokens has exceeded your per-minute rate limit (simulated)",
+        ),
+        529 => error(529, "overloaded_error", "Overloaded (simulated)"),
+        s => error(s, "api_error", format!("Internal server error (simulated {s})")),
+    }
+}
+
+fn request_id() -> String {
+    format!("req_sim{}", random_hex(12))
+}
+
+/// The `anthropic-version` header the Anthropic API and Foundry require.
+pub(crate) fn require_version(req: &Incoming) -> Result<(), Rejection> {
+    match req.header("anthropic-version") {
+        Some("2023-06-01") => Ok(()),
+        Some(v) => Err(error(
+            400,
+            "invalid_request_error",
+            format!("anthropic-version: unknown version `{v}`"),
+        )),
+        None => Err(error(
+            400,
+            "invalid_request_error",
+            "anthropic-version: header is required",
+        )),
+    }
+}
+
+/// Decodes a Messages body of `dialect` into a model turn. The model comes
+/// from the path when the API puts it there (`path_model`), else from the
+/// body; `force_stream` likewise overrides the body's `stream`.
+pub(crate) fn turn(
+    req: &Incoming,
+    dialect: Dialect,
+    path_model: Option<&str>,
+    force_stream: Option<bool>,
+) -> Result<Call, Rejection> {
+    let body = json_body(req).ok_or_else(|| Rejection::invalid("body: invalid JSON"))?;
+    let (mut request, body_model, body_stream) = dialect::parse_body(&body, dialect)?;
+    let upstream_model = path_model.map(str::to_owned).or(body_model).unwrap_or_default();
+    request.model = canonical_model(&upstream_model)
+        .ok_or_else(|| error(404, "not_found_error", format!("model: {upstream_model}")))?;
+    Ok(Call::Turn(Turn {
+        request,
+        stream: force_stream.unwrap_or(body_stream),
+        upstream_model,
+    }))
+}
+
+/// The answer as a Messages JSON object or as SSE.
+pub(crate) fn encode(resp: &ModelResponse, stream: bool, upstream_model: &str) -> Answer {
+    let id = format!("msg_sim{}", random_hex(20));
+    if !stream {
+        return Answer::Json {
+            headers: vec![("request-id".to_owned(), request_id())],
+            body: dialect::message_json(resp, &id, upstream_model),
+        };
+    }
+    let mut events = Vec::new();
+    for (i, e) in dialect::stream_events(resp, &id, upstream_model).iter().enumerate() {
+        let kind = e["type"].as_str().unwrap_or("unknown");
+        events.push(Event {
+            kind: event_kind(e),
+            bytes: Bytes::from(format!("event: {kind}\ndata: {e}\n\n")),
+            paced: is_text_delta(e),
+        });
+        // The real API sends a ping right after message_start.
+        if i == 0 {
+            events.push(Event {
+                kind: "ping".to_owned(),
+                bytes: Bytes::from_static(b"event: ping\ndata: {\"type\": \"ping\"}\n\n"),
+                paced: false,
+            });
+        }
+    }
+    Answer::Stream {
+        framing: Framing::Sse,
+        headers: Vec::new(),
+        events,
+        hold_open: false,
+    }
+}
+
+/// A stream event's type, with the delta's type for a content delta
+/// (`content_block_delta:text_delta`), as the request record names it.
+pub(crate) fn event_kind(event: &Value) -> String {
+    let kind = event["type"].as_str().unwrap_or("unknown");
+    match event["delta"]["type"].as_str() {
+        Some(delta) if kind == "content_block_delta" => format!("{kind}:{delta}"),
+        _ => kind.to_owned(),
+    }
+}
+
+/// Whether a stream event is a text delta (the paced kind).
+pub(crate) fn is_text_delta(event: &Value) -> bool {
+    event["type"] == "content_block_delta" && event["delta"]["type"] == "text_delta"
+}

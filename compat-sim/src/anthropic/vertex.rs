@@ -1,0 +1,201 @@
+//! Vertex AI's Claude endpoints and Google's OAuth token endpoint.
+//!
+//! `POST /v1/projects/{p}/locations/{l}/publishers/anthropic/models/{model}:rawPredict`
+//! (and `:streamRawPredict`, which LiteLLM calls with `?alt=sse`). Body: the
+//! Anthropic body without `model`, `anthropic_version: vertex-2023-10-16`.
+//! Auth: an OAuth bearer token, which google-auth gets from `POST /token`
+//! with a service-account JWT (cloud.google.com/vertex-ai/generative-ai/docs/partner-models/claude).
+
+use std::collections::BTreeMap;
+
+use axum::http::Method;
+use base64::Engine as _;
+use serde_json::{Value, json};
+
+use super::dialect::Dialect;
+use crate::answer::Answer;
+use crate::api::Api;
+use crate::creds;
+use crate::model::ModelResponse;
+use crate::pipeline::{Call, Codec, decode_segment};
+use crate::record::Incoming;
+use crate::rejection::Rejection;
+
+pub(crate) struct RawPredict;
+
+pub(crate) enum Op {
+    /// The OAuth token exchange (google-auth's service-account flow).
+    Token,
+    /// `{model}:{method}` of a project and location.
+    Predict {
+        project: String,
+        location: String,
+        action: String,
+    },
+}
+
+/// Google's error shape.
+fn google_error(status: u16, state: &str, message: impl Into<String>) -> Rejection {
+    let message = message.into();
+    Rejection::new(
+        status,
+        json!({"error": {"code": status, "message": message, "status": state}}),
+        message,
+    )
+}
+
+impl Codec for RawPredict {
+    type Op = Op;
+    const API: Api = Api::VertexAi;
+
+    fn operation(&self, req: &Incoming) -> Option<Op> {
+        if req.method != Method::POST {
+            return None;
+        }
+        let path = req.uri.path();
+        if path == "/token" {
+            return Some(Op::Token);
+        }
+        let parts: Vec<&str> = path.strip_prefix("/v1/")?.split('/').collect();
+        match parts.as_slice() {
+            [
+                "projects",
+                project,
+                "locations",
+                location,
+                "publishers",
+                "anthropic",
+                "models",
+                action,
+            ] => Some(Op::Predict {
+                project: decode_segment(project),
+                location: decode_segment(location),
+                action: decode_segment(action),
+            }),
+            _ => None,
+        }
+    }
+
+    fn streams(&self, op: &Op) -> Option<bool> {
+        match op {
+            Op::Predict { action, .. } => Some(action.ends_with(":streamRawPredict")),
+            Op::Token => None,
+        }
+    }
+
+    fn authenticate(&self, req: &Incoming, op: &Op) -> Result<(), Rejection> {
+        match op {
+            // The token endpoint is where credentials are obtained.
+            Op::Token => Ok(()),
+            Op::Predict { .. }
+                if req.header("authorization") == Some(&format!("Bearer {}", creds::VERTEX_ACCESS_TOKEN)) =>
+            {
+                Ok(())
+            }
+            Op::Predict { .. } => Err(google_error(
+                401,
+                "UNAUTHENTICATED",
+                "Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential.",
+            )),
+        }
+    }
+
+    fn validate(&self, req: &Incoming, op: Op) -> Result<Call, Rejection> {
+        let (project, location, action) = match op {
+            Op::Token => return token(req).map(Call::Answer),
+            Op::Predict {
+                project,
+                location,
+                action,
+            } => (project, location, action),
+        };
+        if project != creds::VERTEX_PROJECT {
+            return Err(google_error(
+                403,
+                "PERMISSION_DENIED",
+                format!("Permission denied on resource project {project}."),
+            ));
+        }
+        if location != creds::VERTEX_LOCATION {
+            return Err(google_error(
+                404,
+                "NOT_FOUND",
+                format!("Publisher model not found in location {location}."),
+            ));
+        }
+        let (model, stream) = match action.rsplit_once(':') {
+            Some((m, "rawPredict")) => (m, false),
+            Some((m, "streamRawPredict")) => (m, true),
+            _ => return Err(google_error(404, "NOT_FOUND", format!("unknown method `{action}`"))),
+        };
+        super::turn(req, Dialect::Vertex, Some(model), Some(stream))
+    }
+
+    fn encode(&self, resp: &ModelResponse, stream: bool, upstream_model: &str) -> Answer {
+        super::encode(resp, stream, upstream_model)
+    }
+
+    // Past Google's front end, errors come from Anthropic's API in its shape.
+    fn invalid(&self, message: String) -> Rejection {
+        super::error(400, "invalid_request_error", message)
+    }
+
+    fn failure(&self, status: u16) -> Rejection {
+        super::failure(status)
+    }
+
+    fn unknown_route(&self, message: String) -> Rejection {
+        google_error(404, "NOT_FOUND", message)
+    }
+}
+
+/// Google's OAuth token endpoint, as google-auth's service-account flow calls
+/// it: form-encoded `grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer`
+/// and `assertion=<RS256 JWT>`. The JWT's shape is checked, not its signature.
+fn token(req: &Incoming) -> Result<Answer, Rejection> {
+    let form = url_form(&req.raw_body());
+    let bad = |d: &str| Rejection::new(400, json!({"error": "invalid_grant", "error_description": d}), d);
+    if form.get("grant_type").map(String::as_str) != Some("urn:ietf:params:oauth:grant-type:jwt-bearer") {
+        return Err(bad("grant_type must be urn:ietf:params:oauth:grant-type:jwt-bearer"));
+    }
+    let assertion = form.get("assertion").ok_or_else(|| bad("assertion is required"))?;
+    let parts: Vec<&str> = assertion.split('.').collect();
+    let header_ok = parts.len() == 3
+        && base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(parts[0])
+            .ok()
+            .and_then(|h| serde_json::from_slice::<Value>(&h).ok())
+            .is_some_and(|h| h["alg"] == "RS256");
+    if !header_ok {
+        return Err(bad("Invalid JWT: expected an RS256-signed service account assertion"));
+    }
+    Ok(Answer::Json {
+        headers: Vec::new(),
+        body: json!({"access_token": creds::VERTEX_ACCESS_TOKEN, "expires_in": 3599, "token_type": "Bearer"}),
+    })
+}
+
+fn url_form(s: &str) -> BTreeMap<String, String> {
+    s.split('&')
+        .filter_map(|kv| kv.split_once('='))
+        .map(|(k, v)| (form_decode(k), form_decode(v)))
+        .collect()
+}
+
+/// `application/x-www-form-urlencoded` decoding: `+` is a space.
+fn form_decode(s: &str) -> String {
+    decode_segment(&s.replace('+', " "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn form_decoding() {
+        let f = url_form("grant_type=urn%3Aietf%3Aparams&assertion=a.b.c&x=a+b%2Bc");
+        assert_eq!(f["grant_type"], "urn:ietf:params");
+        assert_eq!(f["assertion"], "a.b.c");
+        assert_eq!(f["x"], "a b+c");
+    }
+}

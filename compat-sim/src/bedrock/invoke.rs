@@ -1,0 +1,109 @@
+//! Bedrock InvokeModel: `POST /model/{id}/invoke` and
+//! `/invoke-with-response-stream`. The body is the Anthropic dialect with
+//! `anthropic_version: bedrock-2023-05-31` and no `model`/`stream`; the
+//! stream is event-stream `chunk` frames, each a base64 Anthropic event.
+
+use base64::Engine as _;
+use serde_json::json;
+
+use super::error::{bedrock_error, failure, validation};
+use super::{MALFORMED, Op, eventstream, request_id, resolve, sigv4};
+use crate::answer::{Answer, Event, Framing};
+use crate::anthropic::dialect::{self, Dialect};
+use crate::anthropic::{event_kind, is_text_delta};
+use crate::api::Api;
+use crate::model::ModelResponse;
+use crate::pipeline::{Call, Codec, Turn, json_body, random_hex};
+use crate::record::Incoming;
+use crate::rejection::Rejection;
+
+pub(crate) struct Invoke;
+
+impl Codec for Invoke {
+    type Op = Op;
+    const API: Api = Api::BedrockInvoke;
+
+    fn operation(&self, req: &Incoming) -> Option<Op> {
+        super::operation(req, ["invoke", "invoke-with-response-stream"])
+    }
+
+    fn streams(&self, op: &Op) -> Option<bool> {
+        Some(op.stream)
+    }
+
+    fn authenticate(&self, req: &Incoming, _: &Op) -> Result<(), Rejection> {
+        sigv4::verify(req)
+    }
+
+    fn validate(&self, req: &Incoming, op: Op) -> Result<Call, Rejection> {
+        let canonical = resolve(&op.model)?;
+        let body = json_body(req).ok_or_else(|| validation(MALFORMED))?;
+        let (mut request, _, _) = dialect::parse_body(&body, Dialect::Bedrock)?;
+        request.model = canonical;
+        Ok(Call::Turn(Turn {
+            request,
+            stream: op.stream,
+            upstream_model: op.model,
+        }))
+    }
+
+    fn encode(&self, resp: &ModelResponse, stream: bool, upstream_model: &str) -> Answer {
+        let id = format!("msg_bdrk_{}", random_hex(20));
+        if !stream {
+            return Answer::Json {
+                headers: vec![
+                    request_id(),
+                    (
+                        "X-Amzn-Bedrock-Input-Token-Count".to_owned(),
+                        resp.usage.input_tokens.to_string(),
+                    ),
+                    (
+                        "X-Amzn-Bedrock-Output-Token-Count".to_owned(),
+                        resp.usage.output_tokens.to_string(),
+                    ),
+                ],
+                body: dialect::message_json(resp, &id, upstream_model),
+            };
+        }
+        let mut events = dialect::stream_events(resp, &id, upstream_model);
+        if let Some(last) = events.last_mut() {
+            last["amazon-bedrock-invocationMetrics"] = json!({
+                "inputTokenCount": resp.usage.input_tokens,
+                "outputTokenCount": resp.usage.output_tokens,
+                "invocationLatency": 42,
+                "firstByteLatency": 10,
+                "cacheReadInputTokenCount": resp.usage.cache_read_input_tokens,
+                "cacheWriteInputTokenCount": resp.usage.cache_creation_input_tokens,
+            });
+        }
+        let events = events
+            .iter()
+            .map(|e| {
+                let payload = json!({"bytes": base64::engine::general_purpose::STANDARD.encode(e.to_string())});
+                Event {
+                    kind: event_kind(e),
+                    bytes: eventstream::event_frame("chunk", payload.to_string().as_bytes()),
+                    paced: is_text_delta(e),
+                }
+            })
+            .collect();
+        Answer::Stream {
+            framing: Framing::EventStream,
+            headers: vec![request_id()],
+            events,
+            hold_open: false,
+        }
+    }
+
+    fn invalid(&self, message: String) -> Rejection {
+        validation(message)
+    }
+
+    fn failure(&self, status: u16) -> Rejection {
+        failure(status)
+    }
+
+    fn unknown_route(&self, message: String) -> Rejection {
+        bedrock_error(404, "UnknownOperationException", message)
+    }
+}

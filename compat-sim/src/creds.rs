@@ -1,0 +1,15 @@
+//! Credentials the simulators accept.
+//!
+//! They are fake and local; the gateway's generated config carries them, so a
+//! request that reaches a simulator without them proves the gateway dropped
+//! or mangled auth.
+
+pub const ANTHROPIC_API_KEY: &str = "sk-ant-sim-upstream-key";
+pub const AZURE_API_KEY: &str = "sim-azure-api-key";
+pub const AWS_ACCESS_KEY_ID: &str = "AKIASIMULATOR0000000";
+pub const AWS_SECRET_ACCESS_KEY: &str = "simulatorsecretaccesskey0000000000000000";
+pub const AWS_REGION: &str = "us-east-1";
+pub const VERTEX_PROJECT: &str = "sim-project";
+pub const VERTEX_LOCATION: &str = "us-east5";
+/// The OAuth access token the simulated Google token endpoint issues.
+pub const VERTEX_ACCESS_TOKEN: &str = "ya29.sim-access-token";

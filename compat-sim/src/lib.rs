@@ -1,0 +1,121 @@
+//! Local simulators of the providers' real wire APIs, for the Claude Code
+//! Compatibility Matrix and anything else that needs a strict, scripted
+//! Claude upstream on 127.0.0.1.
+//!
+//! One scripted model (the behaviour, written once) behind one codec per
+//! [`Api`], each on its own 127.0.0.1 port as each real provider has its own
+//! host. Every request goes through one pipeline (parse, authenticate,
+//! validate, apply faults, run the model, encode, record) and is recorded
+//! ([`RecordedRequest`]) with its headers redacted, whether it was answered or
+//! rejected, so that a failing test can quote exactly what the gateway sent.
+//! [`Fault`]s make an upstream misbehave in the ways real upstreams break.
+//!
+//! This crate knows nothing of the matrix, its manifest or the CLI driver.
+
+mod answer;
+mod anthropic;
+mod api;
+mod bedrock;
+pub mod creds;
+mod faults;
+pub mod image;
+mod model;
+mod pipeline;
+mod record;
+mod rejection;
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+pub use api::Api;
+pub use faults::{Fault, FaultGuard, FaultScope};
+pub use record::{RecordedRequest, SentEvent};
+
+use faults::Faults;
+use model::ScriptedModel;
+use pipeline::{SimState, router};
+use record::Records;
+
+/// AWS wire helpers for clients of the Bedrock simulators (their tests sign
+/// requests and decode event-stream frames with them).
+pub mod aws {
+    pub use crate::bedrock::eventstream::{Frame, decode_frames};
+    pub use crate::bedrock::sigv4::{Signing, signature};
+}
+
+/// The running simulators. Dropping it stops them.
+pub struct Simulators {
+    runtime: Option<tokio::runtime::Runtime>,
+    state: Arc<SimState>,
+    addrs: BTreeMap<Api, SocketAddr>,
+}
+
+impl Simulators {
+    /// Starts one server per API on 127.0.0.1, each on a free port.
+    pub fn start(apis: &[Api]) -> std::io::Result<Self> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("sim")
+            .enable_all()
+            .build()?;
+        let state = Arc::new(SimState {
+            model: ScriptedModel::new(),
+            faults: Arc::new(Faults::default()),
+            records: Arc::new(Records::default()),
+        });
+        let mut addrs = BTreeMap::new();
+        for &api in apis {
+            // The registry of codecs: one line per API.
+            let app = match api {
+                Api::Anthropic => router(anthropic::api::Messages, state.clone()),
+                Api::Azure => router(anthropic::azure::Foundry, state.clone()),
+                Api::VertexAi => router(anthropic::vertex::RawPredict, state.clone()),
+                Api::BedrockInvoke => router(bedrock::invoke::Invoke, state.clone()),
+                Api::BedrockConverse => router(bedrock::converse::Converse, state.clone()),
+            };
+            let listener = runtime.block_on(tokio::net::TcpListener::bind(("127.0.0.1", 0)))?;
+            addrs.insert(api, listener.local_addr()?);
+            runtime.spawn(async move {
+                let _ = axum::serve(listener, app).await;
+            });
+        }
+        Ok(Simulators {
+            runtime: Some(runtime),
+            state,
+            addrs,
+        })
+    }
+
+    /// `http://127.0.0.1:PORT` of an API's simulator, if it was started.
+    pub fn base_url(&self, api: Api) -> Option<String> {
+        self.addrs.get(&api).map(|a| format!("http://{a}"))
+    }
+
+    /// Every request received so far, in arrival order; a request still
+    /// being answered shows what has been sent so far.
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.state.records.all()
+    }
+
+    /// Requests whose body contains `needle` (e.g. a trial's nonce).
+    pub fn requests_containing(&self, needle: &str) -> Vec<RecordedRequest> {
+        self.requests()
+            .into_iter()
+            .filter(|r| r.body.to_string().contains(needle))
+            .collect()
+    }
+
+    /// Switches a fault on until the guard is dropped.
+    pub fn inject(&self, scope: FaultScope, fault: Fault) -> FaultGuard {
+        self.state.faults.inject(scope, fault)
+    }
+}
+
+impl Drop for Simulators {
+    fn drop(&mut self) {
+        if let Some(rt) = self.runtime.take() {
+            rt.shutdown_background();
+        }
+    }
+}

@@ -1,0 +1,311 @@
+//! The one request pipeline every simulator runs: parse (which operation),
+//! authenticate, validate (into a model call), apply faults, run the scripted
+//! model, encode, record. A provider contributes only its [`Codec`]: paths,
+//! auth, dialect, framing and error shape.
+
+use std::convert::Infallible;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, Uri, header};
+use axum::response::Response;
+use serde_json::Value;
+
+use crate::answer::{Answer, DELTA_PACE, Event};
+use crate::api::Api;
+use crate::faults::Faults;
+use crate::model::{ModelRequest, ModelResponse, ScriptedModel};
+use crate::record::{Entry, Incoming, Records};
+use crate::rejection::Rejection;
+
+/// One provider's wire API: everything the pipeline needs to know about it.
+pub(crate) trait Codec: Send + Sync + 'static {
+    /// An operation of the API, with what its path carries (model id, ...).
+    type Op: Send;
+
+    /// Which API this is (record and fault scope).
+    const API: Api;
+
+    /// Parse: the operation a request is for, or `None` for a path or method
+    /// the real API does not have.
+    fn operation(&self, req: &Incoming) -> Option<Self::Op>;
+
+    /// Whether the operation streams, when its path says so (Bedrock's
+    /// `-stream` actions, Vertex's `:streamRawPredict`), so that a request
+    /// rejected before its body is read is still recorded as streaming.
+    fn streams(&self, _op: &Self::Op) -> Option<bool> {
+        None
+    }
+
+    /// Authenticate the request for that operation, as the real service does.
+    fn authenticate(&self, req: &Incoming, op: &Self::Op) -> Result<(), Rejection>;
+
+    /// Validate: the model call the request asks for, or, for an endpoint
+    /// that is not a model call (Vertex's token exchange), its answer.
+    fn validate(&self, req: &Incoming, op: Self::Op) -> Result<Call, Rejection>;
+
+    /// The answer to a model call, in the API's dialect and framing.
+    fn encode(&self, resp: &ModelResponse, stream: bool, upstream_model: &str) -> Answer;
+
+    /// An invalid request (400) in the API's error shape.
+    fn invalid(&self, message: String) -> Rejection;
+
+    /// The API's answer when the upstream fails with `status` (fault switch).
+    fn failure(&self, status: u16) -> Rejection;
+
+    /// The API's answer to a path it does not have.
+    fn unknown_route(&self, message: String) -> Rejection;
+}
+
+/// What a valid request asks for.
+pub(crate) enum Call {
+    /// A model turn.
+    Turn(Turn),
+    /// A direct answer, no model involved.
+    Answer(Answer),
+}
+
+/// A model turn, decoded from the wire.
+pub(crate) struct Turn {
+    /// With `model` set to the canonical Claude id.
+    pub request: ModelRequest,
+    pub stream: bool,
+    /// The model id as the request named it, echoed in the answer.
+    pub upstream_model: String,
+}
+
+/// What every simulator of one set shares.
+pub(crate) struct SimState {
+    pub model: ScriptedModel,
+    pub faults: Arc<Faults>,
+    pub records: Arc<Records>,
+}
+
+/// A server for one codec: every request goes through [`handle`].
+pub(crate) fn router<C: Codec>(codec: C, state: Arc<SimState>) -> Router {
+    let codec = Arc::new(codec);
+    Router::new().fallback(move |method: Method, uri: Uri, headers: HeaderMap, body: Bytes| {
+        let (codec, state) = (codec.clone(), state.clone());
+        async move {
+            let req = Incoming {
+                method,
+                uri,
+                headers,
+                body,
+            };
+            handle(&*codec, &state, req).await
+        }
+    })
+}
+
+async fn handle<C: Codec>(codec: &C, state: &SimState, req: Incoming) -> Response {
+    let entry = state.records.open(C::API.id(), &req);
+    match answer(codec, state, &req, &entry).await {
+        Ok(answer) => respond(answer, entry).await,
+        Err(rejection) => {
+            let rejection = match rejection.body {
+                Some(_) => rejection,
+                None => codec.invalid(rejection.message),
+            };
+            entry.respond(rejection.status, Some(rejection.message.clone()));
+            json_response(
+                rejection.status,
+                &rejection.headers,
+                &rejection.body.unwrap_or_default(),
+            )
+        }
+    }
+}
+
+async fn answer<C: Codec>(codec: &C, state: &SimState, req: &Incoming, entry: &Entry) -> Result<Answer, Rejection> {
+    let op = codec.operation(req).ok_or_else(|| {
+        codec.unknown_route(format!(
+            "no {} API route for {} {}",
+            C::API.id(),
+            req.method,
+            req.uri.path()
+        ))
+    })?;
+    if let Some(stream) = codec.streams(&op) {
+        entry.set_stream(stream);
+    }
+    codec.authenticate(req, &op)?;
+    let Turn {
+        mut request,
+        stream,
+        upstream_model,
+    } = match codec.validate(req, op)? {
+        Call::Answer(answer) => return Ok(answer),
+        Call::Turn(turn) => turn,
+    };
+    entry.set_call(&request.model, stream);
+    let faults = state.faults.matching(C::API, &request.model, &req.raw_body());
+    faults.delay().await;
+    if let Some(status) = faults.failure(stream) {
+        return Err(codec.failure(status));
+    }
+    faults.alter_request(&mut request);
+    let mut resp = state.model.respond(&request)?;
+    faults.alter_response(&mut resp);
+    let mut answer = codec.encode(&resp, stream, &upstream_model);
+    faults.alter_answer(&mut answer);
+    Ok(answer)
+}
+
+async fn respond(answer: Answer, entry: Entry) -> Response {
+    match answer {
+        Answer::Json { headers, body } => {
+            entry.respond(200, None);
+            json_response(200, &headers, &body)
+        }
+        Answer::Stream {
+            framing,
+            headers,
+            events,
+            hold_open,
+        } => {
+            entry.set_stream(true);
+            entry.respond(200, None);
+            let mut r = Response::builder()
+                .status(200)
+                .header(header::CONTENT_TYPE, framing.content_type())
+                .header(header::CACHE_CONTROL, "no-cache")
+                .body(stream_body(events, hold_open, entry))
+                .expect("valid response");
+            add_headers(&mut r, &headers);
+            r
+        }
+        // Held until the client goes away: the connection drops this future.
+        Answer::Held => std::future::pending().await,
+    }
+}
+
+/// The events as a response body, each recorded as it is handed over; text
+/// deltas paced. With `hold_open` the body never ends.
+fn stream_body(events: Vec<Event>, hold_open: bool, entry: Entry) -> Body {
+    let n = events.len();
+    let stream = futures_util::stream::unfold(
+        (events.into_iter().enumerate(), entry),
+        move |(mut events, entry)| async move {
+            match events.next() {
+                Some((i, event)) => {
+                    if event.paced {
+                        tokio::time::sleep(DELTA_PACE).await;
+                    }
+                    entry.sent(&event.kind, i + 1 == n && !hold_open);
+                    Some((Ok::<_, Infallible>(event.bytes), (events, entry)))
+                }
+                None if hold_open => std::future::pending().await,
+                None => None,
+            }
+        },
+    );
+    Body::from_stream(stream)
+}
+
+fn json_response(status: u16, headers: &[(String, String)], body: &Value) -> Response {
+    let mut r = Response::builder()
+        .status(status)
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(body.to_string()))
+        .expect("valid response");
+    add_headers(&mut r, headers);
+    r
+}
+
+fn add_headers(r: &mut Response, headers: &[(String, String)]) {
+    for (k, v) in headers {
+        if let (Ok(k), Ok(v)) = (HeaderName::try_from(k.as_str()), HeaderValue::try_from(v.as_str())) {
+            r.headers_mut().insert(k, v);
+        }
+    }
+}
+
+/// Maps a provider's model id to the canonical Claude id: strips region
+/// prefixes (`us.anthropic.`), version suffixes (`-v1:0`, `@20251001`) and
+/// dates (`-20251001`). Only Claude ids are served.
+pub(crate) fn canonical_model(upstream: &str) -> Option<String> {
+    let decoded = upstream.replace("%3A", ":").replace("%3a", ":");
+    let start = decoded.find("claude-")?;
+    let mut id = &decoded[start..];
+    if let Some(i) = id.find('@') {
+        id = &id[..i];
+    }
+    if let Some(i) = id.find("-v1:") {
+        id = &id[..i];
+    }
+    let mut parts: Vec<&str> = id.split('-').collect();
+    if parts
+        .last()
+        .is_some_and(|p| p.len() == 8 && p.chars().all(|c| c.is_ascii_digit()))
+    {
+        parts.pop();
+    }
+    (parts.len() >= 3).then(|| parts.join("-"))
+}
+
+/// Percent-decodes a path segment (`%3A` -> `:`), as a router's path
+/// parameters are.
+pub(crate) fn decode_segment(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[i], hex) {
+            (b'%', Some(b)) => {
+                out.push(b);
+                i += 3;
+            }
+            (b, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The JSON body, if the request had one.
+pub(crate) fn json_body(req: &Incoming) -> Option<Value> {
+    serde_json::from_slice(&req.body).ok()
+}
+
+/// A random hex id of `digits` digits.
+pub(crate) fn random_hex(digits: usize) -> String {
+    let full = format!("{:032x}", fastrand::u128(..));
+    full[..digits.min(32)].to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn canonical_model_ids() {
+        for (upstream, want) in [
+            ("claude-sonnet-4-6", "claude-sonnet-4-6"),
+            ("claude-haiku-4-5-20251001", "claude-haiku-4-5"),
+            ("us.anthropic.claude-haiku-4-5-20251001-v1:0", "claude-haiku-4-5"),
+            ("us.anthropic.claude-haiku-4-5-20251001-v1%3A0", "claude-haiku-4-5"),
+            ("claude-haiku-4-5@20251001", "claude-haiku-4-5"),
+            ("us.anthropic.claude-opus-4-7", "claude-opus-4-7"),
+        ] {
+            assert_eq!(canonical_model(upstream).as_deref(), Some(want), "{upstream}");
+        }
+        assert_eq!(canonical_model("gpt-4o"), None);
+    }
+
+    #[test]
+    fn path_segments_are_decoded() {
+        assert_eq!(
+            decode_segment("claude-haiku-4-5-20251001-v1%3A0"),
+            "claude-haiku-4-5-20251001-v1:0"
+        );
+        assert_eq!(decode_segment("a%2"), "a%2");
+    }
+}

@@ -1,0 +1,81 @@
+//! The Anthropic API simulator rejects what the Messages API rejects, in its
+//! error shape, and records every request with its key redacted.
+
+use compat_sim::{Api, Simulators};
+use serde_json::json;
+
+use crate::common::*;
+
+#[test]
+fn anthropic_rejects_what_the_messages_api_rejects() {
+    let sims = Simulators::start(&[Api::Anthropic]).unwrap();
+    let p = Api::Anthropic;
+    let ok = send(
+        &sims,
+        p,
+        "/v1/messages",
+        API_HEADERS,
+        &messages_body(Some("claude-sonnet-4-6")),
+    );
+    assert_eq!(ok.status, 200, "{}", ok.text);
+    assert_eq!(ok.body["content"][0]["text"], "OK");
+
+    // 1. wrong key
+    let r = send(
+        &sims,
+        p,
+        "/v1/messages",
+        &[("x-api-key", "sk-wrong"), ("anthropic-version", "2023-06-01")],
+        &messages_body(Some("claude-sonnet-4-6")),
+    );
+    assert_anthropic_error(&r, 401, "authentication_error", "invalid x-api-key");
+    // 2. no anthropic-version header
+    let r = send(
+        &sims,
+        p,
+        "/v1/messages",
+        &API_HEADERS[..1],
+        &messages_body(Some("claude-sonnet-4-6")),
+    );
+    assert_anthropic_error(&r, 400, "invalid_request_error", "anthropic-version");
+    // 3. no model
+    let r = send(&sims, p, "/v1/messages", API_HEADERS, &messages_body(None));
+    assert_anthropic_error(&r, 400, "invalid_request_error", "model: Field required");
+    // 4. a Bedrock-dialect field
+    let mut b = messages_body(Some("claude-sonnet-4-6"));
+    b["anthropic_version"] = json!("bedrock-2023-05-31");
+    let r = send(&sims, p, "/v1/messages", API_HEADERS, &b);
+    assert_anthropic_error(
+        &r,
+        400,
+        "invalid_request_error",
+        "anthropic_version: Extra inputs are not permitted",
+    );
+    // 5. an OpenAI-dialect image part
+    let mut b = messages_body(Some("claude-sonnet-4-6"));
+    b["messages"][0]["content"] = json!([{"type": "image_url", "image_url": {"url": "data:image/png;base64,AA=="}}]);
+    let r = send(&sims, p, "/v1/messages", API_HEADERS, &b);
+    assert_anthropic_error(&r, 400, "invalid_request_error", "image_url");
+    // 6. an unknown model
+    let r = send(&sims, p, "/v1/messages", API_HEADERS, &messages_body(Some("gpt-4o")));
+    assert_anthropic_error(&r, 404, "not_found_error", "gpt-4o");
+    // 7. wrong path
+    let r = send(
+        &sims,
+        p,
+        "/v1/chat/completions",
+        API_HEADERS,
+        &messages_body(Some("claude-sonnet-4-6")),
+    );
+    assert_anthropic_error(&r, 404, "not_found_error", "/v1/chat/completions");
+
+    let recorded = sims.requests();
+    assert_eq!(recorded.len(), 8);
+    assert_eq!(recorded.iter().filter(|r| r.rejection.is_some()).count(), 7);
+    assert!(
+        recorded
+            .iter()
+            .all(|r| r.headers.get("x-api-key").is_none_or(|k| k == "<redacted>")),
+        "keys must be redacted"
+    );
+}

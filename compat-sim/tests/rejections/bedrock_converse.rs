@@ -1,0 +1,109 @@
+//! The Bedrock Converse simulator: each malformed request is rejected with
+//! Bedrock's own error shape; a correctly signed one is answered in Converse's
+//! JSON and stream events.
+
+use compat_sim::{Api, Simulators};
+use serde_json::{Value, json};
+
+use crate::common::*;
+
+#[test]
+fn converse_answers_and_streams_converse_events() {
+    let sims = Simulators::start(&[Api::BedrockConverse]).unwrap();
+    let p = Api::BedrockConverse;
+    let r = post(&sims, p, CONVERSE, &converse_body(), |_, _| {});
+    let v: Value = serde_json::from_slice(&r.body).unwrap();
+    assert_eq!(r.status, 200, "{v}");
+    assert_eq!(v["output"]["message"]["content"][0]["text"], "OK");
+    assert_eq!(v["stopReason"], "end_turn");
+
+    let r = post(
+        &sims,
+        p,
+        "/model/us.anthropic.claude-haiku-4-5-20251001-v1%3A0/converse-stream",
+        &converse_body(),
+        |_, _| {},
+    );
+    let frames = compat_sim::aws::decode_frames(&r.body).unwrap();
+    let kinds: Vec<String> = frames.iter().map(|f| f.headers[0].1.clone()).collect();
+    assert_eq!(kinds.first().unwrap(), "messageStart");
+    assert_eq!(kinds[kinds.len() - 2], "messageStop");
+    let meta: Value = serde_json::from_slice(&frames.last().unwrap().payload).unwrap();
+    assert!(
+        meta.get("metrics").is_some() && meta["usage"]["inputTokens"].as_u64().unwrap() > 0,
+        "{meta}"
+    );
+}
+
+#[test]
+fn converse_rejects_malformed_requests_as_bedrock_does() {
+    let sims = Simulators::start(&[Api::BedrockConverse]).unwrap();
+    let p = Api::BedrockConverse;
+    // 1. an unknown top-level field
+    let mut b = converse_body();
+    b["max_tokens"] = json!(100);
+    assert_rejected(
+        &post(&sims, p, CONVERSE, &b, |_, _| {}),
+        400,
+        "ValidationException",
+        "extraneous key [max_tokens]",
+    );
+    // 2. an Anthropic-dialect image block inside Converse content
+    let mut b = converse_body();
+    b["messages"][0]["content"] =
+        json!([{"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": "AA=="}}]);
+    assert_rejected(
+        &post(&sims, p, CONVERSE, &b, |_, _| {}),
+        400,
+        "ValidationException",
+        "extraneous key [type]",
+    );
+    // 3. a cachePoint with nothing before it
+    let mut b = converse_body();
+    b["system"] = json!([{"cachePoint": {"type": "default"}}]);
+    assert_rejected(
+        &post(&sims, p, CONVERSE, &b, |_, _| {}),
+        400,
+        "ValidationException",
+        "must follow a content block",
+    );
+    // 4. a tool without an input schema
+    let mut b = converse_body();
+    b["toolConfig"] = json!({"tools": [{"toolSpec": {"name": "Bash", "description": "x"}}]});
+    assert_rejected(
+        &post(&sims, p, CONVERSE, &b, |_, _| {}),
+        400,
+        "ValidationException",
+        "inputSchema.json: required",
+    );
+    // 5. a thinking budget under the minimum
+    let mut b = converse_body();
+    b["inferenceConfig"]["maxTokens"] = json!(4000);
+    b["additionalModelRequestFields"] = json!({"thinking": {"type": "enabled", "budget_tokens": 500}});
+    assert_rejected(
+        &post(&sims, p, CONVERSE, &b, |_, _| {}),
+        400,
+        "ValidationException",
+        "greater than or equal to 1024",
+    );
+    // 6. a replayed reasoning block whose signature was altered
+    let mut b = converse_body();
+    b["inferenceConfig"]["maxTokens"] = json!(4000);
+    b["additionalModelRequestFields"] = json!({"thinking": {"type": "enabled", "budget_tokens": 1024}});
+    b["messages"] = json!([
+        {"role": "user", "content": [{"text": "hi"}]},
+        {"role": "assistant", "content": [{"reasoningContent": {"reasoningText": {"text": "hmm", "signature": "forged"}}}, {"text": "hello"}]},
+        {"role": "user", "content": [{"text": "again"}]},
+    ]);
+    assert_rejected(
+        &post(&sims, p, CONVERSE, &b, |_, _| {}),
+        400,
+        "ValidationException",
+        "Invalid `signature`",
+    );
+    // 7. signed for another region
+    let r = post(&sims, p, CONVERSE, &converse_body(), |h, _| {
+        h[2].1 = h[2].1.replace("/us-east-1/", "/eu-west-1/")
+    });
+    assert_rejected(&r, 403, "InvalidSignatureException", "valid region");
+}

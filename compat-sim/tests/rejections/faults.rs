@@ -1,0 +1,156 @@
+//! Fault switches change the answer as advertised, only for the requests in
+//! their scope.
+
+use std::time::{Duration, Instant};
+
+use compat_sim::{Api, Fault, FaultScope, Simulators};
+use serde_json::{Value, json};
+
+use crate::common::*;
+
+#[test]
+fn faults_change_the_answer_as_advertised() {
+    let sims = Simulators::start(&[Api::Anthropic]).unwrap();
+    let p = Api::Anthropic;
+    let body = |tag: &str, stream: bool| {
+        let mut b = messages_body(Some("claude-haiku-4-5"));
+        b["messages"][0]["content"] = json!(format!("Reply with exactly `{tag}`."));
+        b["stream"] = json!(stream);
+        b
+    };
+    let scoped = |tag: &str| FaultScope {
+        provider: Some(p),
+        model: Some("claude-haiku-4-5".into()),
+        body_contains: Some(tag.into()),
+    };
+
+    let _g = sims.inject(scoped("t429"), Fault::Status(429));
+    assert_anthropic_error(
+        &send(&sims, p, "/v1/messages", API_HEADERS, &body("t429", false)),
+        429,
+        "rate_limit_error",
+        "rate limit",
+    );
+    let _g = sims.inject(scoped("t529"), Fault::Status(529));
+    assert_anthropic_error(
+        &send(&sims, p, "/v1/messages", API_HEADERS, &body("t529", false)),
+        529,
+        "overloaded_error",
+        "Overloaded",
+    );
+    // Scoped: another trial's request is untouched.
+    assert_eq!(
+        send(&sims, p, "/v1/messages", API_HEADERS, &body("other", false)).status,
+        200
+    );
+
+    let _g = sims.inject(scoped("slow"), Fault::SlowFirstByte(Duration::from_millis(400)));
+    let t0 = Instant::now();
+    assert_eq!(
+        send(&sims, p, "/v1/messages", API_HEADERS, &body("slow", false)).status,
+        200
+    );
+    assert!(t0.elapsed() >= Duration::from_millis(400));
+
+    let _g = sims.inject(scoped("broken"), Fault::BreakStreamFraming);
+    let r = send(&sims, p, "/v1/messages", API_HEADERS, &body("broken", true));
+    let bad_lines = r
+        .text
+        .lines()
+        .filter(|l| l.starts_with("data: ") && serde_json::from_str::<Value>(&l[6..]).is_err())
+        .count();
+    assert_eq!(bad_lines, 1, "{}", r.text);
+
+    let mut cached = body("nocache", false);
+    cached["system"] = json!([{"type": "text", "text": "x".repeat(40_000), "cache_control": {"type": "ephemeral"}}]);
+    let _g = sims.inject(scoped("nocache"), Fault::StripCacheUsage);
+    let r = send(&sims, p, "/v1/messages", API_HEADERS, &cached);
+    assert_eq!(r.body["usage"]["cache_creation_input_tokens"], 0, "{}", r.text);
+    assert_eq!(r.body["usage"]["cache_read_input_tokens"], 0, "{}", r.text);
+
+    let mut think = body("nothink", false);
+    think["max_tokens"] = json!(4000);
+    think["thinking"] = json!({"type": "enabled", "budget_tokens": 1024});
+    assert_eq!(
+        send(&sims, p, "/v1/messages", API_HEADERS, &think).body["content"][0]["type"],
+        "thinking"
+    );
+    let _g = sims.inject(scoped("nothink"), Fault::DropThinking);
+    assert_eq!(
+        send(&sims, p, "/v1/messages", API_HEADERS, &think).body["content"][0]["type"],
+        "text"
+    );
+}
+
+fn stall_scope(api: Api, tag: &str) -> FaultScope {
+    FaultScope {
+        provider: Some(api),
+        model: None,
+        body_contains: Some(tag.into()),
+    }
+}
+
+#[test]
+fn a_stalled_anthropic_stream_sends_message_start_then_nothing() {
+    let sims = Simulators::start(&[Api::Anthropic]).unwrap();
+    let _g = sims.inject(stall_scope(Api::Anthropic, "stall-me"), Fault::StallStream);
+    let mut body = messages_body(Some("claude-haiku-4-5"));
+    body["messages"][0]["content"] = json!("Reply with exactly `stall-me`.");
+    body["stream"] = json!(true);
+    let (status, rx) = open_stream(anthropic_request(&sims, &body));
+    assert_eq!(status, 200);
+    let first = rx.recv_timeout(Duration::from_secs(5)).expect("the first event");
+    let text = String::from_utf8_lossy(&first);
+    assert!(text.starts_with("event: message_start\n"), "{text}");
+    assert_eq!(text.matches("event: ").count(), 1, "only the first event: {text}");
+    let (more, ended) = collect_for(&rx, Duration::from_secs(1));
+    assert!(
+        more.is_empty() && !ended,
+        "nothing after the first event: {}",
+        String::from_utf8_lossy(&more)
+    );
+
+    let r = sims.requests().pop().unwrap();
+    assert_eq!((r.status, r.stream), (200, true), "{}", r.describe());
+    assert_eq!(kinds(&r), ["message_start"]);
+    assert!(!r.stream_completed);
+
+    // Non-streaming: no answer at all, and the request is on record.
+    body["stream"] = json!(false);
+    let t0 = Instant::now();
+    let err = anthropic_request(&sims, &body)
+        .timeout(Duration::from_secs(1))
+        .send()
+        .unwrap_err();
+    assert!(err.is_timeout(), "{err}");
+    assert!(t0.elapsed() >= Duration::from_secs(1));
+    let r = sims.requests().pop().unwrap();
+    assert_eq!(
+        (r.status, r.stream, r.stream_completed),
+        (0, false, false),
+        "{}",
+        r.describe()
+    );
+}
+
+#[test]
+fn a_stalled_converse_stream_sends_message_start_then_nothing() {
+    let sims = Simulators::start(&[Api::BedrockConverse]).unwrap();
+    let _g = sims.inject(stall_scope(Api::BedrockConverse, "stall-me"), Fault::StallStream);
+    let mut body = converse_body();
+    body["messages"][0]["content"][0]["text"] = json!("Reply with exactly `stall-me`.");
+    let path = "/model/us.anthropic.claude-haiku-4-5-20251001-v1%3A0/converse-stream";
+    let (status, rx) = open_stream(bedrock_request(&sims, Api::BedrockConverse, path, &body));
+    assert_eq!(status, 200);
+    let first = rx.recv_timeout(Duration::from_secs(5)).expect("the first event");
+    let frames = compat_sim::aws::decode_frames(&first).unwrap();
+    assert_eq!(frames.len(), 1, "{frames:?}");
+    assert_eq!(frames[0].headers[0], (":event-type".into(), "messageStart".into()));
+    let (more, ended) = collect_for(&rx, Duration::from_secs(1));
+    assert!(more.is_empty() && !ended, "nothing after messageStart");
+
+    let r = sims.requests().pop().unwrap();
+    assert_eq!((r.status, r.stream), (200, true), "{}", r.describe());
+    assert_eq!(kinds(&r), ["messageStart"]);
+    assert!(!r.stream_completed);
+}

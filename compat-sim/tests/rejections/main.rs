@@ -1,0 +1,13 @@
+//! Every simulator's rejection and behaviour tests, in one test binary: one
+//! module per simulated API (a new provider adds one file here), plus the
+//! fault switches.
+
+mod common;
+
+mod anthropic;
+mod azure;
+mod bedrock_converse;
+mod bedrock_invoke;
+mod faults;
+mod stream_record;
+mod vertex_ai;
