@@ -19,6 +19,9 @@ pub(crate) enum Answer {
         /// Keep the connection open after the last event instead of ending
         /// the body (`Fault::StallStream`).
         hold_open: bool,
+        /// Produce (and record) the events paced as usual, but write their
+        /// bytes together after the last one (`Fault::HoldStream`).
+        flush_at_end: bool,
     },
     /// No response at all until the client goes away (`Fault::StallStream`
     /// on a non-streaming request).

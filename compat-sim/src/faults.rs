@@ -34,6 +34,13 @@ pub enum Fault {
     /// keeping the connection open until the client goes away. Non-streaming:
     /// never answer at all.
     StallStream,
+    /// Streaming: produce the events paced as usual (the record stamps each
+    /// as the provider produced it) but hold their bytes back and write them
+    /// all together after the last one. It stands in for a gateway that
+    /// buffers a stream and flushes it at the end: whatever sits between the
+    /// provider and the CLI held the stream, and the streaming check must
+    /// say so for every model.
+    HoldStream,
 }
 
 /// Which requests a fault applies to. Every `Some` must match.
@@ -160,8 +167,12 @@ impl Active {
                 framing,
                 events,
                 hold_open,
+                flush_at_end,
                 ..
             } => {
+                if self.has(&Fault::HoldStream) {
+                    *flush_at_end = true;
+                }
                 if self.has(&Fault::BreakStreamFraming) && !events.is_empty() {
                     let at = events.iter().position(|e| e.paced).unwrap_or(events.len().min(3) - 1);
                     let bad: Event = framing.corrupt(&events[at]);

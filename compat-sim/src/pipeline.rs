@@ -164,6 +164,7 @@ async fn respond(answer: Answer, entry: Entry) -> Response {
             headers,
             events,
             hold_open,
+            flush_at_end,
         } => {
             entry.set_stream(true);
             entry.respond(200, None);
@@ -171,7 +172,7 @@ async fn respond(answer: Answer, entry: Entry) -> Response {
                 .status(200)
                 .header(header::CONTENT_TYPE, framing.content_type())
                 .header(header::CACHE_CONTROL, "no-cache")
-                .body(stream_body(events, hold_open, entry))
+                .body(if flush_at_end { held_body(events, entry) } else { stream_body(events, hold_open, entry) })
                 .expect("valid response");
             add_headers(&mut r, &headers);
             r
@@ -202,6 +203,24 @@ fn stream_body(events: Vec<Event>, hold_open: bool, entry: Entry) -> Body {
         },
     );
     Body::from_stream(stream)
+}
+
+/// The events produced and recorded at the stream's pace, their bytes held
+/// back and written in one piece after the last (`Fault::HoldStream`).
+fn held_body(events: Vec<Event>, entry: Entry) -> Body {
+    let n = events.len();
+    let all = futures_util::stream::once(async move {
+        let mut all = Vec::new();
+        for (i, event) in events.into_iter().enumerate() {
+            if event.paced {
+                tokio::time::sleep(DELTA_PACE).await;
+            }
+            entry.sent(&event.kind, i + 1 == n);
+            all.extend_from_slice(&event.bytes);
+        }
+        Ok::<_, Infallible>(Bytes::from(all))
+    });
+    Body::from_stream(all)
 }
 
 fn json_response(status: u16, headers: &[(String, String)], body: &Value) -> Response {

@@ -113,3 +113,42 @@ fn broken_framing(ctx: &Ctx) -> anyhow::Result<()> {
     compat_tests::red_cell_under_fault(ctx, compat_sim::Fault::BreakStreamFraming, run)?;
     Ok(())
 }
+
+compat_tests::sim_fault_test!(name = "held_stream_turns_every_model_red", provider = "bedrock_invoke", run = held_stream);
+
+/// The whole stream is held back and flushed at the end (as a buffering
+/// gateway does): every model's trial must fail, as incompatible, saying the
+/// gateway held the stream, however busy the machine.
+fn held_stream(ctx: &Ctx) -> anyhow::Result<()> {
+    use compat_core::status::FailureClass;
+    let manifest = compat_core::manifest::Manifest::load_default()?;
+    for m in &manifest.models {
+        let trial = ctx.for_model(&m.id)?;
+        let (class, error) = compat_tests::trial_under_fault(&trial, compat_sim::Fault::HoldStream, run)?;
+        ensure!(
+            class == FailureClass::Incompatible && error.contains("held the stream"),
+            "{}: expected an incompatible failure saying the gateway held the stream, got [{class}] {error}",
+            m.id
+        );
+    }
+    Ok(())
+}
+
+compat_tests::sim_fault_test!(
+    name = "stalled_provider_leaves_cell_unverified",
+    provider = "bedrock_invoke",
+    run = stalled_provider
+);
+
+/// The provider sends the first event and then nothing: the run ends at the
+/// stall detector (not a 120 s timeout, not retried), naming the last event,
+/// and the cell is unverified (a provider stall is not the gateway's fault).
+fn stalled_provider(ctx: &Ctx) -> anyhow::Result<()> {
+    ctx.set_stall_after(std::time::Duration::from_secs(10));
+    let error = compat_tests::unverified_cell_under_fault(ctx, compat_sim::Fault::StallStream, run)?;
+    ensure!(
+        error.contains("stalled") && error.contains("provider") && error.contains("message_start"),
+        "the error does not say the provider stalled after message_start: {error}"
+    );
+    Ok(())
+}

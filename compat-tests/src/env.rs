@@ -133,6 +133,10 @@ impl Env {
                 let list: Vec<compat_sim::Api> = providers.iter().map(|&p| sim::api(p)).collect();
                 let sims = Simulators::start(&list)
                     .map_err(|e| format!("cannot start the provider simulators: {e}"))?;
+                for guard in run_faults(&sims)? {
+                    // The run's faults stay on for the whole run.
+                    std::mem::forget(guard);
+                }
                 let mut specs = Vec::new();
                 for &p in providers {
                     let base = sims.base_url(sim::api(p)).expect("started");
@@ -207,6 +211,7 @@ impl Env {
             }
             for _ in 0..PROXY_START_CONCURRENCY {
                 let (queue, bin, dir) = (queue.clone(), litellm.bin.clone(), work_dir.clone());
+                let warm_model = models.first().cloned();
                 std::thread::spawn(move || {
                     loop {
                         let Some((p, config, env, slot)) = queue.lock().expect("queue").pop_front()
@@ -223,11 +228,16 @@ impl Env {
                             env,
                         });
                         match &r {
-                            Ok(_) => eprintln!(
-                                "[compat] proxy for {} ready in {:.1} s",
-                                p.id(),
-                                t0.elapsed().as_secs_f64()
-                            ),
+                            Ok(gw) => {
+                                eprintln!(
+                                    "[compat] proxy for {} ready in {:.1} s",
+                                    p.id(),
+                                    t0.elapsed().as_secs_f64()
+                                );
+                                if let Some(model) = &warm_model {
+                                    warm_up(gw, model, p);
+                                }
+                            }
                             Err(e) => eprintln!("[compat] proxy for {} failed: {e}", p.id()),
                         }
                         let _ = slot.set(r.map_err(|e| e.to_string()));
@@ -261,6 +271,71 @@ impl Env {
             taps,
         })
     }
+}
+
+/// One streaming request through a freshly started proxy before any trial
+/// uses it. Measured: the first streams through a fresh LiteLLM proxy leave
+/// it in one burst, up to ~0.9 s after the provider sent the last delta
+/// (one-time work on its first streaming response), while every later
+/// stream is handed on as it comes. A customer's proxy is warm; a trial
+/// should not pay for, or be judged on, the proxy's first breath. Failure
+/// here is only logged: the trials themselves report what is wrong.
+fn warm_up(gw: &Gateway, model: &str, p: Provider) {
+    let t0 = std::time::Instant::now();
+    let body = json!({
+        "model": model,
+        "max_tokens": 64,
+        "stream": true,
+        "messages": [{"role": "user", "content": "Count from 1 to 20, separated by single spaces."}],
+    });
+    let r = reqwest::blocking::Client::builder()
+        .no_proxy()
+        .timeout(Duration::from_secs(60))
+        .build()
+        .and_then(|c| {
+            c.post(format!("{}/v1/messages", gw.base_url))
+                .bearer_auth(gw.master_key.expose())
+                .header("anthropic-version", "2023-06-01")
+                .json(&body)
+                .send()
+        })
+        .and_then(|r| r.error_for_status())
+        .and_then(|r| r.bytes());
+    match r {
+        Ok(_) => eprintln!("[compat] proxy for {} warmed up in {:.1} s", p.id(), t0.elapsed().as_secs_f64()),
+        Err(e) => eprintln!("[compat] proxy for {}: warm-up request failed ({e}); trials go on", p.id()),
+    }
+}
+
+/// `COMPAT_SIM_FAULT=<fault>@<provider>[,...]`: faults switched on for a
+/// whole sim run, to see what the matrix does when a provider misbehaves
+/// throughout (e.g. `stall_stream@bedrock_invoke`: every stream of that
+/// provider stalls). Faults: `stall_stream`, `hold_stream`, `status:<code>`.
+fn run_faults(sims: &Simulators) -> Result<Vec<compat_sim::FaultGuard>, String> {
+    let Ok(spec) = std::env::var("COMPAT_SIM_FAULT") else {
+        return Ok(Vec::new());
+    };
+    let mut guards = Vec::new();
+    for item in spec.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+        let bad = |why: &str| format!("COMPAT_SIM_FAULT: `{item}`: {why} (expected <fault>@<provider>, e.g. stall_stream@bedrock_invoke)");
+        let (fault, provider) = item.split_once('@').ok_or_else(|| bad("no @<provider>"))?;
+        let provider = Provider::from_id(provider).ok_or_else(|| bad("unknown provider"))?;
+        let fault = match fault {
+            "stall_stream" => compat_sim::Fault::StallStream,
+            "hold_stream" => compat_sim::Fault::HoldStream,
+            f => match f.strip_prefix("status:").and_then(|c| c.parse().ok()) {
+                Some(code) => compat_sim::Fault::Status(code),
+                None => return Err(bad("unknown fault")),
+            },
+        };
+        eprintln!("[compat] COMPAT_SIM_FAULT: {fault:?} on every request to {}", provider.id());
+        let scope = compat_sim::FaultScope {
+            provider: Some(sim::api(provider)),
+            ..Default::default()
+        };
+        guards.push(sims.inject(scope, fault));
+    }
+    Ok(guards)
 }
 
 /// `COMPAT_GATEWAY_URL_<PROVIDER>`: an already running proxy for a provider.
@@ -328,6 +403,16 @@ pub struct Ctx {
 }
 
 impl Ctx {
+    /// The same trial's context for another manifest model (fault tests that
+    /// must show every model's trial fails), with its own nonce.
+    pub fn for_model(&self, model_id: &str) -> anyhow::Result<Ctx> {
+        let manifest = compat_core::manifest::Manifest::load_default()?;
+        let model = manifest
+            .model(model_id)
+            .with_context(|| format!("no model `{model_id}` in manifest.yaml"))?;
+        Ok(Ctx::new(&self.feature, self.provider, model))
+    }
+
     pub(crate) fn new(feature: &str, provider: Provider, model: &Model) -> Self {
         Ctx {
             feature: feature.to_owned(),

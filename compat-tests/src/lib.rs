@@ -108,6 +108,30 @@ pub fn cell_under_fault(
     cell_of(ctx, check)
 }
 
+/// For fault tests: runs one trial of `check` with `fault` on, concluded as
+/// the harness concludes a trial, and returns its failure's class and error
+/// (an error if it passed).
+pub fn trial_under_fault(
+    ctx: &Ctx,
+    fault: compat_sim::Fault,
+    check: fn(&Ctx) -> anyhow::Result<()>,
+) -> anyhow::Result<(compat_core::status::FailureClass, String)> {
+    use anyhow::Context as _;
+    let sim = ctx.sim().context("fault tests run in sim mode only")?;
+    let scope = compat_sim::FaultScope {
+        provider: Some(sim::api(ctx.provider())),
+        model: Some(ctx.model_id().to_owned()),
+        body_contains: Some(ctx.nonce().to_owned()),
+    };
+    let _fault = sim.inject(scope, fault);
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| check(ctx)));
+    let c = harness::conclude(ctx, result);
+    match c.outcome {
+        compat_core::status::Outcome::Fail { error } => Ok((c.class.unwrap_or(compat_core::status::FailureClass::Incompatible), error)),
+        other => anyhow::bail!("the check did not fail although the simulator fault was on: {other:?}"),
+    }
+}
+
 /// For fault tests: the cell must be red (`fail`, or `partial` since the
 /// other models pass), its error naming this trial's model; returns the error.
 pub fn red_cell_under_fault(

@@ -112,6 +112,7 @@ pub(crate) fn encode(resp: &ModelResponse, stream: bool, upstream_model: &str) -
         headers: Vec::new(),
         events,
         hold_open: false,
+        flush_at_end: false,
     }
 }
 

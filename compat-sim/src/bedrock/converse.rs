@@ -472,6 +472,7 @@ impl Codec for Converse {
             headers: vec![request_id()],
             events,
             hold_open: false,
+            flush_at_end: false,
         }
     }
 

@@ -92,6 +92,7 @@ impl Codec for Invoke {
             headers: vec![request_id()],
             events,
             hold_open: false,
+            flush_at_end: false,
         }
     }
 
