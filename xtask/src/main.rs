@@ -11,6 +11,8 @@
 //! - `bench`: speed and memory figures of the matrix against its floor.
 
 mod args;
+mod publisher;
+mod versions;
 mod bench;
 mod capture;
 mod matrix;

@@ -10,14 +10,14 @@ use anyhow::{Context as _, bail};
 use compat_core::manifest::Manifest;
 use compat_core::matrix::{BuildOptions, ResultsInput, build};
 use compat_core::paths;
-use compat_core::publish::{
+use crate::publisher::{
     self as publisher, Identity, PublishOutcome, PublishRequest, Remote, TOKEN_VAR,
 };
 use compat_core::results::{Mode, RunResults};
 use compat_core::secret::Secret;
-use compat_core::versions::block_on;
-use compat_core::versions::claude_code::ClaudeCodeResolver;
-use compat_core::versions::litellm::{LitellmResolver, parse_stable_tag, pip_version};
+use crate::versions::block_on;
+use crate::versions::claude_code::ClaudeCodeResolver;
+use crate::versions::litellm::{LitellmResolver, parse_stable_tag, pip_version};
 
 use crate::args::Args;
 

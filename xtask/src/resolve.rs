@@ -2,9 +2,9 @@
 //! on stdout (for `$(...)` in CI scripts); details go to stderr.
 
 use anyhow::{Context as _, bail};
-use compat_core::versions::block_on;
-use compat_core::versions::claude_code::{self, ClaudeCodeResolver, PR_GATE_MIN_AGE};
-use compat_core::versions::litellm::{self, LitellmResolver};
+use crate::versions::block_on;
+use crate::versions::claude_code::{self, ClaudeCodeResolver, PR_GATE_MIN_AGE};
+use crate::versions::litellm::{self, LitellmResolver};
 use jiff::Timestamp;
 
 use crate::args::Args;

@@ -17,13 +17,15 @@
 
 use std::path::{Component, Path, PathBuf};
 
-use crate::secret::Secret;
+use compat_core::secret::Secret;
 
 pub mod git;
+#[cfg(test)]
+mod git_tests;
 pub mod validate;
 
 pub use git::{Identity, Remote};
-pub use validate::{describe_changes, detect_infrastructure_failure, validate_for_publish};
+pub use validate::{describe_changes, validate_for_publish};
 
 use git::{Git, parse_status_z};
 
@@ -397,7 +399,7 @@ fn stage(
             "--no-textconv",
         ],
     )?);
-    let new = crate::matrix::Matrix::parse(content, rel).map_err(|e| {
+    let new = compat_core::matrix::Matrix::parse(content, rel).map_err(|e| {
         PublishError::Invalid(format!("the content to publish is not a matrix: {e}"))
     })?;
     let changes = describe_changes(old.as_deref(), &new);

@@ -3,9 +3,9 @@
 //! registry's package document.
 
 use compat_core::secret::Secret;
-use compat_core::versions::ResolveError;
-use compat_core::versions::claude_code::{ClaudeCodeResolver, PR_GATE_MIN_AGE};
-use compat_core::versions::litellm::LitellmResolver;
+use crate::versions::ResolveError;
+use crate::versions::claude_code::{ClaudeCodeResolver, PR_GATE_MIN_AGE};
+use crate::versions::litellm::LitellmResolver;
 use jiff::Timestamp;
 use serde_json::{Value, json};
 use wiremock::matchers::{header, header_exists, method, path, query_param};

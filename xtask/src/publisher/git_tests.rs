@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::{Arc, Mutex};
 
-use compat_core::publish::{Identity, PublishError, PublishOutcome, PublishRequest, publish};
+use crate::publisher::{Identity, PublishError, PublishOutcome, PublishRequest, publish};
 use compat_core::secret::Secret;
 
 const PATH: &str = "src/data/compatibility-matrix.json";
