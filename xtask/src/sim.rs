@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use compat_core::sim::{SimProvider, Simulators, creds};
 
-pub fn run(_args: Vec<String>) -> anyhow::Result<ExitCode> {
+pub fn run() -> anyhow::Result<ExitCode> {
     let sims = Simulators::start(&SimProvider::ALL)?;
     for p in SimProvider::ALL {
         println!("{:<17} {}", p.id(), sims.base_url(p).expect("started"));

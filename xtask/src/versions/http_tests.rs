@@ -2,10 +2,10 @@
 //! 127.0.0.1) serving payloads shaped like the GitHub Releases API and the npm
 //! registry's package document.
 
-use compat_core::secret::Secret;
 use crate::versions::ResolveError;
 use crate::versions::claude_code::{ClaudeCodeResolver, PR_GATE_MIN_AGE};
 use crate::versions::litellm::LitellmResolver;
+use compat_core::secret::Secret;
 use jiff::Timestamp;
 use serde_json::{Value, json};
 use wiremock::matchers::{header, header_exists, method, path, query_param};
