@@ -61,12 +61,11 @@ pub struct ResultsInput<'a> {
 
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum BuildError {
-    #[error("{}: trial {feature}::{provider}::{model}: unknown {what} `{id}` (not in manifest.yaml)", path.display())]
+    #[error("{}: trial {trial}: unknown {what} `{id}` (not in manifest.yaml)", path.display())]
     Unknown {
         path: PathBuf,
-        feature: String,
-        provider: String,
-        model: String,
+        /// `feature::provider::model`.
+        trial: String,
         what: &'static str,
         id: String,
     },
@@ -98,6 +97,9 @@ pub enum BuildError {
     NoResults,
 }
 
+/// One cell's trials while building: model -> (its result, the file it came from).
+type CellTrials<'a> = BTreeMap<&'a str, (&'a TrialResult, &'a Path)>;
+
 /// Builds the matrix. Pure: the same inputs give the same bytes.
 pub fn build(
     manifest: &Manifest,
@@ -108,7 +110,7 @@ pub fn build(
         return Err(BuildError::NoResults);
     }
     // (feature, provider) -> model -> (outcome, file)
-    let mut cells: BTreeMap<(&str, &str), BTreeMap<&str, (&TrialResult, &Path)>> = BTreeMap::new();
+    let mut cells: BTreeMap<(&str, &str), CellTrials<'_>> = BTreeMap::new();
     for input in inputs {
         if !input.results.is_finished() && !options.allow_incomplete {
             return Err(BuildError::Incomplete {
@@ -119,9 +121,7 @@ pub fn build(
         for t in &input.results.trials {
             let unknown = |what, id: &str| BuildError::Unknown {
                 path: input.path.to_owned(),
-                feature: t.feature.clone(),
-                provider: t.provider.clone(),
-                model: t.model.clone(),
+                trial: format!("{}::{}::{}", t.feature, t.provider, t.model),
                 what,
                 id: id.to_owned(),
             };
@@ -135,16 +135,16 @@ pub fn build(
                 return Err(unknown("model", &t.model));
             }
             let cell = cells.entry((&t.feature, &t.provider)).or_default();
-            if let Some((prev, prev_path)) = cell.get(t.model.as_str()) {
-                if prev.outcome != t.outcome {
-                    return Err(BuildError::Conflict {
-                        feature: t.feature.clone(),
-                        provider: t.provider.clone(),
-                        model: t.model.clone(),
-                        first: prev_path.to_path_buf(),
-                        second: input.path.to_owned(),
-                    });
-                }
+            if let Some((prev, prev_path)) = cell.get(t.model.as_str())
+                && prev.outcome != t.outcome
+            {
+                return Err(BuildError::Conflict {
+                    feature: t.feature.clone(),
+                    provider: t.provider.clone(),
+                    model: t.model.clone(),
+                    first: prev_path.to_path_buf(),
+                    second: input.path.to_owned(),
+                });
             }
             cell.insert(&t.model, (t, input.path));
         }

@@ -14,7 +14,9 @@ use std::sync::atomic::Ordering;
 pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
     let relay = ctx.non_streaming_relay()?;
     let token = format!("PONG-{}", ctx.nonce());
-    let claude = ctx.claude_at(&relay.base_url())?.prompt(format!("Reply with exactly `{token}` and nothing else."));
+    let claude = ctx
+        .claude_at(&relay.base_url())?
+        .prompt(format!("Reply with exactly `{token}` and nothing else."));
     let t = ctx.run(&claude)?;
     t.ensure_success().context("the CLI reported an error")?;
     ensure!(
@@ -45,15 +47,26 @@ pub(crate) fn describe(reqs: &[compat_core::sim::RecordedRequest]) -> String {
     if reqs.is_empty() {
         return "nothing".into();
     }
-    reqs.iter().map(|r| r.describe()).collect::<Vec<_>>().join("\n")
+    reqs.iter()
+        .map(|r| r.describe())
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
-compat_tests::sim_fault_test!(name = "non_streaming_500_turns_cell_red", provider = "anthropic", run = non_streaming_500);
+compat_tests::sim_fault_test!(
+    name = "non_streaming_500_turns_cell_red",
+    provider = "anthropic",
+    run = non_streaming_500
+);
 
 /// The simulator answers 500 to this model's non-streaming requests: the
 /// cell must turn red, naming the model and the upstream error.
 fn non_streaming_500(ctx: &Ctx) -> anyhow::Result<()> {
-    let error = compat_tests::red_cell_under_fault(ctx, compat_core::sim::Fault::FailNonStreaming, run)?;
-    ensure!(error.contains("500"), "the error does not carry the upstream status 500: {error}");
+    let error =
+        compat_tests::red_cell_under_fault(ctx, compat_core::sim::Fault::FailNonStreaming, run)?;
+    ensure!(
+        error.contains("500"),
+        "the error does not carry the upstream status 500: {error}"
+    );
     Ok(())
 }

@@ -26,19 +26,42 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
     let deltas: Vec<(u64, String)> = t
         .stream_events
         .iter()
-        .filter(|e| e.event["type"] == "content_block_delta" && e.event["delta"]["type"] == "text_delta")
-        .map(|e| (e.at_ms, e.event["delta"]["text"].as_str().unwrap_or_default().to_owned()))
+        .filter(|e| {
+            e.event["type"] == "content_block_delta" && e.event["delta"]["type"] == "text_delta"
+        })
+        .map(|e| {
+            (
+                e.at_ms,
+                e.event["delta"]["text"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned(),
+            )
+        })
         .collect();
-    ensure!(deltas.len() >= 2, "expected several text deltas, got {}: {:?}", deltas.len(), deltas);
+    ensure!(
+        deltas.len() >= 2,
+        "expected several text deltas, got {}: {:?}",
+        deltas.len(),
+        deltas
+    );
     let joined: String = deltas.iter().map(|(_, d)| d.as_str()).collect();
     ensure!(
         joined.trim() == t.final_text.trim(),
         "the deltas do not add up to the final text:\n deltas: {joined:?}\n final:  {:?}",
         t.final_text
     );
-    let numbers: Vec<u32> = t.final_text.split(|c: char| !c.is_ascii_digit()).filter_map(|w| w.parse().ok()).collect();
+    let numbers: Vec<u32> = t
+        .final_text
+        .split(|c: char| !c.is_ascii_digit())
+        .filter_map(|w| w.parse().ok())
+        .collect();
     let want: Vec<u32> = (1..=COUNT_TO).collect();
-    ensure!(numbers == want, "expected the numbers 1..{COUNT_TO} in order, got {:?}", t.final_text);
+    ensure!(
+        numbers == want,
+        "expected the numbers 1..{COUNT_TO} in order, got {:?}",
+        t.final_text
+    );
 
     let (first, last) = (deltas[0].0, deltas[deltas.len() - 1].0);
     ensure!(
@@ -47,7 +70,9 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
         deltas.len()
     );
     ensure!(
-        t.stream_events.iter().any(|e| e.event["type"] == "message_stop"),
+        t.stream_events
+            .iter()
+            .any(|e| e.event["type"] == "message_stop"),
         "the stream did not end with message_stop"
     );
     if ctx.sim().is_some() {
@@ -65,10 +90,17 @@ fn describe(reqs: &[compat_core::sim::RecordedRequest]) -> String {
     if reqs.is_empty() {
         return "nothing".into();
     }
-    reqs.iter().map(|r| r.describe()).collect::<Vec<_>>().join("\n")
+    reqs.iter()
+        .map(|r| r.describe())
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
-compat_tests::sim_fault_test!(name = "broken_stream_framing_turns_cell_red", provider = "anthropic", run = broken_framing);
+compat_tests::sim_fault_test!(
+    name = "broken_stream_framing_turns_cell_red",
+    provider = "anthropic",
+    run = broken_framing
+);
 
 fn broken_framing(ctx: &Ctx) -> anyhow::Result<()> {
     compat_tests::red_cell_under_fault(ctx, compat_core::sim::Fault::BreakStreamFraming, run)?;

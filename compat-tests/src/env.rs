@@ -29,6 +29,9 @@ pub(crate) struct Env {
 /// A provider's proxy: filled once by the background starter.
 pub(crate) type GatewaySlot = Arc<OnceLock<Result<Gateway, String>>>;
 
+/// A proxy to start: its provider, its LiteLLM config, its extra environment.
+type ProxyToStart = (SimProvider, Value, Vec<(String, String)>);
+
 /// Proxies started at once: LiteLLM's start-up is CPU-bound (imports).
 const PROXY_START_CONCURRENCY: usize = 2;
 
@@ -78,10 +81,7 @@ impl Env {
         };
         let model_refs: Vec<&str> = models.iter().map(String::as_str).collect();
 
-        let (sims, specs): (
-            Option<Simulators>,
-            Vec<(SimProvider, serde_json::Value, Vec<(String, String)>)>,
-        ) = match mode {
+        let (sims, specs): (Option<Simulators>, Vec<ProxyToStart>) = match mode {
             Mode::Sim => {
                 let list: Vec<SimProvider> = providers.iter().copied().collect();
                 let sims = Simulators::start(&list)

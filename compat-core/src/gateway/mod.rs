@@ -144,15 +144,15 @@ impl Gateway {
         let url = format!("{}/v1/models", self.base_url);
         let client = http_client();
         loop {
-            if let Some(p) = self.process.as_mut() {
-                if let Some(status) = p.try_wait()? {
-                    return Err(GatewayError::Exited {
-                        label: self.label.clone(),
-                        status: status.to_string(),
-                        log: self.log_path.clone().unwrap_or_default(),
-                        tail: self.log_tail(40),
-                    });
-                }
+            if let Some(p) = self.process.as_mut()
+                && let Some(status) = p.try_wait()?
+            {
+                return Err(GatewayError::Exited {
+                    label: self.label.clone(),
+                    status: status.to_string(),
+                    log: self.log_path.clone().unwrap_or_default(),
+                    tail: self.log_tail(40),
+                });
             }
             if let Ok(r) = client
                 .get(&url)
