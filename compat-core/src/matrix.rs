@@ -285,7 +285,7 @@ pub fn format_timestamp(t: Timestamp) -> String {
 
 #[derive(Debug, thiserror::Error)]
 pub enum MatrixError {
-    #[error("{}: cannot read the matrix: {source}", path.display())]
+    #[error("cannot read the matrix {}; check the path (`cargo xtask matrix` writes one)", path.display())]
     Read {
         path: PathBuf,
         source: std::io::Error,

@@ -166,6 +166,7 @@ impl Env {
                             break;
                         };
                         let t0 = std::time::Instant::now();
+                        // The cause chain too: a trial shows only this string.
                         let r = Gateway::start(ProxySpec {
                             litellm_bin: &bin,
                             config,
@@ -173,7 +174,8 @@ impl Env {
                             label: p.id(),
                             ready_timeout: Duration::from_secs(180),
                             env,
-                        });
+                        })
+                        .map_err(|e| format!("{:#}", anyhow::Error::new(e)));
                         match &r {
                             Ok(_) => eprintln!(
                                 "[compat] proxy for {} ready in {:.1} s",
@@ -182,7 +184,7 @@ impl Env {
                             ),
                             Err(e) => eprintln!("[compat] proxy for {} failed: {e}", p.id()),
                         }
-                        let _ = slot.set(r.map_err(|e| e.to_string()));
+                        let _ = slot.set(r);
                     }
                 });
             }

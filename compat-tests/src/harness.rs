@@ -31,7 +31,7 @@ impl ResultsSink {
         r.record(trial);
         fill_versions(&mut r);
         if let Err(e) = r.write_atomic(&self.path) {
-            eprintln!("[compat] warning: {e}");
+            eprintln!("[compat] warning: {:#}", anyhow::Error::new(e));
         }
     }
 
@@ -45,7 +45,7 @@ impl ResultsSink {
                 self.path.display(),
                 r.trials.len()
             ),
-            Err(e) => eprintln!("[compat] error: {e}"),
+            Err(e) => eprintln!("[compat] error: {:#}", anyhow::Error::new(e)),
         }
         // Under nextest every trial is a process; nextest writes its own JUnit.
         let junit_path = self.path.with_file_name("junit.xml");

@@ -52,7 +52,7 @@ pub struct Gateway {
 
 #[derive(Debug, thiserror::Error)]
 pub enum GatewayError {
-    #[error("cannot start the LiteLLM proxy ({label}) from {bin}: {source}. Is LiteLLM provisioned? Run `cargo xtask provision`, or set COMPAT_LITELLM_BIN.", bin = bin.display())]
+    #[error("cannot start the LiteLLM proxy ({label}) from {bin}. Is LiteLLM provisioned? Run `cargo xtask provision`, or set COMPAT_LITELLM_BIN", bin = bin.display())]
     Spawn {
         label: String,
         bin: PathBuf,
@@ -73,7 +73,11 @@ pub enum GatewayError {
         log: PathBuf,
         tail: String,
     },
-    #[error("{0}")]
+    /// Preparing the proxy's folder, config or log, or watching its process.
+    #[error(
+        "cannot prepare or watch the LiteLLM proxy (its config and log live in the artifacts folder, \
+         target/compat or COMPAT_OUT_DIR: check that it is writable)"
+    )]
     Io(#[from] std::io::Error),
 }
 
