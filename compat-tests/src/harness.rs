@@ -16,6 +16,7 @@ use libtest_mimic::{Arguments, Completion, Failed, Trial};
 use serde_json::json;
 
 use crate::env::{self, Ctx};
+use crate::filters::{self, Filters};
 use crate::{Case, CaseKind, FaultTest, feature_and_provider};
 
 /// The run's results, rewritten atomically after every trial so that a crash
@@ -120,7 +121,7 @@ fn mode_from_env() -> Result<Mode, String> {
 pub fn main() -> ExitCode {
     // Before any thread starts: Ctrl-C / SIGTERM stop every process we start.
     compat_core::procgroup::install_signal_cleanup();
-    let mut args = Arguments::from_args();
+    let (mut args, filters) = filters::parse(std::env::args_os().collect());
     // A trial spends much of its time waiting on the gateway, so one thread
     // more than the cores keeps them busy (measured: `cargo xtask bench`).
     // `--test-threads` (or RUST_TEST_THREADS) wins.
@@ -131,7 +132,7 @@ pub fn main() -> ExitCode {
                 .unwrap_or(3),
         );
     }
-    match prepare(&args) {
+    match prepare(&args, &filters) {
         Ok(Prepared {
             trials,
             sink,
@@ -198,7 +199,7 @@ fn load_baseline() -> Result<Option<Baseline>, String> {
     Ok(Some(Baseline { source, matrix }))
 }
 
-fn prepare(args: &Arguments) -> Result<Prepared, String> {
+fn prepare(args: &Arguments, filters: &Filters) -> Result<Prepared, String> {
     let manifest = Manifest::load_default().map_err(|e| e.to_string())?;
     let mode = mode_from_env()?;
     let baseline = load_baseline()?.map(Arc::new);
@@ -315,6 +316,9 @@ fn prepare(args: &Arguments) -> Result<Prepared, String> {
         );
     }
 
+    // Several filters: libtest-mimic applies one, the rest is ours.
+    trials.retain(|t| filters.select(t.name()));
+    needs.retain(|(name, _)| filters.select(name));
     // Start only what the selected trials need.
     let selected: BTreeSet<SimProvider> = needs
         .iter()

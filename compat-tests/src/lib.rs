@@ -8,6 +8,7 @@
 //! becomes one trial per manifest model, named `<feature>::<provider>::<model>`.
 
 mod env;
+mod filters;
 mod harness;
 
 pub use compat_core;
