@@ -1,5 +1,6 @@
 //! compat-core: everything the Claude Code Compatibility Matrix is made of,
-//! except the test cases themselves (compat-tests) and the command line (xtask).
+//! except the test cases themselves (compat-tests) and the command line with
+//! the release tooling, publisher and version resolvers (xtask).
 //! ARCHITECTURE.md at the workspace root maps the modules.
 
 pub mod driver;
