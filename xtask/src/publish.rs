@@ -5,12 +5,6 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use crate::publisher::{
-    self as publisher, Identity, PublishOutcome, PublishRequest, Remote, TOKEN_VAR,
-};
-use crate::versions::block_on;
-use crate::versions::claude_code::ClaudeCodeResolver;
-use crate::versions::litellm::{LitellmResolver, parse_stable_tag, pip_version};
 use anyhow::{Context as _, bail};
 use compat_core::manifest::Manifest;
 use compat_core::matrix::{BuildOptions, ResultsInput, build};
@@ -18,7 +12,13 @@ use compat_core::paths;
 use compat_core::results::{Mode, RunResults};
 use compat_core::secret::Secret;
 
+use crate::publisher::{
+    self as publisher, Identity, PublishOutcome, PublishRequest, Remote, TOKEN_VAR,
+};
 use crate::suite::{Suite, SuiteVersions};
+use crate::versions::block_on;
+use crate::versions::claude_code::ClaudeCodeResolver;
+use crate::versions::litellm::{LitellmResolver, parse_stable_tag, pip_version};
 
 pub const DEFAULT_DOCS_REPO: &str = "https://github.com/BerriAI/litellm-docs.git";
 /// Overrides the default docs repository (`--docs-repo` wins).

@@ -3,11 +3,12 @@
 
 use std::process::ExitCode;
 
+use anyhow::Context as _;
+use jiff::Timestamp;
+
 use crate::versions::block_on;
 use crate::versions::claude_code::{self, ClaudeCodeResolver, PR_GATE_MIN_AGE};
 use crate::versions::litellm::{self, LitellmResolver};
-use anyhow::Context as _;
-use jiff::Timestamp;
 
 pub const ENVIRONMENT: &str = "\
 Prints the version alone on stdout (for `$(...)` in CI scripts); details go to stderr.
