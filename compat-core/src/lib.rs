@@ -1,6 +1,7 @@
 //! compat-core: everything the Claude Code Compatibility Matrix is made of,
 //! except the test cases themselves (compat-tests), the provider simulators
-//! (compat-sim) and the command line (xtask).
+//! (compat-sim), and the command line with the release tooling, publisher and
+//! version resolvers (xtask).
 //! ARCHITECTURE.md at the workspace root maps the modules.
 
 pub mod classify;
@@ -14,10 +15,8 @@ pub mod matrix;
 pub mod paths;
 pub mod procgroup;
 pub mod provider;
-pub mod publish;
 pub mod render;
 pub mod results;
 pub mod secret;
 pub mod status;
 pub mod tools;
-pub mod versions;

@@ -66,12 +66,11 @@ pub struct ResultsInput<'a> {
 
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum BuildError {
-    #[error("{}: trial {feature}::{provider}::{model}: unknown {what} `{id}` (not in manifest.yaml)", path.display())]
+    #[error("{}: trial {trial}: unknown {what} `{id}` (not in manifest.yaml)", path.display())]
     Unknown {
         path: PathBuf,
-        feature: String,
-        provider: String,
-        model: String,
+        /// `feature::provider::model`.
+        trial: String,
         what: &'static str,
         id: String,
     },
@@ -103,6 +102,9 @@ pub enum BuildError {
     NoResults,
 }
 
+/// One cell's trials while building: model -> (its result, the file it came from).
+type CellTrials<'a> = BTreeMap<&'a str, (&'a TrialResult, &'a Path)>;
+
 /// Builds the matrix. Pure: the same inputs give the same bytes.
 pub fn build(
     manifest: &Manifest,
@@ -113,7 +115,7 @@ pub fn build(
         return Err(BuildError::NoResults);
     }
     // (feature, provider) -> model -> (outcome, file)
-    let mut cells: BTreeMap<(&str, &str), BTreeMap<&str, (&TrialResult, &Path)>> = BTreeMap::new();
+    let mut cells: BTreeMap<(&str, &str), CellTrials<'_>> = BTreeMap::new();
     for input in inputs {
         if !input.results.is_finished() && !options.allow_incomplete {
             return Err(BuildError::Incomplete {
@@ -124,16 +126,16 @@ pub fn build(
         for t in &input.results.trials {
             check_known(manifest, input.path, t)?;
             let cell = cells.entry((&t.feature, &t.provider)).or_default();
-            if let Some((prev, prev_path)) = cell.get(t.model.as_str()) {
-                if prev.outcome != t.outcome {
-                    return Err(BuildError::Conflict {
-                        feature: t.feature.clone(),
-                        provider: t.provider.clone(),
-                        model: t.model.clone(),
-                        first: prev_path.to_path_buf(),
-                        second: input.path.to_owned(),
-                    });
-                }
+            if let Some((prev, prev_path)) = cell.get(t.model.as_str())
+                && prev.outcome != t.outcome
+            {
+                return Err(BuildError::Conflict {
+                    feature: t.feature.clone(),
+                    provider: t.provider.clone(),
+                    model: t.model.clone(),
+                    first: prev_path.to_path_buf(),
+                    second: input.path.to_owned(),
+                });
             }
             cell.insert(&t.model, (t, input.path));
         }
@@ -235,9 +237,7 @@ pub(crate) fn check_known(
 ) -> Result<(), BuildError> {
     let unknown = |what, id: &str| BuildError::Unknown {
         path: path.to_owned(),
-        feature: t.feature.clone(),
-        provider: t.provider.clone(),
-        model: t.model.clone(),
+        trial: format!("{}::{}::{}", t.feature, t.provider, t.model),
         what,
         id: id.to_owned(),
     };
@@ -331,7 +331,7 @@ pub fn format_timestamp(t: Timestamp) -> String {
 
 #[derive(Debug, thiserror::Error)]
 pub enum MatrixError {
-    #[error("{}: cannot read the matrix: {source}", path.display())]
+    #[error("cannot read the matrix {}; check the path (`cargo xtask matrix` writes one)", path.display())]
     Read {
         path: PathBuf,
         source: std::io::Error,

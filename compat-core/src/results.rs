@@ -92,7 +92,10 @@ pub struct TrialResult {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ResultsError {
-    #[error("{}: cannot read results file: {source}", path.display())]
+    #[error(
+        "cannot read the results file {}; check the path (`cargo xtask matrix` or `cargo test -p compat-tests` writes one)",
+        path.display()
+    )]
     Read {
         path: PathBuf,
         source: std::io::Error,
@@ -106,7 +109,10 @@ pub enum ResultsError {
     },
     #[error("{}: results format `{found}` is not supported (expected `{RESULTS_FORMAT}`)", path.display())]
     Format { path: PathBuf, found: String },
-    #[error("{}: cannot write results file: {source}", path.display())]
+    #[error(
+        "cannot write the results file {}; check that its folder is writable (COMPAT_RESULTS or COMPAT_OUT_DIR moves it)",
+        path.display()
+    )]
     Write {
         path: PathBuf,
         source: std::io::Error,

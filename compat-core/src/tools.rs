@@ -11,9 +11,11 @@
 //! - `COMPAT_LITELLM_VERSION`: provision this LiteLLM version instead of the pin.
 //! - `COMPAT_TOOLS_DIR`: the cache folder (default `~/.cache/claude-compat-matrix`).
 
+use std::io::{BufRead as _, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::Instant;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
 
 /// The pinned claude CLI (npm `@anthropic-ai/claude-code`).
 pub const CLAUDE_CODE_VERSION: &str = "2.1.331";
@@ -58,32 +60,21 @@ pub fn claude() -> Result<ClaudeTool, ToolError> {
         std::env::var("COMPAT_CLAUDE_VERSION").unwrap_or_else(|_| CLAUDE_CODE_VERSION.to_owned());
     let dir = crate::paths::tools_dir().join(format!("claude-code-{version}"));
     with_install_lock(&dir, &format!("claude-code {version} (npm)"), |dir| {
-        let out = Command::new("npm")
-            .args([
-                "install",
-                "--no-audit",
-                "--no-fund",
-                "--no-save",
-                "--loglevel=error",
-                "--prefix",
-            ])
-            .arg(dir)
-            .arg(format!("@anthropic-ai/claude-code@{version}"))
-            .stdin(Stdio::null())
-            .output()
-            .map_err(|e| {
-                ToolError(format!(
-                    "cannot run npm to install the claude CLI: {e}. Install Node.js and npm."
-                ))
-            })?;
-        if !out.status.success() {
-            return Err(ToolError(format!(
-                "npm install @anthropic-ai/claude-code@{version} failed ({}):\n{}",
-                out.status,
-                String::from_utf8_lossy(&out.stderr)
-            )));
-        }
-        Ok(())
+        run(
+            Command::new("npm")
+                .args([
+                    "install",
+                    "--no-audit",
+                    "--no-fund",
+                    "--no-save",
+                    "--loglevel=error",
+                    "--prefix",
+                ])
+                .arg(dir)
+                .arg(format!("@anthropic-ai/claude-code@{version}")),
+            &format!("npm install @anthropic-ai/claude-code@{version}"),
+            "is Node.js with npm installed?",
+        )
     })?;
     // The platform package holds the native binary; the wrapper's bin is a
     // placeholder until its postinstall runs (npm 11 may skip it).
@@ -159,16 +150,25 @@ pub fn litellm() -> Result<LitellmTool, ToolError> {
             let python = std::env::var("COMPAT_PYTHON").unwrap_or_else(|_| "python3".to_owned());
             run(
                 Command::new(&python).args(["-m", "venv"]).arg(dir),
-                "create the LiteLLM virtualenv",
+                &format!("{python} -m venv (the LiteLLM virtualenv)"),
+                "is python3 with its venv module installed (Debian: python3-venv)? COMPAT_PYTHON picks another python",
             )?;
+            // Not --quiet: its lines are the progress shown while it runs
+            // (about 95 s on a fresh machine).
             run(
                 Command::new(dir.join("bin/pip"))
-                    .args(["install", "--quiet", "--disable-pip-version-check"])
+                    .args([
+                        "install",
+                        "--disable-pip-version-check",
+                        "--progress-bar",
+                        "off",
+                    ])
                     .arg(format!("litellm[proxy]=={version}"))
                     // The Vertex route imports google-auth, which litellm[proxy]
                     // does not pull in.
                     .arg("google-auth"),
-                "pip install litellm[proxy]",
+                &format!("pip install litellm[proxy]=={version}"),
+                "check the network access to PyPI",
             )
         },
     )?;
@@ -199,21 +199,100 @@ fn litellm_version(python: &Path) -> Result<String, ToolError> {
     Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
 }
 
-fn run(cmd: &mut Command, what: &str) -> Result<(), ToolError> {
-    let out = cmd
+/// How often a running install step reports that it is still running.
+const PROGRESS_EVERY: Duration = Duration::from_secs(5);
+
+/// Runs one install step, showing progress: every [`PROGRESS_EVERY`] the
+/// elapsed time and the step's latest output line ("Collecting uvicorn ...").
+/// `if_missing` is the hint when the program cannot be started.
+fn run(cmd: &mut Command, what: &str, if_missing: &str) -> Result<(), ToolError> {
+    run_reporting(cmd, what, if_missing, PROGRESS_EVERY, &mut |line| {
+        progress(line)
+    })
+}
+
+fn run_reporting(
+    cmd: &mut Command,
+    what: &str,
+    if_missing: &str,
+    every: Duration,
+    report: &mut dyn FnMut(&str),
+) -> Result<(), ToolError> {
+    let mut child = cmd
         .stdin(Stdio::null())
-        .output()
-        .map_err(|e| ToolError(format!("cannot {what}: {e}")))?;
-    if out.status.success() {
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| ToolError(format!("cannot run {what}: {e}; {if_missing}")))?;
+    // Both streams into one channel, line by line, as they come.
+    let (tx, rx) = mpsc::channel::<String>();
+    let readers: Vec<_> = [
+        child
+            .stdout
+            .take()
+            .map(|s| Box::new(s) as Box<dyn Read + Send>),
+        child
+            .stderr
+            .take()
+            .map(|s| Box::new(s) as Box<dyn Read + Send>),
+    ]
+    .into_iter()
+    .flatten()
+    .map(|stream| {
+        let tx = tx.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stream).lines().map_while(Result::ok) {
+                let _ = tx.send(line);
+            }
+        })
+    })
+    .collect();
+    drop(tx);
+    let start = Instant::now();
+    let mut next_report = start + every;
+    let mut output = Vec::new();
+    let mut current = String::from("no output yet");
+    loop {
+        match rx.recv_timeout(Duration::from_millis(250)) {
+            Ok(line) => {
+                if !line.trim().is_empty() {
+                    current = excerpt(line.trim(), 100);
+                }
+                output.push(line);
+            }
+            Err(mpsc::RecvTimeoutError::Timeout) => {}
+            Err(mpsc::RecvTimeoutError::Disconnected) => break,
+        }
+        if Instant::now() >= next_report {
+            report(&format!(
+                "{what}: {:.0} s, {current}",
+                start.elapsed().as_secs_f64()
+            ));
+            next_report += every;
+        }
+    }
+    for r in readers {
+        let _ = r.join();
+    }
+    let status = child
+        .wait()
+        .map_err(|e| ToolError(format!("cannot wait for {what}: {e}")))?;
+    if status.success() {
         Ok(())
     } else {
-        Err(ToolError(format!(
-            "{what} failed ({}):\n{}{}",
-            out.status,
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )))
+        // The tail: pip's error is at the end, after every "Collecting" line.
+        let tail = output[output.len().saturating_sub(40)..].join("\n");
+        Err(ToolError(format!("{what} failed ({status}):\n{tail}")))
     }
+}
+
+fn excerpt(line: &str, max: usize) -> String {
+    if line.chars().count() <= max {
+        return line.to_owned();
+    }
+    let mut s: String = line.chars().take(max).collect();
+    s.push_str(" ...");
+    s
 }
 
 /// Runs `install(dir)` unless `dir` holds a complete install, under an
@@ -232,8 +311,24 @@ fn with_install_lock(
     let lock_path = dir.with_extension("lock");
     let lock = std::fs::File::create(&lock_path)
         .map_err(|e| ToolError(format!("cannot create {}: {e}", lock_path.display())))?;
-    lock.lock()
-        .map_err(|e| ToolError(format!("cannot lock {}: {e}", lock_path.display())))?;
+    match lock.try_lock() {
+        Ok(()) => {}
+        Err(std::fs::TryLockError::WouldBlock) => {
+            // Otherwise a second test process sits silent for the whole install.
+            progress(&format!(
+                "waiting for another process installing {what} (lock {}) ...",
+                lock_path.display()
+            ));
+            lock.lock()
+                .map_err(|e| ToolError(format!("cannot lock {}: {e}", lock_path.display())))?;
+        }
+        Err(std::fs::TryLockError::Error(e)) => {
+            return Err(ToolError(format!(
+                "cannot lock {}: {e}",
+                lock_path.display()
+            )));
+        }
+    }
     if dir.join(COMPLETE_MARKER).exists() {
         return Ok(()); // another process finished it while we waited
     }
@@ -254,4 +349,67 @@ fn with_install_lock(
         start.elapsed().as_secs_f64()
     ));
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_running_step_reports_elapsed_time_and_its_latest_line() {
+        let mut reports = Vec::new();
+        run_reporting(
+            Command::new("sh").args([
+                "-c",
+                "echo 'Collecting litellm'; sleep 1; echo 'Installing collected packages' >&2; sleep 1",
+            ]),
+            "pip install x",
+            "hint",
+            Duration::from_millis(600),
+            &mut |l| reports.push(l.to_owned()),
+        )
+        .unwrap();
+        assert!(reports.len() >= 2, "{reports:?}");
+        assert!(
+            reports[0].starts_with("pip install x: ") && reports[0].ends_with("Collecting litellm"),
+            "{reports:?}"
+        );
+        assert!(
+            reports
+                .last()
+                .unwrap()
+                .ends_with("Installing collected packages"),
+            "{reports:?}"
+        );
+    }
+
+    #[test]
+    fn a_failing_step_shows_its_output_and_a_missing_program_the_hint() {
+        let e = run_reporting(
+            Command::new("sh").args(["-c", "echo 'ERROR: No matching distribution' >&2; exit 1"]),
+            "pip install x",
+            "hint",
+            PROGRESS_EVERY,
+            &mut |_| {},
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.starts_with("pip install x failed (exit status: 1):")
+                && e.contains("ERROR: No matching distribution"),
+            "{e}"
+        );
+        let e = run(
+            &mut Command::new("/nonexistent/npm"),
+            "npm install y",
+            "is Node.js with npm installed?",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.starts_with("cannot run npm install y: ")
+                && e.ends_with("; is Node.js with npm installed?"),
+            "{e}"
+        );
+    }
 }

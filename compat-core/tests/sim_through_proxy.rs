@@ -51,8 +51,8 @@ fn start(providers: &[Provider]) -> (Simulators, Vec<(Provider, Gateway)>, tempf
                 let dir = dir.path();
                 let sa = &vertex_sa;
                 s.spawn(move || {
-                    let sa_path =
-                        (p == Provider::VertexAi).then(|| write_sa(litellm.python.as_deref().unwrap(), &base, sa));
+                    let sa_path = (p == Provider::VertexAi)
+                        .then(|| write_sa(litellm.python.as_deref().unwrap(), &base, sa));
                     let upstream = Upstream::Sim {
                         base_url: &base,
                         vertex_credentials: sa_path.as_deref(),

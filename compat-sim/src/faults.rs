@@ -80,7 +80,10 @@ impl Drop for FaultGuard {
 impl Faults {
     pub(crate) fn inject(self: &Arc<Self>, scope: FaultScope, fault: Fault) -> FaultGuard {
         let id = self.next.fetch_add(1, Ordering::SeqCst);
-        self.rules.lock().expect("faults lock").push((id, scope, fault));
+        self.rules
+            .lock()
+            .expect("faults lock")
+            .push((id, scope, fault));
         FaultGuard {
             faults: self.clone(),
             id,
@@ -97,7 +100,9 @@ impl Faults {
             .filter(|(_, s, _)| {
                 s.provider.is_none_or(|p| p == api)
                     && s.model.as_deref().is_none_or(|m| m == model)
-                    && s.body_contains.as_deref().is_none_or(|t| raw_body.contains(t))
+                    && s.body_contains
+                        .as_deref()
+                        .is_none_or(|t| raw_body.contains(t))
             })
             .map(|(_, _, f)| f.clone())
             .collect();
@@ -149,10 +154,12 @@ impl Active {
     /// Changes what the model answered.
     pub(crate) fn alter_response(&self, resp: &mut ModelResponse) {
         if self.has(&Fault::DropThinking) {
-            resp.content.retain(|b| !matches!(b, OutBlock::Thinking { .. }));
+            resp.content
+                .retain(|b| !matches!(b, OutBlock::Thinking { .. }));
         }
         if self.has(&Fault::StripCacheUsage) {
-            resp.usage.input_tokens += resp.usage.cache_read_input_tokens + resp.usage.cache_creation_input_tokens;
+            resp.usage.input_tokens +=
+                resp.usage.cache_read_input_tokens + resp.usage.cache_creation_input_tokens;
             resp.usage.cache_read_input_tokens = 0;
             resp.usage.cache_creation_input_tokens = 0;
         }
@@ -174,7 +181,10 @@ impl Active {
                     *flush_at_end = true;
                 }
                 if self.has(&Fault::BreakStreamFraming) && !events.is_empty() {
-                    let at = events.iter().position(|e| e.paced).unwrap_or(events.len().min(3) - 1);
+                    let at = events
+                        .iter()
+                        .position(|e| e.paced)
+                        .unwrap_or(events.len().min(3) - 1);
                     let bad: Event = framing.corrupt(&events[at]);
                     events.insert(at + 1, bad);
                 }

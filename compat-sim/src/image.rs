@@ -28,10 +28,14 @@ pub fn solid_png(rgb: [u8; 3], size: u32) -> Vec<u8> {
 /// Decodes the image and names the palette colour nearest its average pixel.
 pub fn dominant_colour(media_type: &str, data: &[u8]) -> Result<&'static str, String> {
     if media_type != "image/png" {
-        return Err(format!("the simulator decodes image/png only, got {media_type}"));
+        return Err(format!(
+            "the simulator decodes image/png only, got {media_type}"
+        ));
     }
     let decoder = png::Decoder::new(std::io::Cursor::new(data));
-    let mut reader = decoder.read_info().map_err(|e| format!("invalid PNG: {e}"))?;
+    let mut reader = decoder
+        .read_info()
+        .map_err(|e| format!("invalid PNG: {e}"))?;
     let mut buf = vec![0; reader.output_buffer_size().ok_or("PNG too large")?];
     let info = reader
         .next_frame(&mut buf)
@@ -67,7 +71,10 @@ mod tests {
     #[test]
     fn every_palette_colour_round_trips() {
         for (name, rgb) in PALETTE {
-            assert_eq!(dominant_colour("image/png", &solid_png(*rgb, 16)).unwrap(), *name);
+            assert_eq!(
+                dominant_colour("image/png", &solid_png(*rgb, 16)).unwrap(),
+                *name
+            );
         }
     }
 

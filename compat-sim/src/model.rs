@@ -139,10 +139,14 @@ impl Block {
     fn fingerprint(&self) -> String {
         match self {
             Block::Text { text, .. } => format!("text:{text}"),
-            Block::Image { media_type, data, .. } => {
+            Block::Image {
+                media_type, data, ..
+            } => {
                 format!("image:{media_type}:{}", hex::encode(Sha256::digest(data)))
             }
-            Block::ToolUse { id, name, input, .. } => format!("tool_use:{id}:{name}:{input}"),
+            Block::ToolUse {
+                id, name, input, ..
+            } => format!("tool_use:{id}:{name}:{input}"),
             Block::ToolResult {
                 tool_use_id,
                 content,
@@ -152,7 +156,10 @@ impl Block {
                 let inner: Vec<String> = content.iter().map(Block::fingerprint).collect();
                 format!("tool_result:{tool_use_id}:{is_error}:{}", inner.join("|"))
             }
-            Block::Thinking { thinking, signature } => format!("thinking:{thinking}:{signature}"),
+            Block::Thinking {
+                thinking,
+                signature,
+            } => format!("thinking:{thinking}:{signature}"),
             Block::RedactedThinking { data } => format!("redacted:{data}"),
         }
     }
@@ -176,9 +183,18 @@ pub struct ModelResponse {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum OutBlock {
-    Thinking { thinking: String, signature: String },
-    Text { text: String },
-    ToolUse { id: String, name: String, input: Value },
+    Thinking {
+        thinking: String,
+        signature: String,
+    },
+    Text {
+        text: String,
+    },
+    ToolUse {
+        id: String,
+        name: String,
+        input: Value,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -237,7 +253,10 @@ impl ScriptedModel {
                 summarize(&last_user_text(req))
             );
             let signature = self.sign(&req.model, &thinking);
-            content.push(OutBlock::Thinking { thinking, signature });
+            content.push(OutBlock::Thinking {
+                thinking,
+                signature,
+            });
         }
         let (answer, stop_reason) = script(req);
         content.extend(answer);
@@ -261,10 +280,14 @@ impl ScriptedModel {
 
     fn check_conversation(&self, req: &ModelRequest) -> Result<(), Rejection> {
         let Some(first) = req.messages.first() else {
-            return Err(Rejection::invalid("messages: at least one message is required"));
+            return Err(Rejection::invalid(
+                "messages: at least one message is required",
+            ));
         };
         if first.role != Role::User {
-            return Err(Rejection::invalid("messages: first message must use the \"user\" role"));
+            return Err(Rejection::invalid(
+                "messages: first message must use the \"user\" role",
+            ));
         }
         for (i, pair) in req.messages.windows(2).enumerate() {
             if pair[0].role == pair[1].role {
@@ -281,10 +304,16 @@ impl ScriptedModel {
         }
         for (i, m) in req.messages.iter().enumerate() {
             if m.content.is_empty() {
-                return Err(Rejection::invalid(format!("messages.{i}: content must not be empty")));
+                return Err(Rejection::invalid(format!(
+                    "messages.{i}: content must not be empty"
+                )));
             }
             for (j, b) in m.content.iter().enumerate() {
-                if let Block::Thinking { thinking, signature } = b {
+                if let Block::Thinking {
+                    thinking,
+                    signature,
+                } = b
+                {
                     if m.role != Role::Assistant {
                         return Err(Rejection::invalid(format!(
                             "messages.{i}.content.{j}: thinking blocks are only allowed in assistant messages"
@@ -304,7 +333,10 @@ impl ScriptedModel {
         if req.thinking != Thinking::Off
             && let [.., assistant, last] = req.messages.as_slice()
         {
-            let answers_tool = last.content.iter().any(|b| matches!(b, Block::ToolResult { .. }));
+            let answers_tool = last
+                .content
+                .iter()
+                .any(|b| matches!(b, Block::ToolResult { .. }));
             if assistant.role == Role::Assistant
                 && answers_tool
                 && !matches!(
@@ -371,7 +403,11 @@ impl ScriptedModel {
             .map(|(_, t, _)| *t)
             .unwrap_or(0);
         let last = breakpoints.last().map(|(_, t, _)| *t).unwrap_or(0);
-        let created = if last >= minimum && last > read { last - read } else { 0 };
+        let created = if last >= minimum && last > read {
+            last - read
+        } else {
+            0
+        };
         for (h, t, ttl) in &breakpoints {
             if *t >= minimum {
                 cache.insert((req.model.clone(), *h), now + ttl.duration());
@@ -414,7 +450,9 @@ fn last_user_text(req: &ModelRequest) -> String {
     m.content
         .iter()
         .filter_map(|b| match b {
-            Block::Text { text, .. } if !text.trim_start().starts_with("<system-reminder>") => Some(text.as_str()),
+            Block::Text { text, .. } if !text.trim_start().starts_with("<system-reminder>") => {
+                Some(text.as_str())
+            }
             _ => None,
         })
         .collect::<Vec<_>>()
@@ -441,8 +479,12 @@ fn script(req: &ModelRequest) -> (Vec<OutBlock>, StopReason) {
     };
 
     // A tool result came back: answer by quoting it.
-    if let Some(Block::ToolResult { content, is_error, .. }) =
-        last.content.iter().find(|b| matches!(b, Block::ToolResult { .. }))
+    if let Some(Block::ToolResult {
+        content, is_error, ..
+    }) = last
+        .content
+        .iter()
+        .find(|b| matches!(b, Block::ToolResult { .. }))
     {
         let result = text_of(content);
         let first = result.lines().next().unwrap_or("").trim();
@@ -455,12 +497,19 @@ fn script(req: &ModelRequest) -> (Vec<OutBlock>, StopReason) {
     }
 
     // An image: report its dominant colour.
-    let image = req.messages.iter().rev().find(|m| m.role == Role::User).and_then(|m| {
-        m.content.iter().find_map(|b| match b {
-            Block::Image { media_type, data, .. } => Some((media_type.clone(), data.clone())),
-            _ => None,
-        })
-    });
+    let image = req
+        .messages
+        .iter()
+        .rev()
+        .find(|m| m.role == Role::User)
+        .and_then(|m| {
+            m.content.iter().find_map(|b| match b {
+                Block::Image {
+                    media_type, data, ..
+                } => Some((media_type.clone(), data.clone())),
+                _ => None,
+            })
+        });
     if let Some((media_type, data)) = image {
         let text = match super::image::dominant_colour(&media_type, &data) {
             Ok(colour) => {
@@ -578,7 +627,9 @@ mod tests {
     fn replies_with_the_backticked_token() {
         let m = ScriptedModel::new();
         let r = m
-            .respond(&request(vec![user("Reply with exactly `PONG-42` and nothing else.")]))
+            .respond(&request(vec![user(
+                "Reply with exactly `PONG-42` and nothing else.",
+            )]))
             .unwrap();
         assert_eq!(text(&r), "PONG-42");
         assert_eq!(r.stop_reason, StopReason::EndTurn);
@@ -588,7 +639,9 @@ mod tests {
     fn counts() {
         let m = ScriptedModel::new();
         let r = m
-            .respond(&request(vec![user("Count from 1 to 5, separated by spaces.")]))
+            .respond(&request(vec![user(
+                "Count from 1 to 5, separated by spaces.",
+            )]))
             .unwrap();
         assert_eq!(text(&r), "1 2 3 4 5");
     }
@@ -641,7 +694,11 @@ mod tests {
         let mut req = request(vec![user("Reply with exactly `A`.")]);
         req.thinking = Thinking::Budget(1024);
         let r = m.respond(&req).unwrap();
-        let OutBlock::Thinking { thinking, signature } = r.content[0].clone() else {
+        let OutBlock::Thinking {
+            thinking,
+            signature,
+        } = r.content[0].clone()
+        else {
             panic!()
         };
 
@@ -649,7 +706,13 @@ mod tests {
             let mut next = req.clone();
             next.messages.push(Message {
                 role: Role::Assistant,
-                content: vec![Block::Thinking { thinking, signature }, Block::text("A")],
+                content: vec![
+                    Block::Thinking {
+                        thinking,
+                        signature,
+                    },
+                    Block::text("A"),
+                ],
             });
             next.messages.push(user("Again."));
             m.respond(&next)
@@ -683,7 +746,11 @@ mod tests {
             }],
         });
         let e = m.respond(&req).unwrap_err();
-        assert!(e.message.contains("must start with a thinking block"), "{}", e.message);
+        assert!(
+            e.message.contains("must start with a thinking block"),
+            "{}",
+            e.message
+        );
     }
 
     #[test]
@@ -704,7 +771,10 @@ mod tests {
         let mut unmarked = req.clone();
         unmarked.system = vec![Block::text(long)];
         let u = m.respond(&unmarked).unwrap().usage;
-        assert_eq!((u.cache_read_input_tokens, u.cache_creation_input_tokens), (0, 0));
+        assert_eq!(
+            (u.cache_read_input_tokens, u.cache_creation_input_tokens),
+            (0, 0)
+        );
     }
 
     #[test]

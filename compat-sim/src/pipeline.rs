@@ -85,18 +85,20 @@ pub(crate) struct SimState {
 /// A server for one codec: every request goes through [`handle`].
 pub(crate) fn router<C: Codec>(codec: C, state: Arc<SimState>) -> Router {
     let codec = Arc::new(codec);
-    Router::new().fallback(move |method: Method, uri: Uri, headers: HeaderMap, body: Bytes| {
-        let (codec, state) = (codec.clone(), state.clone());
-        async move {
-            let req = Incoming {
-                method,
-                uri,
-                headers,
-                body,
-            };
-            handle(&*codec, &state, req).await
-        }
-    })
+    Router::new().fallback(
+        move |method: Method, uri: Uri, headers: HeaderMap, body: Bytes| {
+            let (codec, state) = (codec.clone(), state.clone());
+            async move {
+                let req = Incoming {
+                    method,
+                    uri,
+                    headers,
+                    body,
+                };
+                handle(&*codec, &state, req).await
+            }
+        },
+    )
 }
 
 async fn handle<C: Codec>(codec: &C, state: &SimState, req: Incoming) -> Response {
@@ -118,7 +120,12 @@ async fn handle<C: Codec>(codec: &C, state: &SimState, req: Incoming) -> Respons
     }
 }
 
-async fn answer<C: Codec>(codec: &C, state: &SimState, req: &Incoming, entry: &Entry) -> Result<Answer, Rejection> {
+async fn answer<C: Codec>(
+    codec: &C,
+    state: &SimState,
+    req: &Incoming,
+    entry: &Entry,
+) -> Result<Answer, Rejection> {
     let op = codec.operation(req).ok_or_else(|| {
         codec.unknown_route(format!(
             "no {} API route for {} {}",
@@ -140,7 +147,9 @@ async fn answer<C: Codec>(codec: &C, state: &SimState, req: &Incoming, entry: &E
         Call::Turn(turn) => turn,
     };
     entry.set_call(&request.model, stream);
-    let faults = state.faults.matching(C::API, &request.model, &req.raw_body());
+    let faults = state
+        .faults
+        .matching(C::API, &request.model, &req.raw_body());
     faults.delay().await;
     if let Some(status) = faults.failure(stream) {
         return Err(codec.failure(status));
@@ -172,7 +181,11 @@ async fn respond(answer: Answer, entry: Entry) -> Response {
                 .status(200)
                 .header(header::CONTENT_TYPE, framing.content_type())
                 .header(header::CACHE_CONTROL, "no-cache")
-                .body(if flush_at_end { held_body(events, entry) } else { stream_body(events, hold_open, entry) })
+                .body(if flush_at_end {
+                    held_body(events, entry)
+                } else {
+                    stream_body(events, hold_open, entry)
+                })
                 .expect("valid response");
             add_headers(&mut r, &headers);
             r
@@ -235,7 +248,10 @@ fn json_response(status: u16, headers: &[(String, String)], body: &Value) -> Res
 
 fn add_headers(r: &mut Response, headers: &[(String, String)]) {
     for (k, v) in headers {
-        if let (Ok(k), Ok(v)) = (HeaderName::try_from(k.as_str()), HeaderValue::try_from(v.as_str())) {
+        if let (Ok(k), Ok(v)) = (
+            HeaderName::try_from(k.as_str()),
+            HeaderValue::try_from(v.as_str()),
+        ) {
             r.headers_mut().insert(k, v);
         }
     }
@@ -309,12 +325,22 @@ mod tests {
         for (upstream, want) in [
             ("claude-sonnet-4-6", "claude-sonnet-4-6"),
             ("claude-haiku-4-5-20251001", "claude-haiku-4-5"),
-            ("us.anthropic.claude-haiku-4-5-20251001-v1:0", "claude-haiku-4-5"),
-            ("us.anthropic.claude-haiku-4-5-20251001-v1%3A0", "claude-haiku-4-5"),
+            (
+                "us.anthropic.claude-haiku-4-5-20251001-v1:0",
+                "claude-haiku-4-5",
+            ),
+            (
+                "us.anthropic.claude-haiku-4-5-20251001-v1%3A0",
+                "claude-haiku-4-5",
+            ),
             ("claude-haiku-4-5@20251001", "claude-haiku-4-5"),
             ("us.anthropic.claude-opus-4-7", "claude-opus-4-7"),
         ] {
-            assert_eq!(canonical_model(upstream).as_deref(), Some(want), "{upstream}");
+            assert_eq!(
+                canonical_model(upstream).as_deref(),
+                Some(want),
+                "{upstream}"
+            );
         }
         assert_eq!(canonical_model("gpt-4o"), None);
     }

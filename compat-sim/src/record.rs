@@ -58,7 +58,10 @@ impl RecordedRequest {
     pub fn describe(&self) -> String {
         let mut body = self.body.to_string();
         if body.len() > 2000 {
-            let cut = (0..=2000).rev().find(|i| body.is_char_boundary(*i)).unwrap_or(0);
+            let cut = (0..=2000)
+                .rev()
+                .find(|i| body.is_char_boundary(*i))
+                .unwrap_or(0);
             body.truncate(cut);
             body.push_str("...(truncated)");
         }
@@ -68,7 +71,10 @@ impl RecordedRequest {
             self.method,
             self.path,
             self.status,
-            self.rejection.as_deref().map(|r| format!(" ({r})")).unwrap_or_default(),
+            self.rejection
+                .as_deref()
+                .map(|r| format!(" ({r})"))
+                .unwrap_or_default(),
             body
         )
     }
@@ -90,7 +96,11 @@ impl Records {
             seq,
             provider,
             method: request.method.to_string(),
-            path: request.uri.path_and_query().map(|p| p.to_string()).unwrap_or_default(),
+            path: request
+                .uri
+                .path_and_query()
+                .map(|p| p.to_string())
+                .unwrap_or_default(),
             headers: redacted_headers(&request.headers),
             body: serde_json::from_slice(&request.body)
                 .unwrap_or_else(|_| json!({"raw": String::from_utf8_lossy(&request.body)})),
@@ -206,7 +216,10 @@ fn redact_credential(v: &str) -> String {
     if let Some(rest) = v.strip_prefix("AWS4-HMAC-SHA256 ") {
         // The access key id and scope are not secret; the signature is only
         // good for this request, but keep the record free of it anyway.
-        let kept: Vec<&str> = rest.split(", ").filter(|p| !p.starts_with("Signature=")).collect();
+        let kept: Vec<&str> = rest
+            .split(", ")
+            .filter(|p| !p.starts_with("Signature="))
+            .collect();
         return format!("AWS4-HMAC-SHA256 {}, Signature=<redacted>", kept.join(", "));
     }
     match v.split_once(' ') {

@@ -13,7 +13,9 @@ use compat_tests::Ctx;
 pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
     let relay = ctx.non_streaming_relay()?;
     let token = format!("PONG-{}", ctx.nonce());
-    let claude = ctx.claude_at(&relay.base_url())?.prompt(format!("Reply with exactly `{token}` and nothing else."));
+    let claude = ctx
+        .claude_at(&relay.base_url())?
+        .prompt(format!("Reply with exactly `{token}` and nothing else."));
     let t = ctx.run(&claude)?;
     t.ensure_success().context("the CLI reported an error")?;
     ensure!(
@@ -25,7 +27,9 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
     let refused = seen.iter().filter(|r| r.refused).count();
     let forwarded = seen
         .iter()
-        .filter(|r| !r.refused && !r.stream && r.path.starts_with("/v1/messages") && r.status == 200)
+        .filter(|r| {
+            !r.refused && !r.stream && r.path.starts_with("/v1/messages") && r.status == 200
+        })
         .count();
     ensure!(
         refused >= 1 && forwarded >= 1,
@@ -48,7 +52,10 @@ pub(crate) fn describe(reqs: &[compat_sim::RecordedRequest]) -> String {
     if reqs.is_empty() {
         return "nothing".into();
     }
-    reqs.iter().map(|r| r.describe()).collect::<Vec<_>>().join("\n")
+    reqs.iter()
+        .map(|r| r.describe())
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 compat_tests::sim_fault_test!(
@@ -61,7 +68,11 @@ compat_tests::sim_fault_test!(
 /// the provider failing, not the gateway: the cell must not turn red, but
 /// `unverified`, naming the model and the provider's status.
 fn non_streaming_500(ctx: &Ctx) -> anyhow::Result<()> {
-    let error = compat_tests::unverified_cell_under_fault(ctx, compat_sim::Fault::FailNonStreaming, run)?;
-    ensure!(error.contains("500"), "the error does not carry the upstream status 500: {error}");
+    let error =
+        compat_tests::unverified_cell_under_fault(ctx, compat_sim::Fault::FailNonStreaming, run)?;
+    ensure!(
+        error.contains("500"),
+        "the error does not carry the upstream status 500: {error}"
+    );
     Ok(())
 }

@@ -15,8 +15,8 @@
 
 use anyhow::{Context as _, bail, ensure};
 use compat_core::classify::NoVerdict;
-use compat_tests::relay::{StreamVerdict, judge_stream};
 use compat_tests::Ctx;
+use compat_tests::relay::{StreamVerdict, judge_stream};
 
 /// Long enough that the provider's deltas span ~0.7 s in sim mode (8
 /// characters a delta, 20 ms apart): a healthy gateway on a busy machine
@@ -39,21 +39,43 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
     let deltas: Vec<String> = t
         .stream_events
         .iter()
-        .filter(|e| e.event["type"] == "content_block_delta" && e.event["delta"]["type"] == "text_delta")
-        .map(|e| e.event["delta"]["text"].as_str().unwrap_or_default().to_owned())
+        .filter(|e| {
+            e.event["type"] == "content_block_delta" && e.event["delta"]["type"] == "text_delta"
+        })
+        .map(|e| {
+            e.event["delta"]["text"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned()
+        })
         .collect();
-    ensure!(deltas.len() >= 2, "expected several text deltas, got {}: {:?}", deltas.len(), deltas);
+    ensure!(
+        deltas.len() >= 2,
+        "expected several text deltas, got {}: {:?}",
+        deltas.len(),
+        deltas
+    );
     let joined: String = deltas.concat();
     ensure!(
         joined.trim() == t.final_text.trim(),
         "the deltas do not add up to the final text:\n deltas: {joined:?}\n final:  {:?}",
         t.final_text
     );
-    let numbers: Vec<u32> = t.final_text.split(|c: char| !c.is_ascii_digit()).filter_map(|w| w.parse().ok()).collect();
+    let numbers: Vec<u32> = t
+        .final_text
+        .split(|c: char| !c.is_ascii_digit())
+        .filter_map(|w| w.parse().ok())
+        .collect();
     let want: Vec<u32> = (1..=COUNT_TO).collect();
-    ensure!(numbers == want, "expected the numbers 1..{COUNT_TO} in order, got {:?}", t.final_text);
     ensure!(
-        t.stream_events.iter().any(|e| e.event["type"] == "message_stop"),
+        numbers == want,
+        "expected the numbers 1..{COUNT_TO} in order, got {:?}",
+        t.final_text
+    );
+    ensure!(
+        t.stream_events
+            .iter()
+            .any(|e| e.event["type"] == "message_stop"),
         "the stream did not end with message_stop"
     );
 
@@ -62,11 +84,18 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
         .gateway_requests()
         .into_iter()
         .map(|r| {
-            r.events.iter().filter(|e| e.kind == "content_block_delta:text_delta").map(|e| e.at_unix_ms).collect::<Vec<_>>()
+            r.events
+                .iter()
+                .filter(|e| e.kind == "content_block_delta:text_delta")
+                .map(|e| e.at_unix_ms)
+                .collect::<Vec<_>>()
         })
         .max_by_key(Vec::len)
         .unwrap_or_default();
-    let upstream = ctx.sim().map(|_| upstream_text_delta_times(ctx)).filter(|u| !u.is_empty());
+    let upstream = ctx
+        .sim()
+        .map(|_| upstream_text_delta_times(ctx))
+        .filter(|u| !u.is_empty());
     match judge_stream(upstream.as_deref(), &gateway) {
         StreamVerdict::Streamed => {}
         StreamVerdict::Buffered(how) => bail!("{how}"),
@@ -92,7 +121,9 @@ fn upstream_text_delta_times(ctx: &Ctx) -> Vec<f64> {
         .map(|r| {
             r.stream_events
                 .iter()
-                .filter(|e| e.kind == "content_block_delta:text_delta" || e.kind == "contentBlockDelta:text")
+                .filter(|e| {
+                    e.kind == "content_block_delta:text_delta" || e.kind == "contentBlockDelta:text"
+                })
                 .map(|e| e.at_unix_ms)
                 .collect::<Vec<_>>()
         })
@@ -104,17 +135,28 @@ fn describe(reqs: &[compat_sim::RecordedRequest]) -> String {
     if reqs.is_empty() {
         return "nothing".into();
     }
-    reqs.iter().map(|r| r.describe()).collect::<Vec<_>>().join("\n")
+    reqs.iter()
+        .map(|r| r.describe())
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
-compat_tests::sim_fault_test!(name = "broken_stream_framing_turns_cell_red", provider = "anthropic", run = broken_framing);
+compat_tests::sim_fault_test!(
+    name = "broken_stream_framing_turns_cell_red",
+    provider = "anthropic",
+    run = broken_framing
+);
 
 fn broken_framing(ctx: &Ctx) -> anyhow::Result<()> {
     compat_tests::red_cell_under_fault(ctx, compat_sim::Fault::BreakStreamFraming, run)?;
     Ok(())
 }
 
-compat_tests::sim_fault_test!(name = "held_stream_turns_every_model_red", provider = "bedrock_invoke", run = held_stream);
+compat_tests::sim_fault_test!(
+    name = "held_stream_turns_every_model_red",
+    provider = "bedrock_invoke",
+    run = held_stream
+);
 
 /// The whole stream is held back and flushed at the end (as a buffering
 /// gateway does): every model's trial must fail, as incompatible, saying the
@@ -124,7 +166,8 @@ fn held_stream(ctx: &Ctx) -> anyhow::Result<()> {
     let manifest = compat_core::manifest::Manifest::load_default()?;
     for m in &manifest.models {
         let trial = ctx.for_model(&m.id)?;
-        let (class, error) = compat_tests::trial_under_fault(&trial, compat_sim::Fault::HoldStream, run)?;
+        let (class, error) =
+            compat_tests::trial_under_fault(&trial, compat_sim::Fault::HoldStream, run)?;
         ensure!(
             class == FailureClass::Incompatible && error.contains("held the stream"),
             "{}: expected an incompatible failure saying the gateway held the stream, got [{class}] {error}",
@@ -145,7 +188,8 @@ compat_tests::sim_fault_test!(
 /// and the cell is unverified (a provider stall is not the gateway's fault).
 fn stalled_provider(ctx: &Ctx) -> anyhow::Result<()> {
     ctx.set_stall_after(std::time::Duration::from_secs(10));
-    let error = compat_tests::unverified_cell_under_fault(ctx, compat_sim::Fault::StallStream, run)?;
+    let error =
+        compat_tests::unverified_cell_under_fault(ctx, compat_sim::Fault::StallStream, run)?;
     ensure!(
         error.contains("stalled") && error.contains("provider") && error.contains("message_start"),
         "the error does not say the provider stalled after message_start: {error}"

@@ -20,7 +20,9 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
             "Think about it first, then use the Bash tool to run `echo {token}` and tell me exactly what it printed."
         ));
     let t = ctx.run(&claude)?;
-    t.ensure_success().context("the CLI reported an error (a 400 here often means a replayed thinking block was rejected)")?;
+    t.ensure_success().context(
+        "the CLI reported an error (a 400 here often means a replayed thinking block was rejected)",
+    )?;
     ensure!(!t.thinking.is_empty(), "no thinking block came back");
     ensure!(
         t.thinking.iter().all(|b| !b.signature.is_empty()),
@@ -36,7 +38,11 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
     Ok(())
 }
 
-compat_tests::sim_fault_test!(name = "dropped_thinking_turns_cell_red", provider = "azure", run = dropped_thinking);
+compat_tests::sim_fault_test!(
+    name = "dropped_thinking_turns_cell_red",
+    provider = "azure",
+    run = dropped_thinking
+);
 
 fn dropped_thinking(ctx: &Ctx) -> anyhow::Result<()> {
     let error = compat_tests::red_cell_under_fault(ctx, compat_sim::Fault::DropThinking, run)?;

@@ -9,7 +9,10 @@ use compat_tests::Ctx;
 pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
     // The same prompt both times: the CLI's first system block varies with it.
     // ... and the same folders: the system prompt names the working directory.
-    let prompt = format!("Reply with exactly `cached-{}` and nothing else.", ctx.nonce());
+    let prompt = format!(
+        "Reply with exactly `cached-{}` and nothing else.",
+        ctx.nonce()
+    );
     let project = tempfile::tempdir()?;
     let first = ctx.run(&ctx.claude()?.session_dir(project.path()).prompt(&prompt))?;
     first.ensure_success().context("first run")?;
@@ -28,7 +31,11 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
     Ok(())
 }
 
-compat_tests::sim_fault_test!(name = "stripped_cache_usage_turns_cell_red", provider = "bedrock_converse", run = stripped);
+compat_tests::sim_fault_test!(
+    name = "stripped_cache_usage_turns_cell_red",
+    provider = "bedrock_converse",
+    run = stripped
+);
 
 fn stripped(ctx: &Ctx) -> anyhow::Result<()> {
     let error = compat_tests::red_cell_under_fault(ctx, compat_sim::Fault::StripCacheUsage, run)?;

@@ -6,17 +6,17 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
+use crate::relay::{Tap, TapMode, TapRecord};
 use anyhow::Context as _;
 use compat_core::classify::UpstreamAnswer;
 use compat_core::driver::RetryPolicy;
 use compat_core::driver::{ClaudeRun, RunReport, Transcript};
-use crate::relay::{Tap, TapMode, TapRecord};
 use compat_core::gateway::routing::{self, Upstream};
 use compat_core::gateway::{Gateway, ProxySpec};
 use compat_core::manifest::Model;
+use compat_core::provider::Provider;
 use compat_core::results::Mode;
 use compat_core::secret::Secret;
-use compat_core::provider::Provider;
 use compat_core::tools::{self, ClaudeTool};
 use compat_sim::{RecordedRequest, Simulators};
 use serde_json::{Value, json};
@@ -73,11 +73,11 @@ pub(crate) fn run_limits(mode: Mode) -> (Duration, Duration, RetryPolicy) {
     }
 }
 
-/// A proxy the run needs: its provider, config and extra environment.
-type ProxyToStart = (Provider, serde_json::Value, Vec<(String, String)>);
-
 /// A provider's proxy: filled once by the background starter.
 pub(crate) type GatewaySlot = Arc<OnceLock<Result<Gateway, String>>>;
+
+/// A proxy to start: its provider, its LiteLLM config, its extra environment.
+type ProxyToStart = (Provider, Value, Vec<(String, String)>);
 
 /// Proxies started at once: LiteLLM's start-up is CPU-bound (imports).
 const PROXY_START_CONCURRENCY: usize = 2;
@@ -111,11 +111,7 @@ pub(crate) fn started() -> Option<&'static Env> {
 }
 
 impl Env {
-    fn start(
-        mode: Mode,
-        providers: &BTreeSet<Provider>,
-        models: &[String],
-    ) -> Result<Env, String> {
+    fn start(mode: Mode, providers: &BTreeSet<Provider>, models: &[String]) -> Result<Env, String> {
         let t0 = std::time::Instant::now();
         let claude = tools::claude().map_err(|e| e.to_string())?;
         // Proxy configs and logs. Under nextest, trials run as concurrent
@@ -219,6 +215,7 @@ impl Env {
                             break;
                         };
                         let t0 = std::time::Instant::now();
+                        // The cause chain too: a trial shows only this string.
                         let r = Gateway::start(ProxySpec {
                             litellm_bin: &bin,
                             config,
@@ -226,7 +223,8 @@ impl Env {
                             label: p.id(),
                             ready_timeout: Duration::from_secs(180),
                             env,
-                        });
+                        })
+                        .map_err(|e| format!("{:#}", anyhow::Error::new(e)));
                         match &r {
                             Ok(gw) => {
                                 eprintln!(
@@ -240,7 +238,7 @@ impl Env {
                             }
                             Err(e) => eprintln!("[compat] proxy for {} failed: {e}", p.id()),
                         }
-                        let _ = slot.set(r.map_err(|e| e.to_string()));
+                        let _ = slot.set(r);
                     }
                 });
             }
@@ -302,8 +300,15 @@ fn warm_up(gw: &Gateway, model: &str, p: Provider) {
         .and_then(|r| r.error_for_status())
         .and_then(|r| r.bytes());
     match r {
-        Ok(_) => eprintln!("[compat] proxy for {} warmed up in {:.1} s", p.id(), t0.elapsed().as_secs_f64()),
-        Err(e) => eprintln!("[compat] proxy for {}: warm-up request failed ({e}); trials go on", p.id()),
+        Ok(_) => eprintln!(
+            "[compat] proxy for {} warmed up in {:.1} s",
+            p.id(),
+            t0.elapsed().as_secs_f64()
+        ),
+        Err(e) => eprintln!(
+            "[compat] proxy for {}: warm-up request failed ({e}); trials go on",
+            p.id()
+        ),
     }
 }
 
@@ -317,7 +322,11 @@ fn run_faults(sims: &Simulators) -> Result<Vec<compat_sim::FaultGuard>, String> 
     };
     let mut guards = Vec::new();
     for item in spec.split(',').map(str::trim).filter(|s| !s.is_empty()) {
-        let bad = |why: &str| format!("COMPAT_SIM_FAULT: `{item}`: {why} (expected <fault>@<provider>, e.g. stall_stream@bedrock_invoke)");
+        let bad = |why: &str| {
+            format!(
+                "COMPAT_SIM_FAULT: `{item}`: {why} (expected <fault>@<provider>, e.g. stall_stream@bedrock_invoke)"
+            )
+        };
         let (fault, provider) = item.split_once('@').ok_or_else(|| bad("no @<provider>"))?;
         let provider = Provider::from_id(provider).ok_or_else(|| bad("unknown provider"))?;
         let fault = match fault {
@@ -328,7 +337,10 @@ fn run_faults(sims: &Simulators) -> Result<Vec<compat_sim::FaultGuard>, String> 
                 None => return Err(bad("unknown fault")),
             },
         };
-        eprintln!("[compat] COMPAT_SIM_FAULT: {fault:?} on every request to {}", provider.id());
+        eprintln!(
+            "[compat] COMPAT_SIM_FAULT: {fault:?} on every request to {}",
+            provider.id()
+        );
         let scope = compat_sim::FaultScope {
             provider: Some(sim::api(provider)),
             ..Default::default()
@@ -542,7 +554,11 @@ impl Ctx {
                     status: r.status,
                     rejection: r.rejection.clone(),
                     // A held answer is recorded with status 0 until it is sent.
-                    completed: if r.stream { r.stream_completed } else { r.status != 0 },
+                    completed: if r.stream {
+                        r.stream_completed
+                    } else {
+                        r.status != 0
+                    },
                 })
                 .collect(),
         )

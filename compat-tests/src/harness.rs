@@ -11,13 +11,14 @@ use compat_core::driver::{CliError, DriverError};
 use compat_core::gate::{self, FailureVerdict};
 use compat_core::manifest::Manifest;
 use compat_core::matrix::Matrix;
-use compat_core::results::{Mode, RunResults, TrialResult};
 use compat_core::provider::Provider;
+use compat_core::results::{Mode, RunResults, TrialResult};
 use compat_core::status::{FailureClass, Outcome};
 use libtest_mimic::{Arguments, Completion, Failed, Trial};
 use serde_json::json;
 
 use crate::env::{self, Ctx, EnvUnavailable};
+use crate::filters::{self, Filters};
 use crate::{Case, CaseKind, FaultTest, feature_and_provider};
 
 /// The run's results, rewritten atomically after every trial so that a crash
@@ -33,7 +34,7 @@ impl ResultsSink {
         r.record(trial);
         fill_versions(&mut r);
         if let Err(e) = r.write_atomic(&self.path) {
-            eprintln!("[compat] warning: {e}");
+            eprintln!("[compat] warning: {:#}", anyhow::Error::new(e));
         }
     }
 
@@ -47,7 +48,7 @@ impl ResultsSink {
                 self.path.display(),
                 r.trials.len()
             ),
-            Err(e) => eprintln!("[compat] error: {e}"),
+            Err(e) => eprintln!("[compat] error: {:#}", anyhow::Error::new(e)),
         }
         // Under nextest every trial is a process; nextest writes its own JUnit.
         let junit_path = self.path.with_file_name("junit.xml");
@@ -122,7 +123,7 @@ fn mode_from_env() -> Result<Mode, String> {
 pub fn main() -> ExitCode {
     // Before any thread starts: Ctrl-C / SIGTERM stop every process we start.
     compat_core::procgroup::install_signal_cleanup();
-    let mut args = Arguments::from_args();
+    let (mut args, filters) = filters::parse(std::env::args_os().collect());
     // A trial spends much of its time waiting on the gateway, so one thread
     // more than the cores keeps them busy (measured: `cargo xtask bench`).
     // `--test-threads` (or RUST_TEST_THREADS) wins.
@@ -133,7 +134,7 @@ pub fn main() -> ExitCode {
                 .unwrap_or(3),
         );
     }
-    match prepare(&args) {
+    match prepare(&args, &filters) {
         Ok(Prepared {
             trials,
             sink,
@@ -202,7 +203,7 @@ fn load_baseline() -> Result<Option<Baseline>, String> {
     Ok(Some(Baseline { source, matrix }))
 }
 
-fn prepare(args: &Arguments) -> Result<Prepared, String> {
+fn prepare(args: &Arguments, filters: &Filters) -> Result<Prepared, String> {
     let manifest = Manifest::load_default().map_err(|e| e.to_string())?;
     let mode = mode_from_env()?;
     let baseline = load_baseline()?.map(Arc::new);
@@ -328,6 +329,9 @@ fn prepare(args: &Arguments) -> Result<Prepared, String> {
         );
     }
 
+    // Several filters: libtest-mimic applies one, the rest is ours.
+    trials.retain(|t| filters.select(t.name()));
+    needs.retain(|(name, _)| filters.select(name));
     // Start only what the selected trials need.
     let selected: BTreeSet<Provider> = needs
         .iter()
@@ -406,7 +410,10 @@ fn gate_trial(
 fn routed_to_own_provider(ctx: &Ctx) -> Result<(), (FailureClass, String)> {
     let Some(sim) = ctx.sim() else { return Ok(()) };
     let reqs = sim.requests_containing(ctx.nonce());
-    if let Some(stray) = reqs.iter().find(|r| r.provider != crate::sim::api(ctx.provider()).id()) {
+    if let Some(stray) = reqs
+        .iter()
+        .find(|r| r.provider != crate::sim::api(ctx.provider()).id())
+    {
         return Err((
             FailureClass::Incompatible,
             format!(

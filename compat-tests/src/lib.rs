@@ -9,6 +9,7 @@
 
 mod env;
 pub mod evidence;
+mod filters;
 mod harness;
 pub mod relay;
 pub mod sim;
@@ -127,8 +128,14 @@ pub fn trial_under_fault(
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| check(ctx)));
     let c = harness::conclude(ctx, result);
     match c.outcome {
-        compat_core::status::Outcome::Fail { error } => Ok((c.class.unwrap_or(compat_core::status::FailureClass::Incompatible), error)),
-        other => anyhow::bail!("the check did not fail although the simulator fault was on: {other:?}"),
+        compat_core::status::Outcome::Fail { error } => Ok((
+            c.class
+                .unwrap_or(compat_core::status::FailureClass::Incompatible),
+            error,
+        )),
+        other => {
+            anyhow::bail!("the check did not fail although the simulator fault was on: {other:?}")
+        }
     }
 }
 

@@ -12,20 +12,30 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
         .claude()?
         .allowed_tools(&["Bash"])
         .max_turns(4)
-        .prompt(format!("Use the Bash tool to run `echo {token}` and then tell me exactly what it printed."));
+        .prompt(format!(
+            "Use the Bash tool to run `echo {token}` and then tell me exactly what it printed."
+        ));
     let t = ctx.run(&claude)?;
     t.ensure_success().context("the CLI reported an error")?;
     let call = t
         .tool_calls
         .iter()
         .find(|c| c.name == "Bash" && c.input.to_string().contains(&token))
-        .with_context(|| format!("the model did not call Bash with `echo {token}`; tool calls: {:?}", t.tool_calls))?;
+        .with_context(|| {
+            format!(
+                "the model did not call Bash with `echo {token}`; tool calls: {:?}",
+                t.tool_calls
+            )
+        })?;
     let result = t
         .tool_results
         .iter()
         .find(|r| r.tool_use_id == call.id)
         .with_context(|| format!("no tool_result for the Bash call {}", call.id))?;
-    ensure!(!result.is_error && result.content.contains(&token), "the Bash tool_result is wrong: {result:?}");
+    ensure!(
+        !result.is_error && result.content.contains(&token),
+        "the Bash tool_result is wrong: {result:?}"
+    );
     ensure!(
         t.final_text.contains(&token),
         "the final answer does not contain `{token}` (so the tool_result did not reach the model): {:?}",
@@ -34,10 +44,17 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
     Ok(())
 }
 
-compat_tests::sim_fault_test!(name = "no_tool_call_turns_cell_red", provider = "bedrock_invoke", run = no_tool_call);
+compat_tests::sim_fault_test!(
+    name = "no_tool_call_turns_cell_red",
+    provider = "bedrock_invoke",
+    run = no_tool_call
+);
 
 fn no_tool_call(ctx: &Ctx) -> anyhow::Result<()> {
     let error = compat_tests::red_cell_under_fault(ctx, compat_sim::Fault::NoToolCall, run)?;
-    ensure!(error.contains("did not call Bash"), "unexpected error: {error}");
+    ensure!(
+        error.contains("did not call Bash"),
+        "unexpected error: {error}"
+    );
     Ok(())
 }

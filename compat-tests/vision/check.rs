@@ -23,10 +23,17 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
     Ok(())
 }
 
-compat_tests::sim_fault_test!(name = "dropped_image_turns_cell_red", provider = "vertex_ai", run = dropped_image);
+compat_tests::sim_fault_test!(
+    name = "dropped_image_turns_cell_red",
+    provider = "vertex_ai",
+    run = dropped_image
+);
 
 fn dropped_image(ctx: &Ctx) -> anyhow::Result<()> {
     let error = compat_tests::red_cell_under_fault(ctx, compat_sim::Fault::IgnoreImages, run)?;
-    ensure!(error.contains("does not say so"), "unexpected error: {error}");
+    ensure!(
+        error.contains("does not say so"),
+        "unexpected error: {error}"
+    );
     Ok(())
 }

@@ -12,16 +12,18 @@
 //! author loop <= 20 s. Printed, never asserted: timing is not a test.
 
 use std::collections::HashMap;
-use std::process::{Command, ExitCode};
+use std::process::{Command, ExitCode, ExitStatus};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail};
 use compat_core::driver::ClaudeRun;
-use compat_core::results::RunResults;
+use compat_core::results::{Mode, RunResults};
 use compat_core::secret::Secret;
 use compat_sim::{Api, Simulators, creds};
+
+use crate::suite::{self, Suite};
 
 /// Sum of VmRSS over `root` and all its descendants, in KiB.
 fn tree_rss_kib(root: u32) -> u64 {
@@ -58,10 +60,16 @@ fn tree_rss_kib(root: u32) -> u64 {
     total
 }
 
-/// Runs `cmd`, sampling the process tree's memory; returns (wall, peak KiB, success).
-fn measure(cmd: &mut Command) -> anyhow::Result<(Duration, u64, bool)> {
+/// A command's wall time and the peak memory of its process tree.
+struct Measured {
+    wall: Duration,
+    peak_kib: u64,
+}
+
+/// Runs `cmd` to its end, sampling the process tree's memory every 200 ms.
+fn measure(cmd: &mut Command) -> std::io::Result<(ExitStatus, Measured)> {
     let start = Instant::now();
-    let mut child = cmd.spawn().context("spawning the benchmark command")?;
+    let mut child = cmd.spawn()?;
     let pid = child.id();
     let peak = Arc::new(AtomicU64::new(0));
     let done = Arc::new(AtomicBool::new(false));
@@ -74,11 +82,31 @@ fn measure(cmd: &mut Command) -> anyhow::Result<(Duration, u64, bool)> {
             }
         })
     };
-    let status = child.wait()?;
+    let status = child.wait();
     let wall = start.elapsed();
     done.store(true, Ordering::SeqCst);
     let _ = sampler.join();
-    Ok((wall, peak.load(Ordering::SeqCst), status.success()))
+    Ok((
+        status?,
+        Measured {
+            wall,
+            peak_kib: peak.load(Ordering::SeqCst),
+        },
+    ))
+}
+
+/// Runs the suite through [`Suite::run_with`], measured.
+fn measure_suite(suite: &Suite, quiet_stdout: bool) -> anyhow::Result<(ExitStatus, Measured)> {
+    let mut measured = None;
+    let status = suite.run_with(&suite::cargo(), |c| {
+        if quiet_stdout {
+            c.stdout(std::process::Stdio::null());
+        }
+        let (status, m) = measure(c)?;
+        measured = Some(m);
+        Ok(status)
+    })?;
+    Ok((status, measured.expect("run_with ran the command")))
 }
 
 /// The harness's default parallelism (cores + 1); the floor uses it too.
@@ -88,13 +116,12 @@ fn threads() -> usize {
         .unwrap_or(3)
 }
 
-pub fn run(_args: Vec<String>) -> anyhow::Result<ExitCode> {
+pub fn run() -> anyhow::Result<ExitCode> {
     let claude = compat_core::tools::claude()?;
     compat_core::tools::litellm()?;
     let root = compat_core::paths::workspace_root();
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     eprintln!("[bench] building the suite ...");
-    let st = Command::new(&cargo)
+    let st = Command::new(suite::cargo())
         .args([
             "test",
             "-p",
@@ -105,34 +132,26 @@ pub fn run(_args: Vec<String>) -> anyhow::Result<ExitCode> {
             "--quiet",
         ])
         .current_dir(&root)
-        .status()?;
+        .status()
+        .context("cannot run `cargo test --no-run`; is cargo on PATH?")?;
     if !st.success() {
-        bail!("cargo test --no-run failed");
+        bail!(
+            "building the suite (`cargo test -p compat-tests --no-run`) failed; see the compiler's output above"
+        );
     }
 
-    let dir = tempfile::tempdir()?;
+    let dir =
+        tempfile::tempdir().context("cannot create a scratch folder for the bench's results")?;
     let results_path = dir.path().join("compat-results.json");
     eprintln!(
         "[bench] full sim matrix (fault tests skipped), {} test threads ...",
         threads()
     );
-    let (matrix_wall, matrix_peak, ok) = measure(
-        Command::new(&cargo)
-            .args([
-                "test",
-                "-q",
-                "-p",
-                "compat-tests",
-                "--test",
-                "compat",
-                "--",
-                "--skip",
-                "sim_fault",
-            ])
-            .env("COMPAT_RESULTS", &results_path)
-            .env("COMPAT_OUT_DIR", dir.path())
-            .current_dir(&root),
-    )?;
+    let mut full = Suite::new(Mode::Sim, results_path.clone());
+    full.out_dir = Some(dir.path().to_owned());
+    full.harness_args = vec!["--skip".into(), "sim_fault".into()];
+    let (status, matrix) = measure_suite(&full, false)?;
+    let ok = status.success();
     let results = RunResults::load(&results_path)?;
     let cli_runs: u64 = results
         .trials
@@ -190,23 +209,12 @@ pub fn run(_args: Vec<String>) -> anyhow::Result<ExitCode> {
     let floor_wall = floor_start.elapsed();
 
     eprintln!("[bench] author loop: tool_use::anthropic (warm) ...");
-    let (loop_wall, _, loop_ok) = measure(
-        Command::new(&cargo)
-            .args([
-                "test",
-                "-q",
-                "-p",
-                "compat-tests",
-                "--test",
-                "compat",
-                "--",
-                "tool_use::anthropic",
-            ])
-            .env("COMPAT_RESULTS", dir.path().join("loop.json"))
-            .env("COMPAT_OUT_DIR", dir.path())
-            .current_dir(&root)
-            .stdout(std::process::Stdio::null()),
-    )?;
+    let mut author_loop = Suite::new(Mode::Sim, dir.path().join("loop.json"));
+    author_loop.out_dir = Some(dir.path().to_owned());
+    author_loop.harness_args = vec!["tool_use::anthropic".into()];
+    let (loop_status, loop_run) = measure_suite(&author_loop, true)?;
+    let (loop_wall, loop_ok) = (loop_run.wall, loop_status.success());
+    let (matrix_wall, matrix_peak) = (matrix.wall, matrix.peak_kib);
 
     let ratio = matrix_wall.as_secs_f64() / floor_wall.as_secs_f64();
     println!();

@@ -12,7 +12,7 @@ use compat_core::secret::Secret;
 use compat_sim::image::solid_png;
 use compat_sim::{Api, Fault, FaultScope, Simulators, creds};
 
-pub fn run(_args: Vec<String>) -> anyhow::Result<ExitCode> {
+pub fn run() -> anyhow::Result<ExitCode> {
     let claude = compat_core::tools::claude()?;
     let sims = Simulators::start(&[Api::Anthropic])?;
     let base = sims.base_url(Api::Anthropic).expect("started");

@@ -1,87 +1,171 @@
-//! `cargo xtask <command>`: the project's jobs.
+//! `cargo xtask <command>`: the project's jobs. One parser (clap) for every
+//! command, so every command has `--help` and rejects what it does not know
+//! (a typo must not silently change what gets published).
 //!
 //! - `matrix`: the main job. Provisions the tools, runs the whole suite
 //!   (sim mode by default), builds compatibility-matrix.json and prints it.
-//! - `build-matrix`: results file(s) + manifest -> compatibility-matrix.json.
-//! - `provision`: installs the pinned claude CLI and LiteLLM into the cache.
-//! - `render`: prints a matrix as a table or Markdown.
-//! - `preview`: serves the docs page over a local matrix.
-//! - `publish`: the daily job (docs/publishing.md).
-//! - `resolve`: the LiteLLM / Claude Code version a pipeline targets.
-//! - `bench`: speed and memory figures of the matrix against its floor.
+//! - `build-matrix`, `render`, `preview`: the matrix file commands.
+//! - `provision`, `sim`, `capture-transcripts`, `bench`: tools and simulators.
+//! - `publish`, `resolve`: the pipelines (docs/publishing.md), with the
+//!   publisher (`publisher/`) and the version resolvers (`versions/`).
+//!
+//! `suite.rs` is the one place that runs the suite (`matrix`, `publish`, `bench`).
 
-mod args;
 mod bench;
 mod capture;
 mod matrix;
 mod preview;
 mod publish;
+mod publisher;
 mod resolve;
 mod sim;
+mod suite;
+mod versions;
 
 use std::process::ExitCode;
 
-const USAGE: &str = "\
-usage: cargo xtask <command> [options]
+use clap::{Parser, Subcommand};
 
-commands:
-  matrix [--mode sim|live] [--out FILE] [-- <test filter and harness args>]
-      Run the compatibility suite (sim mode: local provider simulators, no
-      credentials), build the matrix, print it and write the JSON
-      (default target/compat/compatibility-matrix.json).
-  build-matrix <results.json|dir>... [--out FILE] [--litellm-version V]
-               [--claude-code-version V] [--allow-incomplete]
-      Build compatibility-matrix.json from one or more results files.
-  render [FILE] [--format table|markdown]
-      Print a matrix (default target/compat/compatibility-matrix.json).
-  preview [FILE] [--port N]
-      Build and serve (127.0.0.1) the docs page over a matrix (default the
-      latest local one), to see a run as customers will.
-  sim
-      Run the five provider simulators on 127.0.0.1 until Ctrl-C (for manual use).
-  provision
-      Install the pinned claude CLI and LiteLLM into the tool cache.
-  publish [--dry-run] [--mode live|sim] [--litellm-version TAG]
-          [--claude-code-version V] [--docs-repo URL|PATH] [--branch B]
-          [--path P] [--results FILE] [--out FILE] [--no-publish]
-      Run the suite at the resolved versions, build and validate the matrix,
-      commit it (only it) to the docs repo (docs/publishing.md).
-  resolve litellm|claude-code [--pr-gate]
-      Print the latest stable LiteLLM tag, or the Claude Code version for the
-      daily job (npm latest) or the PR gate (newest published >= 3 days ago).
-  capture-transcripts
-      Re-capture the real claude CLI's stream-JSON output (golden/transcripts/)
-      for the driver's parser tests, e.g. after bumping the pinned CLI.
-  bench
-      Time the full sim matrix against its floor (bare claude runs against a
-      simulator) and the one-cell author loop; print wall times, ratio, peak memory.
-";
+#[derive(Debug, Parser)]
+#[command(
+    name = "cargo xtask",
+    bin_name = "cargo xtask",
+    about = "The Claude Code Compatibility Matrix's jobs (README.md, docs/publishing.md)."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the compatibility suite (sim mode: local provider simulators, no
+    /// credentials), build the matrix, print it and write the JSON.
+    Matrix(matrix::MatrixArgs),
+    /// Build compatibility-matrix.json from one or more results files.
+    BuildMatrix(matrix::BuildMatrixArgs),
+    /// Print a matrix as a table or Markdown.
+    Render(matrix::RenderArgs),
+    /// Build and serve (127.0.0.1) the docs page over a matrix, to see a run
+    /// as customers will.
+    Preview(preview::PreviewArgs),
+    /// Run the five provider simulators on 127.0.0.1 until Ctrl-C (for
+    /// manual use: curl, a bare `claude -p`, a hand-started LiteLLM).
+    Sim,
+    /// Install the pinned claude CLI and LiteLLM into the tool cache.
+    Provision,
+    /// The daily job: run the suite at the resolved versions, build and
+    /// validate the matrix, commit it (only it) to the docs repo.
+    #[command(after_help = publish::ENVIRONMENT)]
+    Publish(publish::PublishArgs),
+    /// Print the LiteLLM or Claude Code version a pipeline targets.
+    #[command(after_help = resolve::ENVIRONMENT)]
+    Resolve(resolve::ResolveArgs),
+    /// Re-capture the real claude CLI's stream-JSON output
+    /// (golden/transcripts/) for the driver's parser tests, e.g. after
+    /// bumping the pinned CLI.
+    CaptureTranscripts,
+    /// Time the full sim matrix against its floor (bare claude runs against a
+    /// simulator) and the one-cell author loop; print wall times, ratio,
+    /// peak memory.
+    Bench,
+}
 
 fn main() -> ExitCode {
-    let mut args: Vec<String> = std::env::args().skip(1).collect();
-    if args.is_empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help" {
-        print!("{USAGE}");
-        return ExitCode::SUCCESS;
-    }
-    let command = args.remove(0);
-    let result = match command.as_str() {
-        "matrix" => matrix::run_matrix(args),
-        "build-matrix" => matrix::build_matrix(args),
-        "render" => matrix::render(args),
-        "provision" => matrix::provision(),
-        "bench" => bench::run(args),
-        "preview" => preview::run(args),
-        "sim" => sim::run(args),
-        "capture-transcripts" => capture::run(args),
-        "publish" => publish::main(args).map(|()| ExitCode::SUCCESS),
-        "resolve" => resolve::main(args).map(|()| ExitCode::SUCCESS),
-        other => Err(anyhow::anyhow!("unknown command `{other}`\n\n{USAGE}")),
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Matrix(a) => matrix::run_matrix(a),
+        Command::BuildMatrix(a) => matrix::build_matrix(a),
+        Command::Render(a) => matrix::render(a),
+        Command::Preview(a) => preview::run(a),
+        Command::Sim => sim::run(),
+        Command::Provision => matrix::provision(),
+        Command::Publish(a) => publish::main(a),
+        Command::Resolve(a) => resolve::main(a),
+        Command::CaptureTranscripts => capture::run(),
+        Command::Bench => bench::run(),
     };
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprint!("{}", report(&e));
             ExitCode::FAILURE
         }
+    }
+}
+
+/// An error as the user reads it: what failed and what to do (the message),
+/// then why (each cause in the chain, once), as cargo-nextest prints them.
+fn report(e: &anyhow::Error) -> String {
+    let mut out = format!("error: {e}\n");
+    let causes: Vec<String> = e.chain().skip(1).map(ToString::to_string).collect();
+    if !causes.is_empty() {
+        out.push_str("  caused by:\n");
+        for c in causes {
+            out.push_str(&format!("  - {c}\n"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory as _;
+
+    fn parse(line: &str) -> Result<Cli, clap::Error> {
+        Cli::try_parse_from(std::iter::once("xtask").chain(line.split_whitespace()))
+    }
+
+    #[test]
+    fn the_parser_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn every_command_has_help_and_rejects_unknown_arguments() {
+        for name in [
+            "matrix",
+            "build-matrix",
+            "render",
+            "preview",
+            "sim",
+            "provision",
+            "publish",
+            "resolve",
+            "capture-transcripts",
+            "bench",
+        ] {
+            let e = parse(&format!("{name} --help")).unwrap_err();
+            assert_eq!(e.kind(), clap::error::ErrorKind::DisplayHelp, "{name}");
+            let e = parse(&format!("{name} --no-such-flag")).unwrap_err();
+            assert_eq!(e.kind(), clap::error::ErrorKind::UnknownArgument, "{name}");
+        }
+        assert!(parse("sim extra").is_err());
+        assert!(parse("bench tool_use").is_err());
+    }
+
+    #[test]
+    fn matrix_passes_everything_after_the_separator_to_the_harness() {
+        let Command::Matrix(a) = parse("matrix --mode live -- tool_use --exact")
+            .unwrap()
+            .command
+        else {
+            panic!("not matrix")
+        };
+        assert_eq!(a.mode, compat_core::results::Mode::Live);
+        assert_eq!(a.harness_args, ["tool_use", "--exact"]);
+        assert!(parse("matrix tool_use").is_err(), "filters go after `--`");
+        assert!(parse("matrix --mode prod").is_err());
+    }
+
+    #[test]
+    fn a_report_names_each_cause_once() {
+        let io = std::io::Error::new(std::io::ErrorKind::NotFound, "gone");
+        let e = anyhow::Error::new(io).context("reading x.json; check the path");
+        assert_eq!(
+            report(&e),
+            "error: reading x.json; check the path\n  caused by:\n  - gone\n"
+        );
     }
 }

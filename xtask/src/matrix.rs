@@ -1,43 +1,77 @@
 //! The main job (`matrix`) and the matrix file commands.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, ExitCode};
+use std::path::PathBuf;
+use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::{Context as _, bail};
 use compat_core::manifest::Manifest;
 use compat_core::matrix::{BuildOptions, Matrix, ResultsInput, build};
-use compat_core::results::RunResults;
+use compat_core::results::{Mode, RunResults};
 use compat_core::{paths, render as rendering, tools};
+
+use crate::suite::Suite;
 
 fn default_matrix_path() -> PathBuf {
     paths::out_dir().join("compatibility-matrix.json")
 }
 
-/// Takes `--name VALUE` out of `args`.
-pub fn take_flag(args: &mut Vec<String>, name: &str) -> anyhow::Result<Option<String>> {
-    match args.iter().position(|a| a == name) {
-        None => Ok(None),
-        Some(i) => {
-            if i + 1 >= args.len() {
-                bail!("{name} needs a value");
-            }
-            let v = args.remove(i + 1);
-            args.remove(i);
-            Ok(Some(v))
-        }
-    }
+/// Parses `--mode`: `sim` or `live`.
+pub fn mode_parser() -> impl clap::builder::TypedValueParser<Value = Mode> {
+    use clap::builder::TypedValueParser as _;
+    clap::builder::PossibleValuesParser::new(["sim", "live"]).map(|m| match m.as_str() {
+        "live" => Mode::Live,
+        _ => Mode::Sim,
+    })
 }
 
-/// Takes a boolean `--name` out of `args`.
-pub fn take_switch(args: &mut Vec<String>, name: &str) -> bool {
-    match args.iter().position(|a| a == name) {
-        Some(i) => {
-            args.remove(i);
-            true
-        }
-        None => false,
-    }
+#[derive(Debug, clap::Args)]
+pub struct MatrixArgs {
+    /// sim: local provider simulators, no credentials; live: the real
+    /// providers, credentials from the environment (README).
+    #[arg(long, value_parser = mode_parser(), default_value = "sim")]
+    pub mode: Mode,
+    /// Where to write the matrix [default: target/compat/compatibility-matrix.json].
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Test filters and harness options, e.g. `-- tool_use::azure vision --test-threads 2`.
+    #[arg(last = true, value_name = "HARNESS ARGS")]
+    pub harness_args: Vec<String>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct BuildMatrixArgs {
+    /// Results files, or folders of them (every *.json inside)
+    /// [default: target/compat/compat-results.json].
+    #[arg(value_name = "RESULTS")]
+    pub inputs: Vec<PathBuf>,
+    /// Where to write the matrix [default: target/compat/compatibility-matrix.json].
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Label the matrix with this LiteLLM version (default: the recorded one).
+    #[arg(long, value_name = "V", value_parser = clap::builder::NonEmptyStringValueParser::new())]
+    pub litellm_version: Option<String>,
+    /// Label the matrix with this Claude Code version (default: the recorded one).
+    #[arg(long, value_name = "V", value_parser = clap::builder::NonEmptyStringValueParser::new())]
+    pub claude_code_version: Option<String>,
+    /// Build from a run that did not finish (its missing cells are not_tested).
+    #[arg(long)]
+    pub allow_incomplete: bool,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum Format {
+    Table,
+    #[value(alias = "md")]
+    Markdown,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RenderArgs {
+    /// The matrix [default: target/compat/compatibility-matrix.json].
+    pub file: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
 }
 
 pub fn provision() -> anyhow::Result<ExitCode> {
@@ -48,52 +82,17 @@ pub fn provision() -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-pub fn run_matrix(mut args: Vec<String>) -> anyhow::Result<ExitCode> {
-    let harness_args: Vec<String> = match args.iter().position(|a| a == "--") {
-        Some(i) => {
-            let rest = args.split_off(i);
-            rest[1..].to_vec()
-        }
-        None => Vec::new(),
-    };
-    let mode = take_flag(&mut args, "--mode")?.unwrap_or_else(|| "sim".into());
-    let out = take_flag(&mut args, "--out")?
-        .map(PathBuf::from)
-        .unwrap_or_else(default_matrix_path);
-    if let Some(extra) = args.first() {
-        bail!("unexpected argument `{extra}` (harness arguments go after `--`)");
-    }
+pub fn run_matrix(args: MatrixArgs) -> anyhow::Result<ExitCode> {
+    let out = args.out.unwrap_or_else(default_matrix_path);
     let t0 = Instant::now();
     eprintln!("[matrix] provisioning tools ...");
     provision()?;
 
     let results_path = paths::results_file();
-    // A stale file from an earlier run must not be mistaken for this one's.
-    let _ = std::fs::remove_file(&results_path);
-    eprintln!("[matrix] running the suite in {mode} mode ...");
-    let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-        .args([
-            "test",
-            "--quiet",
-            "-p",
-            "compat-tests",
-            "--test",
-            "compat",
-            "--",
-        ])
-        .args(&harness_args)
-        .env("COMPAT_MODE", &mode)
-        .env("COMPAT_RESULTS", &results_path)
-        .current_dir(paths::workspace_root())
-        .status()
-        .context("running cargo test -p compat-tests")?;
-
-    if !results_path.exists() {
-        bail!(
-            "the suite wrote no results file at {} (cargo test exited with {status}); see its output above",
-            results_path.display()
-        );
-    }
+    eprintln!("[matrix] running the suite in {} mode ...", args.mode);
+    let mut suite = Suite::new(args.mode, results_path.clone());
+    suite.harness_args = args.harness_args;
+    let status = suite.run()?;
     let manifest = Manifest::load_default()?;
     let results = RunResults::load(&results_path)?;
     let matrix = build(
@@ -128,12 +127,11 @@ pub fn run_matrix(mut args: Vec<String>) -> anyhow::Result<ExitCode> {
 
 /// Expands the arguments into results files: a directory means every
 /// `*.json` in it.
-fn results_files(inputs: &[String]) -> anyhow::Result<Vec<PathBuf>> {
+fn results_files(inputs: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
     let mut files = Vec::new();
-    for i in inputs {
-        let p = PathBuf::from(i);
+    for p in inputs {
         if p.is_dir() {
-            let mut in_dir: Vec<PathBuf> = std::fs::read_dir(&p)
+            let mut in_dir: Vec<PathBuf> = std::fs::read_dir(p)
                 .with_context(|| format!("reading {}", p.display()))?
                 .filter_map(Result::ok)
                 .map(|e| e.path())
@@ -145,26 +143,19 @@ fn results_files(inputs: &[String]) -> anyhow::Result<Vec<PathBuf>> {
             }
             files.extend(in_dir);
         } else {
-            files.push(p);
+            files.push(p.clone());
         }
     }
     Ok(files)
 }
 
-pub fn build_matrix(mut args: Vec<String>) -> anyhow::Result<ExitCode> {
-    let out = take_flag(&mut args, "--out")?
-        .map(PathBuf::from)
-        .unwrap_or_else(default_matrix_path);
-    let litellm_version = take_flag(&mut args, "--litellm-version")?;
-    let claude_code_version = take_flag(&mut args, "--claude-code-version")?;
-    let allow_incomplete = take_switch(&mut args, "--allow-incomplete");
-    if let Some(flag) = args.iter().find(|a| a.starts_with("--")) {
-        bail!("unknown option `{flag}`");
+pub fn build_matrix(args: BuildMatrixArgs) -> anyhow::Result<ExitCode> {
+    let out = args.out.unwrap_or_else(default_matrix_path);
+    let mut inputs = args.inputs;
+    if inputs.is_empty() {
+        inputs.push(paths::results_file());
     }
-    if args.is_empty() {
-        args.push(paths::results_file().display().to_string());
-    }
-    let files = results_files(&args)?;
+    let files = results_files(&inputs)?;
     let loaded: Vec<(PathBuf, RunResults)> = files
         .into_iter()
         .map(|f| RunResults::load(&f).map(|r| (f, r)))
@@ -181,9 +172,9 @@ pub fn build_matrix(mut args: Vec<String>) -> anyhow::Result<ExitCode> {
         &manifest,
         &inputs,
         &BuildOptions {
-            litellm_version,
-            claude_code_version,
-            allow_incomplete,
+            litellm_version: args.litellm_version,
+            claude_code_version: args.claude_code_version,
+            allow_incomplete: args.allow_incomplete,
             generated_at: None,
             previous: None,
         },
@@ -195,18 +186,13 @@ pub fn build_matrix(mut args: Vec<String>) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-pub fn render(mut args: Vec<String>) -> anyhow::Result<ExitCode> {
-    let format = take_flag(&mut args, "--format")?.unwrap_or_else(|| "table".into());
-    let path = args
-        .first()
-        .map(PathBuf::from)
-        .unwrap_or_else(default_matrix_path);
-    let matrix = Matrix::load(Path::new(&path))?;
+pub fn render(args: RenderArgs) -> anyhow::Result<ExitCode> {
+    let path = args.file.unwrap_or_else(default_matrix_path);
+    let matrix = Matrix::load(&path)?;
     let manifest = Manifest::load_default().ok();
-    match format.as_str() {
-        "table" => print!("{}", rendering::table(&matrix, manifest.as_ref())),
-        "markdown" | "md" => print!("{}", rendering::markdown(&matrix, manifest.as_ref())),
-        other => bail!("--format {other}: expected `table` or `markdown`"),
+    match args.format {
+        Format::Table => print!("{}", rendering::table(&matrix, manifest.as_ref())),
+        Format::Markdown => print!("{}", rendering::markdown(&matrix, manifest.as_ref())),
     }
     Ok(ExitCode::SUCCESS)
 }

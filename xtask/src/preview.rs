@@ -8,14 +8,20 @@ use std::process::{Command, ExitCode};
 
 use anyhow::{Context as _, bail};
 
-use crate::matrix::take_flag;
+#[derive(Debug, clap::Args)]
+pub struct PreviewArgs {
+    /// The matrix [default: target/compat/compatibility-matrix.json, the latest local run].
+    pub file: Option<PathBuf>,
+    /// The port on 127.0.0.1 [default: the preview server's].
+    #[arg(long, value_name = "N")]
+    pub port: Option<u16>,
+}
 
-pub fn run(mut args: Vec<String>) -> anyhow::Result<ExitCode> {
-    let port = take_flag(&mut args, "--port")?;
+pub fn run(args: PreviewArgs) -> anyhow::Result<ExitCode> {
+    let port = args.port;
     let root = compat_core::paths::workspace_root();
     let file = args
-        .first()
-        .map(PathBuf::from)
+        .file
         .unwrap_or_else(|| compat_core::paths::out_dir().join("compatibility-matrix.json"));
     if !file.exists() {
         bail!(
@@ -43,7 +49,7 @@ pub fn run(mut args: Vec<String>) -> anyhow::Result<ExitCode> {
         .arg(&file)
         .current_dir(&site);
     if let Some(p) = port {
-        cmd.args(["--port", &p]);
+        cmd.args(["--port", &p.to_string()]);
     }
     let st = cmd
         .status()

@@ -2,24 +2,23 @@
 //! build and validate the matrix, commit it (and only it) to the docs repo.
 //! docs/publishing.md is the operator's guide.
 
-use std::ffi::OsString;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::ExitCode;
 
 use anyhow::{Context as _, bail};
 use compat_core::manifest::Manifest;
 use compat_core::matrix::{BuildOptions, ResultsInput, build};
 use compat_core::paths;
-use compat_core::publish::{
-    self as publisher, Identity, PublishOutcome, PublishRequest, Remote, TOKEN_VAR,
-};
 use compat_core::results::{Mode, RunResults};
 use compat_core::secret::Secret;
-use compat_core::versions::block_on;
-use compat_core::versions::claude_code::ClaudeCodeResolver;
-use compat_core::versions::litellm::{LitellmResolver, parse_stable_tag, pip_version};
 
-use crate::args::Args;
+use crate::publisher::{
+    self as publisher, Identity, PublishOutcome, PublishRequest, Remote, TOKEN_VAR,
+};
+use crate::suite::{Suite, SuiteVersions};
+use crate::versions::block_on;
+use crate::versions::claude_code::ClaudeCodeResolver;
+use crate::versions::litellm::{LitellmResolver, parse_stable_tag, pip_version};
 
 pub const DEFAULT_DOCS_REPO: &str = "https://github.com/BerriAI/litellm-docs.git";
 /// Overrides the default docs repository (`--docs-repo` wins).
@@ -27,38 +26,88 @@ pub const DOCS_REPO_VAR: &str = "COMPAT_DOCS_REPO";
 pub const AUTHOR_NAME_VAR: &str = "COMPAT_PUBLISH_AUTHOR_NAME";
 pub const AUTHOR_EMAIL_VAR: &str = "COMPAT_PUBLISH_AUTHOR_EMAIL";
 
-pub const USAGE: &str = "\
-usage: cargo xtask publish [options]
-
-Resolves the versions, runs the compatibility suite, builds and validates
-compatibility-matrix.json and commits it, and nothing else, to the docs repo.
-
-options:
-  --mode live|sim            suite mode (default live); sim results may only go
-                             to a local docs repo or a --dry-run
-  --litellm-version TAG      LiteLLM release tag, vX.Y.Z-stable (default: the
-                             latest stable, from the GitHub Releases API)
-  --claude-code-version V    Claude Code version (default: npm `latest`)
-  --results FILE             publish this results file instead of running the
-                             suite (versions default to the ones it recorded)
-  --docs-repo URL|PATH       docs repository (default $COMPAT_DOCS_REPO, else
-                             https://github.com/BerriAI/litellm-docs.git)
-  --branch NAME              branch to push (default main)
-  --path PATH                matrix path in the docs repo
-                             (default src/data/compatibility-matrix.json)
-  --out FILE                 local copy of the matrix
-                             (default target/compat/compatibility-matrix.json)
-  --manifest FILE            manifest (default: the workspace's manifest.yaml)
-  --dry-run                  print the diff that would be pushed; push nothing
-  --no-publish               stop after writing --out (no docs repo access)
-
-environment:
-  DOCS_REPO_TOKEN            GitHub App installation token for the docs repo
-                             (contents: write); sent only as an HTTP header
-  GITHUB_TOKEN               optional, for the GitHub Releases API quota
+pub const ENVIRONMENT: &str = "\
+Environment:
+  DOCS_REPO_TOKEN     GitHub App installation token for the docs repo
+                      (contents: write); sent only as an HTTP header
+  GITHUB_TOKEN        optional, for the GitHub Releases API quota
+  COMPAT_DOCS_REPO    the docs repository when --docs-repo is not given
   COMPAT_PUBLISH_AUTHOR_NAME / COMPAT_PUBLISH_AUTHOR_EMAIL   commit identity
-";
 
+docs/publishing.md is the operator's guide.";
+
+fn non_empty() -> clap::builder::NonEmptyStringValueParser {
+    clap::builder::NonEmptyStringValueParser::new()
+}
+
+#[derive(Debug, clap::Args)]
+pub struct PublishArgs {
+    /// Suite mode [default: live]; sim results may only go to a local docs
+    /// repo or a --dry-run.
+    #[arg(long, value_parser = crate::matrix::mode_parser())]
+    mode: Option<Mode>,
+    /// LiteLLM release tag, vX.Y.Z-stable [default: the latest stable, from
+    /// the GitHub Releases API].
+    #[arg(long, value_name = "TAG", value_parser = non_empty())]
+    litellm_version: Option<String>,
+    /// Claude Code version [default: npm `latest`].
+    #[arg(long, value_name = "V", value_parser = non_empty())]
+    claude_code_version: Option<String>,
+    /// Publish this results file instead of running the suite (versions
+    /// default to the ones it recorded).
+    #[arg(long, value_name = "FILE")]
+    results: Option<PathBuf>,
+    /// Docs repository [default: $COMPAT_DOCS_REPO, else
+    /// https://github.com/BerriAI/litellm-docs.git].
+    #[arg(long, value_name = "URL|PATH", value_parser = non_empty())]
+    docs_repo: Option<String>,
+    /// Branch to push.
+    #[arg(long, value_name = "NAME", default_value = publisher::DEFAULT_BRANCH, value_parser = non_empty())]
+    branch: String,
+    /// Matrix path in the docs repo.
+    #[arg(long, value_name = "PATH", default_value = publisher::DEFAULT_PATH)]
+    path: PathBuf,
+    /// Local copy of the matrix [default: target/compat/compatibility-matrix.json].
+    #[arg(long, value_name = "FILE")]
+    out: Option<PathBuf>,
+    /// Manifest [default: the workspace's manifest.yaml].
+    #[arg(long, value_name = "FILE")]
+    manifest: Option<PathBuf>,
+    /// Print the diff that would be pushed; push nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// Stop after writing --out (no docs repo access).
+    #[arg(long)]
+    no_publish: bool,
+}
+
+impl PublishArgs {
+    /// Fills in the defaults that come from the environment.
+    pub fn into_options(self) -> Options {
+        Options {
+            mode: self.mode,
+            litellm_version: self.litellm_version,
+            claude_code_version: self.claude_code_version,
+            results: self.results,
+            docs_repo: self.docs_repo.unwrap_or_else(|| {
+                std::env::var(DOCS_REPO_VAR)
+                    .ok()
+                    .filter(|s| !s.trim().is_empty())
+                    .unwrap_or_else(|| DEFAULT_DOCS_REPO.to_owned())
+            }),
+            branch: self.branch,
+            path: self.path,
+            out: self
+                .out
+                .unwrap_or_else(|| paths::out_dir().join("compatibility-matrix.json")),
+            manifest: self.manifest,
+            dry_run: self.dry_run,
+            no_publish: self.no_publish,
+        }
+    }
+}
+
+/// The job's settings, every default filled in.
 #[derive(Debug, Clone)]
 pub struct Options {
     pub mode: Option<Mode>,
@@ -74,57 +123,8 @@ pub struct Options {
     pub no_publish: bool,
 }
 
-impl Options {
-    pub fn parse(args: Vec<String>) -> anyhow::Result<Option<Options>> {
-        let mut a = Args::new("publish", args);
-        if a.switch("--help") || a.switch("-h") {
-            return Ok(None);
-        }
-        let mode = match a.value("--mode")?.as_deref() {
-            None => None,
-            Some("live") => Some(Mode::Live),
-            Some("sim") => Some(Mode::Sim),
-            Some(other) => bail!("--mode must be `live` or `sim`, not `{other}`"),
-        };
-        let opts = Options {
-            mode,
-            litellm_version: a.value("--litellm-version")?,
-            claude_code_version: a.value("--claude-code-version")?,
-            results: a.value("--results")?.map(PathBuf::from),
-            docs_repo: match a.value("--docs-repo")? {
-                Some(r) => r,
-                None => std::env::var(DOCS_REPO_VAR)
-                    .ok()
-                    .filter(|s| !s.trim().is_empty())
-                    .unwrap_or_else(|| DEFAULT_DOCS_REPO.to_owned()),
-            },
-            branch: a
-                .value("--branch")?
-                .unwrap_or_else(|| publisher::DEFAULT_BRANCH.to_owned()),
-            path: PathBuf::from(
-                a.value("--path")?
-                    .unwrap_or_else(|| publisher::DEFAULT_PATH.to_owned()),
-            ),
-            out: a
-                .value("--out")?
-                .map(PathBuf::from)
-                .unwrap_or_else(|| paths::out_dir().join("compatibility-matrix.json")),
-            manifest: a.value("--manifest")?.map(PathBuf::from),
-            dry_run: a.switch("--dry-run"),
-            no_publish: a.switch("--no-publish"),
-        };
-        if let Some(extra) = a.finish()?.first() {
-            bail!("unexpected argument `{extra}` (see `cargo xtask publish --help`)");
-        }
-        Ok(Some(opts))
-    }
-}
-
-pub fn main(args: Vec<String>) -> anyhow::Result<()> {
-    let Some(opts) = Options::parse(args)? else {
-        print!("{USAGE}");
-        return Ok(());
-    };
+pub fn main(args: PublishArgs) -> anyhow::Result<ExitCode> {
+    let opts = args.into_options();
     let report = run(&opts, Secret::from_env(TOKEN_VAR), &mut |l| {
         eprintln!("[publish] {l}")
     })?;
@@ -163,7 +163,7 @@ pub fn main(args: Vec<String>) -> anyhow::Result<()> {
             }
         ),
     }
-    Ok(())
+    Ok(ExitCode::SUCCESS)
 }
 
 #[derive(Debug)]
@@ -224,7 +224,7 @@ pub fn run(
             })?;
             let path = run_suite(
                 opts.mode.unwrap_or(Mode::Live),
-                &SuiteVersions {
+                SuiteVersions {
                     litellm,
                     claude_code: claude.clone(),
                 },
@@ -400,102 +400,24 @@ fn check_recorded_versions(
     Ok(())
 }
 
-/// What the suite is asked to run: the PyPI LiteLLM version (`1.83.0`) and
-/// the npm Claude Code version.
-#[derive(Debug, Clone)]
-pub struct SuiteVersions {
-    pub litellm: String,
-    pub claude_code: String,
-}
-
-/// The seam to the harness: runs `cargo test -p compat-tests` with the
-/// contract variables and returns the results file it wrote.
-///
-/// - `COMPAT_MODE`: `live` or `sim`;
-/// - `COMPAT_CLAUDE_VERSION`, `COMPAT_LITELLM_VERSION`: the versions the
-///   harness provisions (npm, PyPI);
-/// - `COMPAT_RESULTS`: where it writes compat-results.json.
-///
-/// Removed from the suite's environment: the docs repo token and GitHub
-/// tokens (the suite runs an always-latest third-party CLI), the regression
-/// baseline (this is not the PR gate), and binary overrides (they would make
-/// the run test something other than the versions it is labelled with).
-///
-/// A non-zero exit is expected when cells fail; what matters is that a
-/// results file was written (the builder then refuses a run that did not
-/// finish).
-pub fn run_suite(mode: Mode, versions: &SuiteVersions) -> anyhow::Result<PathBuf> {
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| OsString::from("cargo"));
-    run_suite_with(
-        Path::new(&cargo),
-        mode,
-        versions,
-        &paths::out_dir().join("publish").join("compat-results.json"),
-    )
-}
-
-pub(crate) const SCRUBBED_ENV: &[&str] = &[
-    TOKEN_VAR,
-    "GITHUB_TOKEN",
-    "GH_TOKEN",
-    "COMPAT_BASELINE",
-    "COMPAT_CLAUDE_BIN",
-    "COMPAT_LITELLM_BIN",
-];
-
-pub(crate) fn suite_command(
-    program: &Path,
-    mode: Mode,
-    versions: &SuiteVersions,
-    results: &Path,
-) -> Command {
-    let mut c = Command::new(program);
-    c.args(["test", "-p", "compat-tests"])
-        .current_dir(paths::workspace_root())
-        .env("COMPAT_MODE", mode.to_string())
-        .env("COMPAT_CLAUDE_VERSION", &versions.claude_code)
-        .env("COMPAT_LITELLM_VERSION", &versions.litellm)
-        .env("COMPAT_RESULTS", results);
-    for v in SCRUBBED_ENV {
-        c.env_remove(v);
-    }
-    c
-}
-
-pub(crate) fn run_suite_with(
-    program: &Path,
-    mode: Mode,
-    versions: &SuiteVersions,
-    results: &Path,
-) -> anyhow::Result<PathBuf> {
-    // A stale file from an earlier run must not be published as this one.
-    match std::fs::remove_file(results) {
-        Ok(()) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-        Err(e) => {
-            return Err(e).with_context(|| format!("removing the stale {}", results.display()));
-        }
-    }
+/// Runs the suite at `versions` and returns the results file it wrote
+/// (target/compat/publish/compat-results.json). Failing cells are part of the
+/// matrix, not an error; a run that wrote no results is.
+fn run_suite(mode: Mode, versions: SuiteVersions) -> anyhow::Result<PathBuf> {
+    let results = paths::out_dir().join("publish").join("compat-results.json");
     eprintln!(
         "[publish] running the suite ({mode} mode, LiteLLM {}, Claude Code {}) ...",
         versions.litellm, versions.claude_code
     );
-    let status = suite_command(program, mode, versions, results)
-        .status()
-        .with_context(|| format!("cannot run {} test -p compat-tests", program.display()))?;
-    if !results.exists() {
-        bail!(
-            "the suite wrote no results file at {} ({} test -p compat-tests exited with {status}); see its output above",
-            results.display(),
-            program.display()
-        );
-    }
+    let mut suite = Suite::new(mode, results.clone());
+    suite.versions = Some(versions);
+    let status = suite.run()?;
     if !status.success() {
         eprintln!(
             "[publish] the suite exited with {status} (failing cells are part of the matrix)"
         );
     }
-    Ok(results.to_owned())
+    Ok(results)
 }
 
 #[cfg(test)]
@@ -503,6 +425,7 @@ mod tests {
     use super::*;
     use compat_core::results::TrialResult;
     use compat_core::status::Outcome;
+    use std::process::Command;
 
     fn git(dir: &Path, args: &[&str]) -> String {
         let out = Command::new("git")
@@ -720,92 +643,22 @@ mod tests {
     }
 
     #[test]
-    fn suite_seam_sets_the_contract_and_scrubs_secrets() {
-        let v = SuiteVersions {
-            litellm: "1.83.0".into(),
-            claude_code: "2.1.120".into(),
-        };
-        let c = suite_command(Path::new("cargo"), Mode::Live, &v, Path::new("/tmp/r.json"));
-        let args: Vec<String> = c
-            .get_args()
-            .map(|a| a.to_string_lossy().into_owned())
-            .collect();
-        assert_eq!(args, ["test", "-p", "compat-tests"]);
-        let envs: std::collections::HashMap<String, Option<String>> = c
-            .get_envs()
-            .map(|(k, v)| {
-                (
-                    k.to_string_lossy().into_owned(),
-                    v.map(|v| v.to_string_lossy().into_owned()),
-                )
-            })
-            .collect();
-        for (k, want) in [
-            ("COMPAT_MODE", "live"),
-            ("COMPAT_CLAUDE_VERSION", "2.1.120"),
-            ("COMPAT_LITELLM_VERSION", "1.83.0"),
-            ("COMPAT_RESULTS", "/tmp/r.json"),
-        ] {
-            assert_eq!(envs[k].as_deref(), Some(want), "{k}");
+    fn defaults_fill_in() {
+        let o = PublishArgs {
+            mode: None,
+            litellm_version: None,
+            claude_code_version: None,
+            results: None,
+            docs_repo: Some("/d".into()),
+            branch: publisher::DEFAULT_BRANCH.into(),
+            path: PathBuf::from(publisher::DEFAULT_PATH),
+            out: None,
+            manifest: None,
+            dry_run: true,
+            no_publish: false,
         }
-        for k in SCRUBBED_ENV {
-            assert_eq!(envs[*k], None, "{k} must be removed");
-        }
-    }
-
-    #[test]
-    fn suite_seam_accepts_a_failing_run_with_results_and_rejects_none() {
-        use std::os::unix::fs::PermissionsExt as _;
-        let tmp = tempfile::tempdir().unwrap();
-        let fake = tmp.path().join("fake-cargo");
-        // Writes the results file the way the harness does, then exits like
-        // libtest with failing trials.
-        std::fs::write(
-            &fake,
-            "#!/bin/sh\necho \"$COMPAT_MODE $COMPAT_LITELLM_VERSION\" > \"$COMPAT_RESULTS\"\nexit 101\n",
-        )
-        .unwrap();
-        std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
-        let v = SuiteVersions {
-            litellm: "1.83.0".into(),
-            claude_code: "2.1.120".into(),
-        };
-        let results = tmp.path().join("r/compat-results.json");
-        std::fs::create_dir_all(results.parent().unwrap()).unwrap();
-        std::fs::write(&results, "stale").unwrap();
-        assert_eq!(
-            run_suite_with(&fake, Mode::Sim, &v, &results).unwrap(),
-            results
-        );
-        assert_eq!(std::fs::read_to_string(&results).unwrap(), "sim 1.83.0\n");
-
-        std::fs::write(&fake, "#!/bin/sh\nexit 101\n").unwrap();
-        let e = run_suite_with(&fake, Mode::Sim, &v, &results)
-            .unwrap_err()
-            .to_string();
-        assert!(e.starts_with("the suite wrote no results file at"), "{e}");
-        assert!(!results.exists(), "the stale file was removed");
-    }
-
-    #[test]
-    fn options_parse() {
-        let o = Options::parse(
-            "--mode sim --dry-run --results r.json --docs-repo /d --branch b --path p/m.json"
-                .split(' ')
-                .map(str::to_owned)
-                .collect(),
-        )
-        .unwrap()
-        .unwrap();
-        assert_eq!(o.mode, Some(Mode::Sim));
-        assert!(o.dry_run && !o.no_publish);
-        assert_eq!((o.docs_repo.as_str(), o.branch.as_str()), ("/d", "b"));
-        assert!(
-            Options::parse(vec!["--mode".into(), "prod".into()])
-                .unwrap_err()
-                .to_string()
-                .contains("`live` or `sim`")
-        );
-        assert!(Options::parse(vec!["--help".into()]).unwrap().is_none());
+        .into_options();
+        assert_eq!((o.docs_repo.as_str(), o.branch.as_str()), ("/d", "main"));
+        assert!(o.out.ends_with("compatibility-matrix.json"));
     }
 }

@@ -1,50 +1,55 @@
 //! `cargo xtask resolve litellm|claude-code [--pr-gate]`: prints one version
 //! on stdout (for `$(...)` in CI scripts); details go to stderr.
 
-use anyhow::{Context as _, bail};
-use compat_core::versions::block_on;
-use compat_core::versions::claude_code::{self, ClaudeCodeResolver, PR_GATE_MIN_AGE};
-use compat_core::versions::litellm::{self, LitellmResolver};
+use std::process::ExitCode;
+
+use anyhow::Context as _;
 use jiff::Timestamp;
 
-use crate::args::Args;
+use crate::versions::block_on;
+use crate::versions::claude_code::{self, ClaudeCodeResolver, PR_GATE_MIN_AGE};
+use crate::versions::litellm::{self, LitellmResolver};
 
-pub const USAGE: &str = "\
-usage: cargo xtask resolve litellm [--api-base URL]
-       cargo xtask resolve claude-code [--pr-gate] [--registry URL] [--now TIMESTAMP]
+pub const ENVIRONMENT: &str = "\
+Prints the version alone on stdout (for `$(...)` in CI scripts); details go to stderr.
 
-  litellm       the newest vX.Y.Z-stable release of BerriAI/litellm (GitHub
-                Releases API; drafts and prereleases skipped), e.g. v1.83.0-stable
-  claude-code   the `latest` dist-tag of @anthropic-ai/claude-code (npm), or with
-                --pr-gate the newest stable, non-deprecated version published at
-                least 72 h before now (--now, RFC 3339, to reproduce a past run)
+Environment: GITHUB_TOKEN (optional, raises the GitHub API quota), GITHUB_API_URL
+(default https://api.github.com), COMPAT_NPM_REGISTRY (default https://registry.npmjs.org).";
 
-Prints the version alone on stdout. Environment: GITHUB_TOKEN (optional,
-raises the GitHub API quota), GITHUB_API_URL (default https://api.github.com),
-COMPAT_NPM_REGISTRY (default https://registry.npmjs.org).
-";
+#[derive(Debug, clap::Args)]
+pub struct ResolveArgs {
+    #[command(subcommand)]
+    what: What,
+}
 
-pub fn main(args: Vec<String>) -> anyhow::Result<()> {
-    let mut a = Args::new("resolve", args);
-    if a.switch("--help") || a.switch("-h") {
-        print!("{USAGE}");
-        return Ok(());
-    }
-    let api_base = a.value("--api-base")?;
-    let registry = a.value("--registry")?;
-    let now = a.value("--now")?;
-    let pr_gate = a.switch("--pr-gate");
-    let what = a.finish()?;
-    match what
-        .iter()
-        .map(String::as_str)
-        .collect::<Vec<_>>()
-        .as_slice()
-    {
-        ["litellm"] => {
-            if pr_gate || registry.is_some() || now.is_some() {
-                bail!("--pr-gate, --registry and --now apply to `resolve claude-code`");
-            }
+#[derive(Debug, clap::Subcommand)]
+enum What {
+    /// The newest vX.Y.Z-stable release of BerriAI/litellm (GitHub Releases
+    /// API; drafts and prereleases skipped), e.g. v1.83.0-stable.
+    Litellm {
+        /// The GitHub API base [default: $GITHUB_API_URL, else https://api.github.com].
+        #[arg(long, value_name = "URL")]
+        api_base: Option<String>,
+    },
+    /// The `latest` dist-tag of @anthropic-ai/claude-code (npm), or with
+    /// --pr-gate the newest stable, non-deprecated version published at least
+    /// 72 h before now.
+    ClaudeCode {
+        /// The PR gate's version: published at least 72 h ago.
+        #[arg(long)]
+        pr_gate: bool,
+        /// The npm registry [default: $COMPAT_NPM_REGISTRY, else https://registry.npmjs.org].
+        #[arg(long, value_name = "URL")]
+        registry: Option<String>,
+        /// "Now" for --pr-gate (RFC 3339), to reproduce a past run.
+        #[arg(long, value_name = "TIMESTAMP", requires = "pr_gate")]
+        now: Option<Timestamp>,
+    },
+}
+
+pub fn main(args: ResolveArgs) -> anyhow::Result<ExitCode> {
+    match args.what {
+        What::Litellm { api_base } => {
             let r = match api_base {
                 Some(base) => LitellmResolver::new(base)
                     .with_token(compat_core::secret::Secret::from_env(litellm::TOKEN_VAR)),
@@ -63,21 +68,17 @@ pub fn main(args: Vec<String>) -> anyhow::Result<()> {
             );
             println!("{}", found.tag);
         }
-        ["claude-code"] => {
-            if api_base.is_some() {
-                bail!("--api-base applies to `resolve litellm`");
-            }
+        What::ClaudeCode {
+            pr_gate,
+            registry,
+            now,
+        } => {
             let r = match registry {
                 Some(reg) => ClaudeCodeResolver::new(reg),
                 None => ClaudeCodeResolver::from_env(),
             };
             if pr_gate {
-                let now = match now {
-                    Some(t) => t
-                        .parse::<Timestamp>()
-                        .with_context(|| format!("--now `{t}` is not an RFC 3339 timestamp"))?,
-                    None => Timestamp::now(),
-                };
+                let now = now.unwrap_or_else(Timestamp::now);
                 let found = block_on(r.pr_gate(now, PR_GATE_MIN_AGE))
                     .context("resolving the PR-gate Claude Code version")?;
                 eprintln!(
@@ -90,19 +91,11 @@ pub fn main(args: Vec<String>) -> anyhow::Result<()> {
                 );
                 println!("{}", found.version);
             } else {
-                if now.is_some() {
-                    bail!("--now applies to --pr-gate");
-                }
                 let v = block_on(r.latest()).context("resolving the latest Claude Code version")?;
                 eprintln!("latest {}: {v}", claude_code::PACKAGE);
                 println!("{v}");
             }
         }
-        [] => bail!("what to resolve? `litellm` or `claude-code`\n\n{USAGE}"),
-        other => bail!(
-            "cannot resolve `{}`: expected `litellm` or `claude-code`\n\n{USAGE}",
-            other.join(" ")
-        ),
     }
-    Ok(())
+    Ok(ExitCode::SUCCESS)
 }

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use compat_sim::{Api, Simulators, creds};
 
-pub fn run(_args: Vec<String>) -> anyhow::Result<ExitCode> {
+pub fn run() -> anyhow::Result<ExitCode> {
     let sims = Simulators::start(&Api::ALL)?;
     for p in Api::ALL {
         println!("{:<17} {}", p.id(), sims.base_url(p).expect("started"));

@@ -73,7 +73,7 @@ pub struct RunReport {
 
 #[derive(Debug, thiserror::Error)]
 pub enum DriverError {
-    #[error("cannot start the claude CLI at {bin}: {source}. Provision it with `cargo xtask provision` or set COMPAT_CLAUDE_BIN.", bin = bin.display())]
+    #[error("cannot start the claude CLI at {bin}. Provision it with `cargo xtask provision` or set COMPAT_CLAUDE_BIN", bin = bin.display())]
     Spawn {
         bin: PathBuf,
         source: std::io::Error,
@@ -98,7 +98,10 @@ pub enum DriverError {
         line: String,
         error: String,
     },
-    #[error("cannot prepare the run's private folders: {0}")]
+    #[error(
+        "cannot prepare the run's private folders (home, tmp, config, work) in its session folder or the \
+         system temporary folder; check that it is writable and not full"
+    )]
     Io(#[from] std::io::Error),
 }
 

@@ -53,7 +53,7 @@ pub struct Gateway {
 
 #[derive(Debug, thiserror::Error)]
 pub enum GatewayError {
-    #[error("cannot start the LiteLLM proxy ({label}) from {bin}: {source}. Is LiteLLM provisioned? Run `cargo xtask provision`, or set COMPAT_LITELLM_BIN.", bin = bin.display())]
+    #[error("cannot start the LiteLLM proxy ({label}) from {bin}. Is LiteLLM provisioned? Run `cargo xtask provision`, or set COMPAT_LITELLM_BIN", bin = bin.display())]
     Spawn {
         label: String,
         bin: PathBuf,
@@ -74,7 +74,11 @@ pub enum GatewayError {
         log: PathBuf,
         tail: String,
     },
-    #[error("{0}")]
+    /// Preparing the proxy's folder, config or log, or watching its process.
+    #[error(
+        "cannot prepare or watch the LiteLLM proxy (its config and log live in the artifacts folder, \
+         target/compat or COMPAT_OUT_DIR: check that it is writable)"
+    )]
     Io(#[from] std::io::Error),
 }
 
@@ -149,15 +153,13 @@ impl Gateway {
                 Some(p) => p.try_wait()?,
                 None => None,
             };
-            {
-                if let Some(status) = exited {
-                    return Err(GatewayError::Exited {
-                        label: self.label.clone(),
-                        status: status.to_string(),
-                        log: self.log_path.clone().unwrap_or_default(),
-                        tail: self.log_tail(40),
-                    });
-                }
+            if let Some(status) = exited {
+                return Err(GatewayError::Exited {
+                    label: self.label.clone(),
+                    status: status.to_string(),
+                    log: self.log_path.clone().unwrap_or_default(),
+                    tail: self.log_tail(40),
+                });
             }
             if let Ok(r) = client
                 .get(&url)

@@ -87,23 +87,39 @@ pub fn litellm_params(provider: Provider, canonical: &str, upstream: &Upstream<'
     let mut p = json!({ "model": litellm_model(provider, canonical) });
     let o = p.as_object_mut().expect("object");
     match (provider, upstream) {
-        (Provider::Anthropic, Upstream::Sim { base_url, creds, .. }) => {
+        (
+            Provider::Anthropic,
+            Upstream::Sim {
+                base_url, creds, ..
+            },
+        ) => {
             o.insert("api_base".into(), json!(base_url));
             o.insert("api_key".into(), json!(creds.anthropic_api_key));
         }
         (Provider::Anthropic, Upstream::Live) => {
             o.insert("api_key".into(), json!("os.environ/ANTHROPIC_API_KEY"));
         }
-        (Provider::BedrockInvoke | Provider::BedrockConverse, Upstream::Sim { base_url, creds, .. }) => {
+        (
+            Provider::BedrockInvoke | Provider::BedrockConverse,
+            Upstream::Sim {
+                base_url, creds, ..
+            },
+        ) => {
             o.insert("aws_access_key_id".into(), json!(creds.aws_access_key_id));
-            o.insert("aws_secret_access_key".into(), json!(creds.aws_secret_access_key));
+            o.insert(
+                "aws_secret_access_key".into(),
+                json!(creds.aws_secret_access_key),
+            );
             o.insert("aws_region_name".into(), json!(creds.aws_region));
             o.insert("aws_bedrock_runtime_endpoint".into(), json!(base_url));
         }
         (Provider::BedrockInvoke | Provider::BedrockConverse, Upstream::Live) => {
             // LiteLLM reads AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY /
             // AWS_SESSION_TOKEN (or AWS_BEARER_TOKEN_BEDROCK) itself.
-            o.insert("aws_region_name".into(), json!("os.environ/AWS_REGION_NAME"));
+            o.insert(
+                "aws_region_name".into(),
+                json!("os.environ/AWS_REGION_NAME"),
+            );
         }
         (
             Provider::VertexAi,
@@ -123,9 +139,17 @@ pub fn litellm_params(provider: Provider, canonical: &str, upstream: &Upstream<'
         (Provider::VertexAi, Upstream::Live) => {
             // Credentials: GOOGLE_APPLICATION_CREDENTIALS (a service-account file).
             o.insert("vertex_project".into(), json!("os.environ/VERTEX_PROJECT"));
-            o.insert("vertex_location".into(), json!("os.environ/VERTEX_LOCATION"));
+            o.insert(
+                "vertex_location".into(),
+                json!("os.environ/VERTEX_LOCATION"),
+            );
         }
-        (Provider::Azure, Upstream::Sim { base_url, creds, .. }) => {
+        (
+            Provider::Azure,
+            Upstream::Sim {
+                base_url, creds, ..
+            },
+        ) => {
             o.insert("api_base".into(), json!(base_url));
             o.insert("api_key".into(), json!(creds.azure_api_key));
         }
@@ -144,7 +168,11 @@ pub fn live_env(provider: Provider) -> &'static [&'static str] {
     match provider {
         Provider::Anthropic => &["ANTHROPIC_API_KEY"],
         Provider::BedrockInvoke | Provider::BedrockConverse => &["AWS_REGION_NAME"],
-        Provider::VertexAi => &["VERTEX_PROJECT", "VERTEX_LOCATION", "GOOGLE_APPLICATION_CREDENTIALS"],
+        Provider::VertexAi => &[
+            "VERTEX_PROJECT",
+            "VERTEX_LOCATION",
+            "GOOGLE_APPLICATION_CREDENTIALS",
+        ],
         Provider::Azure => &["AZURE_AI_API_BASE", "AZURE_AI_API_KEY"],
     }
 }
@@ -194,8 +222,16 @@ mod tests {
                 "claude-haiku-4-5",
                 "vertex_ai/claude-haiku-4-5@20251001",
             ),
-            (Provider::VertexAi, "claude-opus-4-7", "vertex_ai/claude-opus-4-7"),
-            (Provider::Azure, "claude-opus-4-7", "azure_ai/claude-opus-4-7"),
+            (
+                Provider::VertexAi,
+                "claude-opus-4-7",
+                "vertex_ai/claude-opus-4-7",
+            ),
+            (
+                Provider::Azure,
+                "claude-opus-4-7",
+                "azure_ai/claude-opus-4-7",
+            ),
         ];
         for (p, m, want) in cases {
             assert_eq!(litellm_model(p, m), want);
@@ -206,12 +242,16 @@ mod tests {
     fn live_config_holds_no_secret_only_env_references() {
         for p in Provider::ALL {
             let cfg = proxy_config(p, &["claude-sonnet-4-6"], &Upstream::Live).to_string();
-            for (k, v) in serde_json::from_str::<Value>(&cfg).unwrap()["model_list"][0]["litellm_params"]
-                .as_object()
-                .unwrap()
+            for (k, v) in
+                serde_json::from_str::<Value>(&cfg).unwrap()["model_list"][0]["litellm_params"]
+                    .as_object()
+                    .unwrap()
             {
                 if k != "model" {
-                    assert!(v.as_str().unwrap().starts_with("os.environ/"), "{p:?} {k}={v}");
+                    assert!(
+                        v.as_str().unwrap().starts_with("os.environ/"),
+                        "{p:?} {k}={v}"
+                    );
                 }
             }
         }

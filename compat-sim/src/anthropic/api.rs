@@ -26,7 +26,11 @@ impl Codec for Messages {
     fn authenticate(&self, req: &Incoming, _: &()) -> Result<(), Rejection> {
         match req.header("x-api-key") {
             Some(k) if k == creds::ANTHROPIC_API_KEY => Ok(()),
-            Some(_) => Err(super::error(401, "authentication_error", "invalid x-api-key")),
+            Some(_) => Err(super::error(
+                401,
+                "authentication_error",
+                "invalid x-api-key",
+            )),
             None => Err(super::error(
                 401,
                 "authentication_error",

@@ -11,7 +11,9 @@
 use base64::Engine as _;
 use serde_json::{Value, json};
 
-use crate::model::{Block, CacheTtl, Message, ModelRequest, ModelResponse, OutBlock, Role, Thinking, ToolDef};
+use crate::model::{
+    Block, CacheTtl, Message, ModelRequest, ModelResponse, OutBlock, Role, Thinking, ToolDef,
+};
 use crate::rejection::Rejection;
 
 /// Which variant of the dialect a body must follow.
@@ -53,7 +55,10 @@ const API_FIELDS: &[&str] = &[
 /// Parses and strictly validates a body of the given dialect.
 /// Returns the request, the model id from the body (Api only) and whether the
 /// body asked to stream.
-pub fn parse_body(body: &Value, dialect: Dialect) -> Result<(ModelRequest, Option<String>, bool), Rejection> {
+pub fn parse_body(
+    body: &Value,
+    dialect: Dialect,
+) -> Result<(ModelRequest, Option<String>, bool), Rejection> {
     let obj = body
         .as_object()
         .ok_or_else(|| Rejection::invalid("body: must be a JSON object"))?;
@@ -71,7 +76,9 @@ pub fn parse_body(body: &Value, dialect: Dialect) -> Result<(ModelRequest, Optio
     }
     for key in obj.keys() {
         if !allowed.contains(&key.as_str()) {
-            return Err(Rejection::invalid(format!("{key}: Extra inputs are not permitted")));
+            return Err(Rejection::invalid(format!(
+                "{key}: Extra inputs are not permitted"
+            )));
         }
     }
     let want_version = match dialect {
@@ -104,12 +111,18 @@ pub fn parse_body(body: &Value, dialect: Dialect) -> Result<(ModelRequest, Optio
         .ok_or_else(|| Rejection::invalid("max_tokens: Field required"))?
         .as_u64()
         .filter(|n| *n >= 1)
-        .ok_or_else(|| Rejection::invalid("max_tokens: Input should be a valid integer greater than or equal to 1"))?;
+        .ok_or_else(|| {
+            Rejection::invalid(
+                "max_tokens: Input should be a valid integer greater than or equal to 1",
+            )
+        })?;
     let stream = match obj.get("stream") {
         None | Some(Value::Null) => false,
         Some(Value::Bool(b)) => *b,
         Some(_) => {
-            return Err(Rejection::invalid("stream: Input should be a valid boolean"));
+            return Err(Rejection::invalid(
+                "stream: Input should be a valid boolean",
+            ));
         }
     };
     let messages = obj
@@ -156,7 +169,9 @@ pub fn parse_body(body: &Value, dialect: Dialect) -> Result<(ModelRequest, Optio
                     .ok_or_else(|| Rejection::invalid(format!("tools.{i}.name: Field required")))?;
                 // Custom tools need an input_schema; server tools carry a `type`.
                 if t.get("type").is_none() && t.get("input_schema").is_none() {
-                    return Err(Rejection::invalid(format!("tools.{i}.input_schema: Field required")));
+                    return Err(Rejection::invalid(format!(
+                        "tools.{i}.input_schema: Field required"
+                    )));
                 }
                 Ok(ToolDef {
                     name: name.to_owned(),
@@ -252,7 +267,9 @@ fn parse_block(b: &Value, at: &str) -> Result<Block, Rejection> {
             }
             let data = base64::engine::general_purpose::STANDARD
                 .decode(str_field(source, "data", &format!("{at}.source"))?)
-                .map_err(|_| Rejection::invalid(format!("{at}.source.data: invalid base64 data")))?;
+                .map_err(|_| {
+                    Rejection::invalid(format!("{at}.source.data: invalid base64 data"))
+                })?;
             Block::Image {
                 media_type: media_type.to_owned(),
                 data,
@@ -317,7 +334,9 @@ pub(crate) fn parse_thinking(t: &Value, max_tokens: u64) -> Result<Thinking, Rej
             let budget = t
                 .get("budget_tokens")
                 .and_then(Value::as_u64)
-                .ok_or_else(|| Rejection::invalid("thinking.enabled.budget_tokens: Field required"))?;
+                .ok_or_else(|| {
+                    Rejection::invalid("thinking.enabled.budget_tokens: Field required")
+                })?;
             if budget < 1024 {
                 return Err(Rejection::invalid(
                     "thinking.enabled.budget_tokens: Input should be greater than or equal to 1024",
@@ -364,7 +383,10 @@ fn usage_json(resp: &ModelResponse) -> Value {
 
 fn block_json(b: &OutBlock) -> Value {
     match b {
-        OutBlock::Thinking { thinking, signature } => {
+        OutBlock::Thinking {
+            thinking,
+            signature,
+        } => {
             json!({"type": "thinking", "thinking": thinking, "signature": signature})
         }
         OutBlock::Text { text } => json!({"type": "text", "text": text}),
@@ -389,7 +411,10 @@ pub fn stream_events(resp: &ModelResponse, id: &str, model: &str) -> Vec<Value> 
     })];
     for (index, block) in resp.content.iter().enumerate() {
         let (start, deltas): (Value, Vec<Value>) = match block {
-            OutBlock::Thinking { thinking, signature } => (
+            OutBlock::Thinking {
+                thinking,
+                signature,
+            } => (
                 json!({"type": "thinking", "thinking": "", "signature": ""}),
                 chunks(thinking, 24)
                     .into_iter()
@@ -465,15 +490,17 @@ mod tests {
     fn rejects_what_the_real_api_rejects() {
         let mut b = api_body();
         b["colour"] = json!("red");
-        assert_eq!(reject(b, Dialect::Api), "colour: Extra inputs are not permitted");
+        assert_eq!(
+            reject(b, Dialect::Api),
+            "colour: Extra inputs are not permitted"
+        );
 
         let mut b = api_body();
         b.as_object_mut().unwrap().remove("max_tokens");
         assert_eq!(reject(b, Dialect::Api), "max_tokens: Field required");
 
         let mut b = api_body();
-        b["messages"][0]["content"] =
-            json!([{"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": "%%%"}}]);
+        b["messages"][0]["content"] = json!([{"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": "%%%"}}]);
         assert_eq!(
             reject(b, Dialect::Api),
             "messages.0.content.0.source.data: invalid base64 data"
@@ -481,7 +508,9 @@ mod tests {
 
         let mut b = api_body();
         b["messages"][0]["content"] = json!([{"type": "image_url", "image_url": {"url": "data:"}}]);
-        assert!(reject(b, Dialect::Api).starts_with("messages.0.content.0.type: Input tag 'image_url'"));
+        assert!(
+            reject(b, Dialect::Api).starts_with("messages.0.content.0.type: Input tag 'image_url'")
+        );
 
         let mut b = api_body();
         b["thinking"] = json!({"type": "enabled", "budget_tokens": 500});
@@ -492,17 +521,26 @@ mod tests {
     fn bedrock_and_vertex_versions_are_checked() {
         let mut b = api_body();
         b.as_object_mut().unwrap().remove("model");
-        assert_eq!(reject(b.clone(), Dialect::Bedrock), "anthropic_version: Field required");
+        assert_eq!(
+            reject(b.clone(), Dialect::Bedrock),
+            "anthropic_version: Field required"
+        );
         b["anthropic_version"] = json!("vertex-2023-10-16");
         assert!(reject(b.clone(), Dialect::Bedrock).contains("expected `bedrock-2023-05-31`"));
         b["anthropic_version"] = json!("bedrock-2023-05-31");
         parse_body(&b, Dialect::Bedrock).unwrap();
         b["stream"] = json!(true);
-        assert_eq!(reject(b, Dialect::Bedrock), "stream: Extra inputs are not permitted");
+        assert_eq!(
+            reject(b, Dialect::Bedrock),
+            "stream: Extra inputs are not permitted"
+        );
 
         let mut b = api_body();
         b["anthropic_version"] = json!("vertex-2023-10-16");
-        assert_eq!(reject(b, Dialect::Vertex), "model: Extra inputs are not permitted");
+        assert_eq!(
+            reject(b, Dialect::Vertex),
+            "model: Extra inputs are not permitted"
+        );
     }
 
     #[test]
@@ -522,7 +560,13 @@ mod tests {
             .map(|e| e["delta"]["text"].as_str().unwrap())
             .collect();
         assert_eq!(text, "1 2 3 4 5 6 7 8 9 10");
-        assert!(events.iter().filter(|e| e["type"] == "content_block_delta").count() > 1);
+        assert!(
+            events
+                .iter()
+                .filter(|e| e["type"] == "content_block_delta")
+                .count()
+                > 1
+        );
         assert_eq!(events.last().unwrap()["type"], "message_stop");
     }
 }

@@ -23,7 +23,8 @@ use dialect::Dialect;
 /// Anthropic's error: `{"type":"error","error":{"type":kind,"message":...}}`.
 pub(crate) fn error(status: u16, kind: &str, message: impl Into<String>) -> Rejection {
     let message = message.into();
-    Rejection::new(status, dialect::error_json(kind, &message), message).with_header("request-id", request_id())
+    Rejection::new(status, dialect::error_json(kind, &message), message)
+        .with_header("request-id", request_id())
 }
 
 /// Anthropic's answer when it fails with `status`.
@@ -35,7 +36,11 @@ pub(crate) fn failure(status: u16) -> Rejection {
             "Number of request tokens has exceeded your per-minute rate limit (simulated)",
         ),
         529 => error(529, "overloaded_error", "Overloaded (simulated)"),
-        s => error(s, "api_error", format!("Internal server error (simulated {s})")),
+        s => error(
+            s,
+            "api_error",
+            format!("Internal server error (simulated {s})"),
+        ),
     }
 }
 
@@ -71,7 +76,10 @@ pub(crate) fn turn(
 ) -> Result<Call, Rejection> {
     let body = json_body(req).ok_or_else(|| Rejection::invalid("body: invalid JSON"))?;
     let (mut request, body_model, body_stream) = dialect::parse_body(&body, dialect)?;
-    let upstream_model = path_model.map(str::to_owned).or(body_model).unwrap_or_default();
+    let upstream_model = path_model
+        .map(str::to_owned)
+        .or(body_model)
+        .unwrap_or_default();
     request.model = canonical_model(&upstream_model)
         .ok_or_else(|| error(404, "not_found_error", format!("model: {upstream_model}")))?;
     Ok(Call::Turn(Turn {
@@ -91,7 +99,10 @@ pub(crate) fn encode(resp: &ModelResponse, stream: bool, upstream_model: &str) -
         };
     }
     let mut events = Vec::new();
-    for (i, e) in dialect::stream_events(resp, &id, upstream_model).iter().enumerate() {
+    for (i, e) in dialect::stream_events(resp, &id, upstream_model)
+        .iter()
+        .enumerate()
+    {
         let kind = e["type"].as_str().unwrap_or("unknown");
         events.push(Event {
             kind: event_kind(e),

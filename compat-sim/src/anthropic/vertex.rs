@@ -88,7 +88,8 @@ impl Codec for RawPredict {
             // The token endpoint is where credentials are obtained.
             Op::Token => Ok(()),
             Op::Predict { .. }
-                if req.header("authorization") == Some(&format!("Bearer {}", creds::VERTEX_ACCESS_TOKEN)) =>
+                if req.header("authorization")
+                    == Some(&format!("Bearer {}", creds::VERTEX_ACCESS_TOKEN)) =>
             {
                 Ok(())
             }
@@ -126,7 +127,13 @@ impl Codec for RawPredict {
         let (model, stream) = match action.rsplit_once(':') {
             Some((m, "rawPredict")) => (m, false),
             Some((m, "streamRawPredict")) => (m, true),
-            _ => return Err(google_error(404, "NOT_FOUND", format!("unknown method `{action}`"))),
+            _ => {
+                return Err(google_error(
+                    404,
+                    "NOT_FOUND",
+                    format!("unknown method `{action}`"),
+                ));
+            }
         };
         super::turn(req, Dialect::Vertex, Some(model), Some(stream))
     }
@@ -154,11 +161,23 @@ impl Codec for RawPredict {
 /// and `assertion=<RS256 JWT>`. The JWT's shape is checked, not its signature.
 fn token(req: &Incoming) -> Result<Answer, Rejection> {
     let form = url_form(&req.raw_body());
-    let bad = |d: &str| Rejection::new(400, json!({"error": "invalid_grant", "error_description": d}), d);
-    if form.get("grant_type").map(String::as_str) != Some("urn:ietf:params:oauth:grant-type:jwt-bearer") {
-        return Err(bad("grant_type must be urn:ietf:params:oauth:grant-type:jwt-bearer"));
+    let bad = |d: &str| {
+        Rejection::new(
+            400,
+            json!({"error": "invalid_grant", "error_description": d}),
+            d,
+        )
+    };
+    if form.get("grant_type").map(String::as_str)
+        != Some("urn:ietf:params:oauth:grant-type:jwt-bearer")
+    {
+        return Err(bad(
+            "grant_type must be urn:ietf:params:oauth:grant-type:jwt-bearer",
+        ));
     }
-    let assertion = form.get("assertion").ok_or_else(|| bad("assertion is required"))?;
+    let assertion = form
+        .get("assertion")
+        .ok_or_else(|| bad("assertion is required"))?;
     let parts: Vec<&str> = assertion.split('.').collect();
     let header_ok = parts.len() == 3
         && base64::engine::general_purpose::URL_SAFE_NO_PAD
@@ -167,7 +186,9 @@ fn token(req: &Incoming) -> Result<Answer, Rejection> {
             .and_then(|h| serde_json::from_slice::<Value>(&h).ok())
             .is_some_and(|h| h["alg"] == "RS256");
     if !header_ok {
-        return Err(bad("Invalid JWT: expected an RS256-signed service account assertion"));
+        return Err(bad(
+            "Invalid JWT: expected an RS256-signed service account assertion",
+        ));
     }
     Ok(Answer::Json {
         headers: Vec::new(),

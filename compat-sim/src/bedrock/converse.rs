@@ -15,7 +15,9 @@ use super::{MALFORMED, Op, eventstream, request_id, resolve, sigv4};
 use crate::answer::{Answer, Event, Framing};
 use crate::anthropic::dialect::{chunks, parse_thinking};
 use crate::api::Api;
-use crate::model::{Block, CacheTtl, Message, ModelRequest, ModelResponse, OutBlock, Role, Thinking, ToolDef};
+use crate::model::{
+    Block, CacheTtl, Message, ModelRequest, ModelResponse, OutBlock, Role, Thinking, ToolDef,
+};
 use crate::pipeline::{Call, Codec, Turn, json_body};
 use crate::record::Incoming;
 use crate::rejection::Rejection;
@@ -69,9 +71,9 @@ fn cache_point(v: &Value, at: &str) -> Result<CacheTtl, Rejection> {
 }
 
 fn set_cache(blocks: &mut [Block], ttl: CacheTtl, at: &str) -> Result<(), Rejection> {
-    let last = blocks
-        .last_mut()
-        .ok_or_else(|| Rejection::invalid(format!("{at}: a cachePoint must follow a content block")))?;
+    let last = blocks.last_mut().ok_or_else(|| {
+        Rejection::invalid(format!("{at}: a cachePoint must follow a content block"))
+    })?;
     match last {
         Block::Text { cache, .. }
         | Block::Image { cache, .. }
@@ -95,11 +97,9 @@ fn content_blocks(v: &Value, at: &str) -> Result<Vec<Block>, Rejection> {
         let at = format!("{at}.{i}");
         let (member, value) = union_member(item, &at)?;
         match member {
-            "text" => {
-                out.push(Block::text(value.as_str().ok_or_else(|| {
-                    Rejection::invalid(format!("{at}.text: expected a string"))
-                })?))
-            }
+            "text" => out.push(Block::text(value.as_str().ok_or_else(|| {
+                Rejection::invalid(format!("{at}.text: expected a string"))
+            })?)),
             "image" => {
                 let format = value
                     .get("format")
@@ -113,10 +113,14 @@ fn content_blocks(v: &Value, at: &str) -> Result<Vec<Block>, Rejection> {
                 let data = value
                     .pointer("/source/bytes")
                     .and_then(Value::as_str)
-                    .ok_or_else(|| Rejection::invalid(format!("{at}.image.source.bytes: required")))?;
+                    .ok_or_else(|| {
+                        Rejection::invalid(format!("{at}.image.source.bytes: required"))
+                    })?;
                 let data = base64::engine::general_purpose::STANDARD
                     .decode(data)
-                    .map_err(|_| Rejection::invalid(format!("{at}.image.source.bytes: invalid base64")))?;
+                    .map_err(|_| {
+                        Rejection::invalid(format!("{at}.image.source.bytes: invalid base64"))
+                    })?;
                 out.push(Block::Image {
                     media_type: format!("image/{format}"),
                     data,
@@ -144,7 +148,9 @@ fn content_blocks(v: &Value, at: &str) -> Result<Vec<Block>, Rejection> {
                 let id = value
                     .get("toolUseId")
                     .and_then(Value::as_str)
-                    .ok_or_else(|| Rejection::invalid(format!("{at}.toolResult.toolUseId: required")))?;
+                    .ok_or_else(|| {
+                        Rejection::invalid(format!("{at}.toolResult.toolUseId: required"))
+                    })?;
                 let mut content = Vec::new();
                 for (k, c) in value
                     .get("content")
@@ -179,7 +185,11 @@ fn content_blocks(v: &Value, at: &str) -> Result<Vec<Block>, Rejection> {
             "reasoningContent" => {
                 if let Some(r) = value.get("reasoningText") {
                     out.push(Block::Thinking {
-                        thinking: r.get("text").and_then(Value::as_str).unwrap_or_default().to_owned(),
+                        thinking: r
+                            .get("text")
+                            .and_then(Value::as_str)
+                            .unwrap_or_default()
+                            .to_owned(),
                         signature: r
                             .get("signature")
                             .and_then(Value::as_str)
@@ -278,12 +288,13 @@ pub(crate) fn parse(body: &Value) -> Result<ModelRequest, Rejection> {
             let at = format!("toolConfig.tools.{i}");
             match union_member(t, &at)? {
                 ("toolSpec", spec) => {
-                    let name = spec
-                        .get("name")
-                        .and_then(Value::as_str)
-                        .ok_or_else(|| Rejection::invalid(format!("{at}.toolSpec.name: required")))?;
+                    let name = spec.get("name").and_then(Value::as_str).ok_or_else(|| {
+                        Rejection::invalid(format!("{at}.toolSpec.name: required"))
+                    })?;
                     if spec.pointer("/inputSchema/json").is_none() {
-                        return Err(Rejection::invalid(format!("{at}.toolSpec.inputSchema.json: required")));
+                        return Err(Rejection::invalid(format!(
+                            "{at}.toolSpec.inputSchema.json: required"
+                        )));
                     }
                     tools.push(ToolDef {
                         name: name.to_owned(),
@@ -294,7 +305,9 @@ pub(crate) fn parse(body: &Value) -> Result<ModelRequest, Rejection> {
                     let ttl = cache_point(v, &at)?;
                     tools
                         .last_mut()
-                        .ok_or_else(|| Rejection::invalid(format!("{at}: a cachePoint must follow a tool")))?
+                        .ok_or_else(|| {
+                            Rejection::invalid(format!("{at}: a cachePoint must follow a tool"))
+                        })?
                         .cache = Some(ttl);
                 }
                 (other, _) => {
@@ -312,9 +325,8 @@ pub(crate) fn parse(body: &Value) -> Result<ModelRequest, Rejection> {
     // Bedrock relays the model's own validation errors with this prefix.
     let thinking = match body.pointer("/additionalModelRequestFields/thinking") {
         None => Thinking::Off,
-        Some(t) => {
-            parse_thinking(t, max_tokens).map_err(|r| r.prefixed("The model returned the following errors: "))?
-        }
+        Some(t) => parse_thinking(t, max_tokens)
+            .map_err(|r| r.prefixed("The model returned the following errors: "))?,
     };
     Ok(ModelRequest {
         model: String::new(),
@@ -369,7 +381,10 @@ pub(crate) fn stream_events(r: &ModelResponse) -> Vec<(&'static str, Value)> {
     let mut ev = vec![("messageStart", json!({"role": "assistant"}))];
     for (i, b) in r.content.iter().enumerate() {
         match b {
-            OutBlock::Thinking { thinking, signature } => {
+            OutBlock::Thinking {
+                thinking,
+                signature,
+            } => {
                 for p in chunks(thinking, 24) {
                     ev.push((
                         "contentBlockDelta",
@@ -405,7 +420,10 @@ pub(crate) fn stream_events(r: &ModelResponse) -> Vec<(&'static str, Value)> {
         }
         ev.push(("contentBlockStop", json!({"contentBlockIndex": i})));
     }
-    ev.push(("messageStop", json!({"stopReason": r.stop_reason.as_anthropic()})));
+    ev.push((
+        "messageStop",
+        json!({"stopReason": r.stop_reason.as_anthropic()}),
+    ));
     // `metrics` is required: LiteLLM's chunk parser ignores a metadata event without it.
     ev.push((
         "metadata",

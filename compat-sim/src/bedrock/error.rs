@@ -8,7 +8,12 @@ use crate::rejection::Rejection;
 /// A Bedrock error of exception type `kind`.
 pub(crate) fn bedrock_error(status: u16, kind: &str, message: impl Into<String>) -> Rejection {
     let message = message.into();
-    Rejection::new(status, json!({"message": message}), format!("{kind}: {message}")).with_header(
+    Rejection::new(
+        status,
+        json!({"message": message}),
+        format!("{kind}: {message}"),
+    )
+    .with_header(
         "x-amzn-ErrorType",
         format!("{kind}:http://internal.amazon.com/coral/com.amazon.bedrock/"),
     )

@@ -113,7 +113,10 @@ mod tests {
         );
         let frame = event_frame("chunk", payload.as_bytes());
         assert_eq!(frame.len(), 136);
-        assert_eq!(&frame[..12], &[0, 0, 0, 0x88, 0, 0, 0, 0x4b, 0x05, 0xba, 0xbc, 0x22]);
+        assert_eq!(
+            &frame[..12],
+            &[0, 0, 0, 0x88, 0, 0, 0, 0x4b, 0x05, 0xba, 0xbc, 0x22]
+        );
     }
 
     #[test]
@@ -122,7 +125,10 @@ mod tests {
         buf.extend_from_slice(&event_frame("messageStop", br#"{"stopReason":"end_turn"}"#));
         let frames = decode_frames(&buf).unwrap();
         assert_eq!(frames.len(), 2);
-        assert_eq!(frames[1].headers[0], (":event-type".into(), "messageStop".into()));
+        assert_eq!(
+            frames[1].headers[0],
+            (":event-type".into(), "messageStop".into())
+        );
         assert_eq!(frames[0].payload, br#"{"role":"assistant"}"#);
         let n = buf.len();
         buf[n - 1] ^= 0xff;

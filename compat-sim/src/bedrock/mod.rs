@@ -58,7 +58,10 @@ fn resolve(model: &str) -> Result<String, Rejection> {
 }
 
 fn request_id() -> (String, String) {
-    ("x-amzn-RequestId".to_owned(), format!("sim-{}", random_hex(16)))
+    (
+        "x-amzn-RequestId".to_owned(),
+        format!("sim-{}", random_hex(16)),
+    )
 }
 
 const MALFORMED: &str = "Malformed input request, please reformat your input and try again.";

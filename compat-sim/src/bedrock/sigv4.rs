@@ -84,8 +84,14 @@ pub fn signature(req: &Signing<'_>, secret: &str) -> String {
     let canonical_headers: String = signed_headers
         .split(';')
         .map(|name| {
-            let value = headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("");
-            format!("{name}:{}\n", value.split_whitespace().collect::<Vec<_>>().join(" "))
+            let value = headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
+            format!(
+                "{name}:{}\n",
+                value.split_whitespace().collect::<Vec<_>>().join(" ")
+            )
         })
         .collect();
     let payload_hash = headers
@@ -146,9 +152,11 @@ pub(crate) fn verify(req: &Incoming) -> Result<(), Rejection> {
             .find_map(|p| p.trim().strip_prefix(&format!("{name}=")))
             .map(str::to_owned)
     };
-    let (Some(credential), Some(signed_headers), Some(given)) =
-        (field("Credential"), field("SignedHeaders"), field("Signature"))
-    else {
+    let (Some(credential), Some(signed_headers), Some(given)) = (
+        field("Credential"),
+        field("SignedHeaders"),
+        field("Signature"),
+    ) else {
         return Err(deny(
             "IncompleteSignatureException",
             "Authorization header requires Credential, SignedHeaders and Signature".into(),
@@ -170,7 +178,9 @@ pub(crate) fn verify(req: &Incoming) -> Result<(), Rejection> {
     if scope_parts.len() != 4 || scope_parts[2] != "bedrock" || scope_parts[3] != "aws4_request" {
         return Err(deny(
             "InvalidSignatureException",
-            format!("Credential should be scoped to a valid region and the bedrock service, got `{scope}`"),
+            format!(
+                "Credential should be scoped to a valid region and the bedrock service, got `{scope}`"
+            ),
         ));
     }
     if scope_parts[1] != creds::AWS_REGION {
@@ -225,9 +235,15 @@ mod tests {
     #[test]
     fn quote_matches_python() {
         assert_eq!(
-            quote("/model/us.anthropic.claude-haiku-4-5-20251001-v1:0/invoke", "/~"),
+            quote(
+                "/model/us.anthropic.claude-haiku-4-5-20251001-v1:0/invoke",
+                "/~"
+            ),
             "/model/us.anthropic.claude-haiku-4-5-20251001-v1%3A0/invoke"
         );
-        assert_eq!(quote("/model/x-v1%3A0/converse", "/~"), "/model/x-v1%253A0/converse");
+        assert_eq!(
+            quote("/model/x-v1%3A0/converse", "/~"),
+            "/model/x-v1%253A0/converse"
+        );
     }
 }

@@ -25,7 +25,10 @@ fn anthropic_rejects_what_the_messages_api_rejects() {
         &sims,
         p,
         "/v1/messages",
-        &[("x-api-key", "sk-wrong"), ("anthropic-version", "2023-06-01")],
+        &[
+            ("x-api-key", "sk-wrong"),
+            ("anthropic-version", "2023-06-01"),
+        ],
         &messages_body(Some("claude-sonnet-4-6")),
     );
     assert_anthropic_error(&r, 401, "authentication_error", "invalid x-api-key");
@@ -53,11 +56,18 @@ fn anthropic_rejects_what_the_messages_api_rejects() {
     );
     // 5. an OpenAI-dialect image part
     let mut b = messages_body(Some("claude-sonnet-4-6"));
-    b["messages"][0]["content"] = json!([{"type": "image_url", "image_url": {"url": "data:image/png;base64,AA=="}}]);
+    b["messages"][0]["content"] =
+        json!([{"type": "image_url", "image_url": {"url": "data:image/png;base64,AA=="}}]);
     let r = send(&sims, p, "/v1/messages", API_HEADERS, &b);
     assert_anthropic_error(&r, 400, "invalid_request_error", "image_url");
     // 6. an unknown model
-    let r = send(&sims, p, "/v1/messages", API_HEADERS, &messages_body(Some("gpt-4o")));
+    let r = send(
+        &sims,
+        p,
+        "/v1/messages",
+        API_HEADERS,
+        &messages_body(Some("gpt-4o")),
+    );
     assert_anthropic_error(&r, 404, "not_found_error", "gpt-4o");
     // 7. wrong path
     let r = send(

@@ -10,7 +10,10 @@ use crate::common::*;
 fn azure_rejects_what_foundry_rejects() {
     let sims = Simulators::start(&[Api::Azure]).unwrap();
     let p = Api::Azure;
-    let headers: &[(&str, &str)] = &[("api-key", creds::AZURE_API_KEY), ("anthropic-version", "2023-06-01")];
+    let headers: &[(&str, &str)] = &[
+        ("api-key", creds::AZURE_API_KEY),
+        ("anthropic-version", "2023-06-01"),
+    ];
     let ok = send(
         &sims,
         p,
@@ -66,5 +69,10 @@ fn azure_rejects_what_foundry_rejects() {
     let mut b = messages_body(Some("claude-opus-4-7"));
     b.as_object_mut().unwrap().remove("max_tokens");
     let r = send(&sims, p, "/anthropic/v1/messages", headers, &b);
-    assert_anthropic_error(&r, 400, "invalid_request_error", "max_tokens: Field required");
+    assert_anthropic_error(
+        &r,
+        400,
+        "invalid_request_error",
+        "max_tokens: Field required",
+    );
 }

@@ -50,8 +50,7 @@ fn converse_rejects_malformed_requests_as_bedrock_does() {
     );
     // 2. an Anthropic-dialect image block inside Converse content
     let mut b = converse_body();
-    b["messages"][0]["content"] =
-        json!([{"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": "AA=="}}]);
+    b["messages"][0]["content"] = json!([{"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": "AA=="}}]);
     assert_rejected(
         &post(&sims, p, CONVERSE, &b, |_, _| {}),
         400,
@@ -79,7 +78,8 @@ fn converse_rejects_malformed_requests_as_bedrock_does() {
     // 5. a thinking budget under the minimum
     let mut b = converse_body();
     b["inferenceConfig"]["maxTokens"] = json!(4000);
-    b["additionalModelRequestFields"] = json!({"thinking": {"type": "enabled", "budget_tokens": 500}});
+    b["additionalModelRequestFields"] =
+        json!({"thinking": {"type": "enabled", "budget_tokens": 500}});
     assert_rejected(
         &post(&sims, p, CONVERSE, &b, |_, _| {}),
         400,
@@ -89,7 +89,8 @@ fn converse_rejects_malformed_requests_as_bedrock_does() {
     // 6. a replayed reasoning block whose signature was altered
     let mut b = converse_body();
     b["inferenceConfig"]["maxTokens"] = json!(4000);
-    b["additionalModelRequestFields"] = json!({"thinking": {"type": "enabled", "budget_tokens": 1024}});
+    b["additionalModelRequestFields"] =
+        json!({"thinking": {"type": "enabled", "budget_tokens": 1024}});
     b["messages"] = json!([
         {"role": "user", "content": [{"text": "hi"}]},
         {"role": "assistant", "content": [{"reasoningContent": {"reasoningText": {"text": "hmm", "signature": "forged"}}}, {"text": "hello"}]},

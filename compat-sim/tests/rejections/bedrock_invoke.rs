@@ -19,11 +19,11 @@ fn invoke_answers_a_signed_request_and_streams_chunks() {
     let r = post(&sims, Api::BedrockInvoke, path, &invoke_body(), |_, _| {});
     assert_eq!(r.status, 200);
     let frames = compat_sim::aws::decode_frames(&r.body).unwrap();
-    assert!(
-        frames
+    assert!(frames.iter().all(|f| {
+        f.headers
             .iter()
-            .all(|f| { f.headers.iter().any(|(k, v)| k == ":event-type" && v == "chunk") })
-    );
+            .any(|(k, v)| k == ":event-type" && v == "chunk")
+    }));
     let last: Value = serde_json::from_slice(&frames.last().unwrap().payload).unwrap();
     use base64::Engine as _;
     let event: Value = serde_json::from_slice(
@@ -73,7 +73,9 @@ fn invoke_rejects_malformed_requests_as_bedrock_does() {
         "expected `bedrock-2023-05-31`",
     );
     // 4. body changed after signing
-    let r = post(&sims, p, INVOKE, &invoke_body(), |_, body| body.extend_from_slice(b" "));
+    let r = post(&sims, p, INVOKE, &invoke_body(), |_, body| {
+        body.extend_from_slice(b" ")
+    });
     assert_rejected(
         &r,
         403,
@@ -82,7 +84,9 @@ fn invoke_rejects_malformed_requests_as_bedrock_does() {
     );
     // 5. an unknown access key
     let r = post(&sims, p, INVOKE, &invoke_body(), |h, _| {
-        h[2].1 = h[2].1.replace(creds::AWS_ACCESS_KEY_ID, "AKIAUNKNOWN000000000");
+        h[2].1 = h[2]
+            .1
+            .replace(creds::AWS_ACCESS_KEY_ID, "AKIAUNKNOWN000000000");
     });
     assert_rejected(&r, 403, "UnrecognizedClientException", "security token");
     // 6. no auth at all
@@ -103,13 +107,22 @@ fn invoke_rejects_malformed_requests_as_bedrock_does() {
         &invoke_body(),
         |_, _| {},
     );
-    assert_rejected(&r, 400, "ValidationException", "model identifier is invalid");
+    assert_rejected(
+        &r,
+        400,
+        "ValidationException",
+        "model identifier is invalid",
+    );
     // 8. wrong path: 404, recorded
     let r = post(&sims, p, "/v1/messages", &invoke_body(), |_, _| {});
     assert_eq!(r.status, 404);
     let recorded = sims.requests();
     assert_eq!(recorded.len(), 8);
-    assert!(recorded.iter().all(|r| r.rejection.is_some() || r.status == 200));
+    assert!(
+        recorded
+            .iter()
+            .all(|r| r.rejection.is_some() || r.status == 200)
+    );
     assert!(recorded.iter().all(|r| {
         !r.headers
             .get("authorization")
@@ -122,5 +135,9 @@ fn invoke_rejects_malformed_requests_as_bedrock_does() {
     });
     assert_eq!(r.status, 403);
     let last = sims.requests().pop().unwrap();
-    assert!(last.stream && last.rejection.is_some(), "{}", last.describe());
+    assert!(
+        last.stream && last.rejection.is_some(),
+        "{}",
+        last.describe()
+    );
 }

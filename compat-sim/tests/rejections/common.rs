@@ -14,7 +14,13 @@ pub struct Reply {
     pub text: String,
 }
 
-pub fn send(sims: &Simulators, p: Api, path: &str, headers: &[(&str, &str)], body: &Value) -> Reply {
+pub fn send(
+    sims: &Simulators,
+    p: Api,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &Value,
+) -> Reply {
     let mut req = reqwest::blocking::Client::new()
         .post(format!("{}{path}", sims.base_url(p).unwrap()))
         .json(body);
@@ -42,7 +48,10 @@ pub fn assert_anthropic_error(r: &Reply, status: u16, kind: &str, needle: &str) 
     assert_eq!(r.body["type"], "error", "{}", r.text);
     assert_eq!(r.body["error"]["type"], kind, "{}", r.text);
     assert!(
-        r.body["error"]["message"].as_str().unwrap().contains(needle),
+        r.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains(needle),
         "{}",
         r.text
     );
@@ -152,7 +161,9 @@ pub fn assert_rejected(r: &BedrockReply, status: u16, kind: &str, needle: &str) 
 /// Sends a request and reads its body on a thread: each chunk arrives on the
 /// channel as the server sends it, so a test can tell a stalled stream from a
 /// slow one. The channel closes when the body ends.
-pub fn open_stream(req: reqwest::blocking::RequestBuilder) -> (u16, std::sync::mpsc::Receiver<Vec<u8>>) {
+pub fn open_stream(
+    req: reqwest::blocking::RequestBuilder,
+) -> (u16, std::sync::mpsc::Receiver<Vec<u8>>) {
     use std::io::Read as _;
     let mut resp = req.send().unwrap();
     let status = resp.status().as_u16();
@@ -169,7 +180,10 @@ pub fn open_stream(req: reqwest::blocking::RequestBuilder) -> (u16, std::sync::m
 }
 
 /// Everything that arrives within `window`; `None` for "the body ended".
-pub fn collect_for(rx: &std::sync::mpsc::Receiver<Vec<u8>>, window: std::time::Duration) -> (Vec<u8>, bool) {
+pub fn collect_for(
+    rx: &std::sync::mpsc::Receiver<Vec<u8>>,
+    window: std::time::Duration,
+) -> (Vec<u8>, bool) {
     let deadline = std::time::Instant::now() + window;
     let mut got = Vec::new();
     loop {
@@ -183,7 +197,12 @@ pub fn collect_for(rx: &std::sync::mpsc::Receiver<Vec<u8>>, window: std::time::D
 }
 
 /// A signed Bedrock request, not yet sent.
-pub fn bedrock_request(sims: &Simulators, p: Api, path: &str, body: &Value) -> reqwest::blocking::RequestBuilder {
+pub fn bedrock_request(
+    sims: &Simulators,
+    p: Api,
+    path: &str,
+    body: &Value,
+) -> reqwest::blocking::RequestBuilder {
     let base = sims.base_url(p).unwrap();
     let bytes = serde_json::to_vec(body).unwrap();
     let mut req = reqwest::blocking::Client::new().post(format!("{base}{path}"));
@@ -195,8 +214,10 @@ pub fn bedrock_request(sims: &Simulators, p: Api, path: &str, body: &Value) -> r
 
 /// An Anthropic API request, not yet sent.
 pub fn anthropic_request(sims: &Simulators, body: &Value) -> reqwest::blocking::RequestBuilder {
-    let mut req =
-        reqwest::blocking::Client::new().post(format!("{}/v1/messages", sims.base_url(Api::Anthropic).unwrap()));
+    let mut req = reqwest::blocking::Client::new().post(format!(
+        "{}/v1/messages",
+        sims.base_url(Api::Anthropic).unwrap()
+    ));
     for (k, v) in API_HEADERS {
         req = req.header(*k, *v);
     }

@@ -44,7 +44,10 @@ fn faults_change_the_answer_as_advertised() {
         200
     );
 
-    let _g = sims.inject(scoped("slow"), Fault::SlowFirstByte(Duration::from_millis(400)));
+    let _g = sims.inject(
+        scoped("slow"),
+        Fault::SlowFirstByte(Duration::from_millis(400)),
+    );
     let t0 = Instant::now();
     assert_eq!(
         send(&sims, p, "/v1/messages", API_HEADERS, &body("slow", false)).status,
@@ -65,7 +68,11 @@ fn faults_change_the_answer_as_advertised() {
     cached["system"] = json!([{"type": "text", "text": "x".repeat(40_000), "cache_control": {"type": "ephemeral"}}]);
     let _g = sims.inject(scoped("nocache"), Fault::StripCacheUsage);
     let r = send(&sims, p, "/v1/messages", API_HEADERS, &cached);
-    assert_eq!(r.body["usage"]["cache_creation_input_tokens"], 0, "{}", r.text);
+    assert_eq!(
+        r.body["usage"]["cache_creation_input_tokens"], 0,
+        "{}",
+        r.text
+    );
     assert_eq!(r.body["usage"]["cache_read_input_tokens"], 0, "{}", r.text);
 
     let mut think = body("nothink", false);
@@ -99,10 +106,16 @@ fn a_stalled_anthropic_stream_sends_message_start_then_nothing() {
     body["stream"] = json!(true);
     let (status, rx) = open_stream(anthropic_request(&sims, &body));
     assert_eq!(status, 200);
-    let first = rx.recv_timeout(Duration::from_secs(5)).expect("the first event");
+    let first = rx
+        .recv_timeout(Duration::from_secs(5))
+        .expect("the first event");
     let text = String::from_utf8_lossy(&first);
     assert!(text.starts_with("event: message_start\n"), "{text}");
-    assert_eq!(text.matches("event: ").count(), 1, "only the first event: {text}");
+    assert_eq!(
+        text.matches("event: ").count(),
+        1,
+        "only the first event: {text}"
+    );
     let (more, ended) = collect_for(&rx, Duration::from_secs(1));
     assert!(
         more.is_empty() && !ended,
@@ -136,16 +149,24 @@ fn a_stalled_anthropic_stream_sends_message_start_then_nothing() {
 #[test]
 fn a_stalled_converse_stream_sends_message_start_then_nothing() {
     let sims = Simulators::start(&[Api::BedrockConverse]).unwrap();
-    let _g = sims.inject(stall_scope(Api::BedrockConverse, "stall-me"), Fault::StallStream);
+    let _g = sims.inject(
+        stall_scope(Api::BedrockConverse, "stall-me"),
+        Fault::StallStream,
+    );
     let mut body = converse_body();
     body["messages"][0]["content"][0]["text"] = json!("Reply with exactly `stall-me`.");
     let path = "/model/us.anthropic.claude-haiku-4-5-20251001-v1%3A0/converse-stream";
     let (status, rx) = open_stream(bedrock_request(&sims, Api::BedrockConverse, path, &body));
     assert_eq!(status, 200);
-    let first = rx.recv_timeout(Duration::from_secs(5)).expect("the first event");
+    let first = rx
+        .recv_timeout(Duration::from_secs(5))
+        .expect("the first event");
     let frames = compat_sim::aws::decode_frames(&first).unwrap();
     assert_eq!(frames.len(), 1, "{frames:?}");
-    assert_eq!(frames[0].headers[0], (":event-type".into(), "messageStart".into()));
+    assert_eq!(
+        frames[0].headers[0],
+        (":event-type".into(), "messageStart".into())
+    );
     let (more, ended) = collect_for(&rx, Duration::from_secs(1));
     assert!(more.is_empty() && !ended, "nothing after messageStart");
 

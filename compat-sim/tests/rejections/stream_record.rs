@@ -31,7 +31,13 @@ fn assert_recorded(r: &compat_sim::RecordedRequest, first: &[&str], delta: &str,
 
 #[test]
 fn every_streamed_event_is_recorded_as_sent() {
-    let sims = Simulators::start(&[Api::Anthropic, Api::BedrockInvoke, Api::BedrockConverse, Api::VertexAi]).unwrap();
+    let sims = Simulators::start(&[
+        Api::Anthropic,
+        Api::BedrockInvoke,
+        Api::BedrockConverse,
+        Api::VertexAi,
+    ])
+    .unwrap();
 
     let mut body = messages_body(Some("claude-sonnet-4-6"));
     body["messages"][0]["content"] = json!("Count from 1 to 20, separated by single spaces.");
@@ -44,10 +50,16 @@ fn every_streamed_event_is_recorded_as_sent() {
     while let Ok(chunk) = rx.recv_timeout(Duration::from_secs(10)) {
         arrivals.push((
             t0.elapsed(),
-            String::from_utf8_lossy(&chunk).matches("text_delta").count(),
+            String::from_utf8_lossy(&chunk)
+                .matches("text_delta")
+                .count(),
         ));
     }
-    let with_deltas: Vec<Duration> = arrivals.iter().filter(|(_, n)| *n > 0).map(|(t, _)| *t).collect();
+    let with_deltas: Vec<Duration> = arrivals
+        .iter()
+        .filter(|(_, n)| *n > 0)
+        .map(|(t, _)| *t)
+        .collect();
     assert!(
         with_deltas.len() > 3,
         "text deltas arrived in {} reads: {arrivals:?}",
@@ -73,7 +85,12 @@ fn every_streamed_event_is_recorded_as_sent() {
     );
 
     let path = "/model/us.anthropic.claude-sonnet-4-6/invoke-with-response-stream";
-    let (status, rx) = open_stream(bedrock_request(&sims, Api::BedrockInvoke, path, &invoke_body()));
+    let (status, rx) = open_stream(bedrock_request(
+        &sims,
+        Api::BedrockInvoke,
+        path,
+        &invoke_body(),
+    ));
     assert_eq!(status, 200);
     assert!(collect_for(&rx, Duration::from_secs(10)).1);
     assert_recorded(
@@ -84,7 +101,12 @@ fn every_streamed_event_is_recorded_as_sent() {
     );
 
     let path = "/model/us.anthropic.claude-haiku-4-5-20251001-v1%3A0/converse-stream";
-    let (status, rx) = open_stream(bedrock_request(&sims, Api::BedrockConverse, path, &converse_body()));
+    let (status, rx) = open_stream(bedrock_request(
+        &sims,
+        Api::BedrockConverse,
+        path,
+        &converse_body(),
+    ));
     assert_eq!(status, 200);
     assert!(collect_for(&rx, Duration::from_secs(10)).1);
     assert_recorded(

@@ -37,7 +37,11 @@ fn vertex_rejects_what_rawpredict_rejects() {
         &send(
             &sims,
             p,
-            &path("other-project", creds::VERTEX_LOCATION, "claude-sonnet-4-6:rawPredict"),
+            &path(
+                "other-project",
+                creds::VERTEX_LOCATION,
+                "claude-sonnet-4-6:rawPredict",
+            ),
             auth,
             &body,
         ),
@@ -82,7 +86,9 @@ fn vertex_rejects_what_rawpredict_rejects() {
     let r = reqwest::blocking::Client::new()
         .post(format!("{}/token", sims.base_url(p).unwrap()))
         .header("content-type", "application/x-www-form-urlencoded")
-        .body("grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer&assertion=not-a-jwt")
+        .body(
+            "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer&assertion=not-a-jwt",
+        )
         .send()
         .unwrap();
     assert_eq!(r.status().as_u16(), 400);

@@ -121,7 +121,7 @@ pub fn pick_pr_gate(
 }
 
 fn fmt(t: Timestamp) -> String {
-    crate::matrix::format_timestamp(t)
+    compat_core::matrix::format_timestamp(t)
 }
 
 pub struct ClaudeCodeResolver {

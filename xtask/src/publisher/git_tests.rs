@@ -7,8 +7,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::{Arc, Mutex};
 
-use compat_core::publish::{Identity, PublishError, PublishOutcome, PublishRequest, publish};
 use compat_core::secret::Secret;
+
+use crate::publisher::{Identity, PublishError, PublishOutcome, PublishRequest, publish};
 
 const PATH: &str = "src/data/compatibility-matrix.json";
 const TOKEN: &str = "ghs_TestInstallationToken0123456789";

@@ -17,13 +17,15 @@
 
 use std::path::{Component, Path, PathBuf};
 
-use crate::secret::Secret;
+use compat_core::secret::Secret;
 
 pub mod git;
+#[cfg(test)]
+mod git_tests;
 pub mod validate;
 
 pub use git::{Identity, Remote};
-pub use validate::{describe_changes, detect_infrastructure_failure, validate_for_publish};
+pub use validate::{describe_changes, validate_for_publish};
 
 use git::{Git, parse_status_z};
 
@@ -69,7 +71,8 @@ pub enum PublishError {
     PushRejected { branch: String, detail: String },
     #[error("git {command} failed: {detail}")]
     Git { command: String, detail: String },
-    #[error("{what}: {source}")]
+    /// `what` says which file and what to check.
+    #[error("{what}")]
     Io {
         what: String,
         source: std::io::Error,
@@ -205,7 +208,10 @@ pub fn publish(
     let git = Git::new(&remote, req.token, &req.author);
     let dir = req.work_dir.join("docs");
     std::fs::create_dir_all(req.work_dir).map_err(|source| PublishError::Io {
-        what: format!("cannot create {}", req.work_dir.display()),
+        what: format!(
+            "cannot create the scratch folder {}; check that the temporary folder is writable",
+            req.work_dir.display()
+        ),
         source,
     })?;
 
@@ -397,7 +403,7 @@ fn stage(
             "--no-textconv",
         ],
     )?);
-    let new = crate::matrix::Matrix::parse(content, rel).map_err(|e| {
+    let new = compat_core::matrix::Matrix::parse(content, rel).map_err(|e| {
         PublishError::Invalid(format!("the content to publish is not a matrix: {e}"))
     })?;
     let changes = describe_changes(old.as_deref(), &new);
@@ -416,9 +422,10 @@ fn write_inside(root: &Path, rel: &Path, content: &str) -> Result<(), PublishErr
         reason,
     };
     let io = |what: String| move |source| PublishError::Io { what, source };
-    let root_c = root
-        .canonicalize()
-        .map_err(io(format!("cannot resolve {}", root.display())))?;
+    let root_c = root.canonicalize().map_err(io(format!(
+        "cannot resolve the docs clone {}",
+        root.display()
+    )))?;
     let target = root.join(rel);
     let parent = target.parent().expect("a relative file path has a parent");
     // The deepest existing ancestor must resolve inside the clone.
@@ -436,7 +443,10 @@ fn write_inside(root: &Path, rel: &Path, content: &str) -> Result<(), PublishErr
             "resolves outside the docs repository (through a symlink)".into(),
         ));
     }
-    std::fs::create_dir_all(parent).map_err(io(format!("cannot create {}", parent.display())))?;
+    std::fs::create_dir_all(parent).map_err(io(format!(
+        "cannot create {} in the docs clone; check --path",
+        parent.display()
+    )))?;
     if !inside(parent) {
         return Err(bad(
             "resolves outside the docs repository (through a symlink)".into(),
@@ -449,7 +459,10 @@ fn write_inside(root: &Path, rel: &Path, content: &str) -> Result<(), PublishErr
         Ok(m) if m.is_dir() => return Err(bad("is a folder in the docs repository".into())),
         _ => {}
     }
-    std::fs::write(&target, content).map_err(io(format!("cannot write {}", target.display())))
+    std::fs::write(&target, content).map_err(io(format!(
+        "cannot write {} in the docs clone; check --path",
+        target.display()
+    )))
 }
 
 fn classify_remote_error(repo: &str, branch: &str, op: &str, detail: String) -> PublishError {

@@ -4,9 +4,9 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use crate::manifest::Manifest;
-use crate::matrix::{Matrix, SCHEMA_VERSION};
-use crate::status::CellStatus;
+use compat_core::manifest::Manifest;
+use compat_core::matrix::{Matrix, SCHEMA_VERSION};
+use compat_core::status::CellStatus;
 
 use super::PublishError;
 
@@ -340,11 +340,12 @@ mod tests {
 
     fn matrix(cells: [[CellStatus; 2]; 2]) -> Matrix {
         let [r1, r2] = cells;
-        let row = |id: &str, name: &str, [a, b]: [CellStatus; 2]| crate::matrix::MatrixFeature {
-            id: id.into(),
-            name: name.into(),
-            providers: IndexMap::from([("a".to_owned(), a), ("b".to_owned(), b)]),
-        };
+        let row =
+            |id: &str, name: &str, [a, b]: [CellStatus; 2]| compat_core::matrix::MatrixFeature {
+                id: id.into(),
+                name: name.into(),
+                providers: IndexMap::from([("a".to_owned(), a), ("b".to_owned(), b)]),
+            };
         Matrix {
             schema_version: "1".into(),
             generated_at: "2026-11-25T10:00:00Z".into(),

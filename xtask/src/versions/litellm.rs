@@ -34,7 +34,7 @@ use jiff::Timestamp;
 use serde::Deserialize;
 
 use super::{ResolveError, error_chain, http_client, status_error};
-use crate::secret::Secret;
+use compat_core::secret::Secret;
 
 pub const DEFAULT_API_BASE: &str = "https://api.github.com";
 pub const REPOSITORY: &str = "BerriAI/litellm";
@@ -182,11 +182,6 @@ impl LitellmResolver {
     /// (and never to another host).
     pub fn with_token(mut self, token: Option<Secret>) -> Self {
         self.token = token;
-        self
-    }
-
-    pub fn with_repository(mut self, owner_name: impl Into<String>) -> Self {
-        self.repository = owner_name.into();
         self
     }
 

@@ -3,13 +3,14 @@
 //! registry's package document.
 
 use compat_core::secret::Secret;
-use compat_core::versions::ResolveError;
-use compat_core::versions::claude_code::{ClaudeCodeResolver, PR_GATE_MIN_AGE};
-use compat_core::versions::litellm::LitellmResolver;
 use jiff::Timestamp;
 use serde_json::{Value, json};
 use wiremock::matchers::{header, header_exists, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
+
+use crate::versions::ResolveError;
+use crate::versions::claude_code::{ClaudeCodeResolver, PR_GATE_MIN_AGE};
+use crate::versions::litellm::LitellmResolver;
 
 const RELEASES: &str = "/repos/BerriAI/litellm/releases";
 const TOKEN: &str = "ghp_test_token_do_not_log";

@@ -23,7 +23,7 @@ use std::process::{Command, Output};
 use base64::Engine as _;
 
 use super::PublishError;
-use crate::secret::{Redactor, Secret};
+use compat_core::secret::{Redactor, Secret};
 
 /// Who the publish commit is by.
 #[derive(Debug, Clone, PartialEq, Eq)]
