@@ -1,12 +1,24 @@
-//! Human renderings of a matrix: a terminal table and Markdown (for PR
-//! comments and CI job summaries). Both list the failing cells' errors and the
-//! not-applicable reasons below the grid, since a grid cell has no room.
+//! Human renderings of a matrix (schema v1 or v2): a terminal table and
+//! Markdown (for PR comments and CI job summaries). Both list the cells'
+//! errors and reasons below the grid, since a grid cell has no room.
 
 use std::fmt::Write as _;
 
 use crate::manifest::Manifest;
 use crate::matrix::Matrix;
+use crate::matrix::v2::{AnyMatrix, CellStatusV2, MatrixV2, ModelStatus};
 use crate::status::CellStatus;
+
+/// What both schema versions render as: a grid of symbols and, per cell,
+/// what to say below the grid.
+struct View {
+    providers: Vec<String>,
+    /// (feature name, per provider: (symbol, detail label and text)).
+    rows: Vec<(String, Vec<(&'static str, Option<(String, String)>)>)>,
+    litellm_version: String,
+    claude_code_version: String,
+    generated_at: String,
+}
 
 fn symbol(s: &CellStatus) -> &'static str {
     match s {
@@ -15,6 +27,138 @@ fn symbol(s: &CellStatus) -> &'static str {
         CellStatus::NotApplicable { .. } => "— n/a",
         CellStatus::NotTested => "? not tested",
     }
+}
+
+fn symbol_v2(s: &CellStatusV2) -> &'static str {
+    match s {
+        CellStatusV2::Pass => "✓ pass",
+        CellStatusV2::Flaky => "≈ flaky",
+        CellStatusV2::Partial { .. } => "◐ PARTIAL",
+        CellStatusV2::Fail { .. } => "✗ FAIL",
+        CellStatusV2::Unverified { .. } => "◌ unverified",
+        CellStatusV2::NotApplicable { .. } => "— n/a",
+        CellStatusV2::NotTested => "? not tested",
+    }
+}
+
+impl View {
+    fn v1(m: &Matrix) -> View {
+        View {
+            providers: m.providers.clone(),
+            rows: m
+                .features
+                .iter()
+                .map(|f| {
+                    let cells = m
+                        .providers
+                        .iter()
+                        .map(|p| match f.providers.get(p) {
+                            Some(s) => {
+                                let detail = match s {
+                                    CellStatus::Fail { error } => {
+                                        Some(("fail".into(), error.clone()))
+                                    }
+                                    CellStatus::NotApplicable { reason } => {
+                                        Some(("n/a".into(), reason.clone()))
+                                    }
+                                    _ => None,
+                                };
+                                (symbol(s), detail)
+                            }
+                            None => ("?", None),
+                        })
+                        .collect();
+                    (f.name.clone(), cells)
+                })
+                .collect(),
+            litellm_version: m.litellm_version.clone(),
+            claude_code_version: m.claude_code_version.clone(),
+            generated_at: m.generated_at.clone(),
+        }
+    }
+
+    fn v2(m: &MatrixV2) -> View {
+        View {
+            providers: m.providers.clone(),
+            rows: m
+                .features
+                .iter()
+                .map(|f| {
+                    let cells = m
+                        .providers
+                        .iter()
+                        .map(|p| match f.providers.get(p) {
+                            Some(c) => {
+                                let detail = match &c.status {
+                                    CellStatusV2::Fail { error } => {
+                                        Some(("fail".into(), error.clone()))
+                                    }
+                                    CellStatusV2::Partial {
+                                        error,
+                                        passing_models,
+                                    } => Some((
+                                        format!("partial; passing: {}", passing_models.join(", ")),
+                                        error.clone(),
+                                    )),
+                                    CellStatusV2::Unverified { error, previous } => Some((
+                                        match previous {
+                                            Some(p) => format!(
+                                                "unverified; last verified {} on {}",
+                                                p.status, p.verified_at
+                                            ),
+                                            None => "unverified".into(),
+                                        },
+                                        error.clone(),
+                                    )),
+                                    CellStatusV2::Flaky => Some((
+                                        "flaky".into(),
+                                        c.models
+                                            .iter()
+                                            .filter(|(_, r)| r.status == ModelStatus::Flaky)
+                                            .map(|(id, r)| {
+                                                format!(
+                                                    "{id}: passed after: {}",
+                                                    r.first_error.as_deref().unwrap_or("a retry")
+                                                )
+                                            })
+                                            .collect::<Vec<_>>()
+                                            .join("\n"),
+                                    )),
+                                    CellStatusV2::NotApplicable { reason } => {
+                                        Some(("n/a".into(), reason.clone()))
+                                    }
+                                    _ => None,
+                                };
+                                (symbol_v2(&c.status), detail)
+                            }
+                            None => ("?", None),
+                        })
+                        .collect();
+                    (f.name.clone(), cells)
+                })
+                .collect(),
+            litellm_version: m.litellm_version.clone(),
+            claude_code_version: m.claude_code_version.clone(),
+            generated_at: m.generated_at.clone(),
+        }
+    }
+
+    fn any(m: &AnyMatrix) -> View {
+        match m {
+            AnyMatrix::V1(m) => View::v1(m),
+            AnyMatrix::V2(m) => View::v2(m),
+        }
+    }
+}
+
+/// A matrix of either schema version as a terminal table.
+pub fn table_any(matrix: &AnyMatrix, manifest: Option<&Manifest>) -> String {
+    render_table(&View::any(matrix), manifest)
+}
+
+/// A matrix of either schema version as Markdown.
+pub fn markdown_any(matrix: &AnyMatrix, manifest: Option<&Manifest>) -> String {
+    render_markdown(&View::any(matrix), manifest)
 }
 
 fn provider_name<'a>(manifest: Option<&'a Manifest>, id: &'a str) -> &'a str {
@@ -26,15 +170,19 @@ fn provider_name<'a>(manifest: Option<&'a Manifest>, id: &'a str) -> &'a str {
 
 /// A fixed-width table for the terminal.
 pub fn table(matrix: &Matrix, manifest: Option<&Manifest>) -> String {
+    render_table(&View::v1(matrix), manifest)
+}
+
+fn render_table(matrix: &View, manifest: Option<&Manifest>) -> String {
     let headers: Vec<&str> = matrix
         .providers
         .iter()
         .map(|p| provider_name(manifest, p))
         .collect();
     let first_w = matrix
-        .features
+        .rows
         .iter()
-        .map(|f| f.name.chars().count())
+        .map(|(name, _)| name.chars().count())
         .max()
         .unwrap_or(7)
         .max(7);
@@ -48,10 +196,9 @@ pub fn table(matrix: &Matrix, manifest: Option<&Manifest>) -> String {
     out.push('\n');
     out.push_str(&"-".repeat(first_w + col_w.iter().map(|w| w + 2).sum::<usize>()));
     out.push('\n');
-    for f in &matrix.features {
-        write!(out, "{}", pad(&f.name, first_w)).unwrap();
-        for (p, w) in matrix.providers.iter().zip(&col_w) {
-            let s = f.providers.get(p).map(symbol).unwrap_or("?");
+    for (name, cells) in &matrix.rows {
+        write!(out, "{}", pad(name, first_w)).unwrap();
+        for ((s, _), w) in cells.iter().zip(&col_w) {
             write!(out, "  {}", pad(s, *w)).unwrap();
         }
         out.push('\n');
@@ -68,6 +215,10 @@ pub fn table(matrix: &Matrix, manifest: Option<&Manifest>) -> String {
 
 /// GitHub-flavoured Markdown.
 pub fn markdown(matrix: &Matrix, manifest: Option<&Manifest>) -> String {
+    render_markdown(&View::v1(matrix), manifest)
+}
+
+fn render_markdown(matrix: &View, manifest: Option<&Manifest>) -> String {
     let mut out = String::from("| Feature |");
     for p in &matrix.providers {
         write!(out, " {} |", provider_name(manifest, p)).unwrap();
@@ -75,10 +226,9 @@ pub fn markdown(matrix: &Matrix, manifest: Option<&Manifest>) -> String {
     out.push_str("\n|---|");
     out.push_str(&"---|".repeat(matrix.providers.len()));
     out.push('\n');
-    for f in &matrix.features {
-        write!(out, "| {} |", f.name).unwrap();
-        for p in &matrix.providers {
-            let s = f.providers.get(p).map(symbol).unwrap_or("?");
+    for (name, cells) in &matrix.rows {
+        write!(out, "| {name} |").unwrap();
+        for (s, _) in cells {
             write!(out, " {s} |").unwrap();
         }
         out.push('\n');
@@ -93,16 +243,14 @@ pub fn markdown(matrix: &Matrix, manifest: Option<&Manifest>) -> String {
     out
 }
 
-fn details(matrix: &Matrix, manifest: Option<&Manifest>, md: bool) -> String {
+fn details(matrix: &View, manifest: Option<&Manifest>, md: bool) -> String {
     let mut out = String::new();
-    for f in &matrix.features {
-        for p in &matrix.providers {
-            let (label, text) = match f.providers.get(p) {
-                Some(CellStatus::Fail { error }) => ("fail", error),
-                Some(CellStatus::NotApplicable { reason }) => ("n/a", reason),
-                _ => continue,
+    for (name, cells) in &matrix.rows {
+        for (p, (_, detail)) in matrix.providers.iter().zip(cells) {
+            let Some((label, text)) = detail else {
+                continue;
             };
-            let head = format!("{} × {} ({label})", f.name, provider_name(manifest, p));
+            let head = format!("{} × {} ({label})", name, provider_name(manifest, p));
             if md {
                 let body: String = text.lines().map(|l| format!("> {l}\n")).collect();
                 write!(out, "\n**{head}**\n{body}").unwrap();
@@ -110,6 +258,64 @@ fn details(matrix: &Matrix, manifest: Option<&Manifest>, md: bool) -> String {
                 let body: String = text.lines().map(|l| format!("    {l}\n")).collect();
                 write!(out, "\n{head}:\n{body}").unwrap();
             }
+        }
+    }
+    out
+}
+
+/// The regression gate's comparison as a Markdown table (for the PR gate's
+/// job output and a bot's PR comment): regressions first, then newly passing,
+/// failing cells new to the baseline, and still failing. Both matrices are
+/// read as the gate reads them (`AnyMatrix::verdict_view`).
+pub fn diff_markdown(
+    baseline: &AnyMatrix,
+    current: &AnyMatrix,
+    manifest: Option<&Manifest>,
+) -> String {
+    let report = crate::gate::compare(&baseline.verdict_view(), &current.verdict_view());
+    let feature_name = |id: &str| {
+        manifest
+            .and_then(|m| m.feature(id))
+            .map(|f| f.name.clone())
+            .unwrap_or_else(|| id.to_owned())
+    };
+    let mut out = String::new();
+    if report.passed() {
+        out.push_str("**Regression gate: passed** (no cell went from pass to fail).\n\n");
+    } else {
+        writeln!(
+            out,
+            "**Regression gate: FAILED**: {} cell(s) went from pass to fail.\n",
+            report.regressions.len()
+        )
+        .unwrap();
+    }
+    let groups = [
+        ("regression", &report.regressions),
+        ("newly passing", &report.newly_passing),
+        ("failing, new cell", &report.new_failing),
+        ("still failing", &report.still_failing),
+    ];
+    if groups.iter().all(|(_, cells)| cells.is_empty()) {
+        out.push_str("No cell changed between the baseline and this run.\n");
+        return out;
+    }
+    out.push_str("| change | feature | provider | baseline | now |\n|---|---|---|---|---|\n");
+    for (label, cells) in groups {
+        for c in cells.iter() {
+            writeln!(
+                out,
+                "| {label} | {} | {} | {} | {} |",
+                feature_name(&c.feature),
+                provider_name(manifest, &c.provider),
+                baseline
+                    .status_name(&c.feature, &c.provider)
+                    .unwrap_or("absent"),
+                current
+                    .status_name(&c.feature, &c.provider)
+                    .unwrap_or("absent"),
+            )
+            .unwrap();
         }
     }
     out

@@ -238,3 +238,42 @@ fn the_gate_reads_an_unverified_baseline_cell_as_its_last_verdict() {
         Some(&CellStatus::Pass)
     );
 }
+
+#[test]
+fn v2_renderings_and_the_gate_diff() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../golden/builder");
+    let manifest = Manifest::load(&root.join("manifest.yaml")).unwrap();
+    let load = |name: &str| {
+        let results = RunResults::load(&root.join(name)).unwrap();
+        let input = ResultsInput {
+            path: Path::new(name),
+            results: &results,
+        };
+        AnyMatrix::V2(v2::build(&manifest, &[input], &options_for(&root, name)).unwrap())
+    };
+    let (all_pass, partial, unverified, flaky) = (
+        load("all_pass.json"),
+        load("partial.json"),
+        load("unverified.json"),
+        load("flaky.json"),
+    );
+    // A v1 baseline against a v2 run: the gate reads both.
+    let v1_baseline = {
+        let results = RunResults::load(&root.join("all_pass.json")).unwrap();
+        let input = ResultsInput {
+            path: Path::new("all_pass.json"),
+            results: &results,
+        };
+        AnyMatrix::V1(build(&manifest, &[input], &BuildOptions::default()).unwrap())
+    };
+    insta::with_settings!({ snapshot_path => "../../golden/render", prepend_module_to_snapshot => false }, {
+        insta::assert_snapshot!("v2_table_unverified", compat_core::render::table_any(&unverified, Some(&manifest)));
+        insta::assert_snapshot!("v2_markdown_flaky_partial", format!(
+            "{}\n{}",
+            compat_core::render::markdown_any(&flaky, Some(&manifest)),
+            compat_core::render::markdown_any(&partial, Some(&manifest))
+        ));
+        insta::assert_snapshot!("diff_regression", compat_core::render::diff_markdown(&v1_baseline, &partial, Some(&manifest)));
+        insta::assert_snapshot!("diff_unchanged", compat_core::render::diff_markdown(&all_pass, &flaky, Some(&manifest)));
+    });
+}

@@ -6,7 +6,8 @@ use std::time::Instant;
 
 use anyhow::{Context as _, bail};
 use compat_core::manifest::Manifest;
-use compat_core::matrix::{BuildOptions, Matrix, ResultsInput, build};
+use compat_core::matrix::v2::{self, AnyMatrix};
+use compat_core::matrix::{BuildOptions, ResultsInput, build};
 use compat_core::results::{Mode, RunResults};
 use compat_core::{paths, render as rendering, tools};
 
@@ -25,6 +26,30 @@ pub fn mode_parser() -> impl clap::builder::TypedValueParser<Value = Mode> {
     })
 }
 
+/// Which schema version of compatibility-matrix.json to write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Schema {
+    /// Schema v1: four statuses (flaky reads pass, partial fail, unverified not_tested).
+    #[value(name = "1")]
+    V1,
+    /// Schema v2: per-model results; partial, flaky, unverified.
+    #[value(name = "2")]
+    V2,
+}
+
+/// Builds the matrix in the asked schema version.
+pub fn build_any(
+    schema: Schema,
+    manifest: &Manifest,
+    inputs: &[ResultsInput<'_>],
+    options: &BuildOptions,
+) -> anyhow::Result<AnyMatrix> {
+    Ok(match schema {
+        Schema::V1 => AnyMatrix::V1(build(manifest, inputs, options)?),
+        Schema::V2 => AnyMatrix::V2(v2::build(manifest, inputs, options)?),
+    })
+}
+
 #[derive(Debug, clap::Args)]
 pub struct MatrixArgs {
     /// sim: local provider simulators, no credentials; live: the real
@@ -34,6 +59,9 @@ pub struct MatrixArgs {
     /// Where to write the matrix [default: target/compat/compatibility-matrix.json].
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
+    /// Schema version of the matrix written.
+    #[arg(long, value_enum, default_value = "2")]
+    pub schema: Schema,
     /// Test filters and harness options, e.g. `-- tool_use::azure vision --test-threads 2`.
     #[arg(last = true, value_name = "HARNESS ARGS")]
     pub harness_args: Vec<String>,
@@ -57,6 +85,13 @@ pub struct BuildMatrixArgs {
     /// Build from a run that did not finish (its missing cells are not_tested).
     #[arg(long)]
     pub allow_incomplete: bool,
+    /// Schema version of the matrix written (1 for consumers that have not moved to v2).
+    #[arg(long, value_enum, default_value = "2")]
+    pub schema: Schema,
+    /// The matrix published before (v1 or v2): v2's unverified cells carry
+    /// its verdict and when it was measured.
+    #[arg(long, value_name = "FILE")]
+    pub previous: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -72,6 +107,10 @@ pub struct RenderArgs {
     pub file: Option<PathBuf>,
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+    /// Print instead the regression gate's table against this baseline
+    /// matrix (regressions, newly passing, still failing), as Markdown.
+    #[arg(long, value_name = "BASELINE")]
+    pub diff: Option<PathBuf>,
 }
 
 pub fn provision() -> anyhow::Result<ExitCode> {
@@ -95,7 +134,8 @@ pub fn run_matrix(args: MatrixArgs) -> anyhow::Result<ExitCode> {
     let status = suite.run()?;
     let manifest = Manifest::load_default()?;
     let results = RunResults::load(&results_path)?;
-    let matrix = build(
+    let matrix = build_any(
+        args.schema,
         &manifest,
         &[ResultsInput {
             path: &results_path,
@@ -109,7 +149,7 @@ pub fn run_matrix(args: MatrixArgs) -> anyhow::Result<ExitCode> {
     compat_core::fsutil::write_atomic(&out, matrix.to_json_pretty().as_bytes())
         .with_context(|| format!("writing {}", out.display()))?;
     println!();
-    print!("{}", rendering::table(&matrix, Some(&manifest)));
+    print!("{}", rendering::table_any(&matrix, Some(&manifest)));
     println!(
         "\nwrote {} ({:.0} s)",
         out.display(),
@@ -168,7 +208,9 @@ pub fn build_matrix(args: BuildMatrixArgs) -> anyhow::Result<ExitCode> {
         })
         .collect();
     let manifest = Manifest::load_default()?;
-    let matrix = build(
+    let previous = args.previous.as_deref().map(AnyMatrix::load).transpose()?;
+    let matrix = build_any(
+        args.schema,
         &manifest,
         &inputs,
         &BuildOptions {
@@ -176,23 +218,31 @@ pub fn build_matrix(args: BuildMatrixArgs) -> anyhow::Result<ExitCode> {
             claude_code_version: args.claude_code_version,
             allow_incomplete: args.allow_incomplete,
             generated_at: None,
-            previous: None,
+            previous,
         },
     )?;
     compat_core::fsutil::write_atomic(&out, matrix.to_json_pretty().as_bytes())
         .with_context(|| format!("writing {}", out.display()))?;
-    print!("{}", rendering::table(&matrix, Some(&manifest)));
+    print!("{}", rendering::table_any(&matrix, Some(&manifest)));
     println!("\nwrote {}", out.display());
     Ok(ExitCode::SUCCESS)
 }
 
 pub fn render(args: RenderArgs) -> anyhow::Result<ExitCode> {
     let path = args.file.unwrap_or_else(default_matrix_path);
-    let matrix = Matrix::load(&path)?;
+    let matrix = AnyMatrix::load(&path)?;
     let manifest = Manifest::load_default().ok();
+    if let Some(baseline) = args.diff {
+        let baseline = AnyMatrix::load(&baseline)?;
+        print!(
+            "{}",
+            rendering::diff_markdown(&baseline, &matrix, manifest.as_ref())
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
     match args.format {
-        Format::Table => print!("{}", rendering::table(&matrix, manifest.as_ref())),
-        Format::Markdown => print!("{}", rendering::markdown(&matrix, manifest.as_ref())),
+        Format::Table => print!("{}", rendering::table_any(&matrix, manifest.as_ref())),
+        Format::Markdown => print!("{}", rendering::markdown_any(&matrix, manifest.as_ref())),
     }
     Ok(ExitCode::SUCCESS)
 }

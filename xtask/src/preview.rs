@@ -30,7 +30,7 @@ pub fn run(args: PreviewArgs) -> anyhow::Result<ExitCode> {
         );
     }
     // Refuse a matrix the page would only show as an error placeholder.
-    compat_core::matrix::Matrix::load(&file)?;
+    compat_core::matrix::v2::AnyMatrix::load(&file)?;
     let site = root.join("docs-site");
     if !site.join("node_modules").exists() {
         eprintln!("[preview] installing the docs page's npm dependencies (npm ci) ...");

@@ -241,6 +241,21 @@ impl AnyMatrix {
         }
     }
 
+    pub fn to_json_pretty(&self) -> String {
+        match self {
+            AnyMatrix::V1(m) => m.to_json_pretty(),
+            AnyMatrix::V2(m) => m.to_json_pretty(),
+        }
+    }
+
+    /// A cell's status name (`pass`, `partial`, ...), if the cell exists.
+    pub fn status_name(&self, feature: &str, provider: &str) -> Option<&'static str> {
+        match self {
+            AnyMatrix::V1(m) => m.cell(feature, provider).map(|c| c.name()),
+            AnyMatrix::V2(m) => m.cell(feature, provider).map(|c| c.status.name()),
+        }
+    }
+
     pub fn generated_at(&self) -> &str {
         match self {
             AnyMatrix::V1(m) => &m.generated_at,
