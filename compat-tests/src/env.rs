@@ -49,14 +49,14 @@ impl std::fmt::Display for EnvUnavailable {
 impl std::error::Error for EnvUnavailable {}
 
 /// How long one CLI run may take, and how long it may print nothing, by mode.
-/// A sim run finishes in seconds (a whole tool round trip in ~2 s on two busy
-/// cores), so a hang is reported within a minute and not retried; live runs
+/// A sim run finishes in seconds (a whole tool round trip in ~2 s), so a
+/// hang is reported after 30 s of silence and not retried; live runs
 /// wait on real models (thinking, slow first tokens) and retry a hang once.
 pub(crate) fn run_limits(mode: Mode) -> (Duration, Duration, RetryPolicy) {
     match mode {
         Mode::Sim => (
             Duration::from_secs(120),
-            Duration::from_secs(45),
+            Duration::from_secs(30),
             RetryPolicy {
                 retry_hangs: false,
                 ..RetryPolicy::default()
@@ -288,7 +288,7 @@ fn warm_up(gw: &Gateway, model: &str, p: Provider) {
     });
     let r = reqwest::blocking::Client::builder()
         .no_proxy()
-        .timeout(Duration::from_secs(60))
+        .timeout(Duration::from_secs(20))
         .build()
         .and_then(|c| {
             c.post(format!("{}/v1/messages", gw.base_url))

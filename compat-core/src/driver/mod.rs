@@ -81,8 +81,8 @@ pub enum DriverError {
     #[error("the claude CLI did not finish within {} s and was killed (whole process group). Last output:\n{tail}", after.as_secs())]
     Timeout { after: Duration, tail: String },
     #[error(
-        "the claude CLI stalled: no output for {} s after {last_event}; it was killed (whole process group). Last output:\n{tail}",
-        after.as_secs()
+        "the claude CLI stalled: no progress for {:.1} s after {last_event} (keep-alive pings aside); it was killed (whole process group). Last output:\n{tail}",
+        after.as_secs_f64()
     )]
     Stalled {
         after: Duration,
@@ -440,7 +440,12 @@ impl ClaudeRun {
             }
             match rx.recv_timeout(wait) {
                 Ok(l) => {
-                    last_line_at = Instant::now();
+                    // A keep-alive (LiteLLM sends SSE pings on a quiet
+                    // stream, which the CLI prints) is not progress: a
+                    // stream that only pings is stalled.
+                    if !is_keepalive(&l.1) {
+                        last_line_at = Instant::now();
+                    }
                     lines.push(l);
                 }
                 Err(mpsc::RecvTimeoutError::Disconnected) => break None,
@@ -493,6 +498,11 @@ impl ClaudeRun {
     }
 }
 
+/// A `stream_event` line carrying a `ping` (cheap test: no full parse).
+fn is_keepalive(line: &str) -> bool {
+    line.contains("\"stream_event\"") && line.contains("\"type\":\"ping\"")
+}
+
 enum Hang {
     Deadline,
     Stall(Duration),
@@ -501,7 +511,11 @@ enum Hang {
 /// The last stream-JSON line, named by its type (`system/init`,
 /// `stream_event content_block_delta`, `assistant tool_use`, ...).
 fn describe_last_event(lines: &[(u64, String)]) -> String {
-    let Some((at_ms, line)) = lines.iter().rev().find(|(_, l)| !l.trim().is_empty()) else {
+    let Some((at_ms, line)) = lines
+        .iter()
+        .rev()
+        .find(|(_, l)| !l.trim().is_empty() && !is_keepalive(l))
+    else {
         return "starting (the CLI printed nothing)".to_owned();
     };
     let v: serde_json::Value = serde_json::from_str(line).unwrap_or_default();

@@ -136,7 +136,8 @@ fn a_stall_ends_the_run_naming_the_last_event_and_is_not_retried_when_told() {
         dir.path(),
         &format!(
             "echo x >> {}\necho '{{\"type\":\"system\",\"subtype\":\"init\"}}'\n\
-             echo '{{\"type\":\"stream_event\",\"event\":{{\"type\":\"message_start\"}}}}'\nsleep 60",
+             echo '{{\"type\":\"stream_event\",\"event\":{{\"type\":\"message_start\"}}}}'\n\
+             for i in 1 2 3 4 5 6; do sleep 0.3; echo '{{\"type\":\"stream_event\",\"event\":{{\"type\":\"ping\"}}}}'; done\nsleep 60",
             count.display()
         ),
     );
