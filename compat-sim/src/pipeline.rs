@@ -157,6 +157,12 @@ async fn answer<C: Codec>(
     faults.alter_request(&mut request);
     let mut resp = state.model.respond(&request)?;
     faults.alter_response(&mut resp);
+    entry.set_usage(serde_json::json!({
+        "input_tokens": resp.usage.input_tokens,
+        "output_tokens": resp.usage.output_tokens,
+        "cache_read_input_tokens": resp.usage.cache_read_input_tokens,
+        "cache_creation_input_tokens": resp.usage.cache_creation_input_tokens,
+    }));
     let mut answer = codec.encode(&resp, stream, &upstream_model);
     faults.alter_answer(&mut answer);
     Ok(answer)

@@ -37,6 +37,12 @@ pub struct RecordedRequest {
     pub stream_events: Vec<SentEvent>,
     /// True once the final event of a streamed answer was sent.
     pub stream_completed: bool,
+    /// The usage the provider reported in its answer (canonical names:
+    /// input_tokens, output_tokens, cache_read_input_tokens,
+    /// cache_creation_input_tokens), as sent, faults applied. Lets a check
+    /// tell "the gateway dropped the provider's figures" from "the provider
+    /// never had any".
+    pub usage: Option<Value>,
 }
 
 /// One event of a streamed answer, recorded when it was handed to the
@@ -110,6 +116,7 @@ impl Records {
             rejection: None,
             stream_events: Vec::new(),
             stream_completed: false,
+            usage: None,
         });
         Entry {
             records: self.clone(),
@@ -158,6 +165,10 @@ impl Entry {
             r.model = Some(model.to_owned());
             r.stream = stream;
         });
+    }
+
+    pub(crate) fn set_usage(&self, usage: Value) {
+        self.update(|r| r.usage = Some(usage));
     }
 
     pub(crate) fn set_stream(&self, stream: bool) {
