@@ -167,3 +167,32 @@ fn anthropic_accepts_the_key_as_a_bearer_token() {
         Some("Bearer <redacted>")
     );
 }
+
+/// anthropic 2.x sends `anthropic-version: 2026-10-21` (PyPI `anthropic`
+/// 2.14.0, anthropic/_constants.py `ANTHROPIC_API_VERSION`): accepted beside
+/// 2023-06-01; any other value is still refused.
+#[test]
+fn anthropic_accepts_the_sdk2_api_version_and_no_other() {
+    let sims = Simulators::start(&[Api::Anthropic]).unwrap();
+    let p = Api::Anthropic;
+    let body = messages_body(Some("claude-sonnet-4-6"));
+    let key = ("x-api-key", compat_sim::creds::ANTHROPIC_API_KEY);
+    let ok = send(
+        &sims,
+        p,
+        "/v1/messages",
+        &[key, ("anthropic-version", "2026-10-21")],
+        &body,
+    );
+    assert_eq!(ok.status, 200, "{}", ok.text);
+    for v in ["2026-10-22", "2024-01-01", "bedrock-2023-05-31"] {
+        let r = send(
+            &sims,
+            p,
+            "/v1/messages",
+            &[key, ("anthropic-version", v)],
+            &body,
+        );
+        assert_anthropic_error(&r, 400, "invalid_request_error", "unknown version");
+    }
+}

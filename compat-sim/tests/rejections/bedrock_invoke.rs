@@ -141,3 +141,25 @@ fn invoke_rejects_malformed_requests_as_bedrock_does() {
         last.describe()
     );
 }
+
+/// anthropic 2.x puts the API version itself in the InvokeModel body (PyPI
+/// `anthropic` 2.14.0, lib/bedrock/_client.py `setdefault("anthropic_version",
+/// ANTHROPIC_API_VERSION)`): accepted beside bedrock-2023-05-31; others are not.
+#[test]
+fn invoke_accepts_the_sdk2_body_version_and_no_other() {
+    let sims = Simulators::start(&[Api::BedrockInvoke]).unwrap();
+    let p = Api::BedrockInvoke;
+    let mut b = invoke_body();
+    b["anthropic_version"] = json!("2026-10-21");
+    let r = post(&sims, p, INVOKE, &b, |_, _| {});
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    for v in ["2026-10-22", "2023-06-01"] {
+        b["anthropic_version"] = json!(v);
+        assert_rejected(
+            &post(&sims, p, INVOKE, &b, |_, _| {}),
+            400,
+            "ValidationException",
+            "expected `bedrock-2023-05-31`",
+        );
+    }
+}
