@@ -163,3 +163,26 @@ fn invoke_accepts_the_sdk2_body_version_and_no_other() {
         );
     }
 }
+
+/// InvokeModelWithResponseStreamResponse's required `contentType` is bound to
+/// the `X-Amzn-Bedrock-Content-Type` response header (botocore
+/// bedrock-runtime/2023-09-30/service-2.json).
+#[test]
+fn invoke_stream_sends_the_bedrock_content_type_header() {
+    let sims = Simulators::start(&[Api::BedrockInvoke]).unwrap();
+    let path = "/model/us.anthropic.claude-sonnet-4-6/invoke-with-response-stream";
+    let r = bedrock_request(&sims, Api::BedrockInvoke, path, &invoke_body())
+        .send()
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    assert_eq!(
+        r.headers()
+            .get("x-amzn-bedrock-content-type")
+            .map(|v| v.to_str().unwrap()),
+        Some("application/json")
+    );
+    assert_eq!(
+        r.headers().get("content-type").map(|v| v.to_str().unwrap()),
+        Some("application/vnd.amazon.eventstream")
+    );
+}
