@@ -10,12 +10,17 @@
 //! - `COMPAT_LITELLM_BIN`: use this `litellm` entry point as is (e.g. a PR's checkout).
 //! - `COMPAT_LITELLM_VERSION`: provision this LiteLLM version instead of the pin.
 //! - `COMPAT_TOOLS_DIR`: the cache folder (default `~/.cache/claude-compat-matrix`).
+//!
+//! The providers' official clients (Anthropic SDK, boto3) for the simulator
+//! conformance suite are provisioned the same way, in [`sdks`].
 
 use std::io::{BufRead as _, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
+
+pub mod sdks;
 
 /// The pinned claude CLI (npm `@anthropic-ai/claude-code`).
 pub const CLAUDE_CODE_VERSION: &str = "2.1.331";

@@ -38,9 +38,10 @@ use pipeline::{SimState, router};
 use record::Records;
 
 /// AWS wire helpers for clients of the Bedrock simulators (their tests sign
-/// requests and decode event-stream frames with them).
+/// requests and decode event-stream frames with them; the public test vectors
+/// check the encoder too).
 pub mod aws {
-    pub use crate::bedrock::eventstream::{Frame, decode_frames};
+    pub use crate::bedrock::eventstream::{Frame, decode_frames, encode_frame};
     pub use crate::bedrock::sigv4::{Signing, signature};
 }
 

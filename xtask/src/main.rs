@@ -52,7 +52,8 @@ enum Command {
     /// Run the five provider simulators on 127.0.0.1 until Ctrl-C (for
     /// manual use: curl, a bare `claude -p`, a hand-started LiteLLM).
     Sim,
-    /// Install the pinned claude CLI and LiteLLM into the tool cache.
+    /// Install the pinned claude CLI, LiteLLM and the conformance suite's
+    /// SDK virtualenvs (Anthropic SDK x2, boto3) into the tool cache.
     Provision,
     /// The daily job: run the suite at the resolved versions, build and
     /// validate the matrix, commit it (only it) to the docs repo.

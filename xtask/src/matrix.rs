@@ -9,6 +9,7 @@ use compat_core::manifest::Manifest;
 use compat_core::matrix::v2::{self, AnyMatrix};
 use compat_core::matrix::{BuildOptions, ResultsInput, build};
 use compat_core::results::{Mode, RunResults};
+use compat_core::tools::sdks;
 use compat_core::{paths, render as rendering, tools};
 
 use crate::suite::Suite;
@@ -113,19 +114,40 @@ pub struct RenderArgs {
     pub diff: Option<PathBuf>,
 }
 
+/// `cargo xtask provision`: every tool the tests use, up front (CI runs it
+/// before `cargo test --workspace`, so installs show progress here rather
+/// than inside a silent test): the claude CLI and LiteLLM, and the providers'
+/// official clients of the simulator conformance suite (one virtualenv per
+/// Anthropic SDK generation, with boto3).
 pub fn provision() -> anyhow::Result<ExitCode> {
+    provision_tools()?;
+    for generation in [sdks::SdkGeneration::Litellm, sdks::SdkGeneration::Newest] {
+        let venv = sdks::anthropic_sdk(generation)?;
+        println!(
+            "Anthropic SDK ({}) {} with boto3 {} at {}",
+            generation.label(),
+            venv.anthropic_version,
+            venv.boto3_version,
+            venv.python.display()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The tools a matrix run needs: the claude CLI and LiteLLM.
+fn provision_tools() -> anyhow::Result<()> {
     let claude = tools::claude()?;
     println!("claude CLI {} at {}", claude.version, claude.bin.display());
     let litellm = tools::litellm()?;
     println!("LiteLLM {} at {}", litellm.version, litellm.bin.display());
-    Ok(ExitCode::SUCCESS)
+    Ok(())
 }
 
 pub fn run_matrix(args: MatrixArgs) -> anyhow::Result<ExitCode> {
     let out = args.out.unwrap_or_else(default_matrix_path);
     let t0 = Instant::now();
     eprintln!("[matrix] provisioning tools ...");
-    provision()?;
+    provision_tools()?;
 
     let results_path = paths::results_file();
     eprintln!("[matrix] running the suite in {} mode ...", args.mode);

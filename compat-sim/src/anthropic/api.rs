@@ -1,6 +1,7 @@
 //! The Anthropic API: `POST /v1/messages`
-//! (docs.anthropic.com/en/api/messages); auth `x-api-key`,
-//! `anthropic-version: 2023-06-01` required, the model in the body.
+//! (docs.anthropic.com/en/api/messages); auth `x-api-key` (or
+//! `Authorization: Bearer`, as anthropic 2.x sends it), `anthropic-version`
+//! required, the model in the body.
 
 use axum::http::Method;
 
@@ -24,7 +25,14 @@ impl Codec for Messages {
     }
 
     fn authenticate(&self, req: &Incoming, _: &()) -> Result<(), Rejection> {
-        match req.header("x-api-key") {
+        // The key comes as `x-api-key` (docs.anthropic.com/en/api/overview) or,
+        // from the official SDKs of anthropic 2.x on, as `Authorization: Bearer
+        // <key>` (PyPI `anthropic` 2.14.0, anthropic/_client.py `_api_key_auth`).
+        // `x-api-key` wins when both are present.
+        let bearer = req
+            .header("authorization")
+            .and_then(|v| v.strip_prefix("Bearer "));
+        match req.header("x-api-key").or(bearer) {
             Some(k) if k == creds::ANTHROPIC_API_KEY => Ok(()),
             Some(_) => Err(super::error(
                 401,

@@ -89,6 +89,11 @@ pub fn parse_body(
     if let Some(want) = want_version {
         match obj.get("anthropic_version").and_then(Value::as_str) {
             Some(v) if v == want => {}
+            // The official SDKs from anthropic 2.x on put the API version itself
+            // in the Bedrock and Vertex bodies (PyPI `anthropic` 2.14.0:
+            // lib/bedrock/_client.py and lib/vertex/_client.py
+            // `setdefault("anthropic_version", ANTHROPIC_API_VERSION)`, = "2026-10-21").
+            Some(super::SDK2_VERSION) => {}
             Some(v) => {
                 return Err(Rejection::invalid(format!(
                     "anthropic_version: invalid version `{v}`, expected `{want}`"

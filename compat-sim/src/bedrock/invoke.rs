@@ -89,7 +89,17 @@ impl Codec for Invoke {
             .collect();
         Answer::Stream {
             framing: Framing::EventStream,
-            headers: vec![request_id()],
+            headers: vec![
+                request_id(),
+                // InvokeModelWithResponseStreamResponse's `contentType` is
+                // required and bound to this header (botocore
+                // bedrock-runtime/2023-09-30/service-2.json); boto3's parsed
+                // response lacked a required member without it.
+                (
+                    "X-Amzn-Bedrock-Content-Type".to_owned(),
+                    "application/json".to_owned(),
+                ),
+            ],
             events,
             hold_open: false,
             flush_at_end: false,

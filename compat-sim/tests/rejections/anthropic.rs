@@ -89,3 +89,110 @@ fn anthropic_rejects_what_the_messages_api_rejects() {
         "keys must be redacted"
     );
 }
+
+/// anthropic 2.x (PyPI `anthropic` 2.14.0, anthropic/_client.py
+/// `_api_key_auth`) sends the key as `Authorization: Bearer`; the simulator
+/// accepts it, still refuses a wrong one, and `x-api-key` wins over it.
+#[test]
+fn anthropic_accepts_the_key_as_a_bearer_token() {
+    let sims = Simulators::start(&[Api::Anthropic]).unwrap();
+    let p = Api::Anthropic;
+    let body = messages_body(Some("claude-sonnet-4-6"));
+    let bearer = format!("Bearer {}", compat_sim::creds::ANTHROPIC_API_KEY);
+    let ok = send(
+        &sims,
+        p,
+        "/v1/messages",
+        &[
+            ("authorization", &bearer),
+            ("anthropic-version", "2023-06-01"),
+        ],
+        &body,
+    );
+    assert_eq!(ok.status, 200, "{}", ok.text);
+    assert_eq!(ok.body["content"][0]["text"], "OK");
+
+    let r = send(
+        &sims,
+        p,
+        "/v1/messages",
+        &[
+            ("authorization", "Bearer sk-wrong"),
+            ("anthropic-version", "2023-06-01"),
+        ],
+        &body,
+    );
+    assert_anthropic_error(&r, 401, "authentication_error", "invalid x-api-key");
+    // x-api-key wins: a wrong x-api-key is refused even beside a right bearer.
+    let r = send(
+        &sims,
+        p,
+        "/v1/messages",
+        &[
+            ("x-api-key", "sk-wrong"),
+            ("authorization", &bearer),
+            ("anthropic-version", "2023-06-01"),
+        ],
+        &body,
+    );
+    assert_anthropic_error(&r, 401, "authentication_error", "invalid x-api-key");
+    // Another scheme is no key at all.
+    let r = send(
+        &sims,
+        p,
+        "/v1/messages",
+        &[
+            ("authorization", "Basic c2s6"),
+            ("anthropic-version", "2023-06-01"),
+        ],
+        &body,
+    );
+    assert_anthropic_error(
+        &r,
+        401,
+        "authentication_error",
+        "x-api-key header is required",
+    );
+    let recorded = sims.requests();
+    assert!(
+        recorded.iter().all(|r| {
+            r.headers
+                .values()
+                .all(|v| !v.contains(compat_sim::creds::ANTHROPIC_API_KEY))
+        }),
+        "bearer keys must be redacted"
+    );
+    assert_eq!(
+        recorded[0].headers.get("authorization").map(String::as_str),
+        Some("Bearer <redacted>")
+    );
+}
+
+/// anthropic 2.x sends `anthropic-version: 2026-10-21` (PyPI `anthropic`
+/// 2.14.0, anthropic/_constants.py `ANTHROPIC_API_VERSION`): accepted beside
+/// 2023-06-01; any other value is still refused.
+#[test]
+fn anthropic_accepts_the_sdk2_api_version_and_no_other() {
+    let sims = Simulators::start(&[Api::Anthropic]).unwrap();
+    let p = Api::Anthropic;
+    let body = messages_body(Some("claude-sonnet-4-6"));
+    let key = ("x-api-key", compat_sim::creds::ANTHROPIC_API_KEY);
+    let ok = send(
+        &sims,
+        p,
+        "/v1/messages",
+        &[key, ("anthropic-version", "2026-10-21")],
+        &body,
+    );
+    assert_eq!(ok.status, 200, "{}", ok.text);
+    for v in ["2026-10-22", "2024-01-01", "bedrock-2023-05-31"] {
+        let r = send(
+            &sims,
+            p,
+            "/v1/messages",
+            &[key, ("anthropic-version", v)],
+            &body,
+        );
+        assert_anthropic_error(&r, 400, "invalid_request_error", "unknown version");
+    }
+}

@@ -76,3 +76,29 @@ fn azure_rejects_what_foundry_rejects() {
         "max_tokens: Field required",
     );
 }
+
+/// `AnthropicFoundry` of anthropic 2.x sends `anthropic-version: 2026-10-21`
+/// (PyPI `anthropic` 2.14.0, anthropic/_constants.py `ANTHROPIC_API_VERSION`):
+/// accepted; an unknown version is still refused.
+#[test]
+fn azure_accepts_the_sdk2_api_version_and_no_other() {
+    let sims = Simulators::start(&[Api::Azure]).unwrap();
+    let p = Api::Azure;
+    let body = messages_body(Some("claude-opus-4-7"));
+    let send_version = |v: &str| {
+        send(
+            &sims,
+            p,
+            "/anthropic/v1/messages",
+            &[
+                ("x-api-key", creds::AZURE_API_KEY),
+                ("anthropic-version", v),
+            ],
+            &body,
+        )
+    };
+    let ok = send_version("2026-10-21");
+    assert_eq!(ok.status, 200, "{}", ok.text);
+    let r = send_version("2099-01-01");
+    assert_anthropic_error(&r, 400, "invalid_request_error", "unknown version");
+}

@@ -141,3 +141,48 @@ fn invoke_rejects_malformed_requests_as_bedrock_does() {
         last.describe()
     );
 }
+
+/// anthropic 2.x puts the API version itself in the InvokeModel body (PyPI
+/// `anthropic` 2.14.0, lib/bedrock/_client.py `setdefault("anthropic_version",
+/// ANTHROPIC_API_VERSION)`): accepted beside bedrock-2023-05-31; others are not.
+#[test]
+fn invoke_accepts_the_sdk2_body_version_and_no_other() {
+    let sims = Simulators::start(&[Api::BedrockInvoke]).unwrap();
+    let p = Api::BedrockInvoke;
+    let mut b = invoke_body();
+    b["anthropic_version"] = json!("2026-10-21");
+    let r = post(&sims, p, INVOKE, &b, |_, _| {});
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    for v in ["2026-10-22", "2023-06-01"] {
+        b["anthropic_version"] = json!(v);
+        assert_rejected(
+            &post(&sims, p, INVOKE, &b, |_, _| {}),
+            400,
+            "ValidationException",
+            "expected `bedrock-2023-05-31`",
+        );
+    }
+}
+
+/// InvokeModelWithResponseStreamResponse's required `contentType` is bound to
+/// the `X-Amzn-Bedrock-Content-Type` response header (botocore
+/// bedrock-runtime/2023-09-30/service-2.json).
+#[test]
+fn invoke_stream_sends_the_bedrock_content_type_header() {
+    let sims = Simulators::start(&[Api::BedrockInvoke]).unwrap();
+    let path = "/model/us.anthropic.claude-sonnet-4-6/invoke-with-response-stream";
+    let r = bedrock_request(&sims, Api::BedrockInvoke, path, &invoke_body())
+        .send()
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    assert_eq!(
+        r.headers()
+            .get("x-amzn-bedrock-content-type")
+            .map(|v| v.to_str().unwrap()),
+        Some("application/json")
+    );
+    assert_eq!(
+        r.headers().get("content-type").map(|v| v.to_str().unwrap()),
+        Some("application/vnd.amazon.eventstream")
+    );
+}

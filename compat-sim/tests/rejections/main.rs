@@ -9,5 +9,6 @@ mod azure;
 mod bedrock_converse;
 mod bedrock_invoke;
 mod faults;
+mod sigv4;
 mod stream_record;
 mod vertex_ai;

@@ -82,6 +82,19 @@ fn vertex_rejects_what_rawpredict_rejects() {
         "invalid_request_error",
         "expected `vertex-2023-10-16`",
     );
+    // anthropic 2.x puts the API version itself in the body (PyPI
+    // `anthropic` 2.14.0, lib/vertex/_client.py): accepted; others are not.
+    let mut b = body.clone();
+    b["anthropic_version"] = json!("2026-10-21");
+    let r = send(&sims, p, &good, auth, &b);
+    assert_eq!(r.status, 200, "{}", r.text);
+    b["anthropic_version"] = json!("2026-10-22");
+    assert_anthropic_error(
+        &send(&sims, p, &good, auth, &b),
+        400,
+        "invalid_request_error",
+        "expected `vertex-2023-10-16`",
+    );
     // 6. the token endpoint refuses a non-JWT assertion
     let r = reqwest::blocking::Client::new()
         .post(format!("{}/token", sims.base_url(p).unwrap()))

@@ -1,0 +1,367 @@
+"""Drives one Anthropic-dialect simulator with the official Anthropic Python SDK.
+
+Run by compat-core/tests/sim_conformance.rs with the SDK's own virtualenv (two
+SDK generations). Everything comes by environment:
+
+  CONF_CLIENT     anthropic | vertex | bedrock | foundry
+  CONF_BASE_URL   the simulator's base URL (http://127.0.0.1:PORT)
+  CONF_MODEL      the model id as that provider spells it
+  CONF_SECRET     the credential: API key, Vertex access token, or AWS secret key
+  CONF_AWS_ACCESS_KEY_ID, CONF_AWS_REGION, CONF_VERTEX_PROJECT, CONF_VERTEX_LOCATION
+  CONF_RATE_LIMIT_MARKER  a prompt marker the test harness made the simulator answer 429 to
+
+Prints one line per check: RESULT<TAB>route<TAB>pass|fail|not_served<TAB>detail,
+and exits 1 if any check failed.
+"""
+
+import base64
+import os
+import struct
+import sys
+import traceback
+import zlib
+
+import anthropic
+
+ENV = os.environ
+CLIENT = ENV["CONF_CLIENT"]
+BASE = ENV["CONF_BASE_URL"]
+MODEL = ENV["CONF_MODEL"]
+SECRET = ENV["CONF_SECRET"]
+RESULTS = []
+
+
+def make_client(secret=SECRET, max_retries=2):
+    if CLIENT == "anthropic":
+        return anthropic.Anthropic(api_key=secret, base_url=BASE, max_retries=max_retries)
+    if CLIENT == "foundry":
+        # Foundry's Claude endpoint is {resource}/anthropic/v1/messages.
+        return anthropic.AnthropicFoundry(api_key=secret, base_url=BASE + "/anthropic", max_retries=max_retries)
+    if CLIENT == "vertex":
+        return anthropic.AnthropicVertex(
+            region=ENV["CONF_VERTEX_LOCATION"],
+            project_id=ENV["CONF_VERTEX_PROJECT"],
+            access_token=secret,
+            base_url=BASE + "/v1",
+            max_retries=max_retries,
+        )
+    if CLIENT == "bedrock":
+        return anthropic.AnthropicBedrock(
+            aws_access_key=ENV["CONF_AWS_ACCESS_KEY_ID"],
+            aws_secret_key=secret,
+            aws_region=ENV["CONF_AWS_REGION"],
+            base_url=BASE,
+            max_retries=max_retries,
+        )
+    raise SystemExit(f"unknown CONF_CLIENT {CLIENT}")
+
+
+def check(route, only=None):
+    def wrap(fn):
+        if only is not None and CLIENT != only:
+            return fn
+        try:
+            detail = fn() or ""
+            RESULTS.append((route, "pass", detail))
+        except NotServed as e:
+            RESULTS.append((route, "not_served", str(e)))
+        except Exception as e:  # noqa: BLE001 - every failure is a result
+            tb = traceback.format_exc().strip().splitlines()[-1]
+            RESULTS.append((route, "fail", f"{type(e).__name__}: {str(e)[:300]} ({tb[:200]})"))
+        return fn
+
+    return wrap
+
+
+class NotServed(Exception):
+    pass
+
+
+def expect(cond, what):
+    if not cond:
+        raise AssertionError(what)
+
+
+def png(rgb, size=16):
+    """A solid-colour RGB PNG, written by hand (no imaging library needed)."""
+
+    def chunk(kind, data):
+        c = struct.pack(">I", len(data)) + kind + data
+        return c + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    raw = b"".join(b"\x00" + bytes(rgb) * size for _ in range(size))
+    ihdr = struct.pack(">IIBBBBB", size, size, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
+
+
+client = make_client()
+BASH = {
+    "name": "Bash",
+    "description": "Run a shell command",
+    "input_schema": {"type": "object", "properties": {"command": {"type": "string"}}, "required": ["command"]},
+}
+THINKING = {"type": "enabled", "budget_tokens": 1024}
+
+
+def text_of(message):
+    return "".join(b.text for b in message.content if b.type == "text")
+
+
+@check("messages (JSON)")
+def _():
+    m = client.messages.create(
+        model=MODEL, max_tokens=64, messages=[{"role": "user", "content": "Reply with exactly `PONG`."}]
+    )
+    expect(isinstance(m, anthropic.types.Message), f"not a Message: {type(m)}")
+    expect(text_of(m) == "PONG", f"text {text_of(m)!r}")
+    expect(m.stop_reason == "end_turn", f"stop_reason {m.stop_reason}")
+    expect(m.usage.input_tokens > 0 and m.usage.output_tokens > 0, f"usage {m.usage}")
+    return f"id={m.id}"
+
+
+@check("messages (SSE stream)")
+def _():
+    events = []
+    with client.messages.stream(
+        model=MODEL, max_tokens=64, messages=[{"role": "user", "content": "Count from 1 to 12."}]
+    ) as s:
+        for e in s:
+            events.append(e.type)
+        final = s.get_final_message()
+    expect(text_of(final) == " ".join(str(i) for i in range(1, 13)), f"text {text_of(final)!r}")
+    deltas = events.count("text")
+    expect(deltas > 1, f"{deltas} text events")
+    expect(events[0] == "message_start" and events[-1] == "message_stop", f"events {events[:3]}..{events[-3:]}")
+    return f"{len(events)} events"
+
+
+@check("tool use + tool_result round trip")
+def _():
+    msgs = [{"role": "user", "content": "Use the Bash tool to run `echo conformance`."}]
+    m = client.messages.create(model=MODEL, max_tokens=256, tools=[BASH], messages=msgs)
+    expect(m.stop_reason == "tool_use", f"stop_reason {m.stop_reason}")
+    tool = next(b for b in m.content if b.type == "tool_use")
+    expect(tool.name == "Bash" and tool.input.get("command") == "echo conformance", f"tool_use {tool}")
+    msgs += [
+        {"role": "assistant", "content": [b.model_dump(exclude_none=True) for b in m.content]},
+        {"role": "user", "content": [{"type": "tool_result", "tool_use_id": tool.id, "content": "conformance"}]},
+    ]
+    m2 = client.messages.create(model=MODEL, max_tokens=256, tools=[BASH], messages=msgs)
+    expect(text_of(m2) == "The command printed: conformance", f"answer {text_of(m2)!r}")
+
+
+@check("tool use (stream, input_json_delta)")
+def _():
+    with client.messages.stream(
+        model=MODEL,
+        max_tokens=256,
+        tools=[BASH],
+        messages=[{"role": "user", "content": "Use the Bash tool to run `echo streamed`."}],
+    ) as s:
+        final = s.get_final_message()
+    tool = next(b for b in final.content if b.type == "tool_use")
+    expect(tool.input.get("command") == "echo streamed", f"input {tool.input}")
+
+
+def thinking_turn(stream):
+    msgs = [{"role": "user", "content": "Use the Bash tool to run `echo thought`."}]
+    kw = dict(model=MODEL, max_tokens=2048, thinking=THINKING, tools=[BASH], messages=msgs)
+    if stream:
+        with client.messages.stream(**kw) as s:
+            m = s.get_final_message()
+    else:
+        m = client.messages.create(**kw)
+    th = m.content[0]
+    expect(th.type == "thinking" and th.thinking and th.signature, f"first block {th}")
+    tool = next(b for b in m.content if b.type == "tool_use")
+    msgs += [
+        {"role": "assistant", "content": [b.model_dump(exclude_none=True) for b in m.content]},
+        {"role": "user", "content": [{"type": "tool_result", "tool_use_id": tool.id, "content": "thought"}]},
+    ]
+    return m, msgs
+
+
+@check("thinking: signed block, round trip")
+def _():
+    _, msgs = thinking_turn(stream=False)
+    m2 = client.messages.create(model=MODEL, max_tokens=2048, thinking=THINKING, tools=[BASH], messages=msgs)
+    expect("The command printed: thought" in text_of(m2), f"answer {text_of(m2)!r}")
+
+
+@check("thinking (stream, signature_delta) round trip")
+def _():
+    _, msgs = thinking_turn(stream=True)
+    with client.messages.stream(
+        model=MODEL, max_tokens=2048, thinking=THINKING, tools=[BASH], messages=msgs
+    ) as s:
+        m2 = s.get_final_message()
+    expect("The command printed: thought" in text_of(m2), f"answer {text_of(m2)!r}")
+
+
+@check("thinking: tampered signature -> BadRequestError 400")
+def _():
+    _, msgs = thinking_turn(stream=False)
+    msgs[1]["content"][0]["thinking"] += " (edited)"
+    try:
+        client.messages.create(model=MODEL, max_tokens=2048, thinking=THINKING, tools=[BASH], messages=msgs)
+    except anthropic.BadRequestError as e:
+        expect(e.status_code == 400, f"status {e.status_code}")
+        return "refused"
+    raise AssertionError("accepted an edited thinking block")
+
+
+@check("image (base64 PNG)")
+def _():
+    data = base64.b64encode(png((20, 40, 220))).decode()
+    m = client.messages.create(
+        model=MODEL,
+        max_tokens=128,
+        messages=[
+            {
+                "role": "user",
+                "content": [
+                    {"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": data}},
+                    {"type": "text", "text": "What colour is this image?"},
+                ],
+            }
+        ],
+    )
+    expect("blue" in text_of(m), f"answer {text_of(m)!r}")
+
+
+@check("document (PDF)")
+def _():
+    pdf = base64.b64encode(b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n").decode()
+    try:
+        client.messages.create(
+            model=MODEL,
+            max_tokens=64,
+            messages=[
+                {
+                    "role": "user",
+                    "content": [
+                        {"type": "document", "source": {"type": "base64", "media_type": "application/pdf", "data": pdf}},
+                        {"type": "text", "text": "Summarise."},
+                    ],
+                }
+            ],
+        )
+    except anthropic.BadRequestError as e:
+        raise NotServed(f"the simulator does not serve document blocks (400: {str(e)[:120]})") from e
+    return "served"
+
+
+@check("prompt caching (write then read)")
+def _():
+    # ~24k characters: above every model's minimum cacheable length at ~4 chars a token.
+    system = [
+        {
+            "type": "text",
+            "text": "You are a conformance test. " + "Remember the rules of this test. " * 700,
+            "cache_control": {"type": "ephemeral"},
+        }
+    ]
+    nonce = base64.b32encode(os.urandom(5)).decode()
+    msgs = [{"role": "user", "content": f"Reply with exactly `{nonce}`."}]
+    system[0]["text"] += nonce
+    first = client.messages.create(model=MODEL, max_tokens=64, system=system, messages=msgs)
+    second = client.messages.create(model=MODEL, max_tokens=64, system=system, messages=msgs)
+    expect(first.usage.cache_creation_input_tokens > 0, f"first usage {first.usage}")
+    expect(second.usage.cache_read_input_tokens > 0, f"second usage {second.usage}")
+    return f"write={first.usage.cache_creation_input_tokens} read={second.usage.cache_read_input_tokens}"
+
+
+@check("error: invalid request -> BadRequestError 400")
+def _():
+    try:
+        client.messages.create(
+            model=MODEL, max_tokens=64, messages=[{"role": "user", "content": "hi"}], extra_body={"colour": "red"}
+        )
+    except anthropic.BadRequestError as e:
+        expect(e.status_code == 400, f"status {e.status_code}")
+        return str(e)[:100]
+    raise AssertionError("accepted an unknown top-level field")
+
+
+@check("error: unknown model -> NotFoundError 404")
+def _():
+    try:
+        client.messages.create(model="gpt-4o", max_tokens=64, messages=[{"role": "user", "content": "hi"}])
+    except anthropic.NotFoundError as e:
+        return str(e)[:100]
+    except anthropic.BadRequestError as e:
+        # Bedrock answers an unknown model id with ValidationException (400).
+        expect(CLIENT == "bedrock", f"400 from {CLIENT}")
+        return "400 ValidationException (Bedrock's answer): " + str(e)[:80]
+    raise AssertionError("accepted an unknown model")
+
+
+@check("error: 429 -> RateLimitError")
+def _():
+    marker = ENV["CONF_RATE_LIMIT_MARKER"]
+    c = make_client(max_retries=0)
+    try:
+        c.messages.create(model=MODEL, max_tokens=64, messages=[{"role": "user", "content": f"hi {marker}"}])
+    except anthropic.RateLimitError as e:
+        return str(e)[:100]
+    raise AssertionError("no 429")
+
+
+@check("auth: wrong credential refused")
+def _():
+    c = make_client(secret="wrong-" + SECRET, max_retries=0)
+    want = anthropic.PermissionDeniedError if CLIENT == "bedrock" else anthropic.AuthenticationError
+    try:
+        c.messages.create(model=MODEL, max_tokens=64, messages=[{"role": "user", "content": "hi"}])
+    except want as e:
+        return f"{type(e).__name__} {e.status_code}"
+    raise AssertionError(f"expected {want.__name__}")
+
+
+@check("/token: google-auth service-account exchange, then rawPredict", only="vertex")
+def _():
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from google.oauth2 import service_account
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    info = {
+        "type": "service_account",
+        "project_id": ENV["CONF_VERTEX_PROJECT"],
+        "private_key_id": "k",
+        "private_key": pem,
+        "client_email": "conformance@sim-project.iam.gserviceaccount.com",
+        "client_id": "1",
+        "token_uri": BASE + "/token",
+    }
+    creds = service_account.Credentials.from_service_account_info(
+        info, scopes=["https://www.googleapis.com/auth/cloud-platform"]
+    )
+    c = anthropic.AnthropicVertex(
+        region=ENV["CONF_VERTEX_LOCATION"],
+        project_id=ENV["CONF_VERTEX_PROJECT"],
+        credentials=creds,
+        base_url=BASE + "/v1",
+    )
+    m = c.messages.create(model=MODEL, max_tokens=64, messages=[{"role": "user", "content": "Reply with exactly `SA`."}])
+    expect(text_of(m) == "SA", f"text {text_of(m)!r}")
+    return "token from /token, then rawPredict"
+
+
+@check("count_tokens")
+def _():
+    try:
+        r = client.messages.count_tokens(model=MODEL, messages=[{"role": "user", "content": "hi"}])
+    except anthropic.NotFoundError as e:
+        raise NotServed("the simulator does not serve count_tokens (404)") from e
+    except Exception as e:  # noqa: BLE001 - e.g. a client that has no such route
+        raise NotServed(f"{type(e).__name__}: {str(e)[:120]}") from e
+    return f"input_tokens={r.input_tokens}"
+
+
+for route, result, detail in RESULTS:
+    print(f"RESULT\t{route}\t{result}\t{detail}".replace("\n", " "))
+sys.exit(1 if any(r == "fail" for _, r, _ in RESULTS) else 0)
