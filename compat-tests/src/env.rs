@@ -610,7 +610,7 @@ impl Ctx {
             .map(|s| {
                 s.requests_containing(&self.nonce)
                     .into_iter()
-                    .filter(|r| r.provider == self.provider.id())
+                    .filter(|r| r.provider == sim::api(self.provider).id())
                     .collect()
             })
             .unwrap_or_default()
