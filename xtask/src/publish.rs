@@ -7,13 +7,14 @@ use std::process::ExitCode;
 
 use anyhow::{Context as _, bail};
 use compat_core::manifest::Manifest;
+use compat_core::matrix::v2::{self, AnyMatrix, CellHistory, MatrixV2, RunContext};
 use compat_core::matrix::{BuildOptions, ResultsInput, build};
 use compat_core::paths;
 use compat_core::results::{Mode, RunResults};
 use compat_core::secret::Secret;
 
 use crate::publisher::{
-    self as publisher, Identity, PublishOutcome, PublishRequest, Remote, TOKEN_VAR,
+    self as publisher, Identity, Prepared, PublishOutcome, PublishRequest, Remote, TOKEN_VAR,
 };
 use crate::suite::{Suite, SuiteVersions};
 use crate::versions::block_on;
@@ -79,6 +80,19 @@ pub struct PublishArgs {
     /// Stop after writing --out (no docs repo access).
     #[arg(long)]
     no_publish: bool,
+    /// Schema version written to the docs repo. 1 is what the docs repo's
+    /// page reads today; 2 only once it carries the v2-reading page
+    /// (docs/publishing.md).
+    #[arg(long, value_name = "1|2", default_value = "1", value_parser = ["1", "2"])]
+    schema: String,
+    /// Link to the run's logs recorded in the matrix (v2) [default:
+    /// $GITHUB_SERVER_URL/$GITHUB_REPOSITORY/actions/runs/$GITHUB_RUN_ID].
+    #[arg(long, value_name = "URL", value_parser = non_empty())]
+    run_url: Option<String>,
+    /// This repository's URL recorded in the matrix (v2) [default:
+    /// $GITHUB_SERVER_URL/$GITHUB_REPOSITORY].
+    #[arg(long, value_name = "URL", value_parser = non_empty())]
+    source_repo: Option<String>,
 }
 
 impl PublishArgs {
@@ -103,8 +117,45 @@ impl PublishArgs {
             manifest: self.manifest,
             dry_run: self.dry_run,
             no_publish: self.no_publish,
+            schema: if self.schema == "2" {
+                Schema::V2
+            } else {
+                Schema::V1
+            },
+            run_url: self.run_url.or_else(github_run_url),
+            source_repo: self.source_repo.or_else(github_repo_url),
+            context_lookups: true,
         }
     }
+}
+
+/// The schema version written to the docs repo.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Schema {
+    V1,
+    V2,
+}
+
+fn env_non_empty(var: &str) -> Option<String> {
+    std::env::var(var).ok().filter(|v| !v.trim().is_empty())
+}
+
+/// `$GITHUB_SERVER_URL/$GITHUB_REPOSITORY` in a GitHub Actions run.
+fn github_repo_url() -> Option<String> {
+    Some(format!(
+        "{}/{}",
+        env_non_empty("GITHUB_SERVER_URL")?.trim_end_matches('/'),
+        env_non_empty("GITHUB_REPOSITORY")?
+    ))
+}
+
+/// The Actions run's page.
+fn github_run_url() -> Option<String> {
+    Some(format!(
+        "{}/actions/runs/{}",
+        github_repo_url()?,
+        env_non_empty("GITHUB_RUN_ID")?
+    ))
 }
 
 /// The job's settings, every default filled in.
@@ -121,6 +172,12 @@ pub struct Options {
     pub manifest: Option<PathBuf>,
     pub dry_run: bool,
     pub no_publish: bool,
+    pub schema: Schema,
+    pub run_url: Option<String>,
+    pub source_repo: Option<String>,
+    /// Ask npm and GitHub for the latest versions (the v2 `context`); tests
+    /// turn it off.
+    pub context_lookups: bool,
 }
 
 pub fn main(args: PublishArgs) -> anyhow::Result<ExitCode> {
@@ -297,33 +354,40 @@ fn finish(
         Some(m) => Manifest::load(m)?,
         None => Manifest::load_default()?,
     };
-    let matrix = build(
-        &manifest,
-        &[ResultsInput {
-            path: results_path,
-            results: &results,
-        }],
-        &BuildOptions {
-            litellm_version: litellm_tag,
-            claude_code_version: claude,
-            ..Default::default()
-        },
-    )
-    .with_context(|| format!("building the matrix from {}", results_path.display()))?;
-    let text = publisher::validate_for_publish(&matrix, &manifest)?;
-    if parse_stable_tag(&matrix.litellm_version).is_none() {
+    let context = if opts.schema == Schema::V2 {
+        Some(run_context(opts, &results, litellm_tag.as_deref(), log))
+    } else {
+        None
+    };
+    let inputs = [ResultsInput {
+        path: results_path,
+        results: &results,
+    }];
+    let build_opts = BuildOptions {
+        litellm_version: litellm_tag,
+        claude_code_version: claude,
+        ..Default::default()
+    };
+    // Built and validated once without the docs repo: a broken run is
+    // refused before the docs repo is touched, and --out is written.
+    let matrix = build_schema(opts.schema, &manifest, &inputs, &build_opts, &context, None)
+        .with_context(|| format!("building the matrix from {}", results_path.display()))?;
+    let text = publisher::validate_any_for_publish(&matrix, &manifest)?;
+    let (litellm_version, claude_code_version, generated_at) = match &matrix {
+        AnyMatrix::V1(m) => (&m.litellm_version, &m.claude_code_version, &m.generated_at),
+        AnyMatrix::V2(m) => (&m.litellm_version, &m.claude_code_version, &m.generated_at),
+    };
+    if parse_stable_tag(litellm_version).is_none() {
         log(&format!(
-            "warning: litellm_version `{}` is not a vX.Y.Z-stable release tag; pass --litellm-version to label it",
-            matrix.litellm_version
+            "warning: litellm_version `{litellm_version}` is not a vX.Y.Z-stable release tag; pass --litellm-version to label it"
         ));
     }
     compat_core::fsutil::write_atomic(&opts.out, text.as_bytes())
         .with_context(|| format!("writing {}", opts.out.display()))?;
     log(&format!(
-        "matrix for LiteLLM {} x Claude Code {} ({}) validated, written to {}",
-        matrix.litellm_version,
-        matrix.claude_code_version,
-        matrix.generated_at,
+        "matrix (schema v{}) for LiteLLM {litellm_version} x Claude Code {claude_code_version} ({generated_at}) \
+         validated, written to {}",
+        if opts.schema == Schema::V2 { 2 } else { 1 },
         opts.out.display()
     ));
     let Some(remote) = remote else {
@@ -334,10 +398,6 @@ fn finish(
         name: env_or(AUTHOR_NAME_VAR, Identity::default().name),
         email: env_or(AUTHOR_EMAIL_VAR, Identity::default().email),
     };
-    let message = format!(
-        "Update Claude Code compatibility matrix\n\nLiteLLM {}, Claude Code {}, generated {}.",
-        matrix.litellm_version, matrix.claude_code_version, matrix.generated_at
-    );
     if token.is_none() && remote.http_origin.is_some() && !opts.dry_run {
         log(&format!(
             "warning: {TOKEN_VAR} is not set; the push will only work if git needs no credentials"
@@ -347,19 +407,207 @@ fn finish(
         .prefix("compat-publish-")
         .tempdir()
         .context("creating a scratch folder")?;
+    // The published text depends on the matrix it replaces (previous
+    // verdicts, history, flips); the last one made is the one --out keeps.
+    let last_made = std::cell::RefCell::new(None::<String>);
+    let make = |old: Option<&str>| -> Result<Prepared, publisher::PublishError> {
+        let mut notes = Vec::new();
+        let previous = match old.map(|t| AnyMatrix::parse(t, &opts.path)) {
+            None => None,
+            Some(Ok(m)) => Some(m),
+            Some(Err(e)) => {
+                notes.push(format!(
+                    "the published file is not a valid matrix ({e}); it is replaced without history"
+                ));
+                None
+            }
+        };
+        let matrix = build_schema(
+            opts.schema,
+            &manifest,
+            &inputs,
+            &BuildOptions {
+                previous: previous.clone(),
+                ..build_opts.clone()
+            },
+            &context,
+            previous.as_ref(),
+        )
+        .map_err(|e| publisher::PublishError::Invalid(format!("rebuilding the matrix: {e}")))?;
+        let text = publisher::validate_any_for_publish(&matrix, &manifest)?;
+        let mut changes = notes;
+        changes.extend(publisher::describe_changes(old, &matrix));
+        let message = commit_message(&matrix, previous.as_ref());
+        *last_made.borrow_mut() = Some(text.clone());
+        Ok(Prepared {
+            text,
+            message,
+            changes,
+        })
+    };
     let req = PublishRequest {
         repo: &opts.docs_repo,
         branch: &opts.branch,
         path: &opts.path,
-        content: &text,
-        message: &message,
+        content: &make,
         token: token.as_ref(),
         author,
         dry_run: opts.dry_run,
         work_dir: scratch.path(),
         before_push: None,
     };
-    Ok(Report::Published(publisher::publish(&req, log)?))
+    let outcome = publisher::publish(&req, log)?;
+    if let Some(made) = last_made.borrow().as_deref()
+        && made != text
+    {
+        compat_core::fsutil::write_atomic(&opts.out, made.as_bytes())
+            .with_context(|| format!("writing {}", opts.out.display()))?;
+    }
+    Ok(Report::Published(outcome))
+}
+
+/// Builds the matrix of `schema`; for v2 with the run's `context` and, when
+/// `previous` (the matrix being replaced) is given, each cell's `history`.
+fn build_schema(
+    schema: Schema,
+    manifest: &Manifest,
+    inputs: &[ResultsInput<'_>],
+    options: &BuildOptions,
+    context: &Option<RunContext>,
+    previous: Option<&AnyMatrix>,
+) -> Result<AnyMatrix, compat_core::matrix::BuildError> {
+    Ok(match schema {
+        Schema::V1 => AnyMatrix::V1(build(manifest, inputs, options)?),
+        Schema::V2 => {
+            let mut m = v2::build(manifest, inputs, options)?;
+            m.context = context.clone().filter(|c| *c != RunContext::default());
+            if let Some(previous) = previous {
+                embed_history(&mut m, previous);
+            }
+            AnyMatrix::V2(m)
+        }
+    })
+}
+
+/// Sets each cell's `history` from the matrix it replaces: the status it had
+/// there, and when the status last changed (carried over while the status
+/// stays; this run's generated_at when it flips; the replaced matrix's
+/// generated_at when that matrix kept no history, e.g. schema v1).
+/// Republishing the same run (same generated_at) keeps the old history, so
+/// a rerun changes nothing. A cell the replaced matrix lacked gets none.
+pub fn embed_history(m: &mut MatrixV2, previous: &AnyMatrix) {
+    let old_cells = publisher::validate::cells(previous);
+    let old_generated = previous.generated_at().to_owned();
+    let same_run = old_generated == m.generated_at;
+    for f in &mut m.features {
+        for (p, cell) in &mut f.providers {
+            let Some(o) = old_cells
+                .iter()
+                .find(|o| o.feature == f.id && o.provider == *p)
+            else {
+                continue;
+            };
+            if same_run {
+                if let AnyMatrix::V2(old) = previous {
+                    cell.history = old.cell(&f.id, p).and_then(|c| c.history.clone());
+                }
+                continue;
+            }
+            let changed_at = if o.status == cell.status.name() {
+                o.changed_at.unwrap_or(&old_generated).to_owned()
+            } else {
+                m.generated_at.clone()
+            };
+            cell.history = Some(CellHistory {
+                previous_status: o.status.to_owned(),
+                changed_at,
+            });
+        }
+    }
+}
+
+/// The commit message: versions, run time, and one line per flipped cell.
+pub fn commit_message(matrix: &AnyMatrix, previous: Option<&AnyMatrix>) -> String {
+    let (l, c, g) = match matrix {
+        AnyMatrix::V1(m) => (&m.litellm_version, &m.claude_code_version, &m.generated_at),
+        AnyMatrix::V2(m) => (&m.litellm_version, &m.claude_code_version, &m.generated_at),
+    };
+    let mut msg = format!(
+        "Update Claude Code compatibility matrix\n\nLiteLLM {l}, Claude Code {c}, generated {g}.\n"
+    );
+    let flips = publisher::flips(previous, matrix);
+    match (previous, flips.is_empty()) {
+        (None, _) => msg.push_str("\nFirst publish at this path.\n"),
+        (Some(_), true) => msg.push_str("\nNo cell changed status.\n"),
+        (Some(_), false) => {
+            msg.push_str(&format!("\n{} cell(s) changed status:\n", flips.len()));
+            for f in flips {
+                msg.push_str(&f);
+                msg.push('\n');
+            }
+        }
+    }
+    msg
+}
+
+/// What the publisher knew about the run (schema v2's `context`). Every
+/// lookup is optional: a failure is a warning and leaves its field out.
+fn run_context(
+    opts: &Options,
+    results: &RunResults,
+    litellm_tag: Option<&str>,
+    log: &mut dyn FnMut(&str),
+) -> RunContext {
+    let mut c = RunContext {
+        run_url: opts.run_url.clone(),
+        source_repo_url: opts.source_repo.clone(),
+        source_commit: env_non_empty("GITHUB_SHA").or_else(git_head),
+        ..Default::default()
+    };
+    if !opts.context_lookups {
+        return c;
+    }
+    if let Some(ran) = results.run.claude_code_version.as_deref() {
+        match block_on(ClaudeCodeResolver::from_env().fetch()) {
+            Ok(doc) => {
+                let (latest, behind) = crate::versions::claude_code::releases_behind(&doc, ran);
+                c.claude_code_latest = latest;
+                c.claude_code_releases_behind = behind;
+            }
+            Err(e) => log(&format!(
+                "warning: cannot read Claude Code's versions from npm ({e}); the matrix says nothing about how current it is"
+            )),
+        }
+    }
+    if let Some(tag) = litellm_tag {
+        let floor = parse_stable_tag(tag).unwrap_or(crate::versions::litellm::StableTag {
+            major: 0,
+            minor: 0,
+            patch: 0,
+        });
+        match block_on(LitellmResolver::from_env().stable_releases_since(floor)) {
+            Ok(tags) => {
+                let (latest, behind) = crate::versions::litellm::releases_behind(&tags, tag);
+                c.litellm_latest_stable = latest;
+                c.litellm_releases_behind = behind;
+            }
+            Err(e) => log(&format!(
+                "warning: cannot list LiteLLM's releases ({e}); the matrix says nothing about how current it is"
+            )),
+        }
+    }
+    c
+}
+
+/// This checkout's commit, when run from a git work tree.
+fn git_head() -> Option<String> {
+    let out = std::process::Command::new("git")
+        .args(["rev-parse", "HEAD"])
+        .current_dir(paths::workspace_root())
+        .output()
+        .ok()?;
+    let s = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    (out.status.success() && s.len() >= 7).then_some(s)
 }
 
 fn env_or(var: &str, default: String) -> String {
@@ -509,6 +757,10 @@ mod tests {
             manifest: None,
             dry_run: false,
             no_publish: false,
+            schema: Schema::V1,
+            run_url: None,
+            source_repo: None,
+            context_lookups: false,
         }
     }
 
@@ -656,6 +908,9 @@ mod tests {
             manifest: None,
             dry_run: true,
             no_publish: false,
+            schema: "1".into(),
+            run_url: None,
+            source_repo: None,
         }
         .into_options();
         assert_eq!((o.docs_repo.as_str(), o.branch.as_str()), ("/d", "main"));

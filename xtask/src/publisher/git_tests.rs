@@ -9,7 +9,9 @@ use std::sync::{Arc, Mutex};
 
 use compat_core::secret::Secret;
 
-use crate::publisher::{Identity, PublishError, PublishOutcome, PublishRequest, publish};
+use crate::publisher::{
+    Identity, PublishError, PublishOutcome, PublishRequest, fixed_content, publish,
+};
 
 const PATH: &str = "src/data/compatibility-matrix.json";
 const TOKEN: &str = "ghs_TestInstallationToken0123456789";
@@ -138,12 +140,12 @@ fn run(
 ) -> Run {
     let work = tempfile::tempdir().unwrap();
     let mut lines = String::new();
+    let make = fixed_content(content, "Update Claude Code compatibility matrix");
     let req = PublishRequest {
         repo,
         branch: "main",
         path: Path::new(PATH),
-        content,
-        message: "Update Claude Code compatibility matrix",
+        content: &make,
         token,
         author: Identity::default(),
         dry_run,
@@ -421,13 +423,12 @@ fn missing_branch_and_bad_inputs_have_clear_errors() {
     let tmp = tempfile::tempdir().unwrap();
     let bare = docs_remote(tmp.path(), |_| {});
     let work = tempfile::tempdir().unwrap();
-    let content = matrix_json("2026-11-25T10:00:00Z", "pass");
+    let content = fixed_content(&matrix_json("2026-11-25T10:00:00Z", "pass"), "m");
     let mut req = PublishRequest {
         repo: bare.to_str().unwrap(),
         branch: "gh-pages",
         path: Path::new(PATH),
         content: &content,
-        message: "m",
         token: None,
         author: Identity::default(),
         dry_run: false,

@@ -2,11 +2,14 @@
 //! docs repository and pushes it.
 //!
 //! Flow of [`publish`]: shallow-clone the docs branch into a scratch folder,
-//! write the matrix at its path, list what changed, refuse if anything but
+//! read the matrix it holds (if any) and make the new content from it
+//! ([`PublishRequest::content`]: the previous verdicts, the cells' history and
+//! the commit message's flips all come from the file being replaced), write
+//! it at its path, list what changed, refuse if anything but
 //! the matrix path changed ([`select_files_to_commit`]), stop if nothing
 //! changed, otherwise commit and push. If the push is rejected because the
-//! branch moved on since the clone, fetch the new tip, re-apply the matrix on
-//! it and push again, once; a second race fails without pushing anything.
+//! branch moved on since the clone, fetch the new tip, make the content again
+//! from the new tip's matrix and push again, once; a second race fails without pushing anything.
 //!
 //! The GitHub App behind the token can write the whole docs repository (GitHub
 //! cannot scope a git-push token to one file); the one-file restriction is
@@ -25,7 +28,7 @@ mod git_tests;
 pub mod validate;
 
 pub use git::{Identity, Remote};
-pub use validate::{describe_changes, validate_for_publish};
+pub use validate::{describe_changes, flips, validate_any_for_publish};
 
 use git::{Git, parse_status_z};
 
@@ -145,15 +148,53 @@ pub fn check_repo_path(path: &Path) -> Result<PathBuf, PublishError> {
     Ok(n)
 }
 
+/// What one publish attempt commits, made from the matrix in the clone.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Prepared {
+    /// The validated matrix text.
+    pub text: String,
+    /// The commit message.
+    pub message: String,
+    /// One line per difference with the replaced file ([`describe_changes`]).
+    pub changes: Vec<String>,
+}
+
+/// Makes the content to commit from the text of the matrix currently at the
+/// path in the docs clone (`None` when there is none: a first publish).
+/// Called once per attempt, so a push race rebuilds against the new tip.
+pub type MakeContent<'a> = dyn Fn(Option<&str>) -> Result<Prepared, PublishError> + 'a;
+
+/// Content that does not depend on the replaced file: `text` (a schema v1 or
+/// v2 matrix) with `message`; the changes are described against the old file.
+#[cfg(test)]
+pub fn fixed_content(
+    text: &str,
+    message: &str,
+) -> impl Fn(Option<&str>) -> Result<Prepared, PublishError> + use<> {
+    let text = text.to_owned();
+    let message = message.to_owned();
+    move |old| {
+        let new = compat_core::matrix::v2::AnyMatrix::parse(&text, Path::new("new matrix"))
+            .map_err(|e| {
+                PublishError::Invalid(format!("the content to publish is not a matrix: {e}"))
+            })?;
+        Ok(Prepared {
+            text: text.clone(),
+            message: message.clone(),
+            changes: describe_changes(old, &new),
+        })
+    }
+}
+
 pub struct PublishRequest<'a> {
     /// Docs repository: https URL, ssh URL, `file://` URL or local path.
     pub repo: &'a str,
     pub branch: &'a str,
     /// The matrix file's path inside the docs repository.
     pub path: &'a Path,
-    /// The validated matrix text ([`validate_for_publish`]).
-    pub content: &'a str,
-    pub message: &'a str,
+    /// Makes the validated matrix text and the commit message from the
+    /// matrix in the clone ([`fixed_content`] when they do not depend on it).
+    pub content: &'a MakeContent<'a>,
     pub token: Option<&'a Secret>,
     pub author: Identity,
     /// Show what would be committed; commit and push nothing.
@@ -244,16 +285,23 @@ pub fn publish(
     let mut attempt = 1;
     loop {
         let head = git.run(Some(&dir), &["rev-parse", "--short", "HEAD"])?;
-        let Some((diff, changes)) = stage(&git, &dir, &rel, req.content, head.trim(), log)? else {
+        let Some((diff, prepared)) = stage(&git, &dir, &rel, req.content, head.trim(), log)? else {
             log("matrix unchanged; nothing to publish");
             return Ok(PublishOutcome::Unchanged);
         };
+        let changes = prepared.changes;
         if req.dry_run {
             return Ok(PublishOutcome::DryRun { diff, changes });
         }
         git.run(
             Some(&dir),
-            &["commit", "--quiet", "--no-verify", "-m", req.message],
+            &[
+                "commit",
+                "--quiet",
+                "--no-verify",
+                "-m",
+                prepared.message.as_str(),
+            ],
         )?;
         let commit = git
             .run(Some(&dir), &["rev-parse", "HEAD"])?
@@ -340,20 +388,28 @@ pub fn publish(
     }
 }
 
-/// Writes the matrix into the clone and stages it. `None` when the clone
-/// already holds exactly this content; otherwise the staged diff and the
-/// summary of changes.
+/// Makes the content from the matrix the clone holds, writes it into the
+/// clone and stages it. `None` when the clone already holds exactly this
+/// content; otherwise the staged diff and what was made.
 fn stage(
     git: &Git,
     dir: &Path,
     rel: &Path,
-    content: &str,
+    content: &MakeContent<'_>,
     head: &str,
     log: &mut dyn FnMut(&str),
-) -> Result<Option<(String, Vec<String>)>, PublishError> {
-    let target = dir.join(rel);
-    let old = std::fs::read_to_string(&target).ok();
-    write_inside(dir, rel, content)?;
+) -> Result<Option<(String, Prepared)>, PublishError> {
+    // The committed file, read from git's tree rather than the work tree:
+    // nothing is read through a symlink, and a symlink reads as its target's
+    // name (not a matrix) instead of as the file it points at.
+    let spec = format!("HEAD:{}", rel.to_string_lossy());
+    let out = git.output(Some(dir), &["show", spec.as_str()])?;
+    let old = out
+        .status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).into_owned());
+    let prepared = content(old.as_deref())?;
+    write_inside(dir, rel, &prepared.text)?;
 
     let status = git.run(
         Some(dir),
@@ -403,15 +459,11 @@ fn stage(
             "--no-textconv",
         ],
     )?);
-    let new = compat_core::matrix::Matrix::parse(content, rel).map_err(|e| {
-        PublishError::Invalid(format!("the content to publish is not a matrix: {e}"))
-    })?;
-    let changes = describe_changes(old.as_deref(), &new);
     log(&format!("changes against {head}:"));
-    for c in &changes {
+    for c in &prepared.changes {
         log(&format!("  {c}"));
     }
-    Ok(Some((diff, changes)))
+    Ok(Some((diff, prepared)))
 }
 
 /// Writes `content` at `root/rel`, refusing to follow a symlink out of `root`
