@@ -894,6 +894,206 @@ mod tests {
         );
     }
 
+    /// A finished run (anthropic only) at `finished`, each trial's outcome
+    /// and class from `outcome(feature, model)`.
+    fn run_at(
+        dir: &Path,
+        finished: &str,
+        outcome: impl Fn(&str, &str) -> (Outcome, Option<compat_core::status::FailureClass>),
+    ) -> PathBuf {
+        let manifest = Manifest::load_default().unwrap();
+        let mut r = RunResults::new(Mode::Live);
+        r.run.started_at = "2026-11-20T00:00:00Z".parse().unwrap();
+        r.run.finished_at = Some(finished.parse().unwrap());
+        r.run.claude_code_version = Some("2.1.120".into());
+        r.run.litellm_version = Some("1.83.0".into());
+        for f in &manifest.features {
+            for m in &manifest.models {
+                let (outcome, class) = outcome(&f.id, &m.id);
+                r.record(TrialResult {
+                    feature: f.id.clone(),
+                    provider: "anthropic".into(),
+                    model: m.id.clone(),
+                    outcome,
+                    duration_ms: 1,
+                    attempts: 1,
+                    class,
+                    first_error: None,
+                    details: serde_json::Value::Null,
+                });
+            }
+        }
+        let p = dir.join(format!("{finished}.json"));
+        r.write_atomic(&p).unwrap();
+        p
+    }
+
+    #[test]
+    fn three_runs_in_a_row_carry_previous_statuses_history_and_flips() {
+        use compat_core::matrix::v2::{CellStatusV2, MatrixV2, Previous};
+        use compat_core::status::FailureClass;
+        let tmp = tempfile::tempdir().unwrap();
+        let repo = docs_repo(tmp.path());
+        let (t1, t2, t3) = (
+            "2026-11-23T10:30:00Z",
+            "2026-11-24T10:30:00Z",
+            "2026-11-25T10:30:00Z",
+        );
+        let publish_run = |results: &Path| {
+            let mut o = opts(tmp.path(), &repo, results);
+            o.schema = Schema::V2;
+            o.run_url = Some("https://ci.example/run/1".into());
+            let (r, log) = run_capture(&o);
+            assert!(
+                matches!(r, Ok(Report::Published(PublishOutcome::Pushed { .. }))),
+                "{r:?}\n{log}"
+            );
+            let text = git(
+                &repo,
+                &["show", &format!("main:{}", publisher::DEFAULT_PATH)],
+            );
+            assert_eq!(std::fs::read_to_string(&o.out).unwrap().trim_end(), text);
+            let msg = git(&repo, &["log", "-1", "--format=%B", "main"]);
+            (MatrixV2::parse(&text, Path::new("m")).unwrap(), msg)
+        };
+        let pass = || (Outcome::Pass, None);
+        let broken = "tool_use block missing\nsecond line";
+
+        // Run 1: everything passes. A first publish: no history, no flips.
+        let (m1, msg1) = publish_run(&run_at(tmp.path(), t1, |_, _| pass()));
+        assert!(
+            m1.features
+                .iter()
+                .all(|f| f.providers.values().all(|c| c.history.is_none()))
+        );
+        assert!(msg1.contains("First publish at this path."), "{msg1}");
+        assert_eq!(
+            m1.context.as_ref().and_then(|c| c.run_url.as_deref()),
+            Some("https://ci.example/run/1")
+        );
+
+        // Run 2: tool_use fails on haiku only (partial).
+        let (m2, msg2) = publish_run(&run_at(tmp.path(), t2, |f, m| {
+            if f == "tool_use" && m == "claude-haiku-4-5" {
+                (Outcome::fail(broken), Some(FailureClass::Incompatible))
+            } else {
+                pass()
+            }
+        }));
+        let c = m2.cell("tool_use", "anthropic").unwrap();
+        assert_eq!(c.status.name(), "partial");
+        let h = c.history.as_ref().unwrap();
+        assert_eq!(
+            (h.previous_status.as_str(), h.changed_at.as_str()),
+            ("pass", t2)
+        );
+        // Unchanged since run 1 (which kept no history): changed at run 1.
+        let h = m2
+            .cell("vision", "anthropic")
+            .unwrap()
+            .history
+            .as_ref()
+            .unwrap();
+        assert_eq!(
+            (h.previous_status.as_str(), h.changed_at.as_str()),
+            ("pass", t1)
+        );
+        // Untested cells have a history too (not_tested both times).
+        let h = m2
+            .cell("vision", "azure")
+            .unwrap()
+            .history
+            .as_ref()
+            .unwrap();
+        assert_eq!(h.previous_status, "not_tested");
+        assert!(
+            msg2.contains(
+                "1 cell(s) changed status:\ntool_use/anthropic: pass -> partial (claude-haiku-4-5: tool_use block missing)"
+            ),
+            "{msg2}"
+        );
+
+        // Run 3: tool_use fails everywhere, vision's provider is unavailable.
+        let (m3, msg3) = publish_run(&run_at(tmp.path(), t3, |f, _| match f {
+            "tool_use" => (Outcome::fail(broken), Some(FailureClass::Incompatible)),
+            "vision" => (
+                Outcome::fail("529 overloaded"),
+                Some(FailureClass::UpstreamUnavailable),
+            ),
+            _ => pass(),
+        }));
+        let c = m3.cell("tool_use", "anthropic").unwrap();
+        assert_eq!(c.status.name(), "fail");
+        let h = c.history.as_ref().unwrap();
+        assert_eq!(
+            (h.previous_status.as_str(), h.changed_at.as_str()),
+            ("partial", t3)
+        );
+        let c = m3.cell("vision", "anthropic").unwrap();
+        assert_eq!(
+            c.status,
+            CellStatusV2::Unverified {
+                error: "claude-haiku-4-5: 529 overloaded\nclaude-sonnet-4-6: 529 overloaded\nclaude-opus-4-7: 529 overloaded".into(),
+                previous: Some(Previous {
+                    status: "pass".into(),
+                    verified_at: t2.into(),
+                }),
+            }
+        );
+        assert_eq!(c.history.as_ref().unwrap().previous_status, "pass");
+        // Still passing: the change time carries over from run 1.
+        let h = m3
+            .cell("extended_thinking", "anthropic")
+            .unwrap()
+            .history
+            .as_ref()
+            .unwrap();
+        assert_eq!(
+            (h.previous_status.as_str(), h.changed_at.as_str()),
+            ("pass", t1)
+        );
+        assert!(
+            msg3.contains(
+                "2 cell(s) changed status:\n\
+                 tool_use/anthropic: partial -> fail (claude-haiku-4-5: tool_use block missing)\n\
+                 vision/anthropic: pass -> unverified (claude-haiku-4-5: 529 overloaded)"
+            ),
+            "{msg3}"
+        );
+        assert_eq!(git(&repo, &["rev-list", "--count", "main"]), "4");
+
+        // Publishing run 3 again changes nothing (its history is kept).
+        let mut o = opts(tmp.path(), &repo, &tmp.path().join(format!("{t3}.json")));
+        o.schema = Schema::V2;
+        o.run_url = Some("https://ci.example/run/1".into());
+        assert!(matches!(
+            run_capture(&o).0.unwrap(),
+            Report::Published(PublishOutcome::Unchanged)
+        ));
+    }
+
+    #[test]
+    fn a_v2_run_without_a_single_verdict_is_refused() {
+        use compat_core::status::FailureClass;
+        let tmp = tempfile::tempdir().unwrap();
+        let repo = docs_repo(tmp.path());
+        let results = run_at(tmp.path(), "2026-11-25T10:30:00Z", |_, _| {
+            (
+                Outcome::fail("credit balance is too low"),
+                Some(FailureClass::UpstreamUnavailable),
+            )
+        });
+        let mut o = opts(tmp.path(), &repo, &results);
+        o.schema = Schema::V2;
+        let e = format!("{:#}", run_capture(&o).0.unwrap_err());
+        assert!(
+            e.contains("no cell reached a verdict: all 6 tested cells are unverified (failure classes: upstream_unavailable)")
+                && e.contains("claude-haiku-4-5: credit balance is too low"),
+            "{e}"
+        );
+        assert_eq!(git(&repo, &["rev-list", "--count", "main"]), "1");
+    }
+
     #[test]
     fn defaults_fill_in() {
         let o = PublishArgs {
