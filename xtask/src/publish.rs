@@ -13,6 +13,7 @@ use compat_core::paths;
 use compat_core::results::{Mode, RunResults};
 use compat_core::secret::Secret;
 
+use crate::history::History;
 use crate::publisher::{
     self as publisher, Identity, Prepared, PublishOutcome, PublishRequest, Remote, TOKEN_VAR,
 };
@@ -410,9 +411,12 @@ fn finish(
     // The published text depends on the matrix it replaces (previous
     // verdicts, history, flips); the last one made is the one --out keeps.
     let last_made = std::cell::RefCell::new(None::<String>);
-    let make = |old: Option<&str>| -> Result<Prepared, publisher::PublishError> {
+    // Schema v2 keeps the compact history beside the matrix (docs/publishing.md).
+    let history_path =
+        (opts.schema == Schema::V2).then(|| opts.path.with_file_name(crate::history::FILE_NAME));
+    let make = |old: &publisher::Old<'_>| -> Result<Prepared, publisher::PublishError> {
         let mut notes = Vec::new();
-        let previous = match old.map(|t| AnyMatrix::parse(t, &opts.path)) {
+        let previous = match old.matrix.map(|t| AnyMatrix::parse(t, &opts.path)) {
             None => None,
             Some(Ok(m)) => Some(m),
             Some(Err(e)) => {
@@ -436,13 +440,29 @@ fn finish(
         .map_err(|e| publisher::PublishError::Invalid(format!("rebuilding the matrix: {e}")))?;
         let text = publisher::validate_any_for_publish(&matrix, &manifest)?;
         let mut changes = notes;
-        changes.extend(publisher::describe_changes(old, &matrix));
+        changes.extend(publisher::describe_changes(old.matrix, &matrix));
         let message = commit_message(&matrix, previous.as_ref());
+        let history = history_path.as_ref().map(|_| {
+            // Seeded from the replaced matrix when the file is new (or unreadable).
+            let mut h = match old.history.map(History::parse) {
+                Some(Ok(h)) => h,
+                _ => {
+                    let mut h = History::new();
+                    if let Some(p) = &previous {
+                        h.push(p, crate::history::DEFAULT_LAST);
+                    }
+                    h
+                }
+            };
+            h.push(&matrix, crate::history::DEFAULT_LAST);
+            h.to_json_pretty()
+        });
         *last_made.borrow_mut() = Some(text.clone());
         Ok(Prepared {
             text,
             message,
             changes,
+            history,
         })
     };
     let req = PublishRequest {
@@ -450,6 +470,7 @@ fn finish(
         branch: &opts.branch,
         path: &opts.path,
         content: &make,
+        history_path: history_path.as_deref(),
         token: token.as_ref(),
         author,
         dry_run: opts.dry_run,
@@ -1061,6 +1082,71 @@ mod tests {
             "{msg3}"
         );
         assert_eq!(git(&repo, &["rev-list", "--count", "main"]), "4");
+        // Each publish committed the matrix and its history file, nothing else.
+        let hist_path = "src/data/compatibility-history.json";
+        for rev in ["main", "main~1", "main~2"] {
+            let files = git(
+                &repo,
+                &["diff-tree", "--no-commit-id", "--name-only", "-r", rev],
+            );
+            assert_eq!(
+                files,
+                format!("{hist_path}\n{}", publisher::DEFAULT_PATH),
+                "{rev}"
+            );
+        }
+        let h = History::parse(&git(&repo, &["show", &format!("main:{hist_path}")])).unwrap();
+        let statuses = |cell: &str| {
+            h.cells[cell]
+                .iter()
+                .map(|p| format!("{} {}", p.generated_at, p.status))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            statuses("tool_use/anthropic"),
+            [
+                format!("{t1} pass"),
+                format!("{t2} partial"),
+                format!("{t3} fail")
+            ]
+        );
+
+        // `cargo xtask history` reads the same from the git history.
+        let (from_git, runs) = crate::history::collect(
+            repo.to_str().unwrap(),
+            "main",
+            Path::new(publisher::DEFAULT_PATH),
+            2,
+        )
+        .unwrap();
+        assert_eq!(runs, 3);
+        assert_eq!(
+            from_git.cells["tool_use/anthropic"],
+            h.cells["tool_use/anthropic"][1..]
+        );
+        let report = from_git.report(runs);
+        assert!(report.starts_with("3 published run(s)\n"), "{report}");
+        assert!(
+            report.contains(&format!(
+                "tool_use/anthropic: fail\n  {t3}: partial -> fail\n"
+            )),
+            "{report}"
+        );
+        assert!(
+            report.contains("extended_thinking/anthropic: pass, unchanged\n"),
+            "{report}"
+        );
+        let (all, _) = crate::history::collect(
+            repo.to_str().unwrap(),
+            "main",
+            Path::new(publisher::DEFAULT_PATH),
+            30,
+        )
+        .unwrap();
+        assert_eq!(all, h, "the incremental file and the git history agree");
+        assert!(all.report(3).contains(&format!(
+            "vision/anthropic: unverified\n  {t3}: pass -> unverified\n"
+        )));
 
         // Publishing run 3 again changes nothing (its history is kept).
         let mut o = opts(tmp.path(), &repo, &tmp.path().join(format!("{t3}.json")));
