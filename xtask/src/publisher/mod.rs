@@ -1,19 +1,19 @@
-//! The Publisher: commits the matrix file, and only the matrix file, to the
-//! docs repository and pushes it.
+//! The Publisher: commits the matrix file (and, with schema v2, the history
+//! file beside it), and nothing else, to the docs repository and pushes it.
 //!
 //! Flow of [`publish`]: shallow-clone the docs branch into a scratch folder,
 //! read the matrix it holds (if any) and make the new content from it
 //! ([`PublishRequest::content`]: the previous verdicts, the cells' history and
 //! the commit message's flips all come from the file being replaced), write
-//! it at its path, list what changed, refuse if anything but
-//! the matrix path (and, with schema v2, the history file beside it) changed
-//! ([`select_allowed`]), stop if nothing
-//! changed, otherwise commit and push. If the push is rejected because the
-//! branch moved on since the clone, fetch the new tip, make the content again
-//! from the new tip's matrix and push again, once; a second race fails without pushing anything.
+//! it at its path, list what changed, refuse if anything but the matrix path
+//! (and [`PublishRequest::history_path`]) changed ([`select_allowed`]), stop
+//! if nothing changed, otherwise commit and push. If the push is rejected
+//! because the branch moved on since the clone, fetch the new tip, make the
+//! content again from the new tip's files and push again, once; a second race
+//! fails without pushing anything.
 //!
 //! The GitHub App behind the token can write the whole docs repository (GitHub
-//! cannot scope a git-push token to one file); the one-file restriction is
+//! cannot scope a git-push token to one file); the two-path restriction is
 //! this module's job, enforced in code before every commit.
 //!
 //! Credentials: see [`git`] for how the token reaches git without touching
