@@ -1181,6 +1181,71 @@ mod tests {
     }
 
     #[test]
+    fn v2_validation_names_what_is_wrong() {
+        use compat_core::matrix::v2::CellStatusV2;
+        use compat_core::status::FailureClass;
+        let tmp = tempfile::tempdir().unwrap();
+        let results_path = run_at(tmp.path(), "2026-11-25T10:30:00Z", |f, m| match f {
+            "tool_use" if m == "claude-haiku-4-5" => (
+                Outcome::fail("no tool_use"),
+                Some(FailureClass::Incompatible),
+            ),
+            _ => (Outcome::Pass, None),
+        });
+        let results = RunResults::load(&results_path).unwrap();
+        let manifest = Manifest::load_default().unwrap();
+        let inputs = [ResultsInput {
+            path: &results_path,
+            results: &results,
+        }];
+        let AnyMatrix::V2(good) = build_schema(
+            Schema::V2,
+            &manifest,
+            &inputs,
+            &BuildOptions {
+                litellm_version: Some("v1.83.0-stable".into()),
+                ..Default::default()
+            },
+            &None,
+            None,
+        )
+        .unwrap() else {
+            panic!()
+        };
+        let check = |m: &MatrixV2| {
+            publisher::validate::validate_v2_for_publish(m, &manifest).map_err(|e| e.to_string())
+        };
+        assert_eq!(check(&good).unwrap(), good.to_json_pretty());
+
+        let mut m = good.clone();
+        let cell = m.features[2].providers.get_mut("anthropic").unwrap();
+        let CellStatusV2::Partial { error, .. } = &mut cell.status else {
+            panic!("{:?}", cell.status)
+        };
+        *error = " ".into();
+        let e = check(&m).unwrap_err();
+        assert!(
+            e.contains("tool_use × anthropic is partial with an empty error message"),
+            "{e}"
+        );
+
+        let mut m = good.clone();
+        m.models.swap(0, 1);
+        let e = check(&m).unwrap_err();
+        assert!(e.contains("models are out of manifest order"), "{e}");
+
+        let mut m = good.clone();
+        m.features.pop();
+        let e = check(&m).unwrap_err();
+        assert!(e.contains("feature rows differ from manifest.yaml"), "{e}");
+
+        let mut m = good;
+        m.claude_code_version = "2.1.120\n".into();
+        let e = check(&m).unwrap_err();
+        assert!(e.contains("claude_code_version"), "{e}");
+    }
+
+    #[test]
     fn defaults_fill_in() {
         let o = PublishArgs {
             mode: None,
