@@ -6,13 +6,14 @@
 //!   (sim mode by default), builds compatibility-matrix.json and prints it.
 //! - `build-matrix`, `render`, `preview`: the matrix file commands.
 //! - `provision`, `sim`, `capture-transcripts`, `bench`: tools and simulators.
-//! - `publish`, `resolve`: the pipelines (docs/publishing.md), with the
+//! - `publish`, `resolve`, `history`: the pipelines (docs/publishing.md), with the
 //!   publisher (`publisher/`) and the version resolvers (`versions/`).
 //!
 //! `suite.rs` is the one place that runs the suite (`matrix`, `publish`, `bench`).
 
 mod bench;
 mod capture;
+mod history;
 mod matrix;
 mod preview;
 mod publish;
@@ -59,6 +60,9 @@ enum Command {
     /// validate the matrix, commit it (only it) to the docs repo.
     #[command(after_help = publish::ENVIRONMENT)]
     Publish(publish::PublishArgs),
+    /// Each cell's status over the published runs, from the docs repo's git
+    /// history of the matrix; writes the compact history JSON with --out.
+    History(history::HistoryArgs),
     /// Print the LiteLLM or Claude Code version a pipeline targets.
     #[command(after_help = resolve::ENVIRONMENT)]
     Resolve(resolve::ResolveArgs),
@@ -83,6 +87,7 @@ fn main() -> ExitCode {
         Command::Provision => matrix::provision(),
         Command::Publish(a) => publish::main(a),
         Command::Resolve(a) => resolve::main(a),
+        Command::History(a) => history::main(a),
         Command::CaptureTranscripts => capture::run(),
         Command::Bench => bench::run(),
     };

@@ -7,13 +7,15 @@ use std::process::ExitCode;
 
 use anyhow::{Context as _, bail};
 use compat_core::manifest::Manifest;
+use compat_core::matrix::v2::{self, AnyMatrix, CellHistory, MatrixV2, RunContext};
 use compat_core::matrix::{BuildOptions, ResultsInput, build};
 use compat_core::paths;
 use compat_core::results::{Mode, RunResults};
 use compat_core::secret::Secret;
 
+use crate::history::History;
 use crate::publisher::{
-    self as publisher, Identity, PublishOutcome, PublishRequest, Remote, TOKEN_VAR,
+    self as publisher, Identity, Prepared, PublishOutcome, PublishRequest, Remote, TOKEN_VAR,
 };
 use crate::suite::{Suite, SuiteVersions};
 use crate::versions::block_on;
@@ -79,6 +81,19 @@ pub struct PublishArgs {
     /// Stop after writing --out (no docs repo access).
     #[arg(long)]
     no_publish: bool,
+    /// Schema version written to the docs repo. 1 is what the docs repo's
+    /// page reads today; 2 only once it carries the v2-reading page
+    /// (docs/publishing.md).
+    #[arg(long, value_name = "1|2", default_value = "1", value_parser = ["1", "2"])]
+    schema: String,
+    /// Link to the run's logs recorded in the matrix (v2) [default:
+    /// $GITHUB_SERVER_URL/$GITHUB_REPOSITORY/actions/runs/$GITHUB_RUN_ID].
+    #[arg(long, value_name = "URL", value_parser = non_empty())]
+    run_url: Option<String>,
+    /// This repository's URL recorded in the matrix (v2) [default:
+    /// $GITHUB_SERVER_URL/$GITHUB_REPOSITORY].
+    #[arg(long, value_name = "URL", value_parser = non_empty())]
+    source_repo: Option<String>,
 }
 
 impl PublishArgs {
@@ -103,8 +118,45 @@ impl PublishArgs {
             manifest: self.manifest,
             dry_run: self.dry_run,
             no_publish: self.no_publish,
+            schema: if self.schema == "2" {
+                Schema::V2
+            } else {
+                Schema::V1
+            },
+            run_url: self.run_url.or_else(github_run_url),
+            source_repo: self.source_repo.or_else(github_repo_url),
+            context_lookups: true,
         }
     }
+}
+
+/// The schema version written to the docs repo.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Schema {
+    V1,
+    V2,
+}
+
+fn env_non_empty(var: &str) -> Option<String> {
+    std::env::var(var).ok().filter(|v| !v.trim().is_empty())
+}
+
+/// `$GITHUB_SERVER_URL/$GITHUB_REPOSITORY` in a GitHub Actions run.
+fn github_repo_url() -> Option<String> {
+    Some(format!(
+        "{}/{}",
+        env_non_empty("GITHUB_SERVER_URL")?.trim_end_matches('/'),
+        env_non_empty("GITHUB_REPOSITORY")?
+    ))
+}
+
+/// The Actions run's page.
+fn github_run_url() -> Option<String> {
+    Some(format!(
+        "{}/actions/runs/{}",
+        github_repo_url()?,
+        env_non_empty("GITHUB_RUN_ID")?
+    ))
 }
 
 /// The job's settings, every default filled in.
@@ -121,6 +173,12 @@ pub struct Options {
     pub manifest: Option<PathBuf>,
     pub dry_run: bool,
     pub no_publish: bool,
+    pub schema: Schema,
+    pub run_url: Option<String>,
+    pub source_repo: Option<String>,
+    /// Ask npm and GitHub for the latest versions (the v2 `context`); tests
+    /// turn it off.
+    pub context_lookups: bool,
 }
 
 pub fn main(args: PublishArgs) -> anyhow::Result<ExitCode> {
@@ -297,33 +355,40 @@ fn finish(
         Some(m) => Manifest::load(m)?,
         None => Manifest::load_default()?,
     };
-    let matrix = build(
-        &manifest,
-        &[ResultsInput {
-            path: results_path,
-            results: &results,
-        }],
-        &BuildOptions {
-            litellm_version: litellm_tag,
-            claude_code_version: claude,
-            ..Default::default()
-        },
-    )
-    .with_context(|| format!("building the matrix from {}", results_path.display()))?;
-    let text = publisher::validate_for_publish(&matrix, &manifest)?;
-    if parse_stable_tag(&matrix.litellm_version).is_none() {
+    let context = if opts.schema == Schema::V2 {
+        Some(run_context(opts, &results, litellm_tag.as_deref(), log))
+    } else {
+        None
+    };
+    let inputs = [ResultsInput {
+        path: results_path,
+        results: &results,
+    }];
+    let build_opts = BuildOptions {
+        litellm_version: litellm_tag,
+        claude_code_version: claude,
+        ..Default::default()
+    };
+    // Built and validated once without the docs repo: a broken run is
+    // refused before the docs repo is touched, and --out is written.
+    let matrix = build_schema(opts.schema, &manifest, &inputs, &build_opts, &context, None)
+        .with_context(|| format!("building the matrix from {}", results_path.display()))?;
+    let text = publisher::validate_any_for_publish(&matrix, &manifest)?;
+    let (litellm_version, claude_code_version, generated_at) = match &matrix {
+        AnyMatrix::V1(m) => (&m.litellm_version, &m.claude_code_version, &m.generated_at),
+        AnyMatrix::V2(m) => (&m.litellm_version, &m.claude_code_version, &m.generated_at),
+    };
+    if parse_stable_tag(litellm_version).is_none() {
         log(&format!(
-            "warning: litellm_version `{}` is not a vX.Y.Z-stable release tag; pass --litellm-version to label it",
-            matrix.litellm_version
+            "warning: litellm_version `{litellm_version}` is not a vX.Y.Z-stable release tag; pass --litellm-version to label it"
         ));
     }
     compat_core::fsutil::write_atomic(&opts.out, text.as_bytes())
         .with_context(|| format!("writing {}", opts.out.display()))?;
     log(&format!(
-        "matrix for LiteLLM {} x Claude Code {} ({}) validated, written to {}",
-        matrix.litellm_version,
-        matrix.claude_code_version,
-        matrix.generated_at,
+        "matrix (schema v{}) for LiteLLM {litellm_version} x Claude Code {claude_code_version} ({generated_at}) \
+         validated, written to {}",
+        if opts.schema == Schema::V2 { 2 } else { 1 },
         opts.out.display()
     ));
     let Some(remote) = remote else {
@@ -334,10 +399,6 @@ fn finish(
         name: env_or(AUTHOR_NAME_VAR, Identity::default().name),
         email: env_or(AUTHOR_EMAIL_VAR, Identity::default().email),
     };
-    let message = format!(
-        "Update Claude Code compatibility matrix\n\nLiteLLM {}, Claude Code {}, generated {}.",
-        matrix.litellm_version, matrix.claude_code_version, matrix.generated_at
-    );
     if token.is_none() && remote.http_origin.is_some() && !opts.dry_run {
         log(&format!(
             "warning: {TOKEN_VAR} is not set; the push will only work if git needs no credentials"
@@ -347,19 +408,227 @@ fn finish(
         .prefix("compat-publish-")
         .tempdir()
         .context("creating a scratch folder")?;
+    // The published text depends on the matrix it replaces (previous
+    // verdicts, history, flips); the last one made is the one --out keeps.
+    let last_made = std::cell::RefCell::new(None::<String>);
+    // Schema v2 keeps the compact history beside the matrix (docs/publishing.md).
+    let history_path =
+        (opts.schema == Schema::V2).then(|| opts.path.with_file_name(crate::history::FILE_NAME));
+    let make = |old: &publisher::Old<'_>| -> Result<Prepared, publisher::PublishError> {
+        let mut notes = Vec::new();
+        let previous = match old.matrix.map(|t| AnyMatrix::parse(t, &opts.path)) {
+            None => None,
+            Some(Ok(m)) => Some(m),
+            Some(Err(e)) => {
+                notes.push(format!(
+                    "the published file is not a valid matrix ({e}); it is replaced without history"
+                ));
+                None
+            }
+        };
+        let matrix = build_schema(
+            opts.schema,
+            &manifest,
+            &inputs,
+            &BuildOptions {
+                previous: previous.clone(),
+                ..build_opts.clone()
+            },
+            &context,
+            previous.as_ref(),
+        )
+        .map_err(|e| publisher::PublishError::Invalid(format!("rebuilding the matrix: {e}")))?;
+        let text = publisher::validate_any_for_publish(&matrix, &manifest)?;
+        let mut changes = notes;
+        changes.extend(publisher::describe_changes(old.matrix, &matrix));
+        let message = commit_message(&matrix, previous.as_ref());
+        let history = history_path.as_ref().map(|_| {
+            // Seeded from the replaced matrix when the file is new (or unreadable).
+            let mut h = match old.history.map(History::parse) {
+                Some(Ok(h)) => h,
+                _ => {
+                    let mut h = History::new();
+                    if let Some(p) = &previous {
+                        h.push(p, crate::history::DEFAULT_LAST);
+                    }
+                    h
+                }
+            };
+            h.push(&matrix, crate::history::DEFAULT_LAST);
+            h.to_json_pretty()
+        });
+        *last_made.borrow_mut() = Some(text.clone());
+        Ok(Prepared {
+            text,
+            message,
+            changes,
+            history,
+        })
+    };
     let req = PublishRequest {
         repo: &opts.docs_repo,
         branch: &opts.branch,
         path: &opts.path,
-        content: &text,
-        message: &message,
+        content: &make,
+        history_path: history_path.as_deref(),
         token: token.as_ref(),
         author,
         dry_run: opts.dry_run,
         work_dir: scratch.path(),
         before_push: None,
     };
-    Ok(Report::Published(publisher::publish(&req, log)?))
+    let outcome = publisher::publish(&req, log)?;
+    if let Some(made) = last_made.borrow().as_deref()
+        && made != text
+    {
+        compat_core::fsutil::write_atomic(&opts.out, made.as_bytes())
+            .with_context(|| format!("writing {}", opts.out.display()))?;
+    }
+    Ok(Report::Published(outcome))
+}
+
+/// Builds the matrix of `schema`; for v2 with the run's `context` and, when
+/// `previous` (the matrix being replaced) is given, each cell's `history`.
+fn build_schema(
+    schema: Schema,
+    manifest: &Manifest,
+    inputs: &[ResultsInput<'_>],
+    options: &BuildOptions,
+    context: &Option<RunContext>,
+    previous: Option<&AnyMatrix>,
+) -> Result<AnyMatrix, compat_core::matrix::BuildError> {
+    Ok(match schema {
+        Schema::V1 => AnyMatrix::V1(build(manifest, inputs, options)?),
+        Schema::V2 => {
+            let mut m = v2::build(manifest, inputs, options)?;
+            m.context = context.clone().filter(|c| *c != RunContext::default());
+            if let Some(previous) = previous {
+                embed_history(&mut m, previous);
+            }
+            AnyMatrix::V2(m)
+        }
+    })
+}
+
+/// Sets each cell's `history` from the matrix it replaces: the status it had
+/// there, and when the status last changed (carried over while the status
+/// stays; this run's generated_at when it flips; the replaced matrix's
+/// generated_at when that matrix kept no history, e.g. schema v1).
+/// Republishing the same run (same generated_at) keeps the old history, so
+/// a rerun changes nothing. A cell the replaced matrix lacked gets none.
+pub fn embed_history(m: &mut MatrixV2, previous: &AnyMatrix) {
+    let old_cells = publisher::validate::cells(previous);
+    let old_generated = previous.generated_at().to_owned();
+    let same_run = old_generated == m.generated_at;
+    for f in &mut m.features {
+        for (p, cell) in &mut f.providers {
+            let Some(o) = old_cells
+                .iter()
+                .find(|o| o.feature == f.id && o.provider == *p)
+            else {
+                continue;
+            };
+            if same_run {
+                if let AnyMatrix::V2(old) = previous {
+                    cell.history = old.cell(&f.id, p).and_then(|c| c.history.clone());
+                }
+                continue;
+            }
+            let changed_at = if o.status == cell.status.name() {
+                o.changed_at.unwrap_or(&old_generated).to_owned()
+            } else {
+                m.generated_at.clone()
+            };
+            cell.history = Some(CellHistory {
+                previous_status: o.status.to_owned(),
+                changed_at,
+            });
+        }
+    }
+}
+
+/// The commit message: versions, run time, and one line per flipped cell.
+pub fn commit_message(matrix: &AnyMatrix, previous: Option<&AnyMatrix>) -> String {
+    let (l, c, g) = match matrix {
+        AnyMatrix::V1(m) => (&m.litellm_version, &m.claude_code_version, &m.generated_at),
+        AnyMatrix::V2(m) => (&m.litellm_version, &m.claude_code_version, &m.generated_at),
+    };
+    let mut msg = format!(
+        "Update Claude Code compatibility matrix\n\nLiteLLM {l}, Claude Code {c}, generated {g}.\n"
+    );
+    let flips = publisher::flips(previous, matrix);
+    match (previous, flips.is_empty()) {
+        (None, _) => msg.push_str("\nFirst publish at this path.\n"),
+        (Some(_), true) => msg.push_str("\nNo cell changed status.\n"),
+        (Some(_), false) => {
+            msg.push_str(&format!("\n{} cell(s) changed status:\n", flips.len()));
+            for f in flips {
+                msg.push_str(&f);
+                msg.push('\n');
+            }
+        }
+    }
+    msg
+}
+
+/// What the publisher knew about the run (schema v2's `context`). Every
+/// lookup is optional: a failure is a warning and leaves its field out.
+fn run_context(
+    opts: &Options,
+    results: &RunResults,
+    litellm_tag: Option<&str>,
+    log: &mut dyn FnMut(&str),
+) -> RunContext {
+    let mut c = RunContext {
+        run_url: opts.run_url.clone(),
+        source_repo_url: opts.source_repo.clone(),
+        source_commit: env_non_empty("GITHUB_SHA").or_else(git_head),
+        ..Default::default()
+    };
+    if !opts.context_lookups {
+        return c;
+    }
+    if let Some(ran) = results.run.claude_code_version.as_deref() {
+        match block_on(ClaudeCodeResolver::from_env().fetch()) {
+            Ok(doc) => {
+                let (latest, behind) = crate::versions::claude_code::releases_behind(&doc, ran);
+                c.claude_code_latest = latest;
+                c.claude_code_releases_behind = behind;
+            }
+            Err(e) => log(&format!(
+                "warning: cannot read Claude Code's versions from npm ({e}); the matrix says nothing about how current it is"
+            )),
+        }
+    }
+    if let Some(tag) = litellm_tag {
+        let floor = parse_stable_tag(tag).unwrap_or(crate::versions::litellm::StableTag {
+            major: 0,
+            minor: 0,
+            patch: 0,
+        });
+        match block_on(LitellmResolver::from_env().stable_releases_since(floor)) {
+            Ok(tags) => {
+                let (latest, behind) = crate::versions::litellm::releases_behind(&tags, tag);
+                c.litellm_latest_stable = latest;
+                c.litellm_releases_behind = behind;
+            }
+            Err(e) => log(&format!(
+                "warning: cannot list LiteLLM's releases ({e}); the matrix says nothing about how current it is"
+            )),
+        }
+    }
+    c
+}
+
+/// This checkout's commit, when run from a git work tree.
+fn git_head() -> Option<String> {
+    let out = std::process::Command::new("git")
+        .args(["rev-parse", "HEAD"])
+        .current_dir(paths::workspace_root())
+        .output()
+        .ok()?;
+    let s = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    (out.status.success() && s.len() >= 7).then_some(s)
 }
 
 fn env_or(var: &str, default: String) -> String {
@@ -509,6 +778,10 @@ mod tests {
             manifest: None,
             dry_run: false,
             no_publish: false,
+            schema: Schema::V1,
+            run_url: None,
+            source_repo: None,
+            context_lookups: false,
         }
     }
 
@@ -642,6 +915,336 @@ mod tests {
         );
     }
 
+    /// A finished run (anthropic only) at `finished`, each trial's outcome
+    /// and class from `outcome(feature, model)`.
+    fn run_at(
+        dir: &Path,
+        finished: &str,
+        outcome: impl Fn(&str, &str) -> (Outcome, Option<compat_core::status::FailureClass>),
+    ) -> PathBuf {
+        let manifest = Manifest::load_default().unwrap();
+        let mut r = RunResults::new(Mode::Live);
+        r.run.started_at = "2026-11-20T00:00:00Z".parse().unwrap();
+        r.run.finished_at = Some(finished.parse().unwrap());
+        r.run.claude_code_version = Some("2.1.120".into());
+        r.run.litellm_version = Some("1.83.0".into());
+        for f in &manifest.features {
+            for m in &manifest.models {
+                let (outcome, class) = outcome(&f.id, &m.id);
+                r.record(TrialResult {
+                    feature: f.id.clone(),
+                    provider: "anthropic".into(),
+                    model: m.id.clone(),
+                    outcome,
+                    duration_ms: 1,
+                    attempts: 1,
+                    class,
+                    first_error: None,
+                    details: serde_json::Value::Null,
+                });
+            }
+        }
+        let p = dir.join(format!("{finished}.json"));
+        r.write_atomic(&p).unwrap();
+        p
+    }
+
+    #[test]
+    fn three_runs_in_a_row_carry_previous_statuses_history_and_flips() {
+        use compat_core::matrix::v2::{CellStatusV2, MatrixV2, Previous};
+        use compat_core::status::FailureClass;
+        let tmp = tempfile::tempdir().unwrap();
+        let repo = docs_repo(tmp.path());
+        let (t1, t2, t3) = (
+            "2026-11-23T10:30:00Z",
+            "2026-11-24T10:30:00Z",
+            "2026-11-25T10:30:00Z",
+        );
+        let publish_run = |results: &Path| {
+            let mut o = opts(tmp.path(), &repo, results);
+            o.schema = Schema::V2;
+            o.run_url = Some("https://ci.example/run/1".into());
+            let (r, log) = run_capture(&o);
+            assert!(
+                matches!(r, Ok(Report::Published(PublishOutcome::Pushed { .. }))),
+                "{r:?}\n{log}"
+            );
+            let text = git(
+                &repo,
+                &["show", &format!("main:{}", publisher::DEFAULT_PATH)],
+            );
+            assert_eq!(std::fs::read_to_string(&o.out).unwrap().trim_end(), text);
+            let msg = git(&repo, &["log", "-1", "--format=%B", "main"]);
+            (MatrixV2::parse(&text, Path::new("m")).unwrap(), msg)
+        };
+        let pass = || (Outcome::Pass, None);
+        let broken = "tool_use block missing\nsecond line";
+
+        // Run 1: everything passes. A first publish: no history, no flips.
+        let (m1, msg1) = publish_run(&run_at(tmp.path(), t1, |_, _| pass()));
+        assert!(
+            m1.features
+                .iter()
+                .all(|f| f.providers.values().all(|c| c.history.is_none()))
+        );
+        assert!(msg1.contains("First publish at this path."), "{msg1}");
+        assert_eq!(
+            m1.context.as_ref().and_then(|c| c.run_url.as_deref()),
+            Some("https://ci.example/run/1")
+        );
+
+        // Run 2: tool_use fails on haiku only (partial).
+        let (m2, msg2) = publish_run(&run_at(tmp.path(), t2, |f, m| {
+            if f == "tool_use" && m == "claude-haiku-4-5" {
+                (Outcome::fail(broken), Some(FailureClass::Incompatible))
+            } else {
+                pass()
+            }
+        }));
+        let c = m2.cell("tool_use", "anthropic").unwrap();
+        assert_eq!(c.status.name(), "partial");
+        let h = c.history.as_ref().unwrap();
+        assert_eq!(
+            (h.previous_status.as_str(), h.changed_at.as_str()),
+            ("pass", t2)
+        );
+        // Unchanged since run 1 (which kept no history): changed at run 1.
+        let h = m2
+            .cell("vision", "anthropic")
+            .unwrap()
+            .history
+            .as_ref()
+            .unwrap();
+        assert_eq!(
+            (h.previous_status.as_str(), h.changed_at.as_str()),
+            ("pass", t1)
+        );
+        // Untested cells have a history too (not_tested both times).
+        let h = m2
+            .cell("vision", "azure")
+            .unwrap()
+            .history
+            .as_ref()
+            .unwrap();
+        assert_eq!(h.previous_status, "not_tested");
+        assert!(
+            msg2.contains(
+                "1 cell(s) changed status:\ntool_use/anthropic: pass -> partial (claude-haiku-4-5: tool_use block missing)"
+            ),
+            "{msg2}"
+        );
+
+        // Run 3: tool_use fails everywhere, vision's provider is unavailable.
+        let (m3, msg3) = publish_run(&run_at(tmp.path(), t3, |f, _| match f {
+            "tool_use" => (Outcome::fail(broken), Some(FailureClass::Incompatible)),
+            "vision" => (
+                Outcome::fail("529 overloaded"),
+                Some(FailureClass::UpstreamUnavailable),
+            ),
+            _ => pass(),
+        }));
+        let c = m3.cell("tool_use", "anthropic").unwrap();
+        assert_eq!(c.status.name(), "fail");
+        let h = c.history.as_ref().unwrap();
+        assert_eq!(
+            (h.previous_status.as_str(), h.changed_at.as_str()),
+            ("partial", t3)
+        );
+        let c = m3.cell("vision", "anthropic").unwrap();
+        assert_eq!(
+            c.status,
+            CellStatusV2::Unverified {
+                error: "claude-haiku-4-5: 529 overloaded\nclaude-sonnet-4-6: 529 overloaded\nclaude-opus-4-7: 529 overloaded".into(),
+                previous: Some(Previous {
+                    status: "pass".into(),
+                    verified_at: t2.into(),
+                }),
+            }
+        );
+        assert_eq!(c.history.as_ref().unwrap().previous_status, "pass");
+        // Still passing: the change time carries over from run 1.
+        let h = m3
+            .cell("extended_thinking", "anthropic")
+            .unwrap()
+            .history
+            .as_ref()
+            .unwrap();
+        assert_eq!(
+            (h.previous_status.as_str(), h.changed_at.as_str()),
+            ("pass", t1)
+        );
+        assert!(
+            msg3.contains(
+                "2 cell(s) changed status:\n\
+                 tool_use/anthropic: partial -> fail (claude-haiku-4-5: tool_use block missing)\n\
+                 vision/anthropic: pass -> unverified (claude-haiku-4-5: 529 overloaded)"
+            ),
+            "{msg3}"
+        );
+        assert_eq!(git(&repo, &["rev-list", "--count", "main"]), "4");
+        // Each publish committed the matrix and its history file, nothing else.
+        let hist_path = "src/data/compatibility-history.json";
+        for rev in ["main", "main~1", "main~2"] {
+            let files = git(
+                &repo,
+                &["diff-tree", "--no-commit-id", "--name-only", "-r", rev],
+            );
+            assert_eq!(
+                files,
+                format!("{hist_path}\n{}", publisher::DEFAULT_PATH),
+                "{rev}"
+            );
+        }
+        let h = History::parse(&git(&repo, &["show", &format!("main:{hist_path}")])).unwrap();
+        let statuses = |cell: &str| {
+            h.cells[cell]
+                .iter()
+                .map(|p| format!("{} {}", p.generated_at, p.status))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            statuses("tool_use/anthropic"),
+            [
+                format!("{t1} pass"),
+                format!("{t2} partial"),
+                format!("{t3} fail")
+            ]
+        );
+
+        // `cargo xtask history` reads the same from the git history.
+        let (from_git, runs) = crate::history::collect(
+            repo.to_str().unwrap(),
+            "main",
+            Path::new(publisher::DEFAULT_PATH),
+            2,
+        )
+        .unwrap();
+        assert_eq!(runs, 3);
+        assert_eq!(
+            from_git.cells["tool_use/anthropic"],
+            h.cells["tool_use/anthropic"][1..]
+        );
+        let report = from_git.report(runs);
+        assert!(report.starts_with("3 published run(s)\n"), "{report}");
+        assert!(
+            report.contains(&format!(
+                "tool_use/anthropic: fail\n  {t3}: partial -> fail\n"
+            )),
+            "{report}"
+        );
+        assert!(
+            report.contains("extended_thinking/anthropic: pass, unchanged\n"),
+            "{report}"
+        );
+        let (all, _) = crate::history::collect(
+            repo.to_str().unwrap(),
+            "main",
+            Path::new(publisher::DEFAULT_PATH),
+            30,
+        )
+        .unwrap();
+        assert_eq!(all, h, "the incremental file and the git history agree");
+        assert!(all.report(3).contains(&format!(
+            "vision/anthropic: unverified\n  {t3}: pass -> unverified\n"
+        )));
+
+        // Publishing run 3 again changes nothing (its history is kept).
+        let mut o = opts(tmp.path(), &repo, &tmp.path().join(format!("{t3}.json")));
+        o.schema = Schema::V2;
+        o.run_url = Some("https://ci.example/run/1".into());
+        assert!(matches!(
+            run_capture(&o).0.unwrap(),
+            Report::Published(PublishOutcome::Unchanged)
+        ));
+    }
+
+    #[test]
+    fn a_v2_run_without_a_single_verdict_is_refused() {
+        use compat_core::status::FailureClass;
+        let tmp = tempfile::tempdir().unwrap();
+        let repo = docs_repo(tmp.path());
+        let results = run_at(tmp.path(), "2026-11-25T10:30:00Z", |_, _| {
+            (
+                Outcome::fail("credit balance is too low"),
+                Some(FailureClass::UpstreamUnavailable),
+            )
+        });
+        let mut o = opts(tmp.path(), &repo, &results);
+        o.schema = Schema::V2;
+        let e = format!("{:#}", run_capture(&o).0.unwrap_err());
+        assert!(
+            e.contains("no cell reached a verdict: all 6 tested cells are unverified (failure classes: upstream_unavailable)")
+                && e.contains("claude-haiku-4-5: credit balance is too low"),
+            "{e}"
+        );
+        assert_eq!(git(&repo, &["rev-list", "--count", "main"]), "1");
+    }
+
+    #[test]
+    fn v2_validation_names_what_is_wrong() {
+        use compat_core::matrix::v2::CellStatusV2;
+        use compat_core::status::FailureClass;
+        let tmp = tempfile::tempdir().unwrap();
+        let results_path = run_at(tmp.path(), "2026-11-25T10:30:00Z", |f, m| match f {
+            "tool_use" if m == "claude-haiku-4-5" => (
+                Outcome::fail("no tool_use"),
+                Some(FailureClass::Incompatible),
+            ),
+            _ => (Outcome::Pass, None),
+        });
+        let results = RunResults::load(&results_path).unwrap();
+        let manifest = Manifest::load_default().unwrap();
+        let inputs = [ResultsInput {
+            path: &results_path,
+            results: &results,
+        }];
+        let AnyMatrix::V2(good) = build_schema(
+            Schema::V2,
+            &manifest,
+            &inputs,
+            &BuildOptions {
+                litellm_version: Some("v1.83.0-stable".into()),
+                ..Default::default()
+            },
+            &None,
+            None,
+        )
+        .unwrap() else {
+            panic!()
+        };
+        let check = |m: &MatrixV2| {
+            publisher::validate::validate_v2_for_publish(m, &manifest).map_err(|e| e.to_string())
+        };
+        assert_eq!(check(&good).unwrap(), good.to_json_pretty());
+
+        let mut m = good.clone();
+        let cell = m.features[2].providers.get_mut("anthropic").unwrap();
+        let CellStatusV2::Partial { error, .. } = &mut cell.status else {
+            panic!("{:?}", cell.status)
+        };
+        *error = " ".into();
+        let e = check(&m).unwrap_err();
+        assert!(
+            e.contains("tool_use × anthropic is partial with an empty error message"),
+            "{e}"
+        );
+
+        let mut m = good.clone();
+        m.models.swap(0, 1);
+        let e = check(&m).unwrap_err();
+        assert!(e.contains("models are out of manifest order"), "{e}");
+
+        let mut m = good.clone();
+        m.features.pop();
+        let e = check(&m).unwrap_err();
+        assert!(e.contains("feature rows differ from manifest.yaml"), "{e}");
+
+        let mut m = good;
+        m.claude_code_version = "2.1.120\n".into();
+        let e = check(&m).unwrap_err();
+        assert!(e.contains("claude_code_version"), "{e}");
+    }
+
     #[test]
     fn defaults_fill_in() {
         let o = PublishArgs {
@@ -656,6 +1259,9 @@ mod tests {
             manifest: None,
             dry_run: true,
             no_publish: false,
+            schema: "1".into(),
+            run_url: None,
+            source_repo: None,
         }
         .into_options();
         assert_eq!((o.docs_repo.as_str(), o.branch.as_str()), ("/d", "main"));

@@ -9,7 +9,9 @@ use std::sync::{Arc, Mutex};
 
 use compat_core::secret::Secret;
 
-use crate::publisher::{Identity, PublishError, PublishOutcome, PublishRequest, publish};
+use crate::publisher::{
+    Identity, PublishError, PublishOutcome, PublishRequest, fixed_content, publish,
+};
 
 const PATH: &str = "src/data/compatibility-matrix.json";
 const TOKEN: &str = "ghs_TestInstallationToken0123456789";
@@ -138,16 +140,17 @@ fn run(
 ) -> Run {
     let work = tempfile::tempdir().unwrap();
     let mut lines = String::new();
+    let make = fixed_content(content, "Update Claude Code compatibility matrix");
     let req = PublishRequest {
         repo,
         branch: "main",
         path: Path::new(PATH),
-        content,
-        message: "Update Claude Code compatibility matrix",
+        content: &make,
         token,
         author: Identity::default(),
         dry_run,
         work_dir: work.path(),
+        history_path: None,
         before_push,
     };
     let outcome = publish(&req, &mut |l| {
@@ -421,17 +424,17 @@ fn missing_branch_and_bad_inputs_have_clear_errors() {
     let tmp = tempfile::tempdir().unwrap();
     let bare = docs_remote(tmp.path(), |_| {});
     let work = tempfile::tempdir().unwrap();
-    let content = matrix_json("2026-11-25T10:00:00Z", "pass");
+    let content = fixed_content(&matrix_json("2026-11-25T10:00:00Z", "pass"), "m");
     let mut req = PublishRequest {
         repo: bare.to_str().unwrap(),
         branch: "gh-pages",
         path: Path::new(PATH),
         content: &content,
-        message: "m",
         token: None,
         author: Identity::default(),
         dry_run: false,
         work_dir: work.path(),
+        history_path: None,
         before_push: None,
     };
     let e = publish(&req, &mut |_| {}).unwrap_err();
@@ -653,4 +656,75 @@ mod http {
         );
         assert!(!text.contains("ghs_WrongTokenValue"), "{text}");
     }
+}
+
+#[test]
+fn a_push_race_rebuilds_the_content_from_the_new_tips_matrix() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bare = docs_remote(tmp.path(), |w| {
+        std::fs::create_dir_all(w.join("src/data")).unwrap();
+        std::fs::write(w.join(PATH), matrix_json("2026-11-23T10:00:00Z", "pass")).unwrap();
+    });
+    let theirs = matrix_json("2026-11-24T10:00:00Z", "not_tested");
+    let hook = |attempt: u32| {
+        if attempt == 1 {
+            someone_else_pushes(&bare, PATH, &theirs);
+        }
+    };
+    let seen = Mutex::new(Vec::<String>::new());
+    let make = |old: &crate::publisher::Old<'_>| {
+        let old = old.matrix.unwrap_or_default();
+        seen.lock().unwrap().push(old.to_owned());
+        let generated = if old.contains("2026-11-24") {
+            "2026-11-25T11:00:00Z"
+        } else {
+            "2026-11-25T10:00:00Z"
+        };
+        Ok(crate::publisher::Prepared {
+            text: matrix_json(generated, "pass"),
+            message: format!("made from a matrix of {} bytes", old.len()),
+            changes: Vec::new(),
+            history: Some("{}\n".into()),
+        })
+    };
+    let work = tempfile::tempdir().unwrap();
+    let history = format!(
+        "{}/compatibility-history.json",
+        PATH.rsplit_once('/').unwrap().0
+    );
+    let req = PublishRequest {
+        repo: bare.to_str().unwrap(),
+        branch: "main",
+        path: Path::new(PATH),
+        content: &make,
+        token: None,
+        author: Identity::default(),
+        dry_run: false,
+        work_dir: work.path(),
+        history_path: Some(Path::new(&history)),
+        before_push: Some(&hook),
+    };
+    let out = publish(&req, &mut |_| {}).unwrap();
+    assert!(matches!(out, PublishOutcome::Pushed { attempts: 2, .. }));
+    let seen = seen.lock().unwrap().clone();
+    assert_eq!(seen.len(), 2);
+    assert!(seen[0].contains("2026-11-23T10:00:00Z"));
+    assert_eq!(seen[1], theirs, "the retry saw the new tip's matrix");
+    assert!(
+        git(&bare, &["show", &format!("main:{PATH}")]).contains("2026-11-25T11:00:00Z"),
+        "the pushed matrix is the one rebuilt on the new tip"
+    );
+    assert_eq!(files_of(&bare, "main"), [history.as_str(), PATH]);
+    // The history path is the only other file the publisher may commit.
+    let evil = tempfile::tempdir().unwrap();
+    let req = PublishRequest {
+        history_path: Some(Path::new(PATH)),
+        work_dir: evil.path(),
+        before_push: None,
+        ..req
+    };
+    assert!(matches!(
+        publish(&req, &mut |_| {}),
+        Err(PublishError::BadPath { .. })
+    ));
 }

@@ -1,15 +1,19 @@
-//! The Publisher: commits the matrix file, and only the matrix file, to the
-//! docs repository and pushes it.
+//! The Publisher: commits the matrix file (and, with schema v2, the history
+//! file beside it), and nothing else, to the docs repository and pushes it.
 //!
 //! Flow of [`publish`]: shallow-clone the docs branch into a scratch folder,
-//! write the matrix at its path, list what changed, refuse if anything but
-//! the matrix path changed ([`select_files_to_commit`]), stop if nothing
-//! changed, otherwise commit and push. If the push is rejected because the
-//! branch moved on since the clone, fetch the new tip, re-apply the matrix on
-//! it and push again, once; a second race fails without pushing anything.
+//! read the matrix it holds (if any) and make the new content from it
+//! ([`PublishRequest::content`]: the previous verdicts, the cells' history and
+//! the commit message's flips all come from the file being replaced), write
+//! it at its path, list what changed, refuse if anything but the matrix path
+//! (and [`PublishRequest::history_path`]) changed ([`select_allowed`]), stop
+//! if nothing changed, otherwise commit and push. If the push is rejected
+//! because the branch moved on since the clone, fetch the new tip, make the
+//! content again from the new tip's files and push again, once; a second race
+//! fails without pushing anything.
 //!
 //! The GitHub App behind the token can write the whole docs repository (GitHub
-//! cannot scope a git-push token to one file); the one-file restriction is
+//! cannot scope a git-push token to one file); the two-path restriction is
 //! this module's job, enforced in code before every commit.
 //!
 //! Credentials: see [`git`] for how the token reaches git without touching
@@ -25,7 +29,7 @@ mod git_tests;
 pub mod validate;
 
 pub use git::{Identity, Remote};
-pub use validate::{describe_changes, validate_for_publish};
+pub use validate::{describe_changes, flips, validate_any_for_publish};
 
 use git::{Git, parse_status_z};
 
@@ -90,29 +94,42 @@ fn list(files: &[PathBuf]) -> String {
 /// The allowlist: given the paths that differ in the docs clone, returns what
 /// to commit (`[allowed]`, or nothing when nothing changed) and refuses,
 /// naming them, if any other path changed.
+#[cfg(test)]
 pub fn select_files_to_commit(
     changed: &[PathBuf],
     allowed: &Path,
 ) -> Result<Vec<PathBuf>, PublishError> {
-    let allowed_n = normalize(allowed);
-    let mut others: Vec<PathBuf> = changed
+    select_allowed(changed, &[allowed])
+}
+
+/// The allowlist of several paths (the matrix and, with schema v2, its
+/// history file beside it): the allowed paths that changed, in `allowed`'s
+/// order; refuses, naming them, if any other path changed.
+pub fn select_allowed(
+    changed: &[PathBuf],
+    allowed: &[&Path],
+) -> Result<Vec<PathBuf>, PublishError> {
+    let allowed_n: Vec<PathBuf> = allowed.iter().map(|a| normalize(a)).collect();
+    let changed_n: Vec<PathBuf> = changed.iter().map(|p| normalize(p)).collect();
+    let mut others: Vec<PathBuf> = changed_n
         .iter()
-        .map(|p| normalize(p))
-        .filter(|p| *p != allowed_n)
+        .filter(|p| !allowed_n.contains(p))
+        .cloned()
         .collect();
     if !others.is_empty() {
         others.sort();
         others.dedup();
         return Err(PublishError::OutsideAllowlist {
-            allowed: allowed.to_owned(),
+            allowed: PathBuf::from(list(
+                &allowed.iter().map(|a| a.to_path_buf()).collect::<Vec<_>>(),
+            )),
             files: others,
         });
     }
-    Ok(if changed.is_empty() {
-        Vec::new()
-    } else {
-        vec![allowed_n]
-    })
+    Ok(allowed_n
+        .into_iter()
+        .filter(|a| changed_n.contains(a))
+        .collect())
 }
 
 /// `./a//b/` -> `a/b`.
@@ -145,15 +162,66 @@ pub fn check_repo_path(path: &Path) -> Result<PathBuf, PublishError> {
     Ok(n)
 }
 
+/// What one publish attempt commits, made from the matrix in the clone.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Prepared {
+    /// The validated matrix text.
+    pub text: String,
+    /// The commit message.
+    pub message: String,
+    /// One line per difference with the replaced file ([`describe_changes`]).
+    pub changes: Vec<String>,
+    /// The history file's new text (written at
+    /// [`PublishRequest::history_path`]).
+    pub history: Option<String>,
+}
+
+/// Makes the content to commit from the text of the matrix currently at the
+/// path in the docs clone (`None` when there is none: a first publish).
+/// Called once per attempt, so a push race rebuilds against the new tip.
+pub type MakeContent<'a> = dyn Fn(&Old<'_>) -> Result<Prepared, PublishError> + 'a;
+
+/// What the docs clone holds (committed at its tip) before this publish.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Old<'a> {
+    /// The matrix's text; `None` on a first publish.
+    pub matrix: Option<&'a str>,
+    /// The history file's text, when one is published and exists.
+    pub history: Option<&'a str>,
+}
+
+/// Content that does not depend on the replaced file: `text` (a schema v1 or
+/// v2 matrix) with `message`; the changes are described against the old file.
+#[cfg(test)]
+pub fn fixed_content(
+    text: &str,
+    message: &str,
+) -> impl Fn(&Old<'_>) -> Result<Prepared, PublishError> + use<> {
+    let text = text.to_owned();
+    let message = message.to_owned();
+    move |old| {
+        let new = compat_core::matrix::v2::AnyMatrix::parse(&text, Path::new("new matrix"))
+            .map_err(|e| {
+                PublishError::Invalid(format!("the content to publish is not a matrix: {e}"))
+            })?;
+        Ok(Prepared {
+            text: text.clone(),
+            message: message.clone(),
+            changes: describe_changes(old.matrix, &new),
+            history: None,
+        })
+    }
+}
+
 pub struct PublishRequest<'a> {
     /// Docs repository: https URL, ssh URL, `file://` URL or local path.
     pub repo: &'a str,
     pub branch: &'a str,
     /// The matrix file's path inside the docs repository.
     pub path: &'a Path,
-    /// The validated matrix text ([`validate_for_publish`]).
-    pub content: &'a str,
-    pub message: &'a str,
+    /// Makes the validated matrix text and the commit message from the
+    /// matrix in the clone ([`fixed_content`] when they do not depend on it).
+    pub content: &'a MakeContent<'a>,
     pub token: Option<&'a Secret>,
     pub author: Identity,
     /// Show what would be committed; commit and push nothing.
@@ -161,6 +229,9 @@ pub struct PublishRequest<'a> {
     /// Scratch folder the docs repo is cloned into (created; must not exist
     /// or be empty). The caller removes it.
     pub work_dir: &'a Path,
+    /// A second file the publisher may commit beside the matrix (the
+    /// history file); the allowlist is these two paths and nothing else.
+    pub history_path: Option<&'a Path>,
     /// Called before every push attempt (1, 2). A test seam: tests move the
     /// remote here to stage a push race.
     pub before_push: Option<&'a dyn Fn(u32)>,
@@ -190,6 +261,13 @@ pub fn publish(
     log: &mut dyn FnMut(&str),
 ) -> Result<PublishOutcome, PublishError> {
     let rel = check_repo_path(req.path)?;
+    let hist = req.history_path.map(check_repo_path).transpose()?;
+    if hist.as_ref() == Some(&rel) {
+        return Err(PublishError::BadPath {
+            path: rel,
+            reason: "the history file cannot be the matrix file".into(),
+        });
+    }
     if req.branch.is_empty()
         || req.branch.starts_with('-')
         || req.branch.contains(char::is_whitespace)
@@ -244,16 +322,32 @@ pub fn publish(
     let mut attempt = 1;
     loop {
         let head = git.run(Some(&dir), &["rev-parse", "--short", "HEAD"])?;
-        let Some((diff, changes)) = stage(&git, &dir, &rel, req.content, head.trim(), log)? else {
+        let Some((diff, prepared)) = stage(
+            &git,
+            &dir,
+            &rel,
+            hist.as_deref(),
+            req.content,
+            head.trim(),
+            log,
+        )?
+        else {
             log("matrix unchanged; nothing to publish");
             return Ok(PublishOutcome::Unchanged);
         };
+        let changes = prepared.changes;
         if req.dry_run {
             return Ok(PublishOutcome::DryRun { diff, changes });
         }
         git.run(
             Some(&dir),
-            &["commit", "--quiet", "--no-verify", "-m", req.message],
+            &[
+                "commit",
+                "--quiet",
+                "--no-verify",
+                "-m",
+                prepared.message.as_str(),
+            ],
         )?;
         let commit = git
             .run(Some(&dir), &["rev-parse", "HEAD"])?
@@ -340,20 +434,44 @@ pub fn publish(
     }
 }
 
-/// Writes the matrix into the clone and stages it. `None` when the clone
-/// already holds exactly this content; otherwise the staged diff and the
-/// summary of changes.
+/// Makes the content from the matrix the clone holds, writes it into the
+/// clone and stages it. `None` when the clone already holds exactly this
+/// content; otherwise the staged diff and what was made.
 fn stage(
     git: &Git,
     dir: &Path,
     rel: &Path,
-    content: &str,
+    hist: Option<&Path>,
+    content: &MakeContent<'_>,
     head: &str,
     log: &mut dyn FnMut(&str),
-) -> Result<Option<(String, Vec<String>)>, PublishError> {
-    let target = dir.join(rel);
-    let old = std::fs::read_to_string(&target).ok();
-    write_inside(dir, rel, content)?;
+) -> Result<Option<(String, Prepared)>, PublishError> {
+    // The committed files, read from git's tree rather than the work tree:
+    // nothing is read through a symlink, and a symlink reads as its target's
+    // name (not a matrix) instead of as the file it points at.
+    let show = |p: &Path| -> Result<Option<String>, PublishError> {
+        let spec = format!("HEAD:{}", p.to_string_lossy());
+        let out = git.output(Some(dir), &["show", spec.as_str()])?;
+        Ok(out
+            .status
+            .success()
+            .then(|| String::from_utf8_lossy(&out.stdout).into_owned()))
+    };
+    let old_matrix = show(rel)?;
+    let old_history = match hist {
+        Some(h) => show(h)?,
+        None => None,
+    };
+    let prepared = content(&Old {
+        matrix: old_matrix.as_deref(),
+        history: old_history.as_deref(),
+    })?;
+    write_inside(dir, rel, &prepared.text)?;
+    let mut allowed: Vec<&Path> = vec![rel];
+    if let (Some(h), Some(text)) = (hist, &prepared.history) {
+        write_inside(dir, h, text)?;
+        allowed.push(h);
+    }
 
     let status = git.run(
         Some(dir),
@@ -366,31 +484,26 @@ fn stage(
         ],
     )?;
     let changed: Vec<PathBuf> = parse_status_z(&status);
-    let selected = select_files_to_commit(&changed, rel)?;
+    let selected = select_allowed(&changed, &allowed)?;
     if selected.is_empty() {
         return Ok(None);
     }
-    // --force: the docs repo may .gitignore generated data; we mean this file.
-    git.run(
-        Some(dir),
-        &[
-            "add".as_ref(),
-            "--force".as_ref(),
-            "--".as_ref(),
-            rel.as_os_str(),
-        ],
-    )?;
-    // Belt and braces: what is staged must be exactly the allowlisted file.
+    // --force: the docs repo may .gitignore generated data; we mean these files.
+    let mut add: Vec<&std::ffi::OsStr> = vec!["add".as_ref(), "--force".as_ref(), "--".as_ref()];
+    add.extend(selected.iter().map(|p| p.as_os_str()));
+    git.run(Some(dir), &add)?;
+    // Belt and braces: what is staged must be exactly the allowlisted files
+    // that changed.
     let staged = git.run(Some(dir), &["diff", "--cached", "--name-only", "-z"])?;
     let staged: Vec<PathBuf> = staged
         .split('\0')
         .filter(|s| !s.is_empty())
         .map(PathBuf::from)
         .collect();
-    if select_files_to_commit(&staged, rel)? != [normalize(rel)] {
+    if select_allowed(&staged, &allowed)? != selected {
         return Err(PublishError::Git {
             command: "add".into(),
-            detail: "nothing was staged".into(),
+            detail: "what was staged is not what changed".into(),
         });
     }
     let diff = git.redact(&git.run(
@@ -403,15 +516,11 @@ fn stage(
             "--no-textconv",
         ],
     )?);
-    let new = compat_core::matrix::Matrix::parse(content, rel).map_err(|e| {
-        PublishError::Invalid(format!("the content to publish is not a matrix: {e}"))
-    })?;
-    let changes = describe_changes(old.as_deref(), &new);
     log(&format!("changes against {head}:"));
-    for c in &changes {
+    for c in &prepared.changes {
         log(&format!("  {c}"));
     }
-    Ok(Some((diff, changes)))
+    Ok(Some((diff, prepared)))
 }
 
 /// Writes `content` at `root/rel`, refusing to follow a symlink out of `root`
@@ -552,6 +661,34 @@ mod tests {
         assert!(
             select_files_to_commit(&[p("src/data/compatibility-matrix.json.bak")], allowed)
                 .is_err()
+        );
+    }
+
+    #[test]
+    fn a_two_path_allowlist_commits_only_what_changed_and_refuses_the_rest() {
+        let m = Path::new("src/data/compatibility-matrix.json");
+        let h = Path::new("src/data/compatibility-history.json");
+        assert_eq!(
+            select_allowed(&[p("./src/data/compatibility-history.json")], &[m, h]).unwrap(),
+            [p("src/data/compatibility-history.json")]
+        );
+        assert_eq!(
+            select_allowed(
+                &[
+                    p("src/data/compatibility-history.json"),
+                    p("src/data/compatibility-matrix.json")
+                ],
+                &[m, h]
+            )
+            .unwrap(),
+            [m, h]
+        );
+        let e = select_allowed(&[p("src/data/other.json")], &[m, h]).unwrap_err();
+        assert!(
+            e.to_string().contains(
+                "changes outside src/data/compatibility-matrix.json, src/data/compatibility-history.json: src/data/other.json"
+            ),
+            "{e}"
         );
     }
 

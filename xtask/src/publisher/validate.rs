@@ -5,8 +5,9 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use compat_core::manifest::Manifest;
+use compat_core::matrix::v2::{AnyMatrix, CellStatusV2, MatrixV2, SCHEMA_VERSION as V2_SCHEMA};
 use compat_core::matrix::{Matrix, SCHEMA_VERSION};
-use compat_core::status::CellStatus;
+use compat_core::status::{CellStatus, FailureClass};
 
 use super::PublishError;
 
@@ -257,13 +258,94 @@ fn shorten(s: &str) -> String {
     out
 }
 
+/// One cell of a matrix of either schema, as the change summaries see it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CellView<'a> {
+    pub feature: &'a str,
+    pub provider: &'a str,
+    /// The wire name (`pass`, `fail`, `partial`, `unverified`, ...).
+    pub status: &'static str,
+    /// The error (fail, partial, unverified) or reason (not_applicable).
+    pub detail: Option<&'a str>,
+    /// v2: when the cell's status last changed (its `history.changed_at`).
+    pub changed_at: Option<&'a str>,
+}
+
+/// Every cell of `m`, row by row.
+pub fn cells(m: &AnyMatrix) -> Vec<CellView<'_>> {
+    let mut out = Vec::new();
+    match m {
+        AnyMatrix::V1(m) => {
+            for f in &m.features {
+                for (p, c) in &f.providers {
+                    let detail = match c {
+                        CellStatus::Fail { error } => Some(error.as_str()),
+                        CellStatus::NotApplicable { reason } => Some(reason.as_str()),
+                        _ => None,
+                    };
+                    out.push(CellView {
+                        feature: &f.id,
+                        provider: p,
+                        status: c.name(),
+                        detail,
+                        changed_at: None,
+                    });
+                }
+            }
+        }
+        AnyMatrix::V2(m) => {
+            for f in &m.features {
+                for (p, c) in &f.providers {
+                    out.push(CellView {
+                        feature: &f.id,
+                        provider: p,
+                        status: c.status.name(),
+                        detail: detail_v2(&c.status),
+                        changed_at: c.history.as_ref().map(|h| h.changed_at.as_str()),
+                    });
+                }
+            }
+        }
+    }
+    out
+}
+
+fn detail_v2(s: &CellStatusV2) -> Option<&str> {
+    match s {
+        CellStatusV2::Fail { error }
+        | CellStatusV2::Partial { error, .. }
+        | CellStatusV2::Unverified { error, .. } => Some(error),
+        CellStatusV2::NotApplicable { reason } => Some(reason),
+        _ => None,
+    }
+}
+
+/// (litellm_version, claude_code_version, providers, generated_at).
+fn header(m: &AnyMatrix) -> (&str, &str, &[String], &str) {
+    match m {
+        AnyMatrix::V1(m) => (
+            &m.litellm_version,
+            &m.claude_code_version,
+            &m.providers,
+            &m.generated_at,
+        ),
+        AnyMatrix::V2(m) => (
+            &m.litellm_version,
+            &m.claude_code_version,
+            &m.providers,
+            &m.generated_at,
+        ),
+    }
+}
+
 /// One line per difference between the published matrix (`old`, the file's
-/// text if it exists) and the new one: versions, rows/columns, cell statuses.
-pub fn describe_changes(old: Option<&str>, new: &Matrix) -> Vec<String> {
+/// text if it exists; schema v1 or v2) and the new one: versions,
+/// rows/columns, cell statuses.
+pub fn describe_changes(old: Option<&str>, new: &AnyMatrix) -> Vec<String> {
     let Some(old) = old else {
         return vec!["new file: the docs repo has no matrix at this path yet".into()];
     };
-    let old = match Matrix::parse(old, Path::new("published matrix")) {
+    let old = match AnyMatrix::parse(old, Path::new("published matrix")) {
         Ok(m) => m,
         Err(e) => {
             return vec![format!(
@@ -271,57 +353,251 @@ pub fn describe_changes(old: Option<&str>, new: &Matrix) -> Vec<String> {
             )];
         }
     };
+    let (ol, oc, op, og) = header(&old);
+    let (nl, nc, np, ng) = header(new);
     let mut out = Vec::new();
-    for (what, a, b) in [
-        (
-            "litellm_version",
-            &old.litellm_version,
-            &new.litellm_version,
-        ),
-        (
-            "claude_code_version",
-            &old.claude_code_version,
-            &new.claude_code_version,
-        ),
-    ] {
+    if let (AnyMatrix::V1(_), AnyMatrix::V2(_)) | (AnyMatrix::V2(_), AnyMatrix::V1(_)) = (&old, new)
+    {
+        let v = |m: &AnyMatrix| if matches!(m, AnyMatrix::V1(_)) { 1 } else { 2 };
+        out.push(format!("schema_version: {} -> {}", v(&old), v(new)));
+    }
+    for (what, a, b) in [("litellm_version", ol, nl), ("claude_code_version", oc, nc)] {
         if a != b {
             out.push(format!("{what}: {a} -> {b}"));
         }
     }
-    if old.providers != new.providers {
-        out.push(format!(
-            "providers: {:?} -> {:?}",
-            old.providers, new.providers
-        ));
+    if op != np {
+        out.push(format!("providers: {op:?} -> {np:?}"));
     }
-    for f in &new.features {
-        let Some(of) = old.features.iter().find(|o| o.id == f.id) else {
-            out.push(format!("new row: {}", f.id));
-            continue;
-        };
-        for (p, cell) in &f.providers {
-            match of.providers.get(p) {
-                Some(o) if o == cell => {}
-                Some(o) if o.name() == cell.name() => {
-                    out.push(format!("{} × {p}: {} (message changed)", f.id, cell.name()))
-                }
-                Some(o) => out.push(format!("{} × {p}: {} -> {}", f.id, o.name(), cell.name())),
-                None => out.push(format!("{} × {p}: new cell, {}", f.id, cell.name())),
+    let old_cells = cells(&old);
+    let new_cells = cells(new);
+    let mut row_seen: Vec<&str> = Vec::new();
+    for c in &new_cells {
+        if !old_cells.iter().any(|o| o.feature == c.feature) {
+            if !row_seen.contains(&c.feature) {
+                row_seen.push(c.feature);
+                out.push(format!("new row: {}", c.feature));
             }
+            continue;
+        }
+        let (f, p) = (c.feature, c.provider);
+        match old_cells.iter().find(|o| o.feature == f && o.provider == p) {
+            Some(o) if o.status == c.status && o.detail == c.detail => {}
+            Some(o) if o.status == c.status => {
+                out.push(format!("{f} × {p}: {} (message changed)", c.status))
+            }
+            Some(o) => out.push(format!("{f} × {p}: {} -> {}", o.status, c.status)),
+            None => out.push(format!("{f} × {p}: new cell, {}", c.status)),
         }
     }
-    for of in &old.features {
-        if !new.features.iter().any(|f| f.id == of.id) {
-            out.push(format!("removed row: {}", of.id));
+    let mut removed: Vec<&str> = Vec::new();
+    for o in &old_cells {
+        if !new_cells.iter().any(|c| c.feature == o.feature) && !removed.contains(&o.feature) {
+            removed.push(o.feature);
+            out.push(format!("removed row: {}", o.feature));
         }
     }
-    if out.is_empty() && old.generated_at != new.generated_at {
+    if out.is_empty() && og != ng {
         out.push(format!(
-            "same results, newer run: generated_at {} -> {}",
-            old.generated_at, new.generated_at
+            "same results, newer run: generated_at {og} -> {ng}"
         ));
     }
     out
+}
+
+/// The commit message's flip lines: every cell whose status differs from the
+/// replaced matrix's, `feature/provider: old -> new (first line of the new
+/// error)`, the error line naming the model (`claude-haiku-4-5: ...`). No
+/// lines on a first publish (`old` is `None`).
+pub fn flips(old: Option<&AnyMatrix>, new: &AnyMatrix) -> Vec<String> {
+    let Some(old) = old else {
+        return Vec::new();
+    };
+    let old_cells = cells(old);
+    cells(new)
+        .into_iter()
+        .filter_map(|c| {
+            let o = old_cells
+                .iter()
+                .find(|o| o.feature == c.feature && o.provider == c.provider)?;
+            if o.status == c.status {
+                return None;
+            }
+            let why = match c.status {
+                "fail" | "partial" | "unverified" => c
+                    .detail
+                    .and_then(|d| d.lines().find(|l| !l.trim().is_empty()))
+                    .map(|l| format!(" ({})", shorten(l.trim())))
+                    .unwrap_or_default(),
+                _ => String::new(),
+            };
+            Some(format!(
+                "{}/{}: {} -> {}{why}",
+                c.feature, c.provider, o.status, c.status
+            ))
+        })
+        .collect()
+}
+
+/// Validates a matrix of either schema ([`validate_for_publish`],
+/// [`validate_v2_for_publish`]) and returns the exact bytes to publish.
+pub fn validate_any_for_publish(
+    matrix: &AnyMatrix,
+    manifest: &Manifest,
+) -> Result<String, PublishError> {
+    match matrix {
+        AnyMatrix::V1(m) => validate_for_publish(m, manifest),
+        AnyMatrix::V2(m) => validate_v2_for_publish(m, manifest),
+    }
+}
+
+/// Validates a schema v2 matrix for publishing and returns the exact bytes.
+///
+/// - round trip with [`MatrixV2::parse`];
+/// - rows, columns and the models line are the manifest's, in its order;
+/// - both version strings are non-empty single-line strings;
+/// - every `fail`, `partial` and `unverified` has an error, every
+///   `not_applicable` a reason, every `partial` its passing models;
+/// - the run reached a verdict somewhere: a matrix in which every tested cell
+///   is `unverified` (every failure was the environment's: upstream
+///   unavailable, harness) is refused, naming the failure classes and an
+///   example. v1's heuristics on error texts are not needed: v2's cells carry
+///   the classes the harness gave.
+pub fn validate_v2_for_publish(
+    matrix: &MatrixV2,
+    manifest: &Manifest,
+) -> Result<String, PublishError> {
+    let invalid = |m: String| Err(PublishError::Invalid(m));
+    let text = matrix.to_json_pretty();
+    match MatrixV2::parse(&text, Path::new("compatibility-matrix.json")) {
+        Err(e) => {
+            return invalid(format!(
+                "the serialized matrix does not read back as schema v{V2_SCHEMA}: {e}"
+            ));
+        }
+        Ok(back) if back != *matrix => {
+            return invalid(
+                "the serialized matrix does not round-trip (it reads back different)".into(),
+            );
+        }
+        Ok(_) => {}
+    }
+    for (what, v) in [
+        ("litellm_version", &matrix.litellm_version),
+        ("claude_code_version", &matrix.claude_code_version),
+    ] {
+        if v.trim().is_empty() {
+            return invalid(format!(
+                "{what} is empty: pass it explicitly (--litellm-version / --claude-code-version)"
+            ));
+        }
+        if v.trim() != v || v.contains(char::is_control) {
+            return invalid(format!(
+                "{what} `{}` has surrounding whitespace or control characters",
+                v.escape_debug()
+            ));
+        }
+    }
+    let want: Vec<&str> = manifest.providers.iter().map(|p| p.id.as_str()).collect();
+    let have: Vec<&str> = matrix.providers.iter().map(String::as_str).collect();
+    if let Some(m) = list_mismatch("provider column", &want, &have) {
+        return invalid(m);
+    }
+    let want: Vec<&str> = manifest.features.iter().map(|f| f.id.as_str()).collect();
+    let have: Vec<&str> = matrix.features.iter().map(|f| f.id.as_str()).collect();
+    if let Some(m) = list_mismatch("feature row", &want, &have) {
+        return invalid(m);
+    }
+    let want: Vec<&str> = manifest.models.iter().map(|m| m.id.as_str()).collect();
+    let have: Vec<&str> = matrix.models.iter().map(|m| m.id.as_str()).collect();
+    if let Some(m) = list_mismatch("model", &want, &have) {
+        return invalid(m);
+    }
+    let mut tested = 0usize;
+    let mut verdicts = 0usize;
+    let mut classes: BTreeSet<String> = BTreeSet::new();
+    let mut example: Option<(String, String)> = None;
+    for (f, mf) in matrix.features.iter().zip(&manifest.features) {
+        if f.name != mf.name {
+            return invalid(format!(
+                "feature `{}` is named `{}`, the manifest says `{}`",
+                f.id, f.name, mf.name
+            ));
+        }
+        for (p, cell) in &f.providers {
+            let empty = |s: &str| s.trim().is_empty();
+            match &cell.status {
+                CellStatusV2::Fail { error }
+                | CellStatusV2::Partial { error, .. }
+                | CellStatusV2::Unverified { error, .. }
+                    if empty(error) =>
+                {
+                    return invalid(format!(
+                        "{} × {p} is {} with an empty error message",
+                        f.id,
+                        cell.status.name()
+                    ));
+                }
+                CellStatusV2::Partial { passing_models, .. } if passing_models.is_empty() => {
+                    return invalid(format!("{} × {p} is partial with no passing model", f.id));
+                }
+                CellStatusV2::NotApplicable { reason } if empty(reason) => {
+                    return invalid(format!(
+                        "{} × {p} is not_applicable with an empty reason",
+                        f.id
+                    ));
+                }
+                _ => {}
+            }
+            match &cell.status {
+                s if s.is_verdict() => {
+                    tested += 1;
+                    verdicts += 1;
+                }
+                CellStatusV2::Unverified { error, .. } => {
+                    tested += 1;
+                    for r in cell.models.values() {
+                        if let Some(c) = r.class {
+                            classes.insert(class_name(c));
+                        }
+                    }
+                    if example.is_none() {
+                        let line = error.lines().next().unwrap_or_default();
+                        example = Some((format!("{} × {p}", f.id), shorten(line)));
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    if tested == 0 {
+        return Err(PublishError::Infrastructure(
+            "no cell was tested (every cell is not_tested or not_applicable): the suite produced no evidence; \
+             check that it ran and found its cases"
+                .into(),
+        ));
+    }
+    if verdicts == 0 {
+        let (cell, line) = example.unwrap_or_default();
+        let classes = if classes.is_empty() {
+            "none recorded".to_owned()
+        } else {
+            classes.into_iter().collect::<Vec<_>>().join(", ")
+        };
+        return Err(PublishError::Infrastructure(format!(
+            "no cell reached a verdict: all {tested} tested cells are unverified (failure classes: {classes}). \
+             Example ({cell}): {line}. Fix the environment and rerun; the published matrix is left as it is"
+        )));
+    }
+    Ok(text)
+}
+
+/// A failure class's wire name (`upstream_unavailable`, ...).
+fn class_name(c: FailureClass) -> String {
+    serde_json::to_value(c)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_else(|| format!("{c:?}"))
 }
 
 #[cfg(test)]
@@ -497,7 +773,7 @@ mod tests {
         let mut new = matrix([[Pass, fail("claude-haiku-4-5: x")], [Pass, NotTested]]);
         new.litellm_version = "v1.84.0-stable".into();
         assert_eq!(
-            describe_changes(Some(&old.to_json_pretty()), &new),
+            describe_changes(Some(&old.to_json_pretty()), &AnyMatrix::V1(new.clone())),
             [
                 "litellm_version: v1.83.0-stable -> v1.84.0-stable",
                 "f1 × b: pass -> fail"
@@ -506,9 +782,9 @@ mod tests {
         let mut newer = old.clone();
         newer.generated_at = "2026-11-26T10:00:00Z".into();
         assert_eq!(
-            describe_changes(Some(&old.to_json_pretty()), &newer),
+            describe_changes(Some(&old.to_json_pretty()), &AnyMatrix::V1(newer)),
             ["same results, newer run: generated_at 2026-11-25T10:00:00Z -> 2026-11-26T10:00:00Z"]
         );
-        assert!(describe_changes(None, &new)[0].starts_with("new file"));
+        assert!(describe_changes(None, &AnyMatrix::V1(new))[0].starts_with("new file"));
     }
 }

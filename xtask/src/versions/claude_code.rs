@@ -67,6 +67,29 @@ pub struct ResolvedVersion {
     pub published_at: Timestamp,
 }
 
+/// npm's `latest` and how many published versions (not prereleases) are
+/// newer than `ran` and not newer than `latest` (`None` when either is not
+/// a semver version).
+pub fn releases_behind(doc: &Packument, ran: &str) -> (Option<String>, Option<u32>) {
+    let latest = doc
+        .dist_tags
+        .get("latest")
+        .filter(|v| !v.trim().is_empty())
+        .cloned();
+    let behind = (|| {
+        let ran = semver::Version::parse(ran).ok()?;
+        let top = semver::Version::parse(latest.as_deref()?).ok()?;
+        Some(
+            doc.versions
+                .keys()
+                .filter_map(|v| semver::Version::parse(v).ok())
+                .filter(|v| v.pre.is_empty() && *v > ran && *v <= top)
+                .count() as u32,
+        )
+    })();
+    (latest, behind)
+}
+
 /// The PR-gate choice (pure; see the module docs).
 pub fn pick_pr_gate(
     doc: &Packument,

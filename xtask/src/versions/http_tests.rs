@@ -488,3 +488,76 @@ async fn npm_rate_limit() {
         "{e}"
     );
 }
+
+#[tokio::test]
+async fn releases_behind_counts_published_versions_after_the_one_run() {
+    use crate::versions::claude_code::releases_behind;
+    let server = MockServer::start().await;
+    let now: Timestamp = "2026-11-25T12:00:00Z".parse().unwrap();
+    Mock::given(method("GET"))
+        .and(path(DOC_PATH))
+        .respond_with(ResponseTemplate::new(200).set_body_json(packument(now)))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let doc = ClaudeCodeResolver::new(server.uri()).fetch().await.unwrap();
+    // After 2.1.4: 2.1.5 (deprecated, but published), 2.1.6, 2.1.7; not the beta.
+    assert_eq!(
+        releases_behind(&doc, "2.1.4"),
+        (Some("2.1.7".into()), Some(3))
+    );
+    assert_eq!(
+        releases_behind(&doc, "2.1.7"),
+        (Some("2.1.7".into()), Some(0))
+    );
+    assert_eq!(
+        releases_behind(&doc, "nightly"),
+        (Some("2.1.7".into()), None)
+    );
+}
+
+#[tokio::test]
+async fn litellm_stable_releases_since_a_tag_across_pages() {
+    use crate::versions::litellm::{parse_stable_tag, releases_behind};
+    let server = MockServer::start().await;
+    mount_page(
+        &server,
+        1,
+        json!([
+            release("v1.84.1-nightly", false, true),
+            release("v1.84.0-stable", false, false),
+            release("v1.83.2-stable", true, false),
+        ]),
+        Some(2),
+    )
+    .await;
+    mount_page(
+        &server,
+        2,
+        json!([
+            release("v1.83.1-stable", false, false),
+            release("v1.83.0-stable", false, false),
+        ]),
+        Some(3),
+    )
+    .await;
+    // Page 3 holds only releases older than the floor: reading stops there.
+    mount_page(
+        &server,
+        3,
+        json!([release("v1.82.0-stable", false, false)]),
+        Some(4),
+    )
+    .await;
+    let floor = parse_stable_tag("v1.83.0-stable").unwrap();
+    let tags = LitellmResolver::new(server.uri())
+        .stable_releases_since(floor)
+        .await
+        .unwrap();
+    assert_eq!(
+        releases_behind(&tags, "v1.83.0-stable"),
+        (Some("v1.84.0-stable".into()), Some(2))
+    );
+    assert_eq!(releases_behind(&tags, "v1.84.0-stable").1, Some(0));
+    assert_eq!(releases_behind(&tags, "main").1, None);
+}

@@ -251,6 +251,52 @@ impl LitellmResolver {
         })
     }
 
+    /// The stable release tags (not drafts, not prereleases) from the newest
+    /// back to the first page that is entirely older than `floor`, newest
+    /// first; enough to count the releases after `floor`.
+    pub async fn stable_releases_since(
+        &self,
+        floor: StableTag,
+    ) -> Result<Vec<StableTag>, ResolveError> {
+        let mut next = Some(format!(
+            "{}/repos/{}/releases?per_page=100",
+            self.api_base, self.repository
+        ));
+        let base = reqwest::Url::parse(next.as_deref().unwrap_or_default()).map_err(|e| {
+            ResolveError::Malformed {
+                url: self.api_base.clone(),
+                message: format!("bad API base URL: {e}"),
+            }
+        })?;
+        let mut out = Vec::new();
+        let mut pages = 0;
+        while let Some(url) = next.take() {
+            if pages == self.max_pages {
+                break;
+            }
+            pages += 1;
+            let (releases, link) = self.fetch_page(&url).await?;
+            out.extend(
+                releases
+                    .iter()
+                    .filter(|r| !r.draft && !r.prerelease)
+                    .filter_map(|r| parse_stable_tag(&r.tag_name)),
+            );
+            let page_max = releases
+                .iter()
+                .filter_map(|r| base_version(&r.tag_name))
+                .max();
+            if page_max.is_some_and(|m| m < (floor.major, floor.minor, floor.patch)) {
+                break;
+            }
+            next =
+                link.filter(|l| reqwest::Url::parse(l).is_ok_and(|u| u.origin() == base.origin()));
+        }
+        out.sort_by(|a, b| b.cmp(a));
+        out.dedup();
+        Ok(out)
+    }
+
     async fn fetch_page(&self, url: &str) -> Result<(Vec<Release>, Option<String>), ResolveError> {
         let mut req = self
             .client
@@ -293,6 +339,14 @@ impl LitellmResolver {
             })?;
         Ok((releases, link))
     }
+}
+
+/// The latest stable tag among `stable` and how many stable releases are
+/// newer than `ran` (`None` when `ran` is not a stable tag).
+pub fn releases_behind(stable: &[StableTag], ran: &str) -> (Option<String>, Option<u32>) {
+    let latest = stable.iter().max().map(|t| format!("v{t}-stable"));
+    let behind = parse_stable_tag(ran).map(|r| stable.iter().filter(|t| **t > r).count() as u32);
+    (latest, behind)
 }
 
 /// The `rel="next"` target of a `Link` header value.
