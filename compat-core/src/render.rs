@@ -9,12 +9,15 @@ use crate::matrix::Matrix;
 use crate::matrix::v2::{AnyMatrix, CellStatusV2, MatrixV2, ModelStatus};
 use crate::status::CellStatus;
 
+/// A grid cell: its symbol, and what to say below the grid (label, text).
+type ViewCell = (&'static str, Option<(String, String)>);
+
 /// What both schema versions render as: a grid of symbols and, per cell,
 /// what to say below the grid.
 struct View {
     providers: Vec<String>,
-    /// (feature name, per provider: (symbol, detail label and text)).
-    rows: Vec<(String, Vec<(&'static str, Option<(String, String)>)>)>,
+    /// (feature name, one cell per provider).
+    rows: Vec<(String, Vec<ViewCell>)>,
     litellm_version: String,
     claude_code_version: String,
     generated_at: String,
