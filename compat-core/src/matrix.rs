@@ -336,17 +336,52 @@ pub enum MatrixError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("{}: schema_version is {found}; this tool reads schema_version \"{SCHEMA_VERSION}\"", path.display())]
-    SchemaVersion { path: PathBuf, found: String },
-    #[error("{}:{line}:{column}: not a valid schema v{SCHEMA_VERSION} matrix: {message}", path.display())]
+    #[error("{}: schema_version is {found}; this reader reads schema_version \"{want}\"", path.display())]
+    SchemaVersion {
+        path: PathBuf,
+        found: String,
+        want: &'static str,
+    },
+    #[error("{}:{line}:{column}: not a valid schema v{want} matrix: {message}", path.display())]
     Parse {
         path: PathBuf,
         line: usize,
         column: usize,
         message: String,
+        want: &'static str,
     },
     #[error("{}: invalid matrix: {message}", path.display())]
     Invalid { path: PathBuf, message: String },
+}
+
+/// Parses a matrix of one schema version: the version is checked first, so a
+/// matrix of another version gets that error rather than a field error.
+pub(crate) fn parse_version<T: serde::de::DeserializeOwned>(
+    text: &str,
+    path: &Path,
+    want: &'static str,
+) -> Result<T, MatrixError> {
+    if let Ok(v) = serde_json::from_str::<serde_json::Value>(text) {
+        let found = match v.get("schema_version") {
+            Some(serde_json::Value::String(s)) if s == want => None,
+            Some(other) => Some(other.to_string()),
+            None => Some("missing".to_owned()),
+        };
+        if let Some(found) = found {
+            return Err(MatrixError::SchemaVersion {
+                path: path.to_owned(),
+                found,
+                want,
+            });
+        }
+    }
+    serde_json::from_str(text).map_err(|e| MatrixError::Parse {
+        path: path.to_owned(),
+        line: e.line(),
+        column: e.column(),
+        message: e.to_string(),
+        want,
+    })
 }
 
 impl Matrix {
@@ -361,25 +396,7 @@ impl Matrix {
     /// Parses a matrix and checks it against schema v1 (version first, so a
     /// matrix of another version gets that error, not a field error).
     pub fn parse(text: &str, path: &Path) -> Result<Self, MatrixError> {
-        if let Ok(v) = serde_json::from_str::<serde_json::Value>(text) {
-            let found = match v.get("schema_version") {
-                Some(serde_json::Value::String(s)) if s == SCHEMA_VERSION => None,
-                Some(other) => Some(other.to_string()),
-                None => Some("missing".to_owned()),
-            };
-            if let Some(found) = found {
-                return Err(MatrixError::SchemaVersion {
-                    path: path.to_owned(),
-                    found,
-                });
-            }
-        }
-        let m: Matrix = serde_json::from_str(text).map_err(|e| MatrixError::Parse {
-            path: path.to_owned(),
-            line: e.line(),
-            column: e.column(),
-            message: e.to_string(),
-        })?;
+        let m: Matrix = parse_version(text, path, SCHEMA_VERSION)?;
         m.check_shape().map_err(|message| MatrixError::Invalid {
             path: path.to_owned(),
             message,
@@ -447,12 +464,12 @@ mod tests {
         .unwrap_err();
         assert_eq!(
             e.to_string(),
-            "m.json: schema_version is \"2\"; this tool reads schema_version \"1\""
+            "m.json: schema_version is \"2\"; this reader reads schema_version \"1\""
         );
         let e = Matrix::parse(r#"{"features":[]}"#, Path::new("m.json")).unwrap_err();
         assert_eq!(
             e.to_string(),
-            "m.json: schema_version is missing; this tool reads schema_version \"1\""
+            "m.json: schema_version is missing; this reader reads schema_version \"1\""
         );
     }
 

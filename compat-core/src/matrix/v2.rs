@@ -359,25 +359,7 @@ impl MatrixV2 {
 
     /// Parses a schema v2 matrix (version first, then fields, then shape).
     pub fn parse(text: &str, path: &Path) -> Result<Self, MatrixError> {
-        if let Ok(v) = serde_json::from_str::<serde_json::Value>(text) {
-            let found = match v.get("schema_version") {
-                Some(serde_json::Value::String(s)) if s == SCHEMA_VERSION => None,
-                Some(other) => Some(other.to_string()),
-                None => Some("missing".to_owned()),
-            };
-            if let Some(found) = found {
-                return Err(MatrixError::SchemaVersion {
-                    path: path.to_owned(),
-                    found,
-                });
-            }
-        }
-        let m: MatrixV2 = serde_json::from_str(text).map_err(|e| MatrixError::Parse {
-            path: path.to_owned(),
-            line: e.line(),
-            column: e.column(),
-            message: e.to_string(),
-        })?;
+        let m: MatrixV2 = super::parse_version(text, path, SCHEMA_VERSION)?;
         let mut seen = std::collections::HashSet::new();
         for f in &m.features {
             if !seen.insert(&f.id) {
