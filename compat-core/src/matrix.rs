@@ -384,13 +384,38 @@ pub(crate) fn parse_version<T: serde::de::DeserializeOwned>(
     })
 }
 
+/// A matrix file's text; the error names the file and what to do.
+pub(crate) fn read_matrix_file(path: &Path) -> Result<String, MatrixError> {
+    std::fs::read_to_string(path).map_err(|source| MatrixError::Read {
+        path: path.to_owned(),
+        source,
+    })
+}
+
+/// Both schema versions' shape rule: feature ids unique, and every feature
+/// has exactly the declared providers, in column order.
+pub(crate) fn check_columns<'a>(
+    providers: &[String],
+    features: impl Iterator<Item = (&'a str, Vec<&'a String>)>,
+) -> Result<(), String> {
+    let mut seen = std::collections::HashSet::new();
+    let want: Vec<&String> = providers.iter().collect();
+    for (id, keys) in features {
+        if !seen.insert(id) {
+            return Err(format!("feature `{id}` appears twice"));
+        }
+        if keys != want {
+            return Err(format!(
+                "feature `{id}` has providers {keys:?}, expected {want:?} (the column order)"
+            ));
+        }
+    }
+    Ok(())
+}
+
 impl Matrix {
     pub fn load(path: &Path) -> Result<Self, MatrixError> {
-        let text = std::fs::read_to_string(path).map_err(|source| MatrixError::Read {
-            path: path.to_owned(),
-            source,
-        })?;
-        Self::parse(&text, path)
+        Self::parse(&read_matrix_file(path)?, path)
     }
 
     /// Parses a matrix and checks it against schema v1 (version first, so a
@@ -413,21 +438,12 @@ impl Matrix {
                 self.generated_at
             )
         })?;
-        let mut seen = std::collections::HashSet::new();
-        for f in &self.features {
-            if !seen.insert(&f.id) {
-                return Err(format!("feature `{}` appears twice", f.id));
-            }
-            let keys: Vec<&String> = f.providers.keys().collect();
-            let want: Vec<&String> = self.providers.iter().collect();
-            if keys != want {
-                return Err(format!(
-                    "feature `{}` has providers {keys:?}, expected {want:?} (the column order)",
-                    f.id
-                ));
-            }
-        }
-        Ok(())
+        check_columns(
+            &self.providers,
+            self.features
+                .iter()
+                .map(|f| (f.id.as_str(), f.providers.keys().collect())),
+        )
     }
 
     pub fn to_json_pretty(&self) -> String {

@@ -219,11 +219,7 @@ pub enum AnyMatrix {
 
 impl AnyMatrix {
     pub fn load(path: &Path) -> Result<Self, MatrixError> {
-        let text = std::fs::read_to_string(path).map_err(|source| MatrixError::Read {
-            path: path.to_owned(),
-            source,
-        })?;
-        Self::parse(&text, path)
+        Self::parse(&super::read_matrix_file(path)?, path)
     }
 
     /// Parses a matrix of schema v1 or v2, by its `schema_version`.
@@ -350,36 +346,22 @@ impl AnyMatrix {
 
 impl MatrixV2 {
     pub fn load(path: &Path) -> Result<Self, MatrixError> {
-        let text = std::fs::read_to_string(path).map_err(|source| MatrixError::Read {
-            path: path.to_owned(),
-            source,
-        })?;
-        Self::parse(&text, path)
+        Self::parse(&super::read_matrix_file(path)?, path)
     }
 
     /// Parses a schema v2 matrix (version first, then fields, then shape).
     pub fn parse(text: &str, path: &Path) -> Result<Self, MatrixError> {
         let m: MatrixV2 = super::parse_version(text, path, SCHEMA_VERSION)?;
-        let mut seen = std::collections::HashSet::new();
-        for f in &m.features {
-            if !seen.insert(&f.id) {
-                return Err(MatrixError::Invalid {
-                    path: path.to_owned(),
-                    message: format!("feature `{}` appears twice", f.id),
-                });
-            }
-            if !f.providers.keys().eq(m.providers.iter()) {
-                return Err(MatrixError::Invalid {
-                    path: path.to_owned(),
-                    message: format!(
-                        "feature `{}` has providers {:?}, expected {:?} (the column order)",
-                        f.id,
-                        f.providers.keys().collect::<Vec<_>>(),
-                        m.providers
-                    ),
-                });
-            }
-        }
+        super::check_columns(
+            &m.providers,
+            m.features
+                .iter()
+                .map(|f| (f.id.as_str(), f.providers.keys().collect())),
+        )
+        .map_err(|message| MatrixError::Invalid {
+            path: path.to_owned(),
+            message,
+        })?;
         Ok(m)
     }
 
