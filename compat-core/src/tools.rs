@@ -152,28 +152,15 @@ pub fn litellm() -> Result<LitellmTool, ToolError> {
         &dir,
         &format!("litellm[proxy] {version} (PyPI, virtualenv)"),
         |dir| {
-            let python = std::env::var("COMPAT_PYTHON").unwrap_or_else(|_| "python3".to_owned());
-            run(
-                Command::new(&python).args(["-m", "venv"]).arg(dir),
-                &format!("{python} -m venv (the LiteLLM virtualenv)"),
-                "is python3 with its venv module installed (Debian: python3-venv)? COMPAT_PYTHON picks another python",
-            )?;
-            // Not --quiet: its lines are the progress shown while it runs
-            // (about 95 s on a fresh machine).
-            run(
-                Command::new(dir.join("bin/pip"))
-                    .args([
-                        "install",
-                        "--disable-pip-version-check",
-                        "--progress-bar",
-                        "off",
-                    ])
-                    .arg(format!("litellm[proxy]=={version}"))
-                    // The Vertex route imports google-auth, which litellm[proxy]
-                    // does not pull in.
-                    .arg("google-auth"),
-                &format!("pip install litellm[proxy]=={version}"),
-                "check the network access to PyPI",
+            // The Vertex route imports google-auth, which litellm[proxy]
+            // does not pull in. (About 95 s on a fresh machine.)
+            pip_venv(
+                dir,
+                "the LiteLLM virtualenv",
+                &[
+                    format!("litellm[proxy]=={version}"),
+                    "google-auth".to_owned(),
+                ],
             )
         },
     )?;
@@ -210,6 +197,30 @@ const PROGRESS_EVERY: Duration = Duration::from_secs(5);
 /// Runs one install step, showing progress: every [`PROGRESS_EVERY`] the
 /// elapsed time and the step's latest output line ("Collecting uvicorn ...").
 /// `if_missing` is the hint when the program cannot be started.
+/// A virtualenv at `dir` (from `COMPAT_PYTHON`, default python3) with
+/// `packages` pip-installed; pip's own lines are the progress shown.
+fn pip_venv(dir: &Path, label: &str, packages: &[String]) -> Result<(), ToolError> {
+    let python = std::env::var("COMPAT_PYTHON").unwrap_or_else(|_| "python3".to_owned());
+    run(
+        Command::new(&python).args(["-m", "venv"]).arg(dir),
+        &format!("{python} -m venv ({label})"),
+        "is python3 with its venv module installed (Debian: python3-venv)? COMPAT_PYTHON picks another python",
+    )?;
+    // Not --quiet: its lines are the progress shown while it runs.
+    run(
+        Command::new(dir.join("bin/pip"))
+            .args([
+                "install",
+                "--disable-pip-version-check",
+                "--progress-bar",
+                "off",
+            ])
+            .args(packages),
+        &format!("pip install {}", packages.join(" ")),
+        "check the network access to PyPI",
+    )
+}
+
 fn run(cmd: &mut Command, what: &str, if_missing: &str) -> Result<(), ToolError> {
     run_reporting(cmd, what, if_missing, PROGRESS_EVERY, &mut |line| {
         progress(line)

@@ -15,7 +15,7 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-use super::{ToolError, run, with_install_lock};
+use super::{ToolError, pip_venv, with_install_lock};
 
 /// The `anthropic` LiteLLM 1.108.7 resolves: its `proxy-runtime` extra asks
 /// for `anthropic[vertex]>=0.84.0,<1.0`, and 0.125.0 is the newest release
@@ -79,25 +79,13 @@ pub fn anthropic_sdk(generation: SdkGeneration) -> Result<SdkVenv, ToolError> {
         &dir,
         &format!("anthropic[vertex,bedrock] {version} + boto3 {boto3} (PyPI, virtualenv)"),
         |dir| {
-            let python = std::env::var("COMPAT_PYTHON").unwrap_or_else(|_| "python3".to_owned());
-            run(
-                Command::new(&python).args(["-m", "venv"]).arg(dir),
-                &format!("{python} -m venv (the Anthropic SDK virtualenv)"),
-                "is python3 with its venv module installed (Debian: python3-venv)? COMPAT_PYTHON picks another python",
-            )?;
-            // Not --quiet: its lines are the progress shown while it runs.
-            run(
-                Command::new(dir.join("bin/pip"))
-                    .args([
-                        "install",
-                        "--disable-pip-version-check",
-                        "--progress-bar",
-                        "off",
-                    ])
-                    .arg(format!("anthropic[vertex,bedrock]=={version}"))
-                    .arg(format!("boto3=={boto3}")),
-                &format!("pip install anthropic[vertex,bedrock]=={version} boto3=={boto3}"),
-                "check the network access to PyPI",
+            pip_venv(
+                dir,
+                "the Anthropic SDK virtualenv",
+                &[
+                    format!("anthropic[vertex,bedrock]=={version}"),
+                    format!("boto3=={boto3}"),
+                ],
             )
         },
     )?;
