@@ -11,6 +11,43 @@ use compat_core::status::{CellStatus, FailureClass};
 
 use super::PublishError;
 
+/// What both schema versions must hold before publishing: the version
+/// labels are non-empty single lines, and the columns and rows are the
+/// manifest's, in its order.
+fn check_labels_and_shape(
+    manifest: &Manifest,
+    [litellm, claude]: [&String; 2],
+    providers: &[String],
+    features: &[&str],
+) -> Result<(), String> {
+    for (what, v) in [
+        ("litellm_version", litellm),
+        ("claude_code_version", claude),
+    ] {
+        if v.trim().is_empty() {
+            return Err(format!(
+                "{what} is empty: pass it explicitly (--litellm-version / --claude-code-version)"
+            ));
+        }
+        if v.trim() != v || v.contains(char::is_control) {
+            return Err(format!(
+                "{what} `{}` has surrounding whitespace or control characters",
+                v.escape_debug()
+            ));
+        }
+    }
+    let want: Vec<&str> = manifest.providers.iter().map(|p| p.id.as_str()).collect();
+    let have: Vec<&str> = providers.iter().map(String::as_str).collect();
+    if let Some(m) = list_mismatch("provider column", &want, &have) {
+        return Err(m);
+    }
+    let want: Vec<&str> = manifest.features.iter().map(|f| f.id.as_str()).collect();
+    if let Some(m) = list_mismatch("feature row", &want, features) {
+        return Err(m);
+    }
+    Ok(())
+}
+
 /// Validates `matrix` for publishing and returns the exact bytes to publish.
 ///
 /// - schema v1 round trip: the serialized text parses back (with
@@ -37,30 +74,13 @@ pub fn validate_for_publish(matrix: &Matrix, manifest: &Manifest) -> Result<Stri
         }
         Ok(_) => {}
     }
-    for (what, v) in [
-        ("litellm_version", &matrix.litellm_version),
-        ("claude_code_version", &matrix.claude_code_version),
-    ] {
-        if v.trim().is_empty() {
-            return invalid(format!(
-                "{what} is empty: pass it explicitly (--litellm-version / --claude-code-version)"
-            ));
-        }
-        if v.trim() != v || v.contains(char::is_control) {
-            return invalid(format!(
-                "{what} `{}` has surrounding whitespace or control characters",
-                v.escape_debug()
-            ));
-        }
-    }
-    let want: Vec<&str> = manifest.providers.iter().map(|p| p.id.as_str()).collect();
-    let have: Vec<&str> = matrix.providers.iter().map(String::as_str).collect();
-    if let Some(m) = list_mismatch("provider column", &want, &have) {
-        return invalid(m);
-    }
-    let want: Vec<&str> = manifest.features.iter().map(|f| f.id.as_str()).collect();
-    let have: Vec<&str> = matrix.features.iter().map(|f| f.id.as_str()).collect();
-    if let Some(m) = list_mismatch("feature row", &want, &have) {
+    let features: Vec<&str> = matrix.features.iter().map(|f| f.id.as_str()).collect();
+    if let Err(m) = check_labels_and_shape(
+        manifest,
+        [&matrix.litellm_version, &matrix.claude_code_version],
+        &matrix.providers,
+        &features,
+    ) {
         return invalid(m);
     }
     for (f, mf) in matrix.features.iter().zip(&manifest.features) {
@@ -482,30 +502,13 @@ pub fn validate_v2_for_publish(
         }
         Ok(_) => {}
     }
-    for (what, v) in [
-        ("litellm_version", &matrix.litellm_version),
-        ("claude_code_version", &matrix.claude_code_version),
-    ] {
-        if v.trim().is_empty() {
-            return invalid(format!(
-                "{what} is empty: pass it explicitly (--litellm-version / --claude-code-version)"
-            ));
-        }
-        if v.trim() != v || v.contains(char::is_control) {
-            return invalid(format!(
-                "{what} `{}` has surrounding whitespace or control characters",
-                v.escape_debug()
-            ));
-        }
-    }
-    let want: Vec<&str> = manifest.providers.iter().map(|p| p.id.as_str()).collect();
-    let have: Vec<&str> = matrix.providers.iter().map(String::as_str).collect();
-    if let Some(m) = list_mismatch("provider column", &want, &have) {
-        return invalid(m);
-    }
-    let want: Vec<&str> = manifest.features.iter().map(|f| f.id.as_str()).collect();
-    let have: Vec<&str> = matrix.features.iter().map(|f| f.id.as_str()).collect();
-    if let Some(m) = list_mismatch("feature row", &want, &have) {
+    let features: Vec<&str> = matrix.features.iter().map(|f| f.id.as_str()).collect();
+    if let Err(m) = check_labels_and_shape(
+        manifest,
+        [&matrix.litellm_version, &matrix.claude_code_version],
+        &matrix.providers,
+        &features,
+    ) {
         return invalid(m);
     }
     let want: Vec<&str> = manifest.models.iter().map(|m| m.id.as_str()).collect();
