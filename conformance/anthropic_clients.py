@@ -82,6 +82,30 @@ def expect(cond, what):
         raise AssertionError(what)
 
 
+
+def pdf(text):
+    """A one-page PDF whose page says `text` (Helvetica), written by hand as
+    the PDF 1.4 reference lays it out (catalog, pages, page, content, font,
+    xref with exact offsets), so that the check needs no PDF package."""
+    content = f"BT /F1 14 Tf 72 720 Td ({text}) Tj ET".encode()
+    objs = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = b"%PDF-1.4\n"
+    offsets = []
+    for i, o in enumerate(objs):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % (i + 1) + o + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, xref)
+    return out
+
 def png(rgb, size=16):
     """A solid-colour RGB PNG, written by hand (no imaging library needed)."""
 
@@ -231,7 +255,21 @@ def _():
 
 @check("document (PDF)")
 def _():
-    pdf = base64.b64encode(b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n").decode()
+    data = base64.b64encode(pdf("The code is conf-pdf-7")).decode()
+    m = client.messages.create(
+        model=MODEL,
+        max_tokens=64,
+        messages=[
+            {
+                "role": "user",
+                "content": [
+                    {"type": "document", "source": {"type": "base64", "media_type": "application/pdf", "data": data}},
+                    {"type": "text", "text": "What does the document say?"},
+                ],
+            }
+        ],
+    )
+    expect("conf-pdf-7" in text_of(m), f"answer {text_of(m)!r}")
     try:
         client.messages.create(
             model=MODEL,
@@ -240,15 +278,15 @@ def _():
                 {
                     "role": "user",
                     "content": [
-                        {"type": "document", "source": {"type": "base64", "media_type": "application/pdf", "data": pdf}},
+                        {"type": "document", "source": {"type": "base64", "media_type": "application/pdf", "data": base64.b64encode(b"no pdf").decode()}},
                         {"type": "text", "text": "Summarise."},
                     ],
                 }
             ],
         )
-    except anthropic.BadRequestError as e:
-        raise NotServed(f"the simulator does not serve document blocks (400: {str(e)[:120]})") from e
-    return "served"
+    except anthropic.BadRequestError:
+        return "read; a broken PDF is a BadRequestError"
+    raise AssertionError("a file that is no PDF was accepted")
 
 
 @check("prompt caching (write then read)")

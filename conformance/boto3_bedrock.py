@@ -154,6 +154,30 @@ def stream_events(op, response):
     return events
 
 
+
+def pdf(text):
+    """A one-page PDF whose page says `text` (Helvetica), written by hand as
+    the PDF 1.4 reference lays it out (catalog, pages, page, content, font,
+    xref with exact offsets), so that the check needs no PDF package."""
+    content = f"BT /F1 14 Tf 72 720 Td ({text}) Tj ET".encode()
+    objs = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = b"%PDF-1.4\n"
+    offsets = []
+    for i, o in enumerate(objs):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % (i + 1) + o + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, xref)
+    return out
+
 def png(rgb, size=16):
     def chunk(kind, data):
         c = struct.pack(">I", len(data)) + kind + data
@@ -309,12 +333,19 @@ def _():
 
 @check("converse: document (PDF)")
 def _():
-    msgs = [{"role": "user", "content": [{"document": {"format": "pdf", "name": "doc", "source": {"bytes": b"%PDF-1.4\n%%EOF\n"}}}, {"text": "Summarise."}]}]
+    def ask(name):
+        doc = {"document": {"format": "pdf", "name": name, "source": {"bytes": pdf("The code is conf-pdf-8")}}}
+        return CONVERSE.converse(modelId=MODEL, messages=[{"role": "user", "content": [doc, {"text": "What does it say?"}]}])
+
+    r = ask("DocumentPDFmessages_0123abcd_pdf")
+    check_output("Converse", r)
+    expect("conf-pdf-8" in converse_text(r), converse_text(r))
     try:
-        CONVERSE.converse(modelId=MODEL, messages=msgs)
+        ask("report.pdf")
     except CONVERSE.exceptions.ValidationException as e:
-        raise NotServed("the simulator does not serve document blocks: " + e.response["Error"]["Message"][:100]) from e
-    return "served"
+        expect("document file name" in e.response["Error"]["Message"], e.response["Error"]["Message"])
+        return "read; a name with a dot is a ValidationException"
+    raise AssertionError("a document name with a dot was accepted")
 
 
 @check("converse: cachePoint (write then read)")

@@ -41,6 +41,10 @@ pub enum Fault {
     /// provider and the CLI held the stream, and the streaming check must
     /// say so for every model.
     HoldStream,
+    /// Answer as if every PDF document (at a turn's top level or inside a
+    /// tool result) had arrived as a short text instead, as a gateway that
+    /// flattens or drops document blocks delivers it.
+    DropDocuments,
 }
 
 /// Which requests a fault applies to. Every `Some` must match.
@@ -149,6 +153,9 @@ impl Active {
         if self.has(&Fault::NoToolCall) {
             req.tools.clear();
         }
+        if self.has(&Fault::DropDocuments) {
+            drop_documents(req);
+        }
     }
 
     /// Changes what the model answered.
@@ -196,5 +203,21 @@ impl Active {
             Answer::Json { .. } if stall => *answer = Answer::Held,
             Answer::Json { .. } | Answer::Held => {}
         }
+    }
+}
+
+/// [`Fault::DropDocuments`]: each PDF becomes a text block saying it is gone.
+fn drop_documents(req: &mut ModelRequest) {
+    fn flatten(blocks: &mut [Block]) {
+        for b in blocks {
+            match b {
+                Block::Document { .. } => *b = Block::text("(document removed)"),
+                Block::ToolResult { content, .. } => flatten(content),
+                _ => {}
+            }
+        }
+    }
+    for m in &mut req.messages {
+        flatten(&mut m.content);
     }
 }

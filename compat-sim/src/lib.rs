@@ -17,6 +17,7 @@ mod anthropic;
 mod api;
 mod bedrock;
 pub mod creds;
+pub mod document;
 mod faults;
 pub mod image;
 mod model;

@@ -96,6 +96,12 @@ pub enum Block {
         data: Vec<u8>,
         cache: Option<CacheTtl>,
     },
+    /// A PDF (the Anthropic dialects' `document` with a base64
+    /// `application/pdf` source; Converse's `document` of format `pdf`).
+    Document {
+        data: Vec<u8>,
+        cache: Option<CacheTtl>,
+    },
     ToolUse {
         id: String,
         name: String,
@@ -129,6 +135,7 @@ impl Block {
         match self {
             Block::Text { cache, .. }
             | Block::Image { cache, .. }
+            | Block::Document { cache, .. }
             | Block::ToolUse { cache, .. }
             | Block::ToolResult { cache, .. } => *cache,
             Block::Thinking { .. } | Block::RedactedThinking { .. } => None,
@@ -143,6 +150,9 @@ impl Block {
                 media_type, data, ..
             } => {
                 format!("image:{media_type}:{}", hex::encode(Sha256::digest(data)))
+            }
+            Block::Document { data, .. } => {
+                format!("document:{}", hex::encode(Sha256::digest(data)))
             }
             Block::ToolUse {
                 id, name, input, ..
@@ -168,6 +178,9 @@ impl Block {
         match self {
             // Images cost roughly (w*h)/750 tokens; a flat figure is enough here.
             Block::Image { .. } => 85,
+            // Anthropic's PDF support docs: 1,500-3,000 tokens a page (text
+            // plus the page as an image); our test PDFs have one page.
+            Block::Document { .. } => 1500,
             other => (other.fingerprint().len() as u64).div_ceil(4),
         }
     }
@@ -433,6 +446,7 @@ fn block_type(b: Option<&Block>) -> &'static str {
     match b {
         Some(Block::Text { .. }) => "text",
         Some(Block::Image { .. }) => "image",
+        Some(Block::Document { .. }) => "document",
         Some(Block::ToolUse { .. }) => "tool_use",
         Some(Block::ToolResult { .. }) => "tool_result",
         Some(Block::Thinking { .. }) => "thinking",
@@ -477,6 +491,10 @@ fn script(req: &ModelRequest) -> (Vec<OutBlock>, StopReason) {
             .collect::<Vec<_>>()
             .join("\n")
     };
+
+    if let Some(text) = document_answer(last) {
+        return (vec![OutBlock::Text { text }], StopReason::EndTurn);
+    }
 
     // A tool result came back: answer by quoting it.
     if let Some(Block::ToolResult {
@@ -529,6 +547,8 @@ fn script(req: &ModelRequest) -> (Vec<OutBlock>, StopReason) {
         let id = format!("toolu_sim{:016x}", fastrand::u64(..));
         let input = if name == "Bash" {
             json!({"command": command, "description": "Run the command the user asked for"})
+        } else if name == "Read" {
+            json!({"file_path": command})
         } else {
             json!({})
         };
@@ -565,6 +585,23 @@ fn script(req: &ModelRequest) -> (Vec<OutBlock>, StopReason) {
         }],
         StopReason::EndTurn,
     )
+}
+
+/// A PDF in the last turn (at its top level, or in a tool result as the
+/// CLI's Read tool sends one): the model reads it and quotes its text.
+fn document_answer(last: &Message) -> Option<String> {
+    let pdf = last.content.iter().find_map(|b| match b {
+        Block::Document { data, .. } => Some(data),
+        Block::ToolResult { content, .. } => content.iter().find_map(|c| match c {
+            Block::Document { data, .. } => Some(data),
+            _ => None,
+        }),
+        _ => None,
+    })?;
+    Some(match super::document::pdf_text(pdf) {
+        Ok(text) => format!("The document says: {}", summarize(&text)),
+        Err(e) => format!("I could not read the document: {e}"),
+    })
 }
 
 fn requested_tool(lower_prompt: &str, tools: &[ToolDef]) -> Option<String> {

@@ -281,6 +281,7 @@ fn parse_block(b: &Value, at: &str) -> Result<Block, Rejection> {
                 cache,
             }
         }
+        "document" => parse_document(b, at, cache)?,
         "tool_use" => Block::ToolUse {
             id: str_field(b, "id", at)?.to_owned(),
             name: str_field(b, "name", at)?.to_owned(),
@@ -329,6 +330,44 @@ fn parse_block(b: &Value, at: &str) -> Result<Block, Rejection> {
             )));
         }
     })
+}
+
+/// A `document` block, as the Messages API takes it
+/// (https://docs.claude.com/en/docs/build-with-claude/pdf-support): a base64
+/// source must be `application/pdf` and valid base64 holding a readable PDF;
+/// a `text` source (a plain-text document) is read as its text. URL and
+/// Files-API sources are not simulated (the simulators cannot fetch) and are
+/// refused rather than silently ignored.
+fn parse_document(b: &Value, at: &str, cache: Option<CacheTtl>) -> Result<Block, Rejection> {
+    let source = b
+        .get("source")
+        .ok_or_else(|| Rejection::invalid(format!("{at}.source: Field required")))?;
+    let src_at = format!("{at}.source");
+    match str_field(source, "type", &src_at)? {
+        "base64" => {
+            let media_type = str_field(source, "media_type", &src_at)?;
+            if media_type != "application/pdf" {
+                return Err(Rejection::invalid(format!(
+                    "{src_at}.base64.media_type: Input should be 'application/pdf'"
+                )));
+            }
+            let data = base64::engine::general_purpose::STANDARD
+                .decode(str_field(source, "data", &src_at)?)
+                .map_err(|_| Rejection::invalid(format!("{src_at}.data: invalid base64 data")))?;
+            // The API refuses a PDF it cannot open (see the docs' "PDF
+            // requirements": standard PDF, no passwords/encryption).
+            crate::document::pdf_text(&data)
+                .map_err(|_| Rejection::invalid("The PDF specified was not valid."))?;
+            Ok(Block::Document { data, cache })
+        }
+        "text" => Ok(Block::Text {
+            text: str_field(source, "data", &src_at)?.to_owned(),
+            cache,
+        }),
+        other => Err(Rejection::invalid(format!(
+            "{src_at}.type: document sources of type '{other}' are not simulated (base64 and text are)"
+        ))),
+    }
 }
 
 /// The `thinking` object (the same in the Anthropic dialects and in

@@ -196,3 +196,51 @@ fn anthropic_accepts_the_sdk2_api_version_and_no_other() {
         assert_anthropic_error(&r, 400, "invalid_request_error", "unknown version");
     }
 }
+
+/// `document` blocks (https://docs.claude.com/en/docs/build-with-claude/pdf-support):
+/// a base64 PDF, also inside a tool result as the CLI's Read tool sends it,
+/// is read; another media type, bad base64 or a file that is no PDF is refused.
+#[test]
+fn messages_read_pdf_documents_and_refuse_broken_ones() {
+    use base64::Engine as _;
+    let sims = Simulators::start(&[Api::Anthropic]).unwrap();
+    let p = Api::Anthropic;
+    let b64 = |bytes: &[u8]| base64::engine::general_purpose::STANDARD.encode(bytes);
+    let pdf = b64(&compat_sim::document::pdf_with_text(&[
+        "The code is anth-42",
+    ]));
+    let doc = |media_type: &str, data: &str| json!({"type": "document", "source": {"type": "base64", "media_type": media_type, "data": data}});
+    let mut b = messages_body(Some("claude-sonnet-4-6"));
+    b["messages"] = json!([
+        {"role": "user", "content": "Read it"},
+        {"role": "assistant", "content": [{"type": "tool_use", "id": "toolu_1", "name": "Read", "input": {"file_path": "/r.pdf"}}]},
+        {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "toolu_1", "content": [
+            {"type": "text", "text": "PDF file read: /r.pdf"}, doc("application/pdf", &pdf)]}]}
+    ]);
+    let r = send(&sims, p, "/v1/messages", API_HEADERS, &b);
+    let v = &r.body;
+    assert_eq!(r.status, 200, "{v}");
+    assert!(
+        v["content"][0]["text"]
+            .as_str()
+            .unwrap()
+            .contains("anth-42"),
+        "{v}"
+    );
+
+    for (media_type, data, says) in [
+        ("application/msword", pdf.as_str(), "media_type"),
+        ("application/pdf", "%%%", "invalid base64"),
+        (
+            "application/pdf",
+            &b64(b"not a pdf"),
+            "The PDF specified was not valid",
+        ),
+    ] {
+        let mut b = messages_body(Some("claude-sonnet-4-6"));
+        b["messages"][0]["content"] =
+            json!([doc(media_type, data), {"type": "text", "text": "What does it say?"}]);
+        let r = send(&sims, p, "/v1/messages", API_HEADERS, &b);
+        assert_anthropic_error(&r, 400, "invalid_request_error", says);
+    }
+}

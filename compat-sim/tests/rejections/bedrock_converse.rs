@@ -108,3 +108,70 @@ fn converse_rejects_malformed_requests_as_bedrock_does() {
     });
     assert_rejected(&r, 403, "InvalidSignatureException", "valid region");
 }
+
+/// Converse `document` blocks: a PDF is read (the answer quotes its text);
+/// the name rules, uniqueness and the five-document limit are Bedrock's
+/// (https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_DocumentBlock.html).
+#[test]
+fn converse_reads_pdf_documents_and_enforces_their_name_rules() {
+    use base64::Engine as _;
+    let sims = Simulators::start(&[Api::BedrockConverse]).unwrap();
+    let p = Api::BedrockConverse;
+    let pdf =
+        base64::engine::general_purpose::STANDARD.encode(compat_sim::document::pdf_with_text(&[
+            "The code is conv-42",
+        ]));
+    let doc =
+        |name: &str| json!({"document": {"format": "pdf", "name": name, "source": {"bytes": pdf}}});
+    let with = |docs: Vec<Value>| {
+        let mut b = converse_body();
+        let mut content = docs;
+        content.push(json!({"text": "What does the document say?"}));
+        b["messages"][0]["content"] = Value::Array(content);
+        b
+    };
+    // LiteLLM's own naming (an underscore, which the live service accepts).
+    let r = post(
+        &sims,
+        p,
+        CONVERSE,
+        &with(vec![doc("DocumentPDFmessages_0123abcd_pdf")]),
+        |_, _| {},
+    );
+    let v: Value = serde_json::from_slice(&r.body).unwrap();
+    assert_eq!(r.status, 200, "{v}");
+    assert!(
+        v["output"]["message"]["content"][0]["text"]
+            .as_str()
+            .unwrap()
+            .contains("conv-42"),
+        "{v}"
+    );
+    for bad in ["report.pdf", "a  b", "", "résumé", &"x".repeat(201)] {
+        assert_rejected(
+            &post(&sims, p, CONVERSE, &with(vec![doc(bad)]), |_, _| {}),
+            400,
+            "ValidationException",
+            "The document file name can only contain",
+        );
+    }
+    assert_rejected(
+        &post(
+            &sims,
+            p,
+            CONVERSE,
+            &with(vec![doc("same"), doc("same")]),
+            |_, _| {},
+        ),
+        400,
+        "ValidationException",
+        "duplicate document names",
+    );
+    let six = (0..6).map(|i| doc(&format!("doc-{i}"))).collect();
+    assert_rejected(
+        &post(&sims, p, CONVERSE, &with(six), |_, _| {}),
+        400,
+        "ValidationException",
+        "more than 5 documents",
+    );
+}
