@@ -35,6 +35,16 @@ pub mod extended_thinking {
 }
 
 #[allow(unused_imports)]
+pub mod long_context_1m {
+    pub mod anthropic;
+    pub mod azure;
+    pub mod bedrock_converse;
+    pub mod bedrock_invoke;
+    pub mod check;
+    pub mod vertex_ai;
+}
+
+#[allow(unused_imports)]
 pub mod pdf_input {
     pub mod anthropic;
     pub mod azure;

@@ -45,6 +45,11 @@ pub enum Fault {
     /// tool result) had arrived as a short text instead, as a gateway that
     /// flattens or drops document blocks delivers it.
     DropDocuments,
+    /// Cut the conversation's text after its first 200K tokens' worth
+    /// (800,000 characters at the simulators' ~4 characters a token), as a
+    /// gateway that trims prompts to a 200K window (or that lost a model's
+    /// 1M context) delivers them: the end of a long prompt never arrives.
+    TruncateLongPrompt,
 }
 
 /// Which requests a fault applies to. Every `Some` must match.
@@ -156,6 +161,9 @@ impl Active {
         if self.has(&Fault::DropDocuments) {
             drop_documents(req);
         }
+        if self.has(&Fault::TruncateLongPrompt) {
+            truncate_long_prompt(req, 800_000);
+        }
     }
 
     /// Changes what the model answered.
@@ -219,5 +227,22 @@ fn drop_documents(req: &mut ModelRequest) {
     }
     for m in &mut req.messages {
         flatten(&mut m.content);
+    }
+}
+
+/// [`Fault::TruncateLongPrompt`]: text blocks keep `budget` characters in all,
+/// in conversation order; what follows is cut.
+fn truncate_long_prompt(req: &mut ModelRequest, mut budget: usize) {
+    for m in &mut req.messages {
+        for b in &mut m.content {
+            if let Block::Text { text, .. } = b {
+                let mut keep = budget.min(text.len());
+                while !text.is_char_boundary(keep) {
+                    keep -= 1;
+                }
+                text.truncate(keep);
+                budget -= keep;
+            }
+        }
     }
 }

@@ -15,6 +15,7 @@
 mod answer;
 mod anthropic;
 mod api;
+mod context;
 mod bedrock;
 pub mod creds;
 pub mod document;

@@ -436,6 +436,14 @@ impl ScriptedModel {
     }
 }
 
+/// The prompt's estimated length in tokens, counted as the usage figures
+/// count it (tools, system, messages; ~4 characters a token): deterministic,
+/// so a context limit holds at the same length on every run.
+pub(crate) fn prompt_tokens(req: &ModelRequest) -> u64 {
+    let blocks = req.system.iter().chain(req.messages.iter().flat_map(|m| &m.content));
+    200 * req.tools.len() as u64 + blocks.map(Block::estimated_tokens).sum::<u64>() + 8
+}
+
 /// Minimum cacheable prompt length per model (Anthropic's prompt-caching docs:
 /// 1024 tokens for Sonnet, 4096 for Opus 4.5+ and Haiku 4.5).
 fn min_cacheable_tokens(model: &str) -> u64 {
@@ -563,6 +571,11 @@ fn script(req: &ModelRequest) -> (Vec<OutBlock>, StopReason) {
         );
     }
 
+    // "quote the line that starts with "X"": the last such line of the turn.
+    if let Some(text) = quoted_line(&prompt) {
+        return (vec![OutBlock::Text { text }], StopReason::EndTurn);
+    }
+
     // "count from A to B"
     if let Some((a, b)) = count_range(&lower) {
         let numbers: Vec<String> = (a..=b).map(|n| n.to_string()).collect();
@@ -602,6 +615,19 @@ fn document_answer(last: &Message) -> Option<String> {
         Ok(text) => format!("The document says: {}", summarize(&text)),
         Err(e) => format!("I could not read the document: {e}"),
     })
+}
+
+/// `quote the line that starts with "X"` (the prefix in double quotes): the
+/// last line of the text that starts with it, found however long the text.
+fn quoted_line(prompt: &str) -> Option<String> {
+    const ASK: &str = "quote the line that starts with \"";
+    let at = prompt.to_lowercase().find(ASK)? + ASK.len();
+    let prefix = &prompt[at..at + prompt[at..].find('"')?];
+    prompt
+        .lines()
+        .rev()
+        .find(|l| l.starts_with(prefix))
+        .map(|l| l.trim().to_owned())
 }
 
 fn requested_tool(lower_prompt: &str, tools: &[ToolDef]) -> Option<String> {

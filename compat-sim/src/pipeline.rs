@@ -155,6 +155,7 @@ async fn answer<C: Codec>(
         return Err(codec.failure(status));
     }
     faults.alter_request(&mut request);
+    crate::context::check(C::API, &request)?;
     let mut resp = state.model.respond(&request)?;
     faults.alter_response(&mut resp);
     entry.set_usage(serde_json::json!({

@@ -234,6 +234,14 @@ fn prepare(args: &Arguments, filters: &Filters) -> Result<Prepared, String> {
                 case.file
             ));
         }
+        if let CaseKind::RunExcept(_, except) = case.kind {
+            if let Some((m, _)) = except.iter().find(|(m, _)| manifest.model(m).is_none()) {
+                return Err(format!(
+                    "{}: not_applicable_for names model `{m}`, which is not in manifest.yaml `models`",
+                    case.file
+                ));
+            }
+        }
         cases.push((case, feature.to_owned(), provider.to_owned()));
     }
     // Provider by provider (then feature), so the first provider's trials
@@ -270,7 +278,7 @@ fn prepare(args: &Arguments, filters: &Filters) -> Result<Prepared, String> {
                 model.clone(),
                 sink.clone(),
             );
-            let trial = match case.kind {
+            let trial = match case.kind.for_model(&model.id) {
                 CaseKind::NotApplicable(reason) => Trial::test(name, move || {
                     if let Some(sink) = &sink {
                         sink.record(TrialResult {
@@ -290,6 +298,7 @@ fn prepare(args: &Arguments, filters: &Filters) -> Result<Prepared, String> {
                     Ok(())
                 })
                 .with_kind("n/a"),
+                CaseKind::RunExcept(..) => unreachable!("for_model resolves it"),
                 CaseKind::Run(check) => {
                     needs.push((name.clone(), sim_provider));
                     let (baseline, breaker) = (baseline.clone(), breaker.clone());

@@ -22,12 +22,35 @@ pub use harness::main;
 pub use inventory;
 
 /// What a case does for each model.
+#[derive(Clone, Copy)]
 pub enum CaseKind {
     /// Run this check; `Ok` is pass, `Err` is fail with the error chain.
     Run(fn(&Ctx) -> anyhow::Result<()>),
     /// The feature cannot apply to this provider; the reason is shown on the
     /// matrix in the author's words.
     NotApplicable(&'static str),
+    /// Run this check, except for the listed models (model id, reason): the
+    /// feature cannot apply to those (e.g. a model with no 1M-context
+    /// variant), and their trials are not_applicable with the reason. A cell
+    /// whose other models pass is `pass`; one whose models are all
+    /// not_applicable is `not_applicable`.
+    RunExcept(
+        fn(&Ctx) -> anyhow::Result<()>,
+        &'static [(&'static str, &'static str)],
+    ),
+}
+
+impl CaseKind {
+    /// What the case does for this model: run, or not_applicable with a reason.
+    pub fn for_model(self, model_id: &str) -> CaseKind {
+        match self {
+            CaseKind::RunExcept(run, except) => match except.iter().find(|(m, _)| *m == model_id) {
+                Some((_, reason)) => CaseKind::NotApplicable(reason),
+                None => CaseKind::Run(run),
+            },
+            other => other,
+        }
+    }
 }
 
 /// A registered case (one per `<feature>/<provider>.rs`).
@@ -54,10 +77,17 @@ pub struct FaultTest {
 inventory::collect!(FaultTest);
 
 /// Registers the case of this file:
-/// `compat_case!(run = super::check::run);` or
+/// `compat_case!(run = super::check::run);`,
+/// `compat_case!(run = super::check::run, not_applicable_for = super::check::NOT_FOR);`
+/// (a `&[(model id, reason)]`: those models' trials are not_applicable) or
 /// `compat_case!(not_applicable = "why, in your words");`
 #[macro_export]
 macro_rules! compat_case {
+    (run = $f:expr, not_applicable_for = $except:expr $(,)?) => {
+        $crate::inventory::submit! {
+            $crate::Case { module: module_path!(), file: file!(), kind: $crate::CaseKind::RunExcept($f, $except) }
+        }
+    };
     (run = $f:expr $(,)?) => {
         $crate::inventory::submit! {
             $crate::Case { module: module_path!(), file: file!(), kind: $crate::CaseKind::Run($f) }

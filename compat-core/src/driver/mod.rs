@@ -116,6 +116,7 @@ pub struct ClaudeRun {
     partial_messages: bool,
     allowed_tools: Vec<String>,
     images: Vec<(String, Vec<u8>)>,
+    prompt_on_stdin: bool,
     extra_env: Vec<(String, String)>,
     max_turns: Option<u32>,
     timeout: Duration,
@@ -141,6 +142,7 @@ impl ClaudeRun {
             partial_messages: false,
             allowed_tools: Vec::new(),
             images: Vec::new(),
+            prompt_on_stdin: false,
             extra_env: Vec::new(),
             max_turns: None,
             timeout: Duration::from_secs(180),
@@ -173,6 +175,26 @@ impl ClaudeRun {
     pub fn image(mut self, media_type: &str, bytes: Vec<u8>) -> Self {
         self.images.push((media_type.to_owned(), bytes));
         self
+    }
+
+    /// `--model`: another model name than the trial's, e.g. the CLI's
+    /// 1M-context variant `claude-sonnet-4-6[1m]`.
+    pub fn model(mut self, model: impl Into<String>) -> Self {
+        self.model = model.into();
+        self
+    }
+
+    /// Sends the prompt on stdin (as a stream-JSON user message) instead of
+    /// as an argument: Linux caps one argument at 128 KiB, and the 1M-context
+    /// row's prompt is about a megabyte.
+    pub fn prompt_on_stdin(mut self, on: bool) -> Self {
+        self.prompt_on_stdin = on;
+        self
+    }
+
+    /// Whether the prompt goes on stdin (with an image, or when asked).
+    fn uses_stdin(&self) -> bool {
+        self.prompt_on_stdin || !self.images.is_empty()
     }
 
     pub fn env(mut self, key: &str, value: impl Into<String>) -> Self {
@@ -216,7 +238,7 @@ impl ClaudeRun {
     /// The command-line arguments (no secret is ever among them).
     pub fn args(&self) -> Vec<String> {
         let mut a: Vec<String> = vec!["-p".into()];
-        if self.images.is_empty() {
+        if !self.uses_stdin() {
             a.push(self.prompt.clone());
         } else {
             a.extend(["--input-format".into(), "stream-json".into()]);
@@ -300,7 +322,7 @@ impl ClaudeRun {
     }
 
     fn stdin_payload(&self) -> Option<String> {
-        if self.images.is_empty() {
+        if !self.uses_stdin() {
             return None;
         }
         let mut content = vec![json!({"type": "text", "text": self.prompt})];
@@ -385,7 +407,7 @@ impl ClaudeRun {
             .env_clear()
             .envs(self.env_with(run_dir, true))
             .current_dir(run_dir.join("work"))
-            .stdin(if self.images.is_empty() {
+            .stdin(if !self.uses_stdin() {
                 Stdio::null()
             } else {
                 Stdio::piped()
