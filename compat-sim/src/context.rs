@@ -68,11 +68,20 @@ mod tests {
         assert!(check(Api::Anthropic, &request("claude-sonnet-4-6", 1_200_000)).is_ok());
         assert!(check(Api::Anthropic, &request("claude-opus-4-7", 1_200_000)).is_ok());
         let e = check(Api::Anthropic, &request("claude-haiku-4-5", 1_200_000)).unwrap_err();
-        assert!(e.message.starts_with("prompt is too long: "), "{}", e.message);
-        assert!(e.message.ends_with(" > 200000 maximum"), "{}", e.message);
-        let e = check(Api::BedrockConverse, &request("claude-sonnet-4-6", 4_200_000)).unwrap_err();
         assert!(
-            e.message.starts_with("The model returned the following errors: prompt is too long"),
+            e.message.starts_with("prompt is too long: "),
+            "{}",
+            e.message
+        );
+        assert!(e.message.ends_with(" > 200000 maximum"), "{}", e.message);
+        let e = check(
+            Api::BedrockConverse,
+            &request("claude-sonnet-4-6", 4_200_000),
+        )
+        .unwrap_err();
+        assert!(
+            e.message
+                .starts_with("The model returned the following errors: prompt is too long"),
             "{}",
             e.message
         );

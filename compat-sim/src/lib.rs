@@ -15,8 +15,8 @@
 mod answer;
 mod anthropic;
 mod api;
-mod context;
 mod bedrock;
+mod context;
 pub mod creds;
 pub mod document;
 mod faults;

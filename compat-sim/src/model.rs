@@ -440,7 +440,10 @@ impl ScriptedModel {
 /// count it (tools, system, messages; ~4 characters a token): deterministic,
 /// so a context limit holds at the same length on every run.
 pub(crate) fn prompt_tokens(req: &ModelRequest) -> u64 {
-    let blocks = req.system.iter().chain(req.messages.iter().flat_map(|m| &m.content));
+    let blocks = req
+        .system
+        .iter()
+        .chain(req.messages.iter().flat_map(|m| &m.content));
     200 * req.tools.len() as u64 + blocks.map(Block::estimated_tokens).sum::<u64>() + 8
 }
 
@@ -696,6 +699,33 @@ mod tests {
             .unwrap();
         assert_eq!(text(&r), "PONG-42");
         assert_eq!(r.stop_reason, StopReason::EndTurn);
+    }
+
+    #[test]
+    fn quotes_the_line_asked_for_and_reads_pdfs() {
+        let m = ScriptedModel::new();
+        let log = format!(
+            "Quote the line that starts with \"The final code is\" please.\n{}The final code is c-9\n",
+            "noise\n".repeat(1000)
+        );
+        assert_eq!(
+            text(&m.respond(&request(vec![user(&log)])).unwrap()),
+            "The final code is c-9"
+        );
+        let pdf = crate::document::pdf_with_text(&["The code is d-7"]);
+        let r = m
+            .respond(&request(vec![Message {
+                role: Role::User,
+                content: vec![
+                    Block::Document {
+                        data: pdf,
+                        cache: None,
+                    },
+                    Block::text("What does it say?"),
+                ],
+            }]))
+            .unwrap();
+        assert!(text(&r).contains("The code is d-7"), "{}", text(&r));
     }
 
     #[test]
