@@ -41,6 +41,17 @@ pub enum Fault {
     /// provider and the CLI held the stream, and the streaming check must
     /// say so for every model.
     HoldStream,
+    /// The provider buffers every tool call's input and sends it in one
+    /// burst once written, as it does for a request that did not opt in to
+    /// fine-grained tool streaming: it stands in for a gateway that strips
+    /// the opt-in (`fine-grained-tool-streaming-2025-05-14`,
+    /// `eager_input_streaming`; LiteLLM #30230).
+    BufferToolInput,
+    /// Replayed thinking blocks reach the model with their signatures
+    /// altered, as from a gateway that re-encodes or drops them (LiteLLM
+    /// #29441): the provider rejects the turn as it rejects any signature
+    /// it did not issue for that text.
+    CorruptThinkingSignatures,
 }
 
 /// Which requests a fault applies to. Every `Some` must match.
@@ -149,6 +160,15 @@ impl Active {
         if self.has(&Fault::NoToolCall) {
             req.tools.clear();
         }
+        if self.has(&Fault::CorruptThinkingSignatures) {
+            for m in &mut req.messages {
+                for b in &mut m.content {
+                    if let Block::Thinking { signature, .. } = b {
+                        signature.insert_str(0, "AAAA");
+                    }
+                }
+            }
+        }
     }
 
     /// Changes what the model answered.
@@ -156,6 +176,9 @@ impl Active {
         if self.has(&Fault::DropThinking) {
             resp.content
                 .retain(|b| !matches!(b, OutBlock::Thinking { .. }));
+        }
+        if self.has(&Fault::BufferToolInput) {
+            resp.eager_tool_input = false;
         }
         if self.has(&Fault::StripCacheUsage) {
             resp.usage.input_tokens +=
@@ -183,7 +206,7 @@ impl Active {
                 if self.has(&Fault::BreakStreamFraming) && !events.is_empty() {
                     let at = events
                         .iter()
-                        .position(|e| e.paced)
+                        .position(|e| e.paced && !e.is_pause())
                         .unwrap_or(events.len().min(3) - 1);
                     let bad: Event = framing.corrupt(&events[at]);
                     events.insert(at + 1, bad);
