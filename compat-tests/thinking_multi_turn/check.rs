@@ -82,8 +82,9 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
             .thinking
             .iter()
             .any(|b| !b.signature.is_empty() && !old.contains(&b.signature.as_str())),
-        "{model}: turn 2 did not think again: no new signed thinking block in its answer (thinking: {:?})",
-        second.thinking
+        "{model}: turn 2 did not think again: no new signed thinking block in its answer (thinking: {:?}){}",
+        second.thinking,
+        replay_diagnosis(ctx, &first.thinking)
     );
     if ctx.sim().is_some() {
         let missing = missing_on_turn_two(ctx, &first.thinking, &two);
@@ -162,12 +163,37 @@ fn missing_on_turn_two(
         .collect()
 }
 
-/// In sim mode, what the provider got on turn 2 and how it answered.
+/// What happened to turn 2 on the way: the gateway's answers (the tap, both
+/// modes: the CLI recovers from a rejected signature by resending the turn
+/// without thinking blocks and with thinking off, so turn 2 "succeeds"
+/// without thinking), and in sim mode what the provider got and said.
 fn replay_diagnosis(ctx: &Ctx, turn_one: &[compat_core::driver::ThinkingBlock]) -> String {
-    if ctx.sim().is_none() {
-        return String::new();
-    }
     let (_, two) = tokens(ctx);
+    let tapped: Vec<_> = ctx
+        .gateway_requests()
+        .into_iter()
+        .filter(|r| r.body.to_string().contains(&two))
+        .collect();
+    let refused = tapped.iter().filter(|r| r.status == 400).count();
+    let mut s = String::new();
+    if refused > 0 {
+        let unthinking = tapped
+            .iter()
+            .filter(|r| r.status == 200 && r.body.get("thinking").is_none())
+            .count();
+        s.push_str(&format!(
+            "; the gateway answered 400 to {refused} turn-2 request(s)"
+        ));
+        if unthinking > 0 {
+            s.push_str(&format!(
+                ", and the CLI resent {unthinking} without thinking blocks and with thinking off (its recovery \
+                 from a rejected thinking signature)"
+            ));
+        }
+    }
+    if ctx.sim().is_none() {
+        return s;
+    }
     let reqs: Vec<_> = ctx
         .sim_requests()
         .into_iter()
@@ -175,9 +201,8 @@ fn replay_diagnosis(ctx: &Ctx, turn_one: &[compat_core::driver::ThinkingBlock]) 
         .collect();
     let rejected = reqs.iter().find_map(|r| r.rejection.clone());
     let missing = missing_on_turn_two(ctx, turn_one, &two);
-    let mut s = String::new();
     if let Some(r) = rejected {
-        s.push_str(&format!(": the provider rejected it: {r}"));
+        s.push_str(&format!("; the provider rejected turn 2: {r}"));
     }
     if !missing.is_empty() {
         s.push_str(&format!(" ({})", missing.join("; ")));
@@ -233,6 +258,9 @@ fn corrupted_signature(ctx: &Ctx) -> anyhow::Result<()> {
         compat_sim::Fault::CorruptThinkingSignatures,
     );
     let error = compat_tests::expect_red_cell(ctx, run)?;
+    // The CLI recovers from the 400 by resending turn 2 without thinking,
+    // so the turn "succeeds" without thinking again; the error must say so
+    // and quote the provider.
     ensure!(
         error.contains("turn 2") && error.contains("Invalid `signature` in `thinking` block"),
         "the error does not quote the provider's rejection of turn 2's replayed thinking: {error}"
