@@ -60,7 +60,6 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
         "Think about it again, then use the Bash tool to run `echo {two}` and tell me exactly what it printed."
     ))?
     .resume(&session))?;
-    dump(ctx);
     second.ensure_success().with_context(|| {
         format!(
             "{model}: turn 2 (the resumed session, replaying turn 1's signed thinking) failed{}",
@@ -215,27 +214,6 @@ fn summary(s: &str) -> String {
         return s.to_owned();
     }
     format!("{}...", s.chars().take(40).collect::<String>())
-}
-
-/// TEMPORARY: writes what crossed the wire, for docs/rows.
-fn dump(ctx: &Ctx) {
-    let Ok(dir) = std::env::var("ROWS_D_DUMP") else {
-        return;
-    };
-    let out = serde_json::json!({
-        "sim": ctx.sim_requests().iter().map(|r| serde_json::json!({"path": r.path, "headers": r.headers, "body": r.body, "status": r.status, "rejection": r.rejection, "events": r.stream_events.iter().map(|e| &e.kind).collect::<Vec<_>>()})).collect::<Vec<_>>(),
-        "tap": ctx.gateway_requests().iter().map(|r| serde_json::json!({"path": r.path, "body": r.body, "events": r.events.iter().map(|e| &e.kind).collect::<Vec<_>>()})).collect::<Vec<_>>(),
-    });
-    let _ = std::fs::create_dir_all(&dir);
-    let _ = std::fs::write(
-        format!(
-            "{dir}/{}-{}-{}.json",
-            ctx.feature(),
-            ctx.provider().id(),
-            ctx.model_id()
-        ),
-        serde_json::to_string_pretty(&out).unwrap_or_default(),
-    );
 }
 
 compat_tests::sim_fault_test!(

@@ -54,7 +54,6 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
             path.display()
         ));
     let t = ctx.run(&claude)?;
-    dump(ctx);
     t.ensure_success().context("the CLI reported an error")?;
     let model = ctx.model_id();
 
@@ -293,27 +292,6 @@ fn opt_in_of(req: &Option<compat_sim::RecordedRequest>) -> String {
             how.join(" and ")
         )
     }
-}
-
-/// TEMPORARY: writes what crossed the wire, for docs/rows.
-fn dump(ctx: &Ctx) {
-    let Ok(dir) = std::env::var("ROWS_D_DUMP") else {
-        return;
-    };
-    let out = serde_json::json!({
-        "sim": ctx.sim_requests().iter().map(|r| serde_json::json!({"path": r.path, "headers": r.headers, "body": r.body, "events": r.stream_events.iter().map(|e| &e.kind).collect::<Vec<_>>()})).collect::<Vec<_>>(),
-        "tap": ctx.gateway_requests().iter().map(|r| serde_json::json!({"path": r.path, "body": r.body, "events": r.events.iter().map(|e| &e.kind).collect::<Vec<_>>()})).collect::<Vec<_>>(),
-    });
-    let _ = std::fs::create_dir_all(&dir);
-    let _ = std::fs::write(
-        format!(
-            "{dir}/{}-{}-{}.json",
-            ctx.feature(),
-            ctx.provider().id(),
-            ctx.model_id()
-        ),
-        serde_json::to_string_pretty(&out).unwrap_or_default(),
-    );
 }
 
 compat_tests::sim_fault_test!(
