@@ -65,7 +65,27 @@ pub mod prompt_caching_5m {
 }
 
 #[allow(unused_imports)]
+pub mod thinking_multi_turn {
+    pub mod anthropic;
+    pub mod azure;
+    pub mod bedrock_converse;
+    pub mod bedrock_invoke;
+    pub mod check;
+    pub mod vertex_ai;
+}
+
+#[allow(unused_imports)]
 pub mod tool_use {
+    pub mod anthropic;
+    pub mod azure;
+    pub mod bedrock_converse;
+    pub mod bedrock_invoke;
+    pub mod check;
+    pub mod vertex_ai;
+}
+
+#[allow(unused_imports)]
+pub mod tool_use_streaming {
     pub mod anthropic;
     pub mod azure;
     pub mod bedrock_converse;

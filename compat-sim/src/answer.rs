@@ -39,6 +39,23 @@ pub(crate) struct Event {
     pub paced: bool,
 }
 
+impl Event {
+    /// A pace interval with nothing sent: the provider generating while it
+    /// buffers (see `tool_streaming`). Neither written nor recorded.
+    pub(crate) fn pause() -> Event {
+        Event {
+            kind: String::new(),
+            bytes: Bytes::new(),
+            paced: true,
+        }
+    }
+
+    /// Whether this is a [`Event::pause`].
+    pub(crate) fn is_pause(&self) -> bool {
+        self.kind.is_empty() && self.bytes.is_empty()
+    }
+}
+
 /// Delay before each text delta. Long enough that a busy gateway on a loaded
 /// 2-core machine still forwards deltas apart; other events go out at once.
 pub(crate) const DELTA_PACE: std::time::Duration = std::time::Duration::from_millis(20);

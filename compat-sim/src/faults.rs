@@ -50,6 +50,17 @@ pub enum Fault {
     /// gateway that trims prompts to a 200K window (or that lost a model's
     /// 1M context) delivers them: the end of a long prompt never arrives.
     TruncateLongPrompt,
+    /// The provider buffers every tool call's input and sends it in one
+    /// burst once written, as it does for a request that did not opt in to
+    /// fine-grained tool streaming: it stands in for a gateway that strips
+    /// the opt-in (`fine-grained-tool-streaming-2025-05-14`,
+    /// `eager_input_streaming`; LiteLLM #30230).
+    BufferToolInput,
+    /// Replayed thinking blocks reach the model with their signatures
+    /// altered, as from a gateway that re-encodes or drops them (LiteLLM
+    /// #29441): the provider rejects the turn as it rejects any signature
+    /// it did not issue for that text.
+    CorruptThinkingSignatures,
 }
 
 /// Which requests a fault applies to. Every `Some` must match.
@@ -164,6 +175,15 @@ impl Active {
         if self.has(&Fault::TruncateLongPrompt) {
             truncate_long_prompt(req, 800_000);
         }
+        if self.has(&Fault::CorruptThinkingSignatures) {
+            for m in &mut req.messages {
+                for b in &mut m.content {
+                    if let Block::Thinking { signature, .. } = b {
+                        signature.insert_str(0, "AAAA");
+                    }
+                }
+            }
+        }
     }
 
     /// Changes what the model answered.
@@ -171,6 +191,9 @@ impl Active {
         if self.has(&Fault::DropThinking) {
             resp.content
                 .retain(|b| !matches!(b, OutBlock::Thinking { .. }));
+        }
+        if self.has(&Fault::BufferToolInput) {
+            resp.eager_tool_input = false;
         }
         if self.has(&Fault::StripCacheUsage) {
             resp.usage.input_tokens +=
@@ -198,7 +221,7 @@ impl Active {
                 if self.has(&Fault::BreakStreamFraming) && !events.is_empty() {
                     let at = events
                         .iter()
-                        .position(|e| e.paced)
+                        .position(|e| e.paced && !e.is_pause())
                         .unwrap_or(events.len().min(3) - 1);
                     let bad: Event = framing.corrupt(&events[at]);
                     events.insert(at + 1, bad);

@@ -25,6 +25,7 @@ mod model;
 mod pipeline;
 mod record;
 mod rejection;
+mod tool_streaming;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;

@@ -37,6 +37,9 @@ pub struct ModelRequest {
     pub messages: Vec<Message>,
     pub tools: Vec<ToolDef>,
     pub thinking: Thinking,
+    /// The request opted in to fine-grained tool streaming
+    /// (`crate::tool_streaming`): tool input streams as it is written.
+    pub eager_tool_input: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -192,6 +195,9 @@ pub struct ModelResponse {
     pub content: Vec<OutBlock>,
     pub stop_reason: StopReason,
     pub usage: Usage,
+    /// Stream tool input in fragments as written (the request opted in to
+    /// fine-grained tool streaming), rather than buffered.
+    pub eager_tool_input: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -278,6 +284,7 @@ impl ScriptedModel {
             content,
             stop_reason,
             usage,
+            eager_tool_input: req.eager_tool_input,
         })
     }
 
@@ -556,12 +563,13 @@ fn script(req: &ModelRequest) -> (Vec<OutBlock>, StopReason) {
     if let Some(name) = requested_tool(&lower, &req.tools) {
         let command = backticked(&prompt).unwrap_or_else(|| "echo hello".to_owned());
         let id = format!("toolu_sim{:016x}", fastrand::u64(..));
-        let input = if name == "Bash" {
-            json!({"command": command, "description": "Run the command the user asked for"})
-        } else if name == "Read" {
-            json!({"file_path": command})
-        } else {
-            json!({})
+        let input = match name.as_str() {
+            "Bash" => {
+                json!({"command": command, "description": "Run the command the user asked for"})
+            }
+            "Read" => json!({"file_path": command}),
+            "Write" => write_input(&prompt),
+            _ => json!({}),
         };
         return (
             vec![
@@ -631,6 +639,24 @@ fn quoted_line(prompt: &str) -> Option<String> {
         .rev()
         .find(|l| l.starts_with(prefix))
         .map(|l| l.trim().to_owned())
+/// The Write tool's input for "use the Write tool to create the file
+/// `PATH` containing the line `LINE` repeated N times": that many lines.
+fn write_input(prompt: &str) -> Value {
+    let mut ticked = prompt.split('`').skip(1).step_by(2).map(str::trim);
+    let path = ticked.next().unwrap_or("out.txt");
+    let line = ticked.next().unwrap_or("hello");
+    let lower = prompt.to_lowercase();
+    let times = lower
+        .find("repeated ")
+        .and_then(|i| {
+            lower[i + "repeated ".len()..]
+                .split(|c: char| !c.is_ascii_digit())
+                .next()
+                .and_then(|n| n.parse::<usize>().ok())
+        })
+        .unwrap_or(1)
+        .min(10_000);
+    json!({"file_path": path, "content": format!("{line}\n").repeat(times)})
 }
 
 fn requested_tool(lower_prompt: &str, tools: &[ToolDef]) -> Option<String> {
@@ -779,6 +805,17 @@ mod tests {
         });
         let r = m.respond(&req).unwrap();
         assert_eq!(text(&r), "The command printed: n0nce");
+    }
+
+    #[test]
+    fn writes_the_requested_lines() {
+        let input = write_input(
+            "Use the Write tool to create the file `/tmp/x/a.txt` containing the line `L-1` repeated 3 times.",
+        );
+        assert_eq!(
+            input,
+            json!({"file_path": "/tmp/x/a.txt", "content": "L-1\nL-1\nL-1\n"})
+        );
     }
 
     #[test]

@@ -214,7 +214,9 @@ fn stream_body(events: Vec<Event>, hold_open: bool, entry: Entry) -> Body {
                     if event.paced {
                         tokio::time::sleep(DELTA_PACE).await;
                     }
-                    entry.sent(&event.kind, i + 1 == n && !hold_open);
+                    if !event.is_pause() {
+                        entry.sent(&event.kind, i + 1 == n && !hold_open);
+                    }
                     Some((Ok::<_, Infallible>(event.bytes), (events, entry)))
                 }
                 None if hold_open => std::future::pending().await,
@@ -235,7 +237,9 @@ fn held_body(events: Vec<Event>, entry: Entry) -> Body {
             if event.paced {
                 tokio::time::sleep(DELTA_PACE).await;
             }
-            entry.sent(&event.kind, i + 1 == n);
+            if !event.is_pause() {
+                entry.sent(&event.kind, i + 1 == n);
+            }
             all.extend_from_slice(&event.bytes);
         }
         Ok::<_, Infallible>(Bytes::from(all))

@@ -381,10 +381,16 @@ pub enum StreamVerdict {
 /// Without the upstream (live), a real model streams its deltas over a
 /// second or more; a buffering gateway delivers them within a few ms.
 pub fn judge_stream(upstream: Option<&[f64]>, gateway: &[f64]) -> StreamVerdict {
+    judge_deltas("text delta", upstream, gateway)
+}
+
+/// [`judge_stream`] for any kind of delta (`noun`, singular: "text delta",
+/// "tool input delta"), by the same causal rule.
+pub fn judge_deltas(noun: &str, upstream: Option<&[f64]>, gateway: &[f64]) -> StreamVerdict {
     const MIN_DELTAS: usize = 3;
     if gateway.len() < MIN_DELTAS {
         return StreamVerdict::Inconclusive(format!(
-            "only {} text delta(s) left the gateway: too few to judge streaming",
+            "only {} {noun}(s) left the gateway: too few to judge streaming",
             gateway.len()
         ));
     }
@@ -392,20 +398,20 @@ pub fn judge_stream(upstream: Option<&[f64]>, gateway: &[f64]) -> StreamVerdict 
     match upstream {
         Some(up) => {
             let (Some(&u_first), Some(&u_last)) = (up.first(), up.last()) else {
-                return StreamVerdict::Inconclusive(
-                    "the provider's record has no text deltas".into(),
-                );
+                return StreamVerdict::Inconclusive(format!(
+                    "the provider's record has no {noun}s"
+                ));
             };
             if up.len() < MIN_DELTAS || u_last - u_first < 100.0 {
                 return StreamVerdict::Inconclusive(format!(
-                    "the provider sent its {} text deltas within {:.0} ms: nothing to judge the gateway by",
+                    "the provider sent its {} {noun}s within {:.0} ms: nothing to judge the gateway by",
                     up.len(),
                     u_last - u_first
                 ));
             }
             if g_first >= u_last {
                 StreamVerdict::Buffered(format!(
-                    "the gateway held the stream: the provider sent {} text deltas over {:.0} ms, and the first of them \
+                    "the gateway held the stream: the provider sent {} {noun}s over {:.0} ms, and the first of them \
                      left the gateway {:.0} ms after the provider had sent the last (all {} within {:.0} ms)",
                     up.len(),
                     u_last - u_first,
@@ -420,7 +426,7 @@ pub fn judge_stream(upstream: Option<&[f64]>, gateway: &[f64]) -> StreamVerdict 
         None => {
             if g_last - g_first < 20.0 {
                 StreamVerdict::Buffered(format!(
-                    "all {} text deltas left the gateway within {:.1} ms: the gateway buffered the stream",
+                    "all {} {noun}s left the gateway within {:.1} ms: the gateway buffered the stream",
                     gateway.len(),
                     g_last - g_first
                 ))

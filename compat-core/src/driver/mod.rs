@@ -124,6 +124,11 @@ pub struct ClaudeRun {
     retry: RetryPolicy,
     cli_max_retries: u32,
     session_dir: Option<PathBuf>,
+    /// `--resume <session id>` (with the session kept on disk).
+    resume: Option<String>,
+    /// Keep the session on disk (no `--no-session-persistence`), so that a
+    /// later run in the same session folder can resume it.
+    persist_session: bool,
 }
 
 impl ClaudeRun {
@@ -150,6 +155,8 @@ impl ClaudeRun {
             retry: RetryPolicy::default(),
             cli_max_retries: 1,
             session_dir: None,
+            resume: None,
+            persist_session: false,
         }
     }
 
@@ -223,6 +230,23 @@ impl ClaudeRun {
         self
     }
 
+    /// Keeps the session's transcript on disk (the CLI's default; the driver
+    /// otherwise passes `--no-session-persistence`), so that a later run in
+    /// the same [`Self::session_dir`] can resume it.
+    pub fn persist_session(mut self) -> Self {
+        self.persist_session = true;
+        self
+    }
+
+    /// `--resume <session id>`: continues a session a previous run in the
+    /// same [`Self::session_dir`] kept (see [`Self::persist_session`]); the
+    /// CLI resends the whole conversation, thinking blocks included.
+    pub fn resume(mut self, session_id: impl Into<String>) -> Self {
+        self.resume = Some(session_id.into());
+        self.persist_session = true;
+        self
+    }
+
     /// Stops the run when the CLI prints nothing for this long (a stalled
     /// stream, a hung gateway), naming the last event it printed.
     pub fn stall_after(mut self, d: Duration) -> Self {
@@ -243,17 +267,14 @@ impl ClaudeRun {
         } else {
             a.extend(["--input-format".into(), "stream-json".into()]);
         }
-        a.extend(
-            [
-                "--output-format",
-                "stream-json",
-                "--verbose",
-                "--no-session-persistence",
-                "--model",
-            ]
-            .map(String::from),
-        );
-        a.push(self.model.clone());
+        a.extend(["--output-format", "stream-json", "--verbose"].map(String::from));
+        if !self.persist_session {
+            a.push("--no-session-persistence".into());
+        }
+        if let Some(id) = &self.resume {
+            a.extend(["--resume".into(), id.clone()]);
+        }
+        a.extend(["--model".into(), self.model.clone()]);
         if self.partial_messages {
             a.push("--include-partial-messages".into());
         }

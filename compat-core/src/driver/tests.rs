@@ -58,6 +58,29 @@ fn secret_never_on_the_command_line_and_mandatory_env_present() {
 }
 
 #[test]
+fn a_resumed_run_keeps_its_session_and_names_it() {
+    let fresh = run_with(std::path::Path::new("claude")).args();
+    assert!(fresh.iter().any(|a| a == "--no-session-persistence"));
+    let args = run_with(std::path::Path::new("claude"))
+        .resume("0b5e")
+        .args();
+    assert!(
+        !args.iter().any(|a| a == "--no-session-persistence"),
+        "{args:?}"
+    );
+    let at = args.iter().position(|a| a == "--resume").expect("--resume");
+    assert_eq!(args[at + 1], "0b5e");
+    let kept = run_with(std::path::Path::new("claude"))
+        .persist_session()
+        .args();
+    assert!(
+        !kept
+            .iter()
+            .any(|a| a == "--no-session-persistence" || a == "--resume")
+    );
+}
+
+#[test]
 fn images_go_on_stdin_as_stream_json() {
     let run = run_with(std::path::Path::new("claude")).image("image/png", vec![1, 2, 3]);
     let args = run.args();

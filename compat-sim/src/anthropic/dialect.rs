@@ -196,6 +196,7 @@ pub fn parse_body(
         messages,
         tools,
         thinking,
+        eager_tool_input: false,
     };
     Ok((request, model, stream))
 }
@@ -475,7 +476,7 @@ pub fn stream_events(resp: &ModelResponse, id: &str, model: &str) -> Vec<Value> 
             ),
             OutBlock::ToolUse { id, name, input } => (
                 json!({"type": "tool_use", "id": id, "name": name, "input": {}}),
-                chunks(&input.to_string(), 16)
+                chunks(&input.to_string(), crate::tool_streaming::FRAGMENT_CHARS)
                     .into_iter()
                     .map(|c| json!({"type": "input_json_delta", "partial_json": c}))
                     .collect(),
@@ -596,6 +597,7 @@ mod tests {
             }],
             stop_reason: StopReason::EndTurn,
             usage: Usage::default(),
+            eager_tool_input: false,
         };
         let events = stream_events(&resp, "msg_1", "m");
         let text: String = events

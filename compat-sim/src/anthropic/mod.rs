@@ -87,6 +87,15 @@ pub(crate) fn turn(
 ) -> Result<Call, Rejection> {
     let body = json_body(req).ok_or_else(|| Rejection::invalid("body: invalid JSON"))?;
     let (mut request, body_model, body_stream) = dialect::parse_body(&body, dialect)?;
+    let header_betas = req.header("anthropic-beta").unwrap_or_default();
+    request.eager_tool_input = crate::tool_streaming::opted_in(
+        header_betas
+            .split(',')
+            .chain(crate::tool_streaming::body_betas(
+                body.get("anthropic_beta"),
+            )),
+        body.get("tools"),
+    );
     let upstream_model = path_model
         .map(str::to_owned)
         .or(body_model)
@@ -129,6 +138,7 @@ pub(crate) fn encode(resp: &ModelResponse, stream: bool, upstream_model: &str) -
             });
         }
     }
+    let events = crate::tool_streaming::pace(events, resp.eager_tool_input);
     Answer::Stream {
         framing: Framing::Sse,
         headers: Vec::new(),

@@ -21,6 +21,7 @@ use crate::model::{
 use crate::pipeline::{Call, Codec, Turn, json_body};
 use crate::record::Incoming;
 use crate::rejection::Rejection;
+use crate::tool_streaming;
 
 const TOP_LEVEL: &[&str] = &[
     "messages",
@@ -438,6 +439,14 @@ pub(crate) fn parse(body: &Value) -> Result<ModelRequest, Rejection> {
         messages,
         tools,
         thinking,
+        // Converse's ToolSpecification has no eager_input_streaming member:
+        // the beta in additionalModelRequestFields is the only opt-in.
+        eager_tool_input: tool_streaming::opted_in(
+            tool_streaming::body_betas(
+                body.pointer("/additionalModelRequestFields/anthropic_beta"),
+            ),
+            None,
+        ),
     })
 }
 
@@ -514,7 +523,7 @@ pub(crate) fn stream_events(r: &ModelResponse) -> Vec<(&'static str, Value)> {
                     "contentBlockStart",
                     json!({"start": {"toolUse": {"toolUseId": id, "name": name}}, "contentBlockIndex": i}),
                 ));
-                for p in chunks(&input.to_string(), 16) {
+                for p in chunks(&input.to_string(), tool_streaming::FRAGMENT_CHARS) {
                     ev.push((
                         "contentBlockDelta",
                         json!({"delta": {"toolUse": {"input": p}}, "contentBlockIndex": i}),
@@ -589,6 +598,7 @@ impl Codec for Converse {
                 }
             })
             .collect();
+        let events = tool_streaming::pace(events, resp.eager_tool_input);
         Answer::Stream {
             framing: Framing::EventStream,
             headers: vec![request_id()],

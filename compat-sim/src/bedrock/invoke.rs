@@ -16,6 +16,7 @@ use crate::model::ModelResponse;
 use crate::pipeline::{Call, Codec, Turn, json_body, random_hex};
 use crate::record::Incoming;
 use crate::rejection::Rejection;
+use crate::tool_streaming;
 
 pub(crate) struct Invoke;
 
@@ -40,6 +41,10 @@ impl Codec for Invoke {
         let body = json_body(req).ok_or_else(|| validation(MALFORMED))?;
         let (mut request, _, _) = dialect::parse_body(&body, Dialect::Bedrock)?;
         request.model = canonical;
+        request.eager_tool_input = tool_streaming::opted_in(
+            tool_streaming::body_betas(body.get("anthropic_beta")),
+            body.get("tools"),
+        );
         Ok(Call::Turn(Turn {
             request,
             stream: op.stream,
@@ -87,6 +92,7 @@ impl Codec for Invoke {
                 }
             })
             .collect();
+        let events = tool_streaming::pace(events, resp.eager_tool_input);
         Answer::Stream {
             framing: Framing::EventStream,
             headers: vec![
