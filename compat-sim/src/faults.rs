@@ -41,6 +41,12 @@ pub enum Fault {
     /// provider and the CLI held the stream, and the streaming check must
     /// say so for every model.
     HoldStream,
+    /// The provider gets this beta too, where it reads betas (header or
+    /// body): a gateway forwarding a beta the provider does not accept.
+    AddBeta(String),
+    /// The provider does not get this beta: a gateway dropping a beta the
+    /// provider supports.
+    StripBeta(String),
 }
 
 /// Which requests a fault applies to. Every `Some` must match.
@@ -148,6 +154,17 @@ impl Active {
         }
         if self.has(&Fault::NoToolCall) {
             req.tools.clear();
+        }
+    }
+
+    /// Changes the betas the provider read from the request.
+    pub(crate) fn alter_betas(&self, betas: &mut Vec<String>) {
+        for f in &self.0 {
+            match f {
+                Fault::AddBeta(b) if !betas.contains(b) => betas.push(b.clone()),
+                Fault::StripBeta(b) => betas.retain(|x| x != b),
+                _ => {}
+            }
         }
     }
 

@@ -16,6 +16,7 @@ mod answer;
 mod anthropic;
 mod api;
 mod bedrock;
+pub mod betas;
 pub mod creds;
 mod faults;
 pub mod image;
