@@ -201,8 +201,10 @@ pub fn provider_form(api: Api, beta: &str) -> Option<&'static str> {
     // Tool search: the Anthropic API gates it with advanced-tool-use; Bedrock
     // and Vertex document it as tool-search-tool
     // (https://docs.aws.amazon.com/bedrock/latest/userguide/model-parameters-anthropic-claude-messages-request-response.html).
-    const EQUIVALENTS: &[(&str, &str)] =
-        &[("advanced-tool-use-2025-11-20", "tool-search-tool-2025-10-19")];
+    const EQUIVALENTS: &[(&str, &str)] = &[(
+        "advanced-tool-use-2025-11-20",
+        "tool-search-tool-2025-10-19",
+    )];
     let all = [
         ANTHROPIC_DOCUMENTED,
         ANTHROPIC_UNDOCUMENTED,
@@ -214,7 +216,11 @@ pub fn provider_form(api: Api, beta: &str) -> Option<&'static str> {
         AZURE_UNDOCUMENTED,
     ];
     if accepts(api, beta) {
-        return all.iter().flat_map(|t| t.iter()).find(|b| **b == beta).copied();
+        return all
+            .iter()
+            .flat_map(|t| t.iter())
+            .find(|b| **b == beta)
+            .copied();
     }
     EQUIVALENTS
         .iter()
@@ -228,7 +234,11 @@ fn read(api: Api, req: &Incoming) -> Vec<String> {
     let body = || serde_json::from_slice::<Value>(&req.body).unwrap_or(Value::Null);
     let from_list = |v: &Value| -> Vec<String> {
         v.as_array()
-            .map(|a| a.iter().filter_map(|b| b.as_str().map(str::to_owned)).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|b| b.as_str().map(str::to_owned))
+                    .collect()
+            })
             .unwrap_or_default()
     };
     let from_header = || -> Vec<String> {
@@ -285,7 +295,12 @@ fn refusal(api: Api, unknown: &[String]) -> Rejection {
 
 /// Reads the request's betas where `api` reads them, applies the beta faults,
 /// records what the provider got, and refuses unknown ones.
-pub(crate) fn check(api: Api, req: &Incoming, faults: &Active, entry: &Entry) -> Result<(), Rejection> {
+pub(crate) fn check(
+    api: Api,
+    req: &Incoming,
+    faults: &Active,
+    entry: &Entry,
+) -> Result<(), Rejection> {
     let mut betas = read(api, req);
     faults.alter_betas(&mut betas);
     entry.set_betas(betas.clone());

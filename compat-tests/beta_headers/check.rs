@@ -25,7 +25,10 @@ use compat_sim::betas;
 use compat_tests::Ctx;
 
 pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
-    let prompt = format!("Reply with exactly `betas-{}` and nothing else.", ctx.nonce());
+    let prompt = format!(
+        "Reply with exactly `betas-{}` and nothing else.",
+        ctx.nonce()
+    );
     let project = tempfile::tempdir()?;
     let transcript = ctx.run(&ctx.claude()?.session_dir(project.path()).prompt(&prompt));
     let tapped = ctx.gateway_requests();
@@ -43,36 +46,33 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
         .map(str::to_owned)
         .collect();
     let refused_by_provider = judge_refusals(ctx)?;
+    // A beta forwarded where it is refused fails the run; say which beta
+    // before the CLI's own words.
+    ensure!(
+        refused_by_provider.is_empty(),
+        "{}",
+        refused_by_provider.join("; ")
+    );
     let transcript = transcript?;
     transcript.ensure_success().context("the run failed")?;
     ensure!(
         !sent.is_empty(),
         "the CLI sent no anthropic-beta header through the gateway (expected its 6-7 betas)"
     );
-    if ctx.sim().is_none() {
-        return Ok(());
-    }
-    ensure!(refused_by_provider.is_empty(), "{}", refused_by_provider.join("; "));
     let Some(api) = ctx.sim().map(|_| compat_tests::sim::api(ctx.provider())) else {
         return Ok(());
     };
     let upstream = ctx.sim_requests();
-    let got = upstream
+    let (got, received) = upstream
         .iter()
-        .find_map(|r| r.betas.clone())
+        .find_map(|r| r.betas.clone().map(|b| (b, r.body.clone())))
         .context("the provider received no Messages request of this trial")?;
-    let adaptive = first.body["thinking"]["type"].as_str() == Some("adaptive");
     let mut lost = Vec::new();
     for beta in &sent {
         let Some(form) = betas::provider_form(api, beta) else {
             continue; // unsupported there: dropping it is right
         };
-        if got.iter().any(|g| g == form) {
-            continue;
-        }
-        // With adaptive thinking, interleaved thinking is on without the beta
-        // (https://docs.claude.com/en/docs/build-with-claude/adaptive-thinking).
-        if beta == "interleaved-thinking-2025-05-14" && adaptive {
+        if got.iter().any(|g| g == form) || !needed(beta, &received) {
             continue;
         }
         let shown = if form == beta {
@@ -84,13 +84,43 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
     }
     if !lost.is_empty() {
         bail!(
-            "lost: the CLI sent {} and {} supports it, but it never reached the provider \
-             (the provider read {got:?})",
+            "lost: {} (sent by the CLI, supported by {}) never reached the provider, though the \
+             request it got uses the feature; the provider read {got:?}",
             lost.join(", "),
             ctx.provider().id()
         );
     }
     Ok(())
+}
+
+/// Whether the request the provider received uses the feature `beta` gates.
+/// A supported beta is lost only then: when the gateway removed the feature's
+/// field together with its beta, the provider gets a consistent request, and
+/// the feature's own row (effort, extended thinking, ...) judges that loss.
+/// Betas with no field of their own (claude-code, thinking-token-count,
+/// context-1m) are always needed.
+fn needed(beta: &str, received: &serde_json::Value) -> bool {
+    let text = received.to_string();
+    let thinking = received
+        .get("thinking")
+        .or_else(|| received["additionalModelRequestFields"].get("thinking"));
+    match beta {
+        // With adaptive thinking, interleaved thinking is on without the beta
+        // (https://docs.claude.com/en/docs/build-with-claude/adaptive-thinking);
+        // with budget thinking it needs the beta.
+        "interleaved-thinking-2025-05-14" => {
+            thinking.and_then(|t| t["type"].as_str()) == Some("enabled")
+        }
+        "context-management-2025-06-27" => text.contains("\"context_management\""),
+        "advanced-tool-use-2025-11-20" | "tool-search-tool-2025-10-19" => {
+            text.contains("\"defer_loading\"")
+        }
+        "effort-2025-11-24" => text.contains("\"effort\""),
+        "thinking-display-updates-2026-08-18" => {
+            thinking.is_some_and(|t| t.get("display").is_some())
+        }
+        _ => true,
+    }
 }
 
 /// The trial's requests the provider refused for their betas, each with the
@@ -127,7 +157,10 @@ fn judge_refusals(ctx: &Ctx) -> anyhow::Result<Vec<String>> {
             }
             Some(format!(
                 "forwarded unsupported: the gateway sent {} to {}, which answered {} `{}`",
-                bad.iter().map(|b| format!("`{b}`")).collect::<Vec<_>>().join(", "),
+                bad.iter()
+                    .map(|b| format!("`{b}`"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
                 ctx.provider().id(),
                 r.status,
                 r.rejection.as_deref().unwrap_or("")
