@@ -61,6 +61,12 @@ pub enum Fault {
     /// #29441): the provider rejects the turn as it rejects any signature
     /// it did not issue for that text.
     CorruptThinkingSignatures,
+    /// The provider gets this beta too, where it reads betas (header or
+    /// body): a gateway forwarding a beta the provider does not accept.
+    AddBeta(String),
+    /// The provider does not get this beta: a gateway dropping a beta the
+    /// provider supports.
+    StripBeta(String),
 }
 
 /// Which requests a fault applies to. Every `Some` must match.
@@ -182,6 +188,17 @@ impl Active {
                         signature.insert_str(0, "AAAA");
                     }
                 }
+            }
+        }
+    }
+
+    /// Changes the betas the provider read from the request.
+    pub(crate) fn alter_betas(&self, betas: &mut Vec<String>) {
+        for f in &self.0 {
+            match f {
+                Fault::AddBeta(b) if !betas.contains(b) => betas.push(b.clone()),
+                Fault::StripBeta(b) => betas.retain(|x| x != b),
+                _ => {}
             }
         }
     }

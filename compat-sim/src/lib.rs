@@ -17,6 +17,7 @@ mod anthropic;
 mod api;
 mod bedrock;
 mod context;
+pub mod betas;
 pub mod creds;
 pub mod document;
 mod faults;

@@ -150,6 +150,7 @@ async fn answer<C: Codec>(
     let faults = state
         .faults
         .matching(C::API, &request.model, &req.raw_body());
+    crate::betas::check(C::API, req, &faults, entry)?;
     faults.delay().await;
     if let Some(status) = faults.failure(stream) {
         return Err(codec.failure(status));

@@ -43,6 +43,10 @@ pub struct RecordedRequest {
     /// tell "the gateway dropped the provider's figures" from "the provider
     /// never had any".
     pub usage: Option<Value>,
+    /// The Anthropic betas the provider read from the request, where it reads
+    /// them (header or body, [`crate::betas`]), beta faults applied; `None`
+    /// when the request never got that far.
+    pub betas: Option<Vec<String>>,
 }
 
 /// One event of a streamed answer, recorded when it was handed to the
@@ -117,6 +121,7 @@ impl Records {
             stream_events: Vec::new(),
             stream_completed: false,
             usage: None,
+            betas: None,
         });
         Entry {
             records: self.clone(),
@@ -169,6 +174,10 @@ impl Entry {
 
     pub(crate) fn set_usage(&self, usage: Value) {
         self.update(|r| r.usage = Some(usage));
+    }
+
+    pub(crate) fn set_betas(&self, betas: Vec<String>) {
+        self.update(|r| r.betas = Some(betas));
     }
 
     pub(crate) fn set_stream(&self, stream: bool) {

@@ -70,6 +70,8 @@ pub struct TapRecord {
     /// The usage the gateway reported to the CLI (`message_start` and
     /// `message_delta` usage merged for a stream; `usage` of a JSON body).
     pub usage: Option<Value>,
+    /// The `anthropic-beta` header the CLI sent, as sent.
+    pub anthropic_beta: Option<String>,
 }
 
 struct TapState {
@@ -237,6 +239,10 @@ async fn relay(
         events: Vec::new(),
         completed: false,
         usage: None,
+        anthropic_beta: headers
+            .get("anthropic-beta")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned),
     });
     if refuse {
         update(&state.records, seq, |r| {

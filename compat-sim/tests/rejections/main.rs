@@ -8,6 +8,7 @@ mod anthropic;
 mod azure;
 mod bedrock_converse;
 mod bedrock_invoke;
+mod betas;
 mod faults;
 mod sigv4;
 mod stream_record;

@@ -1,0 +1,334 @@
+//! Anthropic betas per provider: where each provider reads them (header or
+//! body), which values it accepts, and its real refusal of the rest, so that a
+//! gateway forwarding a beta the provider lacks fails here as in production.
+//!
+//! Every table cites its source. Where a provider's documentation is silent
+//! about a beta, the entry says so: such a beta is accepted only when there
+//! is evidence that the real service takes it (Anthropic's own first-party
+//! client sends it to that service, or LiteLLM's per-provider table, which is
+//! maintained against the live services and forwards it there without a
+//! reported rejection). A simulator stricter than the real service would paint
+//! false reds; one looser would hide real ones. docs/rows/beta_headers.md has
+//! the table with its uncertainties.
+
+use serde_json::Value;
+
+use crate::api::Api;
+use crate::faults::Active;
+use crate::record::{Entry, Incoming};
+use crate::rejection::Rejection;
+
+/// Anthropic API (the `anthropic-beta` header).
+///
+/// Documented values: the Messages API reference lists the `anthropic-beta`
+/// header's known values (https://docs.claude.com/en/api/messages, header
+/// parameters; https://docs.claude.com/en/api/beta-headers).
+const ANTHROPIC_DOCUMENTED: &[&str] = &[
+    "message-batches-2024-09-24",
+    "prompt-caching-2024-07-31",
+    "computer-use-2024-10-22",
+    "computer-use-2025-01-24",
+    "pdfs-2024-09-25",
+    "token-counting-2024-11-01",
+    "token-efficient-tools-2025-02-19",
+    "output-128k-2025-02-19",
+    "files-api-2025-04-14",
+    "mcp-client-2025-04-04",
+    "mcp-client-2025-11-20",
+    "dev-full-thinking-2025-05-14",
+    "interleaved-thinking-2025-05-14",
+    "code-execution-2025-05-22",
+    "extended-cache-ttl-2025-04-11",
+    "context-1m-2025-08-07",
+    "context-management-2025-06-27",
+    "model-context-window-exceeded-2025-08-26",
+    "skills-2025-10-02",
+    "fast-mode-2026-02-01",
+];
+
+/// Anthropic API, docs silent: betas Claude Code 2.1.331 sends to
+/// api.anthropic.com in its default first-party setup (captured, see
+/// docs/rows/beta_headers.md), and LiteLLM 1.108.7's `anthropic` table
+/// entries (litellm/anthropic_beta_headers_config.json) that it forwards to
+/// the live API.
+const ANTHROPIC_UNDOCUMENTED: &[&str] = &[
+    "claude-code-20250219",
+    "thinking-token-count-2026-05-13",
+    "advanced-tool-use-2025-11-20",
+    "effort-2025-11-24",
+    "thinking-display-updates-2026-08-18",
+    "prompt-caching-scope-2026-01-05",
+    "mid-conversation-system-2026-04-07",
+    "mid-conversation-tool-changes-2026-07-01",
+    "mid-conversation-output-config-2026-07-01",
+    "structured-outputs-2025-11-13",
+    "advisor-tool-2026-03-01",
+    "code-execution-2025-08-25",
+    "compact-2026-01-12",
+    "compact-2026-09-04",
+    "computer-use-2025-11-24",
+    "dangerous-tool-use-2026-09-03",
+    "oauth-2025-04-20",
+    "per-turn-control-2026-07-01",
+    "thinking-binding-controls-2026-08-01",
+    "web-fetch-2025-09-10",
+    "web-search-2025-03-05",
+    "inline-tools-2026-09-15",
+];
+
+/// Bedrock (InvokeModel body `anthropic_beta`; Converse
+/// `additionalModelRequestFields.anthropic_beta`, which Bedrock hands to the
+/// model's own request parser).
+///
+/// Documented: the "Anthropic Claude Messages API" request parameters page
+/// lists the supported `anthropic_beta` values
+/// (https://docs.aws.amazon.com/bedrock/latest/userguide/model-parameters-anthropic-claude-messages-request-response.html),
+/// as quoted in LiteLLM PR #19877 (https://github.com/BerriAI/litellm/pull/19877).
+const BEDROCK_DOCUMENTED: &[&str] = &[
+    "computer-use-2024-10-22",
+    "computer-use-2025-01-24",
+    "token-efficient-tools-2025-02-19",
+    "interleaved-thinking-2025-05-14",
+    "output-128k-2025-02-19",
+    "dev-full-thinking-2025-05-14",
+    "context-1m-2025-08-07",
+    "context-management-2025-06-27",
+    "effort-2025-11-24",
+    "tool-search-tool-2025-10-19",
+    "tool-examples-2025-10-29",
+];
+
+/// Bedrock, docs silent: values LiteLLM 1.108.7's `bedrock` table forwards to
+/// the live service. (Known rejections, hence absent: `advanced-tool-use-2025-11-20`,
+/// LiteLLM PR #19373 https://github.com/BerriAI/litellm/pull/19373;
+/// `mcp-servers-2025-12-04`, PR #19877.)
+const BEDROCK_UNDOCUMENTED: &[&str] = &[
+    "computer-use-2025-11-24",
+    "compact-2026-01-12",
+    "dangerous-tool-use-2026-09-03",
+    "thinking-binding-controls-2026-08-01",
+    "thinking-display-updates-2026-08-18",
+    "mid-conversation-output-config-2026-07-01",
+    "mid-conversation-tool-changes-2026-07-01",
+];
+
+/// Converse only, docs silent: LiteLLM's `bedrock_converse` table forwards it
+/// (its `bedrock` table, for InvokeModel, does not: PR #19877 removed it there
+/// after "invalid beta flag").
+const CONVERSE_UNDOCUMENTED: &[&str] = &["structured-outputs-2025-11-13"];
+
+/// Vertex AI (the `anthropic-beta` header, or `anthropic_beta` in the body;
+/// the Anthropic SDK's Vertex client sends the header).
+///
+/// Documented: Vertex's Claude pages name the betas of the features they
+/// document: interleaved thinking, 1M context, computer use
+/// (https://cloud.google.com/vertex-ai/generative-ai/docs/partner-models/claude,
+/// https://docs.claude.com/en/api/claude-on-vertex-ai).
+const VERTEX_DOCUMENTED: &[&str] = &[
+    "interleaved-thinking-2025-05-14",
+    "context-1m-2025-08-07",
+    "computer-use-2024-10-22",
+    "computer-use-2025-01-24",
+];
+
+/// Vertex, docs silent: values LiteLLM 1.108.7's `vertex_ai` table forwards.
+/// (Known rejections, hence absent: `prompt-caching-scope-2026-01-05`,
+/// https://github.com/QuantumNous/new-api/issues/2975; `oauth-2025-04-20`,
+/// https://github.com/anthropics/claude-code/issues/13770;
+/// `prompt-caching-2024-07-31`, https://github.com/zed-industries/zed/issues/42715.)
+const VERTEX_UNDOCUMENTED: &[&str] = &[
+    "computer-use-2025-11-24",
+    "compact-2026-01-12",
+    "context-management-2025-06-27",
+    "dangerous-tool-use-2026-09-03",
+    "per-turn-control-2026-07-01",
+    "thinking-binding-controls-2026-08-01",
+    "thinking-display-updates-2026-08-18",
+    "tool-search-tool-2025-10-19",
+    "web-search-2025-03-05",
+    "inline-tools-2026-09-15",
+];
+
+/// Azure AI Foundry (the `anthropic-beta` header on `/anthropic/v1/messages`).
+///
+/// Foundry serves Anthropic's Messages API and documents beta features by the
+/// header (https://learn.microsoft.com/en-us/azure/ai-foundry/foundry-models/how-to/use-foundry-models-claude);
+/// the list of values is not published there, so this is LiteLLM 1.108.7's
+/// `azure_ai` table (docs silent for every entry).
+const AZURE_UNDOCUMENTED: &[&str] = &[
+    "advanced-tool-use-2025-11-20",
+    "code-execution-2025-08-25",
+    "computer-use-2025-01-24",
+    "computer-use-2025-11-24",
+    "context-1m-2025-08-07",
+    "context-management-2025-06-27",
+    "dangerous-tool-use-2026-09-03",
+    "effort-2025-11-24",
+    "files-api-2025-04-14",
+    "interleaved-thinking-2025-05-14",
+    "mcp-client-2025-11-20",
+    "mcp-client-2025-04-04",
+    "per-turn-control-2026-07-01",
+    "prompt-caching-scope-2026-01-05",
+    "skills-2025-10-02",
+    "structured-outputs-2025-11-13",
+    "thinking-display-updates-2026-08-18",
+    "web-fetch-2025-09-10",
+    "web-search-2025-03-05",
+];
+
+/// Whether `api` accepts `beta` (see the tables above for the sources).
+pub fn accepts(api: Api, beta: &str) -> bool {
+    let tables: &[&[&str]] = match api {
+        Api::Anthropic => &[ANTHROPIC_DOCUMENTED, ANTHROPIC_UNDOCUMENTED],
+        Api::BedrockInvoke => &[BEDROCK_DOCUMENTED, BEDROCK_UNDOCUMENTED],
+        Api::BedrockConverse => &[
+            BEDROCK_DOCUMENTED,
+            BEDROCK_UNDOCUMENTED,
+            CONVERSE_UNDOCUMENTED,
+        ],
+        Api::VertexAi => &[VERTEX_DOCUMENTED, VERTEX_UNDOCUMENTED],
+        Api::Azure => &[AZURE_UNDOCUMENTED],
+    };
+    tables.iter().any(|t| t.contains(&beta))
+}
+
+/// The name under which `api` takes the feature the Anthropic API gates with
+/// `beta`: `beta` itself if the provider accepts it, else the provider's own
+/// name for that feature, else `None` (the provider does not support it, and
+/// a gateway must drop it).
+pub fn provider_form(api: Api, beta: &str) -> Option<&'static str> {
+    // Tool search: the Anthropic API gates it with advanced-tool-use; Bedrock
+    // and Vertex document it as tool-search-tool
+    // (https://docs.aws.amazon.com/bedrock/latest/userguide/model-parameters-anthropic-claude-messages-request-response.html).
+    const EQUIVALENTS: &[(&str, &str)] = &[(
+        "advanced-tool-use-2025-11-20",
+        "tool-search-tool-2025-10-19",
+    )];
+    let all = [
+        ANTHROPIC_DOCUMENTED,
+        ANTHROPIC_UNDOCUMENTED,
+        BEDROCK_DOCUMENTED,
+        BEDROCK_UNDOCUMENTED,
+        CONVERSE_UNDOCUMENTED,
+        VERTEX_DOCUMENTED,
+        VERTEX_UNDOCUMENTED,
+        AZURE_UNDOCUMENTED,
+    ];
+    if accepts(api, beta) {
+        return all
+            .iter()
+            .flat_map(|t| t.iter())
+            .find(|b| **b == beta)
+            .copied();
+    }
+    EQUIVALENTS
+        .iter()
+        .find(|(from, to)| *from == beta && accepts(api, to))
+        .map(|(_, to)| *to)
+}
+
+/// The betas a request carries where `api` reads them, in order, without
+/// duplicates.
+fn read(api: Api, req: &Incoming) -> Vec<String> {
+    let body = || serde_json::from_slice::<Value>(&req.body).unwrap_or(Value::Null);
+    let from_list = |v: &Value| -> Vec<String> {
+        v.as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|b| b.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let from_header = || -> Vec<String> {
+        req.header("anthropic-beta")
+            .map(|h| {
+                h.split(',')
+                    .map(str::trim)
+                    .filter(|b| !b.is_empty())
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let mut all = match api {
+        Api::Anthropic | Api::Azure => from_header(),
+        // Bedrock reads the body field only; an `anthropic-beta` HTTP header
+        // is not part of the InvokeModel/Converse request
+        // (https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_InvokeModel.html).
+        Api::BedrockInvoke => from_list(&body()["anthropic_beta"]),
+        Api::BedrockConverse => {
+            from_list(&body()["additionalModelRequestFields"]["anthropic_beta"])
+        }
+        Api::VertexAi => {
+            let mut v = from_header();
+            v.extend(from_list(&body()["anthropic_beta"]));
+            v
+        }
+    };
+    let mut seen = std::collections::BTreeSet::new();
+    all.retain(|b| seen.insert(b.clone()));
+    all
+}
+
+/// The provider's refusal of betas it does not know, in its own words.
+fn refusal(api: Api, unknown: &[String]) -> Rejection {
+    match api {
+        // Bedrock: 400 ValidationException "invalid beta flag"
+        // (https://github.com/BerriAI/litellm/issues/16561,
+        // https://github.com/BerriAI/litellm/pull/19877). The codec shapes it.
+        Api::BedrockInvoke | Api::BedrockConverse => Rejection::invalid("invalid beta flag"),
+        // Anthropic, Azure (Anthropic's service) and Vertex (req_vrtx_ ids in
+        // https://github.com/zed-industries/zed/issues/42715): a 400
+        // invalid_request_error naming the values.
+        _ => {
+            let names: Vec<String> = unknown.iter().map(|b| format!("`{b}`")).collect();
+            Rejection::invalid(format!(
+                "Unexpected value(s) {} for the `anthropic-beta` header. Please consult our \
+                 documentation at docs.claude.com or try again without the header.",
+                names.join(", ")
+            ))
+        }
+    }
+}
+
+/// Reads the request's betas where `api` reads them, applies the beta faults,
+/// records what the provider got, and refuses unknown ones.
+pub(crate) fn check(
+    api: Api,
+    req: &Incoming,
+    faults: &Active,
+    entry: &Entry,
+) -> Result<(), Rejection> {
+    let mut betas = read(api, req);
+    faults.alter_betas(&mut betas);
+    entry.set_betas(betas.clone());
+    let unknown: Vec<String> = betas.into_iter().filter(|b| !accepts(api, b)).collect();
+    if unknown.is_empty() {
+        Ok(())
+    } else {
+        Err(refusal(api, &unknown))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_provider_takes_interleaved_thinking_and_refuses_nonsense() {
+        for api in Api::ALL {
+            assert!(accepts(api, "interleaved-thinking-2025-05-14"), "{api:?}");
+            assert!(!accepts(api, "no-such-beta-2020-01-01"), "{api:?}");
+        }
+    }
+
+    #[test]
+    fn known_rejections_are_refused() {
+        assert!(!accepts(Api::BedrockInvoke, "advanced-tool-use-2025-11-20"));
+        assert!(!accepts(Api::BedrockInvoke, "mcp-servers-2025-12-04"));
+        assert!(!accepts(Api::VertexAi, "prompt-caching-scope-2026-01-05"));
+        assert!(!accepts(Api::VertexAi, "oauth-2025-04-20"));
+    }
+}
