@@ -639,6 +639,8 @@ fn quoted_line(prompt: &str) -> Option<String> {
         .rev()
         .find(|l| l.starts_with(prefix))
         .map(|l| l.trim().to_owned())
+}
+
 /// The Write tool's input for "use the Write tool to create the file
 /// `PATH` containing the line `LINE` repeated N times": that many lines.
 fn write_input(prompt: &str) -> Value {
