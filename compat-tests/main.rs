@@ -8,60 +8,78 @@
 pub mod basic_messaging_non_streaming {
     pub mod anthropic;
     pub mod azure;
+    pub mod azure_passthrough;
     pub mod bedrock_converse;
     pub mod bedrock_invoke;
+    pub mod bedrock_passthrough;
     pub mod check;
     pub mod vertex_ai;
+    pub mod vertex_passthrough;
 }
 
 #[allow(unused_imports)]
 pub mod basic_messaging_streaming {
     pub mod anthropic;
     pub mod azure;
+    pub mod azure_passthrough;
     pub mod bedrock_converse;
     pub mod bedrock_invoke;
+    pub mod bedrock_passthrough;
     pub mod check;
     pub mod vertex_ai;
+    pub mod vertex_passthrough;
 }
 
 #[allow(unused_imports)]
 pub mod extended_thinking {
     pub mod anthropic;
     pub mod azure;
+    pub mod azure_passthrough;
     pub mod bedrock_converse;
     pub mod bedrock_invoke;
+    pub mod bedrock_passthrough;
     pub mod check;
     pub mod vertex_ai;
+    pub mod vertex_passthrough;
 }
 
 #[allow(unused_imports)]
 pub mod prompt_caching_5m {
     pub mod anthropic;
     pub mod azure;
+    pub mod azure_passthrough;
     pub mod bedrock_converse;
     pub mod bedrock_invoke;
+    pub mod bedrock_passthrough;
     pub mod check;
     pub mod vertex_ai;
+    pub mod vertex_passthrough;
 }
 
 #[allow(unused_imports)]
 pub mod tool_use {
     pub mod anthropic;
     pub mod azure;
+    pub mod azure_passthrough;
     pub mod bedrock_converse;
     pub mod bedrock_invoke;
+    pub mod bedrock_passthrough;
     pub mod check;
     pub mod vertex_ai;
+    pub mod vertex_passthrough;
 }
 
 #[allow(unused_imports)]
 pub mod vision {
     pub mod anthropic;
     pub mod azure;
+    pub mod azure_passthrough;
     pub mod bedrock_converse;
     pub mod bedrock_invoke;
+    pub mod bedrock_passthrough;
     pub mod check;
     pub mod vertex_ai;
+    pub mod vertex_passthrough;
 }
 
 fn main() -> std::process::ExitCode {

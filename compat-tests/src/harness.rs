@@ -407,7 +407,38 @@ fn gate_trial(
 /// there was at least one. (Guards against a routing mistake that would let a
 /// cell pass on another provider's wire.) A stray request is the gateway's
 /// doing (incompatible); none at all means our routing is wrong (harness).
+///
+/// A pass-through column shares its simulator with its native provider's
+/// column, so reaching it is not enough: every request of the trial must
+/// also have entered the gateway by the column's route (`/bedrock/...`; the
+/// tap's record, so this half holds in live mode too). A trial whose CLI
+/// went through `/v1/messages` instead measured the other column: harness.
 fn routed_to_own_provider(ctx: &Ctx) -> Result<(), (FailureClass, String)> {
+    if let Some(route) = ctx.provider().passthrough_route() {
+        let tapped = ctx.gateway_requests();
+        if let Some(off) = tapped.iter().find(|r| !r.path.starts_with(route)) {
+            return Err((
+                FailureClass::Harness,
+                format!(
+                    "harness: a request of this trial entered the gateway by {} {} instead of the {} pass-through \
+                     route ({route}...): the check passed without crossing the column's route",
+                    off.method,
+                    off.path,
+                    ctx.provider().id()
+                ),
+            ));
+        }
+        if tapped.is_empty() {
+            return Err((
+                FailureClass::Harness,
+                format!(
+                    "harness: no request of this trial (nonce {}) crossed the tap on the {} pass-through route ({route}...)",
+                    ctx.nonce(),
+                    ctx.provider().id()
+                ),
+            ));
+        }
+    }
     let Some(sim) = ctx.sim() else { return Ok(()) };
     let reqs = sim.requests_containing(ctx.nonce());
     if let Some(stray) = reqs

@@ -123,6 +123,7 @@ pub struct ClaudeRun {
     retry: RetryPolicy,
     cli_max_retries: u32,
     session_dir: Option<PathBuf>,
+    key_header: Option<String>,
 }
 
 impl ClaudeRun {
@@ -148,6 +149,7 @@ impl ClaudeRun {
             retry: RetryPolicy::default(),
             cli_max_retries: 1,
             session_dir: None,
+            key_header: None,
         }
     }
 
@@ -205,6 +207,16 @@ impl ClaudeRun {
     /// stream, a hung gateway), naming the last event it printed.
     pub fn stall_after(mut self, d: Duration) -> Self {
         self.stall_after = Some(d);
+        self
+    }
+
+    /// Also sends the gateway key as `<name>: Bearer <key>` on every request
+    /// (`ANTHROPIC_CUSTOM_HEADERS`, by environment like the key itself): in
+    /// a native provider mode with its own auth skipped
+    /// (`CLAUDE_CODE_SKIP_BEDROCK_AUTH`, ...) the CLI sends no credential a
+    /// gateway could check.
+    pub fn gateway_key_header(mut self, name: &str) -> Self {
+        self.key_header = Some(name.to_owned());
         self
     }
 
@@ -295,6 +307,18 @@ impl ClaudeRun {
         for (k, v) in &self.extra_env {
             env.retain(|(ek, _)| ek != k);
             env.push((k.clone(), v.clone()));
+        }
+        if let Some(name) = &self.key_header {
+            let key = if expose {
+                self.auth_token.expose()
+            } else {
+                "<redacted>"
+            };
+            env.retain(|(ek, _)| ek != "ANTHROPIC_CUSTOM_HEADERS");
+            env.push((
+                "ANTHROPIC_CUSTOM_HEADERS".into(),
+                format!("{name}: Bearer {key}"),
+            ));
         }
         env
     }
