@@ -539,7 +539,17 @@ pub(crate) fn conclude(ctx: &Ctx, result: std::thread::Result<anyhow::Result<()>
                 gateway_alive: ctx.gateway_alive(),
                 gateway_log: &log,
             });
-            fail(verdict.class, format!("{}\n{message}", verdict.headline))
+            // A pass-through column's error says which route it took: its
+            // native provider's column uses the same simulator.
+            let route = ctx
+                .provider()
+                .passthrough_route()
+                .map(|r| format!(" (CLI in native mode through the gateway's {r} pass-through)"))
+                .unwrap_or_default();
+            fail(
+                verdict.class,
+                format!("{}{route}\n{message}", verdict.headline),
+            )
         }
         Err(panic) => fail(
             FailureClass::Harness,
