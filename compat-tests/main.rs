@@ -8,20 +8,26 @@
 pub mod basic_messaging_non_streaming {
     pub mod anthropic;
     pub mod azure;
+    pub mod azure_passthrough;
     pub mod bedrock_converse;
     pub mod bedrock_invoke;
+    pub mod bedrock_passthrough;
     pub mod check;
     pub mod vertex_ai;
+    pub mod vertex_passthrough;
 }
 
 #[allow(unused_imports)]
 pub mod basic_messaging_streaming {
     pub mod anthropic;
     pub mod azure;
+    pub mod azure_passthrough;
     pub mod bedrock_converse;
     pub mod bedrock_invoke;
+    pub mod bedrock_passthrough;
     pub mod check;
     pub mod vertex_ai;
+    pub mod vertex_passthrough;
 }
 
 #[allow(unused_imports)]
@@ -38,10 +44,13 @@ pub mod beta_headers {
 pub mod extended_thinking {
     pub mod anthropic;
     pub mod azure;
+    pub mod azure_passthrough;
     pub mod bedrock_converse;
     pub mod bedrock_invoke;
+    pub mod bedrock_passthrough;
     pub mod check;
     pub mod vertex_ai;
+    pub mod vertex_passthrough;
 }
 
 #[allow(unused_imports)]
@@ -68,10 +77,13 @@ pub mod pdf_input {
 pub mod prompt_caching_5m {
     pub mod anthropic;
     pub mod azure;
+    pub mod azure_passthrough;
     pub mod bedrock_converse;
     pub mod bedrock_invoke;
+    pub mod bedrock_passthrough;
     pub mod check;
     pub mod vertex_ai;
+    pub mod vertex_passthrough;
 }
 
 #[allow(unused_imports)]
@@ -88,10 +100,13 @@ pub mod thinking_multi_turn {
 pub mod tool_use {
     pub mod anthropic;
     pub mod azure;
+    pub mod azure_passthrough;
     pub mod bedrock_converse;
     pub mod bedrock_invoke;
+    pub mod bedrock_passthrough;
     pub mod check;
     pub mod vertex_ai;
+    pub mod vertex_passthrough;
 }
 
 #[allow(unused_imports)]
@@ -108,10 +123,13 @@ pub mod tool_use_streaming {
 pub mod vision {
     pub mod anthropic;
     pub mod azure;
+    pub mod azure_passthrough;
     pub mod bedrock_converse;
     pub mod bedrock_invoke;
+    pub mod bedrock_passthrough;
     pub mod check;
     pub mod vertex_ai;
+    pub mod vertex_passthrough;
 }
 
 fn main() -> std::process::ExitCode {

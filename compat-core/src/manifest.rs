@@ -272,7 +272,10 @@ models:
                 "bedrock_invoke",
                 "bedrock_converse",
                 "vertex_ai",
-                "azure"
+                "azure",
+                "bedrock_passthrough",
+                "vertex_passthrough",
+                "azure_passthrough"
             ]
         );
         assert_eq!(m.models.len(), 3);

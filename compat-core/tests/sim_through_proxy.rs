@@ -23,6 +23,9 @@ fn api(p: Provider) -> Api {
         Provider::BedrockConverse => Api::BedrockConverse,
         Provider::VertexAi => Api::VertexAi,
         Provider::Azure => Api::Azure,
+        Provider::BedrockPassthrough | Provider::VertexPassthrough | Provider::AzurePassthrough => {
+            unreachable!("pass-through columns are not requested on /v1/messages here")
+        }
     }
 }
 
@@ -103,7 +106,12 @@ fn post(gw: &Gateway, body: Value) -> (u16, String) {
 fn every_provider_round_trips_through_the_real_proxy() {
     let providers: Vec<Provider> = std::env::var("COMPAT_SIM_PROVIDERS")
         .map(|v| v.split(',').filter_map(Provider::from_id).collect())
-        .unwrap_or_else(|_| Provider::ALL.to_vec());
+        .unwrap_or_else(|_| Provider::ALL.to_vec())
+        .into_iter()
+        // Pass-through columns are reached by the CLI's native routes, not
+        // `/v1/messages`; compat-tests covers them end to end.
+        .filter(|p| p.passthrough_of().is_none())
+        .collect();
     let (sims, gateways, _dir) = start(&providers);
     for (p, gw) in &gateways {
         for stream in [false, true] {

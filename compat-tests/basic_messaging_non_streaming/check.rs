@@ -27,9 +27,7 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
     let refused = seen.iter().filter(|r| r.refused).count();
     let forwarded = seen
         .iter()
-        .filter(|r| {
-            !r.refused && !r.stream && r.path.starts_with("/v1/messages") && r.status == 200
-        })
+        .filter(|r| !r.refused && !r.stream && r.method == "POST" && r.status == 200)
         .count();
     ensure!(
         refused >= 1 && forwarded >= 1,

@@ -123,10 +123,17 @@ impl Env {
             Err(_) => compat_core::paths::out_dir().join("gateway"),
         };
         let model_refs: Vec<&str> = models.iter().map(String::as_str).collect();
+        let mut unreachable_in_sim: Vec<(Provider, &'static str)> = Vec::new();
 
         let (sims, specs): (Option<Simulators>, Vec<ProxyToStart>) = match mode {
             Mode::Sim => {
-                let list: Vec<compat_sim::Api> = providers.iter().map(|&p| sim::api(p)).collect();
+                // A pass-through column shares its native provider's simulator.
+                let list: Vec<compat_sim::Api> = providers
+                    .iter()
+                    .map(|&p| sim::api(p))
+                    .collect::<BTreeSet<_>>()
+                    .into_iter()
+                    .collect();
                 let sims = Simulators::start(&list)
                     .map_err(|e| format!("cannot start the provider simulators: {e}"))?;
                 for guard in run_faults(&sims)? {
@@ -135,8 +142,12 @@ impl Env {
                 }
                 let mut specs = Vec::new();
                 for &p in providers {
+                    if let Some(why) = sim_unreachable(p) {
+                        unreachable_in_sim.push((p, why));
+                        continue;
+                    }
                     let base = sims.base_url(sim::api(p)).expect("started");
-                    let vertex_credentials = if p == Provider::VertexAi {
+                    let vertex_credentials = if sim::api(p) == compat_sim::Api::VertexAi {
                         Some(write_fake_service_account(&work_dir, &base)?)
                     } else {
                         None
@@ -149,7 +160,7 @@ impl Env {
                     specs.push((
                         p,
                         routing::proxy_config(p, &model_refs, &upstream),
-                        Vec::new(),
+                        routing::proxy_env(p, &upstream),
                     ));
                 }
                 (Some(sims), specs)
@@ -233,7 +244,7 @@ impl Env {
                                     t0.elapsed().as_secs_f64()
                                 );
                                 if let Some(model) = &warm_model {
-                                    warm_up(gw, model, p);
+                                    warm_up(gw, &routing::served_model_name(p, model), p);
                                 }
                             }
                             Err(e) => eprintln!("[compat] proxy for {} failed: {e}", p.id()),
@@ -242,6 +253,11 @@ impl Env {
                     }
                 });
             }
+        }
+        for (p, why) in unreachable_in_sim {
+            let slot: GatewaySlot = Arc::new(OnceLock::new());
+            let _ = slot.set(Err(why.to_owned()));
+            gateways.insert(p, slot);
         }
         for &p in providers {
             if let (Mode::Live, Some(url)) = (mode, external_gateway_url(p)) {
@@ -309,6 +325,22 @@ fn warm_up(gw: &Gateway, model: &str, p: Provider) {
             "[compat] proxy for {}: warm-up request failed ({e}); trials go on",
             p.id()
         ),
+    }
+}
+
+/// Why sim mode cannot put a column's gateway in front of a simulator, if
+/// it cannot: its trials then end without a verdict (`harness`), with this
+/// reason, instead of reaching the real service.
+fn sim_unreachable(p: Provider) -> Option<&'static str> {
+    match p {
+        Provider::VertexPassthrough => Some(
+            "sim mode cannot route LiteLLM 1.108.7's Vertex AI pass-through to the Vertex simulator: \
+             its upstream is always Google's host for the location in the path \
+             (llm_passthrough_endpoints.py `VertexAIPassThroughHandler.get_default_base_target_url` -> \
+             `get_vertex_base_url`: https://{location}-aiplatform.googleapis.com/, no api_base setting), \
+             so this column is measured in live mode only (COMPAT_MODE=live, see README)",
+        ),
+        _ => None,
     }
 }
 
@@ -412,6 +444,12 @@ pub struct Ctx {
     pub(crate) nonce: String,
     pub(crate) log: Mutex<TrialLog>,
     stall_after: Mutex<Option<Duration>>,
+    /// The records of this trial's own relays (the non-streaming row's),
+    /// read with the shared tap's by `gateway_requests`.
+    own_relays: Mutex<Vec<Arc<Mutex<Vec<TapRecord>>>>>,
+    /// Runs the CLI on the gateway's `/v1/messages` even on a pass-through
+    /// column (only the harness guard's own test sets it).
+    misrouted: std::sync::atomic::AtomicBool,
 }
 
 impl Ctx {
@@ -433,6 +471,8 @@ impl Ctx {
             nonce: format!("{:08x}", fastrand::u32(..)),
             log: Mutex::new(TrialLog::default()),
             stall_after: Mutex::new(None),
+            own_relays: Mutex::new(Vec::new()),
+            misrouted: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -504,20 +544,51 @@ impl Ctx {
     /// A claude invocation against another base URL (e.g. a relay in front
     /// of the gateway), authenticated with the gateway's key, with the
     /// mode's time limits.
+    ///
+    /// On a pass-through column the CLI runs in its native provider mode
+    /// with the gateway's route as that mode's base URL (routing::cli_env),
+    /// the provider's own model id, and the gateway key in a header
+    /// (`x-litellm-api-key`, through `ANTHROPIC_CUSTOM_HEADERS`: with its own
+    /// provider auth skipped the CLI sends no credential of its own).
     pub fn claude_at(&self, base_url: &str) -> anyhow::Result<ClaudeRun> {
         let env = env()?;
         let gw = self.gateway()?;
         let (timeout, stall, retry) = run_limits(env.mode);
         let stall = self.stall_after.lock().expect("stall").unwrap_or(stall);
-        Ok(ClaudeRun::new(
+        let native = !self.misrouted.load(std::sync::atomic::Ordering::Relaxed);
+        let model = routing::cli_model(self.provider, &self.model.id);
+        let mut run = ClaudeRun::new(
             env.claude.bin.clone(),
             base_url,
             gw.master_key.clone(),
-            self.model.id.clone(),
+            model,
         )
         .timeout(timeout)
         .stall_after(stall)
-        .retry(retry))
+        .retry(retry);
+        if native && self.provider.passthrough_of().is_some() {
+            let upstream = match env.mode {
+                Mode::Sim => Upstream::Sim {
+                    base_url: "",
+                    vertex_credentials: None,
+                    creds: sim::CREDENTIALS,
+                },
+                Mode::Live => Upstream::Live,
+            };
+            for (k, v) in routing::cli_env(self.provider, base_url, &upstream) {
+                run = run.env(&k, v);
+            }
+            run = run.gateway_key_header("x-litellm-api-key");
+        }
+        Ok(run)
+    }
+
+    /// Makes this trial's CLI use the gateway's `/v1/messages` instead of
+    /// its column's pass-through route: for the test that shows the harness
+    /// refuses a pass that did not take the column's route.
+    pub fn misroute_to_messages(&self) {
+        self.misrouted
+            .store(true, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// Overrides how long this trial's CLI runs may print nothing (fault
@@ -529,13 +600,20 @@ impl Ctx {
     /// What left the gateway for this trial's requests (the tap's records of
     /// requests carrying this trial's nonce), in both modes.
     pub fn gateway_requests(&self) -> Vec<TapRecord> {
-        env()
+        let mut records = env()
             .ok()
             .and_then(|e| e.taps.get(&self.provider))
             .and_then(|slot| slot.get())
             .and_then(|t| t.as_ref().ok())
             .map(|t| t.records_containing(&self.nonce))
-            .unwrap_or_default()
+            .unwrap_or_default();
+        for relay in self.own_relays.lock().expect("relays").iter() {
+            records.extend(crate::relay::containing(
+                &relay.lock().expect("tap records"),
+                &self.nonce,
+            ));
+        }
+        records
     }
 
     /// Whether this trial's proxy process is alive (None: unknown/external).
@@ -619,8 +697,13 @@ impl Ctx {
     /// A tap in front of this provider's gateway that refuses streaming
     /// Messages requests with 404 (see `crate::relay`), for this trial only.
     pub fn non_streaming_relay(&self) -> anyhow::Result<Tap> {
-        Tap::start(&self.gateway_url()?, TapMode::RefuseStreaming)
-            .context("starting the non-streaming relay")
+        let tap = Tap::start(&self.gateway_url()?, TapMode::RefuseStreaming)
+            .context("starting the non-streaming relay")?;
+        self.own_relays
+            .lock()
+            .expect("relays")
+            .push(tap.records_handle());
+        Ok(tap)
     }
 
     /// The last lines of this provider's gateway log.

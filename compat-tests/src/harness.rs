@@ -416,7 +416,38 @@ fn gate_trial(
 /// there was at least one. (Guards against a routing mistake that would let a
 /// cell pass on another provider's wire.) A stray request is the gateway's
 /// doing (incompatible); none at all means our routing is wrong (harness).
+///
+/// A pass-through column shares its simulator with its native provider's
+/// column, so reaching it is not enough: every request of the trial must
+/// also have entered the gateway by the column's route (`/bedrock/...`; the
+/// tap's record, so this half holds in live mode too). A trial whose CLI
+/// went through `/v1/messages` instead measured the other column: harness.
 fn routed_to_own_provider(ctx: &Ctx) -> Result<(), (FailureClass, String)> {
+    if let Some(route) = ctx.provider().passthrough_route() {
+        let tapped = ctx.gateway_requests();
+        if let Some(off) = tapped.iter().find(|r| !r.path.starts_with(route)) {
+            return Err((
+                FailureClass::Harness,
+                format!(
+                    "harness: a request of this trial entered the gateway by {} {} instead of the {} pass-through \
+                     route ({route}...): the check passed without crossing the column's route",
+                    off.method,
+                    off.path,
+                    ctx.provider().id()
+                ),
+            ));
+        }
+        if tapped.is_empty() {
+            return Err((
+                FailureClass::Harness,
+                format!(
+                    "harness: no request of this trial (nonce {}) crossed the tap on the {} pass-through route ({route}...)",
+                    ctx.nonce(),
+                    ctx.provider().id()
+                ),
+            ));
+        }
+    }
     let Some(sim) = ctx.sim() else { return Ok(()) };
     let reqs = sim.requests_containing(ctx.nonce());
     if let Some(stray) = reqs
@@ -517,7 +548,17 @@ pub(crate) fn conclude(ctx: &Ctx, result: std::thread::Result<anyhow::Result<()>
                 gateway_alive: ctx.gateway_alive(),
                 gateway_log: &log,
             });
-            fail(verdict.class, format!("{}\n{message}", verdict.headline))
+            // A pass-through column's error says which route it took: its
+            // native provider's column uses the same simulator.
+            let route = ctx
+                .provider()
+                .passthrough_route()
+                .map(|r| format!(" (CLI in native mode through the gateway's {r} pass-through)"))
+                .unwrap_or_default();
+            fail(
+                verdict.class,
+                format!("{}{route}\n{message}", verdict.headline),
+            )
         }
         Err(panic) => fail(
             FailureClass::Harness,

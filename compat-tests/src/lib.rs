@@ -278,3 +278,18 @@ fn cell_of(
         .cloned()
         .ok_or_else(|| anyhow::anyhow!("no cell {}::{}", ctx.feature(), ctx.provider().id()))
 }
+
+/// Runs `check` and concludes the trial as the harness does (the routing
+/// guard and classification included), without a fault: for tests of the
+/// harness's own rules. Returns the outcome and, for a failure, its class.
+pub fn conclude_trial(
+    ctx: &Ctx,
+    check: fn(&Ctx) -> anyhow::Result<()>,
+) -> (
+    compat_core::status::Outcome,
+    Option<compat_core::status::FailureClass>,
+) {
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| check(ctx)));
+    let c = harness::conclude(ctx, result);
+    (c.outcome, c.class)
+}

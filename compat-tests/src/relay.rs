@@ -14,6 +14,15 @@
 //!   mode alike.
 //!
 //! Everything else passes through untouched (headers, bodies, status).
+//!
+//! Pass-through columns: the CLI in a native provider mode speaks that
+//! provider's wire format through the tap, and the tap reads it too: a
+//! Bedrock stream (`invoke-with-response-stream`, AWS event-stream frames
+//! of `application/vnd.amazon.eventstream`, each `chunk` carrying a base64
+//! Anthropic event) is decoded frame by frame as it arrives and stamped like
+//! SSE events; Vertex's `:streamRawPredict` and Foundry's Messages are SSE.
+//! Which requests stream comes from the path where the body does not say
+//! (Bedrock puts it in the operation name).
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -132,11 +141,92 @@ impl Tap {
 
     /// Requests whose body contains `needle` (e.g. a trial's nonce).
     pub fn records_containing(&self, needle: &str) -> Vec<TapRecord> {
-        self.records()
-            .into_iter()
-            .filter(|r| r.body.to_string().contains(needle))
-            .collect()
+        containing(&self.records.lock().expect("tap records"), needle)
     }
+
+    /// The tap's record list, shared (a trial keeps the handle of its own
+    /// relays so the harness can read what crossed them after they stop).
+    pub(crate) fn records_handle(&self) -> Arc<Mutex<Vec<TapRecord>>> {
+        self.records.clone()
+    }
+}
+
+/// The records whose body contains `needle`.
+pub(crate) fn containing(records: &[TapRecord], needle: &str) -> Vec<TapRecord> {
+    records
+        .iter()
+        .filter(|r| r.body.to_string().contains(needle))
+        .cloned()
+        .collect()
+}
+
+/// Whether a request asks for a stream: the body's `stream` (Anthropic
+/// Messages, Vertex), or the operation in the path (Bedrock's
+/// `invoke-with-response-stream`, whose body has no `stream`).
+fn asks_for_stream(path: &str, body: &Value) -> bool {
+    body.get("stream").and_then(Value::as_bool).unwrap_or(false)
+        || path.contains("/invoke-with-response-stream")
+        || path.contains(":streamRawPredict")
+}
+
+/// Whether a request is a model call whose streaming form the non-streaming
+/// row refuses: Messages (`.../v1/messages`, the Foundry pass-through's too),
+/// Bedrock Invoke, Vertex rawPredict.
+fn is_model_call(method: &Method, path: &str) -> bool {
+    *method == Method::POST
+        && (path.ends_with("/v1/messages")
+            || path.contains("/invoke-with-response-stream")
+            || path.contains(":streamRawPredict"))
+}
+
+/// Takes the whole AWS event-stream frames off the front of `buf` and
+/// returns the Anthropic events their `chunk` payloads carry (base64 JSON in
+/// `{"bytes": ...}`), each with its kind as for SSE. An exception frame
+/// (`:message-type` exception) is returned as kind `error`.
+fn take_eventstream_events(buf: &mut Vec<u8>) -> Vec<(String, Value)> {
+    use base64::Engine as _;
+    let mut out = Vec::new();
+    while buf.len() >= 4 {
+        let total = u32::from_be_bytes([buf[0], buf[1], buf[2], buf[3]]) as usize;
+        if total < 16 || buf.len() < total {
+            break;
+        }
+        let frame: Vec<u8> = buf.drain(..total).collect();
+        let Ok(frames) = compat_sim::aws::decode_frames(&frame) else {
+            out.push(("malformed_frame".to_owned(), Value::Null));
+            continue;
+        };
+        for f in frames {
+            let header = |name: &str| {
+                f.headers
+                    .iter()
+                    .find(|(k, _)| k == name)
+                    .map(|(_, v)| v.as_str())
+            };
+            if header(":message-type") == Some("exception") {
+                let data = serde_json::from_slice(&f.payload).unwrap_or(Value::Null);
+                out.push(("error".to_owned(), data));
+                continue;
+            }
+            let payload: Value = serde_json::from_slice(&f.payload).unwrap_or(Value::Null);
+            let Some(event) = payload["bytes"]
+                .as_str()
+                .and_then(|b| base64::engine::general_purpose::STANDARD.decode(b).ok())
+                .and_then(|b| serde_json::from_slice::<Value>(&b).ok())
+            else {
+                continue;
+            };
+            let Some(kind) = event["type"].as_str() else {
+                continue;
+            };
+            let kind = match event["delta"]["type"].as_str() {
+                Some(d) if kind == "content_block_delta" => format!("{kind}:{d}"),
+                _ => kind.to_owned(),
+            };
+            out.push((kind, event));
+        }
+    }
+    out
 }
 
 impl Drop for Tap {
@@ -218,13 +308,10 @@ async fn relay(
     let json_body: Value = serde_json::from_slice(&body).unwrap_or_else(
         |_| json!({"raw": String::from_utf8_lossy(&body).chars().take(4000).collect::<String>()}),
     );
-    let stream = json_body
-        .get("stream")
-        .and_then(Value::as_bool)
-        .unwrap_or(false);
-    let is_messages = method == Method::POST && uri.path().ends_with("/v1/messages");
+    let stream = asks_for_stream(uri.path(), &json_body);
     let seq = state.seq.fetch_add(1, Ordering::SeqCst);
-    let refuse = state.mode == TapMode::RefuseStreaming && is_messages && stream;
+    let refuse =
+        state.mode == TapMode::RefuseStreaming && is_model_call(&method, uri.path()) && stream;
     state.records.lock().expect("tap records").push(TapRecord {
         seq,
         method: method.to_string(),
@@ -286,11 +373,14 @@ async fn relay(
     };
     let status = resp.status();
     update(&state.records, seq, |r| r.status = status.as_u16());
-    let sse = resp
+    let content_type = resp
         .headers()
         .get("content-type")
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("text/event-stream"));
+        .unwrap_or_default()
+        .to_owned();
+    let sse = content_type.starts_with("text/event-stream");
+    let eventstream = content_type.starts_with("application/vnd.amazon.eventstream");
     let mut builder = Response::builder().status(status);
     for (name, value) in resp.headers() {
         if !matches!(
@@ -307,15 +397,21 @@ async fn relay(
     // pace never shows in it.
     let body = async_stream_body(move |tx| async move {
         let mut buf = String::new();
+        let mut frames = Vec::new();
         // A JSON body is kept (up to a bound) to read its usage at the end.
         let mut json_body = Vec::new();
         while let Some(chunk) = upstream.next().await {
             match chunk {
                 Ok(bytes) => {
-                    if sse {
+                    if sse || eventstream {
                         let at = now_unix_ms();
-                        buf.push_str(&String::from_utf8_lossy(&bytes));
-                        let events = take_sse_events(&mut buf);
+                        let events = if sse {
+                            buf.push_str(&String::from_utf8_lossy(&bytes));
+                            take_sse_events(&mut buf)
+                        } else {
+                            frames.extend_from_slice(&bytes);
+                            take_eventstream_events(&mut frames)
+                        };
                         if !events.is_empty() {
                             update(&records, seq, |r| {
                                 for (kind, data) in events {
@@ -487,6 +583,58 @@ mod tests {
             judge_stream(None, &held[..5]),
             StreamVerdict::Buffered(_)
         ));
+    }
+
+    #[test]
+    fn bedrock_event_stream_chunks_are_decoded_across_reads() {
+        use base64::Engine as _;
+        let frame = |event: Value| {
+            let payload = json!({"bytes": base64::engine::general_purpose::STANDARD.encode(event.to_string())});
+            compat_sim::aws::encode_frame(
+                &[
+                    (":event-type", "chunk"),
+                    (":content-type", "application/json"),
+                    (":message-type", "event"),
+                ],
+                payload.to_string().as_bytes(),
+            )
+            .to_vec()
+        };
+        let mut wire =
+            frame(json!({"type": "message_start", "message": {"usage": {"input_tokens": 3}}}));
+        wire.extend(frame(
+            json!({"type": "content_block_delta", "delta": {"type": "text_delta", "text": "1"}}),
+        ));
+        // Cut inside the second frame: only the first is complete.
+        let mut buf = wire[..wire.len() - 5].to_vec();
+        let kinds = |v: Vec<(String, Value)>| v.into_iter().map(|(k, _)| k).collect::<Vec<_>>();
+        assert_eq!(kinds(take_eventstream_events(&mut buf)), ["message_start"]);
+        buf.extend_from_slice(&wire[wire.len() - 5..]);
+        assert_eq!(
+            kinds(take_eventstream_events(&mut buf)),
+            ["content_block_delta:text_delta"]
+        );
+        assert!(buf.is_empty());
+    }
+
+    #[test]
+    fn streaming_is_read_from_the_path_where_the_body_does_not_say() {
+        let none = json!({"messages": []});
+        assert!(asks_for_stream(
+            "/bedrock/model/us.anthropic.claude-sonnet-4-6/invoke-with-response-stream",
+            &none
+        ));
+        assert!(!asks_for_stream(
+            "/bedrock/model/us.anthropic.claude-sonnet-4-6/invoke",
+            &none
+        ));
+        assert!(asks_for_stream("/v1/messages", &json!({"stream": true})));
+        assert!(is_model_call(
+            &Method::POST,
+            "/vertex_ai/v1/projects/p/locations/l/publishers/anthropic/models/m:streamRawPredict"
+        ));
+        assert!(is_model_call(&Method::POST, "/azure_ai/v1/messages"));
+        assert!(!is_model_call(&Method::GET, "/bedrock/inference-profiles"));
     }
 
     #[test]

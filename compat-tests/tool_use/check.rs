@@ -58,3 +58,50 @@ fn no_tool_call(ctx: &Ctx) -> anyhow::Result<()> {
     );
     Ok(())
 }
+
+compat_tests::sim_fault_test!(
+    name = "bedrock_passthrough_no_tool_call_turns_cell_red",
+    provider = "bedrock_passthrough",
+    run = passthrough_no_tool_call
+);
+
+/// The same fault on the pass-through column: the red cell names the model
+/// and the route the CLI took.
+fn passthrough_no_tool_call(ctx: &Ctx) -> anyhow::Result<()> {
+    let error = compat_tests::red_cell_under_fault(ctx, compat_sim::Fault::NoToolCall, run)?;
+    ensure!(
+        error.contains("did not call Bash") && error.contains("/bedrock/ pass-through"),
+        "the error does not say what broke and on which route: {error}"
+    );
+    Ok(())
+}
+
+compat_tests::sim_fault_test!(
+    name = "bedrock_passthrough_misrouted_trial_fails",
+    provider = "bedrock_passthrough",
+    run = misrouted
+);
+
+/// The harness guard for pass-through columns: the CLI is sent to the
+/// gateway's `/v1/messages` (which serves the same deployment, so the same
+/// Bedrock simulator answers and the check itself passes); the trial must
+/// still fail, as a harness error naming the route it took instead.
+fn misrouted(ctx: &Ctx) -> anyhow::Result<()> {
+    use compat_core::status::{FailureClass, Outcome};
+    ctx.misroute_to_messages();
+    run(ctx).map_err(|e| e.context("the misrouted check itself should pass"))?;
+    ensure!(
+        !ctx.sim_requests().is_empty(),
+        "the misrouted run did not reach the Bedrock simulator at all"
+    );
+    match compat_tests::conclude_trial(ctx, run) {
+        (Outcome::Fail { error }, Some(FailureClass::Harness))
+            if error.contains("/v1/messages") && error.contains("bedrock_passthrough") =>
+        {
+            Ok(())
+        }
+        other => anyhow::bail!(
+            "a trial that reached the simulator through /v1/messages was not refused as a harness error naming the route: {other:?}"
+        ),
+    }
+}

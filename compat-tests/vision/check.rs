@@ -37,3 +37,22 @@ fn dropped_image(ctx: &Ctx) -> anyhow::Result<()> {
     );
     Ok(())
 }
+
+compat_tests::sim_fault_test!(
+    name = "azure_passthrough_dropped_image_turns_cell_red",
+    provider = "azure_passthrough",
+    run = passthrough_dropped_image
+);
+
+/// On the Foundry pass-through column the red cell names the model and the
+/// route. (With LiteLLM 1.108.7 this column is red without a fault too: its
+/// `/azure_ai` pass-through drops the `anthropic-version` header, see
+/// docs/columns/azure_passthrough.md; the test checks the error's form.)
+fn passthrough_dropped_image(ctx: &Ctx) -> anyhow::Result<()> {
+    let error = compat_tests::red_cell_under_fault(ctx, compat_sim::Fault::IgnoreImages, run)?;
+    ensure!(
+        error.contains("/azure_ai/ pass-through"),
+        "the error does not name the route: {error}"
+    );
+    Ok(())
+}

@@ -129,6 +129,7 @@ pub struct ClaudeRun {
     /// Keep the session on disk (no `--no-session-persistence`), so that a
     /// later run in the same session folder can resume it.
     persist_session: bool,
+    key_header: Option<String>,
 }
 
 impl ClaudeRun {
@@ -157,6 +158,7 @@ impl ClaudeRun {
             session_dir: None,
             resume: None,
             persist_session: false,
+            key_header: None,
         }
     }
 
@@ -254,6 +256,16 @@ impl ClaudeRun {
         self
     }
 
+    /// Also sends the gateway key as `<name>: Bearer <key>` on every request
+    /// (`ANTHROPIC_CUSTOM_HEADERS`, by environment like the key itself): in
+    /// a native provider mode with its own auth skipped
+    /// (`CLAUDE_CODE_SKIP_BEDROCK_AUTH`, ...) the CLI sends no credential a
+    /// gateway could check.
+    pub fn gateway_key_header(mut self, name: &str) -> Self {
+        self.key_header = Some(name.to_owned());
+        self
+    }
+
     pub fn retry(mut self, policy: RetryPolicy) -> Self {
         self.retry = policy;
         self
@@ -338,6 +350,18 @@ impl ClaudeRun {
         for (k, v) in &self.extra_env {
             env.retain(|(ek, _)| ek != k);
             env.push((k.clone(), v.clone()));
+        }
+        if let Some(name) = &self.key_header {
+            let key = if expose {
+                self.auth_token.expose()
+            } else {
+                "<redacted>"
+            };
+            env.retain(|(ek, _)| ek != "ANTHROPIC_CUSTOM_HEADERS");
+            env.push((
+                "ANTHROPIC_CUSTOM_HEADERS".into(),
+                format!("{name}: Bearer {key}"),
+            ));
         }
         env
     }

@@ -81,6 +81,17 @@ fn a_resumed_run_keeps_its_session_and_names_it() {
 }
 
 #[test]
+fn gateway_key_header_goes_by_env_and_is_redacted_in_diagnostics() {
+    let run = run_with(std::path::Path::new("claude")).gateway_key_header("x-litellm-api-key");
+    assert!(!run.args().iter().any(|a| a.contains("sk-secret")));
+    let env: std::collections::HashMap<_, _> = run.envs().into_iter().collect();
+    assert_eq!(
+        env["ANTHROPIC_CUSTOM_HEADERS"],
+        "x-litellm-api-key: Bearer <redacted>"
+    );
+}
+
+#[test]
 fn images_go_on_stdin_as_stream_json() {
     let run = run_with(std::path::Path::new("claude")).image("image/png", vec![1, 2, 3]);
     let args = run.args();

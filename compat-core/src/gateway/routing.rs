@@ -14,6 +14,9 @@ use crate::provider::Provider;
 /// The provider's own id for a canonical Claude model, as the real service
 /// names it (LiteLLM's model map agrees: model_prices_and_context_window.json).
 pub fn upstream_model_id(provider: Provider, canonical: &str) -> String {
+    if let Some(native) = provider.passthrough_of() {
+        return upstream_model_id(native, canonical);
+    }
     let dated = match canonical {
         "claude-haiku-4-5" => Some("20251001"),
         _ => None,
@@ -36,6 +39,9 @@ pub fn upstream_model_id(provider: Provider, canonical: &str) -> String {
         // Azure AI Foundry: the deployment name; deployments are named after
         // the model by default.
         Provider::Azure => canonical.to_owned(),
+        Provider::BedrockPassthrough | Provider::VertexPassthrough | Provider::AzurePassthrough => {
+            unreachable!("handled above")
+        }
     }
 }
 
@@ -51,6 +57,113 @@ pub fn litellm_model(provider: Provider, canonical: &str) -> String {
         // Foundry (`/anthropic/v1/messages`); `azure/` would translate to
         // OpenAI chat and silently drop thinking.
         Provider::Azure => format!("azure_ai/{id}"),
+        // `bedrock/`, not `bedrock/invoke/`: the router rewrites the model
+        // segment of the pass-through path to this model minus its provider
+        // prefix (router.py `_add_deployment_model_to_endpoint_for_llm_passthrough_route`),
+        // and `bedrock/invoke/x` would become `/model/invoke/x/...`.
+        Provider::BedrockPassthrough => format!("bedrock/{id}"),
+        Provider::VertexPassthrough => format!("vertex_ai/{id}"),
+        Provider::AzurePassthrough => format!("azure_ai/{id}"),
+    }
+}
+
+/// The model name the proxy serves a model under. The canonical Claude id
+/// for `/v1/messages` columns (the CLI shapes its request by it). A
+/// pass-through route finds its deployment by the model id in the path the
+/// CLI built (`/bedrock/model/{id}/...`, `.../models/{id}:streamRawPredict`),
+/// which is the provider's own id: the deployment must be named so.
+pub fn served_model_name(provider: Provider, canonical: &str) -> String {
+    match provider {
+        Provider::BedrockPassthrough | Provider::VertexPassthrough => {
+            upstream_model_id(provider, canonical)
+        }
+        _ => canonical.to_owned(),
+    }
+}
+
+/// The model the CLI is given (`--model` and `ANTHROPIC_DEFAULT_*_MODEL`).
+/// In a native mode it is the provider's id, as a customer sets it: the
+/// CLI 2.1.331 in Bedrock mode maps `claude-sonnet-4-6` to
+/// `us.anthropic.claude-sonnet-4-6` itself but sends `claude-haiku-4-5`
+/// unmapped (captured), which Bedrock does not know.
+pub fn cli_model(provider: Provider, canonical: &str) -> String {
+    match provider.passthrough_of() {
+        Some(_) => upstream_model_id(provider, canonical),
+        None => canonical.to_owned(),
+    }
+}
+
+/// The CLI's environment for a pass-through column: its native mode, the
+/// gateway's route as the mode's base URL, the CLI's own provider auth
+/// skipped (the gateway signs upstream), and the mode's region/project.
+/// `gateway` is the gateway's (or the tap's) base URL. No secret: the
+/// gateway key is added by whoever runs the CLI (a header, by environment).
+/// Empty for a `/v1/messages` column. Captured from the CLI 2.1.331:
+/// docs/columns/<column>.md.
+pub fn cli_env(
+    provider: Provider,
+    gateway: &str,
+    upstream: &Upstream<'_>,
+) -> Vec<(String, String)> {
+    let env = |k: &str, v: &str| (k.to_owned(), v.to_owned());
+    let from_env = |name: &str, sim: &str| match upstream {
+        Upstream::Sim { .. } => sim.to_owned(),
+        Upstream::Live => std::env::var(name).unwrap_or_default(),
+    };
+    let (region, project, location) = match upstream {
+        Upstream::Sim { creds, .. } => (
+            creds.aws_region,
+            creds.vertex_project,
+            creds.vertex_location,
+        ),
+        Upstream::Live => ("", "", ""),
+    };
+    match provider {
+        Provider::BedrockPassthrough => vec![
+            env("CLAUDE_CODE_USE_BEDROCK", "1"),
+            env("ANTHROPIC_BEDROCK_BASE_URL", &format!("{gateway}/bedrock")),
+            env("CLAUDE_CODE_SKIP_BEDROCK_AUTH", "1"),
+            env("AWS_REGION", &from_env("AWS_REGION_NAME", region)),
+        ],
+        Provider::VertexPassthrough => vec![
+            env("CLAUDE_CODE_USE_VERTEX", "1"),
+            env(
+                "ANTHROPIC_VERTEX_BASE_URL",
+                &format!("{gateway}/vertex_ai/v1"),
+            ),
+            env("CLAUDE_CODE_SKIP_VERTEX_AUTH", "1"),
+            env(
+                "ANTHROPIC_VERTEX_PROJECT_ID",
+                &from_env("VERTEX_PROJECT", project),
+            ),
+            env("CLOUD_ML_REGION", &from_env("VERTEX_LOCATION", location)),
+        ],
+        Provider::AzurePassthrough => vec![
+            env("CLAUDE_CODE_USE_FOUNDRY", "1"),
+            env("ANTHROPIC_FOUNDRY_BASE_URL", &format!("{gateway}/azure_ai")),
+            env("CLAUDE_CODE_SKIP_FOUNDRY_AUTH", "1"),
+        ],
+        _ => Vec::new(),
+    }
+}
+
+/// Environment the proxy itself needs for a column (beyond its config).
+/// LiteLLM 1.108.7's `/azure_ai` pass-through takes its upstream only from
+/// `AZURE_API_BASE`/`AZURE_API_KEY` (llm_passthrough_endpoints.py
+/// `azure_proxy_route`: a `/v1/messages` path names no deployment, so no
+/// `model_list` entry applies); live mode inherits them from the environment.
+pub fn proxy_env(provider: Provider, upstream: &Upstream<'_>) -> Vec<(String, String)> {
+    match (provider, upstream) {
+        (
+            Provider::AzurePassthrough,
+            Upstream::Sim {
+                base_url, creds, ..
+            },
+        ) => vec![
+            ("AZURE_API_BASE".to_owned(), format!("{base_url}/anthropic")),
+            ("AZURE_API_KEY".to_owned(), creds.azure_api_key.to_owned()),
+        ],
+        _ => Vec::new(),
     }
 }
 
@@ -86,7 +199,15 @@ pub enum Upstream<'a> {
 pub fn litellm_params(provider: Provider, canonical: &str, upstream: &Upstream<'_>) -> Value {
     let mut p = json!({ "model": litellm_model(provider, canonical) });
     let o = p.as_object_mut().expect("object");
-    match (provider, upstream) {
+    // A pass-through column reaches the same upstream with the same
+    // credentials as its native provider's column.
+    let native = provider.passthrough_of().unwrap_or(provider);
+    if provider == Provider::VertexPassthrough {
+        // The Vertex pass-through only takes credentials from deployments
+        // flagged so (passthrough_endpoint_router.py).
+        o.insert("use_in_pass_through".into(), json!(true));
+    }
+    match (native, upstream) {
         (
             Provider::Anthropic,
             Upstream::Sim {
@@ -157,6 +278,10 @@ pub fn litellm_params(provider: Provider, canonical: &str, upstream: &Upstream<'
             o.insert("api_base".into(), json!("os.environ/AZURE_AI_API_BASE"));
             o.insert("api_key".into(), json!("os.environ/AZURE_AI_API_KEY"));
         }
+        (
+            Provider::BedrockPassthrough | Provider::VertexPassthrough | Provider::AzurePassthrough,
+            _,
+        ) => unreachable!("a pass-through column's native provider is a /v1/messages one"),
     }
     p
 }
@@ -174,6 +299,20 @@ pub fn live_env(provider: Provider) -> &'static [&'static str] {
             "GOOGLE_APPLICATION_CREDENTIALS",
         ],
         Provider::Azure => &["AZURE_AI_API_BASE", "AZURE_AI_API_KEY"],
+        Provider::BedrockPassthrough => &["AWS_REGION_NAME"],
+        Provider::VertexPassthrough => &[
+            "VERTEX_PROJECT",
+            "VERTEX_LOCATION",
+            "GOOGLE_APPLICATION_CREDENTIALS",
+        ],
+        // AZURE_API_BASE is the Foundry resource's Anthropic endpoint,
+        // `https://<resource>.services.ai.azure.com/anthropic`.
+        Provider::AzurePassthrough => &[
+            "AZURE_AI_API_BASE",
+            "AZURE_AI_API_KEY",
+            "AZURE_API_BASE",
+            "AZURE_API_KEY",
+        ],
     }
 }
 
@@ -182,7 +321,7 @@ pub fn live_env(provider: Provider) -> &'static [&'static str] {
 pub fn proxy_config(provider: Provider, models: &[&str], upstream: &Upstream<'_>) -> Value {
     let model_list: Vec<Value> = models
         .iter()
-        .map(|m| json!({"model_name": m, "litellm_params": litellm_params(provider, m, upstream)}))
+        .map(|m| json!({"model_name": served_model_name(provider, m), "litellm_params": litellm_params(provider, m, upstream)}))
         .collect();
     json!({
         "model_list": model_list,
@@ -247,7 +386,7 @@ mod tests {
                     .as_object()
                     .unwrap()
             {
-                if k != "model" {
+                if k != "model" && !v.is_boolean() {
                     assert!(
                         v.as_str().unwrap().starts_with("os.environ/"),
                         "{p:?} {k}={v}"

@@ -37,6 +37,9 @@ export const PAGE_FIXTURES = {
   sample: 'sample-compatibility-matrix.json',
   v2: 'v2-compatibility-matrix.json',
   v2large: 'v2-large-compatibility-matrix.json',
+  // v2large with three of its extra columns named as the pass-through
+  // columns, whose headers ("Vertex AI (pass-through)") are the longest.
+  v2passthrough: 'v2-passthrough-compatibility-matrix.json',
   v2builder: 'v2-builder-unverified-compatibility-matrix.json',
   v3: 'schema-v3-compatibility-matrix.json',
   malformed: 'malformed-compatibility-matrix.json',

@@ -335,6 +335,22 @@ describe('desktop (1280x800), schema v2', () => {
     await finish(s);
   });
 
+  test('15 x 9 with the pass-through columns: fits 1280 px, headers say the route', async () => {
+    const s = await open(DESKTOP, 'v2passthrough');
+    const { page } = s;
+    const cells = await readV2Cells(page);
+    assert.equal(cells.length, 135);
+    for (const c of cells) assert.ok(c.width >= 60, `${c.feature}/${c.provider} is ${c.width}px wide`);
+    const head = await page.locator('thead').innerText();
+    for (const name of ['Bedrock (pass-through)', 'Vertex AI (pass-through)', 'Azure AI (pass-through)']) {
+      assert.ok(head.replace(/\s+/g, ' ').includes(name), `header ${name} in: ${head}`);
+    }
+    const fits = await page.$eval('[data-testid="compat-scroller"]', (el) => el.scrollWidth <= el.clientWidth);
+    assert.ok(fits, 'no sideways scrolling at 1280 px');
+    await page.screenshot({ path: screenshotPath('desktop-v2-passthrough'), fullPage: true });
+    await finish(s);
+  });
+
   test('15 x 9: fits 1280 px, every cell readable, a deep dive in the far corner stays on screen', async () => {
     const s = await open(DESKTOP, 'v2large');
     const { page } = s;
@@ -439,6 +455,17 @@ describe('phone (390x844), schema v2', () => {
     const box = await banner.boundingBox();
     assert.ok(box.x >= 0 && box.x + box.width <= 390, JSON.stringify(box));
     await page.screenshot({ path: screenshotPath('phone-v2-banner-red'), clip: { x: 0, y: 0, width: 390, height: 330 } });
+    await finish(s);
+  });
+
+  test('15 x 9 with the pass-through columns: cells readable, no page-level sideways scroll', async () => {
+    const s = await open(PHONE, 'v2passthrough');
+    const { page } = s;
+    const cells = await readV2Cells(page);
+    assert.equal(cells.length, 135);
+    for (const c of cells) assert.ok(c.width >= 60, `${c.feature}/${c.provider} is ${c.width}px wide`);
+    assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), 'no page-level sideways scroll');
+    await page.screenshot({ path: screenshotPath('phone-v2-passthrough'), fullPage: true });
     await finish(s);
   });
 

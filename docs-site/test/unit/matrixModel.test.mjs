@@ -113,6 +113,9 @@ describe('status mapping', () => {
     assert.equal(providerDisplayName('bedrock_converse'), 'Bedrock (Converse)');
     assert.equal(providerDisplayName('vertex_ai'), 'Vertex AI');
     assert.equal(providerDisplayName('azure'), 'Azure');
+    assert.equal(providerDisplayName('bedrock_passthrough'), 'Bedrock (pass-through)');
+    assert.equal(providerDisplayName('vertex_passthrough'), 'Vertex AI (pass-through)');
+    assert.equal(providerDisplayName('azure_passthrough'), 'Azure AI (pass-through)');
     assert.equal(providerDisplayName('openrouter'), 'openrouter');
     assert.equal(providerDisplayName('constructor'), 'constructor', 'no prototype lookups');
     assert.equal(providerDisplayName('toString'), 'toString');

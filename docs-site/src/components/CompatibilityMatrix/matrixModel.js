@@ -62,6 +62,11 @@ export const PROVIDER_NAMES = Object.freeze({
   bedrock_converse: 'Bedrock (Converse)',
   vertex_ai: 'Vertex AI',
   azure: 'Azure',
+  // The CLI in its native provider mode through the gateway's pass-through
+  // route (docs/columns/<id>.md): the header says the route.
+  bedrock_passthrough: 'Bedrock (pass-through)',
+  vertex_passthrough: 'Vertex AI (pass-through)',
+  azure_passthrough: 'Azure AI (pass-through)',
 });
 
 export function providerDisplayName(id) {
