@@ -7,61 +7,79 @@
 #[allow(unused_imports)]
 pub mod basic_messaging_non_streaming {
     pub mod anthropic;
+    pub mod anthropic_rust_path;
     pub mod azure;
     pub mod bedrock_converse;
     pub mod bedrock_invoke;
+    pub mod bedrock_mantle;
     pub mod check;
     pub mod vertex_ai;
+    pub mod vertex_ai_rust_path;
 }
 
 #[allow(unused_imports)]
 pub mod basic_messaging_streaming {
     pub mod anthropic;
+    pub mod anthropic_rust_path;
     pub mod azure;
     pub mod bedrock_converse;
     pub mod bedrock_invoke;
+    pub mod bedrock_mantle;
     pub mod check;
     pub mod vertex_ai;
+    pub mod vertex_ai_rust_path;
 }
 
 #[allow(unused_imports)]
 pub mod extended_thinking {
     pub mod anthropic;
+    pub mod anthropic_rust_path;
     pub mod azure;
     pub mod bedrock_converse;
     pub mod bedrock_invoke;
+    pub mod bedrock_mantle;
     pub mod check;
     pub mod vertex_ai;
+    pub mod vertex_ai_rust_path;
 }
 
 #[allow(unused_imports)]
 pub mod prompt_caching_5m {
     pub mod anthropic;
+    pub mod anthropic_rust_path;
     pub mod azure;
     pub mod bedrock_converse;
     pub mod bedrock_invoke;
+    pub mod bedrock_mantle;
     pub mod check;
     pub mod vertex_ai;
+    pub mod vertex_ai_rust_path;
 }
 
 #[allow(unused_imports)]
 pub mod tool_use {
     pub mod anthropic;
+    pub mod anthropic_rust_path;
     pub mod azure;
     pub mod bedrock_converse;
     pub mod bedrock_invoke;
+    pub mod bedrock_mantle;
     pub mod check;
     pub mod vertex_ai;
+    pub mod vertex_ai_rust_path;
 }
 
 #[allow(unused_imports)]
 pub mod vision {
     pub mod anthropic;
+    pub mod anthropic_rust_path;
     pub mod azure;
     pub mod bedrock_converse;
     pub mod bedrock_invoke;
+    pub mod bedrock_mantle;
     pub mod check;
     pub mod vertex_ai;
+    pub mod vertex_ai_rust_path;
 }
 
 fn main() -> std::process::ExitCode {

@@ -13,15 +13,24 @@ pub enum Provider {
     BedrockConverse,
     VertexAi,
     Azure,
+    /// Amazon Bedrock Mantle's Anthropic endpoint (LiteLLM `bedrock_mantle/`).
+    BedrockMantle,
+    /// Anthropic through LiteLLM's opt-in Rust `/v1/messages` (`LITELLM_RUST=true`).
+    AnthropicRustPath,
+    /// Vertex AI through LiteLLM's opt-in Rust `/v1/messages` (`LITELLM_RUST=true`).
+    VertexAiRustPath,
 }
 
 impl Provider {
-    pub const ALL: [Provider; 5] = [
+    pub const ALL: [Provider; 8] = [
         Provider::Anthropic,
         Provider::BedrockInvoke,
         Provider::BedrockConverse,
         Provider::VertexAi,
         Provider::Azure,
+        Provider::BedrockMantle,
+        Provider::AnthropicRustPath,
+        Provider::VertexAiRustPath,
     ];
 
     /// The manifest's provider id (also the case file name in compat-tests).
@@ -32,7 +41,27 @@ impl Provider {
             Provider::BedrockConverse => "bedrock_converse",
             Provider::VertexAi => "vertex_ai",
             Provider::Azure => "azure",
+            Provider::BedrockMantle => "bedrock_mantle",
+            Provider::AnthropicRustPath => "anthropic_rust_path",
+            Provider::VertexAiRustPath => "vertex_ai_rust_path",
         }
+    }
+
+    /// The column whose LiteLLM route and upstream this one shares: a Rust-path
+    /// column runs the same route to the same provider, only through LiteLLM's
+    /// Rust implementation of `/v1/messages`. Every other column is its own.
+    pub fn route_of(self) -> Provider {
+        match self {
+            Provider::AnthropicRustPath => Provider::Anthropic,
+            Provider::VertexAiRustPath => Provider::VertexAi,
+            p => p,
+        }
+    }
+
+    /// Whether this column runs LiteLLM's opt-in Rust `/v1/messages`
+    /// (litellm/rust_bridge/, switched on by `LITELLM_RUST`).
+    pub fn rust_path(self) -> bool {
+        self.route_of() != self
     }
 
     pub fn from_id(id: &str) -> Option<Self> {

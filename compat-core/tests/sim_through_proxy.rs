@@ -23,12 +23,17 @@ fn api(p: Provider) -> Api {
         Provider::BedrockConverse => Api::BedrockConverse,
         Provider::VertexAi => Api::VertexAi,
         Provider::Azure => Api::Azure,
+        Provider::BedrockMantle => Api::BedrockMantle,
+        // Same route, same upstream: only LiteLLM's implementation differs.
+        Provider::AnthropicRustPath => Api::Anthropic,
+        Provider::VertexAiRustPath => Api::VertexAi,
     }
 }
 
 const CREDS: SimCredentials<'static> = SimCredentials {
     anthropic_api_key: creds::ANTHROPIC_API_KEY,
     azure_api_key: creds::AZURE_API_KEY,
+    bedrock_mantle_api_key: creds::BEDROCK_MANTLE_API_KEY,
     aws_access_key_id: creds::AWS_ACCESS_KEY_ID,
     aws_secret_access_key: creds::AWS_SECRET_ACCESS_KEY,
     aws_region: creds::AWS_REGION,
@@ -51,7 +56,7 @@ fn start(providers: &[Provider]) -> (Simulators, Vec<(Provider, Gateway)>, tempf
                 let dir = dir.path();
                 let sa = &vertex_sa;
                 s.spawn(move || {
-                    let sa_path = (p == Provider::VertexAi)
+                    let sa_path = (p.route_of() == Provider::VertexAi)
                         .then(|| write_sa(litellm.python.as_deref().unwrap(), &base, sa));
                     let upstream = Upstream::Sim {
                         base_url: &base,
@@ -64,7 +69,7 @@ fn start(providers: &[Provider]) -> (Simulators, Vec<(Provider, Gateway)>, tempf
                         work_dir: dir,
                         label: p.id(),
                         ready_timeout: Duration::from_secs(180),
-                        env: vec![],
+                        env: routing::proxy_env(p),
                     })
                     .unwrap_or_else(|e| panic!("{e}"));
                     (p, gw)

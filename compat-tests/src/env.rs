@@ -136,7 +136,7 @@ impl Env {
                 let mut specs = Vec::new();
                 for &p in providers {
                     let base = sims.base_url(sim::api(p)).expect("started");
-                    let vertex_credentials = if p == Provider::VertexAi {
+                    let vertex_credentials = if p.route_of() == Provider::VertexAi {
                         Some(write_fake_service_account(&work_dir, &base)?)
                     } else {
                         None
@@ -149,7 +149,7 @@ impl Env {
                     specs.push((
                         p,
                         routing::proxy_config(p, &model_refs, &upstream),
-                        Vec::new(),
+                        routing::proxy_env(p),
                     ));
                 }
                 (Some(sims), specs)
@@ -175,7 +175,7 @@ impl Env {
                     specs.push((
                         p,
                         routing::proxy_config(p, &model_refs, &Upstream::Live),
-                        Vec::new(),
+                        routing::proxy_env(p),
                     ));
                 }
                 (None, specs)
@@ -412,6 +412,9 @@ pub struct Ctx {
     pub(crate) nonce: String,
     pub(crate) log: Mutex<TrialLog>,
     stall_after: Mutex<Option<Duration>>,
+    /// The records of relays this trial started itself (the non-streaming
+    /// row's), for the harness's look at every answer the gateway gave it.
+    own_taps: Mutex<Vec<Arc<Mutex<Vec<TapRecord>>>>>,
 }
 
 impl Ctx {
@@ -433,6 +436,7 @@ impl Ctx {
             nonce: format!("{:08x}", fastrand::u32(..)),
             log: Mutex::new(TrialLog::default()),
             stall_after: Mutex::new(None),
+            own_taps: Mutex::new(Vec::new()),
         }
     }
 
@@ -619,8 +623,32 @@ impl Ctx {
     /// A tap in front of this provider's gateway that refuses streaming
     /// Messages requests with 404 (see `crate::relay`), for this trial only.
     pub fn non_streaming_relay(&self) -> anyhow::Result<Tap> {
-        Tap::start(&self.gateway_url()?, TapMode::RefuseStreaming)
-            .context("starting the non-streaming relay")
+        let tap = Tap::start(&self.gateway_url()?, TapMode::RefuseStreaming)
+            .context("starting the non-streaming relay")?;
+        self.own_taps
+            .lock()
+            .expect("own taps")
+            .push(tap.records_handle());
+        Ok(tap)
+    }
+
+    /// Every request of this trial the gateway answered, through the shared
+    /// tap and the trial's own relays (those the relay refused itself are
+    /// left out: the gateway never saw them).
+    pub(crate) fn gateway_answers(&self) -> Vec<TapRecord> {
+        let mut all = self.gateway_requests();
+        for records in self.own_taps.lock().expect("own taps").iter() {
+            all.extend(
+                records
+                    .lock()
+                    .expect("tap records")
+                    .iter()
+                    .filter(|r| r.body.to_string().contains(&self.nonce))
+                    .cloned(),
+            );
+        }
+        all.retain(|r| !r.refused);
+        all
     }
 
     /// The last lines of this provider's gateway log.

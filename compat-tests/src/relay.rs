@@ -70,6 +70,11 @@ pub struct TapRecord {
     /// The usage the gateway reported to the CLI (`message_start` and
     /// `message_delta` usage merged for a stream; `usage` of a JSON body).
     pub usage: Option<Value>,
+    /// The gateway answered with `x-litellm-rust: true`: LiteLLM's Rust
+    /// implementation served the request (litellm/rust_bridge/
+    /// response_metadata.py `mark_rust_response`; absent when its Python
+    /// path did, including a silent fallback).
+    pub litellm_rust: bool,
 }
 
 struct TapState {
@@ -126,6 +131,12 @@ impl Tap {
     /// Every request so far, in arrival order.
     pub fn records(&self) -> Vec<TapRecord> {
         self.records.lock().expect("tap records").clone()
+    }
+
+    /// A handle on the record that outlives this tap (the harness's guard
+    /// reads a trial's own relays after the check has dropped them).
+    pub(crate) fn records_handle(&self) -> Arc<Mutex<Vec<TapRecord>>> {
+        self.records.clone()
     }
 
     /// Requests whose body contains `needle` (e.g. a trial's nonce).
@@ -237,6 +248,7 @@ async fn relay(
         events: Vec::new(),
         completed: false,
         usage: None,
+        litellm_rust: false,
     });
     if refuse {
         update(&state.records, seq, |r| {
@@ -279,7 +291,14 @@ async fn relay(
         }
     };
     let status = resp.status();
-    update(&state.records, seq, |r| r.status = status.as_u16());
+    let litellm_rust = resp
+        .headers()
+        .get("x-litellm-rust")
+        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"true"));
+    update(&state.records, seq, |r| {
+        r.status = status.as_u16();
+        r.litellm_rust = litellm_rust;
+    });
     let sse = resp
         .headers()
         .get("content-type")

@@ -14,6 +14,7 @@ use crate::provider::Provider;
 /// The provider's own id for a canonical Claude model, as the real service
 /// names it (LiteLLM's model map agrees: model_prices_and_context_window.json).
 pub fn upstream_model_id(provider: Provider, canonical: &str) -> String {
+    let provider = provider.route_of();
     let dated = match canonical {
         "claude-haiku-4-5" => Some("20251001"),
         _ => None,
@@ -36,13 +37,19 @@ pub fn upstream_model_id(provider: Provider, canonical: &str) -> String {
         // Azure AI Foundry: the deployment name; deployments are named after
         // the model by default.
         Provider::Azure => canonical.to_owned(),
+        // Mantle: `anthropic.<model>`, no region prefix, no `-v1:0` (see
+        // compat-sim/src/mantle/mod.rs, "Model ids").
+        Provider::BedrockMantle => format!("anthropic.{canonical}"),
+        Provider::AnthropicRustPath | Provider::VertexAiRustPath => {
+            unreachable!("route_of maps Rust-path columns to their route")
+        }
     }
 }
 
 /// LiteLLM's `model:` value (route prefix + upstream id).
 pub fn litellm_model(provider: Provider, canonical: &str) -> String {
     let id = upstream_model_id(provider, canonical);
-    match provider {
+    match provider.route_of() {
         Provider::Anthropic => format!("anthropic/{id}"),
         Provider::BedrockInvoke => format!("bedrock/invoke/{id}"),
         Provider::BedrockConverse => format!("bedrock/converse/{id}"),
@@ -51,6 +58,12 @@ pub fn litellm_model(provider: Provider, canonical: &str) -> String {
         // Foundry (`/anthropic/v1/messages`); `azure/` would translate to
         // OpenAI chat and silently drop thinking.
         Provider::Azure => format!("azure_ai/{id}"),
+        // LiteLLM's Mantle provider: `/anthropic/v1/messages` under api_base
+        // (llms/bedrock_mantle/messages/transformation.py).
+        Provider::BedrockMantle => format!("bedrock_mantle/{id}"),
+        Provider::AnthropicRustPath | Provider::VertexAiRustPath => {
+            unreachable!("route_of maps Rust-path columns to their route")
+        }
     }
 }
 
@@ -61,6 +74,7 @@ pub fn litellm_model(provider: Provider, canonical: &str) -> String {
 pub struct SimCredentials<'a> {
     pub anthropic_api_key: &'a str,
     pub azure_api_key: &'a str,
+    pub bedrock_mantle_api_key: &'a str,
     pub aws_access_key_id: &'a str,
     pub aws_secret_access_key: &'a str,
     pub aws_region: &'a str,
@@ -86,7 +100,7 @@ pub enum Upstream<'a> {
 pub fn litellm_params(provider: Provider, canonical: &str, upstream: &Upstream<'_>) -> Value {
     let mut p = json!({ "model": litellm_model(provider, canonical) });
     let o = p.as_object_mut().expect("object");
-    match (provider, upstream) {
+    match (provider.route_of(), upstream) {
         (
             Provider::Anthropic,
             Upstream::Sim {
@@ -157,15 +171,52 @@ pub fn litellm_params(provider: Provider, canonical: &str, upstream: &Upstream<'
             o.insert("api_base".into(), json!("os.environ/AZURE_AI_API_BASE"));
             o.insert("api_key".into(), json!("os.environ/AZURE_AI_API_KEY"));
         }
+        // The API-key form: LiteLLM 1.108.7 sends it as `Authorization:
+        // Bearer`. Its SigV4 form signs for service `bedrock` where Mantle
+        // wants `bedrock-mantle` (BerriAI/litellm#31475), so a config with
+        // AWS keys only is refused by Mantle (README, column notes).
+        (
+            Provider::BedrockMantle,
+            Upstream::Sim {
+                base_url, creds, ..
+            },
+        ) => {
+            o.insert("api_base".into(), json!(base_url));
+            o.insert("api_key".into(), json!(creds.bedrock_mantle_api_key));
+            o.insert("aws_region_name".into(), json!(creds.aws_region));
+        }
+        (Provider::BedrockMantle, Upstream::Live) => {
+            o.insert("api_key".into(), json!("os.environ/BEDROCK_MANTLE_API_KEY"));
+            o.insert(
+                "aws_region_name".into(),
+                json!("os.environ/AWS_REGION_NAME"),
+            );
+        }
+        (Provider::AnthropicRustPath | Provider::VertexAiRustPath, _) => {
+            unreachable!("route_of maps Rust-path columns to their route")
+        }
     }
     p
+}
+
+/// Environment the proxy of this column needs beyond the hermetic set: the
+/// Rust-path columns switch LiteLLM's Rust `/v1/messages` on. LiteLLM reads
+/// `LITELLM_RUST` as a pydantic bool (rust_bridge/configuration.py); its
+/// catalog opts `messages` in for the anthropic, deepseek and vertex_ai
+/// providers only (rust_bridge/catalog.py `RULES`).
+pub fn proxy_env(provider: Provider) -> Vec<(String, String)> {
+    if provider.rust_path() {
+        vec![("LITELLM_RUST".to_owned(), "true".to_owned())]
+    } else {
+        Vec::new()
+    }
 }
 
 /// Environment variables a live proxy for this provider needs (checked before
 /// starting it, so a missing credential is named instead of surfacing as a
 /// 401 in every cell).
 pub fn live_env(provider: Provider) -> &'static [&'static str] {
-    match provider {
+    match provider.route_of() {
         Provider::Anthropic => &["ANTHROPIC_API_KEY"],
         Provider::BedrockInvoke | Provider::BedrockConverse => &["AWS_REGION_NAME"],
         Provider::VertexAi => &[
@@ -174,6 +225,10 @@ pub fn live_env(provider: Provider) -> &'static [&'static str] {
             "GOOGLE_APPLICATION_CREDENTIALS",
         ],
         Provider::Azure => &["AZURE_AI_API_BASE", "AZURE_AI_API_KEY"],
+        Provider::BedrockMantle => &["BEDROCK_MANTLE_API_KEY", "AWS_REGION_NAME"],
+        Provider::AnthropicRustPath | Provider::VertexAiRustPath => {
+            unreachable!("route_of maps Rust-path columns to their route")
+        }
     }
 }
 
@@ -231,6 +286,21 @@ mod tests {
                 Provider::Azure,
                 "claude-opus-4-7",
                 "azure_ai/claude-opus-4-7",
+            ),
+            (
+                Provider::BedrockMantle,
+                "claude-haiku-4-5",
+                "bedrock_mantle/anthropic.claude-haiku-4-5",
+            ),
+            (
+                Provider::AnthropicRustPath,
+                "claude-haiku-4-5",
+                "anthropic/claude-haiku-4-5-20251001",
+            ),
+            (
+                Provider::VertexAiRustPath,
+                "claude-haiku-4-5",
+                "vertex_ai/claude-haiku-4-5@20251001",
             ),
         ];
         for (p, m, want) in cases {
