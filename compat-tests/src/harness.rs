@@ -567,7 +567,15 @@ pub(crate) fn conclude(ctx: &Ctx, result: std::thread::Result<anyhow::Result<()>
                 gateway_alive: ctx.gateway_alive(),
                 gateway_log: &log,
             });
-            fail(verdict.class, format!("{}\n{message}", verdict.headline))
+            // The route too: several columns share a provider (a Rust-path
+            // column, Mantle beside Invoke), and the reader must know which
+            // gateway path broke.
+            let route =
+                compat_core::gateway::routing::litellm_model(ctx.provider(), ctx.model_id());
+            fail(
+                verdict.class,
+                format!("{} (route {route})\n{message}", verdict.headline),
+            )
         }
         Err(panic) => fail(
             FailureClass::Harness,
