@@ -8,6 +8,7 @@ mod anthropic;
 mod azure;
 mod bedrock_converse;
 mod bedrock_invoke;
+mod bedrock_mantle;
 mod faults;
 mod sigv4;
 mod stream_record;
