@@ -155,3 +155,54 @@ fn every_provider_round_trips_through_the_real_proxy() {
         }
     }
 }
+
+/// LiteLLM 1.108.7's SigV4 form of `bedrock_mantle/` (AWS keys, no API key)
+/// signs for service `bedrock`, where Mantle takes `bedrock-mantle` (the
+/// official clients sign so; BerriAI/litellm#31475): the Mantle simulator
+/// refuses it as AWS would. This is why the `bedrock_mantle` column runs the
+/// API-key form, and what README's column notes quote. When LiteLLM fixes
+/// it, this test fails: switch the column (or add a SigV4 one) then.
+#[test]
+fn litellm_signs_mantle_for_the_wrong_service() {
+    let litellm = compat_core::tools::litellm().expect("LiteLLM provisioned");
+    let sims = Simulators::start(&[Api::BedrockMantle]).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let base = sims.base_url(Api::BedrockMantle).unwrap();
+    let config = json!({
+        "model_list": [{"model_name": MODEL, "litellm_params": {
+            "model": routing::litellm_model(Provider::BedrockMantle, MODEL),
+            "api_base": base,
+            "aws_access_key_id": creds::AWS_ACCESS_KEY_ID,
+            "aws_secret_access_key": creds::AWS_SECRET_ACCESS_KEY,
+            "aws_region_name": creds::AWS_REGION,
+        }}],
+        "router_settings": {"num_retries": 0},
+        "litellm_settings": {"num_retries": 0},
+    });
+    let gw = Gateway::start(ProxySpec {
+        litellm_bin: &litellm.bin,
+        config,
+        work_dir: dir.path(),
+        label: "bedrock_mantle_sigv4",
+        ready_timeout: Duration::from_secs(180),
+        env: vec![],
+    })
+    .unwrap_or_else(|e| panic!("{e}"));
+    let nonce = "mantle-sigv4";
+    let (status, text) = post(
+        &gw,
+        json!({"model": MODEL, "max_tokens": 64,
+               "messages": [{"role": "user", "content": format!("Reply with exactly `OK-{nonce}`.")}]}),
+    );
+    let reqs = sims.requests_containing(nonce);
+    let r = reqs
+        .first()
+        .unwrap_or_else(|| panic!("no request reached the Mantle simulator: {text}"));
+    assert_eq!(r.status, 403, "{}", r.describe());
+    let why = r.rejection.clone().unwrap_or_default();
+    assert!(
+        why.contains("/bedrock/aws4_request") && why.contains("bedrock-mantle service"),
+        "{why}"
+    );
+    assert_ne!(status, 200, "{text}");
+}
