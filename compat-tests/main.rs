@@ -7,129 +7,79 @@
 #[allow(unused_imports)]
 pub mod basic_messaging_non_streaming {
     pub mod anthropic;
+    pub mod anthropic_rust_path;
     pub mod azure;
-    pub mod azure_passthrough;
     pub mod bedrock_converse;
     pub mod bedrock_invoke;
-    pub mod bedrock_passthrough;
+    pub mod bedrock_mantle;
     pub mod check;
     pub mod vertex_ai;
-    pub mod vertex_passthrough;
+    pub mod vertex_ai_rust_path;
 }
 
 #[allow(unused_imports)]
 pub mod basic_messaging_streaming {
     pub mod anthropic;
-    pub mod azure;
-    pub mod azure_passthrough;
-    pub mod bedrock_converse;
-    pub mod bedrock_invoke;
-    pub mod bedrock_passthrough;
-    pub mod check;
-    pub mod vertex_ai;
-    pub mod vertex_passthrough;
-}
-
-#[allow(unused_imports)]
-pub mod beta_headers {
-    pub mod anthropic;
+    pub mod anthropic_rust_path;
     pub mod azure;
     pub mod bedrock_converse;
     pub mod bedrock_invoke;
+    pub mod bedrock_mantle;
     pub mod check;
     pub mod vertex_ai;
+    pub mod vertex_ai_rust_path;
 }
 
 #[allow(unused_imports)]
 pub mod extended_thinking {
     pub mod anthropic;
-    pub mod azure;
-    pub mod azure_passthrough;
-    pub mod bedrock_converse;
-    pub mod bedrock_invoke;
-    pub mod bedrock_passthrough;
-    pub mod check;
-    pub mod vertex_ai;
-    pub mod vertex_passthrough;
-}
-
-#[allow(unused_imports)]
-pub mod long_context_1m {
-    pub mod anthropic;
+    pub mod anthropic_rust_path;
     pub mod azure;
     pub mod bedrock_converse;
     pub mod bedrock_invoke;
+    pub mod bedrock_mantle;
     pub mod check;
     pub mod vertex_ai;
-}
-
-#[allow(unused_imports)]
-pub mod pdf_input {
-    pub mod anthropic;
-    pub mod azure;
-    pub mod bedrock_converse;
-    pub mod bedrock_invoke;
-    pub mod check;
-    pub mod vertex_ai;
+    pub mod vertex_ai_rust_path;
 }
 
 #[allow(unused_imports)]
 pub mod prompt_caching_5m {
     pub mod anthropic;
-    pub mod azure;
-    pub mod azure_passthrough;
-    pub mod bedrock_converse;
-    pub mod bedrock_invoke;
-    pub mod bedrock_passthrough;
-    pub mod check;
-    pub mod vertex_ai;
-    pub mod vertex_passthrough;
-}
-
-#[allow(unused_imports)]
-pub mod thinking_multi_turn {
-    pub mod anthropic;
+    pub mod anthropic_rust_path;
     pub mod azure;
     pub mod bedrock_converse;
     pub mod bedrock_invoke;
+    pub mod bedrock_mantle;
     pub mod check;
     pub mod vertex_ai;
+    pub mod vertex_ai_rust_path;
 }
 
 #[allow(unused_imports)]
 pub mod tool_use {
     pub mod anthropic;
-    pub mod azure;
-    pub mod azure_passthrough;
-    pub mod bedrock_converse;
-    pub mod bedrock_invoke;
-    pub mod bedrock_passthrough;
-    pub mod check;
-    pub mod vertex_ai;
-    pub mod vertex_passthrough;
-}
-
-#[allow(unused_imports)]
-pub mod tool_use_streaming {
-    pub mod anthropic;
+    pub mod anthropic_rust_path;
     pub mod azure;
     pub mod bedrock_converse;
     pub mod bedrock_invoke;
+    pub mod bedrock_mantle;
     pub mod check;
     pub mod vertex_ai;
+    pub mod vertex_ai_rust_path;
 }
 
 #[allow(unused_imports)]
 pub mod vision {
     pub mod anthropic;
+    pub mod anthropic_rust_path;
     pub mod azure;
-    pub mod azure_passthrough;
     pub mod bedrock_converse;
     pub mod bedrock_invoke;
-    pub mod bedrock_passthrough;
+    pub mod bedrock_mantle;
     pub mod check;
     pub mod vertex_ai;
-    pub mod vertex_passthrough;
+    pub mod vertex_ai_rust_path;
 }
 
 fn main() -> std::process::ExitCode {

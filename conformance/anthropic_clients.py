@@ -3,7 +3,7 @@
 Run by compat-core/tests/sim_conformance.rs with the SDK's own virtualenv (two
 SDK generations). Everything comes by environment:
 
-  CONF_CLIENT     anthropic | vertex | bedrock | foundry
+  CONF_CLIENT     anthropic | vertex | bedrock | foundry | mantle (API key) | mantle_sigv4
   CONF_BASE_URL   the simulator's base URL (http://127.0.0.1:PORT)
   CONF_MODEL      the model id as that provider spells it
   CONF_SECRET     the credential: API key, Vertex access token, or AWS secret key
@@ -51,6 +51,22 @@ def make_client(secret=SECRET, max_retries=2):
             aws_secret_key=secret,
             aws_region=ENV["CONF_AWS_REGION"],
             base_url=BASE,
+            max_retries=max_retries,
+        )
+    if CLIENT in ("mantle", "mantle_sigv4"):
+        # Bedrock Mantle's Anthropic base is {host}/anthropic (the client's
+        # default https://bedrock-mantle.{region}.api.aws/anthropic).
+        from anthropic.lib.bedrock import AnthropicBedrockMantle
+
+        if CLIENT == "mantle":
+            return AnthropicBedrockMantle(
+                api_key=secret, aws_region=ENV["CONF_AWS_REGION"], base_url=BASE + "/anthropic", max_retries=max_retries
+            )
+        return AnthropicBedrockMantle(
+            aws_access_key=ENV["CONF_AWS_ACCESS_KEY_ID"],
+            aws_secret_key=secret,
+            aws_region=ENV["CONF_AWS_REGION"],
+            base_url=BASE + "/anthropic",
             max_retries=max_retries,
         )
     raise SystemExit(f"unknown CONF_CLIENT {CLIENT}")
@@ -348,7 +364,8 @@ def _():
 @check("auth: wrong credential refused")
 def _():
     c = make_client(secret="wrong-" + SECRET, max_retries=0)
-    want = anthropic.PermissionDeniedError if CLIENT == "bedrock" else anthropic.AuthenticationError
+    signed = CLIENT in ("bedrock", "mantle_sigv4")
+    want = anthropic.PermissionDeniedError if signed else anthropic.AuthenticationError
     try:
         c.messages.create(model=MODEL, max_tokens=64, messages=[{"role": "user", "content": "hi"}])
     except want as e:

@@ -22,6 +22,12 @@ pub enum Provider {
     /// The CLI in its native Foundry mode (`CLAUDE_CODE_USE_FOUNDRY`) at
     /// LiteLLM's `/azure_ai` pass-through.
     AzurePassthrough,
+    /// Amazon Bedrock Mantle's Anthropic endpoint (LiteLLM `bedrock_mantle/`).
+    BedrockMantle,
+    /// Anthropic through LiteLLM's opt-in Rust `/v1/messages` (`LITELLM_RUST=true`).
+    AnthropicRustPath,
+    /// Vertex AI through LiteLLM's opt-in Rust `/v1/messages` (`LITELLM_RUST=true`).
+    VertexAiRustPath,
 }
 
 impl Provider {
@@ -34,6 +40,9 @@ impl Provider {
         Provider::BedrockPassthrough,
         Provider::VertexPassthrough,
         Provider::AzurePassthrough,
+        Provider::BedrockMantle,
+        Provider::AnthropicRustPath,
+        Provider::VertexAiRustPath,
     ];
 
     /// The manifest's provider id (also the case file name in compat-tests).
@@ -47,6 +56,9 @@ impl Provider {
             Provider::BedrockPassthrough => "bedrock_passthrough",
             Provider::VertexPassthrough => "vertex_passthrough",
             Provider::AzurePassthrough => "azure_passthrough",
+            Provider::BedrockMantle => "bedrock_mantle",
+            Provider::AnthropicRustPath => "anthropic_rust_path",
+            Provider::VertexAiRustPath => "vertex_ai_rust_path",
         }
     }
 
@@ -71,6 +83,23 @@ impl Provider {
             Provider::AzurePassthrough => Some("/azure_ai/"),
             _ => None,
         }
+    }
+
+    /// The column whose LiteLLM route and upstream this one shares: a Rust-path
+    /// column runs the same route to the same provider, only through LiteLLM's
+    /// Rust implementation of `/v1/messages`. Every other column is its own.
+    pub fn route_of(self) -> Provider {
+        match self {
+            Provider::AnthropicRustPath => Provider::Anthropic,
+            Provider::VertexAiRustPath => Provider::VertexAi,
+            p => p,
+        }
+    }
+
+    /// Whether this column runs LiteLLM's opt-in Rust `/v1/messages`
+    /// (litellm/rust_bridge/, switched on by `LITELLM_RUST`).
+    pub fn rust_path(self) -> bool {
+        self.route_of() != self
     }
 
     pub fn from_id(id: &str) -> Option<Self> {

@@ -45,6 +45,9 @@ fn run_script(python: &Path, script: &str, client: &str, env: &[(&str, String)])
         .env_remove("ANTHROPIC_BASE_URL")
         .env_remove("AWS_PROFILE")
         .env_remove("AWS_SESSION_TOKEN")
+        .env_remove("AWS_BEARER_TOKEN_BEDROCK")
+        .env_remove("ANTHROPIC_AWS_API_KEY")
+        .env_remove("ANTHROPIC_BEDROCK_MANTLE_BASE_URL")
         .env("AWS_CONFIG_FILE", "/dev/null")
         .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
         .env("AWS_EC2_METADATA_DISABLED", "true")
@@ -208,6 +211,22 @@ fn anthropic_clients(generation: SdkGeneration) {
             "bedrock",
             url(Api::BedrockInvoke),
             "us.anthropic.claude-haiku-4-5-20251001-v1:0",
+            creds::AWS_SECRET_ACCESS_KEY,
+        ),
+        // Bedrock Mantle, both auth forms (anthropic/lib/bedrock/_mantle.py
+        // in both SDK generations).
+        (
+            "AnthropicBedrockMantle (API key)",
+            "mantle",
+            url(Api::BedrockMantle),
+            "anthropic.claude-haiku-4-5",
+            creds::BEDROCK_MANTLE_API_KEY,
+        ),
+        (
+            "AnthropicBedrockMantle (SigV4)",
+            "mantle_sigv4",
+            url(Api::BedrockMantle),
+            "anthropic.claude-haiku-4-5",
             creds::AWS_SECRET_ACCESS_KEY,
         ),
     ];

@@ -26,12 +26,17 @@ fn api(p: Provider) -> Api {
         Provider::BedrockPassthrough | Provider::VertexPassthrough | Provider::AzurePassthrough => {
             unreachable!("pass-through columns are not requested on /v1/messages here")
         }
+        Provider::BedrockMantle => Api::BedrockMantle,
+        // Same route, same upstream: only LiteLLM's implementation differs.
+        Provider::AnthropicRustPath => Api::Anthropic,
+        Provider::VertexAiRustPath => Api::VertexAi,
     }
 }
 
 const CREDS: SimCredentials<'static> = SimCredentials {
     anthropic_api_key: creds::ANTHROPIC_API_KEY,
     azure_api_key: creds::AZURE_API_KEY,
+    bedrock_mantle_api_key: creds::BEDROCK_MANTLE_API_KEY,
     aws_access_key_id: creds::AWS_ACCESS_KEY_ID,
     aws_secret_access_key: creds::AWS_SECRET_ACCESS_KEY,
     aws_region: creds::AWS_REGION,
@@ -54,7 +59,7 @@ fn start(providers: &[Provider]) -> (Simulators, Vec<(Provider, Gateway)>, tempf
                 let dir = dir.path();
                 let sa = &vertex_sa;
                 s.spawn(move || {
-                    let sa_path = (p == Provider::VertexAi)
+                    let sa_path = (p.route_of() == Provider::VertexAi)
                         .then(|| write_sa(litellm.python.as_deref().unwrap(), &base, sa));
                     let upstream = Upstream::Sim {
                         base_url: &base,
@@ -67,7 +72,7 @@ fn start(providers: &[Provider]) -> (Simulators, Vec<(Provider, Gateway)>, tempf
                         work_dir: dir,
                         label: p.id(),
                         ready_timeout: Duration::from_secs(180),
-                        env: vec![],
+                        env: routing::proxy_env(p),
                     })
                     .unwrap_or_else(|e| panic!("{e}"));
                     (p, gw)
@@ -157,4 +162,55 @@ fn every_provider_round_trips_through_the_real_proxy() {
             }
         }
     }
+}
+
+/// LiteLLM 1.108.7's SigV4 form of `bedrock_mantle/` (AWS keys, no API key)
+/// signs for service `bedrock`, where Mantle takes `bedrock-mantle` (the
+/// official clients sign so; BerriAI/litellm#31475): the Mantle simulator
+/// refuses it as AWS would. This is why the `bedrock_mantle` column runs the
+/// API-key form, and what README's column notes quote. When LiteLLM fixes
+/// it, this test fails: switch the column (or add a SigV4 one) then.
+#[test]
+fn litellm_signs_mantle_for_the_wrong_service() {
+    let litellm = compat_core::tools::litellm().expect("LiteLLM provisioned");
+    let sims = Simulators::start(&[Api::BedrockMantle]).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let base = sims.base_url(Api::BedrockMantle).unwrap();
+    let config = json!({
+        "model_list": [{"model_name": MODEL, "litellm_params": {
+            "model": routing::litellm_model(Provider::BedrockMantle, MODEL),
+            "api_base": base,
+            "aws_access_key_id": creds::AWS_ACCESS_KEY_ID,
+            "aws_secret_access_key": creds::AWS_SECRET_ACCESS_KEY,
+            "aws_region_name": creds::AWS_REGION,
+        }}],
+        "router_settings": {"num_retries": 0},
+        "litellm_settings": {"num_retries": 0},
+    });
+    let gw = Gateway::start(ProxySpec {
+        litellm_bin: &litellm.bin,
+        config,
+        work_dir: dir.path(),
+        label: "bedrock_mantle_sigv4",
+        ready_timeout: Duration::from_secs(180),
+        env: vec![],
+    })
+    .unwrap_or_else(|e| panic!("{e}"));
+    let nonce = "mantle-sigv4";
+    let (status, text) = post(
+        &gw,
+        json!({"model": MODEL, "max_tokens": 64,
+               "messages": [{"role": "user", "content": format!("Reply with exactly `OK-{nonce}`.")}]}),
+    );
+    let reqs = sims.requests_containing(nonce);
+    let r = reqs
+        .first()
+        .unwrap_or_else(|| panic!("no request reached the Mantle simulator: {text}"));
+    assert_eq!(r.status, 403, "{}", r.describe());
+    let why = r.rejection.clone().unwrap_or_default();
+    assert!(
+        why.contains("/bedrock/aws4_request") && why.contains("bedrock-mantle service"),
+        "{why}"
+    );
+    assert_ne!(status, 200, "{text}");
 }

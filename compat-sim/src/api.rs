@@ -14,15 +14,18 @@ pub enum Api {
     VertexAi,
     /// Azure AI Foundry's Anthropic endpoint.
     Azure,
+    /// Amazon Bedrock Mantle's Anthropic Messages endpoint (`/anthropic/v1/messages`).
+    BedrockMantle,
 }
 
 impl Api {
-    pub const ALL: [Api; 5] = [
+    pub const ALL: [Api; 6] = [
         Api::Anthropic,
         Api::BedrockInvoke,
         Api::BedrockConverse,
         Api::VertexAi,
         Api::Azure,
+        Api::BedrockMantle,
     ];
 
     /// The id the request record names the API by.
@@ -33,6 +36,7 @@ impl Api {
             Api::BedrockConverse => "bedrock_converse",
             Api::VertexAi => "vertex_ai",
             Api::Azure => "azure",
+            Api::BedrockMantle => "bedrock_mantle",
         }
     }
 

@@ -13,3 +13,6 @@ pub const VERTEX_PROJECT: &str = "sim-project";
 pub const VERTEX_LOCATION: &str = "us-east5";
 /// The OAuth access token the simulated Google token endpoint issues.
 pub const VERTEX_ACCESS_TOKEN: &str = "ya29.sim-access-token";
+/// The Amazon Bedrock API key the Mantle simulator accepts (sent as
+/// `Authorization: Bearer <key>`); SigV4 with the AWS keys above works too.
+pub const BEDROCK_MANTLE_API_KEY: &str = "ABSKsim-bedrock-mantle-api-key";

@@ -22,6 +22,7 @@ pub mod creds;
 pub mod document;
 mod faults;
 pub mod image;
+mod mantle;
 mod model;
 mod pipeline;
 mod record;
@@ -78,6 +79,7 @@ impl Simulators {
                 Api::VertexAi => router(anthropic::vertex::RawPredict, state.clone()),
                 Api::BedrockInvoke => router(bedrock::invoke::Invoke, state.clone()),
                 Api::BedrockConverse => router(bedrock::converse::Converse, state.clone()),
+                Api::BedrockMantle => router(mantle::Mantle, state.clone()),
             };
             let listener = runtime.block_on(tokio::net::TcpListener::bind(("127.0.0.1", 0)))?;
             addrs.insert(api, listener.local_addr()?);

@@ -49,3 +49,18 @@ fn dropped_thinking(ctx: &Ctx) -> anyhow::Result<()> {
     ensure!(error.contains("thinking"), "unexpected error: {error}");
     Ok(())
 }
+
+compat_tests::sim_fault_test!(
+    name = "dropped_thinking_turns_anthropic_rust_path_red",
+    provider = "anthropic_rust_path",
+    run = dropped_thinking_naming_route
+);
+
+/// The Rust path passes on what the provider answered: thinking the
+/// provider dropped is lost on this column too, named with its route.
+fn dropped_thinking_naming_route(ctx: &Ctx) -> anyhow::Result<()> {
+    let error = compat_tests::red_cell_under_fault(ctx, compat_sim::Fault::DropThinking, run)?;
+    compat_tests::ensure_names_route(ctx, &error)?;
+    ensure!(error.contains("thinking"), "unexpected error: {error}");
+    Ok(())
+}

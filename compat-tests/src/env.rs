@@ -186,7 +186,7 @@ impl Env {
                     specs.push((
                         p,
                         routing::proxy_config(p, &model_refs, &Upstream::Live),
-                        Vec::new(),
+                        routing::proxy_env(p, &Upstream::Live),
                     ));
                 }
                 (None, specs)
@@ -704,6 +704,15 @@ impl Ctx {
             .expect("relays")
             .push(tap.records_handle());
         Ok(tap)
+    }
+
+    /// Every request of this trial the gateway answered, through the shared
+    /// tap and the trial's own relays (those the relay refused itself are
+    /// left out: the gateway never saw them).
+    pub(crate) fn gateway_answers(&self) -> Vec<TapRecord> {
+        let mut all = self.gateway_requests();
+        all.retain(|r| !r.refused);
+        all
     }
 
     /// The last lines of this provider's gateway log.

@@ -477,6 +477,65 @@ fn routed_to_own_provider(ctx: &Ctx) -> Result<(), (FailureClass, String)> {
     Ok(())
 }
 
+/// A pass must also have been served by the column's own implementation
+/// inside LiteLLM, in both modes (the tap sees the gateway's answers live
+/// too): on a Rust-path column every Messages request of the trial that the
+/// gateway answered 2xx carries `x-litellm-rust: true` — LiteLLM falls back
+/// to its Python path silently when the Rust one declines
+/// (rust_bridge/runtime.py `RustDeclined`), and such a trial measured the
+/// other column. On every other column none does.
+fn served_by_own_path(ctx: &Ctx) -> Result<(), (FailureClass, String)> {
+    judge_path(ctx.provider(), ctx.model_id(), &ctx.gateway_answers())
+}
+
+/// [`served_by_own_path`] over the answers the tap recorded for one trial.
+pub(crate) fn judge_path(
+    p: Provider,
+    model: &str,
+    answers: &[crate::relay::TapRecord],
+) -> Result<(), (FailureClass, String)> {
+    let answered: Vec<_> = answers
+        .iter()
+        .filter(|r| {
+            r.method == "POST"
+                && r.path.starts_with("/v1/messages")
+                && !r.path.starts_with("/v1/messages/")
+                && !r.refused
+                && (200..300).contains(&r.status)
+        })
+        .collect();
+    let route = compat_core::gateway::routing::litellm_model(p, model);
+    if p.rust_path() {
+        if answered.is_empty() {
+            return Err((
+                FailureClass::Harness,
+                format!(
+                    "harness: {model} ({route}): no Messages request of this trial was answered by the gateway through the tap, so nothing shows that LiteLLM's Rust path served it"
+                ),
+            ));
+        }
+        let python = answered.iter().filter(|r| !r.litellm_rust).count();
+        if python > 0 {
+            return Err((
+                FailureClass::Incompatible,
+                format!(
+                    "gateway: {model} ({route}, LITELLM_RUST=true): {python} of {} Messages request(s) of this trial were served by LiteLLM's Python path, not its Rust one (no `x-litellm-rust: true` on the answer: the Rust path declined or is unavailable, and LiteLLM fell back silently)",
+                    answered.len()
+                ),
+            ));
+        }
+    } else if let Some(r) = answered.iter().find(|r| r.litellm_rust) {
+        return Err((
+            FailureClass::Harness,
+            format!(
+                "harness: {model} ({route}): the gateway answered {} with `x-litellm-rust: true`, but this column measures LiteLLM's Python path (is LITELLM_RUST set in the proxy's environment?)",
+                r.path
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// Longest error kept in a matrix cell.
 const MAX_CELL_ERROR: usize = 600;
 
@@ -524,7 +583,7 @@ pub(crate) fn conclude(ctx: &Ctx, result: std::thread::Result<anyhow::Result<()>
         first_error: None,
     };
     match result {
-        Ok(Ok(())) => match routed_to_own_provider(ctx) {
+        Ok(Ok(())) => match routed_to_own_provider(ctx).and_then(|()| served_by_own_path(ctx)) {
             Ok(()) => Conclusion {
                 outcome: Outcome::Pass,
                 class: None,
@@ -548,13 +607,16 @@ pub(crate) fn conclude(ctx: &Ctx, result: std::thread::Result<anyhow::Result<()>
                 gateway_alive: ctx.gateway_alive(),
                 gateway_log: &log,
             });
-            // A pass-through column's error says which route it took: its
-            // native provider's column uses the same simulator.
-            let route = ctx
-                .provider()
-                .passthrough_route()
-                .map(|r| format!(" (CLI in native mode through the gateway's {r} pass-through)"))
-                .unwrap_or_default();
+            // The route too: several columns share a simulator (a
+            // pass-through or Rust-path column, Mantle beside Invoke), and the
+            // reader must know which gateway path broke.
+            let route = match ctx.provider().passthrough_route() {
+                Some(r) => format!(" (CLI in native mode through the gateway's {r} pass-through)"),
+                None => format!(
+                    " (route {})",
+                    compat_core::gateway::routing::litellm_model(ctx.provider(), ctx.model_id())
+                ),
+            };
             fail(
                 verdict.class,
                 format!("{}{route}\n{message}", verdict.headline),
@@ -749,5 +811,73 @@ fn run_trial(
             format!("{}: {error}", model.id),
         )),
         _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::relay::TapRecord;
+
+    fn answer(path: &str, status: u16, rust: bool) -> TapRecord {
+        TapRecord {
+            seq: 0,
+            method: "POST".into(),
+            path: path.into(),
+            body: serde_json::Value::Null,
+            stream: true,
+            status,
+            refused: false,
+            events: Vec::new(),
+            completed: true,
+            usage: None,
+            litellm_rust: rust,
+        }
+    }
+
+    #[test]
+    fn a_rust_path_trial_served_by_python_fails_naming_model_and_route() {
+        let p = Provider::AnthropicRustPath;
+        let m = "claude-haiku-4-5";
+        let rust = answer("/v1/messages?beta=true", 200, true);
+        assert!(judge_path(p, m, std::slice::from_ref(&rust)).is_ok());
+        // One of the trial's requests fell back to Python: the guard says so.
+        let (class, e) =
+            judge_path(p, m, &[rust, answer("/v1/messages?beta=true", 200, false)]).unwrap_err();
+        assert_eq!(class, FailureClass::Incompatible);
+        assert!(
+            e.contains(m) && e.contains("anthropic/claude-haiku-4-5-20251001"),
+            "{e}"
+        );
+        assert!(e.contains("Python path"), "{e}");
+        // Nothing answered: no evidence either way, no verdict.
+        assert_eq!(judge_path(p, m, &[]).unwrap_err().0, FailureClass::Harness);
+        // Refused and failed answers, and count_tokens, are not judged.
+        let other = [
+            answer("/v1/messages/count_tokens", 200, false),
+            answer("/v1/messages", 500, false),
+        ];
+        assert_eq!(
+            judge_path(p, m, &other).unwrap_err().0,
+            FailureClass::Harness
+        );
+    }
+
+    #[test]
+    fn a_python_column_served_by_rust_is_our_misconfiguration() {
+        let r = judge_path(
+            Provider::Anthropic,
+            "claude-haiku-4-5",
+            &[answer("/v1/messages", 200, true)],
+        );
+        assert_eq!(r.unwrap_err().0, FailureClass::Harness);
+        assert!(
+            judge_path(
+                Provider::BedrockMantle,
+                "claude-haiku-4-5",
+                &[answer("/v1/messages", 200, false)]
+            )
+            .is_ok()
+        );
     }
 }

@@ -201,6 +201,18 @@ pub fn unverified_cell_under_fault(
     }
 }
 
+/// For fault tests: the error names the LiteLLM route the trial took
+/// (`bedrock_mantle/anthropic.claude-…`), so a reader of the cell knows which
+/// gateway path broke, not only which column.
+pub fn ensure_names_route(ctx: &Ctx, error: &str) -> anyhow::Result<()> {
+    let route = compat_core::gateway::routing::litellm_model(ctx.provider(), ctx.model_id());
+    anyhow::ensure!(
+        error.contains(&route),
+        "the cell's error does not name the route {route}: {error}"
+    );
+    Ok(())
+}
+
 /// For fault tests: runs `check` (which must fail while a fault is on) and
 /// returns the red cell's error (see [`red_cell_under_fault`]).
 pub fn expect_red_cell(ctx: &Ctx, check: fn(&Ctx) -> anyhow::Result<()>) -> anyhow::Result<String> {

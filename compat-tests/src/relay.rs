@@ -81,6 +81,11 @@ pub struct TapRecord {
     pub usage: Option<Value>,
     /// The `anthropic-beta` header the CLI sent, as sent.
     pub anthropic_beta: Option<String>,
+    /// The gateway answered with `x-litellm-rust: true`: LiteLLM's Rust
+    /// implementation served the request (litellm/rust_bridge/
+    /// response_metadata.py `mark_rust_response`; absent when its Python
+    /// path did, including a silent fallback).
+    pub litellm_rust: bool,
 }
 
 struct TapState {
@@ -330,6 +335,7 @@ async fn relay(
             .get("anthropic-beta")
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned),
+        litellm_rust: false,
     });
     if refuse {
         update(&state.records, seq, |r| {
@@ -372,7 +378,14 @@ async fn relay(
         }
     };
     let status = resp.status();
-    update(&state.records, seq, |r| r.status = status.as_u16());
+    let litellm_rust = resp
+        .headers()
+        .get("x-litellm-rust")
+        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"true"));
+    update(&state.records, seq, |r| {
+        r.status = status.as_u16();
+        r.litellm_rust = litellm_rust;
+    });
     let content_type = resp
         .headers()
         .get("content-type")

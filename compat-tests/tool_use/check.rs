@@ -105,3 +105,21 @@ fn misrouted(ctx: &Ctx) -> anyhow::Result<()> {
         ),
     }
 }
+
+compat_tests::sim_fault_test!(
+    name = "no_tool_call_turns_bedrock_mantle_red",
+    provider = "bedrock_mantle",
+    run = no_tool_call_naming_route
+);
+
+/// The same loss on the Mantle column: the error names the model and the
+/// gateway route the trial took (`bedrock_mantle/anthropic.claude-…`).
+fn no_tool_call_naming_route(ctx: &Ctx) -> anyhow::Result<()> {
+    let error = compat_tests::red_cell_under_fault(ctx, compat_sim::Fault::NoToolCall, run)?;
+    compat_tests::ensure_names_route(ctx, &error)?;
+    ensure!(
+        error.contains("did not call Bash"),
+        "unexpected error: {error}"
+    );
+    Ok(())
+}

@@ -56,3 +56,19 @@ fn passthrough_dropped_image(ctx: &Ctx) -> anyhow::Result<()> {
     );
     Ok(())
 }
+
+compat_tests::sim_fault_test!(
+    name = "dropped_image_turns_vertex_ai_rust_path_red",
+    provider = "vertex_ai_rust_path",
+    run = dropped_image_naming_route
+);
+
+fn dropped_image_naming_route(ctx: &Ctx) -> anyhow::Result<()> {
+    let error = compat_tests::red_cell_under_fault(ctx, compat_sim::Fault::IgnoreImages, run)?;
+    compat_tests::ensure_names_route(ctx, &error)?;
+    ensure!(
+        error.contains("does not say so"),
+        "unexpected error: {error}"
+    );
+    Ok(())
+}

@@ -50,7 +50,7 @@ enum Command {
     /// Build and serve (127.0.0.1) the docs page over a matrix, to see a run
     /// as customers will.
     Preview(preview::PreviewArgs),
-    /// Run the five provider simulators on 127.0.0.1 until Ctrl-C (for
+    /// Run the provider simulators on 127.0.0.1 until Ctrl-C (for
     /// manual use: curl, a bare `claude -p`, a hand-started LiteLLM).
     Sim,
     /// Install the pinned claude CLI, LiteLLM and the conformance suite's

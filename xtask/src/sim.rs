@@ -1,4 +1,4 @@
-//! `cargo xtask sim`: runs the five provider simulators on 127.0.0.1 until
+//! `cargo xtask sim`: runs the provider simulators on 127.0.0.1 until
 //! Ctrl-C, printing their base URLs and credentials, for poking at them by
 //! hand (curl, a bare `claude -p`, a hand-started LiteLLM).
 
@@ -23,6 +23,10 @@ pub fn run() -> anyhow::Result<ExitCode> {
         creds::VERTEX_PROJECT,
         creds::VERTEX_LOCATION,
         creds::VERTEX_ACCESS_TOKEN
+    );
+    println!(
+        "mantle:    Authorization: Bearer {} (or SigV4 as bedrock, service bedrock-mantle)",
+        creds::BEDROCK_MANTLE_API_KEY
     );
     println!("\nCtrl-C to stop.");
     loop {

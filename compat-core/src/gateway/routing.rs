@@ -17,6 +17,7 @@ pub fn upstream_model_id(provider: Provider, canonical: &str) -> String {
     if let Some(native) = provider.passthrough_of() {
         return upstream_model_id(native, canonical);
     }
+    let provider = provider.route_of();
     let dated = match canonical {
         "claude-haiku-4-5" => Some("20251001"),
         _ => None,
@@ -41,6 +42,11 @@ pub fn upstream_model_id(provider: Provider, canonical: &str) -> String {
         Provider::Azure => canonical.to_owned(),
         Provider::BedrockPassthrough | Provider::VertexPassthrough | Provider::AzurePassthrough => {
             unreachable!("handled above")
+        // Mantle: `anthropic.<model>`, no region prefix, no `-v1:0` (see
+        // compat-sim/src/mantle/mod.rs, "Model ids").
+        Provider::BedrockMantle => format!("anthropic.{canonical}"),
+        Provider::AnthropicRustPath | Provider::VertexAiRustPath => {
+            unreachable!("route_of maps Rust-path columns to their route")
         }
     }
 }
@@ -48,7 +54,7 @@ pub fn upstream_model_id(provider: Provider, canonical: &str) -> String {
 /// LiteLLM's `model:` value (route prefix + upstream id).
 pub fn litellm_model(provider: Provider, canonical: &str) -> String {
     let id = upstream_model_id(provider, canonical);
-    match provider {
+    match provider.route_of() {
         Provider::Anthropic => format!("anthropic/{id}"),
         Provider::BedrockInvoke => format!("bedrock/invoke/{id}"),
         Provider::BedrockConverse => format!("bedrock/converse/{id}"),
@@ -64,6 +70,12 @@ pub fn litellm_model(provider: Provider, canonical: &str) -> String {
         Provider::BedrockPassthrough => format!("bedrock/{id}"),
         Provider::VertexPassthrough => format!("vertex_ai/{id}"),
         Provider::AzurePassthrough => format!("azure_ai/{id}"),
+        // LiteLLM's Mantle provider: `/anthropic/v1/messages` under api_base
+        // (llms/bedrock_mantle/messages/transformation.py).
+        Provider::BedrockMantle => format!("bedrock_mantle/{id}"),
+        Provider::AnthropicRustPath | Provider::VertexAiRustPath => {
+            unreachable!("route_of maps Rust-path columns to their route")
+        }
     }
 }
 
@@ -147,12 +159,22 @@ pub fn cli_env(
     }
 }
 
-/// Environment the proxy itself needs for a column (beyond its config).
+/// Environment the proxy itself needs for a column (beyond its config and
+/// the hermetic set).
+///
+/// The Rust-path columns switch LiteLLM's Rust `/v1/messages` on. LiteLLM
+/// reads `LITELLM_RUST` as a pydantic bool (rust_bridge/configuration.py);
+/// its catalog opts `messages` in for the anthropic, deepseek and vertex_ai
+/// providers only (rust_bridge/catalog.py `RULES`).
+///
 /// LiteLLM 1.108.7's `/azure_ai` pass-through takes its upstream only from
 /// `AZURE_API_BASE`/`AZURE_API_KEY` (llm_passthrough_endpoints.py
 /// `azure_proxy_route`: a `/v1/messages` path names no deployment, so no
 /// `model_list` entry applies); live mode inherits them from the environment.
 pub fn proxy_env(provider: Provider, upstream: &Upstream<'_>) -> Vec<(String, String)> {
+    if provider.rust_path() {
+        return vec![("LITELLM_RUST".to_owned(), "true".to_owned())];
+    }
     match (provider, upstream) {
         (
             Provider::AzurePassthrough,
@@ -174,6 +196,7 @@ pub fn proxy_env(provider: Provider, upstream: &Upstream<'_>) -> Vec<(String, St
 pub struct SimCredentials<'a> {
     pub anthropic_api_key: &'a str,
     pub azure_api_key: &'a str,
+    pub bedrock_mantle_api_key: &'a str,
     pub aws_access_key_id: &'a str,
     pub aws_secret_access_key: &'a str,
     pub aws_region: &'a str,
@@ -201,7 +224,7 @@ pub fn litellm_params(provider: Provider, canonical: &str, upstream: &Upstream<'
     let o = p.as_object_mut().expect("object");
     // A pass-through column reaches the same upstream with the same
     // credentials as its native provider's column.
-    let native = provider.passthrough_of().unwrap_or(provider);
+    let native = provider.passthrough_of().unwrap_or(provider).route_of();
     if provider == Provider::VertexPassthrough {
         // The Vertex pass-through only takes credentials from deployments
         // flagged so (passthrough_endpoint_router.py).
@@ -282,6 +305,30 @@ pub fn litellm_params(provider: Provider, canonical: &str, upstream: &Upstream<'
             Provider::BedrockPassthrough | Provider::VertexPassthrough | Provider::AzurePassthrough,
             _,
         ) => unreachable!("a pass-through column's native provider is a /v1/messages one"),
+        // The API-key form: LiteLLM 1.108.7 sends it as `Authorization:
+        // Bearer`. Its SigV4 form signs for service `bedrock` where Mantle
+        // wants `bedrock-mantle` (BerriAI/litellm#31475), so a config with
+        // AWS keys only is refused by Mantle (README, column notes).
+        (
+            Provider::BedrockMantle,
+            Upstream::Sim {
+                base_url, creds, ..
+            },
+        ) => {
+            o.insert("api_base".into(), json!(base_url));
+            o.insert("api_key".into(), json!(creds.bedrock_mantle_api_key));
+            o.insert("aws_region_name".into(), json!(creds.aws_region));
+        }
+        (Provider::BedrockMantle, Upstream::Live) => {
+            o.insert("api_key".into(), json!("os.environ/BEDROCK_MANTLE_API_KEY"));
+            o.insert(
+                "aws_region_name".into(),
+                json!("os.environ/AWS_REGION_NAME"),
+            );
+        }
+        (Provider::AnthropicRustPath | Provider::VertexAiRustPath, _) => {
+            unreachable!("route_of maps Rust-path columns to their route")
+        }
     }
     p
 }
@@ -290,7 +337,7 @@ pub fn litellm_params(provider: Provider, canonical: &str, upstream: &Upstream<'
 /// starting it, so a missing credential is named instead of surfacing as a
 /// 401 in every cell).
 pub fn live_env(provider: Provider) -> &'static [&'static str] {
-    match provider {
+    match provider.route_of() {
         Provider::Anthropic => &["ANTHROPIC_API_KEY"],
         Provider::BedrockInvoke | Provider::BedrockConverse => &["AWS_REGION_NAME"],
         Provider::VertexAi => &[
@@ -313,6 +360,10 @@ pub fn live_env(provider: Provider) -> &'static [&'static str] {
             "AZURE_API_BASE",
             "AZURE_API_KEY",
         ],
+        Provider::BedrockMantle => &["BEDROCK_MANTLE_API_KEY", "AWS_REGION_NAME"],
+        Provider::AnthropicRustPath | Provider::VertexAiRustPath => {
+            unreachable!("route_of maps Rust-path columns to their route")
+        }
     }
 }
 
@@ -370,6 +421,21 @@ mod tests {
                 Provider::Azure,
                 "claude-opus-4-7",
                 "azure_ai/claude-opus-4-7",
+            ),
+            (
+                Provider::BedrockMantle,
+                "claude-haiku-4-5",
+                "bedrock_mantle/anthropic.claude-haiku-4-5",
+            ),
+            (
+                Provider::AnthropicRustPath,
+                "claude-haiku-4-5",
+                "anthropic/claude-haiku-4-5-20251001",
+            ),
+            (
+                Provider::VertexAiRustPath,
+                "claude-haiku-4-5",
+                "vertex_ai/claude-haiku-4-5@20251001",
             ),
         ];
         for (p, m, want) in cases {

@@ -204,6 +204,17 @@ pub fn signature(req: &Signing<'_>, secret: &str) -> String {
 /// `Ok` if the request carries a valid SigV4 signature for the simulator's
 /// credentials; otherwise Bedrock's 403 naming the AWS exception.
 pub(crate) fn verify(req: &Incoming) -> Result<(), Rejection> {
+    verify_service(req, "bedrock", deny)
+}
+
+/// [`verify`] for the signing service `service` (the credential scope's
+/// third part: `bedrock` for Bedrock Runtime, `bedrock-mantle` for Mantle),
+/// refusing with `deny(exception, message)` in the caller's error shape.
+pub(crate) fn verify_service(
+    req: &Incoming,
+    service: &str,
+    deny: fn(&str, String) -> Rejection,
+) -> Result<(), Rejection> {
     let headers = &req.headers;
     let auth = headers
         .get("authorization")
@@ -251,11 +262,11 @@ pub(crate) fn verify(req: &Incoming) -> Result<(), Rejection> {
         ));
     }
     let scope_parts: Vec<&str> = scope.split('/').collect();
-    if scope_parts.len() != 4 || scope_parts[2] != "bedrock" || scope_parts[3] != "aws4_request" {
+    if scope_parts.len() != 4 || scope_parts[2] != service || scope_parts[3] != "aws4_request" {
         return Err(deny(
             "InvalidSignatureException",
             format!(
-                "Credential should be scoped to a valid region and the bedrock service, got `{scope}`"
+                "Credential should be scoped to a valid region and the {service} service, got `{scope}`"
             ),
         ));
     }

@@ -68,12 +68,23 @@ pub const AMZ_DATE: &str = "20261125T101500Z";
 
 /// Signs like botocore: host, content-type and x-amz-date, payload hash.
 pub fn signed_headers(base: &str, path: &str, body: &[u8], secret: &str) -> Vec<(String, String)> {
+    signed_headers_for("bedrock", base, path, body, secret)
+}
+
+/// [`signed_headers`] with the credential scoped to signing service `service`.
+pub fn signed_headers_for(
+    service: &str,
+    base: &str,
+    path: &str,
+    body: &[u8],
+    secret: &str,
+) -> Vec<(String, String)> {
     let host = base.trim_start_matches("http://").to_owned();
     let mut h = HeaderMap::new();
     h.insert("host", HeaderValue::from_str(&host).unwrap());
     h.insert("content-type", HeaderValue::from_static("application/json"));
     h.insert("x-amz-date", HeaderValue::from_static(AMZ_DATE));
-    let scope = format!("20261125/{}/bedrock/aws4_request", creds::AWS_REGION);
+    let scope = format!("20261125/{}/{service}/aws4_request", creds::AWS_REGION);
     let uri: Uri = path.parse().unwrap();
     let signing = compat_sim::aws::Signing {
         method: &Method::POST,

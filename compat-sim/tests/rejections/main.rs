@@ -9,6 +9,7 @@ mod azure;
 mod bedrock_converse;
 mod bedrock_invoke;
 mod betas;
+mod bedrock_mantle;
 mod faults;
 mod sigv4;
 mod stream_record;

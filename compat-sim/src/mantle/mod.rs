@@ -1,0 +1,148 @@
+//! Amazon Bedrock Mantle's Anthropic-compatible endpoint:
+//! `POST https://bedrock-mantle.{region}.api.aws/anthropic/v1/messages`, the
+//! Anthropic Messages body with the model id in it, JSON or SSE answers.
+//!
+//! References:
+//! - AWS, "Inference using Anthropic Messages API"
+//!   (https://docs.aws.amazon.com/bedrock/latest/userguide/inference-messages-api.html):
+//!   the endpoint and path; authentication "a Amazon Bedrock API key or AWS
+//!   SigV4 credentials"; an Anthropic version is required.
+//! - The official clients, for what the docs leave out: anthropic 2.14.0
+//!   (`anthropic/lib/bedrock/_mantle.py`: base URL
+//!   `https://bedrock-mantle.{region}.api.aws/anthropic`, the API key as
+//!   `Authorization: Bearer <key>`, SigV4 with `DEFAULT_SERVICE_NAME =
+//!   "bedrock-mantle"`, `anthropic-version` header) and openai-java's
+//!   bedrock.md ("Mantle requests use the `bedrock-mantle` SigV4 service
+//!   name. Runtime requests use the `bedrock` SigV4 service name.").
+//! - Model ids: `anthropic.<model>`, with neither a cross-region prefix
+//!   (`us.`/`global.`) nor a `-v1:0` suffix (Bifrost's Mantle provider docs,
+//!   https://docs.getbifrost.ai/providers/supported-providers/bedrock-mantle,
+//!   "Model IDs"; LiteLLM 1.108.7's model map lists
+//!   `bedrock_mantle/anthropic.claude-haiku-4-5`).
+//!
+//! Thin documentation, chosen and said so (README, fidelity table): AWS
+//! publishes no error reference for this endpoint. Refusals use Anthropic's
+//! error shape (`{"type":"error","error":{...}}`), which is what the
+//! endpoint's Anthropic-compatible clients parse; an unknown model is a 404
+//! `not_found_error` as on the Anthropic API.
+
+use axum::http::Method;
+
+use crate::answer::Answer;
+use crate::anthropic::dialect::Dialect;
+use crate::anthropic::{self, require_version};
+use crate::api::Api;
+use crate::bedrock::sigv4;
+use crate::creds;
+use crate::model::ModelResponse;
+use crate::pipeline::{Call, Codec, json_body};
+use crate::record::Incoming;
+use crate::rejection::Rejection;
+
+pub(crate) struct Mantle;
+
+/// The Messages path under Mantle's Anthropic base (AWS docs above).
+const MESSAGES_PATH: &str = "/anthropic/v1/messages";
+
+/// SigV4's signing service for Mantle (anthropic 2.14.0 `_mantle.py`
+/// `DEFAULT_SERVICE_NAME`; openai-java bedrock.md). A signature scoped to
+/// `bedrock` (Bedrock Runtime's) is refused: the scope names another service.
+const SIGNING_SERVICE: &str = "bedrock-mantle";
+
+/// AWS's refusal of a signature, in the endpoint's (Anthropic) error shape;
+/// the AWS exception name stays in the message and the record.
+fn deny(kind: &str, message: String) -> Rejection {
+    anthropic::error(403, "permission_error", format!("{kind}: {message}"))
+}
+
+/// Whether `model` is a Mantle model id: `anthropic.claude-…`, no region
+/// prefix, no `-v1:0` version suffix (module docs, "Model ids").
+fn valid_model_id(model: &str) -> bool {
+    model
+        .strip_prefix("anthropic.claude-")
+        .is_some_and(|rest| !rest.is_empty() && !rest.contains(':') && !rest.ends_with("-v1"))
+}
+
+impl Codec for Mantle {
+    type Op = ();
+    const API: Api = Api::BedrockMantle;
+
+    fn operation(&self, req: &Incoming) -> Option<()> {
+        (req.method == Method::POST && req.uri.path() == MESSAGES_PATH).then_some(())
+    }
+
+    fn authenticate(&self, req: &Incoming, _: &()) -> Result<(), Rejection> {
+        // Two forms (AWS docs): a Bedrock API key as a bearer token, or SigV4.
+        match req.header("authorization") {
+            Some(v) if v.starts_with("AWS4-HMAC-SHA256 ") => {
+                sigv4::verify_service(req, SIGNING_SERVICE, deny)
+            }
+            Some(v) => match v.strip_prefix("Bearer ") {
+                Some(key) if key == creds::BEDROCK_MANTLE_API_KEY => Ok(()),
+                _ => Err(anthropic::error(
+                    401,
+                    "authentication_error",
+                    "invalid Amazon Bedrock API key",
+                )),
+            },
+            // The Anthropic API's `x-api-key` is not one of Mantle's forms.
+            None => Err(anthropic::error(
+                401,
+                "authentication_error",
+                "missing Authorization: send an Amazon Bedrock API key as a bearer token, or sign with SigV4 (service bedrock-mantle)",
+            )),
+        }
+    }
+
+    fn validate(&self, req: &Incoming, _: ()) -> Result<Call, Rejection> {
+        require_version(req)?;
+        let model = json_body(req)
+            .and_then(|b| b["model"].as_str().map(str::to_owned))
+            .unwrap_or_default();
+        if !model.is_empty() && !valid_model_id(&model) {
+            return Err(anthropic::error(
+                404,
+                "not_found_error",
+                format!(
+                    "model: {model} is not a Bedrock Mantle model id (expected anthropic.claude-…, no region prefix, no -v1:0)"
+                ),
+            ));
+        }
+        anthropic::turn(req, Dialect::Api, None, None)
+    }
+
+    fn encode(&self, resp: &ModelResponse, stream: bool, upstream_model: &str) -> Answer {
+        anthropic::encode(resp, stream, upstream_model)
+    }
+
+    fn invalid(&self, message: String) -> Rejection {
+        anthropic::error(400, "invalid_request_error", message)
+    }
+
+    fn failure(&self, status: u16) -> Rejection {
+        anthropic::failure(status)
+    }
+
+    fn unknown_route(&self, message: String) -> Rejection {
+        anthropic::error(404, "not_found_error", message)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn model_ids_as_mantle_names_them() {
+        assert!(valid_model_id("anthropic.claude-haiku-4-5"));
+        assert!(valid_model_id("anthropic.claude-opus-4-7"));
+        for bad in [
+            "us.anthropic.claude-haiku-4-5",
+            "anthropic.claude-haiku-4-5-20251001-v1:0",
+            "claude-haiku-4-5",
+            "anthropic.claude-",
+        ] {
+            assert!(!valid_model_id(bad), "{bad}");
+        }
+    }
+}
