@@ -9,12 +9,15 @@ pub mod basic_messaging_non_streaming {
     pub mod anthropic;
     pub mod anthropic_rust_path;
     pub mod azure;
+    pub mod azure_passthrough;
     pub mod bedrock_converse;
     pub mod bedrock_invoke;
     pub mod bedrock_mantle;
+    pub mod bedrock_passthrough;
     pub mod check;
     pub mod vertex_ai;
     pub mod vertex_ai_rust_path;
+    pub mod vertex_passthrough;
 }
 
 #[allow(unused_imports)]
@@ -22,12 +25,31 @@ pub mod basic_messaging_streaming {
     pub mod anthropic;
     pub mod anthropic_rust_path;
     pub mod azure;
+    pub mod azure_passthrough;
     pub mod bedrock_converse;
     pub mod bedrock_invoke;
     pub mod bedrock_mantle;
+    pub mod bedrock_passthrough;
     pub mod check;
     pub mod vertex_ai;
     pub mod vertex_ai_rust_path;
+    pub mod vertex_passthrough;
+}
+
+#[allow(unused_imports)]
+pub mod beta_headers {
+    pub mod anthropic;
+    pub mod anthropic_rust_path;
+    pub mod azure;
+    pub mod azure_passthrough;
+    pub mod bedrock_converse;
+    pub mod bedrock_invoke;
+    pub mod bedrock_mantle;
+    pub mod bedrock_passthrough;
+    pub mod check;
+    pub mod vertex_ai;
+    pub mod vertex_ai_rust_path;
+    pub mod vertex_passthrough;
 }
 
 #[allow(unused_imports)]
@@ -35,12 +57,47 @@ pub mod extended_thinking {
     pub mod anthropic;
     pub mod anthropic_rust_path;
     pub mod azure;
+    pub mod azure_passthrough;
     pub mod bedrock_converse;
     pub mod bedrock_invoke;
     pub mod bedrock_mantle;
+    pub mod bedrock_passthrough;
     pub mod check;
     pub mod vertex_ai;
     pub mod vertex_ai_rust_path;
+    pub mod vertex_passthrough;
+}
+
+#[allow(unused_imports)]
+pub mod long_context_1m {
+    pub mod anthropic;
+    pub mod anthropic_rust_path;
+    pub mod azure;
+    pub mod azure_passthrough;
+    pub mod bedrock_converse;
+    pub mod bedrock_invoke;
+    pub mod bedrock_mantle;
+    pub mod bedrock_passthrough;
+    pub mod check;
+    pub mod vertex_ai;
+    pub mod vertex_ai_rust_path;
+    pub mod vertex_passthrough;
+}
+
+#[allow(unused_imports)]
+pub mod pdf_input {
+    pub mod anthropic;
+    pub mod anthropic_rust_path;
+    pub mod azure;
+    pub mod azure_passthrough;
+    pub mod bedrock_converse;
+    pub mod bedrock_invoke;
+    pub mod bedrock_mantle;
+    pub mod bedrock_passthrough;
+    pub mod check;
+    pub mod vertex_ai;
+    pub mod vertex_ai_rust_path;
+    pub mod vertex_passthrough;
 }
 
 #[allow(unused_imports)]
@@ -48,12 +105,31 @@ pub mod prompt_caching_5m {
     pub mod anthropic;
     pub mod anthropic_rust_path;
     pub mod azure;
+    pub mod azure_passthrough;
     pub mod bedrock_converse;
     pub mod bedrock_invoke;
     pub mod bedrock_mantle;
+    pub mod bedrock_passthrough;
     pub mod check;
     pub mod vertex_ai;
     pub mod vertex_ai_rust_path;
+    pub mod vertex_passthrough;
+}
+
+#[allow(unused_imports)]
+pub mod thinking_multi_turn {
+    pub mod anthropic;
+    pub mod anthropic_rust_path;
+    pub mod azure;
+    pub mod azure_passthrough;
+    pub mod bedrock_converse;
+    pub mod bedrock_invoke;
+    pub mod bedrock_mantle;
+    pub mod bedrock_passthrough;
+    pub mod check;
+    pub mod vertex_ai;
+    pub mod vertex_ai_rust_path;
+    pub mod vertex_passthrough;
 }
 
 #[allow(unused_imports)]
@@ -61,12 +137,31 @@ pub mod tool_use {
     pub mod anthropic;
     pub mod anthropic_rust_path;
     pub mod azure;
+    pub mod azure_passthrough;
     pub mod bedrock_converse;
     pub mod bedrock_invoke;
     pub mod bedrock_mantle;
+    pub mod bedrock_passthrough;
     pub mod check;
     pub mod vertex_ai;
     pub mod vertex_ai_rust_path;
+    pub mod vertex_passthrough;
+}
+
+#[allow(unused_imports)]
+pub mod tool_use_streaming {
+    pub mod anthropic;
+    pub mod anthropic_rust_path;
+    pub mod azure;
+    pub mod azure_passthrough;
+    pub mod bedrock_converse;
+    pub mod bedrock_invoke;
+    pub mod bedrock_mantle;
+    pub mod bedrock_passthrough;
+    pub mod check;
+    pub mod vertex_ai;
+    pub mod vertex_ai_rust_path;
+    pub mod vertex_passthrough;
 }
 
 #[allow(unused_imports)]
@@ -74,12 +169,15 @@ pub mod vision {
     pub mod anthropic;
     pub mod anthropic_rust_path;
     pub mod azure;
+    pub mod azure_passthrough;
     pub mod bedrock_converse;
     pub mod bedrock_invoke;
     pub mod bedrock_mantle;
+    pub mod bedrock_passthrough;
     pub mod check;
     pub mod vertex_ai;
     pub mod vertex_ai_rust_path;
+    pub mod vertex_passthrough;
 }
 
 fn main() -> std::process::ExitCode {

@@ -31,7 +31,7 @@ pub enum Provider {
 }
 
 impl Provider {
-    pub const ALL: [Provider; 8] = [
+    pub const ALL: [Provider; 11] = [
         Provider::Anthropic,
         Provider::BedrockInvoke,
         Provider::BedrockConverse,

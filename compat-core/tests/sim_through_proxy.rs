@@ -72,7 +72,7 @@ fn start(providers: &[Provider]) -> (Simulators, Vec<(Provider, Gateway)>, tempf
                         work_dir: dir,
                         label: p.id(),
                         ready_timeout: Duration::from_secs(180),
-                        env: routing::proxy_env(p),
+                        env: routing::proxy_env(p, &upstream),
                     })
                     .unwrap_or_else(|e| panic!("{e}"));
                     (p, gw)

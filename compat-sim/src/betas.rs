@@ -189,6 +189,11 @@ pub fn accepts(api: Api, beta: &str) -> bool {
         ],
         Api::VertexAi => &[VERTEX_DOCUMENTED, VERTEX_UNDOCUMENTED],
         Api::Azure => &[AZURE_UNDOCUMENTED],
+        // Bedrock Mantle serves Anthropic's Messages API; AWS's page for it
+        // (https://docs.aws.amazon.com/bedrock/latest/userguide/inference-messages-api.html,
+        // see mantle/mod.rs) lists no beta values, so it takes Anthropic's
+        // tables (docs silent: as lenient as the API it re-serves).
+        Api::BedrockMantle => &[ANTHROPIC_DOCUMENTED, ANTHROPIC_UNDOCUMENTED],
     };
     tables.iter().any(|t| t.contains(&beta))
 }
@@ -253,7 +258,7 @@ fn read(api: Api, req: &Incoming) -> Vec<String> {
             .unwrap_or_default()
     };
     let mut all = match api {
-        Api::Anthropic | Api::Azure => from_header(),
+        Api::Anthropic | Api::Azure | Api::BedrockMantle => from_header(),
         // Bedrock reads the body field only; an `anthropic-beta` HTTP header
         // is not part of the InvokeModel/Converse request
         // (https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_InvokeModel.html).

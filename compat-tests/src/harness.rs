@@ -831,6 +831,7 @@ mod tests {
             events: Vec::new(),
             completed: true,
             usage: None,
+            anthropic_beta: None,
             litellm_rust: rust,
         }
     }

@@ -42,6 +42,7 @@ pub fn upstream_model_id(provider: Provider, canonical: &str) -> String {
         Provider::Azure => canonical.to_owned(),
         Provider::BedrockPassthrough | Provider::VertexPassthrough | Provider::AzurePassthrough => {
             unreachable!("handled above")
+        }
         // Mantle: `anthropic.<model>`, no region prefix, no `-v1:0` (see
         // compat-sim/src/mantle/mod.rs, "Model ids").
         Provider::BedrockMantle => format!("anthropic.{canonical}"),
