@@ -35,7 +35,27 @@ pub mod extended_thinking {
 }
 
 #[allow(unused_imports)]
+pub mod prompt_caching_1h {
+    pub mod anthropic;
+    pub mod azure;
+    pub mod bedrock_converse;
+    pub mod bedrock_invoke;
+    pub mod check;
+    pub mod vertex_ai;
+}
+
+#[allow(unused_imports)]
 pub mod prompt_caching_5m {
+    pub mod anthropic;
+    pub mod azure;
+    pub mod bedrock_converse;
+    pub mod bedrock_invoke;
+    pub mod check;
+    pub mod vertex_ai;
+}
+
+#[allow(unused_imports)]
+pub mod system_prompt {
     pub mod anthropic;
     pub mod azure;
     pub mod bedrock_converse;

@@ -8,6 +8,8 @@ use std::time::Duration;
 
 use crate::answer::{Answer, Event};
 use crate::api::Api;
+use serde_json::Value;
+
 use crate::model::{Block, ModelRequest, ModelResponse, OutBlock};
 
 /// Ways to make an upstream misbehave.
@@ -41,6 +43,17 @@ pub enum Fault {
     /// provider and the CLI held the stream, and the streaming check must
     /// say so for every model.
     HoldStream,
+    /// On the way in, remove `ttl` from every cache marker (`cache_control`,
+    /// Converse `cachePoint`), so the provider caches for its default five
+    /// minutes. It stands in for a gateway that silently downgrades a
+    /// one-hour cache request (LiteLLM #20326).
+    DropCacheTtl,
+    /// On the way in, remove the system prompt (the body's `system`), as a
+    /// gateway that loses the system blocks would.
+    DropSystemPrompt,
+    /// On the way in, cut every system prompt text to at most this many
+    /// characters, as a gateway with a length limit on system text would.
+    TruncateSystemPrompt(usize),
 }
 
 /// Which requests a fault applies to. Every `Some` must match.
@@ -151,6 +164,40 @@ impl Active {
         }
     }
 
+    /// Rewrites the request body on its way in (faults that stand in for a
+    /// gateway changing what it forwards), or `None` when no such fault is
+    /// on. The pipeline validates and records the rewritten body, so the
+    /// record shows what the provider would have received.
+    pub(crate) fn rewrite_body(&self, body: &Value) -> Option<Value> {
+        let rewrites = self.0.iter().any(|f| {
+            matches!(
+                f,
+                Fault::DropCacheTtl | Fault::DropSystemPrompt | Fault::TruncateSystemPrompt(_)
+            )
+        });
+        if !rewrites {
+            return None;
+        }
+        let mut body = body.clone();
+        for f in &self.0 {
+            match f {
+                Fault::DropCacheTtl => drop_cache_ttl(&mut body),
+                Fault::DropSystemPrompt => {
+                    if let Some(o) = body.as_object_mut() {
+                        o.remove("system");
+                    }
+                }
+                Fault::TruncateSystemPrompt(n) => {
+                    if let Some(system) = body.get_mut("system") {
+                        truncate_texts(system, *n);
+                    }
+                }
+                _ => {}
+            }
+        }
+        Some(body)
+    }
+
     /// Changes what the model answered.
     pub(crate) fn alter_response(&self, resp: &mut ModelResponse) {
         if self.has(&Fault::DropThinking) {
@@ -162,6 +209,7 @@ impl Active {
                 resp.usage.cache_read_input_tokens + resp.usage.cache_creation_input_tokens;
             resp.usage.cache_read_input_tokens = 0;
             resp.usage.cache_creation_input_tokens = 0;
+            resp.usage.cache_creation_1h_input_tokens = 0;
         }
     }
 
@@ -196,5 +244,44 @@ impl Active {
             Answer::Json { .. } if stall => *answer = Answer::Held,
             Answer::Json { .. } | Answer::Held => {}
         }
+    }
+}
+
+/// Removes `ttl` from every `cache_control` and `cachePoint` object, in any
+/// dialect (both are keyed by those names wherever they appear).
+fn drop_cache_ttl(v: &mut Value) {
+    match v {
+        Value::Object(o) => {
+            for (k, child) in o.iter_mut() {
+                if k == "cache_control" || k == "cachePoint" {
+                    if let Some(marker) = child.as_object_mut() {
+                        marker.remove("ttl");
+                    }
+                } else {
+                    drop_cache_ttl(child);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(drop_cache_ttl),
+        _ => {}
+    }
+}
+
+/// Cuts every text of a system prompt (a string, Anthropic text blocks or
+/// Converse `{"text": ...}` members) to at most `n` characters.
+fn truncate_texts(v: &mut Value, n: usize) {
+    match v {
+        Value::String(s) => {
+            if let Some((cut, _)) = s.char_indices().nth(n) {
+                s.truncate(cut);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|i| truncate_texts(i, n)),
+        Value::Object(o) => {
+            if let Some(text) = o.get_mut("text") {
+                truncate_texts(text, n);
+            }
+        }
+        _ => {}
     }
 }

@@ -19,6 +19,7 @@ mod bedrock;
 pub mod creds;
 mod faults;
 pub mod image;
+mod instructions;
 mod model;
 mod pipeline;
 mod record;

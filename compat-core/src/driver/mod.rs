@@ -123,6 +123,7 @@ pub struct ClaudeRun {
     retry: RetryPolicy,
     cli_max_retries: u32,
     session_dir: Option<PathBuf>,
+    append_system_prompt: Option<String>,
 }
 
 impl ClaudeRun {
@@ -148,6 +149,7 @@ impl ClaudeRun {
             retry: RetryPolicy::default(),
             cli_max_retries: 1,
             session_dir: None,
+            append_system_prompt: None,
         }
     }
 
@@ -182,6 +184,12 @@ impl ClaudeRun {
 
     pub fn max_turns(mut self, n: u32) -> Self {
         self.max_turns = Some(n);
+        self
+    }
+
+    /// `--append-system-prompt`: text the CLI appends to its system prompt.
+    pub fn append_system_prompt(mut self, text: impl Into<String>) -> Self {
+        self.append_system_prompt = Some(text.into());
         self
     }
 
@@ -241,6 +249,9 @@ impl ClaudeRun {
         }
         if let Some(n) = self.max_turns {
             a.extend(["--max-turns".into(), n.to_string()]);
+        }
+        if let Some(text) = &self.append_system_prompt {
+            a.extend(["--append-system-prompt".into(), text.clone()]);
         }
         a
     }
