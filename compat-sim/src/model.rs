@@ -831,8 +831,7 @@ mod tests {
         let again = m.respond(&req).unwrap().usage;
         assert_eq!(again.cache_creation_input_tokens, 0, "{again:?}");
         assert_eq!(
-            again.cache_read_input_tokens,
-            u.cache_creation_input_tokens,
+            again.cache_read_input_tokens, u.cache_creation_input_tokens,
             "{again:?}"
         );
     }

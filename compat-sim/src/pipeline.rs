@@ -165,7 +165,9 @@ async fn answer<C: Codec>(
             .ok_or_else(|| codec.invalid("rewritten request lost its route".into()))?;
         match codec.validate(&rewritten, op)? {
             Call::Answer(answer) => return Ok(answer),
-            Call::Turn(turn) => (request, stream, upstream_model) = (turn.request, turn.stream, turn.upstream_model),
+            Call::Turn(turn) => {
+                (request, stream, upstream_model) = (turn.request, turn.stream, turn.upstream_model)
+            }
         }
     }
     faults.delay().await;

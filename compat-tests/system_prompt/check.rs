@@ -147,12 +147,7 @@ fn shape_at_provider(sent: &Value, got: &Value) -> anyhow::Result<()> {
             kind(system)
         );
     }
-    let got_texts: Vec<String> = system
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(texts)
-        .collect();
+    let got_texts: Vec<String> = system.as_array().into_iter().flatten().map(texts).collect();
     // The billing line is the CLI's note to Anthropic's API, not an
     // instruction; a gateway may drop it.
     for block in sent_blocks
@@ -166,7 +161,10 @@ fn shape_at_provider(sent: &Value, got: &Value) -> anyhow::Result<()> {
                  {:?} characters)",
                 block.chars().count(),
                 cut(block, 60),
-                got_texts.iter().map(|g| g.chars().count()).collect::<Vec<_>>()
+                got_texts
+                    .iter()
+                    .map(|g| g.chars().count())
+                    .collect::<Vec<_>>()
             );
         }
     }
