@@ -285,3 +285,54 @@ fn truncate_texts(v: &mut Value, n: usize) {
         _ => {}
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn dropping_ttl_reaches_every_marker_of_either_dialect() {
+        let mut anthropic = json!({
+            "system": [{"type": "text", "text": "s", "cache_control": {"type": "ephemeral", "ttl": "1h"}}],
+            "messages": [{"role": "user", "content": [{"type": "text", "text": "u", "cache_control": {"type": "ephemeral", "ttl": "1h"}}]}],
+        });
+        drop_cache_ttl(&mut anthropic);
+        assert!(!anthropic.to_string().contains("ttl"), "{anthropic}");
+        assert_eq!(anthropic["system"][0]["cache_control"]["type"], "ephemeral");
+
+        let mut converse =
+            json!({"system": [{"text": "s"}, {"cachePoint": {"type": "default", "ttl": "1h"}}]});
+        drop_cache_ttl(&mut converse);
+        assert_eq!(
+            converse["system"][1],
+            json!({"cachePoint": {"type": "default"}})
+        );
+    }
+
+    #[test]
+    fn truncation_cuts_every_system_text_on_a_char_boundary() {
+        let mut blocks = json!([{"type": "text", "text": "ééééé", "cache_control": {"type": "ephemeral"}}, {"text": "abcdef"}]);
+        truncate_texts(&mut blocks, 3);
+        assert_eq!(blocks[0]["text"], "ééé");
+        assert_eq!(blocks[1]["text"], "abc");
+        assert_eq!(blocks[0]["cache_control"]["type"], "ephemeral");
+        let mut plain = json!("abcdef");
+        truncate_texts(&mut plain, 2);
+        assert_eq!(plain, "ab");
+    }
+
+    #[test]
+    fn only_body_faults_rewrite_the_body() {
+        let body = json!({"system": "s", "messages": []});
+        assert!(
+            Active(vec![Fault::DropThinking])
+                .rewrite_body(&body)
+                .is_none()
+        );
+        let dropped = Active(vec![Fault::DropSystemPrompt])
+            .rewrite_body(&body)
+            .unwrap();
+        assert!(dropped.get("system").is_none());
+    }
+}
