@@ -261,7 +261,9 @@ models:
                 "tool_use",
                 "prompt_caching_5m",
                 "vision",
-                "extended_thinking"
+                "extended_thinking",
+                "prompt_caching_1h",
+                "system_prompt"
             ]
         );
         // Every column the code knows, in `Provider::ALL`'s (display) order.

@@ -8,6 +8,8 @@ use std::time::Duration;
 
 use crate::answer::{Answer, Event};
 use crate::api::Api;
+use serde_json::Value;
+
 use crate::model::{Block, ModelRequest, ModelResponse, OutBlock};
 
 /// Ways to make an upstream misbehave.
@@ -67,6 +69,17 @@ pub enum Fault {
     /// The provider does not get this beta: a gateway dropping a beta the
     /// provider supports.
     StripBeta(String),
+    /// On the way in, remove `ttl` from every cache marker (`cache_control`,
+    /// Converse `cachePoint`), so the provider caches for its default five
+    /// minutes. It stands in for a gateway that silently downgrades a
+    /// one-hour cache request (LiteLLM #20326).
+    DropCacheTtl,
+    /// On the way in, remove the system prompt (the body's `system`), as a
+    /// gateway that loses the system blocks would.
+    DropSystemPrompt,
+    /// On the way in, cut every system prompt text to at most this many
+    /// characters, as a gateway with a length limit on system text would.
+    TruncateSystemPrompt(usize),
 }
 
 /// Which requests a fault applies to. Every `Some` must match.
@@ -203,6 +216,40 @@ impl Active {
         }
     }
 
+    /// Rewrites the request body on its way in (faults that stand in for a
+    /// gateway changing what it forwards), or `None` when no such fault is
+    /// on. The pipeline validates and records the rewritten body, so the
+    /// record shows what the provider would have received.
+    pub(crate) fn rewrite_body(&self, body: &Value) -> Option<Value> {
+        let rewrites = self.0.iter().any(|f| {
+            matches!(
+                f,
+                Fault::DropCacheTtl | Fault::DropSystemPrompt | Fault::TruncateSystemPrompt(_)
+            )
+        });
+        if !rewrites {
+            return None;
+        }
+        let mut body = body.clone();
+        for f in &self.0 {
+            match f {
+                Fault::DropCacheTtl => drop_cache_ttl(&mut body),
+                Fault::DropSystemPrompt => {
+                    if let Some(o) = body.as_object_mut() {
+                        o.remove("system");
+                    }
+                }
+                Fault::TruncateSystemPrompt(n) => {
+                    if let Some(system) = body.get_mut("system") {
+                        truncate_texts(system, *n);
+                    }
+                }
+                _ => {}
+            }
+        }
+        Some(body)
+    }
+
     /// Changes what the model answered.
     pub(crate) fn alter_response(&self, resp: &mut ModelResponse) {
         if self.has(&Fault::DropThinking) {
@@ -217,6 +264,7 @@ impl Active {
                 resp.usage.cache_read_input_tokens + resp.usage.cache_creation_input_tokens;
             resp.usage.cache_read_input_tokens = 0;
             resp.usage.cache_creation_input_tokens = 0;
+            resp.usage.cache_creation_1h_input_tokens = 0;
         }
     }
 
@@ -284,5 +332,95 @@ fn truncate_long_prompt(req: &mut ModelRequest, mut budget: usize) {
                 budget -= keep;
             }
         }
+    }
+}
+
+/// Removes `ttl` from every `cache_control` and `cachePoint` object, in any
+/// dialect (both are keyed by those names wherever they appear).
+fn drop_cache_ttl(v: &mut Value) {
+    match v {
+        Value::Object(o) => {
+            for (k, child) in o.iter_mut() {
+                if k == "cache_control" || k == "cachePoint" {
+                    if let Some(marker) = child.as_object_mut() {
+                        marker.remove("ttl");
+                    }
+                } else {
+                    drop_cache_ttl(child);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(drop_cache_ttl),
+        _ => {}
+    }
+}
+
+/// Cuts every text of a system prompt (a string, Anthropic text blocks or
+/// Converse `{"text": ...}` members) to at most `n` characters.
+fn truncate_texts(v: &mut Value, n: usize) {
+    match v {
+        Value::String(s) => {
+            if let Some((cut, _)) = s.char_indices().nth(n) {
+                s.truncate(cut);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|i| truncate_texts(i, n)),
+        Value::Object(o) => {
+            if let Some(text) = o.get_mut("text") {
+                truncate_texts(text, n);
+            }
+        }
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn dropping_ttl_reaches_every_marker_of_either_dialect() {
+        let mut anthropic = json!({
+            "system": [{"type": "text", "text": "s", "cache_control": {"type": "ephemeral", "ttl": "1h"}}],
+            "messages": [{"role": "user", "content": [{"type": "text", "text": "u", "cache_control": {"type": "ephemeral", "ttl": "1h"}}]}],
+        });
+        drop_cache_ttl(&mut anthropic);
+        assert!(!anthropic.to_string().contains("ttl"), "{anthropic}");
+        assert_eq!(anthropic["system"][0]["cache_control"]["type"], "ephemeral");
+
+        let mut converse =
+            json!({"system": [{"text": "s"}, {"cachePoint": {"type": "default", "ttl": "1h"}}]});
+        drop_cache_ttl(&mut converse);
+        assert_eq!(
+            converse["system"][1],
+            json!({"cachePoint": {"type": "default"}})
+        );
+    }
+
+    #[test]
+    fn truncation_cuts_every_system_text_on_a_char_boundary() {
+        let mut blocks = json!([{"type": "text", "text": "ééééé", "cache_control": {"type": "ephemeral"}}, {"text": "abcdef"}]);
+        truncate_texts(&mut blocks, 3);
+        assert_eq!(blocks[0]["text"], "ééé");
+        assert_eq!(blocks[1]["text"], "abc");
+        assert_eq!(blocks[0]["cache_control"]["type"], "ephemeral");
+        let mut plain = json!("abcdef");
+        truncate_texts(&mut plain, 2);
+        assert_eq!(plain, "ab");
+    }
+
+    #[test]
+    fn only_body_faults_rewrite_the_body() {
+        let body = json!({"system": "s", "messages": []});
+        assert!(
+            Active(vec![Fault::DropThinking])
+                .rewrite_body(&body)
+                .is_none()
+        );
+        let dropped = Active(vec![Fault::DropSystemPrompt])
+            .rewrite_body(&body)
+            .unwrap();
+        assert!(dropped.get("system").is_none());
     }
 }

@@ -23,6 +23,7 @@ pub mod document;
 mod faults;
 pub mod image;
 mod mantle;
+mod instructions;
 mod model;
 mod pipeline;
 mod record;

@@ -237,6 +237,20 @@ pub struct Usage {
     pub output_tokens: u64,
     pub cache_read_input_tokens: u64,
     pub cache_creation_input_tokens: u64,
+    /// The part of `cache_creation_input_tokens` written with a one-hour TTL
+    /// (`ttl: "1h"`); the rest was written for five minutes. Anthropic reports
+    /// the split as `usage.cache_creation.{ephemeral_5m,ephemeral_1h}_input_tokens`
+    /// (platform.claude.com/docs/en/build-with-claude/prompt-caching#1-hour-cache-duration),
+    /// Bedrock Converse as `usage.cacheDetails[{ttl, inputTokens}]`
+    /// (docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_TokenUsage.html).
+    pub cache_creation_1h_input_tokens: u64,
+}
+
+impl Usage {
+    /// The five-minute part of the cache write.
+    pub fn cache_creation_5m_input_tokens(&self) -> u64 {
+        self.cache_creation_input_tokens - self.cache_creation_1h_input_tokens
+    }
 }
 
 pub struct ScriptedModel {
@@ -277,7 +291,10 @@ impl ScriptedModel {
                 signature,
             });
         }
-        let (answer, stop_reason) = script(req);
+        let (mut answer, stop_reason) = script(req);
+        if stop_reason == StopReason::EndTurn {
+            crate::instructions::obey(req, &mut answer);
+        }
         content.extend(answer);
         let usage = self.usage(req, &content);
         Ok(ModelResponse {
@@ -428,6 +445,22 @@ impl ScriptedModel {
         } else {
             0
         };
+        // Each stretch of the written prefix goes to the bucket of the
+        // breakpoint that ends it (Anthropic bills a mixed-TTL write that way:
+        // the prompt-caching docs' "Mixing different TTLs").
+        let created_1h = if created == 0 {
+            0
+        } else {
+            let mut previous = read;
+            let mut one_hour = 0;
+            for (_, t, ttl) in breakpoints.iter().filter(|(_, t, _)| *t > read) {
+                if *ttl == CacheTtl::OneHour {
+                    one_hour += t - previous;
+                }
+                previous = *t;
+            }
+            one_hour
+        };
         for (h, t, ttl) in &breakpoints {
             if *t >= minimum {
                 cache.insert((req.model.clone(), *h), now + ttl.duration());
@@ -439,6 +472,7 @@ impl ScriptedModel {
             output_tokens,
             cache_read_input_tokens: read,
             cache_creation_input_tokens: created,
+            cache_creation_1h_input_tokens: created_1h,
         }
     }
 }
@@ -906,6 +940,31 @@ mod tests {
         assert_eq!(
             (u.cache_read_input_tokens, u.cache_creation_input_tokens),
             (0, 0)
+        );
+    }
+
+    #[test]
+    fn a_one_hour_write_is_reported_in_the_one_hour_bucket() {
+        let m = ScriptedModel::new();
+        let mut req = request(vec![user("Reply with exactly `A`.")]);
+        req.system = vec![
+            Block::Text {
+                text: "x".repeat(20_000),
+                cache: Some(CacheTtl::OneHour),
+            },
+            Block::Text {
+                text: "y".repeat(8_000),
+                cache: Some(CacheTtl::FiveMinutes),
+            },
+        ];
+        let u = m.respond(&req).unwrap().usage;
+        assert!(u.cache_creation_1h_input_tokens >= 5000, "{u:?}");
+        assert!(u.cache_creation_5m_input_tokens() >= 2000, "{u:?}");
+        let again = m.respond(&req).unwrap().usage;
+        assert_eq!(again.cache_creation_input_tokens, 0, "{again:?}");
+        assert_eq!(
+            again.cache_read_input_tokens, u.cache_creation_input_tokens,
+            "{again:?}"
         );
     }
 

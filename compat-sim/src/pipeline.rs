@@ -140,8 +140,8 @@ async fn answer<C: Codec>(
     codec.authenticate(req, &op)?;
     let Turn {
         mut request,
-        stream,
-        upstream_model,
+        mut stream,
+        mut upstream_model,
     } = match codec.validate(req, op)? {
         Call::Answer(answer) => return Ok(answer),
         Call::Turn(turn) => turn,
@@ -151,6 +151,26 @@ async fn answer<C: Codec>(
         .faults
         .matching(C::API, &request.model, &req.raw_body());
     crate::betas::check(C::API, req, &faults, entry)?;
+    // A fault standing in for a gateway that changes the body: the provider
+    // validates and records what it would then have received.
+    if let Some(body) = json_body(req).and_then(|b| faults.rewrite_body(&b)) {
+        entry.set_body(body.clone());
+        let rewritten = Incoming {
+            method: req.method.clone(),
+            uri: req.uri.clone(),
+            headers: req.headers.clone(),
+            body: Bytes::from(body.to_string()),
+        };
+        let op = codec
+            .operation(&rewritten)
+            .ok_or_else(|| codec.invalid("rewritten request lost its route".into()))?;
+        match codec.validate(&rewritten, op)? {
+            Call::Answer(answer) => return Ok(answer),
+            Call::Turn(turn) => {
+                (request, stream, upstream_model) = (turn.request, turn.stream, turn.upstream_model)
+            }
+        }
+    }
     faults.delay().await;
     if let Some(status) = faults.failure(stream) {
         return Err(codec.failure(status));
@@ -164,6 +184,10 @@ async fn answer<C: Codec>(
         "output_tokens": resp.usage.output_tokens,
         "cache_read_input_tokens": resp.usage.cache_read_input_tokens,
         "cache_creation_input_tokens": resp.usage.cache_creation_input_tokens,
+        "cache_creation": {
+            "ephemeral_5m_input_tokens": resp.usage.cache_creation_5m_input_tokens(),
+            "ephemeral_1h_input_tokens": resp.usage.cache_creation_1h_input_tokens,
+        },
     }));
     let mut answer = codec.encode(&resp, stream, &upstream_model);
     faults.alter_answer(&mut answer);

@@ -39,7 +39,8 @@ pub struct RecordedRequest {
     pub stream_completed: bool,
     /// The usage the provider reported in its answer (canonical names:
     /// input_tokens, output_tokens, cache_read_input_tokens,
-    /// cache_creation_input_tokens), as sent, faults applied. Lets a check
+    /// cache_creation_input_tokens, and `cache_creation` with its
+    /// ephemeral_5m/ephemeral_1h split), as sent, faults applied. Lets a check
     /// tell "the gateway dropped the provider's figures" from "the provider
     /// never had any".
     pub usage: Option<Value>,
@@ -170,6 +171,11 @@ impl Entry {
             r.model = Some(model.to_owned());
             r.stream = stream;
         });
+    }
+
+    /// Replaces the recorded body with the one a fault rewrote it to.
+    pub(crate) fn set_body(&self, body: Value) {
+        self.update(|r| r.body = body);
     }
 
     pub(crate) fn set_usage(&self, usage: Value) {

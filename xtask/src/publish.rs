@@ -852,8 +852,15 @@ mod tests {
         );
         let (r, _) = run_capture(&opts(tmp.path(), &repo, &results));
         let e = format!("{:#}", r.unwrap_err());
+        // One provider's cells: one per row of the repository's manifest.
+        let rows = compat_core::manifest::Manifest::load_default()
+            .unwrap()
+            .features
+            .len();
         assert!(
-            e.starts_with("refusing to publish what looks like a broken environment: all 6 tested cells failed"),
+            e.starts_with(&format!(
+                "refusing to publish what looks like a broken environment: all {rows} tested cells failed"
+            )),
             "{e}"
         );
         assert_eq!(git(&repo, &["rev-list", "--count", "main"]), "1");
@@ -1172,8 +1179,12 @@ mod tests {
         let mut o = opts(tmp.path(), &repo, &results);
         o.schema = Schema::V2;
         let e = format!("{:#}", run_capture(&o).0.unwrap_err());
+        let rows = compat_core::manifest::Manifest::load_default()
+            .unwrap()
+            .features
+            .len();
         assert!(
-            e.contains("no cell reached a verdict: all 6 tested cells are unverified (failure classes: upstream_unavailable)")
+            e.contains(&format!("no cell reached a verdict: all {rows} tested cells are unverified (failure classes: upstream_unavailable)"))
                 && e.contains("claude-haiku-4-5: credit balance is too low"),
             "{e}"
         );

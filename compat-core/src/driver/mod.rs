@@ -130,6 +130,7 @@ pub struct ClaudeRun {
     /// later run in the same session folder can resume it.
     persist_session: bool,
     key_header: Option<String>,
+    append_system_prompt: Option<String>,
 }
 
 impl ClaudeRun {
@@ -159,6 +160,7 @@ impl ClaudeRun {
             resume: None,
             persist_session: false,
             key_header: None,
+            append_system_prompt: None,
         }
     }
 
@@ -213,6 +215,12 @@ impl ClaudeRun {
 
     pub fn max_turns(mut self, n: u32) -> Self {
         self.max_turns = Some(n);
+        self
+    }
+
+    /// `--append-system-prompt`: text the CLI appends to its system prompt.
+    pub fn append_system_prompt(mut self, text: impl Into<String>) -> Self {
+        self.append_system_prompt = Some(text.into());
         self
     }
 
@@ -296,6 +304,9 @@ impl ClaudeRun {
         }
         if let Some(n) = self.max_turns {
             a.extend(["--max-turns".into(), n.to_string()]);
+        }
+        if let Some(text) = &self.append_system_prompt {
+            a.extend(["--append-system-prompt".into(), text.clone()]);
         }
         a
     }

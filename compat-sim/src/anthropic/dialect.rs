@@ -422,6 +422,14 @@ fn usage_json(resp: &ModelResponse) -> Value {
         "input_tokens": resp.usage.input_tokens,
         "cache_creation_input_tokens": resp.usage.cache_creation_input_tokens,
         "cache_read_input_tokens": resp.usage.cache_read_input_tokens,
+        // The write split by TTL, as the Messages API reports it
+        // (platform.claude.com/docs/en/build-with-claude/prompt-caching#1-hour-cache-duration);
+        // Vertex rawPredict, Bedrock InvokeModel and Foundry return the
+        // model's own usage object.
+        "cache_creation": {
+            "ephemeral_5m_input_tokens": resp.usage.cache_creation_5m_input_tokens(),
+            "ephemeral_1h_input_tokens": resp.usage.cache_creation_1h_input_tokens,
+        },
         "output_tokens": resp.usage.output_tokens,
     })
 }

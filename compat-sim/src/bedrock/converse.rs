@@ -62,11 +62,24 @@ fn union_member<'a>(v: &'a Value, at: &str) -> Result<(&'a str, &'a Value), Reje
     }
 }
 
+/// A `CachePointBlock`: `type` "default", optional `ttl` "5m" | "1h"
+/// (docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_CachePointBlock.html);
+/// no `ttl` caches for the default five minutes.
 fn cache_point(v: &Value, at: &str) -> Result<CacheTtl, Rejection> {
     match v.get("type").and_then(Value::as_str) {
-        Some("default") => Ok(CacheTtl::FiveMinutes),
-        other => Err(Rejection::invalid(format!(
-            "{at}.cachePoint.type: expected 'default', got {other:?}"
+        Some("default") => {}
+        other => {
+            return Err(Rejection::invalid(format!(
+                "{at}.cachePoint.type: expected 'default', got {other:?}"
+            )));
+        }
+    }
+    match v.get("ttl") {
+        None => Ok(CacheTtl::FiveMinutes),
+        Some(t) if t == "5m" => Ok(CacheTtl::FiveMinutes),
+        Some(t) if t == "1h" => Ok(CacheTtl::OneHour),
+        Some(other) => Err(Rejection::invalid(format!(
+            "{at}.cachePoint.ttl: Member must satisfy enum value set: [5m, 1h], got {other}"
         ))),
     }
 }
@@ -463,6 +476,18 @@ fn usage_json(r: &ModelResponse) -> Value {
     }
     if u.cache_creation_input_tokens > 0 {
         usage["cacheWriteInputTokens"] = json!(u.cache_creation_input_tokens);
+        // The write by TTL, 1h before 5m, zero buckets left out
+        // (docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_TokenUsage.html,
+        // API_runtime_CacheDetail.html).
+        let details: Vec<Value> = [
+            ("1h", u.cache_creation_1h_input_tokens),
+            ("5m", u.cache_creation_5m_input_tokens()),
+        ]
+        .into_iter()
+        .filter(|(_, n)| *n > 0)
+        .map(|(ttl, n)| json!({"ttl": ttl, "inputTokens": n}))
+        .collect();
+        usage["cacheDetails"] = json!(details);
     }
     usage
 }
