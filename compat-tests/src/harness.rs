@@ -234,13 +234,13 @@ fn prepare(args: &Arguments, filters: &Filters) -> Result<Prepared, String> {
                 case.file
             ));
         }
-        if let CaseKind::RunExcept(_, except) = case.kind {
-            if let Some((m, _)) = except.iter().find(|(m, _)| manifest.model(m).is_none()) {
-                return Err(format!(
-                    "{}: not_applicable_for names model `{m}`, which is not in manifest.yaml `models`",
-                    case.file
-                ));
-            }
+        if let CaseKind::RunExcept(_, except) = case.kind
+            && let Some((m, _)) = except.iter().find(|(m, _)| manifest.model(m).is_none())
+        {
+            return Err(format!(
+                "{}: not_applicable_for names model `{m}`, which is not in manifest.yaml `models`",
+                case.file
+            ));
         }
         cases.push((case, feature.to_owned(), provider.to_owned()));
     }
