@@ -115,15 +115,15 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
         .max_by_key(Vec::len)
         .unwrap_or_default();
     let upstream = ctx.sim().map(|_| upstream_fragments(ctx));
-    if let Some((times, req)) = &upstream {
-        if let Some(burst) = provider_burst(times) {
-            bail!(
-                "{model}: the tool arguments arrived in one burst: the provider sent the Write call's {} input \
-                 fragments {burst}, as it does when a request does not opt in to fine-grained tool streaming; {}",
-                times.len(),
-                opt_in_of(req)
-            );
-        }
+    if let Some((times, req)) = &upstream
+        && let Some(burst) = provider_burst(times)
+    {
+        bail!(
+            "{model}: the tool arguments arrived in one burst: the provider sent the Write call's {} input \
+             fragments {burst}, as it does when a request does not opt in to fine-grained tool streaming; {}",
+            times.len(),
+            opt_in_of(req)
+        );
     }
     match judge_deltas(
         "tool input delta",
