@@ -21,6 +21,11 @@ pub struct Manifest {
 pub struct Feature {
     pub id: String,
     pub name: String,
+    /// What the row checks and how to set the feature up (the docs page
+    /// shows it; optional).
+    pub description: Option<String>,
+    /// Documentation links for the row, as (title, url).
+    pub links: Vec<(String, String)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -78,7 +83,17 @@ impl Manifest {
 
         let features = check_entries("features", &raw.features, &err)?
             .into_iter()
-            .map(|(id, name)| Feature { id, name })
+            .zip(&raw.features)
+            .map(|((id, name), raw)| Feature {
+                id,
+                name,
+                description: raw.description.as_ref().map(|d| d.trim().to_owned()),
+                links: raw
+                    .links
+                    .iter()
+                    .map(|l| (l.title.clone(), l.url.clone()))
+                    .collect(),
+            })
             .collect::<Vec<_>>();
         let providers = check_entries("providers", &raw.providers, &err)?
             .into_iter()
@@ -91,6 +106,8 @@ impl Manifest {
             .map(|m| RawEntry {
                 id: m.id.clone(),
                 name: m.name.clone(),
+                description: None,
+                links: Vec::new(),
             })
             .collect();
         let ids_names = check_entries("models", &model_entries, &err)?;
@@ -166,6 +183,18 @@ struct RawManifest {
 struct RawEntry {
     id: Spanned<String>,
     name: Spanned<String>,
+    /// Features only (the docs page's row description); ignored elsewhere.
+    #[serde(default)]
+    description: Option<String>,
+    #[serde(default)]
+    links: Vec<RawLink>,
+}
+
+#[derive(Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+struct RawLink {
+    title: String,
+    url: String,
 }
 
 #[derive(Deserialize)]

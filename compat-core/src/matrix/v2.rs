@@ -422,8 +422,15 @@ pub fn build(
         .map(|f| FeatureV2 {
             id: f.id.clone(),
             name: f.name.clone(),
-            description: None,
-            links: Vec::new(),
+            description: f.description.clone(),
+            links: f
+                .links
+                .iter()
+                .map(|(title, url)| Link {
+                    title: title.clone(),
+                    url: url.clone(),
+                })
+                .collect(),
             providers: manifest
                 .providers
                 .iter()
