@@ -25,6 +25,16 @@ pub mod basic_messaging_streaming {
 }
 
 #[allow(unused_imports)]
+pub mod effort {
+    pub mod anthropic;
+    pub mod azure;
+    pub mod bedrock_converse;
+    pub mod bedrock_invoke;
+    pub mod check;
+    pub mod vertex_ai;
+}
+
+#[allow(unused_imports)]
 pub mod extended_thinking {
     pub mod anthropic;
     pub mod azure;
@@ -36,6 +46,16 @@ pub mod extended_thinking {
 
 #[allow(unused_imports)]
 pub mod prompt_caching_5m {
+    pub mod anthropic;
+    pub mod azure;
+    pub mod bedrock_converse;
+    pub mod bedrock_invoke;
+    pub mod check;
+    pub mod vertex_ai;
+}
+
+#[allow(unused_imports)]
+pub mod structured_outputs {
     pub mod anthropic;
     pub mod azure;
     pub mod bedrock_converse;

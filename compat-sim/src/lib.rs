@@ -17,12 +17,14 @@ mod anthropic;
 mod api;
 mod bedrock;
 pub mod creds;
+mod effort;
 mod faults;
 pub mod image;
 mod model;
 mod pipeline;
 mod record;
 mod rejection;
+mod structured;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;

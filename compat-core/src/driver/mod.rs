@@ -123,6 +123,7 @@ pub struct ClaudeRun {
     retry: RetryPolicy,
     cli_max_retries: u32,
     session_dir: Option<PathBuf>,
+    extra_args: Vec<String>,
 }
 
 impl ClaudeRun {
@@ -148,6 +149,7 @@ impl ClaudeRun {
             retry: RetryPolicy::default(),
             cli_max_retries: 1,
             session_dir: None,
+            extra_args: Vec::new(),
         }
     }
 
@@ -213,6 +215,14 @@ impl ClaudeRun {
         self
     }
 
+    /// A CLI option with its value (`--effort max`, `--json-schema <schema>`),
+    /// appended after the driver's own. Never a secret: arguments are logged.
+    pub fn option(mut self, flag: &str, value: impl Into<String>) -> Self {
+        self.extra_args.push(flag.to_owned());
+        self.extra_args.push(value.into());
+        self
+    }
+
     /// The command-line arguments (no secret is ever among them).
     pub fn args(&self) -> Vec<String> {
         let mut a: Vec<String> = vec!["-p".into()];
@@ -242,6 +252,7 @@ impl ClaudeRun {
         if let Some(n) = self.max_turns {
             a.extend(["--max-turns".into(), n.to_string()]);
         }
+        a.extend(self.extra_args.iter().cloned());
         a
     }
 

@@ -298,6 +298,10 @@ pub(crate) fn parse(body: &Value) -> Result<ModelRequest, Rejection> {
                     }
                     tools.push(ToolDef {
                         name: name.to_owned(),
+                        input_schema: spec
+                            .pointer("/inputSchema/json")
+                            .cloned()
+                            .unwrap_or(Value::Null),
                         cache: None,
                     });
                 }
@@ -328,12 +332,20 @@ pub(crate) fn parse(body: &Value) -> Result<ModelRequest, Rejection> {
         Some(t) => parse_thinking(t, max_tokens)
             .map_err(|r| r.prefixed("The model returned the following errors: "))?,
     };
+    // Effort travels inside additionalModelRequestFields, as Anthropic's
+    // `output_config` (see crate::effort for the docs).
+    let effort = crate::effort::parse(
+        body.pointer("/additionalModelRequestFields/output_config"),
+        "additionalModelRequestFields.output_config",
+    )
+    .map_err(|r| r.prefixed("The model returned the following errors: "))?;
     Ok(ModelRequest {
         model: String::new(),
         system,
         messages,
         tools,
         thinking,
+        effort,
     })
 }
 
