@@ -53,6 +53,16 @@ pub mod beta_headers {
 }
 
 #[allow(unused_imports)]
+pub mod effort {
+    pub mod anthropic;
+    pub mod azure;
+    pub mod bedrock_converse;
+    pub mod bedrock_invoke;
+    pub mod check;
+    pub mod vertex_ai;
+}
+
+#[allow(unused_imports)]
 pub mod extended_thinking {
     pub mod anthropic;
     pub mod anthropic_rust_path;
@@ -162,6 +172,16 @@ pub mod thinking_multi_turn {
     pub mod vertex_ai;
     pub mod vertex_ai_rust_path;
     pub mod vertex_passthrough;
+}
+
+#[allow(unused_imports)]
+pub mod structured_outputs {
+    pub mod anthropic;
+    pub mod azure;
+    pub mod bedrock_converse;
+    pub mod bedrock_invoke;
+    pub mod check;
+    pub mod vertex_ai;
 }
 
 #[allow(unused_imports)]

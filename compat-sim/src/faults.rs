@@ -80,6 +80,14 @@ pub enum Fault {
     /// On the way in, cut every system prompt text to at most this many
     /// characters, as a gateway with a length limit on system text would.
     TruncateSystemPrompt(usize),
+    /// Lose `output_config.effort` on the way in (LiteLLM #23971, #26423,
+    /// #27074): the model runs at its default effort. The record keeps the
+    /// body as it arrived; the model's answer shows the loss.
+    StripEffort,
+    /// Lose the structured-output request on the way in: the tool Claude
+    /// Code offers for `--json-schema` (`StructuredOutput`) never reaches the
+    /// model, which then answers in free text (LiteLLM #21407, #23380, #28877).
+    DropStructuredOutput,
 }
 
 /// Which requests a fault applies to. Every `Some` must match.
@@ -202,6 +210,12 @@ impl Active {
                     }
                 }
             }
+        }
+        if self.has(&Fault::StripEffort) {
+            req.effort = None;
+        }
+        if self.has(&Fault::DropStructuredOutput) {
+            req.tools.retain(|t| t.name != "StructuredOutput");
         }
     }
 

@@ -20,6 +20,7 @@ mod context;
 pub mod betas;
 pub mod creds;
 pub mod document;
+mod effort;
 mod faults;
 pub mod image;
 mod mantle;
@@ -29,6 +30,7 @@ mod pipeline;
 mod record;
 mod rejection;
 mod tool_streaming;
+mod structured;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;

@@ -40,6 +40,9 @@ pub struct ModelRequest {
     /// The request opted in to fine-grained tool streaming
     /// (`crate::tool_streaming`): tool input streams as it is written.
     pub eager_tool_input: bool,
+    /// `output_config.effort` as the provider received it (see
+    /// [`crate::effort`]); `None` runs at the model's default.
+    pub effort: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -67,6 +70,9 @@ pub struct Message {
 #[derive(Debug, Clone)]
 pub struct ToolDef {
     pub name: String,
+    /// The tool's JSON Schema (`input_schema`, Converse `inputSchema.json`),
+    /// `Null` for server tools that have none.
+    pub input_schema: Value,
     /// Whether this tool definition carries a cache breakpoint.
     pub cache: Option<CacheTtl>,
 }
@@ -279,11 +285,13 @@ impl ScriptedModel {
 
     pub fn respond(&self, req: &ModelRequest) -> Result<ModelResponse, Rejection> {
         self.check_conversation(req)?;
+        crate::effort::check(&req.model, req.effort.as_deref())?;
         let mut content = Vec::new();
-        if req.thinking != Thinking::Off {
+        if crate::effort::thinks(req) {
             let thinking = format!(
-                "The user wants: {}. I will answer directly and precisely.",
-                summarize(&last_user_text(req))
+                "The user wants: {}. I will answer directly and precisely.{}",
+                summarize(&last_user_text(req)),
+                crate::effort::self_report(req.effort.as_deref())
             );
             let signature = self.sign(&req.model, &thinking);
             content.push(OutBlock::Thinking {
@@ -603,7 +611,14 @@ fn script(req: &ModelRequest) -> (Vec<OutBlock>, StopReason) {
             }
             "Read" => json!({"file_path": command}),
             "Write" => write_input(&prompt),
-            _ => json!({}),
+            _ => {
+                let schema = req
+                    .tools
+                    .iter()
+                    .find(|t| t.name == name)
+                    .map(|t| &t.input_schema);
+                crate::structured::instance(schema.unwrap_or(&Value::Null), &command)
+            }
         };
         return (
             vec![
@@ -811,6 +826,7 @@ mod tests {
         let mut req = request(vec![user(prompt)]);
         req.tools = vec![ToolDef {
             name: "Bash".into(),
+            input_schema: json!({"type": "object"}),
             cache: None,
         }];
         let r = m.respond(&req).unwrap();

@@ -131,6 +131,7 @@ pub struct ClaudeRun {
     persist_session: bool,
     key_header: Option<String>,
     append_system_prompt: Option<String>,
+    extra_args: Vec<String>,
 }
 
 impl ClaudeRun {
@@ -161,6 +162,7 @@ impl ClaudeRun {
             persist_session: false,
             key_header: None,
             append_system_prompt: None,
+            extra_args: Vec::new(),
         }
     }
 
@@ -279,6 +281,14 @@ impl ClaudeRun {
         self
     }
 
+    /// A CLI option with its value (`--effort max`, `--json-schema <schema>`),
+    /// appended after the driver's own. Never a secret: arguments are logged.
+    pub fn option(mut self, flag: &str, value: impl Into<String>) -> Self {
+        self.extra_args.push(flag.to_owned());
+        self.extra_args.push(value.into());
+        self
+    }
+
     /// The command-line arguments (no secret is ever among them).
     pub fn args(&self) -> Vec<String> {
         let mut a: Vec<String> = vec!["-p".into()];
@@ -308,6 +318,7 @@ impl ClaudeRun {
         if let Some(text) = &self.append_system_prompt {
             a.extend(["--append-system-prompt".into(), text.clone()]);
         }
+        a.extend(self.extra_args.iter().cloned());
         a
     }
 

@@ -180,6 +180,7 @@ pub fn parse_body(
                 }
                 Ok(ToolDef {
                     name: name.to_owned(),
+                    input_schema: t.get("input_schema").cloned().unwrap_or(Value::Null),
                     cache: cache_marker(t, &format!("tools.{i}"))?,
                 })
             })
@@ -197,6 +198,7 @@ pub fn parse_body(
         tools,
         thinking,
         eager_tool_input: false,
+        effort: crate::effort::parse(obj.get("output_config"), "output_config")?,
     };
     Ok((request, model, stream))
 }

@@ -416,6 +416,10 @@ pub(crate) fn parse(body: &Value) -> Result<ModelRequest, Rejection> {
                     }
                     tools.push(ToolDef {
                         name: name.to_owned(),
+                        input_schema: spec
+                            .pointer("/inputSchema/json")
+                            .cloned()
+                            .unwrap_or(Value::Null),
                         cache: None,
                     });
                 }
@@ -446,6 +450,13 @@ pub(crate) fn parse(body: &Value) -> Result<ModelRequest, Rejection> {
         Some(t) => parse_thinking(t, max_tokens)
             .map_err(|r| r.prefixed("The model returned the following errors: "))?,
     };
+    // Effort travels inside additionalModelRequestFields, as Anthropic's
+    // `output_config` (see crate::effort for the docs).
+    let effort = crate::effort::parse(
+        body.pointer("/additionalModelRequestFields/output_config"),
+        "additionalModelRequestFields.output_config",
+    )
+    .map_err(|r| r.prefixed("The model returned the following errors: "))?;
     Ok(ModelRequest {
         model: String::new(),
         system,
@@ -460,6 +471,7 @@ pub(crate) fn parse(body: &Value) -> Result<ModelRequest, Rejection> {
             ),
             None,
         ),
+        effort,
     })
 }
 

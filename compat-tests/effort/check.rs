@@ -1,0 +1,158 @@
+//! effort: `claude --effort max` reaches the provider as the provider
+//! expects it (`output_config.effort` in the Anthropic body of Anthropic,
+//! Bedrock Invoke, Vertex AI and Azure; `additionalModelRequestFields.
+//! output_config.effort` on Bedrock Converse), and the provider accepts it.
+//! LiteLLM #23971, #26423 and #27074 each dropped it on some route.
+//!
+//! Effort is a model feature of Sonnet 4.6 and Opus 4.7 (both take `max`);
+//! Claude Haiku 4.5 has none (Anthropic's effort docs,
+//! https://platform.claude.com/docs/en/build-with-claude/effort, and the
+//! API's 400 "This model does not support the effort parameter."), and the
+//! CLI sends no `output_config` for it. For Haiku the check asserts what
+//! holds there: the run succeeds and the CLI sent no effort, so a gateway
+//! that adds one (a 400 in production) still turns the cell red.
+//!
+//! What it asserts, by mode:
+//! - both: the run succeeds with the token it was asked for (the provider
+//!   accepted the level, e.g. no 400 for a level it does not take, no
+//!   gateway-side rejection), and the tap shows the CLI sent
+//!   `output_config.effort: "max"` through the gateway (so the row cannot
+//!   pass vacuously should the CLI stop sending it).
+//! - sim: the simulator's record shows `max` where the provider reads it,
+//!   and the CLI's output shows the model ran at it (the scripted model
+//!   names its effort in its thinking, as a real model thinks longer at
+//!   higher effort). Live mode cannot see the provider's side of the
+//!   request: a gateway that drops effort silently (the provider then runs
+//!   at its default, `high`) is caught in sim mode only.
+
+use anyhow::{Context as _, bail, ensure};
+use compat_tests::Ctx;
+use serde_json::Value;
+
+/// The level asked for: the highest both effort models accept, so that a
+/// gateway clamping it (LiteLLM has per-model effort ceilings on Bedrock)
+/// or dropping it is visible (the default is `high`).
+const LEVEL: &str = "max";
+
+/// Whether the model has the effort parameter at all (see the module doc).
+fn has_effort(model: &str) -> bool {
+    !model.contains("haiku")
+}
+
+pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
+    let token = format!("effort-{}", ctx.nonce());
+    let claude = ctx
+        .claude()?
+        .option("--effort", LEVEL)
+        .prompt(format!("Reply with exactly `{token}` and nothing else."));
+    let t = ctx.run(&claude)?;
+    t.ensure_success().with_context(|| {
+        format!("the run with --effort {LEVEL} failed (a 400 here means the provider refused the effort the gateway sent)")
+    })?;
+    ensure!(
+        t.final_text.contains(&token),
+        "the answer does not carry the token `{token}`: {:?}",
+        t.final_text
+    );
+
+    let sent: Vec<Option<String>> = ctx
+        .gateway_requests()
+        .iter()
+        .map(|r| effort_at(&r.body, "/output_config/effort"))
+        .collect();
+    ensure!(!sent.is_empty(), "the tap saw no request of this trial");
+    if !has_effort(ctx.model_id()) {
+        ensure!(
+            sent.iter().all(Option::is_none),
+            "the CLI sent an effort for a model without the effort parameter: {sent:?}"
+        );
+        if ctx.sim().is_some() {
+            let got: Vec<Option<String>> = ctx.sim_requests().iter().map(provider_effort).collect();
+            ensure!(
+                got.iter().all(Option::is_none),
+                "the gateway added an effort the CLI did not send ({got:?}); the provider refuses it for this model"
+            );
+        }
+        return Ok(());
+    }
+    ensure!(
+        sent.iter().all(|e| e.as_deref() == Some(LEVEL)),
+        "the CLI did not send output_config.effort = {LEVEL:?} through the gateway (it sent {sent:?}); \
+         the row tests nothing until the CLI's --effort is understood again"
+    );
+
+    if ctx.sim().is_none() {
+        return Ok(());
+    }
+    let upstream = ctx.sim_requests();
+    ensure!(
+        !upstream.is_empty(),
+        "the provider received no request of this trial"
+    );
+    let got: Vec<Option<String>> = upstream.iter().map(provider_effort).collect();
+    if let Some(lost) = got.iter().find(|e| e.as_deref() != Some(LEVEL)) {
+        bail!(
+            "the effort was lost on the way: the CLI sent output_config.effort = {LEVEL:?}, the provider got {} \
+             (where it reads it: {})",
+            lost.as_deref()
+                .map_or("none".to_owned(), |l| format!("{l:?}")),
+            where_read(ctx)
+        );
+    }
+    let ran_at = t
+        .thinking
+        .iter()
+        .find_map(|b| reported_effort(&b.thinking))
+        .unwrap_or_else(|| "no thinking at all".to_owned());
+    ensure!(
+        ran_at == LEVEL,
+        "the effort was lost before the model: the CLI sent output_config.effort = {LEVEL:?} and the provider's \
+         request carried it, but the model ran at `{ran_at}` (its thinking: {:?})",
+        t.thinking.iter().map(|b| &b.thinking).collect::<Vec<_>>()
+    );
+    Ok(())
+}
+
+/// The effort in a request body as the simulated provider reads it.
+fn provider_effort(r: &compat_sim::RecordedRequest) -> Option<String> {
+    effort_at(&r.body, "/output_config/effort").or_else(|| {
+        effort_at(
+            &r.body,
+            "/additionalModelRequestFields/output_config/effort",
+        )
+    })
+}
+
+fn effort_at(body: &Value, pointer: &str) -> Option<String> {
+    body.pointer(pointer)
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+}
+
+fn where_read(ctx: &Ctx) -> &'static str {
+    match ctx.provider().id() {
+        "bedrock_converse" => "additionalModelRequestFields.output_config.effort",
+        _ => "output_config.effort in the body",
+    }
+}
+
+/// The level the scripted model says it ran at: "... (effort: max)".
+fn reported_effort(thinking: &str) -> Option<String> {
+    let rest = &thinking[thinking.rfind("(effort: ")? + "(effort: ".len()..];
+    Some(rest[..rest.find(')')?].to_owned())
+}
+
+compat_tests::sim_fault_test!(
+    name = "stripped_effort_turns_cell_red",
+    provider = "vertex_ai",
+    run = stripped_effort
+);
+
+fn stripped_effort(ctx: &Ctx) -> anyhow::Result<()> {
+    let error = compat_tests::red_cell_under_fault(ctx, compat_sim::Fault::StripEffort, run)?;
+    ensure!(
+        error.contains("the effort was lost") && error.contains("`default`"),
+        "the error does not say the effort was lost (sent max, ran at the default): {error}"
+    );
+    Ok(())
+}
