@@ -55,11 +55,17 @@ pub mod beta_headers {
 #[allow(unused_imports)]
 pub mod effort {
     pub mod anthropic;
+    pub mod anthropic_rust_path;
     pub mod azure;
+    pub mod azure_passthrough;
     pub mod bedrock_converse;
     pub mod bedrock_invoke;
+    pub mod bedrock_mantle;
+    pub mod bedrock_passthrough;
     pub mod check;
     pub mod vertex_ai;
+    pub mod vertex_ai_rust_path;
+    pub mod vertex_passthrough;
 }
 
 #[allow(unused_imports)]
@@ -143,6 +149,22 @@ pub mod prompt_caching_5m {
 }
 
 #[allow(unused_imports)]
+pub mod structured_outputs {
+    pub mod anthropic;
+    pub mod anthropic_rust_path;
+    pub mod azure;
+    pub mod azure_passthrough;
+    pub mod bedrock_converse;
+    pub mod bedrock_invoke;
+    pub mod bedrock_mantle;
+    pub mod bedrock_passthrough;
+    pub mod check;
+    pub mod vertex_ai;
+    pub mod vertex_ai_rust_path;
+    pub mod vertex_passthrough;
+}
+
+#[allow(unused_imports)]
 pub mod system_prompt {
     pub mod anthropic;
     pub mod anthropic_rust_path;
@@ -172,16 +194,6 @@ pub mod thinking_multi_turn {
     pub mod vertex_ai;
     pub mod vertex_ai_rust_path;
     pub mod vertex_passthrough;
-}
-
-#[allow(unused_imports)]
-pub mod structured_outputs {
-    pub mod anthropic;
-    pub mod azure;
-    pub mod bedrock_converse;
-    pub mod bedrock_invoke;
-    pub mod check;
-    pub mod vertex_ai;
 }
 
 #[allow(unused_imports)]

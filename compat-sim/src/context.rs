@@ -60,6 +60,7 @@ mod tests {
             tools: Vec::new(),
             thinking: Thinking::Off,
             eager_tool_input: false,
+            effort: None,
         }
     }
 
