@@ -11,8 +11,9 @@ use anyhow::Context as _;
 use compat_core::classify::UpstreamAnswer;
 use compat_core::driver::RetryPolicy;
 use compat_core::driver::{ClaudeRun, RunReport, Transcript};
+use compat_core::gateway::prefork::{self, Launcher};
 use compat_core::gateway::routing::{self, Upstream};
-use compat_core::gateway::{Gateway, ProxySpec};
+use compat_core::gateway::{Gateway, HERMETIC_ENV, ProxySpec};
 use compat_core::manifest::Model;
 use compat_core::provider::Provider;
 use compat_core::results::Mode;
@@ -81,6 +82,58 @@ type ProxyToStart = (Provider, Value, Vec<(String, String)>);
 
 /// Proxies started at once: LiteLLM's start-up is CPU-bound (imports).
 const PROXY_START_CONCURRENCY: usize = 2;
+
+/// The launchers of a run, one per distinct proxy environment (a column
+/// with its own switches, such as `LITELLM_RUST`, gets its own import);
+/// `None` once a launcher failed to start: its proxies are spawned instead.
+type Launchers = Mutex<BTreeMap<Vec<(String, String)>, Arc<OnceLock<Option<Arc<Launcher>>>>>>;
+
+/// The launcher for proxies with `env`, started on first use; None when
+/// forking is off (`COMPAT_PROXY_LAUNCH=spawn`), the entry point's Python is
+/// unknown, or the launcher failed (said once, then proxies are spawned).
+fn launcher_for(
+    launchers: &Launchers,
+    bin: &std::path::Path,
+    dir: &std::path::Path,
+    env: &[(String, String)],
+) -> Option<Arc<Launcher>> {
+    if !prefork::enabled() {
+        return None;
+    }
+    let python = prefork::python_of(bin)?;
+    let slot = launchers
+        .lock()
+        .expect("launchers")
+        .entry(env.to_vec())
+        .or_default()
+        .clone();
+    slot.get_or_init(|| {
+        let t0 = std::time::Instant::now();
+        let mut full: Vec<(String, String)> = HERMETIC_ENV
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        full.extend(env.iter().cloned());
+        let label = format!("{:x}", fastrand::u32(..));
+        match Launcher::start(&python, dir, &label, &full, Duration::from_secs(180)) {
+            Ok(l) => {
+                eprintln!(
+                    "[compat] LiteLLM imported once in {:.1} s; proxies fork from it",
+                    t0.elapsed().as_secs_f64()
+                );
+                Some(Arc::new(l))
+            }
+            Err(e) => {
+                eprintln!(
+                    "[compat] {:#}; starting each proxy as its own process instead",
+                    anyhow::Error::new(e)
+                );
+                None
+            }
+        }
+    })
+    .clone()
+}
 
 static ENV: OnceLock<Result<Env, String>> = OnceLock::new();
 static NEEDED: OnceLock<(Mode, BTreeSet<Provider>, Vec<String>)> = OnceLock::new();
@@ -205,8 +258,10 @@ impl Env {
                     .expect("queue")
                     .push_back((p, config, env, slot));
             }
+            let launchers: Arc<Launchers> = Arc::default();
             for _ in 0..PROXY_START_CONCURRENCY {
                 let (queue, bin, dir) = (queue.clone(), litellm.bin.clone(), work_dir.clone());
+                let launchers = launchers.clone();
                 let warm_model = models.first().cloned();
                 std::thread::spawn(move || {
                     loop {
@@ -214,16 +269,21 @@ impl Env {
                         else {
                             break;
                         };
+                        let launcher = launcher_for(&launchers, &bin, &dir, &env);
                         let t0 = std::time::Instant::now();
-                        // The cause chain too: a trial shows only this string.
-                        let r = Gateway::start(ProxySpec {
+                        let spec = ProxySpec {
                             litellm_bin: &bin,
                             config,
                             work_dir: &dir,
                             label: p.id(),
                             ready_timeout: Duration::from_secs(180),
                             env,
-                        })
+                        };
+                        // The cause chain too: a trial shows only this string.
+                        let r = match &launcher {
+                            Some(l) => Gateway::start_forked(spec, l),
+                            None => Gateway::start(spec),
+                        }
                         .map_err(|e| format!("{:#}", anyhow::Error::new(e)));
                         match &r {
                             Ok(gw) => {
