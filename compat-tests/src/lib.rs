@@ -12,6 +12,7 @@ pub mod evidence;
 mod filters;
 mod harness;
 pub mod relay;
+pub mod shard;
 pub mod sim;
 
 pub use compat_core;
