@@ -115,7 +115,7 @@ fn launcher_for(
             .collect();
         full.extend(env.iter().cloned());
         let label = format!("{:x}", fastrand::u32(..));
-        match Launcher::start(&python, dir, &label, &full, Duration::from_secs(180)) {
+        match Launcher::start(&python, dir, &label, &full, Duration::from_secs(180), false) {
             Ok(l) => {
                 eprintln!(
                     "[compat] LiteLLM imported once in {:.1} s; proxies fork from it",
@@ -177,6 +177,33 @@ impl Env {
         };
         let model_refs: Vec<&str> = models.iter().map(String::as_str).collect();
 
+        let list: Vec<Provider> = providers.iter().copied().collect();
+        if mode == Mode::Sim
+            && !list.is_empty()
+            && let Some(warm) = crate::warm::attach(&list, models)
+        {
+            for guard in run_faults(&warm.sims)? {
+                std::mem::forget(guard);
+            }
+            let gateways: BTreeMap<Provider, GatewaySlot> = warm
+                .gateways
+                .into_iter()
+                .map(|(p, gw)| {
+                    let slot: GatewaySlot = Arc::new(OnceLock::new());
+                    let _ = slot.set(Ok(gw));
+                    (p, slot)
+                })
+                .collect();
+            let taps = gateways.keys().map(|&p| (p, OnceLock::new())).collect();
+            return Ok(Env {
+                mode,
+                claude,
+                litellm_version: Some(warm.litellm_version),
+                sims: Some(warm.sims),
+                gateways,
+                taps,
+            });
+        }
         let (sims, specs): (Option<Simulators>, Vec<ProxyToStart>) = match mode {
             Mode::Sim => {
                 let list: Vec<compat_sim::Api> = providers.iter().map(|&p| sim::api(p)).collect();
@@ -194,14 +221,9 @@ impl Env {
                     } else {
                         None
                     };
-                    let upstream = Upstream::Sim {
-                        base_url: &base,
-                        vertex_credentials: vertex_credentials.as_deref(),
-                        creds: sim::CREDENTIALS,
-                    };
                     specs.push((
                         p,
-                        routing::proxy_config(p, &model_refs, &upstream),
+                        sim_proxy_config(p, &model_refs, &base, vertex_credentials.as_deref()),
                         Vec::new(),
                     ));
                 }
@@ -338,7 +360,7 @@ impl Env {
 /// stream is handed on as it comes. A customer's proxy is warm; a trial
 /// should not pay for, or be judged on, the proxy's first breath. Failure
 /// here is only logged: the trials themselves report what is wrong.
-fn warm_up(gw: &Gateway, model: &str, p: Provider) {
+pub(crate) fn warm_up(gw: &Gateway, model: &str, p: Provider) {
     let t0 = std::time::Instant::now();
     let body = json!({
         "model": model,
@@ -410,6 +432,23 @@ fn run_faults(sims: &Simulators) -> Result<Vec<compat_sim::FaultGuard>, String> 
     Ok(guards)
 }
 
+/// A sim-mode column's proxy config: every model routed at the simulator
+/// at `base` (`cargo xtask up` generates the same, and the harness attaches
+/// to its proxies only while it still does).
+pub(crate) fn sim_proxy_config(
+    p: Provider,
+    models: &[&str],
+    base: &str,
+    vertex_credentials: Option<&str>,
+) -> Value {
+    let upstream = Upstream::Sim {
+        base_url: base,
+        vertex_credentials,
+        creds: sim::CREDENTIALS,
+    };
+    routing::proxy_config(p, models, &upstream)
+}
+
 /// `COMPAT_GATEWAY_URL_<PROVIDER>`: an already running proxy for a provider.
 fn external_gateway_url(p: Provider) -> Option<String> {
     std::env::var(format!("COMPAT_GATEWAY_URL_{}", p.id().to_uppercase())).ok()
@@ -418,7 +457,10 @@ fn external_gateway_url(p: Provider) -> Option<String> {
 /// A throwaway service-account file whose `token_uri` is the Vertex
 /// simulator: google-auth signs a JWT with its (freshly generated) RSA key and
 /// trades it there for a bearer token, exactly its real flow.
-fn write_fake_service_account(dir: &std::path::Path, sim_base: &str) -> Result<String, String> {
+pub(crate) fn write_fake_service_account(
+    dir: &std::path::Path,
+    sim_base: &str,
+) -> Result<String, String> {
     let litellm = tools::litellm().map_err(|e| e.to_string())?;
     let python = litellm.python.ok_or(
         "the Vertex simulator needs LiteLLM's virtualenv python to make a fake service account",

@@ -14,6 +14,7 @@ mod harness;
 pub mod relay;
 pub mod shard;
 pub mod sim;
+pub mod warm;
 
 pub use compat_core;
 pub use compat_sim;

@@ -21,6 +21,7 @@ mod publisher;
 mod resolve;
 mod sim;
 mod suite;
+mod up;
 mod versions;
 
 use std::process::ExitCode;
@@ -74,6 +75,12 @@ enum Command {
     /// simulator) and the one-cell author loop; print wall times, ratio,
     /// peak memory.
     Bench,
+    /// Start the warm gateway for authors: LiteLLM imported once, one proxy
+    /// per column kept running (state in target/compat-up/state.json); runs
+    /// of the suite attach to it and say so.
+    Up,
+    /// Stop the warm gateway that `cargo xtask up` started.
+    Down,
 }
 
 fn main() -> ExitCode {
@@ -90,6 +97,8 @@ fn main() -> ExitCode {
         Command::History(a) => history::main(a),
         Command::CaptureTranscripts => capture::run(),
         Command::Bench => bench::run(),
+        Command::Up => up::up(),
+        Command::Down => up::down(),
     };
     match result {
         Ok(code) => code,

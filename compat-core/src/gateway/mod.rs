@@ -201,6 +201,34 @@ impl Gateway {
         }
     }
 
+    /// A proxy this run did not start but whose log it knows (one kept
+    /// running by `cargo xtask up`): the log's tail goes into failures.
+    pub fn attach(base_url: &str, master_key: Secret, label: &str, log: PathBuf) -> Gateway {
+        let mut gw = Self::external(base_url, master_key, label);
+        gw.log_path = Some(log);
+        gw
+    }
+
+    /// Leaves the proxy running past this process (`cargo xtask up`); its
+    /// launcher's process group is what stops it.
+    pub fn detach(mut self) {
+        match self.process.get_mut().expect("lock").take() {
+            Some(Proc::Forked(_, launcher)) => drop(launcher),
+            Some(Proc::Group(g)) => {
+                g.detach();
+            }
+            None => {}
+        }
+    }
+
+    /// The proxy's process id, when this run started it.
+    pub fn pid(&self) -> Option<i32> {
+        match self.process.lock().expect("process lock").as_ref()? {
+            Proc::Forked(f, _) => Some(f.pid),
+            Proc::Group(g) => Some(g.id() as i32),
+        }
+    }
+
     /// Ready = our own proxy answers an authenticated request (a 200 with
     /// this run's master key, which no other server on the port would accept)
     /// and the process is still alive.

@@ -9,7 +9,8 @@ would (the same click entry point, `proxy_cli.run_server`).
 Protocol (compat-core/src/gateway/prefork.rs): one JSON object a line on
 stdin, {"argv": [...], "env": {...}, "log": path}; one line back on stdout,
 {"pid": n} or {"error": text}. The first line out is {"ready": version} once the
-import is done. End of stdin (the harness went away) stops every child.
+import is done. End of stdin (the harness went away) stops every child, unless started
+with --detached (`cargo xtask up`).
 """
 
 import json
@@ -73,6 +74,11 @@ def main():
         children.add(pid)
         out.write(json.dumps({"pid": pid}) + "\n")
         out.flush()
+    if "--detached" in sys.argv:
+        # `cargo xtask up`: the proxies stay until `cargo xtask down` signals
+        # the process group.
+        while True:
+            signal.pause()
     for pid in list(children):
         try:
             os.kill(pid, signal.SIGTERM)

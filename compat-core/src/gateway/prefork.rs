@@ -83,12 +83,14 @@ impl Launcher {
     /// Starts the launcher with `python` and waits (up to `timeout`) until
     /// LiteLLM is imported. `env` is the proxies' environment (the hermetic
     /// switches included).
+    /// `detached`: the launcher keeps its proxies when its stdin closes.
     pub fn start(
         python: &Path,
         work_dir: &Path,
         label: &str,
         env: &[(String, String)],
         timeout: Duration,
+        detached: bool,
     ) -> Result<Launcher, LauncherError> {
         let io_err = |log: &Path| {
             let log = log.to_owned();
@@ -105,6 +107,9 @@ impl Launcher {
             .stdout(Stdio::piped())
             .stderr(log_file)
             .env("PYTHONUNBUFFERED", "1");
+        if detached {
+            cmd.arg("--detached");
+        }
         for (k, v) in env {
             cmd.env(k, v);
         }
@@ -190,6 +195,15 @@ impl Launcher {
     /// Whether the launcher itself still runs.
     pub fn is_alive(&self) -> bool {
         matches!(self.group.lock().expect("launcher").try_wait(), Ok(None))
+    }
+
+    /// Leaves the launcher and its proxies running after this process ends
+    /// (`cargo xtask up`): its stdin is closed, which a launcher started
+    /// with `detached` takes as no order to stop. Returns its process group.
+    pub fn detach(self) -> i32 {
+        let Launcher { io, group, .. } = self;
+        drop(io);
+        group.into_inner().expect("launcher").detach()
     }
 }
 
