@@ -236,8 +236,8 @@ fn prepare(args: &Arguments, filters: &Filters) -> Result<Prepared, String> {
         }
         cases.push((case, feature.to_owned(), provider.to_owned()));
     }
-    // Provider by provider (then feature), so the first provider's trials
-    // run while the later providers' proxies are still starting.
+    // Provider by provider (then feature); the order trials run in is set
+    // below.
     cases.sort_by(|a, b| {
         let pos = |f: &str, p: &str| {
             (
@@ -359,6 +359,26 @@ fn prepare(args: &Arguments, filters: &Filters) -> Result<Prepared, String> {
             columns.into_iter().collect::<Vec<_>>().join(", ")
         );
     }
+    // The order trials start in (libtest-mimic hands them to its threads in
+    // order). The proxies are forked from one import and ready together, so
+    // spread the columns: concurrent trials go to different proxies (each
+    // one Python process) rather than queueing on one; fault tests, the
+    // longest (stall timeouts), first, so none of them ends the run alone.
+    let key = |name: &str| {
+        let mut parts = name.split("::");
+        let (f, p, m) = (
+            parts.next().unwrap_or_default(),
+            parts.next().unwrap_or_default(),
+            parts.next().unwrap_or_default(),
+        );
+        (
+            p != "sim_fault",
+            manifest.features.iter().position(|x| x.id == f),
+            manifest.models.iter().position(|x| x.short == m),
+            manifest.providers.iter().position(|x| x.id == p),
+        )
+    };
+    trials.sort_by_cached_key(|(t, _)| key(t.name()));
     let trials: Vec<Trial> = trials.into_iter().map(|(t, _)| t).collect();
     // Start only what the selected trials need.
     let selected: BTreeSet<Provider> = needs
