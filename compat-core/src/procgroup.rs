@@ -82,6 +82,18 @@ impl GroupChild {
         self.child.id()
     }
 
+    /// Lets the group outlive this process (`cargo xtask up`): it is no
+    /// longer killed on drop or at exit; returns its group id, which whoever
+    /// stops it later (`cargo xtask down`) signals.
+    pub fn detach(self) -> i32 {
+        let pgid = self.pgid.as_raw();
+        LIVE.lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .retain(|&g| g != pgid);
+        std::mem::forget(self);
+        pgid
+    }
+
     pub fn child_mut(&mut self) -> &mut Child {
         &mut self.child
     }

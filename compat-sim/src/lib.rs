@@ -63,6 +63,13 @@ pub struct Simulators {
 impl Simulators {
     /// Starts one server per API on 127.0.0.1, each on a free port.
     pub fn start(apis: &[Api]) -> std::io::Result<Self> {
+        let any: Vec<(Api, u16)> = apis.iter().map(|&a| (a, 0)).collect();
+        Self::start_at(&any)
+    }
+
+    /// Starts one server per API on 127.0.0.1 at the given port (0: a free
+    /// one), e.g. where a warm proxy from `cargo xtask up` expects it.
+    pub fn start_at(apis: &[(Api, u16)]) -> std::io::Result<Self> {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .thread_name("sim")
@@ -74,7 +81,7 @@ impl Simulators {
             records: Arc::new(Records::default()),
         });
         let mut addrs = BTreeMap::new();
-        for &api in apis {
+        for &(api, port) in apis {
             // The registry of codecs: one line per API.
             let app = match api {
                 Api::Anthropic => router(anthropic::api::Messages, state.clone()),
@@ -84,7 +91,7 @@ impl Simulators {
                 Api::BedrockConverse => router(bedrock::converse::Converse, state.clone()),
                 Api::BedrockMantle => router(mantle::Mantle, state.clone()),
             };
-            let listener = runtime.block_on(tokio::net::TcpListener::bind(("127.0.0.1", 0)))?;
+            let listener = runtime.block_on(tokio::net::TcpListener::bind(("127.0.0.1", port)))?;
             addrs.insert(api, listener.local_addr()?);
             runtime.spawn(async move {
                 let _ = axum::serve(listener, app).await;

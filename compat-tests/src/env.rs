@@ -11,8 +11,9 @@ use anyhow::Context as _;
 use compat_core::classify::UpstreamAnswer;
 use compat_core::driver::RetryPolicy;
 use compat_core::driver::{ClaudeRun, RunReport, Transcript};
+use compat_core::gateway::prefork::{self, Launcher};
 use compat_core::gateway::routing::{self, Upstream};
-use compat_core::gateway::{Gateway, ProxySpec};
+use compat_core::gateway::{Gateway, HERMETIC_ENV, ProxySpec};
 use compat_core::manifest::Model;
 use compat_core::provider::Provider;
 use compat_core::results::Mode;
@@ -82,6 +83,58 @@ type ProxyToStart = (Provider, Value, Vec<(String, String)>);
 /// Proxies started at once: LiteLLM's start-up is CPU-bound (imports).
 const PROXY_START_CONCURRENCY: usize = 2;
 
+/// The launchers of a run, one per distinct proxy environment (a column
+/// with its own switches, such as `LITELLM_RUST`, gets its own import);
+/// `None` once a launcher failed to start: its proxies are spawned instead.
+type Launchers = Mutex<BTreeMap<Vec<(String, String)>, Arc<OnceLock<Option<Arc<Launcher>>>>>>;
+
+/// The launcher for proxies with `env`, started on first use; None when
+/// forking is off (`COMPAT_PROXY_LAUNCH=spawn`), the entry point's Python is
+/// unknown, or the launcher failed (said once, then proxies are spawned).
+fn launcher_for(
+    launchers: &Launchers,
+    bin: &std::path::Path,
+    dir: &std::path::Path,
+    env: &[(String, String)],
+) -> Option<Arc<Launcher>> {
+    if !prefork::enabled() {
+        return None;
+    }
+    let python = prefork::python_of(bin)?;
+    let slot = launchers
+        .lock()
+        .expect("launchers")
+        .entry(env.to_vec())
+        .or_default()
+        .clone();
+    slot.get_or_init(|| {
+        let t0 = std::time::Instant::now();
+        let mut full: Vec<(String, String)> = HERMETIC_ENV
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        full.extend(env.iter().cloned());
+        let label = format!("{:x}", fastrand::u32(..));
+        match Launcher::start(&python, dir, &label, &full, Duration::from_secs(180), false) {
+            Ok(l) => {
+                eprintln!(
+                    "[compat] LiteLLM imported once in {:.1} s; proxies fork from it",
+                    t0.elapsed().as_secs_f64()
+                );
+                Some(Arc::new(l))
+            }
+            Err(e) => {
+                eprintln!(
+                    "[compat] {:#}; starting each proxy as its own process instead",
+                    anyhow::Error::new(e)
+                );
+                None
+            }
+        }
+    })
+    .clone()
+}
+
 static ENV: OnceLock<Result<Env, String>> = OnceLock::new();
 static NEEDED: OnceLock<(Mode, BTreeSet<Provider>, Vec<String>)> = OnceLock::new();
 
@@ -125,6 +178,33 @@ impl Env {
         let model_refs: Vec<&str> = models.iter().map(String::as_str).collect();
         let mut unreachable_in_sim: Vec<(Provider, &'static str)> = Vec::new();
 
+        let list: Vec<Provider> = providers.iter().copied().collect();
+        if mode == Mode::Sim
+            && !list.is_empty()
+            && let Some(warm) = crate::warm::attach(&list, models)
+        {
+            for guard in run_faults(&warm.sims)? {
+                std::mem::forget(guard);
+            }
+            let gateways: BTreeMap<Provider, GatewaySlot> = warm
+                .gateways
+                .into_iter()
+                .map(|(p, gw)| {
+                    let slot: GatewaySlot = Arc::new(OnceLock::new());
+                    let _ = slot.set(Ok(gw));
+                    (p, slot)
+                })
+                .collect();
+            let taps = gateways.keys().map(|&p| (p, OnceLock::new())).collect();
+            return Ok(Env {
+                mode,
+                claude,
+                litellm_version: Some(warm.litellm_version),
+                sims: Some(warm.sims),
+                gateways,
+                taps,
+            });
+        }
         let (sims, specs): (Option<Simulators>, Vec<ProxyToStart>) = match mode {
             Mode::Sim => {
                 // A pass-through column shares its native provider's simulator.
@@ -152,15 +232,10 @@ impl Env {
                     } else {
                         None
                     };
-                    let upstream = Upstream::Sim {
-                        base_url: &base,
-                        vertex_credentials: vertex_credentials.as_deref(),
-                        creds: sim::CREDENTIALS,
-                    };
                     specs.push((
                         p,
-                        routing::proxy_config(p, &model_refs, &upstream),
-                        routing::proxy_env(p, &upstream),
+                        sim_proxy_config(p, &model_refs, &base, vertex_credentials.as_deref()),
+                        routing::proxy_env(p, &sim_upstream(&base, vertex_credentials.as_deref())),
                     ));
                 }
                 (Some(sims), specs)
@@ -216,8 +291,10 @@ impl Env {
                     .expect("queue")
                     .push_back((p, config, env, slot));
             }
+            let launchers: Arc<Launchers> = Arc::default();
             for _ in 0..PROXY_START_CONCURRENCY {
                 let (queue, bin, dir) = (queue.clone(), litellm.bin.clone(), work_dir.clone());
+                let launchers = launchers.clone();
                 let warm_model = models.first().cloned();
                 std::thread::spawn(move || {
                     loop {
@@ -225,16 +302,21 @@ impl Env {
                         else {
                             break;
                         };
+                        let launcher = launcher_for(&launchers, &bin, &dir, &env);
                         let t0 = std::time::Instant::now();
-                        // The cause chain too: a trial shows only this string.
-                        let r = Gateway::start(ProxySpec {
+                        let spec = ProxySpec {
                             litellm_bin: &bin,
                             config,
                             work_dir: &dir,
                             label: p.id(),
                             ready_timeout: Duration::from_secs(180),
                             env,
-                        })
+                        };
+                        // The cause chain too: a trial shows only this string.
+                        let r = match &launcher {
+                            Some(l) => Gateway::start_forked(spec, l),
+                            None => Gateway::start(spec),
+                        }
                         .map_err(|e| format!("{:#}", anyhow::Error::new(e)));
                         match &r {
                             Ok(gw) => {
@@ -294,7 +376,7 @@ impl Env {
 /// stream is handed on as it comes. A customer's proxy is warm; a trial
 /// should not pay for, or be judged on, the proxy's first breath. Failure
 /// here is only logged: the trials themselves report what is wrong.
-fn warm_up(gw: &Gateway, model: &str, p: Provider) {
+pub(crate) fn warm_up(gw: &Gateway, model: &str, p: Provider) {
     let t0 = std::time::Instant::now();
     let body = json!({
         "model": model,
@@ -382,6 +464,45 @@ fn run_faults(sims: &Simulators) -> Result<Vec<compat_sim::FaultGuard>, String> 
     Ok(guards)
 }
 
+/// A sim-mode column's proxy config: every model routed at the simulator
+/// at `base` (`cargo xtask up` generates the same, and the harness attaches
+/// to its proxies only while it still does).
+pub(crate) fn sim_proxy_config(
+    p: Provider,
+    models: &[&str],
+    base: &str,
+    vertex_credentials: Option<&str>,
+) -> Value {
+    routing::proxy_config(p, models, &sim_upstream(base, vertex_credentials))
+}
+
+/// The simulator at `base` as a column's upstream.
+fn sim_upstream<'a>(base: &'a str, vertex_credentials: Option<&'a str>) -> Upstream<'a> {
+    Upstream::Sim {
+        base_url: base,
+        vertex_credentials,
+        creds: sim::CREDENTIALS,
+    }
+}
+
+/// Why `cargo xtask up` cannot keep a column's proxy warm, if it cannot: the
+/// column is not reachable in sim mode, or its proxy needs an environment of
+/// its own (`LITELLM_RUST`, the Foundry pass-through's upstream), which the
+/// warm gateway's one launcher does not give.
+pub(crate) fn not_warmable(p: Provider) -> Option<String> {
+    if let Some(why) = sim_unreachable(p) {
+        return Some(why.to_owned());
+    }
+    let env = routing::proxy_env(p, &sim_upstream("http://127.0.0.1:0", None));
+    (!env.is_empty()).then(|| {
+        let names: Vec<&str> = env.iter().map(|(k, _)| k.as_str()).collect();
+        format!(
+            "its proxy needs an environment of its own ({})",
+            names.join(", ")
+        )
+    })
+}
+
 /// `COMPAT_GATEWAY_URL_<PROVIDER>`: an already running proxy for a provider.
 fn external_gateway_url(p: Provider) -> Option<String> {
     std::env::var(format!("COMPAT_GATEWAY_URL_{}", p.id().to_uppercase())).ok()
@@ -390,7 +511,10 @@ fn external_gateway_url(p: Provider) -> Option<String> {
 /// A throwaway service-account file whose `token_uri` is the Vertex
 /// simulator: google-auth signs a JWT with its (freshly generated) RSA key and
 /// trades it there for a bearer token, exactly its real flow.
-fn write_fake_service_account(dir: &std::path::Path, sim_base: &str) -> Result<String, String> {
+pub(crate) fn write_fake_service_account(
+    dir: &std::path::Path,
+    sim_base: &str,
+) -> Result<String, String> {
     let litellm = tools::litellm().map_err(|e| e.to_string())?;
     let python = litellm.python.ok_or(
         "the Vertex simulator needs LiteLLM's virtualenv python to make a fake service account",

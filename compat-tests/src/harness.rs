@@ -244,8 +244,8 @@ fn prepare(args: &Arguments, filters: &Filters) -> Result<Prepared, String> {
         }
         cases.push((case, feature.to_owned(), provider.to_owned()));
     }
-    // Provider by provider (then feature), so the first provider's trials
-    // run while the later providers' proxies are still starting.
+    // Provider by provider (then feature); the order trials run in is set
+    // below.
     cases.sort_by(|a, b| {
         let pos = |f: &str, p: &str| {
             (
@@ -256,17 +256,21 @@ fn prepare(args: &Arguments, filters: &Filters) -> Result<Prepared, String> {
         pos(&a.1, &a.2).cmp(&pos(&b.1, &b.2))
     });
 
+    let shard = crate::shard::Shard::from_env()?;
     let sink = if args.list {
         None
     } else {
+        let mut results = RunResults::new(mode);
+        results.run.shard = shard.map(|s| format!("{}/{}", s.index, s.total));
         Some(Arc::new(ResultsSink {
             path: compat_core::paths::results_file(),
-            results: Mutex::new(RunResults::new(mode)),
+            results: Mutex::new(results),
         }))
     };
 
     let breaker = Arc::new(Breaker::new(mode)?);
-    let mut trials = Vec::new();
+    // Every trial with the column whose proxy it needs (the shard's unit).
+    let mut trials: Vec<(Trial, Provider)> = Vec::new();
     let mut needs: Vec<(String, Provider)> = Vec::new();
     for (case, feature, provider) in &cases {
         let sim_provider = Provider::from_id(provider).expect("checked");
@@ -315,7 +319,7 @@ fn prepare(args: &Arguments, filters: &Filters) -> Result<Prepared, String> {
                     })
                 }
             };
-            trials.push(trial);
+            trials.push((trial, sim_provider));
         }
     }
 
@@ -328,19 +332,63 @@ fn prepare(args: &Arguments, filters: &Filters) -> Result<Prepared, String> {
         let name = format!("{feature}::sim_fault::{}", t.name);
         needs.push((name.clone(), provider));
         let (run, feature) = (t.run, feature.to_owned());
-        trials.push(
+        trials.push((
             Trial::test(name, move || {
                 let ctx = Ctx::new(&feature, provider, &model);
                 (run)(&ctx).map_err(|e| Failed::from(format!("{e:#}")))
             })
             .with_kind("sim-fault")
             .with_ignored_flag(mode == Mode::Live),
-        );
+            provider,
+        ));
     }
 
     // Several filters: libtest-mimic applies one, the rest is ours.
-    trials.retain(|t| filters.select(t.name()));
+    trials.retain(|(t, _)| filters.select(t.name()));
     needs.retain(|(name, _)| filters.select(name));
+    // A shard keeps whole columns (see `crate::shard`), partitioned over the
+    // selected trials, so each shard starts only its columns' proxies.
+    if let Some(shard) = shard {
+        let providers: Vec<Provider> = trials.iter().map(|(_, p)| *p).collect();
+        let order: Vec<Provider> = manifest
+            .providers
+            .iter()
+            .filter_map(|p| Provider::from_id(&p.id))
+            .collect();
+        let of = crate::shard::assign(&providers, &order, shard.total);
+        let mine = |p: &Provider| of.get(p) == Some(&shard.index);
+        trials.retain(|(_, p)| mine(p));
+        needs.retain(|(_, p)| mine(p));
+        let columns: BTreeSet<&str> = trials.iter().map(|(_, p)| p.id()).collect();
+        eprintln!(
+            "[compat] shard {}/{} (COMPAT_SHARD): {} trials, columns {}",
+            shard.index,
+            shard.total,
+            trials.len(),
+            columns.into_iter().collect::<Vec<_>>().join(", ")
+        );
+    }
+    // The order trials start in (libtest-mimic hands them to its threads in
+    // order). The proxies are forked from one import and ready together, so
+    // spread the columns: concurrent trials go to different proxies (each
+    // one Python process) rather than queueing on one; fault tests, the
+    // longest (stall timeouts), first, so none of them ends the run alone.
+    let key = |name: &str| {
+        let mut parts = name.split("::");
+        let (f, p, m) = (
+            parts.next().unwrap_or_default(),
+            parts.next().unwrap_or_default(),
+            parts.next().unwrap_or_default(),
+        );
+        (
+            p != "sim_fault",
+            manifest.features.iter().position(|x| x.id == f),
+            manifest.models.iter().position(|x| x.short == m),
+            manifest.providers.iter().position(|x| x.id == p),
+        )
+    };
+    trials.sort_by_cached_key(|(t, _)| key(t.name()));
+    let trials: Vec<Trial> = trials.into_iter().map(|(t, _)| t).collect();
     // Start only what the selected trials need.
     let selected: BTreeSet<Provider> = needs
         .iter()

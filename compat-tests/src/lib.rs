@@ -12,7 +12,9 @@ pub mod evidence;
 mod filters;
 mod harness;
 pub mod relay;
+pub mod shard;
 pub mod sim;
+pub mod warm;
 
 pub use compat_core;
 pub use compat_sim;

@@ -21,6 +21,7 @@ mod publisher;
 mod resolve;
 mod sim;
 mod suite;
+mod up;
 mod versions;
 
 use std::process::ExitCode;
@@ -73,7 +74,13 @@ enum Command {
     /// Time the full sim matrix against its floor (bare claude runs against a
     /// simulator) and the one-cell author loop; print wall times, ratio,
     /// peak memory.
-    Bench,
+    Bench(bench::BenchArgs),
+    /// Start the warm gateway for authors: LiteLLM imported once, one proxy
+    /// per column kept running (state in target/compat-up/state.json); runs
+    /// of the suite attach to it and say so.
+    Up,
+    /// Stop the warm gateway that `cargo xtask up` started.
+    Down,
 }
 
 fn main() -> ExitCode {
@@ -89,7 +96,9 @@ fn main() -> ExitCode {
         Command::Resolve(a) => resolve::main(a),
         Command::History(a) => history::main(a),
         Command::CaptureTranscripts => capture::run(),
-        Command::Bench => bench::run(),
+        Command::Bench(a) => bench::run(a),
+        Command::Up => up::up(),
+        Command::Down => up::down(),
     };
     match result {
         Ok(code) => code,

@@ -93,6 +93,10 @@ pub struct BuildMatrixArgs {
     /// its verdict and when it was measured.
     #[arg(long, value_name = "FILE")]
     pub previous: Option<PathBuf>,
+    /// Also write the inputs merged into one results file (the shards of a
+    /// split run, as `cargo xtask publish --results` takes one).
+    #[arg(long, value_name = "FILE")]
+    pub merged_results: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -245,9 +249,59 @@ pub fn build_matrix(args: BuildMatrixArgs) -> anyhow::Result<ExitCode> {
     )?;
     compat_core::fsutil::write_atomic(&out, matrix.to_json_pretty().as_bytes())
         .with_context(|| format!("writing {}", out.display()))?;
+    if let Some(path) = &args.merged_results {
+        let merged = merge_results(&loaded)?;
+        merged
+            .write_atomic(path)
+            .with_context(|| format!("writing the merged results {}", path.display()))?;
+        eprintln!(
+            "merged {} results files ({} trials) into {}",
+            loaded.len(),
+            merged.trials.len(),
+            path.display()
+        );
+    }
     print!("{}", rendering::table_any(&matrix, Some(&manifest)));
     println!("\nwrote {}", out.display());
     Ok(ExitCode::SUCCESS)
+}
+
+/// The shards of one split run as one results file: every trial once (the
+/// builder above has already refused conflicting ones and disagreeing
+/// versions), started at the earliest start, finished at the last finish
+/// (unfinished if any shard is).
+fn merge_results(loaded: &[(PathBuf, RunResults)]) -> anyhow::Result<RunResults> {
+    let (_, first) = loaded.first().context("no results files given")?;
+    let mut merged = RunResults::new(first.run.mode);
+    merged.run = first.run.clone();
+    merged.run.shard = None;
+    for (path, r) in loaded {
+        if r.run.mode != merged.run.mode {
+            bail!(
+                "{}: a {} run cannot be merged with a {} run",
+                path.display(),
+                r.run.mode,
+                merged.run.mode
+            );
+        }
+        merged.run.started_at = merged.run.started_at.min(r.run.started_at);
+        merged.run.finished_at = match (merged.run.finished_at, r.run.finished_at) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            _ => None,
+        };
+        merged.run.claude_code_version = merged
+            .run
+            .claude_code_version
+            .or_else(|| r.run.claude_code_version.clone());
+        merged.run.litellm_version = merged
+            .run
+            .litellm_version
+            .or_else(|| r.run.litellm_version.clone());
+        for t in &r.trials {
+            merged.record(t.clone());
+        }
+    }
+    Ok(merged)
 }
 
 pub fn render(args: RenderArgs) -> anyhow::Result<ExitCode> {

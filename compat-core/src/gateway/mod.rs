@@ -2,14 +2,18 @@
 //! config on 127.0.0.1 and a free port, or an already running one given by
 //! URL. Its log goes to a file whose tail is quoted in every failure.
 
+pub mod prefork;
 pub mod routing;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use std::sync::Arc;
+
 use crate::procgroup::GroupChild;
 use crate::secret::Secret;
+use prefork::{Forked, Launcher, LauncherError};
 
 /// Environment that keeps LiteLLM from fetching remote tables at import time
 /// (model cost map, beta-header map, ...): without these it reaches for
@@ -48,7 +52,14 @@ pub struct Gateway {
     pub label: String,
     // Behind a lock: the gateway is shared by every trial (`&'static`), and
     // asking whether it is alive needs `&mut` on the child.
-    process: std::sync::Mutex<Option<GroupChild>>,
+    process: std::sync::Mutex<Option<Proc>>,
+}
+
+/// The proxy's process: spawned as its own group, or forked by a launcher
+/// (which it keeps alive while it runs).
+enum Proc {
+    Group(GroupChild),
+    Forked(Forked, Arc<Launcher>),
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -74,6 +85,11 @@ pub enum GatewayError {
         log: PathBuf,
         tail: String,
     },
+    #[error("cannot fork the LiteLLM proxy ({label}) from the launcher")]
+    Fork {
+        label: String,
+        source: LauncherError,
+    },
     /// Preparing the proxy's folder, config or log, or watching its process.
     #[error(
         "cannot prepare or watch the LiteLLM proxy (its config and log live in the artifacts folder, \
@@ -83,8 +99,26 @@ pub enum GatewayError {
 }
 
 impl Gateway {
-    /// Starts a proxy and waits until it answers (see `wait_ready`).
+    /// Starts a proxy as its own `litellm` process and waits until it
+    /// answers (see `wait_ready`).
     pub fn start(spec: ProxySpec<'_>) -> Result<Gateway, GatewayError> {
+        Self::launch(spec, None)
+    }
+
+    /// Starts a proxy forked from `launcher` (LiteLLM already imported) and
+    /// waits until it answers. The same config, port, key and log as
+    /// [`Gateway::start`]; only the import is shared.
+    pub fn start_forked(
+        spec: ProxySpec<'_>,
+        launcher: &Arc<Launcher>,
+    ) -> Result<Gateway, GatewayError> {
+        Self::launch(spec, Some(launcher))
+    }
+
+    fn launch(
+        spec: ProxySpec<'_>,
+        launcher: Option<&Arc<Launcher>>,
+    ) -> Result<Gateway, GatewayError> {
         std::fs::create_dir_all(spec.work_dir)?;
         let config_path = spec.work_dir.join(format!("litellm-{}.yaml", spec.label));
         crate::fsutil::write_atomic(
@@ -94,31 +128,57 @@ impl Gateway {
                 .as_bytes(),
         )?;
         let log_path = spec.work_dir.join(format!("litellm-{}.log", spec.label));
-        let log = std::fs::File::create(&log_path)?;
         let port = free_port()?;
         let master_key = Secret::new(format!("sk-compat-{:032x}", fastrand::u128(..)));
+        let argv: Vec<String> = vec![
+            "--config".into(),
+            config_path.display().to_string(),
+            "--host".into(),
+            "127.0.0.1".into(),
+            "--port".into(),
+            port.to_string(),
+        ];
+        // The master key goes by environment, never on the command line.
+        let mut env: Vec<(String, String)> = vec![
+            ("LITELLM_MASTER_KEY".into(), master_key.expose().to_owned()),
+            ("PYTHONUNBUFFERED".into(), "1".into()),
+        ];
+        env.extend(
+            HERMETIC_ENV
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string())),
+        );
+        env.extend(spec.env.iter().cloned());
 
-        let mut cmd = Command::new(spec.litellm_bin);
-        cmd.arg("--config")
-            .arg(&config_path)
-            .args(["--host", "127.0.0.1", "--port", &port.to_string()])
-            .stdin(Stdio::null())
-            .stdout(log.try_clone()?)
-            .stderr(log)
-            // The master key goes by environment, never on the command line.
-            .env("LITELLM_MASTER_KEY", master_key.expose())
-            .env("PYTHONUNBUFFERED", "1");
-        for (k, v) in HERMETIC_ENV {
-            cmd.env(k, v);
-        }
-        for (k, v) in &spec.env {
-            cmd.env(k, v);
-        }
-        let process = GroupChild::spawn(&mut cmd).map_err(|source| GatewayError::Spawn {
-            label: spec.label.to_owned(),
-            bin: spec.litellm_bin.to_owned(),
-            source,
-        })?;
+        let process = match launcher {
+            Some(l) => {
+                let pid = l
+                    .fork(&argv, &env, &log_path)
+                    .map_err(|source| GatewayError::Fork {
+                        label: spec.label.to_owned(),
+                        source,
+                    })?;
+                Proc::Forked(Forked { pid }, l.clone())
+            }
+            None => {
+                let log = std::fs::File::create(&log_path)?;
+                let mut cmd = Command::new(spec.litellm_bin);
+                cmd.args(&argv)
+                    .stdin(Stdio::null())
+                    .stdout(log.try_clone()?)
+                    .stderr(log);
+                for (k, v) in &env {
+                    cmd.env(k, v);
+                }
+                Proc::Group(
+                    GroupChild::spawn(&mut cmd).map_err(|source| GatewayError::Spawn {
+                        label: spec.label.to_owned(),
+                        bin: spec.litellm_bin.to_owned(),
+                        source,
+                    })?,
+                )
+            }
+        };
         let mut gw = Gateway {
             base_url: format!("http://127.0.0.1:{port}"),
             master_key,
@@ -141,6 +201,34 @@ impl Gateway {
         }
     }
 
+    /// A proxy this run did not start but whose log it knows (one kept
+    /// running by `cargo xtask up`): the log's tail goes into failures.
+    pub fn attach(base_url: &str, master_key: Secret, label: &str, log: PathBuf) -> Gateway {
+        let mut gw = Self::external(base_url, master_key, label);
+        gw.log_path = Some(log);
+        gw
+    }
+
+    /// Leaves the proxy running past this process (`cargo xtask up`); its
+    /// launcher's process group is what stops it.
+    pub fn detach(mut self) {
+        match self.process.get_mut().expect("lock").take() {
+            Some(Proc::Forked(_, launcher)) => drop(launcher),
+            Some(Proc::Group(g)) => {
+                g.detach();
+            }
+            None => {}
+        }
+    }
+
+    /// The proxy's process id, when this run started it.
+    pub fn pid(&self) -> Option<i32> {
+        match self.process.lock().expect("process lock").as_ref()? {
+            Proc::Forked(f, _) => Some(f.pid),
+            Proc::Group(g) => Some(g.id() as i32),
+        }
+    }
+
     /// Ready = our own proxy answers an authenticated request (a 200 with
     /// this run's master key, which no other server on the port would accept)
     /// and the process is still alive.
@@ -150,13 +238,14 @@ impl Gateway {
         let client = http_client();
         loop {
             let exited = match self.process.get_mut().expect("process lock").as_mut() {
-                Some(p) => p.try_wait()?,
+                Some(Proc::Group(p)) => p.try_wait()?.map(|s| s.to_string()),
+                Some(Proc::Forked(f, _)) => (!f.is_alive()).then(|| "an exit".to_owned()),
                 None => None,
             };
             if let Some(status) = exited {
                 return Err(GatewayError::Exited {
                     label: self.label.clone(),
-                    status: status.to_string(),
+                    status,
                     log: self.log_path.clone().unwrap_or_default(),
                     tail: self.log_tail(40),
                 });
@@ -204,8 +293,10 @@ impl Gateway {
     /// died is our infrastructure, not an incompatibility.
     pub fn is_alive(&self) -> Option<bool> {
         let mut guard = self.process.lock().expect("process lock");
-        let p = guard.as_mut()?;
-        Some(matches!(p.try_wait(), Ok(None)))
+        match guard.as_mut()? {
+            Proc::Group(p) => Some(matches!(p.try_wait(), Ok(None))),
+            Proc::Forked(f, _) => Some(f.is_alive()),
+        }
     }
 
     /// The last `n` lines of the proxy's log, with the master key masked.
@@ -221,8 +312,10 @@ impl Gateway {
 
     /// Stops the proxy and its workers.
     pub fn stop(&mut self) {
-        if let Some(mut p) = self.process.lock().expect("process lock").take() {
-            p.terminate(Duration::from_secs(3));
+        match self.process.lock().expect("process lock").take() {
+            Some(Proc::Group(mut p)) => p.terminate(Duration::from_secs(3)),
+            Some(Proc::Forked(f, _launcher)) => f.terminate(Duration::from_secs(3)),
+            None => {}
         }
     }
 }

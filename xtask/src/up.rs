@@ -1,0 +1,29 @@
+//! `cargo xtask up` / `down`: the warm gateway for the author's loop (see
+//! compat-tests/src/warm.rs): every column's proxy, kept running.
+
+use std::process::ExitCode;
+
+use compat_core::manifest::Manifest;
+use compat_core::provider::Provider;
+
+pub fn up() -> anyhow::Result<ExitCode> {
+    let manifest = Manifest::load_default()?;
+    let providers: Vec<Provider> = manifest
+        .providers
+        .iter()
+        .filter_map(|p| Provider::from_id(&p.id))
+        .collect();
+    let models: Vec<String> = manifest.models.iter().map(|m| m.id.clone()).collect();
+    compat_core::tools::claude()?;
+    compat_tests::warm::up(&providers, &models)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn down() -> anyhow::Result<ExitCode> {
+    if compat_tests::warm::down()? {
+        eprintln!("[down] the warm gateway is stopped");
+    } else {
+        eprintln!("[down] no warm gateway was running (no target/compat-up/state.json)");
+    }
+    Ok(ExitCode::SUCCESS)
+}
