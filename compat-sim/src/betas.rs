@@ -24,6 +24,8 @@ use crate::rejection::Rejection;
 /// header's known values (https://docs.claude.com/en/api/messages, header
 /// parameters; https://docs.claude.com/en/api/beta-headers).
 const ANTHROPIC_DOCUMENTED: &[&str] = &[
+    // https://platform.claude.com/docs/en/agents-and-tools/tool-use/fine-grained-tool-streaming
+    crate::tool_streaming::FINE_GRAINED_BETA,
     "message-batches-2024-09-24",
     "prompt-caching-2024-07-31",
     "computer-use-2024-10-22",
@@ -103,6 +105,12 @@ const BEDROCK_DOCUMENTED: &[&str] = &[
 /// LiteLLM PR #19373 https://github.com/BerriAI/litellm/pull/19373;
 /// `mcp-servers-2025-12-04`, PR #19877.)
 const BEDROCK_UNDOCUMENTED: &[&str] = &[
+    // Anthropic's fine-grained tool streaming page names Amazon Bedrock among
+    // the platforms that support it
+    // (https://platform.claude.com/docs/en/agents-and-tools/tool-use/fine-grained-tool-streaming);
+    // LiteLLM's `bedrock` and `bedrock_converse` tables forward it, and it is
+    // Bedrock's only opt-in (LiteLLM #30230; compat-sim/src/tool_streaming.rs).
+    crate::tool_streaming::FINE_GRAINED_BETA,
     "computer-use-2025-11-24",
     "compact-2026-01-12",
     "dangerous-tool-use-2026-09-03",
@@ -125,6 +133,9 @@ const CONVERSE_UNDOCUMENTED: &[&str] = &["structured-outputs-2025-11-13"];
 /// (https://cloud.google.com/vertex-ai/generative-ai/docs/partner-models/claude,
 /// https://docs.claude.com/en/api/claude-on-vertex-ai).
 const VERTEX_DOCUMENTED: &[&str] = &[
+    // The fine-grained tool streaming page names Vertex AI among its platforms
+    // (https://platform.claude.com/docs/en/agents-and-tools/tool-use/fine-grained-tool-streaming).
+    crate::tool_streaming::FINE_GRAINED_BETA,
     "interleaved-thinking-2025-05-14",
     "context-1m-2025-08-07",
     "computer-use-2024-10-22",
@@ -156,6 +167,9 @@ const VERTEX_UNDOCUMENTED: &[&str] = &[
 /// the list of values is not published there, so this is LiteLLM 1.108.7's
 /// `azure_ai` table (docs silent for every entry).
 const AZURE_UNDOCUMENTED: &[&str] = &[
+    // The fine-grained tool streaming page names Microsoft Foundry among its
+    // platforms (https://platform.claude.com/docs/en/agents-and-tools/tool-use/fine-grained-tool-streaming).
+    crate::tool_streaming::FINE_GRAINED_BETA,
     "advanced-tool-use-2025-11-20",
     "code-execution-2025-08-25",
     "computer-use-2025-01-24",

@@ -57,16 +57,23 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
         t.final_text
     );
 
-    let sent: Vec<Option<String>> = ctx
-        .gateway_requests()
+    let tapped = ctx.gateway_requests();
+    let sent: Vec<Option<String>> = tapped
         .iter()
         .map(|r| effort_at(&r.body, "/output_config/effort"))
+        .collect();
+    // What each of the trial's requests got from the gateway: a CLI that
+    // drops effort after an error answer says who refused it.
+    let answers: Vec<String> = tapped
+        .iter()
+        .map(|r| format!("{} {} -> {}", r.method, r.path, r.status))
         .collect();
     ensure!(!sent.is_empty(), "the tap saw no request of this trial");
     ensure!(
         sent.iter().all(|e| e.as_deref() == Some(LEVEL)),
-        "the CLI did not send output_config.effort = {LEVEL:?} through the gateway (it sent {sent:?}); \
-         the row tests nothing until the CLI's --effort is understood again"
+        "the CLI did not send output_config.effort = {LEVEL:?} in every request through the gateway \
+         (it sent {sent:?}; the gateway answered {answers:?}); if an error answer came first, the CLI \
+         dropped the effort after the gateway refused it"
     );
 
     if ctx.sim().is_none() {

@@ -413,7 +413,7 @@ pub(crate) fn warm_up(gw: &Gateway, model: &str, p: Provider) {
 /// Why sim mode cannot put a column's gateway in front of a simulator, if
 /// it cannot: its trials then end without a verdict (`harness`), with this
 /// reason, instead of reaching the real service.
-fn sim_unreachable(p: Provider) -> Option<&'static str> {
+pub(crate) fn sim_unreachable(p: Provider) -> Option<&'static str> {
     match p {
         Provider::VertexPassthrough => Some(
             "sim mode cannot route LiteLLM 1.108.7's Vertex AI pass-through to the Vertex simulator: \
