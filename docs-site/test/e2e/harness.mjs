@@ -40,6 +40,9 @@ export const PAGE_FIXTURES = {
   // v2large with three of its extra columns named as the pass-through
   // columns, whose headers ("Vertex AI (pass-through)") are the longest.
   v2passthrough: 'v2-passthrough-compatibility-matrix.json',
+  // A real sim matrix of the v1 rows and columns (15 x 11, built by `cargo
+  // xtask build-matrix` from a full run: a copy of golden/sim-baseline.json).
+  v2wide: 'v2-wide-compatibility-matrix.json',
   v2builder: 'v2-builder-unverified-compatibility-matrix.json',
   v3: 'schema-v3-compatibility-matrix.json',
   malformed: 'malformed-compatibility-matrix.json',

@@ -335,6 +335,21 @@ describe('desktop (1280x800), schema v2', () => {
     await finish(s);
   });
 
+  test('15 x 11, a real sim matrix: every cell readable at 1280 px, route names in the headers', async () => {
+    const s = await open(DESKTOP, 'v2wide');
+    const { page } = s;
+    const cells = await readV2Cells(page);
+    assert.equal(cells.length, 165);
+    for (const c of cells) assert.ok(c.width >= 60, `${c.feature}/${c.provider} is ${c.width}px wide`);
+    const head = (await page.locator('thead').innerText()).replace(/\s+/g, ' ');
+    for (const name of ['Bedrock (pass-through)', 'Bedrock Mantle', 'Anthropic (LiteLLM Rust path)']) {
+      assert.ok(head.includes(name), `header ${name} in: ${head}`);
+    }
+    assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), 'no page-level sideways scroll');
+    await page.screenshot({ path: screenshotPath('desktop-v2-wide'), fullPage: true });
+    await finish(s);
+  });
+
   test('15 x 9 with the pass-through columns: fits 1280 px, headers say the route', async () => {
     const s = await open(DESKTOP, 'v2passthrough');
     const { page } = s;
@@ -455,6 +470,17 @@ describe('phone (390x844), schema v2', () => {
     const box = await banner.boundingBox();
     assert.ok(box.x >= 0 && box.x + box.width <= 390, JSON.stringify(box));
     await page.screenshot({ path: screenshotPath('phone-v2-banner-red'), clip: { x: 0, y: 0, width: 390, height: 330 } });
+    await finish(s);
+  });
+
+  test('15 x 11, a real sim matrix: cells readable on a phone, no page-level sideways scroll', async () => {
+    const s = await open(PHONE, 'v2wide');
+    const { page } = s;
+    const cells = await readV2Cells(page);
+    assert.equal(cells.length, 165);
+    for (const c of cells) assert.ok(c.width >= 60, `${c.feature}/${c.provider} is ${c.width}px wide`);
+    assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), 'no page-level sideways scroll');
+    await page.screenshot({ path: screenshotPath('phone-v2-wide'), fullPage: true });
     await finish(s);
   });
 

@@ -67,6 +67,12 @@ export const PROVIDER_NAMES = Object.freeze({
   bedrock_passthrough: 'Bedrock (pass-through)',
   vertex_passthrough: 'Vertex AI (pass-through)',
   azure_passthrough: 'Azure AI (pass-through)',
+  // Bedrock's Anthropic-native endpoint, and LiteLLM's opt-in Rust
+  // `/v1/messages` on the same routes as anthropic and vertex_ai (the names
+  // are manifest.yaml's; the matrix carries only ids).
+  bedrock_mantle: 'Bedrock Mantle',
+  anthropic_rust_path: 'Anthropic (LiteLLM Rust path)',
+  vertex_ai_rust_path: 'Vertex AI (LiteLLM Rust path)',
 });
 
 export function providerDisplayName(id) {
