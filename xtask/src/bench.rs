@@ -55,37 +55,35 @@ fn pss_kib(pid: u32) -> u64 {
         .unwrap_or(0)
 }
 
-/// utime + stime of a process, in ticks.
-fn cpu_ticks(pid: u32) -> u64 {
-    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+/// The sum of the given 1-based fields of `/proc/<who>/stat` (0 when
+/// unreadable); fields count from the pid, the name's parentheses skipped.
+fn stat_fields(who: &str, fields: [usize; 2]) -> u64 {
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{who}/stat")) else {
         return 0;
     };
     let Some((_, rest)) = stat.rsplit_once(')') else {
         return 0;
     };
     let f: Vec<&str> = rest.split_whitespace().collect();
-    // After the name: state is field 3, utime 14, stime 15 (1-based).
-    let get = |i: usize| {
-        f.get(i - 3)
-            .and_then(|v| v.parse::<u64>().ok())
-            .unwrap_or(0)
-    };
-    get(14) + get(15)
+    // After the name the state is field 3.
+    fields
+        .iter()
+        .map(|&i| {
+            f.get(i - 3)
+                .and_then(|v| v.parse::<u64>().ok())
+                .unwrap_or(0)
+        })
+        .sum()
+}
+
+/// utime + stime of a process, in ticks.
+fn cpu_ticks(pid: u32) -> u64 {
+    stat_fields(&pid.to_string(), [14, 15])
 }
 
 /// CPU ticks of this process's reaped children (cutime + cstime).
 fn children_ticks() -> u64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    let Some((_, rest)) = stat.rsplit_once(')') else {
-        return 0;
-    };
-    let f: Vec<&str> = rest.split_whitespace().collect();
-    let get = |i: usize| {
-        f.get(i - 3)
-            .and_then(|v| v.parse::<u64>().ok())
-            .unwrap_or(0)
-    };
-    get(16) + get(17)
+    stat_fields("self", [16, 17])
 }
 
 /// Samples `root` and all its descendants.
