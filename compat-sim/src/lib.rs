@@ -38,7 +38,7 @@ use std::sync::Arc;
 
 pub use api::Api;
 pub use faults::{Fault, FaultGuard, FaultScope};
-pub use record::{RecordedRequest, SentEvent};
+pub use record::{RecordedRequest, SentEvent, body_contains};
 
 use faults::Faults;
 use model::ScriptedModel;
@@ -117,10 +117,25 @@ impl Simulators {
 
     /// Requests whose body contains `needle` (e.g. a trial's nonce).
     pub fn requests_containing(&self, needle: &str) -> Vec<RecordedRequest> {
-        self.requests()
-            .into_iter()
-            .filter(|r| r.body.to_string().contains(needle))
-            .collect()
+        self.requests_since_containing(0, needle)
+    }
+
+    /// Requests from [`Self::next_seq`]'s answer `seq` on whose body
+    /// contains `needle`: what a trial that began at `seq` asks for, at a
+    /// cost that does not grow with the run.
+    pub fn requests_since_containing(&self, seq: u64, needle: &str) -> Vec<RecordedRequest> {
+        self.state.records.since_containing(seq, needle)
+    }
+
+    /// The `seq` the next request will get (a trial notes it when it begins).
+    pub fn next_seq(&self) -> u64 {
+        self.state.records.next_seq()
+    }
+
+    /// Forgets the requests before `seq` (no trial that is still running
+    /// began before it), so a long run's memory stays flat.
+    pub fn forget_before(&self, seq: u64) {
+        self.state.records.forget_before(seq)
     }
 
     /// Switches a fault on until the guard is dropped.

@@ -92,18 +92,38 @@ impl RecordedRequest {
 }
 
 /// Every request of one set of simulators.
+///
+/// Kept in arrival order with `seq` counting from 0; a long run forgets the
+/// oldest ones when its user says no one will read them again
+/// ([`Records::forget_before`]), so that neither memory nor the cost of a
+/// search grows with the run (a full matrix sends thousands of requests of
+/// ~100 KB each).
 #[derive(Default)]
 pub(crate) struct Records {
-    all: Mutex<Vec<RecordedRequest>>,
+    inner: Mutex<Kept>,
+}
+
+#[derive(Default)]
+struct Kept {
+    /// The `seq` of `all[0]`.
+    base: u64,
+    all: std::collections::VecDeque<RecordedRequest>,
+}
+
+impl Kept {
+    fn get_mut(&mut self, seq: u64) -> Option<&mut RecordedRequest> {
+        let i = usize::try_from(seq.checked_sub(self.base)?).ok()?;
+        self.all.get_mut(i)
+    }
 }
 
 impl Records {
     /// Records a request on arrival (status 0 until [`Entry::respond`]) and
     /// returns its entry, through which the pipeline completes it.
     pub(crate) fn open(self: &Arc<Self>, provider: &'static str, request: &Incoming) -> Entry {
-        let mut all = self.all.lock().expect("records lock");
-        let seq = all.len() as u64;
-        all.push(RecordedRequest {
+        let mut kept = self.inner.lock().expect("records lock");
+        let seq = kept.base + kept.all.len() as u64;
+        kept.all.push_back(RecordedRequest {
             seq,
             provider,
             method: request.method.to_string(),
@@ -126,12 +146,62 @@ impl Records {
         });
         Entry {
             records: self.clone(),
-            index: seq as usize,
+            seq,
         }
     }
 
+    /// Every request still kept, in arrival order.
     pub(crate) fn all(&self) -> Vec<RecordedRequest> {
-        self.all.lock().expect("records lock").clone()
+        self.inner
+            .lock()
+            .expect("records lock")
+            .all
+            .iter()
+            .cloned()
+            .collect()
+    }
+
+    /// The requests from `seq` on whose body contains `needle`. Only those
+    /// are cloned and searched: a trial asks for what arrived since it began.
+    pub(crate) fn since_containing(&self, seq: u64, needle: &str) -> Vec<RecordedRequest> {
+        let kept = self.inner.lock().expect("records lock");
+        let skip = usize::try_from(seq.saturating_sub(kept.base)).unwrap_or(usize::MAX);
+        kept.all
+            .iter()
+            .skip(skip)
+            .filter(|r| body_contains(&r.body, needle))
+            .cloned()
+            .collect()
+    }
+
+    /// The `seq` the next request will get.
+    pub(crate) fn next_seq(&self) -> u64 {
+        let kept = self.inner.lock().expect("records lock");
+        kept.base + kept.all.len() as u64
+    }
+
+    /// Forgets the requests before `seq`. An answer still being sent for one
+    /// of them is no longer recorded.
+    pub(crate) fn forget_before(&self, seq: u64) {
+        let mut kept = self.inner.lock().expect("records lock");
+        while kept.base < seq && !kept.all.is_empty() {
+            kept.all.pop_front();
+            kept.base += 1;
+        }
+    }
+}
+
+/// Whether a JSON body's text holds `needle` (a trial's nonce), without
+/// building the whole text: strings are searched where they are.
+pub fn body_contains(body: &Value, needle: &str) -> bool {
+    match body {
+        Value::String(s) => s.contains(needle),
+        Value::Array(a) => a.iter().any(|v| body_contains(v, needle)),
+        Value::Object(o) => o
+            .iter()
+            .any(|(k, v)| k.contains(needle) || body_contains(v, needle)),
+        Value::Number(n) => n.to_string().contains(needle),
+        Value::Bool(_) | Value::Null => false,
     }
 }
 
@@ -157,13 +227,16 @@ impl Incoming {
 #[derive(Clone)]
 pub(crate) struct Entry {
     records: Arc<Records>,
-    index: usize,
+    seq: u64,
 }
 
 impl Entry {
     fn update(&self, f: impl FnOnce(&mut RecordedRequest)) {
-        let mut all = self.records.all.lock().expect("records lock");
-        f(&mut all[self.index]);
+        let mut kept = self.records.inner.lock().expect("records lock");
+        // Forgotten: its trial is over and no one reads it any more.
+        if let Some(r) = kept.get_mut(self.seq) {
+            f(r);
+        }
     }
 
     pub(crate) fn set_call(&self, model: &str, stream: bool) {
@@ -268,5 +341,37 @@ mod tests {
             ),
             "AWS4-HMAC-SHA256 Credential=AKIA/20261125/us-east-1/bedrock/aws4_request, SignedHeaders=host, Signature=<redacted>"
         );
+    }
+
+    fn incoming(body: &str) -> Incoming {
+        Incoming {
+            method: axum::http::Method::POST,
+            uri: "/v1/messages".parse().expect("uri"),
+            headers: HeaderMap::new(),
+            body: bytes::Bytes::from(body.to_owned()),
+        }
+    }
+
+    #[test]
+    fn a_trial_reads_what_arrived_since_it_began_and_the_rest_is_forgotten() {
+        let records = Arc::new(Records::default());
+        let old = records.open("anthropic", &incoming(r#"{"m":"nonce-a"}"#));
+        let began = records.next_seq();
+        let new = records.open("anthropic", &incoming(r#"{"m":[{"t":"x nonce-a y"}]}"#));
+        assert_eq!(records.since_containing(0, "nonce-a").len(), 2);
+        let since = records.since_containing(began, "nonce-a");
+        assert_eq!(since.iter().map(|r| r.seq).collect::<Vec<_>>(), [1]);
+        assert!(records.since_containing(0, "nonce-b").is_empty());
+
+        records.forget_before(began);
+        assert_eq!(records.all().len(), 1);
+        // The forgotten one's late answer is dropped, the kept one's lands.
+        old.respond(200, None);
+        new.respond(201, None);
+        assert_eq!(records.all()[0].status, 201);
+        assert_eq!(records.next_seq(), 2);
+        let third = records.open("anthropic", &incoming("not json nonce-a"));
+        third.respond(400, None);
+        assert_eq!(records.since_containing(2, "nonce-a")[0].seq, 2);
     }
 }

@@ -574,6 +574,64 @@ pub struct Ctx {
     /// Runs the CLI on the gateway's `/v1/messages` even on a pass-through
     /// column (only the harness guard's own test sets it).
     misrouted: std::sync::atomic::AtomicBool,
+    /// Where this trial began in the run's records (see [`Began`]).
+    began: Began,
+}
+
+/// Where a trial began in the simulators' and its column's tap's records:
+/// it reads only what arrived since (its requests cannot be older), and what
+/// no running trial can read any more is forgotten when a trial ends. Without
+/// this, every search walked every request of the run so far, and a full
+/// matrix spent most of its CPU re-reading old requests.
+struct Began {
+    id: u64,
+    sim: u64,
+    tap: u64,
+}
+
+/// The running trials' [`Began`]s: (id -> (provider, sim, tap)).
+static RUNNING: Mutex<BTreeMap<u64, (Provider, u64, u64)>> = Mutex::new(BTreeMap::new());
+
+fn tap_of(provider: Provider) -> Option<&'static Tap> {
+    started()?.taps.get(&provider)?.get()?.as_ref().ok()
+}
+
+impl Began {
+    fn now(provider: Provider) -> Began {
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let id = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        // Before the environment (or this column's tap) exists, nothing has
+        // been recorded: 0 is where the trial began.
+        let mut running = RUNNING.lock().expect("running trials");
+        let sim = started()
+            .and_then(|e| e.sims.as_ref())
+            .map_or(0, |s| s.next_seq());
+        let tap = tap_of(provider).map_or(0, |t| t.next_seq());
+        running.insert(id, (provider, sim, tap));
+        Began { id, sim, tap }
+    }
+}
+
+impl Drop for Began {
+    fn drop(&mut self) {
+        let mut running = RUNNING.lock().expect("running trials");
+        running.remove(&self.id);
+        let Some(env) = started() else { return };
+        if let Some(sims) = env.sims.as_ref() {
+            let oldest = running.values().map(|&(_, sim, _)| sim).min();
+            sims.forget_before(oldest.unwrap_or_else(|| sims.next_seq()));
+        }
+        for provider in env.taps.keys() {
+            if let Some(tap) = tap_of(*provider) {
+                let oldest = running
+                    .values()
+                    .filter(|(p, _, _)| p == provider)
+                    .map(|&(_, _, tap)| tap)
+                    .min();
+                tap.forget_before(oldest.unwrap_or_else(|| tap.next_seq()));
+            }
+        }
+    }
 }
 
 impl Ctx {
@@ -597,6 +655,7 @@ impl Ctx {
             stall_after: Mutex::new(None),
             own_relays: Mutex::new(Vec::new()),
             misrouted: std::sync::atomic::AtomicBool::new(false),
+            began: Began::now(provider),
         }
     }
 
@@ -724,16 +783,13 @@ impl Ctx {
     /// What left the gateway for this trial's requests (the tap's records of
     /// requests carrying this trial's nonce), in both modes.
     pub fn gateway_requests(&self) -> Vec<TapRecord> {
-        let mut records = env()
-            .ok()
-            .and_then(|e| e.taps.get(&self.provider))
-            .and_then(|slot| slot.get())
-            .and_then(|t| t.as_ref().ok())
-            .map(|t| t.records_containing(&self.nonce))
+        let mut records = tap_of(self.provider)
+            .map(|t| t.records_since_containing(self.began.tap, &self.nonce))
             .unwrap_or_default();
         for relay in self.own_relays.lock().expect("relays").iter() {
             records.extend(crate::relay::containing(
                 &relay.lock().expect("tap records"),
+                0,
                 &self.nonce,
             ));
         }
@@ -810,11 +866,19 @@ impl Ctx {
     pub fn sim_requests(&self) -> Vec<RecordedRequest> {
         self.sim()
             .map(|s| {
-                s.requests_containing(&self.nonce)
+                s.requests_since_containing(self.began.sim, &self.nonce)
                     .into_iter()
                     .filter(|r| r.provider == sim::api(self.provider).id())
                     .collect()
             })
+            .unwrap_or_default()
+    }
+
+    /// The requests of this trial that any simulator received (sim mode),
+    /// for the guard that a trial's requests reached its own provider only.
+    pub(crate) fn sim_requests_anywhere(&self) -> Vec<RecordedRequest> {
+        self.sim()
+            .map(|s| s.requests_since_containing(self.began.sim, &self.nonce))
             .unwrap_or_default()
     }
 

@@ -524,8 +524,10 @@ fn routed_to_own_provider(ctx: &Ctx) -> Result<(), (FailureClass, String)> {
             ));
         }
     }
-    let Some(sim) = ctx.sim() else { return Ok(()) };
-    let reqs = sim.requests_containing(ctx.nonce());
+    if ctx.sim().is_none() {
+        return Ok(());
+    }
+    let reqs = ctx.sim_requests_anywhere();
     if let Some(stray) = reqs
         .iter()
         .find(|r| r.provider != crate::sim::api(ctx.provider()).id())

@@ -92,7 +92,7 @@ struct TapState {
     upstream: String,
     mode: TapMode,
     client: reqwest::Client,
-    seq: AtomicU64,
+    seq: Arc<AtomicU64>,
     records: Arc<Mutex<Vec<TapRecord>>>,
 }
 
@@ -101,6 +101,7 @@ pub struct Tap {
     runtime: Option<tokio::runtime::Runtime>,
     addr: SocketAddr,
     records: Arc<Mutex<Vec<TapRecord>>>,
+    seq: Arc<AtomicU64>,
 }
 
 impl Tap {
@@ -112,6 +113,7 @@ impl Tap {
             .enable_all()
             .build()?;
         let records = Arc::new(Mutex::new(Vec::new()));
+        let seq = Arc::new(AtomicU64::new(0));
         let state = Arc::new(TapState {
             upstream: upstream.trim_end_matches('/').to_owned(),
             mode,
@@ -119,7 +121,7 @@ impl Tap {
                 .no_proxy()
                 .build()
                 .map_err(std::io::Error::other)?,
-            seq: AtomicU64::new(0),
+            seq: seq.clone(),
             records: records.clone(),
         });
         let app = Router::new().fallback(relay).with_state(state);
@@ -132,6 +134,7 @@ impl Tap {
             runtime: Some(runtime),
             addr,
             records,
+            seq,
         })
     }
 
@@ -146,7 +149,25 @@ impl Tap {
 
     /// Requests whose body contains `needle` (e.g. a trial's nonce).
     pub fn records_containing(&self, needle: &str) -> Vec<TapRecord> {
-        containing(&self.records.lock().expect("tap records"), needle)
+        containing(&self.records.lock().expect("tap records"), 0, needle)
+    }
+
+    /// Requests from `seq` on whose body contains `needle`: what a trial
+    /// that began when [`Self::next_seq`] said `seq` asks for.
+    pub fn records_since_containing(&self, seq: u64, needle: &str) -> Vec<TapRecord> {
+        containing(&self.records.lock().expect("tap records"), seq, needle)
+    }
+
+    /// The `seq` the next request will get.
+    pub fn next_seq(&self) -> u64 {
+        self.seq.load(Ordering::SeqCst)
+    }
+
+    /// Forgets the requests before `seq` (no running trial began before it).
+    pub fn forget_before(&self, seq: u64) {
+        let mut records = self.records.lock().expect("tap records");
+        let n = records.partition_point(|r| r.seq < seq);
+        records.drain(..n);
     }
 
     /// The tap's record list, shared (a trial keeps the handle of its own
@@ -156,11 +177,12 @@ impl Tap {
     }
 }
 
-/// The records whose body contains `needle`.
-pub(crate) fn containing(records: &[TapRecord], needle: &str) -> Vec<TapRecord> {
-    records
+/// The records from `seq` on whose body contains `needle`.
+pub(crate) fn containing(records: &[TapRecord], seq: u64, needle: &str) -> Vec<TapRecord> {
+    let from = records.partition_point(|r| r.seq < seq);
+    records[from..]
         .iter()
-        .filter(|r| r.body.to_string().contains(needle))
+        .filter(|r| compat_sim::body_contains(&r.body, needle))
         .cloned()
         .collect()
 }
@@ -242,14 +264,12 @@ impl Drop for Tap {
     }
 }
 
+/// Updates record `seq` (called for every chunk of a stream: a binary search,
+/// the list being sorted by `seq`). A forgotten record is left alone.
 fn update(records: &Mutex<Vec<TapRecord>>, seq: u64, f: impl FnOnce(&mut TapRecord)) {
-    if let Some(r) = records
-        .lock()
-        .expect("tap records")
-        .iter_mut()
-        .find(|r| r.seq == seq)
-    {
-        f(r);
+    let mut records = records.lock().expect("tap records");
+    if let Ok(i) = records.binary_search_by_key(&seq, |r| r.seq) {
+        f(&mut records[i]);
     }
 }
 
@@ -314,29 +334,35 @@ async fn relay(
         |_| json!({"raw": String::from_utf8_lossy(&body).chars().take(4000).collect::<String>()}),
     );
     let stream = asks_for_stream(uri.path(), &json_body);
-    let seq = state.seq.fetch_add(1, Ordering::SeqCst);
     let refuse =
         state.mode == TapMode::RefuseStreaming && is_model_call(&method, uri.path()) && stream;
-    state.records.lock().expect("tap records").push(TapRecord {
-        seq,
-        method: method.to_string(),
-        path: uri
-            .path_and_query()
-            .map(|p| p.as_str().to_owned())
-            .unwrap_or_default(),
-        body: json_body,
-        stream,
-        status: 0,
-        refused: refuse,
-        events: Vec::new(),
-        completed: false,
-        usage: None,
-        anthropic_beta: headers
-            .get("anthropic-beta")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned),
-        litellm_rust: false,
-    });
+    // Numbered under the lock, so the list stays sorted by `seq` (a block:
+    // the guard must not live across an await).
+    let seq = {
+        let mut records = state.records.lock().expect("tap records");
+        let seq = state.seq.fetch_add(1, Ordering::SeqCst);
+        records.push(TapRecord {
+            seq,
+            method: method.to_string(),
+            path: uri
+                .path_and_query()
+                .map(|p| p.as_str().to_owned())
+                .unwrap_or_default(),
+            body: json_body,
+            stream,
+            status: 0,
+            refused: refuse,
+            events: Vec::new(),
+            completed: false,
+            usage: None,
+            anthropic_beta: headers
+                .get("anthropic-beta")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned),
+            litellm_rust: false,
+        });
+        seq
+    };
     if refuse {
         update(&state.records, seq, |r| {
             r.status = 404;
