@@ -478,6 +478,13 @@ fn gate_trial(
         FailureVerdict::Regression => Err(Failed::from(format!(
             "REGRESSION (passed in the baseline): {message}"
         ))),
+        // A cell the baseline did not measure holds no knowledge of this
+        // failure: say so instead of calling it known.
+        FailureVerdict::Known {
+            baseline_status: "not_tested",
+        } => Ok(Completion::ignored_with(format!(
+            "failing, untested in the baseline (nothing to compare with): {message}"
+        ))),
         FailureVerdict::Known { baseline_status } => Ok(Completion::ignored_with(format!(
             "known failure, the baseline cell is {baseline_status}: {message}"
         ))),
