@@ -252,15 +252,22 @@ pub fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
         );
     }
 
-    let dir =
-        tempfile::tempdir().context("cannot create a scratch folder for the bench's results")?;
-    let results_path = dir.path().join("compat-results.json");
+    // Kept after the run (a bench's matrix is a full sim run: its results
+    // can be read, or renew golden/sim-baseline.json, without a second run).
+    let dir = root.join("target").join("compat-bench");
+    if dir.exists() {
+        std::fs::remove_dir_all(&dir)
+            .with_context(|| format!("cannot clear {} for the bench's results", dir.display()))?;
+    }
+    std::fs::create_dir_all(&dir)
+        .with_context(|| format!("cannot create {} for the bench's results", dir.display()))?;
+    let results_path = dir.as_path().join("compat-results.json");
     eprintln!(
         "[bench] full sim matrix (fault tests skipped), {} test threads ...",
         threads()
     );
     let mut full = Suite::new(Mode::Sim, results_path.clone());
-    full.out_dir = Some(dir.path().to_owned());
+    full.out_dir = Some(dir.as_path().to_owned());
     full.harness_args = args.filters.clone();
     full.harness_args
         .extend(["--skip".into(), "sim_fault".into()]);
@@ -323,8 +330,8 @@ pub fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
     let floor_wall = floor_start.elapsed();
 
     eprintln!("[bench] author loop: tool_use::anthropic, its own proxy ...");
-    let mut author_loop = Suite::new(Mode::Sim, dir.path().join("loop.json"));
-    author_loop.out_dir = Some(dir.path().to_owned());
+    let mut author_loop = Suite::new(Mode::Sim, dir.as_path().join("loop.json"));
+    author_loop.out_dir = Some(dir.as_path().to_owned());
     author_loop.harness_args = vec!["tool_use::anthropic".into()];
     let (loop_status, loop_run) = measure_suite(&author_loop, true, false)?;
     let (loop_wall, loop_ok) = (loop_run.wall, loop_status.success());
@@ -401,6 +408,10 @@ pub fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
             ", already running".to_owned()
         },
         if warm_ok { "" } else { ", FAILED" }
+    );
+    println!(
+        "  results            {} (the full matrix's trials; the author loop's in loop.json)",
+        results_path.display()
     );
     Ok(ExitCode::SUCCESS)
 }
