@@ -481,6 +481,43 @@ mod tests {
         }
     }
 
+    /// The Vertex pass-through's sim deployments are its live ones plus the
+    /// fake credentials: no api_base (the route ignores it; the TLS front's
+    /// environment takes it to the simulator), which the `/v1/messages`
+    /// Vertex columns keep.
+    #[test]
+    fn vertex_passthrough_reaches_the_simulator_by_proxy_not_api_base() {
+        let creds = SimCredentials {
+            anthropic_api_key: "a",
+            azure_api_key: "a",
+            bedrock_mantle_api_key: "a",
+            aws_access_key_id: "a",
+            aws_secret_access_key: "a",
+            aws_region: "us-east-1",
+            vertex_project: "p",
+            vertex_location: "us-east5",
+        };
+        let sim = Upstream::Sim {
+            base_url: "http://127.0.0.1:9",
+            vertex_credentials: Some("/sa.json"),
+            creds,
+        };
+        let pt = litellm_params(Provider::VertexPassthrough, "claude-sonnet-4-6", &sim);
+        assert!(pt.get("api_base").is_none(), "{pt}");
+        assert_eq!(pt["use_in_pass_through"], true);
+        assert_eq!(pt["vertex_credentials"], "/sa.json");
+        let direct = litellm_params(Provider::VertexAi, "claude-sonnet-4-6", &sim);
+        assert_eq!(direct["api_base"], "http://127.0.0.1:9");
+        let env = tls_front_env("http://127.0.0.1:7", "/ca.pem");
+        for (k, v) in [
+            ("HTTPS_PROXY", "http://127.0.0.1:7"),
+            ("NO_PROXY", "127.0.0.1,localhost"),
+            ("SSL_CERT_FILE", "/ca.pem"),
+        ] {
+            assert!(env.contains(&(k.to_owned(), v.to_owned())), "{k}: {env:?}");
+        }
+    }
+
     #[test]
     fn live_config_holds_no_secret_only_env_references() {
         for p in Provider::ALL {
