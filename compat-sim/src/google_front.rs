@@ -248,6 +248,9 @@ async fn serve(
             "compat-sim Google front: only CONNECT to {} is let through (this machine has no other upstream); refused: {request_line}\n",
             allowed.join(", ")
         );
+        // The client sees a proxy error, not this body: say it where a
+        // reader of the run's output looks.
+        eprint!("[compat-sim] {body}");
         let answer = format!(
             "HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
             body.len()
