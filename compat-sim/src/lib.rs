@@ -22,6 +22,7 @@ pub mod creds;
 pub mod document;
 mod effort;
 mod faults;
+pub mod google_front;
 pub mod image;
 mod instructions;
 mod mantle;
@@ -38,6 +39,7 @@ use std::sync::Arc;
 
 pub use api::Api;
 pub use faults::{Fault, FaultGuard, FaultScope};
+pub use google_front::GoogleFront;
 pub use record::{RecordedRequest, SentEvent, body_contains};
 
 use faults::Faults;

@@ -32,9 +32,17 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
     let project = tempfile::tempdir()?;
     let transcript = ctx.run(&ctx.claude()?.session_dir(project.path()).prompt(&prompt));
     let tapped = ctx.gateway_requests();
+    // On a pass-through column the CLI's Messages call is the provider's own
+    // (`/vertex_ai/...:streamRawPredict`, `/bedrock/model/.../invoke...`).
+    let route = ctx.provider().passthrough_route().unwrap_or("/v1/messages");
     let first = tapped
         .iter()
-        .find(|r| r.method == "POST" && r.path.contains("/v1/messages"))
+        .find(|r| {
+            r.method == "POST"
+                && (r.path.contains("/v1/messages") || r.path.starts_with(route))
+                && !r.path.contains("count_tokens")
+                && !r.path.contains("count-tokens")
+        })
         .context("no Messages request of this trial crossed the tap")?;
     let sent: Vec<String> = first
         .anthropic_beta

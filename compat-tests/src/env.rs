@@ -33,6 +33,9 @@ pub(crate) struct Env {
     /// One tap per provider in front of its gateway, started on first use:
     /// every trial's CLI talks to the gateway through it (see `crate::relay`).
     pub taps: BTreeMap<Provider, OnceLock<Result<Tap, String>>>,
+    /// Google's TLS front to the Vertex simulator (sim mode, when the Vertex
+    /// pass-through column runs): kept for the run, stopped with it.
+    pub _google_front: Option<compat_sim::GoogleFront>,
 }
 
 /// The run's environment is not there (tools, simulators or a proxy failed
@@ -176,7 +179,6 @@ impl Env {
             Err(_) => compat_core::paths::out_dir().join("gateway"),
         };
         let model_refs: Vec<&str> = models.iter().map(String::as_str).collect();
-        let mut unreachable_in_sim: Vec<(Provider, &'static str)> = Vec::new();
 
         let list: Vec<Provider> = providers.iter().copied().collect();
         if mode == Mode::Sim
@@ -203,8 +205,10 @@ impl Env {
                 sims: Some(warm.sims),
                 gateways,
                 taps,
+                _google_front: None,
             });
         }
+        let mut google_front = None;
         let (sims, specs): (Option<Simulators>, Vec<ProxyToStart>) = match mode {
             Mode::Sim => {
                 // A pass-through column shares its native provider's simulator.
@@ -222,20 +226,23 @@ impl Env {
                 }
                 let mut specs = Vec::new();
                 for &p in providers {
-                    if let Some(why) = sim_unreachable(p) {
-                        unreachable_in_sim.push((p, why));
-                        continue;
-                    }
                     let base = sims.base_url(sim::api(p)).expect("started");
                     let vertex_credentials = if sim::api(p) == compat_sim::Api::VertexAi {
                         Some(write_fake_service_account(&work_dir, &base)?)
                     } else {
                         None
                     };
+                    let mut proxy_env =
+                        routing::proxy_env(p, &sim_upstream(&base, vertex_credentials.as_deref()));
+                    if p == Provider::VertexPassthrough {
+                        let front = start_google_front(&sims, &work_dir)?;
+                        proxy_env.extend(routing::tls_front_env(&front.0, &front.1));
+                        google_front = Some(front.2);
+                    }
                     specs.push((
                         p,
                         sim_proxy_config(p, &model_refs, &base, vertex_credentials.as_deref()),
-                        routing::proxy_env(p, &sim_upstream(&base, vertex_credentials.as_deref())),
+                        proxy_env,
                     ));
                 }
                 (Some(sims), specs)
@@ -336,11 +343,6 @@ impl Env {
                 });
             }
         }
-        for (p, why) in unreachable_in_sim {
-            let slot: GatewaySlot = Arc::new(OnceLock::new());
-            let _ = slot.set(Err(why.to_owned()));
-            gateways.insert(p, slot);
-        }
         for &p in providers {
             if let (Mode::Live, Some(url)) = (mode, external_gateway_url(p)) {
                 let key = std::env::var("COMPAT_GATEWAY_KEY").map_err(|_| {
@@ -365,8 +367,32 @@ impl Env {
             sims,
             gateways,
             taps,
+            _google_front: google_front,
         })
     }
+}
+
+/// Starts Google's TLS front to the Vertex simulator (the Vertex
+/// pass-through's way there in sim mode, see `compat_sim::google_front`) and
+/// writes its per-run CA where the proxy's `SSL_CERT_FILE` points: returns
+/// the front's proxy URL, the CA file, the front.
+fn start_google_front(
+    sims: &Simulators,
+    work_dir: &std::path::Path,
+) -> Result<(String, String, compat_sim::GoogleFront), String> {
+    let base = sims
+        .base_url(compat_sim::Api::VertexAi)
+        .expect("the Vertex simulator runs for the Vertex pass-through");
+    let addr: std::net::SocketAddr = base
+        .trim_start_matches("http://")
+        .parse()
+        .map_err(|e| format!("the Vertex simulator's address {base}: {e}"))?;
+    let front = compat_sim::GoogleFront::start(addr, &[sim::vertex_host()])
+        .map_err(|e| format!("{:#}", anyhow::Error::new(e)))?;
+    let ca = work_dir.join("google-front-ca.pem");
+    compat_core::fsutil::write_atomic(&ca, front.ca_pem().as_bytes())
+        .map_err(|e| format!("cannot write the TLS front's CA to {}: {e}", ca.display()))?;
+    Ok((front.proxy_url(), ca.display().to_string(), front))
 }
 
 /// One streaming request through a freshly started proxy before any trial
@@ -407,22 +433,6 @@ pub(crate) fn warm_up(gw: &Gateway, model: &str, p: Provider) {
             "[compat] proxy for {}: warm-up request failed ({e}); trials go on",
             p.id()
         ),
-    }
-}
-
-/// Why sim mode cannot put a column's gateway in front of a simulator, if
-/// it cannot: its trials then end without a verdict (`harness`), with this
-/// reason, instead of reaching the real service.
-pub(crate) fn sim_unreachable(p: Provider) -> Option<&'static str> {
-    match p {
-        Provider::VertexPassthrough => Some(
-            "sim mode cannot route LiteLLM 1.108.7's Vertex AI pass-through to the Vertex simulator: \
-             its upstream is always Google's host for the location in the path \
-             (llm_passthrough_endpoints.py `VertexAIPassThroughHandler.get_default_base_target_url` -> \
-             `get_vertex_base_url`: https://{location}-aiplatform.googleapis.com/, no api_base setting), \
-             so this column is measured in live mode only (COMPAT_MODE=live, see README)",
-        ),
-        _ => None,
     }
 }
 
@@ -485,13 +495,17 @@ fn sim_upstream<'a>(base: &'a str, vertex_credentials: Option<&'a str>) -> Upstr
     }
 }
 
-/// Why `cargo xtask up` cannot keep a column's proxy warm, if it cannot: the
-/// column is not reachable in sim mode, or its proxy needs an environment of
-/// its own (`LITELLM_RUST`, the Foundry pass-through's upstream), which the
+/// Why `cargo xtask up` cannot keep a column's proxy warm, if it cannot: its
+/// proxy needs an environment of its own (`LITELLM_RUST`, the Foundry
+/// pass-through's upstream, the Vertex pass-through's TLS front), which the
 /// warm gateway's one launcher does not give.
 pub(crate) fn not_warmable(p: Provider) -> Option<String> {
-    if let Some(why) = sim_unreachable(p) {
-        return Some(why.to_owned());
+    if p == Provider::VertexPassthrough {
+        return Some(
+            "its proxy reaches the Vertex simulator through Google's TLS front, started per run \
+             with its own CA (HTTPS_PROXY, SSL_CERT_FILE)"
+                .to_owned(),
+        );
     }
     let env = routing::proxy_env(p, &sim_upstream("http://127.0.0.1:0", None));
     (!env.is_empty()).then(|| {

@@ -319,18 +319,6 @@ fn prepare(args: &Arguments, filters: &Filters) -> Result<Prepared, String> {
                 })
                 .with_kind("n/a"),
                 CaseKind::RunExcept(..) => unreachable!("for_model resolves it"),
-                CaseKind::Run(_)
-                    if mode == Mode::Sim && crate::env::sim_unreachable(sim_provider).is_some() =>
-                {
-                    // Measured in live mode only: no record, so the cell is
-                    // not_tested, and the reason is printed with the trial.
-                    let why = crate::env::sim_unreachable(sim_provider).unwrap_or_default();
-                    Trial::ignorable_test(name, move || {
-                        Ok(Completion::ignored_with(format!(
-                            "not tested in sim mode: {why}"
-                        )))
-                    })
-                }
                 CaseKind::Run(check) => {
                     needs.push((name.clone(), sim_provider));
                     let (baseline, breaker) = (baseline.clone(), breaker.clone());
@@ -505,6 +493,8 @@ fn gate_trial(
 /// also have entered the gateway by the column's route (`/bedrock/...`; the
 /// tap's record, so this half holds in live mode too). A trial whose CLI
 /// went through `/v1/messages` instead measured the other column: harness.
+/// The Vertex pass-through's requests must also have come through Google's
+/// TLS front, with the `Host` Google would see ([`judge_front`]).
 fn routed_to_own_provider(ctx: &Ctx) -> Result<(), (FailureClass, String)> {
     if let Some(route) = ctx.provider().passthrough_route() {
         let tapped = ctx.gateway_requests();
@@ -559,7 +549,42 @@ fn routed_to_own_provider(ctx: &Ctx) -> Result<(), (FailureClass, String)> {
             ),
         ));
     }
-    Ok(())
+    judge_front(ctx.provider(), &reqs)
+}
+
+/// The Vertex pass-through in sim mode: LiteLLM sends it to Google's host,
+/// and the run's TLS front (`compat_sim::google_front`) hands it to the
+/// Vertex simulator, `Host` unchanged. A request of the trial that reached
+/// the simulator with another `Host` (the simulator's own address, as the
+/// `vertex_ai` column's `api_base` sends) did not take that way, so the pass
+/// would not show that the pass-through reaches Google: harness.
+pub(crate) fn judge_front(
+    p: Provider,
+    reqs: &[compat_sim::RecordedRequest],
+) -> Result<(), (FailureClass, String)> {
+    if p != Provider::VertexPassthrough {
+        return Ok(());
+    }
+    let want = crate::sim::vertex_host();
+    match reqs
+        .iter()
+        .find(|r| r.headers.get("host").map(String::as_str) != Some(want.as_str()))
+    {
+        Some(r) => Err((
+            FailureClass::Harness,
+            format!(
+                "harness: a request of this trial reached the Vertex simulator with Host {}, not through Google's TLS front as {want}: \
+                 the {} pass went around the route it measures: {}",
+                r.headers
+                    .get("host")
+                    .map(String::as_str)
+                    .unwrap_or("(none)"),
+                p.id(),
+                r.describe()
+            ),
+        )),
+        None => Ok(()),
+    }
 }
 
 /// A pass must also have been served by the column's own implementation
@@ -967,5 +992,41 @@ mod tests {
             )
             .is_ok()
         );
+    }
+
+    fn vertex_request(host: &str) -> compat_sim::RecordedRequest {
+        compat_sim::RecordedRequest {
+            seq: 0,
+            provider: "vertex_ai",
+            method: "POST".into(),
+            path: "/v1/projects/sim-project/locations/us-east5/publishers/anthropic/models/claude-opus-4-7:streamRawPredict?alt=sse".into(),
+            headers: [("host".to_owned(), host.to_owned())].into(),
+            body: serde_json::Value::Null,
+            model: None,
+            stream: true,
+            status: 200,
+            rejection: None,
+            stream_events: Vec::new(),
+            stream_completed: true,
+            usage: None,
+            betas: None,
+        }
+    }
+
+    #[test]
+    fn a_vertex_passthrough_request_that_skipped_googles_front_is_refused() {
+        let p = Provider::VertexPassthrough;
+        let google = vertex_request("us-east5-aiplatform.googleapis.com");
+        assert!(judge_front(p, std::slice::from_ref(&google)).is_ok());
+        // Straight at the simulator's address (an api_base): not the
+        // pass-through's way to Google.
+        let (class, e) = judge_front(p, &[google, vertex_request("127.0.0.1:4242")]).unwrap_err();
+        assert_eq!(class, FailureClass::Harness);
+        assert!(
+            e.contains("127.0.0.1:4242") && e.contains("vertex_passthrough"),
+            "{e}"
+        );
+        // The vertex_ai column's api_base is its own route.
+        assert!(judge_front(Provider::VertexAi, &[vertex_request("127.0.0.1:4242")]).is_ok());
     }
 }

@@ -28,6 +28,13 @@ pub fn api(p: Provider) -> Api {
     }
 }
 
+/// The Vertex AI host Google serves the simulator's location from: the
+/// `Host` the Vertex pass-through's requests reach the simulator with,
+/// through Google's TLS front (`compat_sim::google_front`).
+pub fn vertex_host() -> String {
+    compat_sim::google_front::vertex_host(creds::VERTEX_LOCATION)
+}
+
 /// The credentials the simulators accept, for the routing table.
 pub const CREDENTIALS: SimCredentials<'static> = SimCredentials {
     anthropic_api_key: creds::ANTHROPIC_API_KEY,

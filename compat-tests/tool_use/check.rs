@@ -84,19 +84,20 @@ compat_tests::sim_fault_test!(
 
 /// The harness guard for pass-through columns: the CLI is sent to the
 /// gateway's `/v1/messages` (which serves the same deployment, so the same
-/// Bedrock simulator answers and the check itself passes); the trial must
-/// still fail, as a harness error naming the route it took instead.
+/// simulator answers and the check itself passes); the trial must still
+/// fail, as a harness error naming the route it took instead.
 fn misrouted(ctx: &Ctx) -> anyhow::Result<()> {
     use compat_core::status::{FailureClass, Outcome};
     ctx.misroute_to_messages();
     run(ctx).map_err(|e| e.context("the misrouted check itself should pass"))?;
     ensure!(
         !ctx.sim_requests().is_empty(),
-        "the misrouted run did not reach the Bedrock simulator at all"
+        "the misrouted run did not reach the {} simulator at all",
+        ctx.provider().id()
     );
     match compat_tests::conclude_trial(ctx, run) {
         (Outcome::Fail { error }, Some(FailureClass::Harness))
-            if error.contains("/v1/messages") && error.contains("bedrock_passthrough") =>
+            if error.contains("/v1/messages") && error.contains(ctx.provider().id()) =>
         {
             Ok(())
         }
@@ -105,6 +106,30 @@ fn misrouted(ctx: &Ctx) -> anyhow::Result<()> {
         ),
     }
 }
+
+compat_tests::sim_fault_test!(
+    name = "vertex_passthrough_no_tool_call_turns_cell_red",
+    provider = "vertex_passthrough",
+    run = vertex_passthrough_no_tool_call
+);
+
+/// The Vertex pass-through (sim mode: LiteLLM -> Google's TLS front -> the
+/// Vertex simulator): the lost tool call turns the cell red, the error
+/// naming the model and the route the CLI took.
+fn vertex_passthrough_no_tool_call(ctx: &Ctx) -> anyhow::Result<()> {
+    let error = compat_tests::red_cell_under_fault(ctx, compat_sim::Fault::NoToolCall, run)?;
+    ensure!(
+        error.contains("did not call Bash") && error.contains("/vertex_ai/ pass-through"),
+        "the error does not say what broke and on which route: {error}"
+    );
+    Ok(())
+}
+
+compat_tests::sim_fault_test!(
+    name = "vertex_passthrough_misrouted_trial_fails",
+    provider = "vertex_passthrough",
+    run = misrouted
+);
 
 compat_tests::sim_fault_test!(
     name = "no_tool_call_turns_bedrock_mantle_red",

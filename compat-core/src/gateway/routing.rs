@@ -190,6 +190,38 @@ pub fn proxy_env(provider: Provider, upstream: &Upstream<'_>) -> Vec<(String, St
     }
 }
 
+/// The proxy's environment to reach an upstream it cannot be given an
+/// address for, through a TLS-intercepting forward proxy at `proxy_url`
+/// whose CA is the PEM file `ca_file`: sim mode's way to the Vertex
+/// simulator for the Vertex pass-through, whose upstream LiteLLM 1.108.7
+/// always takes from Google's host (llm_passthrough_endpoints.py
+/// `get_vertex_base_url`, no `api_base`). What LiteLLM's upstream client
+/// honours, as a customer behind a TLS-inspecting corporate proxy sets it:
+/// - `HTTPS_PROXY`/`https_proxy`: its default aiohttp transport reads the
+///   proxy per request (llms/custom_httpx/aiohttp_transport.py
+///   `_proxy_from_env`, on unless `DISABLE_AIOHTTP_TRUST_ENV`); the httpx
+///   transport mounts it too (http_handler.py `_environment_proxy_mounts`).
+///   Both spellings: urllib, which both read it with, prefers the lower case.
+/// - `NO_PROXY`/`no_proxy`: the loopback stays direct, so google-auth's
+///   token exchange still goes to the simulator's `/token` (the fake
+///   service account's `token_uri`), and nothing local crosses the proxy.
+/// - `SSL_CERT_FILE`: the CA bundle of every client LiteLLM makes
+///   (http_handler.py `get_ssl_configuration`: `SSL_CERT_FILE` replaces
+///   certifi's bundle), so only the front's per-run CA is trusted.
+pub fn tls_front_env(proxy_url: &str, ca_file: &str) -> Vec<(String, String)> {
+    let no_proxy = "127.0.0.1,localhost";
+    [
+        ("HTTPS_PROXY", proxy_url),
+        ("https_proxy", proxy_url),
+        ("NO_PROXY", no_proxy),
+        ("no_proxy", no_proxy),
+        ("SSL_CERT_FILE", ca_file),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .collect()
+}
+
 /// The fake credentials the simulators accept (compat-sim's `creds`). Whoever
 /// starts the simulators hands them in: compat-core does not depend on the
 /// simulator crate, which only tests and the harness need.
@@ -276,7 +308,12 @@ pub fn litellm_params(provider: Provider, canonical: &str, upstream: &Upstream<'
         ) => {
             o.insert("vertex_project".into(), json!(creds.vertex_project));
             o.insert("vertex_location".into(), json!(creds.vertex_location));
-            o.insert("api_base".into(), json!(base_url));
+            // The pass-through has no use for an api_base (it always sends
+            // to Google's host; sim mode reaches the simulator through a TLS
+            // front, `tls_front_env`): its deployments stay as in live mode.
+            if provider != Provider::VertexPassthrough {
+                o.insert("api_base".into(), json!(base_url));
+            }
             if let Some(path) = vertex_credentials {
                 o.insert("vertex_credentials".into(), json!(path));
             }
@@ -441,6 +478,43 @@ mod tests {
         ];
         for (p, m, want) in cases {
             assert_eq!(litellm_model(p, m), want);
+        }
+    }
+
+    /// The Vertex pass-through's sim deployments are its live ones plus the
+    /// fake credentials: no api_base (the route ignores it; the TLS front's
+    /// environment takes it to the simulator), which the `/v1/messages`
+    /// Vertex columns keep.
+    #[test]
+    fn vertex_passthrough_reaches_the_simulator_by_proxy_not_api_base() {
+        let creds = SimCredentials {
+            anthropic_api_key: "a",
+            azure_api_key: "a",
+            bedrock_mantle_api_key: "a",
+            aws_access_key_id: "a",
+            aws_secret_access_key: "a",
+            aws_region: "us-east-1",
+            vertex_project: "p",
+            vertex_location: "us-east5",
+        };
+        let sim = Upstream::Sim {
+            base_url: "http://127.0.0.1:9",
+            vertex_credentials: Some("/sa.json"),
+            creds,
+        };
+        let pt = litellm_params(Provider::VertexPassthrough, "claude-sonnet-4-6", &sim);
+        assert!(pt.get("api_base").is_none(), "{pt}");
+        assert_eq!(pt["use_in_pass_through"], true);
+        assert_eq!(pt["vertex_credentials"], "/sa.json");
+        let direct = litellm_params(Provider::VertexAi, "claude-sonnet-4-6", &sim);
+        assert_eq!(direct["api_base"], "http://127.0.0.1:9");
+        let env = tls_front_env("http://127.0.0.1:7", "/ca.pem");
+        for (k, v) in [
+            ("HTTPS_PROXY", "http://127.0.0.1:7"),
+            ("NO_PROXY", "127.0.0.1,localhost"),
+            ("SSL_CERT_FILE", "/ca.pem"),
+        ] {
+            assert!(env.contains(&(k.to_owned(), v.to_owned())), "{k}: {env:?}");
         }
     }
 
