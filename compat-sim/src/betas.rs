@@ -149,13 +149,14 @@ const VERTEX_DOCUMENTED: &[&str] = &[
 /// `prompt-caching-2024-07-31`, https://github.com/zed-industries/zed/issues/42715.)
 const VERTEX_UNDOCUMENTED: &[&str] = &[
     // Claude Code 2.1.331 in its native Vertex mode (`CLAUDE_CODE_USE_VERTEX`)
-    // sends it in the `anthropic-beta` header of every streamRawPredict
-    // call (captured, docs/rows/beta_headers.md): Anthropic's own client
-    // sends it to Vertex, so Vertex takes it. (That mode does not send
-    // `advanced-tool-use-2025-11-20`, which it renames
-    // `tool-search-tool-2025-10-19`, nor `thinking-token-count-2026-05-13`:
-    // both stay unaccepted here.)
+    // sends these two in the `anthropic-beta` header of its streamRawPredict
+    // calls (effort for Sonnet 4.6; captured, docs/rows/beta_headers.md):
+    // Anthropic's own client sends them to Vertex, so Vertex takes them.
+    // (That mode does not send `advanced-tool-use-2025-11-20`, which it
+    // renames `tool-search-tool-2025-10-19`, nor
+    // `thinking-token-count-2026-05-13`: both stay unaccepted here.)
     "claude-code-20250219",
+    "effort-2025-11-24",
     "computer-use-2025-11-24",
     "compact-2026-01-12",
     "context-management-2025-06-27",
@@ -385,7 +386,10 @@ mod tests {
         assert_eq!(forms(Api::BedrockInvoke), ["tool-search-tool-2025-10-19"]);
         assert_eq!(
             forms(Api::BedrockMantle),
-            ["advanced-tool-use-2025-11-20", "tool-search-tool-2025-10-19"]
+            [
+                "advanced-tool-use-2025-11-20",
+                "tool-search-tool-2025-10-19"
+            ]
         );
         assert_eq!(forms(Api::Anthropic), ["advanced-tool-use-2025-11-20"]);
         assert!(provider_forms(Api::VertexAi, "thinking-token-count-2026-05-13").is_empty());
@@ -409,6 +413,7 @@ mod tests {
     #[test]
     fn vertex_takes_claude_code_but_not_first_party_only_betas() {
         assert!(accepts(Api::VertexAi, "claude-code-20250219"));
+        assert!(accepts(Api::VertexAi, "effort-2025-11-24"));
         assert!(!accepts(Api::VertexAi, "advanced-tool-use-2025-11-20"));
         assert!(!accepts(Api::VertexAi, "thinking-token-count-2026-05-13"));
     }
