@@ -148,6 +148,15 @@ const VERTEX_DOCUMENTED: &[&str] = &[
 /// https://github.com/anthropics/claude-code/issues/13770;
 /// `prompt-caching-2024-07-31`, https://github.com/zed-industries/zed/issues/42715.)
 const VERTEX_UNDOCUMENTED: &[&str] = &[
+    // Claude Code 2.1.331 in its native Vertex mode (`CLAUDE_CODE_USE_VERTEX`)
+    // sends these two in the `anthropic-beta` header of its streamRawPredict
+    // calls (effort for Sonnet 4.6; captured, docs/rows/beta_headers.md):
+    // Anthropic's own client sends them to Vertex, so Vertex takes them.
+    // (That mode does not send `advanced-tool-use-2025-11-20`, which it
+    // renames `tool-search-tool-2025-10-19`, nor
+    // `thinking-token-count-2026-05-13`: both stay unaccepted here.)
+    "claude-code-20250219",
+    "effort-2025-11-24",
     "computer-use-2025-11-24",
     "compact-2026-01-12",
     "context-management-2025-06-27",
@@ -160,36 +169,16 @@ const VERTEX_UNDOCUMENTED: &[&str] = &[
     "inline-tools-2026-09-15",
 ];
 
-/// Azure AI Foundry (the `anthropic-beta` header on `/anthropic/v1/messages`).
-///
-/// Foundry serves Anthropic's Messages API and documents beta features by the
-/// header (https://learn.microsoft.com/en-us/azure/ai-foundry/foundry-models/how-to/use-foundry-models-claude);
-/// the list of values is not published there, so this is LiteLLM 1.108.7's
-/// `azure_ai` table (docs silent for every entry).
-const AZURE_UNDOCUMENTED: &[&str] = &[
-    // The fine-grained tool streaming page names Microsoft Foundry among its
-    // platforms (https://platform.claude.com/docs/en/agents-and-tools/tool-use/fine-grained-tool-streaming).
-    crate::tool_streaming::FINE_GRAINED_BETA,
-    "advanced-tool-use-2025-11-20",
-    "code-execution-2025-08-25",
-    "computer-use-2025-01-24",
-    "computer-use-2025-11-24",
-    "context-1m-2025-08-07",
-    "context-management-2025-06-27",
-    "dangerous-tool-use-2026-09-03",
-    "effort-2025-11-24",
-    "files-api-2025-04-14",
-    "interleaved-thinking-2025-05-14",
-    "mcp-client-2025-11-20",
-    "mcp-client-2025-04-04",
-    "per-turn-control-2026-07-01",
-    "prompt-caching-scope-2026-01-05",
-    "skills-2025-10-02",
-    "structured-outputs-2025-11-13",
-    "thinking-display-updates-2026-08-18",
-    "web-fetch-2025-09-10",
-    "web-search-2025-03-05",
-];
+/// Bedrock Mantle serves Anthropic's Messages API (AWS:
+/// https://docs.aws.amazon.com/bedrock/latest/userguide/inference-messages-api.html,
+/// see mantle/mod.rs; no beta list published) and takes Anthropic's tables,
+/// plus Bedrock's name for tool search: Claude Code 2.1.331 in its native
+/// Mantle mode (`CLAUDE_CODE_USE_MANTLE`) sends `tool-search-tool-2025-10-19`,
+/// not `advanced-tool-use-2025-11-20`, with its `defer_loading` tools
+/// (captured, docs/rows/beta_headers.md), as LiteLLM 1.108.7's
+/// `bedrock_mantle` table maps it, and AWS documents that name for Bedrock
+/// (https://docs.aws.amazon.com/bedrock/latest/userguide/model-parameters-anthropic-claude-messages-request-response.html).
+const MANTLE_EXTRA: &[&str] = &["tool-search-tool-2025-10-19"];
 
 /// Whether `api` accepts `beta` (see the tables above for the sources).
 pub fn accepts(api: Api, beta: &str) -> bool {
@@ -202,28 +191,45 @@ pub fn accepts(api: Api, beta: &str) -> bool {
             CONVERSE_UNDOCUMENTED,
         ],
         Api::VertexAi => &[VERTEX_DOCUMENTED, VERTEX_UNDOCUMENTED],
-        Api::Azure => &[AZURE_UNDOCUMENTED],
-        // Bedrock Mantle serves Anthropic's Messages API; AWS's page for it
-        // (https://docs.aws.amazon.com/bedrock/latest/userguide/inference-messages-api.html,
-        // see mantle/mod.rs) lists no beta values, so it takes Anthropic's
-        // tables (docs silent: as lenient as the API it re-serves).
-        Api::BedrockMantle => &[ANTHROPIC_DOCUMENTED, ANTHROPIC_UNDOCUMENTED],
+        // Azure AI Foundry (the `anthropic-beta` header on `/anthropic/v1/messages`)
+        // takes Anthropic's tables. Microsoft documents the Claude Messages API on
+        // Foundry and beta features by the header
+        // (https://learn.microsoft.com/en-us/azure/ai-foundry/foundry-models/how-to/use-foundry-models-claude)
+        // but publishes no list of values; Anthropic's page says Claude on Foundry
+        // runs on Anthropic's infrastructure
+        // (https://platform.claude.com/docs/en/build-with-claude/claude-in-microsoft-foundry),
+        // and Claude Code 2.1.331 in its native Foundry mode
+        // (`CLAUDE_CODE_USE_FOUNDRY`) sends Foundry its full first-party set
+        // (interleaved-thinking, context-management, claude-code,
+        // thinking-token-count, advanced-tool-use, effort, thinking-display-updates;
+        // captured, docs/rows/beta_headers.md), treating Foundry as the first-party
+        // API in its beta policy. Feature pages that name their platforms list
+        // Microsoft Foundry too (effort:
+        // https://platform.claude.com/docs/en/build-with-claude/effort; fine-grained
+        // tool streaming, above). The previous table here was LiteLLM's own
+        // `azure_ai` list, not a provider source.
+        Api::Azure => &[ANTHROPIC_DOCUMENTED, ANTHROPIC_UNDOCUMENTED],
+        Api::BedrockMantle => &[ANTHROPIC_DOCUMENTED, ANTHROPIC_UNDOCUMENTED, MANTLE_EXTRA],
     };
     tables.iter().any(|t| t.contains(&beta))
 }
 
-/// The name under which `api` takes the feature the Anthropic API gates with
-/// `beta`: `beta` itself if the provider accepts it, else the provider's own
-/// name for that feature, else `None` (the provider does not support it, and
-/// a gateway must drop it).
-pub fn provider_form(api: Api, beta: &str) -> Option<&'static str> {
-    // Tool search: the Anthropic API gates it with advanced-tool-use; Bedrock
-    // and Vertex document it as tool-search-tool
-    // (https://docs.aws.amazon.com/bedrock/latest/userguide/model-parameters-anthropic-claude-messages-request-response.html).
-    const EQUIVALENTS: &[(&str, &str)] = &[(
-        "advanced-tool-use-2025-11-20",
-        "tool-search-tool-2025-10-19",
-    )];
+/// Tool search: the Anthropic API gates it with `advanced-tool-use`; Bedrock
+/// documents it as `tool-search-tool`
+/// (https://docs.aws.amazon.com/bedrock/latest/userguide/model-parameters-anthropic-claude-messages-request-response.html),
+/// and Claude Code's own Bedrock, Vertex and Mantle modes send that name
+/// (captured, docs/rows/beta_headers.md). Either name delivers the feature
+/// where the provider takes it.
+const EQUIVALENTS: &[(&str, &str)] = &[(
+    "advanced-tool-use-2025-11-20",
+    "tool-search-tool-2025-10-19",
+)];
+
+/// The names under which `api` takes the feature the CLI gates with `beta`:
+/// `beta` itself if the provider accepts it, and any accepted equivalent
+/// (tool search's two names). Empty: the provider does not support it, and a
+/// gateway must drop it.
+pub fn provider_forms(api: Api, beta: &str) -> Vec<&'static str> {
     let all = [
         ANTHROPIC_DOCUMENTED,
         ANTHROPIC_UNDOCUMENTED,
@@ -232,19 +238,50 @@ pub fn provider_form(api: Api, beta: &str) -> Option<&'static str> {
         CONVERSE_UNDOCUMENTED,
         VERTEX_DOCUMENTED,
         VERTEX_UNDOCUMENTED,
-        AZURE_UNDOCUMENTED,
+        MANTLE_EXTRA,
     ];
-    if accepts(api, beta) {
-        return all
-            .iter()
-            .flat_map(|t| t.iter())
-            .find(|b| **b == beta)
-            .copied();
-    }
-    EQUIVALENTS
+    let mut names: Vec<&'static str> = all
         .iter()
-        .find(|(from, to)| *from == beta && accepts(api, to))
-        .map(|(_, to)| *to)
+        .flat_map(|t| t.iter())
+        .filter(|b| **b == beta)
+        .take(1)
+        .copied()
+        .collect();
+    for (a, b) in EQUIVALENTS {
+        let other = match beta {
+            x if x == *a => *b,
+            x if x == *b => *a,
+            _ => continue,
+        };
+        names.push(other);
+    }
+    names.retain(|b| accepts(api, b));
+    names
+}
+
+/// Whether `api` offers the feature `beta` gates for `model` (a canonical
+/// Claude id). The tables above say which values a provider takes; this says
+/// where a provider serves a model without the feature, so that a gateway
+/// dropping the beta there loses nothing.
+///
+/// Interleaved thinking on Claude Haiku 4.5, on Bedrock (Invoke, Converse)
+/// and Vertex: AWS documents the beta for "Claude 4 models"
+/// (https://docs.aws.amazon.com/bedrock/latest/userguide/claude-messages-thinking-differences.html)
+/// without naming Haiku 4.5 (its extended-thinking page lists Opus 4,
+/// Sonnet 4 and 3.7 Sonnet:
+/// https://docs.aws.amazon.com/bedrock/latest/userguide/claude-messages-extended-thinking.html),
+/// and Anthropic's own client, Claude Code 2.1.331, does not offer it there:
+/// its interleaved-thinking capability is false for `claude-haiku-4-5` on
+/// every platform but the first-party API, Foundry and Mantle, so its native
+/// Bedrock and Vertex modes send Haiku 4.5 no interleaved-thinking beta
+/// (captured, docs/rows/beta_headers.md), while they send it for Sonnet 4.6.
+pub fn offered_for_model(api: Api, beta: &str, model: &str) -> bool {
+    !(beta == "interleaved-thinking-2025-05-14"
+        && model == "claude-haiku-4-5"
+        && matches!(
+            api,
+            Api::BedrockInvoke | Api::BedrockConverse | Api::VertexAi
+        ))
 }
 
 /// The betas a request carries where `api` reads them, in order, without
@@ -341,6 +378,44 @@ mod tests {
             assert!(accepts(api, "interleaved-thinking-2025-05-14"), "{api:?}");
             assert!(!accepts(api, "no-such-beta-2020-01-01"), "{api:?}");
         }
+    }
+
+    #[test]
+    fn tool_search_is_delivered_under_either_name_where_taken() {
+        let forms = |api| provider_forms(api, "advanced-tool-use-2025-11-20");
+        assert_eq!(forms(Api::BedrockInvoke), ["tool-search-tool-2025-10-19"]);
+        assert_eq!(
+            forms(Api::BedrockMantle),
+            [
+                "advanced-tool-use-2025-11-20",
+                "tool-search-tool-2025-10-19"
+            ]
+        );
+        assert_eq!(forms(Api::Anthropic), ["advanced-tool-use-2025-11-20"]);
+        assert!(provider_forms(Api::VertexAi, "thinking-token-count-2026-05-13").is_empty());
+    }
+
+    #[test]
+    fn foundry_takes_what_claude_codes_foundry_mode_sends() {
+        for beta in [
+            "interleaved-thinking-2025-05-14",
+            "context-management-2025-06-27",
+            "claude-code-20250219",
+            "thinking-token-count-2026-05-13",
+            "advanced-tool-use-2025-11-20",
+            "effort-2025-11-24",
+            "thinking-display-updates-2026-08-18",
+        ] {
+            assert!(accepts(Api::Azure, beta), "{beta}");
+        }
+    }
+
+    #[test]
+    fn vertex_takes_claude_code_but_not_first_party_only_betas() {
+        assert!(accepts(Api::VertexAi, "claude-code-20250219"));
+        assert!(accepts(Api::VertexAi, "effort-2025-11-24"));
+        assert!(!accepts(Api::VertexAi, "advanced-tool-use-2025-11-20"));
+        assert!(!accepts(Api::VertexAi, "thinking-token-count-2026-05-13"));
     }
 
     #[test]

@@ -4,25 +4,35 @@
 //! `additionalModelRequestFields.anthropic_beta`, header or body for Vertex),
 //! or is dropped where the provider does not support it.
 //!
+//! What the CLI sent is read as its mode sends it: on `/v1/messages` columns
+//! (and the Foundry pass-through) the `anthropic-beta` header; in its native
+//! Bedrock mode (bedrock_passthrough) the header and the body's
+//! `anthropic_beta`; in its native Vertex mode the header (docs/rows/
+//! beta_headers.md has the captures). The model call is the first POST to
+//! `.../v1/messages`, `.../model/{id}/invoke[-with-response-stream]` or
+//! `...:[stream]rawPredict`.
+//!
 //! Sim mode: one ordinary run (Claude Code's default tools and thinking make
-//! it send its full set, 6 or 7 betas per model, docs/rows/beta_headers.md).
-//! The simulators accept exactly each provider's betas
-//! (`compat_sim::betas`, with sources) and refuse the rest in the provider's
-//! words, so a gateway forwarding an unsupported beta fails as in
-//! production. The check then compares, per beta, what the CLI sent (the tap)
-//! with what the provider read (the simulator's record): forwarded but
-//! unsupported → the provider's refusal quoted; supported but missing →
-//! "lost".
+//! it send its full set, docs/rows/beta_headers.md). The simulators accept
+//! exactly each provider's betas (`compat_sim::betas`, with sources) and
+//! refuse the rest in the provider's words, so a gateway forwarding an
+//! unsupported beta fails as in production. The check then compares, per
+//! beta, what the CLI sent (the tap) with what the provider read (the
+//! simulator's record): forwarded but unsupported → the provider's refusal
+//! quoted; supported, offered for the model, needed by the request the
+//! provider got, but under none of its accepted names → "lost".
 //!
 //! Live mode: the providers' side is not visible. It asserts that the run
-//! succeeds, that the CLI sent `anthropic-beta` through the gateway, and
-//! that no request of the trial was answered with a beta refusal (an
-//! unsupported beta forwarded upstream comes back as the provider's 400); a
-//! supported beta the gateway dropped cannot be seen there.
+//! succeeds, that the CLI sent betas through the gateway, and that no
+//! request of the trial was answered with a 4xx (an unsupported beta
+//! forwarded upstream comes back as the provider's 400); a supported beta
+//! the gateway dropped cannot be seen there.
 
 use anyhow::{Context as _, bail, ensure};
 use compat_sim::betas;
 use compat_tests::Ctx;
+use compat_tests::relay::TapRecord;
+use serde_json::Value;
 
 pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
     let prompt = format!(
@@ -31,41 +41,32 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
     );
     let project = tempfile::tempdir()?;
     let transcript = ctx.run(&ctx.claude()?.session_dir(project.path()).prompt(&prompt));
+    let model = ctx.model_id().to_owned();
     let tapped = ctx.gateway_requests();
-    // On a pass-through column the CLI's Messages call is the provider's own
-    // (`/vertex_ai/...:streamRawPredict`, `/bedrock/model/.../invoke...`).
-    let route = ctx.provider().passthrough_route().unwrap_or("/v1/messages");
-    let first = tapped
-        .iter()
-        .find(|r| {
-            r.method == "POST"
-                && (r.path.contains("/v1/messages") || r.path.starts_with(route))
-                && !r.path.contains("count_tokens")
-                && !r.path.contains("count-tokens")
-        })
-        .context("no Messages request of this trial crossed the tap")?;
-    let sent: Vec<String> = first
-        .anthropic_beta
-        .as_deref()
-        .unwrap_or_default()
-        .split(',')
-        .map(str::trim)
-        .filter(|b| !b.is_empty())
-        .map(str::to_owned)
-        .collect();
+    let first = tapped.iter().find(|r| is_model_call(r)).with_context(|| {
+        format!(
+            "{model}: no model call of this trial crossed the tap (saw {:?})",
+            tapped
+                .iter()
+                .map(|r| format!("{} {}", r.method, r.path))
+                .collect::<Vec<_>>()
+        )
+    })?;
+    let sent = cli_betas(first);
     let refused_by_provider = judge_refusals(ctx)?;
     // A beta forwarded where it is refused fails the run; say which beta
     // before the CLI's own words.
     ensure!(
         refused_by_provider.is_empty(),
-        "{}",
+        "{model}: {}",
         refused_by_provider.join("; ")
     );
     let transcript = transcript?;
     transcript.ensure_success().context("the run failed")?;
     ensure!(
         !sent.is_empty(),
-        "the CLI sent no anthropic-beta header through the gateway (expected its 6-7 betas)"
+        "{model}: the CLI sent no beta through the gateway (no `anthropic-beta` header, no body \
+         `anthropic_beta`; expected its usual set)"
     );
     let Some(api) = ctx.sim().map(|_| compat_tests::sim::api(ctx.provider())) else {
         return Ok(());
@@ -74,26 +75,27 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
     let (got, received) = upstream
         .iter()
         .find_map(|r| r.betas.clone().map(|b| (b, r.body.clone())))
-        .context("the provider received no Messages request of this trial")?;
+        .with_context(|| format!("{model}: the provider received no model call of this trial"))?;
     let mut lost = Vec::new();
     for beta in &sent {
-        let Some(form) = betas::provider_form(api, beta) else {
+        let forms = betas::provider_forms(api, beta);
+        if forms.is_empty() || !betas::offered_for_model(api, beta, &model) {
             continue; // unsupported there: dropping it is right
-        };
-        if got.iter().any(|g| g == form) || !needed(beta, &received) {
+        }
+        if forms.iter().any(|f| got.iter().any(|g| g == f)) || !needed(beta, &received) {
             continue;
         }
-        let shown = if form == beta {
+        let shown = if forms == [beta.as_str()] {
             format!("`{beta}`")
         } else {
-            format!("`{beta}` (as `{form}`)")
+            format!("`{beta}` (accepted there as {})", forms.join(" or "))
         };
         lost.push(shown);
     }
     if !lost.is_empty() {
         bail!(
-            "lost: {} (sent by the CLI, supported by {}) never reached the provider, though the \
-             request it got uses the feature; the provider read {got:?}",
+            "{model}: lost: {} (sent by the CLI, accepted by {}) never reached the provider, though \
+             the request it got uses the feature; the provider read {got:?}",
             lost.join(", "),
             ctx.provider().id()
         );
@@ -101,32 +103,91 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Whether a tapped request is a model call, in any of the CLI's modes:
+/// Messages (`/v1/messages`, also the Foundry pass-through's), Bedrock
+/// InvokeModel (`/model/{id}/invoke[-with-response-stream]`), Vertex
+/// (`...:rawPredict`, `...:streamRawPredict`). Not count_tokens, not the
+/// Bedrock mode's `GET /bedrock/inference-profiles`.
+fn is_model_call(r: &TapRecord) -> bool {
+    let path = r.path.split('?').next().unwrap_or_default();
+    r.method == "POST"
+        && (path.ends_with("/v1/messages")
+            || (path.contains("/model/")
+                && (path.ends_with("/invoke") || path.ends_with("/invoke-with-response-stream")))
+            || path.ends_with(":rawPredict")
+            || path.ends_with(":streamRawPredict"))
+}
+
+/// The betas the CLI sent with a model call, where its mode puts them: the
+/// `anthropic-beta` header, and the body's `anthropic_beta` (its Bedrock
+/// mode puts them there, with `claude-code-20250219` in the header), in
+/// order, without duplicates.
+fn cli_betas(r: &TapRecord) -> Vec<String> {
+    let header = r
+        .anthropic_beta
+        .as_deref()
+        .unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .map(str::to_owned);
+    let body = r.body["anthropic_beta"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|b| b.as_str().map(str::to_owned));
+    let mut seen = std::collections::BTreeSet::new();
+    header
+        .chain(body)
+        .filter(|b| !b.is_empty() && seen.insert(b.clone()))
+        .collect()
+}
+
 /// Whether the request the provider received uses the feature `beta` gates.
 /// A supported beta is lost only then: when the gateway removed the feature's
 /// field together with its beta, the provider gets a consistent request, and
 /// the feature's own row (effort, extended thinking, ...) judges that loss.
-/// Betas with no field of their own (claude-code, thinking-token-count,
-/// context-1m) are always needed.
-fn needed(beta: &str, received: &serde_json::Value) -> bool {
+fn needed(beta: &str, received: &Value) -> bool {
+    let fields = |name: &str| {
+        received
+            .get(name)
+            .or_else(|| received["additionalModelRequestFields"].get(name))
+    };
+    let thinking = fields("thinking");
+    let has_tools = received["tools"].as_array().is_some_and(|t| !t.is_empty())
+        || received["toolConfig"]["tools"]
+            .as_array()
+            .is_some_and(|t| !t.is_empty());
     let text = received.to_string();
-    let thinking = received
-        .get("thinking")
-        .or_else(|| received["additionalModelRequestFields"].get("thinking"));
     match beta {
-        // With adaptive thinking, interleaved thinking is on without the beta
-        // (https://docs.claude.com/en/docs/build-with-claude/adaptive-thinking);
-        // with budget thinking it needs the beta.
+        // Interleaved thinking is thinking between tool calls: it is used
+        // when budget thinking meets tools. With adaptive thinking it is on
+        // without the beta
+        // (https://docs.claude.com/en/docs/build-with-claude/adaptive-thinking).
         "interleaved-thinking-2025-05-14" => {
-            thinking.and_then(|t| t["type"].as_str()) == Some("enabled")
+            has_tools && thinking.and_then(|t| t["type"].as_str()) == Some("enabled")
         }
-        "context-management-2025-06-27" => text.contains("\"context_management\""),
+        "context-management-2025-06-27" => fields("context_management").is_some(),
         "advanced-tool-use-2025-11-20" | "tool-search-tool-2025-10-19" => {
             text.contains("\"defer_loading\"")
         }
-        "effort-2025-11-24" => text.contains("\"effort\""),
         "thinking-display-updates-2026-08-18" => {
             thinking.is_some_and(|t| t.get("display").is_some())
         }
+        // It gates a count in usage, not a behaviour of the model, and the
+        // CLI itself treats it as disposable: after any 400 it retries without
+        // it first, in every mode (captured, docs/rows/beta_headers.md). Its
+        // loss is not counted; forwarding it where it is refused still is.
+        "thinking-token-count-2026-05-13" => false,
+        // Effort on Sonnet 4.6 and Opus 4.7 works from `output_config.effort`
+        // alone: Claude Code's own Bedrock mode sends `effort-2025-11-24` only
+        // as a header, which InvokeModel does not read, and its effort works
+        // (captured); the effort row judges whether the level arrived.
+        "effort-2025-11-24" => false,
+        // Claude Code's marker names the client; no field or behaviour of
+        // the request depends on it, so its absence loses nothing a check
+        // could show.
+        "claude-code-20250219" => false,
+        // context-1m and the rest: no field of their own, always needed.
         _ => true,
     }
 }
@@ -150,31 +211,50 @@ fn judge_refusals(ctx: &Ctx) -> anyhow::Result<Vec<String>> {
         return Ok(Vec::new());
     };
     let api = compat_tests::sim::api(ctx.provider());
-    Ok(ctx
-        .sim_requests()
-        .iter()
-        .filter_map(|r| {
-            let bad: Vec<&String> = r
-                .betas
-                .as_ref()?
-                .iter()
-                .filter(|b| !betas::accepts(api, b))
-                .collect();
-            if bad.is_empty() {
-                return None;
-            }
-            Some(format!(
-                "forwarded unsupported: the gateway sent {} to {}, which answered {} `{}`",
-                bad.iter()
-                    .map(|b| format!("`{b}`"))
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                ctx.provider().id(),
-                r.status,
-                r.rejection.as_deref().unwrap_or("")
-            ))
-        })
-        .collect())
+    // On a pass-through column the CLI speaks the provider's API itself: a
+    // beta it put in the provider's own form and the provider refuses is
+    // the CLI's native behaviour (it retries without it, as it would talking
+    // to the provider directly), not something the gateway forwarded.
+    let own: std::collections::BTreeSet<String> = if ctx.provider().passthrough_of().is_some() {
+        ctx.gateway_requests()
+            .iter()
+            .filter(|r| is_model_call(r))
+            .flat_map(cli_betas)
+            .collect()
+    } else {
+        Default::default()
+    };
+    // One line per distinct refusal (the CLI retries a refused request).
+    let mut seen = std::collections::BTreeSet::new();
+    let mut out = Vec::new();
+    for r in ctx.sim_requests() {
+        let Some(got) = r.betas.as_ref() else {
+            continue;
+        };
+        let bad: Vec<String> = got
+            .iter()
+            .filter(|b| !betas::accepts(api, b) && !own.contains(*b))
+            .map(|b| format!("`{b}`"))
+            .collect();
+        if bad.is_empty() || !seen.insert(bad.clone()) {
+            continue;
+        }
+        let why = if ctx.provider().rust_path() {
+            " (LiteLLM's Rust /v1/messages forwards these where its Python path, on the same \
+             route, does not)"
+        } else {
+            ""
+        };
+        out.push(format!(
+            "forwarded unsupported: the gateway sent {} to {}, which does not accept them and \
+             answered {} `{}`{why}",
+            bad.join(", "),
+            ctx.provider().id(),
+            r.status,
+            r.rejection.as_deref().unwrap_or("")
+        ));
+    }
+    Ok(out)
 }
 
 compat_tests::sim_fault_test!(

@@ -71,9 +71,10 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
     ensure!(!sent.is_empty(), "the tap saw no request of this trial");
     ensure!(
         sent.iter().all(|e| e.as_deref() == Some(LEVEL)),
-        "the CLI did not send output_config.effort = {LEVEL:?} in every request through the gateway \
-         (it sent {sent:?}; the gateway answered {answers:?}); if an error answer came first, the CLI \
-         dropped the effort after the gateway refused it"
+        "{}: the CLI did not send output_config.effort = {LEVEL:?} in every request through the \
+         gateway (it sent {sent:?}; the gateway answered {answers:?}){}",
+        ctx.model_id(),
+        refusals(ctx)
     );
 
     if ctx.sim().is_none() {
@@ -106,6 +107,33 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
         t.thinking.iter().map(|b| &b.thinking).collect::<Vec<_>>()
     );
     Ok(())
+}
+
+/// Why the provider refused requests of this trial (sim mode), for an error
+/// where the CLI retried without effort: Claude Code drops its optional
+/// request features after a 400, so the refusal, not the effort, is the
+/// finding (e.g. a beta the gateway forwarded and the provider does not
+/// accept).
+fn refusals(ctx: &Ctx) -> String {
+    let mut seen = std::collections::BTreeSet::new();
+    let said: Vec<String> = ctx
+        .sim_requests()
+        .iter()
+        .filter(|r| r.status >= 400)
+        .filter_map(|r| r.rejection.clone())
+        .filter(|m| seen.insert(m.clone()))
+        .map(|m| format!("`{m}`"))
+        .collect();
+    if said.is_empty() {
+        "; if an error answer came first, the CLI dropped the effort after the gateway refused it"
+            .to_owned()
+    } else {
+        format!(
+            "; the CLI dropped the effort in its retries after the provider refused what the \
+             gateway sent: {} (see the beta_headers row)",
+            said.join("; ")
+        )
+    }
 }
 
 /// The effort in a request body as the simulated provider reads it.
