@@ -37,7 +37,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 pub use api::Api;
-pub use faults::{Fault, FaultGuard, FaultScope};
+pub use faults::{Fault, FaultGuard, FaultScope, UsageField};
 pub use record::{RecordedRequest, SentEvent};
 
 use faults::Faults;
