@@ -342,3 +342,132 @@ fn zeroed(ctx: &Ctx) -> anyhow::Result<()> {
     );
     Ok(())
 }
+
+compat_tests::sim_fault_test!(
+    name = "refused_background_call_turns_cell_red",
+    provider = "anthropic",
+    run = refused_background_call
+);
+
+/// The harness's background-call invariant (compat-tests/src/background.rs),
+/// end to end: the CLI's WebFetch hands the fetched page to the small fast
+/// model in a side request that offers no tools; the provider refuses it
+/// (`Fault::RejectBackgroundCalls`), the CLI carries on and its run succeeds,
+/// and the cell must still be red, quoting the refusal.
+fn refused_background_call(ctx: &Ctx) -> anyhow::Result<()> {
+    let error = compat_tests::red_cell_under_fault(
+        ctx,
+        compat_sim::Fault::RejectBackgroundCalls,
+        web_fetch_run,
+    )?;
+    ensure!(
+        error.contains("never recovered") && error.contains("Invalid model name"),
+        "the cell is red, but not for the refused background call: {error}"
+    );
+    Ok(())
+}
+
+/// A run whose CLI makes a background call: WebFetch of a page served over
+/// HTTPS on 127.0.0.1 (WebFetch upgrades http to https; its summary of the
+/// page goes to the small fast model). Passes when the run succeeds after
+/// calling WebFetch, whatever the tool's result.
+fn web_fetch_run(ctx: &Ctx) -> anyhow::Result<()> {
+    let page = HttpsPage::start(&format!(
+        "<html><body><p>The page token is page-{}.</p></body></html>",
+        ctx.nonce()
+    ))?;
+    let url = format!("{}/page.html", page.base_url);
+    let claude = ctx
+        .claude()?
+        .env("NODE_EXTRA_CA_CERTS", page.ca.display().to_string())
+        // WebFetch offered up front (not deferred behind tool search), and
+        // no domain lookup at Anthropic before the fetch.
+        .env("ENABLE_TOOL_SEARCH", "false")
+        .option("--settings", r#"{"skipWebFetchPreflight": true}"#)
+        .allowed_tools(&["WebFetch"])
+        .max_turns(3)
+        .prompt(format!(
+            "Use the WebFetch tool to fetch `{url}` and tell me the page token. (request {})",
+            ctx.nonce()
+        ));
+    let t = ctx.run(&claude)?;
+    t.ensure_success().context("the CLI reported an error")?;
+    ensure!(
+        t.tool_calls.iter().any(|c| c.name == "WebFetch"),
+        "the model did not call WebFetch (tool calls: {:?}), so no background call was made",
+        t.tool_calls
+    );
+    Ok(())
+}
+
+/// One HTML page over HTTPS on 127.0.0.1 (`openssl s_server -WWW` with a
+/// throwaway self-signed certificate, which the CLI trusts through
+/// `NODE_EXTRA_CA_CERTS`), stopped with its process group when dropped.
+struct HttpsPage {
+    base_url: String,
+    ca: std::path::PathBuf,
+    _dir: tempfile::TempDir,
+    _server: compat_tests::compat_core::procgroup::GroupChild,
+}
+
+impl HttpsPage {
+    fn start(html: &str) -> anyhow::Result<HttpsPage> {
+        use std::process::{Command, Stdio};
+        let dir = tempfile::tempdir()?;
+        std::fs::write(dir.path().join("page.html"), html)?;
+        let status = Command::new("openssl")
+            .args([
+                "req",
+                "-x509",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-days",
+                "1",
+                "-subj",
+                "/CN=127.0.0.1",
+                "-addext",
+                "subjectAltName=IP:127.0.0.1",
+                "-keyout",
+                "key.pem",
+                "-out",
+                "cert.pem",
+            ])
+            .current_dir(dir.path())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .context("running openssl to make the page's certificate")?;
+        ensure!(status.success(), "openssl req failed: {status}");
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?
+            .local_addr()?
+            .port();
+        let server = compat_tests::compat_core::procgroup::GroupChild::spawn(
+            Command::new("openssl")
+                .args([
+                    "s_server", "-quiet", "-WWW", "-cert", "cert.pem", "-key", "key.pem",
+                ])
+                .arg("-accept")
+                .arg(format!("127.0.0.1:{port}"))
+                .current_dir(dir.path())
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null()),
+        )
+        .context("starting openssl s_server for the page")?;
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            ensure!(
+                std::time::Instant::now() < deadline,
+                "the page server did not listen on 127.0.0.1:{port} within 10 s"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        Ok(HttpsPage {
+            base_url: format!("https://127.0.0.1:{port}"),
+            ca: dir.path().join("cert.pem"),
+            _dir: dir,
+            _server: server,
+        })
+    }
+}
