@@ -39,7 +39,8 @@ use crate::Ctx;
 use crate::relay::TapRecord;
 
 /// Refusals declared expected, by trial nonce: (words, why).
-static EXPECTED: Mutex<Option<HashMap<String, Vec<(String, String)>>>> = Mutex::new(None);
+type Declared = HashMap<String, Vec<(String, String)>>;
+static EXPECTED: Mutex<Option<Declared>> = Mutex::new(None);
 
 impl Ctx {
     /// Declares that a request of this trial may be refused (answered
