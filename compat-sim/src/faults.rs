@@ -88,6 +88,27 @@ pub enum Fault {
     /// Code offers for `--json-schema` (`StructuredOutput`) never reaches the
     /// model, which then answers in free text (LiteLLM #21407, #23380, #28877).
     DropStructuredOutput,
+    /// On the way out, the answer reports this usage field multiplied by
+    /// the factor (0 zeroes it, 2 counts it twice), as a gateway that drops
+    /// or double-counts usage hands it on; the record keeps the provider's
+    /// own figures (`RecordedRequest.usage`), so the two can be compared.
+    MisreportUsage(UsageField, u64),
+    /// Refuse (400, the provider's invalid-request shape) every request that
+    /// offers no tools: the CLI's side requests (WebFetch's page summary, the
+    /// small fast model's work) offer none, while its main loop always
+    /// offers its tools. It stands in for a gateway that refuses the CLI's
+    /// background calls, e.g. LiteLLM's "Invalid model name" for a small fast
+    /// model it has no route for, while the main turns go through.
+    RejectBackgroundCalls,
+}
+
+/// A usage figure of an answer ([`Fault::MisreportUsage`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UsageField {
+    InputTokens,
+    OutputTokens,
+    CacheReadInputTokens,
+    CacheCreationInputTokens,
 }
 
 /// Which requests a fault applies to. Every `Some` must match.
@@ -279,6 +300,36 @@ impl Active {
             resp.usage.cache_read_input_tokens = 0;
             resp.usage.cache_creation_input_tokens = 0;
             resp.usage.cache_creation_1h_input_tokens = 0;
+        }
+    }
+
+    /// Why the request is refused as a background call
+    /// ([`Fault::RejectBackgroundCalls`]), if it is one.
+    pub(crate) fn background_refusal(&self, req: &ModelRequest) -> Option<String> {
+        (self.has(&Fault::RejectBackgroundCalls) && req.tools.is_empty()).then(|| {
+            format!(
+                "Invalid model name passed in model={} (simulated: a background call refused)",
+                req.model
+            )
+        })
+    }
+
+    /// Changes the usage the answer reports, after the record took the
+    /// provider's figures ([`Fault::MisreportUsage`]).
+    pub(crate) fn misreport_usage(&self, resp: &mut ModelResponse) {
+        for f in &self.0 {
+            if let Fault::MisreportUsage(field, factor) = f {
+                let u = &mut resp.usage;
+                match field {
+                    UsageField::InputTokens => u.input_tokens *= factor,
+                    UsageField::OutputTokens => u.output_tokens *= factor,
+                    UsageField::CacheReadInputTokens => u.cache_read_input_tokens *= factor,
+                    UsageField::CacheCreationInputTokens => {
+                        u.cache_creation_input_tokens *= factor;
+                        u.cache_creation_1h_input_tokens *= factor;
+                    }
+                }
+            }
         }
     }
 

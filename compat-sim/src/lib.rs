@@ -38,7 +38,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 pub use api::Api;
-pub use faults::{Fault, FaultGuard, FaultScope};
+pub use faults::{Fault, FaultGuard, FaultScope, UsageField};
 pub use google_front::GoogleFront;
 pub use record::{RecordedRequest, SentEvent, body_contains};
 

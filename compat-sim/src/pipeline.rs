@@ -175,6 +175,9 @@ async fn answer<C: Codec>(
     if let Some(status) = faults.failure(stream) {
         return Err(codec.failure(status));
     }
+    if let Some(why) = faults.background_refusal(&request) {
+        return Err(Rejection::invalid(why));
+    }
     faults.alter_request(&mut request);
     crate::context::check(C::API, &request)?;
     let mut resp = state.model.respond(&request)?;
@@ -189,6 +192,7 @@ async fn answer<C: Codec>(
             "ephemeral_1h_input_tokens": resp.usage.cache_creation_1h_input_tokens,
         },
     }));
+    faults.misreport_usage(&mut resp);
     let mut answer = codec.encode(&resp, stream, &upstream_model);
     faults.alter_answer(&mut answer);
     Ok(answer)

@@ -684,7 +684,8 @@ pub(crate) struct Conclusion {
 }
 
 /// Turns what a check returned into the trial's conclusion: a pass must also
-/// have crossed its own provider; a failure is classified from the evidence
+/// have crossed its own provider, been served by its column's path, and had
+/// every request answered (`crate::background`); a failure is classified from the evidence
 /// (see `compat_core::classify`), its message led by what broke and where.
 pub(crate) fn conclude(ctx: &Ctx, result: std::thread::Result<anyhow::Result<()>>) -> Conclusion {
     let fail = |class: FailureClass, error: String| Conclusion {
@@ -693,7 +694,10 @@ pub(crate) fn conclude(ctx: &Ctx, result: std::thread::Result<anyhow::Result<()>
         first_error: None,
     };
     match result {
-        Ok(Ok(())) => match routed_to_own_provider(ctx).and_then(|()| served_by_own_path(ctx)) {
+        Ok(Ok(())) => match routed_to_own_provider(ctx)
+            .and_then(|()| served_by_own_path(ctx))
+            .and_then(|()| crate::background::every_call_answered(ctx))
+        {
             Ok(()) => Conclusion {
                 outcome: Outcome::Pass,
                 class: None,
@@ -862,6 +866,10 @@ fn run_trial(
     }
     let log = ctx.log.lock().expect("trial log");
     let mut details = json!({ "runs": log.runs, "nonce": ctx.nonce() });
+    let expected = ctx.expected_refusals();
+    if !expected.is_empty() {
+        details["expected_refusals"] = json!(expected);
+    }
     // The matrix shows the error in a tooltip: keep it short there and the
     // whole of it in the details.
     let outcome = match outcome {
@@ -943,6 +951,8 @@ mod tests {
             events: Vec::new(),
             completed: true,
             usage: None,
+            usage_events: Vec::new(),
+            error: None,
             anthropic_beta: None,
             litellm_rust: rust,
         }

@@ -7,6 +7,7 @@
 //! `module_path!()`, which build.rs makes mirror the folder layout). Each case
 //! becomes one trial per manifest model, named `<feature>::<provider>::<model>`.
 
+mod background;
 mod env;
 pub mod evidence;
 mod filters;

@@ -79,6 +79,13 @@ pub struct TapRecord {
     /// The usage the gateway reported to the CLI (`message_start` and
     /// `message_delta` usage merged for a stream; `usage` of a JSON body).
     pub usage: Option<Value>,
+    /// Each usage object the gateway sent, in order (`message_start`'s and
+    /// every `message_delta`'s for a stream; the JSON body's), unmerged: the
+    /// usage_reporting row merges them by the CLI's own rule.
+    pub usage_events: Vec<Value>,
+    /// For a non-2xx answer: the gateway's words (the error body's
+    /// `message`, or its first 300 characters), so a failure can quote them.
+    pub error: Option<String>,
     /// The `anthropic-beta` header the CLI sent, as sent.
     pub anthropic_beta: Option<String>,
     /// The gateway answered with `x-litellm-rust: true`: LiteLLM's Rust
@@ -280,6 +287,31 @@ fn now_unix_ms() -> f64 {
         .unwrap_or(0.0)
 }
 
+/// The usage object an event or answer body carries, if any.
+fn usage_of(data: &Value) -> Option<Value> {
+    data["message"]["usage"]
+        .as_object()
+        .or_else(|| data["usage"].as_object())
+        .map(|u| Value::Object(u.clone()))
+}
+
+/// What a non-2xx answer says: its error message in the Anthropic, Bedrock
+/// or LiteLLM shape (`error.message`, `message`, `error` as a string), else
+/// the start of the body.
+fn error_words(parsed: Option<&Value>, raw: &[u8]) -> String {
+    let found = parsed.and_then(|v| {
+        v["error"]["message"]
+            .as_str()
+            .or_else(|| v["message"].as_str())
+            .or_else(|| v["Message"].as_str())
+            .or_else(|| v["error"].as_str())
+            .or_else(|| v["detail"].as_str())
+            .map(str::to_owned)
+    });
+    let text = found.unwrap_or_else(|| String::from_utf8_lossy(raw).into_owned());
+    text.chars().take(300).collect()
+}
+
 /// Merges the usage an event carries into `usage` (later figures win).
 fn merge_usage(usage: &mut Option<Value>, data: &Value) {
     let found = data["message"]["usage"]
@@ -355,6 +387,8 @@ async fn relay(
             events: Vec::new(),
             completed: false,
             usage: None,
+            usage_events: Vec::new(),
+            error: None,
             anthropic_beta: headers
                 .get("anthropic-beta")
                 .and_then(|v| v.to_str().ok())
@@ -392,7 +426,10 @@ async fn relay(
     let resp = match req.send().await {
         Ok(r) => r,
         Err(e) => {
-            update(&state.records, seq, |r| r.status = 502);
+            update(&state.records, seq, |r| {
+                r.status = 502;
+                r.error = Some(format!("compat tap could not reach the gateway: {e}"));
+            });
             return Response::builder()
                 .status(502)
                 .header("content-type", "application/json")
@@ -455,6 +492,9 @@ async fn relay(
                             update(&records, seq, |r| {
                                 for (kind, data) in events {
                                     merge_usage(&mut r.usage, &data);
+                                    if let Some(u) = usage_of(&data) {
+                                        r.usage_events.push(u);
+                                    }
                                     r.events.push(TapEvent {
                                         kind,
                                         at_unix_ms: at,
@@ -477,8 +517,15 @@ async fn relay(
         }
         update(&records, seq, |r| {
             r.completed = true;
-            if let Ok(v) = serde_json::from_slice::<Value>(&json_body) {
-                merge_usage(&mut r.usage, &v);
+            let parsed = serde_json::from_slice::<Value>(&json_body);
+            if let Ok(v) = &parsed {
+                merge_usage(&mut r.usage, v);
+                if let Some(u) = usage_of(v) {
+                    r.usage_events.push(u);
+                }
+            }
+            if !(200..300).contains(&r.status) {
+                r.error = Some(error_words(parsed.ok().as_ref(), &json_body));
             }
         });
     });
