@@ -189,6 +189,10 @@ const AZURE_UNDOCUMENTED: &[&str] = &[
     "thinking-display-updates-2026-08-18",
     "web-fetch-2025-09-10",
     "web-search-2025-03-05",
+    // Claude Code 2.1.331 in its Foundry mode sends it on
+    // `/anthropic/v1/messages/count_tokens` (its SDK's countTokens adds it;
+    // captured, docs/rows/count_tokens.md).
+    "token-counting-2024-11-01",
 ];
 
 /// Whether `api` accepts `beta` (see the tables above for the sources).

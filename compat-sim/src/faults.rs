@@ -88,6 +88,12 @@ pub enum Fault {
     /// Code offers for `--json-schema` (`StructuredOutput`) never reaches the
     /// model, which then answers in free text (LiteLLM #21407, #23380, #28877).
     DropStructuredOutput,
+    /// On a token-counting endpoint, count the prompt as if its messages had
+    /// arrived empty (tools and system still counted): it stands in for a
+    /// gateway that loses the conversation when it translates a
+    /// `count_tokens` request into the provider's counting shape, so the
+    /// count that comes back is far below what the prompt holds.
+    CountWithoutMessages,
 }
 
 /// Which requests a fault applies to. Every `Some` must match.
@@ -181,6 +187,15 @@ impl Active {
             Fault::FailNonStreaming if !stream => Some(500),
             _ => None,
         })
+    }
+
+    /// Changes what a counting endpoint counts (`crate::count_tokens`).
+    pub(crate) fn alter_count(&self, req: &mut ModelRequest) {
+        if self.has(&Fault::CountWithoutMessages) {
+            for m in &mut req.messages {
+                m.content = vec![Block::text("")];
+            }
+        }
     }
 
     /// Changes what the model is asked.

@@ -262,9 +262,15 @@ fn now_unix_ms() -> f64 {
 
 /// Merges the usage an event carries into `usage` (later figures win).
 fn merge_usage(usage: &mut Option<Value>, data: &Value) {
+    // A token count's answer (`/v1/messages/count_tokens`: `input_tokens`
+    // and LiteLLM's `litellm_count_source`; Bedrock CountTokens'
+    // `inputTokens`) is its own usage.
+    let count = (data.get("input_tokens").or_else(|| data.get("inputTokens"))).is_some()
+        && data.get("type").is_none();
     let found = data["message"]["usage"]
         .as_object()
-        .or_else(|| data["usage"].as_object());
+        .or_else(|| data["usage"].as_object())
+        .or_else(|| data.as_object().filter(|_| count));
     if let Some(found) = found {
         let merged = usage.get_or_insert_with(|| json!({}));
         for (k, v) in found {
