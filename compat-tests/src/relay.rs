@@ -563,6 +563,20 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_token_count_answer_is_its_own_usage() {
+        let mut usage = None;
+        merge_usage(
+            &mut usage,
+            &json!({"input_tokens": 12807, "litellm_count_source": "provider"}),
+        );
+        assert_eq!(usage.as_ref().unwrap()["input_tokens"], 12807);
+        assert_eq!(usage.unwrap()["litellm_count_source"], "provider");
+        let mut none = None;
+        merge_usage(&mut none, &json!({"type": "ping"}));
+        assert!(none.is_none());
+    }
+
+    #[test]
     fn usage_is_merged_from_start_and_delta() {
         let mut u = None;
         merge_usage(
