@@ -100,6 +100,12 @@ pub enum Fault {
     /// background calls, e.g. LiteLLM's "Invalid model name" for a small fast
     /// model it has no route for, while the main turns go through.
     RejectBackgroundCalls,
+    /// On a token-counting endpoint, count the prompt as if its messages had
+    /// arrived empty (tools and system still counted): it stands in for a
+    /// gateway that loses the conversation when it translates a
+    /// `count_tokens` request into the provider's counting shape, so the
+    /// count that comes back is far below what the prompt holds.
+    CountWithoutMessages,
 }
 
 /// A usage figure of an answer ([`Fault::MisreportUsage`]).
@@ -202,6 +208,15 @@ impl Active {
             Fault::FailNonStreaming if !stream => Some(500),
             _ => None,
         })
+    }
+
+    /// Changes what a counting endpoint counts (`crate::count_tokens`).
+    pub(crate) fn alter_count(&self, req: &mut ModelRequest) {
+        if self.has(&Fault::CountWithoutMessages) {
+            for m in &mut req.messages {
+                m.content = vec![Block::text("")];
+            }
+        }
     }
 
     /// Changes what the model is asked.

@@ -18,6 +18,7 @@ mod api;
 mod bedrock;
 pub mod betas;
 mod context;
+mod count_tokens;
 pub mod creds;
 pub mod document;
 mod effort;

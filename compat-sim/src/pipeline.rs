@@ -48,6 +48,11 @@ pub(crate) trait Codec: Send + Sync + 'static {
     /// The answer to a model call, in the API's dialect and framing.
     fn encode(&self, resp: &ModelResponse, stream: bool, upstream_model: &str) -> Answer;
 
+    /// The answer of the API's token-counting endpoint (`crate::count_tokens`).
+    fn encode_count(&self, input_tokens: u64) -> Answer {
+        crate::count_tokens::anthropic_answer(input_tokens)
+    }
+
     /// An invalid request (400) in the API's error shape.
     fn invalid(&self, message: String) -> Rejection;
 
@@ -64,6 +69,10 @@ pub(crate) enum Call {
     Turn(Turn),
     /// A direct answer, no model involved.
     Answer(Answer),
+    /// A token count of the turn (the provider's counting endpoint,
+    /// `crate::count_tokens`): validated and faulted as a turn, answered
+    /// with its count instead of the model.
+    Count(Turn),
 }
 
 /// A model turn, decoded from the wire.
@@ -138,13 +147,17 @@ async fn answer<C: Codec>(
         entry.set_stream(stream);
     }
     codec.authenticate(req, &op)?;
-    let Turn {
-        mut request,
-        mut stream,
-        mut upstream_model,
-    } = match codec.validate(req, op)? {
+    let (
+        Turn {
+            mut request,
+            mut stream,
+            mut upstream_model,
+        },
+        counting,
+    ) = match codec.validate(req, op)? {
         Call::Answer(answer) => return Ok(answer),
-        Call::Turn(turn) => turn,
+        Call::Turn(turn) => (turn, false),
+        Call::Count(turn) => (turn, true),
     };
     entry.set_call(&request.model, stream);
     let faults = state
@@ -166,7 +179,7 @@ async fn answer<C: Codec>(
             .ok_or_else(|| codec.invalid("rewritten request lost its route".into()))?;
         match codec.validate(&rewritten, op)? {
             Call::Answer(answer) => return Ok(answer),
-            Call::Turn(turn) => {
+            Call::Turn(turn) | Call::Count(turn) => {
                 (request, stream, upstream_model) = (turn.request, turn.stream, turn.upstream_model)
             }
         }
@@ -174,6 +187,17 @@ async fn answer<C: Codec>(
     faults.delay().await;
     if let Some(status) = faults.failure(stream) {
         return Err(codec.failure(status));
+    }
+    if counting {
+        // Bedrock's base64 InvokeModel body is recorded decoded, so that the
+        // record (and a search by nonce) shows what was counted.
+        if let Some(body) = json_body(req).and_then(|b| crate::count_tokens::readable_body(&b)) {
+            entry.set_body(body);
+        }
+        faults.alter_count(&mut request);
+        let input_tokens = crate::count_tokens::count(&request);
+        entry.set_usage(serde_json::json!({ "input_tokens": input_tokens }));
+        return Ok(codec.encode_count(input_tokens));
     }
     if let Some(why) = faults.background_refusal(&request) {
         return Err(Rejection::invalid(why));

@@ -314,9 +314,15 @@ fn error_words(parsed: Option<&Value>, raw: &[u8]) -> String {
 
 /// Merges the usage an event carries into `usage` (later figures win).
 fn merge_usage(usage: &mut Option<Value>, data: &Value) {
+    // A token count's answer (`/v1/messages/count_tokens`: `input_tokens`
+    // and LiteLLM's `litellm_count_source`; Bedrock CountTokens'
+    // `inputTokens`) is its own usage.
+    let count = (data.get("input_tokens").or_else(|| data.get("inputTokens"))).is_some()
+        && data.get("type").is_none();
     let found = data["message"]["usage"]
         .as_object()
-        .or_else(|| data["usage"].as_object());
+        .or_else(|| data["usage"].as_object())
+        .or_else(|| data.as_object().filter(|_| count));
     if let Some(found) = found {
         let merged = usage.get_or_insert_with(|| json!({}));
         for (k, v) in found {
@@ -628,6 +634,20 @@ pub fn judge_deltas(noun: &str, upstream: Option<&[f64]>, gateway: &[f64]) -> St
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_token_count_answer_is_its_own_usage() {
+        let mut usage = None;
+        merge_usage(
+            &mut usage,
+            &json!({"input_tokens": 12807, "litellm_count_source": "provider"}),
+        );
+        assert_eq!(usage.as_ref().unwrap()["input_tokens"], 12807);
+        assert_eq!(usage.unwrap()["litellm_count_source"], "provider");
+        let mut none = None;
+        merge_usage(&mut none, &json!({"type": "ping"}));
+        assert!(none.is_none());
+    }
 
     #[test]
     fn usage_is_merged_from_start_and_delta() {

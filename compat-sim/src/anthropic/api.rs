@@ -1,7 +1,8 @@
 //! The Anthropic API: `POST /v1/messages`
 //! (docs.anthropic.com/en/api/messages); auth `x-api-key` (or
 //! `Authorization: Bearer`, as anthropic 2.x sends it), `anthropic-version`
-//! required, the model in the body.
+//! required, the model in the body; and its token counting,
+//! `POST /v1/messages/count_tokens` (`crate::count_tokens`).
 
 use axum::http::Method;
 
@@ -16,15 +17,28 @@ use crate::rejection::Rejection;
 
 pub(crate) struct Messages;
 
+/// The two operations: a Messages turn or a token count.
+pub(crate) enum Op {
+    Messages,
+    CountTokens,
+}
+
 impl Codec for Messages {
-    type Op = ();
+    type Op = Op;
     const API: Api = Api::Anthropic;
 
-    fn operation(&self, req: &Incoming) -> Option<()> {
-        (req.method == Method::POST && req.uri.path() == "/v1/messages").then_some(())
+    fn operation(&self, req: &Incoming) -> Option<Op> {
+        if req.method != Method::POST {
+            return None;
+        }
+        match req.uri.path() {
+            "/v1/messages" => Some(Op::Messages),
+            "/v1/messages/count_tokens" => Some(Op::CountTokens),
+            _ => None,
+        }
     }
 
-    fn authenticate(&self, req: &Incoming, _: &()) -> Result<(), Rejection> {
+    fn authenticate(&self, req: &Incoming, _: &Op) -> Result<(), Rejection> {
         // The key comes as `x-api-key` (docs.anthropic.com/en/api/overview) or,
         // from the official SDKs of anthropic 2.x on, as `Authorization: Bearer
         // <key>` (PyPI `anthropic` 2.14.0, anthropic/_client.py `_api_key_auth`).
@@ -47,9 +61,12 @@ impl Codec for Messages {
         }
     }
 
-    fn validate(&self, req: &Incoming, _: ()) -> Result<Call, Rejection> {
+    fn validate(&self, req: &Incoming, op: Op) -> Result<Call, Rejection> {
         super::require_version(req)?;
-        super::turn(req, Dialect::Api, None, None)
+        match op {
+            Op::Messages => super::turn(req, Dialect::Api, None, None),
+            Op::CountTokens => super::count(req, false),
+        }
     }
 
     fn encode(&self, resp: &ModelResponse, stream: bool, upstream_model: &str) -> Answer {

@@ -5,10 +5,12 @@
 //! deployment name as `model`, and the key as `x-api-key` (Foundry also
 //! accepts `api-key`). Reference:
 //! learn.microsoft.com/azure/ai-foundry/foundry-models/how-to/use-foundry-models-claude
+//! Token counting: `POST /anthropic/v1/messages/count_tokens` (`crate::count_tokens`).
 
 use axum::http::Method;
 use serde_json::json;
 
+use super::api::Op;
 use super::dialect::Dialect;
 use crate::answer::Answer;
 use crate::api::Api;
@@ -30,14 +32,21 @@ fn azure_error(status: u16, message: &str, recorded: String) -> Rejection {
 }
 
 impl Codec for Foundry {
-    type Op = ();
+    type Op = Op;
     const API: Api = Api::Azure;
 
-    fn operation(&self, req: &Incoming) -> Option<()> {
-        (req.method == Method::POST && req.uri.path() == "/anthropic/v1/messages").then_some(())
+    fn operation(&self, req: &Incoming) -> Option<Op> {
+        if req.method != Method::POST {
+            return None;
+        }
+        match req.uri.path() {
+            "/anthropic/v1/messages" => Some(Op::Messages),
+            "/anthropic/v1/messages/count_tokens" => Some(Op::CountTokens),
+            _ => None,
+        }
     }
 
-    fn authenticate(&self, req: &Incoming, _: &()) -> Result<(), Rejection> {
+    fn authenticate(&self, req: &Incoming, _: &Op) -> Result<(), Rejection> {
         let key = req.header("x-api-key").or_else(|| req.header("api-key"));
         if key == Some(creds::AZURE_API_KEY) {
             return Ok(());
@@ -46,9 +55,12 @@ impl Codec for Foundry {
         Err(azure_error(401, message, message.to_owned()))
     }
 
-    fn validate(&self, req: &Incoming, _: ()) -> Result<Call, Rejection> {
+    fn validate(&self, req: &Incoming, op: Op) -> Result<Call, Rejection> {
         super::require_version(req)?;
-        super::turn(req, Dialect::Api, None, None)
+        match op {
+            Op::Messages => super::turn(req, Dialect::Api, None, None),
+            Op::CountTokens => super::count(req, false),
+        }
     }
 
     fn encode(&self, resp: &ModelResponse, stream: bool, upstream_model: &str) -> Answer {

@@ -109,6 +109,20 @@ pub(crate) fn turn(
     }))
 }
 
+/// Decodes a count_tokens body (`crate::count_tokens::anthropic_body`; the
+/// Vertex form with `vertex`) into the turn to count.
+pub(crate) fn count(req: &Incoming, vertex: bool) -> Result<Call, Rejection> {
+    let body = json_body(req).ok_or_else(|| Rejection::invalid("body: invalid JSON"))?;
+    let (request, upstream_model) = crate::count_tokens::anthropic_body(&body, vertex)?;
+    let model = canonical_model(&upstream_model)
+        .ok_or_else(|| error(404, "not_found_error", format!("model: {upstream_model}")))?;
+    Ok(Call::Count(Turn {
+        request: crate::model::ModelRequest { model, ..request },
+        stream: false,
+        upstream_model,
+    }))
+}
+
 /// The answer as a Messages JSON object or as SSE.
 pub(crate) fn encode(resp: &ModelResponse, stream: bool, upstream_model: &str) -> Answer {
     let id = format!("msg_sim{}", random_hex(20));

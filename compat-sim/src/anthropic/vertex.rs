@@ -5,6 +5,7 @@
 //! Anthropic body without `model`, `anthropic_version: vertex-2023-10-16`.
 //! Auth: an OAuth bearer token, which google-auth gets from `POST /token`
 //! with a service-account JWT (cloud.google.com/vertex-ai/generative-ai/docs/partner-models/claude).
+//! Token counting: `.../models/count-tokens:rawPredict` (`crate::count_tokens`).
 
 use std::collections::BTreeMap;
 
@@ -123,6 +124,11 @@ impl Codec for RawPredict {
                 "NOT_FOUND",
                 format!("Publisher model not found in location {location}."),
             ));
+        }
+        // Token counting: `count-tokens:rawPredict`, the model in the body
+        // (`crate::count_tokens`).
+        if action == "count-tokens:rawPredict" {
+            return super::count(req, true);
         }
         let (model, stream) = match action.rsplit_once(':') {
             Some((m, "rawPredict")) => (m, false),

@@ -37,6 +37,9 @@ impl Codec for Invoke {
     }
 
     fn validate(&self, req: &Incoming, op: Op) -> Result<Call, Rejection> {
+        if op.count {
+            return super::count_call(req, op);
+        }
         let canonical = resolve(&op.model)?;
         let body = json_body(req).ok_or_else(|| validation(MALFORMED))?;
         let (mut request, _, _) = dialect::parse_body(&body, Dialect::Bedrock)?;
@@ -110,6 +113,10 @@ impl Codec for Invoke {
             hold_open: false,
             flush_at_end: false,
         }
+    }
+
+    fn encode_count(&self, input_tokens: u64) -> Answer {
+        crate::count_tokens::bedrock_answer(input_tokens)
     }
 
     fn invalid(&self, message: String) -> Rejection {

@@ -35,6 +35,8 @@ use error::validation;
 pub(crate) struct Op {
     pub model: String,
     pub stream: bool,
+    /// CountTokens rather than a model call.
+    pub count: bool,
 }
 
 /// Parses `POST /model/{model}/{action}` where `actions` names the plain and
@@ -47,9 +49,47 @@ fn operation(req: &Incoming, actions: [&str; 2]) -> Option<Op> {
         ["", "model", model, action] if actions.contains(action) => Some(Op {
             model: decode_segment(model),
             stream: *action == actions[1],
+            count: false,
+        }),
+        _ => count_operation(req),
+    }
+}
+
+/// `POST /model/{model}/count-tokens`, CountTokens, which both the Invoke
+/// and the Converse simulator serve (one Bedrock Runtime;
+/// `crate::count_tokens`).
+fn count_operation(req: &Incoming) -> Option<Op> {
+    if req.method != Method::POST {
+        return None;
+    }
+    match req.uri.path().split('/').collect::<Vec<_>>().as_slice() {
+        ["", "model", model, "count-tokens"] => Some(Op {
+            model: decode_segment(model),
+            stream: false,
+            count: true,
         }),
         _ => None,
     }
+}
+
+/// Validates a CountTokens request into the turn to count: a foundation
+/// model id (an inference profile is refused, as the live service does) and
+/// its `input` (`crate::count_tokens::bedrock_input`).
+fn count_call(req: &Incoming, op: Op) -> Result<crate::pipeline::Call, Rejection> {
+    if crate::count_tokens::is_inference_profile(&op.model) {
+        return Err(validation(
+            "The provided model doesn't support counting tokens.",
+        ));
+    }
+    let canonical = resolve(&op.model)?;
+    let body = crate::pipeline::json_body(req).ok_or_else(|| validation(MALFORMED))?;
+    let mut request = crate::count_tokens::bedrock_input(&body, converse::parse)?;
+    request.model = canonical;
+    Ok(crate::pipeline::Call::Count(crate::pipeline::Turn {
+        request,
+        stream: false,
+        upstream_model: op.model,
+    }))
 }
 
 /// The canonical Claude id of a model in the path; Bedrock's error otherwise.

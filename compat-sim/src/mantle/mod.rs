@@ -29,6 +29,7 @@
 use axum::http::Method;
 
 use crate::answer::Answer;
+use crate::anthropic::api::Op;
 use crate::anthropic::dialect::Dialect;
 use crate::anthropic::{self, require_version};
 use crate::api::Api;
@@ -43,6 +44,9 @@ pub(crate) struct Mantle;
 
 /// The Messages path under Mantle's Anthropic base (AWS docs above).
 const MESSAGES_PATH: &str = "/anthropic/v1/messages";
+
+/// Token counting under the same base (`crate::count_tokens`).
+const COUNT_TOKENS_PATH: &str = "/anthropic/v1/messages/count_tokens";
 
 /// SigV4's signing service for Mantle (anthropic 2.14.0 `_mantle.py`
 /// `DEFAULT_SERVICE_NAME`; openai-java bedrock.md). A signature scoped to
@@ -64,14 +68,21 @@ fn valid_model_id(model: &str) -> bool {
 }
 
 impl Codec for Mantle {
-    type Op = ();
+    type Op = Op;
     const API: Api = Api::BedrockMantle;
 
-    fn operation(&self, req: &Incoming) -> Option<()> {
-        (req.method == Method::POST && req.uri.path() == MESSAGES_PATH).then_some(())
+    fn operation(&self, req: &Incoming) -> Option<Op> {
+        if req.method != Method::POST {
+            return None;
+        }
+        match req.uri.path() {
+            MESSAGES_PATH => Some(Op::Messages),
+            COUNT_TOKENS_PATH => Some(Op::CountTokens),
+            _ => None,
+        }
     }
 
-    fn authenticate(&self, req: &Incoming, _: &()) -> Result<(), Rejection> {
+    fn authenticate(&self, req: &Incoming, _: &Op) -> Result<(), Rejection> {
         // Two forms (AWS docs): a Bedrock API key as a bearer token, or SigV4.
         match req.header("authorization") {
             Some(v) if v.starts_with("AWS4-HMAC-SHA256 ") => {
@@ -94,7 +105,7 @@ impl Codec for Mantle {
         }
     }
 
-    fn validate(&self, req: &Incoming, _: ()) -> Result<Call, Rejection> {
+    fn validate(&self, req: &Incoming, op: Op) -> Result<Call, Rejection> {
         require_version(req)?;
         let model = json_body(req)
             .and_then(|b| b["model"].as_str().map(str::to_owned))
@@ -108,7 +119,10 @@ impl Codec for Mantle {
                 ),
             ));
         }
-        anthropic::turn(req, Dialect::Api, None, None)
+        match op {
+            Op::Messages => anthropic::turn(req, Dialect::Api, None, None),
+            Op::CountTokens => anthropic::count(req, false),
+        }
     }
 
     fn encode(&self, resp: &ModelResponse, stream: bool, upstream_model: &str) -> Answer {

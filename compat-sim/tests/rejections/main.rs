@@ -10,6 +10,7 @@ mod bedrock_converse;
 mod bedrock_invoke;
 mod bedrock_mantle;
 mod betas;
+mod count_tokens;
 mod faults;
 mod sigv4;
 mod stream_record;
