@@ -10,7 +10,7 @@ use crate::answer::{Answer, Event};
 use crate::api::Api;
 use serde_json::Value;
 
-use crate::model::{Block, ModelRequest, ModelResponse, OutBlock};
+use crate::model::{Block, ModelRequest, ModelResponse, OutBlock, Role};
 
 /// Ways to make an upstream misbehave.
 #[derive(Debug, Clone, PartialEq)]
@@ -88,6 +88,12 @@ pub enum Fault {
     /// Code offers for `--json-schema` (`StructuredOutput`) never reaches the
     /// model, which then answers in free text (LiteLLM #21407, #23380, #28877).
     DropStructuredOutput,
+    /// Answer as if the user turns' text had arrived blank (every text
+    /// block of a user turn emptied; tool results kept), as from a gateway
+    /// that loses a request's content on the way. The web_fetch row scopes
+    /// it to the small fast model, so that only the CLI's WebFetch
+    /// summarising call loses the page it was sent with.
+    BlankUserText,
 }
 
 /// Which requests a fault applies to. Every `Some` must match.
@@ -216,6 +222,15 @@ impl Active {
         }
         if self.has(&Fault::DropStructuredOutput) {
             req.tools.retain(|t| t.name != "StructuredOutput");
+        }
+        if self.has(&Fault::BlankUserText) {
+            for m in req.messages.iter_mut().filter(|m| m.role == Role::User) {
+                for b in &mut m.content {
+                    if let Block::Text { text, .. } = b {
+                        text.clear();
+                    }
+                }
+            }
         }
     }
 
