@@ -52,9 +52,7 @@ impl PageServer {
         use anyhow::Context as _;
         let cert = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_owned()])
             .context("making the page server's self-signed certificate")?;
-        let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(
-            cert.signing_key.serialize_der(),
-        ));
+        let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(cert.signing_key.serialize_der()));
         let provider = Arc::new(tokio_rustls::rustls::crypto::aws_lc_rs::default_provider());
         let config = ServerConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()

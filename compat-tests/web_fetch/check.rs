@@ -138,9 +138,9 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
     );
     if ctx.sim().is_some() {
         let upstream = summaries_upstream(ctx);
-        let reached = upstream
-            .iter()
-            .find(|r| r.model.as_deref() == Some(SMALL_FAST_MODEL) && (200..300).contains(&r.status));
+        let reached = upstream.iter().find(|r| {
+            r.model.as_deref() == Some(SMALL_FAST_MODEL) && (200..300).contains(&r.status)
+        });
         ensure!(
             reached.is_some(),
             "the answer quotes the page, but the WebFetch summarising request did not reach the \
