@@ -46,6 +46,12 @@ const SMALL_FAST_MODEL: &str = "claude-haiku-4-5";
 const SUMMARY_MARK: &str = "Web page content:";
 
 pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
+    run_with(ctx, SMALL_FAST_MODEL)
+}
+
+/// The row with the CLI's small fast model set to `small_fast` (a canonical
+/// Claude id; the column's CLI id of it is what the CLI is given).
+fn run_with(ctx: &Ctx, small_fast: &str) -> anyhow::Result<()> {
     // A random code, not derived from the nonce: the prompt carries the
     // nonce, so an answer that merely echoed the prompt could not pass.
     let code = format!(
@@ -65,7 +71,7 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
     let project = tempfile::tempdir()?;
     let ca = project.path().join("page-ca.pem");
     std::fs::write(&ca, server.cert_pem()).context("writing the page server's certificate")?;
-    let small = routing::cli_model(ctx.provider(), SMALL_FAST_MODEL);
+    let small = routing::cli_model(ctx.provider(), small_fast);
     let claude = ctx
         .claude()?
         .session_dir(project.path())
@@ -133,18 +139,18 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
     ensure!(
         t.final_text.contains(&code),
         "the page says \"The code is {code}\", but the answer does not quote it: {}. Answer: {:?}",
-        diagnose(ctx, &t),
+        diagnose(ctx, &t, small_fast),
         t.final_text
     );
     if ctx.sim().is_some() {
         let upstream = summaries_upstream(ctx);
-        let reached = upstream.iter().find(|r| {
-            r.model.as_deref() == Some(SMALL_FAST_MODEL) && (200..300).contains(&r.status)
-        });
+        let reached = upstream
+            .iter()
+            .find(|r| r.model.as_deref() == Some(small_fast) && (200..300).contains(&r.status));
         ensure!(
             reached.is_some(),
             "the answer quotes the page, but the WebFetch summarising request did not reach the \
-             provider as a {SMALL_FAST_MODEL} request answered 2xx: {}",
+             provider as a {small_fast} request answered 2xx: {}",
             provider_side(ctx)
         );
     }
@@ -194,7 +200,7 @@ fn provider_side(ctx: &Ctx) -> String {
 
 /// Where the code was lost once the summary was answered: what the CLI got
 /// back from WebFetch, and what the provider made of the request.
-fn diagnose(ctx: &Ctx, t: &compat_core::driver::Transcript) -> String {
+fn diagnose(ctx: &Ctx, t: &compat_core::driver::Transcript, small_fast: &str) -> String {
     let fetch_ids: Vec<&str> = t
         .tool_calls
         .iter()
@@ -209,7 +215,7 @@ fn diagnose(ctx: &Ctx, t: &compat_core::driver::Transcript) -> String {
         .map(|r| r.content.clone())
         .unwrap_or_else(|| "(no WebFetch result)".into());
     format!(
-        "the WebFetch summary, made by the small fast model {SMALL_FAST_MODEL}, came back without \
+        "the WebFetch summary, made by the small fast model {small_fast}, came back without \
          the page's content (the summarising request lost the page on its way to the model). \
          WebFetch returned: {:?}; {}",
         cut(&result, 300),
@@ -254,3 +260,29 @@ fn blank_summary_request(ctx: &Ctx) -> anyhow::Result<()> {
     );
     Ok(())
 }
+
+compat_tests::sim_fault_test!(
+    name = "unserved_small_fast_model_turns_cell_red",
+    provider = "anthropic",
+    run = unserved_small_fast_model
+);
+
+/// A customer sets the small fast model to an id the gateway does not serve
+/// (here Haiku 4.5's dated id, while the gateway serves `claude-haiku-4-5`):
+/// the main turns work, the WebFetch summary is refused by the gateway
+/// (LiteLLM #12061, "Invalid model name"), and the cell is red naming it.
+fn unserved_small_fast_model(ctx: &Ctx) -> anyhow::Result<()> {
+    fn run_unserved(ctx: &Ctx) -> anyhow::Result<()> {
+        run_with(ctx, UNSERVED_SMALL_FAST_MODEL)
+    }
+    let error = compat_tests::expect_red_cell(ctx, run_unserved)?;
+    ensure!(
+        error.contains("to the WebFetch summarising request")
+            && error.contains(UNSERVED_SMALL_FAST_MODEL),
+        "unexpected error: {error}"
+    );
+    Ok(())
+}
+
+/// Haiku 4.5's dated id, which the harness's gateways do not serve.
+const UNSERVED_SMALL_FAST_MODEL: &str = "claude-haiku-4-5-20251001";
