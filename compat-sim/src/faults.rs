@@ -10,7 +10,7 @@ use crate::answer::{Answer, Event};
 use crate::api::Api;
 use serde_json::Value;
 
-use crate::model::{Block, ModelRequest, ModelResponse, OutBlock};
+use crate::model::{Block, ModelRequest, ModelResponse, OutBlock, Role};
 
 /// Ways to make an upstream misbehave.
 #[derive(Debug, Clone, PartialEq)]
@@ -106,6 +106,12 @@ pub enum Fault {
     /// `count_tokens` request into the provider's counting shape, so the
     /// count that comes back is far below what the prompt holds.
     CountWithoutMessages,
+    /// Answer as if the user turns' text had arrived blank (every text
+    /// block of a user turn emptied; tool results kept), as from a gateway
+    /// that loses a request's content on the way. The web_fetch row scopes
+    /// it to the small fast model, so that only the CLI's WebFetch
+    /// summarising call loses the page it was sent with.
+    BlankUserText,
 }
 
 /// A usage figure of an answer ([`Fault::MisreportUsage`]).
@@ -252,6 +258,15 @@ impl Active {
         }
         if self.has(&Fault::DropStructuredOutput) {
             req.tools.retain(|t| t.name != "StructuredOutput");
+        }
+        if self.has(&Fault::BlankUserText) {
+            for m in req.messages.iter_mut().filter(|m| m.role == Role::User) {
+                for b in &mut m.content {
+                    if let Block::Text { text, .. } = b {
+                        text.clear();
+                    }
+                }
+            }
         }
     }
 

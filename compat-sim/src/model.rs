@@ -611,6 +611,9 @@ fn script(req: &ModelRequest) -> (Vec<OutBlock>, StopReason) {
             }
             "Read" => json!({"file_path": command}),
             "Write" => write_input(&prompt),
+            // WebFetch hands the page and this prompt to the small fast
+            // model: ask it the user's own question about the page.
+            "WebFetch" => json!({"url": command, "prompt": prompt}),
             _ => {
                 let schema = req
                     .tools
@@ -857,6 +860,34 @@ mod tests {
         });
         let r = m.respond(&req).unwrap();
         assert_eq!(text(&r), "The command printed: n0nce");
+    }
+
+    #[test]
+    fn fetches_with_the_users_question_and_answers_the_summarising_call() {
+        let m = ScriptedModel::new();
+        let prompt = "Use the WebFetch tool to fetch `http://127.0.0.1:1/n.html` and quote the line \
+                      that starts with \"The code is\".";
+        let mut req = request(vec![user(prompt)]);
+        req.tools = vec![ToolDef {
+            name: "WebFetch".into(),
+            input_schema: json!({"type": "object"}),
+            cache: None,
+        }];
+        let r = m.respond(&req).unwrap();
+        let input = match &r.content[1] {
+            OutBlock::ToolUse { name, input, .. } if name == "WebFetch" => input.clone(),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(input["url"], "http://127.0.0.1:1/n.html");
+        assert_eq!(input["prompt"], prompt);
+        // The CLI's summarising request to the small fast model (captured
+        // from claude 2.1.331): the page as markdown, then the tool's prompt.
+        let summarising = format!(
+            "\nWeb page content:\n---\nTrial n\n\nThe code is wf-1\n---\n\n{prompt}\n\nProvide a \
+             concise response based only on the content above."
+        );
+        let r = m.respond(&request(vec![user(&summarising)])).unwrap();
+        assert_eq!(text(&r), "The code is wf-1");
     }
 
     #[test]

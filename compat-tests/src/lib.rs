@@ -12,6 +12,7 @@ mod env;
 pub mod evidence;
 mod filters;
 mod harness;
+pub mod page;
 pub mod relay;
 pub mod shard;
 pub mod sim;
