@@ -372,14 +372,23 @@ fn refused_background_call(ctx: &Ctx) -> anyhow::Result<()> {
 /// page goes to the small fast model). Passes when the run succeeds after
 /// calling WebFetch, whatever the tool's result.
 fn web_fetch_run(ctx: &Ctx) -> anyhow::Result<()> {
-    let page = HttpsPage::start(&format!(
-        "<html><body><p>The page token is page-{}.</p></body></html>",
-        ctx.nonce()
-    ))?;
-    let url = format!("{}/page.html", page.base_url);
+    // The web_fetch row's page server (compat_tests::page): HTTPS, since
+    // WebFetch upgrades http to https.
+    let page = compat_tests::page::PageServer::start(
+        "/page.html",
+        &format!(
+            "<html><body><p>The page token is page-{}.</p></body></html>",
+            ctx.nonce()
+        ),
+    )?;
+    let project = tempfile::tempdir()?;
+    let ca = project.path().join("page-ca.pem");
+    std::fs::write(&ca, page.cert_pem()).context("writing the page server's certificate")?;
+    let url = page.url();
     let claude = ctx
         .claude()?
-        .env("NODE_EXTRA_CA_CERTS", page.ca.display().to_string())
+        .session_dir(project.path())
+        .env("NODE_EXTRA_CA_CERTS", ca.display().to_string())
         // WebFetch offered up front (not deferred behind tool search), and
         // no domain lookup at Anthropic before the fetch.
         .env("ENABLE_TOOL_SEARCH", "false")
@@ -400,74 +409,3 @@ fn web_fetch_run(ctx: &Ctx) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// One HTML page over HTTPS on 127.0.0.1 (`openssl s_server -WWW` with a
-/// throwaway self-signed certificate, which the CLI trusts through
-/// `NODE_EXTRA_CA_CERTS`), stopped with its process group when dropped.
-struct HttpsPage {
-    base_url: String,
-    ca: std::path::PathBuf,
-    _dir: tempfile::TempDir,
-    _server: compat_tests::compat_core::procgroup::GroupChild,
-}
-
-impl HttpsPage {
-    fn start(html: &str) -> anyhow::Result<HttpsPage> {
-        use std::process::{Command, Stdio};
-        let dir = tempfile::tempdir()?;
-        std::fs::write(dir.path().join("page.html"), html)?;
-        let status = Command::new("openssl")
-            .args([
-                "req",
-                "-x509",
-                "-newkey",
-                "rsa:2048",
-                "-nodes",
-                "-days",
-                "1",
-                "-subj",
-                "/CN=127.0.0.1",
-                "-addext",
-                "subjectAltName=IP:127.0.0.1",
-                "-keyout",
-                "key.pem",
-                "-out",
-                "cert.pem",
-            ])
-            .current_dir(dir.path())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .context("running openssl to make the page's certificate")?;
-        ensure!(status.success(), "openssl req failed: {status}");
-        let port = std::net::TcpListener::bind("127.0.0.1:0")?
-            .local_addr()?
-            .port();
-        let server = compat_tests::compat_core::procgroup::GroupChild::spawn(
-            Command::new("openssl")
-                .args([
-                    "s_server", "-quiet", "-WWW", "-cert", "cert.pem", "-key", "key.pem",
-                ])
-                .arg("-accept")
-                .arg(format!("127.0.0.1:{port}"))
-                .current_dir(dir.path())
-                .stdin(Stdio::null())
-                .stdout(Stdio::null())
-                .stderr(Stdio::null()),
-        )
-        .context("starting openssl s_server for the page")?;
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            ensure!(
-                std::time::Instant::now() < deadline,
-                "the page server did not listen on 127.0.0.1:{port} within 10 s"
-            );
-            std::thread::sleep(std::time::Duration::from_millis(50));
-        }
-        Ok(HttpsPage {
-            base_url: format!("https://127.0.0.1:{port}"),
-            ca: dir.path().join("cert.pem"),
-            _dir: dir,
-            _server: server,
-        })
-    }
-}
