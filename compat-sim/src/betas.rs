@@ -111,6 +111,13 @@ const BEDROCK_UNDOCUMENTED: &[&str] = &[
     // LiteLLM's `bedrock` and `bedrock_converse` tables forward it, and it is
     // Bedrock's only opt-in (LiteLLM #30230; compat-sim/src/tool_streaming.rs).
     crate::tool_streaming::FINE_GRAINED_BETA,
+    // Claude Code 2.1.331 in its native Bedrock mode puts it in the body's
+    // `anthropic_beta` of Haiku 4.5's requests when tool search is off
+    // (captured, docs/rows/web_fetch.md): Anthropic's own client sends it
+    // to Bedrock, as its Vertex mode does to Vertex, and a user reports
+    // Bedrock accepting it on Opus 4.6
+    // (https://github.com/anthropics/claude-code/issues/49648).
+    "claude-code-20250219",
     "computer-use-2025-11-24",
     "compact-2026-01-12",
     "dangerous-tool-use-2026-09-03",

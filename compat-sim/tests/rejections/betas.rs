@@ -59,8 +59,9 @@ fn bedrock_reads_the_body_and_refuses_an_unsupported_beta_as_invalid_beta_flag()
         "ValidationException",
         "invalid beta flag",
     );
+    // mcp-servers is refused on Bedrock (LiteLLM PR #19877).
     let mut c = converse_body();
-    c["additionalModelRequestFields"] = json!({"anthropic_beta": ["claude-code-20250219"]});
+    c["additionalModelRequestFields"] = json!({"anthropic_beta": ["mcp-servers-2025-12-04"]});
     assert_rejected(
         &post(&sims, Api::BedrockConverse, CONVERSE, &c, |_, _| {}),
         400,
