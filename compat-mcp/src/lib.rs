@@ -194,6 +194,17 @@ pub async fn serve_stdio(receipt: String) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The server process's main: serves on stdio with the receipt from
+/// [`RECEIPT_ENV`] until the CLI closes stdin. (The binary lives in
+/// compat-tests, whose trials find it by `CARGO_BIN_EXE_compat-mcp`.)
+pub fn main_stdio() -> anyhow::Result<()> {
+    let receipt = std::env::var(RECEIPT_ENV).unwrap_or_else(|_| "no-receipt".into());
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?
+        .block_on(serve_stdio(receipt))
+}
+
 /// The CLI's `--mcp-config` for this server: the binary at `bin`, started
 /// by the CLI over stdio with the receipt in its environment.
 pub fn mcp_config(bin: &std::path::Path, receipt: &str) -> Value {

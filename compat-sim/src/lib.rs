@@ -30,6 +30,7 @@ mod pipeline;
 mod record;
 mod rejection;
 mod structured;
+mod tool_rules;
 mod tool_streaming;
 
 use std::collections::BTreeMap;
