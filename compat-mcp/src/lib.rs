@@ -8,7 +8,7 @@
 //!
 //! What makes it a fair test of a gateway is what real MCP servers bring:
 //! - a long name: the CLI calls a server tool `mcp__<server>__<tool>`, here
-//!   81 characters, inside Anthropic's limit of 128 and over Bedrock
+//!   82 characters, inside Anthropic's limit of 128 and over Bedrock
 //!   Converse's 64 (see docs/rows/mcp_tools.md for the sources);
 //! - an input schema with the constructs schema generators emit (pydantic,
 //!   zod-to-json-schema, schemars): `$defs` with `$ref`, nested objects,
@@ -238,7 +238,10 @@ mod tests {
             "due_date": null,
             "notify": {"name": "n", "channel": "chat"}
         });
-        assert_eq!(answer("R-1", &good).unwrap(), format!("{RECEIPT_PREFIX}R-1"));
+        assert_eq!(
+            answer("R-1", &good).unwrap(),
+            format!("{RECEIPT_PREFIX}R-1")
+        );
         let bad = json!({"request_id": "r1", "ticket": {"title": "t", "priority": "soon"}});
         let err = answer("R-1", &bad).unwrap_err();
         assert!(err.contains("/ticket/priority"), "{err}");

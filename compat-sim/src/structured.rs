@@ -36,7 +36,10 @@ fn instance_in(root: &Value, schema: &Value, token: &str, depth: usize) -> Value
         .or_else(|| schema.get("oneOf"))
         .and_then(Value::as_array)
     {
-        if branches.iter().any(|b| b.get("type") == Some(&json!("null"))) {
+        if branches
+            .iter()
+            .any(|b| b.get("type") == Some(&json!("null")))
+        {
             return Value::Null;
         }
         if let Some(first) = branches.first() {
@@ -76,7 +79,12 @@ fn instance_in(root: &Value, schema: &Value, token: &str, depth: usize) -> Value
         }
         "array" => {
             let n = schema.get("minItems").and_then(Value::as_u64).unwrap_or(1);
-            let item = instance_in(root, schema.get("items").unwrap_or(&json!({})), token, depth + 1);
+            let item = instance_in(
+                root,
+                schema.get("items").unwrap_or(&json!({})),
+                token,
+                depth + 1,
+            );
             Value::Array(vec![item; n.max(1) as usize])
         }
         // A date-formatted string gets a date, as a model fills one in.

@@ -83,28 +83,53 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    const MCP_81: &str =
+    const MCP_82: &str =
         "mcp__compat-matrix-fixtures__file_support_ticket_with_structured_priority_and_tags";
 
     #[test]
     fn anthropic_takes_128_characters_and_refuses_dots() {
         let schema = json!({"type": "object"});
-        assert!(check_anthropic(0, &json!({"name": MCP_81, "input_schema": schema})).is_ok());
+        assert!(check_anthropic(0, &json!({"name": MCP_82, "input_schema": schema})).is_ok());
         let long = "a".repeat(129);
         let err = check_anthropic(3, &json!({"name": long, "input_schema": schema})).unwrap_err();
-        assert!(err.message.contains("tools.3.custom.name"), "{}", err.message);
-        assert!(check_anthropic(0, &json!({"name": "admin.tools.list", "input_schema": schema})).is_err());
-        assert!(check_anthropic(0, &json!({"name": "t", "input_schema": {"type": "string"}})).is_err());
+        assert!(
+            err.message.contains("tools.3.custom.name"),
+            "{}",
+            err.message
+        );
+        assert!(
+            check_anthropic(
+                0,
+                &json!({"name": "admin.tools.list", "input_schema": schema})
+            )
+            .is_err()
+        );
+        assert!(
+            check_anthropic(0, &json!({"name": "t", "input_schema": {"type": "string"}})).is_err()
+        );
         // Server tools are named by the API.
-        assert!(check_anthropic(0, &json!({"type": "web_search_20250305", "name": "web_search"})).is_ok());
+        assert!(
+            check_anthropic(
+                0,
+                &json!({"type": "web_search_20250305", "name": "web_search"})
+            )
+            .is_ok()
+        );
     }
 
     #[test]
     fn converse_stops_at_64() {
         assert!(check_converse(0, &"a".repeat(64)).is_ok());
-        let err = check_converse(0, MCP_81).unwrap_err();
-        assert!(err.message.contains("less than or equal to 64"), "{}", err.message);
-        assert!(err.message.contains("toolConfig.tools.1.member.toolSpec.name"));
+        let err = check_converse(0, MCP_82).unwrap_err();
+        assert!(
+            err.message.contains("less than or equal to 64"),
+            "{}",
+            err.message
+        );
+        assert!(
+            err.message
+                .contains("toolConfig.tools.1.member.toolSpec.name")
+        );
         assert!(check_converse(0, "a.b").is_err());
     }
 }

@@ -4,7 +4,7 @@
 //! (compat-mcp, built with the workspace; the CLI starts it over stdio and
 //! it dies with the CLI) with a receipt only that server knows, allows its
 //! tool (`--allowedTools mcp__compat-matrix-fixtures__file_support_ticket_with_structured_priority_and_tags`,
-//! 81 characters) and asks the model to use it. `ENABLE_TOOL_SEARCH=false`
+//! 82 characters) and asks the model to use it. `ENABLE_TOOL_SEARCH=false`
 //! keeps the tool inline in `tools` with its full schema: claude 2.1.331
 //! otherwise defers MCP tools behind its ToolSearch tool (`defer_loading`,
 //! `tool_reference` results; that is the tool_search row's subject). What
@@ -207,7 +207,9 @@ fn provider_side(ctx: &Ctx, tool: &str) -> String {
                     got.len()
                 )
             } else {
-                format!("; the gateway renamed the tool on the way: the provider received {similar:?}")
+                format!(
+                    "; the gateway renamed the tool on the way: the provider received {similar:?}"
+                )
             }
         }
     }
@@ -227,10 +229,8 @@ fn reap_servers(receipt: &str) -> usize {
             .filter_map(Result::ok)
             .filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok())
             .filter(|pid| {
-                std::fs::read(format!("/proc/{pid}/environ")).is_ok_and(|env| {
-                    env.split(|b| *b == 0)
-                        .any(|var| var == needle.as_bytes())
-                })
+                std::fs::read(format!("/proc/{pid}/environ"))
+                    .is_ok_and(|env| env.split(|b| *b == 0).any(|var| var == needle.as_bytes()))
             })
             .collect()
     };
