@@ -112,6 +112,13 @@ pub enum Fault {
     /// it to the small fast model, so that only the CLI's WebFetch
     /// summarising call loses the page it was sent with.
     BlankUserText,
+    /// On the way in, remove every MCP tool (named `mcp__<server>__<tool>`
+    /// by Claude Code) from the request's tools (`tools`, Converse
+    /// `toolConfig.tools`), as a gateway that filters tools it cannot map
+    /// (an over-long name, a schema it does not translate) delivers them:
+    /// the model never sees the MCP server's tool. The record holds the
+    /// request without them.
+    DropMcpTools,
 }
 
 /// A usage figure of an answer ([`Fault::MisreportUsage`]).
@@ -289,7 +296,10 @@ impl Active {
         let rewrites = self.0.iter().any(|f| {
             matches!(
                 f,
-                Fault::DropCacheTtl | Fault::DropSystemPrompt | Fault::TruncateSystemPrompt(_)
+                Fault::DropCacheTtl
+                    | Fault::DropSystemPrompt
+                    | Fault::TruncateSystemPrompt(_)
+                    | Fault::DropMcpTools
             )
         });
         if !rewrites {
@@ -309,6 +319,7 @@ impl Active {
                         truncate_texts(system, *n);
                     }
                 }
+                Fault::DropMcpTools => drop_mcp_tools(&mut body),
                 _ => {}
             }
         }
@@ -430,6 +441,36 @@ fn truncate_long_prompt(req: &mut ModelRequest, mut budget: usize) {
     }
 }
 
+/// [`Fault::DropMcpTools`]: the tools named `mcp__...` leave `tools`
+/// (Anthropic dialects) and `toolConfig.tools` (Converse, with the
+/// `cachePoint` that may follow one).
+fn drop_mcp_tools(body: &mut Value) {
+    let is_mcp = |name: Option<&Value>| {
+        name.and_then(Value::as_str)
+            .is_some_and(|n| n.starts_with("mcp__"))
+    };
+    if let Some(tools) = body.get_mut("tools").and_then(Value::as_array_mut) {
+        tools.retain(|t| !is_mcp(t.get("name")));
+    }
+    if let Some(tools) = body
+        .pointer_mut("/toolConfig/tools")
+        .and_then(Value::as_array_mut)
+    {
+        let mut kept: Vec<Value> = Vec::new();
+        let mut dropped_last = false;
+        for t in tools.drain(..) {
+            if t.get("cachePoint").is_some() && dropped_last {
+                continue;
+            }
+            dropped_last = is_mcp(t.pointer("/toolSpec/name"));
+            if !dropped_last {
+                kept.push(t);
+            }
+        }
+        *tools = kept;
+    }
+}
+
 /// Removes `ttl` from every `cache_control` and `cachePoint` object, in any
 /// dialect (both are keyed by those names wherever they appear).
 fn drop_cache_ttl(v: &mut Value) {
@@ -503,6 +544,22 @@ mod tests {
         let mut plain = json!("abcdef");
         truncate_texts(&mut plain, 2);
         assert_eq!(plain, "ab");
+    }
+
+    #[test]
+    fn dropping_mcp_tools_reaches_either_dialect() {
+        let mut anthropic = json!({"tools": [{"name": "Bash"}, {"name": "mcp__s__t"}]});
+        drop_mcp_tools(&mut anthropic);
+        assert_eq!(anthropic["tools"], json!([{"name": "Bash"}]));
+        let mut converse = json!({"toolConfig": {"tools": [
+            {"toolSpec": {"name": "mcp__s__t"}}, {"cachePoint": {"type": "default"}},
+            {"toolSpec": {"name": "Bash"}}, {"cachePoint": {"type": "default"}}
+        ]}});
+        drop_mcp_tools(&mut converse);
+        assert_eq!(
+            converse["toolConfig"]["tools"],
+            json!([{"toolSpec": {"name": "Bash"}}, {"cachePoint": {"type": "default"}}])
+        );
     }
 
     #[test]

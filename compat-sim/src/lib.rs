@@ -32,6 +32,7 @@ mod pipeline;
 mod record;
 mod rejection;
 mod structured;
+mod tool_rules;
 mod tool_streaming;
 
 use std::collections::BTreeMap;

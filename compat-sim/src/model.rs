@@ -717,7 +717,31 @@ fn requested_tool(lower_prompt: &str, tools: &[ToolDef]) -> Option<String> {
     tools
         .iter()
         .find(|t| lower_prompt.contains(&format!("use the {} tool", t.name.to_lowercase())))
+        .or_else(|| shortened_tool(lower_prompt, tools))
         .map(|t| t.name.clone())
+}
+
+/// The tool the prompt names when the request carries it under a shortened
+/// name: a gateway that must fit a long name (an MCP tool's
+/// `mcp__<server>__<tool>`) into a provider's limit (Bedrock Converse's 64
+/// characters) cuts it and may add a hash suffix, and maps the model's call
+/// back. A real model picks that tool; so does this one, when the offered
+/// name and the asked one share a prefix of at least 32 characters (far more
+/// than any two distinct tools of a request share).
+fn shortened_tool<'a>(lower_prompt: &str, tools: &'a [ToolDef]) -> Option<&'a ToolDef> {
+    const ASK: &str = "use the ";
+    let at = lower_prompt.find(ASK)? + ASK.len();
+    let asked = lower_prompt[at..].split_whitespace().next()?;
+    tools.iter().find(|t| {
+        let name = t.name.to_lowercase();
+        name.len() < asked.len()
+            && name
+                .bytes()
+                .zip(asked.bytes())
+                .take_while(|(a, b)| a == b)
+                .count()
+                >= 32
+    })
 }
 
 fn backticked(text: &str) -> Option<String> {
@@ -743,6 +767,25 @@ fn count_range(lower: &str) -> Option<(u32, u32)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_shortened_tool_name_is_the_tool_the_prompt_asked_for() {
+        let tool = |name: &str| ToolDef {
+            name: name.into(),
+            input_schema: json!({"type": "object"}),
+            cache: None,
+        };
+        let tools = vec![
+            tool("Bash"),
+            tool("mcp__compat-matrix-fixtures__file_support_ticket_with_s_c222b91e"),
+        ];
+        let prompt = "use the mcp__compat-matrix-fixtures__file_support_ticket_with_structured_priority_and_tags tool to file it";
+        assert_eq!(
+            requested_tool(prompt, &tools).as_deref(),
+            Some("mcp__compat-matrix-fixtures__file_support_ticket_with_s_c222b91e")
+        );
+        assert_eq!(requested_tool("use the bash2 tool", &tools), None);
+    }
 
     fn user(text: &str) -> Message {
         Message {

@@ -172,6 +172,7 @@ pub fn parse_body(
                     .get("name")
                     .and_then(Value::as_str)
                     .ok_or_else(|| Rejection::invalid(format!("tools.{i}.name: Field required")))?;
+                crate::tool_rules::check_anthropic(i, t)?;
                 // Custom tools need an input_schema; server tools carry a `type`.
                 if t.get("type").is_none() && t.get("input_schema").is_none() {
                     return Err(Rejection::invalid(format!(

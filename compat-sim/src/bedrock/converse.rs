@@ -409,6 +409,7 @@ pub(crate) fn parse(body: &Value) -> Result<ModelRequest, Rejection> {
                     let name = spec.get("name").and_then(Value::as_str).ok_or_else(|| {
                         Rejection::invalid(format!("{at}.toolSpec.name: required"))
                     })?;
+                    crate::tool_rules::check_converse(i, name)?;
                     if spec.pointer("/inputSchema/json").is_none() {
                         return Err(Rejection::invalid(format!(
                             "{at}.toolSpec.inputSchema.json: required"
