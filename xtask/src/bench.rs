@@ -332,7 +332,9 @@ pub fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
     eprintln!("[bench] author loop: tool_use::anthropic, its own proxy ...");
     let mut author_loop = Suite::new(Mode::Sim, dir.as_path().join("loop.json"));
     author_loop.out_dir = Some(dir.as_path().to_owned());
-    author_loop.harness_args = vec!["tool_use::anthropic".into()];
+    // The trailing `::` keeps it to the one cell (a bare
+    // `tool_use::anthropic` also selects `tool_use::anthropic_rust_path`).
+    author_loop.harness_args = vec!["tool_use::anthropic::".into()];
     let (loop_status, loop_run) = measure_suite(&author_loop, true, false)?;
     let (loop_wall, loop_ok) = (loop_run.wall, loop_status.success());
     eprintln!("[bench] author loop: tool_use::anthropic, attached to `cargo xtask up` ...");
