@@ -25,6 +25,16 @@ def main():
     from litellm.proxy import proxy_cli, proxy_server  # noqa: F401
     import uvicorn  # noqa: F401
 
+    # Keep the imported objects out of the children's garbage collector:
+    # a collection touches every tracked object's header, and each touched
+    # page is copied into the child, so every proxy would end up with a
+    # private copy of the whole import (https://docs.python.org/3/library/gc.html#gc.freeze,
+    # "to avoid copy-on-write ... gc.disable() early in the parent, gc.freeze()
+    # right before fork()").
+    import gc
+
+    gc.collect()
+    gc.freeze()
 
     children = set()
 
