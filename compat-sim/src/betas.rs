@@ -156,14 +156,21 @@ const VERTEX_DOCUMENTED: &[&str] = &[
 /// `prompt-caching-2024-07-31`, https://github.com/zed-industries/zed/issues/42715.)
 const VERTEX_UNDOCUMENTED: &[&str] = &[
     // Claude Code 2.1.331 in its native Vertex mode (`CLAUDE_CODE_USE_VERTEX`)
-    // sends these two in the `anthropic-beta` header of its streamRawPredict
-    // calls (effort for Sonnet 4.6; captured, docs/rows/beta_headers.md):
-    // Anthropic's own client sends them to Vertex, so Vertex takes them.
-    // (That mode does not send `advanced-tool-use-2025-11-20`, which it
+    // sends it in the `anthropic-beta` header of every streamRawPredict call
+    // (captured, docs/rows/beta_headers.md), and Vertex's refusals of Claude
+    // Code's headers never name it (anthropics/claude-code#1229, #11154).
+    // That mode also sends `effort-2025-11-24` for Sonnet and Opus, which is
+    // NOT taken: Vertex refuses it with "Unexpected value(s)
+    // `effort-2025-11-24` for the `anthropic-beta` header"
+    // (https://github.com/anthropics/claude-code/issues/34802, Claude Code
+    // straight on Vertex; https://github.com/can1357/oh-my-pi/issues/5614),
+    // and effort needs no beta any more ("generally available on all
+    // supported models without requiring a beta header",
+    // https://platform.claude.com/docs/en/build-with-claude/effort).
+    // (Nor does that mode send `advanced-tool-use-2025-11-20`, which it
     // renames `tool-search-tool-2025-10-19`, nor
     // `thinking-token-count-2026-05-13`: both stay unaccepted here.)
     "claude-code-20250219",
-    "effort-2025-11-24",
     "computer-use-2025-11-24",
     "compact-2026-01-12",
     "context-management-2025-06-27",
@@ -420,7 +427,7 @@ mod tests {
     #[test]
     fn vertex_takes_claude_code_but_not_first_party_only_betas() {
         assert!(accepts(Api::VertexAi, "claude-code-20250219"));
-        assert!(accepts(Api::VertexAi, "effort-2025-11-24"));
+        assert!(!accepts(Api::VertexAi, "effort-2025-11-24"));
         assert!(!accepts(Api::VertexAi, "advanced-tool-use-2025-11-20"));
         assert!(!accepts(Api::VertexAi, "thinking-token-count-2026-05-13"));
     }
