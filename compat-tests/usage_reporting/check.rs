@@ -408,4 +408,3 @@ fn web_fetch_run(ctx: &Ctx) -> anyhow::Result<()> {
     );
     Ok(())
 }
-
