@@ -78,6 +78,14 @@ impl Ctx {
     }
 }
 
+/// Drops a finished trial's declared refusals (called when its `Ctx` goes),
+/// so the map holds only running trials'.
+pub(crate) fn forget_expected(nonce: &str) {
+    if let Some(m) = EXPECTED.lock().expect("expected refusals").as_mut() {
+        m.remove(nonce);
+    }
+}
+
 /// Whether a path (query aside) is a model call.
 fn is_model_call(path: &str) -> bool {
     let path = path.split('?').next().unwrap_or_default();

@@ -626,6 +626,12 @@ impl Began {
     }
 }
 
+impl Drop for Ctx {
+    fn drop(&mut self) {
+        crate::background::forget_expected(&self.nonce);
+    }
+}
+
 impl Drop for Began {
     fn drop(&mut self) {
         let mut running = RUNNING.lock().expect("running trials");
