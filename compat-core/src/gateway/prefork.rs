@@ -28,6 +28,11 @@ use crate::procgroup::GroupChild;
 /// The launcher script, written next to the proxies' configs.
 const SCRIPT: &str = include_str!("prefork.py");
 
+/// Modules the launcher imports before it forks, so the proxies share them
+/// instead of each importing its own copy after start-up (about 40 MB less
+/// per proxy, measured 2026-11-26). Best effort: see the file's header.
+const PRELOAD: &str = include_str!("prefork_preload.txt");
+
 /// `COMPAT_PROXY_LAUNCH=spawn` starts every proxy as its own `litellm`
 /// process (the launcher's fallback, and a way to compare).
 pub fn enabled() -> bool {
@@ -100,9 +105,13 @@ impl Launcher {
         let log = work_dir.join(format!("litellm-prefork-{label}.log"));
         std::fs::create_dir_all(work_dir).map_err(io_err(&log))?;
         crate::fsutil::write_atomic(&script, SCRIPT.as_bytes()).map_err(io_err(&log))?;
+        let preload = work_dir.join("litellm-prefork-preload.txt");
+        crate::fsutil::write_atomic(&preload, PRELOAD.as_bytes()).map_err(io_err(&log))?;
         let log_file = std::fs::File::create(&log).map_err(io_err(&log))?;
         let mut cmd = Command::new(python);
         cmd.arg(&script)
+            .arg("--preload")
+            .arg(&preload)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(log_file)
