@@ -119,6 +119,12 @@ pub enum Fault {
     /// the model never sees the MCP server's tool. The record holds the
     /// request without them.
     DropMcpTools,
+    /// On the way in, remove the web search server tool (`web_search_*`)
+    /// from `tools`, and a `tool_choice` that forces it, as a gateway that
+    /// passes on only the tools it knows delivers them: the model gets the
+    /// CLI's "Perform a web search …" request with nothing to search with.
+    /// The record holds the request without it.
+    DropWebSearchTool,
 }
 
 /// A usage figure of an answer ([`Fault::MisreportUsage`]).
@@ -300,6 +306,7 @@ impl Active {
                     | Fault::DropSystemPrompt
                     | Fault::TruncateSystemPrompt(_)
                     | Fault::DropMcpTools
+                    | Fault::DropWebSearchTool
             )
         });
         if !rewrites {
@@ -320,6 +327,7 @@ impl Active {
                     }
                 }
                 Fault::DropMcpTools => drop_mcp_tools(&mut body),
+                Fault::DropWebSearchTool => drop_web_search_tool(&mut body),
                 _ => {}
             }
         }
@@ -468,6 +476,31 @@ fn drop_mcp_tools(body: &mut Value) {
             }
         }
         *tools = kept;
+    }
+}
+
+/// [`Fault::DropWebSearchTool`]: the `web_search_*` tools leave `tools`,
+/// and a `tool_choice` naming one goes with them.
+fn drop_web_search_tool(body: &mut Value) {
+    let mut names = Vec::new();
+    if let Some(tools) = body.get_mut("tools").and_then(Value::as_array_mut) {
+        tools.retain(|t| {
+            let server = t
+                .get("type")
+                .and_then(Value::as_str)
+                .is_some_and(|k| k.starts_with("web_search_"));
+            if server && let Some(n) = t.get("name").and_then(Value::as_str) {
+                names.push(n.to_owned());
+            }
+            !server
+        });
+    }
+    let forced = body
+        .pointer("/tool_choice/name")
+        .and_then(Value::as_str)
+        .is_some_and(|n| names.iter().any(|d| d == n));
+    if forced && let Some(o) = body.as_object_mut() {
+        o.remove("tool_choice");
     }
 }
 
