@@ -22,10 +22,14 @@
 //! an error, the answer quotes the page's code (only the search could have
 //! brought it), and the search reached this column's provider (the
 //! simulator's record): with the server tool in the request, answered 2xx,
-//! where the provider offers it; through interception, as LiteLLM's own
-//! `litellm_web_search` tool loop (the tool offered, its result sent back)
-//! with the Tavily simulator queried for the trial's page. Every request of
-//! the trial answered 2xx (the harness's background-call invariant).
+//! where the provider offers it; through interception, the Tavily simulator
+//! queried for the trial's page and, on the routes where LiteLLM loops
+//! through the model (Bedrock Invoke, Mantle), the provider got LiteLLM's
+//! own `litellm_web_search` tool offered and its result sent back. On
+//! Converse LiteLLM answers the search request itself, from the search
+//! provider's results, without a model call (its short-circuit), so the
+//! provider sees no search request. Every request of the trial answered
+//! 2xx (the harness's background-call invariant).
 //!
 //! Live mode: no page of the harness is on the public web, so the code
 //! cannot be asked for. The check searches for a public page instead and
@@ -142,8 +146,9 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
     ensure!(
         t.final_text.contains(&code),
         "the trial's page says \"The code is {code}\", but the answer of {} does not quote it: \
-         the search lost it. WebSearch returned: {:?}; {}. Answer: {:?}",
+         {}. WebSearch returned: {:?}; {}. Answer: {:?}",
         ctx.model_id(),
+        what_was_lost(ctx),
         cut(&result.0, 300),
         provider_side(ctx),
         t.final_text
@@ -157,6 +162,22 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
 fn ensure_provider_searched(ctx: &Ctx) -> anyhow::Result<()> {
     let upstream = searches_upstream(ctx);
     if intercepted(ctx.provider()) {
+        let sim = ctx.sim().context("sim mode")?;
+        ensure!(
+            sim.tavily_queries(ctx.nonce()) > 0,
+            "the answer quotes the page, but LiteLLM's web search interception never asked the \
+             search provider (the Tavily simulator) for it: {}",
+            provider_side(ctx)
+        );
+        if upstream.is_empty() {
+            // LiteLLM's short-circuit: a route without an Anthropic Messages
+            // config of its own (Converse goes through litellm.completion)
+            // gets the search-only request answered by the interception
+            // itself, from the search provider's results, with no model
+            // call (handler.py `try_short_circuit_search`). The search ran
+            // and its result reached the model: the feature works.
+            return Ok(());
+        }
         let offered = upstream
             .iter()
             .any(|r| tool_names(&r.body).iter().any(|n| n == INTERCEPTION_TOOL));
@@ -169,13 +190,6 @@ fn ensure_provider_searched(ctx: &Ctx) -> anyhow::Result<()> {
              interception loop for {} ({INTERCEPTION_TOOL} offered: {offered}; its result sent \
              back and answered: {answered}): {}",
             ctx.model_id(),
-            provider_side(ctx)
-        );
-        let sim = ctx.sim().context("sim mode")?;
-        ensure!(
-            sim.tavily_queries(ctx.nonce()) > 0,
-            "the answer quotes the page, but the Tavily simulator was never asked for it: \
-             {}",
             provider_side(ctx)
         );
         return Ok(());
@@ -253,6 +267,23 @@ fn has_server_tool(body: &serde_json::Value) -> bool {
         })
 }
 
+/// Where the search was lost (sim mode): the server tool the CLI forces
+/// missing from what the provider got, or the search run without the page.
+fn what_was_lost(ctx: &Ctx) -> String {
+    let sent = search_requests(ctx)
+        .last()
+        .is_some_and(|r| has_server_tool(&r.body));
+    let upstream = searches_upstream(ctx);
+    match upstream.last() {
+        Some(r) if sent && !intercepted(ctx.provider()) && !has_server_tool(&r.body) => {
+            "the CLI's search request forced the web_search server tool, but it reached the \
+             provider without it (the gateway dropped it), so nothing was searched"
+                .to_owned()
+        }
+        _ => "the search did not bring the page back to the model".to_owned(),
+    }
+}
+
 /// What the provider made of the search (sim mode), for errors.
 fn provider_side(ctx: &Ctx) -> String {
     if ctx.sim().is_none() {
@@ -325,7 +356,7 @@ fn dropped_server_tool(ctx: &Ctx) -> anyhow::Result<()> {
     ensure!(
         error.contains("does not quote it")
             && error.contains(ctx.model_id())
-            && error.contains("no web_search server tool"),
+            && error.contains("reached the provider without it (the gateway dropped it)"),
         "unexpected error: {error}"
     );
     Ok(())
