@@ -576,6 +576,34 @@ mod tests {
         }
     }
 
+    /// The Bedrock columns' gateways run web search themselves (LiteLLM's
+    /// interception, Tavily); the others leave it to their provider. Live
+    /// mode names the Tavily key by environment only.
+    #[test]
+    fn bedrock_routes_configure_web_search_interception() {
+        for p in Provider::ALL {
+            let cfg = proxy_config(p, &["claude-sonnet-4-6"], &Upstream::Live);
+            let on = cfg["litellm_settings"]["callbacks"] == json!(["websearch_interception"]);
+            let bedrock = matches!(
+                p,
+                Provider::BedrockInvoke | Provider::BedrockConverse | Provider::BedrockMantle
+            );
+            assert_eq!(on, bedrock, "{p:?}: {cfg}");
+            if bedrock {
+                let tool = &cfg["search_tools"][0];
+                assert_eq!(
+                    tool["search_tool_name"],
+                    cfg["litellm_settings"]["websearch_interception_params"]["search_tool_name"]
+                );
+                assert_eq!(tool["litellm_params"]["search_provider"], "tavily");
+                assert_eq!(
+                    tool["litellm_params"]["api_key"],
+                    "os.environ/TAVILY_API_KEY"
+                );
+            }
+        }
+    }
+
     #[test]
     fn live_config_holds_no_secret_only_env_references() {
         for p in Provider::ALL {
