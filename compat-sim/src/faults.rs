@@ -125,6 +125,12 @@ pub enum Fault {
     /// CLI's "Perform a web search …" request with nothing to search with.
     /// The record holds the request without it.
     DropWebSearchTool,
+    /// On the way in, rewrite the web search server tool into a client
+    /// tool of the same name (`{"name": "web_search", "input_schema":
+    /// {query}}`), as a gateway that translates every tool into a function
+    /// tool does: the model calls it, and nobody runs it (the provider
+    /// searches only for its server tool; the CLI runs only its own tools).
+    WebSearchAsClientTool,
 }
 
 /// A usage figure of an answer ([`Fault::MisreportUsage`]).
@@ -307,6 +313,7 @@ impl Active {
                     | Fault::TruncateSystemPrompt(_)
                     | Fault::DropMcpTools
                     | Fault::DropWebSearchTool
+                    | Fault::WebSearchAsClientTool
             )
         });
         if !rewrites {
@@ -328,6 +335,7 @@ impl Active {
                 }
                 Fault::DropMcpTools => drop_mcp_tools(&mut body),
                 Fault::DropWebSearchTool => drop_web_search_tool(&mut body),
+                Fault::WebSearchAsClientTool => web_search_as_client_tool(&mut body),
                 _ => {}
             }
         }
@@ -501,6 +509,31 @@ fn drop_web_search_tool(body: &mut Value) {
         .is_some_and(|n| names.iter().any(|d| d == n));
     if forced && let Some(o) = body.as_object_mut() {
         o.remove("tool_choice");
+    }
+}
+
+/// [`Fault::WebSearchAsClientTool`]: each `web_search_*` tool becomes a
+/// client tool of its name with a `query` schema (`tool_choice` kept).
+fn web_search_as_client_tool(body: &mut Value) {
+    if let Some(tools) = body.get_mut("tools").and_then(Value::as_array_mut) {
+        for t in tools.iter_mut() {
+            let server = t
+                .get("type")
+                .and_then(Value::as_str)
+                .is_some_and(|k| k.starts_with("web_search_"));
+            if server {
+                let name = t.get("name").cloned().unwrap_or(Value::Null);
+                *t = serde_json::json!({
+                    "name": name,
+                    "description": "Search the web.",
+                    "input_schema": {
+                        "type": "object",
+                        "properties": {"query": {"type": "string"}},
+                        "required": ["query"],
+                    },
+                });
+            }
+        }
     }
 }
 

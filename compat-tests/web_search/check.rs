@@ -127,9 +127,10 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
     let result = results_of(&t, &calls).pop().unwrap_or_default();
     ensure!(
         !result.1,
-        "the WebSearch tool failed for {}: {:?}. {}",
+        "the WebSearch tool failed for {}: {:?}; {}. {}",
         ctx.model_id(),
         cut(&result.0, 400),
+        what_was_lost(ctx),
         provider_side(ctx)
     );
     if ctx.sim().is_none() {
@@ -270,11 +271,24 @@ fn has_server_tool(body: &serde_json::Value) -> bool {
 /// Where the search was lost (sim mode): the server tool the CLI forces
 /// missing from what the provider got, or the search run without the page.
 fn what_was_lost(ctx: &Ctx) -> String {
+    if ctx.sim().is_none() {
+        return "live mode cannot see what the provider received".into();
+    }
     let sent = search_requests(ctx)
         .last()
         .is_some_and(|r| has_server_tool(&r.body));
     let upstream = searches_upstream(ctx);
     match upstream.last() {
+        Some(r)
+            if sent
+                && !intercepted(ctx.provider())
+                && tool_names(&r.body).iter().any(|n| n == "web_search") =>
+        {
+            "the CLI's search request forced the web_search server tool, but it reached the \
+             provider rewritten into a client tool of that name (the gateway turned it into a \
+             function tool), which the model called and nobody ran, so nothing was searched"
+                .to_owned()
+        }
         Some(r) if sent && !intercepted(ctx.provider()) && !has_server_tool(&r.body) => {
             "the CLI's search request forced the web_search server tool, but it reached the \
              provider without it (the gateway dropped it), so nothing was searched"
@@ -330,6 +344,34 @@ fn cut(s: &str, n: usize) -> String {
         Some((i, _)) => format!("{}...", &s[..i]),
         None => s.to_owned(),
     }
+}
+
+compat_tests::sim_fault_test!(
+    name = "server_tool_as_client_tool_turns_cell_red",
+    provider = "vertex_ai",
+    run = server_tool_as_client_tool
+);
+
+/// The gateway rewrites the web search server tool into a client (function)
+/// tool of the same name: the model calls it, the provider does not search
+/// for a client tool and the CLI does not run a tool it never offered, so
+/// no page comes back and the cell is red saying so.
+fn server_tool_as_client_tool(ctx: &Ctx) -> anyhow::Result<()> {
+    let sim = ctx.sim().context("fault tests run in sim mode only")?;
+    let _fault = sim.inject(
+        compat_sim::FaultScope {
+            provider: Some(compat_tests::sim::api(ctx.provider())),
+            model: None,
+            body_contains: Some(ctx.nonce().to_owned()),
+        },
+        compat_sim::Fault::WebSearchAsClientTool,
+    );
+    let error = compat_tests::expect_red_cell(ctx, run)?;
+    ensure!(
+        error.contains(ctx.model_id()) && error.contains("rewritten into a client tool"),
+        "unexpected error: {error}"
+    );
+    Ok(())
 }
 
 compat_tests::sim_fault_test!(

@@ -152,3 +152,37 @@ fn tavily_answers_beside_bedrock_from_the_same_corpus() {
     // No request of a search provider is the Bedrock provider's.
     assert!(sims.requests().is_empty());
 }
+
+#[test]
+fn gateway_faults_lose_the_server_tool() {
+    use compat_sim::{Fault, FaultScope};
+    let sims = Simulators::start(&[Api::Anthropic]).unwrap();
+    let _page = sims.register_search_page("k9q2", page());
+    let body = with_search(messages_body(Some("claude-sonnet-4-6")));
+    let scope = || FaultScope {
+        provider: Some(Api::Anthropic),
+        model: None,
+        body_contains: Some("k9q2".into()),
+    };
+    {
+        let _f = sims.inject(scope(), Fault::DropWebSearchTool);
+        let r = send(&sims, Api::Anthropic, "/v1/messages", API_HEADERS, &body);
+        assert_eq!(r.status, 200, "{}", r.text);
+        assert!(!r.text.contains("server_tool_use"), "{}", r.text);
+        let recorded = sims.requests().pop().unwrap();
+        assert!(recorded.body.get("tool_choice").is_none());
+        assert_eq!(recorded.body["tools"], json!([]));
+    }
+    let _f = sims.inject(scope(), Fault::WebSearchAsClientTool);
+    let r = send(&sims, Api::Anthropic, "/v1/messages", API_HEADERS, &body);
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.body["stop_reason"], "tool_use", "{}", r.text);
+    let call = r.body["content"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["type"] == "tool_use")
+        .unwrap();
+    assert_eq!(call["name"], "web_search");
+    assert_eq!(sims.tavily_queries("k9q2"), 0);
+}
