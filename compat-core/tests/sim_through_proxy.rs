@@ -42,6 +42,7 @@ const CREDS: SimCredentials<'static> = SimCredentials {
     aws_region: creds::AWS_REGION,
     vertex_project: creds::VERTEX_PROJECT,
     vertex_location: creds::VERTEX_LOCATION,
+    tavily_api_key: creds::TAVILY_API_KEY,
 };
 
 fn start(providers: &[Provider]) -> (Simulators, Vec<(Provider, Gateway)>, tempfile::TempDir) {

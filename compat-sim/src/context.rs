@@ -61,6 +61,7 @@ mod tests {
             thinking: Thinking::Off,
             eager_tool_input: false,
             effort: None,
+            web_search: None,
         }
     }
 

@@ -119,6 +119,18 @@ pub enum Fault {
     /// the model never sees the MCP server's tool. The record holds the
     /// request without them.
     DropMcpTools,
+    /// On the way in, remove the web search server tool (`web_search_*`)
+    /// from `tools`, and a `tool_choice` that forces it, as a gateway that
+    /// passes on only the tools it knows delivers them: the model gets the
+    /// CLI's "Perform a web search …" request with nothing to search with.
+    /// The record holds the request without it.
+    DropWebSearchTool,
+    /// On the way in, rewrite the web search server tool into a client
+    /// tool of the same name (`{"name": "web_search", "input_schema":
+    /// {query}}`), as a gateway that translates every tool into a function
+    /// tool does: the model calls it, and nobody runs it (the provider
+    /// searches only for its server tool; the CLI runs only its own tools).
+    WebSearchAsClientTool,
 }
 
 /// A usage figure of an answer ([`Fault::MisreportUsage`]).
@@ -300,6 +312,8 @@ impl Active {
                     | Fault::DropSystemPrompt
                     | Fault::TruncateSystemPrompt(_)
                     | Fault::DropMcpTools
+                    | Fault::DropWebSearchTool
+                    | Fault::WebSearchAsClientTool
             )
         });
         if !rewrites {
@@ -320,6 +334,8 @@ impl Active {
                     }
                 }
                 Fault::DropMcpTools => drop_mcp_tools(&mut body),
+                Fault::DropWebSearchTool => drop_web_search_tool(&mut body),
+                Fault::WebSearchAsClientTool => web_search_as_client_tool(&mut body),
                 _ => {}
             }
         }
@@ -468,6 +484,56 @@ fn drop_mcp_tools(body: &mut Value) {
             }
         }
         *tools = kept;
+    }
+}
+
+/// [`Fault::DropWebSearchTool`]: the `web_search_*` tools leave `tools`,
+/// and a `tool_choice` naming one goes with them.
+fn drop_web_search_tool(body: &mut Value) {
+    let mut names = Vec::new();
+    if let Some(tools) = body.get_mut("tools").and_then(Value::as_array_mut) {
+        tools.retain(|t| {
+            let server = t
+                .get("type")
+                .and_then(Value::as_str)
+                .is_some_and(|k| k.starts_with("web_search_"));
+            if server && let Some(n) = t.get("name").and_then(Value::as_str) {
+                names.push(n.to_owned());
+            }
+            !server
+        });
+    }
+    let forced = body
+        .pointer("/tool_choice/name")
+        .and_then(Value::as_str)
+        .is_some_and(|n| names.iter().any(|d| d == n));
+    if forced && let Some(o) = body.as_object_mut() {
+        o.remove("tool_choice");
+    }
+}
+
+/// [`Fault::WebSearchAsClientTool`]: each `web_search_*` tool becomes a
+/// client tool of its name with a `query` schema (`tool_choice` kept).
+fn web_search_as_client_tool(body: &mut Value) {
+    if let Some(tools) = body.get_mut("tools").and_then(Value::as_array_mut) {
+        for t in tools.iter_mut() {
+            let server = t
+                .get("type")
+                .and_then(Value::as_str)
+                .is_some_and(|k| k.starts_with("web_search_"));
+            if server {
+                let name = t.get("name").cloned().unwrap_or(Value::Null);
+                *t = serde_json::json!({
+                    "name": name,
+                    "description": "Search the web.",
+                    "input_schema": {
+                        "type": "object",
+                        "properties": {"query": {"type": "string"}},
+                        "required": ["query"],
+                    },
+                });
+            }
+        }
     }
 }
 

@@ -32,8 +32,10 @@ mod pipeline;
 mod record;
 mod rejection;
 mod structured;
+mod tavily;
 mod tool_rules;
 mod tool_streaming;
+mod web_search;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -43,6 +45,7 @@ pub use api::Api;
 pub use faults::{Fault, FaultGuard, FaultScope, UsageField};
 pub use google_front::GoogleFront;
 pub use record::{RecordedRequest, SentEvent, body_contains};
+pub use web_search::{SearchPage, SearchPageGuard};
 
 use faults::Faults;
 use model::ScriptedModel;
@@ -140,6 +143,19 @@ impl Simulators {
     /// began before it), so a long run's memory stays flat.
     pub fn forget_before(&self, seq: u64) {
         self.state.records.forget_before(seq)
+    }
+
+    /// Puts `page` in the corpus the web search server tool searches, found
+    /// by any query that contains `key` (a trial's nonce), until the guard
+    /// is dropped.
+    pub fn register_search_page(&self, key: &str, page: SearchPage) -> SearchPageGuard {
+        self.state.model.corpus.register(key, page)
+    }
+
+    /// How many queries the Tavily simulator (served beside the Bedrock
+    /// simulators under `/tavily`) answered that contain `needle`.
+    pub fn tavily_queries(&self, needle: &str) -> usize {
+        self.state.model.corpus.queries_containing(needle)
     }
 
     /// Switches a fault on until the guard is dropped.

@@ -43,6 +43,9 @@ pub struct ModelRequest {
     /// `output_config.effort` as the provider received it (see
     /// [`crate::effort`]); `None` runs at the model's default.
     pub effort: Option<String>,
+    /// The web search server tool the request offered
+    /// ([`crate::web_search`]).
+    pub web_search: Option<crate::web_search::WebSearchTool>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -220,6 +223,23 @@ pub enum OutBlock {
         name: String,
         input: Value,
     },
+    /// A server tool's call, run by the provider in the same response
+    /// ([`crate::web_search`]).
+    ServerToolUse {
+        id: String,
+        name: String,
+        input: Value,
+    },
+    /// The web search's results (`content`: the `web_search_result` list).
+    WebSearchToolResult {
+        tool_use_id: String,
+        content: Value,
+    },
+    /// Text with its `citations` (`web_search_result_location`s).
+    CitedText {
+        text: String,
+        citations: Vec<Value>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -250,6 +270,9 @@ pub struct Usage {
     /// Bedrock Converse as `usage.cacheDetails[{ttl, inputTokens}]`
     /// (docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_TokenUsage.html).
     pub cache_creation_1h_input_tokens: u64,
+    /// Web searches the provider ran for this answer
+    /// (`usage.server_tool_use.web_search_requests`).
+    pub web_search_requests: u64,
 }
 
 impl Usage {
@@ -265,6 +288,8 @@ pub struct ScriptedModel {
     key: [u8; 32],
     /// (model, prefix hash) -> expiry.
     cache: Mutex<HashMap<(String, [u8; 32]), Instant>>,
+    /// What the web search server tool searches ([`crate::web_search`]).
+    pub(crate) corpus: std::sync::Arc<crate::web_search::Corpus>,
 }
 
 impl Default for ScriptedModel {
@@ -280,6 +305,7 @@ impl ScriptedModel {
         ScriptedModel {
             key,
             cache: Mutex::new(HashMap::new()),
+            corpus: Default::default(),
         }
     }
 
@@ -299,18 +325,43 @@ impl ScriptedModel {
                 signature,
             });
         }
-        let (mut answer, stop_reason) = script(req);
+        let (mut answer, stop_reason) = match self.web_search(req) {
+            Some(blocks) => (blocks, StopReason::EndTurn),
+            None => script(req),
+        };
         if stop_reason == StopReason::EndTurn {
             crate::instructions::obey(req, &mut answer);
         }
         content.extend(answer);
-        let usage = self.usage(req, &content);
+        let mut usage = self.usage(req, &content);
+        usage.web_search_requests = content
+            .iter()
+            .filter(|b| matches!(b, OutBlock::ServerToolUse { .. }))
+            .count() as u64;
         Ok(ModelResponse {
             content,
             stop_reason,
             usage,
             eager_tool_input: req.eager_tool_input,
         })
+    }
+
+    /// With the web search server tool offered and a user turn that asks
+    /// for a search, the provider runs it ([`crate::web_search::answer`]).
+    fn web_search(&self, req: &ModelRequest) -> Option<Vec<OutBlock>> {
+        req.web_search.as_ref()?;
+        let last = req.messages.last()?;
+        if last.role != Role::User
+            || last
+                .content
+                .iter()
+                .any(|b| matches!(b, Block::ToolResult { .. }))
+        {
+            return None;
+        }
+        let prompt = last_user_text(req);
+        crate::web_search::asks_to_search(&prompt)
+            .then(|| crate::web_search::answer(&self.corpus, &crate::web_search::query_of(&prompt)))
     }
 
     /// Signature over (model, thinking text): base64 of an HMAC, so it looks
@@ -429,7 +480,11 @@ impl ScriptedModel {
             .map(|b| match b {
                 OutBlock::Thinking { thinking, .. } => thinking.len(),
                 OutBlock::Text { text } => text.len(),
-                OutBlock::ToolUse { input, .. } => input.to_string().len() + 20,
+                OutBlock::ToolUse { input, .. } | OutBlock::ServerToolUse { input, .. } => {
+                    input.to_string().len() + 20
+                }
+                OutBlock::WebSearchToolResult { .. } => 0,
+                OutBlock::CitedText { text, .. } => text.len(),
             } as u64)
             .sum::<u64>()
             .div_ceil(4)
@@ -481,6 +536,7 @@ impl ScriptedModel {
             cache_read_input_tokens: read,
             cache_creation_input_tokens: created,
             cache_creation_1h_input_tokens: created_1h,
+            web_search_requests: 0,
         }
     }
 }
@@ -558,13 +614,39 @@ fn script(req: &ModelRequest) -> (Vec<OutBlock>, StopReason) {
 
     // A tool result came back: answer by quoting it.
     if let Some(Block::ToolResult {
-        content, is_error, ..
+        content,
+        is_error,
+        tool_use_id,
+        ..
     }) = last
         .content
         .iter()
         .find(|b| matches!(b, Block::ToolResult { .. }))
     {
         let result = text_of(content);
+        // A web search's results: a model summarises them, and a line the
+        // user asked to quote is quoted (found however far down it is).
+        if !*is_error {
+            if let Some(line) = asked_line(req).and_then(|prefix| {
+                result
+                    .lines()
+                    .map(str::trim)
+                    .find(|l| l.starts_with(&prefix))
+                    .map(str::to_owned)
+            }) {
+                return (vec![OutBlock::Text { text: line }], StopReason::EndTurn);
+            }
+            if called_tool(req, tool_use_id)
+                .is_some_and(|n| n.to_lowercase().contains("web_search"))
+            {
+                return (
+                    vec![OutBlock::Text {
+                        text: format!("The search found:\n{}", result.trim()),
+                    }],
+                    StopReason::EndTurn,
+                );
+            }
+        }
         let first = result.lines().next().unwrap_or("").trim();
         let text = if *is_error {
             format!("The tool failed: {first}")
@@ -601,6 +683,24 @@ fn script(req: &ModelRequest) -> (Vec<OutBlock>, StopReason) {
     let prompt = last_user_text(req);
     let lower = prompt.to_lowercase();
 
+    // A search the prompt asks for, with a search tool offered as a custom
+    // tool (LiteLLM's websearch interception offers `litellm_web_search`).
+    if crate::web_search::asks_to_search(&prompt)
+        && let Some(tool) = req
+            .tools
+            .iter()
+            .find(|t| t.name.to_lowercase().contains("web_search") && !t.input_schema.is_null())
+    {
+        return (
+            vec![OutBlock::ToolUse {
+                id: format!("toolu_sim{:016x}", fastrand::u64(..)),
+                name: tool.name.clone(),
+                input: json!({"query": crate::web_search::query_of(&prompt)}),
+            }],
+            StopReason::ToolUse,
+        );
+    }
+
     // "use the Bash tool to run `echo X`" (only when the tool is offered).
     if let Some(name) = requested_tool(&lower, &req.tools) {
         let command = backticked(&prompt).unwrap_or_else(|| "echo hello".to_owned());
@@ -614,6 +714,7 @@ fn script(req: &ModelRequest) -> (Vec<OutBlock>, StopReason) {
             // WebFetch hands the page and this prompt to the small fast
             // model: ask it the user's own question about the page.
             "WebFetch" => json!({"url": command, "prompt": prompt}),
+            "WebSearch" => json!({"query": command}),
             _ => {
                 let schema = req
                     .tools
@@ -678,6 +779,37 @@ fn document_answer(last: &Message) -> Option<String> {
         Ok(text) => format!("The document says: {}", summarize(&text)),
         Err(e) => format!("I could not read the document: {e}"),
     })
+}
+
+/// The prefix of a line the conversation's user asked to have quoted
+/// (`quote the line that starts with "X"`), from the latest user turn that
+/// asks it.
+fn asked_line(req: &ModelRequest) -> Option<String> {
+    const ASK: &str = "quote the line that starts with \"";
+    req.messages
+        .iter()
+        .rev()
+        .filter(|m| m.role == Role::User)
+        .flat_map(|m| m.content.iter())
+        .find_map(|b| match b {
+            Block::Text { text, .. } if !text.trim_start().starts_with("<system-reminder>") => {
+                let at = text.to_lowercase().find(ASK)? + ASK.len();
+                let len = text[at..].find('"')?;
+                Some(text[at..at + len].to_owned())
+            }
+            _ => None,
+        })
+}
+
+/// The name of the tool the assistant called with `id`.
+fn called_tool<'a>(req: &'a ModelRequest, id: &str) -> Option<&'a str> {
+    req.messages
+        .iter()
+        .flat_map(|m| m.content.iter())
+        .find_map(|b| match b {
+            Block::ToolUse { id: i, name, .. } if i == id => Some(name.as_str()),
+            _ => None,
+        })
 }
 
 /// `quote the line that starts with "X"` (the prefix in double quotes): the

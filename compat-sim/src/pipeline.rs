@@ -94,7 +94,23 @@ pub(crate) struct SimState {
 /// A server for one codec: every request goes through [`handle`].
 pub(crate) fn router<C: Codec>(codec: C, state: Arc<SimState>) -> Router {
     let codec = Arc::new(codec);
-    Router::new().fallback(
+    let mut router = Router::new();
+    // The search provider of LiteLLM's web search interception, beside the
+    // providers that lack the web search server tool (crate::tavily).
+    if matches!(
+        C::API,
+        Api::BedrockInvoke | Api::BedrockConverse | Api::BedrockMantle
+    ) {
+        let state = state.clone();
+        router = router.route(
+            &format!("{}/search", crate::tavily::PREFIX),
+            axum::routing::post(move |headers: HeaderMap, body: Bytes| {
+                let state = state.clone();
+                async move { crate::tavily::search(&state.model.corpus, &headers, &body) }
+            }),
+        );
+    }
+    router.fallback(
         move |method: Method, uri: Uri, headers: HeaderMap, body: Bytes| {
             let (codec, state) = (codec.clone(), state.clone());
             async move {
@@ -204,6 +220,7 @@ async fn answer<C: Codec>(
     }
     faults.alter_request(&mut request);
     crate::context::check(C::API, &request)?;
+    crate::web_search::check(C::API, &request)?;
     let mut resp = state.model.respond(&request)?;
     faults.alter_response(&mut resp);
     entry.set_usage(serde_json::json!({

@@ -45,6 +45,7 @@ pub const CREDENTIALS: SimCredentials<'static> = SimCredentials {
     aws_region: creds::AWS_REGION,
     vertex_project: creds::VERTEX_PROJECT,
     vertex_location: creds::VERTEX_LOCATION,
+    tavily_api_key: creds::TAVILY_API_KEY,
 };
 
 #[cfg(test)]

@@ -235,6 +235,9 @@ pub struct SimCredentials<'a> {
     pub aws_region: &'a str,
     pub vertex_project: &'a str,
     pub vertex_location: &'a str,
+    /// The search provider's (Tavily's) API key, for LiteLLM's web search
+    /// interception (a placeholder the Tavily simulator accepts).
+    pub tavily_api_key: &'a str,
 }
 
 /// Where the upstream is and how to authenticate to it.
@@ -412,7 +415,7 @@ pub fn proxy_config(provider: Provider, models: &[&str], upstream: &Upstream<'_>
         .iter()
         .map(|m| json!({"model_name": served_model_name(provider, m), "litellm_params": litellm_params(provider, m, upstream)}))
         .collect();
-    json!({
+    let mut config = json!({
         "model_list": model_list,
         // Deterministic tests: the harness retries transient failures itself
         // and records every attempt; the router's own retries would hide them.
@@ -420,7 +423,61 @@ pub fn proxy_config(provider: Provider, models: &[&str], upstream: &Upstream<'_>
         // deployment for the trials running beside it.
         "router_settings": {"num_retries": 0, "disable_cooldowns": true},
         "litellm_settings": {"request_timeout": 120, "num_retries": 0},
-    })
+    });
+    if let Some(search_tool) = web_search_interception(provider, upstream) {
+        config["search_tools"] = json!([search_tool]);
+        let settings = &mut config["litellm_settings"];
+        settings["callbacks"] = json!(["websearch_interception"]);
+        settings["websearch_interception_params"] = json!({
+            "enabled_providers": ["bedrock", "bedrock_mantle"],
+            "search_tool_name": SEARCH_TOOL_NAME,
+        });
+    }
+    config
+}
+
+/// The name of the search tool the Bedrock columns' gateways configure.
+pub const SEARCH_TOOL_NAME: &str = "tavily-search";
+
+/// LiteLLM's web search interception, as a customer of a Bedrock route
+/// configures it: the route's provider does not run Anthropic's web search
+/// server tool, which Claude Code's WebSearch forces (the Bedrock
+/// InvokeModel route refuses it: LiteLLM 1.108.7
+/// `_reject_unsupported_web_search_tools`, "enable LiteLLM's web search
+/// interception"), so the gateway runs the search itself. LiteLLM 1.108.7:
+/// `litellm_settings.callbacks: ["websearch_interception"]` and
+/// `websearch_interception_params` (`enabled_providers`, matched against
+/// the route's provider, `bedrock` for Invoke and Converse, `bedrock_mantle`
+/// for Mantle; `search_tool_name`, an entry of the top-level `search_tools`)
+/// (litellm/integrations/websearch_interception/ARCHITECTURE.md,
+/// handler.py `from_config_yaml`; https://docs.litellm.ai/docs/integrations/websearch_interception).
+/// The search provider is Tavily (`search_provider: tavily`, its key; the
+/// search tool's `litellm_params` go to `litellm.asearch`, `api_base`
+/// included). Returns the `search_tools` entry, `None` for the other
+/// columns, whose providers run the server tool themselves.
+fn web_search_interception(provider: Provider, upstream: &Upstream<'_>) -> Option<Value> {
+    if !matches!(
+        provider,
+        Provider::BedrockInvoke | Provider::BedrockConverse | Provider::BedrockMantle
+    ) {
+        return None;
+    }
+    let params = match upstream {
+        // Tavily's API as the Bedrock simulators serve it (compat-sim's
+        // `tavily`: under `/tavily` on the simulator's port).
+        Upstream::Sim {
+            base_url, creds, ..
+        } => json!({
+            "search_provider": "tavily",
+            "api_key": creds.tavily_api_key,
+            "api_base": format!("{base_url}/tavily"),
+        }),
+        Upstream::Live => json!({
+            "search_provider": "tavily",
+            "api_key": "os.environ/TAVILY_API_KEY",
+        }),
+    };
+    Some(json!({"search_tool_name": SEARCH_TOOL_NAME, "litellm_params": params}))
 }
 
 #[cfg(test)]
@@ -496,6 +553,7 @@ mod tests {
             aws_region: "us-east-1",
             vertex_project: "p",
             vertex_location: "us-east5",
+            tavily_api_key: "tvly-x",
         };
         let sim = Upstream::Sim {
             base_url: "http://127.0.0.1:9",
@@ -515,6 +573,34 @@ mod tests {
             ("SSL_CERT_FILE", "/ca.pem"),
         ] {
             assert!(env.contains(&(k.to_owned(), v.to_owned())), "{k}: {env:?}");
+        }
+    }
+
+    /// The Bedrock columns' gateways run web search themselves (LiteLLM's
+    /// interception, Tavily); the others leave it to their provider. Live
+    /// mode names the Tavily key by environment only.
+    #[test]
+    fn bedrock_routes_configure_web_search_interception() {
+        for p in Provider::ALL {
+            let cfg = proxy_config(p, &["claude-sonnet-4-6"], &Upstream::Live);
+            let on = cfg["litellm_settings"]["callbacks"] == json!(["websearch_interception"]);
+            let bedrock = matches!(
+                p,
+                Provider::BedrockInvoke | Provider::BedrockConverse | Provider::BedrockMantle
+            );
+            assert_eq!(on, bedrock, "{p:?}: {cfg}");
+            if bedrock {
+                let tool = &cfg["search_tools"][0];
+                assert_eq!(
+                    tool["search_tool_name"],
+                    cfg["litellm_settings"]["websearch_interception_params"]["search_tool_name"]
+                );
+                assert_eq!(tool["litellm_params"]["search_provider"], "tavily");
+                assert_eq!(
+                    tool["litellm_params"]["api_key"],
+                    "os.environ/TAVILY_API_KEY"
+                );
+            }
         }
     }
 

@@ -200,6 +200,7 @@ pub fn parse_body(
         thinking,
         eager_tool_input: false,
         effort: crate::effort::parse(obj.get("output_config"), "output_config")?,
+        web_search: crate::web_search::from_tools(obj.get("tools"))?,
     };
     Ok((request, model, stream))
 }
@@ -421,7 +422,7 @@ pub fn message_json(resp: &ModelResponse, id: &str, model: &str) -> Value {
 }
 
 fn usage_json(resp: &ModelResponse) -> Value {
-    json!({
+    let mut usage = json!({
         "input_tokens": resp.usage.input_tokens,
         "cache_creation_input_tokens": resp.usage.cache_creation_input_tokens,
         "cache_read_input_tokens": resp.usage.cache_read_input_tokens,
@@ -434,7 +435,13 @@ fn usage_json(resp: &ModelResponse) -> Value {
             "ephemeral_1h_input_tokens": resp.usage.cache_creation_1h_input_tokens,
         },
         "output_tokens": resp.usage.output_tokens,
-    })
+    });
+    // Server tool use is reported when a server tool ran (the web search
+    // tool's docs, "Usage and pricing").
+    if resp.usage.web_search_requests > 0 {
+        usage["server_tool_use"] = json!({"web_search_requests": resp.usage.web_search_requests});
+    }
+    usage
 }
 
 fn block_json(b: &OutBlock) -> Value {
@@ -448,6 +455,18 @@ fn block_json(b: &OutBlock) -> Value {
         OutBlock::Text { text } => json!({"type": "text", "text": text}),
         OutBlock::ToolUse { id, name, input } => {
             json!({"type": "tool_use", "id": id, "name": name, "input": input})
+        }
+        OutBlock::ServerToolUse { id, name, input } => {
+            json!({"type": "server_tool_use", "id": id, "name": name, "input": input})
+        }
+        OutBlock::WebSearchToolResult {
+            tool_use_id,
+            content,
+        } => {
+            json!({"type": "web_search_tool_result", "tool_use_id": tool_use_id, "content": content})
+        }
+        OutBlock::CitedText { text, citations } => {
+            json!({"type": "text", "text": text, "citations": citations})
         }
     }
 }
@@ -490,6 +509,26 @@ pub fn stream_events(resp: &ModelResponse, id: &str, model: &str) -> Vec<Value> 
                 chunks(&input.to_string(), crate::tool_streaming::FRAGMENT_CHARS)
                     .into_iter()
                     .map(|c| json!({"type": "input_json_delta", "partial_json": c}))
+                    .collect(),
+            ),
+            // Server tools stream as Anthropic's web search docs show: the
+            // call's input as input_json_delta, the result whole in its
+            // start event, citations as citations_delta before the text.
+            OutBlock::ServerToolUse { id, name, input } => (
+                json!({"type": "server_tool_use", "id": id, "name": name, "input": {}}),
+                vec![json!({"type": "input_json_delta", "partial_json": input.to_string()})],
+            ),
+            OutBlock::WebSearchToolResult { .. } => (block_json(block), Vec::new()),
+            OutBlock::CitedText { text, citations } => (
+                json!({"type": "text", "text": ""}),
+                citations
+                    .iter()
+                    .map(|c| json!({"type": "citations_delta", "citation": c}))
+                    .chain(
+                        chunks(text, 8)
+                            .into_iter()
+                            .map(|c| json!({"type": "text_delta", "text": c})),
+                    )
                     .collect(),
             ),
         };

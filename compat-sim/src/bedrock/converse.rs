@@ -473,6 +473,8 @@ pub(crate) fn parse(body: &Value) -> Result<ModelRequest, Rejection> {
             None,
         ),
         effort,
+        // Converse's toolConfig has no server tool (crate::web_search).
+        web_search: None,
     })
 }
 
@@ -513,11 +515,16 @@ pub(crate) fn response_json(r: &ModelResponse) -> Value {
             OutBlock::Thinking { thinking, signature } => {
                 json!({"reasoningContent": {"reasoningText": {"text": thinking, "signature": signature}}})
             }
-            OutBlock::Text { text } => json!({"text": text}),
+            OutBlock::Text { text } | OutBlock::CitedText { text, .. } => json!({"text": text}),
             OutBlock::ToolUse { id, name, input } => {
                 json!({"toolUse": {"toolUseId": id, "name": name, "input": input}})
             }
+            // Never produced here: no Converse request can offer a server
+            // tool (crate::web_search); the text stays, the rest has no
+            // Converse shape.
+            OutBlock::ServerToolUse { .. } | OutBlock::WebSearchToolResult { .. } => Value::Null,
         })
+        .filter(|v| !v.is_null())
         .collect();
     json!({
         "output": {"message": {"role": "assistant", "content": content}},
@@ -547,7 +554,7 @@ pub(crate) fn stream_events(r: &ModelResponse) -> Vec<(&'static str, Value)> {
                     json!({"delta": {"reasoningContent": {"signature": signature}}, "contentBlockIndex": i}),
                 ));
             }
-            OutBlock::Text { text } => {
+            OutBlock::Text { text } | OutBlock::CitedText { text, .. } => {
                 for p in chunks(text, 8) {
                     ev.push((
                         "contentBlockDelta",
@@ -568,6 +575,8 @@ pub(crate) fn stream_events(r: &ModelResponse) -> Vec<(&'static str, Value)> {
                     ));
                 }
             }
+            // Never produced here (see response_json).
+            OutBlock::ServerToolUse { .. } | OutBlock::WebSearchToolResult { .. } => {}
         }
         ev.push(("contentBlockStop", json!({"contentBlockIndex": i})));
     }

@@ -15,3 +15,4 @@ mod faults;
 mod sigv4;
 mod stream_record;
 mod vertex_ai;
+mod web_search;
