@@ -82,6 +82,18 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
         Some(_) => format!("release notes {n}"),
         None => LIVE_QUERY.to_owned(),
     };
+    if ctx.sim().is_none()
+        && intercepted(ctx.provider())
+        && std::env::var_os("TAVILY_API_KEY").is_none()
+    {
+        // Not the gateway's fault: the route searches through LiteLLM's
+        // interception, which needs the customer's search-provider key.
+        return Err(NoVerdict(format!(
+            "live mode: {} searches through LiteLLM's web search interception with Tavily;              set TAVILY_API_KEY to measure this cell (README, \"Live mode\")",
+            ctx.provider().id()
+        ))
+        .into());
+    }
     let claude = ctx
         .claude()?
         .allowed_tools(&["WebSearch"])
