@@ -119,6 +119,12 @@ pub enum Fault {
     /// the model never sees the MCP server's tool. The record holds the
     /// request without them.
     DropMcpTools,
+    /// On the way in, remove the request's `context_management` (top level;
+    /// Converse `additionalModelRequestFields.context_management`), as a
+    /// gateway that drops the context-editing instructions Claude Code sends
+    /// delivers the request: the provider never sees the edits. The record
+    /// holds the request without them.
+    DropContextManagement,
 }
 
 /// A usage figure of an answer ([`Fault::MisreportUsage`]).
@@ -300,6 +306,7 @@ impl Active {
                     | Fault::DropSystemPrompt
                     | Fault::TruncateSystemPrompt(_)
                     | Fault::DropMcpTools
+                    | Fault::DropContextManagement
             )
         });
         if !rewrites {
@@ -320,6 +327,17 @@ impl Active {
                     }
                 }
                 Fault::DropMcpTools => drop_mcp_tools(&mut body),
+                Fault::DropContextManagement => {
+                    if let Some(o) = body.as_object_mut() {
+                        o.remove("context_management");
+                    }
+                    if let Some(o) = body
+                        .get_mut("additionalModelRequestFields")
+                        .and_then(Value::as_object_mut)
+                    {
+                        o.remove("context_management");
+                    }
+                }
                 _ => {}
             }
         }

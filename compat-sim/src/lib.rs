@@ -16,6 +16,7 @@ mod answer;
 mod anthropic;
 mod api;
 mod bedrock;
+mod compaction;
 pub mod betas;
 mod context;
 mod count_tokens;

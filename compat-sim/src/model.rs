@@ -556,6 +556,11 @@ fn script(req: &ModelRequest) -> (Vec<OutBlock>, StopReason) {
         return (vec![OutBlock::Text { text }], StopReason::EndTurn);
     }
 
+    // A compaction request carries the turn's tool results too: summarise.
+    if let Some(text) = crate::compaction::summary(req, &last_user_text(req)) {
+        return (vec![OutBlock::Text { text }], StopReason::EndTurn);
+    }
+
     // A tool result came back: answer by quoting it.
     if let Some(Block::ToolResult {
         content, is_error, ..
@@ -638,6 +643,10 @@ fn script(req: &ModelRequest) -> (Vec<OutBlock>, StopReason) {
     if let Some(text) = quoted_line(&prompt) {
         return (vec![OutBlock::Text { text }], StopReason::EndTurn);
     }
+    // ... or from what the conversation holds (a compaction summary).
+    if let Some(text) = quote_prefix(&prompt).and_then(|p| crate::compaction::recalled_line(req, p)) {
+        return (vec![OutBlock::Text { text }], StopReason::EndTurn);
+    }
 
     // "count from A to B"
     if let Some((a, b)) = count_range(&lower) {
@@ -683,14 +692,19 @@ fn document_answer(last: &Message) -> Option<String> {
 /// `quote the line that starts with "X"` (the prefix in double quotes): the
 /// last line of the text that starts with it, found however long the text.
 fn quoted_line(prompt: &str) -> Option<String> {
-    const ASK: &str = "quote the line that starts with \"";
-    let at = prompt.to_lowercase().find(ASK)? + ASK.len();
-    let prefix = &prompt[at..at + prompt[at..].find('"')?];
+    let prefix = quote_prefix(prompt)?;
     prompt
         .lines()
         .rev()
         .find(|l| l.starts_with(prefix))
         .map(|l| l.trim().to_owned())
+}
+
+/// The `X` of `quote the line that starts with "X"`.
+fn quote_prefix(prompt: &str) -> Option<&str> {
+    const ASK: &str = "quote the line that starts with \"";
+    let at = prompt.to_lowercase().find(ASK)? + ASK.len();
+    Some(&prompt[at..at + prompt[at..].find('"')?])
 }
 
 /// The Write tool's input for "use the Write tool to create the file
