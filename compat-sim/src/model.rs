@@ -877,6 +877,53 @@ mod tests {
     }
 
     #[test]
+    fn summarises_a_compaction_request_and_answers_from_the_summary() {
+        let m = ScriptedModel::new();
+        // The CLI's `/compact` request: the turn's tool result and the
+        // summary instruction in the last user turn (captured, 2.1.331).
+        let compact = request(vec![
+            user("Use the Bash tool to run `echo ctx-n0nce`"),
+            Message {
+                role: Role::Assistant,
+                content: vec![Block::ToolUse {
+                    id: "toolu_1".into(),
+                    name: "Bash".into(),
+                    input: json!({"command": "echo ctx-n0nce"}),
+                    cache: None,
+                }],
+            },
+            Message {
+                role: Role::User,
+                content: vec![
+                    Block::ToolResult {
+                        tool_use_id: "toolu_1".into(),
+                        content: vec![Block::text("ctx-n0nce")],
+                        is_error: false,
+                        cache: None,
+                    },
+                    Block::text(
+                        "Your task is to create a detailed summary of the conversation so far.",
+                    ),
+                ],
+            },
+        ]);
+        let summary = text(&m.respond(&compact).unwrap());
+        assert!(summary.contains("<summary>") && summary.contains("ctx-n0nce"), "{summary}");
+
+        let continued = request(vec![
+            user(&format!(
+                "This session is being continued from a previous conversation.\n{summary}"
+            )),
+            Message {
+                role: Role::Assistant,
+                content: vec![Block::text("Done.")],
+            },
+            user("Quote the line that starts with \"ctx-\" from the earlier output."),
+        ]);
+        assert_eq!(text(&m.respond(&continued).unwrap()), "ctx-n0nce");
+    }
+
+    #[test]
     fn calls_a_tool_only_when_offered_and_quotes_its_result() {
         let m = ScriptedModel::new();
         let prompt = "Use the Bash tool to run `echo n0nce` and tell me what it printed.";
