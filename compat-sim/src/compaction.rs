@@ -61,7 +61,6 @@ pub(crate) fn recalled_line(req: &ModelRequest, prefix: &str) -> Option<String> 
         })
         .flat_map(str::lines)
         .map(|l| l.trim().trim_start_matches("- A tool printed: "))
-        .filter(|l| l.starts_with(prefix))
-        .last()
+        .rfind(|l| l.starts_with(prefix))
         .map(str::to_owned)
 }

@@ -644,7 +644,8 @@ fn script(req: &ModelRequest) -> (Vec<OutBlock>, StopReason) {
         return (vec![OutBlock::Text { text }], StopReason::EndTurn);
     }
     // ... or from what the conversation holds (a compaction summary).
-    if let Some(text) = quote_prefix(&prompt).and_then(|p| crate::compaction::recalled_line(req, p)) {
+    if let Some(text) = quote_prefix(&prompt).and_then(|p| crate::compaction::recalled_line(req, p))
+    {
         return (vec![OutBlock::Text { text }], StopReason::EndTurn);
     }
 
@@ -908,7 +909,10 @@ mod tests {
             },
         ]);
         let summary = text(&m.respond(&compact).unwrap());
-        assert!(summary.contains("<summary>") && summary.contains("ctx-n0nce"), "{summary}");
+        assert!(
+            summary.contains("<summary>") && summary.contains("ctx-n0nce"),
+            "{summary}"
+        );
 
         let continued = request(vec![
             user(&format!(

@@ -54,7 +54,9 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
     let first = ctx.run(&turn(format!(
         "Use the Bash tool to run `echo {marker}` and tell me exactly what it printed."
     ))?)?;
-    first.ensure_success().context("run 1 (the tool call) failed")?;
+    first
+        .ensure_success()
+        .context("run 1 (the tool call) failed")?;
     ensure!(
         first.final_text.contains(&marker),
         "run 1 did not complete its tool call (answer: {:?})",
@@ -91,9 +93,14 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
     if let Some(refused) = summarising.iter().find(|r| {
         !(200..300).contains(&r.status)
             && r.error.as_deref().is_some_and(|e| {
-                ["context_management", "context-management", "clear_tool_uses", "clear_thinking"]
-                    .iter()
-                    .any(|w| e.contains(w))
+                [
+                    "context_management",
+                    "context-management",
+                    "clear_tool_uses",
+                    "clear_thinking",
+                ]
+                .iter()
+                .any(|w| e.contains(w))
             })
     }) {
         bail!(
@@ -119,11 +126,13 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
     let sent = accepted.body.get("context_management").cloned();
 
     let before = ctx.gateway_requests().len();
-    let third = ctx.run(&turn(format!(
-        "Quote the line that starts with \"{marker}\" from the output of the command you ran \
+    let third = ctx.run(
+        &turn(format!(
+            "Quote the line that starts with \"{marker}\" from the output of the command you ran \
          earlier."
-    ))?
-    .resume(&session))?;
+        ))?
+        .resume(&session),
+    )?;
     third
         .ensure_success()
         .context("run 3 (the compacted session, continued) failed")?;
