@@ -19,6 +19,7 @@ mod bedrock;
 pub mod betas;
 mod compaction;
 mod context;
+mod context_editing;
 mod count_tokens;
 pub mod creds;
 pub mod document;
