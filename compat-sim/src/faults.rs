@@ -131,6 +131,12 @@ pub enum Fault {
     /// tool does: the model calls it, and nobody runs it (the provider
     /// searches only for its server tool; the CLI runs only its own tools).
     WebSearchAsClientTool,
+    /// On the way in, remove the request's `context_management` (top level;
+    /// Converse `additionalModelRequestFields.context_management`), as a
+    /// gateway that drops the context-editing instructions Claude Code sends
+    /// delivers the request: the provider never sees the edits. The record
+    /// holds the request without them.
+    DropContextManagement,
 }
 
 /// A usage figure of an answer ([`Fault::MisreportUsage`]).
@@ -314,6 +320,7 @@ impl Active {
                     | Fault::DropMcpTools
                     | Fault::DropWebSearchTool
                     | Fault::WebSearchAsClientTool
+                    | Fault::DropContextManagement
             )
         });
         if !rewrites {
@@ -336,6 +343,17 @@ impl Active {
                 Fault::DropMcpTools => drop_mcp_tools(&mut body),
                 Fault::DropWebSearchTool => drop_web_search_tool(&mut body),
                 Fault::WebSearchAsClientTool => web_search_as_client_tool(&mut body),
+                Fault::DropContextManagement => {
+                    if let Some(o) = body.as_object_mut() {
+                        o.remove("context_management");
+                    }
+                    if let Some(o) = body
+                        .get_mut("additionalModelRequestFields")
+                        .and_then(Value::as_object_mut)
+                    {
+                        o.remove("context_management");
+                    }
+                }
                 _ => {}
             }
         }

@@ -612,6 +612,11 @@ fn script(req: &ModelRequest) -> (Vec<OutBlock>, StopReason) {
         return (vec![OutBlock::Text { text }], StopReason::EndTurn);
     }
 
+    // A compaction request carries the turn's tool results too: summarise.
+    if let Some(text) = crate::compaction::summary(req, &last_user_text(req)) {
+        return (vec![OutBlock::Text { text }], StopReason::EndTurn);
+    }
+
     // A tool result came back: answer by quoting it.
     if let Some(Block::ToolResult {
         content,
@@ -739,6 +744,11 @@ fn script(req: &ModelRequest) -> (Vec<OutBlock>, StopReason) {
     if let Some(text) = quoted_line(&prompt) {
         return (vec![OutBlock::Text { text }], StopReason::EndTurn);
     }
+    // ... or from what the conversation holds (a compaction summary).
+    if let Some(text) = quote_prefix(&prompt).and_then(|p| crate::compaction::recalled_line(req, p))
+    {
+        return (vec![OutBlock::Text { text }], StopReason::EndTurn);
+    }
 
     // "count from A to B"
     if let Some((a, b)) = count_range(&lower) {
@@ -815,14 +825,19 @@ fn called_tool<'a>(req: &'a ModelRequest, id: &str) -> Option<&'a str> {
 /// `quote the line that starts with "X"` (the prefix in double quotes): the
 /// last line of the text that starts with it, found however long the text.
 fn quoted_line(prompt: &str) -> Option<String> {
-    const ASK: &str = "quote the line that starts with \"";
-    let at = prompt.to_lowercase().find(ASK)? + ASK.len();
-    let prefix = &prompt[at..at + prompt[at..].find('"')?];
+    let prefix = quote_prefix(prompt)?;
     prompt
         .lines()
         .rev()
         .find(|l| l.starts_with(prefix))
         .map(|l| l.trim().to_owned())
+}
+
+/// The `X` of `quote the line that starts with "X"`.
+fn quote_prefix(prompt: &str) -> Option<&str> {
+    const ASK: &str = "quote the line that starts with \"";
+    let at = prompt.to_lowercase().find(ASK)? + ASK.len();
+    Some(&prompt[at..at + prompt[at..].find('"')?])
 }
 
 /// The Write tool's input for "use the Write tool to create the file
@@ -992,6 +1007,56 @@ mod tests {
             )]))
             .unwrap();
         assert_eq!(text(&r), "1 2 3 4 5");
+    }
+
+    #[test]
+    fn summarises_a_compaction_request_and_answers_from_the_summary() {
+        let m = ScriptedModel::new();
+        // The CLI's `/compact` request: the turn's tool result and the
+        // summary instruction in the last user turn (captured, 2.1.331).
+        let compact = request(vec![
+            user("Use the Bash tool to run `echo ctx-n0nce`"),
+            Message {
+                role: Role::Assistant,
+                content: vec![Block::ToolUse {
+                    id: "toolu_1".into(),
+                    name: "Bash".into(),
+                    input: json!({"command": "echo ctx-n0nce"}),
+                    cache: None,
+                }],
+            },
+            Message {
+                role: Role::User,
+                content: vec![
+                    Block::ToolResult {
+                        tool_use_id: "toolu_1".into(),
+                        content: vec![Block::text("ctx-n0nce")],
+                        is_error: false,
+                        cache: None,
+                    },
+                    Block::text(
+                        "Your task is to create a detailed summary of the conversation so far.",
+                    ),
+                ],
+            },
+        ]);
+        let summary = text(&m.respond(&compact).unwrap());
+        assert!(
+            summary.contains("<summary>") && summary.contains("ctx-n0nce"),
+            "{summary}"
+        );
+
+        let continued = request(vec![
+            user(&format!(
+                "This session is being continued from a previous conversation.\n{summary}"
+            )),
+            Message {
+                role: Role::Assistant,
+                content: vec![Block::text("Done.")],
+            },
+            user("Quote the line that starts with \"ctx-\" from the earlier output."),
+        ]);
+        assert_eq!(text(&m.respond(&continued).unwrap()), "ctx-n0nce");
     }
 
     #[test]

@@ -180,6 +180,7 @@ async fn answer<C: Codec>(
         .faults
         .matching(C::API, &request.model, &req.raw_body());
     crate::betas::check(C::API, req, &faults, entry)?;
+    crate::context_editing::check(C::API, req, &faults)?;
     // A fault standing in for a gateway that changes the body: the provider
     // validates and records what it would then have received.
     if let Some(body) = json_body(req).and_then(|b| faults.rewrite_body(&b)) {

@@ -451,6 +451,25 @@ pub(crate) fn parse(body: &Value) -> Result<ModelRequest, Rejection> {
         Some(t) => parse_thinking(t, max_tokens)
             .map_err(|r| r.prefixed("The model returned the following errors: "))?,
     };
+    // Context editing is not offered through Converse: LiteLLM's maintainers
+    // found that Converse "genuinely lacks it" and keep it off that route
+    // (https://github.com/BerriAI/litellm/pull/29085; the route's refusal,
+    // https://github.com/BerriAI/litellm/issues/21912), while InvokeModel
+    // takes it (automatic tool call clearing,
+    // https://docs.aws.amazon.com/bedrock/latest/userguide/model-parameters-anthropic-claude-messages-tool-use.html).
+    // A field the model's parser does not take comes back as the model's
+    // "Extra inputs are not permitted" (Converse's answer to an unknown
+    // additionalModelRequestFields member,
+    // https://github.com/BerriAI/litellm/issues/28081).
+    if body
+        .pointer("/additionalModelRequestFields/context_management")
+        .is_some()
+    {
+        return Err(Rejection::invalid(
+            "The model returned the following errors: context_management: Extra inputs are not \
+             permitted",
+        ));
+    }
     // Effort travels inside additionalModelRequestFields, as Anthropic's
     // `output_config` (see crate::effort for the docs).
     let effort = crate::effort::parse(

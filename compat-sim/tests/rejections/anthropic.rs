@@ -93,6 +93,28 @@ fn anthropic_rejects_what_the_messages_api_rejects() {
 /// anthropic 2.x (PyPI `anthropic` 2.14.0, anthropic/_client.py
 /// `_api_key_auth`) sends the key as `Authorization: Bearer`; the simulator
 /// accepts it, still refuses a wrong one, and `x-api-key` wins over it.
+/// `context_management` is read only under its beta; without it the API
+/// refuses the field as unknown (anthropics/claude-code#14135).
+#[test]
+fn context_management_needs_its_beta() {
+    let sims = Simulators::start(&[Api::Anthropic]).unwrap();
+    let p = Api::Anthropic;
+    let mut body = messages_body(Some("claude-sonnet-4-6"));
+    body["context_management"] =
+        serde_json::json!({"edits": [{"type": "clear_thinking_20251015", "keep": "all"}]});
+    let r = send(&sims, p, "/v1/messages", API_HEADERS, &body);
+    assert_anthropic_error(
+        &r,
+        400,
+        "invalid_request_error",
+        "context_management: Extra inputs are not permitted",
+    );
+    let mut headers = API_HEADERS.to_vec();
+    headers.push(("anthropic-beta", "context-management-2025-06-27"));
+    let r = send(&sims, p, "/v1/messages", &headers, &body);
+    assert_eq!(r.status, 200, "{}", r.text);
+}
+
 #[test]
 fn anthropic_accepts_the_key_as_a_bearer_token() {
     let sims = Simulators::start(&[Api::Anthropic]).unwrap();

@@ -102,7 +102,19 @@ fn converse_rejects_malformed_requests_as_bedrock_does() {
         "ValidationException",
         "Invalid `signature`",
     );
-    // 7. signed for another region
+    // 7. context editing, which Converse does not take (LiteLLM #29085)
+    let mut b = converse_body();
+    b["additionalModelRequestFields"] = json!({
+        "anthropic_beta": ["context-management-2025-06-27"],
+        "context_management": {"edits": [{"type": "clear_thinking_20251015", "keep": "all"}]},
+    });
+    assert_rejected(
+        &post(&sims, p, CONVERSE, &b, |_, _| {}),
+        400,
+        "ValidationException",
+        "context_management: Extra inputs are not permitted",
+    );
+    // 8. signed for another region
     let r = post(&sims, p, CONVERSE, &converse_body(), |h, _| {
         h[2].1 = h[2].1.replace("/us-east-1/", "/eu-west-1/")
     });
