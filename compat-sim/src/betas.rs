@@ -300,7 +300,7 @@ pub fn offered_for_model(api: Api, beta: &str, model: &str) -> bool {
 
 /// The betas a request carries where `api` reads them, in order, without
 /// duplicates.
-fn read(api: Api, req: &Incoming) -> Vec<String> {
+pub(crate) fn read(api: Api, req: &Incoming) -> Vec<String> {
     let body = || serde_json::from_slice::<Value>(&req.body).unwrap_or(Value::Null);
     let from_list = |v: &Value| -> Vec<String> {
         v.as_array()

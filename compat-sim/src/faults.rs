@@ -119,6 +119,12 @@ pub enum Fault {
     /// the model never sees the MCP server's tool. The record holds the
     /// request without them.
     DropMcpTools,
+    /// On the way in, remove `defer_loading` from every tool (`tools`), as
+    /// a gateway that flattens deferred tools into plain ones delivers
+    /// them: the model sees every tool up front and never needs tool
+    /// search, and the request carries the whole catalogue. The record
+    /// holds the request without the flag.
+    StripDeferLoading,
 }
 
 /// A usage figure of an answer ([`Fault::MisreportUsage`]).
@@ -300,6 +306,7 @@ impl Active {
                     | Fault::DropSystemPrompt
                     | Fault::TruncateSystemPrompt(_)
                     | Fault::DropMcpTools
+                    | Fault::StripDeferLoading
             )
         });
         if !rewrites {
@@ -320,6 +327,7 @@ impl Active {
                     }
                 }
                 Fault::DropMcpTools => drop_mcp_tools(&mut body),
+                Fault::StripDeferLoading => strip_defer_loading(&mut body),
                 _ => {}
             }
         }
@@ -468,6 +476,20 @@ fn drop_mcp_tools(body: &mut Value) {
             }
         }
         *tools = kept;
+    }
+}
+
+/// [`Fault::StripDeferLoading`]: no tool of `tools` stays deferred.
+fn strip_defer_loading(body: &mut Value) {
+    for t in body
+        .get_mut("tools")
+        .and_then(Value::as_array_mut)
+        .into_iter()
+        .flatten()
+    {
+        if let Some(o) = t.as_object_mut() {
+            o.remove("defer_loading");
+        }
     }
 }
 

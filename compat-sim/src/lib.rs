@@ -33,6 +33,7 @@ mod record;
 mod rejection;
 mod structured;
 mod tool_rules;
+mod tool_search;
 mod tool_streaming;
 
 use std::collections::BTreeMap;
