@@ -141,9 +141,11 @@ pub fn catalog_answer(receipt: &str, tool: &str, arguments: &Value) -> Result<St
     }
     match arguments["request_id"].as_str() {
         Some(id) if !id.is_empty() => Ok(format!("{GATE_PREFIX}{receipt}")),
-        _ => Err("the arguments do not match the tool's input schema: `request_id` (a non-empty \
+        _ => Err(
+            "the arguments do not match the tool's input schema: `request_id` (a non-empty \
                   string) is required"
-            .into()),
+                .into(),
+        ),
     }
 }
 
@@ -408,7 +410,11 @@ mod tests {
         let config = mcp_config_with(std::path::Path::new("/x"), "R-3", Toolset::Search);
         assert_eq!(config["mcpServers"][SERVER]["env"][TOOLSET_ENV], "search");
         let plain = mcp_config(std::path::Path::new("/x"), "R-3");
-        assert!(plain["mcpServers"][SERVER]["env"].get(TOOLSET_ENV).is_none());
+        assert!(
+            plain["mcpServers"][SERVER]["env"]
+                .get(TOOLSET_ENV)
+                .is_none()
+        );
     }
 
     #[tokio::test]

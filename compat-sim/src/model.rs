@@ -155,9 +155,9 @@ impl Block {
             | Block::Document { cache, .. }
             | Block::ToolUse { cache, .. }
             | Block::ToolResult { cache, .. } => *cache,
-            Block::Thinking { .. } | Block::RedactedThinking { .. } | Block::ToolReference { .. } => {
-                None
-            }
+            Block::Thinking { .. }
+            | Block::RedactedThinking { .. }
+            | Block::ToolReference { .. } => None,
         }
     }
 

@@ -26,7 +26,9 @@
 //!
 //! What the simulators refuse, in the Anthropic dialects (the page's "Error
 //! handling" section): a `tool_reference` naming no tool of the request
-//! ("Tool reference '<name>' has no corresponding tool definition"), every
+//! ("Tool reference '<name>' has no corresponding tool definition"; one
+//! naming a tool sent inline is let through, the page being silent on it
+//! and a stricter simulator painting false reds), every
 //! tool deferred ("All tools have defer_loading set. At least one tool must
 //! be non-deferred."); and deferral without the provider's tool-search beta,
 //! which the API takes as the beta's fields sent without the beta (the
@@ -45,7 +47,11 @@ pub const TOOL_SEARCH: &str = "ToolSearch";
 
 /// Refuses what the provider `api` refuses about deferred tools and tool
 /// references in `request` (parsed from `incoming`), in its words.
-pub(crate) fn check(api: Api, incoming: &Incoming, request: &ModelRequest) -> Result<(), Rejection> {
+pub(crate) fn check(
+    api: Api,
+    incoming: &Incoming,
+    request: &ModelRequest,
+) -> Result<(), Rejection> {
     let deferred: Vec<usize> = (0..request.tools.len())
         .filter(|i| request.tools[*i].deferred)
         .collect();
@@ -70,7 +76,7 @@ pub(crate) fn check(api: Api, incoming: &Incoming, request: &ModelRequest) -> Re
     }
     if let Some(unknown) = references
         .iter()
-        .find(|r| !request.tools.iter().any(|t| t.name == **r && t.deferred))
+        .find(|r| !request.tools.iter().any(|t| t.name == **r))
     {
         return Err(Rejection::invalid(format!(
             "Tool reference '{unknown}' has no corresponding tool definition"
@@ -109,7 +115,7 @@ pub(crate) fn visible(req: &ModelRequest) -> Vec<ToolDef> {
 /// in the CLI's "deferred tools are now available via ToolSearch" list):
 /// search for it with `ToolSearch` (`select:<name>`, as that list tells the
 /// model to), then call it once the search result loaded it; if the result
-/// loaded nothing, say so. `None` when no deferred tool is asked for, or the
+/// loaded nothing it can see, say so. `None` when no deferred tool is asked for, or the
 /// tool's own result came back (quoted by the general script).
 pub(crate) fn step(req: &ModelRequest) -> Option<(Vec<OutBlock>, StopReason)> {
     let wanted = asked_deferred(req)?;
@@ -165,9 +171,14 @@ pub(crate) fn step(req: &ModelRequest) -> Option<(Vec<OutBlock>, StopReason)> {
     if called != Some(TOOL_SEARCH) {
         return None;
     }
+    // Loaded: the result references it, or the request now offers it as a
+    // plain tool (a provider without deferral, such as Bedrock Converse,
+    // gets the loaded tool inline from a gateway that translates, and the
+    // model sees it like any other).
     let loaded = content
         .iter()
-        .any(|c| matches!(c, Block::ToolReference { tool_name } if *tool_name == wanted));
+        .any(|c| matches!(c, Block::ToolReference { tool_name } if *tool_name == wanted))
+        || req.tools.iter().any(|t| t.name == wanted && !t.deferred);
     let schema = req
         .tools
         .iter()
@@ -191,7 +202,7 @@ const DEFERRED_LIST: &str = "deferred tools are now available via ToolSearch";
 
 /// The tool the user asks for ("use the `<name>` tool"), when it is
 /// deferred: in `tools` with `defer_loading`, or named in the CLI's list of
-/// deferred tools and not in `tools` at all.
+/// deferred tools.
 fn asked_deferred(req: &ModelRequest) -> Option<String> {
     let texts = || {
         req.messages
@@ -210,10 +221,10 @@ fn asked_deferred(req: &ModelRequest) -> Option<String> {
         const ASK: &str = "use the ";
         let at = text.to_lowercase().find(ASK)? + ASK.len();
         let name = text[at..].split_whitespace().next()?;
-        let deferred = match req.tools.iter().find(|t| t.name == name) {
-            Some(t) => t.deferred,
-            None => listed(name),
-        };
+        // Listed as deferred counts even when `tools` now offers it inline
+        // (a gateway that flattened it): the model still searches first,
+        // as the list tells it to.
+        let deferred = listed(name) || req.tools.iter().any(|t| t.name == name && t.deferred);
         deferred.then(|| name.to_owned())
     })
 }
@@ -310,7 +321,10 @@ mod tests {
         let m = ScriptedModel::new();
         let mut req = first_turn();
         let (id, name, input) = tool_use(&m.respond(&req).unwrap());
-        assert_eq!(name, TOOL_SEARCH, "a deferred tool is invisible until loaded");
+        assert_eq!(
+            name, TOOL_SEARCH,
+            "a deferred tool is invisible until loaded"
+        );
         assert_eq!(input["query"], format!("select:{GATE}"));
         answer(
             &mut req,
@@ -401,26 +415,34 @@ mod tests {
         let with_beta = incoming("advanced-tool-use-2025-11-20");
         check(Api::Anthropic, &with_beta, &req).unwrap();
         let e = check(Api::Anthropic, &incoming("claude-code-20250219"), &req).unwrap_err();
-        assert!(e.message.contains("defer_loading: Extra inputs"), "{}", e.message);
+        assert!(
+            e.message.contains("defer_loading: Extra inputs"),
+            "{}",
+            e.message
+        );
         answer(
             &mut req,
             "t1",
             TOOL_SEARCH,
             json!({}),
             vec![Block::ToolReference {
-                tool_name: "Bash".into(),
+                tool_name: "Grep".into(),
             }],
         );
         let e = check(Api::Anthropic, &with_beta, &req).unwrap_err();
         assert!(
             e.message
-                .contains("Tool reference 'Bash' has no corresponding tool definition"),
+                .contains("Tool reference 'Grep' has no corresponding tool definition"),
             "{}",
             e.message
         );
         let mut all = first_turn();
         all.tools.retain(|t| t.deferred);
         let e = check(Api::Anthropic, &with_beta, &all).unwrap_err();
-        assert!(e.message.contains("All tools have defer_loading set"), "{}", e.message);
+        assert!(
+            e.message.contains("All tools have defer_loading set"),
+            "{}",
+            e.message
+        );
     }
 }
