@@ -322,10 +322,20 @@ fn provider_side(ctx: &Ctx, tool: &str) -> String {
     }
     let tools = match upstream.iter().find_map(|r| offered(&r.body, tool)) {
         Some(true) => "the provider received the tool deferred".to_owned(),
-        Some(false) => format!(
-            "the gateway flattened the deferred tools: the provider received `{tool}` as a plain \
-             tool, without `defer_loading`"
-        ),
+        // Flattened on the way only if the CLI sent it deferred (after a
+        // refusal the CLI itself sends the MCP tools inline).
+        Some(false)
+            if ctx
+                .gateway_requests()
+                .iter()
+                .any(|r| deferred(&r.body, tool)) =>
+        {
+            format!(
+                "the gateway flattened the deferred tools: the provider received `{tool}` as a \
+                 plain tool, without `defer_loading`"
+            )
+        }
+        Some(false) => format!("the provider received `{tool}` inline, as the CLI then sent it"),
         None => format!("the provider never received `{tool}`"),
     };
     let reference = match upstream
