@@ -245,6 +245,22 @@ pub mod thinking_multi_turn {
 }
 
 #[allow(unused_imports)]
+pub mod tool_search {
+    pub mod anthropic;
+    pub mod anthropic_rust_path;
+    pub mod azure;
+    pub mod azure_passthrough;
+    pub mod bedrock_converse;
+    pub mod bedrock_invoke;
+    pub mod bedrock_mantle;
+    pub mod bedrock_passthrough;
+    pub mod check;
+    pub mod vertex_ai;
+    pub mod vertex_ai_rust_path;
+    pub mod vertex_passthrough;
+}
+
+#[allow(unused_imports)]
 pub mod tool_use {
     pub mod anthropic;
     pub mod anthropic_rust_path;

@@ -137,6 +137,12 @@ pub enum Fault {
     /// delivers the request: the provider never sees the edits. The record
     /// holds the request without them.
     DropContextManagement,
+    /// On the way in, remove `defer_loading` from every tool (`tools`), as
+    /// a gateway that flattens deferred tools into plain ones delivers
+    /// them: the model sees every tool up front and never needs tool
+    /// search, and the request carries the whole catalogue. The record
+    /// holds the request without the flag.
+    StripDeferLoading,
 }
 
 /// A usage figure of an answer ([`Fault::MisreportUsage`]).
@@ -321,6 +327,7 @@ impl Active {
                     | Fault::DropWebSearchTool
                     | Fault::WebSearchAsClientTool
                     | Fault::DropContextManagement
+                    | Fault::StripDeferLoading
             )
         });
         if !rewrites {
@@ -354,6 +361,7 @@ impl Active {
                         o.remove("context_management");
                     }
                 }
+                Fault::StripDeferLoading => strip_defer_loading(&mut body),
                 _ => {}
             }
         }
@@ -551,6 +559,20 @@ fn web_search_as_client_tool(body: &mut Value) {
                     },
                 });
             }
+        }
+    }
+}
+
+/// [`Fault::StripDeferLoading`]: no tool of `tools` stays deferred.
+fn strip_defer_loading(body: &mut Value) {
+    for t in body
+        .get_mut("tools")
+        .and_then(Value::as_array_mut)
+        .into_iter()
+        .flatten()
+    {
+        if let Some(o) = t.as_object_mut() {
+            o.remove("defer_loading");
         }
     }
 }

@@ -36,6 +36,7 @@ mod rejection;
 mod structured;
 mod tavily;
 mod tool_rules;
+mod tool_search;
 mod tool_streaming;
 mod web_search;
 

@@ -78,6 +78,9 @@ pub struct ToolDef {
     pub input_schema: Value,
     /// Whether this tool definition carries a cache breakpoint.
     pub cache: Option<CacheTtl>,
+    /// `defer_loading: true`: invisible to the model until a
+    /// `tool_reference` loads it (crate::tool_search).
+    pub deferred: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -133,6 +136,11 @@ pub enum Block {
     RedactedThinking {
         data: String,
     },
+    /// A `tool_reference` in a tool result: loads a deferred tool
+    /// (crate::tool_search).
+    ToolReference {
+        tool_name: String,
+    },
 }
 
 impl Block {
@@ -150,7 +158,9 @@ impl Block {
             | Block::Document { cache, .. }
             | Block::ToolUse { cache, .. }
             | Block::ToolResult { cache, .. } => *cache,
-            Block::Thinking { .. } | Block::RedactedThinking { .. } => None,
+            Block::Thinking { .. }
+            | Block::RedactedThinking { .. }
+            | Block::ToolReference { .. } => None,
         }
     }
 
@@ -183,6 +193,7 @@ impl Block {
                 signature,
             } => format!("thinking:{thinking}:{signature}"),
             Block::RedactedThinking { data } => format!("redacted:{data}"),
+            Block::ToolReference { tool_name } => format!("tool_reference:{tool_name}"),
         }
     }
 
@@ -567,6 +578,7 @@ fn block_type(b: Option<&Block>) -> &'static str {
         Some(Block::ToolResult { .. }) => "tool_result",
         Some(Block::Thinking { .. }) => "thinking",
         Some(Block::RedactedThinking { .. }) => "redacted_thinking",
+        Some(Block::ToolReference { .. }) => "tool_reference",
         None => "nothing",
     }
 }
@@ -615,6 +627,11 @@ fn script(req: &ModelRequest) -> (Vec<OutBlock>, StopReason) {
     // A compaction request carries the turn's tool results too: summarise.
     if let Some(text) = crate::compaction::summary(req, &last_user_text(req)) {
         return (vec![OutBlock::Text { text }], StopReason::EndTurn);
+    }
+
+    // A deferred tool asked for: search, then call (crate::tool_search).
+    if let Some(step) = crate::tool_search::step(req) {
+        return step;
     }
 
     // A tool result came back: answer by quoting it.
@@ -707,7 +724,7 @@ fn script(req: &ModelRequest) -> (Vec<OutBlock>, StopReason) {
     }
 
     // "use the Bash tool to run `echo X`" (only when the tool is offered).
-    if let Some(name) = requested_tool(&lower, &req.tools) {
+    if let Some(name) = requested_tool(&lower, &crate::tool_search::visible(req)) {
         let command = backticked(&prompt).unwrap_or_else(|| "echo hello".to_owned());
         let id = format!("toolu_sim{:016x}", fastrand::u64(..));
         let input = match name.as_str() {
@@ -921,6 +938,7 @@ mod tests {
             name: name.into(),
             input_schema: json!({"type": "object"}),
             cache: None,
+            deferred: false,
         };
         let tools = vec![
             tool("Bash"),
@@ -1071,6 +1089,7 @@ mod tests {
             name: "Bash".into(),
             input_schema: json!({"type": "object"}),
             cache: None,
+            deferred: false,
         }];
         let r = m.respond(&req).unwrap();
         assert_eq!(r.stop_reason, StopReason::ToolUse);
@@ -1112,6 +1131,7 @@ mod tests {
             name: "WebFetch".into(),
             input_schema: json!({"type": "object"}),
             cache: None,
+            deferred: false,
         }];
         let r = m.respond(&req).unwrap();
         let input = match &r.content[1] {

@@ -220,6 +220,7 @@ async fn answer<C: Codec>(
         return Err(Rejection::invalid(why));
     }
     faults.alter_request(&mut request);
+    crate::tool_search::check(C::API, req, &request)?;
     crate::context::check(C::API, &request)?;
     crate::web_search::check(C::API, &request)?;
     let mut resp = state.model.respond(&request)?;

@@ -134,7 +134,7 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
 }
 
 /// `status` of the fixture server in the CLI's init line.
-fn mcp_status(lines: &[String]) -> Option<String> {
+pub fn mcp_status(lines: &[String]) -> Option<String> {
     lines
         .iter()
         .filter_map(|l| serde_json::from_str::<Value>(l).ok())
@@ -219,7 +219,7 @@ fn provider_side(ctx: &Ctx, tool: &str) -> String {
 /// environment (a fixture server that outlived its CLI), after a short
 /// grace for the one that is just seeing its stdin close. Returns how many
 /// there were.
-fn reap_servers(receipt: &str) -> usize {
+pub fn reap_servers(receipt: &str) -> usize {
     let needle = format!("{}={receipt}", compat_mcp::RECEIPT_ENV);
     let find = || -> Vec<i32> {
         let Ok(entries) = std::fs::read_dir("/proc") else {

@@ -183,6 +183,7 @@ pub fn parse_body(
                     name: name.to_owned(),
                     input_schema: t.get("input_schema").cloned().unwrap_or(Value::Null),
                     cache: cache_marker(t, &format!("tools.{i}"))?,
+                    deferred: t.get("defer_loading").and_then(Value::as_bool) == Some(true),
                 })
             })
             .collect::<Result<_, _>>()?,
@@ -328,6 +329,10 @@ fn parse_block(b: &Value, at: &str) -> Result<Block, Rejection> {
         },
         "redacted_thinking" => Block::RedactedThinking {
             data: str_field(b, "data", at)?.to_owned(),
+        },
+        // Checked against the request's deferred tools by crate::tool_search.
+        "tool_reference" => Block::ToolReference {
+            tool_name: str_field(b, "tool_name", at)?.to_owned(),
         },
         other => {
             return Err(Rejection::invalid(format!(

@@ -422,6 +422,8 @@ pub(crate) fn parse(body: &Value) -> Result<ModelRequest, Rejection> {
                             .cloned()
                             .unwrap_or(Value::Null),
                         cache: None,
+                        // Converse has no deferral (crate::tool_search).
+                        deferred: false,
                     });
                 }
                 ("cachePoint", v) => {
