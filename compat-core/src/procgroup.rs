@@ -41,7 +41,17 @@ pub fn install_signal_cleanup() {
         .name("signal-cleanup".into())
         .spawn(move || {
             if let Ok(sig) = set.wait() {
-                eprintln!("\n[compat] {sig:?}: stopping every process this run started");
+                // Not `eprintln!`: it panics when stderr is a pipe whose
+                // reader is gone (`cargo test ... | grep` with the pipeline
+                // killed), and a panic here would end this thread with the
+                // signals still blocked everywhere: the run would ignore
+                // every later SIGTERM and keep its proxies alive (seen
+                // 2026-11-26).
+                use std::io::Write as _;
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "\n[compat] {sig:?}: stopping every process this run started"
+                );
                 kill_all();
                 std::process::exit(128 + sig as i32);
             }
