@@ -51,37 +51,46 @@ fn start(providers: &[Provider]) -> (Simulators, Vec<(Provider, Gateway)>, tempf
     let sims = Simulators::start(&apis).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let vertex_sa = dir.path().join("sa.json");
-    let gateways = std::thread::scope(|s| {
-        let handles: Vec<_> = providers
-            .iter()
-            .map(|&p| {
-                let base = sims.base_url(api(p)).unwrap();
-                let litellm = &litellm;
-                let dir = dir.path();
-                let sa = &vertex_sa;
-                s.spawn(move || {
-                    let sa_path = (p.route_of() == Provider::VertexAi)
-                        .then(|| write_sa(litellm.python.as_deref().unwrap(), &base, sa));
-                    let upstream = Upstream::Sim {
-                        base_url: &base,
-                        vertex_credentials: sa_path.as_deref(),
-                        creds: CREDS,
-                    };
-                    let gw = Gateway::start(ProxySpec {
-                        litellm_bin: &litellm.bin,
-                        config: routing::proxy_config(p, &[MODEL], &upstream),
-                        work_dir: dir,
-                        label: p.id(),
-                        ready_timeout: Duration::from_secs(180),
-                        env: routing::proxy_env(p, &upstream),
+    // Two proxies start at a time, as the harness starts them: LiteLLM's
+    // start-up is CPU-bound (imports), and eight at once on two cores, beside
+    // anything else the machine runs, outlasted the readiness deadline.
+    let mut gateways = Vec::new();
+    for chunk in providers.chunks(2) {
+        gateways.extend(std::thread::scope(|s| {
+            let handles: Vec<_> = chunk
+                .iter()
+                .map(|&p| {
+                    let base = sims.base_url(api(p)).unwrap();
+                    let litellm = &litellm;
+                    let dir = dir.path();
+                    let sa = &vertex_sa;
+                    s.spawn(move || {
+                        let sa_path = (p.route_of() == Provider::VertexAi)
+                            .then(|| write_sa(litellm.python.as_deref().unwrap(), &base, sa));
+                        let upstream = Upstream::Sim {
+                            base_url: &base,
+                            vertex_credentials: sa_path.as_deref(),
+                            creds: CREDS,
+                        };
+                        let gw = Gateway::start(ProxySpec {
+                            litellm_bin: &litellm.bin,
+                            config: routing::proxy_config(p, &[MODEL], &upstream),
+                            work_dir: dir,
+                            label: p.id(),
+                            ready_timeout: Duration::from_secs(300),
+                            env: routing::proxy_env(p, &upstream),
+                        })
+                        .unwrap_or_else(|e| panic!("{e}"));
+                        (p, gw)
                     })
-                    .unwrap_or_else(|e| panic!("{e}"));
-                    (p, gw)
                 })
-            })
-            .collect();
-        handles.into_iter().map(|h| h.join().unwrap()).collect()
-    });
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap())
+                .collect::<Vec<_>>()
+        }));
+    }
     (sims, gateways, dir)
 }
 
@@ -193,7 +202,7 @@ fn litellm_signs_mantle_for_the_wrong_service() {
         config,
         work_dir: dir.path(),
         label: "bedrock_mantle_sigv4",
-        ready_timeout: Duration::from_secs(180),
+        ready_timeout: Duration::from_secs(300),
         env: vec![],
     })
     .unwrap_or_else(|e| panic!("{e}"));
