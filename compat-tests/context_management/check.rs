@@ -236,16 +236,8 @@ compat_tests::sim_fault_test!(
 /// the session still compacts, but the provider never got the CLI's
 /// context-editing instructions, and the cell is red saying so.
 fn dropped_context_management(ctx: &Ctx) -> anyhow::Result<()> {
-    let sim = ctx.sim().context("fault tests run in sim mode only")?;
-    let _fault = sim.inject(
-        compat_sim::FaultScope {
-            provider: Some(compat_tests::sim::api(ctx.provider())),
-            model: None,
-            body_contains: Some(ctx.nonce().to_owned()),
-        },
-        compat_sim::Fault::DropContextManagement,
-    );
-    let error = compat_tests::expect_red_cell(ctx, run)?;
+    let error =
+        compat_tests::red_cell_under_fault(ctx, compat_sim::Fault::DropContextManagement, run)?;
     ensure!(
         error.contains("did not reach the provider") && error.contains("dropped"),
         "unexpected error: {error}"

@@ -369,16 +369,8 @@ compat_tests::sim_fault_test!(
 /// for a client tool and the CLI does not run a tool it never offered, so
 /// no page comes back and the cell is red saying so.
 fn server_tool_as_client_tool(ctx: &Ctx) -> anyhow::Result<()> {
-    let sim = ctx.sim().context("fault tests run in sim mode only")?;
-    let _fault = sim.inject(
-        compat_sim::FaultScope {
-            provider: Some(compat_tests::sim::api(ctx.provider())),
-            model: None,
-            body_contains: Some(ctx.nonce().to_owned()),
-        },
-        compat_sim::Fault::WebSearchAsClientTool,
-    );
-    let error = compat_tests::expect_red_cell(ctx, run)?;
+    let error =
+        compat_tests::red_cell_under_fault(ctx, compat_sim::Fault::WebSearchAsClientTool, run)?;
     ensure!(
         error.contains(ctx.model_id()) && error.contains("rewritten into a client tool"),
         "unexpected error: {error}"
@@ -397,16 +389,7 @@ compat_tests::sim_fault_test!(
 /// with nothing to search with, the search brings back no page, and the
 /// cell is red naming the model and that the server tool never arrived.
 fn dropped_server_tool(ctx: &Ctx) -> anyhow::Result<()> {
-    let sim = ctx.sim().context("fault tests run in sim mode only")?;
-    let _fault = sim.inject(
-        compat_sim::FaultScope {
-            provider: Some(compat_tests::sim::api(ctx.provider())),
-            model: None,
-            body_contains: Some(ctx.nonce().to_owned()),
-        },
-        compat_sim::Fault::DropWebSearchTool,
-    );
-    let error = compat_tests::expect_red_cell(ctx, run)?;
+    let error = compat_tests::red_cell_under_fault(ctx, compat_sim::Fault::DropWebSearchTool, run)?;
     ensure!(
         error.contains("does not quote it")
             && error.contains(ctx.model_id())
