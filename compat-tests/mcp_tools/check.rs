@@ -59,33 +59,12 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
             "Use the {tool} tool to file a support ticket for request `{n}`, then tell me the \
              receipt it returns."
         ));
-    let outcome = ctx.run(&claude);
-    let survivors = reap_servers(&receipt);
-    let t = outcome?;
-    if survivors > 0 {
-        return Err(NoVerdict(format!(
-            "{survivors} fixture MCP server process(es) outlived the CLI (killed now): the run \
-             did not stop what it started"
-        ))
-        .into());
-    }
-    if let Err(e) = t.ensure_success() {
-        return Err(anyhow::Error::new(e).context(format!(
+    let t = run_with_fixture_server(ctx, &claude, &receipt, server, || {
+        format!(
             "the run with the MCP tool `{tool}` failed{}",
             provider_side(ctx, &tool)
-        )));
-    }
-    match mcp_status(&t.raw_lines) {
-        Some(s) if s == "connected" => {}
-        other => {
-            return Err(NoVerdict(format!(
-                "the CLI did not connect to the fixture MCP server (status {other:?}; server \
-                 {}): nothing to judge the gateway on",
-                server.display()
-            ))
-            .into());
-        }
-    }
+        )
+    })?;
     let sent = ctx.gateway_requests();
     let Some(sent_tool) = sent
         .iter()
@@ -131,6 +110,42 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
          it (the tool result did not reach the model through the gateway): {}",
         cut(&t.final_text, 200)
     )
+}
+
+/// Runs `claude` with the fixture MCP server (its processes marked by
+/// `receipt`) and turns what is not the gateway's doing into no verdict: a
+/// server that outlived the CLI, a server the CLI did not connect to. A
+/// failed run is an error in `failed()`'s words (which run, and what the
+/// provider said). Shared by the mcp_tools and tool_search rows.
+pub fn run_with_fixture_server(
+    ctx: &Ctx,
+    claude: &compat_core::driver::ClaudeRun,
+    receipt: &str,
+    server: &Path,
+    failed: impl FnOnce() -> String,
+) -> anyhow::Result<compat_core::driver::Transcript> {
+    let outcome = ctx.run(claude);
+    let survivors = reap_servers(receipt);
+    let t = outcome?;
+    if survivors > 0 {
+        return Err(NoVerdict(format!(
+            "{survivors} fixture MCP server process(es) outlived the CLI (killed now): the run \
+             did not stop what it started"
+        ))
+        .into());
+    }
+    if let Err(e) = t.ensure_success() {
+        return Err(anyhow::Error::new(e).context(failed()));
+    }
+    match mcp_status(&t.raw_lines) {
+        Some(s) if s == "connected" => Ok(t),
+        other => Err(NoVerdict(format!(
+            "the CLI did not connect to the fixture MCP server (status {other:?}; server {}): \
+             nothing to judge the gateway on",
+            server.display()
+        ))
+        .into()),
+    }
 }
 
 /// `status` of the fixture server in the CLI's init line.

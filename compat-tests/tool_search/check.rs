@@ -40,7 +40,7 @@ use compat_mcp::{GATE_TOOL, Toolset, qualified};
 use compat_tests::Ctx;
 use serde_json::Value;
 
-use crate::mcp_tools::check::{mcp_status, reap_servers};
+use crate::mcp_tools::check::run_with_fixture_server;
 
 /// The CLI's client tool that loads deferred tools.
 const TOOL_SEARCH: &str = "ToolSearch";
@@ -71,33 +71,12 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
             "Use the {tool} tool to fetch the release gate token for request `{n}`, then tell me \
              the token it returns."
         ));
-    let outcome = ctx.run(&claude);
-    let survivors = reap_servers(&receipt);
-    let t = outcome?;
-    if survivors > 0 {
-        return Err(NoVerdict(format!(
-            "{survivors} fixture MCP server process(es) outlived the CLI (killed now): the run \
-             did not stop what it started"
-        ))
-        .into());
-    }
-    if let Err(e) = t.ensure_success() {
-        return Err(anyhow::Error::new(e).context(format!(
+    let t = run_with_fixture_server(ctx, &claude, &receipt, server, || {
+        format!(
             "the run with the deferred MCP tool `{tool}` failed{}",
             provider_side(ctx, &tool)
-        )));
-    }
-    match mcp_status(&t.raw_lines) {
-        Some(s) if s == "connected" => {}
-        other => {
-            return Err(NoVerdict(format!(
-                "the CLI did not connect to the fixture MCP server (status {other:?}; server \
-                 {}): nothing to judge the gateway on",
-                server.display()
-            ))
-            .into());
-        }
-    }
+        )
+    })?;
     // Claude Code 2.1.331 sends no deferred tool's schema up front: a
     // `DeferredToolPlaceholder` with `defer_loading: true` keeps deferral
     // on, the names are listed in a user-turn reminder, and a tool loaded
