@@ -13,7 +13,7 @@
 //! conversation ..."): [`recalled_line`] answers a later "quote the line that
 //! starts with" from it, as a model answers from its context.
 
-use crate::model::{Block, ModelRequest, Role};
+use crate::model::{Block, ModelRequest};
 
 /// The CLI's summarising instruction (claude 2.1.331, captured).
 const SUMMARY_ASK: &str = "create a detailed summary of";
@@ -51,14 +51,7 @@ pub(crate) fn summary(req: &ModelRequest, last_user_text: &str) -> Option<String
 /// A line of the conversation's earlier user turns (where a compaction
 /// summary lands) that starts with `prefix`: the last such line.
 pub(crate) fn recalled_line(req: &ModelRequest, prefix: &str) -> Option<String> {
-    req.messages
-        .iter()
-        .filter(|m| m.role == Role::User)
-        .flat_map(|m| &m.content)
-        .filter_map(|b| match b {
-            Block::Text { text, .. } => Some(text.as_str()),
-            _ => None,
-        })
+    req.user_texts()
         .flat_map(str::lines)
         .map(|l| l.trim().trim_start_matches("- A tool printed: "))
         .rfind(|l| l.starts_with(prefix))

@@ -48,6 +48,21 @@ pub struct ModelRequest {
     pub web_search: Option<crate::web_search::WebSearchTool>,
 }
 
+impl ModelRequest {
+    /// Every text block of the user turns, oldest first (the CLI's
+    /// `<system-reminder>` blocks included).
+    pub(crate) fn user_texts(&self) -> impl DoubleEndedIterator<Item = &str> {
+        self.messages
+            .iter()
+            .filter(|m| m.role == Role::User)
+            .flat_map(|m| &m.content)
+            .filter_map(|b| match b {
+                Block::Text { text, .. } => Some(text.as_str()),
+                _ => None,
+            })
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Thinking {
     #[default]

@@ -204,16 +204,7 @@ const DEFERRED_LIST: &str = "deferred tools are now available via ToolSearch";
 /// deferred: in `tools` with `defer_loading`, or named in the CLI's list of
 /// deferred tools.
 fn asked_deferred(req: &ModelRequest) -> Option<String> {
-    let texts = || {
-        req.messages
-            .iter()
-            .filter(|m| m.role == Role::User)
-            .flat_map(|m| &m.content)
-            .filter_map(|b| match b {
-                Block::Text { text, .. } => Some(text.as_str()),
-                _ => None,
-            })
-    };
+    let texts = || req.user_texts();
     let listed = |name: &str| {
         texts().any(|t| t.contains(DEFERRED_LIST) && t.lines().any(|l| l.trim() == name))
     };
