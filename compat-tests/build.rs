@@ -15,7 +15,11 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 fn main() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    // Read at run time, not with `env!`: a build script binary that cargo
+    // reuses from a checkout elsewhere (same target dir) would otherwise
+    // list that checkout's folders.
+    let manifest_dir = std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
+    let root = Path::new(&manifest_dir);
     println!("cargo:rerun-if-changed={}", root.display());
     let mut features: Vec<_> = std::fs::read_dir(root)
         .expect("read compat-tests/")
