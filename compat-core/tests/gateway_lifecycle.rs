@@ -103,7 +103,7 @@ http.server.HTTPServer(("127.0.0.1", port), H).serve_forever()
             dir.path().join("server.py").display()
         ),
     );
-    let mut gw = start(dir.path(), &bin, Duration::from_secs(20)).unwrap_or_else(|e| panic!("{e}"));
+    let gw = start(dir.path(), &bin, Duration::from_secs(20)).unwrap_or_else(|e| panic!("{e}"));
     assert!(gw.base_url.starts_with("http://127.0.0.1:"));
     let port: u16 = gw.base_url.rsplit(':').next().unwrap().parse().unwrap();
     assert!(

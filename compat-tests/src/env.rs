@@ -23,6 +23,7 @@ use compat_sim::{RecordedRequest, Simulators};
 use serde_json::{Value, json};
 
 use crate::sim;
+use crate::window::Window;
 
 pub(crate) struct Env {
     pub mode: Mode,
@@ -36,6 +37,9 @@ pub(crate) struct Env {
     /// Google's TLS front to the Vertex simulator (sim mode, when the Vertex
     /// pass-through column runs): kept for the run, stopped with it.
     pub _google_front: Option<compat_sim::GoogleFront>,
+    /// The proxies this run starts, a few at a time, each stopped after its
+    /// column's last trial (None when it starts none: warm or external).
+    window: Option<Arc<Window<ProxyJob>>>,
 }
 
 /// The run's environment is not there (tools, simulators or a proxy failed
@@ -82,6 +86,10 @@ pub(crate) type GatewaySlot = Arc<OnceLock<Result<Gateway, String>>>;
 
 /// A proxy to start: its provider, its LiteLLM config, its extra environment.
 type ProxyToStart = (Provider, Value, Vec<(String, String)>);
+
+/// What the window hands a starter: the config, the environment (which
+/// picks the launcher) and the slot to fill.
+type ProxyJob = (Value, Vec<(String, String)>, GatewaySlot);
 
 /// Proxies started at once: LiteLLM's start-up is CPU-bound (imports).
 const PROXY_START_CONCURRENCY: usize = 2;
@@ -139,23 +147,65 @@ fn launcher_for(
 }
 
 static ENV: OnceLock<Result<Env, String>> = OnceLock::new();
-static NEEDED: OnceLock<(Mode, BTreeSet<Provider>, Vec<String>)> = OnceLock::new();
+/// What the run needs: the mode, each column's proxy in the order the trials
+/// need them with the number of trials that will use it, the models.
+#[derive(Clone)]
+pub(crate) struct Plan {
+    pub mode: Mode,
+    pub columns: Vec<(Provider, usize)>,
+    pub models: Vec<String>,
+    /// Proxies alive at once (`crate::window`).
+    pub window: usize,
+}
+
+static NEEDED: OnceLock<Plan> = OnceLock::new();
 
 /// Declares what the run needs; called once by the harness before trials run.
-pub(crate) fn plan(mode: Mode, providers: BTreeSet<Provider>, models: Vec<String>) {
-    let _ = NEEDED.set((mode, providers, models));
+pub(crate) fn plan(plan: Plan) {
+    let _ = NEEDED.set(plan);
+}
+
+/// Held by a running trial of column `.0`: when it ends (a verdict, an
+/// error or a panic), the column has one trial fewer to run.
+pub(crate) struct Finished(pub Provider);
+
+impl Drop for Finished {
+    fn drop(&mut self) {
+        trial_finished(self.0);
+    }
+}
+
+/// A trial of column `p` has finished (it ran, whatever its verdict): after
+/// the column's last one its proxy is stopped, in the background, and its
+/// place in the window goes to the next column's.
+fn trial_finished(p: Provider) {
+    let Some(env) = started() else { return };
+    let Some(window) = &env.window else { return };
+    if !window.finished(p) {
+        return;
+    }
+    let (window, slot) = (window.clone(), env.gateways.get(&p).cloned());
+    std::thread::spawn(move || {
+        // A proxy still starting is stopped once it is up; one that failed
+        // to start released its place already.
+        if let Some(Ok(gw)) = slot.as_deref().map(OnceLock::wait) {
+            gw.stop();
+            window.release();
+        }
+    });
 }
 
 /// The shared environment, started on first use. A start failure is returned
 /// to every trial (each fails with the same clear message).
 pub(crate) fn get() -> Result<&'static Env, String> {
     ENV.get_or_init(|| {
-        let (mode, providers, models) =
-            NEEDED
-                .get()
-                .cloned()
-                .unwrap_or((Mode::Sim, BTreeSet::new(), Vec::new()));
-        Env::start(mode, &providers, &models)
+        let plan = NEEDED.get().cloned().unwrap_or_else(|| Plan {
+            mode: Mode::Sim,
+            columns: Vec::new(),
+            models: Vec::new(),
+            window: crate::window::DEFAULT_WIDTH,
+        });
+        Env::start(&plan)
     })
     .as_ref()
     .map_err(Clone::clone)
@@ -167,7 +217,10 @@ pub(crate) fn started() -> Option<&'static Env> {
 }
 
 impl Env {
-    fn start(mode: Mode, providers: &BTreeSet<Provider>, models: &[String]) -> Result<Env, String> {
+    fn start(plan: &Plan) -> Result<Env, String> {
+        let (mode, models) = (plan.mode, &plan.models[..]);
+        // In the order the trials need them.
+        let providers: Vec<Provider> = plan.columns.iter().map(|&(p, _)| p).collect();
         let t0 = std::time::Instant::now();
         let claude = tools::claude().map_err(|e| e.to_string())?;
         // Proxy configs and logs. Under nextest, trials run as concurrent
@@ -180,10 +233,9 @@ impl Env {
         };
         let model_refs: Vec<&str> = models.iter().map(String::as_str).collect();
 
-        let list: Vec<Provider> = providers.iter().copied().collect();
         if mode == Mode::Sim
-            && !list.is_empty()
-            && let Some(warm) = crate::warm::attach(&list, models)
+            && !providers.is_empty()
+            && let Some(warm) = crate::warm::attach(&providers, models)
         {
             for guard in run_faults(&warm.sims)? {
                 std::mem::forget(guard);
@@ -206,6 +258,7 @@ impl Env {
                 gateways,
                 taps,
                 _google_front: None,
+                window: None,
             });
         }
         let mut google_front = None;
@@ -225,7 +278,7 @@ impl Env {
                     std::mem::forget(guard);
                 }
                 let mut specs = Vec::new();
-                for &p in providers {
+                for &p in &providers {
                     let base = sims.base_url(sim::api(p)).expect("started");
                     let vertex_credentials = if sim::api(p) == compat_sim::Api::VertexAi {
                         Some(write_fake_service_account(&work_dir, &base)?)
@@ -249,7 +302,7 @@ impl Env {
             }
             Mode::Live => {
                 let mut specs = Vec::new();
-                for &p in providers {
+                for &p in &providers {
                     if external_gateway_url(p).is_some() {
                         continue;
                     }
@@ -276,40 +329,49 @@ impl Env {
         };
 
         // Proxies start in the background, two at a time, in the order the
-        // trials need them (the harness runs trials provider by provider): a
-        // trial waits only for its own provider's proxy, so the first trials
-        // run while the later proxies are still starting.
+        // trials need them (the harness runs trials column by column), at
+        // most `plan.window` alive at once (`crate::window`): a trial waits
+        // only for its own column's proxy, and a column's proxy is stopped
+        // after its last trial.
         let mut gateways: BTreeMap<Provider, GatewaySlot> = BTreeMap::new();
         let mut litellm_version = None;
+        let mut window = None;
         if !specs.is_empty() {
             let litellm = tools::litellm().map_err(|e| e.to_string())?;
             litellm_version = Some(litellm.version.clone());
             eprintln!(
-                "[compat] starting {} LiteLLM proxy(ies) {} in the background ...",
+                "[compat] starting {} LiteLLM proxy(ies) {} in the background, {} at a time ...",
                 specs.len(),
-                litellm.version
+                litellm.version,
+                plan.window
             );
-            let queue = Arc::new(Mutex::new(std::collections::VecDeque::new()));
+            let mut queue = Vec::new();
             for (p, config, env) in specs {
                 let slot: GatewaySlot = Arc::new(OnceLock::new());
                 gateways.insert(p, slot.clone());
-                queue
-                    .lock()
-                    .expect("queue")
-                    .push_back((p, config, env, slot));
+                queue.push((p, (config, env, slot)));
             }
+            let remaining = plan
+                .columns
+                .iter()
+                .filter(|(p, _)| gateways.contains_key(p))
+                .copied()
+                .collect();
+            let w: Arc<Window<ProxyJob>> = Arc::new(Window::new(plan.window, queue, remaining));
+            window = Some(w.clone());
             let launchers: Arc<Launchers> = Arc::default();
             for _ in 0..PROXY_START_CONCURRENCY {
-                let (queue, bin, dir) = (queue.clone(), litellm.bin.clone(), work_dir.clone());
+                let (w, bin, dir) = (w.clone(), litellm.bin.clone(), work_dir.clone());
                 let launchers = launchers.clone();
                 let warm_model = models.first().cloned();
                 std::thread::spawn(move || {
-                    loop {
-                        let Some((p, config, env, slot)) = queue.lock().expect("queue").pop_front()
-                        else {
-                            break;
-                        };
+                    while let Some((p, (config, env, slot))) = w.next() {
                         let launcher = launcher_for(&launchers, &bin, &dir, &env);
+                        // No proxy left to fork from this launcher: let it
+                        // go with its last proxy (each holds it).
+                        if !w.any_queued(|(_, e, _)| *e == env) {
+                            launchers.lock().expect("launchers").remove(&env);
+                        }
                         let t0 = std::time::Instant::now();
                         let spec = ProxySpec {
                             litellm_bin: &bin,
@@ -325,6 +387,7 @@ impl Env {
                             None => Gateway::start(spec),
                         }
                         .map_err(|e| format!("{:#}", anyhow::Error::new(e)));
+                        drop(launcher);
                         match &r {
                             Ok(gw) => {
                                 eprintln!(
@@ -336,14 +399,17 @@ impl Env {
                                     warm_up(gw, &routing::served_model_name(p, model), p);
                                 }
                             }
-                            Err(e) => eprintln!("[compat] proxy for {} failed: {e}", p.id()),
+                            Err(e) => {
+                                eprintln!("[compat] proxy for {} failed: {e}", p.id());
+                                w.release();
+                            }
                         }
                         let _ = slot.set(r);
                     }
                 });
             }
         }
-        for &p in providers {
+        for &p in &providers {
             if let (Mode::Live, Some(url)) = (mode, external_gateway_url(p)) {
                 let key = std::env::var("COMPAT_GATEWAY_KEY").map_err(|_| {
                     "COMPAT_GATEWAY_KEY must hold the external gateway's key".to_owned()
@@ -368,6 +434,7 @@ impl Env {
             gateways,
             taps,
             _google_front: google_front,
+            window,
         })
     }
 }
@@ -711,6 +778,18 @@ impl Ctx {
                 self.provider.id()
             ))
         })?;
+        if let Some(w) = &env.window {
+            if w.is_stopped(self.provider) {
+                return Err(EnvUnavailable(format!(
+                    "harness bug: the proxy for {} was stopped after what the run counted as its last trial, and another trial needed it",
+                    self.provider.id()
+                ))
+                .into());
+            }
+            if slot.get().is_none() {
+                w.demand(self.provider);
+            }
+        }
         // Waits while the proxy is still starting.
         slot.wait()
             .as_ref()

@@ -287,7 +287,8 @@ fn prepare(args: &Arguments, filters: &Filters) -> Result<Prepared, String> {
     let breaker = Arc::new(Breaker::new(mode)?);
     // Every trial with the column whose proxy it needs (the shard's unit).
     let mut trials: Vec<(Trial, Provider)> = Vec::new();
-    let mut needs: Vec<(String, Provider)> = Vec::new();
+    // The trials that use their column's proxy (not the not_applicable ones).
+    let mut needs_proxy: BTreeSet<String> = BTreeSet::new();
     for (case, feature, provider) in &cases {
         let sim_provider = Provider::from_id(provider).expect("checked");
         for model in &manifest.models {
@@ -320,9 +321,10 @@ fn prepare(args: &Arguments, filters: &Filters) -> Result<Prepared, String> {
                 .with_kind("n/a"),
                 CaseKind::RunExcept(..) => unreachable!("for_model resolves it"),
                 CaseKind::Run(check) => {
-                    needs.push((name.clone(), sim_provider));
+                    needs_proxy.insert(name.clone());
                     let (baseline, breaker) = (baseline.clone(), breaker.clone());
                     Trial::ignorable_test(name, move || {
+                        let _done = env::Finished(sim_provider);
                         let result = run_trial(
                             check,
                             &feature,
@@ -346,10 +348,11 @@ fn prepare(args: &Arguments, filters: &Filters) -> Result<Prepared, String> {
             .ok_or_else(|| format!("fault test `{}`: unknown provider `{}`", t.name, t.provider))?;
         let model = manifest.models.last().expect("manifest has models").clone();
         let name = format!("{feature}::sim_fault::{}", t.name);
-        needs.push((name.clone(), provider));
+        needs_proxy.insert(name.clone());
         let (run, feature) = (t.run, feature.to_owned());
         trials.push((
             Trial::test(name, move || {
+                let _done = env::Finished(provider);
                 let ctx = Ctx::new(&feature, provider, &model);
                 (run)(&ctx).map_err(|e| Failed::from(format!("{e:#}")))
             })
@@ -361,7 +364,6 @@ fn prepare(args: &Arguments, filters: &Filters) -> Result<Prepared, String> {
 
     // Several filters: libtest-mimic applies one, the rest is ours.
     trials.retain(|(t, _)| filters.select(t.name()));
-    needs.retain(|(name, _)| filters.select(name));
     // A shard keeps whole columns (see `crate::shard`), partitioned over the
     // selected trials, so each shard starts only its columns' proxies.
     if let Some(shard) = shard {
@@ -374,7 +376,6 @@ fn prepare(args: &Arguments, filters: &Filters) -> Result<Prepared, String> {
         let of = crate::shard::assign(&providers, &order, shard.total);
         let mine = |p: &Provider| of.get(p) == Some(&shard.index);
         trials.retain(|(_, p)| mine(p));
-        needs.retain(|(_, p)| mine(p));
         let columns: BTreeSet<&str> = trials.iter().map(|(_, p)| p.id()).collect();
         eprintln!(
             "[compat] shard {}/{} (COMPAT_SHARD): {} trials, columns {}",
@@ -385,10 +386,10 @@ fn prepare(args: &Arguments, filters: &Filters) -> Result<Prepared, String> {
         );
     }
     // The order trials start in (libtest-mimic hands them to its threads in
-    // order). The proxies are forked from one import and ready together, so
-    // spread the columns: concurrent trials go to different proxies (each
-    // one Python process) rather than queueing on one; fault tests, the
-    // longest (stall timeouts), first, so none of them ends the run alone.
+    // order): column by column, so only a column or two of proxies need be
+    // alive at once (`crate::window`, the run's memory), in the manifest's
+    // order; within a column the fault tests first (the longest: stall
+    // timeouts), then feature by feature, model by model.
     let key = |name: &str| {
         let mut parts = name.split("::");
         let (f, p, m) = (
@@ -400,25 +401,30 @@ fn prepare(args: &Arguments, filters: &Filters) -> Result<Prepared, String> {
             p != "sim_fault",
             manifest.features.iter().position(|x| x.id == f),
             manifest.models.iter().position(|x| x.short == m),
-            manifest.providers.iter().position(|x| x.id == p),
         )
     };
-    trials.sort_by_cached_key(|(t, _)| key(t.name()));
+    let column = |p: &Provider| manifest.providers.iter().position(|x| x.id == p.id());
+    trials.sort_by_cached_key(|(t, p)| (column(p), key(t.name())));
+    // Each column's trials that will run (libtest-mimic's own filter and
+    // ignore rules), in trial order: only their proxies start, and the
+    // window stops each after its column's last trial.
+    let mut columns: Vec<(Provider, usize)> = Vec::new();
+    for (t, p) in &trials {
+        if !needs_proxy.contains(t.name()) || args.is_filtered_out(t) || args.is_ignored(t) {
+            continue;
+        }
+        match columns.iter_mut().find(|(q, _)| q == p) {
+            Some((_, n)) => *n += 1,
+            None => columns.push((*p, 1)),
+        }
+    }
     let trials: Vec<Trial> = trials.into_iter().map(|(t, _)| t).collect();
-    // Start only what the selected trials need.
-    let selected: BTreeSet<Provider> = needs
-        .iter()
-        .filter(|(name, _)| {
-            let probe = Trial::test(name.clone(), || Ok(()));
-            !args.is_filtered_out(&probe)
-        })
-        .map(|(_, p)| *p)
-        .collect();
-    env::plan(
+    env::plan(env::Plan {
         mode,
-        selected,
-        manifest.models.iter().map(|m| m.id.clone()).collect(),
-    );
+        columns,
+        models: manifest.models.iter().map(|m| m.id.clone()).collect(),
+        window: crate::window::width_from_env()?,
+    });
     Ok(Prepared {
         trials,
         sink,

@@ -17,6 +17,7 @@ pub mod relay;
 pub mod shard;
 pub mod sim;
 pub mod warm;
+mod window;
 
 pub use compat_core;
 pub use compat_sim;

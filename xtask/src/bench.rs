@@ -32,13 +32,15 @@ use crate::suite::{self, Suite};
 /// Clock ticks a second in /proc's CPU times (USER_HZ, 100 on Linux).
 const TICKS: f64 = 100.0;
 
-/// The process tree at one moment: memory (RSS and PSS, KiB) and, per
-/// process, CPU ticks so far and whether it is LiteLLM.
-#[derive(Default)]
-struct TreeSample {
-    rss_kib: u64,
-    pss_kib: u64,
-    cpu: HashMap<u32, (u64, bool)>,
+/// One process as the sampler saw it last.
+#[derive(Clone, Copy, Default)]
+struct Seen {
+    /// Its own utime + stime, in ticks (not its reaped children's).
+    own: u64,
+    /// Its reaped children's (cutime + cstime): a launcher reaps the
+    /// proxies it forked.
+    reaped: u64,
+    litellm: bool,
 }
 
 /// Proportional set size: forked proxies share the launcher's pages, so
@@ -55,75 +57,65 @@ fn pss_kib(pid: u32) -> u64 {
         .unwrap_or(0)
 }
 
-/// The sum of the given 1-based fields of `/proc/<who>/stat` (0 when
-/// unreadable); fields count from the pid, the name's parentheses skipped.
-fn stat_fields(who: &str, fields: [usize; 2]) -> u64 {
+/// The given 1-based fields of `/proc/<who>/stat` (0 when unreadable);
+/// fields count from the pid, the name's parentheses skipped.
+fn stat_fields<const N: usize>(who: &str, fields: [usize; N]) -> [u64; N] {
+    let mut out = [0; N];
     let Ok(stat) = std::fs::read_to_string(format!("/proc/{who}/stat")) else {
-        return 0;
+        return out;
     };
     let Some((_, rest)) = stat.rsplit_once(')') else {
-        return 0;
+        return out;
     };
     let f: Vec<&str> = rest.split_whitespace().collect();
     // After the name the state is field 3.
-    fields
-        .iter()
-        .map(|&i| {
-            f.get(i - 3)
-                .and_then(|v| v.parse::<u64>().ok())
-                .unwrap_or(0)
-        })
-        .sum()
-}
-
-/// utime + stime of a process, in ticks.
-fn cpu_ticks(pid: u32) -> u64 {
-    stat_fields(&pid.to_string(), [14, 15])
+    for (o, &i) in out.iter_mut().zip(&fields) {
+        *o = f
+            .get(i - 3)
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(0);
+    }
+    out
 }
 
 /// CPU ticks of this process's reaped children (cutime + cstime).
 fn children_ticks() -> u64 {
-    stat_fields("self", [16, 17])
+    stat_fields("self", [16, 17]).iter().sum()
 }
 
-/// Samples `root` and all its descendants.
-fn tree_sample(root: u32) -> TreeSample {
-    let mut children: HashMap<u32, Vec<u32>> = HashMap::new();
-    let mut rss: HashMap<u32, u64> = HashMap::new();
+/// Page size, for /proc's RSS in pages.
+const PAGE_KIB: u64 = 4;
+
+/// `root` and all its descendants: (pid, stat fields ppid, utime, stime,
+/// cutime, cstime, rss pages) read once per process from `/proc/<pid>/stat`
+/// (cheap: no page-table walk).
+fn tree(root: u32) -> Vec<(u32, [u64; 6])> {
+    let mut all: Vec<(u32, [u64; 6])> = Vec::new();
     let Ok(entries) = std::fs::read_dir("/proc") else {
-        return TreeSample::default();
+        return all;
     };
     for e in entries.filter_map(Result::ok) {
         let Ok(pid) = e.file_name().to_string_lossy().parse::<u32>() else {
             continue;
         };
-        let Ok(status) = std::fs::read_to_string(format!("/proc/{pid}/status")) else {
-            continue;
-        };
-        let field = |name: &str| {
-            status
-                .lines()
-                .find(|l| l.starts_with(name))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|v| v.parse::<u64>().ok())
-        };
-        if let Some(ppid) = field("PPid:") {
-            children.entry(ppid as u32).or_default().push(pid);
-        }
-        rss.insert(pid, field("VmRSS:").unwrap_or(0));
+        all.push((pid, stat_fields(&pid.to_string(), [4, 14, 15, 16, 17, 24])));
     }
-    let mut sample = TreeSample::default();
-    let mut stack = vec![root];
+    let mut children: HashMap<u32, Vec<usize>> = HashMap::new();
+    for (i, (_, f)) in all.iter().enumerate() {
+        children.entry(f[0] as u32).or_default().push(i);
+    }
+    let mut out = Vec::new();
+    let mut stack: Vec<u32> = vec![root];
+    if let Some(r) = all.iter().find(|(p, _)| *p == root) {
+        out.push(*r);
+    }
     while let Some(p) = stack.pop() {
-        sample.rss_kib += rss.get(&p).copied().unwrap_or(0);
-        sample.pss_kib += pss_kib(p);
-        let litellm = std::fs::read(format!("/proc/{p}/cmdline"))
-            .map(|c| String::from_utf8_lossy(&c).contains("litellm"))
-            .unwrap_or(false);
-        sample.cpu.insert(p, (cpu_ticks(p), litellm));
-        stack.extend(children.get(&p).into_iter().flatten());
+        for &i in children.get(&p).into_iter().flatten() {
+            out.push(all[i]);
+            stack.push(all[i].0);
+        }
     }
-    sample
+    out
 }
 
 /// A command's wall time, the peak memory of its process tree and its CPU.
@@ -131,33 +123,157 @@ struct Measured {
     wall: Duration,
     peak_kib: u64,
     peak_pss_kib: u64,
-    /// Every process of the tree (reaped ones from the kernel's account,
-    /// the proxies, which nobody reaps, from the last sample).
+    /// How often PSS was read, and what reading it cost (see `measure`).
+    pss_samples: u64,
+    pss_read: Duration,
+    /// Every process the command started.
     cpu: Duration,
-    /// The LiteLLM processes' part of `cpu`.
+    /// Whether `cpu` is the kernel's exact account (a cgroup) or a sum of
+    /// reaped children and sampled proxies.
+    cpu_exact: bool,
+    /// The LiteLLM processes' part of `cpu` (sampled every 200 ms).
     gateway_cpu: Duration,
 }
 
-/// Runs `cmd` to its end, sampling the process tree's memory every 200 ms.
+/// The exact CPU of a command and everything it starts: a cgroup the
+/// command joins before it execs (cgroup v1 `cpuacct`, else v2). None on a
+/// machine without one this user may create (then `measure` falls back to
+/// the reaped children and sampled proxies, which can miss or double-count
+/// a proxy's last fraction of a second).
+struct CpuGroup {
+    dir: std::path::PathBuf,
+    v2: bool,
+}
+
+impl CpuGroup {
+    fn create() -> Option<CpuGroup> {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or(0);
+        let name = format!("compat-bench-{}-{nanos}", std::process::id());
+        for (root, v2) in [("/sys/fs/cgroup/cpuacct", false), ("/sys/fs/cgroup", true)] {
+            let root = std::path::Path::new(root);
+            let probe = if v2 {
+                "cgroup.controllers"
+            } else {
+                "cpuacct.usage"
+            };
+            if !root.join(probe).exists() {
+                continue;
+            }
+            let dir = root.join(&name);
+            if std::fs::create_dir(&dir).is_ok() {
+                return Some(CpuGroup { dir, v2 });
+            }
+        }
+        None
+    }
+
+    /// Moves the just-spawned `pid` into the group; what it starts from
+    /// then on follows. (Done from here, not between fork and exec, which
+    /// would need unsafe code: cargo, the command, takes far longer to load
+    /// its manifests than this write takes before it starts anything.)
+    fn enter(&self, pid: u32) -> std::io::Result<()> {
+        std::fs::write(self.dir.join("cgroup.procs"), pid.to_string())
+    }
+
+    fn usage(&self) -> Option<Duration> {
+        if self.v2 {
+            let stat = std::fs::read_to_string(self.dir.join("cpu.stat")).ok()?;
+            let usec = stat
+                .lines()
+                .find_map(|l| l.strip_prefix("usage_usec "))?
+                .trim()
+                .parse()
+                .ok()?;
+            Some(Duration::from_micros(usec))
+        } else {
+            let ns = std::fs::read_to_string(self.dir.join("cpuacct.usage")).ok()?;
+            Some(Duration::from_nanos(ns.trim().parse().ok()?))
+        }
+    }
+}
+
+impl Drop for CpuGroup {
+    fn drop(&mut self) {
+        // Empty once everything exited; a straggler keeps it (harmless).
+        let _ = std::fs::remove_dir(&self.dir);
+    }
+}
+
+/// Runs `cmd` to its end, sampling its process tree.
+///
+/// Every 200 ms the sampler reads each process's `/proc/<pid>/stat` (CPU,
+/// RSS: cheap). PSS needs `smaps_rollup`, which walks the process's page
+/// tables under its memory lock: ~25 ms per LiteLLM process, so reading it
+/// for ~20 processes every 200 ms took most of a core and slowed the run it
+/// measured (last session's 49 % spread between a bench and a plain run).
+/// PSS is read at most every second, and no more often than keeps its cost
+/// at 5 % of one core; the count and the cost are reported.
 fn measure(cmd: &mut Command) -> std::io::Result<(ExitStatus, Measured)> {
+    let mut group = CpuGroup::create();
     let start = Instant::now();
     let reaped_before = children_ticks();
     let mut child = cmd.spawn()?;
     let pid = child.id();
+    if let Some(g) = &group
+        && let Err(e) = g.enter(pid)
+    {
+        eprintln!(
+            "[bench] cannot join {} ({e}); CPU will be approximate",
+            g.dir.display()
+        );
+        group = None;
+    }
     let peak = Arc::new(AtomicU64::new(0));
     let peak_pss = Arc::new(AtomicU64::new(0));
     let done = Arc::new(AtomicBool::new(false));
-    // Per process: last CPU ticks seen, and whether it is LiteLLM.
-    let seen = Arc::new(std::sync::Mutex::new(HashMap::<u32, (u64, bool)>::new()));
+    let seen = Arc::new(std::sync::Mutex::new(HashMap::<u32, Seen>::new()));
+    let pss_stats = Arc::new(std::sync::Mutex::new((0u64, Duration::ZERO)));
     let sampler = {
-        let (peak, peak_pss, done, seen) =
-            (peak.clone(), peak_pss.clone(), done.clone(), seen.clone());
+        let (peak, peak_pss, done, seen, pss_stats) = (
+            peak.clone(),
+            peak_pss.clone(),
+            done.clone(),
+            seen.clone(),
+            pss_stats.clone(),
+        );
         std::thread::spawn(move || {
+            let mut litellm: HashMap<u32, bool> = HashMap::new();
+            let mut next_pss = Instant::now();
             while !done.load(Ordering::SeqCst) {
-                let s = tree_sample(pid);
-                peak.fetch_max(s.rss_kib, Ordering::SeqCst);
-                peak_pss.fetch_max(s.pss_kib, Ordering::SeqCst);
-                seen.lock().expect("samples").extend(s.cpu);
+                let procs = tree(pid);
+                let rss: u64 = procs.iter().map(|(_, f)| f[5] * PAGE_KIB).sum();
+                peak.fetch_max(rss, Ordering::SeqCst);
+                {
+                    let mut seen = seen.lock().expect("samples");
+                    for (p, f) in &procs {
+                        let is_litellm = *litellm.entry(*p).or_insert_with(|| {
+                            std::fs::read(format!("/proc/{p}/cmdline"))
+                                .map(|c| String::from_utf8_lossy(&c).contains("litellm"))
+                                .unwrap_or(false)
+                        });
+                        seen.insert(
+                            *p,
+                            Seen {
+                                own: f[1] + f[2],
+                                reaped: f[3] + f[4],
+                                litellm: is_litellm,
+                            },
+                        );
+                    }
+                }
+                if Instant::now() >= next_pss {
+                    let t = Instant::now();
+                    let pss: u64 = procs.iter().map(|(p, _)| pss_kib(*p)).sum();
+                    let cost = t.elapsed();
+                    peak_pss.fetch_max(pss, Ordering::SeqCst);
+                    let mut st = pss_stats.lock().expect("pss");
+                    st.0 += 1;
+                    st.1 += cost;
+                    next_pss = Instant::now() + (cost * 20).max(Duration::from_secs(1));
+                }
                 std::thread::sleep(Duration::from_millis(200));
             }
         })
@@ -167,23 +283,26 @@ fn measure(cmd: &mut Command) -> std::io::Result<(ExitStatus, Measured)> {
     done.store(true, Ordering::SeqCst);
     let _ = sampler.join();
     let reaped = children_ticks().saturating_sub(reaped_before);
-    let gateway: u64 = seen
-        .lock()
-        .expect("samples")
-        .values()
-        .filter(|(_, litellm)| *litellm)
-        .map(|(t, _)| t)
-        .sum();
+    let seen = seen.lock().expect("samples");
+    let litellm = seen.values().filter(|s| s.litellm);
+    let gateway: u64 = litellm.clone().map(|s| s.own).sum();
     let secs = |t: u64| Duration::from_secs_f64(t as f64 / TICKS);
+    let exact = group.as_ref().and_then(CpuGroup::usage);
+    // Without the cgroup: the kernel's account of reaped children, plus the
+    // proxies (killed at the end, never reaped into it), minus what their
+    // launchers reaped (counted already through the proxies themselves).
+    let approx = secs((reaped + gateway).saturating_sub(litellm.map(|s| s.reaped).sum::<u64>()));
+    let (pss_samples, pss_read) = *pss_stats.lock().expect("pss");
     Ok((
         status?,
         Measured {
             wall,
             peak_kib: peak.load(Ordering::SeqCst),
             peak_pss_kib: peak_pss.load(Ordering::SeqCst),
-            // The proxies are killed, not reaped, by the harness: their CPU
-            // is not in the kernel's account of reaped children.
-            cpu: secs(reaped + gateway),
+            pss_samples,
+            pss_read,
+            cpu: exact.unwrap_or(approx),
+            cpu_exact: exact.is_some(),
             gateway_cpu: secs(gateway),
         },
     ))
@@ -388,8 +507,18 @@ pub fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
         matrix_peak as f64 / 1024.0
     );
     println!(
-        "  CPU                {:>7.1} s  ({:.2} s per trial that ran, {ran}; gateway {:.1} s = {:.0} %)",
+        "                              (PSS read {} times, {:.1} s spent reading it)",
+        matrix.pss_samples,
+        matrix.pss_read.as_secs_f64()
+    );
+    println!(
+        "  CPU                {:>7.1} s  ({}; {:.2} s per trial that ran, {ran}; gateway {:.1} s = {:.0} %)",
         matrix.cpu.as_secs_f64(),
+        if matrix.cpu_exact {
+            "cgroup, exact"
+        } else {
+            "reaped + sampled proxies, approximate"
+        },
         matrix.cpu.as_secs_f64() / ran.max(1) as f64,
         matrix.gateway_cpu.as_secs_f64(),
         100.0 * matrix.gateway_cpu.as_secs_f64() / matrix.cpu.as_secs_f64().max(1e-9)

@@ -310,8 +310,9 @@ impl Gateway {
         self.master_key.redact(&tail)
     }
 
-    /// Stops the proxy and its workers.
-    pub fn stop(&mut self) {
+    /// Stops the proxy and its workers (the harness stops a column's proxy
+    /// after its last trial; `Drop` does it too).
+    pub fn stop(&self) {
         match self.process.lock().expect("process lock").take() {
             Some(Proc::Group(mut p)) => p.terminate(Duration::from_secs(3)),
             Some(Proc::Forked(f, _launcher)) => f.terminate(Duration::from_secs(3)),
