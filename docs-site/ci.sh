@@ -9,7 +9,14 @@
 # Environment:
 #   CHROMIUM_PATH=/path     use another Chromium binary (default /usr/bin/chromium)
 #   SKIP_DOCUSAURUS=1       skip step 3 (and its ~250 MB npm install)
+#
+# `ci.sh --install-only` installs (Chromium, both npm trees) and runs nothing:
+# .ci/run starts it in the background while the Rust suite builds and runs,
+# so the downloads overlap the CPU-bound work; the later full run finds
+# everything installed.
 set -euo pipefail
+INSTALL_ONLY=0
+[ "${1:-}" = "--install-only" ] && INSTALL_ONLY=1
 
 cd "$(dirname "${BASH_SOURCE[0]}")"
 DOCS_SITE="$(pwd)"
@@ -55,6 +62,14 @@ npm_ci() {
 
 log "npm ci"
 npm_ci "$DOCS_SITE"
+if [ "$INSTALL_ONLY" = "1" ]; then
+  if [ "${SKIP_DOCUSAURUS:-}" != "1" ]; then
+    log "npm ci (Docusaurus smoke site)"
+    npm_ci "$DOCS_SITE/docusaurus-smoke"
+  fi
+  log "installed (--install-only)"
+  exit 0
+fi
 
 # --- tests --------------------------------------------------------------------
 # `timeout` bounds each step; SIGTERM lets Playwright close Chromium.

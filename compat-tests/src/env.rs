@@ -23,7 +23,7 @@ use compat_sim::{RecordedRequest, Simulators};
 use serde_json::{Value, json};
 
 use crate::sim;
-use crate::window::Window;
+use crate::window::{Finish, Window};
 
 pub(crate) struct Env {
     pub mode: Mode,
@@ -37,9 +37,6 @@ pub(crate) struct Env {
     /// Google's TLS front to the Vertex simulator (sim mode, when the Vertex
     /// pass-through column runs): kept for the run, stopped with it.
     pub _google_front: Option<compat_sim::GoogleFront>,
-    /// The proxies this run starts, a few at a time, each stopped after its
-    /// column's last trial (None when it starts none: warm or external).
-    window: Option<Arc<Window<ProxyJob>>>,
 }
 
 /// The run's environment is not there (tools, simulators or a proxy failed
@@ -87,66 +84,121 @@ pub(crate) type GatewaySlot = Arc<OnceLock<Result<Gateway, String>>>;
 /// A proxy to start: its provider, its LiteLLM config, its extra environment.
 type ProxyToStart = (Provider, Value, Vec<(String, String)>);
 
-/// What the window hands a starter: the config, the environment (which
-/// picks the launcher) and the slot to fill.
-type ProxyJob = (Value, Vec<(String, String)>, GatewaySlot);
+/// What the window hands a starter.
+struct ProxyJob {
+    config: Value,
+    /// The proxy's extra environment, which picks its launcher.
+    env: Vec<(String, String)>,
+    slot: GatewaySlot,
+    launchers: Arc<Launchers>,
+}
+
+impl ProxyJob {
+    /// Its column's trials all ended before it was started: it never will.
+    fn drop_unstarted(self, p: Provider) {
+        self.launchers.done_with(&self.env);
+        let _ = self.slot.set(Err(format!(
+            "the proxy for {} was not started: its column's trials had all ended",
+            p.id()
+        )));
+    }
+}
 
 /// Proxies started at once: LiteLLM's start-up is CPU-bound (imports).
 const PROXY_START_CONCURRENCY: usize = 2;
 
 /// The launchers of a run, one per distinct proxy environment (a column
-/// with its own switches, such as `LITELLM_RUST`, gets its own import);
-/// `None` once a launcher failed to start: its proxies are spawned instead.
-type Launchers = Mutex<BTreeMap<Vec<(String, String)>, Arc<OnceLock<Option<Arc<Launcher>>>>>>;
+/// with its own switches, such as `LITELLM_RUST`, gets its own import),
+/// each kept while proxies of its environment are still to be started,
+/// then left to the proxies forked from it (each holds it): the launcher
+/// goes with its last proxy.
+#[derive(Default)]
+struct Launchers(Mutex<BTreeMap<Vec<(String, String)>, LauncherEntry>>);
 
-/// The launcher for proxies with `env`, started on first use; None when
-/// forking is off (`COMPAT_PROXY_LAUNCH=spawn`), the entry point's Python is
-/// unknown, or the launcher failed (said once, then proxies are spawned).
-fn launcher_for(
-    launchers: &Launchers,
-    bin: &std::path::Path,
-    dir: &std::path::Path,
-    env: &[(String, String)],
-) -> Option<Arc<Launcher>> {
-    if !prefork::enabled() {
-        return None;
+#[derive(Default)]
+struct LauncherEntry {
+    /// Proxies of this environment queued or being started.
+    jobs: usize,
+    /// `None` once a launcher failed to start: its proxies are spawned.
+    launcher: Arc<OnceLock<Option<Arc<Launcher>>>>,
+}
+
+impl Launchers {
+    /// One more proxy of `env` is to be started.
+    fn expect(&self, env: &[(String, String)]) {
+        self.0
+            .lock()
+            .expect("launchers")
+            .entry(env.to_vec())
+            .or_default()
+            .jobs += 1;
     }
-    let python = prefork::python_of(bin)?;
-    let slot = launchers
-        .lock()
-        .expect("launchers")
-        .entry(env.to_vec())
-        .or_default()
-        .clone();
-    slot.get_or_init(|| {
-        let t0 = std::time::Instant::now();
-        let mut full: Vec<(String, String)> = HERMETIC_ENV
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        full.extend(env.iter().cloned());
-        let label = format!("{:x}", fastrand::u32(..));
-        match Launcher::start(&python, dir, &label, &full, Duration::from_secs(180), false) {
-            Ok(l) => {
-                eprintln!(
-                    "[compat] LiteLLM imported once in {:.1} s; proxies fork from it",
-                    t0.elapsed().as_secs_f64()
-                );
-                Some(Arc::new(l))
-            }
-            Err(e) => {
-                eprintln!(
-                    "[compat] {:#}; starting each proxy as its own process instead",
-                    anyhow::Error::new(e)
-                );
-                None
+
+    /// A proxy of `env` was started (or dropped): after the last, the
+    /// launcher is let go.
+    fn done_with(&self, env: &[(String, String)]) {
+        let mut map = self.0.lock().expect("launchers");
+        if let Some(e) = map.get_mut(env) {
+            e.jobs = e.jobs.saturating_sub(1);
+            if e.jobs == 0 {
+                map.remove(env);
             }
         }
-    })
-    .clone()
+    }
+
+    /// The launcher for proxies with `env`, started on first use; None when
+    /// forking is off (`COMPAT_PROXY_LAUNCH=spawn`), the entry point's
+    /// Python is unknown, or the launcher failed (said once, then proxies
+    /// are spawned).
+    fn get(
+        &self,
+        bin: &std::path::Path,
+        dir: &std::path::Path,
+        env: &[(String, String)],
+    ) -> Option<Arc<Launcher>> {
+        if !prefork::enabled() {
+            return None;
+        }
+        let python = prefork::python_of(bin)?;
+        let slot = self
+            .0
+            .lock()
+            .expect("launchers")
+            .entry(env.to_vec())
+            .or_default()
+            .launcher
+            .clone();
+        slot.get_or_init(|| {
+            let t0 = std::time::Instant::now();
+            let mut full: Vec<(String, String)> = HERMETIC_ENV
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+            full.extend(env.iter().cloned());
+            let label = format!("{:x}", fastrand::u32(..));
+            match Launcher::start(&python, dir, &label, &full, Duration::from_secs(180), false) {
+                Ok(l) => {
+                    eprintln!(
+                        "[compat] LiteLLM imported once in {:.1} s; proxies fork from it",
+                        t0.elapsed().as_secs_f64()
+                    );
+                    Some(Arc::new(l))
+                }
+                Err(e) => {
+                    eprintln!(
+                        "[compat] {:#}; starting each proxy as its own process instead",
+                        anyhow::Error::new(e)
+                    );
+                    None
+                }
+            }
+        })
+        .clone()
+    }
 }
 
 static ENV: OnceLock<Result<Env, String>> = OnceLock::new();
+
 /// What the run needs: the mode, each column's proxy in the order the trials
 /// need them with the number of trials that will use it, the models.
 #[derive(Clone)]
@@ -160,8 +212,16 @@ pub(crate) struct Plan {
 
 static NEEDED: OnceLock<Plan> = OnceLock::new();
 
+/// The run's window (`crate::window`), made with the plan so every trial
+/// that ends is counted, even before the environment is up.
+static WINDOW: OnceLock<Window<ProxyJob>> = OnceLock::new();
+
 /// Declares what the run needs; called once by the harness before trials run.
 pub(crate) fn plan(plan: Plan) {
+    let _ = WINDOW.set(Window::new(
+        plan.window,
+        plan.columns.iter().copied().collect(),
+    ));
     let _ = NEEDED.set(plan);
 }
 
@@ -177,22 +237,29 @@ impl Drop for Finished {
 
 /// A trial of column `p` has finished (it ran, whatever its verdict): after
 /// the column's last one its proxy is stopped, in the background, and its
-/// place in the window goes to the next column's.
+/// place in the window goes to the next column's. Never blocks the trial's
+/// thread, never panics (it runs in a `Drop`).
 fn trial_finished(p: Provider) {
-    let Some(env) = started() else { return };
-    let Some(window) = &env.window else { return };
-    if !window.finished(p) {
-        return;
-    }
-    let (window, slot) = (window.clone(), env.gateways.get(&p).cloned());
-    std::thread::spawn(move || {
-        // A proxy still starting is stopped once it is up; one that failed
-        // to start released its place already.
-        if let Some(Ok(gw)) = slot.as_deref().map(OnceLock::wait) {
-            gw.stop();
-            window.release();
+    let Some(window) = WINDOW.get() else { return };
+    match window.finished(p) {
+        Finish::NotLast | Finish::Dropped(None) => {}
+        Finish::Dropped(Some(job)) => job.drop_unstarted(p),
+        Finish::Stop => {
+            let _ = std::thread::Builder::new()
+                .name(format!("stop-{}", p.id()))
+                .spawn(move || {
+                    // Handed out, so the environment is up or finishing
+                    // its start; a proxy still starting is stopped once
+                    // up; one that failed released its place already.
+                    if let Ok(env) = ENV.wait()
+                        && let Some(Ok(gw)) = env.gateways.get(&p).map(|s| s.wait())
+                    {
+                        gw.stop();
+                        window.release();
+                    }
+                });
         }
-    });
+    }
 }
 
 /// The shared environment, started on first use. A start failure is returned
@@ -258,7 +325,6 @@ impl Env {
                 gateways,
                 taps,
                 _google_front: None,
-                window: None,
             });
         }
         let mut google_front = None;
@@ -335,7 +401,6 @@ impl Env {
         // after its last trial.
         let mut gateways: BTreeMap<Provider, GatewaySlot> = BTreeMap::new();
         let mut litellm_version = None;
-        let mut window = None;
         if !specs.is_empty() {
             let litellm = tools::litellm().map_err(|e| e.to_string())?;
             litellm_version = Some(litellm.version.clone());
@@ -345,41 +410,43 @@ impl Env {
                 litellm.version,
                 plan.window
             );
-            let mut queue = Vec::new();
+            let window = WINDOW.get_or_init(|| Window::new(plan.window, BTreeMap::new()));
+            let launchers: Arc<Launchers> = Arc::default();
+            let mut jobs = Vec::new();
             for (p, config, env) in specs {
                 let slot: GatewaySlot = Arc::new(OnceLock::new());
                 gateways.insert(p, slot.clone());
-                queue.push((p, (config, env, slot)));
-            }
-            let remaining = plan
-                .columns
-                .iter()
-                .filter(|(p, _)| gateways.contains_key(p))
-                .copied()
-                .collect();
-            let w: Arc<Window<ProxyJob>> = Arc::new(Window::new(plan.window, queue, remaining));
-            window = Some(w.clone());
-            let launchers: Arc<Launchers> = Arc::default();
-            for _ in 0..PROXY_START_CONCURRENCY {
-                let (w, bin, dir) = (w.clone(), litellm.bin.clone(), work_dir.clone());
+                launchers.expect(&env);
                 let launchers = launchers.clone();
+                jobs.push((
+                    p,
+                    ProxyJob {
+                        config,
+                        env,
+                        slot,
+                        launchers,
+                    },
+                ));
+            }
+            // A column whose trials all ended before this (each failed
+            // early) needs no proxy.
+            for (p, job) in window.enqueue(jobs) {
+                job.drop_unstarted(p);
+            }
+            for _ in 0..PROXY_START_CONCURRENCY {
+                let (bin, dir) = (litellm.bin.clone(), work_dir.clone());
                 let warm_model = models.first().cloned();
                 std::thread::spawn(move || {
-                    while let Some((p, (config, env, slot))) = w.next() {
-                        let launcher = launcher_for(&launchers, &bin, &dir, &env);
-                        // No proxy left to fork from this launcher: let it
-                        // go with its last proxy (each holds it).
-                        if !w.any_queued(|(_, e, _)| *e == env) {
-                            launchers.lock().expect("launchers").remove(&env);
-                        }
+                    while let Some((p, job)) = window.next() {
+                        let launcher = job.launchers.get(&bin, &dir, &job.env);
                         let t0 = std::time::Instant::now();
                         let spec = ProxySpec {
                             litellm_bin: &bin,
-                            config,
+                            config: job.config,
                             work_dir: &dir,
                             label: p.id(),
                             ready_timeout: Duration::from_secs(180),
-                            env,
+                            env: job.env.clone(),
                         };
                         // The cause chain too: a trial shows only this string.
                         let r = match &launcher {
@@ -387,7 +454,10 @@ impl Env {
                             None => Gateway::start(spec),
                         }
                         .map_err(|e| format!("{:#}", anyhow::Error::new(e)));
+                        // The proxy holds its launcher; the map lets go of
+                        // it after the last proxy of its environment.
                         drop(launcher);
+                        job.launchers.done_with(&job.env);
                         match &r {
                             Ok(gw) => {
                                 eprintln!(
@@ -401,10 +471,10 @@ impl Env {
                             }
                             Err(e) => {
                                 eprintln!("[compat] proxy for {} failed: {e}", p.id());
-                                w.release();
+                                window.release();
                             }
                         }
-                        let _ = slot.set(r);
+                        let _ = job.slot.set(r);
                     }
                 });
             }
@@ -434,7 +504,6 @@ impl Env {
             gateways,
             taps,
             _google_front: google_front,
-            window,
         })
     }
 }
@@ -473,9 +542,11 @@ pub(crate) fn warm_up(gw: &Gateway, model: &str, p: Provider) {
     let t0 = std::time::Instant::now();
     let body = json!({
         "model": model,
-        "max_tokens": 64,
+        "max_tokens": 16,
         "stream": true,
-        "messages": [{"role": "user", "content": "Count from 1 to 20, separated by single spaces."}],
+        // Short: any streamed answer does the proxy's one-time work, and
+        // a column's first trial waits for this one to end.
+        "messages": [{"role": "user", "content": "Reply with exactly: ready"}],
     });
     let r = reqwest::blocking::Client::builder()
         .no_proxy()
@@ -778,17 +849,8 @@ impl Ctx {
                 self.provider.id()
             ))
         })?;
-        if let Some(w) = &env.window {
-            if w.is_stopped(self.provider) {
-                return Err(EnvUnavailable(format!(
-                    "harness bug: the proxy for {} was stopped after what the run counted as its last trial, and another trial needed it",
-                    self.provider.id()
-                ))
-                .into());
-            }
-            if slot.get().is_none() {
-                w.demand(self.provider);
-            }
+        if let Some(w) = WINDOW.get() {
+            w.want(self.provider).map_err(EnvUnavailable)?;
         }
         // Waits while the proxy is still starting.
         slot.wait()

@@ -38,7 +38,9 @@ pub(crate) fn width_from_env() -> Result<usize, String> {
 }
 
 /// The proxies still to start (`T` is what starting one needs) and the
-/// trials still to run per column.
+/// trials still to run per column. Made when the run is planned (so a trial
+/// that ends before the environment is up is counted too); the proxies are
+/// queued once the environment knows them.
 pub(crate) struct Window<T> {
     width: usize,
     state: Mutex<State<T>>,
@@ -47,38 +49,62 @@ pub(crate) struct Window<T> {
 
 struct State<T> {
     queue: VecDeque<(Provider, T)>,
-    /// Started (or starting) and not yet stopped.
+    /// Handed out to be started, and not yet released.
     live: usize,
+    handed_out: BTreeSet<Provider>,
     /// Columns a trial is waiting for.
     demanded: BTreeSet<Provider>,
     remaining: BTreeMap<Provider, usize>,
-    stopped: BTreeSet<Provider>,
+    finished: BTreeSet<Provider>,
+}
+
+/// What the end of a trial means for its column's proxy.
+pub(crate) enum Finish<T> {
+    /// Trials of the column are left.
+    NotLast,
+    /// The last one: stop the proxy (once it is up), then `release`.
+    Stop,
+    /// The last one, and its proxy was never handed out: here is its job
+    /// (None if it was never queued), to be failed, not started.
+    Dropped(Option<T>),
 }
 
 impl<T> Window<T> {
-    /// `queue` in the order the trials need the proxies; `remaining`, the
-    /// trials that will run per column.
-    pub(crate) fn new(
-        width: usize,
-        queue: Vec<(Provider, T)>,
-        remaining: BTreeMap<Provider, usize>,
-    ) -> Self {
+    /// `remaining`: the trials that will run, per column.
+    pub(crate) fn new(width: usize, remaining: BTreeMap<Provider, usize>) -> Self {
         Window {
             width: width.max(1),
             state: Mutex::new(State {
-                queue: queue.into(),
+                queue: VecDeque::new(),
                 live: 0,
+                handed_out: BTreeSet::new(),
                 demanded: BTreeSet::new(),
                 remaining,
-                stopped: BTreeSet::new(),
+                finished: BTreeSet::new(),
             }),
             changed: Condvar::new(),
         }
     }
 
+    /// Queues the proxies to start, in the order the trials need them.
+    /// Returns those whose columns have already finished (to be failed).
+    pub(crate) fn enqueue(&self, jobs: Vec<(Provider, T)>) -> Vec<(Provider, T)> {
+        let mut s = self.state.lock().expect("window");
+        let mut late = Vec::new();
+        for (p, job) in jobs {
+            if s.finished.contains(&p) {
+                late.push((p, job));
+            } else {
+                s.queue.push_back((p, job));
+            }
+        }
+        self.changed.notify_all();
+        late
+    }
+
     /// The next proxy to start, blocking until one may: the first a trial
     /// waits for, else the next in order once fewer than `width` are alive.
-    /// None when every proxy has been handed out.
+    /// None when the queue is empty.
     pub(crate) fn next(&self) -> Option<(Provider, T)> {
         let mut s = self.state.lock().expect("window");
         loop {
@@ -93,18 +119,28 @@ impl<T> Window<T> {
             if let Some(i) = pick {
                 let item = s.queue.remove(i).expect("in range");
                 s.live += 1;
+                s.handed_out.insert(item.0);
                 return Some(item);
             }
             s = self.changed.wait(s).expect("window");
         }
     }
 
-    /// A trial waits for `p`'s proxy: start it now if it is still queued.
-    pub(crate) fn demand(&self, p: Provider) {
+    /// A trial wants `p`'s proxy: start it now if it is still queued. Err
+    /// when the column's trials were all counted finished (a harness bug:
+    /// a trial ran that the count did not know).
+    pub(crate) fn want(&self, p: Provider) -> Result<(), String> {
         let mut s = self.state.lock().expect("window");
-        if s.demanded.insert(p) {
+        if s.finished.contains(&p) {
+            return Err(format!(
+                "harness bug: the proxy for {} was stopped after what the run counted as its last trial, and another trial needed it",
+                p.id()
+            ));
+        }
+        if !s.handed_out.contains(&p) && s.demanded.insert(p) {
             self.changed.notify_all();
         }
+        Ok(())
     }
 
     /// A proxy that was handed out is gone (it failed to start, or it was
@@ -115,40 +151,29 @@ impl<T> Window<T> {
         self.changed.notify_all();
     }
 
-    /// A trial of column `p` has finished. True when it was the column's
-    /// last and its proxy was handed out: the caller stops it (once it is
-    /// up), then calls `release`. A proxy still queued is dropped here: no
-    /// trial is left to use it.
-    pub(crate) fn finished(&self, p: Provider) -> bool {
+    /// A trial of column `p` has finished.
+    pub(crate) fn finished(&self, p: Provider) -> Finish<T> {
         let mut s = self.state.lock().expect("window");
         let Some(n) = s.remaining.get_mut(&p) else {
-            return false;
+            return Finish::NotLast;
         };
         *n = n.saturating_sub(1);
         if *n > 0 {
-            return false;
+            return Finish::NotLast;
         }
         s.remaining.remove(&p);
-        s.stopped.insert(p);
-        let queued = s.queue.len();
-        s.queue.retain(|(q, _)| *q != p);
-        if s.queue.len() < queued {
-            self.changed.notify_all();
-            return false;
+        s.finished.insert(p);
+        if s.handed_out.contains(&p) {
+            return Finish::Stop;
         }
-        true
-    }
-
-    /// Whether `p`'s proxy was stopped after its last counted trial.
-    pub(crate) fn is_stopped(&self, p: Provider) -> bool {
-        self.state.lock().expect("window").stopped.contains(&p)
-    }
-
-    /// Whether any queued proxy still needs what `same` recognises (e.g.
-    /// the launcher of one environment): when none does, it can go.
-    pub(crate) fn any_queued(&self, same: impl Fn(&T) -> bool) -> bool {
-        let s = self.state.lock().expect("window");
-        s.queue.iter().any(|(_, t)| same(t))
+        let job = s
+            .queue
+            .iter()
+            .position(|(q, _)| *q == p)
+            .and_then(|i| s.queue.remove(i))
+            .map(|(_, job)| job);
+        self.changed.notify_all();
+        Finish::Dropped(job)
     }
 }
 
@@ -162,70 +187,89 @@ mod tests {
     const B: Provider = Provider::BedrockInvoke;
     const C: Provider = Provider::VertexAi;
 
-    fn window(width: usize) -> Arc<Window<()>> {
-        let remaining = [(A, 2), (B, 1), (C, 1)].into_iter().collect();
-        Arc::new(Window::new(
-            width,
-            vec![(A, ()), (B, ()), (C, ())],
-            remaining,
-        ))
+    fn window(width: usize) -> Arc<Window<Provider>> {
+        let w = Window::new(width, [(A, 2), (B, 1), (C, 1)].into_iter().collect());
+        assert!(w.enqueue(vec![(A, A), (B, B), (C, C)]).is_empty());
+        Arc::new(w)
+    }
+
+    fn next(w: &Window<Provider>) -> Option<Provider> {
+        w.next().map(|x| x.0)
     }
 
     #[test]
     fn starts_in_order_and_no_more_than_the_width() {
         let w = window(2);
-        assert_eq!(w.next().map(|x| x.0), Some(A));
-        assert_eq!(w.next().map(|x| x.0), Some(B));
+        assert_eq!(next(&w), Some(A));
+        assert_eq!(next(&w), Some(B));
         // The third waits for a place.
         let w2 = w.clone();
-        let third = std::thread::spawn(move || w2.next().map(|x| x.0));
+        let third = std::thread::spawn(move || next(&w2));
         std::thread::sleep(Duration::from_millis(100));
         assert!(
             !third.is_finished(),
             "a third proxy started in a window of two"
         );
-        assert!(!w.finished(A), "A has a trial left");
-        assert!(w.finished(A));
-        assert!(w.is_stopped(A));
+        assert!(
+            matches!(w.finished(A), Finish::NotLast),
+            "A has a trial left"
+        );
+        assert!(matches!(w.finished(A), Finish::Stop));
+        assert!(
+            w.want(A).is_err(),
+            "A's proxy is stopped: a trial wanting it is a harness bug"
+        );
         w.release();
         assert_eq!(third.join().unwrap(), Some(C));
-        assert_eq!(w.next().map(|x| x.0), None);
+        assert_eq!(next(&w), None);
     }
 
     #[test]
     fn a_waiting_trial_starts_its_proxy_whatever_the_window_holds() {
         let w = window(1);
-        assert_eq!(w.next().map(|x| x.0), Some(A));
+        assert_eq!(next(&w), Some(A));
         let w2 = w.clone();
-        let next = std::thread::spawn(move || w2.next().map(|x| x.0));
+        let started = std::thread::spawn(move || next(&w2));
         std::thread::sleep(Duration::from_millis(100));
-        assert!(!next.is_finished());
-        w.demand(C);
+        assert!(!started.is_finished());
+        w.want(C).unwrap();
         assert_eq!(
-            next.join().unwrap(),
+            started.join().unwrap(),
             Some(C),
-            "the demanded proxy jumps the queue"
+            "the wanted proxy jumps the queue"
         );
-        // B is still queued, the window over-full: only a demand takes it.
-        w.demand(B);
-        assert_eq!(w.next().map(|x| x.0), Some(B));
-        assert_eq!(w.next().map(|x| x.0), None);
+        // B is still queued, the window over-full: only a want takes it.
+        w.want(B).unwrap();
+        assert_eq!(next(&w), Some(B));
+        assert_eq!(next(&w), None);
     }
 
     #[test]
     fn a_column_whose_trials_ended_before_its_proxy_started_never_starts_it() {
         let w = window(1);
-        assert_eq!(w.next().map(|x| x.0), Some(A));
-        assert!(!w.finished(B), "nothing to stop: B was never handed out");
-        w.demand(C);
-        assert_eq!(w.next().map(|x| x.0), Some(C));
-        assert_eq!(w.next().map(|x| x.0), None, "B was started after all");
+        assert_eq!(next(&w), Some(A));
+        assert!(
+            matches!(w.finished(B), Finish::Dropped(Some(B))),
+            "B's job comes back, to be failed"
+        );
+        w.want(C).unwrap();
+        assert_eq!(next(&w), Some(C));
+        assert_eq!(next(&w), None, "B was started after all");
+    }
+
+    #[test]
+    fn a_column_finished_before_the_environment_queued_it_is_handed_back() {
+        let w: Window<Provider> = Window::new(2, [(A, 1), (B, 1)].into_iter().collect());
+        assert!(matches!(w.finished(A), Finish::Dropped(None)));
+        assert_eq!(w.enqueue(vec![(A, A), (B, B)]), vec![(A, A)]);
+        assert_eq!(next(&w), Some(B));
+        assert_eq!(next(&w), None);
     }
 
     #[test]
     fn an_uncounted_column_is_never_reported_finished() {
         let w = window(2);
-        assert!(!w.finished(Provider::Azure));
-        assert!(!w.is_stopped(Provider::Azure));
+        assert!(matches!(w.finished(Provider::Azure), Finish::NotLast));
+        assert!(w.want(Provider::Azure).is_ok());
     }
 }

@@ -33,7 +33,7 @@ use crate::suite::{self, Suite};
 const TICKS: f64 = 100.0;
 
 /// One process as the sampler saw it last.
-#[derive(Clone, Copy, Default)]
+#[derive(Clone, Default)]
 struct Seen {
     /// Its own utime + stime, in ticks (not its reaped children's).
     own: u64,
@@ -41,6 +41,24 @@ struct Seen {
     /// proxies it forked.
     reaped: u64,
     litellm: bool,
+    /// What it is, for the CPU breakdown: `litellm`, `claude`, else its
+    /// executable's name.
+    kind: String,
+}
+
+/// What a process is, from its command line (read once per process).
+fn kind_of(pid: u32) -> String {
+    let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+    let cmdline = String::from_utf8_lossy(&cmdline);
+    if cmdline.contains("litellm") {
+        return "litellm".into();
+    }
+    if cmdline.contains("claude") && !cmdline.contains("compat") {
+        return "claude".into();
+    }
+    std::fs::read_to_string(format!("/proc/{pid}/comm"))
+        .map(|c| c.trim().to_owned())
+        .unwrap_or_else(|_| "?".into())
 }
 
 /// Proportional set size: forked proxies share the launcher's pages, so
@@ -83,11 +101,21 @@ fn children_ticks() -> u64 {
     stat_fields("self", [16, 17]).iter().sum()
 }
 
-/// Page size, for /proc's RSS in pages.
-const PAGE_KIB: u64 = 4;
+/// A process's resident set, KiB (`VmRSS`, a counter: cheap to read).
+fn rss_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|t| {
+            t.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse().ok())
+        })
+        .unwrap_or(0)
+}
 
 /// `root` and all its descendants: (pid, stat fields ppid, utime, stime,
-/// cutime, cstime, rss pages) read once per process from `/proc/<pid>/stat`
+/// cutime, cstime, starttime) read once per process from `/proc/<pid>/stat`
 /// (cheap: no page-table walk).
 fn tree(root: u32) -> Vec<(u32, [u64; 6])> {
     let mut all: Vec<(u32, [u64; 6])> = Vec::new();
@@ -98,7 +126,7 @@ fn tree(root: u32) -> Vec<(u32, [u64; 6])> {
         let Ok(pid) = e.file_name().to_string_lossy().parse::<u32>() else {
             continue;
         };
-        all.push((pid, stat_fields(&pid.to_string(), [4, 14, 15, 16, 17, 24])));
+        all.push((pid, stat_fields(&pid.to_string(), [4, 14, 15, 16, 17, 22])));
     }
     let mut children: HashMap<u32, Vec<usize>> = HashMap::new();
     for (i, (_, f)) in all.iter().enumerate() {
@@ -133,6 +161,9 @@ struct Measured {
     cpu_exact: bool,
     /// The LiteLLM processes' part of `cpu` (sampled every 200 ms).
     gateway_cpu: Duration,
+    /// Sampled CPU by kind of process, most first (a process's last
+    /// fraction of a second before it exits is missed).
+    by_kind: Vec<(String, Duration)>,
 }
 
 /// The exact CPU of a command and everything it starts: a cgroup the
@@ -229,7 +260,8 @@ fn measure(cmd: &mut Command) -> std::io::Result<(ExitStatus, Measured)> {
     let peak = Arc::new(AtomicU64::new(0));
     let peak_pss = Arc::new(AtomicU64::new(0));
     let done = Arc::new(AtomicBool::new(false));
-    let seen = Arc::new(std::sync::Mutex::new(HashMap::<u32, Seen>::new()));
+    // By pid and start time: a pid can be reused within a run.
+    let seen = Arc::new(std::sync::Mutex::new(HashMap::<(u32, u64), Seen>::new()));
     let pss_stats = Arc::new(std::sync::Mutex::new((0u64, Duration::ZERO)));
     let sampler = {
         let (peak, peak_pss, done, seen, pss_stats) = (
@@ -240,28 +272,24 @@ fn measure(cmd: &mut Command) -> std::io::Result<(ExitStatus, Measured)> {
             pss_stats.clone(),
         );
         std::thread::spawn(move || {
-            let mut litellm: HashMap<u32, bool> = HashMap::new();
             let mut next_pss = Instant::now();
             while !done.load(Ordering::SeqCst) {
                 let procs = tree(pid);
-                let rss: u64 = procs.iter().map(|(_, f)| f[5] * PAGE_KIB).sum();
+                let rss: u64 = procs.iter().map(|(p, _)| rss_kib(*p)).sum();
                 peak.fetch_max(rss, Ordering::SeqCst);
                 {
                     let mut seen = seen.lock().expect("samples");
                     for (p, f) in &procs {
-                        let is_litellm = *litellm.entry(*p).or_insert_with(|| {
-                            std::fs::read(format!("/proc/{p}/cmdline"))
-                                .map(|c| String::from_utf8_lossy(&c).contains("litellm"))
-                                .unwrap_or(false)
-                        });
-                        seen.insert(
-                            *p,
+                        let e = seen.entry((*p, f[5])).or_insert_with(|| {
+                            let kind = kind_of(*p);
                             Seen {
-                                own: f[1] + f[2],
-                                reaped: f[3] + f[4],
-                                litellm: is_litellm,
-                            },
-                        );
+                                litellm: kind == "litellm",
+                                kind,
+                                ..Seen::default()
+                            }
+                        });
+                        e.own = f[1] + f[2];
+                        e.reaped = f[3] + f[4];
                     }
                 }
                 if Instant::now() >= next_pss {
@@ -289,10 +317,21 @@ fn measure(cmd: &mut Command) -> std::io::Result<(ExitStatus, Measured)> {
     let secs = |t: u64| Duration::from_secs_f64(t as f64 / TICKS);
     let exact = group.as_ref().and_then(CpuGroup::usage);
     // Without the cgroup: the kernel's account of reaped children, plus the
-    // proxies (killed at the end, never reaped into it), minus what their
-    // launchers reaped (counted already through the proxies themselves).
+    // proxies (those killed at the end are never reaped into it), minus what
+    // their launchers reaped (counted already through the proxies). A proxy
+    // or launcher stopped mid-run and reaped by the harness is counted
+    // twice: an upper bound, printed as approximate.
     let approx = secs((reaped + gateway).saturating_sub(litellm.map(|s| s.reaped).sum::<u64>()));
     let (pss_samples, pss_read) = *pss_stats.lock().expect("pss");
+    let mut kinds: HashMap<&str, u64> = HashMap::new();
+    for s in seen.values() {
+        *kinds.entry(s.kind.as_str()).or_default() += s.own;
+    }
+    let mut by_kind: Vec<(String, Duration)> = kinds
+        .into_iter()
+        .map(|(k, t)| (k.to_owned(), secs(t)))
+        .collect();
+    by_kind.sort_by(|a, b| b.1.cmp(&a.1));
     Ok((
         status?,
         Measured {
@@ -304,6 +343,7 @@ fn measure(cmd: &mut Command) -> std::io::Result<(ExitStatus, Measured)> {
             cpu: exact.unwrap_or(approx),
             cpu_exact: exact.is_some(),
             gateway_cpu: secs(gateway),
+            by_kind,
         },
     ))
 }
@@ -517,11 +557,21 @@ pub fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
         if matrix.cpu_exact {
             "cgroup, exact"
         } else {
-            "reaped + sampled proxies, approximate"
+            "approximate, an upper bound: no cgroup"
         },
         matrix.cpu.as_secs_f64() / ran.max(1) as f64,
         matrix.gateway_cpu.as_secs_f64(),
         100.0 * matrix.gateway_cpu.as_secs_f64() / matrix.cpu.as_secs_f64().max(1e-9)
+    );
+    let top: Vec<String> = matrix
+        .by_kind
+        .iter()
+        .take(6)
+        .map(|(k, d)| format!("{k} {:.0} s", d.as_secs_f64()))
+        .collect();
+    println!(
+        "                              (sampled, by process: {})",
+        top.join(", ")
     );
     println!(
         "  author loop        {:>7.1} s  (tool_use::anthropic, its own proxy{}; target <= 12 s; CPU {:.1} s, gateway {:.1} s)",
