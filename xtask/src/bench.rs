@@ -331,7 +331,7 @@ fn measure(cmd: &mut Command) -> std::io::Result<(ExitStatus, Measured)> {
         .into_iter()
         .map(|(k, t)| (k.to_owned(), secs(t)))
         .collect();
-    by_kind.sort_by(|a, b| b.1.cmp(&a.1));
+    by_kind.sort_by_key(|k| std::cmp::Reverse(k.1));
     Ok((
         status?,
         Measured {
