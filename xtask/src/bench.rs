@@ -461,6 +461,8 @@ pub fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
     // token as a bearer, so give it the key as ANTHROPIC_API_KEY instead.
     let next = Arc::new(AtomicU64::new(0));
     let floor_start = Instant::now();
+    // The floor's claude processes are this process's children, reaped here.
+    let floor_ticks = children_ticks();
     let floor_failures = Arc::new(AtomicU64::new(0));
     std::thread::scope(|s| {
         for _ in 0..threads() {
@@ -487,6 +489,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
         }
     });
     let floor_wall = floor_start.elapsed();
+    let floor_cpu = children_ticks().saturating_sub(floor_ticks) as f64 / TICKS;
 
     eprintln!("[bench] author loop: tool_use::anthropic, its own proxy ...");
     let mut author_loop = Suite::new(Mode::Sim, dir.as_path().join("loop.json"));
@@ -536,7 +539,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
         if ok { "" } else { ", suite failed" }
     );
     println!(
-        "  floor              {:>7.1} s  ({cli_runs} bare claude -p runs, {} failed)",
+        "  floor              {:>7.1} s  ({cli_runs} bare claude -p runs, {} failed; CPU {floor_cpu:.0} s)",
         floor_wall.as_secs_f64(),
         floor_failures.load(Ordering::SeqCst)
     );
@@ -573,6 +576,13 @@ pub fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
         "                              (sampled, by process: {})",
         top.join(", ")
     );
+    if let Some((_, claude_cpu)) = matrix.by_kind.iter().find(|(k, _)| k == "claude") {
+        println!(
+            "                              (claude: {:.2} s of CPU per CLI run in the matrix, {:.2} s in the floor)",
+            claude_cpu.as_secs_f64() / cli_runs.max(1) as f64,
+            floor_cpu / cli_runs.max(1) as f64
+        );
+    }
     println!(
         "  author loop        {:>7.1} s  (tool_use::anthropic, its own proxy{}; target <= 12 s; CPU {:.1} s, gateway {:.1} s)",
         loop_wall.as_secs_f64(),
