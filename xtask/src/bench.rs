@@ -61,18 +61,24 @@ fn kind_of(pid: u32) -> String {
         .unwrap_or_else(|_| "?".into())
 }
 
-/// Proportional set size: forked proxies share the launcher's pages, so
-/// summing RSS counts those pages once per proxy.
-fn pss_kib(pid: u32) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup"))
+/// The KiB figure of the line `key` in `/proc/<pid>/<file>` (0 when
+/// unreadable).
+fn proc_kib(pid: u32, file: &str, key: &str) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/{file}"))
         .ok()
         .and_then(|t| {
             t.lines()
-                .find(|l| l.starts_with("Pss:"))
+                .find(|l| l.starts_with(key))
                 .and_then(|l| l.split_whitespace().nth(1))
                 .and_then(|v| v.parse().ok())
         })
         .unwrap_or(0)
+}
+
+/// Proportional set size: forked proxies share the launcher's pages, so
+/// summing RSS counts those pages once per proxy. Costly (see `measure`).
+fn pss_kib(pid: u32) -> u64 {
+    proc_kib(pid, "smaps_rollup", "Pss:")
 }
 
 /// The given 1-based fields of `/proc/<who>/stat` (0 when unreadable);
@@ -103,15 +109,7 @@ fn children_ticks() -> u64 {
 
 /// A process's resident set, KiB (`VmRSS`, a counter: cheap to read).
 fn rss_kib(pid: u32) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|t| {
-            t.lines()
-                .find(|l| l.starts_with("VmRSS:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|v| v.parse().ok())
-        })
-        .unwrap_or(0)
+    proc_kib(pid, "status", "VmRSS:")
 }
 
 /// `root` and all its descendants: (pid, stat fields ppid, utime, stime,
