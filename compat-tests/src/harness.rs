@@ -341,25 +341,43 @@ fn prepare(args: &Arguments, filters: &Filters) -> Result<Prepared, String> {
         }
     }
 
+    // Every fault test runs on every model its cell runs (a fault that turns
+    // Opus red says nothing about Haiku's path through the gateway, which
+    // differs: no effort, no 1M variant, other betas); a model for which the
+    // case is not applicable has no trial.
     for t in inventory::iter::<FaultTest> {
         let (feature, _) = feature_and_provider(t.module)
             .ok_or_else(|| format!("fault test `{}`: bad module path", t.name))?;
         let provider = Provider::from_id(t.provider)
             .ok_or_else(|| format!("fault test `{}`: unknown provider `{}`", t.name, t.provider))?;
-        let model = manifest.models.last().expect("manifest has models").clone();
-        let name = format!("{feature}::sim_fault::{}", t.name);
-        needs_proxy.insert(name.clone());
-        let (run, feature) = (t.run, feature.to_owned());
-        trials.push((
-            Trial::test(name, move || {
-                let _done = env::Finished(provider);
-                let ctx = Ctx::new(&feature, provider, &model);
-                (run)(&ctx).map_err(|e| Failed::from(format!("{e:#}")))
-            })
-            .with_kind("sim-fault")
-            .with_ignored_flag(mode == Mode::Live),
-            provider,
-        ));
+        let case = cases
+            .iter()
+            .find(|(_, f, p)| f == feature && p == t.provider)
+            .map(|(c, _, _)| c.kind)
+            .ok_or_else(|| {
+                format!(
+                    "fault test `{}`: no case compat-tests/{feature}/{}.rs to run it on",
+                    t.name, t.provider
+                )
+            })?;
+        for model in &manifest.models {
+            if !matches!(case.for_model(&model.id), CaseKind::Run(_)) {
+                continue;
+            }
+            let name = format!("{feature}::sim_fault::{}::{}", t.name, model.short);
+            needs_proxy.insert(name.clone());
+            let (run, feature, model) = (t.run, feature.to_owned(), model.clone());
+            trials.push((
+                Trial::test(name, move || {
+                    let _done = env::Finished(provider);
+                    let ctx = Ctx::new(&feature, provider, &model);
+                    (run)(&ctx).map_err(|e| Failed::from(format!("{e:#}")))
+                })
+                .with_kind("sim-fault")
+                .with_ignored_flag(mode == Mode::Live),
+                provider,
+            ));
+        }
     }
 
     // Several filters: libtest-mimic applies one, the rest is ours.

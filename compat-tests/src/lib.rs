@@ -70,7 +70,8 @@ inventory::collect!(Case);
 
 /// A sim-only test that switches a simulator fault on and checks that the
 /// feature's cell turns red with a useful error. Registered from a feature's
-/// helper module; runs as `<feature>::sim_fault::<name>`.
+/// helper module; runs as `<feature>::sim_fault::<name>::<model>`, on every
+/// model for which the feature's case on that provider runs.
 pub struct FaultTest {
     pub module: &'static str,
     pub name: &'static str,
