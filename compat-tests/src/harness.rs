@@ -8,9 +8,9 @@ use std::time::Instant;
 
 use compat_core::classify::{self, Evidence, FailureKind, NoVerdict};
 use compat_core::driver::{CliError, DriverError};
-use compat_core::gate::{self, FailureVerdict};
+use compat_core::gate::{self, Judgement, Now};
 use compat_core::manifest::Manifest;
-use compat_core::matrix::Matrix;
+use compat_core::matrix::v2::AnyMatrix;
 use compat_core::provider::Provider;
 use compat_core::results::{Mode, RunResults, TrialResult};
 use compat_core::status::{FailureClass, Outcome};
@@ -38,7 +38,7 @@ impl ResultsSink {
         }
     }
 
-    fn finish(&self, manifest: &Manifest, baseline: Option<&Baseline>) {
+    fn finish(&self, manifest: &Manifest, baseline: Option<&Baseline>, mode: Mode) {
         let mut r = self.results.lock().expect("results lock");
         r.run.finished_at = Some(jiff::Timestamp::now());
         fill_versions(&mut r);
@@ -90,11 +90,12 @@ impl ResultsSink {
                 path: &self.path,
                 results: &r,
             };
-            match compat_core::matrix::build(manifest, &[input], &options) {
+            // Per model (schema v2), as the trials were gated.
+            match compat_core::matrix::v2::build(manifest, &[input], &options) {
                 Ok(current) => eprint!(
                     "[compat] against baseline {}:\n{}",
                     b.source,
-                    gate::compare(&b.matrix, &current).summary()
+                    gate::compare(&b.matrix, &AnyMatrix::V2(current), mode).summary()
                 ),
                 Err(e) => eprintln!("[compat] cannot compare with the baseline: {e}"),
             }
@@ -140,10 +141,11 @@ pub fn main() -> ExitCode {
             sink,
             manifest,
             baseline,
+            mode,
         }) => {
             let conclusion = libtest_mimic::run(&args, trials);
             if let Some(sink) = sink {
-                sink.finish(&manifest, baseline.as_deref());
+                sink.finish(&manifest, baseline.as_deref(), mode);
             }
             // The shared environment lives in a static, which is never
             // dropped: stop the proxies (and anything else left) explicitly.
@@ -162,13 +164,27 @@ struct Prepared {
     sink: Option<Arc<ResultsSink>>,
     manifest: Manifest,
     baseline: Option<Arc<Baseline>>,
+    mode: Mode,
 }
 
 /// The matrix a run is gated against (`COMPAT_BASELINE`: a file path or an
-/// http(s) URL, e.g. the last published compatibility-matrix.json).
-struct Baseline {
+/// http(s) URL, e.g. the last published compatibility-matrix.json), read
+/// per model by `compat_core::gate` (schema v1 or v2; a v2 baseline built
+/// before signatures gets them from its stored errors).
+pub(crate) struct Baseline {
     source: String,
-    matrix: Matrix,
+    matrix: AnyMatrix,
+}
+
+/// The default sim baseline (`golden/sim-baseline.json`), as a sim run that
+/// names none is gated against: for tests of the gate's decision.
+pub(crate) fn sim_baseline() -> Result<Baseline, String> {
+    let path = compat_core::paths::workspace_root().join(SIM_BASELINE);
+    let matrix = AnyMatrix::load(&path).map_err(|e| format!("{SIM_BASELINE}: {e}"))?;
+    Ok(Baseline {
+        source: path.display().to_string(),
+        matrix,
+    })
 }
 
 /// The sim matrix's known state, the baseline of a sim run that names none:
@@ -212,10 +228,9 @@ fn load_baseline(mode: Mode) -> Result<Option<Baseline>, String> {
         std::fs::read_to_string(&source)
             .map_err(|e| format!("COMPAT_BASELINE: cannot read {source}: {e}"))?
     };
-    // A baseline of either schema version; the gate reads its verdicts.
-    let matrix = compat_core::matrix::v2::AnyMatrix::parse(&text, std::path::Path::new(&source))
-        .map_err(|e| format!("COMPAT_BASELINE: {e}"))?
-        .verdict_view();
+    // A baseline of either schema version; the gate reads it per model.
+    let matrix = AnyMatrix::parse(&text, std::path::Path::new(&source))
+        .map_err(|e| format!("COMPAT_BASELINE: {e}"))?;
     Ok(Some(Baseline { source, matrix }))
 }
 
@@ -313,6 +328,7 @@ fn prepare(args: &Arguments, filters: &Filters) -> Result<Prepared, String> {
                             attempts: 0,
                             class: None,
                             first_error: None,
+                signature: None,
                             details: serde_json::Value::Null,
                         });
                     }
@@ -333,7 +349,14 @@ fn prepare(args: &Arguments, filters: &Filters) -> Result<Prepared, String> {
                             sink.as_deref(),
                             &breaker,
                         );
-                        gate_trial(result, baseline.as_deref(), &feature, &provider)
+                        gate_trial(
+                            result,
+                            baseline.as_deref(),
+                            mode,
+                            &feature,
+                            &provider,
+                            &model.id,
+                        )
                     })
                 }
             };
@@ -448,61 +471,120 @@ fn prepare(args: &Arguments, filters: &Filters) -> Result<Prepared, String> {
         sink,
         manifest,
         baseline,
+        mode,
     })
+}
+
+/// A trial's result as the gate reads it: a pass (with the first attempt's
+/// error if it passed only on a retry), or a failure with its class,
+/// message (led by the model) and signature (`compat_core::signature`).
+pub(crate) type TrialVerdict = Result<Option<String>, TrialFailure>;
+
+#[derive(Debug, Clone)]
+pub(crate) struct TrialFailure {
+    pub class: FailureClass,
+    pub message: String,
+    pub signature: String,
 }
 
 /// How a trial's result becomes libtest's verdict.
 ///
 /// Without a baseline every failure fails the run, named by its class. With
-/// one (the PR gate), only an `incompatible` failure of a cell that passed
-/// in the baseline fails (a regression); a failure the baseline already knew
-/// is an ignored trial with the reason; an upstream that could not serve is
-/// an ignored trial too (no verdict, nothing to blame the change for); a
+/// one (the PR gate; a sim run's default is `golden/sim-baseline.json`),
+/// each model is judged against the same model in the baseline
+/// (`compat_core::gate`): a model that passed there and fails now is a
+/// REGRESSION, whatever the cell's colour; one that failed there with
+/// another signature is FAILING DIFFERENTLY; one the baseline lacks (row,
+/// cell or model) fails until the baseline declares it, and a pass on a
+/// retry is FLAKY: these three fail in sim mode and are reported (ignored,
+/// with the reason) in live mode. A failure as the baseline knew it is an
+/// ignored trial with the reason. An upstream that could not serve is an
+/// ignored trial too (no verdict, nothing to blame the change for); a
 /// harness failure still fails the run, as "no verdict": a gate that cannot
 /// measure (a proxy that will not start under the PR's LiteLLM, say) must
 /// not pass quietly.
-fn gate_trial(
-    result: Result<(), (FailureClass, String)>,
+pub(crate) fn gate_trial(
+    result: TrialVerdict,
     baseline: Option<&Baseline>,
+    mode: Mode,
     feature: &str,
     provider: &str,
+    model: &str,
 ) -> Result<Completion, Failed> {
-    let Err((class, message)) = result else {
-        return Ok(Completion::Completed);
-    };
     let Some(b) = baseline else {
-        return Err(Failed::from(format!("[{class}] {message}")));
+        return match result {
+            Ok(_) => Ok(Completion::Completed),
+            Err(f) => Err(Failed::from(format!("[{}] {}", f.class, f.message))),
+        };
     };
-    match class {
-        FailureClass::UpstreamUnavailable => {
-            return Ok(Completion::ignored_with(format!(
-                "unverified, the provider could not serve (no verdict on the gateway): {message}"
-            )));
+    let (now, message) = match result {
+        Ok(None) => (Now::Pass, String::new()),
+        Ok(Some(first_error)) => (Now::Flaky { first_error }, String::new()),
+        Err(f) => match f.class {
+            FailureClass::UpstreamUnavailable => {
+                return Ok(Completion::ignored_with(format!(
+                    "unverified, the provider could not serve (no verdict on the gateway): {}",
+                    f.message
+                )));
+            }
+            FailureClass::Harness => {
+                return Err(Failed::from(format!(
+                    "NO VERDICT (harness: the run could not measure this trial; not a regression verdict): {}",
+                    f.message
+                )));
+            }
+            FailureClass::Incompatible => (
+                Now::Fail {
+                    signature: f.signature,
+                },
+                f.message,
+            ),
+        },
+    };
+    let before = gate::before(&b.matrix, feature, provider, model);
+    let judgement = gate::judge(&before, &now, mode);
+    let fails = judgement.fails_gate(mode);
+    let text = match &judgement {
+        Judgement::Passed | Judgement::NewlyPassing => return Ok(Completion::Completed),
+        Judgement::Regression => format!(
+            "REGRESSION ({model} passed in the baseline {}): {message}",
+            b.source
+        ),
+        Judgement::Known { before: Some(_) } => {
+            format!("known failure ({model} fails in the baseline with the same signature): {message}")
         }
-        FailureClass::Harness => {
-            return Err(Failed::from(format!(
-                "NO VERDICT (harness: the run could not measure this trial; not a regression verdict): {message}"
-            )));
+        Judgement::Known { before: None } => format!(
+            "known failure ({model} fails in the baseline, which keeps no signature to compare): {message}"
+        ),
+        Judgement::FailingDifferently { before, now } => format!(
+            "FAILING DIFFERENTLY ({model} failed in the baseline with `{before}`, now with `{now}`): {message}"
+        ),
+        Judgement::NotInBaseline { what, failing } => {
+            let how = if mode == Mode::Sim {
+                format!("; {}", gate::DECLARE)
+            } else {
+                String::new()
+            };
+            let now = if *failing {
+                format!("fails: {message}")
+            } else {
+                "passes".to_owned()
+            };
+            if !fails && !failing {
+                // Live mode: a pass the baseline lacks is only reported
+                // (the run-end summary lists it).
+                return Ok(Completion::Completed);
+            }
+            format!("NOT IN THE BASELINE ({what}{how}); {model} {now}")
         }
-        FailureClass::Incompatible => {}
-    }
-    match gate::judge_failure(&b.matrix, feature, provider) {
-        FailureVerdict::Regression => Err(Failed::from(format!(
-            "REGRESSION (passed in the baseline): {message}"
-        ))),
-        // A cell the baseline did not measure holds no knowledge of this
-        // failure: say so instead of calling it known.
-        FailureVerdict::Known {
-            baseline_status: "not_tested",
-        } => Ok(Completion::ignored_with(format!(
-            "failing, untested in the baseline (nothing to compare with): {message}"
-        ))),
-        FailureVerdict::Known { baseline_status } => Ok(Completion::ignored_with(format!(
-            "known failure, the baseline cell is {baseline_status}: {message}"
-        ))),
-        FailureVerdict::NewCell => Ok(Completion::ignored_with(format!(
-            "failing, not in the baseline: {message}"
-        ))),
+        Judgement::FlakyInSim { first_error } => format!(
+            "FLAKY IN SIM ({model} passed only on a retry; a simulator fails only under a fault, so the gateway failed the first attempt): {first_error}"
+        ),
+    };
+    if fails {
+        Err(Failed::from(text))
+    } else {
+        Ok(Completion::ignored_with(text))
     }
 }
 
@@ -859,7 +941,7 @@ fn run_trial(
     model: &compat_core::manifest::Model,
     sink: Option<&ResultsSink>,
     breaker: &Breaker,
-) -> Result<(), (FailureClass, String)> {
+) -> TrialVerdict {
     let start = Instant::now();
     let ctx = Ctx::new(feature, provider, model);
     let (conclusion, ran) = match breaker.refuse(provider.id()) {
@@ -894,6 +976,15 @@ fn run_trial(
     if !expected.is_empty() {
         details["expected_refusals"] = json!(expected);
     }
+    // Signed from the whole error, before the cell's copy is cut (the
+    // signature reads only what the cut keeps, so the two agree).
+    let signature = match &outcome {
+        Outcome::Fail { error } => Some(compat_core::signature::signature(
+            class.unwrap_or(FailureClass::Incompatible),
+            error,
+        )),
+        _ => None,
+    };
     // The matrix shows the error in a tooltip: keep it short there and the
     // whole of it in the details.
     let outcome = match outcome {
@@ -945,16 +1036,18 @@ fn run_trial(
             duration_ms: start.elapsed().as_millis() as u64,
             attempts: log.attempts,
             class,
-            first_error,
+            first_error: first_error.clone(),
+            signature: signature.clone(),
             details,
         });
     }
     match outcome {
-        Outcome::Fail { error } => Err((
-            class.unwrap_or(FailureClass::Incompatible),
-            format!("{}: {error}", model.id),
-        )),
-        _ => Ok(()),
+        Outcome::Fail { error } => Err(TrialFailure {
+            class: class.unwrap_or(FailureClass::Incompatible),
+            message: format!("{}: {error}", model.id),
+            signature: signature.unwrap_or_default(),
+        }),
+        _ => Ok(first_error),
     }
 }
 
