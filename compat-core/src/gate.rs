@@ -57,10 +57,14 @@ pub enum Before {
     Passed,
     /// Failed (incompatible); its signature if the baseline has one or it
     /// can be derived from the stored error.
-    Failed { signature: Option<String> },
+    Failed {
+        signature: Option<String>,
+    },
     /// The cell is there but holds no verdict for the model (unverified
     /// with no previous verdict, not tested, not applicable).
-    NoVerdict { status: &'static str },
+    NoVerdict {
+        status: &'static str,
+    },
     Absent(Missing),
 }
 
@@ -158,8 +162,12 @@ fn cell_level(cell: &CellV2, no_verdict: &'static str) -> Before {
 pub enum Now {
     Pass,
     /// Passed on a retry; the first attempt's error.
-    Flaky { first_error: String },
-    Fail { signature: String },
+    Flaky {
+        first_error: String,
+    },
+    Fail {
+        signature: String,
+    },
 }
 
 /// The gate's judgement of one model.
@@ -279,7 +287,10 @@ pub struct GateReport {
 
 impl GateReport {
     pub fn passed(&self) -> bool {
-        !self.entries.iter().any(|e| e.judgement.fails_gate(self.mode))
+        !self
+            .entries
+            .iter()
+            .any(|e| e.judgement.fails_gate(self.mode))
     }
 
     /// The entries that fail the gate.
@@ -529,8 +540,7 @@ mod tests {
     }
 
     use ModelStatus::{Fail, Flaky, NotApplicable, Pass};
-    const OPUS_500: &str =
-        "gateway: the CLI finished (route bedrock/invoke/us.anthropic.claude-opus-4-7)\n\
+    const OPUS_500: &str = "gateway: the CLI finished (route bedrock/invoke/us.anthropic.claude-opus-4-7)\n\
          the gateway answered the CLI's count_tokens with 500 and no count. Gateway log: 05:28:26";
     const COUNT_BAD: &str = "gateway: the CLI finished (route bedrock/invoke/us.anthropic.claude-haiku-4-5)\n\
          the count the gateway returned (3) is not plausible for the file";
@@ -587,7 +597,10 @@ mod tests {
         );
         let s = r.summary();
         assert!(s.contains("FAILED, 2 model(s)"), "{s}");
-        assert!(s.contains("still failing:\n  count_tokens::bedrock_invoke::claude-opus-4-7"), "{s}");
+        assert!(
+            s.contains("still failing:\n  count_tokens::bedrock_invoke::claude-opus-4-7"),
+            "{s}"
+        );
         // Regression fails the gate in live mode too.
         assert!(!compare(&base, &now, Mode::Live).passed());
     }
@@ -649,7 +662,11 @@ mod tests {
                 "bedrock_invoke",
                 &[(H, Pass, None), (S, Pass, None), (O, Fail, Some(OPUS_500))],
             ),
-            ("vision", "anthropic", &[(H, Pass, None), (S, Pass, None), (O, Pass, None)]),
+            (
+                "vision",
+                "anthropic",
+                &[(H, Pass, None), (S, Pass, None), (O, Pass, None)],
+            ),
         ]);
         let r = compare(&base, &now, Mode::Sim);
         assert!(!r.passed());
@@ -664,7 +681,12 @@ mod tests {
             &[(H, NotApplicable, None), (S, Pass, None), (O, Pass, None)],
         )]);
         let b = before(&base, "long_context_1m", "anthropic", H);
-        assert_eq!(b, Before::NoVerdict { status: "not_applicable" });
+        assert_eq!(
+            b,
+            Before::NoVerdict {
+                status: "not_applicable"
+            }
+        );
         assert!(judge(&b, &Now::Pass, Mode::Sim).fails_gate(Mode::Sim));
     }
 
@@ -691,7 +713,11 @@ mod tests {
         )]);
         let r = compare(&base, &now, Mode::Sim);
         assert!(!r.passed());
-        assert!(r.summary().contains("first attempt: API Error: 500 boom"), "{}", r.summary());
+        assert!(
+            r.summary().contains("first attempt: API Error: 500 boom"),
+            "{}",
+            r.summary()
+        );
         assert!(compare(&base, &now, Mode::Live).passed());
     }
 
@@ -705,7 +731,10 @@ mod tests {
         )]);
         let r = compare(&base, &now, Mode::Sim);
         assert!(r.passed());
-        assert!(r.summary().contains("newly passing:\n  count_tokens::bedrock_invoke::claude-opus-4-7"));
+        assert!(
+            r.summary()
+                .contains("newly passing:\n  count_tokens::bedrock_invoke::claude-opus-4-7")
+        );
         // The baseline stores no signature: derived from its error.
         assert_eq!(
             before(&base, "count_tokens", "bedrock_invoke", O),
@@ -725,9 +754,7 @@ mod tests {
                 name: "count_tokens".into(),
                 providers: [(
                     "bedrock_invoke".to_owned(),
-                    CellStatus::Fail {
-                        error: "x".into(),
-                    },
+                    CellStatus::Fail { error: "x".into() },
                 )]
                 .into_iter()
                 .collect(),
@@ -748,8 +775,12 @@ mod tests {
     fn the_sim_baseline_is_read_per_model() {
         let path = crate::paths::workspace_root().join("golden/sim-baseline.json");
         let base = AnyMatrix::load(&path).unwrap();
-        assert_eq!(before(&base, "count_tokens", "bedrock_invoke", H), Before::Passed);
-        let Before::Failed { signature: Some(s) } = before(&base, "count_tokens", "bedrock_invoke", O)
+        assert_eq!(
+            before(&base, "count_tokens", "bedrock_invoke", H),
+            Before::Passed
+        );
+        let Before::Failed { signature: Some(s) } =
+            before(&base, "count_tokens", "bedrock_invoke", O)
         else {
             panic!("Opus fails there")
         };
@@ -757,6 +788,9 @@ mod tests {
         // Compared with itself, nothing fails the gate and nothing changes.
         let r = compare(&base, &base, Mode::Sim);
         assert!(r.passed(), "{}", r.summary());
-        assert!(r.changes().all(|e| matches!(e.judgement, Judgement::Known { before: Some(_) })));
+        assert!(
+            r.changes()
+                .all(|e| matches!(e.judgement, Judgement::Known { before: Some(_) }))
+        );
     }
 }

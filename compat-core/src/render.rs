@@ -355,7 +355,12 @@ pub fn diff_markdown(
             .failing()
             .any(|e| matches!(e.judgement, Judgement::NotInBaseline { .. }))
     {
-        writeln!(out, "\nModels the baseline lacks: {}.", crate::gate::DECLARE).unwrap();
+        writeln!(
+            out,
+            "\nModels the baseline lacks: {}.",
+            crate::gate::DECLARE
+        )
+        .unwrap();
     }
     out
 }

@@ -226,7 +226,7 @@ mod tests {
             attempts: 1,
             class: Some(FailureClass::Incompatible),
             first_error: None,
-                signature: None,
+            signature: None,
             details: serde_json::Value::Null,
         });
         r

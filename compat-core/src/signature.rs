@@ -21,7 +21,10 @@ pub const SIGNATURE_CHARS: usize = 240;
 
 /// Where the diagnostics begin in a failure's message: nothing after them
 /// decides the failure.
-const DIAGNOSTICS: &[&str] = &["--- last transcript lines ---", "... (see compat-results.json)"];
+const DIAGNOSTICS: &[&str] = &[
+    "--- last transcript lines ---",
+    "... (see compat-results.json)",
+];
 
 /// Words after which a three-digit number from 100 to 599 is an HTTP
 /// status, which is part of what decided a failure (a 400 is not a 500);
@@ -192,7 +195,10 @@ fn model_at(chars: &[char], i: usize) -> Option<usize> {
         return None;
     }
     if chars.len() < i + PREFIX.len()
-        || chars[i..i + PREFIX.len()].iter().copied().ne(PREFIX.chars())
+        || chars[i..i + PREFIX.len()]
+            .iter()
+            .copied()
+            .ne(PREFIX.chars())
     {
         return None;
     }
@@ -211,7 +217,10 @@ fn model_at(chars: &[char], i: usize) -> Option<usize> {
     while j < chars.len() {
         let c = chars[j];
         let versionish = c.is_ascii_digit()
-            || c == '-' && chars.get(j + 1).is_some_and(|n| n.is_ascii_digit() || *n == 'v')
+            || c == '-'
+                && chars
+                    .get(j + 1)
+                    .is_some_and(|n| n.is_ascii_digit() || *n == 'v')
             || c == 'v' && chars.get(j + 1).is_some_and(char::is_ascii_digit)
             || (c == ':' || c == '@') && chars.get(j + 1).is_some_and(char::is_ascii_digit);
         if !versionish {
@@ -246,7 +255,11 @@ mod tests {
                 }
             }
         }
-        assert!(out.len() >= 30, "the baseline's failing models: {}", out.len());
+        assert!(
+            out.len() >= 30,
+            "the baseline's failing models: {}",
+            out.len()
+        );
         out
     }
 
@@ -287,7 +300,10 @@ mod tests {
     #[test]
     fn statuses_stay_counts_go() {
         let s = |t| normalise(t);
-        assert_eq!(s("the provider refused the request with 400: x"), "the provider refused the request with 400: x");
+        assert_eq!(
+            s("the provider refused the request with 400: x"),
+            "the provider refused the request with 400: x"
+        );
         assert_eq!(s("answered 500 and no count"), "answered 500 and no count");
         assert_eq!(s(r#"{"code":"503"}"#), r#"{"code":"503"}"#);
         assert_eq!(s("gateway sent (400)."), "gateway sent (400).");
@@ -349,7 +365,11 @@ mod tests {
             seen.entry(sig).or_insert_with(Vec::new).push(text);
         }
         for (sig, texts) in &seen {
-            assert_eq!(texts.len(), 1, "one signature for different texts: {sig}: {texts:?}");
+            assert_eq!(
+                texts.len(),
+                1,
+                "one signature for different texts: {sig}: {texts:?}"
+            );
         }
     }
 
@@ -360,7 +380,10 @@ mod tests {
         for (at, error) in baseline_errors() {
             let stored = signature(Incompatible, &error);
             let kept = error.trim_end_matches("... (see compat-results.json)");
-            let longer = format!("{kept} and more words that the cut dropped {} 12345\nline", "x".repeat(400));
+            let longer = format!(
+                "{kept} and more words that the cut dropped {} 12345\nline",
+                "x".repeat(400)
+            );
             assert_eq!(stored, signature(Incompatible, &longer), "{at}");
             // Cut anywhere past 500 characters (what the harness keeps is
             // 600): the same.
@@ -405,6 +428,11 @@ mod tests {
             .filter(|(c, _)| c.ends_with("::azure_passthrough"))
             .flat_map(|(_, s)| s.iter().cloned())
             .collect();
-        assert!(azure.iter().all(|s| s.contains("anthropic-version: header is required")), "{azure:#?}");
+        assert!(
+            azure
+                .iter()
+                .all(|s| s.contains("anthropic-version: header is required")),
+            "{azure:#?}"
+        );
     }
 }

@@ -281,7 +281,9 @@ fn wrong_count_regresses_inside_the_partial_cell(ctx: &Ctx) -> anyhow::Result<()
             "{model} failed in the baseline: an ignored trial must be the same failure: {r}"
         ),
         (Before::Failed { signature: Some(b) }, GateDecision::Fails(m)) => ensure!(
-            m.starts_with(&format!("FAILING DIFFERENTLY ({model} failed in the baseline with `{b}`, now with `")),
+            m.starts_with(&format!(
+                "FAILING DIFFERENTLY ({model} failed in the baseline with `{b}`, now with `"
+            )),
             "{model} failed in the baseline: a failing trial must be FAILING DIFFERENTLY with both signatures: {m}"
         ),
         (was, decision) => {

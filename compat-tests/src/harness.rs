@@ -328,7 +328,7 @@ fn prepare(args: &Arguments, filters: &Filters) -> Result<Prepared, String> {
                             attempts: 0,
                             class: None,
                             first_error: None,
-                signature: None,
+                            signature: None,
                             details: serde_json::Value::Null,
                         });
                     }
@@ -551,7 +551,9 @@ pub(crate) fn gate_trial(
             b.source
         ),
         Judgement::Known { before: Some(_) } => {
-            format!("known failure ({model} fails in the baseline with the same signature): {message}")
+            format!(
+                "known failure ({model} fails in the baseline with the same signature): {message}"
+            )
         }
         Judgement::Known { before: None } => format!(
             "known failure ({model} fails in the baseline, which keeps no signature to compare): {message}"

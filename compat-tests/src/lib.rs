@@ -274,7 +274,7 @@ fn cell_of(
             attempts: 1,
             class,
             first_error: None,
-                signature: None,
+            signature: None,
             details: serde_json::Value::Null,
         });
     }
