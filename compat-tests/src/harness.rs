@@ -590,6 +590,17 @@ pub(crate) fn gate_trial(
     }
 }
 
+/// A gate decision as data (libtest-mimic's types are opaque to tests).
+pub(crate) fn decision(r: Result<Completion, Failed>) -> crate::GateDecision {
+    match r {
+        Ok(Completion::Completed) => crate::GateDecision::Passes,
+        Ok(Completion::Ignored { reason }) => {
+            crate::GateDecision::Ignored(reason.unwrap_or_default())
+        }
+        Err(f) => crate::GateDecision::Fails(f.message().unwrap_or_default().to_owned()),
+    }
+}
+
 /// In sim mode, a pass must have crossed the trial's own provider: every
 /// simulator request carrying the trial's nonce went to that provider, and
 /// there was at least one. (Guards against a routing mistake that would let a
@@ -1157,5 +1168,192 @@ mod tests {
         );
         // The vertex_ai column's api_base is its own route.
         assert!(judge_front(Provider::VertexAi, &[vertex_request("127.0.0.1:4242")]).is_ok());
+    }
+
+    /// The gate's decision on one trial, against the default sim baseline,
+    /// in each mode: `count_tokens::bedrock_invoke` is partial there (Haiku
+    /// and Sonnet pass, Opus fails with a 500 from the gateway's count).
+    mod gate {
+        use super::*;
+
+        const F: &str = "count_tokens";
+        const P: &str = "bedrock_invoke";
+        const OPUS_AS_IN_BASELINE: &str = "gateway: the CLI finished, but the feature did not work through the gateway (route bedrock/invoke/us.anthropic.claude-opus-4-7)\nthe gateway answered the CLI's count_tokens (POST /v1/messages/count_tokens?beta=true) with 500 and no count. Gateway log: 21:04:59 - LiteLLM:WARNING: bedrock_token_counter.py:156 - bedrock_mantle_api CountTokens API error: status=500";
+
+        fn fail(class: FailureClass, error: &str) -> TrialVerdict {
+            Err(TrialFailure {
+                class,
+                signature: compat_core::signature::signature(class, error),
+                message: format!("m: {error}"),
+            })
+        }
+
+        use crate::GateDecision;
+
+        fn decide(v: TrialVerdict, mode: Mode, f: &str, p: &str, m: &str) -> GateDecision {
+            let b = sim_baseline().unwrap();
+            decision(gate_trial(v, Some(&b), mode, f, p, m))
+        }
+
+        fn ignored(d: GateDecision) -> String {
+            match d {
+                GateDecision::Ignored(r) => r,
+                other => panic!("expected an ignored trial, got {other:?}"),
+            }
+        }
+
+        fn fails(d: GateDecision) -> String {
+            match d {
+                GateDecision::Fails(m) => m,
+                other => panic!("expected a failing trial, got {other:?}"),
+            }
+        }
+
+        #[test]
+        fn a_model_that_passed_in_a_partial_cell_is_a_regression_in_both_modes() {
+            for mode in [Mode::Sim, Mode::Live] {
+                let e = fails(decide(
+                    fail(FailureClass::Incompatible, "the count is not plausible"),
+                    mode,
+                    F,
+                    P,
+                    "claude-haiku-4-5",
+                ));
+                assert!(
+                    e.starts_with("REGRESSION (claude-haiku-4-5 passed in the baseline"),
+                    "{e}"
+                );
+            }
+        }
+
+        #[test]
+        fn the_same_failure_is_known_another_fails_differently_in_sim_only() {
+            let known = ignored(decide(
+                fail(FailureClass::Incompatible, OPUS_AS_IN_BASELINE),
+                Mode::Sim,
+                F,
+                P,
+                "claude-opus-4-7",
+            ));
+            assert!(
+                known.starts_with(
+                    "known failure (claude-opus-4-7 fails in the baseline with the same signature)"
+                ),
+                "{known}"
+            );
+            let other = "gateway: the CLI finished (route bedrock/invoke/us.anthropic.claude-opus-4-7)\nthe count is not plausible";
+            let e = fails(decide(
+                fail(FailureClass::Incompatible, other),
+                Mode::Sim,
+                F,
+                P,
+                "claude-opus-4-7",
+            ));
+            assert!(e.starts_with("FAILING DIFFERENTLY (claude-opus-4-7 failed in the baseline with `incompatible: "), "{e}");
+            assert!(
+                e.contains("with 500 and no count")
+                    && e.contains("now with `incompatible: ")
+                    && e.contains("not plausible`"),
+                "{e}"
+            );
+            let live = ignored(decide(
+                fail(FailureClass::Incompatible, other),
+                Mode::Live,
+                F,
+                P,
+                "claude-opus-4-7",
+            ));
+            assert!(live.starts_with("FAILING DIFFERENTLY"), "{live}");
+        }
+
+        #[test]
+        fn what_the_baseline_lacks_fails_in_sim_passing_or_not() {
+            for (f, p, m) in [
+                ("new_row", P, "claude-haiku-4-5"),
+                (F, "new_column", "claude-haiku-4-5"),
+                (F, P, "claude-fable-5"),
+            ] {
+                let e = fails(decide(Ok(None), Mode::Sim, f, p, m));
+                assert!(
+                    e.starts_with("NOT IN THE BASELINE (the baseline has no such"),
+                    "{e}"
+                );
+                assert!(
+                    e.contains("cargo xtask matrix") && e.ends_with(&format!("{m} passes")),
+                    "{e}"
+                );
+                let e = fails(decide(
+                    fail(FailureClass::Incompatible, "boom"),
+                    Mode::Sim,
+                    f,
+                    p,
+                    m,
+                ));
+                assert!(e.contains("fails: m: boom"), "{e}");
+                // Live mode reports it.
+                assert!(decide(Ok(None), Mode::Live, f, p, m) == GateDecision::Passes);
+                let r = ignored(decide(
+                    fail(FailureClass::Incompatible, "boom"),
+                    Mode::Live,
+                    f,
+                    p,
+                    m,
+                ));
+                assert!(r.starts_with("NOT IN THE BASELINE"), "{r}");
+            }
+        }
+
+        #[test]
+        fn a_sim_retry_fails_quoting_the_first_attempt_live_keeps_flaky() {
+            let first =
+                "transient upstream failure (status 529): API Error: 529 overloaded".to_owned();
+            let e = fails(decide(
+                Ok(Some(first.clone())),
+                Mode::Sim,
+                F,
+                P,
+                "claude-haiku-4-5",
+            ));
+            assert!(
+                e.starts_with("FLAKY IN SIM (claude-haiku-4-5 passed only on a retry")
+                    && e.ends_with(&first),
+                "{e}"
+            );
+            assert_eq!(
+                decide(Ok(Some(first)), Mode::Live, F, P, "claude-haiku-4-5"),
+                GateDecision::Passes
+            );
+        }
+
+        #[test]
+        fn no_verdict_classes_are_handled_as_before() {
+            let r = ignored(decide(
+                fail(FailureClass::UpstreamUnavailable, "529"),
+                Mode::Sim,
+                F,
+                P,
+                "claude-haiku-4-5",
+            ));
+            assert!(
+                r.starts_with("unverified, the provider could not serve"),
+                "{r}"
+            );
+            let e = fails(decide(
+                fail(FailureClass::Harness, "proxy died"),
+                Mode::Sim,
+                F,
+                P,
+                "claude-haiku-4-5",
+            ));
+            assert!(e.starts_with("NO VERDICT"), "{e}");
+            // Without a baseline every failure fails, named by its class; a
+            // retry does not.
+            let none = |v| decision(gate_trial(v, None, Mode::Sim, F, P, "claude-haiku-4-5"));
+            assert_eq!(
+                none(fail(FailureClass::Incompatible, "boom")),
+                GateDecision::Fails("[incompatible] m: boom".into())
+            );
+            assert_eq!(none(Ok(Some("x".into()))), GateDecision::Passes);
+        }
     }
 }

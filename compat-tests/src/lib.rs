@@ -340,22 +340,14 @@ pub fn gate_under_fault(
         _ => Ok(c.first_error),
     };
     let baseline = harness::sim_baseline().map_err(anyhow::Error::msg)?;
-    Ok(
-        match harness::gate_trial(
-            verdict,
-            Some(&baseline),
-            compat_core::results::Mode::Sim,
-            ctx.feature(),
-            ctx.provider().id(),
-            ctx.model_id(),
-        ) {
-            Ok(libtest_mimic::Completion::Completed) => GateDecision::Passes,
-            Ok(libtest_mimic::Completion::Ignored { reason }) => {
-                GateDecision::Ignored(reason.unwrap_or_default())
-            }
-            Err(f) => GateDecision::Fails(f.message().unwrap_or_default().to_owned()),
-        },
-    )
+    Ok(harness::decision(harness::gate_trial(
+        verdict,
+        Some(&baseline),
+        compat_core::results::Mode::Sim,
+        ctx.feature(),
+        ctx.provider().id(),
+        ctx.model_id(),
+    )))
 }
 
 /// Runs `check` and concludes the trial as the harness does (the routing
