@@ -468,7 +468,10 @@ mod tests {
 
     /// A v2 matrix: (feature, provider, [(model, status, error)]); the cell
     /// status is derived as the builder does (enough for the gate).
-    fn matrix(cells: &[(&str, &str, &[(&str, ModelStatus, Option<&str>)])]) -> AnyMatrix {
+    /// (model, status, error) of one cell.
+    type Models<'a> = &'a [(&'a str, ModelStatus, Option<&'a str>)];
+
+    fn matrix(cells: &[(&str, &str, Models<'_>)]) -> AnyMatrix {
         let mut features: Vec<FeatureV2> = Vec::new();
         for (f, p, models) in cells {
             if !features.iter().any(|x| x.id == *f) {

@@ -113,7 +113,9 @@ pub struct RenderArgs {
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
     /// Print instead the regression gate's table against this baseline
-    /// matrix (regressions, newly passing, still failing), as Markdown.
+    /// matrix, per model (regressions, failing differently with both
+    /// signatures, models the baseline lacks, newly passing, still failing),
+    /// as Markdown.
     #[arg(long, value_name = "BASELINE")]
     pub diff: Option<PathBuf>,
     /// With --diff: judge as the gate of this mode does (sim: failing
