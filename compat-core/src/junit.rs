@@ -113,6 +113,7 @@ mod tests {
                 attempts: 1,
                 class: None,
                 first_error: None,
+                signature: None,
                 details: serde_json::Value::Null,
             });
         }

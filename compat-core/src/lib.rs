@@ -18,5 +18,6 @@ pub mod provider;
 pub mod render;
 pub mod results;
 pub mod secret;
+pub mod signature;
 pub mod status;
 pub mod tools;

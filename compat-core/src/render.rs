@@ -267,15 +267,18 @@ fn details(matrix: &View, manifest: Option<&Manifest>, md: bool) -> String {
 }
 
 /// The regression gate's comparison as a Markdown table (for the PR gate's
-/// job output and a bot's PR comment): regressions first, then newly passing,
-/// failing cells new to the baseline, and still failing. Both matrices are
-/// read as the gate reads them (`AnyMatrix::verdict_view`).
+/// job output and a bot's PR comment), per model: what fails the gate first
+/// (regressions, failing differently with both signatures, models the
+/// baseline lacks, sim retries), then newly passing and still failing. The
+/// comparison is `gate::compare`'s, judged as in `mode`.
 pub fn diff_markdown(
     baseline: &AnyMatrix,
     current: &AnyMatrix,
     manifest: Option<&Manifest>,
+    mode: crate::results::Mode,
 ) -> String {
-    let report = crate::gate::compare(&baseline.verdict_view(), &current.verdict_view());
+    use crate::gate::Judgement;
+    let report = crate::gate::compare(baseline, current, mode);
     let feature_name = |id: &str| {
         manifest
             .and_then(|m| m.feature(id))
@@ -283,43 +286,81 @@ pub fn diff_markdown(
             .unwrap_or_else(|| id.to_owned())
     };
     let mut out = String::new();
-    if report.passed() {
-        out.push_str("**Regression gate: passed** (no cell went from pass to fail).\n\n");
+    let failing = report.failing().count();
+    if failing == 0 {
+        writeln!(
+            out,
+            "**Regression gate ({mode}): passed** (no model regressed, per model and per failure signature).\n"
+        )
+        .unwrap();
     } else {
         writeln!(
             out,
-            "**Regression gate: FAILED**: {} cell(s) went from pass to fail.\n",
-            report.regressions.len()
+            "**Regression gate ({mode}): FAILED**: {failing} model(s) fail it.\n"
         )
         .unwrap();
     }
-    let groups = [
-        ("regression", &report.regressions),
-        ("newly passing", &report.newly_passing),
-        ("failing, new cell", &report.new_failing),
-        ("still failing", &report.still_failing),
-    ];
-    if groups.iter().all(|(_, cells)| cells.is_empty()) {
-        out.push_str("No cell changed between the baseline and this run.\n");
+    let mut changes: Vec<&crate::gate::Entry> = report.changes().collect();
+    if changes.is_empty() {
+        out.push_str("No model changed between the baseline and this run.\n");
         return out;
     }
-    out.push_str("| change | feature | provider | baseline | now |\n|---|---|---|---|---|\n");
-    for (label, cells) in groups {
-        for c in cells.iter() {
-            writeln!(
-                out,
-                "| {label} | {} | {} | {} | {} |",
-                feature_name(&c.feature),
-                provider_name(manifest, &c.provider),
-                baseline
-                    .status_name(&c.feature, &c.provider)
-                    .unwrap_or("absent"),
-                current
-                    .status_name(&c.feature, &c.provider)
-                    .unwrap_or("absent"),
-            )
-            .unwrap();
-        }
+    // What fails the gate first, then the rest; stable within each group.
+    changes.sort_by_key(|e| !e.judgement.fails_gate(mode));
+    out.push_str("| change | feature | provider | model | baseline | now | why |\n|---|---|---|---|---|---|---|\n");
+    let cell = |s: &str| s.replace('|', "\\|").replace('\n', " ");
+    for e in changes {
+        let now = match &e.judgement {
+            Judgement::Passed | Judgement::NewlyPassing => "pass",
+            Judgement::FlakyInSim { .. } => "flaky",
+            Judgement::NotInBaseline { failing: false, .. } => "pass",
+            _ => "fail",
+        };
+        let why = match &e.judgement {
+            Judgement::FailingDifferently { before, now } => {
+                format!("was `{}`, now `{}`", cell(before), cell(now))
+            }
+            Judgement::Known { before: Some(s) } => format!("`{}`", cell(s)),
+            Judgement::Known { before: None } => "no signature in the baseline".to_owned(),
+            Judgement::NotInBaseline { what, .. } => what.clone(),
+            Judgement::FlakyInSim { first_error } => format!(
+                "passed on a retry; first attempt: {}",
+                cell(first_error.lines().next().unwrap_or_default())
+            ),
+            Judgement::Regression => e
+                .error
+                .as_deref()
+                .and_then(|x| x.lines().next())
+                .map(cell)
+                .unwrap_or_default(),
+            Judgement::Passed | Judgement::NewlyPassing => String::new(),
+        };
+        let label = if e.judgement.fails_gate(mode) {
+            e.judgement.label().to_uppercase()
+        } else {
+            e.judgement.label().to_owned()
+        };
+        writeln!(
+            out,
+            "| {label} | {} | {} | {} | {} | {now} | {why} |",
+            feature_name(&e.feature),
+            provider_name(manifest, &e.provider),
+            e.model,
+            e.before.name(),
+        )
+        .unwrap();
+    }
+    if mode == crate::results::Mode::Sim
+        && report
+            .failing()
+            .any(|e| matches!(e.judgement, Judgement::NotInBaseline { .. }))
+    {
+        writeln!(
+            out,
+            "\nModels the baseline lacks: {}.",
+            crate::gate::DECLARE
+        )
+        .unwrap();
     }
     out
 }

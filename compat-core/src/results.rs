@@ -84,6 +84,11 @@ pub struct TrialResult {
     /// error, kept so the flake can be read.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first_error: Option<String>,
+    /// A failure's signature (`crate::signature`: its class and what decided
+    /// it, normalised), computed from the whole error before the cell's
+    /// copy of it is cut. Absent for a pass and in older files.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature: Option<String>,
     /// Free-form diagnostics: usage, transcript tail, the simulator's record
     /// of the offending request, retry log.
     #[serde(default, skip_serializing_if = "serde_json::Value::is_null")]
@@ -221,6 +226,7 @@ mod tests {
             attempts: 1,
             class: Some(FailureClass::Incompatible),
             first_error: None,
+            signature: None,
             details: serde_json::Value::Null,
         });
         r

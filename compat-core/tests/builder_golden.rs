@@ -213,7 +213,6 @@ fn markdown_and_table_renderings() {
 
 #[test]
 fn the_gate_reads_an_unverified_baseline_cell_as_its_last_verdict() {
-    use compat_core::status::CellStatus;
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../golden/builder");
     let manifest = Manifest::load(&root.join("manifest.yaml")).unwrap();
     let results = RunResults::load(&root.join("unverified.json")).unwrap();
@@ -231,11 +230,14 @@ fn the_gate_reads_an_unverified_baseline_cell_as_its_last_verdict() {
             ..
         }
     ));
-    let view = AnyMatrix::V2(m).verdict_view();
-    assert_eq!(view.cell("tool_use", "vertex_ai"), Some(&CellStatus::Pass));
+    // The gate reads an unverified cell as the verdict it carries.
+    let m = AnyMatrix::V2(m);
+    let model = &manifest.models[0].id;
+    use compat_core::gate::{Before, before};
+    assert_eq!(before(&m, "tool_use", "vertex_ai", model), Before::Passed);
     assert_eq!(
-        view.cell("basic_messaging_streaming", "anthropic"),
-        Some(&CellStatus::Pass)
+        before(&m, "basic_messaging_streaming", "anthropic", model),
+        Before::Passed
     );
 }
 
@@ -273,7 +275,8 @@ fn v2_renderings_and_the_gate_diff() {
             compat_core::render::markdown_any(&flaky, Some(&manifest)),
             compat_core::render::markdown_any(&partial, Some(&manifest))
         ));
-        insta::assert_snapshot!("diff_regression", compat_core::render::diff_markdown(&v1_baseline, &partial, Some(&manifest)));
-        insta::assert_snapshot!("diff_unchanged", compat_core::render::diff_markdown(&all_pass, &flaky, Some(&manifest)));
+        insta::assert_snapshot!("diff_regression", compat_core::render::diff_markdown(&v1_baseline, &partial, Some(&manifest), compat_core::results::Mode::Sim));
+        insta::assert_snapshot!("diff_flaky_sim", compat_core::render::diff_markdown(&all_pass, &flaky, Some(&manifest), compat_core::results::Mode::Sim));
+        insta::assert_snapshot!("diff_unchanged", compat_core::render::diff_markdown(&all_pass, &flaky, Some(&manifest), compat_core::results::Mode::Live));
     });
 }

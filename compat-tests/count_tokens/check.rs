@@ -241,3 +241,54 @@ fn count_without_messages(ctx: &Ctx) -> anyhow::Result<()> {
 fn cut(s: &str, n: usize) -> &str {
     s.char_indices().nth(n).map_or(s, |(i, _)| &s[..i])
 }
+
+compat_tests::sim_fault_test!(
+    name = "wrong_count_regresses_inside_the_partial_cell",
+    provider = "bedrock_invoke",
+    run = wrong_count_regresses_inside_the_partial_cell
+);
+
+/// Issue 23: `count_tokens::bedrock_invoke` is partial in the sim baseline
+/// (only Opus 4.7 fails there: LiteLLM sends its count to Bedrock Mantle,
+/// which it cannot reach). A gateway that breaks every Bedrock token count
+/// (here the provider counts a request that lost its messages,
+/// `Fault::CountWithoutMessages`) must fail the gate, as the harness decides
+/// it against the default sim baseline, on every model that passed there:
+/// a REGRESSION naming the model, although the cell was already red. On a
+/// model that already failed there the gate must compare signatures: the
+/// same failure is known (ignored), another one fails as FAILING
+/// DIFFERENTLY with both signatures; never a regression, never a pass.
+fn wrong_count_regresses_inside_the_partial_cell(ctx: &Ctx) -> anyhow::Result<()> {
+    use compat_core::gate::{Before, before};
+    use compat_tests::GateDecision;
+    let model = ctx.model_id();
+    let baseline = compat_core::matrix::v2::AnyMatrix::load(
+        &compat_core::paths::workspace_root().join("golden/sim-baseline.json"),
+    )?;
+    let was = before(&baseline, ctx.feature(), ctx.provider().id(), model);
+    let decision =
+        compat_tests::gate_under_fault(ctx, compat_sim::Fault::CountWithoutMessages, run)?;
+    match (&was, &decision) {
+        (Before::Passed, GateDecision::Fails(m)) => ensure!(
+            m.starts_with(&format!("REGRESSION ({model} passed in the baseline"))
+                && m.contains("is not plausible"),
+            "{model} passed in the baseline: the gate must fail it as a REGRESSION naming the model and the implausible count: {m}"
+        ),
+        (Before::Failed { .. }, GateDecision::Ignored(r)) => ensure!(
+            r.starts_with(&format!(
+                "known failure ({model} fails in the baseline with the same signature)"
+            )),
+            "{model} failed in the baseline: an ignored trial must be the same failure: {r}"
+        ),
+        (Before::Failed { signature: Some(b) }, GateDecision::Fails(m)) => ensure!(
+            m.starts_with(&format!(
+                "FAILING DIFFERENTLY ({model} failed in the baseline with `{b}`, now with `"
+            )),
+            "{model} failed in the baseline: a failing trial must be FAILING DIFFERENTLY with both signatures: {m}"
+        ),
+        (was, decision) => {
+            bail!("{model} was {was:?} in the baseline; the gate decided {decision:?}")
+        }
+    }
+    Ok(())
+}

@@ -8,9 +8,9 @@ use std::time::Instant;
 
 use compat_core::classify::{self, Evidence, FailureKind, NoVerdict};
 use compat_core::driver::{CliError, DriverError};
-use compat_core::gate::{self, FailureVerdict};
+use compat_core::gate::{self, Judgement, Now};
 use compat_core::manifest::Manifest;
-use compat_core::matrix::Matrix;
+use compat_core::matrix::v2::AnyMatrix;
 use compat_core::provider::Provider;
 use compat_core::results::{Mode, RunResults, TrialResult};
 use compat_core::status::{FailureClass, Outcome};
@@ -38,7 +38,7 @@ impl ResultsSink {
         }
     }
 
-    fn finish(&self, manifest: &Manifest, baseline: Option<&Baseline>) {
+    fn finish(&self, manifest: &Manifest, baseline: Option<&Baseline>, mode: Mode) {
         let mut r = self.results.lock().expect("results lock");
         r.run.finished_at = Some(jiff::Timestamp::now());
         fill_versions(&mut r);
@@ -90,11 +90,12 @@ impl ResultsSink {
                 path: &self.path,
                 results: &r,
             };
-            match compat_core::matrix::build(manifest, &[input], &options) {
+            // Per model (schema v2), as the trials were gated.
+            match compat_core::matrix::v2::build(manifest, &[input], &options) {
                 Ok(current) => eprint!(
                     "[compat] against baseline {}:\n{}",
                     b.source,
-                    gate::compare(&b.matrix, &current).summary()
+                    gate::compare(&b.matrix, &AnyMatrix::V2(current), mode).summary()
                 ),
                 Err(e) => eprintln!("[compat] cannot compare with the baseline: {e}"),
             }
@@ -140,10 +141,11 @@ pub fn main() -> ExitCode {
             sink,
             manifest,
             baseline,
+            mode,
         }) => {
             let conclusion = libtest_mimic::run(&args, trials);
             if let Some(sink) = sink {
-                sink.finish(&manifest, baseline.as_deref());
+                sink.finish(&manifest, baseline.as_deref(), mode);
             }
             // The shared environment lives in a static, which is never
             // dropped: stop the proxies (and anything else left) explicitly.
@@ -162,13 +164,27 @@ struct Prepared {
     sink: Option<Arc<ResultsSink>>,
     manifest: Manifest,
     baseline: Option<Arc<Baseline>>,
+    mode: Mode,
 }
 
 /// The matrix a run is gated against (`COMPAT_BASELINE`: a file path or an
-/// http(s) URL, e.g. the last published compatibility-matrix.json).
-struct Baseline {
+/// http(s) URL, e.g. the last published compatibility-matrix.json), read
+/// per model by `compat_core::gate` (schema v1 or v2; a v2 baseline built
+/// before signatures gets them from its stored errors).
+pub(crate) struct Baseline {
     source: String,
-    matrix: Matrix,
+    matrix: AnyMatrix,
+}
+
+/// The default sim baseline (`golden/sim-baseline.json`), as a sim run that
+/// names none is gated against: for tests of the gate's decision.
+pub(crate) fn sim_baseline() -> Result<Baseline, String> {
+    let path = compat_core::paths::workspace_root().join(SIM_BASELINE);
+    let matrix = AnyMatrix::load(&path).map_err(|e| format!("{SIM_BASELINE}: {e}"))?;
+    Ok(Baseline {
+        source: path.display().to_string(),
+        matrix,
+    })
 }
 
 /// The sim matrix's known state, the baseline of a sim run that names none:
@@ -212,10 +228,9 @@ fn load_baseline(mode: Mode) -> Result<Option<Baseline>, String> {
         std::fs::read_to_string(&source)
             .map_err(|e| format!("COMPAT_BASELINE: cannot read {source}: {e}"))?
     };
-    // A baseline of either schema version; the gate reads its verdicts.
-    let matrix = compat_core::matrix::v2::AnyMatrix::parse(&text, std::path::Path::new(&source))
-        .map_err(|e| format!("COMPAT_BASELINE: {e}"))?
-        .verdict_view();
+    // A baseline of either schema version; the gate reads it per model.
+    let matrix = AnyMatrix::parse(&text, std::path::Path::new(&source))
+        .map_err(|e| format!("COMPAT_BASELINE: {e}"))?;
     Ok(Some(Baseline { source, matrix }))
 }
 
@@ -313,6 +328,7 @@ fn prepare(args: &Arguments, filters: &Filters) -> Result<Prepared, String> {
                             attempts: 0,
                             class: None,
                             first_error: None,
+                            signature: None,
                             details: serde_json::Value::Null,
                         });
                     }
@@ -333,7 +349,14 @@ fn prepare(args: &Arguments, filters: &Filters) -> Result<Prepared, String> {
                             sink.as_deref(),
                             &breaker,
                         );
-                        gate_trial(result, baseline.as_deref(), &feature, &provider)
+                        gate_trial(
+                            result,
+                            baseline.as_deref(),
+                            mode,
+                            &feature,
+                            &provider,
+                            &model.id,
+                        )
                     })
                 }
             };
@@ -448,61 +471,133 @@ fn prepare(args: &Arguments, filters: &Filters) -> Result<Prepared, String> {
         sink,
         manifest,
         baseline,
+        mode,
     })
+}
+
+/// A trial's result as the gate reads it: a pass (with the first attempt's
+/// error if it passed only on a retry), or a failure with its class,
+/// message (led by the model) and signature (`compat_core::signature`).
+pub(crate) type TrialVerdict = Result<Option<String>, TrialFailure>;
+
+#[derive(Debug, Clone)]
+pub(crate) struct TrialFailure {
+    pub class: FailureClass,
+    pub message: String,
+    pub signature: String,
 }
 
 /// How a trial's result becomes libtest's verdict.
 ///
 /// Without a baseline every failure fails the run, named by its class. With
-/// one (the PR gate), only an `incompatible` failure of a cell that passed
-/// in the baseline fails (a regression); a failure the baseline already knew
-/// is an ignored trial with the reason; an upstream that could not serve is
-/// an ignored trial too (no verdict, nothing to blame the change for); a
+/// one (the PR gate; a sim run's default is `golden/sim-baseline.json`),
+/// each model is judged against the same model in the baseline
+/// (`compat_core::gate`): a model that passed there and fails now is a
+/// REGRESSION, whatever the cell's colour; one that failed there with
+/// another signature is FAILING DIFFERENTLY; one the baseline lacks (row,
+/// cell or model) fails until the baseline declares it, and a pass on a
+/// retry is FLAKY: these three fail in sim mode and are reported (ignored,
+/// with the reason) in live mode. A failure as the baseline knew it is an
+/// ignored trial with the reason. An upstream that could not serve is an
+/// ignored trial too (no verdict, nothing to blame the change for); a
 /// harness failure still fails the run, as "no verdict": a gate that cannot
 /// measure (a proxy that will not start under the PR's LiteLLM, say) must
 /// not pass quietly.
-fn gate_trial(
-    result: Result<(), (FailureClass, String)>,
+pub(crate) fn gate_trial(
+    result: TrialVerdict,
     baseline: Option<&Baseline>,
+    mode: Mode,
     feature: &str,
     provider: &str,
+    model: &str,
 ) -> Result<Completion, Failed> {
-    let Err((class, message)) = result else {
-        return Ok(Completion::Completed);
-    };
     let Some(b) = baseline else {
-        return Err(Failed::from(format!("[{class}] {message}")));
+        return match result {
+            Ok(_) => Ok(Completion::Completed),
+            Err(f) => Err(Failed::from(format!("[{}] {}", f.class, f.message))),
+        };
     };
-    match class {
-        FailureClass::UpstreamUnavailable => {
-            return Ok(Completion::ignored_with(format!(
-                "unverified, the provider could not serve (no verdict on the gateway): {message}"
-            )));
+    let (now, message) = match result {
+        Ok(None) => (Now::Pass, String::new()),
+        Ok(Some(first_error)) => (Now::Flaky { first_error }, String::new()),
+        Err(f) => match f.class {
+            FailureClass::UpstreamUnavailable => {
+                return Ok(Completion::ignored_with(format!(
+                    "unverified, the provider could not serve (no verdict on the gateway): {}",
+                    f.message
+                )));
+            }
+            FailureClass::Harness => {
+                return Err(Failed::from(format!(
+                    "NO VERDICT (harness: the run could not measure this trial; not a regression verdict): {}",
+                    f.message
+                )));
+            }
+            FailureClass::Incompatible => (
+                Now::Fail {
+                    signature: f.signature,
+                },
+                f.message,
+            ),
+        },
+    };
+    let before = gate::before(&b.matrix, feature, provider, model);
+    let judgement = gate::judge(&before, &now, mode);
+    let fails = judgement.fails_gate(mode);
+    let text = match &judgement {
+        Judgement::Passed | Judgement::NewlyPassing => return Ok(Completion::Completed),
+        Judgement::Regression => format!(
+            "REGRESSION ({model} passed in the baseline {}): {message}",
+            b.source
+        ),
+        Judgement::Known { before: Some(_) } => {
+            format!(
+                "known failure ({model} fails in the baseline with the same signature): {message}"
+            )
         }
-        FailureClass::Harness => {
-            return Err(Failed::from(format!(
-                "NO VERDICT (harness: the run could not measure this trial; not a regression verdict): {message}"
-            )));
+        Judgement::Known { before: None } => format!(
+            "known failure ({model} fails in the baseline, which keeps no signature to compare): {message}"
+        ),
+        Judgement::FailingDifferently { before, now } => format!(
+            "FAILING DIFFERENTLY ({model} failed in the baseline with `{before}`, now with `{now}`): {message}"
+        ),
+        Judgement::NotInBaseline { what, failing } => {
+            let how = if mode == Mode::Sim {
+                format!("; {}", gate::DECLARE)
+            } else {
+                String::new()
+            };
+            let now = if *failing {
+                format!("fails: {message}")
+            } else {
+                "passes".to_owned()
+            };
+            if !fails && !failing {
+                // Live mode: a pass the baseline lacks is only reported
+                // (the run-end summary lists it).
+                return Ok(Completion::Completed);
+            }
+            format!("NOT IN THE BASELINE ({what}{how}); {model} {now}")
         }
-        FailureClass::Incompatible => {}
+        Judgement::FlakyInSim { first_error } => format!(
+            "FLAKY IN SIM ({model} passed only on a retry; a simulator fails only under a fault, so the gateway failed the first attempt): {first_error}"
+        ),
+    };
+    if fails {
+        Err(Failed::from(text))
+    } else {
+        Ok(Completion::ignored_with(text))
     }
-    match gate::judge_failure(&b.matrix, feature, provider) {
-        FailureVerdict::Regression => Err(Failed::from(format!(
-            "REGRESSION (passed in the baseline): {message}"
-        ))),
-        // A cell the baseline did not measure holds no knowledge of this
-        // failure: say so instead of calling it known.
-        FailureVerdict::Known {
-            baseline_status: "not_tested",
-        } => Ok(Completion::ignored_with(format!(
-            "failing, untested in the baseline (nothing to compare with): {message}"
-        ))),
-        FailureVerdict::Known { baseline_status } => Ok(Completion::ignored_with(format!(
-            "known failure, the baseline cell is {baseline_status}: {message}"
-        ))),
-        FailureVerdict::NewCell => Ok(Completion::ignored_with(format!(
-            "failing, not in the baseline: {message}"
-        ))),
+}
+
+/// A gate decision as data (libtest-mimic's types are opaque to tests).
+pub(crate) fn decision(r: Result<Completion, Failed>) -> crate::GateDecision {
+    match r {
+        Ok(Completion::Completed) => crate::GateDecision::Passes,
+        Ok(Completion::Ignored { reason }) => {
+            crate::GateDecision::Ignored(reason.unwrap_or_default())
+        }
+        Err(f) => crate::GateDecision::Fails(f.message().unwrap_or_default().to_owned()),
     }
 }
 
@@ -859,7 +954,7 @@ fn run_trial(
     model: &compat_core::manifest::Model,
     sink: Option<&ResultsSink>,
     breaker: &Breaker,
-) -> Result<(), (FailureClass, String)> {
+) -> TrialVerdict {
     let start = Instant::now();
     let ctx = Ctx::new(feature, provider, model);
     let (conclusion, ran) = match breaker.refuse(provider.id()) {
@@ -894,6 +989,15 @@ fn run_trial(
     if !expected.is_empty() {
         details["expected_refusals"] = json!(expected);
     }
+    // Signed from the whole error, before the cell's copy is cut (the
+    // signature reads only what the cut keeps, so the two agree).
+    let signature = match &outcome {
+        Outcome::Fail { error } => Some(compat_core::signature::signature(
+            class.unwrap_or(FailureClass::Incompatible),
+            error,
+        )),
+        _ => None,
+    };
     // The matrix shows the error in a tooltip: keep it short there and the
     // whole of it in the details.
     let outcome = match outcome {
@@ -945,16 +1049,18 @@ fn run_trial(
             duration_ms: start.elapsed().as_millis() as u64,
             attempts: log.attempts,
             class,
-            first_error,
+            first_error: first_error.clone(),
+            signature: signature.clone(),
             details,
         });
     }
     match outcome {
-        Outcome::Fail { error } => Err((
-            class.unwrap_or(FailureClass::Incompatible),
-            format!("{}: {error}", model.id),
-        )),
-        _ => Ok(()),
+        Outcome::Fail { error } => Err(TrialFailure {
+            class: class.unwrap_or(FailureClass::Incompatible),
+            message: format!("{}: {error}", model.id),
+            signature: signature.unwrap_or_default(),
+        }),
+        _ => Ok(first_error),
     }
 }
 
@@ -1062,5 +1168,192 @@ mod tests {
         );
         // The vertex_ai column's api_base is its own route.
         assert!(judge_front(Provider::VertexAi, &[vertex_request("127.0.0.1:4242")]).is_ok());
+    }
+
+    /// The gate's decision on one trial, against the default sim baseline,
+    /// in each mode: `count_tokens::bedrock_invoke` is partial there (Haiku
+    /// and Sonnet pass, Opus fails with a 500 from the gateway's count).
+    mod gate {
+        use super::*;
+
+        const F: &str = "count_tokens";
+        const P: &str = "bedrock_invoke";
+        const OPUS_AS_IN_BASELINE: &str = "gateway: the CLI finished, but the feature did not work through the gateway (route bedrock/invoke/us.anthropic.claude-opus-4-7)\nthe gateway answered the CLI's count_tokens (POST /v1/messages/count_tokens?beta=true) with 500 and no count. Gateway log: 21:04:59 - LiteLLM:WARNING: bedrock_token_counter.py:156 - bedrock_mantle_api CountTokens API error: status=500";
+
+        fn fail(class: FailureClass, error: &str) -> TrialVerdict {
+            Err(TrialFailure {
+                class,
+                signature: compat_core::signature::signature(class, error),
+                message: format!("m: {error}"),
+            })
+        }
+
+        use crate::GateDecision;
+
+        fn decide(v: TrialVerdict, mode: Mode, f: &str, p: &str, m: &str) -> GateDecision {
+            let b = sim_baseline().unwrap();
+            decision(gate_trial(v, Some(&b), mode, f, p, m))
+        }
+
+        fn ignored(d: GateDecision) -> String {
+            match d {
+                GateDecision::Ignored(r) => r,
+                other => panic!("expected an ignored trial, got {other:?}"),
+            }
+        }
+
+        fn fails(d: GateDecision) -> String {
+            match d {
+                GateDecision::Fails(m) => m,
+                other => panic!("expected a failing trial, got {other:?}"),
+            }
+        }
+
+        #[test]
+        fn a_model_that_passed_in_a_partial_cell_is_a_regression_in_both_modes() {
+            for mode in [Mode::Sim, Mode::Live] {
+                let e = fails(decide(
+                    fail(FailureClass::Incompatible, "the count is not plausible"),
+                    mode,
+                    F,
+                    P,
+                    "claude-haiku-4-5",
+                ));
+                assert!(
+                    e.starts_with("REGRESSION (claude-haiku-4-5 passed in the baseline"),
+                    "{e}"
+                );
+            }
+        }
+
+        #[test]
+        fn the_same_failure_is_known_another_fails_differently_in_sim_only() {
+            let known = ignored(decide(
+                fail(FailureClass::Incompatible, OPUS_AS_IN_BASELINE),
+                Mode::Sim,
+                F,
+                P,
+                "claude-opus-4-7",
+            ));
+            assert!(
+                known.starts_with(
+                    "known failure (claude-opus-4-7 fails in the baseline with the same signature)"
+                ),
+                "{known}"
+            );
+            let other = "gateway: the CLI finished (route bedrock/invoke/us.anthropic.claude-opus-4-7)\nthe count is not plausible";
+            let e = fails(decide(
+                fail(FailureClass::Incompatible, other),
+                Mode::Sim,
+                F,
+                P,
+                "claude-opus-4-7",
+            ));
+            assert!(e.starts_with("FAILING DIFFERENTLY (claude-opus-4-7 failed in the baseline with `incompatible: "), "{e}");
+            assert!(
+                e.contains("with 500 and no count")
+                    && e.contains("now with `incompatible: ")
+                    && e.contains("not plausible`"),
+                "{e}"
+            );
+            let live = ignored(decide(
+                fail(FailureClass::Incompatible, other),
+                Mode::Live,
+                F,
+                P,
+                "claude-opus-4-7",
+            ));
+            assert!(live.starts_with("FAILING DIFFERENTLY"), "{live}");
+        }
+
+        #[test]
+        fn what_the_baseline_lacks_fails_in_sim_passing_or_not() {
+            for (f, p, m) in [
+                ("new_row", P, "claude-haiku-4-5"),
+                (F, "new_column", "claude-haiku-4-5"),
+                (F, P, "claude-fable-5"),
+            ] {
+                let e = fails(decide(Ok(None), Mode::Sim, f, p, m));
+                assert!(
+                    e.starts_with("NOT IN THE BASELINE (the baseline has no such"),
+                    "{e}"
+                );
+                assert!(
+                    e.contains("cargo xtask matrix") && e.ends_with(&format!("{m} passes")),
+                    "{e}"
+                );
+                let e = fails(decide(
+                    fail(FailureClass::Incompatible, "boom"),
+                    Mode::Sim,
+                    f,
+                    p,
+                    m,
+                ));
+                assert!(e.contains("fails: m: boom"), "{e}");
+                // Live mode reports it.
+                assert!(decide(Ok(None), Mode::Live, f, p, m) == GateDecision::Passes);
+                let r = ignored(decide(
+                    fail(FailureClass::Incompatible, "boom"),
+                    Mode::Live,
+                    f,
+                    p,
+                    m,
+                ));
+                assert!(r.starts_with("NOT IN THE BASELINE"), "{r}");
+            }
+        }
+
+        #[test]
+        fn a_sim_retry_fails_quoting_the_first_attempt_live_keeps_flaky() {
+            let first =
+                "transient upstream failure (status 529): API Error: 529 overloaded".to_owned();
+            let e = fails(decide(
+                Ok(Some(first.clone())),
+                Mode::Sim,
+                F,
+                P,
+                "claude-haiku-4-5",
+            ));
+            assert!(
+                e.starts_with("FLAKY IN SIM (claude-haiku-4-5 passed only on a retry")
+                    && e.ends_with(&first),
+                "{e}"
+            );
+            assert_eq!(
+                decide(Ok(Some(first)), Mode::Live, F, P, "claude-haiku-4-5"),
+                GateDecision::Passes
+            );
+        }
+
+        #[test]
+        fn no_verdict_classes_are_handled_as_before() {
+            let r = ignored(decide(
+                fail(FailureClass::UpstreamUnavailable, "529"),
+                Mode::Sim,
+                F,
+                P,
+                "claude-haiku-4-5",
+            ));
+            assert!(
+                r.starts_with("unverified, the provider could not serve"),
+                "{r}"
+            );
+            let e = fails(decide(
+                fail(FailureClass::Harness, "proxy died"),
+                Mode::Sim,
+                F,
+                P,
+                "claude-haiku-4-5",
+            ));
+            assert!(e.starts_with("NO VERDICT"), "{e}");
+            // Without a baseline every failure fails, named by its class; a
+            // retry does not.
+            let none = |v| decision(gate_trial(v, None, Mode::Sim, F, P, "claude-haiku-4-5"));
+            assert_eq!(
+                none(fail(FailureClass::Incompatible, "boom")),
+                GateDecision::Fails("[incompatible] m: boom".into())
+            );
+            assert_eq!(none(Ok(Some("x".into()))), GateDecision::Passes);
+        }
     }
 }

@@ -274,6 +274,7 @@ fn cell_of(
             attempts: 1,
             class,
             first_error: None,
+            signature: None,
             details: serde_json::Value::Null,
         });
     }
@@ -295,6 +296,58 @@ fn cell_of(
         .cell(ctx.feature(), ctx.provider().id())
         .cloned()
         .ok_or_else(|| anyhow::anyhow!("no cell {}::{}", ctx.feature(), ctx.provider().id()))
+}
+
+/// The harness's gate decision on one trial: it fails the run (the
+/// message), is reported as ignored (the reason), or passes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GateDecision {
+    Fails(String),
+    Ignored(String),
+    Passes,
+}
+
+/// For fault tests of the regression gate: runs one trial of `check` with
+/// `fault` on, concludes it as the harness does, and returns the harness's
+/// gate decision on it against the default sim baseline
+/// (`golden/sim-baseline.json`), as a sim run that names no baseline makes it.
+pub fn gate_under_fault(
+    ctx: &Ctx,
+    fault: compat_sim::Fault,
+    check: fn(&Ctx) -> anyhow::Result<()>,
+) -> anyhow::Result<GateDecision> {
+    use anyhow::Context as _;
+    let sim = ctx.sim().context("fault tests run in sim mode only")?;
+    let scope = compat_sim::FaultScope {
+        provider: Some(sim::api(ctx.provider())),
+        model: Some(ctx.model_id().to_owned()),
+        body_contains: Some(ctx.nonce().to_owned()),
+    };
+    let _fault = sim.inject(scope, fault);
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| check(ctx)));
+    let c = harness::conclude(ctx, result);
+    let verdict = match c.outcome {
+        compat_core::status::Outcome::Fail { error } => {
+            let class = c
+                .class
+                .unwrap_or(compat_core::status::FailureClass::Incompatible);
+            Err(harness::TrialFailure {
+                class,
+                signature: compat_core::signature::signature(class, &error),
+                message: format!("{}: {error}", ctx.model_id()),
+            })
+        }
+        _ => Ok(c.first_error),
+    };
+    let baseline = harness::sim_baseline().map_err(anyhow::Error::msg)?;
+    Ok(harness::decision(harness::gate_trial(
+        verdict,
+        Some(&baseline),
+        compat_core::results::Mode::Sim,
+        ctx.feature(),
+        ctx.provider().id(),
+        ctx.model_id(),
+    )))
 }
 
 /// Runs `check` and concludes the trial as the harness does (the routing

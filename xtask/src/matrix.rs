@@ -113,9 +113,16 @@ pub struct RenderArgs {
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
     /// Print instead the regression gate's table against this baseline
-    /// matrix (regressions, newly passing, still failing), as Markdown.
+    /// matrix, per model (regressions, failing differently with both
+    /// signatures, models the baseline lacks, newly passing, still failing),
+    /// as Markdown.
     #[arg(long, value_name = "BASELINE")]
     pub diff: Option<PathBuf>,
+    /// With --diff: judge as the gate of this mode does (sim: failing
+    /// differently, models the baseline lacks and retries fail it; live:
+    /// only regressions do).
+    #[arg(long, default_value = "sim", value_parser = ["sim", "live"])]
+    pub mode: String,
 }
 
 /// `cargo xtask provision`: every tool the tests use, up front (CI runs it
@@ -312,7 +319,16 @@ pub fn render(args: RenderArgs) -> anyhow::Result<ExitCode> {
         let baseline = AnyMatrix::load(&baseline)?;
         print!(
             "{}",
-            rendering::diff_markdown(&baseline, &matrix, manifest.as_ref())
+            rendering::diff_markdown(
+                &baseline,
+                &matrix,
+                manifest.as_ref(),
+                if args.mode == "live" {
+                    compat_core::results::Mode::Live
+                } else {
+                    compat_core::results::Mode::Sim
+                }
+            )
         );
         return Ok(ExitCode::SUCCESS);
     }

@@ -559,9 +559,12 @@ pub fn commit_message(matrix: &AnyMatrix, previous: Option<&AnyMatrix>) -> Strin
     let flips = publisher::flips(previous, matrix);
     match (previous, flips.is_empty()) {
         (None, _) => msg.push_str("\nFirst publish at this path.\n"),
-        (Some(_), true) => msg.push_str("\nNo cell changed status.\n"),
+        (Some(_), true) => msg.push_str("\nNo cell changed status or model verdict.\n"),
         (Some(_), false) => {
-            msg.push_str(&format!("\n{} cell(s) changed status:\n", flips.len()));
+            msg.push_str(&format!(
+                "\n{} cell(s) changed status or model verdict:\n",
+                flips.len()
+            ));
             for f in flips {
                 msg.push_str(&f);
                 msg.push('\n');
@@ -756,6 +759,7 @@ mod tests {
                     attempts: 1,
                     class: None,
                     first_error: None,
+                    signature: None,
                     details: serde_json::Value::Null,
                 });
             }
@@ -947,6 +951,7 @@ mod tests {
                     attempts: 1,
                     class,
                     first_error: None,
+                    signature: None,
                     details: serde_json::Value::Null,
                 });
             }
@@ -1036,7 +1041,7 @@ mod tests {
         assert_eq!(h.previous_status, "not_tested");
         assert!(
             msg2.contains(
-                "1 cell(s) changed status:\ntool_use/anthropic: pass -> partial (claude-haiku-4-5: tool_use block missing)"
+                "1 cell(s) changed status or model verdict:\ntool_use/anthropic: pass -> partial\n  claude-haiku-4-5: pass -> fail (tool_use block missing)"
             ),
             "{msg2}"
         );
@@ -1082,8 +1087,10 @@ mod tests {
         );
         assert!(
             msg3.contains(
-                "2 cell(s) changed status:\n\
-                 tool_use/anthropic: partial -> fail (claude-haiku-4-5: tool_use block missing)\n\
+                "2 cell(s) changed status or model verdict:\n\
+                 tool_use/anthropic: partial -> fail\n  \
+                 claude-sonnet-4-6: pass -> fail (tool_use block missing)\n  \
+                 claude-opus-4-7: pass -> fail (tool_use block missing)\n\
                  vision/anthropic: pass -> unverified (claude-haiku-4-5: 529 overloaded)"
             ),
             "{msg3}"

@@ -193,6 +193,11 @@ pub struct ModelResult {
     /// For `flaky`: the error of the attempt or run that failed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first_error: Option<String>,
+    /// For `fail`: the failure's signature (`crate::signature`), which the
+    /// regression gate compares with the baseline's. Optional: matrices
+    /// built before signatures have none (the gate derives it from `error`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     pub attempts: u32,
@@ -256,61 +261,6 @@ impl AnyMatrix {
         match self {
             AnyMatrix::V1(m) => &m.generated_at,
             AnyMatrix::V2(m) => &m.generated_at,
-        }
-    }
-
-    /// The matrix as the regression gate reads a baseline: schema v1's
-    /// statuses, each cell its last verdict (an `unverified` cell counts as
-    /// the verdict it carries, since that is the last thing known about it;
-    /// `flaky` as pass; `partial` as fail).
-    pub fn verdict_view(&self) -> super::Matrix {
-        use crate::status::CellStatus;
-        match self {
-            AnyMatrix::V1(m) => m.clone(),
-            AnyMatrix::V2(m) => super::Matrix {
-                schema_version: super::SCHEMA_VERSION.to_owned(),
-                generated_at: m.generated_at.clone(),
-                litellm_version: m.litellm_version.clone(),
-                claude_code_version: m.claude_code_version.clone(),
-                providers: m.providers.clone(),
-                features: m
-                    .features
-                    .iter()
-                    .map(|f| super::MatrixFeature {
-                        id: f.id.clone(),
-                        name: f.name.clone(),
-                        providers: f
-                            .providers
-                            .iter()
-                            .map(|(p, c)| {
-                                let status = match &c.status {
-                                    CellStatusV2::Pass | CellStatusV2::Flaky => CellStatus::Pass,
-                                    CellStatusV2::Fail { error }
-                                    | CellStatusV2::Partial { error, .. } => CellStatus::Fail {
-                                        error: error.clone(),
-                                    },
-                                    CellStatusV2::Unverified { previous, error } => {
-                                        match previous.as_ref().map(|p| p.status.as_str()) {
-                                            Some("pass" | "flaky") => CellStatus::Pass,
-                                            Some(_) => CellStatus::Fail {
-                                                error: error.clone(),
-                                            },
-                                            None => CellStatus::NotTested,
-                                        }
-                                    }
-                                    CellStatusV2::NotApplicable { reason } => {
-                                        CellStatus::NotApplicable {
-                                            reason: reason.clone(),
-                                        }
-                                    }
-                                    CellStatusV2::NotTested => CellStatus::NotTested,
-                                };
-                                (p.clone(), status)
-                            })
-                            .collect(),
-                    })
-                    .collect(),
-            },
         }
     }
 
@@ -491,6 +441,7 @@ fn model_result(runs: &Runs<'_>) -> ModelResult {
         class: None,
         error: None,
         first_error: None,
+        signature: None,
         reason: None,
         attempts,
         duration_ms,
@@ -513,6 +464,14 @@ fn model_result(runs: &Runs<'_>) -> ModelResult {
             r.status = ModelStatus::Fail;
             r.class = Some(FailureClass::Incompatible);
             r.error = error_of(failed);
+            r.signature = Some(failed.signature.clone().unwrap_or_else(|| {
+                // A results file from before signatures: the same function
+                // over the kept error gives the same signature.
+                crate::signature::signature(
+                    FailureClass::Incompatible,
+                    r.error.as_deref().unwrap_or_default(),
+                )
+            }));
         }
         (None, None) => match &last.outcome {
             Outcome::NotApplicable { reason } => {

@@ -425,14 +425,23 @@ pub fn describe_changes(old: Option<&str>, new: &AnyMatrix) -> Vec<String> {
     out
 }
 
-/// The commit message's flip lines: every cell whose status differs from the
-/// replaced matrix's, `feature/provider: old -> new (first line of the new
-/// error)`, the error line naming the model (`claude-haiku-4-5: ...`). No
-/// lines on a first publish (`old` is `None`).
+/// The commit message's flip lines, one entry per changed cell: its status
+/// change, `feature/provider: old -> new`, then (indented) each model whose
+/// verdict changed, per model and per failure signature as the regression
+/// gate reads them (`compat_core::gate::compare`, live semantics: a flaky
+/// model reads as passing): `claude-haiku-4-5: pass -> fail (first line of
+/// its error)`, `claude-opus-4-7: failing differently: was `...`, now
+/// `...``, `fail -> pass`. A cell whose status changed with no model verdict
+/// to show (unverified, not applicable) keeps the first line of its error
+/// after the status. A cell whose status is the same but a model's verdict
+/// changed (a partial cell where another model fails now) is listed too.
+/// No lines on a first publish (`old` is `None`).
 pub fn flips(old: Option<&AnyMatrix>, new: &AnyMatrix) -> Vec<String> {
+    use compat_core::gate::Judgement;
     let Some(old) = old else {
         return Vec::new();
     };
+    let report = compat_core::gate::compare(old, new, compat_core::results::Mode::Live);
     let old_cells = cells(old);
     cells(new)
         .into_iter()
@@ -440,21 +449,54 @@ pub fn flips(old: Option<&AnyMatrix>, new: &AnyMatrix) -> Vec<String> {
             let o = old_cells
                 .iter()
                 .find(|o| o.feature == c.feature && o.provider == c.provider)?;
-            if o.status == c.status {
+            let models: Vec<String> = report
+                .entries
+                .iter()
+                .filter(|e| e.feature == c.feature && e.provider == c.provider)
+                .filter_map(|e| {
+                    let error = || {
+                        e.error
+                            .as_deref()
+                            .and_then(|d| d.lines().find(|l| !l.trim().is_empty()))
+                            .map(|l| format!(" ({})", shorten(l.trim())))
+                            .unwrap_or_default()
+                    };
+                    let what = match &e.judgement {
+                        Judgement::Regression => format!("pass -> fail{}", error()),
+                        Judgement::FailingDifferently { before, now } => format!(
+                            "failing differently: was `{}`, now `{}`",
+                            shorten(before),
+                            shorten(now)
+                        ),
+                        Judgement::NewlyPassing => "fail -> pass".to_owned(),
+                        Judgement::NotInBaseline { failing: true, .. } => {
+                            format!("{} -> fail{}", e.before.name(), error())
+                        }
+                        _ => return None,
+                    };
+                    Some(format!("  {}: {what}", e.model))
+                })
+                .collect();
+            if o.status == c.status && models.is_empty() {
                 return None;
             }
-            let why = match c.status {
-                "fail" | "partial" | "unverified" => c
+            let why = match (c.status, models.is_empty()) {
+                ("fail" | "partial" | "unverified", true) => c
                     .detail
                     .and_then(|d| d.lines().find(|l| !l.trim().is_empty()))
                     .map(|l| format!(" ({})", shorten(l.trim())))
                     .unwrap_or_default(),
                 _ => String::new(),
             };
-            Some(format!(
+            let mut line = format!(
                 "{}/{}: {} -> {}{why}",
                 c.feature, c.provider, o.status, c.status
-            ))
+            );
+            for m in models {
+                line.push('\n');
+                line.push_str(&m);
+            }
+            Some(line)
         })
         .collect()
 }
@@ -789,5 +831,49 @@ mod tests {
             ["same results, newer run: generated_at 2026-11-25T10:00:00Z -> 2026-11-26T10:00:00Z"]
         );
         assert!(describe_changes(None, &AnyMatrix::V1(new))[0].starts_with("new file"));
+    }
+
+    /// Flip lines speak per model: a regression inside a partial cell and a
+    /// model failing differently are listed although the cell stays partial.
+    #[test]
+    fn flips_name_each_model_and_both_signatures() {
+        let m = |haiku: &str, opus: &str| {
+            let r = |s: &str| {
+                if s == "pass" {
+                    serde_json::json!({"status": "pass", "attempts": 1, "duration_ms": 1})
+                } else {
+                    serde_json::json!({"status": "fail", "class": "incompatible", "error": s, "attempts": 1, "duration_ms": 1})
+                }
+            };
+            let text = serde_json::json!({
+                "schema_version": "2",
+                "generated_at": "2026-11-25T00:00:00Z",
+                "litellm_version": "v1",
+                "claude_code_version": "2",
+                "providers": ["bedrock_invoke"],
+                "models": [{"id": "claude-haiku-4-5", "name": "Haiku"}, {"id": "claude-sonnet-4-6", "name": "Sonnet"}, {"id": "claude-opus-4-7", "name": "Opus"}],
+                "features": [{"id": "count_tokens", "name": "Token counting", "providers": {"bedrock_invoke": {
+                    "status": "partial", "error": "x", "passing_models": ["claude-sonnet-4-6"],
+                    "models": {"claude-haiku-4-5": r(haiku), "claude-sonnet-4-6": r("pass"), "claude-opus-4-7": r(opus)}
+                }}}]
+            })
+            .to_string();
+            AnyMatrix::parse(&text, std::path::Path::new("m.json")).unwrap()
+        };
+        let old = m("pass", "the gateway answered 500 and no count");
+        let new = m(
+            "the count 3 is not plausible",
+            "the gateway answered 502 and no count",
+        );
+        let lines = flips(Some(&old), &new);
+        assert_eq!(
+            lines,
+            ["count_tokens/bedrock_invoke: partial -> partial\n  \
+              claude-haiku-4-5: pass -> fail (the count 3 is not plausible)\n  \
+              claude-opus-4-7: failing differently: was `incompatible: the gateway answered 500 and no count`, now `incompatible: the gateway answered 502 and no count`"]
+        );
+        // Run-to-run noise is no change.
+        let again = m("pass", "the gateway answered 500 and no count");
+        assert!(flips(Some(&old), &again).is_empty());
     }
 }
