@@ -989,6 +989,12 @@ fn run_trial(
     if !expected.is_empty() {
         details["expected_refusals"] = json!(expected);
     }
+    // The refusals a pass recovered from (background.rs): the page's deep
+    // dive shows them, with the row that judges what the CLI dropped.
+    let recoveries = crate::background::recoveries(ctx.nonce());
+    if !recoveries.is_empty() {
+        details["recoveries"] = json!(recoveries);
+    }
     // Signed from the whole error, before the cell's copy is cut (the
     // signature reads only what the cut keeps, so the two agree).
     let signature = match &outcome {
