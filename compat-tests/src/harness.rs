@@ -839,6 +839,11 @@ pub(crate) fn conclude(ctx: &Ctx, result: std::thread::Result<anyhow::Result<()>
                 upstream: upstream.as_deref(),
                 gateway_alive: ctx.gateway_alive(),
                 gateway_log: &log,
+                // What the gateway received of this trial (the tap's record,
+                // its own 404s of the non-streaming row aside): with no
+                // simulator record, a hang is the gateway's only if the CLI
+                // sent something.
+                gateway_requests: Some(ctx.gateway_answers().len()),
             });
             // The route too: several columns share a simulator (a
             // pass-through or Rust-path column, Mantle beside Invoke), and the
