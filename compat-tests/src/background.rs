@@ -426,6 +426,20 @@ pub(crate) fn judge(
     calls: &[Call],
     expected: &[(String, String)],
 ) -> Result<Vec<Recovery>, (FailureClass, String)> {
+    let (recoveries, unexplained) = sort(t, calls, expected);
+    if unexplained.is_empty() {
+        return Ok(recoveries);
+    }
+    Err(unexplained_refusals(t, calls, &unexplained))
+}
+
+/// A trial's refusals, sorted: those the CLI recovered from (as recorded),
+/// and those neither declared nor recovered, with why.
+fn sort<'c>(
+    t: &Trial<'_>,
+    calls: &'c [Call],
+    expected: &[(String, String)],
+) -> (Vec<Recovery>, Vec<(&'c Call, NotRecovered)>) {
     let mut recoveries = Vec::new();
     let mut unexplained: Vec<(&Call, NotRecovered)> = Vec::new();
     for c in calls.iter().filter(|c| c.refused()) {
@@ -452,9 +466,15 @@ pub(crate) fn judge(
             Err(why) => unexplained.push((c, why)),
         }
     }
-    if unexplained.is_empty() {
-        return Ok(recoveries);
-    }
+    (recoveries, unexplained)
+}
+
+/// The class and message of a pass that hid refusals.
+fn unexplained_refusals(
+    t: &Trial<'_>,
+    calls: &[Call],
+    unexplained: &[(&Call, NotRecovered)],
+) -> (FailureClass, String) {
     // Provider trouble (rate limit, overload, 5xx) with no refusal by the
     // gateway itself is no verdict on the gateway. In sim mode a gateway
     // refusal counts as the provider's trouble only when the provider
@@ -484,7 +504,7 @@ pub(crate) fn judge(
         })
         .collect();
     let more = unexplained.len().saturating_sub(shown.len());
-    Err((
+    (
         class,
         format!(
             "gateway: {} (route {}): the CLI's run passed, but {} request(s) of this trial were refused \
@@ -500,13 +520,44 @@ pub(crate) fn judge(
                 String::new()
             }
         ),
-    ))
+    )
 }
 
 /// The invariant over this trial: the provider's record (sim mode) and the
 /// gateway's answers through the tap (both modes). A pass's recoveries are
 /// kept for its details ([`recoveries`]).
 pub(crate) fn every_call_answered(ctx: &Ctx) -> Result<(), (FailureClass, String)> {
+    over_calls(ctx, |t, calls, expected| {
+        let (found, unexplained) = sort(t, calls, expected);
+        keep(ctx, found);
+        if unexplained.is_empty() {
+            Ok(())
+        } else {
+            Err(unexplained_refusals(t, calls, &unexplained))
+        }
+    })
+}
+
+/// Records a failed trial's recoveries for its details (the invariant does
+/// not judge a failure, but what the CLI recovered from helps read it:
+/// e.g. a refused signature the CLI resent without thinking).
+pub(crate) fn note_recoveries(ctx: &Ctx) {
+    over_calls(ctx, |t, calls, expected| keep(ctx, sort(t, calls, expected).0));
+}
+
+fn keep(ctx: &Ctx, found: Vec<Recovery>) {
+    if !found.is_empty() {
+        RECOVERED
+            .lock()
+            .expect("recoveries")
+            .get_or_insert_with(HashMap::new)
+            .insert(ctx.nonce().to_owned(), found);
+    }
+}
+
+/// Runs `f` over this trial's calls: the provider's record (sim mode) and
+/// the gateway's answers through the tap (both modes).
+fn over_calls<R>(ctx: &Ctx, f: impl FnOnce(&Trial<'_>, &[Call], &[(String, String)]) -> R) -> R {
     let mut calls: Vec<Call> = ctx.sim_requests().iter().map(Call::upstream).collect();
     calls.extend(ctx.gateway_answers().iter().map(Call::gateway));
     let route = match ctx.provider().passthrough_route() {
@@ -520,15 +571,7 @@ pub(crate) fn every_call_answered(ctx: &Ctx) -> Result<(), (FailureClass, String
         feature: &ctx.feature,
         sim: ctx.sim().is_some(),
     };
-    let found = judge(&trial, &calls, &ctx.expected_refusals())?;
-    if !found.is_empty() {
-        RECOVERED
-            .lock()
-            .expect("recoveries")
-            .get_or_insert_with(HashMap::new)
-            .insert(ctx.nonce().to_owned(), found);
-    }
-    Ok(())
+    f(&trial, &calls, &ctx.expected_refusals())
 }
 
 #[cfg(test)]

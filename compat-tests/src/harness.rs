@@ -830,6 +830,7 @@ pub(crate) fn conclude(ctx: &Ctx, result: std::thread::Result<anyhow::Result<()>
             Err((class, e)) => fail(class, e),
         },
         Ok(Err(e)) => {
+            crate::background::note_recoveries(ctx);
             let message = format!("{e:#}");
             let upstream = ctx.upstream_answers();
             let log = ctx.gateway_log_tail(30);
