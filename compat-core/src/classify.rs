@@ -745,7 +745,11 @@ mod tests {
                 },
                 "stalled" => FailureKind::Stalled,
                 "timed_out" => FailureKind::TimedOut,
-                other => panic!("{}: case {:?}: unknown kind {other:?}", path.display(), c.name),
+                other => panic!(
+                    "{}: case {:?}: unknown kind {other:?}",
+                    path.display(),
+                    c.name
+                ),
             };
             let answers: Vec<UpstreamAnswer> = c
                 .upstream

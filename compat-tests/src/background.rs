@@ -277,6 +277,18 @@ fn model_of(body: &Value, path: &str) -> Option<String> {
     None
 }
 
+/// Whether a beta refusal names betas and all of them are effort's
+/// (`effort-2025-11-24`): the CLI's drop is then effort's alone.
+fn only_effort_betas(words: &str) -> bool {
+    let named: Vec<&str> = words
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .filter(|v| v.contains('-') && v.ends_with(|c: char| c.is_ascii_digit()))
+        .collect();
+    !named.is_empty() && named.iter().all(|v| v.starts_with("effort-"))
+}
+
 /// The row that owns what the CLI dropped to recover from a refusal, from
 /// the refusal's status and words (the simulators' refusals in
 /// compat-sim: `betas.rs`, `model.rs` signatures, `context_editing.rs`,
@@ -297,9 +309,11 @@ pub(crate) fn owner_row(status: u16, words: &str, feature: &str) -> String {
         "tool_search"
     } else if w.contains("signature") {
         "thinking_multi_turn"
-    } else if w.contains("effort") || w.contains("output_config") {
+    } else if w.contains("output_config") || only_effort_betas(&w) {
         "effort"
     } else if w.contains("beta") {
+        // beta_headers judges every beta, effort's among them when a
+        // refusal names several.
         "beta_headers"
     } else {
         feature
@@ -347,11 +361,9 @@ fn last_turn(body: &Value) -> String {
     if let Some(last) = body["messages"].as_array().and_then(|m| m.last()) {
         match last["content"].as_array() {
             Some(blocks) => {
-                for b in blocks
-                    .iter()
-                    .rev()
-                    .filter(|b| !matches!(b["type"].as_str(), Some("thinking" | "redacted_thinking")))
-                {
+                for b in blocks.iter().rev().filter(|b| {
+                    !matches!(b["type"].as_str(), Some("thinking" | "redacted_thinking"))
+                }) {
                     walk(&Value::Array(vec![b.clone()]), &mut out);
                     if !out.trim().is_empty() {
                         break;
@@ -527,22 +539,20 @@ fn unexplained_refusals(
 /// gateway's answers through the tap (both modes). A pass's recoveries are
 /// kept for its details ([`recoveries`]).
 pub(crate) fn every_call_answered(ctx: &Ctx) -> Result<(), (FailureClass, String)> {
+    // The recoveries go into the details whether the pass stands or not.
+    note_recoveries(ctx);
     over_calls(ctx, |t, calls, expected| {
-        let (found, unexplained) = sort(t, calls, expected);
-        keep(ctx, found);
-        if unexplained.is_empty() {
-            Ok(())
-        } else {
-            Err(unexplained_refusals(t, calls, &unexplained))
-        }
+        judge(t, calls, expected).map(drop)
     })
 }
 
-/// Records a failed trial's recoveries for its details (the invariant does
-/// not judge a failure, but what the CLI recovered from helps read it:
-/// e.g. a refused signature the CLI resent without thinking).
+/// Records a trial's recoveries for its details; a failed trial's too (the
+/// invariant does not judge a failure, but what the CLI recovered from
+/// helps read it: e.g. a refused signature the CLI resent without thinking).
 pub(crate) fn note_recoveries(ctx: &Ctx) {
-    over_calls(ctx, |t, calls, expected| keep(ctx, sort(t, calls, expected).0));
+    over_calls(ctx, |t, calls, expected| {
+        keep(ctx, sort(t, calls, expected).0)
+    });
 }
 
 fn keep(ctx: &Ctx, found: Vec<Recovery>) {
@@ -670,7 +680,10 @@ mod tests {
         ];
         let (class, e) = judge(&SIM, &calls, &[]).unwrap_err();
         assert_eq!(class, FailureClass::Incompatible);
-        assert!(e.contains("/invoke") && e.contains("invalid beta flag"), "{e}");
+        assert!(
+            e.contains("/invoke") && e.contains("invalid beta flag"),
+            "{e}"
+        );
         // The query is no part of the endpoint.
         let calls = [
             at(
@@ -703,7 +716,10 @@ mod tests {
         ];
         assert!(judge(&LIVE, &calls, &[]).is_err());
         // The model in the path counts as the model (Bedrock, Vertex).
-        let a = model_of(&json!({}), "/model/us.anthropic.claude-opus-4-7-v1:0/invoke");
+        let a = model_of(
+            &json!({}),
+            "/model/us.anthropic.claude-opus-4-7-v1:0/invoke",
+        );
         let b = model_of(
             &json!({}),
             "/v1/projects/p/locations/l/publishers/anthropic/models/claude-opus-4-7:rawPredict",
@@ -745,9 +761,21 @@ mod tests {
     #[test]
     fn in_sim_a_gateway_refusal_passing_on_the_providers_is_recovered() {
         let calls = [
-            call(Side::Upstream, 0, 400, "turn 2", "Invalid `signature` in `thinking` block"),
+            call(
+                Side::Upstream,
+                0,
+                400,
+                "turn 2",
+                "Invalid `signature` in `thinking` block",
+            ),
             call(Side::Upstream, 1, 200, "turn 2", ""),
-            call(Side::Gateway, 0, 400, "turn 2", "Invalid `signature` in `thinking` block"),
+            call(
+                Side::Gateway,
+                0,
+                400,
+                "turn 2",
+                "Invalid `signature` in `thinking` block",
+            ),
             call(Side::Gateway, 1, 200, "turn 2", ""),
         ];
         let found = judge(&SIM, &calls, &[]).unwrap();
@@ -791,6 +819,11 @@ mod tests {
                 400,
                 "Unexpected value(s) `effort-2025-11-24` for the `anthropic-beta` header",
                 "effort",
+            ),
+            (
+                400,
+                "Unexpected value(s) `advanced-tool-use-2025-11-20`, `effort-2025-11-24` for the `anthropic-beta` header",
+                "beta_headers",
             ),
             (
                 400,
