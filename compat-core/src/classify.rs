@@ -21,7 +21,17 @@
 //! there is the gateway's doing); in live mode the provider's own words, as
 //! the CLI quotes them, decide. The table tests (`golden/classifier/`) hold
 //! real error texts from the providers' and LiteLLM's documentation and
-//! issue trackers, each with its source.
+//! issue trackers, each with its source (`error_texts.json`, live mode), and
+//! sim-mode evidence (`sim_evidence.json`).
+//!
+//! Sim mode has no real provider to blame: a simulator fails only when a
+//! fault switch tells it to, and then its record says so. So when the
+//! simulator recorded no request of the trial (the gateway failed before
+//! any request reached the provider), the failure is the gateway's
+//! (`incompatible`), whatever the CLI's words say ("timeout", "inference
+//! profile", a 500/502/503), unless the proxy died or our own setup failed
+//! (our gateway key or generated config refused, the CLI could not connect):
+//! `harness`. Live mode keeps reading the words.
 
 use crate::status::FailureClass;
 
@@ -90,6 +100,10 @@ pub struct Evidence<'a> {
     pub gateway_alive: Option<bool>,
     /// The last lines of the proxy's log.
     pub gateway_log: &'a str,
+    /// How many of this trial's requests the gateway received (the tap's
+    /// record; None: unknown). In sim mode with no simulator record, it
+    /// tells a gateway that held a request from a CLI that sent none.
+    pub gateway_requests: Option<usize>,
 }
 
 /// The classifier's answer: the class, and a headline saying what broke and
@@ -153,6 +167,25 @@ fn classify_hang(e: &Evidence<'_>, dead: bool) -> Verdict {
         );
     }
     if let Some(answers) = e.upstream {
+        // Sim mode, nothing reached the provider: the gateway held what the
+        // CLI sent, or the CLI sent nothing (its own trouble). Without the
+        // tap's count the rules below decide as before.
+        if let (true, Some(sent)) = (answers.is_empty(), e.gateway_requests) {
+            return match sent {
+                0 => Verdict::new(
+                    Harness,
+                    format!(
+                        "harness: the CLI {what} before sending any request of the trial through the gateway"
+                    ),
+                ),
+                _ => Verdict::new(
+                    Incompatible,
+                    format!(
+                        "gateway: the CLI {what}; the gateway received {sent} request(s) of the trial but none reached the provider (sim mode: the simulator recorded none)"
+                    ),
+                ),
+            };
+        }
         if answers.iter().any(|a| !a.completed) {
             return Verdict::new(
                 UpstreamUnavailable,
@@ -218,6 +251,25 @@ fn classify_api_error(e: &Evidence<'_>, status: Option<u16>, text: &str, dead: b
 
     // Sim mode: the simulator saw what reached the provider.
     if let Some(answers) = e.upstream {
+        if answers.is_empty() {
+            // Nothing reached the provider, and the simulators fail only by
+            // fault (on record): the gateway failed on its own, unless our
+            // generated configuration is what it refused.
+            if matches_any(&lower, OUR_CONFIG) {
+                return Verdict::new(
+                    Harness,
+                    said(format!(
+                        "harness: the gateway or CLI configuration we generated is wrong{status_s}"
+                    )),
+                );
+            }
+            return Verdict::new(
+                Incompatible,
+                said(format!(
+                    "gateway: the gateway answered the CLI an error{status_s} without any request of the trial reaching the provider (sim mode: the simulator recorded none)"
+                )),
+            );
+        }
         if let Some(r) = answers.iter().rev().find(|a| a.status >= 400) {
             let provider_words = r.rejection.clone().unwrap_or_else(|| words.clone());
             let class = match r.status {
@@ -507,6 +559,7 @@ mod tests {
             upstream: None,
             gateway_alive: Some(true),
             gateway_log: "",
+            gateway_requests: None,
         })
     }
 
@@ -517,6 +570,7 @@ mod tests {
             upstream: Some(answers),
             gateway_alive: Some(true),
             gateway_log: "",
+            gateway_requests: None,
         })
     }
 
@@ -585,6 +639,7 @@ mod tests {
             upstream: None,
             gateway_alive: Some(false),
             gateway_log: "",
+            gateway_requests: None,
         });
         assert_eq!(dead.class, Harness);
     }
@@ -649,5 +704,111 @@ mod tests {
             cases.len(),
             wrong.join("\n")
         );
+    }
+
+    /// The sim-mode table: evidence as the harness gathers it in sim mode
+    /// (the simulator's record, the proxy's liveness, the tap's count), each
+    /// case with its source and expected class.
+    #[test]
+    fn sim_mode_evidence_is_classified_by_the_record() {
+        #[derive(serde::Deserialize)]
+        struct Answer {
+            status: u16,
+            rejection: Option<String>,
+            completed: bool,
+        }
+        #[derive(serde::Deserialize)]
+        struct Case {
+            name: String,
+            kind: String,
+            text: String,
+            http_status: Option<u16>,
+            upstream: Vec<Answer>,
+            gateway_alive: bool,
+            gateway_requests: usize,
+            gateway_log: String,
+            class: FailureClass,
+            source: String,
+        }
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../golden/classifier/sim_evidence.json");
+        let text =
+            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let cases: Vec<Case> =
+            serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let mut wrong = Vec::new();
+        for c in &cases {
+            let kind = match c.kind.as_str() {
+                "api_error" => FailureKind::CliApiError {
+                    status: c.http_status,
+                    text: c.text.clone(),
+                },
+                "stalled" => FailureKind::Stalled,
+                "timed_out" => FailureKind::TimedOut,
+                other => panic!(
+                    "{}: case {:?}: unknown kind {other:?}",
+                    path.display(),
+                    c.name
+                ),
+            };
+            let answers: Vec<UpstreamAnswer> = c
+                .upstream
+                .iter()
+                .map(|a| UpstreamAnswer {
+                    status: a.status,
+                    rejection: a.rejection.clone(),
+                    completed: a.completed,
+                })
+                .collect();
+            let v = classify(&Evidence {
+                kind,
+                message: &c.text,
+                upstream: Some(&answers),
+                gateway_alive: Some(c.gateway_alive),
+                gateway_log: &c.gateway_log,
+                gateway_requests: Some(c.gateway_requests),
+            });
+            if v.class != c.class {
+                wrong.push(format!(
+                    "{}: want {}, got {} ({})\n  source: {}",
+                    c.name, c.class, v.class, v.headline, c.source
+                ));
+            }
+        }
+        for must in [
+            "no record + 500 Internal server error",
+            "no record + 500, proxy dead",
+            "simulator 429 from a fault",
+            "simulator 500 from a fault",
+        ] {
+            assert!(
+                cases.iter().any(|c| c.name == must),
+                "{}: the case {must:?} is missing",
+                path.display()
+            );
+        }
+        assert!(
+            wrong.is_empty(),
+            "{} of {} misclassified:\n{}",
+            wrong.len(),
+            cases.len(),
+            wrong.join("\n")
+        );
+    }
+
+    #[test]
+    fn live_mode_still_reads_the_words_when_nothing_is_on_record() {
+        // The same text with no simulator at all (live): the provider's 500.
+        let text = "API Error: 500 {\"type\":\"error\",\"error\":{\"type\":\"api_error\",\"message\":\"Internal server error\"}}";
+        assert_eq!(live(Some(500), text).class, UpstreamUnavailable);
+        let v = sim(
+            FailureKind::CliApiError {
+                status: Some(500),
+                text: text.into(),
+            },
+            &[],
+        );
+        assert_eq!(v.class, Incompatible, "{v:?}");
+        assert!(v.headline.contains("simulator recorded none"), "{v:?}");
     }
 }

@@ -461,6 +461,7 @@ mod tests {
             first_error: (status == ModelStatus::Flaky).then(|| "API Error: 500 boom".to_owned()),
             signature: None,
             reason: (status == ModelStatus::NotApplicable).then(|| "no 1M variant".to_owned()),
+            recoveries: Vec::new(),
             attempts: 1,
             duration_ms: 1,
         }

@@ -124,7 +124,60 @@ pub enum ResultsError {
     },
 }
 
+/// A refusal the CLI recovered from in a passing trial, as recorded in the
+/// trial's `details.recoveries` (compat-tests/src/background.rs) and shown
+/// in schema v2's per-model result: what was refused, the resend that was
+/// answered, and the row that judges what the CLI dropped to get there.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Recovery {
+    pub refused: RefusedCall,
+    pub resent: ResentCall,
+    /// The row that owns the piece the CLI dropped to recover (e.g.
+    /// `beta_headers` for a beta, `thinking_multi_turn` for a refused
+    /// signature), or `provider_trouble` for a retried 429/529/5xx, which
+    /// no row judges.
+    pub owner_row: String,
+}
+
+/// The refused request of a [`Recovery`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RefusedCall {
+    /// `provider` (the simulator's record) or `gateway` (the tap's record).
+    pub side: String,
+    pub status: u16,
+    pub method: String,
+    /// Path, query aside.
+    pub path: String,
+    /// The model the request was for (body `model`, else the path), when
+    /// it named one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    /// The refusal's words (the provider's or the gateway's message).
+    pub words: String,
+}
+
+/// The resend of a [`Recovery`], on the same side as the refusal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResentCall {
+    /// Its sequence number in its side's record.
+    pub seq: u64,
+    pub path: String,
+    pub status: u16,
+}
+
 impl TrialResult {
+    /// The recoveries recorded in `details.recoveries` (empty when none, or
+    /// when the entry does not parse: details are free-form diagnostics).
+    pub fn recoveries(&self) -> Vec<Recovery> {
+        self.details
+            .get("recoveries")
+            .and_then(|r| serde_json::from_value(r.clone()).ok())
+            .unwrap_or_default()
+    }
+
     /// The class of a failed trial (`incompatible` for files that predate
     /// classes); None for a pass or not_applicable.
     pub fn failure_class(&self) -> Option<FailureClass> {

@@ -183,6 +183,44 @@ fn runs_that_disagree_are_flaky_in_v2() {
 }
 
 #[test]
+fn a_passs_recoveries_reach_the_v2_model_result() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../golden/builder");
+    let manifest = Manifest::load(&root.join("manifest.yaml")).unwrap();
+    let mut all = RunResults::load(&root.join("all_pass.json")).unwrap();
+    let recovery = serde_json::json!({
+        "refused": {"side": "provider", "status": 400, "method": "POST",
+            "path": "/model/us.anthropic.claude-opus-4-7-v1:0/converse",
+            "model": "us.anthropic.claude-opus-4-7-v1:0", "words": "invalid beta flag"},
+        "resent": {"seq": 7, "path": "/model/us.anthropic.claude-opus-4-7-v1:0/converse", "status": 200},
+        "owner_row": "beta_headers"
+    });
+    let t = all
+        .trials
+        .iter_mut()
+        .find(|t| {
+            t.feature == "tool_use"
+                && t.provider == "bedrock_converse"
+                && t.model == "claude-opus-4-7"
+        })
+        .expect("all_pass.json has tool_use::bedrock_converse on Opus 4.7");
+    t.details = serde_json::json!({"recoveries": [recovery]});
+    let input = [ResultsInput {
+        path: Path::new("all.json"),
+        results: &all,
+    }];
+    let m = v2::build(&manifest, &input, &BuildOptions::default()).unwrap();
+    let cell = m.cell("tool_use", "bedrock_converse").unwrap();
+    let opus = &cell.models["claude-opus-4-7"];
+    assert_eq!(opus.recoveries.len(), 1, "{opus:?}");
+    assert_eq!(opus.recoveries[0].owner_row, "beta_headers");
+    assert_eq!(opus.recoveries[0].resent.seq, 7);
+    assert!(cell.models["claude-haiku-4-5"].recoveries.is_empty());
+    let json = m.to_json_pretty();
+    assert_valid(&json, "2", "a matrix with recoveries");
+    assert!(json.contains("\"owner_row\": \"beta_headers\""), "{json}");
+}
+
+#[test]
 fn markdown_and_table_renderings() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../golden/builder");
     let manifest = Manifest::load(&root.join("manifest.yaml")).unwrap();

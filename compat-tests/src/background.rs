@@ -14,12 +14,40 @@
 //! What does not fail a pass:
 //! - a refusal the check declared with [`Ctx::expect_refusal`] (the words it
 //!   must contain and why; shown in the trial's details);
-//! - a refusal the CLI recovered from by sending the same turn again, answered
-//!   2xx on the same side (same last message, thinking blocks aside): the
-//!   CLI's documented recoveries (an unsupported beta dropped, a rejected
-//!   thinking signature, a retried 429/529) resend the turn, and the row that
-//!   owns that feature judges what the resend lost (beta_headers,
-//!   thinking_multi_turn). A background call has no such twin.
+//! - a refusal the CLI recovered from (see "Recoveries" below).
+//!
+//! Recoveries. The CLI's documented recoveries (an unsupported beta
+//! dropped, a rejected thinking signature, a retried 429/529) resend the
+//! same turn to the same place, so a refusal counts as recovered only when a
+//! later request on the same side of the gateway
+//! - is the same turn (same last message, thinking blocks aside),
+//! - went to the same endpoint (method and path, query aside: a resend
+//!   through another route is another request, not the same one again),
+//! - for the same model (the body's `model`, else the model in the path:
+//!   Bedrock `/model/{id}/...`, Vertex `.../models/{m}:...`; a fallback to
+//!   another model is no recovery of the first model's call),
+//! - and was answered 2xx. On the provider's side that is the simulator's
+//!   record (sim mode); on the gateway's side it is the tap's record, and
+//!   in live mode the tap is all there is: a live gateway-side recovery
+//!   means "the gateway answered the resend 2xx", which cannot tell whether
+//!   the provider or the gateway refused the first try.
+//!
+//! In sim mode a refusal the gateway made on its own (the tap shows it, and
+//! the simulator refused no request of that turn) is never recovered: the
+//! simulators refuse nothing a fault or a rule does not make them refuse, so
+//! such a refusal is the gateway failing a request the provider would have
+//! served, and a gateway that fails every first attempt (the CLI retries a
+//! 5xx) must not pass. A gateway-side refusal counts as recovered in sim
+//! mode only when it passes on a provider refusal of the same turn that the
+//! provider itself answered 2xx on the resend, and no more of them than the
+//! provider refused.
+//!
+//! Every recovery is recorded in the trial's details (`recoveries`: the
+//! refusal, the resend, and the row that owns what the CLI dropped to get
+//! there, [`owner_row`]): the resend passes, but the piece it lost is that
+//! row's to judge (beta_headers for a dropped beta, thinking_multi_turn for a
+//! refused signature); a retried 429/529/5xx is provider trouble, no row's.
+//! A background call has no such twin.
 //!
 //! Attribution: a request belongs to the trial when its body carries the
 //! trial's nonce (`Ctx::sim_requests`, `Ctx::gateway_requests`). Requests
@@ -32,6 +60,7 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
+use compat_core::results::{Recovery, RefusedCall, ResentCall};
 use compat_core::status::FailureClass;
 use serde_json::Value;
 
@@ -41,6 +70,20 @@ use crate::relay::TapRecord;
 /// Refusals declared expected, by trial nonce: (words, why).
 type Declared = HashMap<String, Vec<(String, String)>>;
 static EXPECTED: Mutex<Option<Declared>> = Mutex::new(None);
+
+/// The recoveries of a trial's pass, by trial nonce, for its results entry.
+static RECOVERED: Mutex<Option<HashMap<String, Vec<Recovery>>>> = Mutex::new(None);
+
+/// The recoveries [`every_call_answered`] found in this trial's pass (for
+/// the trial's details; empty when it found none or did not run).
+pub(crate) fn recoveries(nonce: &str) -> Vec<Recovery> {
+    RECOVERED
+        .lock()
+        .expect("recoveries")
+        .as_ref()
+        .and_then(|m| m.get(nonce).cloned())
+        .unwrap_or_default()
+}
 
 impl Ctx {
     /// Declares that a request of this trial may be refused (answered
@@ -84,6 +127,9 @@ pub(crate) fn forget_expected(nonce: &str) {
     if let Some(m) = EXPECTED.lock().expect("expected refusals").as_mut() {
         m.remove(nonce);
     }
+    if let Some(m) = RECOVERED.lock().expect("recoveries").as_mut() {
+        m.remove(nonce);
+    }
 }
 
 /// Whether a path (query aside) is a model call.
@@ -107,6 +153,15 @@ pub(crate) enum Side {
     Gateway,
 }
 
+impl Side {
+    fn id(self) -> &'static str {
+        match self {
+            Side::Upstream => "provider",
+            Side::Gateway => "gateway",
+        }
+    }
+}
+
 /// One request of a trial and how it was answered.
 #[derive(Debug, Clone)]
 pub(crate) struct Call {
@@ -119,6 +174,9 @@ pub(crate) struct Call {
     pub words: String,
     /// The last message's text (thinking aside): the turn this request is.
     pub turn: String,
+    /// The model the request was for, as this side named it (the body's
+    /// `model`, else the path's), when it named one.
+    pub model: Option<String>,
 }
 
 impl Call {
@@ -131,6 +189,9 @@ impl Call {
             status: r.status,
             words: r.rejection.clone().unwrap_or_default(),
             turn: last_turn(&r.body),
+            // The wire's naming first, as on the gateway's side; the codec's
+            // canonical id where the wire names none.
+            model: model_of(&r.body, &r.path).or_else(|| r.model.clone()),
         }
     }
 
@@ -143,6 +204,7 @@ impl Call {
             status: r.status,
             words: r.error.clone().unwrap_or_default(),
             turn: last_turn(&r.body),
+            model: model_of(&r.body, &r.path),
         }
     }
 
@@ -150,6 +212,31 @@ impl Call {
         // 0: the provider still holds the answer (a stalled stream the CLI
         // gave up on); the check that provoked it judges it.
         self.status != 0 && !(200..300).contains(&self.status)
+    }
+
+    fn answered(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+
+    /// The path without its query: the endpoint a resend must hit again.
+    fn endpoint(&self) -> &str {
+        self.path.split('?').next().unwrap_or_default()
+    }
+
+    /// Whether `other` is this request sent again: same side, later, same
+    /// turn, same endpoint (method and path, query aside), same model.
+    fn resent_as(&self, other: &Call) -> bool {
+        other.side == self.side
+            && other.seq > self.seq
+            && other.turn == self.turn
+            && other.method == self.method
+            && other.endpoint() == self.endpoint()
+            && other.model == self.model
+    }
+
+    /// Provider trouble: rate limited, overloaded, or failing (5xx).
+    fn trouble(&self) -> bool {
+        self.status == 429 || self.status >= 500
     }
 
     fn describe(&self, provider: &str) -> String {
@@ -171,6 +258,67 @@ impl Call {
             self.words
         )
     }
+}
+
+/// The model a request names: the body's `model` (Anthropic Messages,
+/// Foundry, Mantle), else the path's (Bedrock `/model/{id}/invoke...`,
+/// `/converse...`; Vertex `.../models/{m}:rawPredict`), query aside.
+fn model_of(body: &Value, path: &str) -> Option<String> {
+    if let Some(m) = body.get("model").and_then(Value::as_str) {
+        return Some(m.to_owned());
+    }
+    let path = path.split('?').next().unwrap_or_default();
+    if let Some((_, rest)) = path.split_once("/models/") {
+        return rest.split(':').next().map(str::to_owned);
+    }
+    if let Some((_, rest)) = path.split_once("/model/") {
+        return rest.split('/').next().map(str::to_owned);
+    }
+    None
+}
+
+/// Whether a beta refusal names betas and all of them are effort's
+/// (`effort-2025-11-24`): the CLI's drop is then effort's alone.
+fn only_effort_betas(words: &str) -> bool {
+    let named: Vec<&str> = words
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .filter(|v| v.contains('-') && v.ends_with(|c: char| c.is_ascii_digit()))
+        .collect();
+    !named.is_empty() && named.iter().all(|v| v.starts_with("effort-"))
+}
+
+/// The row that owns what the CLI dropped to recover from a refusal, from
+/// the refusal's status and words (the simulators' refusals in
+/// compat-sim: `betas.rs`, `model.rs` signatures, `context_editing.rs`,
+/// `tool_search.rs`; the providers' words they copy). A refusal no other
+/// row claims is the trial's own row's (`feature`).
+pub(crate) fn owner_row(status: u16, words: &str, feature: &str) -> String {
+    let w = words.to_lowercase();
+    let owner = if status == 429 || status == 529 || status >= 500 {
+        // Retried as it was: nothing dropped, and no verdict on anyone.
+        "provider_trouble"
+    } else if w.contains("context_management")
+        || w.contains("context-management")
+        || w.contains("clear_thinking")
+        || w.contains("clear_tool_uses")
+    {
+        "context_management"
+    } else if w.contains("defer_loading") || w.contains("tool_reference") {
+        "tool_search"
+    } else if w.contains("signature") {
+        "thinking_multi_turn"
+    } else if w.contains("output_config") || only_effort_betas(&w) {
+        "effort"
+    } else if w.contains("beta") {
+        // beta_headers judges every beta, effort's among them when a
+        // refusal names several.
+        "beta_headers"
+    } else {
+        feature
+    };
+    owner.to_owned()
 }
 
 /// The text of a request body's last message's last block (Anthropic,
@@ -204,19 +352,22 @@ fn last_turn(body: &Value) -> String {
             _ => {}
         }
     }
-    // The last block only: the CLI's `<system-reminder>` blocks before it
-    // change when it resends a turn (e.g. without the deferred-tools list
-    // once tool search's beta was refused).
+    // The last block with text only: the CLI's `<system-reminder>` blocks
+    // before it change when it resends a turn (e.g. without the
+    // deferred-tools list once tool search's beta was refused). Blocks
+    // without text (Converse's trailing `cachePoint`) are passed over, so
+    // that the provider's record and the tap's name the same turn.
     let mut out = String::new();
     if let Some(last) = body["messages"].as_array().and_then(|m| m.last()) {
         match last["content"].as_array() {
             Some(blocks) => {
-                if let Some(b) = blocks
-                    .iter()
-                    .rev()
-                    .find(|b| !matches!(b["type"].as_str(), Some("thinking" | "redacted_thinking")))
-                {
+                for b in blocks.iter().rev().filter(|b| {
+                    !matches!(b["type"].as_str(), Some("thinking" | "redacted_thinking"))
+                }) {
                     walk(&Value::Array(vec![b.clone()]), &mut out);
+                    if !out.trim().is_empty() {
+                        break;
+                    }
                 }
             }
             None => walk(&last["content"], &mut out),
@@ -225,43 +376,126 @@ fn last_turn(body: &Value) -> String {
     out.trim().to_owned()
 }
 
-/// The invariant over one passing trial's calls: `Err` with the class and
-/// the refusals quoted when one was neither declared nor recovered.
+/// What a trial is judged against: its model, provider, route, row, and
+/// whether the provider's record exists (sim mode).
+pub(crate) struct Trial<'a> {
+    pub model: &'a str,
+    pub provider: &'a str,
+    pub route: &'a str,
+    pub feature: &'a str,
+    /// Sim mode: the calls hold the provider's record, and the gateway's
+    /// refusals are held to it.
+    pub sim: bool,
+}
+
+/// Why a refusal was not recovered, when a resend was answered but did not
+/// count (shown with the refusal).
+enum NotRecovered {
+    NoResend,
+    /// Sim mode: the gateway refused on its own; the provider refused
+    /// nothing of that turn (or fewer times than the gateway did).
+    GatewayOnItsOwn,
+}
+
+/// The resend that recovered `c`, if any (see the module's "Recoveries").
+fn recovery_of<'c>(c: &Call, calls: &'c [Call], sim: bool) -> Result<&'c Call, NotRecovered> {
+    let resend = calls
+        .iter()
+        .find(|o| c.resent_as(o) && o.answered())
+        .ok_or(NotRecovered::NoResend)?;
+    if c.side == Side::Gateway && sim {
+        // The provider's refusals of this turn that it answered 2xx on the
+        // resend: the only refusals a gateway may pass on and still pass.
+        let provider_refused = calls
+            .iter()
+            .filter(|u| u.side == Side::Upstream && u.refused() && u.turn == c.turn)
+            .filter(|u| calls.iter().any(|o| u.resent_as(o) && o.answered()))
+            .count();
+        let gateway_refused = calls
+            .iter()
+            .filter(|g| {
+                g.side == Side::Gateway
+                    && g.refused()
+                    && g.seq <= c.seq
+                    && g.turn == c.turn
+                    && g.method == c.method
+                    && g.endpoint() == c.endpoint()
+                    && g.model == c.model
+            })
+            .count();
+        if gateway_refused > provider_refused {
+            return Err(NotRecovered::GatewayOnItsOwn);
+        }
+    }
+    Ok(resend)
+}
+
+/// The invariant over one passing trial's calls: its recoveries, or `Err`
+/// with the class and the refusals quoted when one was neither declared nor
+/// recovered.
 pub(crate) fn judge(
-    model: &str,
-    provider: &str,
-    route: &str,
+    t: &Trial<'_>,
     calls: &[Call],
     expected: &[(String, String)],
-) -> Result<(), (FailureClass, String)> {
-    let unexplained: Vec<&Call> = calls
-        .iter()
-        .filter(|c| c.refused())
-        .filter(|c| !expected.iter().any(|(w, _)| c.words.contains(w.as_str())))
-        .filter(|c| {
-            // Recovered: the same turn answered 2xx later on the same side.
-            !calls.iter().any(|o| {
-                o.side == c.side
-                    && o.seq > c.seq
-                    && !o.refused()
-                    && o.status != 0
-                    && o.turn == c.turn
-            })
-        })
-        .collect();
+) -> Result<Vec<Recovery>, (FailureClass, String)> {
+    let (recoveries, unexplained) = sort(t, calls, expected);
     if unexplained.is_empty() {
-        return Ok(());
+        return Ok(recoveries);
     }
+    Err(unexplained_refusals(t, calls, &unexplained))
+}
+
+/// A trial's refusals, sorted: those the CLI recovered from (as recorded),
+/// and those neither declared nor recovered, with why.
+fn sort<'c>(
+    t: &Trial<'_>,
+    calls: &'c [Call],
+    expected: &[(String, String)],
+) -> (Vec<Recovery>, Vec<(&'c Call, NotRecovered)>) {
+    let mut recoveries = Vec::new();
+    let mut unexplained: Vec<(&Call, NotRecovered)> = Vec::new();
+    for c in calls.iter().filter(|c| c.refused()) {
+        if expected.iter().any(|(w, _)| c.words.contains(w.as_str())) {
+            continue;
+        }
+        match recovery_of(c, calls, t.sim) {
+            Ok(resend) => recoveries.push(Recovery {
+                refused: RefusedCall {
+                    side: c.side.id().to_owned(),
+                    status: c.status,
+                    method: c.method.clone(),
+                    path: c.endpoint().to_owned(),
+                    model: c.model.clone(),
+                    words: c.words.clone(),
+                },
+                resent: ResentCall {
+                    seq: resend.seq,
+                    path: resend.endpoint().to_owned(),
+                    status: resend.status,
+                },
+                owner_row: owner_row(c.status, &c.words, t.feature),
+            }),
+            Err(why) => unexplained.push((c, why)),
+        }
+    }
+    (recoveries, unexplained)
+}
+
+/// The class and message of a pass that hid refusals.
+fn unexplained_refusals(
+    t: &Trial<'_>,
+    calls: &[Call],
+    unexplained: &[(&Call, NotRecovered)],
+) -> (FailureClass, String) {
     // Provider trouble (rate limit, overload, 5xx) with no refusal by the
-    // gateway itself is no verdict on the gateway.
-    let upstream_trouble = unexplained.iter().all(|c| {
-        c.side == Side::Upstream && (c.status == 429 || c.status >= 500)
-            || c.side == Side::Gateway
-                && calls.iter().any(|u| {
-                    u.side == Side::Upstream
-                        && u.turn == c.turn
-                        && (u.status == 429 || u.status >= 500)
-                })
+    // gateway itself is no verdict on the gateway. In sim mode a gateway
+    // refusal counts as the provider's trouble only when the provider
+    // refused that turn so (the simulators fail only under a fault).
+    let upstream_trouble = unexplained.iter().all(|(c, _)| match c.side {
+        Side::Upstream => c.trouble(),
+        Side::Gateway => calls
+            .iter()
+            .any(|u| u.side == Side::Upstream && u.turn == c.turn && u.trouble()),
     });
     let class = if upstream_trouble {
         FailureClass::UpstreamUnavailable
@@ -271,14 +505,25 @@ pub(crate) fn judge(
     let shown: Vec<String> = unexplained
         .iter()
         .take(3)
-        .map(|c| c.describe(provider))
+        .map(|(c, why)| {
+            let d = c.describe(t.provider);
+            match why {
+                NotRecovered::NoResend => d,
+                NotRecovered::GatewayOnItsOwn => format!(
+                    "{d} (the gateway refused it on its own: the provider refused no request of                      that turn, so the CLI's resend is no recovery)"
+                ),
+            }
+        })
         .collect();
     let more = unexplained.len().saturating_sub(shown.len());
-    Err((
+    (
         class,
         format!(
-            "gateway: {model} (route {route}): the CLI's run passed, but {} request(s) of this trial were refused \
-             and never recovered (a call the user does not see failed, e.g. the small fast model's): {}{}",
+            "gateway: {} (route {}): the CLI's run passed, but {} request(s) of this trial were refused \
+             and never recovered (a call the user does not see failed, e.g. the small fast model's, or \
+             the CLI's resend went elsewhere): {}{}",
+            t.model,
+            t.route,
             unexplained.len(),
             shown.join("; "),
             if more > 0 {
@@ -287,25 +532,56 @@ pub(crate) fn judge(
                 String::new()
             }
         ),
-    ))
+    )
 }
 
 /// The invariant over this trial: the provider's record (sim mode) and the
-/// gateway's answers through the tap (both modes).
+/// gateway's answers through the tap (both modes). A pass's recoveries are
+/// kept for its details ([`recoveries`]).
 pub(crate) fn every_call_answered(ctx: &Ctx) -> Result<(), (FailureClass, String)> {
+    // The recoveries go into the details whether the pass stands or not.
+    note_recoveries(ctx);
+    over_calls(ctx, |t, calls, expected| {
+        judge(t, calls, expected).map(drop)
+    })
+}
+
+/// Records a trial's recoveries for its details; a failed trial's too (the
+/// invariant does not judge a failure, but what the CLI recovered from
+/// helps read it: e.g. a refused signature the CLI resent without thinking).
+pub(crate) fn note_recoveries(ctx: &Ctx) {
+    over_calls(ctx, |t, calls, expected| {
+        keep(ctx, sort(t, calls, expected).0)
+    });
+}
+
+fn keep(ctx: &Ctx, found: Vec<Recovery>) {
+    if !found.is_empty() {
+        RECOVERED
+            .lock()
+            .expect("recoveries")
+            .get_or_insert_with(HashMap::new)
+            .insert(ctx.nonce().to_owned(), found);
+    }
+}
+
+/// Runs `f` over this trial's calls: the provider's record (sim mode) and
+/// the gateway's answers through the tap (both modes).
+fn over_calls<R>(ctx: &Ctx, f: impl FnOnce(&Trial<'_>, &[Call], &[(String, String)]) -> R) -> R {
     let mut calls: Vec<Call> = ctx.sim_requests().iter().map(Call::upstream).collect();
     calls.extend(ctx.gateway_answers().iter().map(Call::gateway));
     let route = match ctx.provider().passthrough_route() {
         Some(r) => format!("{r} pass-through"),
         None => compat_core::gateway::routing::litellm_model(ctx.provider(), ctx.model_id()),
     };
-    judge(
-        ctx.model_id(),
-        ctx.provider().id(),
-        &route,
-        &calls,
-        &ctx.expected_refusals(),
-    )
+    let trial = Trial {
+        model: ctx.model_id(),
+        provider: ctx.provider().id(),
+        route: &route,
+        feature: &ctx.feature,
+        sim: ctx.sim().is_some(),
+    };
+    f(&trial, &calls, &ctx.expected_refusals())
 }
 
 #[cfg(test)]
@@ -322,8 +598,24 @@ mod tests {
             status,
             words: words.into(),
             turn: turn.into(),
+            model: Some("claude-opus-4-7".into()),
         }
     }
+
+    fn at(mut c: Call, path: &str, model: &str) -> Call {
+        c.path = path.into();
+        c.model = Some(model.into());
+        c
+    }
+
+    const SIM: Trial<'static> = Trial {
+        model: "m",
+        provider: "anthropic",
+        route: "anthropic/m",
+        feature: "tool_use",
+        sim: true,
+    };
+    const LIVE: Trial<'static> = Trial { sim: false, ..SIM };
 
     #[test]
     fn a_refused_background_call_fails_a_pass_quoting_it() {
@@ -337,28 +629,167 @@ mod tests {
                 "Invalid model name passed in model=claude-haiku-4-5",
             ),
         ];
-        let (class, e) = judge("m", "anthropic", "anthropic/m", &calls, &[]).unwrap_err();
+        let (class, e) = judge(&LIVE, &calls, &[]).unwrap_err();
         assert_eq!(class, FailureClass::Incompatible);
         assert!(e.contains("Invalid model name") && e.contains("400"), "{e}");
         assert!(e.contains("the gateway answered"), "{e}");
         // Declared by the check: no longer fails.
         let expected = [("Invalid model name".to_owned(), "on purpose".to_owned())];
-        assert!(judge("m", "anthropic", "r", &calls, &expected).is_ok());
+        assert!(judge(&LIVE, &calls, &expected).is_ok());
     }
 
     #[test]
-    fn a_resent_turn_answered_later_is_recovered() {
+    fn a_resent_turn_answered_later_is_recovered_and_recorded() {
         let calls = [
             call(Side::Upstream, 0, 400, "say hi", "invalid beta flag"),
             call(Side::Upstream, 1, 200, "say hi", ""),
         ];
-        assert!(judge("m", "p", "r", &calls, &[]).is_ok());
+        let found = judge(&SIM, &calls, &[]).unwrap();
+        assert_eq!(found.len(), 1, "{found:?}");
+        let r = &found[0];
+        assert_eq!(
+            (r.refused.side.as_str(), r.refused.status, r.resent.seq),
+            ("provider", 400, 1)
+        );
+        assert_eq!(r.refused.words, "invalid beta flag");
+        assert_eq!(r.owner_row, "beta_headers");
         // A 2xx on the other side is no recovery of this side's refusal.
         let calls = [
             call(Side::Upstream, 0, 400, "say hi", "invalid beta flag"),
             call(Side::Gateway, 1, 200, "say hi", ""),
         ];
-        assert!(judge("m", "p", "r", &calls, &[]).is_err());
+        assert!(judge(&SIM, &calls, &[]).is_err());
+    }
+
+    #[test]
+    fn a_resend_through_another_endpoint_is_no_recovery() {
+        // The provider refused the Invoke call; the "resend" went to
+        // Converse: another request, not the same one again.
+        let id = "us.anthropic.claude-opus-4-7-v1:0";
+        let calls = [
+            at(
+                call(Side::Upstream, 0, 400, "say hi", "invalid beta flag"),
+                &format!("/model/{id}/invoke"),
+                id,
+            ),
+            at(
+                call(Side::Upstream, 1, 200, "say hi", ""),
+                &format!("/model/{id}/converse"),
+                id,
+            ),
+        ];
+        let (class, e) = judge(&SIM, &calls, &[]).unwrap_err();
+        assert_eq!(class, FailureClass::Incompatible);
+        assert!(
+            e.contains("/invoke") && e.contains("invalid beta flag"),
+            "{e}"
+        );
+        // The query is no part of the endpoint.
+        let calls = [
+            at(
+                call(Side::Gateway, 0, 400, "say hi", "invalid beta flag"),
+                "/v1/messages?beta=true",
+                "claude-opus-4-7",
+            ),
+            at(
+                call(Side::Gateway, 1, 200, "say hi", ""),
+                "/v1/messages",
+                "claude-opus-4-7",
+            ),
+        ];
+        assert_eq!(judge(&LIVE, &calls, &[]).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn a_resend_for_another_model_is_no_recovery() {
+        let calls = [
+            at(
+                call(Side::Gateway, 0, 529, "say hi", "Overloaded"),
+                "/v1/messages",
+                "claude-opus-4-7",
+            ),
+            at(
+                call(Side::Gateway, 1, 200, "say hi", ""),
+                "/v1/messages",
+                "claude-sonnet-4-6",
+            ),
+        ];
+        assert!(judge(&LIVE, &calls, &[]).is_err());
+        // The model in the path counts as the model (Bedrock, Vertex).
+        let a = model_of(
+            &json!({}),
+            "/model/us.anthropic.claude-opus-4-7-v1:0/invoke",
+        );
+        let b = model_of(
+            &json!({}),
+            "/v1/projects/p/locations/l/publishers/anthropic/models/claude-opus-4-7:rawPredict",
+        );
+        assert_eq!(a.as_deref(), Some("us.anthropic.claude-opus-4-7-v1:0"));
+        assert_eq!(b.as_deref(), Some("claude-opus-4-7"));
+        assert_eq!(
+            model_of(&json!({"model": "x"}), "/v1/messages").as_deref(),
+            Some("x")
+        );
+    }
+
+    #[test]
+    fn a_resend_refused_again_is_no_recovery() {
+        let calls = [
+            call(Side::Gateway, 0, 400, "say hi", "invalid beta flag"),
+            call(Side::Gateway, 1, 400, "say hi", "invalid beta flag"),
+        ];
+        assert!(judge(&LIVE, &calls, &[]).is_err());
+    }
+
+    #[test]
+    fn in_sim_a_gateway_that_fails_every_first_attempt_does_not_pass() {
+        // The gateway answers 500 without asking the provider, the CLI
+        // retries, the second attempt reaches the provider and passes.
+        let calls = [
+            call(Side::Gateway, 0, 500, "say hi", "Internal Server Error"),
+            call(Side::Gateway, 1, 200, "say hi", ""),
+            call(Side::Upstream, 0, 200, "say hi", ""),
+        ];
+        let (class, e) = judge(&SIM, &calls, &[]).unwrap_err();
+        assert_eq!(class, FailureClass::Incompatible, "{e}");
+        assert!(e.contains("refused it on its own"), "{e}");
+        // Live mode has only the tap: the same record is a recovery.
+        let found = judge(&LIVE, &calls[..2], &[]).unwrap();
+        assert_eq!(found[0].owner_row, "provider_trouble");
+    }
+
+    #[test]
+    fn in_sim_a_gateway_refusal_passing_on_the_providers_is_recovered() {
+        let calls = [
+            call(
+                Side::Upstream,
+                0,
+                400,
+                "turn 2",
+                "Invalid `signature` in `thinking` block",
+            ),
+            call(Side::Upstream, 1, 200, "turn 2", ""),
+            call(
+                Side::Gateway,
+                0,
+                400,
+                "turn 2",
+                "Invalid `signature` in `thinking` block",
+            ),
+            call(Side::Gateway, 1, 200, "turn 2", ""),
+        ];
+        let found = judge(&SIM, &calls, &[]).unwrap();
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert!(found.iter().all(|r| r.owner_row == "thinking_multi_turn"));
+        // One provider refusal covers one gateway refusal, not two.
+        let calls = [
+            call(Side::Gateway, 0, 500, "turn 2", "Internal Server Error"),
+            call(Side::Upstream, 0, 400, "turn 2", "invalid beta flag"),
+            call(Side::Upstream, 1, 200, "turn 2", ""),
+            call(Side::Gateway, 1, 400, "turn 2", "invalid beta flag"),
+            call(Side::Gateway, 2, 200, "turn 2", ""),
+        ];
+        assert!(judge(&SIM, &calls, &[]).is_err());
     }
 
     #[test]
@@ -367,8 +798,55 @@ mod tests {
             call(Side::Upstream, 0, 529, "t", "Overloaded"),
             call(Side::Gateway, 1, 529, "t", "Overloaded"),
         ];
-        let (class, _) = judge("m", "p", "r", &calls, &[]).unwrap_err();
+        let (class, _) = judge(&SIM, &calls, &[]).unwrap_err();
         assert_eq!(class, FailureClass::UpstreamUnavailable);
+        // A 529 the gateway made up in sim mode is the gateway's.
+        let calls = [call(Side::Gateway, 1, 529, "t", "Overloaded")];
+        let (class, _) = judge(&SIM, &calls, &[]).unwrap_err();
+        assert_eq!(class, FailureClass::Incompatible);
+    }
+
+    #[test]
+    fn each_dropped_piece_has_its_owner_row() {
+        let cases = [
+            (400, "invalid beta flag", "beta_headers"),
+            (
+                400,
+                "Unexpected value(s) `context-1m-2025-08-07` for the `anthropic-beta` header",
+                "beta_headers",
+            ),
+            (
+                400,
+                "Unexpected value(s) `effort-2025-11-24` for the `anthropic-beta` header",
+                "effort",
+            ),
+            (
+                400,
+                "Unexpected value(s) `advanced-tool-use-2025-11-20`, `effort-2025-11-24` for the `anthropic-beta` header",
+                "beta_headers",
+            ),
+            (
+                400,
+                "messages.1.content.0: Invalid `signature` in `thinking` block",
+                "thinking_multi_turn",
+            ),
+            (
+                400,
+                "context_management: Extra inputs are not permitted",
+                "context_management",
+            ),
+            (
+                400,
+                "tools.3.custom.defer_loading: Extra inputs are not permitted",
+                "tool_search",
+            ),
+            (429, "Too many requests", "provider_trouble"),
+            (529, "Overloaded", "provider_trouble"),
+            (400, "something else", "vision"),
+        ];
+        for (status, words, want) in cases {
+            assert_eq!(owner_row(status, words, "vision"), want, "{words}");
+        }
     }
 
     #[test]
@@ -381,5 +859,9 @@ mod tests {
         assert_eq!(last_turn(&b), "a");
         let converse = json!({"messages": [{"role": "user", "content": [{"toolResult": {"content": [{"text": "out"}]}}]}]});
         assert_eq!(last_turn(&converse), "out");
+        // Converse's trailing cache point carries no text: the turn is the
+        // text before it, as on the gateway's side.
+        let cached = json!({"messages": [{"role": "user", "content": [{"text": "q"}, {"cachePoint": {"type": "default"}}]}]});
+        assert_eq!(last_turn(&cached), "q");
     }
 }

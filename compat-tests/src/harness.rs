@@ -830,6 +830,7 @@ pub(crate) fn conclude(ctx: &Ctx, result: std::thread::Result<anyhow::Result<()>
             Err((class, e)) => fail(class, e),
         },
         Ok(Err(e)) => {
+            crate::background::note_recoveries(ctx);
             let message = format!("{e:#}");
             let upstream = ctx.upstream_answers();
             let log = ctx.gateway_log_tail(30);
@@ -839,6 +840,11 @@ pub(crate) fn conclude(ctx: &Ctx, result: std::thread::Result<anyhow::Result<()>
                 upstream: upstream.as_deref(),
                 gateway_alive: ctx.gateway_alive(),
                 gateway_log: &log,
+                // What the gateway received of this trial (the tap's record,
+                // its own 404s of the non-streaming row aside): with no
+                // simulator record, a hang is the gateway's only if the CLI
+                // sent something.
+                gateway_requests: Some(ctx.gateway_answers().len()),
             });
             // The route too: several columns share a simulator (a
             // pass-through or Rust-path column, Mantle beside Invoke), and the
@@ -988,6 +994,12 @@ fn run_trial(
     let expected = ctx.expected_refusals();
     if !expected.is_empty() {
         details["expected_refusals"] = json!(expected);
+    }
+    // The refusals a pass recovered from (background.rs): the page's deep
+    // dive shows them, with the row that judges what the CLI dropped.
+    let recoveries = crate::background::recoveries(ctx.nonce());
+    if !recoveries.is_empty() {
+        details["recoveries"] = json!(recoveries);
     }
     // Signed from the whole error, before the cell's copy is cut (the
     // signature reads only what the cut keeps, so the two agree).

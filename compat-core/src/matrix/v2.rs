@@ -200,6 +200,11 @@ pub struct ModelResult {
     pub signature: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// The refusals the CLI recovered from in the passing run, else the
+    /// last run (from the trial's `details.recoveries`), for the page's
+    /// deep dive.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub recoveries: Vec<crate::results::Recovery>,
     pub attempts: u32,
     pub duration_ms: u64,
 }
@@ -443,6 +448,7 @@ fn model_result(runs: &Runs<'_>) -> ModelResult {
         first_error: None,
         signature: None,
         reason: None,
+        recoveries: passed.unwrap_or(last).recoveries(),
         attempts,
         duration_ms,
     };

@@ -18,6 +18,7 @@ import {
   changedCells,
   describeCellV2,
   describeModelResult,
+  describeRecovery,
   formatAttempts,
   formatDuration,
   formatUtcDate,
@@ -507,5 +508,50 @@ describe('version notices', () => {
     const v1 = versionNotices(validateMatrix(fixture('sample-compatibility-matrix.json')).matrix);
     assert.equal(v1.claudeCode.kind, 'unknown');
     assert.equal(v1.litellm.kind, 'unknown');
+  });
+});
+
+describe('recoveries in the deep dive', () => {
+  const recovery = {
+    refused: { side: 'provider', status: 400, method: 'POST', path: '/model/us.anthropic.claude-haiku-4-5-20251001-v1:0/invoke', model: 'us.anthropic.claude-haiku-4-5-20251001-v1:0', words: 'invalid beta flag' },
+    resent: { seq: 12, path: '/model/us.anthropic.claude-haiku-4-5-20251001-v1:0/invoke', status: 200 },
+    owner_row: 'beta_headers',
+  };
+
+  test('a model result carries its recoveries, with the row that owns the drop', () => {
+    const m = tiny();
+    m.features[0].providers.azure = { status: 'pass', models: { 'claude-haiku-4-5': { status: 'pass', attempts: 1, duration_ms: 1, recoveries: [recovery] } } };
+    const r = validateMatrix(m);
+    assert.equal(r.ok, true, JSON.stringify(r.problems));
+    const cell = r.matrix.features[0].cells.find((c) => c.providerId === 'azure');
+    const haiku = cell.modelResults.find((x) => x.modelId === 'claude-haiku-4-5');
+    assert.equal(haiku.recoveries.length, 1);
+    assert.match(haiku.recoveries[0].text, /^The provider answered 400 to POST \/model\/.*\/invoke for us\.anthropic\..*; the CLI resent the same turn there and got 200\.$/);
+    assert.equal(haiku.recoveries[0].words, 'invalid beta flag');
+    assert.equal(haiku.recoveries[0].owner, 'What the CLI dropped to recover is judged by the beta_headers row.');
+  });
+
+  test('a retried 429 is provider trouble, no row', () => {
+    const d = describeRecovery({ side: 'gateway', status: 429, method: 'POST', path: '/v1/messages', model: null, words: 'rate limited', resentSeq: 3, resentPath: '/v1/messages', resentStatus: 200, ownerRow: 'provider_trouble' });
+    assert.equal(d.text, 'The gateway answered 429 to POST /v1/messages; the CLI resent the same turn there and got 200.');
+    assert.equal(d.owner, 'Provider trouble, retried as it was: no row judges it.');
+  });
+
+  test('no recoveries: nothing shown', () => {
+    const m = tiny();
+    m.features[0].providers.azure = { status: 'pass', models: { 'claude-haiku-4-5': { status: 'pass', attempts: 1, duration_ms: 1 } } };
+    const r = validateMatrix(m);
+    const cell = r.matrix.features[0].cells.find((c) => c.providerId === 'azure');
+    assert.equal(r.ok, true, JSON.stringify(r.problems));
+    assert.equal(cell.modelResults[0].recoveries, undefined);
+  });
+
+  test('a malformed recovery is named', () => {
+    const m = tiny();
+    const bad = { ...recovery, refused: { ...recovery.refused, side: 'cli' } };
+    m.features[0].providers.azure = { status: 'pass', models: { 'claude-haiku-4-5': { status: 'pass', attempts: 1, duration_ms: 1, recoveries: [bad] } } };
+    expectProblem(m, /recoveries\[0\]: refused\.side must be "provider" or "gateway"/);
+    m.features[0].providers.azure.models['claude-haiku-4-5'].recoveries = 'x';
+    expectProblem(m, /recoveries must be an array/);
   });
 });

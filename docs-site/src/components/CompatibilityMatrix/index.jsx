@@ -403,6 +403,25 @@ function CellDetails({ matrix, feature, provider, cell, labelId }) {
                 </div>
               ) : null}
               {r.reason && r.status !== 'not_applicable' ? <div>{r.reason}</div> : null}
+              {r.recoveries ? (
+                <div className={styles.modelRecoveries} data-testid="model-recoveries">
+                  Recovered from {r.recoveries.length === 1 ? 'a refusal' : `${r.recoveries.length} refusals`}:
+                  <ul>
+                    {r.recoveries.map((rec, i) => (
+                      <li key={i} data-owner-row={rec.ownerRow}>
+                        {rec.text}
+                        {rec.words ? (
+                          <>
+                            {' '}
+                            It said: <q>{rec.words}</q>
+                          </>
+                        ) : null}{' '}
+                        {rec.owner}
+                      </li>
+                    ))}
+                  </ul>
+                </div>
+              ) : null}
             </li>
           ))}
         </ul>

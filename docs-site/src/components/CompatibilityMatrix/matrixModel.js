@@ -613,6 +613,73 @@ function validateFeatureExtras(f, where, problem) {
 
 const PREVIOUS_STATUSES = ['pass', 'flaky', 'fail', 'partial'];
 
+/**
+ * A model result's `recoveries` (the refusals the CLI recovered from: the
+ * refused request, its resend, the row that owns what the CLI dropped), as
+ * view data; null after reporting its problems.
+ */
+function validateRecoveries(list, at, problem) {
+  if (!Array.isArray(list)) {
+    problem(`${at} must be an array of {refused, resent, owner_row}, found ${typeName(list)}`);
+    return null;
+  }
+  const out = [];
+  let ok = true;
+  list.forEach((rec, i) => {
+    const where = `${at}[${i}]`;
+    const refused = isPlainObject(rec) ? rec.refused : undefined;
+    const resent = isPlainObject(rec) ? rec.resent : undefined;
+    const bad = [];
+    if (!isPlainObject(refused)) bad.push('refused must be an object');
+    else {
+      if (!['provider', 'gateway'].includes(refused.side)) bad.push(`refused.side must be "provider" or "gateway", found ${typeName(refused.side)}`);
+      if (!isNonNegativeInteger(refused.status)) bad.push(`refused.status must be a whole number, found ${typeName(refused.status)}`);
+      for (const k of ['method', 'path']) if (!isNonEmptyString(refused[k])) bad.push(`refused.${k} must be a non-empty string, found ${typeName(refused[k])}`);
+      if (typeof refused.words !== 'string') bad.push(`refused.words must be a string, found ${typeName(refused.words)}`);
+      if ('model' in refused && typeof refused.model !== 'string') bad.push(`refused.model must be a string, found ${typeName(refused.model)}`);
+    }
+    if (!isPlainObject(resent)) bad.push('resent must be an object');
+    else {
+      for (const k of ['seq', 'status']) if (!isNonNegativeInteger(resent[k])) bad.push(`resent.${k} must be a whole number, found ${typeName(resent[k])}`);
+      if (!isNonEmptyString(resent.path)) bad.push(`resent.path must be a non-empty string, found ${typeName(resent.path)}`);
+    }
+    if (!isPlainObject(rec) || !isNonEmptyString(rec.owner_row)) bad.push(`owner_row must be a non-empty string, found ${typeName(isPlainObject(rec) ? rec.owner_row : rec)}`);
+    if (bad.length > 0) {
+      bad.forEach((b) => problem(`${where}: ${b}`));
+      ok = false;
+      return;
+    }
+    out.push({
+      side: refused.side,
+      status: refused.status,
+      method: refused.method,
+      path: refused.path,
+      model: typeof refused.model === 'string' ? refused.model : null,
+      words: refused.words,
+      resentSeq: resent.seq,
+      resentPath: resent.path,
+      resentStatus: resent.status,
+      ownerRow: rec.owner_row,
+    });
+  });
+  return ok ? out : null;
+}
+
+/**
+ * One recovery as the deep dive says it: what was refused and by whom, the
+ * resend that was answered, and which row judges what the CLI dropped.
+ */
+export function describeRecovery(rec) {
+  const who = rec.side === 'provider' ? 'The provider' : 'The gateway';
+  const forModel = rec.model ? ` for ${rec.model}` : '';
+  const text = `${who} answered ${rec.status} to ${rec.method} ${rec.path}${forModel}; the CLI resent the same turn there and got ${rec.resentStatus}.`;
+  const owner =
+    rec.ownerRow === 'provider_trouble'
+      ? 'Provider trouble, retried as it was: no row judges it.'
+      : `What the CLI dropped to recover is judged by the ${rec.ownerRow} row.`;
+  return { text, words: rec.words, owner, ownerRow: rec.ownerRow };
+}
+
 function validateModelResult(r, at, problem) {
   if (!isPlainObject(r)) {
     problem(`${at} must be an object like {"status": "pass", "attempts": 1, "duration_ms": 1500}, found ${typeName(r)}`);
@@ -653,8 +720,11 @@ function validateModelResult(r, at, problem) {
       ok = false;
     }
   }
+  const recoveries = 'recoveries' in r ? validateRecoveries(r.recoveries, `${at}.recoveries`, problem) : [];
+  if (recoveries === null) ok = false;
   if (!ok) return null;
   const out = { status: r.status, attempts: r.attempts, durationMs: r.duration_ms };
+  if (recoveries.length > 0) out.recoveries = recoveries;
   if (r.class) out.class = r.class;
   for (const [k, to] of [
     ['error', 'error'],
@@ -833,6 +903,7 @@ export function describeModelResult(model, result) {
   if (result.error) out.error = { full: result.error, ...splitError(result.error) };
   if (result.firstError) out.firstError = { full: result.firstError, ...splitError(result.firstError) };
   if (result.reason) out.reason = result.reason;
+  if (result.recoveries) out.recoveries = result.recoveries.map(describeRecovery);
   return out;
 }
 
