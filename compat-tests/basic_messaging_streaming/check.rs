@@ -19,10 +19,12 @@ use compat_core::classify::NoVerdict;
 use compat_tests::Ctx;
 use compat_tests::relay::{self, StreamVerdict, judge_stream};
 
-/// Long enough that the provider's deltas span ~0.7 s in sim mode (8
-/// characters a delta, 20 ms apart): a healthy gateway on a busy machine
-/// would have to hold its first delta that long to look buffered.
-const COUNT_TO: u32 = 100;
+/// Long enough that the provider's deltas span ~1.7 s in sim mode (691
+/// characters, 8 a delta: 87 deltas, 20 ms apart), so that the quarter of
+/// them a gateway may have let pass before its first (`MAX_HELD_SHARE`) is
+/// ~430 ms, above the largest first-delta latency measured on a loaded
+/// machine (193 ms; with 100 numbers, 37 deltas, the quarter was ~180 ms).
+const COUNT_TO: u32 = 200;
 
 pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
     let claude = ctx
