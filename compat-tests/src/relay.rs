@@ -572,16 +572,18 @@ pub enum StreamVerdict {
 /// the gateway hands on its first (a share of the stream). Above it, the
 /// gateway held the start of the stream.
 ///
-/// Why 25 %: a streaming gateway hands a delta on within its own latency,
+/// Why 40 %: a streaming gateway hands a delta on within its own latency,
 /// so when its first leaves the provider has sent 1 + latency / pace of
 /// them. Measured on healthy runs of both streaming rows on all 11 columns,
-/// 3 models, idle and on a loaded 2-core machine (docs/rows/
-/// basic_messaging_streaming.md has the figures): the largest share was
-/// well under half this limit. A read-ahead that holds the first quarter of
-/// a stream or more is caught; the fault tests hold half
+/// 3 models, on a 2-core machine at load average 8 to 16 (docs/rows/
+/// basic_messaging_streaming.md has the figures): the gateway, starved of
+/// CPU, sometimes hands nothing on for up to ~450 ms and then flushes what
+/// it got, so the largest share seen was 21 % (18 of 87 text deltas); 40 %
+/// leaves about twice that. A read-ahead that holds two fifths of a stream
+/// or more is caught; the fault tests hold half
 /// (`Fault::HoldStreamStart(50)`), and load only makes a held start look
 /// later, never earlier, so they cannot pass by chance.
-pub const MAX_HELD_SHARE: f64 = 0.25;
+pub const MAX_HELD_SHARE: f64 = 0.4;
 
 /// How the start of one stream crossed the gateway: the provider's send
 /// stamps of its deltas (simulator record) against the gateway's (tap).
@@ -844,11 +846,17 @@ mod tests {
             judge_stream(Some(&up), &lag),
             StreamVerdict::Lagged(_)
         ));
-        // Held just under the limit: streamed (9 of 40 sent when it left).
-        let short: Vec<f64> = up.iter().map(|u| (u + 2.0).max(up[8] + 1.0)).collect();
+        // Held just under the limit: streamed (16 of 40 sent when it left);
+        // one more is over it.
+        let short: Vec<f64> = up.iter().map(|u| (u + 2.0).max(up[15] + 1.0)).collect();
         assert_eq!(judge_stream(Some(&up), &short), StreamVerdict::Streamed);
         let t = StreamTiming::of(&up, &short).unwrap();
-        assert_eq!((t.held, t.provider_deltas), (9, 40));
+        assert_eq!((t.held, t.provider_deltas), (16, 40));
+        let over: Vec<f64> = up.iter().map(|u| (u + 2.0).max(up[16] + 1.0)).collect();
+        assert!(matches!(
+            judge_stream(Some(&up), &over),
+            StreamVerdict::Buffered(_)
+        ));
     }
 
     #[test]

@@ -12,7 +12,7 @@
 //!   paced, not in one burst: a provider buffers tool input unless the
 //!   request opted in to fine-grained tool streaming, so a burst here means
 //!   the opt-in was lost on the way, LiteLLM #30230), and the gateway handed
-//!   on the first fragment before the provider had sent a quarter of them
+//!   on the first fragment before the provider had sent two fifths of them
 //!   (the causal rule of `relay::judge_deltas`, as the streaming row judges
 //!   text: a gateway that holds the whole stream or its start is red).
 //! - live: the fragments did not all leave the gateway within a few ms (a
