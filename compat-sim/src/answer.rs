@@ -54,6 +54,23 @@ impl Event {
     pub(crate) fn is_pause(&self) -> bool {
         self.kind.is_empty() && self.bytes.is_empty()
     }
+
+    /// Bytes written at once, with no entry in the record: the held start
+    /// of a stream released together (`Fault::HoldStreamStart`), whose
+    /// events were each recorded, with nothing written, when produced.
+    pub(crate) fn unrecorded(bytes: Bytes) -> Event {
+        Event {
+            kind: String::new(),
+            bytes,
+            paced: false,
+        }
+    }
+
+    /// Whether the record gets an entry when this event is handed over
+    /// (not a pause, not an [`Event::unrecorded`] write).
+    pub(crate) fn is_recorded(&self) -> bool {
+        !self.kind.is_empty()
+    }
 }
 
 /// Delay before each text delta. Long enough that a busy gateway on a loaded

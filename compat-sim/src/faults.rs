@@ -43,6 +43,20 @@ pub enum Fault {
     /// provider and the CLI held the stream, and the streaming check must
     /// say so for every model.
     HoldStream,
+    /// Streaming: hold back the start of the stream and then stream the rest
+    /// as usual, as a gateway with a read-ahead buffer does. Every event up
+    /// to this percentage of the stream's paced deltas (text deltas and
+    /// streamed tool input, rounded up) is produced and recorded at the
+    /// stream's pace, but its bytes are written only when the last of them
+    /// has been produced, all together; the rest goes out paced as usual.
+    /// Why this is what a read-ahead gateway looks like to the judge: the
+    /// record is when the provider sent each delta, the tap is when the
+    /// gateway handed it on; a read-ahead receives them on time and hands
+    /// the held ones on together once its buffer is full, and holding the
+    /// bytes here instead of in the gateway moves nothing the judge compares
+    /// (LiteLLM then passes on what it got, late, at once; inferred from the
+    /// definition of a read-ahead, not a captured gateway).
+    HoldStreamStart(u8),
     /// Answer as if every PDF document (at a turn's top level or inside a
     /// tool result) had arrived as a short text instead, as a gateway that
     /// flattens or drops document blocks delivers it.
@@ -431,6 +445,12 @@ impl Active {
                 if self.has(&Fault::HoldStream) {
                     *flush_at_end = true;
                 }
+                if let Some(percent) = self.0.iter().find_map(|f| match f {
+                    Fault::HoldStreamStart(p) => Some(*p),
+                    _ => None,
+                }) {
+                    hold_start(events, percent);
+                }
                 if self.has(&Fault::BreakStreamFraming) && !events.is_empty() {
                     let at = events
                         .iter()
@@ -448,6 +468,29 @@ impl Active {
             Answer::Json { .. } | Answer::Held => {}
         }
     }
+}
+
+/// [`Fault::HoldStreamStart`]: the events up to the `percent`-th percentile
+/// of the paced deltas keep their place and pace (so the record stamps each
+/// when it was produced) but write nothing; right after the last of them,
+/// one unrecorded event writes all their bytes at once.
+fn hold_start(events: &mut Vec<Event>, percent: u8) {
+    let paced: Vec<usize> = (0..events.len())
+        .filter(|&i| events[i].paced && !events[i].is_pause())
+        .collect();
+    if paced.is_empty() {
+        return;
+    }
+    let held = (paced.len() * usize::from(percent.min(100))).div_ceil(100);
+    let Some(&last_held) = held.checked_sub(1).and_then(|i| paced.get(i)) else {
+        return;
+    };
+    let mut bytes = Vec::new();
+    for e in &mut events[..=last_held] {
+        bytes.extend_from_slice(&e.bytes);
+        e.bytes = bytes::Bytes::new();
+    }
+    events.insert(last_held + 1, Event::unrecorded(bytes.into()));
 }
 
 /// [`Fault::DropDocuments`]: each PDF becomes a text block saying it is gone.
@@ -666,6 +709,36 @@ mod tests {
             converse["toolConfig"]["tools"],
             json!([{"toolSpec": {"name": "Bash"}}, {"cachePoint": {"type": "default"}}])
         );
+    }
+
+    #[test]
+    fn holding_the_start_writes_the_held_events_at_once_after_the_last_held() {
+        let ev = |kind: &str, paced: bool| Event {
+            kind: kind.into(),
+            bytes: bytes::Bytes::from(format!("<{kind}>")),
+            paced,
+        };
+        let mut events = vec![ev("start", false)];
+        events.extend((0..4).map(|i| ev(&format!("d{i}"), true)));
+        events.push(ev("stop", false));
+        hold_start(&mut events, 50);
+        let shape: Vec<(&str, &[u8], bool)> = events
+            .iter()
+            .map(|e| (e.kind.as_str(), &e.bytes[..], e.paced))
+            .collect();
+        assert_eq!(
+            shape,
+            [
+                ("start", &b""[..], false),
+                ("d0", b"", true),
+                ("d1", b"", true),
+                ("", b"<start><d0><d1>", false),
+                ("d2", b"<d2>", true),
+                ("d3", b"<d3>", true),
+                ("stop", b"<stop>", false),
+            ]
+        );
+        assert!(events.iter().all(|e| !e.is_pause()));
     }
 
     #[test]

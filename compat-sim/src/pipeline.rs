@@ -286,7 +286,7 @@ fn stream_body(events: Vec<Event>, hold_open: bool, entry: Entry) -> Body {
                     if event.paced {
                         tokio::time::sleep(DELTA_PACE).await;
                     }
-                    if !event.is_pause() {
+                    if event.is_recorded() {
                         entry.sent(&event.kind, i + 1 == n && !hold_open);
                     }
                     Some((Ok::<_, Infallible>(event.bytes), (events, entry)))
@@ -309,7 +309,7 @@ fn held_body(events: Vec<Event>, entry: Entry) -> Body {
             if event.paced {
                 tokio::time::sleep(DELTA_PACE).await;
             }
-            if !event.is_pause() {
+            if event.is_recorded() {
                 entry.sent(&event.kind, i + 1 == n);
             }
             all.extend_from_slice(&event.bytes);

@@ -175,3 +175,101 @@ fn a_stalled_converse_stream_sends_message_start_then_nothing() {
     assert_eq!(kinds(&r), ["messageStart"]);
     assert!(!r.stream_completed);
 }
+
+/// Every chunk of a stream with the wall-clock time (ms since the Unix
+/// epoch, the record's clock) it reached the client, until the body ends.
+fn arrivals(rx: &std::sync::mpsc::Receiver<Vec<u8>>) -> Vec<(f64, Vec<u8>)> {
+    let mut out = Vec::new();
+    while let Ok(chunk) = rx.recv_timeout(Duration::from_secs(10)) {
+        let at = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs_f64()
+            * 1000.0;
+        out.push((at, chunk));
+    }
+    out
+}
+
+/// A read-ahead (`HoldStreamStart(50)`): nothing reaches the client until
+/// the provider has produced half its text deltas, then those arrive in one
+/// piece and the rest streams at the provider's pace; the record still
+/// stamps every delta when it was produced, 20 ms apart.
+#[test]
+fn a_held_stream_start_arrives_at_once_after_half_the_deltas_then_streams() {
+    let sims = Simulators::start(&[Api::Anthropic, Api::BedrockConverse]).unwrap();
+    let _g = sims.inject(
+        stall_scope(Api::Anthropic, "hold-start"),
+        Fault::HoldStreamStart(50),
+    );
+    let mut body = messages_body(Some("claude-haiku-4-5"));
+    body["messages"][0]["content"] =
+        json!("Count from 1 to 40, separated by single spaces. (hold-start)");
+    body["stream"] = json!(true);
+    let (status, rx) = open_stream(anthropic_request(&sims, &body));
+    assert_eq!(status, 200);
+    let got = arrivals(&rx);
+    let r = sims.requests().pop().unwrap();
+    assert!(r.stream_completed, "{}", r.describe());
+    assert!(!kinds(&r).contains(&""), "{:?}", kinds(&r));
+    let sent: Vec<f64> = r
+        .stream_events
+        .iter()
+        .filter(|e| e.kind == "content_block_delta:text_delta")
+        .map(|e| e.at_unix_ms)
+        .collect();
+    assert!(sent.len() >= 10, "{sent:?}");
+    assert!(sent.windows(2).all(|w| w[1] - w[0] >= 15.0), "{sent:?}");
+    let held = sent.len().div_ceil(2);
+
+    // The first chunk carries everything up to the held-th delta, and left
+    // only after the provider had produced it.
+    let (first_at, first) = &got[0];
+    let text = String::from_utf8_lossy(first);
+    assert!(text.starts_with("event: message_start\n"), "{text}");
+    assert_eq!(text.matches("\"text_delta\"").count(), held, "{text}");
+    assert!(
+        *first_at >= sent[held - 1],
+        "{first_at} < {}",
+        sent[held - 1]
+    );
+    // The rest streams: in several chunks, spread over time.
+    let later: Vec<f64> = got[1..]
+        .iter()
+        .filter(|(_, c)| String::from_utf8_lossy(c).contains("\"text_delta\""))
+        .map(|(at, _)| *at)
+        .collect();
+    assert!(later.len() > 3, "{} later chunks", later.len());
+    assert!(later[later.len() - 1] - later[0] >= 50.0, "{later:?}");
+
+    // The same on Bedrock's event-stream framing: the held frames arrive
+    // whole in one piece, and the record names every event.
+    let _g = sims.inject(
+        stall_scope(Api::BedrockConverse, "hold-start"),
+        Fault::HoldStreamStart(50),
+    );
+    let mut body = converse_body();
+    body["messages"][0]["content"][0]["text"] =
+        json!("Count from 1 to 40, separated by single spaces. (hold-start)");
+    let path = "/model/us.anthropic.claude-haiku-4-5-20251001-v1%3A0/converse-stream";
+    let (status, rx) = open_stream(bedrock_request(&sims, Api::BedrockConverse, path, &body));
+    assert_eq!(status, 200);
+    let got = arrivals(&rx);
+    let r = sims.requests().pop().unwrap();
+    assert!(
+        r.stream_completed && !kinds(&r).contains(&""),
+        "{}",
+        r.describe()
+    );
+    let deltas = kinds(&r)
+        .iter()
+        .filter(|k| **k == "contentBlockDelta:text")
+        .count();
+    let frames = compat_sim::aws::decode_frames(&got[0].1).unwrap();
+    assert_eq!(frames[0].headers[0].1, "messageStart", "{frames:?}");
+    let held_frames = frames
+        .iter()
+        .filter(|f| f.headers.iter().any(|(_, v)| v == "contentBlockDelta"))
+        .count();
+    assert_eq!(held_frames, deltas.div_ceil(2), "{deltas} deltas");
+}
