@@ -188,5 +188,25 @@ fn zeroed_cache_usage(ctx: &Ctx) -> anyhow::Result<()> {
         "with the cache figures zeroed on the way back, long_context_1m did not pass ({class:?}): \
          {outcome:?}"
     );
+    // Not vacuous: the provider did count most of the prompt as cache
+    // figures, and what the gateway passed on to the CLI (the tap) counts
+    // too few tokens for a 250K prompt, so a check on the CLI's usage
+    // would have been red.
+    let most = |usages: Vec<Option<serde_json::Value>>| {
+        usages.iter().flatten().map(input_of).max().unwrap_or(0)
+    };
+    let provider = most(ctx.sim_requests().into_iter().map(|r| r.usage).collect());
+    let cli = most(
+        ctx.gateway_requests()
+            .into_iter()
+            .map(|r| r.usage)
+            .collect(),
+    );
+    ensure!(
+        provider > 200_000 && cli < 200_000,
+        "the fault did not zero what it should: the provider counted {provider} input tokens, the \
+         gateway passed on {cli} (expected over 200K, and under 200K once the cache figures are \
+         zeroed)"
+    );
     Ok(())
 }
