@@ -184,3 +184,33 @@ fn stripped_effort(ctx: &Ctx) -> anyhow::Result<()> {
     );
     Ok(())
 }
+
+compat_tests::sim_fault_test!(
+    name = "dropped_thinking_leaves_cell_green",
+    provider = "vertex_ai",
+    run = dropped_thinking
+);
+
+/// A gateway that drops the thinking blocks on the way back (the
+/// extended_thinking row's `dropped_thinking_turns_cell_red` is red under
+/// the same loss) must not make this row red: the provider received `max`
+/// (its record). Before issue 23 this row read the model's effort from the
+/// thinking the CLI got and said "the model ran at `no thinking at all`".
+fn dropped_thinking(ctx: &Ctx) -> anyhow::Result<()> {
+    let sim = ctx.sim().context("fault tests run in sim mode only")?;
+    let _fault = sim.inject(
+        compat_sim::FaultScope {
+            provider: Some(compat_tests::sim::api(ctx.provider())),
+            model: Some(ctx.model_id().to_owned()),
+            body_contains: Some(ctx.nonce().to_owned()),
+        },
+        compat_sim::Fault::DropThinking,
+    );
+    let (outcome, class) = compat_tests::conclude_trial(ctx, run);
+    ensure!(
+        outcome.is_pass(),
+        "with the thinking blocks dropped on the way back, effort did not pass ({class:?}): \
+         {outcome:?}"
+    );
+    Ok(())
+}
