@@ -151,3 +151,56 @@ fn stripped(ctx: &Ctx) -> anyhow::Result<()> {
     );
     Ok(())
 }
+
+compat_tests::sim_fault_test!(
+    name = "zeroed_cache_usage_leaves_cell_green",
+    provider = "anthropic",
+    run = zeroed_cache_usage
+);
+
+/// A gateway that zeroes the cache figures of the usage it passes on
+/// (usage_reporting's `zeroed_cache_read_turns_cell_red` is red under that
+/// loss) must not make this row red in sim mode: the provider read the
+/// cache, by its record. Before issue 23 this row read the CLI's usage and
+/// went red with "the cache usage was dropped on the way back".
+fn zeroed_cache_usage(ctx: &Ctx) -> anyhow::Result<()> {
+    use compat_sim::{Fault, UsageField};
+    let sim = ctx.sim().context("fault tests run in sim mode only")?;
+    let scope = || compat_sim::FaultScope {
+        provider: Some(compat_tests::sim::api(ctx.provider())),
+        model: Some(ctx.model_id().to_owned()),
+        body_contains: Some(ctx.nonce().to_owned()),
+    };
+    let _read = sim.inject(
+        scope(),
+        Fault::MisreportUsage(UsageField::CacheReadInputTokens, 0),
+    );
+    let _write = sim.inject(
+        scope(),
+        Fault::MisreportUsage(UsageField::CacheCreationInputTokens, 0),
+    );
+    let (outcome, class) = compat_tests::conclude_trial(ctx, run);
+    ensure!(
+        outcome.is_pass(),
+        "with the cache figures zeroed on the way back, prompt_caching_5m did not pass \
+         ({class:?}): {outcome:?}"
+    );
+    // Not vacuous: the provider read the cache, and the gateway passed on
+    // no cache read at all.
+    let read = |u: Option<serde_json::Value>| {
+        u.and_then(|u| u["cache_read_input_tokens"].as_u64())
+            .unwrap_or(0)
+    };
+    let provider: u64 = ctx.sim_requests().into_iter().map(|r| read(r.usage)).sum();
+    let cli: u64 = ctx
+        .gateway_requests()
+        .into_iter()
+        .map(|r| read(r.usage))
+        .sum();
+    ensure!(
+        provider > 0 && cli == 0,
+        "the fault did not zero what it should: the provider read {provider} cached token(s), the \
+         gateway passed on {cli}"
+    );
+    Ok(())
+}
