@@ -162,8 +162,52 @@ impl Simulators {
     }
 
     /// Switches a fault on until the guard is dropped.
+    ///
+    /// Panics on a fault no provider in its scope could show (see
+    /// [`check_fault`]): a test asking a simulator for an answer the real
+    /// service never gives would test something that cannot happen.
     pub fn inject(&self, scope: FaultScope, fault: Fault) -> FaultGuard {
+        let apis: Vec<Api> = scope
+            .provider
+            .map_or_else(|| Api::ALL.to_vec(), |a| vec![a]);
+        for api in apis {
+            if let Err(e) = check_fault(api, &fault) {
+                panic!("{e}");
+            }
+        }
         self.state.faults.inject(scope, fault)
+    }
+}
+
+/// Whether `api`'s simulator can show `fault`: a [`Fault::Status`] must be a
+/// status the real service answers with, which its simulator then serves in
+/// the service's own error shape (Bedrock: the exception its API reference
+/// names for it; the Anthropic-shaped APIs: Anthropic's error type). The
+/// error lists the statuses it does answer with.
+pub fn check_fault(api: Api, fault: &Fault) -> Result<(), String> {
+    let Fault::Status(status) = fault else {
+        return Ok(());
+    };
+    let table = failure_statuses(api);
+    if table.iter().any(|(s, ..)| s == status) {
+        return Ok(());
+    }
+    let known: Vec<String> = table
+        .iter()
+        .map(|(s, kind, _)| format!("{s} {kind}"))
+        .collect();
+    Err(format!(
+        "{} never answers with status {status}; its simulator serves these: {}",
+        api.id(),
+        known.join(", ")
+    ))
+}
+
+/// Each API's error table: status, the error type or exception it names, a message.
+fn failure_statuses(api: Api) -> &'static [(u16, &'static str, &'static str)] {
+    match api {
+        Api::BedrockInvoke | Api::BedrockConverse => bedrock::error::STATUSES,
+        Api::Anthropic | Api::VertexAi | Api::Azure | Api::BedrockMantle => anthropic::STATUSES,
     }
 }
 

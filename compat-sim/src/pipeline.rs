@@ -56,8 +56,10 @@ pub(crate) trait Codec: Send + Sync + 'static {
     /// An invalid request (400) in the API's error shape.
     fn invalid(&self, message: String) -> Rejection;
 
-    /// The API's answer when the upstream fails with `status` (fault switch).
-    fn failure(&self, status: u16) -> Rejection;
+    /// The API's answer when the upstream fails with `status` (fault
+    /// switch), in its error shape; `None` for a status the API never
+    /// answers with (`crate::check_fault` refuses such a fault up front).
+    fn failure(&self, status: u16) -> Option<Rejection>;
 
     /// The API's answer to a path it does not have.
     fn unknown_route(&self, message: String) -> Rejection;
@@ -203,7 +205,13 @@ async fn answer<C: Codec>(
     }
     faults.delay().await;
     if let Some(status) = faults.failure(stream) {
-        return Err(codec.failure(status));
+        // `Simulators::inject` refused a status this API never answers, so
+        // the fallback (its 500) is only reached by a fault injected around
+        // that check; it still answers in the provider's shape.
+        return Err(codec
+            .failure(status)
+            .or_else(|| codec.failure(500))
+            .unwrap_or_else(|| codec.invalid(format!("simulated status {status}"))));
     }
     if counting {
         // Bedrock's base64 InvokeModel body is recorded decoded, so that the

@@ -74,3 +74,25 @@ fn non_streaming_500(ctx: &Ctx) -> anyhow::Result<()> {
     );
     Ok(())
 }
+
+compat_tests::sim_fault_test!(
+    name = "refused_non_streaming_request_turns_cell_red",
+    provider = "bedrock_converse",
+    run = refused_non_streaming
+);
+
+/// The provider refuses the gateway's non-streaming request as invalid
+/// (400 ValidationException, Bedrock's answer to a body it does not take),
+/// as it would a gateway that translates the non-streaming call wrongly. In
+/// sim mode a provider's 400 is the gateway's doing: the cell turns red, the
+/// error naming the model and quoting the provider. On Converse, where
+/// LiteLLM translates the non-streaming call into a different operation
+/// (`/converse`, not `/converse-stream`).
+fn refused_non_streaming(ctx: &Ctx) -> anyhow::Result<()> {
+    let error = compat_tests::red_cell_under_fault(ctx, compat_sim::Fault::Status(400), run)?;
+    ensure!(
+        error.contains("400") && error.contains("ValidationException"),
+        "the error does not carry the provider's 400 ValidationException: {error}"
+    );
+    Ok(())
+}

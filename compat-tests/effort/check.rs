@@ -18,9 +18,11 @@
 //!   `output_config.effort: "max"` through the gateway (so the row cannot
 //!   pass vacuously should the CLI stop sending it).
 //! - sim: the simulator's record shows `max` where the provider reads it,
-//!   and the CLI's output shows the model ran at it (the scripted model
-//!   names its effort in its thinking, as a real model thinks longer at
-//!   higher effort). Live mode cannot see the provider's side of the
+//!   and where the CLI's output shows the model's thinking naming its
+//!   effort (the scripted model does, as a real model thinks longer at
+//!   higher effort) it names `max`. Thinking blocks reaching the CLI are
+//!   the extended_thinking row's to judge: with none, the record decides
+//!   alone. Live mode cannot see the provider's side of the
 //!   request: a gateway that drops effort silently (the provider then runs
 //!   at its default, `high`) is caught in sim mode only.
 
@@ -95,11 +97,14 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
             where_read(ctx)
         );
     }
-    let ran_at = t
-        .thinking
-        .iter()
-        .find_map(|b| reported_effort(&b.thinking))
-        .unwrap_or_else(|| "no thinking at all".to_owned());
+    // The model's own word on its effort comes in its thinking, and whether
+    // thinking blocks reach the CLI is the extended_thinking row's data: a
+    // gateway that drops them must not make this row red (issue 23). So the
+    // provider's record above decides, and the thinking only contradicts it
+    // when it names another level.
+    let Some(ran_at) = t.thinking.iter().find_map(|b| reported_effort(&b.thinking)) else {
+        return Ok(());
+    };
     ensure!(
         ran_at == LEVEL,
         "the effort was lost before the model: the CLI sent output_config.effort = {LEVEL:?} and the provider's \
@@ -176,6 +181,36 @@ fn stripped_effort(ctx: &Ctx) -> anyhow::Result<()> {
     ensure!(
         error.contains("the effort was lost") && error.contains("`default`"),
         "the error does not say the effort was lost (sent max, ran at the default): {error}"
+    );
+    Ok(())
+}
+
+compat_tests::sim_fault_test!(
+    name = "dropped_thinking_leaves_cell_green",
+    provider = "vertex_ai",
+    run = dropped_thinking
+);
+
+/// A gateway that drops the thinking blocks on the way back (the
+/// extended_thinking row's `dropped_thinking_turns_cell_red` is red under
+/// the same loss) must not make this row red: the provider received `max`
+/// (its record). Before issue 23 this row read the model's effort from the
+/// thinking the CLI got and said "the model ran at `no thinking at all`".
+fn dropped_thinking(ctx: &Ctx) -> anyhow::Result<()> {
+    let sim = ctx.sim().context("fault tests run in sim mode only")?;
+    let _fault = sim.inject(
+        compat_sim::FaultScope {
+            provider: Some(compat_tests::sim::api(ctx.provider())),
+            model: Some(ctx.model_id().to_owned()),
+            body_contains: Some(ctx.nonce().to_owned()),
+        },
+        compat_sim::Fault::DropThinking,
+    );
+    let (outcome, class) = compat_tests::conclude_trial(ctx, run);
+    ensure!(
+        outcome.is_pass(),
+        "with the thinking blocks dropped on the way back, effort did not pass ({class:?}): \
+         {outcome:?}"
     );
     Ok(())
 }

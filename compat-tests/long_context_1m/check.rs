@@ -10,12 +10,19 @@
 //! for Opus 4.7 (1M natively) nothing more. Haiku 4.5 has a 200K window and no
 //! 1M variant: its trials are not_applicable.
 //!
-//! Sim mode: the simulators enforce each model's real window
-//! (compat-sim/src/context.rs) and report the prompt's estimated length as
-//! usage; a failure says whether the provider refused the prompt or received
-//! it cut short (the simulator's record). Live mode: the same assertions hold
-//! for a real model and the provider's own token count; the failure names
-//! what the CLI reported.
+//! Whose data it reads (issue 23): the usage the CLI reports is the
+//! usage_reporting row's, and a gateway that zeroes the cache figures in it
+//! would make this row claim a truncation that never happened. So in sim
+//! mode the prompt's length is judged from the simulator's record, what the
+//! provider received and counted itself (the simulators enforce each
+//! model's real window, compat-sim/src/context.rs, and report the prompt's
+//! estimated length); the CLI's usage is not read. Live mode has no
+//! provider record: the answer quoting the prompt's last line, which only a
+//! whole prompt carries, is the evidence that it was served whole, and a
+//! provider that does not serve the 1M window refuses the prompt ("prompt is
+//! too long"), which fails the run. Live mode cannot tell how many tokens
+//! the provider counted (the CLI's usage passed through the gateway is the
+//! only figure, and usage_reporting judges it), so it asserts no count.
 
 use std::hash::BuildHasher as _;
 
@@ -65,8 +72,6 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
     let t = ctx.run(&claude)?;
     t.ensure_success()
         .with_context(|| format!("the CLI reported an error for --model {model}"))?;
-    let u = &t.usage;
-    let counted = u.input_tokens + u.cache_read_input_tokens + u.cache_creation_input_tokens;
     ensure!(
         t.final_text.contains(&code),
         "the prompt's last line \"The final code is {code}\" did not reach the model (the answer does \
@@ -74,12 +79,37 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
         diagnose(ctx),
         t.final_text
     );
-    ensure!(
-        counted > 200_000,
-        "the provider counted {counted} input tokens for a ~250K-token prompt: it was not served \
-         whole. usage: {u:?}"
-    );
+    if ctx.sim().is_some() {
+        // The provider's own count of what it received (the simulator's
+        // record), not the usage the gateway passed on to the CLI.
+        let counted = ctx
+            .sim_requests()
+            .iter()
+            .filter(|r| r.status == 200)
+            .filter_map(|r| r.usage.as_ref().map(input_of))
+            .max()
+            .unwrap_or(0);
+        ensure!(
+            counted > 200_000,
+            "the provider counted at most {counted} input tokens in a request of this trial for a \
+             ~250K-token prompt: it was not served whole. {}",
+            diagnose(ctx)
+        );
+    }
     Ok(())
+}
+
+/// Every input token a provider's usage counts (uncached, read from and
+/// written to the cache; the record's canonical names).
+fn input_of(u: &serde_json::Value) -> u64 {
+    [
+        "input_tokens",
+        "cache_read_input_tokens",
+        "cache_creation_input_tokens",
+    ]
+    .iter()
+    .filter_map(|k| u[*k].as_u64())
+    .sum()
 }
 
 /// What the provider got: the prompt's length as it arrived, or its refusal.
@@ -120,6 +150,63 @@ fn truncated_prompt(ctx: &Ctx) -> anyhow::Result<()> {
     ensure!(
         error.contains("did not reach the model"),
         "unexpected error: {error}"
+    );
+    Ok(())
+}
+
+compat_tests::sim_fault_test!(
+    name = "zeroed_cache_usage_leaves_cell_green",
+    provider = "anthropic",
+    run = zeroed_cache_usage
+);
+
+/// A gateway that zeroes the cache figures of the usage it passes on
+/// (usage_reporting's `zeroed_cache_read_turns_cell_red` shows that row red
+/// under the same loss) must not make this row red: the provider received
+/// and counted the whole prompt, and this row reads the provider's count.
+/// Before issue 23 it read the CLI's usage and said "the provider counted 8
+/// input tokens ... it was not served whole".
+fn zeroed_cache_usage(ctx: &Ctx) -> anyhow::Result<()> {
+    use compat_sim::{Fault, UsageField};
+    let sim = ctx.sim().context("fault tests run in sim mode only")?;
+    let scope = || compat_sim::FaultScope {
+        provider: Some(compat_tests::sim::api(ctx.provider())),
+        model: Some(ctx.model_id().to_owned()),
+        body_contains: Some(ctx.nonce().to_owned()),
+    };
+    let _read = sim.inject(
+        scope(),
+        Fault::MisreportUsage(UsageField::CacheReadInputTokens, 0),
+    );
+    let _write = sim.inject(
+        scope(),
+        Fault::MisreportUsage(UsageField::CacheCreationInputTokens, 0),
+    );
+    let (outcome, class) = compat_tests::conclude_trial(ctx, run);
+    ensure!(
+        outcome.is_pass(),
+        "with the cache figures zeroed on the way back, long_context_1m did not pass ({class:?}): \
+         {outcome:?}"
+    );
+    // Not vacuous: the provider did count most of the prompt as cache
+    // figures, and what the gateway passed on to the CLI (the tap) counts
+    // too few tokens for a 250K prompt, so a check on the CLI's usage
+    // would have been red.
+    let most = |usages: Vec<Option<serde_json::Value>>| {
+        usages.iter().flatten().map(input_of).max().unwrap_or(0)
+    };
+    let provider = most(ctx.sim_requests().into_iter().map(|r| r.usage).collect());
+    let cli = most(
+        ctx.gateway_requests()
+            .into_iter()
+            .map(|r| r.usage)
+            .collect(),
+    );
+    ensure!(
+        provider > 200_000 && cli < 200_000,
+        "the fault did not zero what it should: the provider counted {provider} input tokens, the \
+         gateway passed on {cli} (expected over 200K, and under 200K once the cache figures are \
+         zeroed)"
     );
     Ok(())
 }

@@ -1,11 +1,23 @@
 //! prompt_caching_5m: two runs in a row with the same long prefix (Claude
 //! Code's system prompt and tools, which it marks with `cache_control`); the
-//! second reports `cache_read_input_tokens > 0` in the CLI's usage. So the
-//! gateway passed the cache markers up and mapped the cache usage back down.
+//! second must read the cache the first wrote. So the gateway passed the
+//! cache markers up in a form the provider caches on.
 //!
-//! When it fails, the check says which of the two broke, from what the
-//! provider received and reported (the simulator's record) and what the
-//! gateway reported to the CLI (the tap).
+//! Whose data it reads (issue 23): the cache figures in the usage the CLI
+//! reports are the usage_reporting row's (its run reads a cache the first
+//! request wrote, and it compares every figure with the provider's). So in
+//! sim mode this row judges caching by the simulator's record, what the
+//! provider received and reported (cache activity on the first run, a cache
+//! read on the second); a gateway that zeroes the cache figures on the way
+//! back leaves this row green and usage_reporting red. Live mode has no
+//! provider record: the CLI's usage is the only view of the provider's
+//! cache, so it is asserted there, and a zero cannot tell a cache the
+//! provider never read from a figure the gateway dropped (the error says
+//! so).
+//!
+//! When it fails, the check says which half broke, from what the provider
+//! received and reported (the simulator's record) and what the gateway
+//! reported to the CLI (the tap).
 
 use anyhow::{Context as _, ensure};
 use compat_tests::Ctx;
@@ -22,6 +34,9 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
     first.ensure_success().context("first run")?;
     let second = ctx.run(&ctx.claude()?.session_dir(project.path()).prompt(&prompt))?;
     second.ensure_success().context("second run")?;
+    if ctx.sim().is_some() {
+        return judge_by_record(ctx);
+    }
     let (u1, u2) = (&first.usage, &second.usage);
     ensure!(
         u1.cache_creation_input_tokens + u1.cache_read_input_tokens > 0,
@@ -32,6 +47,40 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
     ensure!(
         u2.cache_read_input_tokens > 0,
         "the second run reported cache_read_input_tokens = 0: {}. (first run: {u1:?}; second: {u2:?})",
+        diagnose(ctx)
+    );
+    Ok(())
+}
+
+/// Sim mode: the provider's own figures (the simulator's record, in the
+/// order the requests arrived): some cache activity, and a cache read in a
+/// request after the first that wrote or read.
+fn judge_by_record(ctx: &Ctx) -> anyhow::Result<()> {
+    let figure =
+        |u: Option<&serde_json::Value>, k: &str| u.and_then(|u| u[k].as_u64()).unwrap_or(0);
+    let answered: Vec<_> = ctx
+        .sim_requests()
+        .into_iter()
+        .filter(|r| r.status == 200)
+        .collect();
+    let first_cached = answered.iter().position(|r| {
+        figure(r.usage.as_ref(), "cache_creation_input_tokens")
+            + figure(r.usage.as_ref(), "cache_read_input_tokens")
+            > 0
+    });
+    let Some(first_cached) = first_cached else {
+        anyhow::bail!(
+            "the provider reported no cache activity in any of the {} answered request(s) of this \
+             trial: {}",
+            answered.len(),
+            diagnose(ctx)
+        );
+    };
+    ensure!(
+        answered[first_cached + 1..]
+            .iter()
+            .any(|r| figure(r.usage.as_ref(), "cache_read_input_tokens") > 0),
+        "the provider wrote the cache but never read it back in a later request of this trial: {}",
         diagnose(ctx)
     );
     Ok(())
@@ -99,6 +148,59 @@ fn stripped(ctx: &Ctx) -> anyhow::Result<()> {
     ensure!(
         error.contains("the provider received") && error.contains("but reported no cache activity"),
         "the error does not tell which half of caching broke: {error}"
+    );
+    Ok(())
+}
+
+compat_tests::sim_fault_test!(
+    name = "zeroed_cache_usage_leaves_cell_green",
+    provider = "anthropic",
+    run = zeroed_cache_usage
+);
+
+/// A gateway that zeroes the cache figures of the usage it passes on
+/// (usage_reporting's `zeroed_cache_read_turns_cell_red` is red under that
+/// loss) must not make this row red in sim mode: the provider read the
+/// cache, by its record. Before issue 23 this row read the CLI's usage and
+/// went red with "the cache usage was dropped on the way back".
+fn zeroed_cache_usage(ctx: &Ctx) -> anyhow::Result<()> {
+    use compat_sim::{Fault, UsageField};
+    let sim = ctx.sim().context("fault tests run in sim mode only")?;
+    let scope = || compat_sim::FaultScope {
+        provider: Some(compat_tests::sim::api(ctx.provider())),
+        model: Some(ctx.model_id().to_owned()),
+        body_contains: Some(ctx.nonce().to_owned()),
+    };
+    let _read = sim.inject(
+        scope(),
+        Fault::MisreportUsage(UsageField::CacheReadInputTokens, 0),
+    );
+    let _write = sim.inject(
+        scope(),
+        Fault::MisreportUsage(UsageField::CacheCreationInputTokens, 0),
+    );
+    let (outcome, class) = compat_tests::conclude_trial(ctx, run);
+    ensure!(
+        outcome.is_pass(),
+        "with the cache figures zeroed on the way back, prompt_caching_5m did not pass \
+         ({class:?}): {outcome:?}"
+    );
+    // Not vacuous: the provider read the cache, and the gateway passed on
+    // no cache read at all.
+    let read = |u: Option<serde_json::Value>| {
+        u.and_then(|u| u["cache_read_input_tokens"].as_u64())
+            .unwrap_or(0)
+    };
+    let provider: u64 = ctx.sim_requests().into_iter().map(|r| read(r.usage)).sum();
+    let cli: u64 = ctx
+        .gateway_requests()
+        .into_iter()
+        .map(|r| read(r.usage))
+        .sum();
+    ensure!(
+        provider > 0 && cli == 0,
+        "the fault did not zero what it should: the provider read {provider} cached token(s), the \
+         gateway passed on {cli}"
     );
     Ok(())
 }

@@ -599,6 +599,9 @@ fn run_faults(sims: &Simulators) -> Result<Vec<compat_sim::FaultGuard>, String> 
                 None => return Err(bad("unknown fault")),
             },
         };
+        // A status the provider never answers with would show the matrix
+        // something no real provider does: refused here, naming the setting.
+        compat_sim::check_fault(sim::api(provider), &fault).map_err(|e| bad(&e))?;
         eprintln!(
             "[compat] COMPAT_SIM_FAULT: {fault:?} on every request to {}",
             provider.id()

@@ -155,6 +155,7 @@ pub fn trial_under_fault(
 ) -> anyhow::Result<(compat_core::status::FailureClass, String)> {
     use anyhow::Context as _;
     let sim = ctx.sim().context("fault tests run in sim mode only")?;
+    ensure_passes_in_baseline(ctx)?;
     let scope = compat_sim::FaultScope {
         provider: Some(sim::api(ctx.provider())),
         model: Some(ctx.model_id().to_owned()),
@@ -240,6 +241,66 @@ fn expect_red(ctx: &Ctx, cell: compat_core::matrix::v2::CellV2) -> anyhow::Resul
     }
 }
 
+/// The sim matrix's known state (the file a sim run is gated against by
+/// default, `harness::SIM_BASELINE`).
+const SIM_BASELINE: &str = "golden/sim-baseline.json";
+
+/// The fault tests' guard: a fault test shows that its fault turns a cell
+/// red (or unverified) only if that cell passes for this model without the
+/// fault. A cell already red there (the Azure AI pass-through column, a
+/// model that fails in a partial cell) would be red with or without the
+/// fault, so the test could not fail. Checked statically against the sim
+/// baseline's per-model status rather than by a fault-free run first, which
+/// would double the fault tests' cost; a model with no per-model status (a v1
+/// baseline) is judged by its cell's status.
+fn ensure_passes_in_baseline(ctx: &Ctx) -> anyhow::Result<()> {
+    use anyhow::Context as _;
+    let path = compat_core::paths::workspace_root().join(SIM_BASELINE);
+    let baseline = compat_core::matrix::v2::AnyMatrix::load(&path).with_context(|| {
+        format!(
+            "fault tests check that their cell passes without the fault in {SIM_BASELINE}, \
+             which cannot be read"
+        )
+    })?;
+    let (feature, provider, model) = (ctx.feature(), ctx.provider().id(), ctx.model_id());
+    let status = baseline_status(&baseline, feature, provider, model);
+    anyhow::ensure!(
+        status == "pass",
+        "{feature}::{provider} on {model} is `{status}` in {SIM_BASELINE}, not `pass`: the cell is \
+         not green without the fault, so this fault test cannot show that its fault is what \
+         turned it red. Run it on a column where the cell passes for this model (or make the \
+         cell pass first and renew the baseline)"
+    );
+    Ok(())
+}
+
+/// A model's status in a baseline matrix (`pass`, `fail`, ...; `absent`
+/// when the baseline has no such cell): its per-model status in v2, its
+/// cell's status where the baseline has none per model (v1).
+fn baseline_status(
+    baseline: &compat_core::matrix::v2::AnyMatrix,
+    feature: &str,
+    provider: &str,
+    model: &str,
+) -> String {
+    use compat_core::matrix::v2::AnyMatrix;
+    let status = match baseline {
+        AnyMatrix::V2(m) => m.cell(feature, provider).map(|c| {
+            c.models.get(model).map_or_else(
+                || c.status.name().to_owned(),
+                |r| {
+                    serde_json::to_value(r.status)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_owned))
+                        .unwrap_or_default()
+                },
+            )
+        }),
+        AnyMatrix::V1(_) => baseline.status_name(feature, provider).map(str::to_owned),
+    };
+    status.unwrap_or_else(|| "absent".to_owned())
+}
+
 /// Runs `check`, concludes the trial as the harness does (classification
 /// included), and builds the cell with every other model passing.
 fn cell_of(
@@ -250,6 +311,7 @@ fn cell_of(
     use compat_core::results::{Mode, RunResults, TrialResult};
     use compat_core::status::Outcome;
 
+    ensure_passes_in_baseline(ctx)?;
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| check(ctx)));
     let conclusion = harness::conclude(ctx, result);
     anyhow::ensure!(
@@ -363,4 +425,33 @@ pub fn conclude_trial(
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| check(ctx)));
     let c = harness::conclude(ctx, result);
     (c.outcome, c.class)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The fault-test guard reads the sim baseline per model: the Azure AI
+    /// pass-through's vision cell is red on every model (the pass-through
+    /// drops `anthropic-version`), so a fault test there could not fail;
+    /// Vertex's passes.
+    #[test]
+    fn the_guard_reads_each_models_status_in_the_sim_baseline() {
+        let path = compat_core::paths::workspace_root().join(SIM_BASELINE);
+        let baseline = compat_core::matrix::v2::AnyMatrix::load(&path).unwrap();
+        for model in ["claude-haiku-4-5", "claude-sonnet-4-6", "claude-opus-4-7"] {
+            assert_eq!(
+                baseline_status(&baseline, "vision", "azure_passthrough", model),
+                "fail"
+            );
+            assert_eq!(
+                baseline_status(&baseline, "vision", "vertex_ai", model),
+                "pass"
+            );
+        }
+        assert_eq!(
+            baseline_status(&baseline, "vision", "no_such_column", "claude-opus-4-7"),
+            "absent"
+        );
+    }
 }

@@ -39,20 +39,22 @@ fn dropped_image(ctx: &Ctx) -> anyhow::Result<()> {
 }
 
 compat_tests::sim_fault_test!(
-    name = "azure_passthrough_dropped_image_turns_cell_red",
-    provider = "azure_passthrough",
+    name = "bedrock_passthrough_dropped_image_turns_cell_red",
+    provider = "bedrock_passthrough",
     run = passthrough_dropped_image
 );
 
-/// On the Foundry pass-through column the red cell names the model and the
-/// route. (With LiteLLM 1.108.7 this column is red without a fault too: its
-/// `/azure_ai` pass-through drops the `anthropic-version` header, see
-/// docs/columns/azure_passthrough.md; the test checks the error's form.)
+/// On a pass-through column (the CLI in its native Bedrock mode) the red
+/// cell names the model and the route. It ran on the Foundry pass-through
+/// until issue 23, where it could not fail: that cell is red without a fault
+/// (LiteLLM 1.108.7's `/azure_ai` pass-through drops the `anthropic-version`
+/// header, docs/columns/azure_passthrough.md), and the fault tests' guard now
+/// refuses a column whose cell does not pass in the sim baseline.
 fn passthrough_dropped_image(ctx: &Ctx) -> anyhow::Result<()> {
     let error = compat_tests::red_cell_under_fault(ctx, compat_sim::Fault::IgnoreImages, run)?;
     ensure!(
-        error.contains("/azure_ai/ pass-through"),
-        "the error does not name the route: {error}"
+        error.contains("does not say so") && error.contains("/bedrock/ pass-through"),
+        "the error does not say what broke and on which route: {error}"
     );
     Ok(())
 }

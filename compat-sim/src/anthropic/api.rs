@@ -77,7 +77,7 @@ impl Codec for Messages {
         super::error(400, "invalid_request_error", message)
     }
 
-    fn failure(&self, status: u16) -> Rejection {
+    fn failure(&self, status: u16) -> Option<Rejection> {
         super::failure(status)
     }
 

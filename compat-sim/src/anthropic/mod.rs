@@ -27,21 +27,54 @@ pub(crate) fn error(status: u16, kind: &str, message: impl Into<String>) -> Reje
         .with_header("request-id", request_id())
 }
 
-/// Anthropic's answer when it fails with `status`.
-pub(crate) fn failure(status: u16) -> Rejection {
-    match status {
-        429 => error(
-            429,
-            "rate_limit_error",
-            "Number of request tokens has exceeded your per-minute rate limit (simulated)",
-        ),
-        529 => error(529, "overloaded_error", "Overloaded (simulated)"),
-        s => error(
-            s,
-            "api_error",
-            format!("Internal server error (simulated {s})"),
-        ),
-    }
+/// The error type the Anthropic API names for each HTTP status it answers
+/// with, and a message in its words. Evidence: docs.claude.com/en/api/errors
+/// ("HTTP errors": 400 invalid_request_error, 401 authentication_error, 403
+/// permission_error, 404 not_found_error, 413 request_too_large, 429
+/// rate_limit_error, 500 api_error, 529 overloaded_error). Vertex AI's
+/// rawPredict and Azure AI Foundry pass the model's errors on in this shape,
+/// and Bedrock Mantle serves Anthropic's API, so their simulators answer
+/// with the same table (inferred from their Anthropic-shaped error bodies;
+/// neither documents a status list of its own for these routes).
+pub(crate) const STATUSES: &[(u16, &str, &str)] = &[
+    (
+        400,
+        "invalid_request_error",
+        "There was an issue with the format or content of your request. (simulated)",
+    ),
+    (401, "authentication_error", "invalid x-api-key (simulated)"),
+    (
+        403,
+        "permission_error",
+        "Your API key does not have permission to use the specified resource. (simulated)",
+    ),
+    (
+        404,
+        "not_found_error",
+        "The requested resource could not be found. (simulated)",
+    ),
+    (
+        413,
+        "request_too_large",
+        "Request exceeds the maximum allowed number of bytes. (simulated)",
+    ),
+    (
+        429,
+        "rate_limit_error",
+        "Number of request tokens has exceeded your per-minute rate limit (simulated)",
+    ),
+    (500, "api_error", "Internal server error (simulated 500)"),
+    (529, "overloaded_error", "Overloaded (simulated)"),
+];
+
+/// Anthropic's answer when it fails with `status`, or `None` for a status
+/// its error table does not have (a 502, a 503): the fault switch refuses
+/// those before a request is served (`crate::check_fault`).
+pub(crate) fn failure(status: u16) -> Option<Rejection> {
+    STATUSES
+        .iter()
+        .find(|(s, ..)| *s == status)
+        .map(|(s, kind, message)| error(*s, kind, *message))
 }
 
 fn request_id() -> String {

@@ -687,7 +687,7 @@ impl Codec for Converse {
         validation(message)
     }
 
-    fn failure(&self, status: u16) -> Rejection {
+    fn failure(&self, status: u16) -> Option<Rejection> {
         failure(status)
     }
 

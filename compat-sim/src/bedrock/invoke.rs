@@ -123,7 +123,7 @@ impl Codec for Invoke {
         validation(message)
     }
 
-    fn failure(&self, status: u16) -> Rejection {
+    fn failure(&self, status: u16) -> Option<Rejection> {
         failure(status)
     }
 

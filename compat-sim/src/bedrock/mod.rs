@@ -18,7 +18,7 @@
 //! checked against `creds::AWS_REGION`).
 
 pub(crate) mod converse;
-mod error;
+pub(crate) mod error;
 pub(crate) mod eventstream;
 pub(crate) mod invoke;
 pub(crate) mod sigv4;

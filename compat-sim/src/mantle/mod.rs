@@ -133,7 +133,7 @@ impl Codec for Mantle {
         anthropic::error(400, "invalid_request_error", message)
     }
 
-    fn failure(&self, status: u16) -> Rejection {
+    fn failure(&self, status: u16) -> Option<Rejection> {
         anthropic::failure(status)
     }
 

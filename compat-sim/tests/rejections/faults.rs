@@ -273,3 +273,124 @@ fn a_held_stream_start_arrives_at_once_after_half_the_deltas_then_streams() {
         .count();
     assert_eq!(held_frames, deltas.div_ceil(2), "{deltas} deltas");
 }
+
+/// `status:<code>` serves the code asked, in Bedrock's shape: the exception
+/// the Bedrock Runtime API reference names for it (InvokeModel and Converse
+/// "Errors"), as `x-amzn-ErrorType` and `{"message"}`. It used to raise every
+/// status below 500 to a 500 InternalServerException.
+#[test]
+fn bedrock_status_faults_answer_the_status_asked_with_its_exception() {
+    let sims = Simulators::start(&[Api::BedrockInvoke, Api::BedrockConverse]).unwrap();
+    let cases = [
+        (400, "ValidationException"),
+        (403, "AccessDeniedException"),
+        (404, "ResourceNotFoundException"),
+        (408, "ModelTimeoutException"),
+        (424, "ModelErrorException"),
+        (429, "ThrottlingException"),
+        (500, "InternalServerException"),
+        (503, "ServiceUnavailableException"),
+    ];
+    for (api, path, mut body) in [
+        (Api::BedrockInvoke, INVOKE, invoke_body()),
+        (Api::BedrockConverse, CONVERSE, converse_body()),
+    ] {
+        for (status, kind) in cases {
+            let tag = format!("status{status}");
+            match api {
+                Api::BedrockInvoke => {
+                    body["messages"][0]["content"] = json!(format!("Reply with `{tag}`."))
+                }
+                _ => {
+                    body["messages"][0]["content"][0]["text"] =
+                        json!(format!("Reply with `{tag}`."))
+                }
+            }
+            let _g = sims.inject(
+                FaultScope {
+                    provider: Some(api),
+                    body_contains: Some(tag.clone()),
+                    ..FaultScope::default()
+                },
+                Fault::Status(status),
+            );
+            let r = post(&sims, api, path, &body, |_, _| {});
+            assert_rejected(&r, status, kind, "(simulated)");
+        }
+    }
+}
+
+/// The Anthropic-shaped APIs answer each status with the error type
+/// Anthropic's error table gives it (docs.claude.com/en/api/errors).
+#[test]
+fn anthropic_status_faults_answer_the_status_asked_with_its_error_type() {
+    let sims = Simulators::start(&[Api::Anthropic]).unwrap();
+    for (status, kind) in [
+        (400, "invalid_request_error"),
+        (401, "authentication_error"),
+        (403, "permission_error"),
+        (404, "not_found_error"),
+        (413, "request_too_large"),
+        (429, "rate_limit_error"),
+        (500, "api_error"),
+        (529, "overloaded_error"),
+    ] {
+        let tag = format!("status{status}");
+        let mut b = messages_body(Some("claude-haiku-4-5"));
+        b["messages"][0]["content"] = json!(format!("Reply with exactly `{tag}`."));
+        let _g = sims.inject(
+            FaultScope {
+                provider: Some(Api::Anthropic),
+                body_contains: Some(tag),
+                ..FaultScope::default()
+            },
+            Fault::Status(status),
+        );
+        assert_anthropic_error(
+            &send(&sims, Api::Anthropic, "/v1/messages", API_HEADERS, &b),
+            status,
+            kind,
+            "simulated",
+        );
+    }
+}
+
+/// A status the provider never answers with is refused, naming the
+/// provider, the status and what it does answer (the harness quotes it as
+/// the `COMPAT_SIM_FAULT` setting's error), rather than served as another.
+#[test]
+fn status_faults_the_provider_never_answers_are_refused() {
+    for (api, status) in [
+        (Api::BedrockInvoke, 529),
+        (Api::BedrockConverse, 401),
+        (Api::BedrockInvoke, 502),
+        (Api::Anthropic, 503),
+        (Api::VertexAi, 418),
+        (Api::Azure, 502),
+        (Api::BedrockMantle, 504),
+    ] {
+        let e = compat_sim::check_fault(api, &Fault::Status(status)).unwrap_err();
+        assert!(
+            e.contains(api.id()) && e.contains(&status.to_string()) && e.contains("serves these"),
+            "{e}"
+        );
+    }
+    assert!(compat_sim::check_fault(Api::BedrockInvoke, &Fault::Status(408)).is_ok());
+    assert!(compat_sim::check_fault(Api::Azure, &Fault::Status(529)).is_ok());
+    assert!(compat_sim::check_fault(Api::BedrockConverse, &Fault::DropThinking).is_ok());
+
+    let sims = Simulators::start(&[Api::BedrockInvoke]).unwrap();
+    let refused = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        sims.inject(
+            FaultScope {
+                provider: Some(Api::BedrockInvoke),
+                ..FaultScope::default()
+            },
+            Fault::Status(529),
+        )
+    }));
+    assert!(
+        refused.is_err(),
+        "inject took a status Bedrock never answers"
+    );
+}
