@@ -594,10 +594,17 @@ fn run_faults(sims: &Simulators) -> Result<Vec<compat_sim::FaultGuard>, String> 
         let fault = match fault {
             "stall_stream" => compat_sim::Fault::StallStream,
             "hold_stream" => compat_sim::Fault::HoldStream,
-            f => match f.strip_prefix("status:").and_then(|c| c.parse().ok()) {
-                Some(code) => compat_sim::Fault::Status(code),
-                None => return Err(bad("unknown fault")),
-            },
+            f => {
+                let arg = |prefix: &str| f.strip_prefix(prefix).and_then(|c| c.parse::<u16>().ok());
+                match (arg("status:"), arg("hold_stream_start:")) {
+                    (Some(code), _) => compat_sim::Fault::Status(code),
+                    (_, Some(pct @ 1..=99)) => compat_sim::Fault::HoldStreamStart(pct as u8),
+                    (_, Some(_)) => {
+                        return Err(bad("hold_stream_start takes a percentage, 1 to 99"));
+                    }
+                    _ => return Err(bad("unknown fault")),
+                }
+            }
         };
         // A status the provider never answers with would show the matrix
         // something no real provider does: refused here, naming the setting.
