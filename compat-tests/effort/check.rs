@@ -197,20 +197,10 @@ compat_tests::sim_fault_test!(
 /// (its record). Before issue 23 this row read the model's effort from the
 /// thinking the CLI got and said "the model ran at `no thinking at all`".
 fn dropped_thinking(ctx: &Ctx) -> anyhow::Result<()> {
-    let sim = ctx.sim().context("fault tests run in sim mode only")?;
-    let _fault = sim.inject(
-        compat_sim::FaultScope {
-            provider: Some(compat_tests::sim::api(ctx.provider())),
-            model: Some(ctx.model_id().to_owned()),
-            body_contains: Some(ctx.nonce().to_owned()),
-        },
-        compat_sim::Fault::DropThinking,
-    );
-    let (outcome, class) = compat_tests::conclude_trial(ctx, run);
-    ensure!(
-        outcome.is_pass(),
-        "with the thinking blocks dropped on the way back, effort did not pass ({class:?}): \
-         {outcome:?}"
-    );
-    Ok(())
+    compat_tests::green_cell_under_faults(
+        ctx,
+        &[compat_sim::Fault::DropThinking],
+        "the thinking blocks dropped on the way back",
+        run,
+    )
 }

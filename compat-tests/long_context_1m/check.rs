@@ -168,26 +168,15 @@ compat_tests::sim_fault_test!(
 /// input tokens ... it was not served whole".
 fn zeroed_cache_usage(ctx: &Ctx) -> anyhow::Result<()> {
     use compat_sim::{Fault, UsageField};
-    let sim = ctx.sim().context("fault tests run in sim mode only")?;
-    let scope = || compat_sim::FaultScope {
-        provider: Some(compat_tests::sim::api(ctx.provider())),
-        model: Some(ctx.model_id().to_owned()),
-        body_contains: Some(ctx.nonce().to_owned()),
-    };
-    let _read = sim.inject(
-        scope(),
-        Fault::MisreportUsage(UsageField::CacheReadInputTokens, 0),
-    );
-    let _write = sim.inject(
-        scope(),
-        Fault::MisreportUsage(UsageField::CacheCreationInputTokens, 0),
-    );
-    let (outcome, class) = compat_tests::conclude_trial(ctx, run);
-    ensure!(
-        outcome.is_pass(),
-        "with the cache figures zeroed on the way back, long_context_1m did not pass ({class:?}): \
-         {outcome:?}"
-    );
+    compat_tests::green_cell_under_faults(
+        ctx,
+        &[
+            Fault::MisreportUsage(UsageField::CacheReadInputTokens, 0),
+            Fault::MisreportUsage(UsageField::CacheCreationInputTokens, 0),
+        ],
+        "the cache figures zeroed on the way back",
+        run,
+    )?;
     // Not vacuous: the provider did count most of the prompt as cache
     // figures, and what the gateway passed on to the CLI (the tap) counts
     // too few tokens for a 250K prompt, so a check on the CLI's usage

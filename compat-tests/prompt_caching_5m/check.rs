@@ -165,26 +165,15 @@ compat_tests::sim_fault_test!(
 /// went red with "the cache usage was dropped on the way back".
 fn zeroed_cache_usage(ctx: &Ctx) -> anyhow::Result<()> {
     use compat_sim::{Fault, UsageField};
-    let sim = ctx.sim().context("fault tests run in sim mode only")?;
-    let scope = || compat_sim::FaultScope {
-        provider: Some(compat_tests::sim::api(ctx.provider())),
-        model: Some(ctx.model_id().to_owned()),
-        body_contains: Some(ctx.nonce().to_owned()),
-    };
-    let _read = sim.inject(
-        scope(),
-        Fault::MisreportUsage(UsageField::CacheReadInputTokens, 0),
-    );
-    let _write = sim.inject(
-        scope(),
-        Fault::MisreportUsage(UsageField::CacheCreationInputTokens, 0),
-    );
-    let (outcome, class) = compat_tests::conclude_trial(ctx, run);
-    ensure!(
-        outcome.is_pass(),
-        "with the cache figures zeroed on the way back, prompt_caching_5m did not pass \
-         ({class:?}): {outcome:?}"
-    );
+    compat_tests::green_cell_under_faults(
+        ctx,
+        &[
+            Fault::MisreportUsage(UsageField::CacheReadInputTokens, 0),
+            Fault::MisreportUsage(UsageField::CacheCreationInputTokens, 0),
+        ],
+        "the cache figures zeroed on the way back",
+        run,
+    )?;
     // Not vacuous: the provider read the cache, and the gateway passed on
     // no cache read at all.
     let read = |u: Option<serde_json::Value>| {

@@ -126,6 +126,42 @@ pub(crate) fn feature_and_provider(module: &str) -> Option<(&str, &str)> {
     Some((feature, provider))
 }
 
+/// A fault's scope: this trial's requests only (its provider, its model,
+/// its nonce), so that trials running beside it are untouched.
+pub fn trial_scope(ctx: &Ctx) -> compat_sim::FaultScope {
+    compat_sim::FaultScope {
+        provider: Some(sim::api(ctx.provider())),
+        model: Some(ctx.model_id().to_owned()),
+        body_contains: Some(ctx.nonce().to_owned()),
+    }
+}
+
+/// For fault tests of a loss another row owns: with every one of `faults`
+/// on for this trial, `check` (concluded as the harness concludes a trial)
+/// must still pass, since a row judges its feature by its own data and the
+/// owning row goes red instead (docs/row-ownership.md). `loss` says what the
+/// faults do, for the error.
+pub fn green_cell_under_faults(
+    ctx: &Ctx,
+    faults: &[compat_sim::Fault],
+    loss: &str,
+    check: fn(&Ctx) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    use anyhow::Context as _;
+    let sim = ctx.sim().context("fault tests run in sim mode only")?;
+    let _faults: Vec<_> = faults
+        .iter()
+        .map(|f| sim.inject(trial_scope(ctx), f.clone()))
+        .collect();
+    let (outcome, class) = conclude_trial(ctx, check);
+    anyhow::ensure!(
+        outcome.is_pass(),
+        "with {loss}, {} did not pass ({class:?}): {outcome:?}",
+        ctx.feature()
+    );
+    Ok(())
+}
+
 /// For fault tests: switches `fault` on for this trial's requests only (its
 /// provider, its model, its nonce), runs `check`, and returns the matrix
 /// cell (schema v2) the trial makes when every other model passed.
@@ -136,12 +172,7 @@ pub fn cell_under_fault(
 ) -> anyhow::Result<compat_core::matrix::v2::CellV2> {
     use anyhow::Context as _;
     let sim = ctx.sim().context("fault tests run in sim mode only")?;
-    let scope = compat_sim::FaultScope {
-        provider: Some(sim::api(ctx.provider())),
-        model: Some(ctx.model_id().to_owned()),
-        body_contains: Some(ctx.nonce().to_owned()),
-    };
-    let _fault = sim.inject(scope, fault);
+    let _fault = sim.inject(trial_scope(ctx), fault);
     cell_of(ctx, check)
 }
 
@@ -156,12 +187,7 @@ pub fn trial_under_fault(
     use anyhow::Context as _;
     let sim = ctx.sim().context("fault tests run in sim mode only")?;
     ensure_passes_in_baseline(ctx)?;
-    let scope = compat_sim::FaultScope {
-        provider: Some(sim::api(ctx.provider())),
-        model: Some(ctx.model_id().to_owned()),
-        body_contains: Some(ctx.nonce().to_owned()),
-    };
-    let _fault = sim.inject(scope, fault);
+    let _fault = sim.inject(trial_scope(ctx), fault);
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| check(ctx)));
     let c = harness::conclude(ctx, result);
     match c.outcome {
@@ -380,12 +406,7 @@ pub fn gate_under_fault(
 ) -> anyhow::Result<GateDecision> {
     use anyhow::Context as _;
     let sim = ctx.sim().context("fault tests run in sim mode only")?;
-    let scope = compat_sim::FaultScope {
-        provider: Some(sim::api(ctx.provider())),
-        model: Some(ctx.model_id().to_owned()),
-        body_contains: Some(ctx.nonce().to_owned()),
-    };
-    let _fault = sim.inject(scope, fault);
+    let _fault = sim.inject(trial_scope(ctx), fault);
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| check(ctx)));
     let c = harness::conclude(ctx, result);
     let verdict = match c.outcome {
