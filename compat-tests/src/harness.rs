@@ -173,7 +173,7 @@ struct Prepared {
 /// before signatures gets them from its stored errors).
 pub(crate) struct Baseline {
     source: String,
-    matrix: AnyMatrix,
+    pub(crate) matrix: AnyMatrix,
 }
 
 /// The default sim baseline (`golden/sim-baseline.json`), as a sim run that
@@ -192,7 +192,7 @@ pub(crate) fn sim_baseline() -> Result<Baseline, String> {
 /// `cargo test` (each is printed as a known failure), and any cell that
 /// passes in it and fails now is a regression. Renew it with
 /// `cargo xtask matrix` and review the diff (`cargo xtask render --diff`).
-const SIM_BASELINE: &str = "golden/sim-baseline.json";
+pub(crate) const SIM_BASELINE: &str = "golden/sim-baseline.json";
 
 fn load_baseline(mode: Mode) -> Result<Option<Baseline>, String> {
     let source = match std::env::var("COMPAT_BASELINE") {

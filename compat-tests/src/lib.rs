@@ -19,6 +19,8 @@ pub mod sim;
 pub mod warm;
 mod window;
 
+use harness::SIM_BASELINE;
+
 pub use compat_core;
 pub use compat_sim;
 pub use env::Ctx;
@@ -267,10 +269,6 @@ fn expect_red(ctx: &Ctx, cell: compat_core::matrix::v2::CellV2) -> anyhow::Resul
     }
 }
 
-/// The sim matrix's known state (the file a sim run is gated against by
-/// default, `harness::SIM_BASELINE`).
-const SIM_BASELINE: &str = "golden/sim-baseline.json";
-
 /// The fault tests' guard: a fault test shows that its fault turns a cell
 /// red (or unverified) only if that cell passes for this model without the
 /// fault. A cell already red there (the Azure AI pass-through column, a
@@ -281,15 +279,13 @@ const SIM_BASELINE: &str = "golden/sim-baseline.json";
 /// baseline) is judged by its cell's status.
 fn ensure_passes_in_baseline(ctx: &Ctx) -> anyhow::Result<()> {
     use anyhow::Context as _;
-    let path = compat_core::paths::workspace_root().join(SIM_BASELINE);
-    let baseline = compat_core::matrix::v2::AnyMatrix::load(&path).with_context(|| {
-        format!(
-            "fault tests check that their cell passes without the fault in {SIM_BASELINE}, \
-             which cannot be read"
-        )
-    })?;
+    let baseline = harness::sim_baseline()
+        .map_err(anyhow::Error::msg)
+        .context(
+            "fault tests check that their cell passes without the fault in the sim baseline",
+        )?;
     let (feature, provider, model) = (ctx.feature(), ctx.provider().id(), ctx.model_id());
-    let status = baseline_status(&baseline, feature, provider, model);
+    let status = baseline_status(&baseline.matrix, feature, provider, model);
     anyhow::ensure!(
         status == "pass",
         "{feature}::{provider} on {model} is `{status}` in {SIM_BASELINE}, not `pass`: the cell is \
