@@ -6,8 +6,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use crate::answer::{Answer, Event};
-use crate::api::Api;
+use crate::wire::answer::{Answer, Event};
+use crate::wire::api::Api;
 use serde_json::Value;
 
 use crate::model::{Block, ModelRequest, ModelResponse, OutBlock, Role};
@@ -261,7 +261,7 @@ impl Active {
         })
     }
 
-    /// Changes what a counting endpoint counts (`crate::count_tokens`).
+    /// Changes what a counting endpoint counts (`crate::providers::count_tokens`).
     pub(crate) fn alter_count(&self, req: &mut ModelRequest) {
         if self.has(&Fault::CountWithoutMessages) {
             for m in &mut req.messages {

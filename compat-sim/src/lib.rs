@@ -12,55 +12,39 @@
 //!
 //! This crate knows nothing of the matrix, its manifest or the CLI driver.
 
-mod answer;
-mod anthropic;
-mod api;
-mod bedrock;
-pub mod betas;
-mod compaction;
-mod context;
-mod context_editing;
-mod count_tokens;
-pub mod creds;
-pub mod document;
-mod effort;
 mod faults;
 pub mod google_front;
-pub mod image;
-mod instructions;
-mod mantle;
 mod model;
 mod pipeline;
-mod record;
-mod rejection;
-mod structured;
-mod tavily;
-mod tool_rules;
-mod tool_search;
-mod tool_streaming;
-mod web_search;
+mod providers;
+mod rules;
+mod wire;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-pub use api::Api;
+// The public face: every path other crates use, whatever folder holds it.
 pub use faults::{Fault, FaultGuard, FaultScope, UsageField};
 pub use google_front::GoogleFront;
-pub use record::{RecordedRequest, SentEvent, body_contains};
-pub use web_search::{SearchPage, SearchPageGuard};
+pub use rules::betas;
+pub use rules::web_search::{SearchPage, SearchPageGuard};
+pub use wire::api::Api;
+pub use wire::record::{RecordedRequest, SentEvent, body_contains};
+pub use wire::{creds, document, image};
 
 use faults::Faults;
 use model::ScriptedModel;
 use pipeline::{SimState, router};
-use record::Records;
+use providers::{anthropic, bedrock, mantle};
+use wire::record::Records;
 
 /// AWS wire helpers for clients of the Bedrock simulators (their tests sign
 /// requests and decode event-stream frames with them; the public test vectors
 /// check the encoder too).
 pub mod aws {
-    pub use crate::bedrock::eventstream::{Frame, decode_frames, encode_frame};
-    pub use crate::bedrock::sigv4::{Signing, signature};
+    pub use crate::providers::bedrock::eventstream::{Frame, decode_frames, encode_frame};
+    pub use crate::providers::bedrock::sigv4::{Signing, signature};
 }
 
 /// The running simulators. Dropping it stops them.

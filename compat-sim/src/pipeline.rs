@@ -12,12 +12,12 @@ use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, Uri, header};
 use axum::response::Response;
 use serde_json::Value;
 
-use crate::answer::{Answer, DELTA_PACE, Event};
-use crate::api::Api;
 use crate::faults::Faults;
 use crate::model::{ModelRequest, ModelResponse, ScriptedModel};
-use crate::record::{Entry, Incoming, Records};
-use crate::rejection::Rejection;
+use crate::wire::answer::{Answer, DELTA_PACE, Event};
+use crate::wire::api::Api;
+use crate::wire::record::{Entry, Incoming, Records};
+use crate::wire::rejection::Rejection;
 
 /// One provider's wire API: everything the pipeline needs to know about it.
 pub(crate) trait Codec: Send + Sync + 'static {
@@ -48,9 +48,9 @@ pub(crate) trait Codec: Send + Sync + 'static {
     /// The answer to a model call, in the API's dialect and framing.
     fn encode(&self, resp: &ModelResponse, stream: bool, upstream_model: &str) -> Answer;
 
-    /// The answer of the API's token-counting endpoint (`crate::count_tokens`).
+    /// The answer of the API's token-counting endpoint (`crate::providers::count_tokens`).
     fn encode_count(&self, input_tokens: u64) -> Answer {
-        crate::count_tokens::anthropic_answer(input_tokens)
+        crate::providers::count_tokens::anthropic_answer(input_tokens)
     }
 
     /// An invalid request (400) in the API's error shape.
@@ -72,7 +72,7 @@ pub(crate) enum Call {
     /// A direct answer, no model involved.
     Answer(Answer),
     /// A token count of the turn (the provider's counting endpoint,
-    /// `crate::count_tokens`): validated and faulted as a turn, answered
+    /// `crate::providers::count_tokens`): validated and faulted as a turn, answered
     /// with its count instead of the model.
     Count(Turn),
 }
@@ -98,17 +98,17 @@ pub(crate) fn router<C: Codec>(codec: C, state: Arc<SimState>) -> Router {
     let codec = Arc::new(codec);
     let mut router = Router::new();
     // The search provider of LiteLLM's web search interception, beside the
-    // providers that lack the web search server tool (crate::tavily).
+    // providers that lack the web search server tool (crate::providers::tavily).
     if matches!(
         C::API,
         Api::BedrockInvoke | Api::BedrockConverse | Api::BedrockMantle
     ) {
         let state = state.clone();
         router = router.route(
-            &format!("{}/search", crate::tavily::PREFIX),
+            &format!("{}/search", crate::providers::tavily::PREFIX),
             axum::routing::post(move |headers: HeaderMap, body: Bytes| {
                 let state = state.clone();
-                async move { crate::tavily::search(&state.model.corpus, &headers, &body) }
+                async move { crate::providers::tavily::search(&state.model.corpus, &headers, &body) }
             }),
         );
     }
@@ -181,8 +181,8 @@ async fn answer<C: Codec>(
     let faults = state
         .faults
         .matching(C::API, &request.model, &req.raw_body());
-    crate::betas::check(C::API, req, &faults, entry)?;
-    crate::context_editing::check(C::API, req, &faults)?;
+    crate::rules::betas::check(C::API, req, &faults, entry)?;
+    crate::rules::context_editing::check(C::API, req, &faults)?;
     // A fault standing in for a gateway that changes the body: the provider
     // validates and records what it would then have received.
     if let Some(body) = json_body(req).and_then(|b| faults.rewrite_body(&b)) {
@@ -216,11 +216,13 @@ async fn answer<C: Codec>(
     if counting {
         // Bedrock's base64 InvokeModel body is recorded decoded, so that the
         // record (and a search by nonce) shows what was counted.
-        if let Some(body) = json_body(req).and_then(|b| crate::count_tokens::readable_body(&b)) {
+        if let Some(body) =
+            json_body(req).and_then(|b| crate::providers::count_tokens::readable_body(&b))
+        {
             entry.set_body(body);
         }
         faults.alter_count(&mut request);
-        let input_tokens = crate::count_tokens::count(&request);
+        let input_tokens = crate::providers::count_tokens::count(&request);
         entry.set_usage(serde_json::json!({ "input_tokens": input_tokens }));
         return Ok(codec.encode_count(input_tokens));
     }
@@ -228,9 +230,9 @@ async fn answer<C: Codec>(
         return Err(Rejection::invalid(why));
     }
     faults.alter_request(&mut request);
-    crate::tool_search::check(C::API, req, &request)?;
-    crate::context::check(C::API, &request)?;
-    crate::web_search::check(C::API, &request)?;
+    crate::rules::tool_search::check(C::API, req, &request)?;
+    crate::rules::context::check(C::API, &request)?;
+    crate::rules::web_search::check(C::API, &request)?;
     let mut resp = state.model.respond(&request)?;
     faults.alter_response(&mut resp);
     entry.set_usage(serde_json::json!({

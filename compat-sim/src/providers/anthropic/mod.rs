@@ -13,11 +13,11 @@ pub(crate) mod vertex;
 use bytes::Bytes;
 use serde_json::Value;
 
-use crate::answer::{Answer, Event, Framing};
 use crate::model::ModelResponse;
 use crate::pipeline::{Call, Turn, canonical_model, json_body, random_hex};
-use crate::record::Incoming;
-use crate::rejection::Rejection;
+use crate::wire::answer::{Answer, Event, Framing};
+use crate::wire::record::Incoming;
+use crate::wire::rejection::Rejection;
 use dialect::Dialect;
 
 /// Anthropic's error: `{"type":"error","error":{"type":kind,"message":...}}`.
@@ -121,10 +121,10 @@ pub(crate) fn turn(
     let body = json_body(req).ok_or_else(|| Rejection::invalid("body: invalid JSON"))?;
     let (mut request, body_model, body_stream) = dialect::parse_body(&body, dialect)?;
     let header_betas = req.header("anthropic-beta").unwrap_or_default();
-    request.eager_tool_input = crate::tool_streaming::opted_in(
+    request.eager_tool_input = crate::rules::tool_streaming::opted_in(
         header_betas
             .split(',')
-            .chain(crate::tool_streaming::body_betas(
+            .chain(crate::rules::tool_streaming::body_betas(
                 body.get("anthropic_beta"),
             )),
         body.get("tools"),
@@ -142,11 +142,11 @@ pub(crate) fn turn(
     }))
 }
 
-/// Decodes a count_tokens body (`crate::count_tokens::anthropic_body`; the
+/// Decodes a count_tokens body (`crate::providers::count_tokens::anthropic_body`; the
 /// Vertex form with `vertex`) into the turn to count.
 pub(crate) fn count(req: &Incoming, vertex: bool) -> Result<Call, Rejection> {
     let body = json_body(req).ok_or_else(|| Rejection::invalid("body: invalid JSON"))?;
-    let (request, upstream_model) = crate::count_tokens::anthropic_body(&body, vertex)?;
+    let (request, upstream_model) = crate::providers::count_tokens::anthropic_body(&body, vertex)?;
     let model = canonical_model(&upstream_model)
         .ok_or_else(|| error(404, "not_found_error", format!("model: {upstream_model}")))?;
     Ok(Call::Count(Turn {
@@ -185,7 +185,7 @@ pub(crate) fn encode(resp: &ModelResponse, stream: bool, upstream_model: &str) -
             });
         }
     }
-    let events = crate::tool_streaming::pace(events, resp.eager_tool_input);
+    let events = crate::rules::tool_streaming::pace(events, resp.eager_tool_input);
     Answer::Stream {
         framing: Framing::Sse,
         headers: Vec::new(),

@@ -5,20 +5,20 @@
 //! deployment name as `model`, and the key as `x-api-key` (Foundry also
 //! accepts `api-key`). Reference:
 //! learn.microsoft.com/azure/ai-foundry/foundry-models/how-to/use-foundry-models-claude
-//! Token counting: `POST /anthropic/v1/messages/count_tokens` (`crate::count_tokens`).
+//! Token counting: `POST /anthropic/v1/messages/count_tokens` (`crate::providers::count_tokens`).
 
 use axum::http::Method;
 use serde_json::json;
 
 use super::api::Op;
 use super::dialect::Dialect;
-use crate::answer::Answer;
-use crate::api::Api;
-use crate::creds;
 use crate::model::ModelResponse;
 use crate::pipeline::{Call, Codec};
-use crate::record::Incoming;
-use crate::rejection::Rejection;
+use crate::wire::answer::Answer;
+use crate::wire::api::Api;
+use crate::wire::creds;
+use crate::wire::record::Incoming;
+use crate::wire::rejection::Rejection;
 
 pub(crate) struct Foundry;
 

@@ -13,10 +13,10 @@
 
 use serde_json::Value;
 
-use crate::api::Api;
 use crate::faults::Active;
-use crate::record::{Entry, Incoming};
-use crate::rejection::Rejection;
+use crate::wire::api::Api;
+use crate::wire::record::{Entry, Incoming};
+use crate::wire::rejection::Rejection;
 
 /// Anthropic API (the `anthropic-beta` header).
 ///
@@ -25,7 +25,7 @@ use crate::rejection::Rejection;
 /// parameters; https://docs.claude.com/en/api/beta-headers).
 const ANTHROPIC_DOCUMENTED: &[&str] = &[
     // https://platform.claude.com/docs/en/agents-and-tools/tool-use/fine-grained-tool-streaming
-    crate::tool_streaming::FINE_GRAINED_BETA,
+    crate::rules::tool_streaming::FINE_GRAINED_BETA,
     "message-batches-2024-09-24",
     "prompt-caching-2024-07-31",
     "computer-use-2024-10-22",
@@ -110,7 +110,7 @@ const BEDROCK_UNDOCUMENTED: &[&str] = &[
     // (https://platform.claude.com/docs/en/agents-and-tools/tool-use/fine-grained-tool-streaming);
     // LiteLLM's `bedrock` and `bedrock_converse` tables forward it, and it is
     // Bedrock's only opt-in (LiteLLM #30230; compat-sim/src/tool_streaming.rs).
-    crate::tool_streaming::FINE_GRAINED_BETA,
+    crate::rules::tool_streaming::FINE_GRAINED_BETA,
     // Claude Code 2.1.331 in its native Bedrock mode puts it in the body's
     // `anthropic_beta` of Haiku 4.5's requests when tool search is off
     // (captured, docs/rows/web_fetch.md): Anthropic's own client sends it
@@ -142,7 +142,7 @@ const CONVERSE_UNDOCUMENTED: &[&str] = &["structured-outputs-2025-11-13"];
 const VERTEX_DOCUMENTED: &[&str] = &[
     // The fine-grained tool streaming page names Vertex AI among its platforms
     // (https://platform.claude.com/docs/en/agents-and-tools/tool-use/fine-grained-tool-streaming).
-    crate::tool_streaming::FINE_GRAINED_BETA,
+    crate::rules::tool_streaming::FINE_GRAINED_BETA,
     "interleaved-thinking-2025-05-14",
     "context-1m-2025-08-07",
     "computer-use-2024-10-22",

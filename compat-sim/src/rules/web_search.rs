@@ -44,9 +44,9 @@ use std::sync::{Arc, Mutex};
 use base64::Engine as _;
 use serde_json::{Value, json};
 
-use crate::api::Api;
 use crate::model::{ModelRequest, OutBlock};
-use crate::rejection::Rejection;
+use crate::wire::api::Api;
+use crate::wire::rejection::Rejection;
 
 /// Bedrock's words for a request carrying the server tool (module docs).
 pub const BEDROCK_REFUSAL: &str = "The provided request is not valid";
@@ -80,7 +80,7 @@ pub struct SearchPage {
 pub(crate) struct Corpus {
     pages: Mutex<Vec<(u64, String, SearchPage)>>,
     next: AtomicU64,
-    /// The queries the Tavily simulator answered ([`crate::tavily`]).
+    /// The queries the Tavily simulator answered ([`crate::providers::tavily`]).
     queries: Mutex<Vec<String>>,
 }
 

@@ -21,8 +21,8 @@
 //! https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_ToolSpecification.html,
 //! https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_ToolResultContentBlock.html).
 //! Bedrock Mantle serves Anthropic's Messages API and takes either name
-//! (crate::betas, `MANTLE_EXTRA`). Which names a provider takes is
-//! [`crate::betas::provider_forms`].
+//! (crate::rules::betas, `MANTLE_EXTRA`). Which names a provider takes is
+//! [`crate::rules::betas::provider_forms`].
 //!
 //! What the simulators refuse, in the Anthropic dialects (the page's "Error
 //! handling" section): a `tool_reference` naming no tool of the request
@@ -37,10 +37,10 @@
 
 use serde_json::json;
 
-use crate::api::Api;
 use crate::model::{Block, ModelRequest, OutBlock, Role, StopReason, ToolDef};
-use crate::record::Incoming;
-use crate::rejection::Rejection;
+use crate::wire::api::Api;
+use crate::wire::record::Incoming;
+use crate::wire::rejection::Rejection;
 
 /// The CLI's client tool that answers with `tool_reference` blocks.
 pub const TOOL_SEARCH: &str = "ToolSearch";
@@ -59,8 +59,8 @@ pub(crate) fn check(
     if deferred.is_empty() && references.is_empty() {
         return Ok(());
     }
-    let sent = crate::betas::read(api, incoming);
-    let forms = crate::betas::provider_forms(api, "advanced-tool-use-2025-11-20");
+    let sent = crate::rules::betas::read(api, incoming);
+    let forms = crate::rules::betas::provider_forms(api, "advanced-tool-use-2025-11-20");
     if !forms.iter().any(|f| sent.iter().any(|s| s == f)) {
         return Err(Rejection::invalid(match deferred.first() {
             Some(i) => format!("tools.{i}.custom.defer_loading: Extra inputs are not permitted"),
@@ -193,7 +193,10 @@ pub(crate) fn step(req: &ModelRequest) -> Option<(Vec<OutBlock>, StopReason)> {
         ));
     };
     let token = user_token(req).unwrap_or_default();
-    Some(call(&wanted, crate::structured::instance(&schema, &token)))
+    Some(call(
+        &wanted,
+        crate::rules::structured::instance(&schema, &token),
+    ))
 }
 
 /// The header of the CLI's list of deferred tools (a user-turn

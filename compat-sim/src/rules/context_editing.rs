@@ -17,10 +17,10 @@
 //! (https://github.com/BerriAI/litellm/pull/29085). Converse takes no
 //! context editing at all: bedrock/converse.rs refuses it.
 
-use crate::api::Api;
 use crate::faults::Active;
-use crate::record::Incoming;
-use crate::rejection::Rejection;
+use crate::wire::api::Api;
+use crate::wire::record::Incoming;
+use crate::wire::rejection::Rejection;
 
 /// The betas that open the field (either is enough for the field to parse;
 /// the edits each needs are the API's business past that point).
@@ -38,7 +38,7 @@ pub(crate) fn check(api: Api, req: &Incoming, faults: &Active) -> Result<(), Rej
     if body.get("context_management").is_none() {
         return Ok(());
     }
-    let mut betas = crate::betas::read(api, req);
+    let mut betas = crate::rules::betas::read(api, req);
     faults.alter_betas(&mut betas);
     if betas.iter().any(|b| OPENING_BETAS.contains(&b.as_str())) {
         Ok(())

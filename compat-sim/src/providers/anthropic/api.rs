@@ -2,18 +2,18 @@
 //! (docs.anthropic.com/en/api/messages); auth `x-api-key` (or
 //! `Authorization: Bearer`, as anthropic 2.x sends it), `anthropic-version`
 //! required, the model in the body; and its token counting,
-//! `POST /v1/messages/count_tokens` (`crate::count_tokens`).
+//! `POST /v1/messages/count_tokens` (`crate::providers::count_tokens`).
 
 use axum::http::Method;
 
 use super::dialect::Dialect;
-use crate::answer::Answer;
-use crate::api::Api;
-use crate::creds;
 use crate::model::ModelResponse;
 use crate::pipeline::{Call, Codec};
-use crate::record::Incoming;
-use crate::rejection::Rejection;
+use crate::wire::answer::Answer;
+use crate::wire::api::Api;
+use crate::wire::creds;
+use crate::wire::record::Incoming;
+use crate::wire::rejection::Rejection;
 
 pub(crate) struct Messages;
 

@@ -1,7 +1,7 @@
 //! Tavily's Search API (`POST /search`), the search provider a customer of
 //! the Bedrock routes configures for LiteLLM's web search interception,
 //! answering from the same corpus as the web search server tool
-//! ([`crate::web_search`]).
+//! ([`crate::rules::web_search`]).
 //!
 //! The wire, from Tavily's API reference
 //! (https://docs.tavily.com/documentation/api-reference/endpoint/search):
@@ -26,7 +26,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-use crate::web_search::Corpus;
+use crate::rules::web_search::Corpus;
 
 /// The path prefix Tavily's API is served under (module docs).
 pub const PREFIX: &str = "/tavily";
@@ -40,7 +40,7 @@ pub(crate) fn search(corpus: &Corpus, headers: &HeaderMap, body: &Bytes) -> Resp
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "));
-    if bearer != Some(crate::creds::TAVILY_API_KEY) {
+    if bearer != Some(crate::wire::creds::TAVILY_API_KEY) {
         return error(
             StatusCode::UNAUTHORIZED,
             "Unauthorized: missing or invalid API key.",
@@ -81,7 +81,7 @@ pub(crate) fn search(corpus: &Corpus, headers: &HeaderMap, body: &Bytes) -> Resp
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::web_search::SearchPage;
+    use crate::rules::web_search::SearchPage;
     use std::sync::Arc;
 
     #[test]
@@ -99,7 +99,7 @@ mod tests {
         let mut headers = HeaderMap::new();
         headers.insert(
             header::AUTHORIZATION,
-            format!("Bearer {}", crate::creds::TAVILY_API_KEY)
+            format!("Bearer {}", crate::wire::creds::TAVILY_API_KEY)
                 .parse()
                 .unwrap(),
         );

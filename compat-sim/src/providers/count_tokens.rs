@@ -32,10 +32,10 @@
 
 use serde_json::{Value, json};
 
-use crate::answer::Answer;
-use crate::anthropic::dialect::{self, Dialect};
 use crate::model::{ModelRequest, prompt_tokens};
-use crate::rejection::Rejection;
+use crate::providers::anthropic::dialect::{self, Dialect};
+use crate::wire::answer::Answer;
+use crate::wire::rejection::Rejection;
 
 /// Top-level fields of a count_tokens body (the Messages body's, without
 /// `max_tokens`, `stream`, sampling and `metadata`:

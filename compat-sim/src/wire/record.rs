@@ -45,7 +45,7 @@ pub struct RecordedRequest {
     /// never had any".
     pub usage: Option<Value>,
     /// The Anthropic betas the provider read from the request, where it reads
-    /// them (header or body, [`crate::betas`]), beta faults applied; `None`
+    /// them (header or body, [`crate::rules::betas`]), beta faults applied; `None`
     /// when the request never got that far.
     pub betas: Option<Vec<String>>,
 }

@@ -13,9 +13,9 @@ use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 
 use super::error::bedrock_error;
-use crate::creds;
-use crate::record::Incoming;
-use crate::rejection::Rejection;
+use crate::wire::creds;
+use crate::wire::record::Incoming;
+use crate::wire::rejection::Rejection;
 
 type HmacSha256 = Hmac<Sha256>;
 

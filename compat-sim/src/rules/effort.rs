@@ -19,7 +19,7 @@
 use serde_json::Value;
 
 use crate::model::{ModelRequest, Thinking};
-use crate::rejection::Rejection;
+use crate::wire::rejection::Rejection;
 
 /// Every level the API knows, in ascending order.
 const LEVELS: &[&str] = &["low", "medium", "high", "xhigh", "max"];

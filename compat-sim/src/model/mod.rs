@@ -16,6 +16,9 @@
 //!   the last 5 minutes (1 hour with `ttl: 1h`) reports cache reads; the first
 //!   one reports cache creation; no markers, no caching.
 
+pub(crate) mod compaction;
+pub(crate) mod instructions;
+
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -25,7 +28,7 @@ use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use crate::rejection::Rejection;
+use crate::wire::rejection::Rejection;
 
 /// A conversation as the model sees it, whatever the wire dialect.
 #[derive(Debug, Clone, Default)]
@@ -38,14 +41,14 @@ pub struct ModelRequest {
     pub tools: Vec<ToolDef>,
     pub thinking: Thinking,
     /// The request opted in to fine-grained tool streaming
-    /// (`crate::tool_streaming`): tool input streams as it is written.
+    /// (`crate::rules::tool_streaming`): tool input streams as it is written.
     pub eager_tool_input: bool,
     /// `output_config.effort` as the provider received it (see
-    /// [`crate::effort`]); `None` runs at the model's default.
+    /// [`crate::rules::effort`]); `None` runs at the model's default.
     pub effort: Option<String>,
     /// The web search server tool the request offered
-    /// ([`crate::web_search`]).
-    pub web_search: Option<crate::web_search::WebSearchTool>,
+    /// ([`crate::rules::web_search`]).
+    pub web_search: Option<crate::rules::web_search::WebSearchTool>,
 }
 
 impl ModelRequest {
@@ -94,7 +97,7 @@ pub struct ToolDef {
     /// Whether this tool definition carries a cache breakpoint.
     pub cache: Option<CacheTtl>,
     /// `defer_loading: true`: invisible to the model until a
-    /// `tool_reference` loads it (crate::tool_search).
+    /// `tool_reference` loads it (crate::rules::tool_search).
     pub deferred: bool,
 }
 
@@ -152,7 +155,7 @@ pub enum Block {
         data: String,
     },
     /// A `tool_reference` in a tool result: loads a deferred tool
-    /// (crate::tool_search).
+    /// (crate::rules::tool_search).
     ToolReference {
         tool_name: String,
     },
@@ -250,7 +253,7 @@ pub enum OutBlock {
         input: Value,
     },
     /// A server tool's call, run by the provider in the same response
-    /// ([`crate::web_search`]).
+    /// ([`crate::rules::web_search`]).
     ServerToolUse {
         id: String,
         name: String,
@@ -314,8 +317,8 @@ pub struct ScriptedModel {
     key: [u8; 32],
     /// (model, prefix hash) -> expiry.
     cache: Mutex<HashMap<(String, [u8; 32]), Instant>>,
-    /// What the web search server tool searches ([`crate::web_search`]).
-    pub(crate) corpus: std::sync::Arc<crate::web_search::Corpus>,
+    /// What the web search server tool searches ([`crate::rules::web_search`]).
+    pub(crate) corpus: std::sync::Arc<crate::rules::web_search::Corpus>,
 }
 
 impl Default for ScriptedModel {
@@ -337,13 +340,13 @@ impl ScriptedModel {
 
     pub fn respond(&self, req: &ModelRequest) -> Result<ModelResponse, Rejection> {
         self.check_conversation(req)?;
-        crate::effort::check(&req.model, req.effort.as_deref())?;
+        crate::rules::effort::check(&req.model, req.effort.as_deref())?;
         let mut content = Vec::new();
-        if crate::effort::thinks(req) {
+        if crate::rules::effort::thinks(req) {
             let thinking = format!(
                 "The user wants: {}. I will answer directly and precisely.{}",
                 summarize(&last_user_text(req)),
-                crate::effort::self_report(req.effort.as_deref())
+                crate::rules::effort::self_report(req.effort.as_deref())
             );
             let signature = self.sign(&req.model, &thinking);
             content.push(OutBlock::Thinking {
@@ -356,7 +359,7 @@ impl ScriptedModel {
             None => script(req),
         };
         if stop_reason == StopReason::EndTurn {
-            crate::instructions::obey(req, &mut answer);
+            crate::model::instructions::obey(req, &mut answer);
         }
         content.extend(answer);
         let mut usage = self.usage(req, &content);
@@ -373,7 +376,7 @@ impl ScriptedModel {
     }
 
     /// With the web search server tool offered and a user turn that asks
-    /// for a search, the provider runs it ([`crate::web_search::answer`]).
+    /// for a search, the provider runs it ([`crate::rules::web_search::answer`]).
     fn web_search(&self, req: &ModelRequest) -> Option<Vec<OutBlock>> {
         req.web_search.as_ref()?;
         let last = req.messages.last()?;
@@ -386,8 +389,12 @@ impl ScriptedModel {
             return None;
         }
         let prompt = last_user_text(req);
-        crate::web_search::asks_to_search(&prompt)
-            .then(|| crate::web_search::answer(&self.corpus, &crate::web_search::query_of(&prompt)))
+        crate::rules::web_search::asks_to_search(&prompt).then(|| {
+            crate::rules::web_search::answer(
+                &self.corpus,
+                &crate::rules::web_search::query_of(&prompt),
+            )
+        })
     }
 
     /// Signature over (model, thinking text): base64 of an HMAC, so it looks
@@ -640,12 +647,12 @@ fn script(req: &ModelRequest) -> (Vec<OutBlock>, StopReason) {
     }
 
     // A compaction request carries the turn's tool results too: summarise.
-    if let Some(text) = crate::compaction::summary(req, &last_user_text(req)) {
+    if let Some(text) = crate::model::compaction::summary(req, &last_user_text(req)) {
         return (vec![OutBlock::Text { text }], StopReason::EndTurn);
     }
 
-    // A deferred tool asked for: search, then call (crate::tool_search).
-    if let Some(step) = crate::tool_search::step(req) {
+    // A deferred tool asked for: search, then call (crate::rules::tool_search).
+    if let Some(step) = crate::rules::tool_search::step(req) {
         return step;
     }
 
@@ -708,7 +715,7 @@ fn script(req: &ModelRequest) -> (Vec<OutBlock>, StopReason) {
             })
         });
     if let Some((media_type, data)) = image {
-        let text = match super::image::dominant_colour(&media_type, &data) {
+        let text = match crate::wire::image::dominant_colour(&media_type, &data) {
             Ok(colour) => {
                 format!("The image is a solid {colour} square. Its dominant colour is {colour}.")
             }
@@ -722,7 +729,7 @@ fn script(req: &ModelRequest) -> (Vec<OutBlock>, StopReason) {
 
     // A search the prompt asks for, with a search tool offered as a custom
     // tool (LiteLLM's websearch interception offers `litellm_web_search`).
-    if crate::web_search::asks_to_search(&prompt)
+    if crate::rules::web_search::asks_to_search(&prompt)
         && let Some(tool) = req
             .tools
             .iter()
@@ -732,14 +739,14 @@ fn script(req: &ModelRequest) -> (Vec<OutBlock>, StopReason) {
             vec![OutBlock::ToolUse {
                 id: format!("toolu_sim{:016x}", fastrand::u64(..)),
                 name: tool.name.clone(),
-                input: json!({"query": crate::web_search::query_of(&prompt)}),
+                input: json!({"query": crate::rules::web_search::query_of(&prompt)}),
             }],
             StopReason::ToolUse,
         );
     }
 
     // "use the Bash tool to run `echo X`" (only when the tool is offered).
-    if let Some(name) = requested_tool(&lower, &crate::tool_search::visible(req)) {
+    if let Some(name) = requested_tool(&lower, &crate::rules::tool_search::visible(req)) {
         let command = backticked(&prompt).unwrap_or_else(|| "echo hello".to_owned());
         let id = format!("toolu_sim{:016x}", fastrand::u64(..));
         let input = match name.as_str() {
@@ -758,7 +765,7 @@ fn script(req: &ModelRequest) -> (Vec<OutBlock>, StopReason) {
                     .iter()
                     .find(|t| t.name == name)
                     .map(|t| &t.input_schema);
-                crate::structured::instance(schema.unwrap_or(&Value::Null), &command)
+                crate::rules::structured::instance(schema.unwrap_or(&Value::Null), &command)
             }
         };
         return (
@@ -777,7 +784,8 @@ fn script(req: &ModelRequest) -> (Vec<OutBlock>, StopReason) {
         return (vec![OutBlock::Text { text }], StopReason::EndTurn);
     }
     // ... or from what the conversation holds (a compaction summary).
-    if let Some(text) = quote_prefix(&prompt).and_then(|p| crate::compaction::recalled_line(req, p))
+    if let Some(text) =
+        quote_prefix(&prompt).and_then(|p| crate::model::compaction::recalled_line(req, p))
     {
         return (vec![OutBlock::Text { text }], StopReason::EndTurn);
     }
@@ -817,7 +825,7 @@ fn document_answer(last: &Message) -> Option<String> {
         }),
         _ => None,
     })?;
-    Some(match super::document::pdf_text(pdf) {
+    Some(match crate::wire::document::pdf_text(pdf) {
         Ok(text) => format!("The document says: {}", summarize(&text)),
         Err(e) => format!("I could not read the document: {e}"),
     })
@@ -1015,7 +1023,7 @@ mod tests {
             text(&m.respond(&request(vec![user(&log)])).unwrap()),
             "The final code is c-9"
         );
-        let pdf = crate::document::pdf_with_text(&["The code is d-7"]);
+        let pdf = crate::wire::document::pdf_with_text(&["The code is d-7"]);
         let r = m
             .respond(&request(vec![Message {
                 role: Role::User,

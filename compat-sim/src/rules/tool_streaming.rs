@@ -24,7 +24,7 @@
 
 use serde_json::Value;
 
-use crate::answer::Event;
+use crate::wire::answer::Event;
 
 /// The beta that opts a request in to fine-grained tool streaming.
 pub(crate) const FINE_GRAINED_BETA: &str = "fine-grained-tool-streaming-2025-05-14";

@@ -5,7 +5,7 @@
 //! Anthropic body without `model`, `anthropic_version: vertex-2023-10-16`.
 //! Auth: an OAuth bearer token, which google-auth gets from `POST /token`
 //! with a service-account JWT (cloud.google.com/vertex-ai/generative-ai/docs/partner-models/claude).
-//! Token counting: `.../models/count-tokens:rawPredict` (`crate::count_tokens`).
+//! Token counting: `.../models/count-tokens:rawPredict` (`crate::providers::count_tokens`).
 
 use std::collections::BTreeMap;
 
@@ -14,13 +14,13 @@ use base64::Engine as _;
 use serde_json::{Value, json};
 
 use super::dialect::Dialect;
-use crate::answer::Answer;
-use crate::api::Api;
-use crate::creds;
 use crate::model::ModelResponse;
 use crate::pipeline::{Call, Codec, decode_segment};
-use crate::record::Incoming;
-use crate::rejection::Rejection;
+use crate::wire::answer::Answer;
+use crate::wire::api::Api;
+use crate::wire::creds;
+use crate::wire::record::Incoming;
+use crate::wire::rejection::Rejection;
 
 pub(crate) struct RawPredict;
 
@@ -126,7 +126,7 @@ impl Codec for RawPredict {
             ));
         }
         // Token counting: `count-tokens:rawPredict`, the model in the body
-        // (`crate::count_tokens`).
+        // (`crate::providers::count_tokens`).
         if action == "count-tokens:rawPredict" {
             return super::count(req, true);
         }

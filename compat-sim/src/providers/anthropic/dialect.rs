@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use crate::model::{
     Block, CacheTtl, Message, ModelRequest, ModelResponse, OutBlock, Role, Thinking, ToolDef,
 };
-use crate::rejection::Rejection;
+use crate::wire::rejection::Rejection;
 
 /// Which variant of the dialect a body must follow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -172,7 +172,7 @@ pub fn parse_body(
                     .get("name")
                     .and_then(Value::as_str)
                     .ok_or_else(|| Rejection::invalid(format!("tools.{i}.name: Field required")))?;
-                crate::tool_rules::check_anthropic(i, t)?;
+                crate::rules::tool_rules::check_anthropic(i, t)?;
                 // Custom tools need an input_schema; server tools carry a `type`.
                 if t.get("type").is_none() && t.get("input_schema").is_none() {
                     return Err(Rejection::invalid(format!(
@@ -200,8 +200,8 @@ pub fn parse_body(
         tools,
         thinking,
         eager_tool_input: false,
-        effort: crate::effort::parse(obj.get("output_config"), "output_config")?,
-        web_search: crate::web_search::from_tools(obj.get("tools"))?,
+        effort: crate::rules::effort::parse(obj.get("output_config"), "output_config")?,
+        web_search: crate::rules::web_search::from_tools(obj.get("tools"))?,
     };
     Ok((request, model, stream))
 }
@@ -330,7 +330,7 @@ fn parse_block(b: &Value, at: &str) -> Result<Block, Rejection> {
         "redacted_thinking" => Block::RedactedThinking {
             data: str_field(b, "data", at)?.to_owned(),
         },
-        // Checked against the request's deferred tools by crate::tool_search.
+        // Checked against the request's deferred tools by crate::rules::tool_search.
         "tool_reference" => Block::ToolReference {
             tool_name: str_field(b, "tool_name", at)?.to_owned(),
         },
@@ -366,7 +366,7 @@ fn parse_document(b: &Value, at: &str, cache: Option<CacheTtl>) -> Result<Block,
                 .map_err(|_| Rejection::invalid(format!("{src_at}.data: invalid base64 data")))?;
             // The API refuses a PDF it cannot open (see the docs' "PDF
             // requirements": standard PDF, no passwords/encryption).
-            crate::document::pdf_text(&data)
+            crate::wire::document::pdf_text(&data)
                 .map_err(|_| Rejection::invalid("The PDF specified was not valid."))?;
             Ok(Block::Document { data, cache })
         }
@@ -511,10 +511,13 @@ pub fn stream_events(resp: &ModelResponse, id: &str, model: &str) -> Vec<Value> 
             ),
             OutBlock::ToolUse { id, name, input } => (
                 json!({"type": "tool_use", "id": id, "name": name, "input": {}}),
-                chunks(&input.to_string(), crate::tool_streaming::FRAGMENT_CHARS)
-                    .into_iter()
-                    .map(|c| json!({"type": "input_json_delta", "partial_json": c}))
-                    .collect(),
+                chunks(
+                    &input.to_string(),
+                    crate::rules::tool_streaming::FRAGMENT_CHARS,
+                )
+                .into_iter()
+                .map(|c| json!({"type": "input_json_delta", "partial_json": c}))
+                .collect(),
             ),
             // Server tools stream as Anthropic's web search docs show: the
             // call's input as input_json_delta, the result whole in its

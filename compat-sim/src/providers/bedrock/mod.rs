@@ -26,8 +26,8 @@ pub(crate) mod sigv4;
 use axum::http::Method;
 
 use crate::pipeline::{canonical_model, decode_segment, random_hex};
-use crate::record::Incoming;
-use crate::rejection::Rejection;
+use crate::wire::record::Incoming;
+use crate::wire::rejection::Rejection;
 use error::validation;
 
 /// An operation of Bedrock Runtime: the model id from the path (decoded)
@@ -57,7 +57,7 @@ fn operation(req: &Incoming, actions: [&str; 2]) -> Option<Op> {
 
 /// `POST /model/{model}/count-tokens`, CountTokens, which both the Invoke
 /// and the Converse simulator serve (one Bedrock Runtime;
-/// `crate::count_tokens`).
+/// `crate::providers::count_tokens`).
 fn count_operation(req: &Incoming) -> Option<Op> {
     if req.method != Method::POST {
         return None;
@@ -74,16 +74,16 @@ fn count_operation(req: &Incoming) -> Option<Op> {
 
 /// Validates a CountTokens request into the turn to count: a foundation
 /// model id (an inference profile is refused, as the live service does) and
-/// its `input` (`crate::count_tokens::bedrock_input`).
+/// its `input` (`crate::providers::count_tokens::bedrock_input`).
 fn count_call(req: &Incoming, op: Op) -> Result<crate::pipeline::Call, Rejection> {
-    if crate::count_tokens::is_inference_profile(&op.model) {
+    if crate::providers::count_tokens::is_inference_profile(&op.model) {
         return Err(validation(
             "The provided model doesn't support counting tokens.",
         ));
     }
     let canonical = resolve(&op.model)?;
     let body = crate::pipeline::json_body(req).ok_or_else(|| validation(MALFORMED))?;
-    let mut request = crate::count_tokens::bedrock_input(&body, converse::parse)?;
+    let mut request = crate::providers::count_tokens::bedrock_input(&body, converse::parse)?;
     request.model = canonical;
     Ok(crate::pipeline::Call::Count(crate::pipeline::Turn {
         request,

@@ -28,24 +28,24 @@
 
 use axum::http::Method;
 
-use crate::answer::Answer;
-use crate::anthropic::api::Op;
-use crate::anthropic::dialect::Dialect;
-use crate::anthropic::{self, require_version};
-use crate::api::Api;
-use crate::bedrock::sigv4;
-use crate::creds;
 use crate::model::ModelResponse;
 use crate::pipeline::{Call, Codec, json_body};
-use crate::record::Incoming;
-use crate::rejection::Rejection;
+use crate::providers::anthropic::api::Op;
+use crate::providers::anthropic::dialect::Dialect;
+use crate::providers::anthropic::{self, require_version};
+use crate::providers::bedrock::sigv4;
+use crate::wire::answer::Answer;
+use crate::wire::api::Api;
+use crate::wire::creds;
+use crate::wire::record::Incoming;
+use crate::wire::rejection::Rejection;
 
 pub(crate) struct Mantle;
 
 /// The Messages path under Mantle's Anthropic base (AWS docs above).
 const MESSAGES_PATH: &str = "/anthropic/v1/messages";
 
-/// Token counting under the same base (`crate::count_tokens`).
+/// Token counting under the same base (`crate::providers::count_tokens`).
 const COUNT_TOKENS_PATH: &str = "/anthropic/v1/messages/count_tokens";
 
 /// SigV4's signing service for Mantle (anthropic 2.14.0 `_mantle.py`

@@ -8,15 +8,15 @@ use serde_json::json;
 
 use super::error::{bedrock_error, failure, validation};
 use super::{MALFORMED, Op, eventstream, request_id, resolve, sigv4};
-use crate::answer::{Answer, Event, Framing};
-use crate::anthropic::dialect::{self, Dialect};
-use crate::anthropic::{event_kind, is_text_delta};
-use crate::api::Api;
 use crate::model::ModelResponse;
 use crate::pipeline::{Call, Codec, Turn, json_body, random_hex};
-use crate::record::Incoming;
-use crate::rejection::Rejection;
-use crate::tool_streaming;
+use crate::providers::anthropic::dialect::{self, Dialect};
+use crate::providers::anthropic::{event_kind, is_text_delta};
+use crate::rules::tool_streaming;
+use crate::wire::answer::{Answer, Event, Framing};
+use crate::wire::api::Api;
+use crate::wire::record::Incoming;
+use crate::wire::rejection::Rejection;
 
 pub(crate) struct Invoke;
 
@@ -116,7 +116,7 @@ impl Codec for Invoke {
     }
 
     fn encode_count(&self, input_tokens: u64) -> Answer {
-        crate::count_tokens::bedrock_answer(input_tokens)
+        crate::providers::count_tokens::bedrock_answer(input_tokens)
     }
 
     fn invalid(&self, message: String) -> Rejection {

@@ -12,9 +12,9 @@
 //! older models (Sonnet 4, 4.5) from 200K to 1M; for these three it changes
 //! nothing, so the limit here depends on the model alone, on every provider.
 
-use crate::api::Api;
 use crate::model::{ModelRequest, prompt_tokens};
-use crate::rejection::Rejection;
+use crate::wire::api::Api;
+use crate::wire::rejection::Rejection;
 
 /// The model's context window in tokens.
 pub(crate) fn window(model: &str) -> u64 {

@@ -12,16 +12,16 @@ use serde_json::{Map, Value, json};
 
 use super::error::{bedrock_error, failure, validation};
 use super::{MALFORMED, Op, eventstream, request_id, resolve, sigv4};
-use crate::answer::{Answer, Event, Framing};
-use crate::anthropic::dialect::{chunks, parse_thinking};
-use crate::api::Api;
 use crate::model::{
     Block, CacheTtl, Message, ModelRequest, ModelResponse, OutBlock, Role, Thinking, ToolDef,
 };
 use crate::pipeline::{Call, Codec, Turn, json_body};
-use crate::record::Incoming;
-use crate::rejection::Rejection;
-use crate::tool_streaming;
+use crate::providers::anthropic::dialect::{chunks, parse_thinking};
+use crate::rules::tool_streaming;
+use crate::wire::answer::{Answer, Event, Framing};
+use crate::wire::api::Api;
+use crate::wire::record::Incoming;
+use crate::wire::rejection::Rejection;
 
 const TOP_LEVEL: &[&str] = &[
     "messages",
@@ -291,7 +291,7 @@ fn document(v: &Value, at: &str) -> Result<Block, Rejection> {
     let data = base64::engine::general_purpose::STANDARD
         .decode(data)
         .map_err(|_| Rejection::invalid(format!("{at}.document.source.bytes: invalid base64")))?;
-    crate::document::pdf_text(&data)
+    crate::wire::document::pdf_text(&data)
         .map_err(|e| Rejection::invalid(format!("The model returned the following errors: {e}")))?;
     Ok(Block::Document { data, cache: None })
 }
@@ -409,7 +409,7 @@ pub(crate) fn parse(body: &Value) -> Result<ModelRequest, Rejection> {
                     let name = spec.get("name").and_then(Value::as_str).ok_or_else(|| {
                         Rejection::invalid(format!("{at}.toolSpec.name: required"))
                     })?;
-                    crate::tool_rules::check_converse(i, name)?;
+                    crate::rules::tool_rules::check_converse(i, name)?;
                     if spec.pointer("/inputSchema/json").is_none() {
                         return Err(Rejection::invalid(format!(
                             "{at}.toolSpec.inputSchema.json: required"
@@ -422,7 +422,7 @@ pub(crate) fn parse(body: &Value) -> Result<ModelRequest, Rejection> {
                             .cloned()
                             .unwrap_or(Value::Null),
                         cache: None,
-                        // Converse has no deferral (crate::tool_search).
+                        // Converse has no deferral (crate::rules::tool_search).
                         deferred: false,
                     });
                 }
@@ -473,8 +473,8 @@ pub(crate) fn parse(body: &Value) -> Result<ModelRequest, Rejection> {
         ));
     }
     // Effort travels inside additionalModelRequestFields, as Anthropic's
-    // `output_config` (see crate::effort for the docs).
-    let effort = crate::effort::parse(
+    // `output_config` (see crate::rules::effort for the docs).
+    let effort = crate::rules::effort::parse(
         body.pointer("/additionalModelRequestFields/output_config"),
         "additionalModelRequestFields.output_config",
     )
@@ -494,7 +494,7 @@ pub(crate) fn parse(body: &Value) -> Result<ModelRequest, Rejection> {
             None,
         ),
         effort,
-        // Converse's toolConfig has no server tool (crate::web_search).
+        // Converse's toolConfig has no server tool (crate::rules::web_search).
         web_search: None,
     })
 }
@@ -541,7 +541,7 @@ pub(crate) fn response_json(r: &ModelResponse) -> Value {
                 json!({"toolUse": {"toolUseId": id, "name": name, "input": input}})
             }
             // Never produced here: no Converse request can offer a server
-            // tool (crate::web_search); the text stays, the rest has no
+            // tool (crate::rules::web_search); the text stays, the rest has no
             // Converse shape.
             OutBlock::ServerToolUse { .. } | OutBlock::WebSearchToolResult { .. } => Value::Null,
         })
@@ -680,7 +680,7 @@ impl Codec for Converse {
     }
 
     fn encode_count(&self, input_tokens: u64) -> Answer {
-        crate::count_tokens::bedrock_answer(input_tokens)
+        crate::providers::count_tokens::bedrock_answer(input_tokens)
     }
 
     fn invalid(&self, message: String) -> Rejection {

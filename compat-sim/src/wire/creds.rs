@@ -16,6 +16,6 @@ pub const VERTEX_ACCESS_TOKEN: &str = "ya29.sim-access-token";
 /// The Amazon Bedrock API key the Mantle simulator accepts (sent as
 /// `Authorization: Bearer <key>`); SigV4 with the AWS keys above works too.
 pub const BEDROCK_MANTLE_API_KEY: &str = "ABSKsim-bedrock-mantle-api-key";
-/// The Tavily API key the Tavily simulator accepts (`crate::tavily`): a
+/// The Tavily API key the Tavily simulator accepts (`crate::providers::tavily`): a
 /// placeholder in Tavily's `tvly-` form, no secret.
 pub const TAVILY_API_KEY: &str = "tvly-sim-placeholder-key";

@@ -23,7 +23,7 @@
 
 use serde_json::Value;
 
-use crate::rejection::Rejection;
+use crate::wire::rejection::Rejection;
 
 /// Anthropic's longest tool name.
 pub const ANTHROPIC_MAX_NAME: usize = 128;

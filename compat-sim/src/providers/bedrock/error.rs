@@ -3,7 +3,7 @@
 
 use serde_json::json;
 
-use crate::rejection::Rejection;
+use crate::wire::rejection::Rejection;
 
 /// A Bedrock error of exception type `kind`.
 pub(crate) fn bedrock_error(status: u16, kind: &str, message: impl Into<String>) -> Rejection {

@@ -1,0 +1,12 @@
+//! The ground floor: the wire vocabulary every simulator speaks (a request
+//! as it arrived, the answer a codec builds, the refusal, the record) and
+//! the plain helpers on it. It imports nothing else of this crate, so
+//! anything above can use it without being used back.
+
+pub(crate) mod answer;
+pub(crate) mod api;
+pub mod creds;
+pub mod document;
+pub mod image;
+pub(crate) mod record;
+pub(crate) mod rejection;
