@@ -10,7 +10,8 @@ use crate::wire::answer::{Answer, Event};
 use crate::wire::api::Api;
 use serde_json::Value;
 
-use crate::model::{Block, ModelRequest, ModelResponse, OutBlock, Role};
+use crate::wire::request::{Block, ModelRequest, Role};
+use crate::wire::response::{ModelResponse, OutBlock};
 
 /// Ways to make an upstream misbehave.
 #[derive(Debug, Clone, PartialEq)]

@@ -13,7 +13,7 @@
 //! conversation ..."): [`recalled_line`] answers a later "quote the line that
 //! starts with" from it, as a model answers from its context.
 
-use crate::model::{Block, ModelRequest};
+use crate::wire::request::{Block, ModelRequest};
 
 /// The CLI's summarising instruction (claude 2.1.331, captured).
 const SUMMARY_ASK: &str = "create a detailed summary of";

@@ -16,7 +16,8 @@
 //! first). A gateway that drops or truncates the system prompt loses its
 //! instructions, and the answer shows it.
 
-use crate::model::{Block, ModelRequest, OutBlock, Role};
+use crate::wire::request::{Block, ModelRequest, Role};
+use crate::wire::response::OutBlock;
 
 const BEGIN: &str = "always begin your answer with the token `";
 const END: &str = "always end your answer with the token `";
@@ -92,7 +93,7 @@ fn tokens_after(text: &str, phrase: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{CacheTtl, Message};
+    use crate::wire::request::{CacheTtl, Message};
 
     fn request(system: &str, reminder: &str) -> ModelRequest {
         ModelRequest {

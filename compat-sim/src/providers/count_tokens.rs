@@ -32,10 +32,10 @@
 
 use serde_json::{Value, json};
 
-use crate::model::{ModelRequest, prompt_tokens};
 use crate::providers::anthropic::dialect::{self, Dialect};
 use crate::wire::answer::Answer;
 use crate::wire::rejection::Rejection;
+use crate::wire::request::{ModelRequest, prompt_tokens};
 
 /// Top-level fields of a count_tokens body (the Messages body's, without
 /// `max_tokens`, `stream`, sampling and `metadata`:

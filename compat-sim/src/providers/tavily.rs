@@ -73,7 +73,7 @@ pub(crate) fn search(corpus: &Corpus, headers: &HeaderMap, body: &Bytes) -> Resp
         "images": [],
         "results": results,
         "response_time": 0.42,
-        "request_id": format!("sim-{}", crate::pipeline::random_hex(16)),
+        "request_id": format!("sim-{}", crate::wire::body::random_hex(16)),
     }))
     .into_response()
 }

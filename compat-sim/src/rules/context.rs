@@ -12,9 +12,9 @@
 //! older models (Sonnet 4, 4.5) from 200K to 1M; for these three it changes
 //! nothing, so the limit here depends on the model alone, on every provider.
 
-use crate::model::{ModelRequest, prompt_tokens};
 use crate::wire::api::Api;
 use crate::wire::rejection::Rejection;
+use crate::wire::request::{ModelRequest, prompt_tokens};
 
 /// The model's context window in tokens.
 pub(crate) fn window(model: &str) -> u64 {
@@ -47,7 +47,7 @@ pub(crate) fn check(api: Api, req: &ModelRequest) -> Result<(), Rejection> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Block, Message, Role, Thinking};
+    use crate::wire::request::{Block, Message, Role, Thinking};
 
     fn request(model: &str, chars: usize) -> ModelRequest {
         ModelRequest {

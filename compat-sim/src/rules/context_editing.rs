@@ -32,7 +32,7 @@ pub(crate) fn check(api: Api, req: &Incoming, faults: &Active) -> Result<(), Rej
     if api == Api::BedrockConverse {
         return Ok(());
     }
-    let Some(body) = crate::pipeline::json_body(req) else {
+    let Some(body) = crate::wire::body::json_body(req) else {
         return Ok(());
     };
     if body.get("context_management").is_none() {

@@ -18,8 +18,8 @@
 
 use serde_json::Value;
 
-use crate::model::{ModelRequest, Thinking};
 use crate::wire::rejection::Rejection;
+use crate::wire::request::{ModelRequest, Thinking};
 
 /// Every level the API knows, in ascending order.
 const LEVELS: &[&str] = &["low", "medium", "high", "xhigh", "max"];

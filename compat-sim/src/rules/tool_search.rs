@@ -37,10 +37,11 @@
 
 use serde_json::json;
 
-use crate::model::{Block, ModelRequest, OutBlock, Role, StopReason, ToolDef};
 use crate::wire::api::Api;
 use crate::wire::record::Incoming;
 use crate::wire::rejection::Rejection;
+use crate::wire::request::{Block, ModelRequest, Role, ToolDef};
+use crate::wire::response::{OutBlock, StopReason};
 
 /// The CLI's client tool that answers with `tool_reference` blocks.
 pub const TOOL_SEARCH: &str = "ToolSearch";
@@ -243,7 +244,8 @@ fn user_token(req: &ModelRequest) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Message, ScriptedModel};
+    use crate::model::ScriptedModel;
+    use crate::wire::request::Message;
     use serde_json::Value;
 
     fn tool(name: &str, deferred: bool) -> ToolDef {
@@ -277,7 +279,7 @@ mod tests {
         }
     }
 
-    fn tool_use(resp: &crate::model::ModelResponse) -> (String, String, Value) {
+    fn tool_use(resp: &crate::wire::response::ModelResponse) -> (String, String, Value) {
         resp.content
             .iter()
             .find_map(|b| match b {

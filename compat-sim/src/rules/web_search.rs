@@ -44,9 +44,10 @@ use std::sync::{Arc, Mutex};
 use base64::Engine as _;
 use serde_json::{Value, json};
 
-use crate::model::{ModelRequest, OutBlock};
 use crate::wire::api::Api;
 use crate::wire::rejection::Rejection;
+use crate::wire::request::{ModelRequest, WebSearchTool};
+use crate::wire::response::OutBlock;
 
 /// Bedrock's words for a request carrying the server tool (module docs).
 pub const BEDROCK_REFUSAL: &str = "The provided request is not valid";
@@ -54,14 +55,6 @@ pub const BEDROCK_REFUSAL: &str = "The provided request is not valid";
 /// The longest `cited_text` Anthropic returns (the tool's docs: "up to 150
 /// characters").
 const CITED_CHARS: usize = 150;
-
-/// The web search tool a request offered.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct WebSearchTool {
-    /// The tool's `type`, e.g. `web_search_20250305`.
-    pub kind: String,
-    pub max_uses: Option<u64>,
-}
 
 /// A page the harness puts in the corpus for a trial.
 #[derive(Debug, Clone, PartialEq, Eq)]

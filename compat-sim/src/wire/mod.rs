@@ -5,8 +5,11 @@
 
 pub(crate) mod answer;
 pub(crate) mod api;
+pub(crate) mod body;
 pub mod creds;
 pub mod document;
 pub mod image;
 pub(crate) mod record;
 pub(crate) mod rejection;
+pub(crate) mod request;
+pub(crate) mod response;

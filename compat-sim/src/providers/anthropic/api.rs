@@ -7,13 +7,13 @@
 use axum::http::Method;
 
 use super::dialect::Dialect;
-use crate::model::ModelResponse;
 use crate::pipeline::{Call, Codec};
 use crate::wire::answer::Answer;
 use crate::wire::api::Api;
 use crate::wire::creds;
 use crate::wire::record::Incoming;
 use crate::wire::rejection::Rejection;
+use crate::wire::response::ModelResponse;
 
 pub(crate) struct Messages;
 

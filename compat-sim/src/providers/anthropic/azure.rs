@@ -12,13 +12,13 @@ use serde_json::json;
 
 use super::api::Op;
 use super::dialect::Dialect;
-use crate::model::ModelResponse;
 use crate::pipeline::{Call, Codec};
 use crate::wire::answer::Answer;
 use crate::wire::api::Api;
 use crate::wire::creds;
 use crate::wire::record::Incoming;
 use crate::wire::rejection::Rejection;
+use crate::wire::response::ModelResponse;
 
 pub(crate) struct Foundry;
 

@@ -11,10 +11,9 @@
 use base64::Engine as _;
 use serde_json::{Value, json};
 
-use crate::model::{
-    Block, CacheTtl, Message, ModelRequest, ModelResponse, OutBlock, Role, Thinking, ToolDef,
-};
 use crate::wire::rejection::Rejection;
+use crate::wire::request::{Block, CacheTtl, Message, ModelRequest, Role, Thinking, ToolDef};
+use crate::wire::response::{ModelResponse, OutBlock};
 
 /// Which variant of the dialect a body must follow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -648,7 +647,7 @@ mod tests {
 
     #[test]
     fn stream_events_reassemble_to_the_message() {
-        use crate::model::{StopReason, Usage};
+        use crate::wire::response::{StopReason, Usage};
         let resp = ModelResponse {
             content: vec![OutBlock::Text {
                 text: "1 2 3 4 5 6 7 8 9 10".into(),

@@ -13,11 +13,12 @@ pub(crate) mod vertex;
 use bytes::Bytes;
 use serde_json::Value;
 
-use crate::model::ModelResponse;
-use crate::pipeline::{Call, Turn, canonical_model, json_body, random_hex};
+use crate::pipeline::{Call, Turn};
 use crate::wire::answer::{Answer, Event, Framing};
+use crate::wire::body::{canonical_model, json_body, random_hex};
 use crate::wire::record::Incoming;
 use crate::wire::rejection::Rejection;
+use crate::wire::response::ModelResponse;
 use dialect::Dialect;
 
 /// Anthropic's error: `{"type":"error","error":{"type":kind,"message":...}}`.
@@ -150,7 +151,7 @@ pub(crate) fn count(req: &Incoming, vertex: bool) -> Result<Call, Rejection> {
     let model = canonical_model(&upstream_model)
         .ok_or_else(|| error(404, "not_found_error", format!("model: {upstream_model}")))?;
     Ok(Call::Count(Turn {
-        request: crate::model::ModelRequest { model, ..request },
+        request: crate::wire::request::ModelRequest { model, ..request },
         stream: false,
         upstream_model,
     }))

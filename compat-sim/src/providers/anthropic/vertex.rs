@@ -14,13 +14,14 @@ use base64::Engine as _;
 use serde_json::{Value, json};
 
 use super::dialect::Dialect;
-use crate::model::ModelResponse;
-use crate::pipeline::{Call, Codec, decode_segment};
+use crate::pipeline::{Call, Codec};
 use crate::wire::answer::Answer;
 use crate::wire::api::Api;
+use crate::wire::body::decode_segment;
 use crate::wire::creds;
 use crate::wire::record::Incoming;
 use crate::wire::rejection::Rejection;
+use crate::wire::response::ModelResponse;
 
 pub(crate) struct RawPredict;
 

@@ -12,16 +12,16 @@ use serde_json::{Map, Value, json};
 
 use super::error::{bedrock_error, failure, validation};
 use super::{MALFORMED, Op, eventstream, request_id, resolve, sigv4};
-use crate::model::{
-    Block, CacheTtl, Message, ModelRequest, ModelResponse, OutBlock, Role, Thinking, ToolDef,
-};
-use crate::pipeline::{Call, Codec, Turn, json_body};
+use crate::pipeline::{Call, Codec, Turn};
 use crate::providers::anthropic::dialect::{chunks, parse_thinking};
 use crate::rules::tool_streaming;
 use crate::wire::answer::{Answer, Event, Framing};
 use crate::wire::api::Api;
+use crate::wire::body::json_body;
 use crate::wire::record::Incoming;
 use crate::wire::rejection::Rejection;
+use crate::wire::request::{Block, CacheTtl, Message, ModelRequest, Role, Thinking, ToolDef};
+use crate::wire::response::{ModelResponse, OutBlock};
 
 const TOP_LEVEL: &[&str] = &[
     "messages",

@@ -8,15 +8,16 @@ use serde_json::json;
 
 use super::error::{bedrock_error, failure, validation};
 use super::{MALFORMED, Op, eventstream, request_id, resolve, sigv4};
-use crate::model::ModelResponse;
-use crate::pipeline::{Call, Codec, Turn, json_body, random_hex};
+use crate::pipeline::{Call, Codec, Turn};
 use crate::providers::anthropic::dialect::{self, Dialect};
 use crate::providers::anthropic::{event_kind, is_text_delta};
 use crate::rules::tool_streaming;
 use crate::wire::answer::{Answer, Event, Framing};
 use crate::wire::api::Api;
+use crate::wire::body::{json_body, random_hex};
 use crate::wire::record::Incoming;
 use crate::wire::rejection::Rejection;
+use crate::wire::response::ModelResponse;
 
 pub(crate) struct Invoke;
 

@@ -25,7 +25,7 @@ pub(crate) mod sigv4;
 
 use axum::http::Method;
 
-use crate::pipeline::{canonical_model, decode_segment, random_hex};
+use crate::wire::body::{canonical_model, decode_segment, random_hex};
 use crate::wire::record::Incoming;
 use crate::wire::rejection::Rejection;
 use error::validation;
@@ -82,7 +82,7 @@ fn count_call(req: &Incoming, op: Op) -> Result<crate::pipeline::Call, Rejection
         ));
     }
     let canonical = resolve(&op.model)?;
-    let body = crate::pipeline::json_body(req).ok_or_else(|| validation(MALFORMED))?;
+    let body = crate::wire::body::json_body(req).ok_or_else(|| validation(MALFORMED))?;
     let mut request = crate::providers::count_tokens::bedrock_input(&body, converse::parse)?;
     request.model = canonical;
     Ok(crate::pipeline::Call::Count(crate::pipeline::Turn {

@@ -28,17 +28,18 @@
 
 use axum::http::Method;
 
-use crate::model::ModelResponse;
-use crate::pipeline::{Call, Codec, json_body};
+use crate::pipeline::{Call, Codec};
 use crate::providers::anthropic::api::Op;
 use crate::providers::anthropic::dialect::Dialect;
 use crate::providers::anthropic::{self, require_version};
 use crate::providers::bedrock::sigv4;
 use crate::wire::answer::Answer;
 use crate::wire::api::Api;
+use crate::wire::body::json_body;
 use crate::wire::creds;
 use crate::wire::record::Incoming;
 use crate::wire::rejection::Rejection;
+use crate::wire::response::ModelResponse;
 
 pub(crate) struct Mantle;
 

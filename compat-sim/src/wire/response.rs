@@ -1,0 +1,88 @@
+//! The response vocabulary: what the scripted model answers
+//! ([`ModelResponse`]), before a codec frames it in its provider's dialect.
+
+use serde_json::Value;
+
+/// What the model answers, before a codec frames it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModelResponse {
+    pub content: Vec<OutBlock>,
+    pub stop_reason: StopReason,
+    pub usage: Usage,
+    /// Stream tool input in fragments as written (the request opted in to
+    /// fine-grained tool streaming), rather than buffered.
+    pub eager_tool_input: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum OutBlock {
+    Thinking {
+        thinking: String,
+        signature: String,
+    },
+    Text {
+        text: String,
+    },
+    ToolUse {
+        id: String,
+        name: String,
+        input: Value,
+    },
+    /// A server tool's call, run by the provider in the same response
+    /// ([`crate::rules::web_search`]).
+    ServerToolUse {
+        id: String,
+        name: String,
+        input: Value,
+    },
+    /// The web search's results (`content`: the `web_search_result` list).
+    WebSearchToolResult {
+        tool_use_id: String,
+        content: Value,
+    },
+    /// Text with its `citations` (`web_search_result_location`s).
+    CitedText {
+        text: String,
+        citations: Vec<Value>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StopReason {
+    EndTurn,
+    ToolUse,
+}
+
+impl StopReason {
+    pub fn as_anthropic(self) -> &'static str {
+        match self {
+            StopReason::EndTurn => "end_turn",
+            StopReason::ToolUse => "tool_use",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Usage {
+    pub input_tokens: u64,
+    pub output_tokens: u64,
+    pub cache_read_input_tokens: u64,
+    pub cache_creation_input_tokens: u64,
+    /// The part of `cache_creation_input_tokens` written with a one-hour TTL
+    /// (`ttl: "1h"`); the rest was written for five minutes. Anthropic reports
+    /// the split as `usage.cache_creation.{ephemeral_5m,ephemeral_1h}_input_tokens`
+    /// (platform.claude.com/docs/en/build-with-claude/prompt-caching#1-hour-cache-duration),
+    /// Bedrock Converse as `usage.cacheDetails[{ttl, inputTokens}]`
+    /// (docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_TokenUsage.html).
+    pub cache_creation_1h_input_tokens: u64,
+    /// Web searches the provider ran for this answer
+    /// (`usage.server_tool_use.web_search_requests`).
+    pub web_search_requests: u64,
+}
+
+impl Usage {
+    /// The five-minute part of the cache write.
+    pub fn cache_creation_5m_input_tokens(&self) -> u64 {
+        self.cache_creation_input_tokens - self.cache_creation_1h_input_tokens
+    }
+}
