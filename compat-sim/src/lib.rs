@@ -36,7 +36,7 @@ pub use wire::{creds, document, image};
 use faults::Faults;
 use model::ScriptedModel;
 use pipeline::{SimState, router};
-use providers::{anthropic, bedrock, mantle};
+use providers::{anthropic, bedrock, mantle, tavily};
 use wire::record::Records;
 
 /// AWS wire helpers for clients of the Bedrock simulators (their tests sign
@@ -84,6 +84,15 @@ impl Simulators {
                 Api::BedrockInvoke => router(bedrock::invoke::Invoke, state.clone()),
                 Api::BedrockConverse => router(bedrock::converse::Converse, state.clone()),
                 Api::BedrockMantle => router(mantle::Mantle, state.clone()),
+            };
+            // The search provider of LiteLLM's web search interception,
+            // beside the providers that lack the web search server tool
+            // (`providers::tavily`).
+            let app = match api {
+                Api::BedrockInvoke | Api::BedrockConverse | Api::BedrockMantle => {
+                    app.merge(tavily::routes(state.model.corpus.clone()))
+                }
+                Api::Anthropic | Api::Azure | Api::VertexAi => app,
             };
             let listener = runtime.block_on(tokio::net::TcpListener::bind(("127.0.0.1", port)))?;
             addrs.insert(api, listener.local_addr()?);

@@ -19,7 +19,7 @@ use crate::wire::api::Api;
 use crate::wire::body::json_body;
 use crate::wire::record::{Entry, Incoming, Records};
 use crate::wire::rejection::Rejection;
-use crate::wire::request::ModelRequest;
+use crate::wire::request::{ModelRequest, prompt_tokens};
 use crate::wire::response::ModelResponse;
 
 /// One provider's wire API: everything the pipeline needs to know about it.
@@ -51,9 +51,21 @@ pub(crate) trait Codec: Send + Sync + 'static {
     /// The answer to a model call, in the API's dialect and framing.
     fn encode(&self, resp: &ModelResponse, stream: bool, upstream_model: &str) -> Answer;
 
-    /// The answer of the API's token-counting endpoint (`crate::providers::count_tokens`).
+    /// The answer of the API's token-counting endpoint: the Anthropic
+    /// family's `{"input_tokens": N}` unless the API answers otherwise.
     fn encode_count(&self, input_tokens: u64) -> Answer {
-        crate::providers::count_tokens::anthropic_answer(input_tokens)
+        Answer::Json {
+            headers: Vec::new(),
+            body: serde_json::json!({ "input_tokens": input_tokens }),
+        }
+    }
+
+    /// A counting request's body as the record shows it, when that is not
+    /// the body as sent (Bedrock's base64 InvokeModel body, decoded, so that
+    /// the record and a search by nonce show what was counted); `None`
+    /// records the body as sent.
+    fn readable_count_body(&self, _body: &Value) -> Option<Value> {
+        None
     }
 
     /// An invalid request (400) in the API's error shape.
@@ -74,8 +86,7 @@ pub(crate) enum Call {
     Turn(Turn),
     /// A direct answer, no model involved.
     Answer(Answer),
-    /// A token count of the turn (the provider's counting endpoint,
-    /// `crate::providers::count_tokens`): validated and faulted as a turn, answered
+    /// A token count of the turn (the provider's counting endpoint): validated and faulted as a turn, answered
     /// with its count instead of the model.
     Count(Turn),
 }
@@ -99,23 +110,7 @@ pub(crate) struct SimState {
 /// A server for one codec: every request goes through [`handle`].
 pub(crate) fn router<C: Codec>(codec: C, state: Arc<SimState>) -> Router {
     let codec = Arc::new(codec);
-    let mut router = Router::new();
-    // The search provider of LiteLLM's web search interception, beside the
-    // providers that lack the web search server tool (crate::providers::tavily).
-    if matches!(
-        C::API,
-        Api::BedrockInvoke | Api::BedrockConverse | Api::BedrockMantle
-    ) {
-        let state = state.clone();
-        router = router.route(
-            &format!("{}/search", crate::providers::tavily::PREFIX),
-            axum::routing::post(move |headers: HeaderMap, body: Bytes| {
-                let state = state.clone();
-                async move { crate::providers::tavily::search(&state.model.corpus, &headers, &body) }
-            }),
-        );
-    }
-    router.fallback(
+    Router::new().fallback(
         move |method: Method, uri: Uri, headers: HeaderMap, body: Bytes| {
             let (codec, state) = (codec.clone(), state.clone());
             async move {
@@ -217,15 +212,11 @@ async fn answer<C: Codec>(
             .unwrap_or_else(|| codec.invalid(format!("simulated status {status}"))));
     }
     if counting {
-        // Bedrock's base64 InvokeModel body is recorded decoded, so that the
-        // record (and a search by nonce) shows what was counted.
-        if let Some(body) =
-            json_body(req).and_then(|b| crate::providers::count_tokens::readable_body(&b))
-        {
+        if let Some(body) = json_body(req).and_then(|b| codec.readable_count_body(&b)) {
             entry.set_body(body);
         }
         faults.alter_count(&mut request);
-        let input_tokens = crate::providers::count_tokens::count(&request);
+        let input_tokens = prompt_tokens(&request);
         entry.set_usage(serde_json::json!({ "input_tokens": input_tokens }));
         return Ok(codec.encode_count(input_tokens));
     }

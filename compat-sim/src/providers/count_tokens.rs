@@ -1,5 +1,5 @@
 //! Token counting: each provider's counting endpoint, answered from the
-//! prompt length the simulators already bill (`model::prompt_tokens`, ~4
+//! prompt length the simulators already bill (`wire::request::prompt_tokens`, ~4
 //! characters a token), so that a count and the usage of the same prompt
 //! agree as they do on the real services.
 //!
@@ -35,7 +35,7 @@ use serde_json::{Value, json};
 use crate::providers::anthropic::dialect::{self, Dialect};
 use crate::wire::answer::Answer;
 use crate::wire::rejection::Rejection;
-use crate::wire::request::{ModelRequest, prompt_tokens};
+use crate::wire::request::ModelRequest;
 
 /// Top-level fields of a count_tokens body (the Messages body's, without
 /// `max_tokens`, `stream`, sampling and `metadata`:
@@ -52,19 +52,6 @@ const COUNT_FIELDS: &[&str] = &[
     "output_config",
     "output_format",
 ];
-
-/// The count the provider answers for a prompt.
-pub(crate) fn count(req: &ModelRequest) -> u64 {
-    prompt_tokens(req)
-}
-
-/// The Anthropic-family answer, `{"input_tokens": N}`.
-pub(crate) fn anthropic_answer(n: u64) -> Answer {
-    Answer::Json {
-        headers: Vec::new(),
-        body: json!({ "input_tokens": n }),
-    }
-}
 
 /// Bedrock Runtime's answer, `{"inputTokens": N}`.
 pub(crate) fn bedrock_answer(n: u64) -> Answer {
@@ -173,13 +160,18 @@ fn base64_decode(s: &str) -> Option<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::wire::request::prompt_tokens;
 
     #[test]
     fn anthropic_body_takes_no_max_tokens_and_refuses_extra_fields() {
         let body = json!({"model": "claude-haiku-4-5", "messages": [{"role": "user", "content": "a".repeat(400)}]});
         let (req, model) = anthropic_body(&body, false).expect("valid count body");
         assert_eq!(model, "claude-haiku-4-5");
-        assert!((108..130).contains(&count(&req)), "{}", count(&req));
+        assert!(
+            (108..130).contains(&prompt_tokens(&req)),
+            "{}",
+            prompt_tokens(&req)
+        );
         let extra = json!({"model": "m", "max_tokens": 5, "messages": []});
         let err = anthropic_body(&extra, false).unwrap_err();
         assert!(err.message.contains("max_tokens"), "{}", err.message);
@@ -193,7 +185,11 @@ mod tests {
         let encoded = base64::engine::general_purpose::STANDARD.encode(inner.to_string());
         let body = json!({"input": {"invokeModel": {"body": encoded}}});
         let req = bedrock_input(&body, |_| unreachable!()).expect("valid");
-        assert!((18..40).contains(&count(&req)), "{}", count(&req));
+        assert!(
+            (18..40).contains(&prompt_tokens(&req)),
+            "{}",
+            prompt_tokens(&req)
+        );
         assert!(bedrock_input(&json!({"input": {}}), |_| unreachable!()).is_err());
     }
 

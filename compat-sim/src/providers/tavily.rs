@@ -21,6 +21,9 @@
 //! requests are not in the provider's record (they are not the provider's);
 //! the queries it answered are counted for the checks.
 
+use std::sync::Arc;
+
+use axum::Router;
 use axum::body::Bytes;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -30,6 +33,18 @@ use crate::rules::web_search::Corpus;
 
 /// The path prefix Tavily's API is served under (module docs).
 pub const PREFIX: &str = "/tavily";
+
+/// Tavily's routes under [`PREFIX`], answering from `corpus`;
+/// `Simulators::start_at` merges them into each Bedrock simulator's router.
+pub(crate) fn routes(corpus: Arc<Corpus>) -> Router {
+    Router::new().route(
+        &format!("{PREFIX}/search"),
+        axum::routing::post(move |headers: HeaderMap, body: Bytes| {
+            let corpus = corpus.clone();
+            async move { search(&corpus, &headers, &body) }
+        }),
+    )
+}
 
 /// Answers `POST /tavily/search`.
 pub(crate) fn search(corpus: &Corpus, headers: &HeaderMap, body: &Bytes) -> Response {
@@ -82,7 +97,6 @@ pub(crate) fn search(corpus: &Corpus, headers: &HeaderMap, body: &Bytes) -> Resp
 mod tests {
     use super::*;
     use crate::rules::web_search::SearchPage;
-    use std::sync::Arc;
 
     #[test]
     fn answers_from_the_corpus_and_refuses_a_wrong_key() {

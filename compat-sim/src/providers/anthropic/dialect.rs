@@ -15,6 +15,11 @@ use crate::wire::rejection::Rejection;
 use crate::wire::request::{Block, CacheTtl, Message, ModelRequest, Role, Thinking, ToolDef};
 use crate::wire::response::{ModelResponse, OutBlock};
 
+/// The API version anthropic 2.x sends (PyPI `anthropic` 2.14.0,
+/// `anthropic/_constants.py` `ANTHROPIC_API_VERSION`), in the Bedrock and
+/// Vertex bodies as well as in the header (`super::ANTHROPIC_VERSIONS`).
+pub(crate) const SDK2_VERSION: &str = "2026-10-21";
+
 /// Which variant of the dialect a body must follow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Dialect {
@@ -92,7 +97,7 @@ pub fn parse_body(
             // in the Bedrock and Vertex bodies (PyPI `anthropic` 2.14.0:
             // lib/bedrock/_client.py and lib/vertex/_client.py
             // `setdefault("anthropic_version", ANTHROPIC_API_VERSION)`, = "2026-10-21").
-            Some(super::SDK2_VERSION) => {}
+            Some(SDK2_VERSION) => {}
             Some(v) => {
                 return Err(Rejection::invalid(format!(
                     "anthropic_version: invalid version `{v}`, expected `{want}`"

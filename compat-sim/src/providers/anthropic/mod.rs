@@ -87,11 +87,7 @@ fn request_id() -> String {
 /// what the official SDKs send from anthropic 2.x on (PyPI `anthropic` 2.14.0,
 /// `anthropic/_constants.py` `ANTHROPIC_API_VERSION`), as a header to the API
 /// and Foundry and in the Bedrock/Vertex body (see `dialect::parse_body`).
-pub(crate) const ANTHROPIC_VERSIONS: &[&str] = &["2023-06-01", SDK2_VERSION];
-
-/// The API version anthropic 2.x sends (PyPI `anthropic` 2.14.0,
-/// `anthropic/_constants.py` `ANTHROPIC_API_VERSION`).
-pub(crate) const SDK2_VERSION: &str = "2026-10-21";
+pub(crate) const ANTHROPIC_VERSIONS: &[&str] = &["2023-06-01", dialect::SDK2_VERSION];
 
 /// The `anthropic-version` header the Anthropic API and Foundry require.
 pub(crate) fn require_version(req: &Incoming) -> Result<(), Rejection> {

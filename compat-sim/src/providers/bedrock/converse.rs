@@ -14,6 +14,7 @@ use super::error::{bedrock_error, failure, validation};
 use super::{MALFORMED, Op, eventstream, request_id, resolve, sigv4};
 use crate::pipeline::{Call, Codec, Turn};
 use crate::providers::anthropic::dialect::{chunks, parse_thinking};
+use crate::providers::count_tokens;
 use crate::rules::tool_streaming;
 use crate::wire::answer::{Answer, Event, Framing};
 use crate::wire::api::Api;
@@ -634,7 +635,7 @@ impl Codec for Converse {
 
     fn validate(&self, req: &Incoming, op: Op) -> Result<Call, Rejection> {
         if op.count {
-            return super::count_call(req, op);
+            return super::count_call(req, op, parse);
         }
         let canonical = resolve(&op.model)?;
         let body = json_body(req).ok_or_else(|| validation(MALFORMED))?;
@@ -680,7 +681,11 @@ impl Codec for Converse {
     }
 
     fn encode_count(&self, input_tokens: u64) -> Answer {
-        crate::providers::count_tokens::bedrock_answer(input_tokens)
+        count_tokens::bedrock_answer(input_tokens)
+    }
+
+    fn readable_count_body(&self, body: &Value) -> Option<Value> {
+        count_tokens::readable_body(body)
     }
 
     fn invalid(&self, message: String) -> Rejection {

@@ -4,13 +4,14 @@
 //! stream is event-stream `chunk` frames, each a base64 Anthropic event.
 
 use base64::Engine as _;
-use serde_json::json;
+use serde_json::{Value, json};
 
 use super::error::{bedrock_error, failure, validation};
-use super::{MALFORMED, Op, eventstream, request_id, resolve, sigv4};
+use super::{MALFORMED, Op, converse, eventstream, request_id, resolve, sigv4};
 use crate::pipeline::{Call, Codec, Turn};
 use crate::providers::anthropic::dialect::{self, Dialect};
 use crate::providers::anthropic::{event_kind, is_text_delta};
+use crate::providers::count_tokens;
 use crate::rules::tool_streaming;
 use crate::wire::answer::{Answer, Event, Framing};
 use crate::wire::api::Api;
@@ -39,7 +40,7 @@ impl Codec for Invoke {
 
     fn validate(&self, req: &Incoming, op: Op) -> Result<Call, Rejection> {
         if op.count {
-            return super::count_call(req, op);
+            return super::count_call(req, op, converse::parse);
         }
         let canonical = resolve(&op.model)?;
         let body = json_body(req).ok_or_else(|| validation(MALFORMED))?;
@@ -117,7 +118,11 @@ impl Codec for Invoke {
     }
 
     fn encode_count(&self, input_tokens: u64) -> Answer {
-        crate::providers::count_tokens::bedrock_answer(input_tokens)
+        count_tokens::bedrock_answer(input_tokens)
+    }
+
+    fn readable_count_body(&self, body: &Value) -> Option<Value> {
+        count_tokens::readable_body(body)
     }
 
     fn invalid(&self, message: String) -> Rejection {

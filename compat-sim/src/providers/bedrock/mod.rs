@@ -24,10 +24,14 @@ pub(crate) mod invoke;
 pub(crate) mod sigv4;
 
 use axum::http::Method;
+use serde_json::Value;
 
-use crate::wire::body::{canonical_model, decode_segment, random_hex};
+use crate::pipeline::{Call, Turn};
+use crate::providers::count_tokens;
+use crate::wire::body::{canonical_model, decode_segment, json_body, random_hex};
 use crate::wire::record::Incoming;
 use crate::wire::rejection::Rejection;
+use crate::wire::request::ModelRequest;
 use error::validation;
 
 /// An operation of Bedrock Runtime: the model id from the path (decoded)
@@ -74,18 +78,24 @@ fn count_operation(req: &Incoming) -> Option<Op> {
 
 /// Validates a CountTokens request into the turn to count: a foundation
 /// model id (an inference profile is refused, as the live service does) and
-/// its `input` (`crate::providers::count_tokens::bedrock_input`).
-fn count_call(req: &Incoming, op: Op) -> Result<crate::pipeline::Call, Rejection> {
-    if crate::providers::count_tokens::is_inference_profile(&op.model) {
+/// its `input` (`count_tokens::bedrock_input`), a Converse one read by
+/// `converse`, the Converse codec's parser (passed in, so that this module
+/// does not import a codec that imports it).
+fn count_call(
+    req: &Incoming,
+    op: Op,
+    converse: impl Fn(&Value) -> Result<ModelRequest, Rejection>,
+) -> Result<Call, Rejection> {
+    if count_tokens::is_inference_profile(&op.model) {
         return Err(validation(
             "The provided model doesn't support counting tokens.",
         ));
     }
     let canonical = resolve(&op.model)?;
-    let body = crate::wire::body::json_body(req).ok_or_else(|| validation(MALFORMED))?;
-    let mut request = crate::providers::count_tokens::bedrock_input(&body, converse::parse)?;
+    let body = json_body(req).ok_or_else(|| validation(MALFORMED))?;
+    let mut request = count_tokens::bedrock_input(&body, converse)?;
     request.model = canonical;
-    Ok(crate::pipeline::Call::Count(crate::pipeline::Turn {
+    Ok(Call::Count(Turn {
         request,
         stream: false,
         upstream_model: op.model,
