@@ -109,7 +109,7 @@ const BEDROCK_UNDOCUMENTED: &[&str] = &[
     // the platforms that support it
     // (https://platform.claude.com/docs/en/agents-and-tools/tool-use/fine-grained-tool-streaming);
     // LiteLLM's `bedrock` and `bedrock_converse` tables forward it, and it is
-    // Bedrock's only opt-in (LiteLLM #30230; compat-sim/src/tool_streaming.rs).
+    // Bedrock's only opt-in (LiteLLM #30230; compat-sim/src/rules/tool_streaming.rs).
     crate::rules::tool_streaming::FINE_GRAINED_BETA,
     // Claude Code 2.1.331 in its native Bedrock mode puts it in the body's
     // `anthropic_beta` of Haiku 4.5's requests when tool search is off
@@ -185,7 +185,7 @@ const VERTEX_UNDOCUMENTED: &[&str] = &[
 
 /// Bedrock Mantle serves Anthropic's Messages API (AWS:
 /// https://docs.aws.amazon.com/bedrock/latest/userguide/inference-messages-api.html,
-/// see mantle/mod.rs; no beta list published) and takes Anthropic's tables,
+/// see providers/mantle/mod.rs; no beta list published) and takes Anthropic's tables,
 /// plus Bedrock's name for tool search: Claude Code 2.1.331 in its native
 /// Mantle mode (`CLAUDE_CODE_USE_MANTLE`) sends `tool-search-tool-2025-10-19`,
 /// not `advanced-tool-use-2025-11-20`, with its `defer_loading` tools

@@ -15,7 +15,7 @@
 //! (https://github.com/anthropics/claude-code/issues/14135, from the API
 //! itself, `req_` request id); Bedrock InvokeModel answers the same words
 //! (https://github.com/BerriAI/litellm/pull/29085). Converse takes no
-//! context editing at all: bedrock/converse.rs refuses it.
+//! context editing at all: providers/bedrock/converse.rs refuses it.
 
 use crate::faults::Active;
 use crate::wire::api::Api;

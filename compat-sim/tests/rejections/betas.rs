@@ -1,6 +1,6 @@
 //! Betas: each simulator reads them where its provider does (header or
 //! body), takes the ones its provider accepts and refuses the rest in the
-//! provider's words (compat-sim/src/betas.rs has the sources).
+//! provider's words (compat-sim/src/rules/betas.rs has the sources).
 
 use compat_sim::{Api, Simulators};
 use serde_json::json;

@@ -1,4 +1,4 @@
-//! The token-counting endpoints (compat-sim/src/count_tokens.rs): each
+//! The token-counting endpoints (compat-sim/src/providers/count_tokens.rs): each
 //! answers a count in its provider's shape, records it as usage, and refuses
 //! what its provider refuses (a `max_tokens` in a count body, an inference
 //! profile on Bedrock CountTokens).
