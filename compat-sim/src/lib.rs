@@ -11,6 +11,14 @@
 //! [`Fault`]s make an upstream misbehave in the ways real upstreams break.
 //!
 //! This crate knows nothing of the matrix, its manifest or the CLI driver.
+//!
+//! Its folders are floors; a file imports only from its own floor or the
+//! ones below, so no two files import each other:
+//! `wire` (the vocabulary; it imports nothing else of the crate) <
+//! `faults` < `rules` (one feature a file) < `model` (the scripted model) <
+//! `pipeline` (names no provider) < `providers` (one folder per family, each
+//! a `Codec`) < this file, which registers the codecs and the routes beside
+//! them. `google_front` stands alone.
 
 mod faults;
 pub mod google_front;

@@ -11,6 +11,8 @@ use crate::wire::request::{Block, Message, ModelRequest, Role, ToolDef, last_use
 use crate::wire::response::{OutBlock, StopReason};
 use crate::wire::{document, image};
 
+/// The text on one line, cut to 120 characters, as the thinking and a
+/// document answer quote it.
 pub(super) fn summarize(text: &str) -> String {
     let one_line: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
     one_line.chars().take(120).collect()
