@@ -118,4 +118,92 @@ mod tests {
         }
         assert_eq!(Provider::from_id("openai"), None);
     }
+
+    /// Every column's table facts, spelled out once more, so that a change of
+    /// where they come from (manifest.yaml, through `cargo xtask codegen`)
+    /// cannot change one unseen.
+    #[test]
+    fn the_whole_table() {
+        use Provider::*;
+        // (column, id, pass-through of, its route, route of, Rust path)
+        let table = [
+            (Anthropic, "anthropic", None, None, Anthropic, false),
+            (
+                BedrockInvoke,
+                "bedrock_invoke",
+                None,
+                None,
+                BedrockInvoke,
+                false,
+            ),
+            (
+                BedrockConverse,
+                "bedrock_converse",
+                None,
+                None,
+                BedrockConverse,
+                false,
+            ),
+            (VertexAi, "vertex_ai", None, None, VertexAi, false),
+            (Azure, "azure", None, None, Azure, false),
+            (
+                BedrockPassthrough,
+                "bedrock_passthrough",
+                Some(BedrockInvoke),
+                Some("/bedrock/"),
+                BedrockPassthrough,
+                false,
+            ),
+            (
+                VertexPassthrough,
+                "vertex_passthrough",
+                Some(VertexAi),
+                Some("/vertex_ai/"),
+                VertexPassthrough,
+                false,
+            ),
+            (
+                AzurePassthrough,
+                "azure_passthrough",
+                Some(Azure),
+                Some("/azure_ai/"),
+                AzurePassthrough,
+                false,
+            ),
+            (
+                BedrockMantle,
+                "bedrock_mantle",
+                None,
+                None,
+                BedrockMantle,
+                false,
+            ),
+            (
+                AnthropicRustPath,
+                "anthropic_rust_path",
+                None,
+                None,
+                Anthropic,
+                true,
+            ),
+            (
+                VertexAiRustPath,
+                "vertex_ai_rust_path",
+                None,
+                None,
+                VertexAi,
+                true,
+            ),
+        ];
+        assert_eq!(Provider::ALL.len(), table.len());
+        for (i, (p, id, of, route, route_of, rust)) in table.into_iter().enumerate() {
+            assert_eq!(Provider::ALL[i], p, "ALL is in display order");
+            assert_eq!(p.id(), id);
+            assert_eq!(Provider::from_id(id), Some(p));
+            assert_eq!(p.passthrough_of(), of, "{id}");
+            assert_eq!(p.passthrough_route(), route, "{id}");
+            assert_eq!(p.route_of(), route_of, "{id}");
+            assert_eq!(p.rust_path(), rust, "{id}");
+        }
+    }
 }
