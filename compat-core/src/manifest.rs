@@ -61,7 +61,7 @@ pub struct Passthrough {
 /// needs harness code first), with what each is.
 pub const FRONTS: &[(&str, &str)] = &[(
     "google",
-    "Google's TLS front (`compat_sim::google_front`): the CLI reaches the simulator at Google's real host names",
+    "Google's TLS front (`compat_sim::google_front`), at Google's host names",
 )];
 
 #[derive(Debug, Clone, PartialEq, Eq)]

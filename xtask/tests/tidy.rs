@@ -3,7 +3,8 @@
 //!
 //! - every Rust file of the workspace is rustfmt-clean, including the case
 //!   files under compat-tests/<feature>/, which the crate reaches through
-//!   build.rs-generated modules;
+//!   the modules `cargo xtask codegen` writes into compat-tests/main.rs;
+//! - the generated files are fresh (`cargo xtask codegen --check`);
 //! - every module (.rs file) starts with a `//!` line that says what it is for;
 //! - no two files of a crate import each other, not even through others
 //!   (`tidy/imports.rs` reads the import graph), and no Rust file is over
@@ -100,6 +101,23 @@ fn every_module_starts_with_a_doc_line() {
         missing.is_empty(),
         "these modules do not start with a `//!` line saying what they are for:\n{}",
         missing.join("\n")
+    );
+}
+
+#[test]
+fn generated_files_are_fresh() {
+    let root = workspace_root();
+    // The root by argument: the binary must not find a checkout of its own.
+    let out = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(["codegen", "--check", "--root"])
+        .arg(&root)
+        .output()
+        .expect("cannot run xtask");
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
     );
 }
 
