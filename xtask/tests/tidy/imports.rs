@@ -189,14 +189,14 @@ fn strip_test_modules(code: &str) -> (String, Vec<String>) {
                         j += 1;
                     }
                     let mut depth = 0;
-                    for k in start..out.len() {
-                        match out[k] {
+                    for (k, ch) in out.iter_mut().enumerate().skip(start) {
+                        match *ch {
                             '{' if k >= j => depth += 1,
                             '}' if k >= j => depth -= 1,
                             _ => {}
                         }
-                        if out[k] != '\n' {
-                            out[k] = ' ';
+                        if *ch != '\n' {
+                            *ch = ' ';
                         }
                         if k >= j && depth == 0 {
                             break;
