@@ -9,7 +9,8 @@
 //! mod … { … }` blocks are blanked out. Each path goes to the file that
 //! defines its longest prefix. A crate root's `pub use` is the crate's face,
 //! not an edge: a path through it (`crate::Ctx`) goes on to the file the name
-//! is re-exported from. `$crate::` paths are not edges (a macro expands in its
+//! is re-exported from; after `use crate::env;`, `env::x` is a path into
+//! env.rs too. `$crate::` paths are not edges (a macro expands in its
 //! caller), nor are paths between crates (cargo refuses those cycles itself).
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -246,9 +247,9 @@ pub struct PathUse {
     pub pub_use: bool,
 }
 
-/// Every `use` leaf and every `crate::`/`super::`/`self::` path of an
-/// expression in stripped code, `use` groups expanded (`use crate::a::{b, c::d}`
-/// is `crate::a::b` and `crate::a::c::d`).
+/// Every `use` leaf and every path of an expression (`a::b…`, not a field's
+/// or a method's) in stripped code, `use` groups expanded
+/// (`use crate::a::{b, c::d}` is `crate::a::b` and `crate::a::c::d`).
 pub fn paths(code: &str) -> Vec<PathUse> {
     let t = tokens(code);
     let mut out = Vec::new();
@@ -266,9 +267,10 @@ pub fn paths(code: &str) -> Vec<PathUse> {
                     pub_use,
                 });
             }
-        } else if matches!(t[i].as_str(), "crate" | "super" | "self")
+        } else if t[i].starts_with(|c: char| c.is_alphabetic() || c == '_')
+            && t[i].chars().all(ident_char)
             && t.get(i + 1).is_some_and(|x| x == "::")
-            && (i == 0 || (t[i - 1] != "::" && t[i - 1] != "$"))
+            && (i == 0 || !matches!(t[i - 1].as_str(), "::" | "$" | "."))
         {
             let mut segs = vec![t[i].clone()];
             i += 1;
@@ -341,6 +343,14 @@ fn use_tree(
     }
 }
 
+/// Whether `a::x` in the file of module `m` counts as a path into `m::a`'s
+/// file (a parent naming its child without `self::`). Off: issue 24 counts
+/// `crate::`/`super::`/`self::` paths only. On, main at 109bfc1 shows four
+/// more circles of a parent and its children (matrix.rs <-> matrix/v2.rs,
+/// bedrock/mod.rs <-> converse.rs, publisher/mod.rs <-> git.rs, validate.rs;
+/// compat-tests lib.rs <-> harness.rs <-> env.rs, relay.rs, background.rs).
+const CHILD_PATHS: bool = false;
+
 /// Builds the graph of the given files (other files are ignored).
 pub fn graph(sources: &[Source]) -> Graph {
     struct File {
@@ -391,18 +401,42 @@ pub fn graph(sources: &[Source]) -> Graph {
             }
         }
     }
+    let is_module = |krate: &str, m: &[String]| {
+        files
+            .iter()
+            .zip(&keep)
+            .any(|(f, k)| *k && f.krate == krate && f.module == m)
+    };
     let mut edges: BTreeMap<(usize, usize), BTreeSet<String>> = BTreeMap::new();
     for (i, f) in files.iter().enumerate() {
         if !keep[i] {
             continue;
         }
+        // `use crate::env;` makes `env::x` a path into env.rs.
+        let mut aliases: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+        for u in &f.uses {
+            if let (Some(abs), Some(b)) = (absolute(&f.module, &u.segs, false), &u.binds) {
+                if is_module(&f.krate, &abs) {
+                    aliases.insert(b, abs);
+                }
+            }
+        }
         for u in &f.uses {
             if u.pub_use && f.module.is_empty() {
                 continue;
             }
-            let Some(mut abs) = absolute(&f.module, &u.segs, false) else {
+            let first = u.segs[0].as_str();
+            let child: Vec<String> = f.module.iter().chain([&u.segs[0]]).cloned().collect();
+            let abs = if let Some(abs) = absolute(&f.module, &u.segs, false) {
+                abs
+            } else if let Some(via) = aliases.get(first) {
+                via.iter().chain(&u.segs[1..]).cloned().collect()
+            } else if CHILD_PATHS && is_module(&f.krate, &child) {
+                f.module.iter().chain(&u.segs).cloned().collect()
+            } else {
                 continue;
             };
+            let mut abs = abs;
             let mut target = find(&f.krate, &abs);
             for _ in 0..4 {
                 // Through the crate's face to the file that defines the name.
@@ -700,6 +734,19 @@ mod tests {
             g.no_edges_leave("s/src/wire/"),
             ["s/src/wire/body.rs -> s/src/rules.rs: Rule"]
         );
+    }
+
+    #[test]
+    fn a_module_brought_in_by_use_carries_its_names() {
+        let g = graph(&[
+            src("k/src/lib.rs", "mod env; mod warm;"),
+            src("k/src/env.rs", "pub fn warm_up() {}"),
+            src(
+                "k/src/warm.rs",
+                "use crate::env; use std::fmt; fn f() { env::warm_up(); fmt::Debug; x.env::y; }",
+            ),
+        ]);
+        assert_eq!(edges(&g), ["k/src/warm.rs -> k/src/env.rs: env, warm_up"]);
     }
 
     #[test]
