@@ -415,10 +415,10 @@ pub fn graph(sources: &[Source]) -> Graph {
         // `use crate::env;` makes `env::x` a path into env.rs.
         let mut aliases: BTreeMap<&str, Vec<String>> = BTreeMap::new();
         for u in &f.uses {
-            if let (Some(abs), Some(b)) = (absolute(&f.module, &u.segs, false), &u.binds) {
-                if is_module(&f.krate, &abs) {
-                    aliases.insert(b, abs);
-                }
+            if let (Some(abs), Some(b)) = (absolute(&f.module, &u.segs, false), &u.binds)
+                && is_module(&f.krate, &abs)
+            {
+                aliases.insert(b, abs);
             }
         }
         for u in &f.uses {
