@@ -6,6 +6,9 @@
 //!   the modules `cargo xtask codegen` writes into compat-tests/main.rs;
 //! - the generated files are fresh (`cargo xtask codegen --check`);
 //! - every module (.rs file) starts with a `//!` line that says what it is for;
+//! - xtask links no test crate, compat-matrix no runtime crate, and
+//!   compat-sim's wire/ imports nothing above it (ignored until issue 24's
+//!   parts are merged);
 //! - no two files of a crate import each other, not even through others
 //!   (`tidy/imports.rs` reads the import graph), and no Rust file is over
 //!   800 lines; today's exceptions are listed, and each list must shrink;
@@ -371,6 +374,48 @@ fn the_dependency_reader_finds_a_test_crate_however_it_is_named() {
     ] {
         assert_eq!(test_crates_in(linked), ["compat-tests"], "{linked}");
     }
+}
+
+/// The crates that make a program of the runtime (processes, sockets, files
+/// of a run), which the pure matrix model must not link.
+const RUNTIME_CRATES: &[&str] = &[
+    "tokio",
+    "reqwest",
+    "nix",
+    "tempfile",
+    "compat-core",
+    "compat-sim",
+];
+
+fn runtime_crates_in(cargo_toml: &str) -> Vec<String> {
+    dependencies(cargo_toml)
+        .into_iter()
+        .filter(|d| RUNTIME_CRATES.contains(&d.as_str()))
+        .collect()
+}
+
+#[test]
+#[ignore = "enabled by the lead after the matrix merge (issue 24)"]
+fn compat_matrix_links_no_runtime() {
+    let path = workspace_root().join("compat-matrix/Cargo.toml");
+    let toml = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
+    let linked = runtime_crates_in(&toml);
+    assert!(
+        linked.is_empty(),
+        "compat-matrix/Cargo.toml [dependencies] links the runtime {linked:?}; \
+         the code that needs it belongs in compat-core"
+    );
+}
+
+#[test]
+fn the_runtime_reader_names_what_the_model_must_not_link() {
+    let pure = "[dependencies]\nserde.workspace = true\nindexmap = \"2\"\n\n\
+                [dev-dependencies]\ntempfile.workspace = true\n";
+    assert!(runtime_crates_in(pure).is_empty());
+    let linked = "[dependencies]\nserde.workspace = true\ntokio = { version = \"1\" }\n\
+                  compat-core.workspace = true\n";
+    assert_eq!(runtime_crates_in(linked), ["tokio", "compat-core"]);
 }
 
 /// compat-sim's wire vocabulary is its ground floor: nothing under wire/
