@@ -15,6 +15,8 @@ pub mod matrix;
 pub mod paths;
 pub mod procgroup;
 pub mod provider;
+// Written by `cargo xtask codegen`; its items are `provider`'s.
+mod provider_gen;
 pub mod render;
 pub mod results;
 pub mod secret;

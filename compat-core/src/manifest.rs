@@ -28,11 +28,41 @@ pub struct Feature {
     pub links: Vec<(String, String)>,
 }
 
+/// A column. Its facts beyond id and name are optional here (a fixture
+/// manifest needs none); `cargo xtask codegen` turns the repository's into
+/// `provider::Provider`, and needs `simulator` on every column.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Provider {
     pub id: String,
     pub name: String,
+    /// The id of the compat-sim `Api` that stands in for the column in sim mode.
+    pub simulator: Option<String>,
+    /// Set for a column the CLI reaches in its native mode through one of the
+    /// gateway's pass-through routes.
+    pub passthrough: Option<Passthrough>,
+    /// The column whose LiteLLM route and upstream this one shares, through
+    /// LiteLLM's opt-in Rust `/v1/messages`.
+    pub rust_path_of: Option<String>,
+    /// What stands between the gateway and the column's simulator, one of
+    /// [`FRONTS`] (`google`: Google's TLS front, for the real host names).
+    pub front: Option<String>,
 }
+
+/// A pass-through column's facts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Passthrough {
+    /// The column whose wire API the CLI speaks natively and the gateway forwards.
+    pub of: String,
+    /// The gateway route prefix the CLI must enter by (`/bedrock/`).
+    pub route: String,
+}
+
+/// The fronts the harness knows how to put before a simulator (a new one
+/// needs harness code first), with what each is.
+pub const FRONTS: &[(&str, &str)] = &[(
+    "google",
+    "Google's TLS front (`compat_sim::google_front`), at Google's host names",
+)];
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Model {
@@ -95,10 +125,91 @@ impl Manifest {
                     .collect(),
             })
             .collect::<Vec<_>>();
-        let providers = check_entries("providers", &raw.providers, &err)?
-            .into_iter()
-            .map(|(id, name)| Provider { id, name })
-            .collect::<Vec<_>>();
+        let provider_entries: Vec<RawEntry> = raw
+            .providers
+            .iter()
+            .map(|p| RawEntry {
+                id: p.id.clone(),
+                name: p.name.clone(),
+                description: None,
+                links: Vec::new(),
+            })
+            .collect();
+        let ids = check_entries("providers", &provider_entries, &err)?;
+        let known: HashSet<&str> = ids.iter().map(|(id, _)| id.as_str()).collect();
+        let mut providers = Vec::new();
+        for ((id, name), raw) in ids.iter().cloned().zip(&raw.providers) {
+            let field = |f: &str| format!("providers[{id}].{f}");
+            // Another column of this list, by id.
+            let column = |f: &str, v: &Spanned<String>| {
+                let v_ = v.value.trim();
+                if v_ == id || !known.contains(v_) {
+                    return Err(err(
+                        v.referenced.line(),
+                        format!("{}: `{v_}` is not another column of this list", field(f)),
+                    ));
+                }
+                Ok(v_.to_owned())
+            };
+            let simulator = match &raw.simulator {
+                Some(s) if !is_id(s.value.trim()) => {
+                    return Err(err(
+                        s.referenced.line(),
+                        format!("{}: `{}` is not an id", field("simulator"), s.value),
+                    ));
+                }
+                s => s.as_ref().map(|s| s.value.trim().to_owned()),
+            };
+            let passthrough = match &raw.passthrough {
+                None => None,
+                Some(p) => {
+                    let route = p.route.value.trim();
+                    if !(route.len() > 2 && route.starts_with('/') && route.ends_with('/')) {
+                        return Err(err(
+                            p.route.referenced.line(),
+                            format!(
+                                "{}: `{route}` must be a route prefix like `/bedrock/`",
+                                field("passthrough.route")
+                            ),
+                        ));
+                    }
+                    Some(Passthrough {
+                        of: column("passthrough.of", &p.of)?,
+                        route: route.to_owned(),
+                    })
+                }
+            };
+            let rust_path_of = match &raw.rust_path_of {
+                None => None,
+                Some(v) => Some(column("rust_path_of", v)?),
+            };
+            let front = match &raw.front {
+                None => None,
+                Some(f) if FRONTS.iter().any(|(k, _)| *k == f.value.trim()) => {
+                    Some(f.value.trim().to_owned())
+                }
+                Some(f) => {
+                    let names: Vec<&str> = FRONTS.iter().map(|(k, _)| *k).collect();
+                    return Err(err(
+                        f.referenced.line(),
+                        format!(
+                            "{}: unknown front `{}` (the harness knows: {})",
+                            field("front"),
+                            f.value,
+                            names.join(", ")
+                        ),
+                    ));
+                }
+            };
+            providers.push(Provider {
+                id,
+                name,
+                simulator,
+                passthrough,
+                rust_path_of,
+                front,
+            });
+        }
 
         let model_entries: Vec<RawEntry> = raw
             .models
@@ -174,8 +285,43 @@ impl fmt::Display for Model {
 #[serde(deny_unknown_fields)]
 struct RawManifest {
     features: Vec<RawEntry>,
-    providers: Vec<RawEntry>,
+    providers: Vec<RawProvider>,
     models: Vec<RawModel>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawProvider {
+    id: Spanned<String>,
+    name: Spanned<String>,
+    /// Accepted and ignored, as on every list of the manifest.
+    #[serde(default)]
+    #[expect(
+        dead_code,
+        reason = "accepted for symmetry with features; nothing reads it"
+    )]
+    description: Option<String>,
+    #[serde(default)]
+    #[expect(
+        dead_code,
+        reason = "accepted for symmetry with features; nothing reads it"
+    )]
+    links: Vec<RawLink>,
+    #[serde(default)]
+    simulator: Option<Spanned<String>>,
+    #[serde(default)]
+    passthrough: Option<RawPassthrough>,
+    #[serde(default)]
+    rust_path_of: Option<Spanned<String>>,
+    #[serde(default)]
+    front: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPassthrough {
+    of: Spanned<String>,
+    route: Spanned<String>,
 }
 
 #[derive(Deserialize, Clone)]
@@ -221,9 +367,7 @@ fn check_entries(
         if id.is_empty() {
             return Err(err(id_line, format!("{list}[{i}].id: must not be empty")));
         }
-        if !id.chars().all(|c| {
-            c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-' || c == '.'
-        }) {
+        if !is_id(id) {
             return Err(err(
                 id_line,
                 format!(
@@ -251,6 +395,13 @@ fn check_entries(
         out.push((id.to_owned(), name.to_owned()));
     }
     Ok(out)
+}
+
+fn is_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.chars().all(|c| {
+            c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-' || c == '.'
+        })
 }
 
 fn first_line(s: &str) -> String {
@@ -295,6 +446,94 @@ models:
             .collect();
         assert_eq!(cols, known);
         assert_eq!(m.models.len(), 3);
+        // `cargo xtask codegen` maps every column to its simulator.
+        for p in &m.providers {
+            assert!(p.simulator.is_some(), "providers[{}].simulator", p.id);
+        }
+    }
+
+    const COLUMNS: &str = "\
+features:
+  - id: tool_use
+    name: Tool use
+providers:
+  - id: bedrock_invoke
+    name: Bedrock (Invoke)
+    simulator: bedrock_invoke
+  - id: bedrock_passthrough
+    name: Bedrock (pass-through)
+    simulator: bedrock_invoke
+    passthrough: {of: bedrock_invoke, route: /bedrock/}
+    front: google
+  - id: bedrock_rust_path
+    name: Bedrock (Rust path)
+    simulator: bedrock_invoke
+    rust_path_of: bedrock_invoke
+models:
+  - id: claude-haiku-4-5
+    name: Claude Haiku 4.5
+    short: haiku-4.5
+";
+
+    #[test]
+    fn column_facts_parse() {
+        let m = parse(COLUMNS).unwrap();
+        let [invoke, pass, rust] = &m.providers[..] else {
+            panic!("{:?}", m.providers)
+        };
+        assert_eq!(invoke.simulator.as_deref(), Some("bedrock_invoke"));
+        assert_eq!((&invoke.passthrough, &invoke.rust_path_of), (&None, &None));
+        assert_eq!(
+            pass.passthrough,
+            Some(Passthrough {
+                of: "bedrock_invoke".into(),
+                route: "/bedrock/".into()
+            })
+        );
+        assert_eq!(pass.front.as_deref(), Some("google"));
+        assert_eq!(rust.rust_path_of.as_deref(), Some("bedrock_invoke"));
+        assert_eq!(parse(GOOD).unwrap().providers[0].simulator, None);
+    }
+
+    #[test]
+    fn bad_column_facts_name_line_and_field() {
+        for (from, to, message) in [
+            (
+                "of: bedrock_invoke",
+                "of: vertex_ai",
+                "manifest.yaml:11: providers[bedrock_passthrough].passthrough.of: `vertex_ai` is not another column of this list",
+            ),
+            (
+                "route: /bedrock/",
+                "route: bedrock",
+                "manifest.yaml:11: providers[bedrock_passthrough].passthrough.route: `bedrock` must be a route prefix like `/bedrock/`",
+            ),
+            (
+                "rust_path_of: bedrock_invoke",
+                "rust_path_of: bedrock_rust_path",
+                "manifest.yaml:16: providers[bedrock_rust_path].rust_path_of: `bedrock_rust_path` is not another column of this list",
+            ),
+            (
+                "front: google",
+                "front: azure",
+                "manifest.yaml:12: providers[bedrock_passthrough].front: unknown front `azure` (the harness knows: google)",
+            ),
+            (
+                "simulator: bedrock_invoke\n  - id: bedrock_passthrough",
+                "simulator: Bedrock Invoke\n  - id: bedrock_passthrough",
+                "manifest.yaml:7: providers[bedrock_invoke].simulator: `Bedrock Invoke` is not an id",
+            ),
+        ] {
+            let text = COLUMNS.replace(from, to);
+            assert_ne!(text, COLUMNS, "{from}");
+            assert_eq!(parse(&text).unwrap_err(), message);
+        }
+        let text = COLUMNS.replace("    front: google\n", "    fronts: google\n");
+        let e = parse(&text).unwrap_err();
+        assert!(
+            e.starts_with("manifest.yaml:12:") && e.contains("fronts"),
+            "{e}"
+        );
     }
 
     #[test]

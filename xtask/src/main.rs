@@ -6,6 +6,7 @@
 //!   (sim mode by default), builds compatibility-matrix.json and prints it.
 //! - `build-matrix`, `render`, `preview`: the matrix file commands.
 //! - `provision`, `sim`, `capture-transcripts`, `bench`: tools and simulators.
+//! - `codegen`: the files derived from manifest.yaml and the case folders.
 //! - `publish`, `resolve`, `history`: the pipelines (docs/publishing.md), with the
 //!   publisher (`publisher/`) and the version resolvers (`versions/`).
 //!
@@ -13,6 +14,7 @@
 
 mod bench;
 mod capture;
+mod codegen;
 mod history;
 mod matrix;
 mod preview;
@@ -81,6 +83,9 @@ enum Command {
     Up,
     /// Stop the warm gateway that `cargo xtask up` started.
     Down,
+    /// Write the generated files: compat-core's `Provider` (from
+    /// manifest.yaml) and compat-tests/main.rs (from the case folders).
+    Codegen(codegen::CodegenArgs),
 }
 
 fn main() -> ExitCode {
@@ -99,6 +104,7 @@ fn main() -> ExitCode {
         Command::Bench(a) => bench::run(a),
         Command::Up => up::up(),
         Command::Down => up::down(),
+        Command::Codegen(a) => codegen::run(a),
     };
     match result {
         Ok(code) => code,
@@ -152,6 +158,7 @@ mod tests {
             "bench",
             "up",
             "down",
+            "codegen",
         ] {
             let e = parse(&format!("{name} --help")).unwrap_err();
             assert_eq!(e.kind(), clap::error::ErrorKind::DisplayHelp, "{name}");

@@ -3,12 +3,24 @@
 //!
 //! - every Rust file of the workspace is rustfmt-clean, including the case
 //!   files under compat-tests/<feature>/, which the crate reaches through
-//!   build.rs-generated modules;
+//!   the modules `cargo xtask codegen` writes into compat-tests/main.rs;
+//! - the generated files are fresh (`cargo xtask codegen --check`);
 //! - every module (.rs file) starts with a `//!` line that says what it is for;
+//! - xtask links no test crate, compat-matrix no runtime crate, and
+//!   compat-sim's wire/ imports nothing above it (ignored until issue 24's
+//!   parts are merged);
+//! - no two files of a crate import each other, not even through others
+//!   (`tidy/imports.rs` reads the import graph), and no Rust file is over
+//!   800 lines; today's exceptions are listed, and each list must shrink;
 //! - `cargo clippy --workspace --all-targets` reports nothing.
 //!
 //! Each failure names the files and the command that fixes or shows them.
 
+// Beside this file, not in tests/: cargo would build it as a test of its own.
+#[path = "tidy/imports.rs"]
+mod imports;
+
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -92,6 +104,336 @@ fn every_module_starts_with_a_doc_line() {
         missing.is_empty(),
         "these modules do not start with a `//!` line saying what they are for:\n{}",
         missing.join("\n")
+    );
+}
+
+#[test]
+fn generated_files_are_fresh() {
+    let root = workspace_root();
+    // The root by argument: the binary must not find a checkout of its own.
+    let out = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(["codegen", "--check", "--root"])
+        .arg(&root)
+        .output()
+        .expect("cannot run xtask");
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// The circles of files that import each other on main when the guard came
+/// (issue 24), by file set. The list must shrink: a circle not listed fails,
+/// and so does a listed one that is gone (delete its entry).
+const KNOWN_CIRCLES: &[&[&str]] = &[
+    &[
+        "compat-sim/src/anthropic/dialect.rs",
+        "compat-sim/src/anthropic/mod.rs",
+        "compat-sim/src/context_editing.rs",
+        "compat-sim/src/count_tokens.rs",
+        "compat-sim/src/pipeline.rs",
+        "compat-sim/src/tavily.rs",
+    ],
+    &[
+        "compat-sim/src/betas.rs",
+        "compat-sim/src/compaction.rs",
+        "compat-sim/src/effort.rs",
+        "compat-sim/src/faults.rs",
+        "compat-sim/src/instructions.rs",
+        "compat-sim/src/model.rs",
+        "compat-sim/src/tool_search.rs",
+        "compat-sim/src/web_search.rs",
+    ],
+    &["compat-tests/src/env.rs", "compat-tests/src/warm.rs"],
+];
+
+/// The Rust files over 800 lines when the guard came (issue 24, measured
+/// with `git ls-files '*.rs' | xargs wc -l`). The list must shrink: a file not
+/// listed fails, and so does a listed file that is now short or gone.
+const KNOWN_LONG_FILES: &[&str] = &[
+    "compat-core/src/classify.rs",
+    "compat-sim/src/model.rs",
+    "compat-tests/src/background.rs",
+    "compat-tests/src/env.rs",
+    "compat-tests/src/harness.rs",
+    "compat-tests/src/relay.rs",
+    "xtask/src/publish.rs",
+    "xtask/src/publisher/validate.rs",
+];
+
+/// The crates' library and binary sources (under a `src/`), with their text.
+fn sources() -> Vec<imports::Source> {
+    let root = workspace_root();
+    rust_files()
+        .into_iter()
+        .map(|f| f.to_string_lossy().replace('\\', "/"))
+        .filter(|f| f.contains("/src/"))
+        .map(|path| imports::Source {
+            text: std::fs::read_to_string(root.join(&path)).unwrap_or_default(),
+            path,
+        })
+        .collect()
+}
+
+/// An allowlist check: what is found but not listed, and what is listed but
+/// no longer found, each as a message (empty when both agree).
+fn shrinking(found: &BTreeSet<String>, listed: &BTreeSet<String>, what: &str) -> Vec<String> {
+    let mut out: Vec<String> = found
+        .difference(listed)
+        .map(|f| format!("new {what}: {f}"))
+        .collect();
+    out.extend(
+        listed.difference(found).map(|f| {
+            format!("gone, so delete it from the list in xtask/tests/tidy.rs: {what} {f}")
+        }),
+    );
+    out
+}
+
+#[test]
+fn an_allowlist_fails_on_a_new_entry_and_on_a_gone_one() {
+    let set = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<BTreeSet<_>>();
+    assert!(shrinking(&set(&["a b"]), &set(&["a b"]), "circle").is_empty());
+    assert_eq!(
+        shrinking(&set(&["a b", "c d"]), &set(&["a b", "e f"]), "circle"),
+        [
+            "new circle: c d",
+            "gone, so delete it from the list in xtask/tests/tidy.rs: circle e f"
+        ]
+    );
+}
+
+#[test]
+fn no_circle_of_imports() {
+    let g = imports::graph(&sources());
+    if std::env::var_os("TIDY_PRINT_FLOORS").is_some_and(|v| v == "1") {
+        // The floors by hand: `TIDY_PRINT_FLOORS=1 cargo test -p xtask --test
+        // tidy no_circle_of_imports -- --nocapture`.
+        let mut rows: Vec<(String, usize)> = g.files.iter().cloned().zip(g.floors()).collect();
+        rows.sort_by(|a, b| {
+            let krate = |f: &str| f.split("/src/").next().unwrap_or_default().to_owned();
+            (krate(&a.0), b.1, &a.0).cmp(&(krate(&b.0), a.1, &b.0))
+        });
+        for (file, floor) in rows {
+            println!("{floor:>3}  {file}");
+        }
+    }
+    let mut found = BTreeSet::new();
+    let mut report = Vec::new();
+    for c in g.components().into_iter().filter(|c| c.len() > 1) {
+        let key = c
+            .iter()
+            .map(|&i| g.files[i].as_str())
+            .collect::<Vec<_>>()
+            .join(" ");
+        if !KNOWN_CIRCLES.iter().any(|k| k.join(" ") == key) {
+            report.push(format!("a circle of {} files:", c.len()));
+            for (&(a, b), names) in &g.edges {
+                if c.contains(&a) && c.contains(&b) {
+                    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+                    report.push(format!(
+                        "  {} -> {}: {}",
+                        g.files[a],
+                        g.files[b],
+                        names.join(", ")
+                    ));
+                }
+            }
+        }
+        found.insert(key);
+    }
+    let listed = KNOWN_CIRCLES.iter().map(|k| k.join(" ")).collect();
+    let problems = shrinking(&found, &listed, "circle");
+    assert!(
+        problems.is_empty(),
+        "files that import each other (a -> b: the names a takes from b); \
+         move the shared names to a lower file, which both import:\n{}\n{}",
+        problems.join("\n"),
+        report.join("\n")
+    );
+}
+
+#[test]
+fn no_rust_file_over_800_lines() {
+    let root = workspace_root();
+    let mut found = BTreeSet::new();
+    let mut sizes = Vec::new();
+    for f in rust_files() {
+        let text = std::fs::read_to_string(root.join(&f)).unwrap_or_default();
+        let lines = text.matches('\n').count();
+        if lines > 800 {
+            let f = f.to_string_lossy().replace('\\', "/");
+            sizes.push(format!("  {f}: {lines} lines"));
+            found.insert(f);
+        }
+    }
+    let listed = KNOWN_LONG_FILES.iter().map(|f| f.to_string()).collect();
+    let problems = shrinking(&found, &listed, "file over 800 lines");
+    assert!(
+        problems.is_empty(),
+        "a Rust file holds at most 800 lines (generated ones too); split it \
+         where it does two things:\n{}\nover 800 today:\n{}",
+        problems.join("\n"),
+        sizes.join("\n")
+    );
+}
+
+/// The crates a Cargo.toml's `[dependencies]` name (and `[target.….dependencies]`),
+/// by key and by `package = "…"` (std only: a line reading of the TOML).
+fn dependencies(cargo_toml: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut section = String::new();
+    for line in cargo_toml.lines().map(str::trim) {
+        if let Some(name) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+            section = name.trim().to_owned();
+            let table = section.rsplit_once('.');
+            if let Some((_, dep)) = table.filter(|(h, _)| is_dependencies(h)) {
+                out.push(dep.trim_matches('"').to_owned());
+            }
+            continue;
+        }
+        let in_deps = is_dependencies(&section);
+        let in_dep_table = section
+            .rsplit_once('.')
+            .is_some_and(|(h, _)| is_dependencies(h));
+        if let Some((key, value)) = line.split_once('=') {
+            let key = key.trim();
+            if in_deps {
+                out.push(
+                    key.split('.')
+                        .next()
+                        .unwrap_or(key)
+                        .trim_matches('"')
+                        .to_owned(),
+                );
+            }
+            let package = if in_dep_table && key == "package" {
+                Some(value)
+            } else if in_deps {
+                value
+                    .split("package")
+                    .nth(1)
+                    .and_then(|v| v.split_once('='))
+                    .map(|v| v.1)
+            } else {
+                None
+            };
+            if let Some(p) = package.and_then(|v| v.split('"').nth(1)) {
+                out.push(p.to_owned());
+            }
+        }
+    }
+    out
+}
+
+fn is_dependencies(section: &str) -> bool {
+    section == "dependencies"
+        || (section.starts_with("target.") && section.ends_with(".dependencies"))
+}
+
+/// The test crates, which tools must not link: a tool that needs what a test
+/// crate has needs it moved into a library crate both use.
+const TEST_CRATES: &[&str] = &["compat-tests"];
+
+fn test_crates_in(cargo_toml: &str) -> Vec<String> {
+    dependencies(cargo_toml)
+        .into_iter()
+        .filter(|d| TEST_CRATES.contains(&d.as_str()))
+        .collect()
+}
+
+#[test]
+#[ignore = "enabled by the lead after the harness/sim merges (issue 24)"]
+fn xtask_depends_on_no_test_crate() {
+    let toml = std::fs::read_to_string(workspace_root().join("xtask/Cargo.toml")).unwrap();
+    let linked = test_crates_in(&toml);
+    assert!(
+        linked.is_empty(),
+        "xtask/Cargo.toml [dependencies] links the test crate(s) {linked:?}; \
+         depend on the library crate that holds what xtask needs"
+    );
+}
+
+#[test]
+fn the_dependency_reader_finds_a_test_crate_however_it_is_named() {
+    let toml = "[package]\nname = \"xtask\"\n\n[dependencies]\ncompat-core.workspace = true\n\
+                anyhow = \"1\"\n\n[dev-dependencies]\ncompat-tests = { path = \"../compat-tests\" }\n";
+    assert_eq!(dependencies(toml), ["compat-core", "anyhow"]);
+    assert!(
+        test_crates_in(toml).is_empty(),
+        "a dev-dependency is no link of the tool"
+    );
+    for linked in [
+        "[dependencies]\ncompat-tests = { path = \"../compat-tests\" }\n",
+        "[dependencies]\ncompat-tests.workspace = true\n",
+        "[dependencies]\ntests = { package = \"compat-tests\", path = \"x\" }\n",
+        "[dependencies.compat-tests]\npath = \"../compat-tests\"\n",
+        "[target.'cfg(unix)'.dependencies]\ncompat-tests = { path = \"x\" }\n",
+    ] {
+        assert_eq!(test_crates_in(linked), ["compat-tests"], "{linked}");
+    }
+}
+
+/// The crates that make a program of the runtime (processes, sockets, files
+/// of a run), which the pure matrix model must not link.
+const RUNTIME_CRATES: &[&str] = &[
+    "tokio",
+    "reqwest",
+    "nix",
+    "tempfile",
+    "compat-core",
+    "compat-sim",
+];
+
+fn runtime_crates_in(cargo_toml: &str) -> Vec<String> {
+    dependencies(cargo_toml)
+        .into_iter()
+        .filter(|d| RUNTIME_CRATES.contains(&d.as_str()))
+        .collect()
+}
+
+#[test]
+#[ignore = "enabled by the lead after the matrix merge (issue 24)"]
+fn compat_matrix_links_no_runtime() {
+    let path = workspace_root().join("compat-matrix/Cargo.toml");
+    let toml = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
+    let linked = runtime_crates_in(&toml);
+    assert!(
+        linked.is_empty(),
+        "compat-matrix/Cargo.toml [dependencies] links the runtime {linked:?}; \
+         the code that needs it belongs in compat-core"
+    );
+}
+
+#[test]
+fn the_runtime_reader_names_what_the_model_must_not_link() {
+    let pure = "[dependencies]\nserde.workspace = true\nindexmap = \"2\"\n\n\
+                [dev-dependencies]\ntempfile.workspace = true\n";
+    assert!(runtime_crates_in(pure).is_empty());
+    let linked = "[dependencies]\nserde.workspace = true\ntokio = { version = \"1\" }\n\
+                  compat-core.workspace = true\n";
+    assert_eq!(runtime_crates_in(linked), ["tokio", "compat-core"]);
+}
+
+/// compat-sim's wire vocabulary is its ground floor: nothing under wire/
+/// imports a file outside it.
+#[test]
+#[ignore = "enabled by the lead after the harness/sim merges (issue 24)"]
+fn wire_is_the_ground_floor() {
+    let dir = "compat-sim/src/wire/";
+    let g = imports::graph(&sources());
+    assert!(
+        g.files.iter().any(|f| f.starts_with(dir)),
+        "no files under {dir}"
+    );
+    let out = g.no_edges_leave(dir);
+    assert!(
+        out.is_empty(),
+        "files under {dir} import files outside it; move the names down into {dir}:\n{}",
+        out.join("\n")
     );
 }
 

@@ -1,0 +1,407 @@
+//! `cargo xtask codegen`: writes the files derived from the repository, so that
+//! a column is named once (manifest.yaml) and a case file is wired by its
+//! place (rust-analyzer's xtask/codegen is the model):
+//!
+//! - `PROVIDER_GEN`, compat-core's `Provider` enum and its table facts, from
+//!   manifest.yaml `providers`;
+//! - `compat-tests/main.rs`, the module list of the case files, from the
+//!   folders `compat-tests/<feature>/<file>.rs`.
+//!
+//! Both go through rustfmt. `--check` writes nothing and fails on a stale file
+//! (tidy's `generated_files_are_fresh` runs it). The workspace is found at run
+//! time (`CARGO_MANIFEST_DIR`, set by `cargo run`, or `--root`), never with
+//! `env!`: a binary that a shared target dir hands to another checkout must not
+//! write into the checkout it was built in.
+
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode, Stdio};
+
+use anyhow::{Context as _, bail};
+use compat_core::manifest::{FRONTS, Manifest};
+
+/// Where the generated `Provider` goes, relative to the workspace root (the
+/// one place that names it).
+pub const PROVIDER_GEN: &str = "compat-core/src/provider_gen.rs";
+/// The `compat` test binary's root, which declares every case file.
+pub const CASES_MAIN: &str = "compat-tests/main.rs";
+
+#[derive(Debug, clap::Args)]
+pub struct CodegenArgs {
+    /// Write nothing; list the generated files that are stale and exit 1.
+    #[arg(long)]
+    check: bool,
+    /// The workspace root [default: the parent of CARGO_MANIFEST_DIR, which
+    /// `cargo xtask` sets].
+    #[arg(long)]
+    root: Option<PathBuf>,
+}
+
+pub fn run(args: CodegenArgs) -> anyhow::Result<ExitCode> {
+    let root = match args.root {
+        Some(r) => r,
+        None => {
+            let dir = std::env::var_os("CARGO_MANIFEST_DIR").context(
+                "CARGO_MANIFEST_DIR is not set; run `cargo xtask codegen` or pass --root <workspace>",
+            )?;
+            Path::new(&dir)
+                .parent()
+                .context("CARGO_MANIFEST_DIR has no parent")?
+                .to_owned()
+        }
+    };
+    let mut stale = Vec::new();
+    for (rel, text) in generate(&root)? {
+        let path = root.join(rel);
+        if std::fs::read_to_string(&path).ok().as_deref() == Some(text.as_str()) {
+            continue;
+        }
+        if !args.check {
+            std::fs::write(&path, &text).with_context(|| format!("writing {}", path.display()))?;
+            println!("codegen: wrote {rel}");
+        }
+        stale.push(rel);
+    }
+    if args.check && !stale.is_empty() {
+        eprintln!(
+            "these generated files are stale; run `cargo xtask codegen`:\n  {}",
+            stale.join("\n  ")
+        );
+        return Ok(ExitCode::FAILURE);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Every generated file: (path relative to the root, its rustfmt-ed text).
+pub fn generate(root: &Path) -> anyhow::Result<Vec<(&'static str, String)>> {
+    let manifest = Manifest::load(&root.join("manifest.yaml"))?;
+    Ok(vec![
+        (PROVIDER_GEN, rustfmt(root, &provider_gen(&manifest)?)?),
+        (
+            CASES_MAIN,
+            rustfmt(root, &cases_main(&root.join("compat-tests"))?)?,
+        ),
+    ])
+}
+
+fn rustfmt(root: &Path, text: &str) -> anyhow::Result<String> {
+    let mut child = Command::new("rustfmt")
+        .args(["--edition", "2024"])
+        .current_dir(root)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .context("cannot run rustfmt; install it with `rustup component add rustfmt`")?;
+    child
+        .stdin
+        .take()
+        .expect("stdin is piped")
+        .write_all(text.as_bytes())?;
+    let out = child.wait_with_output()?;
+    if !out.status.success() {
+        bail!(
+            "rustfmt refused the generated code:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    Ok(String::from_utf8(out.stdout)?)
+}
+
+/// `vertex_ai_rust_path` -> `VertexAiRustPath`.
+fn variant(id: &str) -> String {
+    id.split(['_', '-', '.'])
+        .map(|w| {
+            let mut c = w.chars();
+            c.next()
+                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+/// compat-core's `Provider`: one variant per manifest column, in display order.
+fn provider_gen(m: &Manifest) -> anyhow::Result<String> {
+    let v = |id: &str| format!("Provider::{}", variant(id));
+    let mut o = String::from(PROVIDER_HEADER);
+    writeln!(o, "pub enum Provider {{")?;
+    for p in &m.providers {
+        if p.id.starts_with(|c: char| c.is_ascii_digit()) {
+            bail!(
+                "providers[{}]: a column id names a Rust variant; start it with a letter",
+                p.id
+            );
+        }
+        writeln!(o, "/// {}\n{},", p.name, variant(&p.id))?;
+    }
+    writeln!(o, "}}\n\n{FRONT_DOC}\npub enum Front {{")?;
+    for (id, what) in FRONTS {
+        writeln!(o, "/// `{id}`: {what}.\n{},", variant(id))?;
+    }
+    writeln!(o, "}}\n\nimpl Provider {{")?;
+    writeln!(o, "pub const ALL: [Provider; {}] = [", m.providers.len())?;
+    for p in &m.providers {
+        writeln!(o, "{},", v(&p.id))?;
+    }
+    writeln!(o, "];\n")?;
+
+    // A `match self` with an arm per listed column and `_ => otherwise` for
+    // the rest (no match at all when no column is listed: clippy's
+    // match_single_binding).
+    let arms = |pairs: Vec<(String, String)>, otherwise: &str| {
+        if pairs.is_empty() {
+            return otherwise.to_owned();
+        }
+        let mut s = String::new();
+        for (from, to) in &pairs {
+            let _ = writeln!(s, "{from} => {to},");
+        }
+        if pairs.len() < m.providers.len() {
+            let _ = writeln!(s, "_ => {otherwise},");
+        }
+        format!("match self {{\n{s}}}")
+    };
+    let all = |f: &dyn Fn(&compat_core::manifest::Provider) -> Option<String>| {
+        m.providers
+            .iter()
+            .filter_map(|p| f(p).map(|to| (v(&p.id), to)))
+            .collect::<Vec<_>>()
+    };
+
+    writeln!(o, "{}", ID_DOC)?;
+    let ids = all(&|p| Some(format!("{:?}", p.id)));
+    writeln!(
+        o,
+        "pub fn id(self) -> &'static str {{\n{}\n}}\n",
+        arms(ids, "")
+    )?;
+
+    writeln!(
+        o,
+        "/// The column of a manifest id.\npub fn from_id(id: &str) -> Option<Self> {{\nmatch id {{"
+    )?;
+    for p in &m.providers {
+        writeln!(o, "{:?} => Some({}),", p.id, v(&p.id))?;
+    }
+    writeln!(o, "_ => None,\n}}\n}}\n")?;
+
+    writeln!(o, "{PASSTHROUGH_OF_DOC}")?;
+    let of = all(&|p| {
+        p.passthrough
+            .as_ref()
+            .map(|t| format!("Some({})", v(&t.of)))
+    });
+    writeln!(
+        o,
+        "pub fn passthrough_of(self) -> Option<Provider> {{\n{}\n}}\n",
+        arms(of, "None")
+    )?;
+
+    writeln!(o, "{PASSTHROUGH_ROUTE_DOC}")?;
+    let route = all(&|p| {
+        p.passthrough
+            .as_ref()
+            .map(|t| format!("Some({:?})", t.route))
+    });
+    writeln!(
+        o,
+        "pub fn passthrough_route(self) -> Option<&'static str> {{\n{}\n}}\n",
+        arms(route, "None")
+    )?;
+
+    writeln!(o, "{ROUTE_OF_DOC}")?;
+    let route_of = all(&|p| p.rust_path_of.as_deref().map(v));
+    writeln!(
+        o,
+        "pub fn route_of(self) -> Provider {{\n{}\n}}\n",
+        arms(route_of, "self")
+    )?;
+
+    writeln!(o, "{RUST_PATH_DOC}")?;
+    let rust: Vec<String> = m
+        .providers
+        .iter()
+        .filter(|p| p.rust_path_of.is_some())
+        .map(|p| v(&p.id))
+        .collect();
+    let body = if rust.is_empty() {
+        "false".to_owned()
+    } else {
+        format!("matches!(self, {})", rust.join(" | "))
+    };
+    writeln!(o, "pub fn rust_path(self) -> bool {{\n{body}\n}}\n")?;
+
+    writeln!(o, "{SIMULATOR_DOC}")?;
+    let mut sims = Vec::new();
+    for p in &m.providers {
+        let Some(s) = &p.simulator else {
+            bail!(
+                "manifest.yaml providers[{}].simulator: every column needs the simulator that stands in for it",
+                p.id
+            );
+        };
+        sims.push((v(&p.id), format!("{s:?}")));
+    }
+    writeln!(
+        o,
+        "pub fn simulator_id(self) -> &'static str {{\n{}\n}}\n",
+        arms(sims, "")
+    )?;
+
+    writeln!(o, "{FRONT_FN_DOC}")?;
+    let fronts = all(&|p| {
+        p.front
+            .as_deref()
+            .map(|f| format!("Some(Front::{})", variant(f)))
+    });
+    writeln!(
+        o,
+        "pub fn front(self) -> Option<Front> {{\n{}\n}}",
+        arms(fronts, "None")
+    )?;
+    writeln!(o, "}}")?;
+    Ok(o)
+}
+
+const PROVIDER_HEADER: &str = "\
+//! [`Provider`], the matrix's columns and their facts: GENERATED by `cargo
+//! xtask codegen` from manifest.yaml `providers`. Do not edit; change the
+//! manifest and run `cargo xtask codegen` (tidy checks this file is fresh).
+
+/// A provider column of the matrix (manifest.yaml `providers`, in display
+/// order), the same in sim and live mode. The routing table
+/// (`gateway::routing`) says how LiteLLM reaches it; `simulator_id` names the
+/// simulator that stands in for it in sim mode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+";
+
+const FRONT_DOC: &str = "\
+/// What stands between the gateway and a column's simulator in sim mode
+/// (manifest.yaml `front`; the fronts the harness knows are compat-core's
+/// `manifest::FRONTS`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]";
+
+const ID_DOC: &str = "/// The manifest's provider id (also the case file name in compat-tests).";
+
+const PASSTHROUGH_OF_DOC: &str = "\
+/// For a pass-through column, the provider whose wire API the CLI speaks
+/// natively and the gateway forwards (Bedrock Invoke, Vertex, Foundry);
+/// None for a column the CLI reaches on the gateway's `/v1/messages`.";
+
+const PASSTHROUGH_ROUTE_DOC: &str = "\
+/// The gateway route prefix a pass-through column's CLI must use (what
+/// the harness checks each of a trial's requests entered by).";
+
+const ROUTE_OF_DOC: &str = "\
+/// The column whose LiteLLM route and upstream this one shares: a Rust-path
+/// column runs the same route to the same provider, only through LiteLLM's
+/// Rust implementation of `/v1/messages`. Every other column is its own.";
+
+const RUST_PATH_DOC: &str = "\
+/// Whether this column runs LiteLLM's opt-in Rust `/v1/messages`
+/// (litellm/rust_bridge/, switched on by `LITELLM_RUST`).";
+
+const SIMULATOR_DOC: &str = "\
+/// The id of the compat-sim `Api` that stands in for this column in sim
+/// mode (`compat_sim::Api::from_id`). A pass-through column shares its native
+/// provider's simulator, a Rust-path column its route's.";
+
+const FRONT_FN_DOC: &str = "\
+/// What the column's simulator is reached through, if anything but its
+/// plain address (the Vertex pass-through: Google's TLS front).";
+
+/// The `compat` test binary's root: one module per case file, the folders'
+/// names sorted. Features are the folders of compat-tests/ (not `src`,
+/// `target`, `snapshots`, hidden ones) that hold a `.rs` file.
+fn cases_main(dir: &Path) -> anyhow::Result<String> {
+    let mut features: Vec<PathBuf> = std::fs::read_dir(dir)
+        .with_context(|| format!("reading {}", dir.display()))?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.is_dir())
+        .filter(|p| {
+            let name = p.file_name().unwrap_or_default().to_string_lossy();
+            !(name.starts_with('.') || name == "src" || name == "target" || name == "snapshots")
+        })
+        .collect();
+    features.sort();
+    let mut modules = String::new();
+    for dir in features {
+        let feature = dir
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .into_owned();
+        let mut files: Vec<String> = std::fs::read_dir(&dir)
+            .with_context(|| format!("reading {}", dir.display()))?
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|e| e == "rs"))
+            .map(|p| {
+                p.file_stem()
+                    .unwrap_or_default()
+                    .to_string_lossy()
+                    .into_owned()
+            })
+            .collect();
+        if files.is_empty() {
+            continue;
+        }
+        files.sort();
+        writeln!(modules, "\n#[allow(unused_imports)]\npub mod {feature} {{")?;
+        for module in files {
+            writeln!(modules, "    pub mod {module};")?;
+        }
+        writeln!(modules, "}}")?;
+    }
+    Ok(format!("{CASES_HEADER}{modules}{CASES_FOOTER}"))
+}
+
+const CASES_HEADER: &str = "\
+//! The `compat` test binary: `cargo test -p compat-tests [-- <filters>]`.
+//!
+//! GENERATED by `cargo xtask codegen` from the folder layout: one module per
+//! compat-tests/<feature>/<file>.rs. Do not edit; add or remove a case file
+//! and run `cargo xtask codegen`.
+";
+
+const CASES_FOOTER: &str = "
+fn main() -> std::process::ExitCode {
+    compat_tests::main()
+}
+";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn variants_are_the_camel_case_of_the_ids() {
+        assert_eq!(variant("vertex_ai_rust_path"), "VertexAiRustPath");
+        assert_eq!(variant("azure"), "Azure");
+        assert_eq!(variant("google"), "Google");
+    }
+
+    #[test]
+    fn every_column_names_a_simulator_that_exists() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+        let m = Manifest::load(&root.join("manifest.yaml")).unwrap();
+        for p in &m.providers {
+            let sim = p.simulator.as_deref().unwrap_or_default();
+            assert!(compat_sim::Api::from_id(sim).is_some(), "{}: `{sim}`", p.id);
+        }
+    }
+
+    #[test]
+    fn a_column_without_a_simulator_is_refused() {
+        let m = Manifest::parse(
+            "features:\n  - id: f\n    name: F\nproviders:\n  - id: a\n    name: A\n\
+             models:\n  - id: m\n    name: M\n    short: m\n",
+            Path::new("manifest.yaml"),
+        )
+        .unwrap();
+        let e = provider_gen(&m).unwrap_err().to_string();
+        assert!(e.contains("providers[a].simulator"), "{e}");
+    }
+}
