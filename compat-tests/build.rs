@@ -73,6 +73,6 @@ const HEADER: &str = "\
 
 const FOOTER: &str = "
 fn main() -> std::process::ExitCode {
-    compat_tests::main()
+    compat_harness::main()
 }
 ";

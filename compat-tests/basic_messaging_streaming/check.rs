@@ -16,8 +16,8 @@
 
 use anyhow::{Context as _, bail, ensure};
 use compat_core::classify::NoVerdict;
-use compat_tests::Ctx;
-use compat_tests::relay::{self, StreamVerdict, judge_stream};
+use compat_harness::Ctx;
+use compat_harness::relay::{self, StreamVerdict, judge_stream};
 
 /// Long enough that the provider's deltas span ~4.7 s in sim mode (1891
 /// characters, 8 a delta: 237 deltas, 20 ms apart), so that the two fifths
@@ -151,18 +151,18 @@ fn describe(reqs: &[compat_sim::RecordedRequest]) -> String {
         .join("\n")
 }
 
-compat_tests::sim_fault_test!(
+compat_harness::sim_fault_test!(
     name = "broken_stream_framing_turns_cell_red",
     provider = "anthropic",
     run = broken_framing
 );
 
 fn broken_framing(ctx: &Ctx) -> anyhow::Result<()> {
-    compat_tests::red_cell_under_fault(ctx, compat_sim::Fault::BreakStreamFraming, run)?;
+    compat_harness::red_cell_under_fault(ctx, compat_sim::Fault::BreakStreamFraming, run)?;
     Ok(())
 }
 
-compat_tests::sim_fault_test!(
+compat_harness::sim_fault_test!(
     name = "held_stream_turns_every_model_red",
     provider = "bedrock_invoke",
     run = held_stream
@@ -174,7 +174,7 @@ compat_tests::sim_fault_test!(
 /// model, so every model is held to it).
 fn held_stream(ctx: &Ctx) -> anyhow::Result<()> {
     use compat_core::status::FailureClass;
-    let (class, error) = compat_tests::trial_under_fault(ctx, compat_sim::Fault::HoldStream, run)?;
+    let (class, error) = compat_harness::trial_under_fault(ctx, compat_sim::Fault::HoldStream, run)?;
     ensure!(
         class == FailureClass::Incompatible && error.contains("held the whole stream"),
         "{}: expected an incompatible failure saying the gateway held the whole stream, got [{class}] {error}",
@@ -183,7 +183,7 @@ fn held_stream(ctx: &Ctx) -> anyhow::Result<()> {
     Ok(())
 }
 
-compat_tests::sim_fault_test!(
+compat_harness::sim_fault_test!(
     name = "held_stream_start_turns_cell_red",
     provider = "anthropic",
     run = held_stream_start
@@ -195,7 +195,7 @@ compat_tests::sim_fault_test!(
 /// gateway held and for how long.
 fn held_stream_start(ctx: &Ctx) -> anyhow::Result<()> {
     let error =
-        compat_tests::red_cell_under_fault(ctx, compat_sim::Fault::HoldStreamStart(50), run)?;
+        compat_harness::red_cell_under_fault(ctx, compat_sim::Fault::HoldStreamStart(50), run)?;
     ensure!(
         error.contains("held the stream's first") && error.contains(" ms;"),
         "the error does not say how much of the stream the gateway held and for how long: {error}"
@@ -203,7 +203,7 @@ fn held_stream_start(ctx: &Ctx) -> anyhow::Result<()> {
     Ok(())
 }
 
-compat_tests::sim_fault_test!(
+compat_harness::sim_fault_test!(
     name = "stalled_provider_leaves_cell_unverified",
     provider = "bedrock_invoke",
     run = stalled_provider
@@ -215,7 +215,7 @@ compat_tests::sim_fault_test!(
 fn stalled_provider(ctx: &Ctx) -> anyhow::Result<()> {
     ctx.set_stall_after(std::time::Duration::from_secs(10));
     let error =
-        compat_tests::unverified_cell_under_fault(ctx, compat_sim::Fault::StallStream, run)?;
+        compat_harness::unverified_cell_under_fault(ctx, compat_sim::Fault::StallStream, run)?;
     ensure!(
         error.contains("stalled") && error.contains("provider") && error.contains("message_start"),
         "the error does not say the provider stalled after message_start: {error}"

@@ -27,7 +27,7 @@
 use std::hash::BuildHasher as _;
 
 use anyhow::{Context as _, ensure};
-use compat_tests::Ctx;
+use compat_harness::Ctx;
 
 /// Models with no 1M-context variant, and why.
 pub const NO_1M_VARIANT: &[(&str, &str)] = &[(
@@ -138,7 +138,7 @@ fn diagnose(ctx: &Ctx) -> String {
     )
 }
 
-compat_tests::sim_fault_test!(
+compat_harness::sim_fault_test!(
     name = "truncated_prompt_turns_cell_red",
     provider = "anthropic",
     run = truncated_prompt
@@ -146,7 +146,7 @@ compat_tests::sim_fault_test!(
 
 fn truncated_prompt(ctx: &Ctx) -> anyhow::Result<()> {
     let error =
-        compat_tests::red_cell_under_fault(ctx, compat_sim::Fault::TruncateLongPrompt, run)?;
+        compat_harness::red_cell_under_fault(ctx, compat_sim::Fault::TruncateLongPrompt, run)?;
     ensure!(
         error.contains("did not reach the model"),
         "unexpected error: {error}"
@@ -154,7 +154,7 @@ fn truncated_prompt(ctx: &Ctx) -> anyhow::Result<()> {
     Ok(())
 }
 
-compat_tests::sim_fault_test!(
+compat_harness::sim_fault_test!(
     name = "zeroed_cache_usage_leaves_cell_green",
     provider = "anthropic",
     run = zeroed_cache_usage
@@ -168,7 +168,7 @@ compat_tests::sim_fault_test!(
 /// input tokens ... it was not served whole".
 fn zeroed_cache_usage(ctx: &Ctx) -> anyhow::Result<()> {
     use compat_sim::{Fault, UsageField};
-    compat_tests::green_cell_under_faults(
+    compat_harness::green_cell_under_faults(
         ctx,
         &[
             Fault::MisreportUsage(UsageField::CacheReadInputTokens, 0),

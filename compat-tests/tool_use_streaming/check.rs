@@ -23,8 +23,8 @@
 
 use anyhow::{Context as _, bail, ensure};
 use compat_core::classify::NoVerdict;
-use compat_tests::Ctx;
-use compat_tests::relay::{self, StreamVerdict, judge_deltas};
+use compat_harness::Ctx;
+use compat_harness::relay::{self, StreamVerdict, judge_deltas};
 use serde_json::Value;
 
 /// Lines the file gets: about 4.7 KB with the line below, so that the
@@ -279,7 +279,7 @@ fn opt_in_of(req: &Option<compat_sim::RecordedRequest>) -> String {
     }
 }
 
-compat_tests::sim_fault_test!(
+compat_harness::sim_fault_test!(
     name = "buffered_tool_input_turns_cell_red",
     provider = "bedrock_converse",
     run = buffered_tool_input
@@ -288,7 +288,7 @@ compat_tests::sim_fault_test!(
 /// The provider buffers the tool input (as when the gateway strips the
 /// opt-in): the cell is red, saying the arguments arrived in one burst.
 fn buffered_tool_input(ctx: &Ctx) -> anyhow::Result<()> {
-    let error = compat_tests::red_cell_under_fault(ctx, compat_sim::Fault::BufferToolInput, run)?;
+    let error = compat_harness::red_cell_under_fault(ctx, compat_sim::Fault::BufferToolInput, run)?;
     ensure!(
         error.contains("tool arguments arrived in one burst") && error.contains("provider sent"),
         "the error does not say the tool arguments arrived in one burst from the provider: {error}"
@@ -296,7 +296,7 @@ fn buffered_tool_input(ctx: &Ctx) -> anyhow::Result<()> {
     Ok(())
 }
 
-compat_tests::sim_fault_test!(
+compat_harness::sim_fault_test!(
     name = "held_tool_input_turns_cell_red",
     provider = "anthropic",
     run = held_tool_input
@@ -305,7 +305,7 @@ compat_tests::sim_fault_test!(
 /// The stream is held and flushed at the end (a buffering gateway): red,
 /// saying the gateway held the whole stream of tool arguments.
 fn held_tool_input(ctx: &Ctx) -> anyhow::Result<()> {
-    let error = compat_tests::red_cell_under_fault(ctx, compat_sim::Fault::HoldStream, run)?;
+    let error = compat_harness::red_cell_under_fault(ctx, compat_sim::Fault::HoldStream, run)?;
     ensure!(
         error.contains("tool arguments did not stream") && error.contains("held the whole stream"),
         "the error does not say the gateway held the tool arguments: {error}"
@@ -313,7 +313,7 @@ fn held_tool_input(ctx: &Ctx) -> anyhow::Result<()> {
     Ok(())
 }
 
-compat_tests::sim_fault_test!(
+compat_harness::sim_fault_test!(
     name = "held_tool_input_start_turns_cell_red",
     provider = "bedrock_invoke",
     run = held_tool_input_start
@@ -325,7 +325,7 @@ compat_tests::sim_fault_test!(
 /// much of the tool input the gateway held and for how long.
 fn held_tool_input_start(ctx: &Ctx) -> anyhow::Result<()> {
     let error =
-        compat_tests::red_cell_under_fault(ctx, compat_sim::Fault::HoldStreamStart(50), run)?;
+        compat_harness::red_cell_under_fault(ctx, compat_sim::Fault::HoldStreamStart(50), run)?;
     ensure!(
         error.contains("tool arguments did not stream")
             && error.contains("held the stream's first")

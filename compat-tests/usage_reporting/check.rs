@@ -35,8 +35,8 @@
 //!   provider's figures consistently is visible in sim mode only.
 
 use anyhow::{Context as _, bail, ensure};
-use compat_tests::Ctx;
-use compat_tests::relay::TapRecord;
+use compat_harness::Ctx;
+use compat_harness::relay::TapRecord;
 use serde_json::Value;
 
 pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
@@ -304,7 +304,7 @@ fn cli_usage(events: &[Value]) -> Value {
     merged
 }
 
-compat_tests::sim_fault_test!(
+compat_harness::sim_fault_test!(
     name = "double_counted_output_turns_cell_red",
     provider = "bedrock_converse",
     run = double_counted
@@ -315,7 +315,7 @@ compat_tests::sim_fault_test!(
 /// the field and both numbers.
 fn double_counted(ctx: &Ctx) -> anyhow::Result<()> {
     let fault = compat_sim::Fault::MisreportUsage(compat_sim::UsageField::OutputTokens, 2);
-    let error = compat_tests::red_cell_under_fault(ctx, fault, run)?;
+    let error = compat_harness::red_cell_under_fault(ctx, fault, run)?;
     ensure!(
         error.contains(ctx.model_id())
             && error.contains("the provider reported output_tokens = ")
@@ -325,7 +325,7 @@ fn double_counted(ctx: &Ctx) -> anyhow::Result<()> {
     Ok(())
 }
 
-compat_tests::sim_fault_test!(
+compat_harness::sim_fault_test!(
     name = "zeroed_cache_read_turns_cell_red",
     provider = "anthropic",
     run = zeroed
@@ -335,7 +335,7 @@ compat_tests::sim_fault_test!(
 /// second request read the cache the first wrote, and the error says so.
 fn zeroed(ctx: &Ctx) -> anyhow::Result<()> {
     let fault = compat_sim::Fault::MisreportUsage(compat_sim::UsageField::CacheReadInputTokens, 0);
-    let error = compat_tests::red_cell_under_fault(ctx, fault, run)?;
+    let error = compat_harness::red_cell_under_fault(ctx, fault, run)?;
     ensure!(
         error.contains("cache_read_input_tokens") && error.contains("the CLI received 0"),
         "the error does not name the zeroed field and both numbers: {error}"
@@ -343,7 +343,7 @@ fn zeroed(ctx: &Ctx) -> anyhow::Result<()> {
     Ok(())
 }
 
-compat_tests::sim_fault_test!(
+compat_harness::sim_fault_test!(
     name = "refused_background_call_turns_cell_red",
     provider = "anthropic",
     run = refused_background_call
@@ -355,7 +355,7 @@ compat_tests::sim_fault_test!(
 /// (`Fault::RejectBackgroundCalls`), the CLI carries on and its run succeeds,
 /// and the cell must still be red, quoting the refusal.
 fn refused_background_call(ctx: &Ctx) -> anyhow::Result<()> {
-    let error = compat_tests::red_cell_under_fault(
+    let error = compat_harness::red_cell_under_fault(
         ctx,
         compat_sim::Fault::RejectBackgroundCalls,
         web_fetch_run,
@@ -372,9 +372,9 @@ fn refused_background_call(ctx: &Ctx) -> anyhow::Result<()> {
 /// page goes to the small fast model). Passes when the run succeeds after
 /// calling WebFetch, whatever the tool's result.
 fn web_fetch_run(ctx: &Ctx) -> anyhow::Result<()> {
-    // The web_fetch row's page server (compat_tests::page): HTTPS, since
+    // The web_fetch row's page server (compat_harness::page): HTTPS, since
     // WebFetch upgrades http to https.
-    let page = compat_tests::page::PageServer::start(
+    let page = compat_harness::page::PageServer::start(
         "/page.html",
         &format!(
             "<html><body><p>The page token is page-{}.</p></body></html>",

@@ -11,7 +11,7 @@ mod background;
 mod env;
 pub mod evidence;
 mod filters;
-mod harness;
+mod runner;
 pub mod page;
 pub mod relay;
 pub mod shard;
@@ -19,12 +19,12 @@ pub mod sim;
 pub mod warm;
 mod window;
 
-use harness::SIM_BASELINE;
+use runner::SIM_BASELINE;
 
 pub use compat_core;
 pub use compat_sim;
 pub use env::Ctx;
-pub use harness::main;
+pub use runner::main;
 #[doc(hidden)]
 pub use inventory;
 
@@ -191,7 +191,7 @@ pub fn trial_under_fault(
     ensure_passes_in_baseline(ctx)?;
     let _fault = sim.inject(trial_scope(ctx), fault);
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| check(ctx)));
-    let c = harness::conclude(ctx, result);
+    let c = runner::conclude(ctx, result);
     match c.outcome {
         compat_core::status::Outcome::Fail { error } => Ok((
             c.class
@@ -279,7 +279,7 @@ fn expect_red(ctx: &Ctx, cell: compat_core::matrix::v2::CellV2) -> anyhow::Resul
 /// baseline) is judged by its cell's status.
 fn ensure_passes_in_baseline(ctx: &Ctx) -> anyhow::Result<()> {
     use anyhow::Context as _;
-    let baseline = harness::sim_baseline()
+    let baseline = runner::sim_baseline()
         .map_err(anyhow::Error::msg)
         .context(
             "fault tests check that their cell passes without the fault in the sim baseline",
@@ -335,7 +335,7 @@ fn cell_of(
 
     ensure_passes_in_baseline(ctx)?;
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| check(ctx)));
-    let conclusion = harness::conclude(ctx, result);
+    let conclusion = runner::conclude(ctx, result);
     anyhow::ensure!(
         !conclusion.outcome.is_pass(),
         "the check passed although the simulator fault was on"
@@ -404,13 +404,13 @@ pub fn gate_under_fault(
     let sim = ctx.sim().context("fault tests run in sim mode only")?;
     let _fault = sim.inject(trial_scope(ctx), fault);
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| check(ctx)));
-    let c = harness::conclude(ctx, result);
+    let c = runner::conclude(ctx, result);
     let verdict = match c.outcome {
         compat_core::status::Outcome::Fail { error } => {
             let class = c
                 .class
                 .unwrap_or(compat_core::status::FailureClass::Incompatible);
-            Err(harness::TrialFailure {
+            Err(runner::TrialFailure {
                 class,
                 signature: compat_core::signature::signature(class, &error),
                 message: format!("{}: {error}", ctx.model_id()),
@@ -418,8 +418,8 @@ pub fn gate_under_fault(
         }
         _ => Ok(c.first_error),
     };
-    let baseline = harness::sim_baseline().map_err(anyhow::Error::msg)?;
-    Ok(harness::decision(harness::gate_trial(
+    let baseline = runner::sim_baseline().map_err(anyhow::Error::msg)?;
+    Ok(runner::decision(runner::gate_trial(
         verdict,
         Some(&baseline),
         compat_core::results::Mode::Sim,
@@ -440,7 +440,7 @@ pub fn conclude_trial(
     Option<compat_core::status::FailureClass>,
 ) {
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| check(ctx)));
-    let c = harness::conclude(ctx, result);
+    let c = runner::conclude(ctx, result);
     (c.outcome, c.class)
 }
 
