@@ -1,7 +1,7 @@
 //! basic_messaging_streaming: the answer arrives as a real stream through the
 //! gateway: several text deltas, in order, whose concatenation is the final
 //! text, ending cleanly, and the gateway's first delta handed on before the
-//! provider had sent two fifths of them (`relay::MAX_HELD_SHARE`: a gateway
+//! provider had sent two fifths of them (`stream_timing::MAX_HELD_SHARE`: a gateway
 //! that holds the start of a stream, a read-ahead, is red).
 //!
 //! Where streaming is judged: where the stream leaves the gateway (the tap
@@ -17,7 +17,7 @@
 use anyhow::{Context as _, bail, ensure};
 use compat_core::classify::NoVerdict;
 use compat_harness::Ctx;
-use compat_harness::relay::{self, StreamVerdict, judge_stream};
+use compat_harness::stream_timing::{self, StreamVerdict, judge_stream};
 
 /// Long enough that the provider's deltas span ~4.7 s in sim mode (1891
 /// characters, 8 a delta: 237 deltas, 20 ms apart), so that the two fifths
@@ -102,7 +102,7 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
         .map(|_| upstream_text_delta_times(ctx))
         .filter(|u| !u.is_empty());
     if let Some(up) = &upstream {
-        relay::note_timing(ctx, "text delta", up, &gateway);
+        stream_timing::note_timing(ctx, "text delta", up, &gateway);
     }
     match judge_stream(upstream.as_deref(), &gateway) {
         StreamVerdict::Streamed => {}
@@ -174,7 +174,8 @@ compat_harness::sim_fault_test!(
 /// model, so every model is held to it).
 fn held_stream(ctx: &Ctx) -> anyhow::Result<()> {
     use compat_core::status::FailureClass;
-    let (class, error) = compat_harness::trial_under_fault(ctx, compat_sim::Fault::HoldStream, run)?;
+    let (class, error) =
+        compat_harness::trial_under_fault(ctx, compat_sim::Fault::HoldStream, run)?;
     ensure!(
         class == FailureClass::Incompatible && error.contains("held the whole stream"),
         "{}: expected an incompatible failure saying the gateway held the whole stream, got [{class}] {error}",

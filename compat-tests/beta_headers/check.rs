@@ -29,9 +29,9 @@
 //! the gateway dropped cannot be seen there.
 
 use anyhow::{Context as _, bail, ensure};
-use compat_sim::betas;
 use compat_harness::Ctx;
 use compat_harness::relay::TapRecord;
+use compat_sim::betas;
 use serde_json::Value;
 
 pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
@@ -68,7 +68,10 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
         "{model}: the CLI sent no beta through the gateway (no `anthropic-beta` header, no body \
          `anthropic_beta`; expected its usual set)"
     );
-    let Some(api) = ctx.sim().map(|_| compat_harness::sim::api(ctx.provider())) else {
+    let Some(api) = ctx
+        .sim()
+        .map(|_| compat_harness::column::api(ctx.provider()))
+    else {
         return Ok(());
     };
     let upstream = ctx.sim_requests();
@@ -210,7 +213,7 @@ fn judge_refusals(ctx: &Ctx) -> anyhow::Result<Vec<String>> {
         );
         return Ok(Vec::new());
     };
-    let api = compat_harness::sim::api(ctx.provider());
+    let api = compat_harness::column::api(ctx.provider());
     // On a pass-through column the CLI speaks the provider's API itself: a
     // beta it put in the provider's own form and the provider refuses is
     // the CLI's native behaviour (it retries without it, as it would talking

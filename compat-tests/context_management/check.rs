@@ -28,8 +28,8 @@
 use anyhow::{Context as _, bail, ensure};
 use compat_core::classify::NoVerdict;
 use compat_core::provider::Provider;
-use compat_sim::Api;
 use compat_harness::Ctx;
+use compat_sim::Api;
 use serde_json::Value;
 
 /// Words of the CLI's summarising instruction (claude 2.1.331, captured).
@@ -221,7 +221,7 @@ fn received_context_management(body: &Value) -> Option<Value> {
 /// (LiteLLM #21912, #29085).
 fn takes_context_editing(p: Provider) -> bool {
     matches!(
-        compat_harness::sim::api(p),
+        compat_harness::column::api(p),
         Api::Anthropic | Api::Azure | Api::VertexAi | Api::BedrockMantle
     )
 }

@@ -33,8 +33,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail, ensure};
 use compat_core::classify::NoVerdict;
-use compat_mcp::{TICKET_TOOL, qualified};
 use compat_harness::Ctx;
+use compat_mcp::{TICKET_TOOL, qualified};
 use serde_json::Value;
 
 pub fn run(ctx: &Ctx) -> anyhow::Result<()> {

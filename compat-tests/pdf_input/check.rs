@@ -16,8 +16,8 @@
 use std::hash::BuildHasher as _;
 
 use anyhow::{Context as _, ensure};
-use compat_sim::document::pdf_with_text;
 use compat_harness::Ctx;
+use compat_sim::document::pdf_with_text;
 
 pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
     // A random code, not derived from the nonce: the prompt carries the nonce,

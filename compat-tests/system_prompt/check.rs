@@ -235,7 +235,8 @@ compat_harness::sim_fault_test!(
 );
 
 fn dropped(ctx: &Ctx) -> anyhow::Result<()> {
-    let error = compat_harness::red_cell_under_fault(ctx, compat_sim::Fault::DropSystemPrompt, run)?;
+    let error =
+        compat_harness::red_cell_under_fault(ctx, compat_sim::Fault::DropSystemPrompt, run)?;
     anyhow::ensure!(
         error.contains("--append-system-prompt instruction")
             && error.contains("dropped the `system`")

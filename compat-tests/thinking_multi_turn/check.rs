@@ -229,7 +229,7 @@ fn corrupted_signature(ctx: &Ctx) -> anyhow::Result<()> {
     let (_, two) = tokens(ctx);
     let _fault = sim.inject(
         compat_sim::FaultScope {
-            provider: Some(compat_harness::sim::api(ctx.provider())),
+            provider: Some(compat_harness::column::api(ctx.provider())),
             model: Some(ctx.model_id().to_owned()),
             body_contains: Some(two),
         },

@@ -36,8 +36,8 @@ use std::path::Path;
 
 use anyhow::{Context as _, bail, ensure};
 use compat_core::classify::NoVerdict;
-use compat_mcp::{GATE_TOOL, Toolset, qualified};
 use compat_harness::Ctx;
+use compat_mcp::{GATE_TOOL, Toolset, qualified};
 use serde_json::Value;
 
 use crate::mcp_tools::check::run_with_fixture_server;
@@ -165,7 +165,7 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
     }
     if ctx.sim().is_some() {
         let upstream = ctx.sim_requests();
-        if compat_harness::sim::api(ctx.provider()) == compat_sim::Api::BedrockConverse {
+        if compat_harness::column::api(ctx.provider()) == compat_sim::Api::BedrockConverse {
             // Converse has no deferral (`ToolSpecification`: name,
             // description, inputSchema) and no tool reference among
             // `ToolResultContentBlock`s (AWS API reference; Bedrock serves
@@ -346,7 +346,8 @@ compat_harness::sim_fault_test!(
 /// A gateway that strips `defer_loading`: the provider gets the loaded tool
 /// as a plain one, and the red cell says the deferred path was flattened.
 fn flattened(ctx: &Ctx) -> anyhow::Result<()> {
-    let error = compat_harness::red_cell_under_fault(ctx, compat_sim::Fault::StripDeferLoading, run)?;
+    let error =
+        compat_harness::red_cell_under_fault(ctx, compat_sim::Fault::StripDeferLoading, run)?;
     ensure!(
         error.contains("flattened the deferred tools") && error.contains("without `defer_loading`"),
         "the error does not say that the gateway flattened the deferred tools: {error}"

@@ -13,7 +13,7 @@
 //!   request opted in to fine-grained tool streaming, so a burst here means
 //!   the opt-in was lost on the way, LiteLLM #30230), and the gateway handed
 //!   on the first fragment before the provider had sent two fifths of them
-//!   (the causal rule of `relay::judge_deltas`, as the streaming row judges
+//!   (the causal rule of `stream_timing::judge_deltas`, as the streaming row judges
 //!   text: a gateway that holds the whole stream or its start is red).
 //! - live: the fragments did not all leave the gateway within a few ms (a
 //!   real model writes a few KB of input over seconds; a buffering gateway
@@ -24,7 +24,7 @@
 use anyhow::{Context as _, bail, ensure};
 use compat_core::classify::NoVerdict;
 use compat_harness::Ctx;
-use compat_harness::relay::{self, StreamVerdict, judge_deltas};
+use compat_harness::stream_timing::{self, StreamVerdict, judge_deltas};
 use serde_json::Value;
 
 /// Lines the file gets: about 4.7 KB with the line below, so that the
@@ -127,7 +127,7 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
         );
     }
     if let Some((up, _)) = &upstream {
-        relay::note_timing(ctx, "tool input delta", up, &gateway);
+        stream_timing::note_timing(ctx, "tool input delta", up, &gateway);
     }
     match judge_deltas(
         "tool input delta",

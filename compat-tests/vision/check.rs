@@ -3,8 +3,8 @@
 //! colour.
 
 use anyhow::{Context as _, ensure};
-use compat_sim::image::{PALETTE, solid_png};
 use compat_harness::Ctx;
+use compat_sim::image::{PALETTE, solid_png};
 
 pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
     let pick = ctx.nonce().bytes().map(|b| b as usize).sum::<usize>() % PALETTE.len();

@@ -247,7 +247,7 @@ fn blank_summary_request(ctx: &Ctx) -> anyhow::Result<()> {
     let sim = ctx.sim().context("fault tests run in sim mode only")?;
     let _fault = sim.inject(
         compat_sim::FaultScope {
-            provider: Some(compat_harness::sim::api(ctx.provider())),
+            provider: Some(compat_harness::column::api(ctx.provider())),
             model: Some(SMALL_FAST_MODEL.to_owned()),
             body_contains: Some(format!("Release notes of trial {}", ctx.nonce())),
         },

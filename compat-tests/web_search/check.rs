@@ -389,7 +389,8 @@ compat_harness::sim_fault_test!(
 /// with nothing to search with, the search brings back no page, and the
 /// cell is red naming the model and that the server tool never arrived.
 fn dropped_server_tool(ctx: &Ctx) -> anyhow::Result<()> {
-    let error = compat_harness::red_cell_under_fault(ctx, compat_sim::Fault::DropWebSearchTool, run)?;
+    let error =
+        compat_harness::red_cell_under_fault(ctx, compat_sim::Fault::DropWebSearchTool, run)?;
     ensure!(
         error.contains("does not quote it")
             && error.contains(ctx.model_id())

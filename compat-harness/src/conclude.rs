@@ -1,0 +1,716 @@
+//! How one trial's check becomes a verdict: the routing and path guards,
+//! the background-call invariant, the failure's class ([`conclude`]), and the
+//! gate against the baseline ([`gate_trial`]).
+
+use compat_core::classify::{self, Evidence, FailureKind, NoVerdict};
+use compat_core::driver::{CliError, DriverError};
+use compat_core::gate::{self, Judgement, Now};
+use compat_core::provider::Provider;
+use compat_core::results::Mode;
+use compat_core::status::{FailureClass, Outcome};
+use libtest_mimic::{Completion, Failed};
+
+use crate::ctx::Ctx;
+use crate::env::EnvUnavailable;
+use crate::sink::Baseline;
+
+/// A trial's result as the gate reads it: a pass (with the first attempt's
+/// error if it passed only on a retry), or a failure with its class,
+/// message (led by the model) and signature (`compat_core::signature`).
+pub(crate) type TrialVerdict = Result<Option<String>, TrialFailure>;
+
+#[derive(Debug, Clone)]
+pub(crate) struct TrialFailure {
+    pub class: FailureClass,
+    pub message: String,
+    pub signature: String,
+}
+
+/// How a trial's result becomes libtest's verdict.
+///
+/// Without a baseline every failure fails the run, named by its class. With
+/// one (the PR gate; a sim run's default is `golden/sim-baseline.json`),
+/// each model is judged against the same model in the baseline
+/// (`compat_core::gate`): a model that passed there and fails now is a
+/// REGRESSION, whatever the cell's colour; one that failed there with
+/// another signature is FAILING DIFFERENTLY; one the baseline lacks (row,
+/// cell or model) fails until the baseline declares it, and a pass on a
+/// retry is FLAKY: these three fail in sim mode and are reported (ignored,
+/// with the reason) in live mode. A failure as the baseline knew it is an
+/// ignored trial with the reason. An upstream that could not serve is an
+/// ignored trial too (no verdict, nothing to blame the change for); a
+/// harness failure still fails the run, as "no verdict": a gate that cannot
+/// measure (a proxy that will not start under the PR's LiteLLM, say) must
+/// not pass quietly.
+pub(crate) fn gate_trial(
+    result: TrialVerdict,
+    baseline: Option<&Baseline>,
+    mode: Mode,
+    feature: &str,
+    provider: &str,
+    model: &str,
+) -> Result<Completion, Failed> {
+    let Some(b) = baseline else {
+        return match result {
+            Ok(_) => Ok(Completion::Completed),
+            Err(f) => Err(Failed::from(format!("[{}] {}", f.class, f.message))),
+        };
+    };
+    let (now, message) = match result {
+        Ok(None) => (Now::Pass, String::new()),
+        Ok(Some(first_error)) => (Now::Flaky { first_error }, String::new()),
+        Err(f) => match f.class {
+            FailureClass::UpstreamUnavailable => {
+                return Ok(Completion::ignored_with(format!(
+                    "unverified, the provider could not serve (no verdict on the gateway): {}",
+                    f.message
+                )));
+            }
+            FailureClass::Harness => {
+                return Err(Failed::from(format!(
+                    "NO VERDICT (harness: the run could not measure this trial; not a regression verdict): {}",
+                    f.message
+                )));
+            }
+            FailureClass::Incompatible => (
+                Now::Fail {
+                    signature: f.signature,
+                },
+                f.message,
+            ),
+        },
+    };
+    let before = gate::before(&b.matrix, feature, provider, model);
+    let judgement = gate::judge(&before, &now, mode);
+    let fails = judgement.fails_gate(mode);
+    let text = match &judgement {
+        Judgement::Passed | Judgement::NewlyPassing => return Ok(Completion::Completed),
+        Judgement::Regression => format!(
+            "REGRESSION ({model} passed in the baseline {}): {message}",
+            b.source
+        ),
+        Judgement::Known { before: Some(_) } => {
+            format!(
+                "known failure ({model} fails in the baseline with the same signature): {message}"
+            )
+        }
+        Judgement::Known { before: None } => format!(
+            "known failure ({model} fails in the baseline, which keeps no signature to compare): {message}"
+        ),
+        Judgement::FailingDifferently { before, now } => format!(
+            "FAILING DIFFERENTLY ({model} failed in the baseline with `{before}`, now with `{now}`): {message}"
+        ),
+        Judgement::NotInBaseline { what, failing } => {
+            let how = if mode == Mode::Sim {
+                format!("; {}", gate::DECLARE)
+            } else {
+                String::new()
+            };
+            let now = if *failing {
+                format!("fails: {message}")
+            } else {
+                "passes".to_owned()
+            };
+            if !fails && !failing {
+                // Live mode: a pass the baseline lacks is only reported
+                // (the run-end summary lists it).
+                return Ok(Completion::Completed);
+            }
+            format!("NOT IN THE BASELINE ({what}{how}); {model} {now}")
+        }
+        Judgement::FlakyInSim { first_error } => format!(
+            "FLAKY IN SIM ({model} passed only on a retry; a simulator fails only under a fault, so the gateway failed the first attempt): {first_error}"
+        ),
+    };
+    if fails {
+        Err(Failed::from(text))
+    } else {
+        Ok(Completion::ignored_with(text))
+    }
+}
+
+/// The harness's gate decision on one trial: it fails the run (the
+/// message), is reported as ignored (the reason), or passes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GateDecision {
+    Fails(String),
+    Ignored(String),
+    Passes,
+}
+
+/// A gate decision as data (libtest-mimic's types are opaque to tests).
+pub(crate) fn decision(r: Result<Completion, Failed>) -> GateDecision {
+    match r {
+        Ok(Completion::Completed) => GateDecision::Passes,
+        Ok(Completion::Ignored { reason }) => GateDecision::Ignored(reason.unwrap_or_default()),
+        Err(f) => GateDecision::Fails(f.message().unwrap_or_default().to_owned()),
+    }
+}
+
+/// In sim mode, a pass must have crossed the trial's own provider: every
+/// simulator request carrying the trial's nonce went to that provider, and
+/// there was at least one. (Guards against a routing mistake that would let a
+/// cell pass on another provider's wire.) A stray request is the gateway's
+/// doing (incompatible); none at all means our routing is wrong (harness).
+///
+/// A pass-through column shares its simulator with its native provider's
+/// column, so reaching it is not enough: every request of the trial must
+/// also have entered the gateway by the column's route (`/bedrock/...`; the
+/// tap's record, so this half holds in live mode too). A trial whose CLI
+/// went through `/v1/messages` instead measured the other column: harness.
+/// The Vertex pass-through's requests must also have come through Google's
+/// TLS front, with the `Host` Google would see ([`judge_front`]).
+fn routed_to_own_provider(ctx: &Ctx) -> Result<(), (FailureClass, String)> {
+    if let Some(route) = ctx.provider().passthrough_route() {
+        let tapped = ctx.gateway_requests();
+        if let Some(off) = tapped.iter().find(|r| !r.path.starts_with(route)) {
+            return Err((
+                FailureClass::Harness,
+                format!(
+                    "harness: a request of this trial entered the gateway by {} {} instead of the {} pass-through \
+                     route ({route}...): the check passed without crossing the column's route",
+                    off.method,
+                    off.path,
+                    ctx.provider().id()
+                ),
+            ));
+        }
+        if tapped.is_empty() {
+            return Err((
+                FailureClass::Harness,
+                format!(
+                    "harness: no request of this trial (nonce {}) crossed the tap on the {} pass-through route ({route}...)",
+                    ctx.nonce(),
+                    ctx.provider().id()
+                ),
+            ));
+        }
+    }
+    if ctx.sim().is_none() {
+        return Ok(());
+    }
+    let reqs = ctx.sim_requests_anywhere();
+    if let Some(stray) = reqs
+        .iter()
+        .find(|r| r.provider != crate::column::api(ctx.provider()).id())
+    {
+        return Err((
+            FailureClass::Incompatible,
+            format!(
+                "gateway: a request of this trial went to the {} simulator instead of {}: {}",
+                stray.provider,
+                ctx.provider().id(),
+                stray.describe()
+            ),
+        ));
+    }
+    if reqs.is_empty() {
+        return Err((
+            FailureClass::Harness,
+            format!(
+                "harness: no request of this trial (nonce {}) reached the {} simulator: the check passed without crossing the provider",
+                ctx.nonce(),
+                ctx.provider().id()
+            ),
+        ));
+    }
+    judge_front(ctx.provider(), &reqs)
+}
+
+/// The Vertex pass-through in sim mode: LiteLLM sends it to Google's host,
+/// and the run's TLS front (`compat_sim::google_front`) hands it to the
+/// Vertex simulator, `Host` unchanged. A request of the trial that reached
+/// the simulator with another `Host` (the simulator's own address, as the
+/// `vertex_ai` column's `api_base` sends) did not take that way, so the pass
+/// would not show that the pass-through reaches Google: harness.
+pub(crate) fn judge_front(
+    p: Provider,
+    reqs: &[compat_sim::RecordedRequest],
+) -> Result<(), (FailureClass, String)> {
+    if p != Provider::VertexPassthrough {
+        return Ok(());
+    }
+    let want = crate::column::vertex_host();
+    match reqs
+        .iter()
+        .find(|r| r.headers.get("host").map(String::as_str) != Some(want.as_str()))
+    {
+        Some(r) => Err((
+            FailureClass::Harness,
+            format!(
+                "harness: a request of this trial reached the Vertex simulator with Host {}, not through Google's TLS front as {want}: \
+                 the {} pass went around the route it measures: {}",
+                r.headers
+                    .get("host")
+                    .map(String::as_str)
+                    .unwrap_or("(none)"),
+                p.id(),
+                r.describe()
+            ),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// A pass must also have been served by the column's own implementation
+/// inside LiteLLM, in both modes (the tap sees the gateway's answers live
+/// too): on a Rust-path column every Messages request of the trial that the
+/// gateway answered 2xx carries `x-litellm-rust: true` — LiteLLM falls back
+/// to its Python path silently when the Rust one declines
+/// (rust_bridge/runtime.py `RustDeclined`), and such a trial measured the
+/// other column. On every other column none does.
+fn served_by_own_path(ctx: &Ctx) -> Result<(), (FailureClass, String)> {
+    judge_path(ctx.provider(), ctx.model_id(), &ctx.gateway_answers())
+}
+
+/// [`served_by_own_path`] over the answers the tap recorded for one trial.
+pub(crate) fn judge_path(
+    p: Provider,
+    model: &str,
+    answers: &[crate::relay::TapRecord],
+) -> Result<(), (FailureClass, String)> {
+    let answered: Vec<_> = answers
+        .iter()
+        .filter(|r| {
+            r.method == "POST"
+                && r.path.starts_with("/v1/messages")
+                && !r.path.starts_with("/v1/messages/")
+                && !r.refused
+                && (200..300).contains(&r.status)
+        })
+        .collect();
+    let route = compat_core::gateway::routing::litellm_model(p, model);
+    if p.rust_path() {
+        if answered.is_empty() {
+            return Err((
+                FailureClass::Harness,
+                format!(
+                    "harness: {model} ({route}): no Messages request of this trial was answered by the gateway through the tap, so nothing shows that LiteLLM's Rust path served it"
+                ),
+            ));
+        }
+        let python = answered.iter().filter(|r| !r.litellm_rust).count();
+        if python > 0 {
+            return Err((
+                FailureClass::Incompatible,
+                format!(
+                    "gateway: {model} ({route}, LITELLM_RUST=true): {python} of {} Messages request(s) of this trial were served by LiteLLM's Python path, not its Rust one (no `x-litellm-rust: true` on the answer: the Rust path declined or is unavailable, and LiteLLM fell back silently)",
+                    answered.len()
+                ),
+            ));
+        }
+    } else if let Some(r) = answered.iter().find(|r| r.litellm_rust) {
+        return Err((
+            FailureClass::Harness,
+            format!(
+                "harness: {model} ({route}): the gateway answered {} with `x-litellm-rust: true`, but this column measures LiteLLM's Python path (is LITELLM_RUST set in the proxy's environment?)",
+                r.path
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Longest error kept in a matrix cell.
+pub(crate) const MAX_CELL_ERROR: usize = 600;
+
+/// What a check's error was, from the typed errors in its chain.
+pub(crate) fn failure_kind(e: &anyhow::Error) -> FailureKind {
+    for cause in e.chain() {
+        if let Some(d) = cause.downcast_ref::<DriverError>() {
+            return match d {
+                DriverError::Timeout { .. } => FailureKind::TimedOut,
+                DriverError::Stalled { .. } => FailureKind::Stalled,
+                _ => FailureKind::CliCrashed,
+            };
+        }
+        if let Some(c) = cause.downcast_ref::<CliError>() {
+            return FailureKind::CliApiError {
+                status: c.status,
+                text: c.text.clone(),
+            };
+        }
+        if cause.downcast_ref::<EnvUnavailable>().is_some() {
+            return FailureKind::Environment;
+        }
+        if cause.downcast_ref::<NoVerdict>().is_some() {
+            return FailureKind::NoVerdict;
+        }
+    }
+    FailureKind::Assertion
+}
+
+/// A trial's conclusion: its outcome, the failure's class, and (for a pass
+/// on a retry) the first attempt's error.
+pub(crate) struct Conclusion {
+    pub outcome: Outcome,
+    pub class: Option<FailureClass>,
+    pub first_error: Option<String>,
+}
+
+/// Turns what a check returned into the trial's conclusion: a pass must also
+/// have crossed its own provider, been served by its column's path, and had
+/// every request answered (`crate::background`); a failure is classified from the evidence
+/// (see `compat_core::classify`), its message led by what broke and where.
+pub(crate) fn conclude(ctx: &Ctx, result: std::thread::Result<anyhow::Result<()>>) -> Conclusion {
+    let fail = |class: FailureClass, error: String| Conclusion {
+        outcome: Outcome::fail(error),
+        class: Some(class),
+        first_error: None,
+    };
+    match result {
+        Ok(Ok(())) => match routed_to_own_provider(ctx)
+            .and_then(|()| served_by_own_path(ctx))
+            .and_then(|()| crate::background::every_call_answered(ctx))
+        {
+            Ok(()) => Conclusion {
+                outcome: Outcome::Pass,
+                class: None,
+                first_error: ctx
+                    .log
+                    .lock()
+                    .expect("trial log")
+                    .first_retry_reason
+                    .clone(),
+            },
+            Err((class, e)) => fail(class, e),
+        },
+        Ok(Err(e)) => {
+            crate::background::note_recoveries(ctx);
+            let message = format!("{e:#}");
+            let upstream = ctx.upstream_answers();
+            let log = ctx.gateway_log_tail(30);
+            let verdict = classify::classify(&Evidence {
+                kind: failure_kind(&e),
+                message: &message,
+                upstream: upstream.as_deref(),
+                gateway_alive: ctx.gateway_alive(),
+                gateway_log: &log,
+                // What the gateway received of this trial (the tap's record,
+                // its own 404s of the non-streaming row aside): with no
+                // simulator record, a hang is the gateway's only if the CLI
+                // sent something.
+                gateway_requests: Some(ctx.gateway_answers().len()),
+            });
+            // The route too: several columns share a simulator (a
+            // pass-through or Rust-path column, Mantle beside Invoke), and the
+            // reader must know which gateway path broke.
+            let route = match ctx.provider().passthrough_route() {
+                Some(r) => format!(" (CLI in native mode through the gateway's {r} pass-through)"),
+                None => format!(
+                    " (route {})",
+                    compat_core::gateway::routing::litellm_model(ctx.provider(), ctx.model_id())
+                ),
+            };
+            fail(
+                verdict.class,
+                format!("{}{route}\n{message}", verdict.headline),
+            )
+        }
+        Err(panic) => fail(
+            FailureClass::Harness,
+            format!(
+                "harness: the check panicked (our bug): {}",
+                panic
+                    .downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                    .unwrap_or_default()
+            ),
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::relay::TapRecord;
+
+    fn answer(path: &str, status: u16, rust: bool) -> TapRecord {
+        TapRecord {
+            seq: 0,
+            method: "POST".into(),
+            path: path.into(),
+            body: serde_json::Value::Null,
+            stream: true,
+            status,
+            refused: false,
+            events: Vec::new(),
+            completed: true,
+            usage: None,
+            usage_events: Vec::new(),
+            error: None,
+            anthropic_beta: None,
+            litellm_rust: rust,
+        }
+    }
+
+    #[test]
+    fn a_rust_path_trial_served_by_python_fails_naming_model_and_route() {
+        let p = Provider::AnthropicRustPath;
+        let m = "claude-haiku-4-5";
+        let rust = answer("/v1/messages?beta=true", 200, true);
+        assert!(judge_path(p, m, std::slice::from_ref(&rust)).is_ok());
+        // One of the trial's requests fell back to Python: the guard says so.
+        let (class, e) =
+            judge_path(p, m, &[rust, answer("/v1/messages?beta=true", 200, false)]).unwrap_err();
+        assert_eq!(class, FailureClass::Incompatible);
+        assert!(
+            e.contains(m) && e.contains("anthropic/claude-haiku-4-5-20251001"),
+            "{e}"
+        );
+        assert!(e.contains("Python path"), "{e}");
+        // Nothing answered: no evidence either way, no verdict.
+        assert_eq!(judge_path(p, m, &[]).unwrap_err().0, FailureClass::Harness);
+        // Refused and failed answers, and count_tokens, are not judged.
+        let other = [
+            answer("/v1/messages/count_tokens", 200, false),
+            answer("/v1/messages", 500, false),
+        ];
+        assert_eq!(
+            judge_path(p, m, &other).unwrap_err().0,
+            FailureClass::Harness
+        );
+    }
+
+    #[test]
+    fn a_python_column_served_by_rust_is_our_misconfiguration() {
+        let r = judge_path(
+            Provider::Anthropic,
+            "claude-haiku-4-5",
+            &[answer("/v1/messages", 200, true)],
+        );
+        assert_eq!(r.unwrap_err().0, FailureClass::Harness);
+        assert!(
+            judge_path(
+                Provider::BedrockMantle,
+                "claude-haiku-4-5",
+                &[answer("/v1/messages", 200, false)]
+            )
+            .is_ok()
+        );
+    }
+
+    fn vertex_request(host: &str) -> compat_sim::RecordedRequest {
+        compat_sim::RecordedRequest {
+            seq: 0,
+            provider: "vertex_ai",
+            method: "POST".into(),
+            path: "/v1/projects/sim-project/locations/us-east5/publishers/anthropic/models/claude-opus-4-7:streamRawPredict?alt=sse".into(),
+            headers: [("host".to_owned(), host.to_owned())].into(),
+            body: serde_json::Value::Null,
+            model: None,
+            stream: true,
+            status: 200,
+            rejection: None,
+            stream_events: Vec::new(),
+            stream_completed: true,
+            usage: None,
+            betas: None,
+        }
+    }
+
+    #[test]
+    fn a_vertex_passthrough_request_that_skipped_googles_front_is_refused() {
+        let p = Provider::VertexPassthrough;
+        let google = vertex_request("us-east5-aiplatform.googleapis.com");
+        assert!(judge_front(p, std::slice::from_ref(&google)).is_ok());
+        // Straight at the simulator's address (an api_base): not the
+        // pass-through's way to Google.
+        let (class, e) = judge_front(p, &[google, vertex_request("127.0.0.1:4242")]).unwrap_err();
+        assert_eq!(class, FailureClass::Harness);
+        assert!(
+            e.contains("127.0.0.1:4242") && e.contains("vertex_passthrough"),
+            "{e}"
+        );
+        // The vertex_ai column's api_base is its own route.
+        assert!(judge_front(Provider::VertexAi, &[vertex_request("127.0.0.1:4242")]).is_ok());
+    }
+
+    /// The gate's decision on one trial, against the default sim baseline,
+    /// in each mode: `count_tokens::bedrock_invoke` is partial there (Haiku
+    /// and Sonnet pass, Opus fails with a 500 from the gateway's count).
+    mod gate {
+        use super::*;
+
+        const F: &str = "count_tokens";
+        const P: &str = "bedrock_invoke";
+        const OPUS_AS_IN_BASELINE: &str = "gateway: the CLI finished, but the feature did not work through the gateway (route bedrock/invoke/us.anthropic.claude-opus-4-7)\nthe gateway answered the CLI's count_tokens (POST /v1/messages/count_tokens?beta=true) with 500 and no count. Gateway log: 21:04:59 - LiteLLM:WARNING: bedrock_token_counter.py:156 - bedrock_mantle_api CountTokens API error: status=500";
+
+        fn fail(class: FailureClass, error: &str) -> TrialVerdict {
+            Err(TrialFailure {
+                class,
+                signature: compat_core::signature::signature(class, error),
+                message: format!("m: {error}"),
+            })
+        }
+
+        use GateDecision;
+
+        fn decide(v: TrialVerdict, mode: Mode, f: &str, p: &str, m: &str) -> GateDecision {
+            let b = crate::sink::sim_baseline().unwrap();
+            decision(gate_trial(v, Some(&b), mode, f, p, m))
+        }
+
+        fn ignored(d: GateDecision) -> String {
+            match d {
+                GateDecision::Ignored(r) => r,
+                other => panic!("expected an ignored trial, got {other:?}"),
+            }
+        }
+
+        fn fails(d: GateDecision) -> String {
+            match d {
+                GateDecision::Fails(m) => m,
+                other => panic!("expected a failing trial, got {other:?}"),
+            }
+        }
+
+        #[test]
+        fn a_model_that_passed_in_a_partial_cell_is_a_regression_in_both_modes() {
+            for mode in [Mode::Sim, Mode::Live] {
+                let e = fails(decide(
+                    fail(FailureClass::Incompatible, "the count is not plausible"),
+                    mode,
+                    F,
+                    P,
+                    "claude-haiku-4-5",
+                ));
+                assert!(
+                    e.starts_with("REGRESSION (claude-haiku-4-5 passed in the baseline"),
+                    "{e}"
+                );
+            }
+        }
+
+        #[test]
+        fn the_same_failure_is_known_another_fails_differently_in_sim_only() {
+            let known = ignored(decide(
+                fail(FailureClass::Incompatible, OPUS_AS_IN_BASELINE),
+                Mode::Sim,
+                F,
+                P,
+                "claude-opus-4-7",
+            ));
+            assert!(
+                known.starts_with(
+                    "known failure (claude-opus-4-7 fails in the baseline with the same signature)"
+                ),
+                "{known}"
+            );
+            let other = "gateway: the CLI finished (route bedrock/invoke/us.anthropic.claude-opus-4-7)\nthe count is not plausible";
+            let e = fails(decide(
+                fail(FailureClass::Incompatible, other),
+                Mode::Sim,
+                F,
+                P,
+                "claude-opus-4-7",
+            ));
+            assert!(e.starts_with("FAILING DIFFERENTLY (claude-opus-4-7 failed in the baseline with `incompatible: "), "{e}");
+            assert!(
+                e.contains("with 500 and no count")
+                    && e.contains("now with `incompatible: ")
+                    && e.contains("not plausible`"),
+                "{e}"
+            );
+            let live = ignored(decide(
+                fail(FailureClass::Incompatible, other),
+                Mode::Live,
+                F,
+                P,
+                "claude-opus-4-7",
+            ));
+            assert!(live.starts_with("FAILING DIFFERENTLY"), "{live}");
+        }
+
+        #[test]
+        fn what_the_baseline_lacks_fails_in_sim_passing_or_not() {
+            for (f, p, m) in [
+                ("new_row", P, "claude-haiku-4-5"),
+                (F, "new_column", "claude-haiku-4-5"),
+                (F, P, "claude-fable-5"),
+            ] {
+                let e = fails(decide(Ok(None), Mode::Sim, f, p, m));
+                assert!(
+                    e.starts_with("NOT IN THE BASELINE (the baseline has no such"),
+                    "{e}"
+                );
+                assert!(
+                    e.contains("cargo xtask matrix") && e.ends_with(&format!("{m} passes")),
+                    "{e}"
+                );
+                let e = fails(decide(
+                    fail(FailureClass::Incompatible, "boom"),
+                    Mode::Sim,
+                    f,
+                    p,
+                    m,
+                ));
+                assert!(e.contains("fails: m: boom"), "{e}");
+                // Live mode reports it.
+                assert!(decide(Ok(None), Mode::Live, f, p, m) == GateDecision::Passes);
+                let r = ignored(decide(
+                    fail(FailureClass::Incompatible, "boom"),
+                    Mode::Live,
+                    f,
+                    p,
+                    m,
+                ));
+                assert!(r.starts_with("NOT IN THE BASELINE"), "{r}");
+            }
+        }
+
+        #[test]
+        fn a_sim_retry_fails_quoting_the_first_attempt_live_keeps_flaky() {
+            let first =
+                "transient upstream failure (status 529): API Error: 529 overloaded".to_owned();
+            let e = fails(decide(
+                Ok(Some(first.clone())),
+                Mode::Sim,
+                F,
+                P,
+                "claude-haiku-4-5",
+            ));
+            assert!(
+                e.starts_with("FLAKY IN SIM (claude-haiku-4-5 passed only on a retry")
+                    && e.ends_with(&first),
+                "{e}"
+            );
+            assert_eq!(
+                decide(Ok(Some(first)), Mode::Live, F, P, "claude-haiku-4-5"),
+                GateDecision::Passes
+            );
+        }
+
+        #[test]
+        fn no_verdict_classes_are_handled_as_before() {
+            let r = ignored(decide(
+                fail(FailureClass::UpstreamUnavailable, "529"),
+                Mode::Sim,
+                F,
+                P,
+                "claude-haiku-4-5",
+            ));
+            assert!(
+                r.starts_with("unverified, the provider could not serve"),
+                "{r}"
+            );
+            let e = fails(decide(
+                fail(FailureClass::Harness, "proxy died"),
+                Mode::Sim,
+                F,
+                P,
+                "claude-haiku-4-5",
+            ));
+            assert!(e.starts_with("NO VERDICT"), "{e}");
+            // Without a baseline every failure fails, named by its class; a
+            // retry does not.
+            let none = |v| decision(gate_trial(v, None, Mode::Sim, F, P, "claude-haiku-4-5"));
+            assert_eq!(
+                none(fail(FailureClass::Incompatible, "boom")),
+                GateDecision::Fails("[incompatible] m: boom".into())
+            );
+            assert_eq!(none(Ok(Some("x".into()))), GateDecision::Passes);
+        }
+    }
+}

@@ -1,0 +1,342 @@
+//! Helpers for the fault tests in the checks (`sim_fault_test!`): switch a
+//! simulator fault on for one trial, conclude the trial as the runner does,
+//! and say what the matrix cell (or the gate) makes of it.
+
+use crate::column;
+use crate::conclude::{self, GateDecision};
+use crate::ctx::Ctx;
+use crate::sink::{self, SIM_BASELINE};
+
+/// A fault's scope: this trial's requests only (its provider, its model,
+/// its nonce), so that trials running beside it are untouched.
+pub fn trial_scope(ctx: &Ctx) -> compat_sim::FaultScope {
+    compat_sim::FaultScope {
+        provider: Some(column::api(ctx.provider())),
+        model: Some(ctx.model_id().to_owned()),
+        body_contains: Some(ctx.nonce().to_owned()),
+    }
+}
+
+/// For fault tests of a loss another row owns: with every one of `faults`
+/// on for this trial, `check` (concluded as the harness concludes a trial)
+/// must still pass, since a row judges its feature by its own data and the
+/// owning row goes red instead (docs/row-ownership.md). `loss` says what the
+/// faults do, for the error.
+pub fn green_cell_under_faults(
+    ctx: &Ctx,
+    faults: &[compat_sim::Fault],
+    loss: &str,
+    check: fn(&Ctx) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    use anyhow::Context as _;
+    let sim = ctx.sim().context("fault tests run in sim mode only")?;
+    let _faults: Vec<_> = faults
+        .iter()
+        .map(|f| sim.inject(trial_scope(ctx), f.clone()))
+        .collect();
+    let (outcome, class) = conclude_trial(ctx, check);
+    anyhow::ensure!(
+        outcome.is_pass(),
+        "with {loss}, {} did not pass ({class:?}): {outcome:?}",
+        ctx.feature()
+    );
+    Ok(())
+}
+
+/// For fault tests: switches `fault` on for this trial's requests only (its
+/// provider, its model, its nonce), runs `check`, and returns the matrix
+/// cell (schema v2) the trial makes when every other model passed.
+pub fn cell_under_fault(
+    ctx: &Ctx,
+    fault: compat_sim::Fault,
+    check: fn(&Ctx) -> anyhow::Result<()>,
+) -> anyhow::Result<compat_core::matrix::v2::CellV2> {
+    use anyhow::Context as _;
+    let sim = ctx.sim().context("fault tests run in sim mode only")?;
+    let _fault = sim.inject(trial_scope(ctx), fault);
+    cell_of(ctx, check)
+}
+
+/// For fault tests: runs one trial of `check` with `fault` on, concluded as
+/// the harness concludes a trial, and returns its failure's class and error
+/// (an error if it passed).
+pub fn trial_under_fault(
+    ctx: &Ctx,
+    fault: compat_sim::Fault,
+    check: fn(&Ctx) -> anyhow::Result<()>,
+) -> anyhow::Result<(compat_core::status::FailureClass, String)> {
+    use anyhow::Context as _;
+    let sim = ctx.sim().context("fault tests run in sim mode only")?;
+    ensure_passes_in_baseline(ctx)?;
+    let _fault = sim.inject(trial_scope(ctx), fault);
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| check(ctx)));
+    let c = conclude::conclude(ctx, result);
+    match c.outcome {
+        compat_core::status::Outcome::Fail { error } => Ok((
+            c.class
+                .unwrap_or(compat_core::status::FailureClass::Incompatible),
+            error,
+        )),
+        other => {
+            anyhow::bail!("the check did not fail although the simulator fault was on: {other:?}")
+        }
+    }
+}
+
+/// For fault tests: the cell must be red (`fail`, or `partial` since the
+/// other models pass), its error naming this trial's model; returns the error.
+pub fn red_cell_under_fault(
+    ctx: &Ctx,
+    fault: compat_sim::Fault,
+    check: fn(&Ctx) -> anyhow::Result<()>,
+) -> anyhow::Result<String> {
+    expect_red(ctx, cell_under_fault(ctx, fault, check)?)
+}
+
+/// For fault tests of provider trouble: the cell must be `unverified` (no
+/// verdict, not red), its error naming this trial's model; returns the error.
+pub fn unverified_cell_under_fault(
+    ctx: &Ctx,
+    fault: compat_sim::Fault,
+    check: fn(&Ctx) -> anyhow::Result<()>,
+) -> anyhow::Result<String> {
+    use compat_core::matrix::v2::CellStatusV2;
+    let cell = cell_under_fault(ctx, fault, check)?;
+    match &cell.status {
+        CellStatusV2::Unverified { error, .. } => {
+            anyhow::ensure!(
+                error.starts_with(&format!("{}: ", ctx.model_id())),
+                "the cell's error does not name the model {}: {error}",
+                ctx.model_id()
+            );
+            Ok(error.clone())
+        }
+        other => anyhow::bail!("expected an unverified cell (no verdict), got {other:?}"),
+    }
+}
+
+/// For fault tests: the error names the LiteLLM route the trial took
+/// (`bedrock_mantle/anthropic.claude-…`), so a reader of the cell knows which
+/// gateway path broke, not only which column.
+pub fn ensure_names_route(ctx: &Ctx, error: &str) -> anyhow::Result<()> {
+    let route = compat_core::gateway::routing::litellm_model(ctx.provider(), ctx.model_id());
+    anyhow::ensure!(
+        error.contains(&route),
+        "the cell's error does not name the route {route}: {error}"
+    );
+    Ok(())
+}
+
+/// For fault tests: runs `check` (which must fail while a fault is on) and
+/// returns the red cell's error (see [`red_cell_under_fault`]).
+pub fn expect_red_cell(ctx: &Ctx, check: fn(&Ctx) -> anyhow::Result<()>) -> anyhow::Result<String> {
+    expect_red(ctx, cell_of(ctx, check)?)
+}
+
+fn expect_red(ctx: &Ctx, cell: compat_core::matrix::v2::CellV2) -> anyhow::Result<String> {
+    use compat_core::matrix::v2::CellStatusV2;
+    match &cell.status {
+        CellStatusV2::Fail { error } | CellStatusV2::Partial { error, .. } => {
+            anyhow::ensure!(
+                error.starts_with(&format!("{}: ", ctx.model_id())),
+                "the cell's error does not name the model {}: {error}",
+                ctx.model_id()
+            );
+            Ok(error.clone())
+        }
+        other => anyhow::bail!("expected a red cell, got {other:?}"),
+    }
+}
+
+/// The fault tests' guard: a fault test shows that its fault turns a cell
+/// red (or unverified) only if that cell passes for this model without the
+/// fault. A cell already red there (the Azure AI pass-through column, a
+/// model that fails in a partial cell) would be red with or without the
+/// fault, so the test could not fail. Checked statically against the sim
+/// baseline's per-model status rather than by a fault-free run first, which
+/// would double the fault tests' cost; a model with no per-model status (a v1
+/// baseline) is judged by its cell's status.
+fn ensure_passes_in_baseline(ctx: &Ctx) -> anyhow::Result<()> {
+    use anyhow::Context as _;
+    let baseline = sink::sim_baseline().map_err(anyhow::Error::msg).context(
+        "fault tests check that their cell passes without the fault in the sim baseline",
+    )?;
+    let (feature, provider, model) = (ctx.feature(), ctx.provider().id(), ctx.model_id());
+    let status = baseline_status(&baseline.matrix, feature, provider, model);
+    anyhow::ensure!(
+        status == "pass",
+        "{feature}::{provider} on {model} is `{status}` in {SIM_BASELINE}, not `pass`: the cell is \
+         not green without the fault, so this fault test cannot show that its fault is what \
+         turned it red. Run it on a column where the cell passes for this model (or make the \
+         cell pass first and renew the baseline)"
+    );
+    Ok(())
+}
+
+/// A model's status in a baseline matrix (`pass`, `fail`, ...; `absent`
+/// when the baseline has no such cell): its per-model status in v2, its
+/// cell's status where the baseline has none per model (v1).
+fn baseline_status(
+    baseline: &compat_core::matrix::v2::AnyMatrix,
+    feature: &str,
+    provider: &str,
+    model: &str,
+) -> String {
+    use compat_core::matrix::v2::AnyMatrix;
+    let status = match baseline {
+        AnyMatrix::V2(m) => m.cell(feature, provider).map(|c| {
+            c.models.get(model).map_or_else(
+                || c.status.name().to_owned(),
+                |r| {
+                    serde_json::to_value(r.status)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_owned))
+                        .unwrap_or_default()
+                },
+            )
+        }),
+        AnyMatrix::V1(_) => baseline.status_name(feature, provider).map(str::to_owned),
+    };
+    status.unwrap_or_else(|| "absent".to_owned())
+}
+
+/// Runs `check`, concludes the trial as the harness does (classification
+/// included), and builds the cell with every other model passing.
+fn cell_of(
+    ctx: &Ctx,
+    check: fn(&Ctx) -> anyhow::Result<()>,
+) -> anyhow::Result<compat_core::matrix::v2::CellV2> {
+    use compat_core::matrix::{BuildOptions, ResultsInput, v2};
+    use compat_core::results::{Mode, RunResults, TrialResult};
+    use compat_core::status::Outcome;
+
+    ensure_passes_in_baseline(ctx)?;
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| check(ctx)));
+    let conclusion = conclude::conclude(ctx, result);
+    anyhow::ensure!(
+        !conclusion.outcome.is_pass(),
+        "the check passed although the simulator fault was on"
+    );
+    let manifest = compat_core::manifest::Manifest::load_default()?;
+    let mut results = RunResults::new(Mode::Sim);
+    results.run.finished_at = Some(results.run.started_at);
+    for m in &manifest.models {
+        let (outcome, class) = if m.id == ctx.model_id() {
+            (conclusion.outcome.clone(), conclusion.class)
+        } else {
+            (Outcome::Pass, None)
+        };
+        results.record(TrialResult {
+            feature: ctx.feature().to_owned(),
+            provider: ctx.provider().id().to_owned(),
+            model: m.id.clone(),
+            outcome,
+            duration_ms: 0,
+            attempts: 1,
+            class,
+            first_error: None,
+            signature: None,
+            details: serde_json::Value::Null,
+        });
+    }
+    let options = BuildOptions {
+        litellm_version: Some("sim".into()),
+        claude_code_version: Some("sim".into()),
+        ..Default::default()
+    };
+    let path = std::path::Path::new("fault-test");
+    let matrix = v2::build(
+        &manifest,
+        &[ResultsInput {
+            path,
+            results: &results,
+        }],
+        &options,
+    )?;
+    matrix
+        .cell(ctx.feature(), ctx.provider().id())
+        .cloned()
+        .ok_or_else(|| anyhow::anyhow!("no cell {}::{}", ctx.feature(), ctx.provider().id()))
+}
+
+/// For fault tests of the regression gate: runs one trial of `check` with
+/// `fault` on, concludes it as the harness does, and returns the harness's
+/// gate decision on it against the default sim baseline
+/// (`golden/sim-baseline.json`), as a sim run that names no baseline makes it.
+pub fn gate_under_fault(
+    ctx: &Ctx,
+    fault: compat_sim::Fault,
+    check: fn(&Ctx) -> anyhow::Result<()>,
+) -> anyhow::Result<GateDecision> {
+    use anyhow::Context as _;
+    let sim = ctx.sim().context("fault tests run in sim mode only")?;
+    let _fault = sim.inject(trial_scope(ctx), fault);
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| check(ctx)));
+    let c = conclude::conclude(ctx, result);
+    let verdict = match c.outcome {
+        compat_core::status::Outcome::Fail { error } => {
+            let class = c
+                .class
+                .unwrap_or(compat_core::status::FailureClass::Incompatible);
+            Err(conclude::TrialFailure {
+                class,
+                signature: compat_core::signature::signature(class, &error),
+                message: format!("{}: {error}", ctx.model_id()),
+            })
+        }
+        _ => Ok(c.first_error),
+    };
+    let baseline = sink::sim_baseline().map_err(anyhow::Error::msg)?;
+    Ok(conclude::decision(conclude::gate_trial(
+        verdict,
+        Some(&baseline),
+        compat_core::results::Mode::Sim,
+        ctx.feature(),
+        ctx.provider().id(),
+        ctx.model_id(),
+    )))
+}
+
+/// Runs `check` and concludes the trial as the harness does (the routing
+/// guard and classification included), without a fault: for tests of the
+/// harness's own rules. Returns the outcome and, for a failure, its class.
+pub fn conclude_trial(
+    ctx: &Ctx,
+    check: fn(&Ctx) -> anyhow::Result<()>,
+) -> (
+    compat_core::status::Outcome,
+    Option<compat_core::status::FailureClass>,
+) {
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| check(ctx)));
+    let c = conclude::conclude(ctx, result);
+    (c.outcome, c.class)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The fault-test guard reads the sim baseline per model: the Azure AI
+    /// pass-through's vision cell is red on every model (the pass-through
+    /// drops `anthropic-version`), so a fault test there could not fail;
+    /// Vertex's passes.
+    #[test]
+    fn the_guard_reads_each_models_status_in_the_sim_baseline() {
+        let path = compat_core::paths::workspace_root().join(SIM_BASELINE);
+        let baseline = compat_core::matrix::v2::AnyMatrix::load(&path).unwrap();
+        for model in ["claude-haiku-4-5", "claude-sonnet-4-6", "claude-opus-4-7"] {
+            assert_eq!(
+                baseline_status(&baseline, "vision", "azure_passthrough", model),
+                "fail"
+            );
+            assert_eq!(
+                baseline_status(&baseline, "vision", "vertex_ai", model),
+                "pass"
+            );
+        }
+        assert_eq!(
+            baseline_status(&baseline, "vision", "no_such_column", "claude-opus-4-7"),
+            "absent"
+        );
+    }
+}
