@@ -137,7 +137,7 @@ fn over_calls<R>(ctx: &Ctx, f: impl FnOnce(&Trial<'_>, &[Call], &[(String, Strin
         model: ctx.model_id(),
         provider: ctx.provider().id(),
         route: &route,
-        feature: &ctx.feature,
+        feature: ctx.feature(),
         sim: ctx.sim().is_some(),
     };
     f(&trial, &calls, &ctx.expected_refusals())

@@ -3,6 +3,8 @@
 //! `inventory`), and where a case's feature and provider are read from its
 //! `module_path!()`.
 
+use compat_core::provider::Provider;
+
 use crate::ctx::Ctx;
 
 /// What a case does for each model.
@@ -54,8 +56,9 @@ inventory::collect!(Case);
 pub struct FaultTest {
     pub module: &'static str,
     pub name: &'static str,
-    /// The provider it runs against.
-    pub provider: &'static str,
+    /// The column it runs on (the macro names the variant, so an unknown
+    /// one does not compile).
+    pub provider: Provider,
     pub run: fn(&Ctx) -> anyhow::Result<()>,
 }
 
@@ -86,12 +89,18 @@ macro_rules! compat_case {
 }
 
 /// Registers a sim-only fault test from a feature's helper module:
-/// `sim_fault_test!(name = "drops_thinking", provider = "anthropic", run = drops_thinking);`
+/// `sim_fault_test!(name = "drops_thinking", provider = Anthropic, run = drops_thinking);`
+/// (`provider` is a [`Provider`] variant).
 #[macro_export]
 macro_rules! sim_fault_test {
-    (name = $name:expr, provider = $provider:expr, run = $f:expr $(,)?) => {
+    (name = $name:expr, provider = $provider:ident, run = $f:expr $(,)?) => {
         $crate::inventory::submit! {
-            $crate::FaultTest { module: module_path!(), name: $name, provider: $provider, run: $f }
+            $crate::FaultTest {
+                module: module_path!(),
+                name: $name,
+                provider: $crate::compat_core::provider::Provider::$provider,
+                run: $f,
+            }
         }
     };
 }

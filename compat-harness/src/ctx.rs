@@ -11,7 +11,7 @@ use compat_core::classify::UpstreamAnswer;
 use compat_core::driver::{ClaudeRun, RunReport, Transcript};
 use compat_core::gateway::Gateway;
 use compat_core::gateway::routing::{self, Upstream};
-use compat_core::manifest::Model;
+use compat_core::key::{ModelId, TrialKey};
 use compat_core::provider::Provider;
 use compat_core::results::{Mode, Recovery};
 use compat_sim::{RecordedRequest, Simulators};
@@ -33,9 +33,8 @@ pub(crate) struct TrialLog {
 
 /// The per-trial context a case's check receives.
 pub struct Ctx {
-    pub(crate) feature: String,
-    pub(crate) provider: Provider,
-    pub(crate) model: Model,
+    /// The trial's row, column and model.
+    key: TrialKey,
     pub(crate) nonce: String,
     pub(crate) log: Mutex<TrialLog>,
     stall_after: Mutex<Option<Duration>>,
@@ -120,14 +119,19 @@ impl Ctx {
         let model = manifest
             .model(model_id)
             .with_context(|| format!("no model `{model_id}` in manifest.yaml"))?;
-        Ok(Ctx::new(&self.feature, self.provider, model))
+        Ok(Ctx::new(&TrialKey {
+            cell: self.key.cell.clone(),
+            model: ModelId {
+                id: model.id.clone(),
+                short: model.short.clone(),
+            },
+        }))
     }
 
-    pub(crate) fn new(feature: &str, provider: Provider, model: &Model) -> Self {
+    pub(crate) fn new(key: &TrialKey) -> Self {
+        let provider = key.cell.provider;
         Ctx {
-            feature: feature.to_owned(),
-            provider,
-            model: model.clone(),
+            key: key.clone(),
             nonce: format!("{:08x}", fastrand::u32(..)),
             log: Mutex::new(TrialLog::default()),
             stall_after: Mutex::new(None),
@@ -139,17 +143,22 @@ impl Ctx {
         }
     }
 
+    /// The trial's row, column and model.
+    pub fn key(&self) -> &TrialKey {
+        &self.key
+    }
+
     pub fn feature(&self) -> &str {
-        &self.feature
+        self.key.cell.feature.as_str()
     }
 
     pub fn provider(&self) -> Provider {
-        self.provider
+        self.key.cell.provider
     }
 
     /// Canonical model id (`claude-sonnet-4-6`).
     pub fn model_id(&self) -> &str {
-        &self.model.id
+        &self.key.model.id
     }
 
     /// A random token unique to this trial: put it in prompts so the
@@ -165,14 +174,14 @@ impl Ctx {
 
     fn gateway(&self) -> anyhow::Result<&'static Gateway> {
         let env = env()?;
-        let slot = env.gateways.get(&self.provider).ok_or_else(|| {
+        let slot = env.gateways.get(&self.key.cell.provider).ok_or_else(|| {
             EnvUnavailable(format!(
                 "no gateway was started for provider {}",
-                self.provider.id()
+                self.key.cell.provider.id()
             ))
         })?;
         if let Some(w) = WINDOW.get() {
-            w.want(self.provider).map_err(EnvUnavailable)?;
+            w.want(self.key.cell.provider).map_err(EnvUnavailable)?;
         }
         // Waits while the proxy is still starting.
         slot.wait()
@@ -189,10 +198,12 @@ impl Ctx {
     fn tap(&self) -> anyhow::Result<&'static Tap> {
         let env = env()?;
         let url = self.gateway_url()?;
-        let slot = env
-            .taps
-            .get(&self.provider)
-            .ok_or_else(|| EnvUnavailable(format!("no tap for provider {}", self.provider.id())))?;
+        let slot = env.taps.get(&self.key.cell.provider).ok_or_else(|| {
+            EnvUnavailable(format!(
+                "no tap for provider {}",
+                self.key.cell.provider.id()
+            ))
+        })?;
         slot.get_or_init(|| {
             Tap::start(&url, TapMode::Forward).map_err(|e| format!("cannot start the tap: {e}"))
         })
@@ -222,7 +233,7 @@ impl Ctx {
         let (timeout, stall, retry) = run_limits(env.mode);
         let stall = self.stall_after.lock().expect("stall").unwrap_or(stall);
         let native = !self.misrouted.load(std::sync::atomic::Ordering::Relaxed);
-        let model = routing::cli_model(self.provider, &self.model.id);
+        let model = routing::cli_model(self.key.cell.provider, &self.key.model.id);
         let mut run = ClaudeRun::new(
             env.claude.bin.clone(),
             base_url,
@@ -232,7 +243,7 @@ impl Ctx {
         .timeout(timeout)
         .stall_after(stall)
         .retry(retry);
-        if native && self.provider.passthrough_of().is_some() {
+        if native && self.key.cell.provider.passthrough_of().is_some() {
             let upstream = match env.mode {
                 Mode::Sim => Upstream::Sim {
                     base_url: "",
@@ -241,7 +252,7 @@ impl Ctx {
                 },
                 Mode::Live => Upstream::Live,
             };
-            for (k, v) in routing::cli_env(self.provider, base_url, &upstream) {
+            for (k, v) in routing::cli_env(self.key.cell.provider, base_url, &upstream) {
                 run = run.env(&k, v);
             }
             run = run.gateway_key_header("x-litellm-api-key");
@@ -266,7 +277,7 @@ impl Ctx {
     /// What left the gateway for this trial's requests (the tap's records of
     /// requests carrying this trial's nonce), in both modes.
     pub fn gateway_requests(&self) -> Vec<TapRecord> {
-        let mut records = tap_of(self.provider)
+        let mut records = tap_of(self.key.cell.provider)
             .map(|t| t.records_since_containing(self.began.tap, &self.nonce))
             .unwrap_or_default();
         for relay in self.own_relays.lock().expect("relays").iter() {
@@ -334,7 +345,8 @@ impl Ctx {
             Err(e) => {
                 log.attempts += 1;
                 log.last_transcript_tail = Some(format!("{e}"));
-                Err(anyhow::Error::new(e).context(format!("running claude ({})", self.model.id)))
+                Err(anyhow::Error::new(e)
+                    .context(format!("running claude ({})", self.key.model.id)))
             }
         }
     }
@@ -351,7 +363,7 @@ impl Ctx {
             .map(|s| {
                 s.requests_since_containing(self.began.sim, &self.nonce)
                     .into_iter()
-                    .filter(|r| r.provider == column::api(self.provider).id())
+                    .filter(|r| r.provider == column::api(self.key.cell.provider).id())
                     .collect()
             })
             .unwrap_or_default()

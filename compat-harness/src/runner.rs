@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
+use compat_core::key::{CellKey, FeatureId, ModelId, TrialKey, TrialName};
 use compat_core::manifest::Manifest;
 use compat_core::provider::Provider;
 use compat_core::results::{Mode, RunResults, TrialResult};
@@ -83,7 +84,8 @@ fn prepare(args: &Arguments, filters: &Filters) -> Result<Prepared, String> {
     let mode = mode_from_env()?;
     let baseline = load_baseline(mode)?.map(Arc::new);
 
-    let mut cases: Vec<(&'static Case, String, String)> = Vec::new();
+    // Each case's cell, read once from where its file sits.
+    let mut cases: Vec<(&'static Case, CellKey)> = Vec::new();
     for case in inventory::iter::<Case> {
         let (feature, provider) = feature_and_provider(case.module).ok_or_else(|| {
             format!(
@@ -103,12 +105,12 @@ fn prepare(args: &Arguments, filters: &Filters) -> Result<Prepared, String> {
                 case.file
             ));
         }
-        if Provider::from_id(provider).is_none() {
+        let Some(provider) = Provider::from_id(provider) else {
             return Err(format!(
                 "{}: provider `{provider}` has no route in compat-core (provider::Provider)",
                 case.file
             ));
-        }
+        };
         if let CaseKind::RunExcept(_, except) = case.kind
             && let Some((m, _)) = except.iter().find(|(m, _)| manifest.model(m).is_none())
         {
@@ -117,19 +119,19 @@ fn prepare(args: &Arguments, filters: &Filters) -> Result<Prepared, String> {
                 case.file
             ));
         }
-        cases.push((case, feature.to_owned(), provider.to_owned()));
+        let feature = FeatureId(feature.to_owned());
+        cases.push((case, CellKey { feature, provider }));
     }
+    // The manifest's order: a column's position, a row's, a model's.
+    let column = |p: Provider| manifest.providers.iter().position(|x| x.id == p.id());
+    let row = |f: &FeatureId| manifest.features.iter().position(|x| x.id == f.as_str());
+    let model_id = |m: &compat_core::manifest::Model| ModelId {
+        id: m.id.clone(),
+        short: m.short.clone(),
+    };
     // Provider by provider (then feature); the order trials run in is set
     // below.
-    cases.sort_by(|a, b| {
-        let pos = |f: &str, p: &str| {
-            (
-                manifest.providers.iter().position(|x| x.id == p),
-                manifest.features.iter().position(|x| x.id == f),
-            )
-        };
-        pos(&a.1, &a.2).cmp(&pos(&b.1, &b.2))
-    });
+    cases.sort_by_key(|(_, cell)| (column(cell.provider), row(&cell.feature)));
 
     let shard = crate::shard::Shard::from_env()?;
     let sink = if args.list {
@@ -145,26 +147,25 @@ fn prepare(args: &Arguments, filters: &Filters) -> Result<Prepared, String> {
 
     let breaker = Arc::new(Breaker::new(mode)?);
     // Every trial with the column whose proxy it needs (the shard's unit).
-    let mut trials: Vec<(Trial, Provider)> = Vec::new();
+    let mut trials: Vec<(Trial, TrialName)> = Vec::new();
     // The trials that use their column's proxy (not the not_applicable ones).
     let mut needs_proxy: BTreeSet<String> = BTreeSet::new();
-    for (case, feature, provider) in &cases {
-        let sim_provider = Provider::from_id(provider).expect("checked");
+    for (case, cell) in &cases {
         for model in &manifest.models {
-            let name = format!("{feature}::{provider}::{}", model.short);
-            let (feature, provider, model, sink) = (
-                feature.clone(),
-                provider.clone(),
-                model.clone(),
-                sink.clone(),
-            );
+            let key = TrialKey {
+                cell: cell.clone(),
+                model: model_id(model),
+            };
+            let name = TrialName::Case(key.clone());
+            let label = name.to_string();
+            let sink = sink.clone();
             let trial = match case.kind.for_model(&model.id) {
-                CaseKind::NotApplicable(reason) => Trial::test(name, move || {
+                CaseKind::NotApplicable(reason) => Trial::test(label, move || {
                     if let Some(sink) = &sink {
                         sink.record(TrialResult {
-                            feature,
-                            provider,
-                            model: model.id.clone(),
+                            feature: key.cell.feature.0.clone(),
+                            provider: key.cell.provider.id().to_owned(),
+                            model: key.model.id.clone(),
                             outcome: Outcome::NotApplicable {
                                 reason: reason.to_owned(),
                             },
@@ -181,30 +182,23 @@ fn prepare(args: &Arguments, filters: &Filters) -> Result<Prepared, String> {
                 .with_kind("n/a"),
                 CaseKind::RunExcept(..) => unreachable!("for_model resolves it"),
                 CaseKind::Run(check) => {
-                    needs_proxy.insert(name.clone());
+                    needs_proxy.insert(label.clone());
                     let (baseline, breaker) = (baseline.clone(), breaker.clone());
-                    Trial::ignorable_test(name, move || {
-                        let _done = env::Finished(sim_provider);
-                        let result = run_trial(
-                            check,
-                            &feature,
-                            sim_provider,
-                            &model,
-                            sink.as_deref(),
-                            &breaker,
-                        );
+                    Trial::ignorable_test(label, move || {
+                        let _done = env::Finished(key.cell.provider);
+                        let result = run_trial(check, &key, sink.as_deref(), &breaker);
                         gate_trial(
                             result,
                             baseline.as_deref(),
                             mode,
-                            &feature,
-                            &provider,
-                            &model.id,
+                            key.cell.feature.as_str(),
+                            key.cell.provider.id(),
+                            &key.model.id,
                         )
                     })
                 }
             };
-            trials.push((trial, sim_provider));
+            trials.push((trial, name));
         }
     }
 
@@ -215,34 +209,39 @@ fn prepare(args: &Arguments, filters: &Filters) -> Result<Prepared, String> {
     for t in inventory::iter::<FaultTest> {
         let (feature, _) = feature_and_provider(t.module)
             .ok_or_else(|| format!("fault test `{}`: bad module path", t.name))?;
-        let provider = Provider::from_id(t.provider)
-            .ok_or_else(|| format!("fault test `{}`: unknown provider `{}`", t.name, t.provider))?;
-        let case = cases
+        let (case, cell) = cases
             .iter()
-            .find(|(_, f, p)| f == feature && p == t.provider)
-            .map(|(c, _, _)| c.kind)
+            .find(|(_, c)| c.feature.as_str() == feature && c.provider == t.provider)
             .ok_or_else(|| {
                 format!(
                     "fault test `{}`: no case compat-tests/{feature}/{}.rs to run it on",
-                    t.name, t.provider
+                    t.name,
+                    t.provider.id()
                 )
             })?;
         for model in &manifest.models {
-            if !matches!(case.for_model(&model.id), CaseKind::Run(_)) {
+            if !matches!(case.kind.for_model(&model.id), CaseKind::Run(_)) {
                 continue;
             }
-            let name = format!("{feature}::sim_fault::{}::{}", t.name, model.short);
-            needs_proxy.insert(name.clone());
-            let (run, feature, model) = (t.run, feature.to_owned(), model.clone());
+            let on = TrialKey {
+                cell: cell.clone(),
+                model: model_id(model),
+            };
+            let name = TrialName::Fault {
+                on: on.clone(),
+                name: t.name,
+            };
+            needs_proxy.insert(name.to_string());
+            let run = t.run;
             trials.push((
-                Trial::test(name, move || {
-                    let _done = env::Finished(provider);
-                    let ctx = Ctx::new(&feature, provider, &model);
+                Trial::test(name.to_string(), move || {
+                    let _done = env::Finished(on.cell.provider);
+                    let ctx = Ctx::new(&on);
                     (run)(&ctx).map_err(|e| Failed::from(format!("{e:#}")))
                 })
                 .with_kind("sim-fault")
                 .with_ignored_flag(mode == Mode::Live),
-                provider,
+                name,
             ));
         }
     }
@@ -252,7 +251,7 @@ fn prepare(args: &Arguments, filters: &Filters) -> Result<Prepared, String> {
     // A shard keeps whole columns (see `crate::shard`), partitioned over the
     // selected trials, so each shard starts only its columns' proxies.
     if let Some(shard) = shard {
-        let providers: Vec<Provider> = trials.iter().map(|(_, p)| *p).collect();
+        let providers: Vec<Provider> = trials.iter().map(|(_, n)| n.key().cell.provider).collect();
         let order: Vec<Provider> = manifest
             .providers
             .iter()
@@ -260,8 +259,11 @@ fn prepare(args: &Arguments, filters: &Filters) -> Result<Prepared, String> {
             .collect();
         let of = crate::shard::assign(&providers, &order, shard.total);
         let mine = |p: &Provider| of.get(p) == Some(&shard.index);
-        trials.retain(|(_, p)| mine(p));
-        let columns: BTreeSet<&str> = trials.iter().map(|(_, p)| p.id()).collect();
+        trials.retain(|(_, n)| mine(&n.key().cell.provider));
+        let columns: BTreeSet<&str> = trials
+            .iter()
+            .map(|(_, n)| n.key().cell.provider.id())
+            .collect();
         eprintln!(
             "[compat] shard {}/{} (COMPAT_SHARD): {} trials, columns {}",
             shard.index,
@@ -275,26 +277,13 @@ fn prepare(args: &Arguments, filters: &Filters) -> Result<Prepared, String> {
     // alive at once (`crate::window`, the run's memory), in the manifest's
     // order; within a column the fault tests first (the longest: stall
     // timeouts), then feature by feature, model by model.
-    let key = |name: &str| {
-        let mut parts = name.split("::");
-        let (f, p, m) = (
-            parts.next().unwrap_or_default(),
-            parts.next().unwrap_or_default(),
-            parts.next().unwrap_or_default(),
-        );
-        (
-            p != "sim_fault",
-            manifest.features.iter().position(|x| x.id == f),
-            manifest.models.iter().position(|x| x.short == m),
-        )
-    };
-    let column = |p: &Provider| manifest.providers.iter().position(|x| x.id == p.id());
-    trials.sort_by_cached_key(|(t, p)| (column(p), key(t.name())));
+    trials.sort_by_cached_key(|(_, n)| run_order(&manifest, n));
     // Each column's trials that will run (libtest-mimic's own filter and
     // ignore rules), in trial order: only their proxies start, and the
     // window stops each after its column's last trial.
     let mut columns: Vec<(Provider, usize)> = Vec::new();
-    for (t, p) in &trials {
+    for (t, n) in &trials {
+        let p = &n.key().cell.provider;
         if !needs_proxy.contains(t.name()) || args.is_filtered_out(t) || args.is_ignored(t) {
             continue;
         }
@@ -319,16 +308,46 @@ fn prepare(args: &Arguments, filters: &Filters) -> Result<Prepared, String> {
     })
 }
 
+/// Where a trial comes in the run, on its key's fields, in the manifest's
+/// order: column by column (so only a column or two of proxies need be
+/// alive at once), within a column the fault tests first (the longest:
+/// stall timeouts), then row by row, a cell's fault tests by name, model by
+/// model.
+fn run_order(
+    manifest: &Manifest,
+    n: &TrialName,
+) -> (
+    Option<usize>,
+    bool,
+    Option<usize>,
+    Option<&'static str>,
+    Option<usize>,
+) {
+    let k = n.key();
+    (
+        manifest
+            .providers
+            .iter()
+            .position(|x| x.id == k.cell.provider.id()),
+        n.fault().is_none(),
+        manifest
+            .features
+            .iter()
+            .position(|x| x.id == k.cell.feature.as_str()),
+        n.fault(),
+        manifest.models.iter().position(|x| x.id == k.model.id),
+    )
+}
+
 fn run_trial(
     check: fn(&Ctx) -> anyhow::Result<()>,
-    feature: &str,
-    provider: Provider,
-    model: &compat_core::manifest::Model,
+    key: &TrialKey,
     sink: Option<&ResultsSink>,
     breaker: &Breaker,
 ) -> TrialVerdict {
     let start = Instant::now();
-    let ctx = Ctx::new(feature, provider, model);
+    let (feature, provider, model) = (key.cell.feature.as_str(), key.cell.provider, &key.model);
+    let ctx = Ctx::new(key);
     let (conclusion, ran) = match breaker.refuse(provider.id()) {
         Some((class, why)) => (
             Conclusion {
@@ -439,5 +458,70 @@ fn run_trial(
             signature: signature.unwrap_or_default(),
         }),
         _ => Ok(first_error),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The run's order on a 2-column, 2-row plan, as the trial list showed
+    /// it before the typed key: the manifest's column order, a column's
+    /// fault tests first, then row by row, model by model.
+    #[test]
+    fn trials_run_column_by_column_fault_tests_first() {
+        let manifest = Manifest::load_default().unwrap();
+        let model = |short: &str| {
+            let m = manifest.model_by_short(short).unwrap();
+            ModelId {
+                id: m.id.clone(),
+                short: m.short.clone(),
+            }
+        };
+        let key = |feature: &str, provider, short: &str| TrialKey {
+            cell: CellKey {
+                feature: FeatureId(feature.to_owned()),
+                provider,
+            },
+            model: model(short),
+        };
+        let mut names = Vec::new();
+        for p in [Provider::BedrockInvoke, Provider::Anthropic] {
+            for f in ["tool_use", "basic_messaging_streaming"] {
+                for m in ["opus-4.7", "haiku-4.5"] {
+                    names.push(TrialName::Case(key(f, p, m)));
+                }
+            }
+        }
+        for name in [
+            "held_stream_start_turns_cell_red",
+            "broken_stream_framing_turns_cell_red",
+        ] {
+            names.push(TrialName::Fault {
+                on: key(
+                    "basic_messaging_streaming",
+                    Provider::Anthropic,
+                    "haiku-4.5",
+                ),
+                name,
+            });
+        }
+        names.sort_by_cached_key(|n| run_order(&manifest, n));
+        let names: Vec<String> = names.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            names,
+            [
+                "basic_messaging_streaming::sim_fault::broken_stream_framing_turns_cell_red::haiku-4.5",
+                "basic_messaging_streaming::sim_fault::held_stream_start_turns_cell_red::haiku-4.5",
+                "basic_messaging_streaming::anthropic::haiku-4.5",
+                "basic_messaging_streaming::anthropic::opus-4.7",
+                "tool_use::anthropic::haiku-4.5",
+                "tool_use::anthropic::opus-4.7",
+                "basic_messaging_streaming::bedrock_invoke::haiku-4.5",
+                "basic_messaging_streaming::bedrock_invoke::opus-4.7",
+                "tool_use::bedrock_invoke::haiku-4.5",
+                "tool_use::bedrock_invoke::opus-4.7",
+            ]
+        );
     }
 }

@@ -58,7 +58,7 @@ pub(crate) fn describe(reqs: &[compat_sim::RecordedRequest]) -> String {
 
 compat_harness::sim_fault_test!(
     name = "provider_500_leaves_cell_unverified_not_red",
-    provider = "anthropic",
+    provider = Anthropic,
     run = non_streaming_500
 );
 
@@ -77,7 +77,7 @@ fn non_streaming_500(ctx: &Ctx) -> anyhow::Result<()> {
 
 compat_harness::sim_fault_test!(
     name = "refused_non_streaming_request_turns_cell_red",
-    provider = "bedrock_converse",
+    provider = BedrockConverse,
     run = refused_non_streaming
 );
 

@@ -153,7 +153,7 @@ fn describe(reqs: &[compat_sim::RecordedRequest]) -> String {
 
 compat_harness::sim_fault_test!(
     name = "broken_stream_framing_turns_cell_red",
-    provider = "anthropic",
+    provider = Anthropic,
     run = broken_framing
 );
 
@@ -164,7 +164,7 @@ fn broken_framing(ctx: &Ctx) -> anyhow::Result<()> {
 
 compat_harness::sim_fault_test!(
     name = "held_stream_turns_every_model_red",
-    provider = "bedrock_invoke",
+    provider = BedrockInvoke,
     run = held_stream
 );
 
@@ -186,7 +186,7 @@ fn held_stream(ctx: &Ctx) -> anyhow::Result<()> {
 
 compat_harness::sim_fault_test!(
     name = "held_stream_start_turns_cell_red",
-    provider = "anthropic",
+    provider = Anthropic,
     run = held_stream_start
 );
 
@@ -206,7 +206,7 @@ fn held_stream_start(ctx: &Ctx) -> anyhow::Result<()> {
 
 compat_harness::sim_fault_test!(
     name = "stalled_provider_leaves_cell_unverified",
-    provider = "bedrock_invoke",
+    provider = BedrockInvoke,
     run = stalled_provider
 );
 

@@ -262,7 +262,7 @@ fn judge_refusals(ctx: &Ctx) -> anyhow::Result<Vec<String>> {
 
 compat_harness::sim_fault_test!(
     name = "unsupported_beta_forwarded_turns_cell_red",
-    provider = "bedrock_invoke",
+    provider = BedrockInvoke,
     run = forwarded
 );
 
@@ -278,7 +278,7 @@ fn forwarded(ctx: &Ctx) -> anyhow::Result<()> {
 
 compat_harness::sim_fault_test!(
     name = "stripped_beta_shows_lost",
-    provider = "anthropic",
+    provider = Anthropic,
     run = stripped
 );
 

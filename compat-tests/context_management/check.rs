@@ -228,7 +228,7 @@ fn takes_context_editing(p: Provider) -> bool {
 
 compat_harness::sim_fault_test!(
     name = "dropped_context_management_turns_cell_red",
-    provider = "anthropic",
+    provider = Anthropic,
     run = dropped_context_management
 );
 

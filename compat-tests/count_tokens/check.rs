@@ -223,7 +223,7 @@ fn provider_view(ctx: &Ctx) -> String {
 
 compat_harness::sim_fault_test!(
     name = "count_without_messages_turns_cell_red",
-    provider = "anthropic",
+    provider = Anthropic,
     run = count_without_messages
 );
 
@@ -244,7 +244,7 @@ fn cut(s: &str, n: usize) -> &str {
 
 compat_harness::sim_fault_test!(
     name = "wrong_count_regresses_inside_the_partial_cell",
-    provider = "bedrock_invoke",
+    provider = BedrockInvoke,
     run = wrong_count_regresses_inside_the_partial_cell
 );
 

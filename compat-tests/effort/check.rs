@@ -172,7 +172,7 @@ fn reported_effort(thinking: &str) -> Option<String> {
 
 compat_harness::sim_fault_test!(
     name = "stripped_effort_turns_cell_red",
-    provider = "vertex_ai",
+    provider = VertexAi,
     run = stripped_effort
 );
 
@@ -187,7 +187,7 @@ fn stripped_effort(ctx: &Ctx) -> anyhow::Result<()> {
 
 compat_harness::sim_fault_test!(
     name = "dropped_thinking_leaves_cell_green",
-    provider = "vertex_ai",
+    provider = VertexAi,
     run = dropped_thinking
 );
 

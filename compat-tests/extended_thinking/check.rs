@@ -40,7 +40,7 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
 
 compat_harness::sim_fault_test!(
     name = "dropped_thinking_turns_cell_red",
-    provider = "azure",
+    provider = Azure,
     run = dropped_thinking
 );
 
@@ -52,7 +52,7 @@ fn dropped_thinking(ctx: &Ctx) -> anyhow::Result<()> {
 
 compat_harness::sim_fault_test!(
     name = "dropped_thinking_turns_anthropic_rust_path_red",
-    provider = "anthropic_rust_path",
+    provider = AnthropicRustPath,
     run = dropped_thinking_naming_route
 );
 

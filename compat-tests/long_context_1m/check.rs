@@ -140,7 +140,7 @@ fn diagnose(ctx: &Ctx) -> String {
 
 compat_harness::sim_fault_test!(
     name = "truncated_prompt_turns_cell_red",
-    provider = "anthropic",
+    provider = Anthropic,
     run = truncated_prompt
 );
 
@@ -156,7 +156,7 @@ fn truncated_prompt(ctx: &Ctx) -> anyhow::Result<()> {
 
 compat_harness::sim_fault_test!(
     name = "zeroed_cache_usage_leaves_cell_green",
-    provider = "anthropic",
+    provider = Anthropic,
     run = zeroed_cache_usage
 );
 

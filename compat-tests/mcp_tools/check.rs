@@ -271,7 +271,7 @@ fn cut(s: &str, n: usize) -> String {
 
 compat_harness::sim_fault_test!(
     name = "dropped_mcp_tool_turns_cell_red",
-    provider = "anthropic",
+    provider = Anthropic,
     run = dropped
 );
 

@@ -104,7 +104,7 @@ fn diagnose(ctx: &Ctx) -> String {
 
 compat_harness::sim_fault_test!(
     name = "dropped_document_turns_cell_red",
-    provider = "bedrock_converse",
+    provider = BedrockConverse,
     run = dropped_document
 );
 

@@ -186,7 +186,7 @@ fn diagnose(ctx: &Ctx, sent_1h: usize) -> String {
 
 compat_harness::sim_fault_test!(
     name = "dropped_ttl_turns_cell_red",
-    provider = "anthropic",
+    provider = Anthropic,
     run = dropped_ttl
 );
 
@@ -213,6 +213,6 @@ fn dropped_ttl(ctx: &Ctx) -> anyhow::Result<()> {
 // refuses it. Move it back once that cell passes.)
 compat_harness::sim_fault_test!(
     name = "dropped_ttl_turns_bedrock_invoke_red",
-    provider = "bedrock_invoke",
+    provider = BedrockInvoke,
     run = dropped_ttl
 );

@@ -137,7 +137,7 @@ fn diagnose(ctx: &Ctx) -> String {
 
 compat_harness::sim_fault_test!(
     name = "stripped_cache_usage_turns_cell_red",
-    provider = "bedrock_converse",
+    provider = BedrockConverse,
     run = stripped
 );
 
@@ -154,7 +154,7 @@ fn stripped(ctx: &Ctx) -> anyhow::Result<()> {
 
 compat_harness::sim_fault_test!(
     name = "zeroed_cache_usage_leaves_cell_green",
-    provider = "anthropic",
+    provider = Anthropic,
     run = zeroed_cache_usage
 );
 

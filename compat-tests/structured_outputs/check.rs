@@ -164,7 +164,7 @@ fn diagnose(ctx: &Ctx) -> String {
 
 compat_harness::sim_fault_test!(
     name = "dropped_structured_output_turns_cell_red",
-    provider = "bedrock_converse",
+    provider = BedrockConverse,
     run = dropped
 );
 

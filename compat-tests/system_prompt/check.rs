@@ -230,7 +230,7 @@ fn tail(s: &str, n: usize) -> String {
 
 compat_harness::sim_fault_test!(
     name = "dropped_system_prompt_turns_cell_red",
-    provider = "anthropic",
+    provider = Anthropic,
     run = dropped
 );
 
@@ -248,7 +248,7 @@ fn dropped(ctx: &Ctx) -> anyhow::Result<()> {
 
 compat_harness::sim_fault_test!(
     name = "truncated_system_prompt_turns_cell_red",
-    provider = "vertex_ai",
+    provider = VertexAi,
     run = truncated
 );
 

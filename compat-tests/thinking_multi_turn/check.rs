@@ -218,7 +218,7 @@ fn summary(s: &str) -> String {
 
 compat_harness::sim_fault_test!(
     name = "corrupted_replayed_signature_turns_cell_red",
-    provider = "vertex_ai",
+    provider = VertexAi,
     run = corrupted_signature
 );
 

@@ -339,7 +339,7 @@ fn cut(s: &str, n: usize) -> String {
 
 compat_harness::sim_fault_test!(
     name = "flattened_deferred_tools_turn_cell_red",
-    provider = "anthropic",
+    provider = Anthropic,
     run = flattened
 );
 

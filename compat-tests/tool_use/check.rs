@@ -46,7 +46,7 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
 
 compat_harness::sim_fault_test!(
     name = "no_tool_call_turns_cell_red",
-    provider = "bedrock_invoke",
+    provider = BedrockInvoke,
     run = no_tool_call
 );
 
@@ -61,7 +61,7 @@ fn no_tool_call(ctx: &Ctx) -> anyhow::Result<()> {
 
 compat_harness::sim_fault_test!(
     name = "bedrock_passthrough_no_tool_call_turns_cell_red",
-    provider = "bedrock_passthrough",
+    provider = BedrockPassthrough,
     run = passthrough_no_tool_call
 );
 
@@ -78,7 +78,7 @@ fn passthrough_no_tool_call(ctx: &Ctx) -> anyhow::Result<()> {
 
 compat_harness::sim_fault_test!(
     name = "bedrock_passthrough_misrouted_trial_fails",
-    provider = "bedrock_passthrough",
+    provider = BedrockPassthrough,
     run = misrouted
 );
 
@@ -109,7 +109,7 @@ fn misrouted(ctx: &Ctx) -> anyhow::Result<()> {
 
 compat_harness::sim_fault_test!(
     name = "vertex_passthrough_no_tool_call_turns_cell_red",
-    provider = "vertex_passthrough",
+    provider = VertexPassthrough,
     run = vertex_passthrough_no_tool_call
 );
 
@@ -127,13 +127,13 @@ fn vertex_passthrough_no_tool_call(ctx: &Ctx) -> anyhow::Result<()> {
 
 compat_harness::sim_fault_test!(
     name = "vertex_passthrough_misrouted_trial_fails",
-    provider = "vertex_passthrough",
+    provider = VertexPassthrough,
     run = misrouted
 );
 
 compat_harness::sim_fault_test!(
     name = "no_tool_call_turns_bedrock_mantle_red",
-    provider = "bedrock_mantle",
+    provider = BedrockMantle,
     run = no_tool_call_naming_route
 );
 

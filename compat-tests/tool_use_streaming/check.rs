@@ -281,7 +281,7 @@ fn opt_in_of(req: &Option<compat_sim::RecordedRequest>) -> String {
 
 compat_harness::sim_fault_test!(
     name = "buffered_tool_input_turns_cell_red",
-    provider = "bedrock_converse",
+    provider = BedrockConverse,
     run = buffered_tool_input
 );
 
@@ -298,7 +298,7 @@ fn buffered_tool_input(ctx: &Ctx) -> anyhow::Result<()> {
 
 compat_harness::sim_fault_test!(
     name = "held_tool_input_turns_cell_red",
-    provider = "anthropic",
+    provider = Anthropic,
     run = held_tool_input
 );
 
@@ -315,7 +315,7 @@ fn held_tool_input(ctx: &Ctx) -> anyhow::Result<()> {
 
 compat_harness::sim_fault_test!(
     name = "held_tool_input_start_turns_cell_red",
-    provider = "bedrock_invoke",
+    provider = BedrockInvoke,
     run = held_tool_input_start
 );
 

@@ -306,7 +306,7 @@ fn cli_usage(events: &[Value]) -> Value {
 
 compat_harness::sim_fault_test!(
     name = "double_counted_output_turns_cell_red",
-    provider = "bedrock_converse",
+    provider = BedrockConverse,
     run = double_counted
 );
 
@@ -327,7 +327,7 @@ fn double_counted(ctx: &Ctx) -> anyhow::Result<()> {
 
 compat_harness::sim_fault_test!(
     name = "zeroed_cache_read_turns_cell_red",
-    provider = "anthropic",
+    provider = Anthropic,
     run = zeroed
 );
 
@@ -345,7 +345,7 @@ fn zeroed(ctx: &Ctx) -> anyhow::Result<()> {
 
 compat_harness::sim_fault_test!(
     name = "refused_background_call_turns_cell_red",
-    provider = "anthropic",
+    provider = Anthropic,
     run = refused_background_call
 );
 

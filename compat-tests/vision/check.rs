@@ -25,7 +25,7 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
 
 compat_harness::sim_fault_test!(
     name = "dropped_image_turns_cell_red",
-    provider = "vertex_ai",
+    provider = VertexAi,
     run = dropped_image
 );
 
@@ -40,7 +40,7 @@ fn dropped_image(ctx: &Ctx) -> anyhow::Result<()> {
 
 compat_harness::sim_fault_test!(
     name = "bedrock_passthrough_dropped_image_turns_cell_red",
-    provider = "bedrock_passthrough",
+    provider = BedrockPassthrough,
     run = passthrough_dropped_image
 );
 
@@ -61,7 +61,7 @@ fn passthrough_dropped_image(ctx: &Ctx) -> anyhow::Result<()> {
 
 compat_harness::sim_fault_test!(
     name = "dropped_image_turns_vertex_ai_rust_path_red",
-    provider = "vertex_ai_rust_path",
+    provider = VertexAiRustPath,
     run = dropped_image_naming_route
 );
 

@@ -232,7 +232,7 @@ fn cut(s: &str, n: usize) -> String {
 
 compat_harness::sim_fault_test!(
     name = "blank_summary_request_turns_cell_red",
-    provider = "anthropic",
+    provider = Anthropic,
     run = blank_summary_request
 );
 
@@ -263,7 +263,7 @@ fn blank_summary_request(ctx: &Ctx) -> anyhow::Result<()> {
 
 compat_harness::sim_fault_test!(
     name = "unserved_small_fast_model_turns_cell_red",
-    provider = "anthropic",
+    provider = Anthropic,
     run = unserved_small_fast_model
 );
 

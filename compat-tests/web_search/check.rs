@@ -360,7 +360,7 @@ fn cut(s: &str, n: usize) -> String {
 
 compat_harness::sim_fault_test!(
     name = "server_tool_as_client_tool_turns_cell_red",
-    provider = "vertex_ai",
+    provider = VertexAi,
     run = server_tool_as_client_tool
 );
 
@@ -380,7 +380,7 @@ fn server_tool_as_client_tool(ctx: &Ctx) -> anyhow::Result<()> {
 
 compat_harness::sim_fault_test!(
     name = "dropped_server_tool_turns_cell_red",
-    provider = "anthropic",
+    provider = Anthropic,
     run = dropped_server_tool
 );
 
