@@ -1,7 +1,8 @@
-//! Case registration: what a case file (`compat-tests/<feature>/<provider>.rs`)
-//! and a feature's fault tests submit ([`Case`], [`FaultTest`], through
-//! `inventory`), and where a case's feature and provider are read from its
-//! `module_path!()`.
+//! Case registration: what a case file (`compat-tests/<feature>/<provider>.rs`,
+//! [`Case`]), a feature's check.rs ([`FeatureCheck`]: the check and the
+//! facts about the feature's models, once) and a feature's fault tests
+//! ([`FaultTest`]) submit through `inventory`, and where a case's feature
+//! and provider are read from its `module_path!()`.
 
 use compat_core::provider::Provider;
 
@@ -24,6 +25,9 @@ pub enum CaseKind {
         fn(&Ctx) -> anyhow::Result<()>,
         &'static [(&'static str, &'static str)],
     ),
+    /// Run the check of the case's folder, with the facts about its models
+    /// (`feature!` in `<feature>/check.rs`): resolved by [`Case::resolve`].
+    Feature,
 }
 
 impl CaseKind {
@@ -49,6 +53,48 @@ pub struct Case {
 
 inventory::collect!(Case);
 
+impl Case {
+    /// What this case runs: a `case!()` runs its folder's check (`feature!`
+    /// in `compat-tests/<feature>/check.rs`), except for the models that
+    /// check names; any other kind is the case's own. An error names the file.
+    pub(crate) fn resolve(&self, feature: &str) -> Result<CaseKind, String> {
+        if !matches!(self.kind, CaseKind::Feature) {
+            return Ok(self.kind);
+        }
+        let checks: Vec<&FeatureCheck> = inventory::iter::<FeatureCheck>
+            .into_iter()
+            .filter(|c| feature_and_provider(c.module).map(|(f, _)| f) == Some(feature))
+            .collect();
+        match checks[..] {
+            [c] if c.except.is_empty() => Ok(CaseKind::Run(c.run)),
+            [c] => Ok(CaseKind::RunExcept(c.run, c.except)),
+            [] => Err(format!(
+                "{}: `case!()` runs its folder's check, but compat-tests/{feature}/check.rs \
+                 registers none (`compat_harness::feature!(run = run)`)",
+                self.file
+            )),
+            _ => Err(format!(
+                "{}: compat-tests/{feature}/ registers more than one `feature!`",
+                self.file
+            )),
+        }
+    }
+}
+
+/// A feature's check and the facts about its models, stated once beside the
+/// check (`<feature>/check.rs`) with [`feature!`] and run by every `case!()`
+/// of the folder.
+pub struct FeatureCheck {
+    /// `module_path!()` of the registering file: `compat::<feature>::check`.
+    pub module: &'static str,
+    pub run: fn(&Ctx) -> anyhow::Result<()>,
+    /// The models the feature cannot apply to (model id, reason): their
+    /// trials are not_applicable with the reason, on every column.
+    pub except: &'static [(&'static str, &'static str)],
+}
+
+inventory::collect!(FeatureCheck);
+
 /// A sim-only test that switches a simulator fault on and checks that the
 /// feature's cell turns red with a useful error. Registered from a feature's
 /// helper module; runs as `<feature>::sim_fault::<name>::<model>`, on every
@@ -64,16 +110,21 @@ pub struct FaultTest {
 
 inventory::collect!(FaultTest);
 
-/// Registers the case of this file:
-/// `compat_case!(run = super::check::run);`,
-/// `compat_case!(run = super::check::run, not_applicable_for = super::check::NOT_FOR);`
-/// (a `&[(model id, reason)]`: those models' trials are not_applicable) or
-/// `compat_case!(not_applicable = "why, in your words");`
+/// Registers the case of this file (`compat-tests/<feature>/<provider>.rs`):
+/// `case!();` runs the folder's check (see [`feature!`]),
+/// `case!(not_applicable = "why, in your words");` makes the cell
+/// not_applicable with that reason, and `case!(run = super::check::other);`
+/// runs a check of its own.
 #[macro_export]
-macro_rules! compat_case {
-    (run = $f:expr, not_applicable_for = $except:expr $(,)?) => {
+macro_rules! case {
+    () => {
         $crate::inventory::submit! {
-            $crate::Case { module: module_path!(), file: file!(), kind: $crate::CaseKind::RunExcept($f, $except) }
+            $crate::Case { module: module_path!(), file: file!(), kind: $crate::CaseKind::Feature }
+        }
+    };
+    (not_applicable = $reason:expr $(,)?) => {
+        $crate::inventory::submit! {
+            $crate::Case { module: module_path!(), file: file!(), kind: $crate::CaseKind::NotApplicable($reason) }
         }
     };
     (run = $f:expr $(,)?) => {
@@ -81,9 +132,22 @@ macro_rules! compat_case {
             $crate::Case { module: module_path!(), file: file!(), kind: $crate::CaseKind::Run($f) }
         }
     };
-    (not_applicable = $reason:expr $(,)?) => {
+}
+
+/// Registers a feature's check, in its `check.rs`: `feature!(run = run);`
+/// or `feature!(run = run, not_applicable_for = NO_EFFORT);` (a
+/// `&[(model id, reason)]`: those models' trials are not_applicable with the
+/// reason, on every column whose case runs the check).
+#[macro_export]
+macro_rules! feature {
+    (run = $f:expr, not_applicable_for = $except:expr $(,)?) => {
         $crate::inventory::submit! {
-            $crate::Case { module: module_path!(), file: file!(), kind: $crate::CaseKind::NotApplicable($reason) }
+            $crate::FeatureCheck { module: module_path!(), run: $f, except: $except }
+        }
+    };
+    (run = $f:expr $(,)?) => {
+        $crate::inventory::submit! {
+            $crate::FeatureCheck { module: module_path!(), run: $f, except: &[] }
         }
     };
 }

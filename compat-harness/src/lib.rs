@@ -5,9 +5,11 @@
 //! writes compat-results.json.
 //!
 //! A case lives in `compat-tests/<feature>/<provider>.rs` and registers itself
-//! with [`compat_case!`]; its feature and provider come from that path (via
-//! `module_path!()`, which build.rs makes mirror the folder layout). Each case
-//! becomes one trial per manifest model, named `<feature>::<provider>::<model>`.
+//! with [`case!`], and runs its folder's check, registered once in
+//! `<feature>/check.rs` with [`feature!`]; its feature and provider come from
+//! that path (via `module_path!()`, which mirrors the folder layout). Each
+//! case becomes one trial per manifest model, named
+//! `<feature>::<provider>::<model>` (`compat_core::key::TrialName`).
 //!
 //! This file is the crate's face: `mod` lines and `pub use` only. Inside the
 //! crate, modules import each other by path (`crate::ctx::Ctx`), never
@@ -32,7 +34,7 @@ pub mod stream_timing;
 pub mod warm;
 mod window;
 
-pub use cases::{Case, CaseKind, FaultTest};
+pub use cases::{Case, CaseKind, FaultTest, FeatureCheck};
 pub use compat_core;
 pub use compat_sim;
 pub use conclude::GateDecision;

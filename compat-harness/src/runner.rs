@@ -85,7 +85,7 @@ fn prepare(args: &Arguments, filters: &Filters) -> Result<Prepared, String> {
     let baseline = load_baseline(mode)?.map(Arc::new);
 
     // Each case's cell, read once from where its file sits.
-    let mut cases: Vec<(&'static Case, CellKey)> = Vec::new();
+    let mut cases: Vec<(CaseKind, CellKey)> = Vec::new();
     for case in inventory::iter::<Case> {
         let (feature, provider) = feature_and_provider(case.module).ok_or_else(|| {
             format!(
@@ -111,7 +111,8 @@ fn prepare(args: &Arguments, filters: &Filters) -> Result<Prepared, String> {
                 case.file
             ));
         };
-        if let CaseKind::RunExcept(_, except) = case.kind
+        let kind = case.resolve(feature)?;
+        if let CaseKind::RunExcept(_, except) = kind
             && let Some((m, _)) = except.iter().find(|(m, _)| manifest.model(m).is_none())
         {
             return Err(format!(
@@ -120,7 +121,7 @@ fn prepare(args: &Arguments, filters: &Filters) -> Result<Prepared, String> {
             ));
         }
         let feature = FeatureId(feature.to_owned());
-        cases.push((case, CellKey { feature, provider }));
+        cases.push((kind, CellKey { feature, provider }));
     }
     // The manifest's order: a column's position, a row's, a model's.
     let column = |p: Provider| manifest.providers.iter().position(|x| x.id == p.id());
@@ -150,7 +151,7 @@ fn prepare(args: &Arguments, filters: &Filters) -> Result<Prepared, String> {
     let mut trials: Vec<(Trial, TrialName)> = Vec::new();
     // The trials that use their column's proxy (not the not_applicable ones).
     let mut needs_proxy: BTreeSet<String> = BTreeSet::new();
-    for (case, cell) in &cases {
+    for (kind, cell) in &cases {
         for model in &manifest.models {
             let key = TrialKey {
                 cell: cell.clone(),
@@ -159,7 +160,7 @@ fn prepare(args: &Arguments, filters: &Filters) -> Result<Prepared, String> {
             let name = TrialName::Case(key.clone());
             let label = name.to_string();
             let sink = sink.clone();
-            let trial = match case.kind.for_model(&model.id) {
+            let trial = match kind.for_model(&model.id) {
                 CaseKind::NotApplicable(reason) => Trial::test(label, move || {
                     if let Some(sink) = &sink {
                         sink.record(TrialResult {
@@ -180,7 +181,9 @@ fn prepare(args: &Arguments, filters: &Filters) -> Result<Prepared, String> {
                     Ok(())
                 })
                 .with_kind("n/a"),
-                CaseKind::RunExcept(..) => unreachable!("for_model resolves it"),
+                CaseKind::RunExcept(..) | CaseKind::Feature => {
+                    unreachable!("resolve and for_model leave Run or NotApplicable")
+                }
                 CaseKind::Run(check) => {
                     needs_proxy.insert(label.clone());
                     let (baseline, breaker) = (baseline.clone(), breaker.clone());
@@ -209,7 +212,7 @@ fn prepare(args: &Arguments, filters: &Filters) -> Result<Prepared, String> {
     for t in inventory::iter::<FaultTest> {
         let (feature, _) = feature_and_provider(t.module)
             .ok_or_else(|| format!("fault test `{}`: bad module path", t.name))?;
-        let (case, cell) = cases
+        let (kind, cell) = cases
             .iter()
             .find(|(_, c)| c.feature.as_str() == feature && c.provider == t.provider)
             .ok_or_else(|| {
@@ -220,7 +223,7 @@ fn prepare(args: &Arguments, filters: &Filters) -> Result<Prepared, String> {
                 )
             })?;
         for model in &manifest.models {
-            if !matches!(case.kind.for_model(&model.id), CaseKind::Run(_)) {
+            if !matches!(kind.for_model(&model.id), CaseKind::Run(_)) {
                 continue;
             }
             let on = TrialKey {

@@ -10,6 +10,8 @@
 use anyhow::{Context as _, ensure};
 use compat_harness::Ctx;
 
+compat_harness::feature!(run = run);
+
 pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
     let relay = ctx.non_streaming_relay()?;
     let token = format!("PONG-{}", ctx.nonce());

@@ -28,6 +28,8 @@ use compat_harness::stream_timing::{self, StreamVerdict, judge_stream};
 /// it is ~27 % of this one (docs/rows/basic_messaging_streaming.md).
 const COUNT_TO: u32 = 500;
 
+compat_harness::feature!(run = run);
+
 pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
     let claude = ctx
         .claude()?

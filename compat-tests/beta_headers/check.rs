@@ -34,6 +34,8 @@ use compat_harness::relay::TapRecord;
 use compat_sim::betas;
 use serde_json::Value;
 
+compat_harness::feature!(run = run);
+
 pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
     let prompt = format!(
         "Reply with exactly `betas-{}` and nothing else.",

@@ -38,6 +38,8 @@ const SUMMARY_ASK: &str = "create a detailed summary of";
 /// Words that open the continued session's first user turn (captured).
 const CONTINUED: &str = "This session is being continued from a previous conversation";
 
+compat_harness::feature!(run = run);
+
 pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
     let marker = format!("ctx-{}", ctx.nonce());
     let project = tempfile::tempdir()?;

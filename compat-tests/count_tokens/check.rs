@@ -31,6 +31,8 @@ use serde_json::Value;
 /// succeeds.
 const FILE_LINES: usize = 800;
 
+compat_harness::feature!(run = run);
+
 pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
     let n = ctx.nonce();
     let project = tempfile::tempdir()?;

@@ -43,6 +43,8 @@ pub const NO_EFFORT: &[(&str, &str)] = &[(
      parameter.\"), and the CLI sends none for it.",
 )];
 
+compat_harness::feature!(run = run, not_applicable_for = NO_EFFORT);
+
 pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
     let token = format!("effort-{}", ctx.nonce());
     let claude = ctx

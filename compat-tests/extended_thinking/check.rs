@@ -7,6 +7,8 @@
 use anyhow::{Context as _, ensure};
 use compat_harness::Ctx;
 
+compat_harness::feature!(run = run);
+
 pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
     let token = format!("think-{}", ctx.nonce());
     let claude = ctx

@@ -43,6 +43,8 @@ pub const NO_1M_VARIANT: &[(&str, &str)] = &[(
 /// inside 1M, and a sane cost in live mode.
 const LOG_LINES: usize = 8_000;
 
+compat_harness::feature!(run = run, not_applicable_for = NO_1M_VARIANT);
+
 pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
     // Random, not derived from the nonce: only the prompt's last line has it.
     let code = format!(

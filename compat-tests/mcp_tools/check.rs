@@ -37,6 +37,8 @@ use compat_harness::Ctx;
 use compat_mcp::{TICKET_TOOL, qualified};
 use serde_json::Value;
 
+compat_harness::feature!(run = run);
+
 pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
     let n = ctx.nonce();
     let receipt = format!("RCPT-{:016x}", fastrand::u64(..));

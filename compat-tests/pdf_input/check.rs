@@ -19,6 +19,8 @@ use anyhow::{Context as _, ensure};
 use compat_harness::Ctx;
 use compat_sim::document::pdf_with_text;
 
+compat_harness::feature!(run = run);
+
 pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
     // A random code, not derived from the nonce: the prompt carries the nonce,
     // so an answer that merely echoed the prompt could not pass.

@@ -27,6 +27,8 @@ use serde_json::Value;
 /// How the one-hour cache is asked for (an environment variable of the CLI).
 const TTL_ENV: (&str, &str) = ("CLAUDE_CODE_PROMPT_CACHE_TTL", "1h");
 
+compat_harness::feature!(run = run);
+
 pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
     // The same prompt and folders both times: the CLI's system prompt
     // varies with both, and only a shared prefix can be read back.

@@ -22,6 +22,8 @@
 use anyhow::{Context as _, ensure};
 use compat_harness::Ctx;
 
+compat_harness::feature!(run = run);
+
 pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
     // The same prompt both times: the CLI's first system block varies with it.
     // ... and the same folders: the system prompt names the working directory.

@@ -48,6 +48,8 @@ fn schema() -> Value {
     })
 }
 
+compat_harness::feature!(run = run);
+
 pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
     let token = format!("so-{}", ctx.nonce());
     let schema = schema();

@@ -26,6 +26,8 @@ use compat_core::classify::NoVerdict;
 use compat_harness::Ctx;
 use serde_json::Value;
 
+compat_harness::feature!(run = run);
+
 pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
     let n = ctx.nonce();
     let appended = format!("Always begin your answer with the token `SYS-{n}`.");

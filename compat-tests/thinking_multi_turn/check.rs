@@ -21,6 +21,8 @@ use compat_core::driver::ClaudeRun;
 use compat_harness::Ctx;
 use serde_json::Value;
 
+compat_harness::feature!(run = run);
+
 pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
     let model = ctx.model_id().to_owned();
     let project = tempfile::tempdir()?;

@@ -45,6 +45,8 @@ use crate::mcp_tools::check::run_with_fixture_server;
 /// The CLI's client tool that loads deferred tools.
 const TOOL_SEARCH: &str = "ToolSearch";
 
+compat_harness::feature!(run = run);
+
 pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
     let n = ctx.nonce();
     let receipt = format!("GATE-{:016x}", fastrand::u64(..));

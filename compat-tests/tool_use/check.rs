@@ -6,6 +6,8 @@
 use anyhow::{Context as _, ensure};
 use compat_harness::Ctx;
 
+compat_harness::feature!(run = run);
+
 pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
     let token = format!("tool-{}", ctx.nonce());
     let claude = ctx

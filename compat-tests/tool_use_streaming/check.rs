@@ -31,6 +31,8 @@ use serde_json::Value;
 /// provider spends seconds streaming it (80 fragments, 20 ms apart).
 const LINES: usize = 128;
 
+compat_harness::feature!(run = run);
+
 pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
     let project = tempfile::tempdir()?;
     // The driver runs the CLI in `<session dir>/work`.

@@ -39,6 +39,8 @@ use compat_harness::Ctx;
 use compat_harness::relay::TapRecord;
 use serde_json::Value;
 
+compat_harness::feature!(run = run);
+
 pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
     let model = ctx.model_id().to_owned();
     let token = format!("usage-{}", ctx.nonce());

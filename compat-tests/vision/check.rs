@@ -6,6 +6,8 @@ use anyhow::{Context as _, ensure};
 use compat_harness::Ctx;
 use compat_sim::image::{PALETTE, solid_png};
 
+compat_harness::feature!(run = run);
+
 pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
     let pick = ctx.nonce().bytes().map(|b| b as usize).sum::<usize>() % PALETTE.len();
     let (colour, rgb) = PALETTE[pick];

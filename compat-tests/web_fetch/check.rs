@@ -45,6 +45,8 @@ const SMALL_FAST_MODEL: &str = "claude-haiku-4-5";
 /// How the CLI 2.1.331 opens its summarising request's prompt (captured).
 const SUMMARY_MARK: &str = "Web page content:";
 
+compat_harness::feature!(run = run);
+
 pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
     run_with(ctx, SMALL_FAST_MODEL)
 }

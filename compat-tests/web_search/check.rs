@@ -56,6 +56,8 @@ const INTERCEPTION_TOOL: &str = "litellm_web_search";
 /// The public query of live mode: Anthropic's own page on the tool.
 const LIVE_QUERY: &str = "Anthropic Claude web search tool documentation";
 
+compat_harness::feature!(run = run);
+
 pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
     let n = ctx.nonce().to_owned();
     // A random code, not derived from the nonce: the prompt and the query

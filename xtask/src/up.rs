@@ -1,5 +1,5 @@
 //! `cargo xtask up` / `down`: the warm gateway for the author's loop (see
-//! compat-tests/src/warm.rs): every column's proxy, kept running.
+//! compat-harness/src/warm.rs): every column's proxy, kept running.
 
 use std::process::ExitCode;
 
