@@ -545,8 +545,6 @@ mod tests {
             })
         }
 
-        use GateDecision;
-
         fn decide(v: TrialVerdict, mode: Mode, f: &str, p: &str, m: &str) -> GateDecision {
             let b = crate::sink::sim_baseline().unwrap();
             decision(gate_trial(v, Some(&b), mode, f, p, m))
