@@ -357,5 +357,5 @@ pub mod web_search {
 }
 
 fn main() -> std::process::ExitCode {
-    compat_tests::main()
+    compat_harness::main()
 }

@@ -10,6 +10,7 @@ pub mod fsutil;
 pub mod gate;
 pub mod gateway;
 pub mod junit;
+pub mod key;
 pub mod manifest;
 pub mod matrix;
 pub mod paths;

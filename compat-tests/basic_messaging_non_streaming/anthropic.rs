@@ -1,2 +1,2 @@
-//! Basic messaging (non-streaming) on Anthropic: the feature's shared check (check.rs).
-compat_tests::compat_case!(run = super::check::run);
+//! Basic messaging (non-streaming) on Anthropic.
+compat_harness::case!();

@@ -1,2 +1,2 @@
-//! Basic messaging (non-streaming) on Azure: the feature's shared check (check.rs).
-compat_tests::compat_case!(run = super::check::run);
+//! Basic messaging (non-streaming) on Azure.
+compat_harness::case!();

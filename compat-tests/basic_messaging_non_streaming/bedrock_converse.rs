@@ -1,2 +1,2 @@
-//! Basic messaging (non-streaming) on Bedrock (Converse): the feature's shared check (check.rs).
-compat_tests::compat_case!(run = super::check::run);
+//! Basic messaging (non-streaming) on Bedrock (Converse).
+compat_harness::case!();

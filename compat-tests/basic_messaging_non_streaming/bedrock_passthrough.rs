@@ -1,2 +1,2 @@
-//! Basic messaging (non-streaming) on Bedrock through LiteLLM's `/bedrock` pass-through (the CLI in Bedrock mode): the feature's shared check (check.rs).
-compat_tests::compat_case!(run = super::check::run);
+//! Basic messaging (non-streaming) on Bedrock (pass-through).
+compat_harness::case!();

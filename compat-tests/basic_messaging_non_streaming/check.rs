@@ -8,7 +8,9 @@
 //! simulator's record must also show one, answered 200.
 
 use anyhow::{Context as _, ensure};
-use compat_tests::Ctx;
+use compat_harness::Ctx;
+
+compat_harness::feature!(run = run);
 
 pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
     let relay = ctx.non_streaming_relay()?;
@@ -56,9 +58,9 @@ pub(crate) fn describe(reqs: &[compat_sim::RecordedRequest]) -> String {
         .join("\n")
 }
 
-compat_tests::sim_fault_test!(
+compat_harness::sim_fault_test!(
     name = "provider_500_leaves_cell_unverified_not_red",
-    provider = "anthropic",
+    provider = Anthropic,
     run = non_streaming_500
 );
 
@@ -67,7 +69,7 @@ compat_tests::sim_fault_test!(
 /// `unverified`, naming the model and the provider's status.
 fn non_streaming_500(ctx: &Ctx) -> anyhow::Result<()> {
     let error =
-        compat_tests::unverified_cell_under_fault(ctx, compat_sim::Fault::FailNonStreaming, run)?;
+        compat_harness::unverified_cell_under_fault(ctx, compat_sim::Fault::FailNonStreaming, run)?;
     ensure!(
         error.contains("500"),
         "the error does not carry the upstream status 500: {error}"
@@ -75,9 +77,9 @@ fn non_streaming_500(ctx: &Ctx) -> anyhow::Result<()> {
     Ok(())
 }
 
-compat_tests::sim_fault_test!(
+compat_harness::sim_fault_test!(
     name = "refused_non_streaming_request_turns_cell_red",
-    provider = "bedrock_converse",
+    provider = BedrockConverse,
     run = refused_non_streaming
 );
 
@@ -89,7 +91,7 @@ compat_tests::sim_fault_test!(
 /// LiteLLM translates the non-streaming call into a different operation
 /// (`/converse`, not `/converse-stream`).
 fn refused_non_streaming(ctx: &Ctx) -> anyhow::Result<()> {
-    let error = compat_tests::red_cell_under_fault(ctx, compat_sim::Fault::Status(400), run)?;
+    let error = compat_harness::red_cell_under_fault(ctx, compat_sim::Fault::Status(400), run)?;
     ensure!(
         error.contains("400") && error.contains("ValidationException"),
         "the error does not carry the provider's 400 ValidationException: {error}"

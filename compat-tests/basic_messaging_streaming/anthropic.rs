@@ -1,2 +1,2 @@
-//! Basic messaging (streaming) on Anthropic: the feature's shared check (check.rs).
-compat_tests::compat_case!(run = super::check::run);
+//! Basic messaging (streaming) on Anthropic.
+compat_harness::case!();

@@ -1,7 +1,7 @@
 //! basic_messaging_streaming: the answer arrives as a real stream through the
 //! gateway: several text deltas, in order, whose concatenation is the final
 //! text, ending cleanly, and the gateway's first delta handed on before the
-//! provider had sent two fifths of them (`relay::MAX_HELD_SHARE`: a gateway
+//! provider had sent two fifths of them (`stream_timing::MAX_HELD_SHARE`: a gateway
 //! that holds the start of a stream, a read-ahead, is red).
 //!
 //! Where streaming is judged: where the stream leaves the gateway (the tap
@@ -16,8 +16,8 @@
 
 use anyhow::{Context as _, bail, ensure};
 use compat_core::classify::NoVerdict;
-use compat_tests::Ctx;
-use compat_tests::relay::{self, StreamVerdict, judge_stream};
+use compat_harness::Ctx;
+use compat_harness::stream_timing::{self, StreamVerdict, judge_stream};
 
 /// Long enough that the provider's deltas span ~4.7 s in sim mode (1891
 /// characters, 8 a delta: 237 deltas, 20 ms apart), so that the two fifths
@@ -27,6 +27,8 @@ use compat_tests::relay::{self, StreamVerdict, judge_stream};
 /// 1.27 s, which was 47 % of the 87 deltas of a count to 200 (a false red);
 /// it is ~27 % of this one (docs/rows/basic_messaging_streaming.md).
 const COUNT_TO: u32 = 500;
+
+compat_harness::feature!(run = run);
 
 pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
     let claude = ctx
@@ -102,7 +104,7 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
         .map(|_| upstream_text_delta_times(ctx))
         .filter(|u| !u.is_empty());
     if let Some(up) = &upstream {
-        relay::note_timing(ctx, "text delta", up, &gateway);
+        stream_timing::note_timing(ctx, "text delta", up, &gateway);
     }
     match judge_stream(upstream.as_deref(), &gateway) {
         StreamVerdict::Streamed => {}
@@ -151,20 +153,20 @@ fn describe(reqs: &[compat_sim::RecordedRequest]) -> String {
         .join("\n")
 }
 
-compat_tests::sim_fault_test!(
+compat_harness::sim_fault_test!(
     name = "broken_stream_framing_turns_cell_red",
-    provider = "anthropic",
+    provider = Anthropic,
     run = broken_framing
 );
 
 fn broken_framing(ctx: &Ctx) -> anyhow::Result<()> {
-    compat_tests::red_cell_under_fault(ctx, compat_sim::Fault::BreakStreamFraming, run)?;
+    compat_harness::red_cell_under_fault(ctx, compat_sim::Fault::BreakStreamFraming, run)?;
     Ok(())
 }
 
-compat_tests::sim_fault_test!(
+compat_harness::sim_fault_test!(
     name = "held_stream_turns_every_model_red",
-    provider = "bedrock_invoke",
+    provider = BedrockInvoke,
     run = held_stream
 );
 
@@ -174,7 +176,8 @@ compat_tests::sim_fault_test!(
 /// model, so every model is held to it).
 fn held_stream(ctx: &Ctx) -> anyhow::Result<()> {
     use compat_core::status::FailureClass;
-    let (class, error) = compat_tests::trial_under_fault(ctx, compat_sim::Fault::HoldStream, run)?;
+    let (class, error) =
+        compat_harness::trial_under_fault(ctx, compat_sim::Fault::HoldStream, run)?;
     ensure!(
         class == FailureClass::Incompatible && error.contains("held the whole stream"),
         "{}: expected an incompatible failure saying the gateway held the whole stream, got [{class}] {error}",
@@ -183,9 +186,9 @@ fn held_stream(ctx: &Ctx) -> anyhow::Result<()> {
     Ok(())
 }
 
-compat_tests::sim_fault_test!(
+compat_harness::sim_fault_test!(
     name = "held_stream_start_turns_cell_red",
-    provider = "anthropic",
+    provider = Anthropic,
     run = held_stream_start
 );
 
@@ -195,7 +198,7 @@ compat_tests::sim_fault_test!(
 /// gateway held and for how long.
 fn held_stream_start(ctx: &Ctx) -> anyhow::Result<()> {
     let error =
-        compat_tests::red_cell_under_fault(ctx, compat_sim::Fault::HoldStreamStart(50), run)?;
+        compat_harness::red_cell_under_fault(ctx, compat_sim::Fault::HoldStreamStart(50), run)?;
     ensure!(
         error.contains("held the stream's first") && error.contains(" ms;"),
         "the error does not say how much of the stream the gateway held and for how long: {error}"
@@ -203,9 +206,9 @@ fn held_stream_start(ctx: &Ctx) -> anyhow::Result<()> {
     Ok(())
 }
 
-compat_tests::sim_fault_test!(
+compat_harness::sim_fault_test!(
     name = "stalled_provider_leaves_cell_unverified",
-    provider = "bedrock_invoke",
+    provider = BedrockInvoke,
     run = stalled_provider
 );
 
@@ -215,7 +218,7 @@ compat_tests::sim_fault_test!(
 fn stalled_provider(ctx: &Ctx) -> anyhow::Result<()> {
     ctx.set_stall_after(std::time::Duration::from_secs(10));
     let error =
-        compat_tests::unverified_cell_under_fault(ctx, compat_sim::Fault::StallStream, run)?;
+        compat_harness::unverified_cell_under_fault(ctx, compat_sim::Fault::StallStream, run)?;
     ensure!(
         error.contains("stalled") && error.contains("provider") && error.contains("message_start"),
         "the error does not say the provider stalled after message_start: {error}"

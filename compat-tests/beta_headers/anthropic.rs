@@ -1,2 +1,2 @@
-//! Beta headers on Anthropic: the feature's shared check (check.rs).
-compat_tests::compat_case!(run = super::check::run);
+//! Beta headers on Anthropic.
+compat_harness::case!();

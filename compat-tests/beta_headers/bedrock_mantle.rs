@@ -1,2 +1,2 @@
-//! Beta headers on Bedrock Mantle: the feature's shared check (check.rs).
-compat_tests::compat_case!(run = super::check::run);
+//! Beta headers on Bedrock Mantle.
+compat_harness::case!();

@@ -29,10 +29,12 @@
 //! the gateway dropped cannot be seen there.
 
 use anyhow::{Context as _, bail, ensure};
+use compat_harness::Ctx;
+use compat_harness::relay::TapRecord;
 use compat_sim::betas;
-use compat_tests::Ctx;
-use compat_tests::relay::TapRecord;
 use serde_json::Value;
+
+compat_harness::feature!(run = run);
 
 pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
     let prompt = format!(
@@ -68,7 +70,10 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
         "{model}: the CLI sent no beta through the gateway (no `anthropic-beta` header, no body \
          `anthropic_beta`; expected its usual set)"
     );
-    let Some(api) = ctx.sim().map(|_| compat_tests::sim::api(ctx.provider())) else {
+    let Some(api) = ctx
+        .sim()
+        .map(|_| compat_harness::column::api(ctx.provider()))
+    else {
         return Ok(());
     };
     let upstream = ctx.sim_requests();
@@ -210,7 +215,7 @@ fn judge_refusals(ctx: &Ctx) -> anyhow::Result<Vec<String>> {
         );
         return Ok(Vec::new());
     };
-    let api = compat_tests::sim::api(ctx.provider());
+    let api = compat_harness::column::api(ctx.provider());
     // On a pass-through column the CLI speaks the provider's API itself: a
     // beta it put in the provider's own form and the provider refuses is
     // the CLI's native behaviour (it retries without it, as it would talking
@@ -257,15 +262,15 @@ fn judge_refusals(ctx: &Ctx) -> anyhow::Result<Vec<String>> {
     Ok(out)
 }
 
-compat_tests::sim_fault_test!(
+compat_harness::sim_fault_test!(
     name = "unsupported_beta_forwarded_turns_cell_red",
-    provider = "bedrock_invoke",
+    provider = BedrockInvoke,
     run = forwarded
 );
 
 fn forwarded(ctx: &Ctx) -> anyhow::Result<()> {
     let fault = compat_sim::Fault::AddBeta("mcp-servers-2025-12-04".into());
-    let error = compat_tests::red_cell_under_fault(ctx, fault, run)?;
+    let error = compat_harness::red_cell_under_fault(ctx, fault, run)?;
     ensure!(
         error.contains("mcp-servers-2025-12-04") && error.contains("invalid beta flag"),
         "the error does not name the forwarded beta and quote Bedrock's refusal: {error}"
@@ -273,15 +278,15 @@ fn forwarded(ctx: &Ctx) -> anyhow::Result<()> {
     Ok(())
 }
 
-compat_tests::sim_fault_test!(
+compat_harness::sim_fault_test!(
     name = "stripped_beta_shows_lost",
-    provider = "anthropic",
+    provider = Anthropic,
     run = stripped
 );
 
 fn stripped(ctx: &Ctx) -> anyhow::Result<()> {
     let fault = compat_sim::Fault::StripBeta("context-management-2025-06-27".into());
-    let error = compat_tests::red_cell_under_fault(ctx, fault, run)?;
+    let error = compat_harness::red_cell_under_fault(ctx, fault, run)?;
     ensure!(
         error.contains("lost") && error.contains("context-management-2025-06-27"),
         "the error does not say the stripped beta was lost: {error}"

@@ -1,2 +1,2 @@
-//! Context management on Anthropic: the feature's shared check (check.rs).
-compat_tests::compat_case!(run = super::check::run);
+//! Context management on Anthropic.
+compat_harness::case!();

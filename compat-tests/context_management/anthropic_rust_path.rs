@@ -1,2 +1,2 @@
-//! Context management on Anthropic (LiteLLM Rust path): the feature's shared check (check.rs).
-compat_tests::compat_case!(run = super::check::run);
+//! Context management on Anthropic (LiteLLM Rust path).
+compat_harness::case!();

@@ -28,8 +28,8 @@
 use anyhow::{Context as _, bail, ensure};
 use compat_core::classify::NoVerdict;
 use compat_core::provider::Provider;
+use compat_harness::Ctx;
 use compat_sim::Api;
-use compat_tests::Ctx;
 use serde_json::Value;
 
 /// Words of the CLI's summarising instruction (claude 2.1.331, captured).
@@ -37,6 +37,8 @@ const SUMMARY_ASK: &str = "create a detailed summary of";
 
 /// Words that open the continued session's first user turn (captured).
 const CONTINUED: &str = "This session is being continued from a previous conversation";
+
+compat_harness::feature!(run = run);
 
 pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
     let marker = format!("ctx-{}", ctx.nonce());
@@ -221,14 +223,14 @@ fn received_context_management(body: &Value) -> Option<Value> {
 /// (LiteLLM #21912, #29085).
 fn takes_context_editing(p: Provider) -> bool {
     matches!(
-        compat_tests::sim::api(p),
+        compat_harness::column::api(p),
         Api::Anthropic | Api::Azure | Api::VertexAi | Api::BedrockMantle
     )
 }
 
-compat_tests::sim_fault_test!(
+compat_harness::sim_fault_test!(
     name = "dropped_context_management_turns_cell_red",
-    provider = "anthropic",
+    provider = Anthropic,
     run = dropped_context_management
 );
 
@@ -237,7 +239,7 @@ compat_tests::sim_fault_test!(
 /// context-editing instructions, and the cell is red saying so.
 fn dropped_context_management(ctx: &Ctx) -> anyhow::Result<()> {
     let error =
-        compat_tests::red_cell_under_fault(ctx, compat_sim::Fault::DropContextManagement, run)?;
+        compat_harness::red_cell_under_fault(ctx, compat_sim::Fault::DropContextManagement, run)?;
     ensure!(
         error.contains("did not reach the provider") && error.contains("dropped"),
         "unexpected error: {error}"

@@ -1,2 +1,2 @@
-//! Context management on Vertex AI: the feature's shared check (check.rs).
-compat_tests::compat_case!(run = super::check::run);
+//! Context management on Vertex AI.
+compat_harness::case!();

@@ -1,2 +1,2 @@
-//! Token counting on Anthropic: the feature's shared check (check.rs).
-compat_tests::compat_case!(run = super::check::run);
+//! Token counting on Anthropic.
+compat_harness::case!();

@@ -1,2 +1,2 @@
-//! Token counting on Azure: the feature's shared check (check.rs).
-compat_tests::compat_case!(run = super::check::run);
+//! Token counting on Azure.
+compat_harness::case!();

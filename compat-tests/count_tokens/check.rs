@@ -23,13 +23,15 @@ use std::fmt::Write as _;
 
 use anyhow::{Context as _, bail, ensure};
 use compat_core::classify::NoVerdict;
-use compat_tests::Ctx;
+use compat_harness::Ctx;
 use serde_json::Value;
 
 /// The file's size: past a quarter of the Read tool's 25K-token limit at any
 /// tokenizer's rate, below the limit itself, so the CLI counts and the read
 /// succeeds.
 const FILE_LINES: usize = 800;
+
+compat_harness::feature!(run = run);
 
 pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
     let n = ctx.nonce();
@@ -221,15 +223,15 @@ fn provider_view(ctx: &Ctx) -> String {
     }
 }
 
-compat_tests::sim_fault_test!(
+compat_harness::sim_fault_test!(
     name = "count_without_messages_turns_cell_red",
-    provider = "anthropic",
+    provider = Anthropic,
     run = count_without_messages
 );
 
 fn count_without_messages(ctx: &Ctx) -> anyhow::Result<()> {
     let error =
-        compat_tests::red_cell_under_fault(ctx, compat_sim::Fault::CountWithoutMessages, run)?;
+        compat_harness::red_cell_under_fault(ctx, compat_sim::Fault::CountWithoutMessages, run)?;
     ensure!(
         error.contains("is not plausible") && error.contains("counting endpoint answered"),
         "the error does not say the count was implausible and what the provider counted: {error}"
@@ -242,9 +244,9 @@ fn cut(s: &str, n: usize) -> &str {
     s.char_indices().nth(n).map_or(s, |(i, _)| &s[..i])
 }
 
-compat_tests::sim_fault_test!(
+compat_harness::sim_fault_test!(
     name = "wrong_count_regresses_inside_the_partial_cell",
-    provider = "bedrock_invoke",
+    provider = BedrockInvoke,
     run = wrong_count_regresses_inside_the_partial_cell
 );
 
@@ -260,14 +262,14 @@ compat_tests::sim_fault_test!(
 /// DIFFERENTLY with both signatures; never a regression, never a pass.
 fn wrong_count_regresses_inside_the_partial_cell(ctx: &Ctx) -> anyhow::Result<()> {
     use compat_core::gate::{Before, before};
-    use compat_tests::GateDecision;
+    use compat_harness::GateDecision;
     let model = ctx.model_id();
     let baseline = compat_core::matrix::v2::AnyMatrix::load(
         &compat_core::paths::workspace_root().join("golden/sim-baseline.json"),
     )?;
     let was = before(&baseline, ctx.feature(), ctx.provider().id(), model);
     let decision =
-        compat_tests::gate_under_fault(ctx, compat_sim::Fault::CountWithoutMessages, run)?;
+        compat_harness::gate_under_fault(ctx, compat_sim::Fault::CountWithoutMessages, run)?;
     match (&was, &decision) {
         (Before::Passed, GateDecision::Fails(m)) => ensure!(
             m.starts_with(&format!("REGRESSION ({model} passed in the baseline"))

@@ -1,5 +1,2 @@
-//! Effort on Azure AI (pass-through): the feature's shared check (check.rs); Haiku 4.5 has no effort parameter.
-compat_tests::compat_case!(
-    run = super::check::run,
-    not_applicable_for = super::check::NO_EFFORT
-);
+//! Effort on Azure AI (pass-through).
+compat_harness::case!();

@@ -1,5 +1,2 @@
-//! Effort on Bedrock Mantle: the feature's shared check (check.rs); Haiku 4.5 has no effort parameter.
-compat_tests::compat_case!(
-    run = super::check::run,
-    not_applicable_for = super::check::NO_EFFORT
-);
+//! Effort on Bedrock Mantle.
+compat_harness::case!();

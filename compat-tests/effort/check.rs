@@ -27,7 +27,7 @@
 //!   at its default, `high`) is caught in sim mode only.
 
 use anyhow::{Context as _, bail, ensure};
-use compat_tests::Ctx;
+use compat_harness::Ctx;
 use serde_json::Value;
 
 /// The level asked for: the highest both effort models accept, so that a
@@ -42,6 +42,8 @@ pub const NO_EFFORT: &[(&str, &str)] = &[(
      lists the models that do; the API answers 400 \"This model does not support the effort \
      parameter.\"), and the CLI sends none for it.",
 )];
+
+compat_harness::feature!(run = run, not_applicable_for = NO_EFFORT);
 
 pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
     let token = format!("effort-{}", ctx.nonce());
@@ -170,14 +172,14 @@ fn reported_effort(thinking: &str) -> Option<String> {
     Some(rest[..rest.find(')')?].to_owned())
 }
 
-compat_tests::sim_fault_test!(
+compat_harness::sim_fault_test!(
     name = "stripped_effort_turns_cell_red",
-    provider = "vertex_ai",
+    provider = VertexAi,
     run = stripped_effort
 );
 
 fn stripped_effort(ctx: &Ctx) -> anyhow::Result<()> {
-    let error = compat_tests::red_cell_under_fault(ctx, compat_sim::Fault::StripEffort, run)?;
+    let error = compat_harness::red_cell_under_fault(ctx, compat_sim::Fault::StripEffort, run)?;
     ensure!(
         error.contains("the effort was lost") && error.contains("`default`"),
         "the error does not say the effort was lost (sent max, ran at the default): {error}"
@@ -185,9 +187,9 @@ fn stripped_effort(ctx: &Ctx) -> anyhow::Result<()> {
     Ok(())
 }
 
-compat_tests::sim_fault_test!(
+compat_harness::sim_fault_test!(
     name = "dropped_thinking_leaves_cell_green",
-    provider = "vertex_ai",
+    provider = VertexAi,
     run = dropped_thinking
 );
 
@@ -197,7 +199,7 @@ compat_tests::sim_fault_test!(
 /// (its record). Before issue 23 this row read the model's effort from the
 /// thinking the CLI got and said "the model ran at `no thinking at all`".
 fn dropped_thinking(ctx: &Ctx) -> anyhow::Result<()> {
-    compat_tests::green_cell_under_faults(
+    compat_harness::green_cell_under_faults(
         ctx,
         &[compat_sim::Fault::DropThinking],
         "the thinking blocks dropped on the way back",

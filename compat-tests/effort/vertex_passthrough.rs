@@ -5,6 +5,6 @@
 //! without a gateway in between. The pass-through forwards the CLI's header
 //! as sent, so what this cell would measure is the CLI and Vertex, not the
 //! gateway.
-compat_tests::compat_case!(
+compat_harness::case!(
     not_applicable = "Claude Code's native Vertex mode sends the effort-2025-11-24 beta, which Vertex refuses (anthropics/claude-code#34802); the CLI then drops effort itself, with or without a gateway, so effort cannot be asked of Vertex in this mode"
 );

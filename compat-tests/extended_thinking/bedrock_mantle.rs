@@ -1,2 +1,2 @@
-//! Extended thinking on Bedrock Mantle: the feature's shared check (check.rs).
-compat_tests::compat_case!(run = super::check::run);
+//! Extended thinking on Bedrock Mantle.
+compat_harness::case!();

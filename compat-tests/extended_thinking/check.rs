@@ -5,7 +5,9 @@
 //! alters them fails here.
 
 use anyhow::{Context as _, ensure};
-use compat_tests::Ctx;
+use compat_harness::Ctx;
+
+compat_harness::feature!(run = run);
 
 pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
     let token = format!("think-{}", ctx.nonce());
@@ -38,29 +40,29 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
     Ok(())
 }
 
-compat_tests::sim_fault_test!(
+compat_harness::sim_fault_test!(
     name = "dropped_thinking_turns_cell_red",
-    provider = "azure",
+    provider = Azure,
     run = dropped_thinking
 );
 
 fn dropped_thinking(ctx: &Ctx) -> anyhow::Result<()> {
-    let error = compat_tests::red_cell_under_fault(ctx, compat_sim::Fault::DropThinking, run)?;
+    let error = compat_harness::red_cell_under_fault(ctx, compat_sim::Fault::DropThinking, run)?;
     ensure!(error.contains("thinking"), "unexpected error: {error}");
     Ok(())
 }
 
-compat_tests::sim_fault_test!(
+compat_harness::sim_fault_test!(
     name = "dropped_thinking_turns_anthropic_rust_path_red",
-    provider = "anthropic_rust_path",
+    provider = AnthropicRustPath,
     run = dropped_thinking_naming_route
 );
 
 /// The Rust path passes on what the provider answered: thinking the
 /// provider dropped is lost on this column too, named with its route.
 fn dropped_thinking_naming_route(ctx: &Ctx) -> anyhow::Result<()> {
-    let error = compat_tests::red_cell_under_fault(ctx, compat_sim::Fault::DropThinking, run)?;
-    compat_tests::ensure_names_route(ctx, &error)?;
+    let error = compat_harness::red_cell_under_fault(ctx, compat_sim::Fault::DropThinking, run)?;
+    compat_harness::ensure_names_route(ctx, &error)?;
     ensure!(error.contains("thinking"), "unexpected error: {error}");
     Ok(())
 }

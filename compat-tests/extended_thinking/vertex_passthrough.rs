@@ -1,2 +1,2 @@
-//! Extended thinking on Vertex AI through LiteLLM's `/vertex_ai` pass-through (the CLI in Vertex mode): the feature's shared check (check.rs).
-compat_tests::compat_case!(run = super::check::run);
+//! Extended thinking on Vertex AI (pass-through).
+compat_harness::case!();

@@ -1,5 +1,2 @@
-//! 1M context on Anthropic (LiteLLM Rust path): the feature's shared check (check.rs); Haiku 4.5 has no 1M variant.
-compat_tests::compat_case!(
-    run = super::check::run,
-    not_applicable_for = super::check::NO_1M_VARIANT
-);
+//! 1M context on Anthropic (LiteLLM Rust path).
+compat_harness::case!();

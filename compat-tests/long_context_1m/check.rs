@@ -27,7 +27,7 @@
 use std::hash::BuildHasher as _;
 
 use anyhow::{Context as _, ensure};
-use compat_tests::Ctx;
+use compat_harness::Ctx;
 
 /// Models with no 1M-context variant, and why.
 pub const NO_1M_VARIANT: &[(&str, &str)] = &[(
@@ -42,6 +42,8 @@ pub const NO_1M_VARIANT: &[(&str, &str)] = &[(
 /// this digit-heavy text somewhat higher): past every 200K window, well
 /// inside 1M, and a sane cost in live mode.
 const LOG_LINES: usize = 8_000;
+
+compat_harness::feature!(run = run, not_applicable_for = NO_1M_VARIANT);
 
 pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
     // Random, not derived from the nonce: only the prompt's last line has it.
@@ -138,15 +140,15 @@ fn diagnose(ctx: &Ctx) -> String {
     )
 }
 
-compat_tests::sim_fault_test!(
+compat_harness::sim_fault_test!(
     name = "truncated_prompt_turns_cell_red",
-    provider = "anthropic",
+    provider = Anthropic,
     run = truncated_prompt
 );
 
 fn truncated_prompt(ctx: &Ctx) -> anyhow::Result<()> {
     let error =
-        compat_tests::red_cell_under_fault(ctx, compat_sim::Fault::TruncateLongPrompt, run)?;
+        compat_harness::red_cell_under_fault(ctx, compat_sim::Fault::TruncateLongPrompt, run)?;
     ensure!(
         error.contains("did not reach the model"),
         "unexpected error: {error}"
@@ -154,9 +156,9 @@ fn truncated_prompt(ctx: &Ctx) -> anyhow::Result<()> {
     Ok(())
 }
 
-compat_tests::sim_fault_test!(
+compat_harness::sim_fault_test!(
     name = "zeroed_cache_usage_leaves_cell_green",
-    provider = "anthropic",
+    provider = Anthropic,
     run = zeroed_cache_usage
 );
 
@@ -168,7 +170,7 @@ compat_tests::sim_fault_test!(
 /// input tokens ... it was not served whole".
 fn zeroed_cache_usage(ctx: &Ctx) -> anyhow::Result<()> {
     use compat_sim::{Fault, UsageField};
-    compat_tests::green_cell_under_faults(
+    compat_harness::green_cell_under_faults(
         ctx,
         &[
             Fault::MisreportUsage(UsageField::CacheReadInputTokens, 0),

@@ -1,2 +1,2 @@
-//! MCP tools on Anthropic: the feature's shared check (check.rs).
-compat_tests::compat_case!(run = super::check::run);
+//! MCP tools on Anthropic.
+compat_harness::case!();

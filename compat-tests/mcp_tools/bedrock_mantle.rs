@@ -1,2 +1,2 @@
-//! MCP tools on Bedrock Mantle: the feature's shared check (check.rs).
-compat_tests::compat_case!(run = super::check::run);
+//! MCP tools on Bedrock Mantle.
+compat_harness::case!();

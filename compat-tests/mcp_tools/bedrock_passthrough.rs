@@ -1,2 +1,2 @@
-//! MCP tools on Bedrock (pass-through): the feature's shared check (check.rs).
-compat_tests::compat_case!(run = super::check::run);
+//! MCP tools on Bedrock (pass-through).
+compat_harness::case!();

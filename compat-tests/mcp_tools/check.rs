@@ -33,9 +33,11 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail, ensure};
 use compat_core::classify::NoVerdict;
+use compat_harness::Ctx;
 use compat_mcp::{TICKET_TOOL, qualified};
-use compat_tests::Ctx;
 use serde_json::Value;
+
+compat_harness::feature!(run = run);
 
 pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
     let n = ctx.nonce();
@@ -269,16 +271,16 @@ fn cut(s: &str, n: usize) -> String {
     if c.len() < s.len() { c + "…" } else { c }
 }
 
-compat_tests::sim_fault_test!(
+compat_harness::sim_fault_test!(
     name = "dropped_mcp_tool_turns_cell_red",
-    provider = "anthropic",
+    provider = Anthropic,
     run = dropped
 );
 
 /// A gateway that drops the MCP tool on the way: the model cannot call it,
 /// and the red cell says the tool never reached the provider.
 fn dropped(ctx: &Ctx) -> anyhow::Result<()> {
-    let error = compat_tests::red_cell_under_fault(ctx, compat_sim::Fault::DropMcpTools, run)?;
+    let error = compat_harness::red_cell_under_fault(ctx, compat_sim::Fault::DropMcpTools, run)?;
     ensure!(
         error.contains("never called the MCP tool")
             && error.contains("dropped the tool on the way"),

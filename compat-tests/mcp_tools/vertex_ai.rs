@@ -1,2 +1,2 @@
-//! MCP tools on Vertex AI: the feature's shared check (check.rs).
-compat_tests::compat_case!(run = super::check::run);
+//! MCP tools on Vertex AI.
+compat_harness::case!();

@@ -1,2 +1,2 @@
-//! PDF input on Anthropic: the feature's shared check (check.rs).
-compat_tests::compat_case!(run = super::check::run);
+//! PDF input on Anthropic.
+compat_harness::case!();

@@ -1,2 +1,2 @@
-//! PDF input on Azure: the feature's shared check (check.rs).
-compat_tests::compat_case!(run = super::check::run);
+//! PDF input on Azure.
+compat_harness::case!();

@@ -1,2 +1,2 @@
-//! PDF input on Bedrock (Invoke): the feature's shared check (check.rs).
-compat_tests::compat_case!(run = super::check::run);
+//! PDF input on Bedrock (Invoke).
+compat_harness::case!();

@@ -16,8 +16,10 @@
 use std::hash::BuildHasher as _;
 
 use anyhow::{Context as _, ensure};
+use compat_harness::Ctx;
 use compat_sim::document::pdf_with_text;
-use compat_tests::Ctx;
+
+compat_harness::feature!(run = run);
 
 pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
     // A random code, not derived from the nonce: the prompt carries the nonce,
@@ -102,14 +104,14 @@ fn diagnose(ctx: &Ctx) -> String {
     }
 }
 
-compat_tests::sim_fault_test!(
+compat_harness::sim_fault_test!(
     name = "dropped_document_turns_cell_red",
-    provider = "bedrock_converse",
+    provider = BedrockConverse,
     run = dropped_document
 );
 
 fn dropped_document(ctx: &Ctx) -> anyhow::Result<()> {
-    let error = compat_tests::red_cell_under_fault(ctx, compat_sim::Fault::DropDocuments, run)?;
+    let error = compat_harness::red_cell_under_fault(ctx, compat_sim::Fault::DropDocuments, run)?;
     ensure!(
         error.contains("does not quote it"),
         "unexpected error: {error}"

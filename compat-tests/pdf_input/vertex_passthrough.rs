@@ -1,2 +1,2 @@
-//! PDF input on Vertex AI (pass-through): the feature's shared check (check.rs).
-compat_tests::compat_case!(run = super::check::run);
+//! PDF input on Vertex AI (pass-through).
+compat_harness::case!();

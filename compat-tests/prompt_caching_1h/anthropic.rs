@@ -1,2 +1,2 @@
-//! Prompt caching (1 hour) on Anthropic: the feature's shared check (check.rs).
-compat_tests::compat_case!(run = super::check::run);
+//! Prompt caching (1 hour) on Anthropic.
+compat_harness::case!();

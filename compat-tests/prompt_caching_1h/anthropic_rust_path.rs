@@ -1,2 +1,2 @@
-//! Prompt caching (1 hour) on Anthropic (LiteLLM Rust path): the feature's shared check (check.rs).
-compat_tests::compat_case!(run = super::check::run);
+//! Prompt caching (1 hour) on Anthropic (LiteLLM Rust path).
+compat_harness::case!();

@@ -21,11 +21,13 @@
 use anyhow::{Context as _, ensure};
 use compat_core::classify::NoVerdict;
 use compat_core::driver::Transcript;
-use compat_tests::Ctx;
+use compat_harness::Ctx;
 use serde_json::Value;
 
 /// How the one-hour cache is asked for (an environment variable of the CLI).
 const TTL_ENV: (&str, &str) = ("CLAUDE_CODE_PROMPT_CACHE_TTL", "1h");
+
+compat_harness::feature!(run = run);
 
 pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
     // The same prompt and folders both times: the CLI's system prompt
@@ -184,14 +186,14 @@ fn diagnose(ctx: &Ctx, sent_1h: usize) -> String {
     }
 }
 
-compat_tests::sim_fault_test!(
+compat_harness::sim_fault_test!(
     name = "dropped_ttl_turns_cell_red",
-    provider = "anthropic",
+    provider = Anthropic,
     run = dropped_ttl
 );
 
 fn dropped_ttl(ctx: &Ctx) -> anyhow::Result<()> {
-    let error = compat_tests::red_cell_under_fault(ctx, compat_sim::Fault::DropCacheTtl, run)?;
+    let error = compat_harness::red_cell_under_fault(ctx, compat_sim::Fault::DropCacheTtl, run)?;
     // Where the route passes the provider's breakdown back (Anthropic) the
     // write shows in the 5-minute bucket; where it does not (LiteLLM's
     // Converse route), without a breakdown. Either way the error must say
@@ -211,8 +213,8 @@ fn dropped_ttl(ctx: &Ctx) -> anyhow::Result<()> {
 // without a fault, LiteLLM's Converse route losing the TTL breakdown on the
 // way back, so the test could not fail there and the fault tests' guard
 // refuses it. Move it back once that cell passes.)
-compat_tests::sim_fault_test!(
+compat_harness::sim_fault_test!(
     name = "dropped_ttl_turns_bedrock_invoke_red",
-    provider = "bedrock_invoke",
+    provider = BedrockInvoke,
     run = dropped_ttl
 );

@@ -1,2 +1,2 @@
-//! Prompt caching (1 hour) on Vertex AI: the feature's shared check (check.rs).
-compat_tests::compat_case!(run = super::check::run);
+//! Prompt caching (1 hour) on Vertex AI.
+compat_harness::case!();

@@ -1,2 +1,2 @@
-//! Prompt caching (5 min) on Azure: the feature's shared check (check.rs).
-compat_tests::compat_case!(run = super::check::run);
+//! Prompt caching (5 min) on Azure.
+compat_harness::case!();

@@ -1,2 +1,2 @@
-//! Prompt caching (5 min) on Azure AI Foundry through LiteLLM's `/azure_ai` pass-through (the CLI in Foundry mode): the feature's shared check (check.rs).
-compat_tests::compat_case!(run = super::check::run);
+//! Prompt caching (5 min) on Azure AI (pass-through).
+compat_harness::case!();

@@ -20,7 +20,9 @@
 //! reported to the CLI (the tap).
 
 use anyhow::{Context as _, ensure};
-use compat_tests::Ctx;
+use compat_harness::Ctx;
+
+compat_harness::feature!(run = run);
 
 pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
     // The same prompt both times: the CLI's first system block varies with it.
@@ -135,14 +137,14 @@ fn diagnose(ctx: &Ctx) -> String {
     }
 }
 
-compat_tests::sim_fault_test!(
+compat_harness::sim_fault_test!(
     name = "stripped_cache_usage_turns_cell_red",
-    provider = "bedrock_converse",
+    provider = BedrockConverse,
     run = stripped
 );
 
 fn stripped(ctx: &Ctx) -> anyhow::Result<()> {
-    let error = compat_tests::red_cell_under_fault(ctx, compat_sim::Fault::StripCacheUsage, run)?;
+    let error = compat_harness::red_cell_under_fault(ctx, compat_sim::Fault::StripCacheUsage, run)?;
     // The markers did reach the provider, which reported nothing: the
     // error must say so rather than blame the markers' way up.
     ensure!(
@@ -152,9 +154,9 @@ fn stripped(ctx: &Ctx) -> anyhow::Result<()> {
     Ok(())
 }
 
-compat_tests::sim_fault_test!(
+compat_harness::sim_fault_test!(
     name = "zeroed_cache_usage_leaves_cell_green",
-    provider = "anthropic",
+    provider = Anthropic,
     run = zeroed_cache_usage
 );
 
@@ -165,7 +167,7 @@ compat_tests::sim_fault_test!(
 /// went red with "the cache usage was dropped on the way back".
 fn zeroed_cache_usage(ctx: &Ctx) -> anyhow::Result<()> {
     use compat_sim::{Fault, UsageField};
-    compat_tests::green_cell_under_faults(
+    compat_harness::green_cell_under_faults(
         ctx,
         &[
             Fault::MisreportUsage(UsageField::CacheReadInputTokens, 0),

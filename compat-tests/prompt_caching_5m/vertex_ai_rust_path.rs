@@ -1,2 +1,2 @@
-//! Prompt caching (5 min) on Vertex AI (LiteLLM Rust path): the feature's shared check (check.rs).
-compat_tests::compat_case!(run = super::check::run);
+//! Prompt caching (5 min) on Vertex AI (LiteLLM Rust path).
+compat_harness::case!();

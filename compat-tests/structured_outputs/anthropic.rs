@@ -1,2 +1,2 @@
-//! Structured outputs on Anthropic: the feature's shared check (check.rs).
-compat_tests::compat_case!(run = super::check::run);
+//! Structured outputs on Anthropic.
+compat_harness::case!();

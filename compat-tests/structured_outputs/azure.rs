@@ -1,2 +1,2 @@
-//! Structured outputs on Azure: the feature's shared check (check.rs).
-compat_tests::compat_case!(run = super::check::run);
+//! Structured outputs on Azure.
+compat_harness::case!();

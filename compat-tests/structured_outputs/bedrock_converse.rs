@@ -1,2 +1,2 @@
-//! Structured outputs on Bedrock (Converse): the feature's shared check (check.rs).
-compat_tests::compat_case!(run = super::check::run);
+//! Structured outputs on Bedrock (Converse).
+compat_harness::case!();

@@ -1,2 +1,2 @@
-//! Structured outputs on Bedrock (Invoke): the feature's shared check (check.rs).
-compat_tests::compat_case!(run = super::check::run);
+//! Structured outputs on Bedrock (Invoke).
+compat_harness::case!();

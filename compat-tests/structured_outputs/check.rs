@@ -24,7 +24,7 @@
 //!   without it.
 
 use anyhow::{Context as _, bail, ensure};
-use compat_tests::Ctx;
+use compat_harness::Ctx;
 use serde_json::{Value, json};
 
 fn schema() -> Value {
@@ -47,6 +47,8 @@ fn schema() -> Value {
         "additionalProperties": false
     })
 }
+
+compat_harness::feature!(run = run);
 
 pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
     let token = format!("so-{}", ctx.nonce());
@@ -162,15 +164,15 @@ fn diagnose(ctx: &Ctx) -> String {
     }
 }
 
-compat_tests::sim_fault_test!(
+compat_harness::sim_fault_test!(
     name = "dropped_structured_output_turns_cell_red",
-    provider = "bedrock_converse",
+    provider = BedrockConverse,
     run = dropped
 );
 
 fn dropped(ctx: &Ctx) -> anyhow::Result<()> {
     let error =
-        compat_tests::red_cell_under_fault(ctx, compat_sim::Fault::DropStructuredOutput, run)?;
+        compat_harness::red_cell_under_fault(ctx, compat_sim::Fault::DropStructuredOutput, run)?;
     ensure!(
         error.contains("structured-output request was lost"),
         "the error does not say the structured-output request was lost: {error}"

@@ -1,2 +1,2 @@
-//! System prompt on Anthropic: the feature's shared check (check.rs).
-compat_tests::compat_case!(run = super::check::run);
+//! System prompt on Anthropic.
+compat_harness::case!();

@@ -1,2 +1,2 @@
-//! System prompt on Azure: the feature's shared check (check.rs).
-compat_tests::compat_case!(run = super::check::run);
+//! System prompt on Azure.
+compat_harness::case!();

@@ -23,8 +23,10 @@
 
 use anyhow::{Context as _, bail};
 use compat_core::classify::NoVerdict;
-use compat_tests::Ctx;
+use compat_harness::Ctx;
 use serde_json::Value;
+
+compat_harness::feature!(run = run);
 
 pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
     let n = ctx.nonce();
@@ -228,14 +230,15 @@ fn tail(s: &str, n: usize) -> String {
     s.chars().skip(count.saturating_sub(n)).collect()
 }
 
-compat_tests::sim_fault_test!(
+compat_harness::sim_fault_test!(
     name = "dropped_system_prompt_turns_cell_red",
-    provider = "anthropic",
+    provider = Anthropic,
     run = dropped
 );
 
 fn dropped(ctx: &Ctx) -> anyhow::Result<()> {
-    let error = compat_tests::red_cell_under_fault(ctx, compat_sim::Fault::DropSystemPrompt, run)?;
+    let error =
+        compat_harness::red_cell_under_fault(ctx, compat_sim::Fault::DropSystemPrompt, run)?;
     anyhow::ensure!(
         error.contains("--append-system-prompt instruction")
             && error.contains("dropped the `system`")
@@ -245,14 +248,14 @@ fn dropped(ctx: &Ctx) -> anyhow::Result<()> {
     Ok(())
 }
 
-compat_tests::sim_fault_test!(
+compat_harness::sim_fault_test!(
     name = "truncated_system_prompt_turns_cell_red",
-    provider = "vertex_ai",
+    provider = VertexAi,
     run = truncated
 );
 
 fn truncated(ctx: &Ctx) -> anyhow::Result<()> {
-    let error = compat_tests::red_cell_under_fault(
+    let error = compat_harness::red_cell_under_fault(
         ctx,
         compat_sim::Fault::TruncateSystemPrompt(4000),
         run,

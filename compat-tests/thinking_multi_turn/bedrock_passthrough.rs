@@ -1,2 +1,2 @@
-//! Thinking across turns on Bedrock (pass-through): the feature's shared check (check.rs).
-compat_tests::compat_case!(run = super::check::run);
+//! Thinking across turns on Bedrock (pass-through).
+compat_harness::case!();

@@ -18,8 +18,10 @@
 
 use anyhow::{Context as _, ensure};
 use compat_core::driver::ClaudeRun;
-use compat_tests::Ctx;
+use compat_harness::Ctx;
 use serde_json::Value;
+
+compat_harness::feature!(run = run);
 
 pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
     let model = ctx.model_id().to_owned();
@@ -216,9 +218,9 @@ fn summary(s: &str) -> String {
     format!("{}...", s.chars().take(40).collect::<String>())
 }
 
-compat_tests::sim_fault_test!(
+compat_harness::sim_fault_test!(
     name = "corrupted_replayed_signature_turns_cell_red",
-    provider = "vertex_ai",
+    provider = VertexAi,
     run = corrupted_signature
 );
 
@@ -229,13 +231,13 @@ fn corrupted_signature(ctx: &Ctx) -> anyhow::Result<()> {
     let (_, two) = tokens(ctx);
     let _fault = sim.inject(
         compat_sim::FaultScope {
-            provider: Some(compat_tests::sim::api(ctx.provider())),
+            provider: Some(compat_harness::column::api(ctx.provider())),
             model: Some(ctx.model_id().to_owned()),
             body_contains: Some(two),
         },
         compat_sim::Fault::CorruptThinkingSignatures,
     );
-    let error = compat_tests::expect_red_cell(ctx, run)?;
+    let error = compat_harness::expect_red_cell(ctx, run)?;
     // The CLI recovers from the 400 by resending turn 2 without thinking,
     // so the turn "succeeds" without thinking again; the error must say so
     // and quote the provider.

@@ -1,2 +1,2 @@
-//! Tool search on Anthropic: the feature's shared check (check.rs).
-compat_tests::compat_case!(run = super::check::run);
+//! Tool search on Anthropic.
+compat_harness::case!();

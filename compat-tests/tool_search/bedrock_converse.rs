@@ -1,2 +1,2 @@
-//! Tool search on Bedrock (Converse): the feature's shared check (check.rs).
-compat_tests::compat_case!(run = super::check::run);
+//! Tool search on Bedrock (Converse).
+compat_harness::case!();

@@ -1,2 +1,2 @@
-//! Tool search on Bedrock Mantle: the feature's shared check (check.rs).
-compat_tests::compat_case!(run = super::check::run);
+//! Tool search on Bedrock Mantle.
+compat_harness::case!();

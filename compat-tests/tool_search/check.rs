@@ -36,14 +36,16 @@ use std::path::Path;
 
 use anyhow::{Context as _, bail, ensure};
 use compat_core::classify::NoVerdict;
+use compat_harness::Ctx;
 use compat_mcp::{GATE_TOOL, Toolset, qualified};
-use compat_tests::Ctx;
 use serde_json::Value;
 
 use crate::mcp_tools::check::run_with_fixture_server;
 
 /// The CLI's client tool that loads deferred tools.
 const TOOL_SEARCH: &str = "ToolSearch";
+
+compat_harness::feature!(run = run);
 
 pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
     let n = ctx.nonce();
@@ -165,7 +167,7 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
     }
     if ctx.sim().is_some() {
         let upstream = ctx.sim_requests();
-        if compat_tests::sim::api(ctx.provider()) == compat_sim::Api::BedrockConverse {
+        if compat_harness::column::api(ctx.provider()) == compat_sim::Api::BedrockConverse {
             // Converse has no deferral (`ToolSpecification`: name,
             // description, inputSchema) and no tool reference among
             // `ToolResultContentBlock`s (AWS API reference; Bedrock serves
@@ -337,16 +339,17 @@ fn cut(s: &str, n: usize) -> String {
     if c.len() < s.len() { c + "…" } else { c }
 }
 
-compat_tests::sim_fault_test!(
+compat_harness::sim_fault_test!(
     name = "flattened_deferred_tools_turn_cell_red",
-    provider = "anthropic",
+    provider = Anthropic,
     run = flattened
 );
 
 /// A gateway that strips `defer_loading`: the provider gets the loaded tool
 /// as a plain one, and the red cell says the deferred path was flattened.
 fn flattened(ctx: &Ctx) -> anyhow::Result<()> {
-    let error = compat_tests::red_cell_under_fault(ctx, compat_sim::Fault::StripDeferLoading, run)?;
+    let error =
+        compat_harness::red_cell_under_fault(ctx, compat_sim::Fault::StripDeferLoading, run)?;
     ensure!(
         error.contains("flattened the deferred tools") && error.contains("without `defer_loading`"),
         "the error does not say that the gateway flattened the deferred tools: {error}"

@@ -1,2 +1,2 @@
-//! Tool search on Vertex AI (LiteLLM Rust path): the feature's shared check (check.rs).
-compat_tests::compat_case!(run = super::check::run);
+//! Tool search on Vertex AI (LiteLLM Rust path).
+compat_harness::case!();

@@ -1,2 +1,2 @@
-//! Tool use on Azure: the feature's shared check (check.rs).
-compat_tests::compat_case!(run = super::check::run);
+//! Tool use on Azure.
+compat_harness::case!();

@@ -1,2 +1,2 @@
-//! Tool use on Azure AI Foundry through LiteLLM's `/azure_ai` pass-through (the CLI in Foundry mode): the feature's shared check (check.rs).
-compat_tests::compat_case!(run = super::check::run);
+//! Tool use on Azure AI (pass-through).
+compat_harness::case!();

@@ -1,2 +1,2 @@
-//! Tool use on Bedrock through LiteLLM's `/bedrock` pass-through (the CLI in Bedrock mode): the feature's shared check (check.rs).
-compat_tests::compat_case!(run = super::check::run);
+//! Tool use on Bedrock (pass-through).
+compat_harness::case!();

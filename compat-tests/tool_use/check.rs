@@ -4,7 +4,9 @@
 //! result.
 
 use anyhow::{Context as _, ensure};
-use compat_tests::Ctx;
+use compat_harness::Ctx;
+
+compat_harness::feature!(run = run);
 
 pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
     let token = format!("tool-{}", ctx.nonce());
@@ -44,14 +46,14 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
     Ok(())
 }
 
-compat_tests::sim_fault_test!(
+compat_harness::sim_fault_test!(
     name = "no_tool_call_turns_cell_red",
-    provider = "bedrock_invoke",
+    provider = BedrockInvoke,
     run = no_tool_call
 );
 
 fn no_tool_call(ctx: &Ctx) -> anyhow::Result<()> {
-    let error = compat_tests::red_cell_under_fault(ctx, compat_sim::Fault::NoToolCall, run)?;
+    let error = compat_harness::red_cell_under_fault(ctx, compat_sim::Fault::NoToolCall, run)?;
     ensure!(
         error.contains("did not call Bash"),
         "unexpected error: {error}"
@@ -59,16 +61,16 @@ fn no_tool_call(ctx: &Ctx) -> anyhow::Result<()> {
     Ok(())
 }
 
-compat_tests::sim_fault_test!(
+compat_harness::sim_fault_test!(
     name = "bedrock_passthrough_no_tool_call_turns_cell_red",
-    provider = "bedrock_passthrough",
+    provider = BedrockPassthrough,
     run = passthrough_no_tool_call
 );
 
 /// The same fault on the pass-through column: the red cell names the model
 /// and the route the CLI took.
 fn passthrough_no_tool_call(ctx: &Ctx) -> anyhow::Result<()> {
-    let error = compat_tests::red_cell_under_fault(ctx, compat_sim::Fault::NoToolCall, run)?;
+    let error = compat_harness::red_cell_under_fault(ctx, compat_sim::Fault::NoToolCall, run)?;
     ensure!(
         error.contains("did not call Bash") && error.contains("/bedrock/ pass-through"),
         "the error does not say what broke and on which route: {error}"
@@ -76,9 +78,9 @@ fn passthrough_no_tool_call(ctx: &Ctx) -> anyhow::Result<()> {
     Ok(())
 }
 
-compat_tests::sim_fault_test!(
+compat_harness::sim_fault_test!(
     name = "bedrock_passthrough_misrouted_trial_fails",
-    provider = "bedrock_passthrough",
+    provider = BedrockPassthrough,
     run = misrouted
 );
 
@@ -95,7 +97,7 @@ fn misrouted(ctx: &Ctx) -> anyhow::Result<()> {
         "the misrouted run did not reach the {} simulator at all",
         ctx.provider().id()
     );
-    match compat_tests::conclude_trial(ctx, run) {
+    match compat_harness::conclude_trial(ctx, run) {
         (Outcome::Fail { error }, Some(FailureClass::Harness))
             if error.contains("/v1/messages") && error.contains(ctx.provider().id()) =>
         {
@@ -107,9 +109,9 @@ fn misrouted(ctx: &Ctx) -> anyhow::Result<()> {
     }
 }
 
-compat_tests::sim_fault_test!(
+compat_harness::sim_fault_test!(
     name = "vertex_passthrough_no_tool_call_turns_cell_red",
-    provider = "vertex_passthrough",
+    provider = VertexPassthrough,
     run = vertex_passthrough_no_tool_call
 );
 
@@ -117,7 +119,7 @@ compat_tests::sim_fault_test!(
 /// Vertex simulator): the lost tool call turns the cell red, the error
 /// naming the model and the route the CLI took.
 fn vertex_passthrough_no_tool_call(ctx: &Ctx) -> anyhow::Result<()> {
-    let error = compat_tests::red_cell_under_fault(ctx, compat_sim::Fault::NoToolCall, run)?;
+    let error = compat_harness::red_cell_under_fault(ctx, compat_sim::Fault::NoToolCall, run)?;
     ensure!(
         error.contains("did not call Bash") && error.contains("/vertex_ai/ pass-through"),
         "the error does not say what broke and on which route: {error}"
@@ -125,23 +127,23 @@ fn vertex_passthrough_no_tool_call(ctx: &Ctx) -> anyhow::Result<()> {
     Ok(())
 }
 
-compat_tests::sim_fault_test!(
+compat_harness::sim_fault_test!(
     name = "vertex_passthrough_misrouted_trial_fails",
-    provider = "vertex_passthrough",
+    provider = VertexPassthrough,
     run = misrouted
 );
 
-compat_tests::sim_fault_test!(
+compat_harness::sim_fault_test!(
     name = "no_tool_call_turns_bedrock_mantle_red",
-    provider = "bedrock_mantle",
+    provider = BedrockMantle,
     run = no_tool_call_naming_route
 );
 
 /// The same loss on the Mantle column: the error names the model and the
 /// gateway route the trial took (`bedrock_mantle/anthropic.claude-…`).
 fn no_tool_call_naming_route(ctx: &Ctx) -> anyhow::Result<()> {
-    let error = compat_tests::red_cell_under_fault(ctx, compat_sim::Fault::NoToolCall, run)?;
-    compat_tests::ensure_names_route(ctx, &error)?;
+    let error = compat_harness::red_cell_under_fault(ctx, compat_sim::Fault::NoToolCall, run)?;
+    compat_harness::ensure_names_route(ctx, &error)?;
     ensure!(
         error.contains("did not call Bash"),
         "unexpected error: {error}"

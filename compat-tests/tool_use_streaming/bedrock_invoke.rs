@@ -1,2 +1,2 @@
-//! Tool use (streaming) on Bedrock (Invoke): the feature's shared check (check.rs).
-compat_tests::compat_case!(run = super::check::run);
+//! Tool use (streaming) on Bedrock (Invoke).
+compat_harness::case!();

@@ -13,7 +13,7 @@
 //!   request opted in to fine-grained tool streaming, so a burst here means
 //!   the opt-in was lost on the way, LiteLLM #30230), and the gateway handed
 //!   on the first fragment before the provider had sent two fifths of them
-//!   (the causal rule of `relay::judge_deltas`, as the streaming row judges
+//!   (the causal rule of `stream_timing::judge_deltas`, as the streaming row judges
 //!   text: a gateway that holds the whole stream or its start is red).
 //! - live: the fragments did not all leave the gateway within a few ms (a
 //!   real model writes a few KB of input over seconds; a buffering gateway
@@ -23,13 +23,15 @@
 
 use anyhow::{Context as _, bail, ensure};
 use compat_core::classify::NoVerdict;
-use compat_tests::Ctx;
-use compat_tests::relay::{self, StreamVerdict, judge_deltas};
+use compat_harness::Ctx;
+use compat_harness::stream_timing::{self, StreamVerdict, judge_deltas};
 use serde_json::Value;
 
 /// Lines the file gets: about 4.7 KB with the line below, so that the
 /// provider spends seconds streaming it (80 fragments, 20 ms apart).
 const LINES: usize = 128;
+
+compat_harness::feature!(run = run);
 
 pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
     let project = tempfile::tempdir()?;
@@ -127,7 +129,7 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
         );
     }
     if let Some((up, _)) = &upstream {
-        relay::note_timing(ctx, "tool input delta", up, &gateway);
+        stream_timing::note_timing(ctx, "tool input delta", up, &gateway);
     }
     match judge_deltas(
         "tool input delta",
@@ -279,16 +281,16 @@ fn opt_in_of(req: &Option<compat_sim::RecordedRequest>) -> String {
     }
 }
 
-compat_tests::sim_fault_test!(
+compat_harness::sim_fault_test!(
     name = "buffered_tool_input_turns_cell_red",
-    provider = "bedrock_converse",
+    provider = BedrockConverse,
     run = buffered_tool_input
 );
 
 /// The provider buffers the tool input (as when the gateway strips the
 /// opt-in): the cell is red, saying the arguments arrived in one burst.
 fn buffered_tool_input(ctx: &Ctx) -> anyhow::Result<()> {
-    let error = compat_tests::red_cell_under_fault(ctx, compat_sim::Fault::BufferToolInput, run)?;
+    let error = compat_harness::red_cell_under_fault(ctx, compat_sim::Fault::BufferToolInput, run)?;
     ensure!(
         error.contains("tool arguments arrived in one burst") && error.contains("provider sent"),
         "the error does not say the tool arguments arrived in one burst from the provider: {error}"
@@ -296,16 +298,16 @@ fn buffered_tool_input(ctx: &Ctx) -> anyhow::Result<()> {
     Ok(())
 }
 
-compat_tests::sim_fault_test!(
+compat_harness::sim_fault_test!(
     name = "held_tool_input_turns_cell_red",
-    provider = "anthropic",
+    provider = Anthropic,
     run = held_tool_input
 );
 
 /// The stream is held and flushed at the end (a buffering gateway): red,
 /// saying the gateway held the whole stream of tool arguments.
 fn held_tool_input(ctx: &Ctx) -> anyhow::Result<()> {
-    let error = compat_tests::red_cell_under_fault(ctx, compat_sim::Fault::HoldStream, run)?;
+    let error = compat_harness::red_cell_under_fault(ctx, compat_sim::Fault::HoldStream, run)?;
     ensure!(
         error.contains("tool arguments did not stream") && error.contains("held the whole stream"),
         "the error does not say the gateway held the tool arguments: {error}"
@@ -313,9 +315,9 @@ fn held_tool_input(ctx: &Ctx) -> anyhow::Result<()> {
     Ok(())
 }
 
-compat_tests::sim_fault_test!(
+compat_harness::sim_fault_test!(
     name = "held_tool_input_start_turns_cell_red",
-    provider = "bedrock_invoke",
+    provider = BedrockInvoke,
     run = held_tool_input_start
 );
 
@@ -325,7 +327,7 @@ compat_tests::sim_fault_test!(
 /// much of the tool input the gateway held and for how long.
 fn held_tool_input_start(ctx: &Ctx) -> anyhow::Result<()> {
     let error =
-        compat_tests::red_cell_under_fault(ctx, compat_sim::Fault::HoldStreamStart(50), run)?;
+        compat_harness::red_cell_under_fault(ctx, compat_sim::Fault::HoldStreamStart(50), run)?;
     ensure!(
         error.contains("tool arguments did not stream")
             && error.contains("held the stream's first")

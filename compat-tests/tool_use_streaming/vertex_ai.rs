@@ -1,2 +1,2 @@
-//! Tool use (streaming) on Vertex AI: the feature's shared check (check.rs).
-compat_tests::compat_case!(run = super::check::run);
+//! Tool use (streaming) on Vertex AI.
+compat_harness::case!();

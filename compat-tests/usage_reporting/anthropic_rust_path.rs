@@ -1,2 +1,2 @@
-//! Usage reporting on Anthropic (LiteLLM Rust path): the feature's shared check (check.rs).
-compat_tests::compat_case!(run = super::check::run);
+//! Usage reporting on Anthropic (LiteLLM Rust path).
+compat_harness::case!();

@@ -1,2 +1,2 @@
-//! Usage reporting on Azure: the feature's shared check (check.rs).
-compat_tests::compat_case!(run = super::check::run);
+//! Usage reporting on Azure.
+compat_harness::case!();

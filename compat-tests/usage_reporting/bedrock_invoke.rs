@@ -1,2 +1,2 @@
-//! Usage reporting on Bedrock (Invoke): the feature's shared check (check.rs).
-compat_tests::compat_case!(run = super::check::run);
+//! Usage reporting on Bedrock (Invoke).
+compat_harness::case!();

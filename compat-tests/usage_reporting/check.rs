@@ -35,9 +35,11 @@
 //!   provider's figures consistently is visible in sim mode only.
 
 use anyhow::{Context as _, bail, ensure};
-use compat_tests::Ctx;
-use compat_tests::relay::TapRecord;
+use compat_harness::Ctx;
+use compat_harness::relay::TapRecord;
 use serde_json::Value;
+
+compat_harness::feature!(run = run);
 
 pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
     let model = ctx.model_id().to_owned();
@@ -304,9 +306,9 @@ fn cli_usage(events: &[Value]) -> Value {
     merged
 }
 
-compat_tests::sim_fault_test!(
+compat_harness::sim_fault_test!(
     name = "double_counted_output_turns_cell_red",
-    provider = "bedrock_converse",
+    provider = BedrockConverse,
     run = double_counted
 );
 
@@ -315,7 +317,7 @@ compat_tests::sim_fault_test!(
 /// the field and both numbers.
 fn double_counted(ctx: &Ctx) -> anyhow::Result<()> {
     let fault = compat_sim::Fault::MisreportUsage(compat_sim::UsageField::OutputTokens, 2);
-    let error = compat_tests::red_cell_under_fault(ctx, fault, run)?;
+    let error = compat_harness::red_cell_under_fault(ctx, fault, run)?;
     ensure!(
         error.contains(ctx.model_id())
             && error.contains("the provider reported output_tokens = ")
@@ -325,9 +327,9 @@ fn double_counted(ctx: &Ctx) -> anyhow::Result<()> {
     Ok(())
 }
 
-compat_tests::sim_fault_test!(
+compat_harness::sim_fault_test!(
     name = "zeroed_cache_read_turns_cell_red",
-    provider = "anthropic",
+    provider = Anthropic,
     run = zeroed
 );
 
@@ -335,7 +337,7 @@ compat_tests::sim_fault_test!(
 /// second request read the cache the first wrote, and the error says so.
 fn zeroed(ctx: &Ctx) -> anyhow::Result<()> {
     let fault = compat_sim::Fault::MisreportUsage(compat_sim::UsageField::CacheReadInputTokens, 0);
-    let error = compat_tests::red_cell_under_fault(ctx, fault, run)?;
+    let error = compat_harness::red_cell_under_fault(ctx, fault, run)?;
     ensure!(
         error.contains("cache_read_input_tokens") && error.contains("the CLI received 0"),
         "the error does not name the zeroed field and both numbers: {error}"
@@ -343,9 +345,9 @@ fn zeroed(ctx: &Ctx) -> anyhow::Result<()> {
     Ok(())
 }
 
-compat_tests::sim_fault_test!(
+compat_harness::sim_fault_test!(
     name = "refused_background_call_turns_cell_red",
-    provider = "anthropic",
+    provider = Anthropic,
     run = refused_background_call
 );
 
@@ -355,7 +357,7 @@ compat_tests::sim_fault_test!(
 /// (`Fault::RejectBackgroundCalls`), the CLI carries on and its run succeeds,
 /// and the cell must still be red, quoting the refusal.
 fn refused_background_call(ctx: &Ctx) -> anyhow::Result<()> {
-    let error = compat_tests::red_cell_under_fault(
+    let error = compat_harness::red_cell_under_fault(
         ctx,
         compat_sim::Fault::RejectBackgroundCalls,
         web_fetch_run,
@@ -372,9 +374,9 @@ fn refused_background_call(ctx: &Ctx) -> anyhow::Result<()> {
 /// page goes to the small fast model). Passes when the run succeeds after
 /// calling WebFetch, whatever the tool's result.
 fn web_fetch_run(ctx: &Ctx) -> anyhow::Result<()> {
-    // The web_fetch row's page server (compat_tests::page): HTTPS, since
+    // The web_fetch row's page server (compat_harness::page): HTTPS, since
     // WebFetch upgrades http to https.
-    let page = compat_tests::page::PageServer::start(
+    let page = compat_harness::page::PageServer::start(
         "/page.html",
         &format!(
             "<html><body><p>The page token is page-{}.</p></body></html>",

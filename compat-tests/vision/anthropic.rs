@@ -1,2 +1,2 @@
-//! Vision on Anthropic: the feature's shared check (check.rs).
-compat_tests::compat_case!(run = super::check::run);
+//! Vision on Anthropic.
+compat_harness::case!();

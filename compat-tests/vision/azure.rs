@@ -1,2 +1,2 @@
-//! Vision on Azure: the feature's shared check (check.rs).
-compat_tests::compat_case!(run = super::check::run);
+//! Vision on Azure.
+compat_harness::case!();

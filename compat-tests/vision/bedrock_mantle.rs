@@ -1,2 +1,2 @@
-//! Vision on Bedrock Mantle: the feature's shared check (check.rs).
-compat_tests::compat_case!(run = super::check::run);
+//! Vision on Bedrock Mantle.
+compat_harness::case!();

@@ -1,2 +1,2 @@
-//! Vision on Bedrock through LiteLLM's `/bedrock` pass-through (the CLI in Bedrock mode): the feature's shared check (check.rs).
-compat_tests::compat_case!(run = super::check::run);
+//! Vision on Bedrock (pass-through).
+compat_harness::case!();

@@ -3,8 +3,10 @@
 //! colour.
 
 use anyhow::{Context as _, ensure};
+use compat_harness::Ctx;
 use compat_sim::image::{PALETTE, solid_png};
-use compat_tests::Ctx;
+
+compat_harness::feature!(run = run);
 
 pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
     let pick = ctx.nonce().bytes().map(|b| b as usize).sum::<usize>() % PALETTE.len();
@@ -23,14 +25,14 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
     Ok(())
 }
 
-compat_tests::sim_fault_test!(
+compat_harness::sim_fault_test!(
     name = "dropped_image_turns_cell_red",
-    provider = "vertex_ai",
+    provider = VertexAi,
     run = dropped_image
 );
 
 fn dropped_image(ctx: &Ctx) -> anyhow::Result<()> {
-    let error = compat_tests::red_cell_under_fault(ctx, compat_sim::Fault::IgnoreImages, run)?;
+    let error = compat_harness::red_cell_under_fault(ctx, compat_sim::Fault::IgnoreImages, run)?;
     ensure!(
         error.contains("does not say so"),
         "unexpected error: {error}"
@@ -38,9 +40,9 @@ fn dropped_image(ctx: &Ctx) -> anyhow::Result<()> {
     Ok(())
 }
 
-compat_tests::sim_fault_test!(
+compat_harness::sim_fault_test!(
     name = "bedrock_passthrough_dropped_image_turns_cell_red",
-    provider = "bedrock_passthrough",
+    provider = BedrockPassthrough,
     run = passthrough_dropped_image
 );
 
@@ -51,7 +53,7 @@ compat_tests::sim_fault_test!(
 /// header, docs/columns/azure_passthrough.md), and the fault tests' guard now
 /// refuses a column whose cell does not pass in the sim baseline.
 fn passthrough_dropped_image(ctx: &Ctx) -> anyhow::Result<()> {
-    let error = compat_tests::red_cell_under_fault(ctx, compat_sim::Fault::IgnoreImages, run)?;
+    let error = compat_harness::red_cell_under_fault(ctx, compat_sim::Fault::IgnoreImages, run)?;
     ensure!(
         error.contains("does not say so") && error.contains("/bedrock/ pass-through"),
         "the error does not say what broke and on which route: {error}"
@@ -59,15 +61,15 @@ fn passthrough_dropped_image(ctx: &Ctx) -> anyhow::Result<()> {
     Ok(())
 }
 
-compat_tests::sim_fault_test!(
+compat_harness::sim_fault_test!(
     name = "dropped_image_turns_vertex_ai_rust_path_red",
-    provider = "vertex_ai_rust_path",
+    provider = VertexAiRustPath,
     run = dropped_image_naming_route
 );
 
 fn dropped_image_naming_route(ctx: &Ctx) -> anyhow::Result<()> {
-    let error = compat_tests::red_cell_under_fault(ctx, compat_sim::Fault::IgnoreImages, run)?;
-    compat_tests::ensure_names_route(ctx, &error)?;
+    let error = compat_harness::red_cell_under_fault(ctx, compat_sim::Fault::IgnoreImages, run)?;
+    compat_harness::ensure_names_route(ctx, &error)?;
     ensure!(
         error.contains("does not say so"),
         "unexpected error: {error}"

@@ -1,2 +1,2 @@
-//! Web fetch on Anthropic: the feature's shared check (check.rs).
-compat_tests::compat_case!(run = super::check::run);
+//! Web fetch on Anthropic.
+compat_harness::case!();

@@ -1,2 +1,2 @@
-//! Web fetch on Bedrock Mantle: the feature's shared check (check.rs).
-compat_tests::compat_case!(run = super::check::run);
+//! Web fetch on Bedrock Mantle.
+compat_harness::case!();

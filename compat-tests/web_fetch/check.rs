@@ -1,7 +1,7 @@
 //! web_fetch: the CLI's WebFetch tool fetches a page on the client and hands
 //! it to the small fast model for a summary, a background request of its own
 //! through the gateway. The harness serves a page made for the trial on
-//! 127.0.0.1 (`compat_tests::page`, HTTPS: the CLI upgrades `http://`), with
+//! 127.0.0.1 (`compat_harness::page`, HTTPS: the CLI upgrades `http://`), with
 //! the trial's nonce (so the records can tell the summarising request) and
 //! a random code that appears nowhere else; the prompt asks for the page's
 //! line with the code.
@@ -34,9 +34,9 @@ use std::hash::BuildHasher as _;
 use anyhow::{Context as _, bail, ensure};
 use compat_core::classify::NoVerdict;
 use compat_core::gateway::routing;
-use compat_tests::Ctx;
-use compat_tests::page::PageServer;
-use compat_tests::relay::TapRecord;
+use compat_harness::Ctx;
+use compat_harness::page::PageServer;
+use compat_harness::relay::TapRecord;
 
 /// Claude Code's small fast model, as a gateway customer points it at the
 /// gateway: Claude Haiku 4.5 (the manifest's Haiku).
@@ -44,6 +44,8 @@ const SMALL_FAST_MODEL: &str = "claude-haiku-4-5";
 
 /// How the CLI 2.1.331 opens its summarising request's prompt (captured).
 const SUMMARY_MARK: &str = "Web page content:";
+
+compat_harness::feature!(run = run);
 
 pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
     run_with(ctx, SMALL_FAST_MODEL)
@@ -230,9 +232,9 @@ fn cut(s: &str, n: usize) -> String {
     }
 }
 
-compat_tests::sim_fault_test!(
+compat_harness::sim_fault_test!(
     name = "blank_summary_request_turns_cell_red",
-    provider = "anthropic",
+    provider = Anthropic,
     run = blank_summary_request
 );
 
@@ -247,13 +249,13 @@ fn blank_summary_request(ctx: &Ctx) -> anyhow::Result<()> {
     let sim = ctx.sim().context("fault tests run in sim mode only")?;
     let _fault = sim.inject(
         compat_sim::FaultScope {
-            provider: Some(compat_tests::sim::api(ctx.provider())),
+            provider: Some(compat_harness::column::api(ctx.provider())),
             model: Some(SMALL_FAST_MODEL.to_owned()),
             body_contains: Some(format!("Release notes of trial {}", ctx.nonce())),
         },
         compat_sim::Fault::BlankUserText,
     );
-    let error = compat_tests::expect_red_cell(ctx, run)?;
+    let error = compat_harness::expect_red_cell(ctx, run)?;
     ensure!(
         error.contains("does not quote it") && error.contains(SMALL_FAST_MODEL),
         "unexpected error: {error}"
@@ -261,9 +263,9 @@ fn blank_summary_request(ctx: &Ctx) -> anyhow::Result<()> {
     Ok(())
 }
 
-compat_tests::sim_fault_test!(
+compat_harness::sim_fault_test!(
     name = "unserved_small_fast_model_turns_cell_red",
-    provider = "anthropic",
+    provider = Anthropic,
     run = unserved_small_fast_model
 );
 
@@ -275,7 +277,7 @@ fn unserved_small_fast_model(ctx: &Ctx) -> anyhow::Result<()> {
     fn run_unserved(ctx: &Ctx) -> anyhow::Result<()> {
         run_with(ctx, UNSERVED_SMALL_FAST_MODEL)
     }
-    let error = compat_tests::expect_red_cell(ctx, run_unserved)?;
+    let error = compat_harness::expect_red_cell(ctx, run_unserved)?;
     ensure!(
         error.contains("to the WebFetch summarising request")
             && error.contains(UNSERVED_SMALL_FAST_MODEL),

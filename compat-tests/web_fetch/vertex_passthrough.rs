@@ -1,2 +1,2 @@
-//! Web fetch on Vertex AI (pass-through): the feature's shared check (check.rs).
-compat_tests::compat_case!(run = super::check::run);
+//! Web fetch on Vertex AI (pass-through).
+compat_harness::case!();

@@ -1,2 +1,2 @@
-//! Web search on Anthropic: the feature's shared check (check.rs).
-compat_tests::compat_case!(run = super::check::run);
+//! Web search on Anthropic.
+compat_harness::case!();

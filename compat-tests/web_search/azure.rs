@@ -1,2 +1,2 @@
-//! Web search on Azure: the feature's shared check (check.rs).
-compat_tests::compat_case!(run = super::check::run);
+//! Web search on Azure.
+compat_harness::case!();

@@ -1,2 +1,2 @@
-//! Web search on Azure AI (pass-through): the feature's shared check (check.rs).
-compat_tests::compat_case!(run = super::check::run);
+//! Web search on Azure AI (pass-through).
+compat_harness::case!();

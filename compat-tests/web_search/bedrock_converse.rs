@@ -1,2 +1,2 @@
-//! Web search on Bedrock (Converse): the feature's shared check (check.rs).
-compat_tests::compat_case!(run = super::check::run);
+//! Web search on Bedrock (Converse).
+compat_harness::case!();

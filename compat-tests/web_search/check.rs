@@ -43,8 +43,8 @@ use anyhow::{Context as _, bail, ensure};
 use compat_core::classify::NoVerdict;
 use compat_core::driver::Transcript;
 use compat_core::provider::Provider;
-use compat_tests::Ctx;
-use compat_tests::relay::TapRecord;
+use compat_harness::Ctx;
+use compat_harness::relay::TapRecord;
 
 /// How the CLI 2.1.331 words its search request's prompt (captured).
 const SEARCH_MARK: &str = "Perform a web search for the query";
@@ -55,6 +55,8 @@ const INTERCEPTION_TOOL: &str = "litellm_web_search";
 
 /// The public query of live mode: Anthropic's own page on the tool.
 const LIVE_QUERY: &str = "Anthropic Claude web search tool documentation";
+
+compat_harness::feature!(run = run);
 
 pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
     let n = ctx.nonce().to_owned();
@@ -358,9 +360,9 @@ fn cut(s: &str, n: usize) -> String {
     }
 }
 
-compat_tests::sim_fault_test!(
+compat_harness::sim_fault_test!(
     name = "server_tool_as_client_tool_turns_cell_red",
-    provider = "vertex_ai",
+    provider = VertexAi,
     run = server_tool_as_client_tool
 );
 
@@ -370,7 +372,7 @@ compat_tests::sim_fault_test!(
 /// no page comes back and the cell is red saying so.
 fn server_tool_as_client_tool(ctx: &Ctx) -> anyhow::Result<()> {
     let error =
-        compat_tests::red_cell_under_fault(ctx, compat_sim::Fault::WebSearchAsClientTool, run)?;
+        compat_harness::red_cell_under_fault(ctx, compat_sim::Fault::WebSearchAsClientTool, run)?;
     ensure!(
         error.contains(ctx.model_id()) && error.contains("rewritten into a client tool"),
         "unexpected error: {error}"
@@ -378,9 +380,9 @@ fn server_tool_as_client_tool(ctx: &Ctx) -> anyhow::Result<()> {
     Ok(())
 }
 
-compat_tests::sim_fault_test!(
+compat_harness::sim_fault_test!(
     name = "dropped_server_tool_turns_cell_red",
-    provider = "anthropic",
+    provider = Anthropic,
     run = dropped_server_tool
 );
 
@@ -389,7 +391,8 @@ compat_tests::sim_fault_test!(
 /// with nothing to search with, the search brings back no page, and the
 /// cell is red naming the model and that the server tool never arrived.
 fn dropped_server_tool(ctx: &Ctx) -> anyhow::Result<()> {
-    let error = compat_tests::red_cell_under_fault(ctx, compat_sim::Fault::DropWebSearchTool, run)?;
+    let error =
+        compat_harness::red_cell_under_fault(ctx, compat_sim::Fault::DropWebSearchTool, run)?;
     ensure!(
         error.contains("does not quote it")
             && error.contains(ctx.model_id())

@@ -498,7 +498,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
     let (loop_status, loop_run) = measure_suite(&author_loop, true, false)?;
     let (loop_wall, loop_ok) = (loop_run.wall, loop_status.success());
     eprintln!("[bench] author loop: tool_use::anthropic, attached to `cargo xtask up` ...");
-    let started_up = !compat_tests::warm::dir().join("state.json").exists();
+    let started_up = !compat_harness::warm::dir().join("state.json").exists();
     let up_start = Instant::now();
     if started_up {
         crate::up::up()?;
@@ -506,7 +506,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
     let up_wall = up_start.elapsed();
     let warm = measure_suite(&author_loop, true, true);
     if started_up {
-        compat_tests::warm::down()?;
+        compat_harness::warm::down()?;
     }
     let (warm_status, warm_run) = warm?;
     let (warm_wall, warm_ok) = (warm_run.wall, warm_status.success());

@@ -368,7 +368,7 @@ const CASES_HEADER: &str = "\
 
 const CASES_FOOTER: &str = "
 fn main() -> std::process::ExitCode {
-    compat_tests::main()
+    compat_harness::main()
 }
 ";
 

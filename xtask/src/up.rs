@@ -1,5 +1,5 @@
 //! `cargo xtask up` / `down`: the warm gateway for the author's loop (see
-//! compat-tests/src/warm.rs): every column's proxy, kept running.
+//! compat-harness/src/warm.rs): every column's proxy, kept running.
 
 use std::process::ExitCode;
 
@@ -15,12 +15,12 @@ pub fn up() -> anyhow::Result<ExitCode> {
         .collect();
     let models: Vec<String> = manifest.models.iter().map(|m| m.id.clone()).collect();
     compat_core::tools::claude()?;
-    compat_tests::warm::up(&providers, &models)?;
+    compat_harness::warm::up(&providers, &models)?;
     Ok(ExitCode::SUCCESS)
 }
 
 pub fn down() -> anyhow::Result<ExitCode> {
-    if compat_tests::warm::down()? {
+    if compat_harness::warm::down()? {
         eprintln!("[down] the warm gateway is stopped");
     } else {
         eprintln!("[down] no warm gateway was running (no target/compat-up/state.json)");

@@ -1,479 +1,18 @@
-//! The runner: registered cases -> libtest-mimic trials -> compat-results.json.
-
-use std::collections::BTreeSet;
-use std::path::PathBuf;
-use std::process::ExitCode;
-use std::sync::{Arc, Mutex};
-use std::time::Instant;
+//! How one trial's check becomes a verdict: the routing and path guards,
+//! the background-call invariant, the failure's class ([`conclude`]), and the
+//! gate against the baseline ([`gate_trial`]).
 
 use compat_core::classify::{self, Evidence, FailureKind, NoVerdict};
 use compat_core::driver::{CliError, DriverError};
 use compat_core::gate::{self, Judgement, Now};
-use compat_core::manifest::Manifest;
-use compat_core::matrix::v2::AnyMatrix;
 use compat_core::provider::Provider;
-use compat_core::results::{Mode, RunResults, TrialResult};
+use compat_core::results::Mode;
 use compat_core::status::{FailureClass, Outcome};
-use libtest_mimic::{Arguments, Completion, Failed, Trial};
-use serde_json::json;
+use libtest_mimic::{Completion, Failed};
 
-use crate::env::{self, Ctx, EnvUnavailable};
-use crate::filters::{self, Filters};
-use crate::{Case, CaseKind, FaultTest, feature_and_provider};
-
-/// The run's results, rewritten atomically after every trial so that a crash
-/// loses nothing that finished.
-struct ResultsSink {
-    path: PathBuf,
-    results: Mutex<RunResults>,
-}
-
-impl ResultsSink {
-    fn record(&self, trial: TrialResult) {
-        let mut r = self.results.lock().expect("results lock");
-        r.record(trial);
-        fill_versions(&mut r);
-        if let Err(e) = r.write_atomic(&self.path) {
-            eprintln!("[compat] warning: {:#}", anyhow::Error::new(e));
-        }
-    }
-
-    fn finish(&self, manifest: &Manifest, baseline: Option<&Baseline>, mode: Mode) {
-        let mut r = self.results.lock().expect("results lock");
-        r.run.finished_at = Some(jiff::Timestamp::now());
-        fill_versions(&mut r);
-        match r.write_atomic(&self.path) {
-            Ok(()) => eprintln!(
-                "[compat] results: {} ({} trials)",
-                self.path.display(),
-                r.trials.len()
-            ),
-            Err(e) => eprintln!("[compat] error: {:#}", anyhow::Error::new(e)),
-        }
-        // Under nextest every trial is a process; nextest writes its own JUnit.
-        let junit_path = self.path.with_file_name("junit.xml");
-        if std::env::var_os("NEXTEST_RUN_ID").is_some() {
-            return;
-        }
-        let short = |id: &str| {
-            manifest
-                .model(id)
-                .map(|m| m.short.clone())
-                .unwrap_or_else(|| id.to_owned())
-        };
-        if let Err(e) = compat_core::fsutil::write_atomic(
-            &junit_path,
-            compat_core::junit::render(&r, &short).as_bytes(),
-        ) {
-            eprintln!(
-                "[compat] warning: cannot write {}: {e}",
-                junit_path.display()
-            );
-        }
-        if let Some(b) = baseline {
-            let options = compat_core::matrix::BuildOptions {
-                litellm_version: Some(
-                    r.run
-                        .litellm_version
-                        .clone()
-                        .unwrap_or_else(|| "unknown".into()),
-                ),
-                claude_code_version: Some(
-                    r.run
-                        .claude_code_version
-                        .clone()
-                        .unwrap_or_else(|| "unknown".into()),
-                ),
-                ..Default::default()
-            };
-            let input = compat_core::matrix::ResultsInput {
-                path: &self.path,
-                results: &r,
-            };
-            // Per model (schema v2), as the trials were gated.
-            match compat_core::matrix::v2::build(manifest, &[input], &options) {
-                Ok(current) => eprint!(
-                    "[compat] against baseline {}:\n{}",
-                    b.source,
-                    gate::compare(&b.matrix, &AnyMatrix::V2(current), mode).summary()
-                ),
-                Err(e) => eprintln!("[compat] cannot compare with the baseline: {e}"),
-            }
-        }
-    }
-}
-
-fn fill_versions(r: &mut RunResults) {
-    if let Some(env) = env::started() {
-        r.run.claude_code_version = Some(env.claude.version.clone());
-        r.run.litellm_version = env.litellm_version.clone();
-    }
-}
-
-fn mode_from_env() -> Result<Mode, String> {
-    match std::env::var("COMPAT_MODE").as_deref() {
-        Err(_) | Ok("") | Ok("sim") => Ok(Mode::Sim),
-        Ok("live") => Ok(Mode::Live),
-        Ok(other) => Err(format!(
-            "COMPAT_MODE={other:?}: expected `sim` (default) or `live`"
-        )),
-    }
-}
-
-/// Entry point of the `compat` test binary.
-pub fn main() -> ExitCode {
-    // Before any thread starts: Ctrl-C / SIGTERM stop every process we start.
-    compat_core::procgroup::install_signal_cleanup();
-    let (mut args, filters) = filters::parse(std::env::args_os().collect());
-    // A trial spends much of its time waiting on the gateway, so one thread
-    // more than the cores keeps them busy (measured: `cargo xtask bench`).
-    // `--test-threads` (or RUST_TEST_THREADS) wins.
-    if args.test_threads.is_none() && std::env::var_os("RUST_TEST_THREADS").is_none() {
-        args.test_threads = Some(
-            std::thread::available_parallelism()
-                .map(|n| n.get() + 1)
-                .unwrap_or(3),
-        );
-    }
-    match prepare(&args, &filters) {
-        Ok(Prepared {
-            trials,
-            sink,
-            manifest,
-            baseline,
-            mode,
-        }) => {
-            let conclusion = libtest_mimic::run(&args, trials);
-            if let Some(sink) = sink {
-                sink.finish(&manifest, baseline.as_deref(), mode);
-            }
-            // The shared environment lives in a static, which is never
-            // dropped: stop the proxies (and anything else left) explicitly.
-            compat_core::procgroup::kill_all();
-            conclusion.exit_code()
-        }
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::from(2)
-        }
-    }
-}
-
-struct Prepared {
-    trials: Vec<Trial>,
-    sink: Option<Arc<ResultsSink>>,
-    manifest: Manifest,
-    baseline: Option<Arc<Baseline>>,
-    mode: Mode,
-}
-
-/// The matrix a run is gated against (`COMPAT_BASELINE`: a file path or an
-/// http(s) URL, e.g. the last published compatibility-matrix.json), read
-/// per model by `compat_core::gate` (schema v1 or v2; a v2 baseline built
-/// before signatures gets them from its stored errors).
-pub(crate) struct Baseline {
-    source: String,
-    pub(crate) matrix: AnyMatrix,
-}
-
-/// The default sim baseline (`golden/sim-baseline.json`), as a sim run that
-/// names none is gated against: for tests of the gate's decision.
-pub(crate) fn sim_baseline() -> Result<Baseline, String> {
-    let path = compat_core::paths::workspace_root().join(SIM_BASELINE);
-    let matrix = AnyMatrix::load(&path).map_err(|e| format!("{SIM_BASELINE}: {e}"))?;
-    Ok(Baseline {
-        source: path.display().to_string(),
-        matrix,
-    })
-}
-
-/// The sim matrix's known state, the baseline of a sim run that names none:
-/// the cells LiteLLM is known to break stay red in the matrix without failing
-/// `cargo test` (each is printed as a known failure), and any cell that
-/// passes in it and fails now is a regression. Renew it with
-/// `cargo xtask matrix` and review the diff (`cargo xtask render --diff`).
-pub(crate) const SIM_BASELINE: &str = "golden/sim-baseline.json";
-
-fn load_baseline(mode: Mode) -> Result<Option<Baseline>, String> {
-    let source = match std::env::var("COMPAT_BASELINE") {
-        Ok(s) if s.is_empty() || s == "none" => return Ok(None),
-        Ok(s) => s,
-        Err(_) => {
-            let default = compat_core::paths::workspace_root().join(SIM_BASELINE);
-            if mode != Mode::Sim || !default.is_file() {
-                return Ok(None);
-            }
-            eprintln!(
-                "[compat] gating against {SIM_BASELINE} (the sim matrix's known state; \
-                 COMPAT_BASELINE=<file|URL> names another, COMPAT_BASELINE=none turns the gate off)"
-            );
-            default.display().to_string()
-        }
-    };
-    let text = if source.starts_with("http://") || source.starts_with("https://") {
-        let resp = reqwest::blocking::Client::builder()
-            .timeout(std::time::Duration::from_secs(30))
-            .build()
-            .and_then(|c| c.get(&source).send())
-            .map_err(|e| format!("COMPAT_BASELINE: cannot fetch {source}: {e}"))?;
-        if !resp.status().is_success() {
-            return Err(format!(
-                "COMPAT_BASELINE: {source} answered {}",
-                resp.status()
-            ));
-        }
-        resp.text()
-            .map_err(|e| format!("COMPAT_BASELINE: reading {source}: {e}"))?
-    } else {
-        std::fs::read_to_string(&source)
-            .map_err(|e| format!("COMPAT_BASELINE: cannot read {source}: {e}"))?
-    };
-    // A baseline of either schema version; the gate reads it per model.
-    let matrix = AnyMatrix::parse(&text, std::path::Path::new(&source))
-        .map_err(|e| format!("COMPAT_BASELINE: {e}"))?;
-    Ok(Some(Baseline { source, matrix }))
-}
-
-fn prepare(args: &Arguments, filters: &Filters) -> Result<Prepared, String> {
-    let manifest = Manifest::load_default().map_err(|e| e.to_string())?;
-    let mode = mode_from_env()?;
-    let baseline = load_baseline(mode)?.map(Arc::new);
-
-    let mut cases: Vec<(&'static Case, String, String)> = Vec::new();
-    for case in inventory::iter::<Case> {
-        let (feature, provider) = feature_and_provider(case.module).ok_or_else(|| {
-            format!(
-                "{}: a case must live in compat-tests/<feature>/<provider>.rs",
-                case.file
-            )
-        })?;
-        if manifest.feature(feature).is_none() {
-            return Err(format!(
-                "{}: feature `{feature}` (the folder name) is not in manifest.yaml `features`",
-                case.file
-            ));
-        }
-        if manifest.provider(provider).is_none() {
-            return Err(format!(
-                "{}: provider `{provider}` (the file name) is not in manifest.yaml `providers`",
-                case.file
-            ));
-        }
-        if Provider::from_id(provider).is_none() {
-            return Err(format!(
-                "{}: provider `{provider}` has no route in compat-core (provider::Provider)",
-                case.file
-            ));
-        }
-        if let CaseKind::RunExcept(_, except) = case.kind
-            && let Some((m, _)) = except.iter().find(|(m, _)| manifest.model(m).is_none())
-        {
-            return Err(format!(
-                "{}: not_applicable_for names model `{m}`, which is not in manifest.yaml `models`",
-                case.file
-            ));
-        }
-        cases.push((case, feature.to_owned(), provider.to_owned()));
-    }
-    // Provider by provider (then feature); the order trials run in is set
-    // below.
-    cases.sort_by(|a, b| {
-        let pos = |f: &str, p: &str| {
-            (
-                manifest.providers.iter().position(|x| x.id == p),
-                manifest.features.iter().position(|x| x.id == f),
-            )
-        };
-        pos(&a.1, &a.2).cmp(&pos(&b.1, &b.2))
-    });
-
-    let shard = crate::shard::Shard::from_env()?;
-    let sink = if args.list {
-        None
-    } else {
-        let mut results = RunResults::new(mode);
-        results.run.shard = shard.map(|s| format!("{}/{}", s.index, s.total));
-        Some(Arc::new(ResultsSink {
-            path: compat_core::paths::results_file(),
-            results: Mutex::new(results),
-        }))
-    };
-
-    let breaker = Arc::new(Breaker::new(mode)?);
-    // Every trial with the column whose proxy it needs (the shard's unit).
-    let mut trials: Vec<(Trial, Provider)> = Vec::new();
-    // The trials that use their column's proxy (not the not_applicable ones).
-    let mut needs_proxy: BTreeSet<String> = BTreeSet::new();
-    for (case, feature, provider) in &cases {
-        let sim_provider = Provider::from_id(provider).expect("checked");
-        for model in &manifest.models {
-            let name = format!("{feature}::{provider}::{}", model.short);
-            let (feature, provider, model, sink) = (
-                feature.clone(),
-                provider.clone(),
-                model.clone(),
-                sink.clone(),
-            );
-            let trial = match case.kind.for_model(&model.id) {
-                CaseKind::NotApplicable(reason) => Trial::test(name, move || {
-                    if let Some(sink) = &sink {
-                        sink.record(TrialResult {
-                            feature,
-                            provider,
-                            model: model.id.clone(),
-                            outcome: Outcome::NotApplicable {
-                                reason: reason.to_owned(),
-                            },
-                            duration_ms: 0,
-                            attempts: 0,
-                            class: None,
-                            first_error: None,
-                            signature: None,
-                            details: serde_json::Value::Null,
-                        });
-                    }
-                    Ok(())
-                })
-                .with_kind("n/a"),
-                CaseKind::RunExcept(..) => unreachable!("for_model resolves it"),
-                CaseKind::Run(check) => {
-                    needs_proxy.insert(name.clone());
-                    let (baseline, breaker) = (baseline.clone(), breaker.clone());
-                    Trial::ignorable_test(name, move || {
-                        let _done = env::Finished(sim_provider);
-                        let result = run_trial(
-                            check,
-                            &feature,
-                            sim_provider,
-                            &model,
-                            sink.as_deref(),
-                            &breaker,
-                        );
-                        gate_trial(
-                            result,
-                            baseline.as_deref(),
-                            mode,
-                            &feature,
-                            &provider,
-                            &model.id,
-                        )
-                    })
-                }
-            };
-            trials.push((trial, sim_provider));
-        }
-    }
-
-    // Every fault test runs on every model its cell runs (a fault that turns
-    // Opus red says nothing about Haiku's path through the gateway, which
-    // differs: no effort, no 1M variant, other betas); a model for which the
-    // case is not applicable has no trial.
-    for t in inventory::iter::<FaultTest> {
-        let (feature, _) = feature_and_provider(t.module)
-            .ok_or_else(|| format!("fault test `{}`: bad module path", t.name))?;
-        let provider = Provider::from_id(t.provider)
-            .ok_or_else(|| format!("fault test `{}`: unknown provider `{}`", t.name, t.provider))?;
-        let case = cases
-            .iter()
-            .find(|(_, f, p)| f == feature && p == t.provider)
-            .map(|(c, _, _)| c.kind)
-            .ok_or_else(|| {
-                format!(
-                    "fault test `{}`: no case compat-tests/{feature}/{}.rs to run it on",
-                    t.name, t.provider
-                )
-            })?;
-        for model in &manifest.models {
-            if !matches!(case.for_model(&model.id), CaseKind::Run(_)) {
-                continue;
-            }
-            let name = format!("{feature}::sim_fault::{}::{}", t.name, model.short);
-            needs_proxy.insert(name.clone());
-            let (run, feature, model) = (t.run, feature.to_owned(), model.clone());
-            trials.push((
-                Trial::test(name, move || {
-                    let _done = env::Finished(provider);
-                    let ctx = Ctx::new(&feature, provider, &model);
-                    (run)(&ctx).map_err(|e| Failed::from(format!("{e:#}")))
-                })
-                .with_kind("sim-fault")
-                .with_ignored_flag(mode == Mode::Live),
-                provider,
-            ));
-        }
-    }
-
-    // Several filters: libtest-mimic applies one, the rest is ours.
-    trials.retain(|(t, _)| filters.select(t.name()));
-    // A shard keeps whole columns (see `crate::shard`), partitioned over the
-    // selected trials, so each shard starts only its columns' proxies.
-    if let Some(shard) = shard {
-        let providers: Vec<Provider> = trials.iter().map(|(_, p)| *p).collect();
-        let order: Vec<Provider> = manifest
-            .providers
-            .iter()
-            .filter_map(|p| Provider::from_id(&p.id))
-            .collect();
-        let of = crate::shard::assign(&providers, &order, shard.total);
-        let mine = |p: &Provider| of.get(p) == Some(&shard.index);
-        trials.retain(|(_, p)| mine(p));
-        let columns: BTreeSet<&str> = trials.iter().map(|(_, p)| p.id()).collect();
-        eprintln!(
-            "[compat] shard {}/{} (COMPAT_SHARD): {} trials, columns {}",
-            shard.index,
-            shard.total,
-            trials.len(),
-            columns.into_iter().collect::<Vec<_>>().join(", ")
-        );
-    }
-    // The order trials start in (libtest-mimic hands them to its threads in
-    // order): column by column, so only a column or two of proxies need be
-    // alive at once (`crate::window`, the run's memory), in the manifest's
-    // order; within a column the fault tests first (the longest: stall
-    // timeouts), then feature by feature, model by model.
-    let key = |name: &str| {
-        let mut parts = name.split("::");
-        let (f, p, m) = (
-            parts.next().unwrap_or_default(),
-            parts.next().unwrap_or_default(),
-            parts.next().unwrap_or_default(),
-        );
-        (
-            p != "sim_fault",
-            manifest.features.iter().position(|x| x.id == f),
-            manifest.models.iter().position(|x| x.short == m),
-        )
-    };
-    let column = |p: &Provider| manifest.providers.iter().position(|x| x.id == p.id());
-    trials.sort_by_cached_key(|(t, p)| (column(p), key(t.name())));
-    // Each column's trials that will run (libtest-mimic's own filter and
-    // ignore rules), in trial order: only their proxies start, and the
-    // window stops each after its column's last trial.
-    let mut columns: Vec<(Provider, usize)> = Vec::new();
-    for (t, p) in &trials {
-        if !needs_proxy.contains(t.name()) || args.is_filtered_out(t) || args.is_ignored(t) {
-            continue;
-        }
-        match columns.iter_mut().find(|(q, _)| q == p) {
-            Some((_, n)) => *n += 1,
-            None => columns.push((*p, 1)),
-        }
-    }
-    let trials: Vec<Trial> = trials.into_iter().map(|(t, _)| t).collect();
-    env::plan(env::Plan {
-        mode,
-        columns,
-        models: manifest.models.iter().map(|m| m.id.clone()).collect(),
-        window: crate::window::width_from_env()?,
-    });
-    Ok(Prepared {
-        trials,
-        sink,
-        manifest,
-        baseline,
-        mode,
-    })
-}
+use crate::ctx::Ctx;
+use crate::env::EnvUnavailable;
+use crate::sink::Baseline;
 
 /// A trial's result as the gate reads it: a pass (with the first attempt's
 /// error if it passed only on a retry), or a failure with its class,
@@ -590,14 +129,21 @@ pub(crate) fn gate_trial(
     }
 }
 
+/// The harness's gate decision on one trial: it fails the run (the
+/// message), is reported as ignored (the reason), or passes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GateDecision {
+    Fails(String),
+    Ignored(String),
+    Passes,
+}
+
 /// A gate decision as data (libtest-mimic's types are opaque to tests).
-pub(crate) fn decision(r: Result<Completion, Failed>) -> crate::GateDecision {
+pub(crate) fn decision(r: Result<Completion, Failed>) -> GateDecision {
     match r {
-        Ok(Completion::Completed) => crate::GateDecision::Passes,
-        Ok(Completion::Ignored { reason }) => {
-            crate::GateDecision::Ignored(reason.unwrap_or_default())
-        }
-        Err(f) => crate::GateDecision::Fails(f.message().unwrap_or_default().to_owned()),
+        Ok(Completion::Completed) => GateDecision::Passes,
+        Ok(Completion::Ignored { reason }) => GateDecision::Ignored(reason.unwrap_or_default()),
+        Err(f) => GateDecision::Fails(f.message().unwrap_or_default().to_owned()),
     }
 }
 
@@ -646,7 +192,7 @@ fn routed_to_own_provider(ctx: &Ctx) -> Result<(), (FailureClass, String)> {
     let reqs = ctx.sim_requests_anywhere();
     if let Some(stray) = reqs
         .iter()
-        .find(|r| r.provider != crate::sim::api(ctx.provider()).id())
+        .find(|r| r.provider != crate::column::api(ctx.provider()).id())
     {
         return Err((
             FailureClass::Incompatible,
@@ -681,10 +227,10 @@ pub(crate) fn judge_front(
     p: Provider,
     reqs: &[compat_sim::RecordedRequest],
 ) -> Result<(), (FailureClass, String)> {
-    if p != Provider::VertexPassthrough {
+    if p.front() != Some(compat_core::provider::Front::Google) {
         return Ok(());
     }
-    let want = crate::sim::vertex_host();
+    let want = crate::column::vertex_host();
     match reqs
         .iter()
         .find(|r| r.headers.get("host").map(String::as_str) != Some(want.as_str()))
@@ -766,10 +312,10 @@ pub(crate) fn judge_path(
 }
 
 /// Longest error kept in a matrix cell.
-const MAX_CELL_ERROR: usize = 600;
+pub(crate) const MAX_CELL_ERROR: usize = 600;
 
 /// What a check's error was, from the typed errors in its chain.
-fn failure_kind(e: &anyhow::Error) -> FailureKind {
+pub(crate) fn failure_kind(e: &anyhow::Error) -> FailureKind {
     for cause in e.chain() {
         if let Some(d) = cause.downcast_ref::<DriverError>() {
             return match d {
@@ -872,207 +418,6 @@ pub(crate) fn conclude(ctx: &Ctx, result: std::thread::Result<anyhow::Result<()>
                     .unwrap_or_default()
             ),
         ),
-    }
-}
-
-/// Stops running trials when it is no use: past the suite's deadline, and
-/// for a provider whose last trials all ended without a verdict (quota
-/// gone, credentials refused, every stream stalling), so that one dead
-/// provider costs a few trials' time, not the whole column's.
-pub(crate) struct Breaker {
-    deadline: Instant,
-    deadline_secs: u64,
-    /// Provider id -> (consecutive trials without a verdict, the last reason).
-    streaks: Mutex<std::collections::HashMap<String, (u32, FailureClass, String)>>,
-}
-
-/// Consecutive no-verdict trials after which a provider's remaining trials
-/// are reported unverified without running.
-const BREAKER_TRIPS_AFTER: u32 = 3;
-
-impl Breaker {
-    fn new(mode: Mode) -> Result<Self, String> {
-        let default = match mode {
-            // The v1 matrix (15 rows x 11 columns x 3 models) takes ~30 min on
-            // two loaded cores; the deadline is for hangs, not for slowness.
-            Mode::Sim => 75 * 60,
-            Mode::Live => 90 * 60,
-        };
-        let secs = match std::env::var("COMPAT_SUITE_DEADLINE_SECS") {
-            Ok(v) => v.parse().map_err(|_| {
-                format!("COMPAT_SUITE_DEADLINE_SECS={v:?}: expected a number of seconds")
-            })?,
-            Err(_) => default,
-        };
-        Ok(Breaker {
-            deadline: Instant::now() + std::time::Duration::from_secs(secs),
-            deadline_secs: secs,
-            streaks: Mutex::new(Default::default()),
-        })
-    }
-
-    /// Why this trial should not run, if it should not.
-    fn refuse(&self, provider: &str) -> Option<(FailureClass, String)> {
-        if Instant::now() >= self.deadline {
-            return Some((
-                FailureClass::Harness,
-                format!(
-                    "harness: not run: the suite's deadline ({} s, COMPAT_SUITE_DEADLINE_SECS) had passed",
-                    self.deadline_secs
-                ),
-            ));
-        }
-        let streaks = self.streaks.lock().expect("breaker");
-        match streaks.get(provider) {
-            Some((n, class, reason)) if *n >= BREAKER_TRIPS_AFTER => Some((
-                *class,
-                format!(
-                    "not run: the last {n} trials on {provider} reached no verdict; the last one: {}",
-                    reason.lines().next().unwrap_or_default()
-                ),
-            )),
-            _ => None,
-        }
-    }
-
-    fn observe(&self, provider: &str, class: Option<FailureClass>, error: &str) {
-        let mut streaks = self.streaks.lock().expect("breaker");
-        match class {
-            Some(c) if !c.is_verdict() => {
-                let e = streaks
-                    .entry(provider.to_owned())
-                    .or_insert((0, c, String::new()));
-                e.0 += 1;
-                e.1 = c;
-                e.2 = error.to_owned();
-            }
-            _ => {
-                streaks.remove(provider);
-            }
-        }
-    }
-}
-
-fn run_trial(
-    check: fn(&Ctx) -> anyhow::Result<()>,
-    feature: &str,
-    provider: Provider,
-    model: &compat_core::manifest::Model,
-    sink: Option<&ResultsSink>,
-    breaker: &Breaker,
-) -> TrialVerdict {
-    let start = Instant::now();
-    let ctx = Ctx::new(feature, provider, model);
-    let (conclusion, ran) = match breaker.refuse(provider.id()) {
-        Some((class, why)) => (
-            Conclusion {
-                outcome: Outcome::fail(why),
-                class: Some(class),
-                first_error: None,
-            },
-            false,
-        ),
-        None => {
-            let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| check(&ctx)));
-            (conclude(&ctx, result), true)
-        }
-    };
-    let Conclusion {
-        outcome,
-        class,
-        first_error,
-    } = conclusion;
-    if ran {
-        let error = match &outcome {
-            Outcome::Fail { error } => error.as_str(),
-            _ => "",
-        };
-        breaker.observe(provider.id(), class, error);
-    }
-    let log = ctx.log.lock().expect("trial log");
-    let mut details = json!({ "runs": log.runs, "nonce": ctx.nonce() });
-    let expected = ctx.expected_refusals();
-    if !expected.is_empty() {
-        details["expected_refusals"] = json!(expected);
-    }
-    // The refusals a pass recovered from (background.rs): the page's deep
-    // dive shows them, with the row that judges what the CLI dropped.
-    let recoveries = crate::background::recoveries(ctx.nonce());
-    if !recoveries.is_empty() {
-        details["recoveries"] = json!(recoveries);
-    }
-    // Signed from the whole error, before the cell's copy is cut (the
-    // signature reads only what the cut keeps, so the two agree).
-    let signature = match &outcome {
-        Outcome::Fail { error } => Some(compat_core::signature::signature(
-            class.unwrap_or(FailureClass::Incompatible),
-            error,
-        )),
-        _ => None,
-    };
-    // The matrix shows the error in a tooltip: keep it short there and the
-    // whole of it in the details.
-    let outcome = match outcome {
-        Outcome::Fail { error } if error.chars().count() > MAX_CELL_ERROR => {
-            details["error_full"] = json!(error);
-            let short: String = error.chars().take(MAX_CELL_ERROR).collect();
-            Outcome::fail(format!("{short}... (see compat-results.json)"))
-        }
-        other => other,
-    };
-    if !outcome.is_pass() && ran {
-        details["transcript_tail"] = json!(log.last_transcript_tail);
-        let reqs = ctx.sim_requests();
-        if let Some(bad) = reqs
-            .iter()
-            .rev()
-            .find(|r| r.rejection.is_some())
-            .or(reqs.last())
-        {
-            details["sim_request"] = json!(format!(
-                "{} {} {} -> {}{}\n{}",
-                bad.provider,
-                bad.method,
-                bad.path,
-                bad.status,
-                bad.rejection
-                    .as_deref()
-                    .map(|r| format!(" ({r})"))
-                    .unwrap_or_default(),
-                crate::evidence::summarize_body(&bad.body)
-            ));
-        }
-        let tapped = ctx.gateway_requests();
-        if !tapped.is_empty() {
-            details["gateway_responses"] = json!(tapped
-                .iter()
-                .map(|r| json!({"path": r.path, "stream": r.stream, "status": r.status, "completed": r.completed, "events": r.events.len()}))
-                .collect::<Vec<_>>());
-        }
-        details["gateway_alive"] = json!(ctx.gateway_alive());
-        details["gateway_log_tail"] = json!(ctx.gateway_log_tail(15));
-    }
-    if let Some(sink) = sink {
-        sink.record(TrialResult {
-            feature: feature.to_owned(),
-            provider: provider.id().to_owned(),
-            model: model.id.clone(),
-            outcome: outcome.clone(),
-            duration_ms: start.elapsed().as_millis() as u64,
-            attempts: log.attempts,
-            class,
-            first_error: first_error.clone(),
-            signature: signature.clone(),
-            details,
-        });
-    }
-    match outcome {
-        Outcome::Fail { error } => Err(TrialFailure {
-            class: class.unwrap_or(FailureClass::Incompatible),
-            message: format!("{}: {error}", model.id),
-            signature: signature.unwrap_or_default(),
-        }),
-        _ => Ok(first_error),
     }
 }
 
@@ -1200,10 +545,8 @@ mod tests {
             })
         }
 
-        use crate::GateDecision;
-
         fn decide(v: TrialVerdict, mode: Mode, f: &str, p: &str, m: &str) -> GateDecision {
-            let b = sim_baseline().unwrap();
+            let b = crate::sink::sim_baseline().unwrap();
             decision(gate_trial(v, Some(&b), mode, f, p, m))
         }
 

@@ -1,148 +1,13 @@
-//! The background-call invariant: a pass must not hide a refused request.
-//!
-//! Claude Code makes requests the user never sees (titles, WebFetch
-//! summaries, the small fast model's work) and carries on when one fails, so
-//! a run can succeed while a gateway refuses part of its traffic (a
-//! reference implementation missed LiteLLM's 400 "Invalid model name" on
-//! background calls that way). A passing trial must therefore show that
-//! every request of the trial was answered 2xx, on both sides of the
-//! gateway: by the provider (the simulator's record, sim mode) and by the
-//! gateway to the CLI (the tap's record, both modes; this includes the
-//! gateway's own refusals that never reached the provider, such as
-//! LiteLLM's router errors).
-//!
-//! What does not fail a pass:
-//! - a refusal the check declared with [`Ctx::expect_refusal`] (the words it
-//!   must contain and why; shown in the trial's details);
-//! - a refusal the CLI recovered from (see "Recoveries" below).
-//!
-//! Recoveries. The CLI's documented recoveries (an unsupported beta
-//! dropped, a rejected thinking signature, a retried 429/529) resend the
-//! same turn to the same place, so a refusal counts as recovered only when a
-//! later request on the same side of the gateway
-//! - is the same turn (same last message, thinking blocks aside),
-//! - went to the same endpoint (method and path, query aside: a resend
-//!   through another route is another request, not the same one again),
-//! - for the same model (the body's `model`, else the model in the path:
-//!   Bedrock `/model/{id}/...`, Vertex `.../models/{m}:...`; a fallback to
-//!   another model is no recovery of the first model's call),
-//! - and was answered 2xx. On the provider's side that is the simulator's
-//!   record (sim mode); on the gateway's side it is the tap's record, and
-//!   in live mode the tap is all there is: a live gateway-side recovery
-//!   means "the gateway answered the resend 2xx", which cannot tell whether
-//!   the provider or the gateway refused the first try.
-//!
-//! In sim mode a refusal the gateway made on its own (the tap shows it, and
-//! the simulator refused no request of that turn) is never recovered: the
-//! simulators refuse nothing a fault or a rule does not make them refuse, so
-//! such a refusal is the gateway failing a request the provider would have
-//! served, and a gateway that fails every first attempt (the CLI retries a
-//! 5xx) must not pass. A gateway-side refusal counts as recovered in sim
-//! mode only when it passes on a provider refusal of the same turn that the
-//! provider itself answered 2xx on the resend, and no more of them than the
-//! provider refused.
-//!
-//! Every recovery is recorded in the trial's details (`recoveries`: the
-//! refusal, the resend, and the row that owns what the CLI dropped to get
-//! there, [`owner_row`]): the resend passes, but the piece it lost is that
-//! row's to judge (beta_headers for a dropped beta, thinking_multi_turn for a
-//! refused signature); a retried 429/529/5xx is provider trouble, no row's.
-//! A background call has no such twin.
-//!
-//! Attribution: a request belongs to the trial when its body carries the
-//! trial's nonce (`Ctx::sim_requests`, `Ctx::gateway_requests`). Requests
-//! without a body carry nothing to attribute them by: captured, the Bedrock
-//! CLI's `GET /bedrock/inference-profiles?type=SYSTEM_DEFINED` has no
-//! session id and no gateway key either (its AWS SDK client sends neither),
-//! so the shared tap cannot tell whose it is and this invariant does not see
-//! it (LiteLLM answers it 500 "No api key passed in"; docs/rows/usage_reporting.md).
-
-use std::collections::HashMap;
-use std::sync::Mutex;
+//! The background-call invariant's judgement over one trial's calls (see
+//! `crate::background` for the rule): each request and its answer on either
+//! side of the gateway ([`Call`]), which refusals were recovered and which
+//! fail a pass. Pure: it reads records, never the run.
 
 use compat_core::results::{Recovery, RefusedCall, ResentCall};
 use compat_core::status::FailureClass;
 use serde_json::Value;
 
-use crate::Ctx;
 use crate::relay::TapRecord;
-
-/// Refusals declared expected, by trial nonce: (words, why).
-type Declared = HashMap<String, Vec<(String, String)>>;
-static EXPECTED: Mutex<Option<Declared>> = Mutex::new(None);
-
-/// The recoveries of a trial's pass, by trial nonce, for its results entry.
-static RECOVERED: Mutex<Option<HashMap<String, Vec<Recovery>>>> = Mutex::new(None);
-
-/// The recoveries [`every_call_answered`] found in this trial's pass (for
-/// the trial's details; empty when it found none or did not run).
-pub(crate) fn recoveries(nonce: &str) -> Vec<Recovery> {
-    RECOVERED
-        .lock()
-        .expect("recoveries")
-        .as_ref()
-        .and_then(|m| m.get(nonce).cloned())
-        .unwrap_or_default()
-}
-
-impl Ctx {
-    /// Declares that a request of this trial may be refused (answered
-    /// non-2xx by the provider or the gateway) when the refusal's words
-    /// contain `words`, for the reason `why` (shown with the trial). Without
-    /// it, any refusal the CLI did not recover from fails a pass (see
-    /// `crate::background`).
-    pub fn expect_refusal(&self, words: &str, why: &str) {
-        EXPECTED
-            .lock()
-            .expect("expected refusals")
-            .get_or_insert_with(HashMap::new)
-            .entry(self.nonce().to_owned())
-            .or_default()
-            .push((words.to_owned(), why.to_owned()));
-    }
-
-    /// The gateway's answers to this trial's model calls (Messages, Bedrock
-    /// Invoke and Converse, Vertex rawPredict; not count_tokens), in order.
-    pub fn model_call_answers(&self) -> Vec<TapRecord> {
-        self.gateway_answers()
-            .into_iter()
-            .filter(|r| r.method == "POST" && is_model_call(&r.path))
-            .collect()
-    }
-
-    /// The refusals this trial declared expected: (words, why).
-    pub(crate) fn expected_refusals(&self) -> Vec<(String, String)> {
-        EXPECTED
-            .lock()
-            .expect("expected refusals")
-            .as_ref()
-            .and_then(|m| m.get(self.nonce()).cloned())
-            .unwrap_or_default()
-    }
-}
-
-/// Drops a finished trial's declared refusals (called when its `Ctx` goes),
-/// so the map holds only running trials'.
-pub(crate) fn forget_expected(nonce: &str) {
-    if let Some(m) = EXPECTED.lock().expect("expected refusals").as_mut() {
-        m.remove(nonce);
-    }
-    if let Some(m) = RECOVERED.lock().expect("recoveries").as_mut() {
-        m.remove(nonce);
-    }
-}
-
-/// Whether a path (query aside) is a model call.
-fn is_model_call(path: &str) -> bool {
-    let path = path.split('?').next().unwrap_or_default();
-    path.ends_with("/v1/messages")
-        || path.ends_with("/invoke")
-        || path.ends_with("/invoke-with-response-stream")
-        || path.ends_with("/converse")
-        || path.ends_with("/converse-stream")
-        || path.ends_with(":rawPredict")
-        || path.ends_with(":streamRawPredict")
-}
 
 /// Which side of the gateway answered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -263,7 +128,7 @@ impl Call {
 /// The model a request names: the body's `model` (Anthropic Messages,
 /// Foundry, Mantle), else the path's (Bedrock `/model/{id}/invoke...`,
 /// `/converse...`; Vertex `.../models/{m}:rawPredict`), query aside.
-fn model_of(body: &Value, path: &str) -> Option<String> {
+pub(crate) fn model_of(body: &Value, path: &str) -> Option<String> {
     if let Some(m) = body.get("model").and_then(Value::as_str) {
         return Some(m.to_owned());
     }
@@ -279,7 +144,7 @@ fn model_of(body: &Value, path: &str) -> Option<String> {
 
 /// Whether a beta refusal names betas and all of them are effort's
 /// (`effort-2025-11-24`): the CLI's drop is then effort's alone.
-fn only_effort_betas(words: &str) -> bool {
+pub(crate) fn only_effort_betas(words: &str) -> bool {
     let named: Vec<&str> = words
         .split('`')
         .skip(1)
@@ -324,7 +189,7 @@ pub(crate) fn owner_row(status: u16, words: &str, feature: &str) -> String {
 /// The text of a request body's last message's last block (Anthropic,
 /// Bedrock Invoke and Converse, Vertex: all keep the conversation in
 /// `messages`), thinking left out: a resent turn has the same one.
-fn last_turn(body: &Value) -> String {
+pub(crate) fn last_turn(body: &Value) -> String {
     fn walk(v: &Value, out: &mut String) {
         match v {
             Value::String(s) => {
@@ -390,7 +255,7 @@ pub(crate) struct Trial<'a> {
 
 /// Why a refusal was not recovered, when a resend was answered but did not
 /// count (shown with the refusal).
-enum NotRecovered {
+pub(crate) enum NotRecovered {
     NoResend,
     /// Sim mode: the gateway refused on its own; the provider refused
     /// nothing of that turn (or fewer times than the gateway did).
@@ -398,7 +263,11 @@ enum NotRecovered {
 }
 
 /// The resend that recovered `c`, if any (see the module's "Recoveries").
-fn recovery_of<'c>(c: &Call, calls: &'c [Call], sim: bool) -> Result<&'c Call, NotRecovered> {
+pub(crate) fn recovery_of<'c>(
+    c: &Call,
+    calls: &'c [Call],
+    sim: bool,
+) -> Result<&'c Call, NotRecovered> {
     let resend = calls
         .iter()
         .find(|o| c.resent_as(o) && o.answered())
@@ -447,7 +316,7 @@ pub(crate) fn judge(
 
 /// A trial's refusals, sorted: those the CLI recovered from (as recorded),
 /// and those neither declared nor recovered, with why.
-fn sort<'c>(
+pub(crate) fn sort<'c>(
     t: &Trial<'_>,
     calls: &'c [Call],
     expected: &[(String, String)],
@@ -482,7 +351,7 @@ fn sort<'c>(
 }
 
 /// The class and message of a pass that hid refusals.
-fn unexplained_refusals(
+pub(crate) fn unexplained_refusals(
     t: &Trial<'_>,
     calls: &[Call],
     unexplained: &[(&Call, NotRecovered)],
@@ -533,55 +402,6 @@ fn unexplained_refusals(
             }
         ),
     )
-}
-
-/// The invariant over this trial: the provider's record (sim mode) and the
-/// gateway's answers through the tap (both modes). A pass's recoveries are
-/// kept for its details ([`recoveries`]).
-pub(crate) fn every_call_answered(ctx: &Ctx) -> Result<(), (FailureClass, String)> {
-    // The recoveries go into the details whether the pass stands or not.
-    note_recoveries(ctx);
-    over_calls(ctx, |t, calls, expected| {
-        judge(t, calls, expected).map(drop)
-    })
-}
-
-/// Records a trial's recoveries for its details; a failed trial's too (the
-/// invariant does not judge a failure, but what the CLI recovered from
-/// helps read it: e.g. a refused signature the CLI resent without thinking).
-pub(crate) fn note_recoveries(ctx: &Ctx) {
-    over_calls(ctx, |t, calls, expected| {
-        keep(ctx, sort(t, calls, expected).0)
-    });
-}
-
-fn keep(ctx: &Ctx, found: Vec<Recovery>) {
-    if !found.is_empty() {
-        RECOVERED
-            .lock()
-            .expect("recoveries")
-            .get_or_insert_with(HashMap::new)
-            .insert(ctx.nonce().to_owned(), found);
-    }
-}
-
-/// Runs `f` over this trial's calls: the provider's record (sim mode) and
-/// the gateway's answers through the tap (both modes).
-fn over_calls<R>(ctx: &Ctx, f: impl FnOnce(&Trial<'_>, &[Call], &[(String, String)]) -> R) -> R {
-    let mut calls: Vec<Call> = ctx.sim_requests().iter().map(Call::upstream).collect();
-    calls.extend(ctx.gateway_answers().iter().map(Call::gateway));
-    let route = match ctx.provider().passthrough_route() {
-        Some(r) => format!("{r} pass-through"),
-        None => compat_core::gateway::routing::litellm_model(ctx.provider(), ctx.model_id()),
-    };
-    let trial = Trial {
-        model: ctx.model_id(),
-        provider: ctx.provider().id(),
-        route: &route,
-        feature: &ctx.feature,
-        sim: ctx.sim().is_some(),
-    };
-    f(&trial, &calls, &ctx.expected_refusals())
 }
 
 #[cfg(test)]

@@ -1,138 +1,17 @@
-//! The compat-tests harness: case registration, the per-trial context, and
-//! the runner that turns cases into libtest-mimic trials and writes
-//! compat-results.json.
-//!
-//! A case lives in `compat-tests/<feature>/<provider>.rs` and registers itself
-//! with [`compat_case!`]; its feature and provider come from that path (via
-//! `module_path!()`, which build.rs makes mirror the folder layout). Each case
-//! becomes one trial per manifest model, named `<feature>::<provider>::<model>`.
+//! Helpers for the fault tests in the checks (`sim_fault_test!`): switch a
+//! simulator fault on for one trial, conclude the trial as the runner does,
+//! and say what the matrix cell (or the gate) makes of it.
 
-mod background;
-mod env;
-pub mod evidence;
-mod filters;
-mod harness;
-pub mod page;
-pub mod relay;
-pub mod shard;
-pub mod sim;
-pub mod warm;
-mod window;
-
-use harness::SIM_BASELINE;
-
-pub use compat_core;
-pub use compat_sim;
-pub use env::Ctx;
-pub use harness::main;
-#[doc(hidden)]
-pub use inventory;
-
-/// What a case does for each model.
-#[derive(Clone, Copy)]
-pub enum CaseKind {
-    /// Run this check; `Ok` is pass, `Err` is fail with the error chain.
-    Run(fn(&Ctx) -> anyhow::Result<()>),
-    /// The feature cannot apply to this provider; the reason is shown on the
-    /// matrix in the author's words.
-    NotApplicable(&'static str),
-    /// Run this check, except for the listed models (model id, reason): the
-    /// feature cannot apply to those (e.g. a model with no 1M-context
-    /// variant), and their trials are not_applicable with the reason. A cell
-    /// whose other models pass is `pass`; one whose models are all
-    /// not_applicable is `not_applicable`.
-    RunExcept(
-        fn(&Ctx) -> anyhow::Result<()>,
-        &'static [(&'static str, &'static str)],
-    ),
-}
-
-impl CaseKind {
-    /// What the case does for this model: run, or not_applicable with a reason.
-    pub fn for_model(self, model_id: &str) -> CaseKind {
-        match self {
-            CaseKind::RunExcept(run, except) => match except.iter().find(|(m, _)| *m == model_id) {
-                Some((_, reason)) => CaseKind::NotApplicable(reason),
-                None => CaseKind::Run(run),
-            },
-            other => other,
-        }
-    }
-}
-
-/// A registered case (one per `<feature>/<provider>.rs`).
-pub struct Case {
-    /// `module_path!()` of the registering file: `compat::<feature>::<provider>`.
-    pub module: &'static str,
-    pub file: &'static str,
-    pub kind: CaseKind,
-}
-
-inventory::collect!(Case);
-
-/// A sim-only test that switches a simulator fault on and checks that the
-/// feature's cell turns red with a useful error. Registered from a feature's
-/// helper module; runs as `<feature>::sim_fault::<name>::<model>`, on every
-/// model for which the feature's case on that provider runs.
-pub struct FaultTest {
-    pub module: &'static str,
-    pub name: &'static str,
-    /// The provider it runs against.
-    pub provider: &'static str,
-    pub run: fn(&Ctx) -> anyhow::Result<()>,
-}
-
-inventory::collect!(FaultTest);
-
-/// Registers the case of this file:
-/// `compat_case!(run = super::check::run);`,
-/// `compat_case!(run = super::check::run, not_applicable_for = super::check::NOT_FOR);`
-/// (a `&[(model id, reason)]`: those models' trials are not_applicable) or
-/// `compat_case!(not_applicable = "why, in your words");`
-#[macro_export]
-macro_rules! compat_case {
-    (run = $f:expr, not_applicable_for = $except:expr $(,)?) => {
-        $crate::inventory::submit! {
-            $crate::Case { module: module_path!(), file: file!(), kind: $crate::CaseKind::RunExcept($f, $except) }
-        }
-    };
-    (run = $f:expr $(,)?) => {
-        $crate::inventory::submit! {
-            $crate::Case { module: module_path!(), file: file!(), kind: $crate::CaseKind::Run($f) }
-        }
-    };
-    (not_applicable = $reason:expr $(,)?) => {
-        $crate::inventory::submit! {
-            $crate::Case { module: module_path!(), file: file!(), kind: $crate::CaseKind::NotApplicable($reason) }
-        }
-    };
-}
-
-/// Registers a sim-only fault test from a feature's helper module:
-/// `sim_fault_test!(name = "drops_thinking", provider = "anthropic", run = drops_thinking);`
-#[macro_export]
-macro_rules! sim_fault_test {
-    (name = $name:expr, provider = $provider:expr, run = $f:expr $(,)?) => {
-        $crate::inventory::submit! {
-            $crate::FaultTest { module: module_path!(), name: $name, provider: $provider, run: $f }
-        }
-    };
-}
-
-/// `(feature, provider)` from a case's module path `<crate>::<feature>::<provider>`.
-pub(crate) fn feature_and_provider(module: &str) -> Option<(&str, &str)> {
-    let mut parts = module.rsplit("::");
-    let provider = parts.next()?;
-    let feature = parts.next()?;
-    parts.next()?; // the crate
-    Some((feature, provider))
-}
+use crate::column;
+use crate::conclude::{self, GateDecision};
+use crate::ctx::Ctx;
+use crate::sink::{self, SIM_BASELINE};
 
 /// A fault's scope: this trial's requests only (its provider, its model,
 /// its nonce), so that trials running beside it are untouched.
 pub fn trial_scope(ctx: &Ctx) -> compat_sim::FaultScope {
     compat_sim::FaultScope {
-        provider: Some(sim::api(ctx.provider())),
+        provider: Some(column::api(ctx.provider())),
         model: Some(ctx.model_id().to_owned()),
         body_contains: Some(ctx.nonce().to_owned()),
     }
@@ -191,7 +70,7 @@ pub fn trial_under_fault(
     ensure_passes_in_baseline(ctx)?;
     let _fault = sim.inject(trial_scope(ctx), fault);
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| check(ctx)));
-    let c = harness::conclude(ctx, result);
+    let c = conclude::conclude(ctx, result);
     match c.outcome {
         compat_core::status::Outcome::Fail { error } => Ok((
             c.class
@@ -279,11 +158,9 @@ fn expect_red(ctx: &Ctx, cell: compat_core::matrix::v2::CellV2) -> anyhow::Resul
 /// baseline) is judged by its cell's status.
 fn ensure_passes_in_baseline(ctx: &Ctx) -> anyhow::Result<()> {
     use anyhow::Context as _;
-    let baseline = harness::sim_baseline()
-        .map_err(anyhow::Error::msg)
-        .context(
-            "fault tests check that their cell passes without the fault in the sim baseline",
-        )?;
+    let baseline = sink::sim_baseline().map_err(anyhow::Error::msg).context(
+        "fault tests check that their cell passes without the fault in the sim baseline",
+    )?;
     let (feature, provider, model) = (ctx.feature(), ctx.provider().id(), ctx.model_id());
     let status = baseline_status(&baseline.matrix, feature, provider, model);
     anyhow::ensure!(
@@ -335,7 +212,7 @@ fn cell_of(
 
     ensure_passes_in_baseline(ctx)?;
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| check(ctx)));
-    let conclusion = harness::conclude(ctx, result);
+    let conclusion = conclude::conclude(ctx, result);
     anyhow::ensure!(
         !conclusion.outcome.is_pass(),
         "the check passed although the simulator fault was on"
@@ -382,15 +259,6 @@ fn cell_of(
         .ok_or_else(|| anyhow::anyhow!("no cell {}::{}", ctx.feature(), ctx.provider().id()))
 }
 
-/// The harness's gate decision on one trial: it fails the run (the
-/// message), is reported as ignored (the reason), or passes.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum GateDecision {
-    Fails(String),
-    Ignored(String),
-    Passes,
-}
-
 /// For fault tests of the regression gate: runs one trial of `check` with
 /// `fault` on, concludes it as the harness does, and returns the harness's
 /// gate decision on it against the default sim baseline
@@ -404,13 +272,13 @@ pub fn gate_under_fault(
     let sim = ctx.sim().context("fault tests run in sim mode only")?;
     let _fault = sim.inject(trial_scope(ctx), fault);
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| check(ctx)));
-    let c = harness::conclude(ctx, result);
+    let c = conclude::conclude(ctx, result);
     let verdict = match c.outcome {
         compat_core::status::Outcome::Fail { error } => {
             let class = c
                 .class
                 .unwrap_or(compat_core::status::FailureClass::Incompatible);
-            Err(harness::TrialFailure {
+            Err(conclude::TrialFailure {
                 class,
                 signature: compat_core::signature::signature(class, &error),
                 message: format!("{}: {error}", ctx.model_id()),
@@ -418,8 +286,8 @@ pub fn gate_under_fault(
         }
         _ => Ok(c.first_error),
     };
-    let baseline = harness::sim_baseline().map_err(anyhow::Error::msg)?;
-    Ok(harness::decision(harness::gate_trial(
+    let baseline = sink::sim_baseline().map_err(anyhow::Error::msg)?;
+    Ok(conclude::decision(conclude::gate_trial(
         verdict,
         Some(&baseline),
         compat_core::results::Mode::Sim,
@@ -440,7 +308,7 @@ pub fn conclude_trial(
     Option<compat_core::status::FailureClass>,
 ) {
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| check(ctx)));
-    let c = harness::conclude(ctx, result);
+    let c = conclude::conclude(ctx, result);
     (c.outcome, c.class)
 }
 

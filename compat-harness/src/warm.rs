@@ -29,8 +29,7 @@ use compat_sim::{Api, Simulators};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::env;
-use crate::sim;
+use crate::column;
 
 const FORMAT: &str = "compat-up/1";
 
@@ -109,22 +108,22 @@ pub fn up(providers: &[Provider], models: &[String]) -> anyhow::Result<()> {
     let model_refs: Vec<&str> = models.iter().map(String::as_str).collect();
     let mut gateways = Vec::new();
     for &p in providers {
-        if let Some(why) = env::not_warmable(p) {
+        if let Some(why) = column::not_warmable(p) {
             eprintln!("[up] not keeping {} warm: {why}", p.id());
             continue;
         }
         // Columns that share a simulator (pass-through, Rust path) share its port.
-        let port = match state.sim_ports.get(sim::api(p).id()) {
+        let port = match state.sim_ports.get(column::api(p).id()) {
             Some(&port) => port,
             None => compat_core::gateway::free_port()?,
         };
-        state.sim_ports.insert(sim::api(p).id().to_owned(), port);
+        state.sim_ports.insert(column::api(p).id().to_owned(), port);
         let base = format!("http://127.0.0.1:{port}");
-        let vertex = (sim::api(p) == Api::VertexAi)
-            .then(|| env::write_fake_service_account(&dir, &base))
+        let vertex = (column::api(p) == Api::VertexAi)
+            .then(|| column::write_fake_service_account(&dir, &base))
             .transpose()
             .map_err(anyhow::Error::msg)?;
-        let config = env::sim_proxy_config(p, &model_refs, &base, vertex.as_deref());
+        let config = column::sim_proxy_config(p, &model_refs, &base, vertex.as_deref());
         let gw = Gateway::start_forked(
             ProxySpec {
                 litellm_bin: &litellm.bin,
@@ -140,8 +139,8 @@ pub fn up(providers: &[Provider], models: &[String]) -> anyhow::Result<()> {
         // Its first stream, as the harness gives a proxy it starts itself:
         // needs the simulator, which lives only during a run, so a short one.
         if let Some(model) = models.first() {
-            let sims = Simulators::start_at(&[(sim::api(p), port)])?;
-            env::warm_up(&gw, model, p);
+            let sims = Simulators::start_at(&[(column::api(p), port)])?;
+            column::warm_up(&gw, model, p);
             drop(sims);
         }
         state.proxies.insert(
@@ -280,10 +279,10 @@ fn try_attach(text: &str, providers: &[Provider], models: &[String]) -> anyhow::
     let mut gateways = BTreeMap::new();
     let mut ports = Vec::new();
     for &p in providers {
-        if let Some(why) = env::not_warmable(p) {
+        if let Some(why) = column::not_warmable(p) {
             bail!("{} is not kept warm: {why}", p.id());
         }
-        let api: Api = sim::api(p);
+        let api: Api = column::api(p);
         let proxy = state
             .proxies
             .get(p.id())
@@ -300,7 +299,7 @@ fn try_attach(text: &str, providers: &[Provider], models: &[String]) -> anyhow::
             .config
             .pointer("/model_list/0/litellm_params/vertex_credentials")
             .and_then(Value::as_str);
-        let want = env::sim_proxy_config(p, &model_refs, &base, vertex);
+        let want = column::sim_proxy_config(p, &model_refs, &base, vertex);
         if want != proxy.config {
             bail!(
                 "the proxy for {} runs another config than this build generates",

@@ -6,51 +6,20 @@
 
 use std::time::Duration;
 
-use compat_core::gateway::routing::{self, SimCredentials, Upstream};
+use compat_core::gateway::routing::{self, Upstream};
 use compat_core::gateway::{Gateway, ProxySpec};
 use compat_core::provider::Provider;
+use compat_harness::column::{CREDENTIALS, api, write_fake_service_account};
 use compat_sim::{Api, Simulators, creds};
 use serde_json::{Value, json};
 
 const MODEL: &str = "claude-sonnet-4-6";
-
-/// The simulator standing in for each provider (compat-tests' mapping, which
-/// this test of compat-core cannot use).
-fn api(p: Provider) -> Api {
-    match p {
-        Provider::Anthropic => Api::Anthropic,
-        Provider::BedrockInvoke => Api::BedrockInvoke,
-        Provider::BedrockConverse => Api::BedrockConverse,
-        Provider::VertexAi => Api::VertexAi,
-        Provider::Azure => Api::Azure,
-        Provider::BedrockPassthrough | Provider::VertexPassthrough | Provider::AzurePassthrough => {
-            unreachable!("pass-through columns are not requested on /v1/messages here")
-        }
-        Provider::BedrockMantle => Api::BedrockMantle,
-        // Same route, same upstream: only LiteLLM's implementation differs.
-        Provider::AnthropicRustPath => Api::Anthropic,
-        Provider::VertexAiRustPath => Api::VertexAi,
-    }
-}
-
-const CREDS: SimCredentials<'static> = SimCredentials {
-    anthropic_api_key: creds::ANTHROPIC_API_KEY,
-    azure_api_key: creds::AZURE_API_KEY,
-    bedrock_mantle_api_key: creds::BEDROCK_MANTLE_API_KEY,
-    aws_access_key_id: creds::AWS_ACCESS_KEY_ID,
-    aws_secret_access_key: creds::AWS_SECRET_ACCESS_KEY,
-    aws_region: creds::AWS_REGION,
-    vertex_project: creds::VERTEX_PROJECT,
-    vertex_location: creds::VERTEX_LOCATION,
-    tavily_api_key: creds::TAVILY_API_KEY,
-};
 
 fn start(providers: &[Provider]) -> (Simulators, Vec<(Provider, Gateway)>, tempfile::TempDir) {
     let litellm = compat_core::tools::litellm().expect("LiteLLM provisioned");
     let apis: Vec<Api> = providers.iter().map(|&p| api(p)).collect();
     let sims = Simulators::start(&apis).unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let vertex_sa = dir.path().join("sa.json");
     // Two proxies start at a time, as the harness starts them: LiteLLM's
     // start-up is CPU-bound (imports), and eight at once on two cores, beside
     // anything else the machine runs, outlasted the readiness deadline.
@@ -63,14 +32,13 @@ fn start(providers: &[Provider]) -> (Simulators, Vec<(Provider, Gateway)>, tempf
                     let base = sims.base_url(api(p)).unwrap();
                     let litellm = &litellm;
                     let dir = dir.path();
-                    let sa = &vertex_sa;
                     s.spawn(move || {
                         let sa_path = (p.route_of() == Provider::VertexAi)
-                            .then(|| write_sa(litellm.python.as_deref().unwrap(), &base, sa));
+                            .then(|| write_fake_service_account(dir, &base).unwrap());
                         let upstream = Upstream::Sim {
                             base_url: &base,
                             vertex_credentials: sa_path.as_deref(),
-                            creds: CREDS,
+                            creds: CREDENTIALS,
                         };
                         let gw = Gateway::start(ProxySpec {
                             litellm_bin: &litellm.bin,
@@ -92,17 +60,6 @@ fn start(providers: &[Provider]) -> (Simulators, Vec<(Provider, Gateway)>, tempf
         }));
     }
     (sims, gateways, dir)
-}
-
-fn write_sa(python: &std::path::Path, base: &str, path: &std::path::Path) -> String {
-    let out = std::process::Command::new(python)
-        .args(["-c", "from cryptography.hazmat.primitives.asymmetric import rsa\nfrom cryptography.hazmat.primitives import serialization\nk=rsa.generate_private_key(public_exponent=65537,key_size=2048)\nprint(k.private_bytes(serialization.Encoding.PEM,serialization.PrivateFormat.PKCS8,serialization.NoEncryption()).decode())"])
-        .output()
-        .unwrap();
-    let sa = json!({"type": "service_account", "project_id": "sim-project", "private_key_id": "k", "private_key": String::from_utf8_lossy(&out.stdout),
-        "client_email": "x@sim-project.iam.gserviceaccount.com", "client_id": "1", "token_uri": format!("{base}/token")});
-    std::fs::write(path, sa.to_string()).unwrap();
-    path.display().to_string()
 }
 
 fn post(gw: &Gateway, body: Value) -> (u16, String) {

@@ -8,10 +8,10 @@
 //!
 //! Needs python3 with venv and PyPI (the SDKs are provisioned on first use
 //! into the tool cache, or up front by `cargo xtask provision`; see
-//! compat_core::tools::sdks). It lives in compat-core, not beside the
-//! simulators' own tests in compat-sim/tests/, because it needs compat-core's
-//! tool provisioning and compat-sim must not depend on compat-core. The
-//! Python-free checks of the same dialect are in
+//! compat_core::tools::sdks). It lives in compat-harness (which links both),
+//! not beside the simulators' own tests in compat-sim/tests/, because it
+//! needs compat-core's tool provisioning and compat-sim must not depend on
+//! compat-core. The Python-free checks of the same dialect are in
 //! compat-sim/tests/rejections/ (anthropic.rs, azure.rs, vertex_ai.rs,
 //! bedrock_invoke.rs).
 

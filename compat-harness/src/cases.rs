@@ -1,0 +1,179 @@
+//! Case registration: what a case file (`compat-tests/<feature>/<provider>.rs`,
+//! [`Case`]), a feature's check.rs ([`FeatureCheck`]: the check and the
+//! facts about the feature's models, once) and a feature's fault tests
+//! ([`FaultTest`]) submit through `inventory`, and where a case's feature
+//! and provider are read from its `module_path!()`.
+
+use compat_core::provider::Provider;
+
+use crate::ctx::Ctx;
+
+/// What a case does for each model.
+#[derive(Clone, Copy)]
+pub enum CaseKind {
+    /// Run this check; `Ok` is pass, `Err` is fail with the error chain.
+    Run(fn(&Ctx) -> anyhow::Result<()>),
+    /// The feature cannot apply to this provider; the reason is shown on the
+    /// matrix in the author's words.
+    NotApplicable(&'static str),
+    /// Run this check, except for the listed models (model id, reason): the
+    /// feature cannot apply to those (e.g. a model with no 1M-context
+    /// variant), and their trials are not_applicable with the reason. A cell
+    /// whose other models pass is `pass`; one whose models are all
+    /// not_applicable is `not_applicable`.
+    RunExcept(
+        fn(&Ctx) -> anyhow::Result<()>,
+        &'static [(&'static str, &'static str)],
+    ),
+    /// Run the check of the case's folder, with the facts about its models
+    /// (`feature!` in `<feature>/check.rs`): resolved by [`Case::resolve`].
+    Feature,
+}
+
+impl CaseKind {
+    /// What the case does for this model: run, or not_applicable with a reason.
+    pub fn for_model(self, model_id: &str) -> CaseKind {
+        match self {
+            CaseKind::RunExcept(run, except) => match except.iter().find(|(m, _)| *m == model_id) {
+                Some((_, reason)) => CaseKind::NotApplicable(reason),
+                None => CaseKind::Run(run),
+            },
+            other => other,
+        }
+    }
+}
+
+/// A registered case (one per `<feature>/<provider>.rs`).
+pub struct Case {
+    /// `module_path!()` of the registering file: `compat::<feature>::<provider>`.
+    pub module: &'static str,
+    pub file: &'static str,
+    pub kind: CaseKind,
+}
+
+inventory::collect!(Case);
+
+impl Case {
+    /// What this case runs: a `case!()` runs its folder's check (`feature!`
+    /// in `compat-tests/<feature>/check.rs`), except for the models that
+    /// check names; any other kind is the case's own. An error names the file.
+    pub(crate) fn resolve(&self, feature: &str) -> Result<CaseKind, String> {
+        if !matches!(self.kind, CaseKind::Feature) {
+            return Ok(self.kind);
+        }
+        let checks: Vec<&FeatureCheck> = inventory::iter::<FeatureCheck>
+            .into_iter()
+            .filter(|c| feature_and_provider(c.module).map(|(f, _)| f) == Some(feature))
+            .collect();
+        match checks[..] {
+            [c] if c.except.is_empty() => Ok(CaseKind::Run(c.run)),
+            [c] => Ok(CaseKind::RunExcept(c.run, c.except)),
+            [] => Err(format!(
+                "{}: `case!()` runs its folder's check, but compat-tests/{feature}/check.rs \
+                 registers none (`compat_harness::feature!(run = run)`)",
+                self.file
+            )),
+            _ => Err(format!(
+                "{}: compat-tests/{feature}/ registers more than one `feature!`",
+                self.file
+            )),
+        }
+    }
+}
+
+/// A feature's check and the facts about its models, stated once beside the
+/// check (`<feature>/check.rs`) with [`feature!`] and run by every `case!()`
+/// of the folder.
+pub struct FeatureCheck {
+    /// `module_path!()` of the registering file: `compat::<feature>::check`.
+    pub module: &'static str,
+    pub run: fn(&Ctx) -> anyhow::Result<()>,
+    /// The models the feature cannot apply to (model id, reason): their
+    /// trials are not_applicable with the reason, on every column.
+    pub except: &'static [(&'static str, &'static str)],
+}
+
+inventory::collect!(FeatureCheck);
+
+/// A sim-only test that switches a simulator fault on and checks that the
+/// feature's cell turns red with a useful error. Registered from a feature's
+/// helper module; runs as `<feature>::sim_fault::<name>::<model>`, on every
+/// model for which the feature's case on that provider runs.
+pub struct FaultTest {
+    pub module: &'static str,
+    pub name: &'static str,
+    /// The column it runs on (the macro names the variant, so an unknown
+    /// one does not compile).
+    pub provider: Provider,
+    pub run: fn(&Ctx) -> anyhow::Result<()>,
+}
+
+inventory::collect!(FaultTest);
+
+/// Registers the case of this file (`compat-tests/<feature>/<provider>.rs`):
+/// `case!();` runs the folder's check (see [`feature!`]),
+/// `case!(not_applicable = "why, in your words");` makes the cell
+/// not_applicable with that reason, and `case!(run = super::check::other);`
+/// runs a check of its own.
+#[macro_export]
+macro_rules! case {
+    () => {
+        $crate::inventory::submit! {
+            $crate::Case { module: module_path!(), file: file!(), kind: $crate::CaseKind::Feature }
+        }
+    };
+    (not_applicable = $reason:expr $(,)?) => {
+        $crate::inventory::submit! {
+            $crate::Case { module: module_path!(), file: file!(), kind: $crate::CaseKind::NotApplicable($reason) }
+        }
+    };
+    (run = $f:expr $(,)?) => {
+        $crate::inventory::submit! {
+            $crate::Case { module: module_path!(), file: file!(), kind: $crate::CaseKind::Run($f) }
+        }
+    };
+}
+
+/// Registers a feature's check, in its `check.rs`: `feature!(run = run);`
+/// or `feature!(run = run, not_applicable_for = NO_EFFORT);` (a
+/// `&[(model id, reason)]`: those models' trials are not_applicable with the
+/// reason, on every column whose case runs the check).
+#[macro_export]
+macro_rules! feature {
+    (run = $f:expr, not_applicable_for = $except:expr $(,)?) => {
+        $crate::inventory::submit! {
+            $crate::FeatureCheck { module: module_path!(), run: $f, except: $except }
+        }
+    };
+    (run = $f:expr $(,)?) => {
+        $crate::inventory::submit! {
+            $crate::FeatureCheck { module: module_path!(), run: $f, except: &[] }
+        }
+    };
+}
+
+/// Registers a sim-only fault test from a feature's helper module:
+/// `sim_fault_test!(name = "drops_thinking", provider = Anthropic, run = drops_thinking);`
+/// (`provider` is a [`Provider`] variant).
+#[macro_export]
+macro_rules! sim_fault_test {
+    (name = $name:expr, provider = $provider:ident, run = $f:expr $(,)?) => {
+        $crate::inventory::submit! {
+            $crate::FaultTest {
+                module: module_path!(),
+                name: $name,
+                provider: $crate::compat_core::provider::Provider::$provider,
+                run: $f,
+            }
+        }
+    };
+}
+
+/// `(feature, provider)` from a case's module path `<crate>::<feature>::<provider>`.
+pub(crate) fn feature_and_provider(module: &str) -> Option<(&str, &str)> {
+    let mut parts = module.rsplit("::");
+    let provider = parts.next()?;
+    let feature = parts.next()?;
+    parts.next()?; // the crate
+    Some((feature, provider))
+}

@@ -1,0 +1,49 @@
+//! compat-harness: what the compatibility checks and the tools share (like
+//! cargo's `cargo-test-support`). The environment, the per-trial [`Ctx`],
+//! the column recipe, the window, the tap (relay), the warm gateway, and the
+//! runner that turns the registered cases into libtest-mimic trials and
+//! writes compat-results.json.
+//!
+//! A case lives in `compat-tests/<feature>/<provider>.rs` and registers itself
+//! with [`case!`], and runs its folder's check, registered once in
+//! `<feature>/check.rs` with [`feature!`]; its feature and provider come from
+//! that path (via `module_path!()`, which mirrors the folder layout). Each
+//! case becomes one trial per manifest model, named
+//! `<feature>::<provider>::<model>` (`compat_core::key::TrialName`).
+//!
+//! This file is the crate's face: `mod` lines and `pub use` only. Inside the
+//! crate, modules import each other by path (`crate::ctx::Ctx`), never
+//! through here.
+
+mod background;
+mod calls;
+mod cases;
+pub mod column;
+mod conclude;
+mod ctx;
+mod env;
+pub mod evidence;
+mod fault_tests;
+mod filters;
+pub mod page;
+pub mod relay;
+mod runner;
+pub mod shard;
+mod sink;
+pub mod stream_timing;
+pub mod warm;
+mod window;
+
+pub use cases::{Case, CaseKind, FaultTest, FeatureCheck};
+pub use compat_core;
+pub use compat_sim;
+pub use conclude::GateDecision;
+pub use ctx::Ctx;
+pub use fault_tests::{
+    cell_under_fault, conclude_trial, ensure_names_route, expect_red_cell, gate_under_fault,
+    green_cell_under_faults, red_cell_under_fault, trial_scope, trial_under_fault,
+    unverified_cell_under_fault,
+};
+#[doc(hidden)]
+pub use inventory;
+pub use runner::main;
