@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use compat_core::gateway::routing::{self, SimCredentials, Upstream};
 use compat_core::gateway::{Gateway, ProxySpec};
-use compat_core::provider::Provider;
+use compat_matrix::provider::Provider;
 use compat_sim::{Api, Simulators, creds};
 use serde_json::{Value, json};
 

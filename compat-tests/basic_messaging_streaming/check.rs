@@ -15,7 +15,7 @@
 //! stream would be masked by a non-streaming retry and the cell would lie.
 
 use anyhow::{Context as _, bail, ensure};
-use compat_core::classify::NoVerdict;
+use compat_matrix::classify::NoVerdict;
 use compat_tests::Ctx;
 use compat_tests::relay::{self, StreamVerdict, judge_stream};
 
@@ -173,7 +173,7 @@ compat_tests::sim_fault_test!(
 /// the whole stream, however busy the machine (this test runs once per
 /// model, so every model is held to it).
 fn held_stream(ctx: &Ctx) -> anyhow::Result<()> {
-    use compat_core::status::FailureClass;
+    use compat_matrix::status::FailureClass;
     let (class, error) = compat_tests::trial_under_fault(ctx, compat_sim::Fault::HoldStream, run)?;
     ensure!(
         class == FailureClass::Incompatible && error.contains("held the whole stream"),

@@ -22,7 +22,7 @@
 use std::fmt::Write as _;
 
 use anyhow::{Context as _, bail, ensure};
-use compat_core::classify::NoVerdict;
+use compat_matrix::classify::NoVerdict;
 use compat_tests::Ctx;
 use serde_json::Value;
 
@@ -259,11 +259,11 @@ compat_tests::sim_fault_test!(
 /// same failure is known (ignored), another one fails as FAILING
 /// DIFFERENTLY with both signatures; never a regression, never a pass.
 fn wrong_count_regresses_inside_the_partial_cell(ctx: &Ctx) -> anyhow::Result<()> {
-    use compat_core::gate::{Before, before};
+    use compat_matrix::gate::{Before, before};
     use compat_tests::GateDecision;
     let model = ctx.model_id();
-    let baseline = compat_core::matrix::v2::AnyMatrix::load(
-        &compat_core::paths::workspace_root().join("golden/sim-baseline.json"),
+    let baseline = compat_matrix::matrix::v2::AnyMatrix::load(
+        &compat_matrix::paths::workspace_root().join("golden/sim-baseline.json"),
     )?;
     let was = before(&baseline, ctx.feature(), ctx.provider().id(), model);
     let decision =

@@ -32,7 +32,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail, ensure};
-use compat_core::classify::NoVerdict;
+use compat_matrix::classify::NoVerdict;
 use compat_mcp::{TICKET_TOOL, qualified};
 use compat_tests::Ctx;
 use serde_json::Value;

@@ -19,7 +19,7 @@
 //! last.
 
 use anyhow::{Context as _, ensure};
-use compat_core::classify::NoVerdict;
+use compat_matrix::classify::NoVerdict;
 use compat_core::driver::Transcript;
 use compat_tests::Ctx;
 use serde_json::Value;

@@ -60,8 +60,8 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use compat_core::results::{Recovery, RefusedCall, ResentCall};
-use compat_core::status::FailureClass;
+use compat_matrix::results::{Recovery, RefusedCall, ResentCall};
+use compat_matrix::status::FailureClass;
 use serde_json::Value;
 
 use crate::Ctx;

@@ -8,15 +8,15 @@ use std::time::Duration;
 
 use crate::relay::{Tap, TapMode, TapRecord};
 use anyhow::Context as _;
-use compat_core::classify::UpstreamAnswer;
+use compat_matrix::classify::UpstreamAnswer;
 use compat_core::driver::RetryPolicy;
 use compat_core::driver::{ClaudeRun, RunReport, Transcript};
 use compat_core::gateway::prefork::{self, Launcher};
 use compat_core::gateway::routing::{self, Upstream};
 use compat_core::gateway::{Gateway, HERMETIC_ENV, ProxySpec};
-use compat_core::manifest::Model;
-use compat_core::provider::Provider;
-use compat_core::results::Mode;
+use compat_matrix::manifest::Model;
+use compat_matrix::provider::Provider;
+use compat_matrix::results::Mode;
 use compat_core::secret::Secret;
 use compat_core::tools::{self, ClaudeTool};
 use compat_sim::{RecordedRequest, Simulators};
@@ -293,10 +293,10 @@ impl Env {
         // Proxy configs and logs. Under nextest, trials run as concurrent
         // processes, each with its own proxies: keep their files apart.
         let work_dir = match std::env::var("NEXTEST_RUN_ID") {
-            Ok(run) => compat_core::paths::out_dir()
+            Ok(run) => compat_matrix::paths::out_dir()
                 .join(format!("nextest-{run}"))
                 .join(format!("gateway-{}", std::process::id())),
-            Err(_) => compat_core::paths::out_dir().join("gateway"),
+            Err(_) => compat_matrix::paths::out_dir().join("gateway"),
         };
         let model_refs: Vec<&str> = models.iter().map(String::as_str).collect();
 
@@ -526,7 +526,7 @@ fn start_google_front(
     let front = compat_sim::GoogleFront::start(addr, &[sim::vertex_host()])
         .map_err(|e| format!("{:#}", anyhow::Error::new(e)))?;
     let ca = work_dir.join("google-front-ca.pem");
-    compat_core::fsutil::write_atomic(&ca, front.ca_pem().as_bytes())
+    compat_matrix::fsutil::write_atomic(&ca, front.ca_pem().as_bytes())
         .map_err(|e| format!("cannot write the TLS front's CA to {}: {e}", ca.display()))?;
     Ok((front.proxy_url(), ca.display().to_string(), front))
 }
@@ -707,7 +707,7 @@ pub(crate) fn write_fake_service_account(
         "token_uri": format!("{sim_base}/token"),
     });
     let path = dir.join("vertex-sim-service-account.json");
-    compat_core::fsutil::write_atomic(&path, sa.to_string().as_bytes())
+    compat_matrix::fsutil::write_atomic(&path, sa.to_string().as_bytes())
         .map_err(|e| format!("{}: {e}", path.display()))?;
     Ok(path.display().to_string())
 }
@@ -806,7 +806,7 @@ impl Ctx {
     /// The same trial's context for another manifest model (fault tests that
     /// must show every model's trial fails), with its own nonce.
     pub fn for_model(&self, model_id: &str) -> anyhow::Result<Ctx> {
-        let manifest = compat_core::manifest::Manifest::load_default()?;
+        let manifest = compat_matrix::manifest::Manifest::load_default()?;
         let model = manifest
             .model(model_id)
             .with_context(|| format!("no model `{model_id}` in manifest.yaml"))?;

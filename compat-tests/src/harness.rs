@@ -6,14 +6,14 @@ use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use compat_core::classify::{self, Evidence, FailureKind, NoVerdict};
+use compat_matrix::classify::{self, Evidence, FailureKind, NoVerdict};
 use compat_core::driver::{CliError, DriverError};
-use compat_core::gate::{self, Judgement, Now};
-use compat_core::manifest::Manifest;
-use compat_core::matrix::v2::AnyMatrix;
-use compat_core::provider::Provider;
-use compat_core::results::{Mode, RunResults, TrialResult};
-use compat_core::status::{FailureClass, Outcome};
+use compat_matrix::gate::{self, Judgement, Now};
+use compat_matrix::manifest::Manifest;
+use compat_matrix::matrix::v2::AnyMatrix;
+use compat_matrix::provider::Provider;
+use compat_matrix::results::{Mode, RunResults, TrialResult};
+use compat_matrix::status::{FailureClass, Outcome};
 use libtest_mimic::{Arguments, Completion, Failed, Trial};
 use serde_json::json;
 
@@ -61,9 +61,9 @@ impl ResultsSink {
                 .map(|m| m.short.clone())
                 .unwrap_or_else(|| id.to_owned())
         };
-        if let Err(e) = compat_core::fsutil::write_atomic(
+        if let Err(e) = compat_matrix::fsutil::write_atomic(
             &junit_path,
-            compat_core::junit::render(&r, &short).as_bytes(),
+            compat_matrix::junit::render(&r, &short).as_bytes(),
         ) {
             eprintln!(
                 "[compat] warning: cannot write {}: {e}",
@@ -71,7 +71,7 @@ impl ResultsSink {
             );
         }
         if let Some(b) = baseline {
-            let options = compat_core::matrix::BuildOptions {
+            let options = compat_matrix::matrix::BuildOptions {
                 litellm_version: Some(
                     r.run
                         .litellm_version
@@ -86,12 +86,12 @@ impl ResultsSink {
                 ),
                 ..Default::default()
             };
-            let input = compat_core::matrix::ResultsInput {
+            let input = compat_matrix::matrix::ResultsInput {
                 path: &self.path,
                 results: &r,
             };
             // Per model (schema v2), as the trials were gated.
-            match compat_core::matrix::v2::build(manifest, &[input], &options) {
+            match compat_matrix::matrix::v2::build(manifest, &[input], &options) {
                 Ok(current) => eprint!(
                     "[compat] against baseline {}:\n{}",
                     b.source,
@@ -169,7 +169,7 @@ struct Prepared {
 
 /// The matrix a run is gated against (`COMPAT_BASELINE`: a file path or an
 /// http(s) URL, e.g. the last published compatibility-matrix.json), read
-/// per model by `compat_core::gate` (schema v1 or v2; a v2 baseline built
+/// per model by `compat_matrix::gate` (schema v1 or v2; a v2 baseline built
 /// before signatures gets them from its stored errors).
 pub(crate) struct Baseline {
     source: String,
@@ -179,7 +179,7 @@ pub(crate) struct Baseline {
 /// The default sim baseline (`golden/sim-baseline.json`), as a sim run that
 /// names none is gated against: for tests of the gate's decision.
 pub(crate) fn sim_baseline() -> Result<Baseline, String> {
-    let path = compat_core::paths::workspace_root().join(SIM_BASELINE);
+    let path = compat_matrix::paths::workspace_root().join(SIM_BASELINE);
     let matrix = AnyMatrix::load(&path).map_err(|e| format!("{SIM_BASELINE}: {e}"))?;
     Ok(Baseline {
         source: path.display().to_string(),
@@ -199,7 +199,7 @@ fn load_baseline(mode: Mode) -> Result<Option<Baseline>, String> {
         Ok(s) if s.is_empty() || s == "none" => return Ok(None),
         Ok(s) => s,
         Err(_) => {
-            let default = compat_core::paths::workspace_root().join(SIM_BASELINE);
+            let default = compat_matrix::paths::workspace_root().join(SIM_BASELINE);
             if mode != Mode::Sim || !default.is_file() {
                 return Ok(None);
             }
@@ -294,7 +294,7 @@ fn prepare(args: &Arguments, filters: &Filters) -> Result<Prepared, String> {
         let mut results = RunResults::new(mode);
         results.run.shard = shard.map(|s| format!("{}/{}", s.index, s.total));
         Some(Arc::new(ResultsSink {
-            path: compat_core::paths::results_file(),
+            path: compat_matrix::paths::results_file(),
             results: Mutex::new(results),
         }))
     };
@@ -477,7 +477,7 @@ fn prepare(args: &Arguments, filters: &Filters) -> Result<Prepared, String> {
 
 /// A trial's result as the gate reads it: a pass (with the first attempt's
 /// error if it passed only on a retry), or a failure with its class,
-/// message (led by the model) and signature (`compat_core::signature`).
+/// message (led by the model) and signature (`compat_matrix::signature`).
 pub(crate) type TrialVerdict = Result<Option<String>, TrialFailure>;
 
 #[derive(Debug, Clone)]
@@ -492,7 +492,7 @@ pub(crate) struct TrialFailure {
 /// Without a baseline every failure fails the run, named by its class. With
 /// one (the PR gate; a sim run's default is `golden/sim-baseline.json`),
 /// each model is judged against the same model in the baseline
-/// (`compat_core::gate`): a model that passed there and fails now is a
+/// (`compat_matrix::gate`): a model that passed there and fails now is a
 /// REGRESSION, whatever the cell's colour; one that failed there with
 /// another signature is FAILING DIFFERENTLY; one the baseline lacks (row,
 /// cell or model) fails until the baseline declares it, and a pass on a
@@ -805,7 +805,7 @@ pub(crate) struct Conclusion {
 /// Turns what a check returned into the trial's conclusion: a pass must also
 /// have crossed its own provider, been served by its column's path, and had
 /// every request answered (`crate::background`); a failure is classified from the evidence
-/// (see `compat_core::classify`), its message led by what broke and where.
+/// (see `compat_matrix::classify`), its message led by what broke and where.
 pub(crate) fn conclude(ctx: &Ctx, result: std::thread::Result<anyhow::Result<()>>) -> Conclusion {
     let fail = |class: FailureClass, error: String| Conclusion {
         outcome: Outcome::fail(error),
@@ -957,7 +957,7 @@ fn run_trial(
     check: fn(&Ctx) -> anyhow::Result<()>,
     feature: &str,
     provider: Provider,
-    model: &compat_core::manifest::Model,
+    model: &compat_matrix::manifest::Model,
     sink: Option<&ResultsSink>,
     breaker: &Breaker,
 ) -> TrialVerdict {
@@ -1004,7 +1004,7 @@ fn run_trial(
     // Signed from the whole error, before the cell's copy is cut (the
     // signature reads only what the cut keeps, so the two agree).
     let signature = match &outcome {
-        Outcome::Fail { error } => Some(compat_core::signature::signature(
+        Outcome::Fail { error } => Some(compat_matrix::signature::signature(
             class.unwrap_or(FailureClass::Incompatible),
             error,
         )),
@@ -1195,7 +1195,7 @@ mod tests {
         fn fail(class: FailureClass, error: &str) -> TrialVerdict {
             Err(TrialFailure {
                 class,
-                signature: compat_core::signature::signature(class, error),
+                signature: compat_matrix::signature::signature(class, error),
                 message: format!("m: {error}"),
             })
         }

@@ -4,7 +4,7 @@
 //! (compat-sim knows nothing of the matrix).
 
 use compat_core::gateway::routing::SimCredentials;
-use compat_core::provider::Provider;
+use compat_matrix::provider::Provider;
 use compat_sim::{Api, creds};
 
 /// The simulated API that stands in for a provider in sim mode. A

@@ -22,7 +22,7 @@
 //! provider's request; its errors say what the CLI sent through the gateway.
 
 use anyhow::{Context as _, bail};
-use compat_core::classify::NoVerdict;
+use compat_matrix::classify::NoVerdict;
 use compat_tests::Ctx;
 use serde_json::Value;
 

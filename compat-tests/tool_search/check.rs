@@ -35,7 +35,7 @@
 use std::path::Path;
 
 use anyhow::{Context as _, bail, ensure};
-use compat_core::classify::NoVerdict;
+use compat_matrix::classify::NoVerdict;
 use compat_mcp::{GATE_TOOL, Toolset, qualified};
 use compat_tests::Ctx;
 use serde_json::Value;

@@ -22,7 +22,7 @@
 //! The CLI's silent non-streaming fallback is off, as in the streaming row.
 
 use anyhow::{Context as _, bail, ensure};
-use compat_core::classify::NoVerdict;
+use compat_matrix::classify::NoVerdict;
 use compat_tests::Ctx;
 use compat_tests::relay::{self, StreamVerdict, judge_deltas};
 use serde_json::Value;

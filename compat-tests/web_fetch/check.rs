@@ -32,7 +32,7 @@
 use std::hash::BuildHasher as _;
 
 use anyhow::{Context as _, bail, ensure};
-use compat_core::classify::NoVerdict;
+use compat_matrix::classify::NoVerdict;
 use compat_core::gateway::routing;
 use compat_tests::Ctx;
 use compat_tests::page::PageServer;

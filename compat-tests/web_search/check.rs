@@ -40,9 +40,9 @@
 use std::hash::BuildHasher as _;
 
 use anyhow::{Context as _, bail, ensure};
-use compat_core::classify::NoVerdict;
+use compat_matrix::classify::NoVerdict;
 use compat_core::driver::Transcript;
-use compat_core::provider::Provider;
+use compat_matrix::provider::Provider;
 use compat_tests::Ctx;
 use compat_tests::relay::TapRecord;
 

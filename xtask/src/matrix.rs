@@ -5,12 +5,13 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::{Context as _, bail};
-use compat_core::manifest::Manifest;
-use compat_core::matrix::v2::{self, AnyMatrix};
-use compat_core::matrix::{BuildOptions, ResultsInput, build};
-use compat_core::results::{Mode, RunResults};
+use compat_matrix::manifest::Manifest;
+use compat_matrix::matrix::v2::{self, AnyMatrix};
+use compat_matrix::matrix::{BuildOptions, ResultsInput, build};
+use compat_matrix::results::{Mode, RunResults};
 use compat_core::tools::sdks;
-use compat_core::{paths, render as rendering, tools};
+use compat_core::tools;
+use compat_matrix::{paths, render as rendering};
 
 use crate::suite::Suite;
 
@@ -179,7 +180,7 @@ pub fn run_matrix(args: MatrixArgs) -> anyhow::Result<ExitCode> {
             ..Default::default()
         },
     )?;
-    compat_core::fsutil::write_atomic(&out, matrix.to_json_pretty().as_bytes())
+    compat_matrix::fsutil::write_atomic(&out, matrix.to_json_pretty().as_bytes())
         .with_context(|| format!("writing {}", out.display()))?;
     println!();
     print!("{}", rendering::table_any(&matrix, Some(&manifest)));
@@ -254,7 +255,7 @@ pub fn build_matrix(args: BuildMatrixArgs) -> anyhow::Result<ExitCode> {
             previous,
         },
     )?;
-    compat_core::fsutil::write_atomic(&out, matrix.to_json_pretty().as_bytes())
+    compat_matrix::fsutil::write_atomic(&out, matrix.to_json_pretty().as_bytes())
         .with_context(|| format!("writing {}", out.display()))?;
     if let Some(path) = &args.merged_results {
         let merged = merge_results(&loaded)?;
@@ -324,9 +325,9 @@ pub fn render(args: RenderArgs) -> anyhow::Result<ExitCode> {
                 &matrix,
                 manifest.as_ref(),
                 if args.mode == "live" {
-                    compat_core::results::Mode::Live
+                    compat_matrix::results::Mode::Live
                 } else {
-                    compat_core::results::Mode::Sim
+                    compat_matrix::results::Mode::Sim
                 }
             )
         );

@@ -6,11 +6,11 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context as _, bail};
-use compat_core::manifest::Manifest;
-use compat_core::matrix::v2::{self, AnyMatrix, CellHistory, MatrixV2, RunContext};
-use compat_core::matrix::{BuildOptions, ResultsInput, build};
-use compat_core::paths;
-use compat_core::results::{Mode, RunResults};
+use compat_matrix::manifest::Manifest;
+use compat_matrix::matrix::v2::{self, AnyMatrix, CellHistory, MatrixV2, RunContext};
+use compat_matrix::matrix::{BuildOptions, ResultsInput, build};
+use compat_matrix::paths;
+use compat_matrix::results::{Mode, RunResults};
 use compat_core::secret::Secret;
 
 use crate::history::History;
@@ -383,7 +383,7 @@ fn finish(
             "warning: litellm_version `{litellm_version}` is not a vX.Y.Z-stable release tag; pass --litellm-version to label it"
         ));
     }
-    compat_core::fsutil::write_atomic(&opts.out, text.as_bytes())
+    compat_matrix::fsutil::write_atomic(&opts.out, text.as_bytes())
         .with_context(|| format!("writing {}", opts.out.display()))?;
     log(&format!(
         "matrix (schema v{}) for LiteLLM {litellm_version} x Claude Code {claude_code_version} ({generated_at}) \
@@ -481,7 +481,7 @@ fn finish(
     if let Some(made) = last_made.borrow().as_deref()
         && made != text
     {
-        compat_core::fsutil::write_atomic(&opts.out, made.as_bytes())
+        compat_matrix::fsutil::write_atomic(&opts.out, made.as_bytes())
             .with_context(|| format!("writing {}", opts.out.display()))?;
     }
     Ok(Report::Published(outcome))
@@ -496,7 +496,7 @@ fn build_schema(
     options: &BuildOptions,
     context: &Option<RunContext>,
     previous: Option<&AnyMatrix>,
-) -> Result<AnyMatrix, compat_core::matrix::BuildError> {
+) -> Result<AnyMatrix, compat_matrix::matrix::BuildError> {
     Ok(match schema {
         Schema::V1 => AnyMatrix::V1(build(manifest, inputs, options)?),
         Schema::V2 => {
@@ -695,8 +695,8 @@ fn run_suite(mode: Mode, versions: SuiteVersions) -> anyhow::Result<PathBuf> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use compat_core::results::TrialResult;
-    use compat_core::status::Outcome;
+    use compat_matrix::results::TrialResult;
+    use compat_matrix::status::Outcome;
     use std::process::Command;
 
     fn git(dir: &Path, args: &[&str]) -> String {
@@ -817,7 +817,7 @@ mod tests {
             &repo,
             &["show", &format!("main:{}", publisher::DEFAULT_PATH)],
         );
-        let m = compat_core::matrix::Matrix::parse(&published, Path::new("m")).unwrap();
+        let m = compat_matrix::matrix::Matrix::parse(&published, Path::new("m")).unwrap();
         assert_eq!(
             (m.litellm_version.as_str(), m.claude_code_version.as_str()),
             ("v1.83.0-stable", "2.1.120")
@@ -857,7 +857,7 @@ mod tests {
         let (r, _) = run_capture(&opts(tmp.path(), &repo, &results));
         let e = format!("{:#}", r.unwrap_err());
         // One provider's cells: one per row of the repository's manifest.
-        let rows = compat_core::manifest::Manifest::load_default()
+        let rows = compat_matrix::manifest::Manifest::load_default()
             .unwrap()
             .features
             .len();
@@ -931,7 +931,7 @@ mod tests {
     fn run_at(
         dir: &Path,
         finished: &str,
-        outcome: impl Fn(&str, &str) -> (Outcome, Option<compat_core::status::FailureClass>),
+        outcome: impl Fn(&str, &str) -> (Outcome, Option<compat_matrix::status::FailureClass>),
     ) -> PathBuf {
         let manifest = Manifest::load_default().unwrap();
         let mut r = RunResults::new(Mode::Live);
@@ -963,8 +963,8 @@ mod tests {
 
     #[test]
     fn three_runs_in_a_row_carry_previous_statuses_history_and_flips() {
-        use compat_core::matrix::v2::{CellStatusV2, MatrixV2, Previous};
-        use compat_core::status::FailureClass;
+        use compat_matrix::matrix::v2::{CellStatusV2, MatrixV2, Previous};
+        use compat_matrix::status::FailureClass;
         let tmp = tempfile::tempdir().unwrap();
         let repo = docs_repo(tmp.path());
         let (t1, t2, t3) = (
@@ -1174,7 +1174,7 @@ mod tests {
 
     #[test]
     fn a_v2_run_without_a_single_verdict_is_refused() {
-        use compat_core::status::FailureClass;
+        use compat_matrix::status::FailureClass;
         let tmp = tempfile::tempdir().unwrap();
         let repo = docs_repo(tmp.path());
         let results = run_at(tmp.path(), "2026-11-25T10:30:00Z", |_, _| {
@@ -1186,7 +1186,7 @@ mod tests {
         let mut o = opts(tmp.path(), &repo, &results);
         o.schema = Schema::V2;
         let e = format!("{:#}", run_capture(&o).0.unwrap_err());
-        let rows = compat_core::manifest::Manifest::load_default()
+        let rows = compat_matrix::manifest::Manifest::load_default()
             .unwrap()
             .features
             .len();
@@ -1200,8 +1200,8 @@ mod tests {
 
     #[test]
     fn v2_validation_names_what_is_wrong() {
-        use compat_core::matrix::v2::CellStatusV2;
-        use compat_core::status::FailureClass;
+        use compat_matrix::matrix::v2::CellStatusV2;
+        use compat_matrix::status::FailureClass;
         let tmp = tempfile::tempdir().unwrap();
         let results_path = run_at(tmp.path(), "2026-11-25T10:30:00Z", |f, m| match f {
             "tool_use" if m == "claude-haiku-4-5" => (

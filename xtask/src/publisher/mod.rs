@@ -200,7 +200,7 @@ pub fn fixed_content(
     let text = text.to_owned();
     let message = message.to_owned();
     move |old| {
-        let new = compat_core::matrix::v2::AnyMatrix::parse(&text, Path::new("new matrix"))
+        let new = compat_matrix::matrix::v2::AnyMatrix::parse(&text, Path::new("new matrix"))
             .map_err(|e| {
                 PublishError::Invalid(format!("the content to publish is not a matrix: {e}"))
             })?;

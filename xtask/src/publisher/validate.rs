@@ -4,10 +4,10 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use compat_core::manifest::Manifest;
-use compat_core::matrix::v2::{AnyMatrix, CellStatusV2, MatrixV2, SCHEMA_VERSION as V2_SCHEMA};
-use compat_core::matrix::{Matrix, SCHEMA_VERSION};
-use compat_core::status::{CellStatus, FailureClass};
+use compat_matrix::manifest::Manifest;
+use compat_matrix::matrix::v2::{AnyMatrix, CellStatusV2, MatrixV2, SCHEMA_VERSION as V2_SCHEMA};
+use compat_matrix::matrix::{Matrix, SCHEMA_VERSION};
+use compat_matrix::status::{CellStatus, FailureClass};
 
 use super::PublishError;
 
@@ -428,7 +428,7 @@ pub fn describe_changes(old: Option<&str>, new: &AnyMatrix) -> Vec<String> {
 /// The commit message's flip lines, one entry per changed cell: its status
 /// change, `feature/provider: old -> new`, then (indented) each model whose
 /// verdict changed, per model and per failure signature as the regression
-/// gate reads them (`compat_core::gate::compare`, live semantics: a flaky
+/// gate reads them (`compat_matrix::gate::compare`, live semantics: a flaky
 /// model reads as passing): `claude-haiku-4-5: pass -> fail (first line of
 /// its error)`, `claude-opus-4-7: failing differently: was `...`, now
 /// `...``, `fail -> pass`. A cell whose status changed with no model verdict
@@ -437,11 +437,11 @@ pub fn describe_changes(old: Option<&str>, new: &AnyMatrix) -> Vec<String> {
 /// changed (a partial cell where another model fails now) is listed too.
 /// No lines on a first publish (`old` is `None`).
 pub fn flips(old: Option<&AnyMatrix>, new: &AnyMatrix) -> Vec<String> {
-    use compat_core::gate::Judgement;
+    use compat_matrix::gate::Judgement;
     let Some(old) = old else {
         return Vec::new();
     };
-    let report = compat_core::gate::compare(old, new, compat_core::results::Mode::Live);
+    let report = compat_matrix::gate::compare(old, new, compat_matrix::results::Mode::Live);
     let old_cells = cells(old);
     cells(new)
         .into_iter()
@@ -662,7 +662,7 @@ mod tests {
     fn matrix(cells: [[CellStatus; 2]; 2]) -> Matrix {
         let [r1, r2] = cells;
         let row =
-            |id: &str, name: &str, [a, b]: [CellStatus; 2]| compat_core::matrix::MatrixFeature {
+            |id: &str, name: &str, [a, b]: [CellStatus; 2]| compat_matrix::matrix::MatrixFeature {
                 id: id.into(),
                 name: name.into(),
                 providers: IndexMap::from([("a".to_owned(), a), ("b".to_owned(), b)]),

@@ -9,10 +9,10 @@
 
 use std::path::Path;
 
-use compat_core::manifest::Manifest;
-use compat_core::matrix::v2::{self, AnyMatrix};
-use compat_core::matrix::{BuildOptions, ResultsInput, build};
-use compat_core::results::RunResults;
+use compat_matrix::manifest::Manifest;
+use compat_matrix::matrix::v2::{self, AnyMatrix};
+use compat_matrix::matrix::{BuildOptions, ResultsInput, build};
+use compat_matrix::results::RunResults;
 
 /// Validates a built matrix against `schemas/compatibility-matrix.v<N>.schema.json`.
 fn assert_valid(json: &str, version: &str, what: &str) {
@@ -244,8 +244,8 @@ fn markdown_and_table_renderings() {
     )
     .unwrap();
     insta::with_settings!({ snapshot_path => "../../golden/render", prepend_module_to_snapshot => false }, {
-        insta::assert_snapshot!("markdown", compat_core::render::markdown(&m, Some(&manifest)));
-        insta::assert_snapshot!("table", compat_core::render::table(&m, Some(&manifest)));
+        insta::assert_snapshot!("markdown", compat_matrix::render::markdown(&m, Some(&manifest)));
+        insta::assert_snapshot!("table", compat_matrix::render::table(&m, Some(&manifest)));
     });
 }
 
@@ -271,7 +271,7 @@ fn the_gate_reads_an_unverified_baseline_cell_as_its_last_verdict() {
     // The gate reads an unverified cell as the verdict it carries.
     let m = AnyMatrix::V2(m);
     let model = &manifest.models[0].id;
-    use compat_core::gate::{Before, before};
+    use compat_matrix::gate::{Before, before};
     assert_eq!(before(&m, "tool_use", "vertex_ai", model), Before::Passed);
     assert_eq!(
         before(&m, "basic_messaging_streaming", "anthropic", model),
@@ -307,14 +307,14 @@ fn v2_renderings_and_the_gate_diff() {
         AnyMatrix::V1(build(&manifest, &[input], &BuildOptions::default()).unwrap())
     };
     insta::with_settings!({ snapshot_path => "../../golden/render", prepend_module_to_snapshot => false }, {
-        insta::assert_snapshot!("v2_table_unverified", compat_core::render::table_any(&unverified, Some(&manifest)));
+        insta::assert_snapshot!("v2_table_unverified", compat_matrix::render::table_any(&unverified, Some(&manifest)));
         insta::assert_snapshot!("v2_markdown_flaky_partial", format!(
             "{}\n{}",
-            compat_core::render::markdown_any(&flaky, Some(&manifest)),
-            compat_core::render::markdown_any(&partial, Some(&manifest))
+            compat_matrix::render::markdown_any(&flaky, Some(&manifest)),
+            compat_matrix::render::markdown_any(&partial, Some(&manifest))
         ));
-        insta::assert_snapshot!("diff_regression", compat_core::render::diff_markdown(&v1_baseline, &partial, Some(&manifest), compat_core::results::Mode::Sim));
-        insta::assert_snapshot!("diff_flaky_sim", compat_core::render::diff_markdown(&all_pass, &flaky, Some(&manifest), compat_core::results::Mode::Sim));
-        insta::assert_snapshot!("diff_unchanged", compat_core::render::diff_markdown(&all_pass, &flaky, Some(&manifest), compat_core::results::Mode::Live));
+        insta::assert_snapshot!("diff_regression", compat_matrix::render::diff_markdown(&v1_baseline, &partial, Some(&manifest), compat_matrix::results::Mode::Sim));
+        insta::assert_snapshot!("diff_flaky_sim", compat_matrix::render::diff_markdown(&all_pass, &flaky, Some(&manifest), compat_matrix::results::Mode::Sim));
+        insta::assert_snapshot!("diff_unchanged", compat_matrix::render::diff_markdown(&all_pass, &flaky, Some(&manifest), compat_matrix::results::Mode::Live));
     });
 }
