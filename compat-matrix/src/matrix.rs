@@ -17,6 +17,56 @@ pub mod v2;
 
 pub const SCHEMA_VERSION: &str = "1";
 
+/// The schema versions of compatibility-matrix.json this crate reads and
+/// builds: the one list the reader, the builder and xtask's `--schema` use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SchemaVersion {
+    /// Four statuses: v2 projected (flaky reads pass, partial fail,
+    /// unverified not_tested).
+    V1,
+    /// Per-model results; partial, flaky, unverified.
+    V2,
+}
+
+impl SchemaVersion {
+    pub const ALL: [SchemaVersion; 2] = [SchemaVersion::V1, SchemaVersion::V2];
+
+    /// The `schema_version` string in the file.
+    pub fn id(self) -> &'static str {
+        match self {
+            SchemaVersion::V1 => SCHEMA_VERSION,
+            SchemaVersion::V2 => v2::SCHEMA_VERSION,
+        }
+    }
+
+    pub fn from_id(id: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|v| v.id() == id)
+    }
+
+    /// `"1" and "2"`: how an error names the versions this reader knows.
+    fn known() -> String {
+        let ids: Vec<String> = Self::ALL.iter().map(|v| format!("\"{}\"", v.id())).collect();
+        match ids.split_last() {
+            Some((last, [])) => last.clone(),
+            Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+            None => String::new(),
+        }
+    }
+
+    /// Builds the matrix in this schema version: v2, or v2 projected to v1.
+    pub fn build(
+        self,
+        manifest: &Manifest,
+        inputs: &[ResultsInput<'_>],
+        options: &BuildOptions,
+    ) -> Result<v2::AnyMatrix, BuildError> {
+        Ok(match self {
+            SchemaVersion::V1 => v2::AnyMatrix::V1(build(manifest, inputs, options)?),
+            SchemaVersion::V2 => v2::AnyMatrix::V2(v2::build(manifest, inputs, options)?),
+        })
+    }
+}
+
 /// `compatibility-matrix.json`, schema v1. Field order is the published order.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -352,6 +402,8 @@ pub enum MatrixError {
         found: String,
         want: &'static str,
     },
+    #[error("{}: schema_version {found}: this reader knows {}", path.display(), SchemaVersion::known())]
+    UnknownSchemaVersion { path: PathBuf, found: String },
     #[error("{}:{line}:{column}: not a valid schema v{want} matrix: {message}", path.display())]
     Parse {
         path: PathBuf,

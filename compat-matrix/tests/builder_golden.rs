@@ -345,3 +345,55 @@ fn v2_renderings_and_the_gate_diff() {
         insta::assert_snapshot!("diff_unchanged", compat_matrix::render::diff_markdown(&all_pass, &flaky, Some(&manifest), compat_matrix::results::Mode::Live));
     });
 }
+
+/// The one reader refuses a schema version it does not know, naming the ones
+/// it does (it used to say it reads only "1").
+#[test]
+fn an_unknown_schema_version_is_refused_naming_the_known_ones() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs-site/fixtures/schema-v3-compatibility-matrix.json");
+    let e = AnyMatrix::load(&path).unwrap_err().to_string();
+    assert!(e.ends_with("schema-v3-compatibility-matrix.json: schema_version \"3\": this reader knows \"1\" and \"2\""), "{e}");
+    let e = AnyMatrix::parse(r#"{"features":[]}"#, Path::new("m.json")).unwrap_err().to_string();
+    assert_eq!(e, "m.json: schema_version missing: this reader knows \"1\" and \"2\"");
+}
+
+/// Every matrix file in the repository reads and writes back to its own
+/// bytes: the reader and the writer agree with what is published.
+#[test]
+fn every_matrix_file_reads_and_writes_back_its_bytes() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut files = vec![root.join("golden/sim-baseline.json")];
+    for dir in ["docs-site/fixtures", "golden/builder/previous"] {
+        for entry in std::fs::read_dir(root.join(dir)).unwrap() {
+            files.push(entry.unwrap().path());
+        }
+    }
+    let mut checked = 0;
+    for path in files.iter().filter(|p| p.extension().is_some_and(|e| e == "json")) {
+        let text = std::fs::read_to_string(path).unwrap();
+        match AnyMatrix::parse(&text, path) {
+            Ok(m) => {
+                let written = m.to_json_pretty();
+                // Every file reads back to the same JSON; the files the
+                // builder wrote (not the docs page's hand-written fixtures,
+                // which have their own layout and key order) to the same bytes.
+                let value = |t: &str| serde_json::from_str::<serde_json::Value>(t).unwrap();
+                assert_eq!(value(&written), value(&text), "{}", path.display());
+                let builder_written = ["sim-baseline.json", "previous/unverified.json", "v2-builder-unverified-compatibility-matrix.json", "v2-wide-compatibility-matrix.json"];
+                if builder_written.iter().any(|n| path.ends_with(n)) {
+                    assert!(written == text, "{}: written back differs", path.display());
+                }
+                checked += 1;
+            }
+            // The two fixtures that exist to be refused by the docs page.
+            Err(e) => assert!(
+                ["malformed-compatibility-matrix.json", "schema-v3-compatibility-matrix.json"]
+                    .iter()
+                    .any(|n| path.ends_with(n)),
+                "{}: {e}",
+                path.display()
+            ),
+        }
+    }
+    assert!(checked >= 8, "only {checked} matrix files read");
+}

@@ -7,8 +7,8 @@ use std::process::ExitCode;
 
 use anyhow::{Context as _, bail};
 use compat_matrix::manifest::Manifest;
-use compat_matrix::matrix::v2::{self, AnyMatrix, CellHistory, MatrixV2, RunContext};
-use compat_matrix::matrix::{BuildOptions, ResultsInput, build};
+use compat_matrix::matrix::v2::{AnyMatrix, CellHistory, MatrixV2, RunContext};
+use compat_matrix::matrix::{BuildOptions, ResultsInput, SchemaVersion};
 use compat_matrix::paths;
 use compat_matrix::results::{Mode, RunResults};
 use compat_core::secret::Secret;
@@ -84,8 +84,8 @@ pub struct PublishArgs {
     /// Schema version written to the docs repo. 1 is what the docs repo's
     /// page reads today; 2 only once it carries the v2-reading page
     /// (docs/publishing.md).
-    #[arg(long, value_name = "1|2", default_value = "1", value_parser = ["1", "2"])]
-    schema: String,
+    #[arg(long, value_enum, value_name = "1|2", default_value = "1")]
+    schema: crate::matrix::Schema,
     /// Link to the run's logs recorded in the matrix (v2) [default:
     /// $GITHUB_SERVER_URL/$GITHUB_REPOSITORY/actions/runs/$GITHUB_RUN_ID].
     #[arg(long, value_name = "URL", value_parser = non_empty())]
@@ -118,23 +118,12 @@ impl PublishArgs {
             manifest: self.manifest,
             dry_run: self.dry_run,
             no_publish: self.no_publish,
-            schema: if self.schema == "2" {
-                Schema::V2
-            } else {
-                Schema::V1
-            },
+            schema: self.schema.0,
             run_url: self.run_url.or_else(github_run_url),
             source_repo: self.source_repo.or_else(github_repo_url),
             context_lookups: true,
         }
     }
-}
-
-/// The schema version written to the docs repo.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Schema {
-    V1,
-    V2,
 }
 
 fn env_non_empty(var: &str) -> Option<String> {
@@ -173,7 +162,7 @@ pub struct Options {
     pub manifest: Option<PathBuf>,
     pub dry_run: bool,
     pub no_publish: bool,
-    pub schema: Schema,
+    pub schema: SchemaVersion,
     pub run_url: Option<String>,
     pub source_repo: Option<String>,
     /// Ask npm and GitHub for the latest versions (the v2 `context`); tests
@@ -355,7 +344,7 @@ fn finish(
         Some(m) => Manifest::load(m)?,
         None => Manifest::load_default()?,
     };
-    let context = if opts.schema == Schema::V2 {
+    let context = if opts.schema == SchemaVersion::V2 {
         Some(run_context(opts, &results, litellm_tag.as_deref(), log))
     } else {
         None
@@ -388,7 +377,7 @@ fn finish(
     log(&format!(
         "matrix (schema v{}) for LiteLLM {litellm_version} x Claude Code {claude_code_version} ({generated_at}) \
          validated, written to {}",
-        if opts.schema == Schema::V2 { 2 } else { 1 },
+        opts.schema.id(),
         opts.out.display()
     ));
     let Some(remote) = remote else {
@@ -413,7 +402,7 @@ fn finish(
     let last_made = std::cell::RefCell::new(None::<String>);
     // Schema v2 keeps the compact history beside the matrix (docs/publishing.md).
     let history_path =
-        (opts.schema == Schema::V2).then(|| opts.path.with_file_name(crate::history::FILE_NAME));
+        (opts.schema == SchemaVersion::V2).then(|| opts.path.with_file_name(crate::history::FILE_NAME));
     let make = |old: &publisher::Old<'_>| -> Result<Prepared, publisher::PublishError> {
         let mut notes = Vec::new();
         let previous = match old.matrix.map(|t| AnyMatrix::parse(t, &opts.path)) {
@@ -490,24 +479,21 @@ fn finish(
 /// Builds the matrix of `schema`; for v2 with the run's `context` and, when
 /// `previous` (the matrix being replaced) is given, each cell's `history`.
 fn build_schema(
-    schema: Schema,
+    schema: SchemaVersion,
     manifest: &Manifest,
     inputs: &[ResultsInput<'_>],
     options: &BuildOptions,
     context: &Option<RunContext>,
     previous: Option<&AnyMatrix>,
 ) -> Result<AnyMatrix, compat_matrix::matrix::BuildError> {
-    Ok(match schema {
-        Schema::V1 => AnyMatrix::V1(build(manifest, inputs, options)?),
-        Schema::V2 => {
-            let mut m = v2::build(manifest, inputs, options)?;
-            m.context = context.clone().filter(|c| *c != RunContext::default());
-            if let Some(previous) = previous {
-                embed_history(&mut m, previous);
-            }
-            AnyMatrix::V2(m)
+    let mut m = schema.build(manifest, inputs, options)?;
+    if let AnyMatrix::V2(m) = &mut m {
+        m.context = context.clone().filter(|c| *c != RunContext::default());
+        if let Some(previous) = previous {
+            embed_history(m, previous);
         }
-    })
+    }
+    Ok(m)
 }
 
 /// Sets each cell's `history` from the matrix it replaces: the status it had
@@ -782,7 +768,7 @@ mod tests {
             manifest: None,
             dry_run: false,
             no_publish: false,
-            schema: Schema::V1,
+            schema: SchemaVersion::V1,
             run_url: None,
             source_repo: None,
             context_lookups: false,
@@ -974,7 +960,7 @@ mod tests {
         );
         let publish_run = |results: &Path| {
             let mut o = opts(tmp.path(), &repo, results);
-            o.schema = Schema::V2;
+            o.schema = SchemaVersion::V2;
             o.run_url = Some("https://ci.example/run/1".into());
             let (r, log) = run_capture(&o);
             assert!(
@@ -1164,7 +1150,7 @@ mod tests {
 
         // Publishing run 3 again changes nothing (its history is kept).
         let mut o = opts(tmp.path(), &repo, &tmp.path().join(format!("{t3}.json")));
-        o.schema = Schema::V2;
+        o.schema = SchemaVersion::V2;
         o.run_url = Some("https://ci.example/run/1".into());
         assert!(matches!(
             run_capture(&o).0.unwrap(),
@@ -1184,7 +1170,7 @@ mod tests {
             )
         });
         let mut o = opts(tmp.path(), &repo, &results);
-        o.schema = Schema::V2;
+        o.schema = SchemaVersion::V2;
         let e = format!("{:#}", run_capture(&o).0.unwrap_err());
         let rows = compat_matrix::manifest::Manifest::load_default()
             .unwrap()
@@ -1217,7 +1203,7 @@ mod tests {
             results: &results,
         }];
         let AnyMatrix::V2(good) = build_schema(
-            Schema::V2,
+            SchemaVersion::V2,
             &manifest,
             &inputs,
             &BuildOptions {
@@ -1277,7 +1263,7 @@ mod tests {
             manifest: None,
             dry_run: true,
             no_publish: false,
-            schema: "1".into(),
+            schema: crate::matrix::Schema(SchemaVersion::V1),
             run_url: None,
             source_repo: None,
         }
