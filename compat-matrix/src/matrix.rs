@@ -46,7 +46,10 @@ impl SchemaVersion {
 
     /// `"1" and "2"`: how an error names the versions this reader knows.
     fn known() -> String {
-        let ids: Vec<String> = Self::ALL.iter().map(|v| format!("\"{}\"", v.id())).collect();
+        let ids: Vec<String> = Self::ALL
+            .iter()
+            .map(|v| format!("\"{}\"", v.id()))
+            .collect();
         match ids.split_last() {
             Some((last, [])) => last.clone(),
             Some((last, rest)) => format!("{} and {last}", rest.join(", ")),

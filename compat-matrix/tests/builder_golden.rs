@@ -85,10 +85,20 @@ fn v1_is_the_projection_of_v2() {
         }
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
         let shown = Path::new("golden/builder").join(&name);
-        let Ok(results) = RunResults::load(&path) else { continue };
-        let input = [ResultsInput { path: &shown, results: &results }];
-        let Ok(m) = v2::build(&manifest, &input, &options_for(&root, &name)) else { continue };
-        let snap = std::fs::read_to_string(root.join(format!("snapshots/builder_golden_files@{name}.snap"))).unwrap();
+        let Ok(results) = RunResults::load(&path) else {
+            continue;
+        };
+        let input = [ResultsInput {
+            path: &shown,
+            results: &results,
+        }];
+        let Ok(m) = v2::build(&manifest, &input, &options_for(&root, &name)) else {
+            continue;
+        };
+        let snap = std::fs::read_to_string(
+            root.join(format!("snapshots/builder_golden_files@{name}.snap")),
+        )
+        .unwrap();
         // The body follows the second `---` line of insta's header.
         let body = snap.splitn(3, "---\n").nth(2).unwrap();
         assert_eq!(matrix::project(&m).to_json_pretty(), body, "{name}");
@@ -350,11 +360,17 @@ fn v2_renderings_and_the_gate_diff() {
 /// it does (it used to say it reads only "1").
 #[test]
 fn an_unknown_schema_version_is_refused_naming_the_known_ones() {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs-site/fixtures/schema-v3-compatibility-matrix.json");
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../docs-site/fixtures/schema-v3-compatibility-matrix.json");
     let e = AnyMatrix::load(&path).unwrap_err().to_string();
     assert!(e.ends_with("schema-v3-compatibility-matrix.json: schema_version \"3\": this reader knows \"1\" and \"2\""), "{e}");
-    let e = AnyMatrix::parse(r#"{"features":[]}"#, Path::new("m.json")).unwrap_err().to_string();
-    assert_eq!(e, "m.json: schema_version missing: this reader knows \"1\" and \"2\"");
+    let e = AnyMatrix::parse(r#"{"features":[]}"#, Path::new("m.json"))
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        e,
+        "m.json: schema_version missing: this reader knows \"1\" and \"2\""
+    );
 }
 
 /// Every matrix file in the repository reads and writes back to its own
@@ -369,7 +385,10 @@ fn every_matrix_file_reads_and_writes_back_its_bytes() {
         }
     }
     let mut checked = 0;
-    for path in files.iter().filter(|p| p.extension().is_some_and(|e| e == "json")) {
+    for path in files
+        .iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+    {
         let text = std::fs::read_to_string(path).unwrap();
         match AnyMatrix::parse(&text, path) {
             Ok(m) => {
@@ -379,7 +398,12 @@ fn every_matrix_file_reads_and_writes_back_its_bytes() {
                 // which have their own layout and key order) to the same bytes.
                 let value = |t: &str| serde_json::from_str::<serde_json::Value>(t).unwrap();
                 assert_eq!(value(&written), value(&text), "{}", path.display());
-                let builder_written = ["sim-baseline.json", "previous/unverified.json", "v2-builder-unverified-compatibility-matrix.json", "v2-wide-compatibility-matrix.json"];
+                let builder_written = [
+                    "sim-baseline.json",
+                    "previous/unverified.json",
+                    "v2-builder-unverified-compatibility-matrix.json",
+                    "v2-wide-compatibility-matrix.json",
+                ];
                 if builder_written.iter().any(|n| path.ends_with(n)) {
                     assert!(written == text, "{}: written back differs", path.display());
                 }
@@ -387,9 +411,12 @@ fn every_matrix_file_reads_and_writes_back_its_bytes() {
             }
             // The two fixtures that exist to be refused by the docs page.
             Err(e) => assert!(
-                ["malformed-compatibility-matrix.json", "schema-v3-compatibility-matrix.json"]
-                    .iter()
-                    .any(|n| path.ends_with(n)),
+                [
+                    "malformed-compatibility-matrix.json",
+                    "schema-v3-compatibility-matrix.json"
+                ]
+                .iter()
+                .any(|n| path.ends_with(n)),
                 "{}: {e}",
                 path.display()
             ),

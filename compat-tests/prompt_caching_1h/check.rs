@@ -19,8 +19,8 @@
 //! last.
 
 use anyhow::{Context as _, ensure};
-use compat_matrix::classify::NoVerdict;
 use compat_core::driver::Transcript;
+use compat_matrix::classify::NoVerdict;
 use compat_tests::Ctx;
 use serde_json::Value;
 

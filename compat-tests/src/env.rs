@@ -8,17 +8,17 @@ use std::time::Duration;
 
 use crate::relay::{Tap, TapMode, TapRecord};
 use anyhow::Context as _;
-use compat_matrix::classify::UpstreamAnswer;
 use compat_core::driver::RetryPolicy;
 use compat_core::driver::{ClaudeRun, RunReport, Transcript};
 use compat_core::gateway::prefork::{self, Launcher};
 use compat_core::gateway::routing::{self, Upstream};
 use compat_core::gateway::{Gateway, HERMETIC_ENV, ProxySpec};
+use compat_core::secret::Secret;
+use compat_core::tools::{self, ClaudeTool};
+use compat_matrix::classify::UpstreamAnswer;
 use compat_matrix::manifest::Model;
 use compat_matrix::provider::Provider;
 use compat_matrix::results::Mode;
-use compat_core::secret::Secret;
-use compat_core::tools::{self, ClaudeTool};
 use compat_sim::{RecordedRequest, Simulators};
 use serde_json::{Value, json};
 

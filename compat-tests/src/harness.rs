@@ -6,8 +6,8 @@ use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use compat_matrix::classify::{self, Evidence, FailureKind, NoVerdict};
 use compat_core::driver::{CliError, DriverError};
+use compat_matrix::classify::{self, Evidence, FailureKind, NoVerdict};
 use compat_matrix::gate::{self, Judgement, Now};
 use compat_matrix::manifest::Manifest;
 use compat_matrix::matrix::v2::AnyMatrix;

@@ -32,8 +32,8 @@
 use std::hash::BuildHasher as _;
 
 use anyhow::{Context as _, bail, ensure};
-use compat_matrix::classify::NoVerdict;
 use compat_core::gateway::routing;
+use compat_matrix::classify::NoVerdict;
 use compat_tests::Ctx;
 use compat_tests::page::PageServer;
 use compat_tests::relay::TapRecord;

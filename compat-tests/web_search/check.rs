@@ -40,8 +40,8 @@
 use std::hash::BuildHasher as _;
 
 use anyhow::{Context as _, bail, ensure};
-use compat_matrix::classify::NoVerdict;
 use compat_core::driver::Transcript;
+use compat_matrix::classify::NoVerdict;
 use compat_matrix::provider::Provider;
 use compat_tests::Ctx;
 use compat_tests::relay::TapRecord;

@@ -23,8 +23,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail};
 use compat_core::driver::ClaudeRun;
-use compat_matrix::results::{Mode, RunResults};
 use compat_core::secret::Secret;
+use compat_matrix::results::{Mode, RunResults};
 use compat_sim::{Api, Simulators, creds};
 
 use crate::suite::{self, Suite};

@@ -5,12 +5,12 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::{Context as _, bail};
+use compat_core::tools;
+use compat_core::tools::sdks;
 use compat_matrix::manifest::Manifest;
 use compat_matrix::matrix::v2::AnyMatrix;
 use compat_matrix::matrix::{BuildOptions, ResultsInput, SchemaVersion};
 use compat_matrix::results::{Mode, RunResults};
-use compat_core::tools::sdks;
-use compat_core::tools;
 use compat_matrix::{paths, render as rendering};
 
 use crate::suite::Suite;
@@ -40,7 +40,9 @@ impl clap::ValueEnum for Schema {
 
     fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
         let help = match self.0 {
-            SchemaVersion::V1 => "Schema v1: four statuses (flaky reads pass, partial fail, unverified not_tested).",
+            SchemaVersion::V1 => {
+                "Schema v1: four statuses (flaky reads pass, partial fail, unverified not_tested)."
+            }
             SchemaVersion::V2 => "Schema v2: per-model results; partial, flaky, unverified.",
         };
         Some(clap::builder::PossibleValue::new(self.0.id()).help(help))

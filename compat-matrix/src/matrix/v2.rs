@@ -243,7 +243,9 @@ impl AnyMatrix {
         };
         let found = match value.get("schema_version") {
             Some(serde_json::Value::String(s)) => match SchemaVersion::from_id(s) {
-                Some(SchemaVersion::V1) => return super::Matrix::parse(text, path).map(AnyMatrix::V1),
+                Some(SchemaVersion::V1) => {
+                    return super::Matrix::parse(text, path).map(AnyMatrix::V1);
+                }
                 Some(SchemaVersion::V2) => return MatrixV2::parse(text, path).map(AnyMatrix::V2),
                 None => format!("\"{s}\""),
             },

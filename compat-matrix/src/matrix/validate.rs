@@ -67,7 +67,10 @@ fn check_labels_and_shape(
 /// - every `fail` has an error and every `not_applicable` a reason;
 /// - the run tested something, and it is not an all-infrastructure-failure
 ///   run ([`detect_infrastructure_failure`]).
-pub fn validate_for_publish(matrix: &Matrix, manifest: &Manifest) -> Result<String, ValidationError> {
+pub fn validate_for_publish(
+    matrix: &Matrix,
+    manifest: &Manifest,
+) -> Result<String, ValidationError> {
     let invalid = |m: String| Err(ValidationError::Invalid(m));
     let text = matrix.to_json_pretty();
     match Matrix::parse(&text, Path::new("compatibility-matrix.json")) {

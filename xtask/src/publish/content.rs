@@ -9,10 +9,10 @@ use compat_matrix::paths;
 use compat_matrix::results::RunResults;
 
 use super::{Options, env_non_empty};
+use crate::publisher;
 use crate::versions::block_on;
 use crate::versions::claude_code::ClaudeCodeResolver;
 use crate::versions::litellm::{LitellmResolver, parse_stable_tag};
-use crate::publisher;
 
 /// Builds the matrix of `schema`; for v2 with the run's `context` and, when
 /// `previous` (the matrix being replaced) is given, each cell's `history`.

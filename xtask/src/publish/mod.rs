@@ -8,12 +8,12 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context as _, bail};
+use compat_core::secret::Secret;
 use compat_matrix::manifest::Manifest;
 use compat_matrix::matrix::v2::AnyMatrix;
 use compat_matrix::matrix::{BuildOptions, ResultsInput, SchemaVersion};
 use compat_matrix::paths;
 use compat_matrix::results::{Mode, RunResults};
-use compat_core::secret::Secret;
 
 mod content;
 
@@ -414,8 +414,8 @@ fn finish(
     // verdicts, history, flips); the last one made is the one --out keeps.
     let last_made = std::cell::RefCell::new(None::<String>);
     // Schema v2 keeps the compact history beside the matrix (docs/publishing.md).
-    let history_path =
-        (opts.schema == SchemaVersion::V2).then(|| opts.path.with_file_name(crate::history::FILE_NAME));
+    let history_path = (opts.schema == SchemaVersion::V2)
+        .then(|| opts.path.with_file_name(crate::history::FILE_NAME));
     let make = |old: &publisher::Old<'_>| -> Result<Prepared, publisher::PublishError> {
         let mut notes = Vec::new();
         let previous = match old.matrix.map(|t| AnyMatrix::parse(t, &opts.path)) {

@@ -539,7 +539,8 @@ fn v2_validation_names_what_is_wrong() {
         panic!()
     };
     let check = |m: &MatrixV2| {
-        compat_matrix::matrix::validate::validate_v2_for_publish(m, &manifest).map_err(|e| e.to_string())
+        compat_matrix::matrix::validate::validate_v2_for_publish(m, &manifest)
+            .map_err(|e| e.to_string())
     };
     assert_eq!(check(&good).unwrap(), good.to_json_pretty());
 

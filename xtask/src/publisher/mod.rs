@@ -27,9 +27,9 @@ pub mod git;
 #[cfg(test)]
 mod git_tests;
 
-pub use git::{Identity, Remote};
-pub use compat_matrix::matrix::validate::{describe_changes, flips};
 use compat_matrix::matrix::validate::ValidationError;
+pub use compat_matrix::matrix::validate::{describe_changes, flips};
+pub use git::{Identity, Remote};
 
 /// The one validator (compat-matrix's), with the publisher's error.
 pub fn validate_any_for_publish(

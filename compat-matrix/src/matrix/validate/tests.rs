@@ -15,12 +15,11 @@ fn manifest() -> Manifest {
 
 fn matrix(cells: [[CellStatus; 2]; 2]) -> Matrix {
     let [r1, r2] = cells;
-    let row =
-        |id: &str, name: &str, [a, b]: [CellStatus; 2]| crate::matrix::MatrixFeature {
-            id: id.into(),
-            name: name.into(),
-            providers: IndexMap::from([("a".to_owned(), a), ("b".to_owned(), b)]),
-        };
+    let row = |id: &str, name: &str, [a, b]: [CellStatus; 2]| crate::matrix::MatrixFeature {
+        id: id.into(),
+        name: name.into(),
+        providers: IndexMap::from([("a".to_owned(), a), ("b".to_owned(), b)]),
+    };
     Matrix {
         schema_version: "1".into(),
         generated_at: "2026-11-25T10:00:00Z".into(),
@@ -100,9 +99,7 @@ fn all_connection_refused_is_infrastructure() {
         "{e}"
     );
     assert!(
-        e.contains(
-            "Example (f1 × a): API Error: Connection error (ECONNREFUSED 127.0.0.1:4000)"
-        ),
+        e.contains("Example (f1 × a): API Error: Connection error (ECONNREFUSED 127.0.0.1:4000)"),
         "{e}"
     );
 }
