@@ -13,6 +13,7 @@ use crate::manifest::Manifest;
 use crate::results::{RunResults, TrialResult};
 use crate::status::CellStatus;
 
+pub mod compare;
 pub mod v2;
 pub mod validate;
 

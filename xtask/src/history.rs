@@ -17,7 +17,7 @@ use compat_matrix::matrix::v2::AnyMatrix;
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 
-use compat_matrix::matrix::validate::cells;
+use compat_matrix::matrix::compare::cells;
 
 /// Runs kept per cell unless `--last` says otherwise.
 pub const DEFAULT_LAST: usize = 30;

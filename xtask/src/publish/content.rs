@@ -41,7 +41,7 @@ pub(super) fn build_schema(
 /// Republishing the same run (same generated_at) keeps the old history, so
 /// a rerun changes nothing. A cell the replaced matrix lacked gets none.
 pub fn embed_history(m: &mut MatrixV2, previous: &AnyMatrix) {
-    let old_cells = compat_matrix::matrix::validate::cells(previous);
+    let old_cells = compat_matrix::matrix::compare::cells(previous);
     let old_generated = previous.generated_at().to_owned();
     let same_run = old_generated == m.generated_at;
     for f in &mut m.features {

@@ -27,8 +27,8 @@ pub mod git;
 #[cfg(test)]
 mod git_tests;
 
+pub use compat_matrix::matrix::compare::{describe_changes, flips};
 use compat_matrix::matrix::validate::ValidationError;
-pub use compat_matrix::matrix::validate::{describe_changes, flips};
 pub use git::{Identity, Remote};
 
 /// The one validator (compat-matrix's), with the publisher's error.

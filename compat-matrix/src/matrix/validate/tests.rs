@@ -2,6 +2,7 @@
 //! heuristics, and the summary of changes.
 
 use super::*;
+use crate::matrix::compare::{describe_changes, flips};
 use indexmap::IndexMap;
 
 fn manifest() -> Manifest {
