@@ -63,7 +63,7 @@ pub fn claude() -> Result<ClaudeTool, ToolError> {
     }
     let version =
         std::env::var("COMPAT_CLAUDE_VERSION").unwrap_or_else(|_| CLAUDE_CODE_VERSION.to_owned());
-    let dir = crate::paths::tools_dir().join(format!("claude-code-{version}"));
+    let dir = compat_matrix::paths::tools_dir().join(format!("claude-code-{version}"));
     with_install_lock(&dir, &format!("claude-code {version} (npm)"), |dir| {
         run(
             Command::new("npm")
@@ -147,7 +147,7 @@ pub fn litellm() -> Result<LitellmTool, ToolError> {
     }
     let version =
         std::env::var("COMPAT_LITELLM_VERSION").unwrap_or_else(|_| LITELLM_VERSION.to_owned());
-    let dir = crate::paths::tools_dir().join(format!("litellm-{version}"));
+    let dir = compat_matrix::paths::tools_dir().join(format!("litellm-{version}"));
     with_install_lock(
         &dir,
         &format!("litellm[proxy] {version} (PyPI, virtualenv)"),

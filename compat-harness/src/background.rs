@@ -57,8 +57,8 @@
 //! so the shared tap cannot tell whose it is and this invariant does not see
 //! it (LiteLLM answers it 500 "No api key passed in"; docs/rows/usage_reporting.md).
 
-use compat_core::results::Recovery;
-use compat_core::status::FailureClass;
+use compat_matrix::results::Recovery;
+use compat_matrix::status::FailureClass;
 
 use crate::calls::{Call, Trial, judge, sort};
 use crate::ctx::Ctx;

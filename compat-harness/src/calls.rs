@@ -3,8 +3,8 @@
 //! side of the gateway ([`Call`]), which refusals were recovered and which
 //! fail a pass. Pure: it reads records, never the run.
 
-use compat_core::results::{Recovery, RefusedCall, ResentCall};
-use compat_core::status::FailureClass;
+use compat_matrix::results::{Recovery, RefusedCall, ResentCall};
+use compat_matrix::status::FailureClass;
 use serde_json::Value;
 
 use crate::relay::TapRecord;

@@ -4,7 +4,7 @@
 //! ([`FaultTest`]) submit through `inventory`, and where a case's feature
 //! and provider are read from its `module_path!()`.
 
-use compat_core::provider::Provider;
+use compat_matrix::provider::Provider;
 
 use crate::ctx::Ctx;
 
@@ -162,7 +162,7 @@ macro_rules! sim_fault_test {
             $crate::FaultTest {
                 module: module_path!(),
                 name: $name,
-                provider: $crate::compat_core::provider::Provider::$provider,
+                provider: $crate::compat_matrix::provider::Provider::$provider,
                 run: $f,
             }
         }

@@ -10,8 +10,8 @@ use std::time::Duration;
 
 use compat_core::gateway::Gateway;
 use compat_core::gateway::routing::{self, SimCredentials, Upstream};
-use compat_core::provider::{Front, Provider};
 use compat_core::tools;
+use compat_matrix::provider::{Front, Provider};
 use compat_sim::{Api, Simulators, creds};
 use serde_json::{Value, json};
 
@@ -70,7 +70,7 @@ pub(crate) fn start_google_front(
     let front = compat_sim::GoogleFront::start(addr, &[vertex_host()])
         .map_err(|e| format!("{:#}", anyhow::Error::new(e)))?;
     let ca = work_dir.join("google-front-ca.pem");
-    compat_core::fsutil::write_atomic(&ca, front.ca_pem().as_bytes())
+    compat_matrix::fsutil::write_atomic(&ca, front.ca_pem().as_bytes())
         .map_err(|e| format!("cannot write the TLS front's CA to {}: {e}", ca.display()))?;
     Ok((front.proxy_url(), ca.display().to_string(), front))
 }
@@ -200,7 +200,7 @@ pub fn write_fake_service_account(dir: &std::path::Path, sim_base: &str) -> Resu
         "token_uri": format!("{sim_base}/token"),
     });
     let path = dir.join("vertex-sim-service-account.json");
-    compat_core::fsutil::write_atomic(&path, sa.to_string().as_bytes())
+    compat_matrix::fsutil::write_atomic(&path, sa.to_string().as_bytes())
         .map_err(|e| format!("{}: {e}", path.display()))?;
     Ok(path.display().to_string())
 }

@@ -2,12 +2,12 @@
 //! the background-call invariant, the failure's class ([`conclude`]), and the
 //! gate against the baseline ([`gate_trial`]).
 
-use compat_core::classify::{self, Evidence, FailureKind, NoVerdict};
 use compat_core::driver::{CliError, DriverError};
-use compat_core::gate::{self, Judgement, Now};
-use compat_core::provider::Provider;
-use compat_core::results::Mode;
-use compat_core::status::{FailureClass, Outcome};
+use compat_matrix::classify::{self, Evidence, FailureKind, NoVerdict};
+use compat_matrix::gate::{self, Judgement, Now};
+use compat_matrix::provider::Provider;
+use compat_matrix::results::Mode;
+use compat_matrix::status::{FailureClass, Outcome};
 use libtest_mimic::{Completion, Failed};
 
 use crate::ctx::Ctx;
@@ -16,7 +16,7 @@ use crate::sink::Baseline;
 
 /// A trial's result as the gate reads it: a pass (with the first attempt's
 /// error if it passed only on a retry), or a failure with its class,
-/// message (led by the model) and signature (`compat_core::signature`).
+/// message (led by the model) and signature (`compat_matrix::signature`).
 pub(crate) type TrialVerdict = Result<Option<String>, TrialFailure>;
 
 #[derive(Debug, Clone)]
@@ -31,7 +31,7 @@ pub(crate) struct TrialFailure {
 /// Without a baseline every failure fails the run, named by its class. With
 /// one (the PR gate; a sim run's default is `golden/sim-baseline.json`),
 /// each model is judged against the same model in the baseline
-/// (`compat_core::gate`): a model that passed there and fails now is a
+/// (`compat_matrix::gate`): a model that passed there and fails now is a
 /// REGRESSION, whatever the cell's colour; one that failed there with
 /// another signature is FAILING DIFFERENTLY; one the baseline lacks (row,
 /// cell or model) fails until the baseline declares it, and a pass on a
@@ -227,7 +227,7 @@ pub(crate) fn judge_front(
     p: Provider,
     reqs: &[compat_sim::RecordedRequest],
 ) -> Result<(), (FailureClass, String)> {
-    if p.front() != Some(compat_core::provider::Front::Google) {
+    if p.front() != Some(compat_matrix::provider::Front::Google) {
         return Ok(());
     }
     let want = crate::column::vertex_host();
@@ -351,7 +351,7 @@ pub(crate) struct Conclusion {
 /// Turns what a check returned into the trial's conclusion: a pass must also
 /// have crossed its own provider, been served by its column's path, and had
 /// every request answered (`crate::background`); a failure is classified from the evidence
-/// (see `compat_core::classify`), its message led by what broke and where.
+/// (see `compat_matrix::classify`), its message led by what broke and where.
 pub(crate) fn conclude(ctx: &Ctx, result: std::thread::Result<anyhow::Result<()>>) -> Conclusion {
     let fail = |class: FailureClass, error: String| Conclusion {
         outcome: Outcome::fail(error),
@@ -540,7 +540,7 @@ mod tests {
         fn fail(class: FailureClass, error: &str) -> TrialVerdict {
             Err(TrialFailure {
                 class,
-                signature: compat_core::signature::signature(class, error),
+                signature: compat_matrix::signature::signature(class, error),
                 message: format!("m: {error}"),
             })
         }

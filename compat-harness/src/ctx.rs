@@ -7,13 +7,13 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use anyhow::Context as _;
-use compat_core::classify::UpstreamAnswer;
 use compat_core::driver::{ClaudeRun, RunReport, Transcript};
 use compat_core::gateway::Gateway;
 use compat_core::gateway::routing::{self, Upstream};
-use compat_core::key::{ModelId, TrialKey};
-use compat_core::provider::Provider;
-use compat_core::results::{Mode, Recovery};
+use compat_matrix::classify::UpstreamAnswer;
+use compat_matrix::key::{ModelId, TrialKey};
+use compat_matrix::provider::Provider;
+use compat_matrix::results::{Mode, Recovery};
 use compat_sim::{RecordedRequest, Simulators};
 use serde_json::{Value, json};
 
@@ -115,7 +115,7 @@ impl Ctx {
     /// The same trial's context for another manifest model (fault tests that
     /// must show every model's trial fails), with its own nonce.
     pub fn for_model(&self, model_id: &str) -> anyhow::Result<Ctx> {
-        let manifest = compat_core::manifest::Manifest::load_default()?;
+        let manifest = compat_matrix::manifest::Manifest::load_default()?;
         let model = manifest
             .model(model_id)
             .with_context(|| format!("no model `{model_id}` in manifest.yaml"))?;

@@ -11,10 +11,10 @@ use compat_core::driver::RetryPolicy;
 use compat_core::gateway::prefork::{self, Launcher};
 use compat_core::gateway::routing::{self, Upstream};
 use compat_core::gateway::{Gateway, HERMETIC_ENV, ProxySpec};
-use compat_core::provider::Provider;
-use compat_core::results::Mode;
 use compat_core::secret::Secret;
 use compat_core::tools::{self, ClaudeTool};
+use compat_matrix::provider::Provider;
+use compat_matrix::results::Mode;
 use compat_sim::Simulators;
 use serde_json::Value;
 
@@ -289,10 +289,10 @@ impl Env {
         // Proxy configs and logs. Under nextest, trials run as concurrent
         // processes, each with its own proxies: keep their files apart.
         let work_dir = match std::env::var("NEXTEST_RUN_ID") {
-            Ok(run) => compat_core::paths::out_dir()
+            Ok(run) => compat_matrix::paths::out_dir()
                 .join(format!("nextest-{run}"))
                 .join(format!("gateway-{}", std::process::id())),
-            Err(_) => compat_core::paths::out_dir().join("gateway"),
+            Err(_) => compat_matrix::paths::out_dir().join("gateway"),
         };
         let model_refs: Vec<&str> = models.iter().map(String::as_str).collect();
 
@@ -351,7 +351,7 @@ impl Env {
                         p,
                         &column::sim_upstream(&base, vertex_credentials.as_deref()),
                     );
-                    if p.front() == Some(compat_core::provider::Front::Google) {
+                    if p.front() == Some(compat_matrix::provider::Front::Google) {
                         let front = column::start_google_front(&sims, &work_dir)?;
                         proxy_env.extend(routing::tls_front_env(&front.0, &front.1));
                         google_front = Some(front.2);

@@ -50,7 +50,7 @@ pub fn cell_under_fault(
     ctx: &Ctx,
     fault: compat_sim::Fault,
     check: fn(&Ctx) -> anyhow::Result<()>,
-) -> anyhow::Result<compat_core::matrix::v2::CellV2> {
+) -> anyhow::Result<compat_matrix::matrix::v2::CellV2> {
     use anyhow::Context as _;
     let sim = ctx.sim().context("fault tests run in sim mode only")?;
     let _fault = sim.inject(trial_scope(ctx), fault);
@@ -64,7 +64,7 @@ pub fn trial_under_fault(
     ctx: &Ctx,
     fault: compat_sim::Fault,
     check: fn(&Ctx) -> anyhow::Result<()>,
-) -> anyhow::Result<(compat_core::status::FailureClass, String)> {
+) -> anyhow::Result<(compat_matrix::status::FailureClass, String)> {
     use anyhow::Context as _;
     let sim = ctx.sim().context("fault tests run in sim mode only")?;
     ensure_passes_in_baseline(ctx)?;
@@ -72,9 +72,9 @@ pub fn trial_under_fault(
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| check(ctx)));
     let c = conclude::conclude(ctx, result);
     match c.outcome {
-        compat_core::status::Outcome::Fail { error } => Ok((
+        compat_matrix::status::Outcome::Fail { error } => Ok((
             c.class
-                .unwrap_or(compat_core::status::FailureClass::Incompatible),
+                .unwrap_or(compat_matrix::status::FailureClass::Incompatible),
             error,
         )),
         other => {
@@ -100,7 +100,7 @@ pub fn unverified_cell_under_fault(
     fault: compat_sim::Fault,
     check: fn(&Ctx) -> anyhow::Result<()>,
 ) -> anyhow::Result<String> {
-    use compat_core::matrix::v2::CellStatusV2;
+    use compat_matrix::matrix::v2::CellStatusV2;
     let cell = cell_under_fault(ctx, fault, check)?;
     match &cell.status {
         CellStatusV2::Unverified { error, .. } => {
@@ -133,8 +133,8 @@ pub fn expect_red_cell(ctx: &Ctx, check: fn(&Ctx) -> anyhow::Result<()>) -> anyh
     expect_red(ctx, cell_of(ctx, check)?)
 }
 
-fn expect_red(ctx: &Ctx, cell: compat_core::matrix::v2::CellV2) -> anyhow::Result<String> {
-    use compat_core::matrix::v2::CellStatusV2;
+fn expect_red(ctx: &Ctx, cell: compat_matrix::matrix::v2::CellV2) -> anyhow::Result<String> {
+    use compat_matrix::matrix::v2::CellStatusV2;
     match &cell.status {
         CellStatusV2::Fail { error } | CellStatusV2::Partial { error, .. } => {
             anyhow::ensure!(
@@ -177,12 +177,12 @@ fn ensure_passes_in_baseline(ctx: &Ctx) -> anyhow::Result<()> {
 /// when the baseline has no such cell): its per-model status in v2, its
 /// cell's status where the baseline has none per model (v1).
 fn baseline_status(
-    baseline: &compat_core::matrix::v2::AnyMatrix,
+    baseline: &compat_matrix::matrix::v2::AnyMatrix,
     feature: &str,
     provider: &str,
     model: &str,
 ) -> String {
-    use compat_core::matrix::v2::AnyMatrix;
+    use compat_matrix::matrix::v2::AnyMatrix;
     let status = match baseline {
         AnyMatrix::V2(m) => m.cell(feature, provider).map(|c| {
             c.models.get(model).map_or_else(
@@ -205,10 +205,10 @@ fn baseline_status(
 fn cell_of(
     ctx: &Ctx,
     check: fn(&Ctx) -> anyhow::Result<()>,
-) -> anyhow::Result<compat_core::matrix::v2::CellV2> {
-    use compat_core::matrix::{BuildOptions, ResultsInput, v2};
-    use compat_core::results::{Mode, RunResults, TrialResult};
-    use compat_core::status::Outcome;
+) -> anyhow::Result<compat_matrix::matrix::v2::CellV2> {
+    use compat_matrix::matrix::{BuildOptions, ResultsInput, v2};
+    use compat_matrix::results::{Mode, RunResults, TrialResult};
+    use compat_matrix::status::Outcome;
 
     ensure_passes_in_baseline(ctx)?;
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| check(ctx)));
@@ -217,7 +217,7 @@ fn cell_of(
         !conclusion.outcome.is_pass(),
         "the check passed although the simulator fault was on"
     );
-    let manifest = compat_core::manifest::Manifest::load_default()?;
+    let manifest = compat_matrix::manifest::Manifest::load_default()?;
     let mut results = RunResults::new(Mode::Sim);
     results.run.finished_at = Some(results.run.started_at);
     for m in &manifest.models {
@@ -274,13 +274,13 @@ pub fn gate_under_fault(
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| check(ctx)));
     let c = conclude::conclude(ctx, result);
     let verdict = match c.outcome {
-        compat_core::status::Outcome::Fail { error } => {
+        compat_matrix::status::Outcome::Fail { error } => {
             let class = c
                 .class
-                .unwrap_or(compat_core::status::FailureClass::Incompatible);
+                .unwrap_or(compat_matrix::status::FailureClass::Incompatible);
             Err(conclude::TrialFailure {
                 class,
-                signature: compat_core::signature::signature(class, &error),
+                signature: compat_matrix::signature::signature(class, &error),
                 message: format!("{}: {error}", ctx.model_id()),
             })
         }
@@ -290,7 +290,7 @@ pub fn gate_under_fault(
     Ok(conclude::decision(conclude::gate_trial(
         verdict,
         Some(&baseline),
-        compat_core::results::Mode::Sim,
+        compat_matrix::results::Mode::Sim,
         ctx.feature(),
         ctx.provider().id(),
         ctx.model_id(),
@@ -304,8 +304,8 @@ pub fn conclude_trial(
     ctx: &Ctx,
     check: fn(&Ctx) -> anyhow::Result<()>,
 ) -> (
-    compat_core::status::Outcome,
-    Option<compat_core::status::FailureClass>,
+    compat_matrix::status::Outcome,
+    Option<compat_matrix::status::FailureClass>,
 ) {
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| check(ctx)));
     let c = conclude::conclude(ctx, result);
@@ -322,8 +322,8 @@ mod tests {
     /// Vertex's passes.
     #[test]
     fn the_guard_reads_each_models_status_in_the_sim_baseline() {
-        let path = compat_core::paths::workspace_root().join(SIM_BASELINE);
-        let baseline = compat_core::matrix::v2::AnyMatrix::load(&path).unwrap();
+        let path = compat_matrix::paths::workspace_root().join(SIM_BASELINE);
+        let baseline = compat_matrix::matrix::v2::AnyMatrix::load(&path).unwrap();
         for model in ["claude-haiku-4-5", "claude-sonnet-4-6", "claude-opus-4-7"] {
             assert_eq!(
                 baseline_status(&baseline, "vision", "azure_passthrough", model),

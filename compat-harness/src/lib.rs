@@ -9,7 +9,7 @@
 //! `<feature>/check.rs` with [`feature!`]; its feature and provider come from
 //! that path (via `module_path!()`, which mirrors the folder layout). Each
 //! case becomes one trial per manifest model, named
-//! `<feature>::<provider>::<model>` (`compat_core::key::TrialName`).
+//! `<feature>::<provider>::<model>` (`compat_matrix::key::TrialName`).
 //!
 //! This file is the crate's face: `mod` lines and `pub use` only. Inside the
 //! crate, modules import each other by path (`crate::ctx::Ctx`), never
@@ -36,6 +36,7 @@ mod window;
 
 pub use cases::{Case, CaseKind, FaultTest, FeatureCheck};
 pub use compat_core;
+pub use compat_matrix;
 pub use compat_sim;
 pub use conclude::GateDecision;
 pub use ctx::Ctx;

@@ -5,11 +5,11 @@ use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use compat_core::key::{CellKey, FeatureId, ModelId, TrialKey, TrialName};
-use compat_core::manifest::Manifest;
-use compat_core::provider::Provider;
-use compat_core::results::{Mode, RunResults, TrialResult};
-use compat_core::status::{FailureClass, Outcome};
+use compat_matrix::key::{CellKey, FeatureId, ModelId, TrialKey, TrialName};
+use compat_matrix::manifest::Manifest;
+use compat_matrix::provider::Provider;
+use compat_matrix::results::{Mode, RunResults, TrialResult};
+use compat_matrix::status::{FailureClass, Outcome};
 use libtest_mimic::{Arguments, Failed, Trial};
 use serde_json::json;
 
@@ -126,7 +126,7 @@ fn prepare(args: &Arguments, filters: &Filters) -> Result<Prepared, String> {
     // The manifest's order: a column's position, a row's, a model's.
     let column = |p: Provider| manifest.providers.iter().position(|x| x.id == p.id());
     let row = |f: &FeatureId| manifest.features.iter().position(|x| x.id == f.as_str());
-    let model_id = |m: &compat_core::manifest::Model| ModelId {
+    let model_id = |m: &compat_matrix::manifest::Model| ModelId {
         id: m.id.clone(),
         short: m.short.clone(),
     };
@@ -141,7 +141,7 @@ fn prepare(args: &Arguments, filters: &Filters) -> Result<Prepared, String> {
         let mut results = RunResults::new(mode);
         results.run.shard = shard.map(|s| format!("{}/{}", s.index, s.total));
         Some(Arc::new(ResultsSink {
-            path: compat_core::paths::results_file(),
+            path: compat_matrix::paths::results_file(),
             results: Mutex::new(results),
         }))
     };
@@ -392,7 +392,7 @@ fn run_trial(
     // Signed from the whole error, before the cell's copy is cut (the
     // signature reads only what the cut keeps, so the two agree).
     let signature = match &outcome {
-        Outcome::Fail { error } => Some(compat_core::signature::signature(
+        Outcome::Fail { error } => Some(compat_matrix::signature::signature(
             class.unwrap_or(FailureClass::Incompatible),
             error,
         )),

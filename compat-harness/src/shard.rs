@@ -9,7 +9,7 @@
 
 use std::collections::BTreeMap;
 
-use compat_core::provider::Provider;
+use compat_matrix::provider::Provider;
 
 /// Shard `index` (1-based) of `total`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -6,11 +6,11 @@ use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::Instant;
 
-use compat_core::gate::{self};
-use compat_core::manifest::Manifest;
-use compat_core::matrix::v2::AnyMatrix;
-use compat_core::results::{Mode, RunResults, TrialResult};
-use compat_core::status::FailureClass;
+use compat_matrix::gate::{self};
+use compat_matrix::manifest::Manifest;
+use compat_matrix::matrix::v2::AnyMatrix;
+use compat_matrix::results::{Mode, RunResults, TrialResult};
+use compat_matrix::status::FailureClass;
 
 use crate::env::{self};
 
@@ -54,9 +54,9 @@ impl ResultsSink {
                 .map(|m| m.short.clone())
                 .unwrap_or_else(|| id.to_owned())
         };
-        if let Err(e) = compat_core::fsutil::write_atomic(
+        if let Err(e) = compat_matrix::fsutil::write_atomic(
             &junit_path,
-            compat_core::junit::render(&r, &short).as_bytes(),
+            compat_matrix::junit::render(&r, &short).as_bytes(),
         ) {
             eprintln!(
                 "[compat] warning: cannot write {}: {e}",
@@ -64,7 +64,7 @@ impl ResultsSink {
             );
         }
         if let Some(b) = baseline {
-            let options = compat_core::matrix::BuildOptions {
+            let options = compat_matrix::matrix::BuildOptions {
                 litellm_version: Some(
                     r.run
                         .litellm_version
@@ -79,12 +79,12 @@ impl ResultsSink {
                 ),
                 ..Default::default()
             };
-            let input = compat_core::matrix::ResultsInput {
+            let input = compat_matrix::matrix::ResultsInput {
                 path: &self.path,
                 results: &r,
             };
             // Per model (schema v2), as the trials were gated.
-            match compat_core::matrix::v2::build(manifest, &[input], &options) {
+            match compat_matrix::matrix::v2::build(manifest, &[input], &options) {
                 Ok(current) => eprint!(
                     "[compat] against baseline {}:\n{}",
                     b.source,
@@ -105,7 +105,7 @@ pub(crate) fn fill_versions(r: &mut RunResults) {
 
 /// The matrix a run is gated against (`COMPAT_BASELINE`: a file path or an
 /// http(s) URL, e.g. the last published compatibility-matrix.json), read
-/// per model by `compat_core::gate` (schema v1 or v2; a v2 baseline built
+/// per model by `compat_matrix::gate` (schema v1 or v2; a v2 baseline built
 /// before signatures gets them from its stored errors).
 pub(crate) struct Baseline {
     pub(crate) source: String,
@@ -115,7 +115,7 @@ pub(crate) struct Baseline {
 /// The default sim baseline (`golden/sim-baseline.json`), as a sim run that
 /// names none is gated against: for tests of the gate's decision.
 pub(crate) fn sim_baseline() -> Result<Baseline, String> {
-    let path = compat_core::paths::workspace_root().join(SIM_BASELINE);
+    let path = compat_matrix::paths::workspace_root().join(SIM_BASELINE);
     let matrix = AnyMatrix::load(&path).map_err(|e| format!("{SIM_BASELINE}: {e}"))?;
     Ok(Baseline {
         source: path.display().to_string(),
@@ -135,7 +135,7 @@ pub(crate) fn load_baseline(mode: Mode) -> Result<Option<Baseline>, String> {
         Ok(s) if s.is_empty() || s == "none" => return Ok(None),
         Ok(s) => s,
         Err(_) => {
-            let default = compat_core::paths::workspace_root().join(SIM_BASELINE);
+            let default = compat_matrix::paths::workspace_root().join(SIM_BASELINE);
             if mode != Mode::Sim || !default.is_file() {
                 return Ok(None);
             }

@@ -23,8 +23,8 @@ use std::time::Duration;
 use anyhow::{Context as _, bail};
 use compat_core::gateway::prefork::{self, Launcher};
 use compat_core::gateway::{Gateway, HERMETIC_ENV, ProxySpec};
-use compat_core::provider::Provider;
 use compat_core::secret::Secret;
+use compat_matrix::provider::Provider;
 use compat_sim::{Api, Simulators};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -36,7 +36,7 @@ const FORMAT: &str = "compat-up/1";
 /// The folder of the warm gateway (state file, configs, logs): under
 /// target/, whatever `COMPAT_OUT_DIR` a run uses.
 pub fn dir() -> PathBuf {
-    compat_core::paths::workspace_root().join("target/compat-up")
+    compat_matrix::paths::workspace_root().join("target/compat-up")
 }
 
 fn state_path() -> PathBuf {

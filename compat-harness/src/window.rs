@@ -19,7 +19,7 @@
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::{Condvar, Mutex};
 
-use compat_core::provider::Provider;
+use compat_matrix::provider::Provider;
 
 /// Proxies alive at once unless `COMPAT_PROXY_WINDOW` says otherwise.
 pub(crate) const DEFAULT_WIDTH: usize = 2;

@@ -34,7 +34,7 @@ struct Run {
 }
 
 fn run_script(python: &Path, script: &str, client: &str, env: &[(&str, String)]) -> Run {
-    let path = compat_core::paths::workspace_root()
+    let path = compat_matrix::paths::workspace_root()
         .join("conformance")
         .join(script);
     let mut cmd = Command::new(python);

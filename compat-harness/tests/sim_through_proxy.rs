@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use compat_core::gateway::routing::{self, Upstream};
 use compat_core::gateway::{Gateway, ProxySpec};
-use compat_core::provider::Provider;
 use compat_harness::column::{CREDENTIALS, api, write_fake_service_account};
+use compat_matrix::provider::Provider;
 use compat_sim::{Api, Simulators, creds};
 use serde_json::{Value, json};
 

@@ -15,9 +15,9 @@
 //! stream would be masked by a non-streaming retry and the cell would lie.
 
 use anyhow::{Context as _, bail, ensure};
-use compat_core::classify::NoVerdict;
 use compat_harness::Ctx;
 use compat_harness::stream_timing::{self, StreamVerdict, judge_stream};
+use compat_matrix::classify::NoVerdict;
 
 /// Long enough that the provider's deltas span ~4.7 s in sim mode (1891
 /// characters, 8 a delta: 237 deltas, 20 ms apart), so that the two fifths
@@ -175,7 +175,7 @@ compat_harness::sim_fault_test!(
 /// the whole stream, however busy the machine (this test runs once per
 /// model, so every model is held to it).
 fn held_stream(ctx: &Ctx) -> anyhow::Result<()> {
-    use compat_core::status::FailureClass;
+    use compat_matrix::status::FailureClass;
     let (class, error) =
         compat_harness::trial_under_fault(ctx, compat_sim::Fault::HoldStream, run)?;
     ensure!(

@@ -26,9 +26,9 @@
 //! 2xx and the quoted nonce stand in for it.
 
 use anyhow::{Context as _, bail, ensure};
-use compat_core::classify::NoVerdict;
-use compat_core::provider::Provider;
 use compat_harness::Ctx;
+use compat_matrix::classify::NoVerdict;
+use compat_matrix::provider::Provider;
 use compat_sim::Api;
 use serde_json::Value;
 

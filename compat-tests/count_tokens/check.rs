@@ -22,8 +22,8 @@
 use std::fmt::Write as _;
 
 use anyhow::{Context as _, bail, ensure};
-use compat_core::classify::NoVerdict;
 use compat_harness::Ctx;
+use compat_matrix::classify::NoVerdict;
 use serde_json::Value;
 
 /// The file's size: past a quarter of the Read tool's 25K-token limit at any
@@ -261,11 +261,11 @@ compat_harness::sim_fault_test!(
 /// same failure is known (ignored), another one fails as FAILING
 /// DIFFERENTLY with both signatures; never a regression, never a pass.
 fn wrong_count_regresses_inside_the_partial_cell(ctx: &Ctx) -> anyhow::Result<()> {
-    use compat_core::gate::{Before, before};
     use compat_harness::GateDecision;
+    use compat_matrix::gate::{Before, before};
     let model = ctx.model_id();
-    let baseline = compat_core::matrix::v2::AnyMatrix::load(
-        &compat_core::paths::workspace_root().join("golden/sim-baseline.json"),
+    let baseline = compat_matrix::matrix::v2::AnyMatrix::load(
+        &compat_matrix::paths::workspace_root().join("golden/sim-baseline.json"),
     )?;
     let was = before(&baseline, ctx.feature(), ctx.provider().id(), model);
     let decision =

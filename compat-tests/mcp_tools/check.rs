@@ -32,8 +32,8 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail, ensure};
-use compat_core::classify::NoVerdict;
 use compat_harness::Ctx;
+use compat_matrix::classify::NoVerdict;
 use compat_mcp::{TICKET_TOOL, qualified};
 use serde_json::Value;
 

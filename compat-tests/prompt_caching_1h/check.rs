@@ -19,9 +19,9 @@
 //! last.
 
 use anyhow::{Context as _, ensure};
-use compat_core::classify::NoVerdict;
 use compat_core::driver::Transcript;
 use compat_harness::Ctx;
+use compat_matrix::classify::NoVerdict;
 use serde_json::Value;
 
 /// How the one-hour cache is asked for (an environment variable of the CLI).

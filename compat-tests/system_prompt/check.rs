@@ -22,8 +22,8 @@
 //! provider's request; its errors say what the CLI sent through the gateway.
 
 use anyhow::{Context as _, bail};
-use compat_core::classify::NoVerdict;
 use compat_harness::Ctx;
+use compat_matrix::classify::NoVerdict;
 use serde_json::Value;
 
 compat_harness::feature!(run = run);

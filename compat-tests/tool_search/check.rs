@@ -35,8 +35,8 @@
 use std::path::Path;
 
 use anyhow::{Context as _, bail, ensure};
-use compat_core::classify::NoVerdict;
 use compat_harness::Ctx;
+use compat_matrix::classify::NoVerdict;
 use compat_mcp::{GATE_TOOL, Toolset, qualified};
 use serde_json::Value;
 

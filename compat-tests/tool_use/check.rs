@@ -89,7 +89,7 @@ compat_harness::sim_fault_test!(
 /// simulator answers and the check itself passes); the trial must still
 /// fail, as a harness error naming the route it took instead.
 fn misrouted(ctx: &Ctx) -> anyhow::Result<()> {
-    use compat_core::status::{FailureClass, Outcome};
+    use compat_matrix::status::{FailureClass, Outcome};
     ctx.misroute_to_messages();
     run(ctx).map_err(|e| e.context("the misrouted check itself should pass"))?;
     ensure!(

@@ -22,9 +22,9 @@
 //! The CLI's silent non-streaming fallback is off, as in the streaming row.
 
 use anyhow::{Context as _, bail, ensure};
-use compat_core::classify::NoVerdict;
 use compat_harness::Ctx;
 use compat_harness::stream_timing::{self, StreamVerdict, judge_deltas};
+use compat_matrix::classify::NoVerdict;
 use serde_json::Value;
 
 /// Lines the file gets: about 4.7 KB with the line below, so that the

@@ -32,11 +32,11 @@
 use std::hash::BuildHasher as _;
 
 use anyhow::{Context as _, bail, ensure};
-use compat_core::classify::NoVerdict;
 use compat_core::gateway::routing;
 use compat_harness::Ctx;
 use compat_harness::page::PageServer;
 use compat_harness::relay::TapRecord;
+use compat_matrix::classify::NoVerdict;
 
 /// Claude Code's small fast model, as a gateway customer points it at the
 /// gateway: Claude Haiku 4.5 (the manifest's Haiku).

@@ -40,11 +40,11 @@
 use std::hash::BuildHasher as _;
 
 use anyhow::{Context as _, bail, ensure};
-use compat_core::classify::NoVerdict;
 use compat_core::driver::Transcript;
-use compat_core::provider::Provider;
 use compat_harness::Ctx;
 use compat_harness::relay::TapRecord;
+use compat_matrix::classify::NoVerdict;
+use compat_matrix::provider::Provider;
 
 /// How the CLI 2.1.331 words its search request's prompt (captured).
 const SEARCH_MARK: &str = "Perform a web search for the query";

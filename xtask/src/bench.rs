@@ -23,8 +23,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail};
 use compat_core::driver::ClaudeRun;
-use compat_core::results::{Mode, RunResults};
 use compat_core::secret::Secret;
+use compat_matrix::results::{Mode, RunResults};
 use compat_sim::{Api, Simulators, creds};
 
 use crate::suite::{self, Suite};
@@ -388,7 +388,7 @@ pub struct BenchArgs {
 pub fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
     let claude = compat_core::tools::claude()?;
     compat_core::tools::litellm()?;
-    let root = compat_core::paths::workspace_root();
+    let root = compat_matrix::paths::workspace_root();
     eprintln!("[bench] building the suite ...");
     let st = Command::new(suite::cargo())
         .args([
@@ -518,7 +518,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
             .filter(|t| {
                 matches!(
                     t.outcome,
-                    compat_core::status::Outcome::NotApplicable { .. }
+                    compat_matrix::status::Outcome::NotApplicable { .. }
                 )
             })
             .count(),

@@ -16,7 +16,7 @@ pub fn run() -> anyhow::Result<ExitCode> {
     let claude = compat_core::tools::claude()?;
     let sims = Simulators::start(&[Api::Anthropic])?;
     let base = sims.base_url(Api::Anthropic).expect("started");
-    let out = compat_core::paths::workspace_root().join("golden/transcripts");
+    let out = compat_matrix::paths::workspace_root().join("golden/transcripts");
     std::fs::create_dir_all(&out)?;
     let new = |prompt: &str| {
         ClaudeRun::new(

@@ -2,7 +2,7 @@
 //! a column is named once (manifest.yaml) and a case file is wired by its
 //! place (rust-analyzer's xtask/codegen is the model):
 //!
-//! - `PROVIDER_GEN`, compat-core's `Provider` enum and its table facts, from
+//! - `PROVIDER_GEN`, compat-matrix's `Provider` enum and its table facts, from
 //!   manifest.yaml `providers`;
 //! - `compat-tests/main.rs`, the module list of the case files, from the
 //!   folders `compat-tests/<feature>/<file>.rs`.
@@ -19,11 +19,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
 
 use anyhow::{Context as _, bail};
-use compat_core::manifest::{FRONTS, Manifest};
+use compat_matrix::manifest::{FRONTS, Manifest};
 
 /// Where the generated `Provider` goes, relative to the workspace root (the
 /// one place that names it).
-pub const PROVIDER_GEN: &str = "compat-core/src/provider_gen.rs";
+pub const PROVIDER_GEN: &str = "compat-matrix/src/provider_gen.rs";
 /// The `compat` test binary's root, which declares every case file.
 pub const CASES_MAIN: &str = "compat-tests/main.rs";
 
@@ -162,7 +162,7 @@ fn provider_gen(m: &Manifest) -> anyhow::Result<String> {
         }
         format!("match self {{\n{s}}}")
     };
-    let all = |f: &dyn Fn(&compat_core::manifest::Provider) -> Option<String>| {
+    let all = |f: &dyn Fn(&compat_matrix::manifest::Provider) -> Option<String>| {
         m.providers
             .iter()
             .filter_map(|p| f(p).map(|to| (v(&p.id), to)))

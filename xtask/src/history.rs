@@ -13,11 +13,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
 use anyhow::{Context as _, bail};
-use compat_core::matrix::v2::AnyMatrix;
+use compat_matrix::matrix::v2::AnyMatrix;
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 
-use crate::publisher::validate::cells;
+use compat_matrix::matrix::compare::cells;
 
 /// Runs kept per cell unless `--last` says otherwise.
 pub const DEFAULT_LAST: usize = 30;
@@ -212,7 +212,7 @@ pub fn main(args: HistoryArgs) -> anyhow::Result<ExitCode> {
     let (history, runs) = collect(&args.docs_repo, &args.branch, &args.path, args.last)?;
     print!("{}", history.report(runs));
     if let Some(out) = &args.out {
-        compat_core::fsutil::write_atomic(out, history.to_json_pretty().as_bytes())
+        compat_matrix::fsutil::write_atomic(out, history.to_json_pretty().as_bytes())
             .with_context(|| format!("writing {}", out.display()))?;
         eprintln!("[history] wrote {}", out.display());
     }

@@ -178,7 +178,7 @@ mod tests {
         else {
             panic!("not matrix")
         };
-        assert_eq!(a.mode, compat_core::results::Mode::Live);
+        assert_eq!(a.mode, compat_matrix::results::Mode::Live);
         assert_eq!(a.harness_args, ["tool_use", "--exact"]);
         assert!(parse("matrix tool_use").is_err(), "filters go after `--`");
         assert!(parse("matrix --mode prod").is_err());

@@ -5,12 +5,13 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::{Context as _, bail};
-use compat_core::manifest::Manifest;
-use compat_core::matrix::v2::{self, AnyMatrix};
-use compat_core::matrix::{BuildOptions, ResultsInput, build};
-use compat_core::results::{Mode, RunResults};
+use compat_core::tools;
 use compat_core::tools::sdks;
-use compat_core::{paths, render as rendering, tools};
+use compat_matrix::manifest::Manifest;
+use compat_matrix::matrix::v2::AnyMatrix;
+use compat_matrix::matrix::{BuildOptions, ResultsInput, SchemaVersion};
+use compat_matrix::results::{Mode, RunResults};
+use compat_matrix::{paths, render as rendering};
 
 use crate::suite::Suite;
 
@@ -27,28 +28,25 @@ pub fn mode_parser() -> impl clap::builder::TypedValueParser<Value = Mode> {
     })
 }
 
-/// Which schema version of compatibility-matrix.json to write.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Schema {
-    /// Schema v1: four statuses (flaky reads pass, partial fail, unverified not_tested).
-    #[value(name = "1")]
-    V1,
-    /// Schema v2: per-model results; partial, flaky, unverified.
-    #[value(name = "2")]
-    V2,
-}
+/// Which schema version of compatibility-matrix.json to write: compat-matrix's
+/// `SchemaVersion`, given to clap (the one list of versions lives there).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Schema(pub SchemaVersion);
 
-/// Builds the matrix in the asked schema version.
-pub fn build_any(
-    schema: Schema,
-    manifest: &Manifest,
-    inputs: &[ResultsInput<'_>],
-    options: &BuildOptions,
-) -> anyhow::Result<AnyMatrix> {
-    Ok(match schema {
-        Schema::V1 => AnyMatrix::V1(build(manifest, inputs, options)?),
-        Schema::V2 => AnyMatrix::V2(v2::build(manifest, inputs, options)?),
-    })
+impl clap::ValueEnum for Schema {
+    fn value_variants<'a>() -> &'a [Self] {
+        &[Schema(SchemaVersion::V1), Schema(SchemaVersion::V2)]
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        let help = match self.0 {
+            SchemaVersion::V1 => {
+                "Schema v1: four statuses (flaky reads pass, partial fail, unverified not_tested)."
+            }
+            SchemaVersion::V2 => "Schema v2: per-model results; partial, flaky, unverified.",
+        };
+        Some(clap::builder::PossibleValue::new(self.0.id()).help(help))
+    }
 }
 
 #[derive(Debug, clap::Args)]
@@ -167,8 +165,7 @@ pub fn run_matrix(args: MatrixArgs) -> anyhow::Result<ExitCode> {
     let status = suite.run()?;
     let manifest = Manifest::load_default()?;
     let results = RunResults::load(&results_path)?;
-    let matrix = build_any(
-        args.schema,
+    let matrix = args.schema.0.build(
         &manifest,
         &[ResultsInput {
             path: &results_path,
@@ -179,7 +176,7 @@ pub fn run_matrix(args: MatrixArgs) -> anyhow::Result<ExitCode> {
             ..Default::default()
         },
     )?;
-    compat_core::fsutil::write_atomic(&out, matrix.to_json_pretty().as_bytes())
+    compat_matrix::fsutil::write_atomic(&out, matrix.to_json_pretty().as_bytes())
         .with_context(|| format!("writing {}", out.display()))?;
     println!();
     print!("{}", rendering::table_any(&matrix, Some(&manifest)));
@@ -242,8 +239,7 @@ pub fn build_matrix(args: BuildMatrixArgs) -> anyhow::Result<ExitCode> {
         .collect();
     let manifest = Manifest::load_default()?;
     let previous = args.previous.as_deref().map(AnyMatrix::load).transpose()?;
-    let matrix = build_any(
-        args.schema,
+    let matrix = args.schema.0.build(
         &manifest,
         &inputs,
         &BuildOptions {
@@ -254,7 +250,7 @@ pub fn build_matrix(args: BuildMatrixArgs) -> anyhow::Result<ExitCode> {
             previous,
         },
     )?;
-    compat_core::fsutil::write_atomic(&out, matrix.to_json_pretty().as_bytes())
+    compat_matrix::fsutil::write_atomic(&out, matrix.to_json_pretty().as_bytes())
         .with_context(|| format!("writing {}", out.display()))?;
     if let Some(path) = &args.merged_results {
         let merged = merge_results(&loaded)?;
@@ -324,9 +320,9 @@ pub fn render(args: RenderArgs) -> anyhow::Result<ExitCode> {
                 &matrix,
                 manifest.as_ref(),
                 if args.mode == "live" {
-                    compat_core::results::Mode::Live
+                    compat_matrix::results::Mode::Live
                 } else {
-                    compat_core::results::Mode::Sim
+                    compat_matrix::results::Mode::Sim
                 }
             )
         );

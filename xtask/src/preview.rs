@@ -19,10 +19,10 @@ pub struct PreviewArgs {
 
 pub fn run(args: PreviewArgs) -> anyhow::Result<ExitCode> {
     let port = args.port;
-    let root = compat_core::paths::workspace_root();
+    let root = compat_matrix::paths::workspace_root();
     let file = args
         .file
-        .unwrap_or_else(|| compat_core::paths::out_dir().join("compatibility-matrix.json"));
+        .unwrap_or_else(|| compat_matrix::paths::out_dir().join("compatibility-matrix.json"));
     if !file.exists() {
         bail!(
             "{}: no matrix here yet; run `cargo xtask matrix` first, or name a compatibility-matrix.json",
@@ -30,7 +30,7 @@ pub fn run(args: PreviewArgs) -> anyhow::Result<ExitCode> {
         );
     }
     // Refuse a matrix the page would only show as an error placeholder.
-    compat_core::matrix::v2::AnyMatrix::load(&file)?;
+    compat_matrix::matrix::v2::AnyMatrix::load(&file)?;
     let site = root.join("docs-site");
     if !site.join("node_modules").exists() {
         eprintln!("[preview] installing the docs page's npm dependencies (npm ci) ...");

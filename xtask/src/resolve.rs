@@ -62,7 +62,7 @@ pub fn main(args: ResolveArgs) -> anyhow::Result<ExitCode> {
                 found.tag,
                 found
                     .published_at
-                    .map(compat_core::matrix::format_timestamp)
+                    .map(compat_matrix::matrix::format_timestamp)
                     .unwrap_or_else(|| "?".into()),
                 found.html_url.map(|u| format!(", {u}")).unwrap_or_default()
             );
@@ -85,9 +85,9 @@ pub fn main(args: ResolveArgs) -> anyhow::Result<ExitCode> {
                     "PR-gate {}: {} (published {}, at least {} h before {})",
                     claude_code::PACKAGE,
                     found.version,
-                    compat_core::matrix::format_timestamp(found.published_at),
+                    compat_matrix::matrix::format_timestamp(found.published_at),
                     PR_GATE_MIN_AGE.as_hours(),
-                    compat_core::matrix::format_timestamp(now)
+                    compat_matrix::matrix::format_timestamp(now)
                 );
                 println!("{}", found.version);
             } else {

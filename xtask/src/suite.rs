@@ -23,8 +23,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus};
 
 use anyhow::{Context as _, bail};
-use compat_core::paths;
-use compat_core::results::Mode;
+use compat_matrix::paths;
+use compat_matrix::results::Mode;
 
 /// What the suite is asked to provision: the PyPI LiteLLM version (`1.83.0`)
 /// and the npm Claude Code version.

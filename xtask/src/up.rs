@@ -3,8 +3,8 @@
 
 use std::process::ExitCode;
 
-use compat_core::manifest::Manifest;
-use compat_core::provider::Provider;
+use compat_matrix::manifest::Manifest;
+use compat_matrix::provider::Provider;
 
 pub fn up() -> anyhow::Result<ExitCode> {
     let manifest = Manifest::load_default()?;

@@ -47,3 +47,17 @@ fn an_unknown_option_is_refused_with_the_command_s_usage() {
         "{stderr}"
     );
 }
+
+#[test]
+fn render_refuses_an_unknown_schema_version_naming_the_known_ones() {
+    let fixture = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../docs-site/fixtures/schema-v3-compatibility-matrix.json"
+    );
+    let (ok, stderr) = xtask(&["render", fixture]);
+    assert!(!ok, "{stderr}");
+    assert!(
+        stderr.contains("schema_version \"3\": this reader knows \"1\" and \"2\""),
+        "{stderr}"
+    );
+}

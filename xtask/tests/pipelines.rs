@@ -6,7 +6,7 @@
 use std::collections::BTreeSet;
 
 use compat_core::gateway::routing::{self, Upstream};
-use compat_core::provider::Provider;
+use compat_matrix::provider::Provider;
 
 /// Every `os.environ/NAME` in a generated proxy config.
 fn environ_refs(v: &serde_json::Value, out: &mut BTreeSet<String>) {
@@ -24,10 +24,10 @@ fn environ_refs(v: &serde_json::Value, out: &mut BTreeSet<String>) {
 
 #[test]
 fn the_daily_workflow_sets_every_variable_live_mode_reads() {
-    let root = compat_core::paths::workspace_root();
+    let root = compat_matrix::paths::workspace_root();
     let path = root.join(".github/workflows/claude_code_compat_matrix.yml");
     let workflow = std::fs::read_to_string(&path).expect("read the daily workflow");
-    let manifest = compat_core::manifest::Manifest::load_default().expect("manifest");
+    let manifest = compat_matrix::manifest::Manifest::load_default().expect("manifest");
     let models: Vec<&str> = manifest.models.iter().map(|m| m.id.as_str()).collect();
 
     let mut needed: BTreeSet<String> = BTreeSet::new();

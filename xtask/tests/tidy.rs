@@ -7,11 +7,10 @@
 //! - the generated files are fresh (`cargo xtask codegen --check`);
 //! - every module (.rs file) starts with a `//!` line that says what it is for;
 //! - xtask links no test crate, compat-matrix no runtime crate, and
-//!   compat-sim's wire/ imports nothing above it (ignored until issue 24's
-//!   parts are merged);
+//!   compat-sim's wire/ imports nothing above it;
 //! - no two files of a crate import each other, not even through others
 //!   (`tidy/imports.rs` reads the import graph), and no Rust file is over
-//!   800 lines; today's exceptions are listed, and each list must shrink;
+//!   800 lines (no exceptions);
 //! - `cargo clippy --workspace --all-targets` reports nothing.
 //!
 //! Each failure names the files and the command that fixes or shows them.
@@ -20,7 +19,6 @@
 #[path = "tidy/imports.rs"]
 mod imports;
 
-use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -124,20 +122,6 @@ fn generated_files_are_fresh() {
     );
 }
 
-/// The circles of files that import each other on main when the guard came
-/// (issue 24), by file set. The list must shrink: a circle not listed fails,
-/// and so does a listed one that is gone (delete its entry).
-const KNOWN_CIRCLES: &[&[&str]] = &[];
-
-/// The Rust files over 800 lines when the guard came (issue 24, measured
-/// with `git ls-files '*.rs' | xargs wc -l`). The list must shrink: a file not
-/// listed fails, and so does a listed file that is now short or gone.
-const KNOWN_LONG_FILES: &[&str] = &[
-    "compat-core/src/classify.rs",
-    "xtask/src/publish.rs",
-    "xtask/src/publisher/validate.rs",
-];
-
 /// The crates' library and binary sources (under a `src/`), with their text.
 fn sources() -> Vec<imports::Source> {
     let root = workspace_root();
@@ -150,34 +134,6 @@ fn sources() -> Vec<imports::Source> {
             path,
         })
         .collect()
-}
-
-/// An allowlist check: what is found but not listed, and what is listed but
-/// no longer found, each as a message (empty when both agree).
-fn shrinking(found: &BTreeSet<String>, listed: &BTreeSet<String>, what: &str) -> Vec<String> {
-    let mut out: Vec<String> = found
-        .difference(listed)
-        .map(|f| format!("new {what}: {f}"))
-        .collect();
-    out.extend(
-        listed.difference(found).map(|f| {
-            format!("gone, so delete it from the list in xtask/tests/tidy.rs: {what} {f}")
-        }),
-    );
-    out
-}
-
-#[test]
-fn an_allowlist_fails_on_a_new_entry_and_on_a_gone_one() {
-    let set = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<BTreeSet<_>>();
-    assert!(shrinking(&set(&["a b"]), &set(&["a b"]), "circle").is_empty());
-    assert_eq!(
-        shrinking(&set(&["a b", "c d"]), &set(&["a b", "e f"]), "circle"),
-        [
-            "new circle: c d",
-            "gone, so delete it from the list in xtask/tests/tidy.rs: circle e f"
-        ]
-    );
 }
 
 #[test]
@@ -195,37 +151,26 @@ fn no_circle_of_imports() {
             println!("{floor:>3}  {file}");
         }
     }
-    let mut found = BTreeSet::new();
+    // Issue 24 removed the last circles; none may come back.
     let mut report = Vec::new();
     for c in g.components().into_iter().filter(|c| c.len() > 1) {
-        let key = c
-            .iter()
-            .map(|&i| g.files[i].as_str())
-            .collect::<Vec<_>>()
-            .join(" ");
-        if !KNOWN_CIRCLES.iter().any(|k| k.join(" ") == key) {
-            report.push(format!("a circle of {} files:", c.len()));
-            for (&(a, b), names) in &g.edges {
-                if c.contains(&a) && c.contains(&b) {
-                    let names: Vec<&str> = names.iter().map(String::as_str).collect();
-                    report.push(format!(
-                        "  {} -> {}: {}",
-                        g.files[a],
-                        g.files[b],
-                        names.join(", ")
-                    ));
-                }
+        report.push(format!("a circle of {} files:", c.len()));
+        for (&(a, b), names) in &g.edges {
+            if c.contains(&a) && c.contains(&b) {
+                let names: Vec<&str> = names.iter().map(String::as_str).collect();
+                report.push(format!(
+                    "  {} -> {}: {}",
+                    g.files[a],
+                    g.files[b],
+                    names.join(", ")
+                ));
             }
         }
-        found.insert(key);
     }
-    let listed = KNOWN_CIRCLES.iter().map(|k| k.join(" ")).collect();
-    let problems = shrinking(&found, &listed, "circle");
     assert!(
-        problems.is_empty(),
+        report.is_empty(),
         "files that import each other (a -> b: the names a takes from b); \
-         move the shared names to a lower file, which both import:\n{}\n{}",
-        problems.join("\n"),
+         move the shared names to a lower file, which both import:\n{}",
         report.join("\n")
     );
 }
@@ -233,7 +178,6 @@ fn no_circle_of_imports() {
 #[test]
 fn no_rust_file_over_800_lines() {
     let root = workspace_root();
-    let mut found = BTreeSet::new();
     let mut sizes = Vec::new();
     for f in rust_files() {
         let text = std::fs::read_to_string(root.join(&f)).unwrap_or_default();
@@ -241,16 +185,12 @@ fn no_rust_file_over_800_lines() {
         if lines > 800 {
             let f = f.to_string_lossy().replace('\\', "/");
             sizes.push(format!("  {f}: {lines} lines"));
-            found.insert(f);
         }
     }
-    let listed = KNOWN_LONG_FILES.iter().map(|f| f.to_string()).collect();
-    let problems = shrinking(&found, &listed, "file over 800 lines");
     assert!(
-        problems.is_empty(),
+        sizes.is_empty(),
         "a Rust file holds at most 800 lines (generated ones too); split it \
-         where it does two things:\n{}\nover 800 today:\n{}",
-        problems.join("\n"),
+         where it does two things:\n{}",
         sizes.join("\n")
     );
 }
@@ -369,7 +309,6 @@ fn runtime_crates_in(cargo_toml: &str) -> Vec<String> {
 }
 
 #[test]
-#[ignore = "enabled by the lead after the matrix merge (issue 24)"]
 fn compat_matrix_links_no_runtime() {
     let path = workspace_root().join("compat-matrix/Cargo.toml");
     let toml = std::fs::read_to_string(&path)

@@ -121,7 +121,7 @@ impl Gateway {
     ) -> Result<Gateway, GatewayError> {
         std::fs::create_dir_all(spec.work_dir)?;
         let config_path = spec.work_dir.join(format!("litellm-{}.yaml", spec.label));
-        crate::fsutil::write_atomic(
+        compat_matrix::fsutil::write_atomic(
             &config_path,
             serde_json::to_string_pretty(&spec.config)
                 .expect("json")

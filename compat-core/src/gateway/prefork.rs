@@ -104,9 +104,9 @@ impl Launcher {
         let script = work_dir.join("litellm-prefork.py");
         let log = work_dir.join(format!("litellm-prefork-{label}.log"));
         std::fs::create_dir_all(work_dir).map_err(io_err(&log))?;
-        crate::fsutil::write_atomic(&script, SCRIPT.as_bytes()).map_err(io_err(&log))?;
+        compat_matrix::fsutil::write_atomic(&script, SCRIPT.as_bytes()).map_err(io_err(&log))?;
         let preload = work_dir.join("litellm-prefork-preload.txt");
-        crate::fsutil::write_atomic(&preload, PRELOAD.as_bytes()).map_err(io_err(&log))?;
+        compat_matrix::fsutil::write_atomic(&preload, PRELOAD.as_bytes()).map_err(io_err(&log))?;
         let log_file = std::fs::File::create(&log).map_err(io_err(&log))?;
         let mut cmd = Command::new(python);
         cmd.arg(&script)

@@ -9,7 +9,7 @@
 
 use serde_json::{Value, json};
 
-use crate::provider::Provider;
+use compat_matrix::provider::Provider;
 
 /// The provider's own id for a canonical Claude model, as the real service
 /// names it (LiteLLM's model map agrees: model_prices_and_context_window.json).

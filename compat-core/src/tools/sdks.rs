@@ -74,7 +74,8 @@ pub fn anthropic_sdk(generation: SdkGeneration) -> Result<SdkVenv, ToolError> {
     }
     let version = std::env::var(env_version).unwrap_or_else(|_| pin.to_owned());
     let boto3 = std::env::var("COMPAT_BOTO3_VERSION").unwrap_or_else(|_| BOTO3_VERSION.to_owned());
-    let dir = crate::paths::tools_dir().join(format!("anthropic-sdk-{version}-boto3-{boto3}"));
+    let dir =
+        compat_matrix::paths::tools_dir().join(format!("anthropic-sdk-{version}-boto3-{boto3}"));
     with_install_lock(
         &dir,
         &format!("anthropic[vertex,bedrock] {version} + boto3 {boto3} (PyPI, virtualenv)"),

@@ -26,10 +26,28 @@ use compat_core::secret::Secret;
 pub mod git;
 #[cfg(test)]
 mod git_tests;
-pub mod validate;
 
+pub use compat_matrix::matrix::compare::{describe_changes, flips};
+use compat_matrix::matrix::validate::ValidationError;
 pub use git::{Identity, Remote};
-pub use validate::{describe_changes, flips, validate_any_for_publish};
+
+/// The one validator (compat-matrix's), with the publisher's error.
+pub fn validate_any_for_publish(
+    matrix: &compat_matrix::matrix::v2::AnyMatrix,
+    manifest: &compat_matrix::manifest::Manifest,
+) -> Result<String, PublishError> {
+    compat_matrix::matrix::validate::validate_any_for_publish(matrix, manifest)
+        .map_err(PublishError::from)
+}
+
+impl From<ValidationError> for PublishError {
+    fn from(e: ValidationError) -> Self {
+        match e {
+            ValidationError::Invalid(m) => PublishError::Invalid(m),
+            ValidationError::Infrastructure(m) => PublishError::Infrastructure(m),
+        }
+    }
+}
 
 use git::{Git, parse_status_z};
 
@@ -200,7 +218,7 @@ pub fn fixed_content(
     let text = text.to_owned();
     let message = message.to_owned();
     move |old| {
-        let new = compat_core::matrix::v2::AnyMatrix::parse(&text, Path::new("new matrix"))
+        let new = compat_matrix::matrix::v2::AnyMatrix::parse(&text, Path::new("new matrix"))
             .map_err(|e| {
                 PublishError::Invalid(format!("the content to publish is not a matrix: {e}"))
             })?;

@@ -144,7 +144,7 @@ pub fn pick_pr_gate(
 }
 
 fn fmt(t: Timestamp) -> String {
-    compat_core::matrix::format_timestamp(t)
+    compat_matrix::matrix::format_timestamp(t)
 }
 
 pub struct ClaudeCodeResolver {

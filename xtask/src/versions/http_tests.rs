@@ -269,7 +269,8 @@ async fn rate_limit_403_says_when_and_what_to_do() {
         "{e:?}"
     );
     let m = e.to_string();
-    let reset_text = compat_core::matrix::format_timestamp(Timestamp::from_second(reset).unwrap());
+    let reset_text =
+        compat_matrix::matrix::format_timestamp(Timestamp::from_second(reset).unwrap());
     assert!(
         m.contains(&format!("resets at {reset_text} (in about 30 min)")),
         "{m}"

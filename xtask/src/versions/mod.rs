@@ -65,7 +65,7 @@ fn rate_limit_message(
         let mins = ((t.as_second() - Timestamp::now().as_second()).max(0) as u64).div_ceil(60);
         m.push_str(&format!(
             "; the quota resets at {} (in about {mins} min)",
-            compat_core::matrix::format_timestamp(t)
+            compat_matrix::matrix::format_timestamp(t)
         ));
     } else if let Some(s) = retry_after {
         m.push_str(&format!("; retry after {s} s"));

@@ -9,10 +9,10 @@
 
 use std::path::Path;
 
-use compat_core::manifest::Manifest;
-use compat_core::matrix::v2::{self, AnyMatrix};
-use compat_core::matrix::{BuildOptions, ResultsInput, build};
-use compat_core::results::RunResults;
+use compat_matrix::manifest::Manifest;
+use compat_matrix::matrix::v2::{self, AnyMatrix};
+use compat_matrix::matrix::{self, BuildOptions, ResultsInput, build};
+use compat_matrix::results::RunResults;
 
 /// Validates a built matrix against `schemas/compatibility-matrix.v<N>.schema.json`.
 fn assert_valid(json: &str, version: &str, what: &str) {
@@ -68,6 +68,43 @@ fn builder_golden_files() {
             insta::assert_snapshot!(output);
         });
     });
+}
+
+/// v1 is only a view of v2: for every fixture, the v2 build projected to v1
+/// gives the bytes of the v1 snapshot (read here, never written: the
+/// snapshot stays what `builder_golden_files` checks).
+#[test]
+fn v1_is_the_projection_of_v2() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../golden/builder");
+    let manifest = Manifest::load(&root.join("manifest.yaml")).unwrap();
+    let mut checked = 0;
+    for entry in std::fs::read_dir(&root).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "json") {
+            continue;
+        }
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let shown = Path::new("golden/builder").join(&name);
+        let Ok(results) = RunResults::load(&path) else {
+            continue;
+        };
+        let input = [ResultsInput {
+            path: &shown,
+            results: &results,
+        }];
+        let Ok(m) = v2::build(&manifest, &input, &options_for(&root, &name)) else {
+            continue;
+        };
+        let snap = std::fs::read_to_string(
+            root.join(format!("snapshots/builder_golden_files@{name}.snap")),
+        )
+        .unwrap();
+        // The body follows the second `---` line of insta's header.
+        let body = snap.splitn(3, "---\n").nth(2).unwrap();
+        assert_eq!(matrix::project(&m).to_json_pretty(), body, "{name}");
+        checked += 1;
+    }
+    assert!(checked >= 8, "only {checked} fixtures built");
 }
 
 #[test]
@@ -244,8 +281,8 @@ fn markdown_and_table_renderings() {
     )
     .unwrap();
     insta::with_settings!({ snapshot_path => "../../golden/render", prepend_module_to_snapshot => false }, {
-        insta::assert_snapshot!("markdown", compat_core::render::markdown(&m, Some(&manifest)));
-        insta::assert_snapshot!("table", compat_core::render::table(&m, Some(&manifest)));
+        insta::assert_snapshot!("markdown", compat_matrix::render::markdown(&m, Some(&manifest)));
+        insta::assert_snapshot!("table", compat_matrix::render::table(&m, Some(&manifest)));
     });
 }
 
@@ -271,7 +308,7 @@ fn the_gate_reads_an_unverified_baseline_cell_as_its_last_verdict() {
     // The gate reads an unverified cell as the verdict it carries.
     let m = AnyMatrix::V2(m);
     let model = &manifest.models[0].id;
-    use compat_core::gate::{Before, before};
+    use compat_matrix::gate::{Before, before};
     assert_eq!(before(&m, "tool_use", "vertex_ai", model), Before::Passed);
     assert_eq!(
         before(&m, "basic_messaging_streaming", "anthropic", model),
@@ -307,14 +344,83 @@ fn v2_renderings_and_the_gate_diff() {
         AnyMatrix::V1(build(&manifest, &[input], &BuildOptions::default()).unwrap())
     };
     insta::with_settings!({ snapshot_path => "../../golden/render", prepend_module_to_snapshot => false }, {
-        insta::assert_snapshot!("v2_table_unverified", compat_core::render::table_any(&unverified, Some(&manifest)));
+        insta::assert_snapshot!("v2_table_unverified", compat_matrix::render::table_any(&unverified, Some(&manifest)));
         insta::assert_snapshot!("v2_markdown_flaky_partial", format!(
             "{}\n{}",
-            compat_core::render::markdown_any(&flaky, Some(&manifest)),
-            compat_core::render::markdown_any(&partial, Some(&manifest))
+            compat_matrix::render::markdown_any(&flaky, Some(&manifest)),
+            compat_matrix::render::markdown_any(&partial, Some(&manifest))
         ));
-        insta::assert_snapshot!("diff_regression", compat_core::render::diff_markdown(&v1_baseline, &partial, Some(&manifest), compat_core::results::Mode::Sim));
-        insta::assert_snapshot!("diff_flaky_sim", compat_core::render::diff_markdown(&all_pass, &flaky, Some(&manifest), compat_core::results::Mode::Sim));
-        insta::assert_snapshot!("diff_unchanged", compat_core::render::diff_markdown(&all_pass, &flaky, Some(&manifest), compat_core::results::Mode::Live));
+        insta::assert_snapshot!("diff_regression", compat_matrix::render::diff_markdown(&v1_baseline, &partial, Some(&manifest), compat_matrix::results::Mode::Sim));
+        insta::assert_snapshot!("diff_flaky_sim", compat_matrix::render::diff_markdown(&all_pass, &flaky, Some(&manifest), compat_matrix::results::Mode::Sim));
+        insta::assert_snapshot!("diff_unchanged", compat_matrix::render::diff_markdown(&all_pass, &flaky, Some(&manifest), compat_matrix::results::Mode::Live));
     });
+}
+
+/// The one reader refuses a schema version it does not know, naming the ones
+/// it does (it used to say it reads only "1").
+#[test]
+fn an_unknown_schema_version_is_refused_naming_the_known_ones() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../docs-site/fixtures/schema-v3-compatibility-matrix.json");
+    let e = AnyMatrix::load(&path).unwrap_err().to_string();
+    assert!(e.ends_with("schema-v3-compatibility-matrix.json: schema_version \"3\": this reader knows \"1\" and \"2\""), "{e}");
+    let e = AnyMatrix::parse(r#"{"features":[]}"#, Path::new("m.json"))
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        e,
+        "m.json: schema_version missing: this reader knows \"1\" and \"2\""
+    );
+}
+
+/// Every matrix file in the repository reads and writes back to its own
+/// bytes: the reader and the writer agree with what is published.
+#[test]
+fn every_matrix_file_reads_and_writes_back_its_bytes() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut files = vec![root.join("golden/sim-baseline.json")];
+    for dir in ["docs-site/fixtures", "golden/builder/previous"] {
+        for entry in std::fs::read_dir(root.join(dir)).unwrap() {
+            files.push(entry.unwrap().path());
+        }
+    }
+    let mut checked = 0;
+    for path in files
+        .iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+    {
+        let text = std::fs::read_to_string(path).unwrap();
+        match AnyMatrix::parse(&text, path) {
+            Ok(m) => {
+                let written = m.to_json_pretty();
+                // Every file reads back to the same JSON; the files the
+                // builder wrote (not the docs page's hand-written fixtures,
+                // which have their own layout and key order) to the same bytes.
+                let value = |t: &str| serde_json::from_str::<serde_json::Value>(t).unwrap();
+                assert_eq!(value(&written), value(&text), "{}", path.display());
+                let builder_written = [
+                    "sim-baseline.json",
+                    "previous/unverified.json",
+                    "v2-builder-unverified-compatibility-matrix.json",
+                    "v2-wide-compatibility-matrix.json",
+                ];
+                if builder_written.iter().any(|n| path.ends_with(n)) {
+                    assert!(written == text, "{}: written back differs", path.display());
+                }
+                checked += 1;
+            }
+            // The two fixtures that exist to be refused by the docs page.
+            Err(e) => assert!(
+                [
+                    "malformed-compatibility-matrix.json",
+                    "schema-v3-compatibility-matrix.json"
+                ]
+                .iter()
+                .any(|n| path.ends_with(n)),
+                "{}: {e}",
+                path.display()
+            ),
+        }
+    }
+    assert!(checked >= 8, "only {checked} matrix files read");
 }

@@ -1,10 +1,6 @@
-//! The published `compatibility-matrix.json` (schema v1) and the pure builder
-//! that makes it from results files and the manifest.
-//!
-//! Cell rule: `pass` iff every manifest model passed; `fail` if any model
-//! failed, the error naming each failing model; `not_applicable` if the case
-//! declared it; `not_tested` where no case ran (or not every model has a result
-//! and none failed: a partial run proves nothing about the missing models).
+//! The published `compatibility-matrix.json`: schema v1's types, the header
+//! and checks both schema versions share, and v1 built as a projection of
+//! schema v2 (`matrix/v2.rs`, the one builder).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -15,11 +11,66 @@ use serde::{Deserialize, Serialize};
 
 use crate::manifest::Manifest;
 use crate::results::{RunResults, TrialResult};
-use crate::status::{CellStatus, Outcome};
+use crate::status::CellStatus;
 
+pub mod compare;
 pub mod v2;
+pub mod validate;
 
 pub const SCHEMA_VERSION: &str = "1";
+
+/// The schema versions of compatibility-matrix.json this crate reads and
+/// builds: the one list the reader, the builder and xtask's `--schema` use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SchemaVersion {
+    /// Four statuses: v2 projected (flaky reads pass, partial fail,
+    /// unverified not_tested).
+    V1,
+    /// Per-model results; partial, flaky, unverified.
+    V2,
+}
+
+impl SchemaVersion {
+    pub const ALL: [SchemaVersion; 2] = [SchemaVersion::V1, SchemaVersion::V2];
+
+    /// The `schema_version` string in the file.
+    pub fn id(self) -> &'static str {
+        match self {
+            SchemaVersion::V1 => SCHEMA_VERSION,
+            SchemaVersion::V2 => v2::SCHEMA_VERSION,
+        }
+    }
+
+    pub fn from_id(id: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|v| v.id() == id)
+    }
+
+    /// `"1" and "2"`: how an error names the versions this reader knows.
+    fn known() -> String {
+        let ids: Vec<String> = Self::ALL
+            .iter()
+            .map(|v| format!("\"{}\"", v.id()))
+            .collect();
+        match ids.split_last() {
+            Some((last, [])) => last.clone(),
+            Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+            None => String::new(),
+        }
+    }
+
+    /// Builds the matrix in this schema version: v2, or v2 projected to v1.
+    pub fn build(
+        self,
+        manifest: &Manifest,
+        inputs: &[ResultsInput<'_>],
+        options: &BuildOptions,
+    ) -> Result<v2::AnyMatrix, BuildError> {
+        Ok(match self {
+            SchemaVersion::V1 => v2::AnyMatrix::V1(build(manifest, inputs, options)?),
+            SchemaVersion::V2 => v2::AnyMatrix::V2(v2::build(manifest, inputs, options)?),
+        })
+    }
+}
 
 /// `compatibility-matrix.json`, schema v1. Field order is the published order.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -102,20 +153,34 @@ pub enum BuildError {
     NoResults,
 }
 
-/// One cell's trials while building: model -> (its result, the file it came from).
-type CellTrials<'a> = BTreeMap<&'a str, (&'a TrialResult, &'a Path)>;
-
-/// Builds the matrix. Pure: the same inputs give the same bytes.
+/// Builds the schema v1 matrix: the v2 matrix ([`v2::build`]) projected by
+/// [`project`]. Pure: the same inputs give the same bytes.
+///
+/// v1 refuses one thing v2 accepts: the same trial with different outcomes in
+/// two results files (v2 calls that model `flaky`), so [`check_conflicts`]
+/// runs first.
 pub fn build(
     manifest: &Manifest,
     inputs: &[ResultsInput<'_>],
     options: &BuildOptions,
 ) -> Result<Matrix, BuildError> {
+    check_conflicts(manifest, inputs, options)?;
+    Ok(project(&v2::build(manifest, inputs, options)?))
+}
+
+/// v1's refusal of conflicting results from two files. It walks the inputs in
+/// v1's order (a run that did not finish, then each trial: unknown ids, then a
+/// conflict), so the first error is the one v1 always named.
+fn check_conflicts(
+    manifest: &Manifest,
+    inputs: &[ResultsInput<'_>],
+    options: &BuildOptions,
+) -> Result<(), BuildError> {
     if inputs.is_empty() {
         return Err(BuildError::NoResults);
     }
-    // (feature, provider) -> model -> (outcome, file)
-    let mut cells: BTreeMap<(&str, &str), CellTrials<'_>> = BTreeMap::new();
+    // (feature, provider, model) -> (outcome, file)
+    let mut seen: BTreeMap<(&str, &str, &str), (&TrialResult, &Path)> = BTreeMap::new();
     for input in inputs {
         if !input.results.is_finished() && !options.allow_incomplete {
             return Err(BuildError::Incomplete {
@@ -125,8 +190,8 @@ pub fn build(
         }
         for t in &input.results.trials {
             check_known(manifest, input.path, t)?;
-            let cell = cells.entry((&t.feature, &t.provider)).or_default();
-            if let Some((prev, prev_path)) = cell.get(t.model.as_str())
+            let key = (t.feature.as_str(), t.provider.as_str(), t.model.as_str());
+            if let Some((prev, prev_path)) = seen.get(&key)
                 && prev.outcome != t.outcome
             {
                 return Err(BuildError::Conflict {
@@ -137,44 +202,83 @@ pub fn build(
                     second: input.path.to_owned(),
                 });
             }
-            cell.insert(&t.model, (t, input.path));
+            seen.insert(key, (t, input.path));
         }
     }
+    Ok(())
+}
 
-    let Header {
-        generated_at,
-        litellm_version,
-        claude_code_version,
-    } = header(inputs, options)?;
-
-    let features = manifest
-        .features
-        .iter()
-        .map(|f| MatrixFeature {
-            id: f.id.clone(),
-            name: f.name.clone(),
-            providers: manifest
-                .providers
-                .iter()
-                .map(|p| {
-                    let status = match cells.get(&(f.id.as_str(), p.id.as_str())) {
-                        None => CellStatus::NotTested,
-                        Some(models) => aggregate(manifest, models),
-                    };
-                    (p.id.clone(), status)
-                })
-                .collect(),
-        })
-        .collect();
-
-    Ok(Matrix {
+/// Schema v1 as a view of schema v2: flaky -> pass, partial -> fail,
+/// unverified -> not_tested. Each v1 cell is computed from the v2 cell's
+/// per-model results (a model without a verdict counts as no result), so a
+/// cell whose other models are n/a reads n/a in v1 though v2 says unverified.
+///
+/// Cell rule: `pass` iff every manifest model passed; `fail` if any model
+/// failed, the error naming each failing model; `not_applicable` if the case
+/// declared it; `not_tested` where no case ran (or not every model has a
+/// result and none failed).
+pub fn project(m: &v2::MatrixV2) -> Matrix {
+    Matrix {
         schema_version: SCHEMA_VERSION.to_owned(),
-        generated_at,
-        litellm_version,
-        claude_code_version,
-        providers: manifest.providers.iter().map(|p| p.id.clone()).collect(),
-        features,
-    })
+        generated_at: m.generated_at.clone(),
+        litellm_version: m.litellm_version.clone(),
+        claude_code_version: m.claude_code_version.clone(),
+        providers: m.providers.clone(),
+        features: m
+            .features
+            .iter()
+            .map(|f| MatrixFeature {
+                id: f.id.clone(),
+                name: f.name.clone(),
+                providers: f
+                    .providers
+                    .iter()
+                    .map(|(p, cell)| (p.clone(), project_cell(cell, m.models.len())))
+                    .collect(),
+            })
+            .collect(),
+    }
+}
+
+fn project_cell(cell: &v2::CellV2, model_count: usize) -> CellStatus {
+    use v2::ModelStatus;
+    if cell.models.is_empty() {
+        return CellStatus::NotTested;
+    }
+    let mut failures = Vec::new();
+    let mut reasons: Vec<&str> = Vec::new();
+    let (mut passed, mut not_applicable) = (0, 0);
+    for (id, r) in &cell.models {
+        match r.status {
+            ModelStatus::Pass | ModelStatus::Flaky => passed += 1,
+            ModelStatus::Fail => {
+                failures.push(format!("{id}: {}", r.error.as_deref().unwrap_or_default()))
+            }
+            ModelStatus::NotApplicable => {
+                not_applicable += 1;
+                let reason = r.reason.as_deref().unwrap_or_default();
+                if !reasons.contains(&reason) {
+                    reasons.push(reason);
+                }
+            }
+            // Schema v1 has no `unverified`: a failure that is not a verdict
+            // on the gateway counts as no result.
+            ModelStatus::Unverified => {}
+        }
+    }
+    if !failures.is_empty() {
+        CellStatus::Fail {
+            error: failures.join("\n"),
+        }
+    } else if passed == 0 && not_applicable > 0 {
+        CellStatus::NotApplicable {
+            reason: reasons.join(" "),
+        }
+    } else if passed + not_applicable == model_count {
+        CellStatus::Pass
+    } else {
+        CellStatus::NotTested
+    }
 }
 
 /// The run metadata both schema versions publish.
@@ -253,45 +357,6 @@ pub(crate) fn check_known(
     Ok(())
 }
 
-fn aggregate(manifest: &Manifest, models: &BTreeMap<&str, (&TrialResult, &Path)>) -> CellStatus {
-    let mut failures = Vec::new();
-    let mut reasons: Vec<&str> = Vec::new();
-    let (mut passed, mut not_applicable) = (0, 0);
-    for m in &manifest.models {
-        // Schema v1 has no `unverified`: a failure that is not a verdict on
-        // the gateway (upstream unavailable, harness) counts as no result,
-        // so such a cell reads not_tested rather than fail.
-        let result = models
-            .get(m.id.as_str())
-            .map(|(t, _)| t)
-            .filter(|t| t.failure_class().is_none_or(|c| c.is_verdict()));
-        match result.map(|t| &t.outcome) {
-            Some(Outcome::Pass) => passed += 1,
-            Some(Outcome::Fail { error }) => failures.push(format!("{}: {}", m.id, error)),
-            Some(Outcome::NotApplicable { reason }) => {
-                not_applicable += 1;
-                if !reasons.contains(&reason.as_str()) {
-                    reasons.push(reason);
-                }
-            }
-            None => {}
-        }
-    }
-    if !failures.is_empty() {
-        CellStatus::Fail {
-            error: failures.join("\n"),
-        }
-    } else if passed == 0 && not_applicable > 0 {
-        CellStatus::NotApplicable {
-            reason: reasons.join(" "),
-        }
-    } else if passed + not_applicable == manifest.models.len() {
-        CellStatus::Pass
-    } else {
-        CellStatus::NotTested
-    }
-}
-
 fn resolve_version<'a>(
     what: &'static str,
     explicit: Option<&str>,
@@ -342,6 +407,8 @@ pub enum MatrixError {
         found: String,
         want: &'static str,
     },
+    #[error("{}: schema_version {found}: this reader knows {}", path.display(), SchemaVersion::known())]
+    UnknownSchemaVersion { path: PathBuf, found: String },
     #[error("{}:{line}:{column}: not a valid schema v{want} matrix: {message}", path.display())]
     Parse {
         path: PathBuf,

@@ -21,7 +21,9 @@ use std::path::Path;
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 
-use super::{BuildError, BuildOptions, MatrixError, ResultsInput, check_known, header};
+use super::{
+    BuildError, BuildOptions, MatrixError, ResultsInput, SchemaVersion, check_known, header,
+};
 use crate::manifest::Manifest;
 use crate::results::TrialResult;
 use crate::status::{FailureClass, Outcome};
@@ -232,18 +234,35 @@ impl AnyMatrix {
         Self::parse(&super::read_matrix_file(path)?, path)
     }
 
-    /// Parses a matrix of schema v1 or v2, by its `schema_version`.
+    /// The one reader: a matrix of any schema version this crate knows, by
+    /// its `schema_version`. Another version (or none) is refused, naming
+    /// the versions known; text that is not JSON gets v1's parse error.
     pub fn parse(text: &str, path: &Path) -> Result<Self, MatrixError> {
-        let version = serde_json::from_str::<serde_json::Value>(text)
-            .ok()
-            .and_then(|v| {
-                v.get("schema_version")
-                    .and_then(|s| s.as_str())
-                    .map(str::to_owned)
-            });
-        match version.as_deref() {
-            Some(SCHEMA_VERSION) => MatrixV2::parse(text, path).map(AnyMatrix::V2),
-            _ => super::Matrix::parse(text, path).map(AnyMatrix::V1),
+        let Ok(value) = serde_json::from_str::<serde_json::Value>(text) else {
+            return super::Matrix::parse(text, path).map(AnyMatrix::V1);
+        };
+        let found = match value.get("schema_version") {
+            Some(serde_json::Value::String(s)) => match SchemaVersion::from_id(s) {
+                Some(SchemaVersion::V1) => {
+                    return super::Matrix::parse(text, path).map(AnyMatrix::V1);
+                }
+                Some(SchemaVersion::V2) => return MatrixV2::parse(text, path).map(AnyMatrix::V2),
+                None => format!("\"{s}\""),
+            },
+            Some(other) => other.to_string(),
+            None => "missing".to_owned(),
+        };
+        Err(MatrixError::UnknownSchemaVersion {
+            path: path.to_owned(),
+            found,
+        })
+    }
+
+    /// Which schema version this matrix is.
+    pub fn schema(&self) -> SchemaVersion {
+        match self {
+            AnyMatrix::V1(_) => SchemaVersion::V1,
+            AnyMatrix::V2(_) => SchemaVersion::V2,
         }
     }
 

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 /// The workspace root (the folder holding `manifest.yaml`).
 pub fn workspace_root() -> PathBuf {
-    // compat-core/ is one level below the root.
+    // compat-matrix/ is one level below the root.
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .expect("workspace root")
