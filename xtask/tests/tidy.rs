@@ -427,3 +427,21 @@ fn clippy_is_clean() {
         }
     );
 }
+
+#[test]
+fn readme_is_short() {
+    // README.md is read in five minutes: what the project is, the two
+    // commands, everyday use, what a colour means, adding a row or a column.
+    // Everything else has its page under docs/, linked from README's index.
+    const MAX_LINES: usize = 200;
+    let path = workspace_root().join("README.md");
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    let lines = text.lines().count();
+    assert!(
+        lines <= MAX_LINES,
+        "README.md has {lines} lines, more than {MAX_LINES}: move the detail to a page \
+         under docs/ (docs/configuration.md, docs/columns.md, ...) and link it from \
+         README's \"Docs\" index"
+    );
+}

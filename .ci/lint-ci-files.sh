@@ -7,7 +7,7 @@
 #                            zizmor --offline (security audit)
 #   .circleci/config.yml     check-jsonschema (vendor.circle-ci), and every
 #                            run: command through ShellCheck
-#   ci/*.sh                  ShellCheck
+#   .ci/*.sh, .ci/run        ShellCheck
 #
 # Before trusting a linter's "ok", the script feeds each one a known-bad file
 # and fails if it is not rejected. Needs: python3 (with venv, or pip), network
@@ -16,7 +16,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 venv="${CI_LINT_VENV:-target/ci-venv}"
-requirements=ci/lint-requirements.txt
+requirements=.ci/lint-requirements.txt
 stamp="$venv/.installed-requirements"
 
 say() { printf '== %s\n' "$*"; }
@@ -142,7 +142,7 @@ if n == 0:
 print(f"extracted {n} run: commands")
 PY
 run "shellcheck: CircleCI commands" shellcheck --shell=bash "$scratch"/circleci/*.sh
-run "shellcheck: ci/*.sh" shellcheck ci/*.sh
+run "shellcheck: .ci/*.sh, .ci/run" shellcheck .ci/*.sh .ci/run
 
 if [ "$status" -ne 0 ]; then
   die "lint errors above"
