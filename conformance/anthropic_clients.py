@@ -1,6 +1,6 @@
 """Drives one Anthropic-dialect simulator with the official Anthropic Python SDK.
 
-Run by compat-core/tests/sim_conformance.rs with the SDK's own virtualenv (two
+Run by compat-harness/tests/sim_conformance.rs with the SDK's own virtualenv (two
 SDK generations). Everything comes by environment:
 
   CONF_CLIENT     anthropic | vertex | bedrock | foundry | mantle (API key) | mantle_sigv4

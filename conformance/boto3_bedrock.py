@@ -3,7 +3,7 @@
 service model. Every response is also walked against the operation's output
 shape in botocore's service model (required members present, types right).
 
-Run by compat-core/tests/sim_conformance.rs. Environment:
+Run by compat-harness/tests/sim_conformance.rs. Environment:
 
   CONF_INVOKE_URL, CONF_CONVERSE_URL   the two simulators' base URLs
   CONF_AWS_ACCESS_KEY_ID, CONF_AWS_SECRET_ACCESS_KEY, CONF_AWS_REGION

@@ -96,7 +96,7 @@ mod tests {
                 true,
             ),
         ];
-        // (simulator, front), in the same order: compat-tests/src/sim.rs's
+        // (simulator, front), in the same order: compat-harness/src/column.rs's
         // `api` and the harness's Vertex pass-through special cases before
         // manifest.yaml named them.
         let simulators = [

@@ -125,7 +125,7 @@ pub enum ResultsError {
 }
 
 /// A refusal the CLI recovered from in a passing trial, as recorded in the
-/// trial's `details.recoveries` (compat-tests/src/background.rs) and shown
+/// trial's `details.recoveries` (compat-harness/src/background.rs) and shown
 /// in schema v2's per-model result: what was refused, the resend that was
 /// answered, and the row that judges what the CLI dropped to get there.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

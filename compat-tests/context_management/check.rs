@@ -18,7 +18,7 @@
 //! place of the tool call (no `tool_result` left); and its answer quotes the
 //! nonce. A provider refusal the CLI recovers from (it stops sending
 //! `clear_tool_uses` to a model that refused it) fails the trial through
-//! the background-call invariant (compat-tests/src/background.rs).
+//! the background-call invariant (compat-harness/src/background.rs).
 //! Sim mode, also: the provider answered the summarising request 200, and
 //! on the columns whose provider takes context editing in the request body
 //! ([`takes_context_editing`]) the `context_management` the CLI sent reached
@@ -215,7 +215,7 @@ fn received_context_management(body: &Value) -> Option<Value> {
 /// deliver it: the Anthropic API (context editing docs,
 /// https://docs.claude.com/en/docs/build-with-claude/context-editing),
 /// Microsoft Foundry (Claude on Foundry runs on Anthropic's infrastructure
-/// and takes its betas, compat-sim/src/betas.rs), Vertex AI (takes the
+/// and takes its betas, compat-sim/src/rules/betas.rs), Vertex AI (takes the
 /// beta, betas.rs) and Bedrock Mantle (Anthropic's Messages API on AWS).
 /// Not required: Bedrock InvokeModel documents only tool-result clearing
 /// (`clear_tool_uses_20250919`, https://docs.aws.amazon.com/bedrock/latest/userguide/model-parameters-anthropic-claude-messages-tool-use.html),

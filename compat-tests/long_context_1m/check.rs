@@ -15,7 +15,7 @@
 //! would make this row claim a truncation that never happened. So in sim
 //! mode the prompt's length is judged from the simulator's record, what the
 //! provider received and counted itself (the simulators enforce each
-//! model's real window, compat-sim/src/context.rs, and report the prompt's
+//! model's real window, compat-sim/src/rules/context.rs, and report the prompt's
 //! estimated length); the CLI's usage is not read. Live mode has no
 //! provider record: the answer quoting the prompt's last line, which only a
 //! whole prompt carries, is the evidence that it was served whole, and a

@@ -14,7 +14,7 @@
 //! its input against the tool's input schema (`$defs`/`$ref`, enums,
 //! nested objects, `anyOf` with null) and answered the receipt, and the
 //! final answer quotes it. Each simulator applies its provider's real tool
-//! rules (compat-sim/src/tool_rules.rs): Anthropic and the providers that
+//! rules (compat-sim/src/rules/tool_rules.rs): Anthropic and the providers that
 //! take its body allow names of 128 characters, Bedrock Converse 64, so a
 //! gateway that forwards the long name to Converse unchanged is refused
 //! there as in production, and the cell is red with the provider's words.

@@ -25,7 +25,7 @@
 //! or drops the `tool_reference` (the model never sees the tool) is red
 //! with what the provider got instead. The simulators implement tool
 //! search where the provider does and refuse it where it does not
-//! (compat-sim/src/tool_search.rs), so a refusal there is red with the
+//! (compat-sim/src/rules/tool_search.rs), so a refusal there is red with the
 //! provider's words. In live mode there is no provider record: the check
 //! asserts the CLI's side (the tap shows the deferred tool sent through the
 //! gateway) and the round trip above.

@@ -351,7 +351,7 @@ compat_harness::sim_fault_test!(
     run = refused_background_call
 );
 
-/// The harness's background-call invariant (compat-tests/src/background.rs),
+/// The harness's background-call invariant (compat-harness/src/background.rs),
 /// end to end: the CLI's WebFetch hands the fetched page to the small fast
 /// model in a side request that offers no tools; the provider refuses it
 /// (`Fault::RejectBackgroundCalls`), the CLI carries on and its run succeeds,

@@ -14,7 +14,7 @@ pub fn run() -> anyhow::Result<ExitCode> {
     println!("\nanthropic: x-api-key {}", creds::ANTHROPIC_API_KEY);
     println!("azure:     api-key {}", creds::AZURE_API_KEY);
     println!(
-        "bedrock:   SigV4 with {} / (secret in compat-sim/src/creds.rs), region {}",
+        "bedrock:   SigV4 with {} / (secret in compat-sim/src/wire/creds.rs), region {}",
         creds::AWS_ACCESS_KEY_ID,
         creds::AWS_REGION
     );

@@ -2,7 +2,7 @@
 //! `bench` all come here): `cargo test -p compat-tests --test compat` with the
 //! harness's environment contract, and a check that it wrote a results file.
 //!
-//! The contract (read by compat-tests/src/harness.rs and compat-core/src/tools.rs):
+//! The contract (read by compat-harness/src/conclude.rs and compat-core/src/tools.rs):
 //!
 //! - `COMPAT_MODE`: `live` or `sim`;
 //! - `COMPAT_RESULTS`: where the harness writes compat-results.json;

@@ -44,7 +44,7 @@ pub fn upstream_model_id(provider: Provider, canonical: &str) -> String {
             unreachable!("handled above")
         }
         // Mantle: `anthropic.<model>`, no region prefix, no `-v1:0` (see
-        // compat-sim/src/mantle/mod.rs, "Model ids").
+        // compat-sim/src/providers/mantle/mod.rs, "Model ids").
         Provider::BedrockMantle => format!("anthropic.{canonical}"),
         Provider::AnthropicRustPath | Provider::VertexAiRustPath => {
             unreachable!("route_of maps Rust-path columns to their route")

@@ -1,5 +1,5 @@
 //! The providers' official clients, for the simulator conformance suite
-//! (compat-core/tests/sim_conformance.rs): the Anthropic Python SDK at two
+//! (compat-harness/tests/sim_conformance.rs): the Anthropic Python SDK at two
 //! generations, each with its Bedrock and Vertex extras, and boto3 (pinned),
 //! in one virtualenv per SDK version in the tool cache, provisioned like
 //! LiteLLM (file-locked, completion-marked, progress shown; see
