@@ -503,6 +503,7 @@ mod tests {
             stream: true,
             status: 200,
             rejection: None,
+            rule: None,
             stream_events: Vec::new(),
             stream_completed: true,
             usage: None,

@@ -39,7 +39,7 @@ pub use rules::betas;
 pub use rules::web_search::{SearchPage, SearchPageGuard};
 pub use wire::api::Api;
 pub use wire::record::{RecordedRequest, SentEvent, body_contains};
-pub use wire::{creds, document, image};
+pub use wire::{creds, document, image, ledger};
 
 use faults::Faults;
 use model::ScriptedModel;

@@ -133,9 +133,13 @@ async fn handle<C: Codec>(codec: &C, state: &SimState, req: Incoming) -> Respons
         Err(rejection) => {
             let rejection = match rejection.body {
                 Some(_) => rejection,
-                None => codec.invalid(rejection.message),
+                // The codec gives it the provider's shape; the rule stays.
+                None => {
+                    let rule = rejection.rule;
+                    codec.invalid(rejection.message).rule(rule)
+                }
             };
-            entry.respond(rejection.status, Some(rejection.message.clone()));
+            entry.refuse(&rejection);
             json_response(
                 rejection.status,
                 &rejection.headers,

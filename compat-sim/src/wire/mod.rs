@@ -9,6 +9,8 @@ pub(crate) mod body;
 pub mod creds;
 pub mod document;
 pub mod image;
+pub mod ledger;
+mod ledger_gen;
 pub(crate) mod record;
 pub(crate) mod rejection;
 pub(crate) mod request;

@@ -33,6 +33,9 @@ pub struct RecordedRequest {
     pub status: u16,
     /// Why the simulator rejected the request (the error message it sent).
     pub rejection: Option<String>,
+    /// The ledger id of the simulator rule that rejected it (issue 25).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule: Option<String>,
     /// The events of a streamed answer, appended as each one is sent.
     pub stream_events: Vec<SentEvent>,
     /// True once the final event of a streamed answer was sent.
@@ -139,6 +142,7 @@ impl Records {
             stream: false,
             status: 0,
             rejection: None,
+            rule: None,
             stream_events: Vec::new(),
             stream_completed: false,
             usage: None,
@@ -268,6 +272,15 @@ impl Entry {
         self.update(|r| {
             r.status = status;
             r.rejection = rejection;
+        });
+    }
+
+    /// The simulator refused it: status, message and the deciding rule.
+    pub(crate) fn refuse(&self, rejection: &crate::wire::rejection::Rejection) {
+        self.update(|r| {
+            r.status = rejection.status;
+            r.rejection = Some(rejection.message.clone());
+            r.rule = Some(rejection.rule.to_owned());
         });
     }
 

@@ -20,7 +20,13 @@ pub struct Rejection {
     pub headers: Vec<(String, String)>,
     /// What the request record quotes as the reason.
     pub message: String,
+    /// The id of the simulator rule that decided it, as the rule ledger
+    /// names it (issue 25); [`UNFILED`] until the site names its rule.
+    pub rule: &'static str,
 }
+
+/// The rule id of a rejection whose site does not name its rule yet.
+pub const UNFILED: &str = "unfiled";
 
 impl Rejection {
     /// A complete rejection in a provider's shape.
@@ -30,6 +36,7 @@ impl Rejection {
             body: Some(Box::new(body)),
             headers: Vec::new(),
             message: message.into(),
+            rule: UNFILED,
         }
     }
 
@@ -41,7 +48,14 @@ impl Rejection {
             body: None,
             headers: Vec::new(),
             message: message.into(),
+            rule: UNFILED,
         }
+    }
+
+    /// The same rejection, decided by the ledger's rule `id`.
+    pub fn rule(mut self, id: &'static str) -> Self {
+        self.rule = id;
+        self
     }
 
     /// Adds a response header.
