@@ -134,18 +134,18 @@ impl ScriptedModel {
 
     fn check_conversation(&self, req: &ModelRequest) -> Result<(), Rejection> {
         let Some(first) = req.messages.first() else {
-            return Err(Rejection::invalid(
+            return Err(Rejection::invalid("conv.non_empty", 
                 "messages: at least one message is required",
             ));
         };
         if first.role != Role::User {
-            return Err(Rejection::invalid(
+            return Err(Rejection::invalid("conv.first_user", 
                 "messages: first message must use the \"user\" role",
             ));
         }
         for (i, pair) in req.messages.windows(2).enumerate() {
             if pair[0].role == pair[1].role {
-                return Err(Rejection::invalid(format!(
+                return Err(Rejection::invalid("conv.alternate_roles", format!(
                     "messages: roles must alternate between \"user\" and \"assistant\", but found multiple \"{}\" roles in a row (messages.{})",
                     if pair[1].role == Role::User {
                         "user"
@@ -158,7 +158,7 @@ impl ScriptedModel {
         }
         for (i, m) in req.messages.iter().enumerate() {
             if m.content.is_empty() {
-                return Err(Rejection::invalid(format!(
+                return Err(Rejection::invalid("conv.content_non_empty", format!(
                     "messages.{i}: content must not be empty"
                 )));
             }
@@ -169,12 +169,12 @@ impl ScriptedModel {
                 } = b
                 {
                     if m.role != Role::Assistant {
-                        return Err(Rejection::invalid(format!(
+                        return Err(Rejection::invalid("conv.thinking_only_assistant", format!(
                             "messages.{i}.content.{j}: thinking blocks are only allowed in assistant messages"
                         )));
                     }
                     if *signature != self.sign(&req.model, thinking) {
-                        return Err(Rejection::invalid(format!(
+                        return Err(Rejection::invalid("conv.thinking_signature", format!(
                             "messages.{i}.content.{j}: Invalid `signature` in `thinking` block"
                         )));
                     }
@@ -198,7 +198,7 @@ impl ScriptedModel {
                     Some(Block::Thinking { .. } | Block::RedactedThinking { .. })
                 )
             {
-                return Err(Rejection::invalid(format!(
+                return Err(Rejection::invalid("conv.thinking_tool_continuation", format!(
                     "messages.{}.content.0.type: Expected `thinking` or `redacted_thinking`, but found `{}`. When `thinking` is enabled, a final `assistant` message must start with a thinking block (preceeding the lastmost set of `tool_use` and `tool_result` blocks). To avoid this requirement, disable `thinking`.",
                     req.messages.len() - 2,
                     block_type(assistant.content.first())
@@ -208,6 +208,8 @@ impl ScriptedModel {
         Ok(())
     }
 
+    /// Ledger rule "cache.breakpoints_accounting": what each breakpoint
+    /// writes and reads.
     fn usage(&self, req: &ModelRequest, out: &[OutBlock]) -> Usage {
         // Walk the prompt in cache order: tools, system, messages.
         let mut hasher = Sha256::new();

@@ -43,7 +43,7 @@ pub(crate) fn check(api: Api, req: &Incoming, faults: &Active) -> Result<(), Rej
     if betas.iter().any(|b| OPENING_BETAS.contains(&b.as_str())) {
         Ok(())
     } else {
-        Err(Rejection::invalid(
+        Err(Rejection::invalid("context_editing.beta_required", 
             "context_management: Extra inputs are not permitted",
         ))
     }
