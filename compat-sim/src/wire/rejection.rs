@@ -30,11 +30,6 @@ pub struct Rejection {
     pub rule: &'static str,
 }
 
-/// The rule id of a rejection whose site does not name its rule. No site
-/// uses it (compat-sim's `ledger` test fails if one does) and the ledger has
-/// no entry for it; kept so that a reader of old records knows the word.
-pub const UNFILED: &str = "unfiled";
-
 impl Rejection {
     /// A complete rejection in a provider's shape, decided by rule `rule`.
     pub fn new(rule: &'static str, status: u16, body: Value, message: impl Into<String>) -> Self {
