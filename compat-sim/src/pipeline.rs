@@ -195,14 +195,12 @@ async fn answer<C: Codec>(
             headers: req.headers.clone(),
             body: Bytes::from(body.to_string()),
         };
-        let op = codec
-            .operation(&rewritten)
-            .ok_or_else(|| {
-                codec.invalid(
-                    "fault.rewrite_body",
-                    "rewritten request lost its route".into(),
-                )
-            })?;
+        let op = codec.operation(&rewritten).ok_or_else(|| {
+            codec.invalid(
+                "fault.rewrite_body",
+                "rewritten request lost its route".into(),
+            )
+        })?;
         match codec.validate(&rewritten, op)? {
             Call::Answer(answer) => return Ok(answer),
             Call::Turn(turn) | Call::Count(turn) => {
@@ -219,7 +217,10 @@ async fn answer<C: Codec>(
             .failure(status)
             .or_else(|| codec.failure(500))
             .unwrap_or_else(|| {
-                codec.invalid("fault.upstream_failure", format!("simulated status {status}"))
+                codec.invalid(
+                    "fault.upstream_failure",
+                    format!("simulated status {status}"),
+                )
             }));
     }
     if counting {

@@ -173,7 +173,6 @@ fn no_site_is_unfiled() {
     );
 }
 
-
 #[test]
 fn the_table_is_well_formed() {
     let mut ids = BTreeSet::new();

@@ -76,12 +76,16 @@ pub fn load(dir: &Path) -> anyhow::Result<Vec<Entry>> {
             "{LEDGER_DIR}/{}",
             path.file_name().unwrap_or_default().to_string_lossy()
         );
-        let text =
-            std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("reading {}", path.display()))?;
         let raw: Vec<RawRule> = serde_saphyr::from_str(&text).map_err(|e| {
-            let line = e.location().map(|l| format!(":{}", l.line())).unwrap_or_default();
+            let line = e
+                .location()
+                .map(|l| format!(":{}", l.line()))
+                .unwrap_or_default();
             let msg = e.to_string();
-            anyhow::anyhow!("{file}{line}: {}", msg.lines().next().unwrap_or_default())
+            let first = msg.lines().next().unwrap_or_default();
+            anyhow::anyhow!("{file}{line}: {}", first.trim_start_matches("error: "))
         })?;
         for (i, r) in raw.into_iter().enumerate() {
             out.push(check(&file, i, r, &mut seen)?);
@@ -96,7 +100,9 @@ fn check(
     r: RawRule,
     seen: &mut HashMap<String, String>,
 ) -> anyhow::Result<Entry> {
-    let at = |line: u64, field: &str, msg: String| anyhow::anyhow!("{file}:{line}: [{i}].{field}: {msg}");
+    let at = |line: u64, field: &str, msg: String| {
+        anyhow::anyhow!("{file}:{line}: [{i}].{field}: {msg}")
+    };
     let id = r.id.value.trim().to_owned();
     let id_line = r.id.referenced.line();
     if !is_rule_id(&id) {
@@ -108,7 +114,11 @@ fn check(
     }
     let here = format!("{file}:{id_line}");
     if let Some(first) = seen.insert(id.clone(), here) {
-        return Err(at(id_line, "id", format!("duplicate id `{id}` (first at {first})")));
+        return Err(at(
+            id_line,
+            "id",
+            format!("duplicate id `{id}` (first at {first})"),
+        ));
     }
     let evidence = Evidence::from_id(r.evidence.value.trim()).ok_or_else(|| {
         at(
@@ -123,25 +133,39 @@ fn check(
     })?;
     let apis: Vec<&str> = Api::ALL.iter().map(|a| a.id()).collect();
     if r.providers.value.is_empty() {
-        return Err(at(r.providers.referenced.line(), "providers", "must name at least one provider".into()));
+        return Err(at(
+            r.providers.referenced.line(),
+            "providers",
+            "must name at least one provider".into(),
+        ));
     }
     for p in &r.providers.value {
         if !apis.contains(&p.as_str()) {
             return Err(at(
                 r.providers.referenced.line(),
                 "providers",
-                format!("unknown provider `{p}`; the compat-sim Api ids are {}", apis.join(", ")),
+                format!(
+                    "unknown provider `{p}`; the compat-sim Api ids are {}",
+                    apis.join(", ")
+                ),
             ));
         }
     }
     if r.does.value.trim().is_empty() {
-        return Err(at(r.does.referenced.line(), "does", "must say what the rule refuses or does".into()));
+        return Err(at(
+            r.does.referenced.line(),
+            "does",
+            "must say what the rule refuses or does".into(),
+        ));
     }
     if evidence != Evidence::Inferred && r.sources.value.iter().all(|s| s.trim().is_empty()) {
         return Err(at(
             r.sources.referenced.line(),
             "sources",
-            format!("a `{}` rule needs its sources (only `inferred` may have none)", evidence.id()),
+            format!(
+                "a `{}` rule needs its sources (only `inferred` may have none)",
+                evidence.id()
+            ),
         ));
     }
     Ok(Entry {
@@ -207,7 +231,9 @@ fn cell(s: &str) -> String {
 /// docs/simulators.md with its generated section rewritten.
 pub fn simulators_doc(current: &str, entries: &[Entry]) -> anyhow::Result<String> {
     let (Some(b), Some(e)) = (current.find(BEGIN), current.find(END)) else {
-        bail!("{SIMULATORS_DOC}: the markers `{BEGIN}` and `{END}` are missing; put them where the rule table goes");
+        bail!(
+            "{SIMULATORS_DOC}: the markers `{BEGIN}` and `{END}` are missing; put them where the rule table goes"
+        );
     };
     if e < b {
         bail!("{SIMULATORS_DOC}: `{END}` comes before `{BEGIN}`");
@@ -226,10 +252,16 @@ pub fn simulators_doc(current: &str, entries: &[Entry]) -> anyhow::Result<String
             .map(|k| format!("{} {}", counts.get(&k).copied().unwrap_or(0), k.id()))
             .join(", ")
     )?;
-    writeln!(t, "| provider | documented | client | observed | inferred | rules |")?;
+    writeln!(
+        t,
+        "| provider | documented | client | observed | inferred | rules |"
+    )?;
     writeln!(t, "|---|---|---|---|---|---|")?;
     for api in Api::ALL {
-        let mine: Vec<&Entry> = entries.iter().filter(|e| e.providers.iter().any(|p| p == api.id())).collect();
+        let mine: Vec<&Entry> = entries
+            .iter()
+            .filter(|e| e.providers.iter().any(|p| p == api.id()))
+            .collect();
         let n = |k: Evidence| mine.iter().filter(|e| e.evidence == k).count();
         writeln!(
             t,
@@ -242,10 +274,17 @@ pub fn simulators_doc(current: &str, entries: &[Entry]) -> anyhow::Result<String
             mine.len()
         )?;
     }
-    writeln!(t, "\n| rule | providers | models | refuses or does | evidence | note |")?;
+    writeln!(
+        t,
+        "\n| rule | providers | models | refuses or does | evidence | note |"
+    )?;
     writeln!(t, "|---|---|---|---|---|---|")?;
     for e in entries {
-        let models = if e.models.is_empty() { "all".to_owned() } else { e.models.join(", ") };
+        let models = if e.models.is_empty() {
+            "all".to_owned()
+        } else {
+            e.models.join(", ")
+        };
         writeln!(
             t,
             "| `{}` | {} | {} | {} | {} | {} |",
@@ -285,9 +324,18 @@ mod tests {
         let cases = [
             (format!("{OK}  colour: red\n"), "colour"),
             (format!("{OK}{}", OK), "duplicate id `a.b`"),
-            (OK.replace("inferred", "rumour"), "evidence: unknown evidence kind `rumour`"),
-            (OK.replace("[azure]", "[azure_ai]"), "providers: unknown provider `azure_ai`"),
-            (OK.replace("inferred", "observed"), "sources: a `observed` rule needs its sources"),
+            (
+                OK.replace("inferred", "rumour"),
+                "evidence: unknown evidence kind `rumour`",
+            ),
+            (
+                OK.replace("[azure]", "[azure_ai]"),
+                "providers: unknown provider `azure_ai`",
+            ),
+            (
+                OK.replace("inferred", "observed"),
+                "sources: a `observed` rule needs its sources",
+            ),
             (OK.replace("a.b", "unfiled"), "id: `unfiled` must be"),
         ];
         for (yaml, want) in cases {

@@ -75,18 +75,20 @@ pub(crate) fn anthropic_body(
         let allowed =
             COUNT_FIELDS.contains(&key.as_str()) || (vertex && key == "anthropic_version");
         if !allowed {
-            return Err(Rejection::invalid("count_tokens.field_allowlist", format!(
-                "{key}: Extra inputs are not permitted"
-            )));
+            return Err(Rejection::invalid(
+                "count_tokens.field_allowlist",
+                format!("{key}: Extra inputs are not permitted"),
+            ));
         }
     }
     if vertex
         && let Some(v) = obj.get("anthropic_version")
         && v != "vertex-2023-10-16"
     {
-        return Err(Rejection::invalid("vertex.count_tokens.anthropic_version", format!(
-            "anthropic_version: invalid version `{v}`, expected `vertex-2023-10-16`"
-        )));
+        return Err(Rejection::invalid(
+            "vertex.count_tokens.anthropic_version",
+            format!("anthropic_version: invalid version `{v}`, expected `vertex-2023-10-16`"),
+        ));
     }
     // The Messages validation, with what a count body has no place for
     // (ledger rule "count_tokens.validates_as_turn").
@@ -112,12 +114,20 @@ pub(crate) fn bedrock_input(
     match (input.get("invokeModel"), input.get("converse")) {
         (Some(invoke), None) => {
             let encoded = invoke.get("body").and_then(Value::as_str).ok_or_else(|| {
-                Rejection::invalid("bedrock.count_tokens.input_union", "input.invokeModel.body: Member must not be null")
+                Rejection::invalid(
+                    "bedrock.count_tokens.input_union",
+                    "input.invokeModel.body: Member must not be null",
+                )
             })?;
-            let raw = base64_decode(encoded)
-                .ok_or_else(|| Rejection::invalid("bedrock.count_tokens.input_union", "input.invokeModel.body: invalid base64"))?;
+            let raw = base64_decode(encoded).ok_or_else(|| {
+                Rejection::invalid(
+                    "bedrock.count_tokens.input_union",
+                    "input.invokeModel.body: invalid base64",
+                )
+            })?;
             let inner: Value = serde_json::from_slice(&raw).map_err(|_| {
-                Rejection::invalid("bedrock.count_tokens.input_union", 
+                Rejection::invalid(
+                    "bedrock.count_tokens.input_union",
                     "Malformed input request, please reformat your input and try again.",
                 )
             })?;
@@ -127,7 +137,8 @@ pub(crate) fn bedrock_input(
             Ok(request)
         }
         (None, Some(c)) => converse(c),
-        _ => Err(Rejection::invalid("bedrock.count_tokens.input_union", 
+        _ => Err(Rejection::invalid(
+            "bedrock.count_tokens.input_union",
             "input: exactly one of invokeModel or converse must be set (CountTokensInput is a union)",
         )),
     }

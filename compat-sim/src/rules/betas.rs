@@ -370,11 +370,14 @@ fn refusal(api: Api, unknown: &[String]) -> Rejection {
         // invalid_request_error naming the values.
         _ => {
             let names: Vec<String> = unknown.iter().map(|b| format!("`{b}`")).collect();
-            Rejection::invalid(rule, format!(
-                "Unexpected value(s) {} for the `anthropic-beta` header. Please consult our \
+            Rejection::invalid(
+                rule,
+                format!(
+                    "Unexpected value(s) {} for the `anthropic-beta` header. Please consult our \
                  documentation at docs.claude.com or try again without the header.",
-                names.join(", ")
-            ))
+                    names.join(", ")
+                ),
+            )
         }
     }
 }

@@ -43,7 +43,8 @@ pub(crate) fn check(api: Api, req: &Incoming, faults: &Active) -> Result<(), Rej
     if betas.iter().any(|b| OPENING_BETAS.contains(&b.as_str())) {
         Ok(())
     } else {
-        Err(Rejection::invalid("context_editing.beta_required", 
+        Err(Rejection::invalid(
+            "context_editing.beta_required",
             "context_management: Extra inputs are not permitted",
         ))
     }

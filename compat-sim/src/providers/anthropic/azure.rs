@@ -53,7 +53,12 @@ impl Codec for Foundry {
             return Ok(());
         }
         let message = "Access denied due to invalid subscription key or wrong API endpoint. Make sure to provide a valid key for an active subscription and use a correct regional API endpoint for your resource.";
-        Err(azure_error("foundry.auth.api_key", 401, message, message.to_owned()))
+        Err(azure_error(
+            "foundry.auth.api_key",
+            401,
+            message,
+            message.to_owned(),
+        ))
     }
 
     fn validate(&self, req: &Incoming, op: Op) -> Result<Call, Rejection> {

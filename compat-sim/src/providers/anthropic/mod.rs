@@ -125,8 +125,8 @@ pub(crate) fn turn(
     path_model: Option<&str>,
     force_stream: Option<bool>,
 ) -> Result<Call, Rejection> {
-    let body =
-        json_body(req).ok_or_else(|| Rejection::invalid("msg.body_object", "body: invalid JSON"))?;
+    let body = json_body(req)
+        .ok_or_else(|| Rejection::invalid("msg.body_object", "body: invalid JSON"))?;
     let (mut request, body_model, body_stream) = dialect::parse_body(&body, dialect)?;
     let header_betas = req.header("anthropic-beta").unwrap_or_default();
     request.eager_tool_input = crate::rules::tool_streaming::opted_in(
@@ -159,8 +159,8 @@ pub(crate) fn turn(
 /// Decodes a count_tokens body (`crate::providers::count_tokens::anthropic_body`; the
 /// Vertex form with `vertex`) into the turn to count.
 pub(crate) fn count(req: &Incoming, vertex: bool) -> Result<Call, Rejection> {
-    let body =
-        json_body(req).ok_or_else(|| Rejection::invalid("msg.body_object", "body: invalid JSON"))?;
+    let body = json_body(req)
+        .ok_or_else(|| Rejection::invalid("msg.body_object", "body: invalid JSON"))?;
     let (request, upstream_model) = crate::providers::count_tokens::anthropic_body(&body, vertex)?;
     let model = canonical_model(&upstream_model).ok_or_else(|| {
         error(

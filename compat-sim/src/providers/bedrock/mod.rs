@@ -87,7 +87,8 @@ fn count_call(
     converse: impl Fn(&Value) -> Result<ModelRequest, Rejection>,
 ) -> Result<Call, Rejection> {
     if count_tokens::is_inference_profile(&op.model) {
-        return Err(validation("bedrock.count_tokens.no_inference_profile", 
+        return Err(validation(
+            "bedrock.count_tokens.no_inference_profile",
             "The provided model doesn't support counting tokens.",
         ));
     }
@@ -104,7 +105,12 @@ fn count_call(
 
 /// The canonical Claude id of a model in the path; Bedrock's error otherwise.
 fn resolve(model: &str) -> Result<String, Rejection> {
-    canonical_model(model).ok_or_else(|| validation("bedrock.model_id", "The provided model identifier is invalid."))
+    canonical_model(model).ok_or_else(|| {
+        validation(
+            "bedrock.model_id",
+            "The provided model identifier is invalid.",
+        )
+    })
 }
 
 fn request_id() -> (String, String) {

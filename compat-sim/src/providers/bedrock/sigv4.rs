@@ -220,13 +220,15 @@ pub(crate) fn verify_service(
         .get("authorization")
         .and_then(|v| v.to_str().ok())
         .ok_or_else(|| {
-            deny("bedrock.sigv4.missing_auth", 
+            deny(
+                "bedrock.sigv4.missing_auth",
                 "MissingAuthenticationTokenException",
                 "Missing Authentication Token".to_owned(),
             )
         })?;
     let rest = auth.strip_prefix("AWS4-HMAC-SHA256 ").ok_or_else(|| {
-        deny("bedrock.sigv4.malformed", 
+        deny(
+            "bedrock.sigv4.malformed",
             "IncompleteSignatureException",
             format!(
                 "Authorization header requires the AWS4-HMAC-SHA256 scheme, got `{}`",
@@ -244,26 +246,30 @@ pub(crate) fn verify_service(
         field("SignedHeaders"),
         field("Signature"),
     ) else {
-        return Err(deny("bedrock.sigv4.malformed", 
+        return Err(deny(
+            "bedrock.sigv4.malformed",
             "IncompleteSignatureException",
             "Authorization header requires Credential, SignedHeaders and Signature".into(),
         ));
     };
     let (access_key, scope) = credential.split_once('/').ok_or_else(|| {
-        deny("bedrock.sigv4.malformed", 
+        deny(
+            "bedrock.sigv4.malformed",
             "IncompleteSignatureException",
             "Credential must be <access key>/<scope>".to_owned(),
         )
     })?;
     if access_key != creds::AWS_ACCESS_KEY_ID {
-        return Err(deny("bedrock.sigv4.unknown_key", 
+        return Err(deny(
+            "bedrock.sigv4.unknown_key",
             "UnrecognizedClientException",
             "The security token included in the request is invalid.".into(),
         ));
     }
     let scope_parts: Vec<&str> = scope.split('/').collect();
     if scope_parts.len() != 4 || scope_parts[2] != service || scope_parts[3] != "aws4_request" {
-        return Err(deny("bedrock.sigv4.scope", 
+        return Err(deny(
+            "bedrock.sigv4.scope",
             "InvalidSignatureException",
             format!(
                 "Credential should be scoped to a valid region and the {service} service, got `{scope}`"
@@ -271,7 +277,8 @@ pub(crate) fn verify_service(
         ));
     }
     if scope_parts[1] != creds::AWS_REGION {
-        return Err(deny("bedrock.sigv4.scope", 
+        return Err(deny(
+            "bedrock.sigv4.scope",
             "InvalidSignatureException",
             format!(
                 "Credential should be scoped to a valid region, not '{}'.",
@@ -280,7 +287,8 @@ pub(crate) fn verify_service(
         ));
     }
     if !signed_headers.split(';').any(|h| h == "host") {
-        return Err(deny("bedrock.sigv4.malformed", 
+        return Err(deny(
+            "bedrock.sigv4.malformed",
             "InvalidSignatureException",
             "'Host' must be a 'SignedHeader' in the AWS Authorization.".into(),
         ));
