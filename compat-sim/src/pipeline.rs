@@ -68,15 +68,18 @@ pub(crate) trait Codec: Send + Sync + 'static {
         None
     }
 
-    /// An invalid request (400) in the API's error shape.
-    fn invalid(&self, message: String) -> Rejection;
+    /// An invalid request (400) in the API's error shape, decided by the
+    /// ledger's rule `rule`.
+    fn invalid(&self, rule: &'static str, message: String) -> Rejection;
 
     /// The API's answer when the upstream fails with `status` (fault
     /// switch), in its error shape; `None` for a status the API never
     /// answers with (`crate::check_fault` refuses such a fault up front).
+    /// Its rule is `fault.upstream_failure`.
     fn failure(&self, status: u16) -> Option<Rejection>;
 
-    /// The API's answer to a path it does not have.
+    /// The API's answer to a path it does not have (under the API's route
+    /// rule, e.g. `anthropic.route`).
     fn unknown_route(&self, message: String) -> Rejection;
 }
 
@@ -134,10 +137,7 @@ async fn handle<C: Codec>(codec: &C, state: &SimState, req: Incoming) -> Respons
             let rejection = match rejection.body {
                 Some(_) => rejection,
                 // The codec gives it the provider's shape; the rule stays.
-                None => {
-                    let rule = rejection.rule;
-                    codec.invalid(rejection.message).rule(rule)
-                }
+                None => codec.invalid(rejection.rule, rejection.message),
             };
             entry.refuse(&rejection);
             json_response(
@@ -195,9 +195,12 @@ async fn answer<C: Codec>(
             headers: req.headers.clone(),
             body: Bytes::from(body.to_string()),
         };
-        let op = codec
-            .operation(&rewritten)
-            .ok_or_else(|| codec.invalid("rewritten request lost its route".into()))?;
+        let op = codec.operation(&rewritten).ok_or_else(|| {
+            codec.invalid(
+                "fault.rewrite_body",
+                "rewritten request lost its route".into(),
+            )
+        })?;
         match codec.validate(&rewritten, op)? {
             Call::Answer(answer) => return Ok(answer),
             Call::Turn(turn) | Call::Count(turn) => {
@@ -213,7 +216,12 @@ async fn answer<C: Codec>(
         return Err(codec
             .failure(status)
             .or_else(|| codec.failure(500))
-            .unwrap_or_else(|| codec.invalid(format!("simulated status {status}"))));
+            .unwrap_or_else(|| {
+                codec.invalid(
+                    "fault.upstream_failure",
+                    format!("simulated status {status}"),
+                )
+            }));
     }
     if counting {
         if let Some(body) = json_body(req).and_then(|b| codec.readable_count_body(&b)) {
@@ -225,7 +233,7 @@ async fn answer<C: Codec>(
         return Ok(codec.encode_count(input_tokens));
     }
     if let Some(why) = faults.background_refusal(&request) {
-        return Err(Rejection::invalid(why));
+        return Err(Rejection::invalid("fault.reject_background_calls", why));
     }
     faults.alter_request(&mut request);
     crate::rules::tool_search::check(C::API, req, &request)?;

@@ -5,9 +5,12 @@
 //! - `PROVIDER_GEN`, compat-matrix's `Provider` enum and its table facts, from
 //!   manifest.yaml `providers`;
 //! - `compat-tests/main.rs`, the module list of the case files, from the
-//!   folders `compat-tests/<feature>/<file>.rs`.
+//!   folders `compat-tests/<feature>/<file>.rs`;
+//! - the simulator-rule ledger's table, `compat-sim/src/wire/ledger_gen.rs`,
+//!   and the rule table of docs/simulators.md, from compat-sim/ledger/*.yaml
+//!   (`crate::codegen_ledger`).
 //!
-//! Both go through rustfmt. `--check` writes nothing and fails on a stale file
+//! The Rust files go through rustfmt. `--check` writes nothing and fails on a stale file
 //! (tidy's `generated_files_are_fresh` runs it). The workspace is found at run
 //! time (`CARGO_MANIFEST_DIR`, set by `cargo run`, or `--root`), never with
 //! `env!`: a binary that a shared target dir hands to another checkout must not
@@ -75,8 +78,20 @@ pub fn run(args: CodegenArgs) -> anyhow::Result<ExitCode> {
 
 /// Every generated file: (path relative to the root, its rustfmt-ed text).
 pub fn generate(root: &Path) -> anyhow::Result<Vec<(&'static str, String)>> {
+    use crate::codegen_ledger::{LEDGER_DIR, LEDGER_GEN, SIMULATORS_DOC};
     let manifest = Manifest::load(&root.join("manifest.yaml"))?;
+    let rules = crate::codegen_ledger::load(&root.join(LEDGER_DIR))?;
+    let doc = std::fs::read_to_string(root.join(SIMULATORS_DOC))
+        .with_context(|| format!("reading {SIMULATORS_DOC}"))?;
     Ok(vec![
+        (
+            LEDGER_GEN,
+            rustfmt(root, &crate::codegen_ledger::ledger_gen(&rules)?)?,
+        ),
+        (
+            SIMULATORS_DOC,
+            crate::codegen_ledger::simulators_doc(&doc, &rules)?,
+        ),
         (PROVIDER_GEN, rustfmt(root, &provider_gen(&manifest)?)?),
         (
             CASES_MAIN,

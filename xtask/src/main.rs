@@ -15,6 +15,7 @@
 mod bench;
 mod capture;
 mod codegen;
+mod codegen_ledger;
 mod history;
 mod matrix;
 mod preview;

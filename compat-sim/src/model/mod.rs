@@ -135,32 +135,38 @@ impl ScriptedModel {
     fn check_conversation(&self, req: &ModelRequest) -> Result<(), Rejection> {
         let Some(first) = req.messages.first() else {
             return Err(Rejection::invalid(
+                "conv.non_empty",
                 "messages: at least one message is required",
             ));
         };
         if first.role != Role::User {
             return Err(Rejection::invalid(
+                "conv.first_user",
                 "messages: first message must use the \"user\" role",
             ));
         }
         for (i, pair) in req.messages.windows(2).enumerate() {
             if pair[0].role == pair[1].role {
-                return Err(Rejection::invalid(format!(
-                    "messages: roles must alternate between \"user\" and \"assistant\", but found multiple \"{}\" roles in a row (messages.{})",
-                    if pair[1].role == Role::User {
-                        "user"
-                    } else {
-                        "assistant"
-                    },
-                    i + 1
-                )));
+                return Err(Rejection::invalid(
+                    "conv.alternate_roles",
+                    format!(
+                        "messages: roles must alternate between \"user\" and \"assistant\", but found multiple \"{}\" roles in a row (messages.{})",
+                        if pair[1].role == Role::User {
+                            "user"
+                        } else {
+                            "assistant"
+                        },
+                        i + 1
+                    ),
+                ));
             }
         }
         for (i, m) in req.messages.iter().enumerate() {
             if m.content.is_empty() {
-                return Err(Rejection::invalid(format!(
-                    "messages.{i}: content must not be empty"
-                )));
+                return Err(Rejection::invalid(
+                    "conv.content_non_empty",
+                    format!("messages.{i}: content must not be empty"),
+                ));
             }
             for (j, b) in m.content.iter().enumerate() {
                 if let Block::Thinking {
@@ -169,14 +175,20 @@ impl ScriptedModel {
                 } = b
                 {
                     if m.role != Role::Assistant {
-                        return Err(Rejection::invalid(format!(
-                            "messages.{i}.content.{j}: thinking blocks are only allowed in assistant messages"
-                        )));
+                        return Err(Rejection::invalid(
+                            "conv.thinking_only_assistant",
+                            format!(
+                                "messages.{i}.content.{j}: thinking blocks are only allowed in assistant messages"
+                            ),
+                        ));
                     }
                     if *signature != self.sign(&req.model, thinking) {
-                        return Err(Rejection::invalid(format!(
-                            "messages.{i}.content.{j}: Invalid `signature` in `thinking` block"
-                        )));
+                        return Err(Rejection::invalid(
+                            "conv.thinking_signature",
+                            format!(
+                                "messages.{i}.content.{j}: Invalid `signature` in `thinking` block"
+                            ),
+                        ));
                     }
                 }
             }
@@ -198,16 +210,21 @@ impl ScriptedModel {
                     Some(Block::Thinking { .. } | Block::RedactedThinking { .. })
                 )
             {
-                return Err(Rejection::invalid(format!(
-                    "messages.{}.content.0.type: Expected `thinking` or `redacted_thinking`, but found `{}`. When `thinking` is enabled, a final `assistant` message must start with a thinking block (preceeding the lastmost set of `tool_use` and `tool_result` blocks). To avoid this requirement, disable `thinking`.",
-                    req.messages.len() - 2,
-                    block_type(assistant.content.first())
-                )));
+                return Err(Rejection::invalid(
+                    "conv.thinking_tool_continuation",
+                    format!(
+                        "messages.{}.content.0.type: Expected `thinking` or `redacted_thinking`, but found `{}`. When `thinking` is enabled, a final `assistant` message must start with a thinking block (preceeding the lastmost set of `tool_use` and `tool_result` blocks). To avoid this requirement, disable `thinking`.",
+                        req.messages.len() - 2,
+                        block_type(assistant.content.first())
+                    ),
+                ));
             }
         }
         Ok(())
     }
 
+    /// Ledger rule "cache.breakpoints_accounting": what each breakpoint
+    /// writes and reads.
     fn usage(&self, req: &ModelRequest, out: &[OutBlock]) -> Usage {
         // Walk the prompt in cache order: tools, system, messages.
         let mut hasher = Sha256::new();

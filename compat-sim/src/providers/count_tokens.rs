@@ -70,25 +70,28 @@ pub(crate) fn anthropic_body(
 ) -> Result<(ModelRequest, String), Rejection> {
     let obj = body
         .as_object()
-        .ok_or_else(|| Rejection::invalid("body: must be a JSON object"))?;
+        .ok_or_else(|| Rejection::invalid("msg.body_object", "body: must be a JSON object"))?;
     for key in obj.keys() {
         let allowed =
             COUNT_FIELDS.contains(&key.as_str()) || (vertex && key == "anthropic_version");
         if !allowed {
-            return Err(Rejection::invalid(format!(
-                "{key}: Extra inputs are not permitted"
-            )));
+            return Err(Rejection::invalid(
+                "count_tokens.field_allowlist",
+                format!("{key}: Extra inputs are not permitted"),
+            ));
         }
     }
     if vertex
         && let Some(v) = obj.get("anthropic_version")
         && v != "vertex-2023-10-16"
     {
-        return Err(Rejection::invalid(format!(
-            "anthropic_version: invalid version `{v}`, expected `vertex-2023-10-16`"
-        )));
+        return Err(Rejection::invalid(
+            "vertex.count_tokens.anthropic_version",
+            format!("anthropic_version: invalid version `{v}`, expected `vertex-2023-10-16`"),
+        ));
     }
-    // The Messages validation, with what a count body has no place for.
+    // The Messages validation, with what a count body has no place for
+    // (ledger rule "count_tokens.validates_as_turn").
     let mut as_turn = obj.clone();
     as_turn.remove("anthropic_version");
     as_turn.remove("output_format");
@@ -107,16 +110,24 @@ pub(crate) fn bedrock_input(
     let input = body
         .get("input")
         .and_then(Value::as_object)
-        .ok_or_else(|| Rejection::invalid("1 validation error detected: Value null at 'input' failed to satisfy constraint: Member must not be null"))?;
+        .ok_or_else(|| Rejection::invalid("bedrock.count_tokens.input_union", "1 validation error detected: Value null at 'input' failed to satisfy constraint: Member must not be null"))?;
     match (input.get("invokeModel"), input.get("converse")) {
         (Some(invoke), None) => {
             let encoded = invoke.get("body").and_then(Value::as_str).ok_or_else(|| {
-                Rejection::invalid("input.invokeModel.body: Member must not be null")
+                Rejection::invalid(
+                    "bedrock.count_tokens.input_union",
+                    "input.invokeModel.body: Member must not be null",
+                )
             })?;
-            let raw = base64_decode(encoded)
-                .ok_or_else(|| Rejection::invalid("input.invokeModel.body: invalid base64"))?;
+            let raw = base64_decode(encoded).ok_or_else(|| {
+                Rejection::invalid(
+                    "bedrock.count_tokens.input_union",
+                    "input.invokeModel.body: invalid base64",
+                )
+            })?;
             let inner: Value = serde_json::from_slice(&raw).map_err(|_| {
                 Rejection::invalid(
+                    "bedrock.count_tokens.input_union",
                     "Malformed input request, please reformat your input and try again.",
                 )
             })?;
@@ -127,6 +138,7 @@ pub(crate) fn bedrock_input(
         }
         (None, Some(c)) => converse(c),
         _ => Err(Rejection::invalid(
+            "bedrock.count_tokens.input_union",
             "input: exactly one of invokeModel or converse must be set (CountTokensInput is a union)",
         )),
     }

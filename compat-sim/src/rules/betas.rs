@@ -228,6 +228,7 @@ pub fn accepts(api: Api, beta: &str) -> bool {
     tables.iter().any(|t| t.contains(&beta))
 }
 
+/// Ledger rule "betas.tool_search_equivalents".
 /// Tool search: the Anthropic API gates it with `advanced-tool-use`; Bedrock
 /// documents it as `tool-search-tool`
 /// (https://docs.aws.amazon.com/bedrock/latest/userguide/model-parameters-anthropic-claude-messages-request-response.html),
@@ -289,6 +290,7 @@ pub fn provider_forms(api: Api, beta: &str) -> Vec<&'static str> {
 /// every platform but the first-party API, Foundry and Mantle, so its native
 /// Bedrock and Vertex modes send Haiku 4.5 no interleaved-thinking beta
 /// (captured, docs/rows/beta_headers.md), while they send it for Sonnet 4.6.
+/// Ledger rule "betas.offered_for_model".
 pub fn offered_for_model(api: Api, beta: &str, model: &str) -> bool {
     !(beta == "interleaved-thinking-2025-05-14"
         && model == "claude-haiku-4-5"
@@ -298,6 +300,7 @@ pub fn offered_for_model(api: Api, beta: &str, model: &str) -> bool {
         ))
 }
 
+/// Ledger rule "betas.read_location".
 /// The betas a request carries where `api` reads them, in order, without
 /// duplicates.
 pub(crate) fn read(api: Api, req: &Incoming) -> Vec<String> {
@@ -342,23 +345,39 @@ pub(crate) fn read(api: Api, req: &Incoming) -> Vec<String> {
     all
 }
 
+/// The ledger rule that holds `api`'s beta table.
+pub fn rule(api: Api) -> &'static str {
+    match api {
+        Api::Anthropic => "betas.anthropic",
+        Api::Azure => "betas.azure",
+        Api::BedrockMantle => "betas.mantle",
+        Api::BedrockInvoke => "betas.bedrock",
+        Api::BedrockConverse => "betas.bedrock_converse",
+        Api::VertexAi => "betas.vertex",
+    }
+}
+
 /// The provider's refusal of betas it does not know, in its own words.
 fn refusal(api: Api, unknown: &[String]) -> Rejection {
+    let rule = rule(api);
     match api {
         // Bedrock: 400 ValidationException "invalid beta flag"
         // (https://github.com/BerriAI/litellm/issues/16561,
         // https://github.com/BerriAI/litellm/pull/19877). The codec shapes it.
-        Api::BedrockInvoke | Api::BedrockConverse => Rejection::invalid("invalid beta flag"),
+        Api::BedrockInvoke | Api::BedrockConverse => Rejection::invalid(rule, "invalid beta flag"),
         // Anthropic, Azure (Anthropic's service) and Vertex (req_vrtx_ ids in
         // https://github.com/zed-industries/zed/issues/42715): a 400
         // invalid_request_error naming the values.
         _ => {
             let names: Vec<String> = unknown.iter().map(|b| format!("`{b}`")).collect();
-            Rejection::invalid(format!(
-                "Unexpected value(s) {} for the `anthropic-beta` header. Please consult our \
+            Rejection::invalid(
+                rule,
+                format!(
+                    "Unexpected value(s) {} for the `anthropic-beta` header. Please consult our \
                  documentation at docs.claude.com or try again without the header.",
-                names.join(", ")
-            ))
+                    names.join(", ")
+                ),
+            )
         }
     }
 }

@@ -36,12 +36,15 @@ pub(crate) fn check(api: Api, req: &ModelRequest) -> Result<(), Rejection> {
         return Ok(());
     }
     let words = format!("prompt is too long: {tokens} tokens > {max} maximum");
-    Err(Rejection::invalid(match api {
-        Api::BedrockInvoke | Api::BedrockConverse => {
-            format!("The model returned the following errors: {words}")
-        }
-        _ => words,
-    }))
+    Err(Rejection::invalid(
+        "context.window",
+        match api {
+            Api::BedrockInvoke | Api::BedrockConverse => {
+                format!("The model returned the following errors: {words}")
+            }
+            _ => words,
+        },
+    ))
 }
 
 #[cfg(test)]

@@ -44,6 +44,7 @@ pub(crate) fn check(api: Api, req: &Incoming, faults: &Active) -> Result<(), Rej
         Ok(())
     } else {
         Err(Rejection::invalid(
+            "context_editing.beta_required",
             "context_management: Extra inputs are not permitted",
         ))
     }

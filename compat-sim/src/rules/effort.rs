@@ -32,9 +32,10 @@ pub(crate) fn parse(output_config: Option<&Value>, at: &str) -> Result<Option<St
     };
     match effort.as_str() {
         Some(level) if LEVELS.contains(&level) => Ok(Some(level.to_owned())),
-        _ => Err(Rejection::invalid(format!(
-            "{at}.effort: Input should be 'low', 'medium', 'high', 'xhigh' or 'max'"
-        ))),
+        _ => Err(Rejection::invalid(
+            "effort.shape",
+            format!("{at}.effort: Input should be 'low', 'medium', 'high', 'xhigh' or 'max'"),
+        )),
     }
 }
 
@@ -49,6 +50,7 @@ pub(crate) fn check(model: &str, effort: Option<&str>) -> Result<(), Rejection> 
         "claude-opus-4-5" => &["low", "medium", "high"],
         _ => {
             return Err(Rejection::invalid(
+                "effort.per_model",
                 "This model does not support the effort parameter.",
             ));
         }
@@ -56,10 +58,13 @@ pub(crate) fn check(model: &str, effort: Option<&str>) -> Result<(), Rejection> 
     if supported.contains(&level) {
         Ok(())
     } else {
-        Err(Rejection::invalid(format!(
-            "output_config.effort: `{level}` is not supported by this model (supported: {})",
-            supported.join(", ")
-        )))
+        Err(Rejection::invalid(
+            "effort.per_model",
+            format!(
+                "output_config.effort: `{level}` is not supported by this model (supported: {})",
+                supported.join(", ")
+            ),
+        ))
     }
 }
 

@@ -45,16 +45,20 @@ pub(crate) fn check_anthropic(i: usize, tool: &Value) -> Result<(), Rejection> {
     }
     let name = tool.get("name").and_then(Value::as_str).unwrap_or_default();
     if name.is_empty() || name.len() > ANTHROPIC_MAX_NAME || !allowed_chars(name) {
-        return Err(Rejection::invalid(format!(
-            "tools.{i}.custom.name: String should match pattern '^[a-zA-Z0-9_-]{{1,128}}$'"
-        )));
+        return Err(Rejection::invalid(
+            "tools.anthropic_name",
+            format!(
+                "tools.{i}.custom.name: String should match pattern '^[a-zA-Z0-9_-]{{1,128}}$'"
+            ),
+        ));
     }
     if let Some(schema) = tool.get("input_schema")
         && schema.get("type").and_then(Value::as_str) != Some("object")
     {
-        return Err(Rejection::invalid(format!(
-            "tools.{i}.custom.input_schema.type: Input should be 'object'"
-        )));
+        return Err(Rejection::invalid(
+            "tools.anthropic_input_schema_object",
+            format!("tools.{i}.custom.input_schema.type: Input should be 'object'"),
+        ));
     }
     Ok(())
 }
@@ -64,16 +68,22 @@ pub(crate) fn check_anthropic(i: usize, tool: &Value) -> Result<(), Rejection> {
 pub(crate) fn check_converse(i: usize, name: &str) -> Result<(), Rejection> {
     let at = format!("toolConfig.tools.{}.member.toolSpec.name", i + 1);
     if name.chars().count() > CONVERSE_MAX_NAME {
-        return Err(Rejection::invalid(format!(
-            "1 validation error detected: Value '{name}' at '{at}' failed to satisfy constraint: \
+        return Err(Rejection::invalid(
+            "tools.converse_name_len",
+            format!(
+                "1 validation error detected: Value '{name}' at '{at}' failed to satisfy constraint: \
              Member must have length less than or equal to {CONVERSE_MAX_NAME}"
-        )));
+            ),
+        ));
     }
     if name.is_empty() || !allowed_chars(name) {
-        return Err(Rejection::invalid(format!(
-            "1 validation error detected: Value '{name}' at '{at}' failed to satisfy constraint: \
+        return Err(Rejection::invalid(
+            "tools.converse_name_pattern",
+            format!(
+                "1 validation error detected: Value '{name}' at '{at}' failed to satisfy constraint: \
              Member must satisfy regular expression pattern: [a-zA-Z0-9_-]+"
-        )));
+            ),
+        ));
     }
     Ok(())
 }

@@ -63,15 +63,23 @@ pub(crate) fn check(
     let sent = crate::rules::betas::read(api, incoming);
     let forms = crate::rules::betas::provider_forms(api, "advanced-tool-use-2025-11-20");
     if !forms.iter().any(|f| sent.iter().any(|s| s == f)) {
-        return Err(Rejection::invalid(match deferred.first() {
-            Some(i) => format!("tools.{i}.custom.defer_loading: Extra inputs are not permitted"),
-            None => "tool_result.content: Input tag 'tool_reference' found using 'type' does not \
+        return Err(Rejection::invalid(
+            "tool_search.beta_required",
+            match deferred.first() {
+                Some(i) => {
+                    format!("tools.{i}.custom.defer_loading: Extra inputs are not permitted")
+                }
+                None => {
+                    "tool_result.content: Input tag 'tool_reference' found using 'type' does not \
                      match any of the expected tags"
-                .to_owned(),
-        }));
+                        .to_owned()
+                }
+            },
+        ));
     }
     if !request.tools.is_empty() && deferred.len() == request.tools.len() {
         return Err(Rejection::invalid(
+            "tool_search.not_all_deferred",
             "All tools have defer_loading set. At least one tool must be non-deferred.",
         ));
     }
@@ -79,9 +87,10 @@ pub(crate) fn check(
         .iter()
         .find(|r| !request.tools.iter().any(|t| t.name == **r))
     {
-        return Err(Rejection::invalid(format!(
-            "Tool reference '{unknown}' has no corresponding tool definition"
-        )));
+        return Err(Rejection::invalid(
+            "tool_search.reference_defined",
+            format!("Tool reference '{unknown}' has no corresponding tool definition"),
+        ));
     }
     Ok(())
 }

@@ -36,7 +36,8 @@ pub(crate) const FRAGMENT_CHARS: usize = 64;
 
 /// Whether a request opted in: a beta in `betas` (the `anthropic-beta`
 /// header, split on commas, or a body's `anthropic_beta` list) or a tool in
-/// the Anthropic `tools` list with `eager_input_streaming: true`.
+/// the Anthropic `tools` list with `eager_input_streaming: true`. Ledger
+/// rule "tool_streaming.opt_in".
 pub(crate) fn opted_in<'a>(
     betas: impl IntoIterator<Item = &'a str>,
     tools: Option<&Value>,

@@ -157,20 +157,25 @@ pub(crate) fn from_tools(tools: Option<&Value>) -> Result<Option<WebSearchTool>,
             continue;
         };
         if t.get("name").and_then(Value::as_str) != Some("web_search") {
-            return Err(Rejection::invalid(format!(
-                "tools.{i}.{kind}.name: Input should be 'web_search'"
-            )));
+            return Err(Rejection::invalid(
+                "web_search.tool_name",
+                format!("tools.{i}.{kind}.name: Input should be 'web_search'"),
+            ));
         }
         let max_uses = match t.get("max_uses") {
             None | Some(Value::Null) => None,
             Some(v) => Some(v.as_u64().filter(|n| *n >= 1).ok_or_else(|| {
-                Rejection::invalid(format!(
-                    "tools.{i}.{kind}.max_uses: Input should be greater than or equal to 1"
-                ))
+                Rejection::invalid(
+                    "web_search.max_uses",
+                    format!(
+                        "tools.{i}.{kind}.max_uses: Input should be greater than or equal to 1"
+                    ),
+                )
             })?),
         };
         if t.get("allowed_domains").is_some() && t.get("blocked_domains").is_some() {
             return Err(Rejection::invalid(
+                "web_search.domains_exclusive",
                 "Cannot specify both allowed_domains and blocked_domains",
             ));
         }
@@ -189,9 +194,10 @@ pub(crate) fn check(api: Api, req: &ModelRequest) -> Result<(), Rejection> {
     }
     match api {
         Api::Anthropic | Api::VertexAi | Api::Azure => Ok(()),
-        Api::BedrockInvoke | Api::BedrockMantle | Api::BedrockConverse => {
-            Err(Rejection::invalid(BEDROCK_REFUSAL))
-        }
+        Api::BedrockInvoke | Api::BedrockMantle | Api::BedrockConverse => Err(Rejection::invalid(
+            "web_search.provider_support",
+            BEDROCK_REFUSAL,
+        )),
     }
 }
 

@@ -8,7 +8,8 @@ use crate::wire::record::Incoming;
 
 /// Maps a provider's model id to the canonical Claude id: strips region
 /// prefixes (`us.anthropic.`), version suffixes (`-v1:0`, `@20251001`) and
-/// dates (`-20251001`). Only Claude ids are served.
+/// dates (`-20251001`). Only Claude ids are served. Ledger rules
+/// "msg.model_id" and "bedrock.model_id" refuse the rest.
 pub(crate) fn canonical_model(upstream: &str) -> Option<String> {
     let decoded = upstream.replace("%3A", ":").replace("%3a", ":");
     let start = decoded.find("claude-")?;

@@ -15,3 +15,4 @@ pub(crate) mod record;
 pub(crate) mod rejection;
 pub(crate) mod request;
 pub(crate) mod response;
+mod rule;

@@ -5,6 +5,11 @@ use serde_json::Value;
 
 /// A request the simulated service refuses (or, under a fault, fails).
 ///
+/// Every constructor takes the id of the ledger rule that decides it
+/// (compat-sim/ledger/*.yaml, [`crate::wire::ledger`]): the compiler sees to
+/// it that no refusal is built without one, and compat-sim's `ledger` test
+/// that every id named in the code has its entry and every entry its site.
+///
 /// Provider code builds complete rejections in its own error shape. Code that
 /// several providers share (the dialect parsers, the scripted model) cannot
 /// know that shape, so it builds [`Rejection::invalid`] without a body and the
@@ -21,41 +26,32 @@ pub struct Rejection {
     /// What the request record quotes as the reason.
     pub message: String,
     /// The id of the simulator rule that decided it, as the rule ledger
-    /// names it (issue 25); [`UNFILED`] until the site names its rule.
+    /// names it (issue 25).
     pub rule: &'static str,
 }
 
-/// The rule id of a rejection whose site does not name its rule yet.
-pub const UNFILED: &str = "unfiled";
-
 impl Rejection {
-    /// A complete rejection in a provider's shape.
-    pub fn new(status: u16, body: Value, message: impl Into<String>) -> Self {
+    /// A complete rejection in a provider's shape, decided by rule `rule`.
+    pub fn new(rule: &'static str, status: u16, body: Value, message: impl Into<String>) -> Self {
         Rejection {
             status,
             body: Some(Box::new(body)),
             headers: Vec::new(),
             message: message.into(),
-            rule: UNFILED,
+            rule,
         }
     }
 
     /// A 400 the real service would send for an invalid request, not yet in
-    /// any provider's shape.
-    pub fn invalid(message: impl Into<String>) -> Self {
+    /// any provider's shape, decided by rule `rule`.
+    pub fn invalid(rule: &'static str, message: impl Into<String>) -> Self {
         Rejection {
             status: 400,
             body: None,
             headers: Vec::new(),
             message: message.into(),
-            rule: UNFILED,
+            rule,
         }
-    }
-
-    /// The same rejection, decided by the ledger's rule `id`.
-    pub fn rule(mut self, id: &'static str) -> Self {
-        self.rule = id;
-        self
     }
 
     /// Adds a response header.

@@ -215,7 +215,8 @@ pub struct WebSearchTool {
 
 /// The prompt's estimated length in tokens, counted as the usage figures
 /// count it (tools, system, messages; ~4 characters a token): deterministic,
-/// so a context limit holds at the same length on every run.
+/// so a context limit holds at the same length on every run. Ledger rule
+/// "count_tokens.estimate".
 pub(crate) fn prompt_tokens(req: &ModelRequest) -> u64 {
     let blocks = req
         .system
@@ -225,7 +226,8 @@ pub(crate) fn prompt_tokens(req: &ModelRequest) -> u64 {
 }
 
 /// Minimum cacheable prompt length per model (Anthropic's prompt-caching docs:
-/// 1024 tokens for Sonnet, 4096 for Opus 4.5+ and Haiku 4.5).
+/// 1024 tokens for Sonnet, 4096 for Opus 4.5+ and Haiku 4.5). Ledger rule
+/// "cache.min_cacheable_tokens".
 pub(crate) fn min_cacheable_tokens(model: &str) -> u64 {
     if model.contains("sonnet") { 1024 } else { 4096 }
 }

@@ -33,6 +33,7 @@ fn azure_rejects_what_foundry_rejects() {
     );
     assert_eq!(r.status, 401);
     assert_eq!(r.body["error"]["code"], "401");
+    assert_last_rule(&sims, "foundry.auth.api_key");
     // 2. the OpenAI-style Azure route is not this endpoint
     let r = send(
         &sims,
@@ -42,6 +43,7 @@ fn azure_rejects_what_foundry_rejects() {
         &messages_body(Some("claude-opus-4-7")),
     );
     assert_eq!(r.status, 404);
+    assert_last_rule(&sims, "foundry.route");
     // 3. no anthropic-version
     let r = send(
         &sims,
@@ -51,6 +53,8 @@ fn azure_rejects_what_foundry_rejects() {
         &messages_body(Some("claude-opus-4-7")),
     );
     assert_anthropic_error(&r, 400, "invalid_request_error", "anthropic-version");
+    // the rule the 22 azure_passthrough reds rest on (issue 25)
+    assert_last_rule(&sims, "foundry.requires_anthropic_version");
     // 4. a deployment that is not a Claude model
     let r = send(
         &sims,
@@ -60,11 +64,13 @@ fn azure_rejects_what_foundry_rejects() {
         &messages_body(Some("gpt-4o")),
     );
     assert_anthropic_error(&r, 404, "not_found_error", "gpt-4o");
+    assert_last_rule(&sims, "msg.model_id");
     // 5. roles that do not alternate
     let mut b = messages_body(Some("claude-opus-4-7"));
     b["messages"] = json!([{"role": "user", "content": "a"}, {"role": "user", "content": "b"}]);
     let r = send(&sims, p, "/anthropic/v1/messages", headers, &b);
     assert_anthropic_error(&r, 400, "invalid_request_error", "roles must alternate");
+    assert_last_rule(&sims, "conv.alternate_roles");
     // 6. max_tokens missing
     let mut b = messages_body(Some("claude-opus-4-7"));
     b.as_object_mut().unwrap().remove("max_tokens");
@@ -75,6 +81,7 @@ fn azure_rejects_what_foundry_rejects() {
         "invalid_request_error",
         "max_tokens: Field required",
     );
+    assert_last_rule(&sims, "msg.max_tokens_required");
 }
 
 /// `AnthropicFoundry` of anthropic 2.x sends `anthropic-version: 2026-10-21`

@@ -48,6 +48,7 @@ fn converse_rejects_malformed_requests_as_bedrock_does() {
         "ValidationException",
         "extraneous key [max_tokens]",
     );
+    assert_last_rule(&sims, "converse.field_allowlist");
     // 2. an Anthropic-dialect image block inside Converse content
     let mut b = converse_body();
     b["messages"][0]["content"] = json!([{"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": "AA=="}}]);
@@ -57,6 +58,7 @@ fn converse_rejects_malformed_requests_as_bedrock_does() {
         "ValidationException",
         "extraneous key [type]",
     );
+    assert_last_rule(&sims, "converse.union_member");
     // 3. a cachePoint with nothing before it
     let mut b = converse_body();
     b["system"] = json!([{"cachePoint": {"type": "default"}}]);
@@ -66,6 +68,7 @@ fn converse_rejects_malformed_requests_as_bedrock_does() {
         "ValidationException",
         "must follow a content block",
     );
+    assert_last_rule(&sims, "converse.cache_point_placement");
     // 4. a tool without an input schema
     let mut b = converse_body();
     b["toolConfig"] = json!({"tools": [{"toolSpec": {"name": "Bash", "description": "x"}}]});

@@ -59,6 +59,7 @@ fn bedrock_reads_the_body_and_refuses_an_unsupported_beta_as_invalid_beta_flag()
         "ValidationException",
         "invalid beta flag",
     );
+    assert_last_rule(&sims, "betas.bedrock");
     // mcp-servers is refused on Bedrock (LiteLLM PR #19877).
     let mut c = converse_body();
     c["additionalModelRequestFields"] = json!({"anthropic_beta": ["mcp-servers-2025-12-04"]});
@@ -68,4 +69,5 @@ fn bedrock_reads_the_body_and_refuses_an_unsupported_beta_as_invalid_beta_flag()
         "ValidationException",
         "invalid beta flag",
     );
+    assert_last_rule(&sims, "betas.bedrock_converse");
 }

@@ -239,3 +239,14 @@ pub fn anthropic_request(sims: &Simulators, body: &Value) -> reqwest::blocking::
 pub fn kinds(r: &compat_sim::RecordedRequest) -> Vec<&str> {
     r.stream_events.iter().map(|e| e.kind.as_str()).collect()
 }
+
+/// The ledger rule the last request `sims` answered was refused under (the
+/// record's `rule`), checked to be an entry of the ledger.
+pub fn assert_last_rule(sims: &Simulators, rule: &str) {
+    let last = sims.requests().pop().expect("a request was recorded");
+    assert_eq!(last.rule.as_deref(), Some(rule), "{last:?}");
+    assert!(
+        compat_sim::ledger::find(rule).is_some(),
+        "{rule} is not in the ledger"
+    );
+}

@@ -49,11 +49,13 @@ impl Codec for Messages {
         match req.header("x-api-key").or(bearer) {
             Some(k) if k == creds::ANTHROPIC_API_KEY => Ok(()),
             Some(_) => Err(super::error(
+                "anthropic.auth.api_key",
                 401,
                 "authentication_error",
                 "invalid x-api-key",
             )),
             None => Err(super::error(
+                "anthropic.auth.api_key",
                 401,
                 "authentication_error",
                 "x-api-key header is required",
@@ -62,7 +64,7 @@ impl Codec for Messages {
     }
 
     fn validate(&self, req: &Incoming, op: Op) -> Result<Call, Rejection> {
-        super::require_version(req)?;
+        super::require_version(req, "anthropic.requires_anthropic_version")?;
         match op {
             Op::Messages => super::turn(req, Dialect::Api, None, None),
             Op::CountTokens => super::count(req, false),
@@ -73,8 +75,8 @@ impl Codec for Messages {
         super::encode(resp, stream, upstream_model)
     }
 
-    fn invalid(&self, message: String) -> Rejection {
-        super::error(400, "invalid_request_error", message)
+    fn invalid(&self, rule: &'static str, message: String) -> Rejection {
+        super::error(rule, 400, "invalid_request_error", message)
     }
 
     fn failure(&self, status: u16) -> Option<Rejection> {
@@ -82,6 +84,6 @@ impl Codec for Messages {
     }
 
     fn unknown_route(&self, message: String) -> Rejection {
-        super::error(404, "not_found_error", message)
+        super::error("anthropic.route", 404, "not_found_error", message)
     }
 }

@@ -23,8 +23,9 @@ use crate::wire::response::ModelResponse;
 pub(crate) struct Foundry;
 
 /// Azure's own error shape (auth and routing happen before Claude's API).
-fn azure_error(status: u16, message: &str, recorded: String) -> Rejection {
+fn azure_error(rule: &'static str, status: u16, message: &str, recorded: String) -> Rejection {
     Rejection::new(
+        rule,
         status,
         json!({"error": {"code": status.to_string(), "message": message}}),
         recorded,
@@ -52,11 +53,16 @@ impl Codec for Foundry {
             return Ok(());
         }
         let message = "Access denied due to invalid subscription key or wrong API endpoint. Make sure to provide a valid key for an active subscription and use a correct regional API endpoint for your resource.";
-        Err(azure_error(401, message, message.to_owned()))
+        Err(azure_error(
+            "foundry.auth.api_key",
+            401,
+            message,
+            message.to_owned(),
+        ))
     }
 
     fn validate(&self, req: &Incoming, op: Op) -> Result<Call, Rejection> {
-        super::require_version(req)?;
+        super::require_version(req, "foundry.requires_anthropic_version")?;
         match op {
             Op::Messages => super::turn(req, Dialect::Api, None, None),
             Op::CountTokens => super::count(req, false),
@@ -67,8 +73,8 @@ impl Codec for Foundry {
         super::encode(resp, stream, upstream_model)
     }
 
-    fn invalid(&self, message: String) -> Rejection {
-        super::error(400, "invalid_request_error", message)
+    fn invalid(&self, rule: &'static str, message: String) -> Rejection {
+        super::error(rule, 400, "invalid_request_error", message)
     }
 
     fn failure(&self, status: u16) -> Option<Rejection> {
@@ -76,6 +82,6 @@ impl Codec for Foundry {
     }
 
     fn unknown_route(&self, message: String) -> Rejection {
-        azure_error(404, "Resource not found", message)
+        azure_error("foundry.route", 404, "Resource not found", message)
     }
 }

@@ -56,6 +56,17 @@ const API_FIELDS: &[&str] = &[
     "inference_geo",
 ];
 
+/// The ledger rule that refuses top-level field `key` in a body of `dialect`.
+fn allowlist_rule(dialect: Dialect, key: &str) -> &'static str {
+    match (dialect, key) {
+        (Dialect::Bedrock, "model") => "bedrock_invoke.no_model_field",
+        (Dialect::Bedrock, "stream") => "bedrock_invoke.no_stream_field",
+        (Dialect::Vertex, "model") => "vertex.no_model_field",
+        (Dialect::Vertex, "anthropic_beta") => "vertex.no_body_anthropic_beta",
+        _ => "msg.field_allowlist",
+    }
+}
+
 /// Parses and strictly validates a body of the given dialect.
 /// Returns the request, the model id from the body (Api only) and whether the
 /// body asked to stream.
@@ -65,7 +76,7 @@ pub fn parse_body(
 ) -> Result<(ModelRequest, Option<String>, bool), Rejection> {
     let obj = body
         .as_object()
-        .ok_or_else(|| Rejection::invalid("body: must be a JSON object"))?;
+        .ok_or_else(|| Rejection::invalid("msg.body_object", "body: must be a JSON object"))?;
     let mut allowed: Vec<&str> = API_FIELDS.to_vec();
     match dialect {
         Dialect::Api => {}
@@ -80,15 +91,19 @@ pub fn parse_body(
     }
     for key in obj.keys() {
         if !allowed.contains(&key.as_str()) {
-            return Err(Rejection::invalid(format!(
-                "{key}: Extra inputs are not permitted"
-            )));
+            return Err(Rejection::invalid(
+                allowlist_rule(dialect, key),
+                format!("{key}: Extra inputs are not permitted"),
+            ));
         }
     }
-    let want_version = match dialect {
-        Dialect::Api => None,
-        Dialect::Bedrock => Some("bedrock-2023-05-31"),
-        Dialect::Vertex => Some("vertex-2023-10-16"),
+    let (want_version, version_rule) = match dialect {
+        Dialect::Api => (None, ""),
+        Dialect::Bedrock => (
+            Some("bedrock-2023-05-31"),
+            "bedrock_invoke.body_anthropic_version",
+        ),
+        Dialect::Vertex => (Some("vertex-2023-10-16"), "vertex.body_anthropic_version"),
     };
     if let Some(want) = want_version {
         match obj.get("anthropic_version").and_then(Value::as_str) {
@@ -99,29 +114,36 @@ pub fn parse_body(
             // `setdefault("anthropic_version", ANTHROPIC_API_VERSION)`, = "2026-10-21").
             Some(SDK2_VERSION) => {}
             Some(v) => {
-                return Err(Rejection::invalid(format!(
-                    "anthropic_version: invalid version `{v}`, expected `{want}`"
-                )));
+                return Err(Rejection::invalid(
+                    version_rule,
+                    format!("anthropic_version: invalid version `{v}`, expected `{want}`"),
+                ));
             }
-            None => return Err(Rejection::invalid("anthropic_version: Field required")),
+            None => {
+                return Err(Rejection::invalid(
+                    version_rule,
+                    "anthropic_version: Field required",
+                ));
+            }
         }
     }
     let model = match dialect {
         Dialect::Api => Some(
             obj.get("model")
                 .and_then(Value::as_str)
-                .ok_or_else(|| Rejection::invalid("model: Field required"))?
+                .ok_or_else(|| Rejection::invalid("msg.model_required", "model: Field required"))?
                 .to_owned(),
         ),
         _ => None,
     };
     let max_tokens = obj
         .get("max_tokens")
-        .ok_or_else(|| Rejection::invalid("max_tokens: Field required"))?
+        .ok_or_else(|| Rejection::invalid("msg.max_tokens_required", "max_tokens: Field required"))?
         .as_u64()
         .filter(|n| *n >= 1)
         .ok_or_else(|| {
             Rejection::invalid(
+                "msg.max_tokens_required",
                 "max_tokens: Input should be a valid integer greater than or equal to 1",
             )
         })?;
@@ -130,15 +152,21 @@ pub fn parse_body(
         Some(Value::Bool(b)) => *b,
         Some(_) => {
             return Err(Rejection::invalid(
+                "msg.stream_bool",
                 "stream: Input should be a valid boolean",
             ));
         }
     };
     let messages = obj
         .get("messages")
-        .ok_or_else(|| Rejection::invalid("messages: Field required"))?
+        .ok_or_else(|| Rejection::invalid("msg.messages_list", "messages: Field required"))?
         .as_array()
-        .ok_or_else(|| Rejection::invalid("messages: Input should be a valid list"))?;
+        .ok_or_else(|| {
+            Rejection::invalid(
+                "msg.messages_list",
+                "messages: Input should be a valid list",
+            )
+        })?;
     let messages = messages
         .iter()
         .enumerate()
@@ -154,14 +182,16 @@ pub fn parse_body(
                 let block = parse_block(b, &format!("system.{i}"))?;
                 match block {
                     Block::Text { .. } => Ok(block),
-                    _ => Err(Rejection::invalid(format!(
-                        "system.{i}.type: system blocks must be text"
-                    ))),
+                    _ => Err(Rejection::invalid(
+                        "msg.system_shape",
+                        format!("system.{i}.type: system blocks must be text"),
+                    )),
                 }
             })
             .collect::<Result<_, _>>()?,
         Some(_) => {
             return Err(Rejection::invalid(
+                "msg.system_shape",
                 "system: Input should be a string or a list of text blocks",
             ));
         }
@@ -172,16 +202,19 @@ pub fn parse_body(
             .iter()
             .enumerate()
             .map(|(i, t)| {
-                let name = t
-                    .get("name")
-                    .and_then(Value::as_str)
-                    .ok_or_else(|| Rejection::invalid(format!("tools.{i}.name: Field required")))?;
+                let name = t.get("name").and_then(Value::as_str).ok_or_else(|| {
+                    Rejection::invalid(
+                        "msg.tool_name_required",
+                        format!("tools.{i}.name: Field required"),
+                    )
+                })?;
                 crate::rules::tool_rules::check_anthropic(i, t)?;
                 // Custom tools need an input_schema; server tools carry a `type`.
                 if t.get("type").is_none() && t.get("input_schema").is_none() {
-                    return Err(Rejection::invalid(format!(
-                        "tools.{i}.input_schema: Field required"
-                    )));
+                    return Err(Rejection::invalid(
+                        "msg.custom_tool_input_schema_required",
+                        format!("tools.{i}.input_schema: Field required"),
+                    ));
                 }
                 Ok(ToolDef {
                     name: name.to_owned(),
@@ -191,7 +224,12 @@ pub fn parse_body(
                 })
             })
             .collect::<Result<_, _>>()?,
-        Some(_) => return Err(Rejection::invalid("tools: Input should be a valid list")),
+        Some(_) => {
+            return Err(Rejection::invalid(
+                "msg.tools_list",
+                "tools: Input should be a valid list",
+            ));
+        }
     };
     let thinking = match obj.get("thinking") {
         None => Thinking::Off,
@@ -215,11 +253,17 @@ fn parse_message(m: &Value, at: &str) -> Result<Message, Rejection> {
         Some("user") => Role::User,
         Some("assistant") => Role::Assistant,
         Some(other) => {
-            return Err(Rejection::invalid(format!(
-                "{at}.role: Input should be 'user' or 'assistant', got '{other}'"
-            )));
+            return Err(Rejection::invalid(
+                "msg.role_enum",
+                format!("{at}.role: Input should be 'user' or 'assistant', got '{other}'"),
+            ));
         }
-        None => return Err(Rejection::invalid(format!("{at}.role: Field required"))),
+        None => {
+            return Err(Rejection::invalid(
+                "msg.role_enum",
+                format!("{at}.role: Field required"),
+            ));
+        }
     };
     let content = match m.get("content") {
         Some(Value::String(s)) => vec![Block::text(s.clone())],
@@ -228,7 +272,12 @@ fn parse_message(m: &Value, at: &str) -> Result<Message, Rejection> {
             .enumerate()
             .map(|(j, b)| parse_block(b, &format!("{at}.content.{j}")))
             .collect::<Result<_, _>>()?,
-        _ => return Err(Rejection::invalid(format!("{at}.content: Field required"))),
+        _ => {
+            return Err(Rejection::invalid(
+                "msg.content_shape",
+                format!("{at}.content: Field required"),
+            ));
+        }
     };
     Ok(Message { role, content })
 }
@@ -238,23 +287,28 @@ fn cache_marker(b: &Value, at: &str) -> Result<Option<CacheTtl>, Rejection> {
         return Ok(None);
     };
     if cc.get("type").and_then(Value::as_str) != Some("ephemeral") {
-        return Err(Rejection::invalid(format!(
-            "{at}.cache_control.type: Input should be 'ephemeral'"
-        )));
+        return Err(Rejection::invalid(
+            "msg.cache_control_type",
+            format!("{at}.cache_control.type: Input should be 'ephemeral'"),
+        ));
     }
     match cc.get("ttl").and_then(Value::as_str) {
         None | Some("5m") => Ok(Some(CacheTtl::FiveMinutes)),
         Some("1h") => Ok(Some(CacheTtl::OneHour)),
-        Some(other) => Err(Rejection::invalid(format!(
-            "{at}.cache_control.ttl: Input should be '5m' or '1h', got '{other}'"
-        ))),
+        Some(other) => Err(Rejection::invalid(
+            "msg.cache_control_ttl",
+            format!("{at}.cache_control.ttl: Input should be '5m' or '1h', got '{other}'"),
+        )),
     }
 }
 
 fn str_field<'a>(b: &'a Value, key: &str, at: &str) -> Result<&'a str, Rejection> {
-    b.get(key)
-        .and_then(Value::as_str)
-        .ok_or_else(|| Rejection::invalid(format!("{at}.{key}: Field required")))
+    b.get(key).and_then(Value::as_str).ok_or_else(|| {
+        Rejection::invalid(
+            "msg.block_required_fields",
+            format!("{at}.{key}: Field required"),
+        )
+    })
 }
 
 fn parse_block(b: &Value, at: &str) -> Result<Block, Rejection> {
@@ -266,24 +320,34 @@ fn parse_block(b: &Value, at: &str) -> Result<Block, Rejection> {
             cache,
         },
         "image" => {
-            let source = b
-                .get("source")
-                .ok_or_else(|| Rejection::invalid(format!("{at}.source: Field required")))?;
+            let source = b.get("source").ok_or_else(|| {
+                Rejection::invalid(
+                    "msg.block_required_fields",
+                    format!("{at}.source: Field required"),
+                )
+            })?;
             if source.get("type").and_then(Value::as_str) != Some("base64") {
-                return Err(Rejection::invalid(format!(
-                    "{at}.source.type: only base64 image sources are simulated"
-                )));
+                return Err(Rejection::invalid(
+                    "msg.image_source_base64_only",
+                    format!("{at}.source.type: only base64 image sources are simulated"),
+                ));
             }
             let media_type = str_field(source, "media_type", &format!("{at}.source"))?;
             if !["image/png", "image/jpeg", "image/gif", "image/webp"].contains(&media_type) {
-                return Err(Rejection::invalid(format!(
-                    "{at}.source.media_type: Input should be 'image/jpeg', 'image/png', 'image/gif' or 'image/webp'"
-                )));
+                return Err(Rejection::invalid(
+                    "msg.image_media_type",
+                    format!(
+                        "{at}.source.media_type: Input should be 'image/jpeg', 'image/png', 'image/gif' or 'image/webp'"
+                    ),
+                ));
             }
             let data = base64::engine::general_purpose::STANDARD
                 .decode(str_field(source, "data", &format!("{at}.source"))?)
                 .map_err(|_| {
-                    Rejection::invalid(format!("{at}.source.data: invalid base64 data"))
+                    Rejection::invalid(
+                        "msg.image_base64",
+                        format!("{at}.source.data: invalid base64 data"),
+                    )
                 })?;
             Block::Image {
                 media_type: media_type.to_owned(),
@@ -295,10 +359,12 @@ fn parse_block(b: &Value, at: &str) -> Result<Block, Rejection> {
         "tool_use" => Block::ToolUse {
             id: str_field(b, "id", at)?.to_owned(),
             name: str_field(b, "name", at)?.to_owned(),
-            input: b
-                .get("input")
-                .cloned()
-                .ok_or_else(|| Rejection::invalid(format!("{at}.input: Field required")))?,
+            input: b.get("input").cloned().ok_or_else(|| {
+                Rejection::invalid(
+                    "msg.block_required_fields",
+                    format!("{at}.input: Field required"),
+                )
+            })?,
             cache,
         },
         "tool_result" => {
@@ -311,9 +377,10 @@ fn parse_block(b: &Value, at: &str) -> Result<Block, Rejection> {
                     .map(|(k, c)| parse_block(c, &format!("{at}.content.{k}")))
                     .collect::<Result<_, _>>()?,
                 Some(_) => {
-                    return Err(Rejection::invalid(format!(
-                        "{at}.content: Input should be a string or a list"
-                    )));
+                    return Err(Rejection::invalid(
+                        "msg.tool_result_content_shape",
+                        format!("{at}.content: Input should be a string or a list"),
+                    ));
                 }
             };
             Block::ToolResult {
@@ -328,7 +395,12 @@ fn parse_block(b: &Value, at: &str) -> Result<Block, Rejection> {
             signature: b
                 .get("signature")
                 .and_then(Value::as_str)
-                .ok_or_else(|| Rejection::invalid(format!("{at}.signature: Field required")))?
+                .ok_or_else(|| {
+                    Rejection::invalid(
+                        "msg.block_required_fields",
+                        format!("{at}.signature: Field required"),
+                    )
+                })?
                 .to_owned(),
         },
         "redacted_thinking" => Block::RedactedThinking {
@@ -339,9 +411,12 @@ fn parse_block(b: &Value, at: &str) -> Result<Block, Rejection> {
             tool_name: str_field(b, "tool_name", at)?.to_owned(),
         },
         other => {
-            return Err(Rejection::invalid(format!(
-                "{at}.type: Input tag '{other}' found using 'type' does not match any of the expected tags"
-            )));
+            return Err(Rejection::invalid(
+                "msg.block_types",
+                format!(
+                    "{at}.type: Input tag '{other}' found using 'type' does not match any of the expected tags"
+                ),
+            ));
         }
     })
 }
@@ -353,34 +428,50 @@ fn parse_block(b: &Value, at: &str) -> Result<Block, Rejection> {
 /// Files-API sources are not simulated (the simulators cannot fetch) and are
 /// refused rather than silently ignored.
 fn parse_document(b: &Value, at: &str, cache: Option<CacheTtl>) -> Result<Block, Rejection> {
-    let source = b
-        .get("source")
-        .ok_or_else(|| Rejection::invalid(format!("{at}.source: Field required")))?;
+    let source = b.get("source").ok_or_else(|| {
+        Rejection::invalid(
+            "msg.block_required_fields",
+            format!("{at}.source: Field required"),
+        )
+    })?;
     let src_at = format!("{at}.source");
     match str_field(source, "type", &src_at)? {
         "base64" => {
             let media_type = str_field(source, "media_type", &src_at)?;
             if media_type != "application/pdf" {
-                return Err(Rejection::invalid(format!(
-                    "{src_at}.base64.media_type: Input should be 'application/pdf'"
-                )));
+                return Err(Rejection::invalid(
+                    "msg.document_pdf_media_type",
+                    format!("{src_at}.base64.media_type: Input should be 'application/pdf'"),
+                ));
             }
             let data = base64::engine::general_purpose::STANDARD
                 .decode(str_field(source, "data", &src_at)?)
-                .map_err(|_| Rejection::invalid(format!("{src_at}.data: invalid base64 data")))?;
+                .map_err(|_| {
+                    Rejection::invalid(
+                        "msg.document_pdf_readable",
+                        format!("{src_at}.data: invalid base64 data"),
+                    )
+                })?;
             // The API refuses a PDF it cannot open (see the docs' "PDF
             // requirements": standard PDF, no passwords/encryption).
-            crate::wire::document::pdf_text(&data)
-                .map_err(|_| Rejection::invalid("The PDF specified was not valid."))?;
+            crate::wire::document::pdf_text(&data).map_err(|_| {
+                Rejection::invalid(
+                    "msg.document_pdf_readable",
+                    "The PDF specified was not valid.",
+                )
+            })?;
             Ok(Block::Document { data, cache })
         }
         "text" => Ok(Block::Text {
             text: str_field(source, "data", &src_at)?.to_owned(),
             cache,
         }),
-        other => Err(Rejection::invalid(format!(
-            "{src_at}.type: document sources of type '{other}' are not simulated (base64 and text are)"
-        ))),
+        other => Err(Rejection::invalid(
+            "msg.document_source_types",
+            format!(
+                "{src_at}.type: document sources of type '{other}' are not simulated (base64 and text are)"
+            ),
+        )),
     }
 }
 
@@ -393,15 +484,20 @@ pub(crate) fn parse_thinking(t: &Value, max_tokens: u64) -> Result<Thinking, Rej
                 .get("budget_tokens")
                 .and_then(Value::as_u64)
                 .ok_or_else(|| {
-                    Rejection::invalid("thinking.enabled.budget_tokens: Field required")
+                    Rejection::invalid(
+                        "msg.thinking_budget_required",
+                        "thinking.enabled.budget_tokens: Field required",
+                    )
                 })?;
             if budget < 1024 {
                 return Err(Rejection::invalid(
+                    "msg.thinking_budget_min_1024",
                     "thinking.enabled.budget_tokens: Input should be greater than or equal to 1024",
                 ));
             }
             if budget >= max_tokens {
                 return Err(Rejection::invalid(
+                    "msg.thinking_budget_lt_max_tokens",
                     "`max_tokens` must be greater than `thinking.budget_tokens`",
                 ));
             }
@@ -409,10 +505,13 @@ pub(crate) fn parse_thinking(t: &Value, max_tokens: u64) -> Result<Thinking, Rej
         }
         Some("adaptive") => Ok(Thinking::Adaptive),
         Some("disabled") => Ok(Thinking::Off),
-        other => Err(Rejection::invalid(format!(
-            "thinking.type: Input tag '{}' found using 'type' does not match any of the expected tags: 'enabled', 'disabled', 'adaptive'",
-            other.unwrap_or("<missing>")
-        ))),
+        other => Err(Rejection::invalid(
+            "msg.thinking_type",
+            format!(
+                "thinking.type: Input tag '{}' found using 'type' does not match any of the expected tags: 'enabled', 'disabled', 'adaptive'",
+                other.unwrap_or("<missing>")
+            ),
+        )),
     }
 }
 

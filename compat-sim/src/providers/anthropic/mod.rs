@@ -22,9 +22,14 @@ use crate::wire::response::ModelResponse;
 use dialect::Dialect;
 
 /// Anthropic's error: `{"type":"error","error":{"type":kind,"message":...}}`.
-pub(crate) fn error(status: u16, kind: &str, message: impl Into<String>) -> Rejection {
+pub(crate) fn error(
+    rule: &'static str,
+    status: u16,
+    kind: &str,
+    message: impl Into<String>,
+) -> Rejection {
     let message = message.into();
-    Rejection::new(status, dialect::error_json(kind, &message), message)
+    Rejection::new(rule, status, dialect::error_json(kind, &message), message)
         .with_header("request-id", request_id())
 }
 
@@ -75,7 +80,7 @@ pub(crate) fn failure(status: u16) -> Option<Rejection> {
     STATUSES
         .iter()
         .find(|(s, ..)| *s == status)
-        .map(|(s, kind, message)| error(*s, kind, *message))
+        .map(|(s, kind, message)| error("fault.upstream_failure", *s, kind, *message))
 }
 
 fn request_id() -> String {
@@ -89,16 +94,21 @@ fn request_id() -> String {
 /// and Foundry and in the Bedrock/Vertex body (see `dialect::parse_body`).
 pub(crate) const ANTHROPIC_VERSIONS: &[&str] = &["2023-06-01", dialect::SDK2_VERSION];
 
-/// The `anthropic-version` header the Anthropic API and Foundry require.
-pub(crate) fn require_version(req: &Incoming) -> Result<(), Rejection> {
+/// The `anthropic-version` header the Anthropic API, Foundry and Mantle
+/// require, refused under each one's rule (`rule`, e.g.
+/// `foundry.requires_anthropic_version`); a value it does not know is
+/// refused under `msg.anthropic_versions`.
+pub(crate) fn require_version(req: &Incoming, rule: &'static str) -> Result<(), Rejection> {
     match req.header("anthropic-version") {
         Some(v) if ANTHROPIC_VERSIONS.contains(&v) => Ok(()),
         Some(v) => Err(error(
+            "msg.anthropic_versions",
             400,
             "invalid_request_error",
             format!("anthropic-version: unknown version `{v}`"),
         )),
         None => Err(error(
+            rule,
             400,
             "invalid_request_error",
             "anthropic-version: header is required",
@@ -115,7 +125,8 @@ pub(crate) fn turn(
     path_model: Option<&str>,
     force_stream: Option<bool>,
 ) -> Result<Call, Rejection> {
-    let body = json_body(req).ok_or_else(|| Rejection::invalid("body: invalid JSON"))?;
+    let body = json_body(req)
+        .ok_or_else(|| Rejection::invalid("msg.body_object", "body: invalid JSON"))?;
     let (mut request, body_model, body_stream) = dialect::parse_body(&body, dialect)?;
     let header_betas = req.header("anthropic-beta").unwrap_or_default();
     request.eager_tool_input = crate::rules::tool_streaming::opted_in(
@@ -130,8 +141,14 @@ pub(crate) fn turn(
         .map(str::to_owned)
         .or(body_model)
         .unwrap_or_default();
-    request.model = canonical_model(&upstream_model)
-        .ok_or_else(|| error(404, "not_found_error", format!("model: {upstream_model}")))?;
+    request.model = canonical_model(&upstream_model).ok_or_else(|| {
+        error(
+            "msg.model_id",
+            404,
+            "not_found_error",
+            format!("model: {upstream_model}"),
+        )
+    })?;
     Ok(Call::Turn(Turn {
         request,
         stream: force_stream.unwrap_or(body_stream),
@@ -142,10 +159,17 @@ pub(crate) fn turn(
 /// Decodes a count_tokens body (`crate::providers::count_tokens::anthropic_body`; the
 /// Vertex form with `vertex`) into the turn to count.
 pub(crate) fn count(req: &Incoming, vertex: bool) -> Result<Call, Rejection> {
-    let body = json_body(req).ok_or_else(|| Rejection::invalid("body: invalid JSON"))?;
+    let body = json_body(req)
+        .ok_or_else(|| Rejection::invalid("msg.body_object", "body: invalid JSON"))?;
     let (request, upstream_model) = crate::providers::count_tokens::anthropic_body(&body, vertex)?;
-    let model = canonical_model(&upstream_model)
-        .ok_or_else(|| error(404, "not_found_error", format!("model: {upstream_model}")))?;
+    let model = canonical_model(&upstream_model).ok_or_else(|| {
+        error(
+            "msg.model_id",
+            404,
+            "not_found_error",
+            format!("model: {upstream_model}"),
+        )
+    })?;
     Ok(Call::Count(Turn {
         request: crate::wire::request::ModelRequest { model, ..request },
         stream: false,

@@ -37,9 +37,15 @@ pub(crate) enum Op {
 }
 
 /// Google's error shape.
-fn google_error(status: u16, state: &str, message: impl Into<String>) -> Rejection {
+fn google_error(
+    rule: &'static str,
+    status: u16,
+    state: &str,
+    message: impl Into<String>,
+) -> Rejection {
     let message = message.into();
     Rejection::new(
+        rule,
         status,
         json!({"error": {"code": status, "message": message, "status": state}}),
         message,
@@ -96,6 +102,7 @@ impl Codec for RawPredict {
                 Ok(())
             }
             Op::Predict { .. } => Err(google_error(
+                "vertex.auth.bearer",
                 401,
                 "UNAUTHENTICATED",
                 "Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential.",
@@ -114,6 +121,7 @@ impl Codec for RawPredict {
         };
         if project != creds::VERTEX_PROJECT {
             return Err(google_error(
+                "vertex.project",
                 403,
                 "PERMISSION_DENIED",
                 format!("Permission denied on resource project {project}."),
@@ -121,6 +129,7 @@ impl Codec for RawPredict {
         }
         if location != creds::VERTEX_LOCATION {
             return Err(google_error(
+                "vertex.location",
                 404,
                 "NOT_FOUND",
                 format!("Publisher model not found in location {location}."),
@@ -136,6 +145,7 @@ impl Codec for RawPredict {
             Some((m, "streamRawPredict")) => (m, true),
             _ => {
                 return Err(google_error(
+                    "vertex.method",
                     404,
                     "NOT_FOUND",
                     format!("unknown method `{action}`"),
@@ -150,8 +160,8 @@ impl Codec for RawPredict {
     }
 
     // Past Google's front end, errors come from Anthropic's API in its shape.
-    fn invalid(&self, message: String) -> Rejection {
-        super::error(400, "invalid_request_error", message)
+    fn invalid(&self, rule: &'static str, message: String) -> Rejection {
+        super::error(rule, 400, "invalid_request_error", message)
     }
 
     fn failure(&self, status: u16) -> Option<Rejection> {
@@ -159,7 +169,7 @@ impl Codec for RawPredict {
     }
 
     fn unknown_route(&self, message: String) -> Rejection {
-        google_error(404, "NOT_FOUND", message)
+        google_error("vertex.method", 404, "NOT_FOUND", message)
     }
 }
 
@@ -168,8 +178,9 @@ impl Codec for RawPredict {
 /// and `assertion=<RS256 JWT>`. The JWT's shape is checked, not its signature.
 fn token(req: &Incoming) -> Result<Answer, Rejection> {
     let form = url_form(&req.raw_body());
-    let bad = |d: &str| {
+    let bad = |rule: &'static str, d: &str| {
         Rejection::new(
+            rule,
             400,
             json!({"error": "invalid_grant", "error_description": d}),
             d,
@@ -179,12 +190,13 @@ fn token(req: &Incoming) -> Result<Answer, Rejection> {
         != Some("urn:ietf:params:oauth:grant-type:jwt-bearer")
     {
         return Err(bad(
+            "vertex.token.grant_type",
             "grant_type must be urn:ietf:params:oauth:grant-type:jwt-bearer",
         ));
     }
     let assertion = form
         .get("assertion")
-        .ok_or_else(|| bad("assertion is required"))?;
+        .ok_or_else(|| bad("vertex.token.jwt_shape", "assertion is required"))?;
     let parts: Vec<&str> = assertion.split('.').collect();
     let header_ok = parts.len() == 3
         && base64::engine::general_purpose::URL_SAFE_NO_PAD
@@ -194,6 +206,7 @@ fn token(req: &Incoming) -> Result<Answer, Rejection> {
             .is_some_and(|h| h["alg"] == "RS256");
     if !header_ok {
         return Err(bad(
+            "vertex.token.jwt_shape",
             "Invalid JWT: expected an RS256-signed service account assertion",
         ));
     }

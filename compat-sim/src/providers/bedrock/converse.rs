@@ -41,25 +41,29 @@ const TOP_LEVEL: &[&str] = &[
 
 fn obj<'a>(v: &'a Value, at: &str) -> Result<&'a Map<String, Value>, Rejection> {
     v.as_object()
-        .ok_or_else(|| Rejection::invalid(format!("{at}: expected an object")))
+        .ok_or_else(|| Rejection::invalid("converse.shapes", format!("{at}: expected an object")))
 }
 
 /// Exactly one member of a union (`ContentBlock` and friends).
 fn union_member<'a>(v: &'a Value, at: &str) -> Result<(&'a str, &'a Value), Rejection> {
     let o = obj(v, at)?;
     if o.contains_key("type") {
-        return Err(Rejection::invalid(format!(
-            "{at}: extraneous key [type] is not permitted (Converse content blocks are keyed by member, e.g. {{\"text\": ...}}, not by \"type\")"
-        )));
+        return Err(Rejection::invalid(
+            "converse.union_member",
+            format!(
+                "{at}: extraneous key [type] is not permitted (Converse content blocks are keyed by member, e.g. {{\"text\": ...}}, not by \"type\")"
+            ),
+        ));
     }
     match o.len() {
         1 => {
             let (k, v) = o.iter().next().expect("one member");
             Ok((k.as_str(), v))
         }
-        n => Err(Rejection::invalid(format!(
-            "{at}: a union must set exactly one member, found {n}"
-        ))),
+        n => Err(Rejection::invalid(
+            "converse.union_member",
+            format!("{at}: a union must set exactly one member, found {n}"),
+        )),
     }
 }
 
@@ -70,24 +74,31 @@ fn cache_point(v: &Value, at: &str) -> Result<CacheTtl, Rejection> {
     match v.get("type").and_then(Value::as_str) {
         Some("default") => {}
         other => {
-            return Err(Rejection::invalid(format!(
-                "{at}.cachePoint.type: expected 'default', got {other:?}"
-            )));
+            return Err(Rejection::invalid(
+                "converse.cache_point_type_ttl",
+                format!("{at}.cachePoint.type: expected 'default', got {other:?}"),
+            ));
         }
     }
     match v.get("ttl") {
         None => Ok(CacheTtl::FiveMinutes),
         Some(t) if t == "5m" => Ok(CacheTtl::FiveMinutes),
         Some(t) if t == "1h" => Ok(CacheTtl::OneHour),
-        Some(other) => Err(Rejection::invalid(format!(
-            "{at}.cachePoint.ttl: Member must satisfy enum value set: [5m, 1h], got {other}"
-        ))),
+        Some(other) => Err(Rejection::invalid(
+            "converse.cache_point_type_ttl",
+            format!(
+                "{at}.cachePoint.ttl: Member must satisfy enum value set: [5m, 1h], got {other}"
+            ),
+        )),
     }
 }
 
 fn set_cache(blocks: &mut [Block], ttl: CacheTtl, at: &str) -> Result<(), Rejection> {
     let last = blocks.last_mut().ok_or_else(|| {
-        Rejection::invalid(format!("{at}: a cachePoint must follow a content block"))
+        Rejection::invalid(
+            "converse.cache_point_placement",
+            format!("{at}: a cachePoint must follow a content block"),
+        )
     })?;
     match last {
         Block::Text { cache, .. }
@@ -98,44 +109,51 @@ fn set_cache(blocks: &mut [Block], ttl: CacheTtl, at: &str) -> Result<(), Reject
             *cache = Some(ttl);
             Ok(())
         }
-        _ => Err(Rejection::invalid(format!(
-            "{at}: a cachePoint cannot follow a reasoning block"
-        ))),
+        _ => Err(Rejection::invalid(
+            "converse.cache_point_placement",
+            format!("{at}: a cachePoint cannot follow a reasoning block"),
+        )),
     }
 }
 
 fn content_blocks(v: &Value, at: &str) -> Result<Vec<Block>, Rejection> {
     let items = v
         .as_array()
-        .ok_or_else(|| Rejection::invalid(format!("{at}: expected a list")))?;
+        .ok_or_else(|| Rejection::invalid("converse.shapes", format!("{at}: expected a list")))?;
     let mut out = Vec::new();
     for (i, item) in items.iter().enumerate() {
         let at = format!("{at}.{i}");
         let (member, value) = union_member(item, &at)?;
         match member {
             "text" => out.push(Block::text(value.as_str().ok_or_else(|| {
-                Rejection::invalid(format!("{at}.text: expected a string"))
+                Rejection::invalid("converse.shapes", format!("{at}.text: expected a string"))
             })?)),
             "image" => {
-                let format = value
-                    .get("format")
-                    .and_then(Value::as_str)
-                    .ok_or_else(|| Rejection::invalid(format!("{at}.image.format: required")))?;
+                let format = value.get("format").and_then(Value::as_str).ok_or_else(|| {
+                    Rejection::invalid("converse.shapes", format!("{at}.image.format: required"))
+                })?;
                 if !["png", "jpeg", "gif", "webp"].contains(&format) {
-                    return Err(Rejection::invalid(format!(
-                        "{at}.image.format: '{format}' is not one of png, jpeg, gif, webp"
-                    )));
+                    return Err(Rejection::invalid(
+                        "converse.image_format",
+                        format!("{at}.image.format: '{format}' is not one of png, jpeg, gif, webp"),
+                    ));
                 }
                 let data = value
                     .pointer("/source/bytes")
                     .and_then(Value::as_str)
                     .ok_or_else(|| {
-                        Rejection::invalid(format!("{at}.image.source.bytes: required"))
+                        Rejection::invalid(
+                            "converse.image_format",
+                            format!("{at}.image.source.bytes: required"),
+                        )
                     })?;
                 let data = base64::engine::general_purpose::STANDARD
                     .decode(data)
                     .map_err(|_| {
-                        Rejection::invalid(format!("{at}.image.source.bytes: invalid base64"))
+                        Rejection::invalid(
+                            "converse.image_format",
+                            format!("{at}.image.source.bytes: invalid base64"),
+                        )
                     })?;
                 out.push(Block::Image {
                     media_type: format!("image/{format}"),
@@ -148,17 +166,26 @@ fn content_blocks(v: &Value, at: &str) -> Result<Vec<Block>, Rejection> {
                 id: value
                     .get("toolUseId")
                     .and_then(Value::as_str)
-                    .ok_or_else(|| Rejection::invalid(format!("{at}.toolUse.toolUseId: required")))?
+                    .ok_or_else(|| {
+                        Rejection::invalid(
+                            "converse.shapes",
+                            format!("{at}.toolUse.toolUseId: required"),
+                        )
+                    })?
                     .to_owned(),
                 name: value
                     .get("name")
                     .and_then(Value::as_str)
-                    .ok_or_else(|| Rejection::invalid(format!("{at}.toolUse.name: required")))?
+                    .ok_or_else(|| {
+                        Rejection::invalid(
+                            "converse.shapes",
+                            format!("{at}.toolUse.name: required"),
+                        )
+                    })?
                     .to_owned(),
-                input: value
-                    .get("input")
-                    .cloned()
-                    .ok_or_else(|| Rejection::invalid(format!("{at}.toolUse.input: required")))?,
+                input: value.get("input").cloned().ok_or_else(|| {
+                    Rejection::invalid("converse.shapes", format!("{at}.toolUse.input: required"))
+                })?,
                 cache: None,
             }),
             "toolResult" => {
@@ -166,7 +193,10 @@ fn content_blocks(v: &Value, at: &str) -> Result<Vec<Block>, Rejection> {
                     .get("toolUseId")
                     .and_then(Value::as_str)
                     .ok_or_else(|| {
-                        Rejection::invalid(format!("{at}.toolResult.toolUseId: required"))
+                        Rejection::invalid(
+                            "converse.shapes",
+                            format!("{at}.toolResult.toolUseId: required"),
+                        )
                     })?;
                 let mut content = Vec::new();
                 for (k, c) in value
@@ -185,9 +215,10 @@ fn content_blocks(v: &Value, at: &str) -> Result<Vec<Block>, Rejection> {
                             &format!("{at}.toolResult.content.{k}"),
                         )?),
                         other => {
-                            return Err(Rejection::invalid(format!(
-                                "{at}.toolResult.content.{k}: unsupported member {other}"
-                            )));
+                            return Err(Rejection::invalid(
+                                "converse.block_members",
+                                format!("{at}.toolResult.content.{k}: unsupported member {other}"),
+                            ));
                         }
                     }
                 }
@@ -216,9 +247,10 @@ fn content_blocks(v: &Value, at: &str) -> Result<Vec<Block>, Rejection> {
                 } else if let Some(d) = value.get("redactedContent").and_then(Value::as_str) {
                     out.push(Block::RedactedThinking { data: d.to_owned() });
                 } else {
-                    return Err(Rejection::invalid(format!(
-                        "{at}.reasoningContent: reasoningText or redactedContent required"
-                    )));
+                    return Err(Rejection::invalid(
+                        "converse.reasoning_content",
+                        format!("{at}.reasoningContent: reasoningText or redactedContent required"),
+                    ));
                 }
             }
             "cachePoint" => {
@@ -226,9 +258,10 @@ fn content_blocks(v: &Value, at: &str) -> Result<Vec<Block>, Rejection> {
                 set_cache(&mut out, ttl, &at)?;
             }
             other => {
-                return Err(Rejection::invalid(format!(
-                    "{at}: content block member `{other}` is not simulated"
-                )));
+                return Err(Rejection::invalid(
+                    "converse.block_members",
+                    format!("{at}: content block member `{other}` is not simulated"),
+                ));
             }
         }
     }
@@ -248,10 +281,12 @@ fn content_blocks(v: &Value, at: &str) -> Result<Vec<Block>, Rejection> {
 /// vercel/ai#20365 and #20366). Only PDFs are read; the other formats are
 /// refused as not simulated, never silently accepted.
 fn document(v: &Value, at: &str) -> Result<Block, Rejection> {
-    let name = v
-        .get("name")
-        .and_then(Value::as_str)
-        .ok_or_else(|| Rejection::invalid(format!("{at}.document.name: required")))?;
+    let name = v.get("name").and_then(Value::as_str).ok_or_else(|| {
+        Rejection::invalid(
+            "converse.document_name",
+            format!("{at}.document.name: required"),
+        )
+    })?;
     let allowed = |c: char| c.is_ascii_alphanumeric() || " _-()[]".contains(c);
     if name.is_empty()
         || name.chars().count() > 200
@@ -264,6 +299,7 @@ fn document(v: &Value, at: &str) -> Result<Block, Rejection> {
         // Bedrock's own words for this refusal, as users quote them
         // (simonw/llm-bedrock#8, vercel/ai#20365).
         return Err(Rejection::invalid(
+            "converse.document_name",
             "The document file name can only contain alphanumeric characters, whitespace characters, \
              hyphens, parentheses, and square brackets. The name can't contain more than one consecutive \
              whitespace character. Check that the file name conforms to these restrictions and retry your \
@@ -276,24 +312,44 @@ fn document(v: &Value, at: &str) -> Result<Block, Rejection> {
     ]
     .contains(&format)
     {
-        return Err(Rejection::invalid(format!(
-            "{at}.document.format: '{format}' is not one of pdf, csv, doc, docx, xls, xlsx, html, txt, md"
-        )));
+        return Err(Rejection::invalid(
+            "converse.document_format",
+            format!(
+                "{at}.document.format: '{format}' is not one of pdf, csv, doc, docx, xls, xlsx, html, txt, md"
+            ),
+        ));
     }
     if format != "pdf" {
-        return Err(Rejection::invalid(format!(
-            "{at}.document.format: documents of format '{format}' are not simulated (pdf is)"
-        )));
+        return Err(Rejection::invalid(
+            "converse.document_format",
+            format!(
+                "{at}.document.format: documents of format '{format}' are not simulated (pdf is)"
+            ),
+        ));
     }
     let data = v
         .pointer("/source/bytes")
         .and_then(Value::as_str)
-        .ok_or_else(|| Rejection::invalid(format!("{at}.document.source.bytes: required")))?;
+        .ok_or_else(|| {
+            Rejection::invalid(
+                "converse.shapes",
+                format!("{at}.document.source.bytes: required"),
+            )
+        })?;
     let data = base64::engine::general_purpose::STANDARD
         .decode(data)
-        .map_err(|_| Rejection::invalid(format!("{at}.document.source.bytes: invalid base64")))?;
-    crate::wire::document::pdf_text(&data)
-        .map_err(|e| Rejection::invalid(format!("The model returned the following errors: {e}")))?;
+        .map_err(|_| {
+            Rejection::invalid(
+                "converse.shapes",
+                format!("{at}.document.source.bytes: invalid base64"),
+            )
+        })?;
+    crate::wire::document::pdf_text(&data).map_err(|e| {
+        Rejection::invalid(
+            "converse.document_pdf_readable",
+            format!("The model returned the following errors: {e}"),
+        )
+    })?;
     Ok(Block::Document { data, cache: None })
 }
 
@@ -322,12 +378,14 @@ fn check_documents(messages: &Value) -> Result<(), Rejection> {
     collect(messages, &mut names);
     if names.len() > 5 {
         return Err(Rejection::invalid(
+            "converse.documents_max5_unique",
             "You can't include more than 5 documents in a request.",
         ));
     }
     let mut seen = std::collections::HashSet::new();
     if names.iter().any(|n| !seen.insert(*n)) {
         return Err(Rejection::invalid(
+            "converse.documents_max5_unique",
             "Messages can't contain duplicate document names. Rename the document and retry your request.",
         ));
     }
@@ -338,9 +396,12 @@ pub(crate) fn parse(body: &Value) -> Result<ModelRequest, Rejection> {
     let o = obj(body, "body")?;
     for key in o.keys() {
         if !TOP_LEVEL.contains(&key.as_str()) {
-            return Err(Rejection::invalid(format!(
-                "Malformed input request: extraneous key [{key}] is not permitted, please reformat your input and try again."
-            )));
+            return Err(Rejection::invalid(
+                "converse.field_allowlist",
+                format!(
+                    "Malformed input request: extraneous key [{key}] is not permitted, please reformat your input and try again."
+                ),
+            ));
         }
     }
     if let Some(messages) = o.get("messages") {
@@ -349,7 +410,7 @@ pub(crate) fn parse(body: &Value) -> Result<ModelRequest, Rejection> {
     let messages = o
         .get("messages")
         .and_then(Value::as_array)
-        .ok_or_else(|| Rejection::invalid("messages: required"))?
+        .ok_or_else(|| Rejection::invalid("converse.messages_required", "messages: required"))?
         .iter()
         .enumerate()
         .map(|(i, m)| {
@@ -358,14 +419,16 @@ pub(crate) fn parse(body: &Value) -> Result<ModelRequest, Rejection> {
                 Some("user") => Role::User,
                 Some("assistant") => Role::Assistant,
                 other => {
-                    return Err(Rejection::invalid(format!(
-                        "{at}.role: expected 'user' or 'assistant', got {other:?}"
-                    )));
+                    return Err(Rejection::invalid(
+                        "converse.role_enum",
+                        format!("{at}.role: expected 'user' or 'assistant', got {other:?}"),
+                    ));
                 }
             };
             let content = content_blocks(
-                m.get("content")
-                    .ok_or_else(|| Rejection::invalid(format!("{at}.content: required")))?,
+                m.get("content").ok_or_else(|| {
+                    Rejection::invalid("converse.shapes", format!("{at}.content: required"))
+                })?,
                 &format!("{at}.content"),
             )?;
             Ok(Message { role, content })
@@ -388,9 +451,10 @@ pub(crate) fn parse(body: &Value) -> Result<ModelRequest, Rejection> {
                 set_cache(&mut system, ttl, &at)?;
             }
             (other, _) => {
-                return Err(Rejection::invalid(format!(
-                    "{at}: system member `{other}` is not simulated"
-                )));
+                return Err(Rejection::invalid(
+                    "converse.system_members",
+                    format!("{at}: system member `{other}` is not simulated"),
+                ));
             }
         }
     }
@@ -400,7 +464,7 @@ pub(crate) fn parse(body: &Value) -> Result<ModelRequest, Rejection> {
         for (i, t) in tc
             .get("tools")
             .and_then(Value::as_array)
-            .ok_or_else(|| Rejection::invalid("toolConfig.tools: required"))?
+            .ok_or_else(|| Rejection::invalid("converse.shapes", "toolConfig.tools: required"))?
             .iter()
             .enumerate()
         {
@@ -408,13 +472,17 @@ pub(crate) fn parse(body: &Value) -> Result<ModelRequest, Rejection> {
             match union_member(t, &at)? {
                 ("toolSpec", spec) => {
                     let name = spec.get("name").and_then(Value::as_str).ok_or_else(|| {
-                        Rejection::invalid(format!("{at}.toolSpec.name: required"))
+                        Rejection::invalid(
+                            "converse.shapes",
+                            format!("{at}.toolSpec.name: required"),
+                        )
                     })?;
                     crate::rules::tool_rules::check_converse(i, name)?;
                     if spec.pointer("/inputSchema/json").is_none() {
-                        return Err(Rejection::invalid(format!(
-                            "{at}.toolSpec.inputSchema.json: required"
-                        )));
+                        return Err(Rejection::invalid(
+                            "converse.tool_spec_schema",
+                            format!("{at}.toolSpec.inputSchema.json: required"),
+                        ));
                     }
                     tools.push(ToolDef {
                         name: name.to_owned(),
@@ -432,18 +500,24 @@ pub(crate) fn parse(body: &Value) -> Result<ModelRequest, Rejection> {
                     tools
                         .last_mut()
                         .ok_or_else(|| {
-                            Rejection::invalid(format!("{at}: a cachePoint must follow a tool"))
+                            Rejection::invalid(
+                                "converse.cache_point_placement",
+                                format!("{at}: a cachePoint must follow a tool"),
+                            )
                         })?
                         .cache = Some(ttl);
                 }
                 (other, _) => {
-                    return Err(Rejection::invalid(format!(
-                        "{at}: tool member `{other}` is not simulated"
-                    )));
+                    return Err(Rejection::invalid(
+                        "converse.block_members",
+                        format!("{at}: tool member `{other}` is not simulated"),
+                    ));
                 }
             }
         }
     }
+    // Ledger rule "converse.thinking": without inferenceConfig.maxTokens the
+    // thinking budget is checked against 4096.
     let max_tokens = body
         .pointer("/inferenceConfig/maxTokens")
         .and_then(Value::as_u64)
@@ -469,10 +543,12 @@ pub(crate) fn parse(body: &Value) -> Result<ModelRequest, Rejection> {
         .is_some()
     {
         return Err(Rejection::invalid(
+            "converse.no_context_management",
             "The model returned the following errors: context_management: Extra inputs are not \
              permitted",
         ));
     }
+    // Ledger rule "converse.effort".
     // Effort travels inside additionalModelRequestFields, as Anthropic's
     // `output_config` (see crate::rules::effort for the docs).
     let effort = crate::rules::effort::parse(
@@ -638,7 +714,7 @@ impl Codec for Converse {
             return super::count_call(req, op, parse);
         }
         let canonical = resolve(&op.model)?;
-        let body = json_body(req).ok_or_else(|| validation(MALFORMED))?;
+        let body = json_body(req).ok_or_else(|| validation("bedrock.malformed_json", MALFORMED))?;
         let mut request = parse(&body)?;
         request.model = canonical;
         Ok(Call::Turn(Turn {
@@ -688,8 +764,8 @@ impl Codec for Converse {
         count_tokens::readable_body(body)
     }
 
-    fn invalid(&self, message: String) -> Rejection {
-        validation(message)
+    fn invalid(&self, rule: &'static str, message: String) -> Rejection {
+        validation(rule, message)
     }
 
     fn failure(&self, status: u16) -> Option<Rejection> {
@@ -697,6 +773,6 @@ impl Codec for Converse {
     }
 
     fn unknown_route(&self, message: String) -> Rejection {
-        bedrock_error(404, "UnknownOperationException", message)
+        bedrock_error("bedrock.route", 404, "UnknownOperationException", message)
     }
 }

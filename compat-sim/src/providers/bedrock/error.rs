@@ -6,9 +6,15 @@ use serde_json::json;
 use crate::wire::rejection::Rejection;
 
 /// A Bedrock error of exception type `kind`.
-pub(crate) fn bedrock_error(status: u16, kind: &str, message: impl Into<String>) -> Rejection {
+pub(crate) fn bedrock_error(
+    rule: &'static str,
+    status: u16,
+    kind: &str,
+    message: impl Into<String>,
+) -> Rejection {
     let message = message.into();
     Rejection::new(
+        rule,
         status,
         json!({"message": message}),
         format!("{kind}: {message}"),
@@ -20,8 +26,8 @@ pub(crate) fn bedrock_error(status: u16, kind: &str, message: impl Into<String>)
 }
 
 /// The 400 Bedrock answers to an invalid request.
-pub(crate) fn validation(message: impl Into<String>) -> Rejection {
-    bedrock_error(400, "ValidationException", message)
+pub(crate) fn validation(rule: &'static str, message: impl Into<String>) -> Rejection {
+    bedrock_error(rule, 400, "ValidationException", message)
 }
 
 /// The exception Bedrock Runtime names for each HTTP status it answers
@@ -83,5 +89,5 @@ pub(crate) fn failure(status: u16) -> Option<Rejection> {
     STATUSES
         .iter()
         .find(|(s, ..)| *s == status)
-        .map(|(s, kind, message)| bedrock_error(*s, kind, *message))
+        .map(|(s, kind, message)| bedrock_error("fault.upstream_failure", *s, kind, *message))
 }

@@ -43,7 +43,7 @@ impl Codec for Invoke {
             return super::count_call(req, op, converse::parse);
         }
         let canonical = resolve(&op.model)?;
-        let body = json_body(req).ok_or_else(|| validation(MALFORMED))?;
+        let body = json_body(req).ok_or_else(|| validation("bedrock.malformed_json", MALFORMED))?;
         let (mut request, _, _) = dialect::parse_body(&body, Dialect::Bedrock)?;
         request.model = canonical;
         request.eager_tool_input = tool_streaming::opted_in(
@@ -125,8 +125,8 @@ impl Codec for Invoke {
         count_tokens::readable_body(body)
     }
 
-    fn invalid(&self, message: String) -> Rejection {
-        validation(message)
+    fn invalid(&self, rule: &'static str, message: String) -> Rejection {
+        validation(rule, message)
     }
 
     fn failure(&self, status: u16) -> Option<Rejection> {
@@ -134,6 +134,6 @@ impl Codec for Invoke {
     }
 
     fn unknown_route(&self, message: String) -> Rejection {
-        bedrock_error(404, "UnknownOperationException", message)
+        bedrock_error("bedrock.route", 404, "UnknownOperationException", message)
     }
 }

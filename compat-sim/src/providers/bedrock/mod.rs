@@ -88,11 +88,12 @@ fn count_call(
 ) -> Result<Call, Rejection> {
     if count_tokens::is_inference_profile(&op.model) {
         return Err(validation(
+            "bedrock.count_tokens.no_inference_profile",
             "The provided model doesn't support counting tokens.",
         ));
     }
     let canonical = resolve(&op.model)?;
-    let body = json_body(req).ok_or_else(|| validation(MALFORMED))?;
+    let body = json_body(req).ok_or_else(|| validation("bedrock.malformed_json", MALFORMED))?;
     let mut request = count_tokens::bedrock_input(&body, converse)?;
     request.model = canonical;
     Ok(Call::Count(Turn {
@@ -104,7 +105,12 @@ fn count_call(
 
 /// The canonical Claude id of a model in the path; Bedrock's error otherwise.
 fn resolve(model: &str) -> Result<String, Rejection> {
-    canonical_model(model).ok_or_else(|| validation("The provided model identifier is invalid."))
+    canonical_model(model).ok_or_else(|| {
+        validation(
+            "bedrock.model_id",
+            "The provided model identifier is invalid.",
+        )
+    })
 }
 
 fn request_id() -> (String, String) {

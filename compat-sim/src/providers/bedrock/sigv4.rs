@@ -209,11 +209,11 @@ pub(crate) fn verify(req: &Incoming) -> Result<(), Rejection> {
 
 /// [`verify`] for the signing service `service` (the credential scope's
 /// third part: `bedrock` for Bedrock Runtime, `bedrock-mantle` for Mantle),
-/// refusing with `deny(exception, message)` in the caller's error shape.
+/// refusing with `deny(rule, exception, message)` in the caller's error shape.
 pub(crate) fn verify_service(
     req: &Incoming,
     service: &str,
-    deny: fn(&str, String) -> Rejection,
+    deny: fn(&'static str, &str, String) -> Rejection,
 ) -> Result<(), Rejection> {
     let headers = &req.headers;
     let auth = headers
@@ -221,12 +221,14 @@ pub(crate) fn verify_service(
         .and_then(|v| v.to_str().ok())
         .ok_or_else(|| {
             deny(
+                "bedrock.sigv4.missing_auth",
                 "MissingAuthenticationTokenException",
                 "Missing Authentication Token".to_owned(),
             )
         })?;
     let rest = auth.strip_prefix("AWS4-HMAC-SHA256 ").ok_or_else(|| {
         deny(
+            "bedrock.sigv4.malformed",
             "IncompleteSignatureException",
             format!(
                 "Authorization header requires the AWS4-HMAC-SHA256 scheme, got `{}`",
@@ -245,18 +247,21 @@ pub(crate) fn verify_service(
         field("Signature"),
     ) else {
         return Err(deny(
+            "bedrock.sigv4.malformed",
             "IncompleteSignatureException",
             "Authorization header requires Credential, SignedHeaders and Signature".into(),
         ));
     };
     let (access_key, scope) = credential.split_once('/').ok_or_else(|| {
         deny(
+            "bedrock.sigv4.malformed",
             "IncompleteSignatureException",
             "Credential must be <access key>/<scope>".to_owned(),
         )
     })?;
     if access_key != creds::AWS_ACCESS_KEY_ID {
         return Err(deny(
+            "bedrock.sigv4.unknown_key",
             "UnrecognizedClientException",
             "The security token included in the request is invalid.".into(),
         ));
@@ -264,6 +269,7 @@ pub(crate) fn verify_service(
     let scope_parts: Vec<&str> = scope.split('/').collect();
     if scope_parts.len() != 4 || scope_parts[2] != service || scope_parts[3] != "aws4_request" {
         return Err(deny(
+            "bedrock.sigv4.scope",
             "InvalidSignatureException",
             format!(
                 "Credential should be scoped to a valid region and the {service} service, got `{scope}`"
@@ -272,6 +278,7 @@ pub(crate) fn verify_service(
     }
     if scope_parts[1] != creds::AWS_REGION {
         return Err(deny(
+            "bedrock.sigv4.scope",
             "InvalidSignatureException",
             format!(
                 "Credential should be scoped to a valid region, not '{}'.",
@@ -281,12 +288,13 @@ pub(crate) fn verify_service(
     }
     if !signed_headers.split(';').any(|h| h == "host") {
         return Err(deny(
+            "bedrock.sigv4.malformed",
             "InvalidSignatureException",
             "'Host' must be a 'SignedHeader' in the AWS Authorization.".into(),
         ));
     }
     let amz_date = headers.get("x-amz-date").and_then(|v| v.to_str().ok()).ok_or_else(|| {
-        deny(
+        deny("bedrock.sigv4.malformed", 
             "IncompleteSignatureException",
             "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.".to_owned(),
         )
@@ -302,7 +310,7 @@ pub(crate) fn verify_service(
     };
     let expected = signature(&signing, creds::AWS_SECRET_ACCESS_KEY);
     if expected != given {
-        return Err(deny(
+        return Err(deny("bedrock.sigv4.signature", 
             "InvalidSignatureException",
             "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.".into(),
         ));
@@ -311,8 +319,8 @@ pub(crate) fn verify_service(
 }
 
 /// AWS's 403 for a request it cannot authenticate: exception type, message.
-fn deny(kind: &str, message: String) -> Rejection {
-    bedrock_error(403, kind, message)
+fn deny(rule: &'static str, kind: &str, message: String) -> Rejection {
+    bedrock_error(rule, 403, kind, message)
 }
 
 #[cfg(test)]

@@ -56,8 +56,8 @@ const SIGNING_SERVICE: &str = "bedrock-mantle";
 
 /// AWS's refusal of a signature, in the endpoint's (Anthropic) error shape;
 /// the AWS exception name stays in the message and the record.
-fn deny(kind: &str, message: String) -> Rejection {
-    anthropic::error(403, "permission_error", format!("{kind}: {message}"))
+fn deny(rule: &'static str, kind: &str, message: String) -> Rejection {
+    anthropic::error(rule, 403, "permission_error", format!("{kind}: {message}"))
 }
 
 /// Whether `model` is a Mantle model id: `anthropic.claude-…`, no region
@@ -92,6 +92,7 @@ impl Codec for Mantle {
             Some(v) => match v.strip_prefix("Bearer ") {
                 Some(key) if key == creds::BEDROCK_MANTLE_API_KEY => Ok(()),
                 _ => Err(anthropic::error(
+                    "mantle.auth",
                     401,
                     "authentication_error",
                     "invalid Amazon Bedrock API key",
@@ -99,6 +100,7 @@ impl Codec for Mantle {
             },
             // The Anthropic API's `x-api-key` is not one of Mantle's forms.
             None => Err(anthropic::error(
+                "mantle.auth",
                 401,
                 "authentication_error",
                 "missing Authorization: send an Amazon Bedrock API key as a bearer token, or sign with SigV4 (service bedrock-mantle)",
@@ -107,12 +109,13 @@ impl Codec for Mantle {
     }
 
     fn validate(&self, req: &Incoming, op: Op) -> Result<Call, Rejection> {
-        require_version(req)?;
+        require_version(req, "mantle.requires_anthropic_version")?;
         let model = json_body(req)
             .and_then(|b| b["model"].as_str().map(str::to_owned))
             .unwrap_or_default();
         if !model.is_empty() && !valid_model_id(&model) {
             return Err(anthropic::error(
+                "mantle.model_id",
                 404,
                 "not_found_error",
                 format!(
@@ -130,8 +133,8 @@ impl Codec for Mantle {
         anthropic::encode(resp, stream, upstream_model)
     }
 
-    fn invalid(&self, message: String) -> Rejection {
-        anthropic::error(400, "invalid_request_error", message)
+    fn invalid(&self, rule: &'static str, message: String) -> Rejection {
+        anthropic::error(rule, 400, "invalid_request_error", message)
     }
 
     fn failure(&self, status: u16) -> Option<Rejection> {
@@ -139,7 +142,7 @@ impl Codec for Mantle {
     }
 
     fn unknown_route(&self, message: String) -> Rejection {
-        anthropic::error(404, "not_found_error", message)
+        anthropic::error("mantle.route", 404, "not_found_error", message)
     }
 }
 
