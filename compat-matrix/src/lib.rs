@@ -17,5 +17,6 @@ pub mod provider;
 mod provider_gen;
 pub mod render;
 pub mod results;
+pub mod rule_evidence;
 pub mod signature;
 pub mod status;
