@@ -67,7 +67,9 @@ pub(crate) fn gate_trial(
                     f.message
                 )));
             }
-            FailureClass::SimEnvironment => return gate_sim_environment(f, b, mode, feature, provider, model),
+            FailureClass::SimEnvironment => {
+                return gate_sim_environment(f, b, mode, feature, provider, model);
+            }
             FailureClass::Harness => {
                 return Err(Failed::from(format!(
                     "NO VERDICT (harness: the run could not measure this trial; not a regression verdict): {}",
@@ -736,15 +738,26 @@ mod tests {
 
         #[test]
         fn a_sim_environment_failure_is_ignored_where_known_and_fails_where_it_appears() {
-            let env = || fail(FailureClass::SimEnvironment, "sim environment: a public host");
+            let env = || {
+                fail(
+                    FailureClass::SimEnvironment,
+                    "sim environment: a public host",
+                )
+            };
             // Red in the baseline (older than the class): no regression.
             let r = ignored(decide(env(), Mode::Sim, F, P, "claude-opus-4-7"));
             assert!(r.starts_with("unverified, the sim environment"), "{r}");
             // Passed in the baseline: the gate stops measuring it, visibly.
             let e = fails(decide(env(), Mode::Sim, F, P, "claude-haiku-4-5"));
-            assert!(e.starts_with("NEWLY UNVERIFIED BY THE SIM ENVIRONMENT"), "{e}");
+            assert!(
+                e.starts_with("NEWLY UNVERIFIED BY THE SIM ENVIRONMENT"),
+                "{e}"
+            );
             let e = fails(decide(env(), Mode::Sim, "new_row", P, "claude-haiku-4-5"));
-            assert!(e.starts_with("NOT IN THE BASELINE") && e.contains("cargo xtask matrix"), "{e}");
+            assert!(
+                e.starts_with("NOT IN THE BASELINE") && e.contains("cargo xtask matrix"),
+                "{e}"
+            );
             assert!(matches!(
                 decide(env(), Mode::Live, F, P, "claude-haiku-4-5"),
                 GateDecision::Ignored(_)

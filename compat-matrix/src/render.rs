@@ -141,9 +141,10 @@ impl View {
                         .map(|p| match f.providers.get(p) {
                             Some(c) => {
                                 let detail = match &c.status {
-                                    CellStatusV2::Fail { error } => {
-                                        Some(("fail".into(), format!("{error}{}", inferred_lines(c))))
-                                    }
+                                    CellStatusV2::Fail { error } => Some((
+                                        "fail".into(),
+                                        format!("{error}{}", inferred_lines(c)),
+                                    )),
                                     CellStatusV2::Partial {
                                         error,
                                         passing_models,
