@@ -6,7 +6,7 @@
 use std::path::Path;
 
 use compat_matrix::matrix::v2::AnyMatrix;
-use compat_matrix::rule_evidence::{README_BEGIN, README_END, readme_counts};
+use compat_matrix::readme_counts::{README_BEGIN, README_END, readme_counts};
 
 #[test]
 fn the_readme_counts_the_baselines_reds_by_evidence_kind() {
@@ -55,21 +55,19 @@ fn the_count_reads_each_kind_and_the_sim_environment() {
         compat_matrix::matrix::v2::build(&manifest, &[input], &BuildOptions::default()).unwrap();
     let text = readme_counts(&m);
     assert!(
-        text.contains(
-            "has 4 red cell(s) (`fail` or `partial`), 2 of them resting only on inferred"
-        ),
+        text.contains("has 4 red cell(s), 2 resting only on inferred"),
         "{text}"
     );
     for row in [
-        "| `documented` | 1 |",
-        "| `inferred` | 4 |",
-        "| `gateway` | 1 |",
-        "| not recorded (baseline older than `evidence`) | 0 |",
+        "`documented` 1,",
+        "`inferred` 4,",
+        "`gateway` 1,",
+        "not recorded 0;",
     ] {
         assert!(text.contains(row), "{row}\n{text}");
     }
     assert!(
-        text.contains("1 model(s) are `unverified` by the sim environment"),
+        text.contains("1 model(s) unverified by the sim environment"),
         "{text}"
     );
 }
