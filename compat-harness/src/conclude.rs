@@ -7,6 +7,7 @@ use compat_matrix::classify::{self, Evidence, FailureKind, NoVerdict};
 use compat_matrix::gate::{self, Judgement, Now};
 use compat_matrix::provider::Provider;
 use compat_matrix::results::Mode;
+use compat_matrix::rule_evidence::RuleEvidence;
 use compat_matrix::status::{FailureClass, Outcome};
 use libtest_mimic::{Completion, Failed};
 
@@ -65,6 +66,9 @@ pub(crate) fn gate_trial(
                     "unverified, the provider could not serve (no verdict on the gateway): {}",
                     f.message
                 )));
+            }
+            FailureClass::SimEnvironment => {
+                return gate_sim_environment(f, b, mode, feature, provider, model);
             }
             FailureClass::Harness => {
                 return Err(Failed::from(format!(
@@ -126,6 +130,42 @@ pub(crate) fn gate_trial(
         Err(Failed::from(text))
     } else {
         Ok(Completion::ignored_with(text))
+    }
+}
+
+/// A failure the sim environment caused (`FailureClass::SimEnvironment`) is
+/// no verdict on the gateway: ignored with the reason where the baseline
+/// has it red (the class is newer than the baseline) or without a verdict
+/// (unverified, as a renewed baseline holds it): it is no regression while it
+/// stays. Where it appears in sim mode it is made visible: a model that
+/// passed in the baseline, or one the baseline lacks, fails the run, since
+/// the gate no longer measures it.
+fn gate_sim_environment(
+    f: TrialFailure,
+    b: &Baseline,
+    mode: Mode,
+    feature: &str,
+    provider: &str,
+    model: &str,
+) -> Result<Completion, Failed> {
+    let why = "not the gateway's failure; a live run settles it";
+    match gate::before(&b.matrix, feature, provider, model) {
+        gate::Before::Passed if mode == Mode::Sim => Err(Failed::from(format!(
+            "NEWLY UNVERIFIED BY THE SIM ENVIRONMENT ({model} passed in the baseline {}; now the simulated \
+             environment cannot serve what the gateway or CLI needs, so the gate no longer measures it: \
+             make the sim environment serve it, or renew the baseline if that is so): {}",
+            b.source, f.message
+        ))),
+        gate::Before::Absent(what) if mode == Mode::Sim => Err(Failed::from(format!(
+            "NOT IN THE BASELINE (the baseline has no such {}; {}); {model} is unverified by the sim environment: {}",
+            what.name(),
+            gate::DECLARE,
+            f.message
+        ))),
+        _ => Ok(Completion::ignored_with(format!(
+            "unverified, the sim environment cannot stand in for this ({why}): {}",
+            f.message
+        ))),
     }
 }
 
@@ -340,12 +380,21 @@ pub(crate) fn failure_kind(e: &anyhow::Error) -> FailureKind {
     FailureKind::Assertion
 }
 
-/// A trial's conclusion: its outcome, the failure's class, and (for a pass
-/// on a retry) the first attempt's error.
+/// A trial's conclusion: its outcome, the failure's class, (for a pass on a
+/// retry) the first attempt's error, and (for a red in sim mode) the
+/// simulator rules that decided it (`crate::verdict_evidence`).
 pub(crate) struct Conclusion {
     pub outcome: Outcome,
     pub class: Option<FailureClass>,
     pub first_error: Option<String>,
+    pub evidence: Option<RuleEvidence>,
+}
+
+/// A red's evidence in sim mode (none in live mode, nor for a no-verdict
+/// class): the rules of the simulator refusals that decided it.
+fn red_evidence(ctx: &Ctx, class: FailureClass, api_error: bool) -> Option<RuleEvidence> {
+    (class.is_verdict() && ctx.sim().is_some())
+        .then(|| crate::verdict_evidence::of_failure(&ctx.sim_requests(), api_error))
 }
 
 /// Turns what a check returned into the trial's conclusion: a pass must also
@@ -353,10 +402,11 @@ pub(crate) struct Conclusion {
 /// every request answered (`crate::background`); a failure is classified from the evidence
 /// (see `compat_matrix::classify`), its message led by what broke and where.
 pub(crate) fn conclude(ctx: &Ctx, result: std::thread::Result<anyhow::Result<()>>) -> Conclusion {
-    let fail = |class: FailureClass, error: String| Conclusion {
+    let fail = |class: FailureClass, error: String, api_error: bool| Conclusion {
         outcome: Outcome::fail(error),
         class: Some(class),
         first_error: None,
+        evidence: red_evidence(ctx, class, api_error),
     };
     match result {
         Ok(Ok(())) => match routed_to_own_provider(ctx)
@@ -372,16 +422,19 @@ pub(crate) fn conclude(ctx: &Ctx, result: std::thread::Result<anyhow::Result<()>
                     .expect("trial log")
                     .first_retry_reason
                     .clone(),
+                evidence: None,
             },
-            Err((class, e)) => fail(class, e),
+            Err((class, e)) => fail(class, e, false),
         },
         Ok(Err(e)) => {
             crate::background::note_recoveries(ctx);
             let message = format!("{e:#}");
             let upstream = ctx.upstream_answers();
             let log = ctx.gateway_log_tail(30);
+            let kind = failure_kind(&e);
+            let api_error = matches!(kind, FailureKind::CliApiError { .. });
             let verdict = classify::classify(&Evidence {
-                kind: failure_kind(&e),
+                kind,
                 message: &message,
                 upstream: upstream.as_deref(),
                 gateway_alive: ctx.gateway_alive(),
@@ -405,6 +458,7 @@ pub(crate) fn conclude(ctx: &Ctx, result: std::thread::Result<anyhow::Result<()>
             fail(
                 verdict.class,
                 format!("{}{route}\n{message}", verdict.headline),
+                api_error,
             )
         }
         Err(panic) => fail(
@@ -417,6 +471,7 @@ pub(crate) fn conclude(ctx: &Ctx, result: std::thread::Result<anyhow::Result<()>
                     .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
                     .unwrap_or_default()
             ),
+            false,
         ),
     }
 }
@@ -679,6 +734,34 @@ mod tests {
                 decide(Ok(Some(first)), Mode::Live, F, P, "claude-haiku-4-5"),
                 GateDecision::Passes
             );
+        }
+
+        #[test]
+        fn a_sim_environment_failure_is_ignored_where_known_and_fails_where_it_appears() {
+            let env = || {
+                fail(
+                    FailureClass::SimEnvironment,
+                    "sim environment: a public host",
+                )
+            };
+            // Red in the baseline (older than the class): no regression.
+            let r = ignored(decide(env(), Mode::Sim, F, P, "claude-opus-4-7"));
+            assert!(r.starts_with("unverified, the sim environment"), "{r}");
+            // Passed in the baseline: the gate stops measuring it, visibly.
+            let e = fails(decide(env(), Mode::Sim, F, P, "claude-haiku-4-5"));
+            assert!(
+                e.starts_with("NEWLY UNVERIFIED BY THE SIM ENVIRONMENT"),
+                "{e}"
+            );
+            let e = fails(decide(env(), Mode::Sim, "new_row", P, "claude-haiku-4-5"));
+            assert!(
+                e.starts_with("NOT IN THE BASELINE") && e.contains("cargo xtask matrix"),
+                "{e}"
+            );
+            assert!(matches!(
+                decide(env(), Mode::Live, F, P, "claude-haiku-4-5"),
+                GateDecision::Ignored(_)
+            ));
         }
 
         #[test]

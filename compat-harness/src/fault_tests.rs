@@ -236,6 +236,7 @@ fn cell_of(
             class,
             first_error: None,
             signature: None,
+            evidence: None,
             details: serde_json::Value::Null,
         });
     }

@@ -31,6 +31,7 @@ mod runner;
 pub mod shard;
 mod sink;
 pub mod stream_timing;
+mod verdict_evidence;
 pub mod warm;
 mod window;
 

@@ -175,6 +175,7 @@ fn prepare(args: &Arguments, filters: &Filters) -> Result<Prepared, String> {
                             class: None,
                             first_error: None,
                             signature: None,
+                            evidence: None,
                             details: serde_json::Value::Null,
                         });
                     }
@@ -357,6 +358,7 @@ fn run_trial(
                 outcome: Outcome::fail(why),
                 class: Some(class),
                 first_error: None,
+                evidence: None,
             },
             false,
         ),
@@ -369,6 +371,7 @@ fn run_trial(
         outcome,
         class,
         first_error,
+        evidence,
     } = conclusion;
     if ran {
         let error = match &outcome {
@@ -451,6 +454,7 @@ fn run_trial(
             class,
             first_error: first_error.clone(),
             signature: signature.clone(),
+            evidence,
             details,
         });
     }

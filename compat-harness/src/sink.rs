@@ -233,7 +233,9 @@ impl Breaker {
     pub(crate) fn observe(&self, provider: &str, class: Option<FailureClass>, error: &str) {
         let mut streaks = self.streaks.lock().expect("breaker");
         match class {
-            Some(c) if !c.is_verdict() => {
+            // A sim-environment failure says nothing of the provider's
+            // health (it served): it breaks a streak like a verdict does.
+            Some(c) if !c.is_verdict() && c != FailureClass::SimEnvironment => {
                 let e = streaks
                     .entry(provider.to_owned())
                     .or_insert((0, c, String::new()));

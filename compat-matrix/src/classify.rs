@@ -13,6 +13,8 @@
 //!   persistent 429/529, provider 5xx, provider timeout).
 //! - `harness`: our side (the CLI crashed or printed garbage, the proxy died
 //!   or never became ready, our own bug, the suite's deadline).
+//! - `sim_environment` (sim mode only): the simulated environment could not
+//!   serve what the gateway or CLI needed ([`sim_environment`]).
 //!
 //! [`classify`] is pure: the same evidence gives the same verdict. Its rules,
 //! in order, prefer what was observed over what was said: in sim mode the
@@ -124,7 +126,70 @@ impl Verdict {
 }
 
 /// Classifies one failed trial. Pure.
+///
+/// In sim mode a failure that would be the gateway's is `sim_environment`
+/// instead when its own words show that the simulated environment, not the
+/// gateway, could not serve ([`sim_environment`]).
 pub fn classify(e: &Evidence<'_>) -> Verdict {
+    let v = classify_evidence(e);
+    match (v.class, e.upstream) {
+        (FailureClass::Incompatible, Some(_)) => match sim_environment(e.message) {
+            Some(why) => Verdict::new(
+                FailureClass::SimEnvironment,
+                format!(
+                    "sim environment: {why}; not the gateway's failure (unverified in sim mode; a live run settles it)"
+                ),
+            ),
+            None => v,
+        },
+        _ => v,
+    }
+}
+
+/// Why the simulated environment, rather than the gateway, failed the
+/// trial, from the failure's words (the check quotes the gateway's log
+/// lines it judged), or None:
+/// - a host name did not resolve: the run reaches no public host, and the
+///   gateway reached for one the simulators do not stand in for (LiteLLM
+///   counts Opus 4.7's Bedrock tokens at `bedrock-mantle.<region>.api.aws`);
+/// - the gateway refused a call for lacking the gateway key: the harness
+///   gives the CLI its key in ANTHROPIC_CUSTOM_HEADERS, which the CLI's
+///   keyless calls (Bedrock mode's GetInferenceProfile control-plane call)
+///   do not carry.
+pub fn sim_environment(message: &str) -> Option<String> {
+    let lower = message.to_lowercase();
+    if matches_any(&lower, UNRESOLVED_HOST) {
+        let host = lower
+            .find("cannot connect to host ")
+            .map(|i| &message[i + "cannot connect to host ".len()..])
+            .and_then(|rest| rest.split([':', ' ']).next())
+            .filter(|h| !h.is_empty());
+        return Some(match host {
+            Some(h) => format!(
+                "the gateway reached for {h}, a public host the simulators do not stand in for (it did not resolve)"
+            ),
+            None => "the gateway reached for a public host the simulators do not stand in for (a name did not resolve)".to_owned(),
+        });
+    }
+    if matches_any(&lower, GATEWAY_KEY) {
+        return Some(
+            "the gateway refused a call the CLI made without the gateway key the harness gives it (in ANTHROPIC_CUSTOM_HEADERS, which that call does not carry)"
+                .to_owned(),
+        );
+    }
+    None
+}
+
+/// A host name that did not resolve (aiohttp's, glibc's, Node's words).
+const UNRESOLVED_HOST: &[&str] = &[
+    "name or service not known",
+    "temporary failure in name resolution",
+    "nodename nor servname provided",
+    "no address associated with hostname",
+    "getaddrinfo enotfound",
+];
+
+fn classify_evidence(e: &Evidence<'_>) -> Verdict {
     use FailureClass::*;
     let dead = e.gateway_alive == Some(false);
     match &e.kind {

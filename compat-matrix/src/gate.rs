@@ -17,8 +17,8 @@
 //!   gate: a simulator never fails unless a fault says so, so the failed
 //!   attempt was the gateway's. Live mode counts flaky as pass.
 //!
-//! Failures that are no verdict (`upstream_unavailable`, `harness`) are the
-//! caller's (the harness reports them as today); [`compare`] skips them.
+//! No-verdict failures (`upstream_unavailable`, `harness`, `sim_environment`)
+//! are the caller's (compat-harness's gate_trial); [`compare`] skips them.
 //! A baseline that stores no signature for a failing model (built before
 //! signatures) gets it from the model's stored error: the signature reads
 //! only what a matrix keeps of an error (see `crate::signature`), so it is
@@ -462,6 +462,7 @@ mod tests {
             signature: None,
             reason: (status == ModelStatus::NotApplicable).then(|| "no 1M variant".to_owned()),
             recoveries: Vec::new(),
+            evidence: None,
             attempts: 1,
             duration_ms: 1,
         }
@@ -575,8 +576,7 @@ mod tests {
                 assert!(j.fails_gate(mode));
             }
         }
-        // Whole matrices: the cell stays partial-or-worse, yet Haiku and
-        // Sonnet are named as regressions.
+        // Whole matrices: the cell stays red, Haiku and Sonnet regress.
         let now = matrix(&[(
             "count_tokens",
             "bedrock_invoke",

@@ -114,6 +114,7 @@ mod tests {
                 class: None,
                 first_error: None,
                 signature: None,
+                evidence: None,
                 details: serde_json::Value::Null,
             });
         }

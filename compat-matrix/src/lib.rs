@@ -15,7 +15,9 @@ pub mod paths;
 pub mod provider;
 // Written by `cargo xtask codegen`; its items are `provider`'s.
 mod provider_gen;
+pub mod readme_counts;
 pub mod render;
 pub mod results;
+pub mod rule_evidence;
 pub mod signature;
 pub mod status;

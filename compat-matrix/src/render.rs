@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use crate::manifest::Manifest;
 use crate::matrix::Matrix;
-use crate::matrix::v2::{AnyMatrix, CellStatusV2, MatrixV2, ModelStatus};
+use crate::matrix::v2::{AnyMatrix, CellStatusV2, CellV2, MatrixV2, ModelStatus};
 use crate::status::CellStatus;
 
 /// A grid cell: its symbol, and what to say below the grid (label, text).
@@ -41,6 +41,54 @@ fn symbol_v2(s: &CellStatusV2) -> &'static str {
         CellStatusV2::Unverified { .. } => "◌ unverified",
         CellStatusV2::NotApplicable { .. } => "— n/a",
         CellStatusV2::NotTested => "? not tested",
+    }
+}
+
+/// A red cell whose every failing model rests only on inferred simulator
+/// rules (`crate::rule_evidence`) gets a mark readable without colour.
+fn symbol_cell(c: &CellV2) -> &'static str {
+    let failing: Vec<_> = c
+        .models
+        .values()
+        .filter(|r| r.status == ModelStatus::Fail)
+        .collect();
+    let inferred = !failing.is_empty()
+        && failing
+            .iter()
+            .all(|r| r.evidence.as_ref().is_some_and(|e| e.only_inferred()));
+    match (&c.status, inferred) {
+        (CellStatusV2::Fail { .. }, true) => "✗ FAIL (inferred)",
+        (CellStatusV2::Partial { .. }, true) => "◐ PARTIAL (inferred)",
+        (s, _) => symbol_v2(s),
+    }
+}
+
+/// The deep dive's line for each failing model that rests only on inferred
+/// simulator rules.
+fn inferred_lines(c: &CellV2) -> String {
+    c.models
+        .iter()
+        .filter(|(_, r)| r.status == ModelStatus::Fail)
+        .filter_map(|(id, r)| {
+            let e = r.evidence.as_ref().filter(|e| e.only_inferred())?;
+            Some(format!(
+                "\n{id}: rests on an unverified simulator rule: {}; a live probe settles it",
+                e.rules.join(", ")
+            ))
+        })
+        .collect()
+}
+
+/// An unverified cell's note when the sim environment, not the provider or
+/// the harness, left a model without a verdict.
+fn sim_environment(c: &CellV2) -> &'static str {
+    if c.models
+        .values()
+        .any(|r| r.class == Some(crate::status::FailureClass::SimEnvironment))
+    {
+        " (sim environment, not the gateway)"
+    } else {
+        ""
     }
 }
 
@@ -93,23 +141,26 @@ impl View {
                         .map(|p| match f.providers.get(p) {
                             Some(c) => {
                                 let detail = match &c.status {
-                                    CellStatusV2::Fail { error } => {
-                                        Some(("fail".into(), error.clone()))
-                                    }
+                                    CellStatusV2::Fail { error } => Some((
+                                        "fail".into(),
+                                        format!("{error}{}", inferred_lines(c)),
+                                    )),
                                     CellStatusV2::Partial {
                                         error,
                                         passing_models,
                                     } => Some((
                                         format!("partial; passing: {}", passing_models.join(", ")),
-                                        error.clone(),
+                                        format!("{error}{}", inferred_lines(c)),
                                     )),
                                     CellStatusV2::Unverified { error, previous } => Some((
                                         match previous {
                                             Some(p) => format!(
-                                                "unverified; last verified {} on {}",
-                                                p.status, p.verified_at
+                                                "unverified{}; last verified {} on {}",
+                                                sim_environment(c),
+                                                p.status,
+                                                p.verified_at
                                             ),
-                                            None => "unverified".into(),
+                                            None => format!("unverified{}", sim_environment(c)),
                                         },
                                         error.clone(),
                                     )),
@@ -132,7 +183,7 @@ impl View {
                                     }
                                     _ => None,
                                 };
-                                (symbol_v2(&c.status), detail)
+                                (symbol_cell(c), detail)
                             }
                             None => ("?", None),
                         })
@@ -189,7 +240,20 @@ fn render_table(matrix: &View, manifest: Option<&Manifest>) -> String {
         .max()
         .unwrap_or(7)
         .max(7);
-    let col_w: Vec<usize> = headers.iter().map(|h| h.chars().count().max(12)).collect();
+    let col_w: Vec<usize> = headers
+        .iter()
+        .enumerate()
+        .map(|(i, h)| {
+            let widest = matrix
+                .rows
+                .iter()
+                .filter_map(|(_, cells)| cells.get(i))
+                .map(|(s, _)| s.chars().count())
+                .max()
+                .unwrap_or(0);
+            h.chars().count().max(12).max(widest)
+        })
+        .collect();
     let mut out = String::new();
     let pad = |s: &str, w: usize| format!("{s}{}", " ".repeat(w.saturating_sub(s.chars().count())));
     write!(out, "{}", pad("Feature", first_w)).unwrap();

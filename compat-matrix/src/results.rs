@@ -89,6 +89,11 @@ pub struct TrialResult {
     /// copy of it is cut. Absent for a pass and in older files.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signature: Option<String>,
+    /// A failure of a sim run: the simulator rules that decided it and their
+    /// evidence kind (`crate::rule_evidence`; `gateway` when none did).
+    /// Absent for a pass, in live runs and in older files.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<crate::rule_evidence::RuleEvidence>,
     /// Free-form diagnostics: usage, transcript tail, the simulator's record
     /// of the offending request, retry log.
     #[serde(default, skip_serializing_if = "serde_json::Value::is_null")]
@@ -280,6 +285,7 @@ mod tests {
             class: Some(FailureClass::Incompatible),
             first_error: None,
             signature: None,
+            evidence: None,
             details: serde_json::Value::Null,
         });
         r

@@ -7,7 +7,7 @@
 //!   aggregated; adds `not_tested` for cells no case covers.
 //!
 //! - [`FailureClass`]: why a trial failed. Only `incompatible` is the
-//!   gateway's fault; the other two mean the run reached no verdict.
+//!   gateway's fault; the others mean the run reached no verdict.
 //!
 //! Both serialize as the tagged union of the published schema v1:
 //! `{"status":"pass"}`, `{"status":"fail","error":..}`,
@@ -49,6 +49,12 @@ pub enum FailureClass {
     /// Our side: the CLI crashed or printed garbage, the proxy died or never
     /// became ready, the suite's deadline passed, our own bug.
     Harness,
+    /// Sim mode only: the failure comes from the simulated environment, not
+    /// from the gateway: the gateway reached for a public host the
+    /// simulators cannot stand in for, or the CLI made a call without the
+    /// gateway key our harness gives it (compat-harness's `sim_env`
+    /// decides it from the trial's evidence). A live run settles it.
+    SimEnvironment,
 }
 
 impl FailureClass {
@@ -57,6 +63,7 @@ impl FailureClass {
             FailureClass::Incompatible => "incompatible",
             FailureClass::UpstreamUnavailable => "upstream_unavailable",
             FailureClass::Harness => "harness",
+            FailureClass::SimEnvironment => "sim_environment",
         }
     }
 

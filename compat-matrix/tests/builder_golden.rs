@@ -328,11 +328,12 @@ fn v2_renderings_and_the_gate_diff() {
         };
         AnyMatrix::V2(v2::build(&manifest, &[input], &options_for(&root, name)).unwrap())
     };
-    let (all_pass, partial, unverified, flaky) = (
+    let (all_pass, partial, unverified, flaky, evidence) = (
         load("all_pass.json"),
         load("partial.json"),
         load("unverified.json"),
         load("flaky.json"),
+        load("evidence.json"),
     );
     // A v1 baseline against a v2 run: the gate reads both.
     let v1_baseline = {
@@ -352,6 +353,10 @@ fn v2_renderings_and_the_gate_diff() {
         ));
         insta::assert_snapshot!("diff_regression", compat_matrix::render::diff_markdown(&v1_baseline, &partial, Some(&manifest), compat_matrix::results::Mode::Sim));
         insta::assert_snapshot!("diff_flaky_sim", compat_matrix::render::diff_markdown(&all_pass, &flaky, Some(&manifest), compat_matrix::results::Mode::Sim));
+        // Reds that rest only on inferred rules carry a mark and a deep-dive
+        // line; a sim-environment model is unverified, said so.
+        insta::assert_snapshot!("v2_markdown_evidence", compat_matrix::render::markdown_any(&evidence, Some(&manifest)));
+        insta::assert_snapshot!("v2_table_evidence", compat_matrix::render::table_any(&evidence, Some(&manifest)));
         insta::assert_snapshot!("diff_unchanged", compat_matrix::render::diff_markdown(&all_pass, &flaky, Some(&manifest), compat_matrix::results::Mode::Live));
     });
 }

@@ -198,6 +198,7 @@ fn sim_mode_evidence_is_classified_by_the_record() {
             },
             "stalled" => FailureKind::Stalled,
             "timed_out" => FailureKind::TimedOut,
+            "assertion" => FailureKind::Assertion,
             other => panic!(
                 "{}: case {:?}: unknown kind {other:?}",
                 path.display(),

@@ -207,6 +207,11 @@ pub struct ModelResult {
     /// deep dive.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub recoveries: Vec<crate::results::Recovery>,
+    /// For `fail` in a sim run: the simulator rules that decided it and
+    /// their evidence kind (`crate::rule_evidence`). Optional: live runs and
+    /// older matrices have none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<crate::rule_evidence::RuleEvidence>,
     pub attempts: u32,
     pub duration_ms: u64,
 }
@@ -468,6 +473,7 @@ fn model_result(runs: &Runs<'_>) -> ModelResult {
         signature: None,
         reason: None,
         recoveries: passed.unwrap_or(last).recoveries(),
+        evidence: None,
         attempts,
         duration_ms,
     };
@@ -489,6 +495,7 @@ fn model_result(runs: &Runs<'_>) -> ModelResult {
             r.status = ModelStatus::Fail;
             r.class = Some(FailureClass::Incompatible);
             r.error = error_of(failed);
+            r.evidence = failed.evidence.clone();
             r.signature = Some(failed.signature.clone().unwrap_or_else(|| {
                 // A results file from before signatures: the same function
                 // over the kept error gives the same signature.

@@ -44,6 +44,7 @@ export const PAGE_FIXTURES = {
   // xtask build-matrix` from a full run: a copy of golden/sim-baseline.json).
   v2wide: 'v2-wide-compatibility-matrix.json',
   v2builder: 'v2-builder-unverified-compatibility-matrix.json',
+  v2evidence: 'v2-builder-evidence-compatibility-matrix.json',
   v3: 'schema-v3-compatibility-matrix.json',
   malformed: 'malformed-compatibility-matrix.json',
 };

@@ -138,7 +138,7 @@ describe('desktop (1280x800), schema v2', () => {
     assert.match(byStatus.get('unverified').name, /Unverified/);
 
     const legend = await page.$$eval('ul[aria-label="Legend"] li', (lis) => lis.map((li) => li.dataset.status || li.dataset.legend));
-    assert.deepEqual(legend, ['pass', 'flaky', 'partial', 'fail', 'unverified', 'not_applicable', 'not_tested', 'marks', 'changed']);
+    assert.deepEqual(legend, ['pass', 'flaky', 'partial', 'fail', 'unverified', 'not_applicable', 'not_tested', 'marks', 'inferred', 'changed']);
     const fits = await page.$eval('[data-testid="compat-scroller"]', (el) => el.scrollWidth <= el.clientWidth);
     assert.ok(fits, 'the table fits the desktop width');
     await page.screenshot({ path: screenshotPath('desktop-v2-matrix'), fullPage: true });
@@ -412,6 +412,41 @@ describe('desktop (1280x800), schema v2', () => {
     await finish(s);
   });
 
+  test('a red resting only on inferred simulator rules: a mark readable without colour, and the deep dive says so', async () => {
+    const s = await open(DESKTOP, 'v2evidence');
+    const { page } = s;
+    const marks = page.locator('[data-testid="inferred-mark"]');
+    assert.equal(await marks.count(), 2, 'tool_use x anthropic (fail) and basic_messaging_streaming x vertex_ai (partial)');
+    const anthropic = page.locator('tr[data-feature="tool_use"] td[data-provider="anthropic"]');
+    const mark = anthropic.locator('[data-testid="inferred-mark"]');
+    assert.equal((await mark.locator('[aria-hidden="true"]').innerText()).trim(), '†');
+    assert.match(await mark.innerText(), /Rests on an unverified simulator rule: foundry\.requires_anthropic_version; a live probe settles it\./);
+    const box = await mark.boundingBox();
+    assert.ok(box.width >= 12 && box.height >= 12, `mark ${JSON.stringify(box)}`);
+    // Readable without colour: the glyph, not a hue, carries it (black on white).
+    const look = await mark.evaluate((el) => ({ c: getComputedStyle(el).color, b: getComputedStyle(el).backgroundColor }));
+    assert.notEqual(look.c, look.b);
+    // A red with a documented rule, or decided by the gateway alone, has none.
+    for (const p of ['bedrock_converse', 'vertex_ai']) {
+      assert.equal(await page.locator(`tr[data-feature="tool_use"] td[data-provider="${p}"] [data-testid="inferred-mark"]`).count(), 0, p);
+    }
+    assert.match(await page.locator('[data-legend="inferred"]').innerText(), /Unverified rule/);
+    await page.click(cellButton('tool_use', 'anthropic'));
+    const { dialog } = await openDialog(page, 'cell-deep-dive', DESKTOP.viewport);
+    assert.match(
+      await dialog.getByTestId('deep-dive-inferred').innerText(),
+      /Rests on an unverified simulator rule: foundry\.requires_anthropic_version; a live probe settles it\./,
+    );
+    const ev = dialog.locator('li[data-model="claude-opus-4-7"] [data-testid="model-evidence"]');
+    assert.equal(await ev.getAttribute('data-evidence-kind'), 'inferred');
+    await page.screenshot({ path: screenshotPath('desktop-v2-inferred') });
+    await page.keyboard.press('Escape');
+    await page.click(cellButton('basic_messaging_streaming', 'bedrock_converse'));
+    const env = await openDialog(page, 'cell-deep-dive', DESKTOP.viewport);
+    assert.match(await env.dialog.innerText(), /Failure class: Sim environment: .*a live run settles it/);
+    await finish(s);
+  });
+
   test('dark theme: the seven statuses stay distinct', async () => {
     const s = await open(DESKTOP, 'v2', { query: '?theme=dark' });
     const cells = await readV2Cells(s.page);
@@ -452,6 +487,23 @@ describe('phone (390x844), schema v2', () => {
     assert.equal(label, 'Prompt caching (5 min) on Bedrock (Converse)');
     assert.match(await dialog.innerText(), /Changed from partial on 2026-11-25/);
     await page.screenshot({ path: screenshotPath('phone-v2-deep-dive') });
+    await dialog.getByRole('button', { name: 'Close' }).tap();
+    await dialog.waitFor({ state: 'detached' });
+    await finish(s);
+  });
+
+  test('a red resting only on inferred rules: the mark and the deep dive fit a phone', async () => {
+    const s = await open(PHONE, 'v2evidence');
+    const { page } = s;
+    const sel = cellButton('basic_messaging_streaming', 'vertex_ai');
+    await page.locator(sel).scrollIntoViewIfNeeded();
+    const mark = page.locator('tr[data-feature="basic_messaging_streaming"] td[data-provider="vertex_ai"] [data-testid="inferred-mark"]');
+    const box = await mark.boundingBox();
+    assert.ok(box && box.width >= 12 && box.height >= 12, `mark ${JSON.stringify(box)}`);
+    await page.tap(sel);
+    const { dialog } = await openDialog(page, 'cell-deep-dive', PHONE.viewport);
+    assert.match(await dialog.getByTestId('deep-dive-inferred').innerText(), /Rests on an unverified simulator rule: betas\.vertex; a live probe settles it\./);
+    await page.screenshot({ path: screenshotPath('phone-v2-inferred') });
     await dialog.getByRole('button', { name: 'Close' }).tap();
     await dialog.waitFor({ state: 'detached' });
     await finish(s);

@@ -9,6 +9,8 @@ import { describe, test } from 'node:test';
 import {
   CLASS_INFO,
   ERROR_HEAD_CHARS,
+  EVIDENCE_KINDS,
+  INFERRED_MARK,
   MODEL_STATUS_INFO,
   STALE_AFTER_MS,
   STATUSES_V2,
@@ -113,10 +115,11 @@ describe('v2 statuses', () => {
   });
 
   test('failure classes in words', () => {
-    assert.deepEqual(Object.keys(CLASS_INFO), ['incompatible', 'upstream_unavailable', 'harness']);
+    assert.deepEqual(Object.keys(CLASS_INFO), ['incompatible', 'upstream_unavailable', 'harness', 'sim_environment']);
     assert.equal(CLASS_INFO.incompatible.text, 'the gateway broke the feature');
     assert.match(CLASS_INFO.upstream_unavailable.text, /quota, credentials/);
     assert.match(CLASS_INFO.harness.text, /our side/);
+    assert.match(CLASS_INFO.sim_environment.text, /no verdict on the gateway; a live run settles it/);
   });
 });
 
@@ -553,5 +556,45 @@ describe('recoveries in the deep dive', () => {
     expectProblem(m, /recoveries\[0\]: refused\.side must be "provider" or "gateway"/);
     m.features[0].providers.azure.models['claude-haiku-4-5'].recoveries = 'x';
     expectProblem(m, /recoveries must be an array/);
+  });
+});
+
+describe('evidence: reds resting only on inferred simulator rules (issue 25)', () => {
+  const m = validateMatrix(fixture('v2-builder-evidence-compatibility-matrix.json'));
+  const cellOf = (f, p) => m.matrix.features.find((x) => x.id === f).cells.find((c) => c.providerId === p);
+
+  test('a red whose every failing model rests on inferred rules carries the mark and the deep-dive words', () => {
+    assert.equal(m.ok, true, JSON.stringify(m.problems));
+    const c = cellOf('tool_use', 'anthropic');
+    assert.equal(c.status, 'fail');
+    assert.equal(c.inferred.mark, INFERRED_MARK);
+    assert.equal(
+      c.inferred.text,
+      'Rests on an unverified simulator rule: foundry.requires_anthropic_version; a live probe settles it.',
+    );
+    const haiku = c.modelResults.find((r) => r.modelId === 'claude-haiku-4-5');
+    assert.equal(haiku.evidence.kind, 'inferred');
+    assert.match(haiku.evidence.text, /^Rests on an unverified simulator rule: foundry\.requires_anthropic_version; a live probe settles it\.$/);
+    assert.equal(cellOf('basic_messaging_streaming', 'vertex_ai').inferred.rules.join(), 'betas.vertex');
+  });
+
+  test('a red with a documented rule or none (the gateway) has no mark; a sim-environment model is unverified, in words', () => {
+    assert.equal(cellOf('tool_use', 'bedrock_converse').inferred, undefined);
+    const gw = cellOf('tool_use', 'vertex_ai');
+    assert.equal(gw.inferred, undefined);
+    assert.match(gw.modelResults[2].evidence.text, /^No simulator rule decided it/);
+    const env = cellOf('basic_messaging_streaming', 'bedrock_converse');
+    assert.equal(env.status, 'unverified');
+    assert.match(env.modelResults[2].classText, /^Sim environment: .* a live run settles it$/);
+    assert.ok(CLASS_INFO.sim_environment);
+  });
+
+  test('a malformed evidence is refused, naming the kinds', () => {
+    const raw = fixture('v2-builder-evidence-compatibility-matrix.json');
+    raw.features[1].providers.anthropic.models['claude-haiku-4-5'].evidence = { kind: 'guess', rules: [] };
+    const r = validateMatrix(raw);
+    assert.equal(r.ok, false);
+    assert.match(r.problems.join('\n'), /evidence must be \{"kind": one of documented, client, observed, inferred, gateway/);
+    assert.deepEqual(EVIDENCE_KINDS, ['documented', 'client', 'observed', 'inferred', 'gateway']);
   });
 });

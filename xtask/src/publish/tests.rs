@@ -68,6 +68,7 @@ fn results_file(dir: &Path, mode: Mode, outcome: Outcome) -> PathBuf {
                 class: None,
                 first_error: None,
                 signature: None,
+                evidence: None,
                 details: serde_json::Value::Null,
             });
         }
@@ -260,6 +261,7 @@ fn run_at(
                 class,
                 first_error: None,
                 signature: None,
+                evidence: None,
                 details: serde_json::Value::Null,
             });
         }

@@ -16,6 +16,7 @@ import {
   MODEL_STATUS_INFO,
   SUPPORTED_SCHEMA_VERSIONS,
   changedCells,
+  INFERRED_MARK,
   formatLastUpdated,
   freshness,
   sourceLinks,
@@ -373,6 +374,14 @@ function CellDetails({ matrix, feature, provider, cell, labelId }) {
           {cell.change.text}
         </p>
       ) : null}
+      {cell.inferred ? (
+        <p className={styles.inferredLine} data-testid="deep-dive-inferred">
+          <span aria-hidden="true" className={styles.inferredGlyph}>
+            {cell.inferred.mark}{' '}
+          </span>
+          {cell.inferred.text}
+        </p>
+      ) : null}
       {cell.previous ? (
         <p className={styles.previousLine} data-testid="deep-dive-previous">
           {cell.previous.text}
@@ -395,6 +404,11 @@ function CellDetails({ matrix, feature, provider, cell, labelId }) {
                 ) : null}
               </div>
               {r.classText ? <div className={styles.modelClass}>Failure class: {r.classText}</div> : null}
+              {r.evidence ? (
+                <div className={styles.modelEvidence} data-testid="model-evidence" data-evidence-kind={r.evidence.kind}>
+                  {r.evidence.text}
+                </div>
+              ) : null}
               {r.error ? <ErrorText error={r.error} testId="model-error" /> : null}
               {r.firstError ? (
                 <div className={styles.modelFirstError}>
@@ -478,6 +492,12 @@ function CellV2({ cell, open, onOpen }) {
             {marks.map((r) => (
               <ModelMark key={r.modelId} result={r} />
             ))}
+          </span>
+        ) : null}
+        {cell.inferred ? (
+          <span className={styles.inferredMark} data-testid="inferred-mark">
+            <span aria-hidden="true">{cell.inferred.mark}</span>
+            <span className={styles.srOnly}>{` ${cell.inferred.text}`}</span>
           </span>
         ) : null}
         {cell.changed ? (
@@ -747,6 +767,14 @@ export function CompatibilityLegend({ data = matrixData }) {
               <strong>Small marks</strong>: one per model
               {models.length > 0 ? ` (${models.map((m) => m.name).join(', ')}, in that order)` : ''}: ✓ pass, ≈ passed on a retry, ✗ fail,
               ◌ no verdict, — not applicable, · not run. Select a cell to see each model's result.
+            </span>
+          </li>
+          <li className={styles.legendItem} data-legend="inferred">
+            <span className={`${styles.legendSwatch} ${styles.legendInferred}`} aria-hidden="true">
+              {INFERRED_MARK}
+            </span>
+            <span>
+              <strong>Unverified rule</strong>: the red rests only on a simulator rule no provider source confirms yet; a live probe settles it.
             </span>
           </li>
           <li className={styles.legendItem} data-legend="changed">

@@ -510,7 +510,31 @@ export const CLASS_INFO = Object.freeze({
     label: 'Test harness',
     text: 'a problem on our side (CLI, proxy or test suite), so no verdict',
   }),
+  sim_environment: Object.freeze({
+    label: 'Sim environment',
+    text: 'the simulated environment could not serve what the gateway or CLI needed, so no verdict on the gateway; a live run settles it',
+  }),
 });
+
+/**
+ * What a failing model's red rests on (`evidence.kind`, schema v2): the
+ * strongest evidence among the simulator rules that decided it, or
+ * `gateway` when no simulator rule did.
+ */
+export const EVIDENCE_KINDS = Object.freeze(['documented', 'client', 'observed', 'inferred', 'gateway']);
+
+/** The mark of a red cell that rests only on inferred simulator rules (readable without colour). */
+export const INFERRED_MARK = '†';
+
+/** A failing model's evidence in words (the deep dive's line). */
+export function describeEvidence(evidence) {
+  const rules = evidence.rules.join(', ');
+  let text;
+  if (evidence.kind === 'gateway') text = 'No simulator rule decided it: the simulators accepted every request and the gateway broke the answer itself.';
+  else if (evidence.kind === 'inferred') text = `Rests on an unverified simulator rule: ${rules}; a live probe settles it.`;
+  else text = `Decided by the simulator rule ${rules} (evidence: ${evidence.kind}).`;
+  return { kind: evidence.kind, rules: evidence.rules.slice(), inferred: evidence.kind === 'inferred', text };
+}
 
 function isNonNegativeInteger(v) {
   return Number.isInteger(v) && v >= 0;
@@ -722,8 +746,16 @@ function validateModelResult(r, at, problem) {
   }
   const recoveries = 'recoveries' in r ? validateRecoveries(r.recoveries, `${at}.recoveries`, problem) : [];
   if (recoveries === null) ok = false;
+  if ('evidence' in r) {
+    const e = r.evidence;
+    if (!isPlainObject(e) || !EVIDENCE_KINDS.includes(e.kind) || !Array.isArray(e.rules) || !e.rules.every(isNonEmptyString)) {
+      problem(`${at}.evidence must be {"kind": one of ${EVIDENCE_KINDS.join(', ')}, "rules": a list of rule ids}, found ${typeName(e)}`);
+      ok = false;
+    }
+  }
   if (!ok) return null;
   const out = { status: r.status, attempts: r.attempts, durationMs: r.duration_ms };
+  if (r.evidence) out.evidence = { kind: r.evidence.kind, rules: r.evidence.rules.slice() };
   if (recoveries.length > 0) out.recoveries = recoveries;
   if (r.class) out.class = r.class;
   for (const [k, to] of [
@@ -904,6 +936,7 @@ export function describeModelResult(model, result) {
   if (result.firstError) out.firstError = { full: result.firstError, ...splitError(result.firstError) };
   if (result.reason) out.reason = result.reason;
   if (result.recoveries) out.recoveries = result.recoveries.map(describeRecovery);
+  if (result.evidence) out.evidence = describeEvidence(result.evidence);
   return out;
 }
 
@@ -974,6 +1007,21 @@ export function describeCellV2(cell, models) {
     changed: Boolean(change && change.changed),
     change,
   };
+  // A red that rests only on inferred simulator rules: every failing model's
+  // evidence is `inferred` (nobody has checked the rule against the provider).
+  const failing = modelResults.filter((r) => r.status === 'fail');
+  if (
+    (cell.status === 'fail' || cell.status === 'partial') &&
+    failing.length > 0 &&
+    failing.every((r) => r.evidence && r.evidence.inferred)
+  ) {
+    const rules = [...new Set(failing.flatMap((r) => r.evidence.rules))];
+    out.inferred = {
+      mark: INFERRED_MARK,
+      rules,
+      text: `Rests on an unverified simulator rule: ${rules.join(', ')}; a live probe settles it.`,
+    };
+  }
   if (cell.error) out.error = { full: cell.error, ...splitError(cell.error) };
   if (cell.reason) out.reason = cell.reason;
   if (cell.passingModels) out.passingModels = cell.passingModels;
