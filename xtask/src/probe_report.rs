@@ -1,0 +1,158 @@
+//! The report of `cargo xtask probe`: one result per probe (agree, disagree,
+//! could not ask, with both answers quoted), written as
+//! `probe-report.json` and `probe-report.md`.
+
+use std::path::Path;
+
+use anyhow::Context as _;
+use serde::Serialize;
+
+use crate::probe::{Answer, Expect, ProbeMode};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Agree,
+    Disagree,
+    CouldNotAsk,
+}
+
+impl Outcome {
+    fn label(self) -> &'static str {
+        match self {
+            Outcome::Agree => "agree",
+            Outcome::Disagree => "disagree",
+            Outcome::CouldNotAsk => "could not ask",
+        }
+    }
+}
+
+/// One probe's result.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProbeResult {
+    pub rule: String,
+    pub api: Option<String>,
+    pub model: Option<String>,
+    pub outcome: Outcome,
+    /// What a provider that enforces the rule answers (the probes file).
+    pub expect: Option<Expect>,
+    /// The simulator's answer.
+    pub sim: Option<Answer>,
+    /// The real provider's answer (live mode).
+    pub provider: Option<Answer>,
+    /// Why it could not be asked.
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Report {
+    pub mode: ProbeMode,
+    pub agree: usize,
+    pub disagree: usize,
+    pub could_not_ask: usize,
+    pub results: Vec<ProbeResult>,
+}
+
+impl Report {
+    pub fn new(mode: ProbeMode, results: Vec<ProbeResult>) -> Report {
+        let count = |o: Outcome| results.iter().filter(|r| r.outcome == o).count();
+        Report {
+            mode,
+            agree: count(Outcome::Agree),
+            disagree: count(Outcome::Disagree),
+            could_not_ask: count(Outcome::CouldNotAsk),
+            results,
+        }
+    }
+
+    /// One line per disagreement, as the run fails with it.
+    pub fn disagreements(&self) -> Vec<String> {
+        let quote = |a: &Option<Answer>| a.as_ref().map_or("no answer".into(), |a| a.to_string());
+        self.results
+            .iter()
+            .filter(|r| r.outcome == Outcome::Disagree)
+            .map(|r| {
+                let api = r.api.as_deref().unwrap_or("?");
+                match self.mode {
+                    ProbeMode::Live => format!(
+                        "simulator drift: {}: sim {}, provider {} ({api})",
+                        r.rule,
+                        quote(&r.sim),
+                        quote(&r.provider)
+                    ),
+                    ProbeMode::Sim => format!(
+                        "simulator disagrees with the ledger's probe: {}: sim {}, expected {} ({api}); \
+                         fix the simulator or the probe in {}",
+                        r.rule,
+                        quote(&r.sim),
+                        r.expect.as_ref().map_or("nothing".into(), |e| {
+                            quote(&Some(Answer { status: e.status, words: e.words.clone() }))
+                        }),
+                        crate::probe::PROBES_FILE
+                    ),
+                }
+            })
+            .collect()
+    }
+
+    pub fn summary(&self, dir: &Path) -> String {
+        format!(
+            "probe ({:?} mode): {} agree, {} disagree, {} could not ask; report: {}",
+            self.mode,
+            self.agree,
+            self.disagree,
+            self.could_not_ask,
+            dir.join("probe-report.md").display()
+        )
+    }
+
+    pub fn markdown(&self) -> String {
+        let mode = match self.mode {
+            ProbeMode::Sim => "sim (the simulators against the probes' expectations)",
+            ProbeMode::Live => "live (the real providers against the simulators)",
+        };
+        let mut md = format!(
+            "# Simulator rule probes\n\nMode: {mode}. {} agree, {} disagree, {} could not ask.\n\n\
+             | rule | api | model | outcome | simulator | provider / expected | why not asked |\n\
+             |---|---|---|---|---|---|---|\n",
+            self.agree, self.disagree, self.could_not_ask
+        );
+        let cell = |s: String| s.replace('|', "\\|").replace('\n', " ");
+        for r in &self.results {
+            let other = match (&r.provider, &r.expect) {
+                (Some(p), _) => p.to_string(),
+                (None, Some(e)) if self.mode == ProbeMode::Sim => format!(
+                    "expected {}",
+                    Answer {
+                        status: e.status,
+                        words: e.words.clone()
+                    }
+                ),
+                _ => String::new(),
+            };
+            md.push_str(&format!(
+                "| `{}` | {} | {} | {} | {} | {} | {} |\n",
+                r.rule,
+                r.api.as_deref().unwrap_or(""),
+                r.model.as_deref().unwrap_or(""),
+                r.outcome.label(),
+                cell(r.sim.as_ref().map(ToString::to_string).unwrap_or_default()),
+                cell(other),
+                cell(r.reason.clone().unwrap_or_default()),
+            ));
+        }
+        md
+    }
+
+    pub fn write(&self, dir: &Path) -> anyhow::Result<()> {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("cannot create the report directory {}", dir.display()))?;
+        let json = dir.join("probe-report.json");
+        std::fs::write(&json, serde_json::to_string_pretty(self)? + "\n")
+            .with_context(|| format!("cannot write {}", json.display()))?;
+        let md = dir.join("probe-report.md");
+        std::fs::write(&md, self.markdown())
+            .with_context(|| format!("cannot write {}", md.display()))?;
+        Ok(())
+    }
+}
