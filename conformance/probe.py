@@ -30,6 +30,9 @@ from anthropic import Omit
 
 ENV = os.environ
 PROMPT = "Reply with the single word ok."
+# In sim mode each request carries its probe's index, so that xtask can read the
+# ledger rule the simulator's record names for it. Never sent to a real provider.
+PROBE_HEADER = "x-compat-probe"
 
 
 def load(name):
@@ -123,6 +126,8 @@ def send_anthropic(p):
     conf = {**APIS[api], **(req.get("target") or {})}
     client = anthropic_client(api, conf, req.get("auth") == "invalid")
     headers = dict(req.get("headers") or {})
+    if MODE == "sim":
+        headers[PROBE_HEADER] = str(p["index"])
     for name in req.get("omit_headers") or []:
         headers[name] = Omit()
     if req.get("endpoint") == "count_tokens":
@@ -164,6 +169,11 @@ def send_bedrock(p):
 
     api, req = p["api"], p.get("request") or {}
     client = bedrock_client(APIS[api], req.get("auth") == "invalid")
+    if MODE == "sim":
+        def tag(request, **_):
+            request.headers[PROBE_HEADER] = str(p["index"])
+
+        client.meta.events.register("before-sign.bedrock-runtime.*", tag)
     try:
         if api == "bedrock_invoke":
             if "raw_body" in req:

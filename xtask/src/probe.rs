@@ -39,6 +39,8 @@ Exit status: 0 when no probe disagrees; 1 on a disagreement (live mode:
 /// The probe definitions, relative to the workspace root.
 pub const PROBES_FILE: &str = "xtask/probes/probes.yaml";
 const SCRIPT: &str = "conformance/probe.py";
+/// The header conformance/probe.py tags each sim-mode request with.
+const PROBE_HEADER: &str = "x-compat-probe";
 const SCRIPT_TIMEOUT: Duration = Duration::from_secs(600);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize)]
@@ -241,6 +243,7 @@ fn base(e: &Entry) -> ProbeResult {
         outcome: Outcome::CouldNotAsk,
         expect: e.expect.clone(),
         sim: None,
+        sim_rule: None,
         provider: None,
         reason: e
             .no_probe
@@ -255,6 +258,7 @@ fn run_sim(entries: &[Entry]) -> anyhow::Result<Vec<ProbeResult>> {
         .filter(|&i| entries[i].no_probe.is_none())
         .collect();
     let answers = send(entries, &probes, &sim_target(&sims), true)?;
+    let rules = recorded_rules(&sims);
     Ok(entries
         .iter()
         .enumerate()
@@ -263,11 +267,22 @@ fn run_sim(entries: &[Entry]) -> anyhow::Result<Vec<ProbeResult>> {
             match answers.get(&i) {
                 Some(Ok(a)) => {
                     let expect = e.expect.as_ref().expect("a probe has an expectation");
-                    r.outcome = if expect.matches(a) {
+                    r.sim_rule = rules.get(&i).cloned();
+                    let other_rule = r
+                        .sim_rule
+                        .as_deref()
+                        .filter(|&got| got != "unfiled" && !glob(&e.rule, got));
+                    r.outcome = if expect.matches(a) && other_rule.is_none() {
                         Outcome::Agree
                     } else {
                         Outcome::Disagree
                     };
+                    if let Some(got) = other_rule {
+                        r.reason = Some(format!(
+                            "the simulator's record names rule `{got}`, not the probe's `{}`",
+                            e.rule
+                        ));
+                    }
                     r.sim = Some(a.clone());
                 }
                 Some(Err(why)) => r.reason = Some(why.clone()),
@@ -276,6 +291,18 @@ fn run_sim(entries: &[Entry]) -> anyhow::Result<Vec<ProbeResult>> {
             r
         })
         .collect())
+}
+
+/// The ledger rule each probe's (last) request was refused by, from the
+/// simulators' records (the script tags each request with its probe's index).
+fn recorded_rules(sims: &Simulators) -> BTreeMap<usize, String> {
+    sims.requests()
+        .into_iter()
+        .filter_map(|r| {
+            let index = r.headers.get(PROBE_HEADER)?.parse().ok()?;
+            Some((index, r.rule?))
+        })
+        .collect()
 }
 
 fn run_live(entries: &[Entry]) -> anyhow::Result<Vec<ProbeResult>> {

@@ -38,6 +38,9 @@ pub struct ProbeResult {
     pub expect: Option<Expect>,
     /// The simulator's answer.
     pub sim: Option<Answer>,
+    /// The ledger rule the simulator's record names for its refusal (sim mode).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sim_rule: Option<String>,
     /// The real provider's answer (live mode).
     pub provider: Option<Answer>,
     /// Why it could not be asked.
@@ -154,5 +157,40 @@ impl Report {
         std::fs::write(&md, self.markdown())
             .with_context(|| format!("cannot write {}", md.display()))?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_live_disagreement_reads_as_simulator_drift_with_both_answers() {
+        let r = ProbeResult {
+            rule: "foundry.requires_anthropic_version".into(),
+            api: Some("azure".into()),
+            model: Some("claude-haiku-4-5".into()),
+            outcome: Outcome::Disagree,
+            expect: None,
+            sim: Some(Answer {
+                status: 400,
+                words: "anthropic-version: header is required".into(),
+            }),
+            sim_rule: None,
+            provider: Some(Answer {
+                status: 200,
+                words: String::new(),
+            }),
+            reason: None,
+        };
+        let report = Report::new(ProbeMode::Live, vec![r]);
+        assert_eq!(
+            report.disagreements(),
+            [
+                "simulator drift: foundry.requires_anthropic_version: sim 400 \
+                 \"anthropic-version: header is required\", provider 200 (azure)"
+            ]
+        );
+        assert!(report.markdown().contains("| disagree |"));
     }
 }
