@@ -95,6 +95,12 @@ def anthropic_client(api, conf, invalid):
             kw["access_token"] = conf["access_token"]
         project = conf.get("project") or ENV["VERTEX_PROJECT"]
         region = conf.get("location") or ENV["VERTEX_LOCATION"]
+        if MODE == "live" and region != ENV["VERTEX_LOCATION"]:
+            # A probe of another location: the client would send it to that
+            # region's host (which may not exist); keep the configured host.
+            home = ENV["VERTEX_LOCATION"]
+            host = "aiplatform.googleapis.com" if home == "global" else f"{home}-aiplatform.googleapis.com"
+            kw["base_url"] = f"https://{host}/v1"
         if invalid:
             kw["access_token"] = "ya29.invalid-probe-token"
         return anthropic.AnthropicVertex(project_id=project, region=region, **kw)

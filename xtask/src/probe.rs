@@ -16,10 +16,10 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail};
 use compat_sim::{Api, Simulators, creds};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use crate::probe_report::{Outcome, ProbeResult, Report};
+use crate::probe_report::{Answer, Expect, Outcome, PROBES_FILE, ProbeMode, ProbeResult, Report};
 
 /// What live mode needs (`cargo xtask probe --help`).
 pub const ENVIRONMENT: &str = "\
@@ -36,22 +36,10 @@ first time (the Anthropic SDK + boto3 virtualenv, as `cargo xtask provision`).
 Exit status: 0 when no probe disagrees; 1 on a disagreement (live mode:
 \"simulator drift: <rule>: sim <answer>, provider <answer>\").";
 
-/// The probe definitions, relative to the workspace root.
-pub const PROBES_FILE: &str = "xtask/probes/probes.yaml";
 const SCRIPT: &str = "conformance/probe.py";
 /// The header conformance/probe.py tags each sim-mode request with.
 const PROBE_HEADER: &str = "x-compat-probe";
 const SCRIPT_TIMEOUT: Duration = Duration::from_secs(600);
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ProbeMode {
-    /// Against the local simulators; each answer must match the probe's expectation.
-    Sim,
-    /// Against the real providers (credentials from the environment), each
-    /// answer compared with the simulator's.
-    Live,
-}
 
 #[derive(Debug, clap::Args)]
 pub struct ProbeArgs {
@@ -76,41 +64,6 @@ pub struct Entry {
     pub request: Map<String, Value>,
     pub expect: Option<Expect>,
     pub no_probe: Option<String>,
-}
-
-/// What a provider that enforces the rule answers.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct Expect {
-    pub status: u16,
-    /// A fragment of the provider's error message; "" compares the status only.
-    #[serde(default)]
-    pub words: String,
-}
-
-/// A provider's answer to one probe: status and its error words ("" on 2xx).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Answer {
-    pub status: u16,
-    pub words: String,
-}
-
-impl std::fmt::Display for Answer {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        if self.words.is_empty() {
-            write!(f, "{}", self.status)
-        } else {
-            write!(f, "{} {:?}", self.status, self.words)
-        }
-    }
-}
-
-impl Expect {
-    pub fn matches(&self, a: &Answer) -> bool {
-        let ok = |s: u16| (200..300).contains(&s);
-        (a.status == self.status || (ok(a.status) && ok(self.status)))
-            && (self.words.is_empty() || a.words.contains(&self.words))
-    }
 }
 
 /// The api's model when a probe names none: Haiku 4.5, as each provider spells it.

@@ -1,13 +1,60 @@
-//! The report of `cargo xtask probe`: one result per probe (agree, disagree,
-//! could not ask, with both answers quoted), written as
-//! `probe-report.json` and `probe-report.md`.
+//! The vocabulary of `cargo xtask probe` (mode, expectation, answer) and its
+//! report: one result per probe (agree, disagree, could not ask, with both
+//! answers quoted), written as `probe-report.json` and `probe-report.md`.
 
 use std::path::Path;
 
 use anyhow::Context as _;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-use crate::probe::{Answer, Expect, ProbeMode};
+/// The probe definitions, relative to the workspace root.
+pub const PROBES_FILE: &str = "xtask/probes/probes.yaml";
+
+/// Where the probes are sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ProbeMode {
+    /// Against the local simulators; each answer must match the probe's expectation.
+    Sim,
+    /// Against the real providers (credentials from the environment), each
+    /// answer compared with the simulator's.
+    Live,
+}
+
+/// What a provider that enforces the rule answers.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Expect {
+    pub status: u16,
+    /// A fragment of the provider's error message; "" compares the status only.
+    #[serde(default)]
+    pub words: String,
+}
+
+/// A provider's answer to one probe: status and its error words ("" on 2xx).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Answer {
+    pub status: u16,
+    pub words: String,
+}
+
+impl std::fmt::Display for Answer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.words.is_empty() {
+            write!(f, "{}", self.status)
+        } else {
+            write!(f, "{} {:?}", self.status, self.words)
+        }
+    }
+}
+
+impl Expect {
+    pub fn matches(&self, a: &Answer) -> bool {
+        let ok = |s: u16| (200..300).contains(&s);
+        (a.status == self.status || (ok(a.status) && ok(self.status)))
+            && (self.words.is_empty() || a.words.contains(&self.words))
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -91,7 +138,7 @@ impl Report {
                         r.expect.as_ref().map_or("nothing".into(), |e| {
                             quote(&Some(Answer { status: e.status, words: e.words.clone() }))
                         }),
-                        crate::probe::PROBES_FILE
+                        PROBES_FILE
                     ),
                 }
             })
