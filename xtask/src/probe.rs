@@ -51,6 +51,9 @@ pub struct ProbeArgs {
     /// Where the report goes (relative paths: from the workspace root).
     #[arg(long, default_value = "target/probe")]
     pub out: PathBuf,
+    /// Another probes file (same shape) instead of xtask/probes/probes.yaml.
+    #[arg(long)]
+    pub probes: Option<PathBuf>,
 }
 
 /// One item of the probes file.
@@ -149,7 +152,12 @@ pub fn glob(pattern: &str, text: &str) -> bool {
 
 pub fn run(args: ProbeArgs) -> anyhow::Result<ExitCode> {
     let root = compat_matrix::paths::workspace_root();
-    let entries = load(&root.join(PROBES_FILE))?;
+    let entries = load(
+        &args
+            .probes
+            .clone()
+            .unwrap_or_else(|| root.join(PROBES_FILE)),
+    )?;
     let entries: Vec<Entry> = entries
         .into_iter()
         .filter(|e| args.rule.as_deref().is_none_or(|g| glob(g, &e.rule)))

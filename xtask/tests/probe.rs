@@ -107,3 +107,25 @@ fn an_unknown_rule_glob_says_where_the_rules_are() {
     assert!(!ok);
     assert!(stderr.contains("xtask/probes/probes.yaml"), "{stderr}");
 }
+
+#[test]
+fn a_simulator_that_answers_otherwise_than_the_probe_expects_fails_the_run_naming_the_rule() {
+    let tmp = tempfile::tempdir().unwrap();
+    let probes = tmp.path().join("probes.yaml");
+    std::fs::write(
+        &probes,
+        "- rule: anthropic.requires_anthropic_version\n  api: anthropic\n  \
+         request: {omit_headers: [anthropic-version]}\n  expect: {status: 200, words: \"\"}\n",
+    )
+    .unwrap();
+    let (ok, stderr, report) = probe(&["--probes", probes.to_str().unwrap()], tmp.path());
+    assert!(!ok, "{stderr}");
+    assert_eq!(report["disagree"], 1, "{report}");
+    assert!(
+        stderr.contains(
+            "simulator disagrees with the ledger's probe: anthropic.requires_anthropic_version: \
+             sim 400 \"anthropic-version: header is required\", expected 200"
+        ),
+        "{stderr}"
+    );
+}
