@@ -1,4 +1,4 @@
-"""Sends the rule ledger's probes (xtask/probes/probes.yaml) with the providers' own clients.
+"""Sends the rule ledger's probes (xtask/probes/*.yaml) with the providers' own clients.
 
 Run by `cargo xtask probe` with the newest Anthropic SDK's virtualenv (anthropic + boto3,
 compat_core::tools::sdks). One run sends every probe to one target:

@@ -1,7 +1,7 @@
 //! `cargo xtask probe`: each rule of the simulators' ledger checked with the
 //! smallest request that tells whether a provider enforces it (issue 25).
 //!
-//! The probes are `xtask/probes/probes.yaml` (one item per probe, keyed by the
+//! The probes are `xtask/probes/*.yaml` (one item per probe, keyed by the
 //! ledger's rule id, or a `no_probe` reason); `conformance/probe.py` sends them
 //! with the providers' own clients (the Anthropic SDK, boto3). Sim mode sends
 //! them to the simulators (started here, in-process) and compares each answer
@@ -19,7 +19,7 @@ use compat_sim::{Api, Simulators, creds};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use crate::probe_report::{Answer, Expect, Outcome, PROBES_FILE, ProbeMode, ProbeResult, Report};
+use crate::probe_report::{Answer, Expect, Outcome, PROBES_DIR, ProbeMode, ProbeResult, Report};
 
 /// What live mode needs (`cargo xtask probe --help`).
 pub const ENVIRONMENT: &str = "\
@@ -51,7 +51,7 @@ pub struct ProbeArgs {
     /// Where the report goes (relative paths: from the workspace root).
     #[arg(long, default_value = "target/probe")]
     pub out: PathBuf,
-    /// Another probes file (same shape) instead of xtask/probes/probes.yaml.
+    /// Another probes file (same shape) instead of xtask/probes/*.yaml.
     #[arg(long)]
     pub probes: Option<PathBuf>,
 }
@@ -136,6 +136,22 @@ pub fn load(path: &Path) -> anyhow::Result<Vec<Entry>> {
     Ok(entries)
 }
 
+/// Every probes file of [`PROBES_DIR`], by name.
+pub fn load_default() -> anyhow::Result<Vec<Entry>> {
+    let dir = compat_matrix::paths::workspace_root().join(PROBES_DIR);
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .with_context(|| format!("cannot list the probes folder {}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "yaml"))
+        .collect();
+    files.sort();
+    let mut entries = Vec::new();
+    for f in files {
+        entries.extend(load(&f)?);
+    }
+    Ok(entries)
+}
+
 /// `*` any run, `?` one character.
 pub fn glob(pattern: &str, text: &str) -> bool {
     fn go(p: &[char], t: &[char]) -> bool {
@@ -152,19 +168,17 @@ pub fn glob(pattern: &str, text: &str) -> bool {
 
 pub fn run(args: ProbeArgs) -> anyhow::Result<ExitCode> {
     let root = compat_matrix::paths::workspace_root();
-    let entries = load(
-        &args
-            .probes
-            .clone()
-            .unwrap_or_else(|| root.join(PROBES_FILE)),
-    )?;
+    let entries = match &args.probes {
+        Some(file) => load(file)?,
+        None => load_default()?,
+    };
     let entries: Vec<Entry> = entries
         .into_iter()
         .filter(|e| args.rule.as_deref().is_none_or(|g| glob(g, &e.rule)))
         .collect();
     if entries.is_empty() {
         bail!(
-            "no probe matches --rule {:?}; the rule ids are in {PROBES_FILE}",
+            "no probe matches --rule {:?}; the rule ids are in {PROBES_DIR}/*.yaml",
             args.rule.unwrap_or_default()
         );
     }
@@ -475,7 +489,7 @@ mod tests {
     const UNFILED: &str = "unfiled";
 
     fn entries() -> Vec<Entry> {
-        load(&compat_matrix::paths::workspace_root().join(PROBES_FILE)).unwrap()
+        load_default().unwrap()
     }
 
     #[test]
@@ -489,7 +503,7 @@ mod tests {
             .collect();
         assert!(
             missing.is_empty(),
-            "these ledger rules have no probe in {PROBES_FILE}: {missing:?}; add a probe \
+            "these ledger rules have no probe in {PROBES_DIR}: {missing:?}; add a probe \
              (api, request, expect) or `no_probe: <why no request from outside can tell>`"
         );
     }
@@ -512,7 +526,7 @@ mod tests {
             .collect();
         assert!(
             unknown.is_empty(),
-            "{PROBES_FILE} probes rules the ledger does not have: {unknown:?}"
+            "{PROBES_DIR} probes rules the ledger does not have: {unknown:?}"
         );
     }
 

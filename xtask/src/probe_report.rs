@@ -7,8 +7,8 @@ use std::path::Path;
 use anyhow::Context as _;
 use serde::{Deserialize, Serialize};
 
-/// The probe definitions, relative to the workspace root.
-pub const PROBES_FILE: &str = "xtask/probes/probes.yaml";
+/// The probe definitions (every `*.yaml` in it), relative to the workspace root.
+pub const PROBES_DIR: &str = "xtask/probes";
 
 /// Where the probes are sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize)]
@@ -138,7 +138,7 @@ impl Report {
                         r.expect.as_ref().map_or("nothing".into(), |e| {
                             quote(&Some(Answer { status: e.status, words: e.words.clone() }))
                         }),
-                        PROBES_FILE
+                        PROBES_DIR
                     ),
                 }
             })

@@ -1,5 +1,5 @@
 //! `cargo xtask probe` end to end: in sim mode every probe of
-//! xtask/probes/probes.yaml, sent with the providers' own clients, gets the
+//! xtask/probes/*.yaml, sent with the providers' own clients, gets the
 //! answer its ledger rule expects from the simulators (one simulator start,
 //! one script run); in live mode without credentials nothing is sent, every
 //! rule is `could not ask` with the variables it needs, and the run succeeds.
@@ -105,7 +105,7 @@ fn an_unknown_rule_glob_says_where_the_rules_are() {
     let tmp = tempfile::tempdir().unwrap();
     let (ok, stderr, _) = probe(&["--rule", "no.such.rule*"], tmp.path());
     assert!(!ok);
-    assert!(stderr.contains("xtask/probes/probes.yaml"), "{stderr}");
+    assert!(stderr.contains("xtask/probes/*.yaml"), "{stderr}");
 }
 
 #[test]
