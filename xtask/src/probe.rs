@@ -324,13 +324,17 @@ fn run_live(entries: &[Entry]) -> anyhow::Result<Vec<ProbeResult>> {
             match (sim_answers.get(&i), live_answers.get(&i)) {
                 (Some(Ok(s)), Some(Ok(p))) => {
                     let expect = e.expect.as_ref().expect("a probe has an expectation");
+                    r.sim = Some(s.clone());
+                    r.provider = Some(p.clone());
+                    if let Some(why) = not_an_answer_to_the_rule(expect, s, p) {
+                        r.reason = Some(why);
+                        return r;
+                    }
                     r.outcome = if agree(expect, s, p) {
                         Outcome::Agree
                     } else {
                         Outcome::Disagree
                     };
-                    r.sim = Some(s.clone());
-                    r.provider = Some(p.clone());
                 }
                 (Some(Err(why)), _) | (_, Some(Err(why))) => r.reason = Some(why.clone()),
                 _ => r.reason = Some("the probe script gave no answer".into()),
@@ -338,6 +342,25 @@ fn run_live(entries: &[Entry]) -> anyhow::Result<Vec<ProbeResult>> {
             r
         })
         .collect())
+}
+
+/// A provider's answer that says nothing about the rule: quota, overload or
+/// an outage, or a refusal of access (the credentials' permissions, model
+/// access, region) where neither the probe nor the simulator expects one.
+pub fn not_an_answer_to_the_rule(
+    expect: &Expect,
+    sim: &Answer,
+    provider: &Answer,
+) -> Option<String> {
+    match provider.status {
+        429 | 500 | 502 | 503 | 504 | 529 => Some(format!(
+            "the provider could not answer (quota, overload or outage): {provider}"
+        )),
+        403 if expect.status != 403 && sim.status != 403 => Some(format!(
+            "the provider refused access (the credentials' permissions, model access or region): {provider}"
+        )),
+        _ => None,
+    }
 }
 
 /// The simulator and the provider agree: the same status (2xx alike), and on
@@ -565,6 +588,23 @@ mod tests {
         assert!(!agree(&e, &sim, &a(400, "something else")));
         assert!(agree(&e, &a(200, ""), &a(201, "")));
         assert!(e.matches(&sim) && !e.matches(&a(401, "header is required")));
+    }
+
+    #[test]
+    fn quota_and_access_refusals_are_could_not_ask_not_drift() {
+        let e = Expect {
+            status: 400,
+            words: String::new(),
+        };
+        let a = |s: u16| Answer {
+            status: s,
+            words: "w".into(),
+        };
+        assert!(not_an_answer_to_the_rule(&e, &a(400), &a(429)).is_some());
+        assert!(not_an_answer_to_the_rule(&e, &a(400), &a(529)).is_some());
+        assert!(not_an_answer_to_the_rule(&e, &a(400), &a(403)).is_some());
+        assert!(not_an_answer_to_the_rule(&e, &a(403), &a(403)).is_none());
+        assert!(not_an_answer_to_the_rule(&e, &a(400), &a(200)).is_none());
     }
 
     #[test]
