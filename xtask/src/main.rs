@@ -6,6 +6,7 @@
 //!   (sim mode by default), builds compatibility-matrix.json and prints it.
 //! - `build-matrix`, `render`, `preview`: the matrix file commands.
 //! - `provision`, `sim`, `capture-transcripts`, `bench`: tools and simulators.
+//! - `probe`: the simulators' rules checked against the providers (issue 25).
 //! - `codegen`: the files derived from manifest.yaml and the case folders.
 //! - `publish`, `resolve`, `history`: the pipelines (docs/publishing.md), with the
 //!   publisher (`publisher/`) and the version resolvers (`versions/`).
@@ -19,6 +20,8 @@ mod codegen_ledger;
 mod history;
 mod matrix;
 mod preview;
+mod probe;
+mod probe_report;
 mod publish;
 mod publisher;
 mod resolve;
@@ -87,6 +90,11 @@ enum Command {
     /// Write the generated files: compat-core's `Provider` (from
     /// manifest.yaml) and compat-tests/main.rs (from the case folders).
     Codegen(codegen::CodegenArgs),
+    /// Check each rule of the simulators' ledger with the smallest request
+    /// that tells whether a provider enforces it: against the simulators
+    /// (sim) or the real providers (live); writes probe-report.json and .md.
+    #[command(after_help = probe::ENVIRONMENT)]
+    Probe(probe::ProbeArgs),
 }
 
 fn main() -> ExitCode {
@@ -106,6 +114,7 @@ fn main() -> ExitCode {
         Command::Up => up::up(),
         Command::Down => up::down(),
         Command::Codegen(a) => codegen::run(a),
+        Command::Probe(a) => probe::run(a),
     };
     match result {
         Ok(code) => code,
@@ -160,6 +169,7 @@ mod tests {
             "up",
             "down",
             "codegen",
+            "probe",
         ] {
             let e = parse(&format!("{name} --help")).unwrap_err();
             assert_eq!(e.kind(), clap::error::ErrorKind::DisplayHelp, "{name}");
