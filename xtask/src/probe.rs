@@ -67,6 +67,10 @@ pub struct Entry {
     pub request: Map<String, Value>,
     pub expect: Option<Expect>,
     pub no_probe: Option<String>,
+    /// For a rule that applies other rules (e.g. `converse.thinking` applies
+    /// the `msg.thinking_*` rules to Converse's field), the rule the
+    /// simulator's record names for the refusal.
+    pub via: Option<String>,
 }
 
 /// The api's model when a probe names none: Haiku 4.5, as each provider spells it.
@@ -243,10 +247,9 @@ fn run_sim(entries: &[Entry]) -> anyhow::Result<Vec<ProbeResult>> {
                 Some(Ok(a)) => {
                     let expect = e.expect.as_ref().expect("a probe has an expectation");
                     r.sim_rule = rules.get(&i).cloned();
-                    let other_rule = r
-                        .sim_rule
-                        .as_deref()
-                        .filter(|&got| got != "unfiled" && !glob(&e.rule, got));
+                    let other_rule = r.sim_rule.as_deref().filter(|&got| {
+                        got != "unfiled" && !glob(&e.rule, got) && e.via.as_deref() != Some(got)
+                    });
                     r.outcome = if expect.matches(a) && other_rule.is_none() {
                         Outcome::Agree
                     } else {
