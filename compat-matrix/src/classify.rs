@@ -158,7 +158,12 @@ pub fn classify(e: &Evidence<'_>) -> Verdict {
 ///   do not carry.
 pub fn sim_environment(message: &str) -> Option<String> {
     let lower = message.to_lowercase();
-    if matches_any(&lower, UNRESOLVED_HOST) {
+    // A check that quotes the provider answering the call it judged
+    // (`… -> 200`) shows the provider was reached: an unreachable host in the
+    // gateway's log is then a fallback LiteLLM took (it tries Mantle's public
+    // counting host first, then the route's endpoint), and the failure is the
+    // answer's, the gateway's to own.
+    if matches_any(&lower, UNRESOLVED_HOST) && !quotes_a_2xx_answer(&lower) {
         let host = lower
             .find("cannot connect to host ")
             .map(|i| &message[i + "cannot connect to host ".len()..])
@@ -178,6 +183,14 @@ pub fn sim_environment(message: &str) -> Option<String> {
         );
     }
     None
+}
+
+/// The check's own record of a provider answer, `<METHOD> <path> -> 2xx`.
+fn quotes_a_2xx_answer(lower: &str) -> bool {
+    lower.match_indices(" -> 2").any(|(i, _)| {
+        let code = &lower.as_bytes()[i + 4..];
+        code.len() >= 3 && code[..3].iter().all(u8::is_ascii_digit)
+    })
 }
 
 /// A host name that did not resolve (aiohttp's, glibc's, Node's words).
