@@ -26,11 +26,12 @@
 //!
 //! What the simulators refuse, in the Anthropic dialects (the page's "Error
 //! handling" section): a `tool_reference` naming no tool of the request
-//! ("Tool reference '<name>' has no corresponding tool definition"; one
+//! ("Tool reference '<name>' not found in available tools"; one
 //! naming a tool sent inline is let through, the page being silent on it
 //! and a stricter simulator painting false reds), every
-//! tool deferred ("All tools have defer_loading set. At least one tool must
-//! be non-deferred."); and deferral without the provider's tool-search beta,
+//! tool deferred ("At least one tool must have defer_loading=false. All
+//! tools cannot be deferred."); and, where tool search is not GA (it is on
+//! the Claude API and Vertex), deferral without the provider's beta,
 //! which the API takes as the beta's fields sent without the beta (the
 //! field is not part of the request schema then: "Extra inputs are not
 //! permitted", its wording for an unknown field).
@@ -62,26 +63,35 @@ pub(crate) fn check(
     }
     let sent = crate::rules::betas::read(api, incoming);
     let forms = crate::rules::betas::provider_forms(api, "advanced-tool-use-2025-11-20");
-    if !forms.iter().any(|f| sent.iter().any(|s| s == f)) {
+    // Tool search is GA on the Claude API ("Tool search is generally
+    // available on the Claude API"; the page's quick start sends no beta),
+    // and Vertex serves it without a beta it refuses (vercel/ai PR #13497,
+    // 2026-03-16; anthropics/claude-agent-sdk-typescript#307). Elsewhere
+    // the provider's beta still gates it (ledger: tool_search.beta_required).
+    let generally_available = matches!(api, Api::Anthropic | Api::VertexAi);
+    if !generally_available && !forms.iter().any(|f| sent.iter().any(|s| s == f)) {
         return Err(Rejection::invalid(match deferred.first() {
             Some(i) => format!("tools.{i}.custom.defer_loading: Extra inputs are not permitted"),
             None => "tool_result.content: Input tag 'tool_reference' found using 'type' does not \
                      match any of the expected tags"
                 .to_owned(),
-        }));
+        })
+        .rule("tool_search.beta_required"));
     }
     if !request.tools.is_empty() && deferred.len() == request.tools.len() {
         return Err(Rejection::invalid(
-            "All tools have defer_loading set. At least one tool must be non-deferred.",
-        ));
+            "At least one tool must have defer_loading=false. All tools cannot be deferred.",
+        )
+        .rule("tool_search.not_all_deferred"));
     }
     if let Some(unknown) = references
         .iter()
         .find(|r| !request.tools.iter().any(|t| t.name == **r))
     {
         return Err(Rejection::invalid(format!(
-            "Tool reference '{unknown}' has no corresponding tool definition"
-        )));
+            "Tool reference '{unknown}' not found in available tools"
+        ))
+        .rule("tool_search.reference_defined"));
     }
     Ok(())
 }
@@ -410,7 +420,9 @@ mod tests {
         let mut req = first_turn();
         let with_beta = incoming("advanced-tool-use-2025-11-20");
         check(Api::Anthropic, &with_beta, &req).unwrap();
-        let e = check(Api::Anthropic, &incoming("claude-code-20250219"), &req).unwrap_err();
+        // GA on the Claude API: no beta needed there; Foundry still gates it.
+        check(Api::Anthropic, &incoming("claude-code-20250219"), &req).unwrap();
+        let e = check(Api::Azure, &incoming("claude-code-20250219"), &req).unwrap_err();
         assert!(
             e.message.contains("defer_loading: Extra inputs"),
             "{}",
@@ -428,7 +440,7 @@ mod tests {
         let e = check(Api::Anthropic, &with_beta, &req).unwrap_err();
         assert!(
             e.message
-                .contains("Tool reference 'Grep' has no corresponding tool definition"),
+                .contains("Tool reference 'Grep' not found in available tools"),
             "{}",
             e.message
         );
@@ -436,7 +448,7 @@ mod tests {
         all.tools.retain(|t| t.deferred);
         let e = check(Api::Anthropic, &with_beta, &all).unwrap_err();
         assert!(
-            e.message.contains("All tools have defer_loading set"),
+            e.message.contains("All tools cannot be deferred"),
             "{}",
             e.message
         );
