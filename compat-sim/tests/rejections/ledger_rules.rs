@@ -340,3 +340,67 @@ fn top_level_cache_control_is_taken_by_the_api_not_by_vertex() {
         "cache_control: Extra inputs are not permitted",
     );
 }
+
+/// A JWT assertion as google-auth makes it, RS256-signed with `pem`.
+fn assertion(pem: &str) -> String {
+    use base64::Engine as _;
+    use tokio_rustls::rustls::SignatureScheme;
+    use tokio_rustls::rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let der: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+    let der = base64::engine::general_purpose::STANDARD
+        .decode(der)
+        .unwrap();
+    let key = tokio_rustls::rustls::crypto::aws_lc_rs::sign::any_supported_type(
+        &PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(der)),
+    )
+    .unwrap();
+    let signer = key
+        .choose_scheme(&[SignatureScheme::RSA_PKCS1_SHA256])
+        .unwrap();
+    let header = b64.encode(json!({"alg": "RS256", "typ": "JWT", "kid": "sim-key"}).to_string());
+    let claims = b64.encode(
+        json!({"iss": "compat-sim@sim-project.iam.gserviceaccount.com",
+               "scope": "https://www.googleapis.com/auth/cloud-platform",
+               "aud": "https://oauth2.googleapis.com/token", "iat": 1, "exp": 3601})
+        .to_string(),
+    );
+    let signature = signer
+        .sign(format!("{header}.{claims}").as_bytes())
+        .unwrap();
+    format!("{header}.{claims}.{}", b64.encode(signature))
+}
+
+#[test]
+fn the_token_endpoint_verifies_the_service_accounts_signature() {
+    let sims = Simulators::start(&[Api::VertexAi]).unwrap();
+    let token = |assertion: &str| {
+        reqwest::blocking::Client::new()
+            .post(format!("{}/token", sims.base_url(Api::VertexAi).unwrap()))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(format!(
+                "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer&assertion={assertion}"
+            ))
+            .send()
+            .unwrap()
+    };
+    let ours = creds::vertex_service_account_key();
+    let r = token(&assertion(&ours.private_key_pem));
+    assert_eq!(r.status().as_u16(), 200);
+    assert_eq!(
+        r.json::<Value>().unwrap()["access_token"],
+        creds::VERTEX_ACCESS_TOKEN
+    );
+    // Signed with another key: Google's words.
+    let other = rcgen::KeyPair::generate_for(&rcgen::PKCS_RSA_SHA256).unwrap();
+    let r = token(&assertion(&other.serialize_pem()));
+    assert_eq!(r.status().as_u16(), 400);
+    assert_eq!(
+        r.json::<Value>().unwrap(),
+        json!({"error": "invalid_grant", "error_description": "Invalid JWT Signature."})
+    );
+    assert_eq!(
+        last_rule(&sims).as_deref(),
+        Some("vertex.token.jwt_signature")
+    );
+}

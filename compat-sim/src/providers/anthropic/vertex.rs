@@ -165,7 +165,8 @@ impl Codec for RawPredict {
 
 /// Google's OAuth token endpoint, as google-auth's service-account flow calls
 /// it: form-encoded `grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer`
-/// and `assertion=<RS256 JWT>`. The JWT's shape is checked, not its signature.
+/// and `assertion=<RS256 JWT>`: the JWT's shape, then its signature against
+/// the simulated service account's public key.
 fn token(req: &Incoming) -> Result<Answer, Rejection> {
     let form = url_form(&req.raw_body());
     let bad = |d: &str| {
@@ -197,10 +198,40 @@ fn token(req: &Incoming) -> Result<Answer, Rejection> {
             "Invalid JWT: expected an RS256-signed service account assertion",
         ));
     }
+    if !signed_by_service_account(&parts) {
+        // Google's words (googleapis/google-cloud-python#10004 and many:
+        // {"error": "invalid_grant", "error_description": "Invalid JWT Signature."}).
+        return Err(bad("Invalid JWT Signature.").rule("vertex.token.jwt_signature"));
+    }
     Ok(Answer::Json {
         headers: Vec::new(),
         body: json!({"access_token": creds::VERTEX_ACCESS_TOKEN, "expires_in": 3599, "token_type": "Bearer"}),
     })
+}
+
+/// Whether the JWT `parts` (header, claims, signature) carry an RS256
+/// (RSASSA-PKCS1-v1_5, SHA-256) signature over `header.claims` by the
+/// simulated service account's key ([`creds::vertex_service_account_key`]),
+/// verified with aws-lc-rs through rustls's signature verifiers.
+fn signed_by_service_account(parts: &[&str]) -> bool {
+    use tokio_rustls::rustls::SignatureScheme;
+    let Ok(signature) = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(parts[2]) else {
+        return false;
+    };
+    let message = format!("{}.{}", parts[0], parts[1]);
+    let provider = tokio_rustls::rustls::crypto::aws_lc_rs::default_provider();
+    let Some((_, verifiers)) = provider
+        .signature_verification_algorithms
+        .mapping
+        .iter()
+        .find(|(scheme, _)| *scheme == SignatureScheme::RSA_PKCS1_SHA256)
+    else {
+        return false;
+    };
+    let key = &creds::vertex_service_account_key().public_key;
+    verifiers
+        .iter()
+        .any(|v| v.verify_signature(key, message.as_bytes(), &signature).is_ok())
 }
 
 fn url_form(s: &str) -> BTreeMap<String, String> {
