@@ -391,6 +391,9 @@ fn the_token_endpoint_verifies_the_service_accounts_signature() {
         r.json::<Value>().unwrap()["access_token"],
         creds::VERTEX_ACCESS_TOKEN
     );
+    // A padded base64url signature (as LiteLLM's Rust path sends it) is read.
+    let r = token(&format!("{}==", assertion(&ours.private_key_pem)));
+    assert_eq!(r.status().as_u16(), 200);
     // Signed with another key: Google's words.
     let other = rcgen::KeyPair::generate_for(&rcgen::PKCS_RSA_SHA256).unwrap();
     let r = token(&assertion(&other.serialize_pem()));

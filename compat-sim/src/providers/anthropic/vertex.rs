@@ -214,8 +214,16 @@ fn token(req: &Incoming) -> Result<Answer, Rejection> {
 /// simulated service account's key ([`creds::vertex_service_account_key`]),
 /// verified with aws-lc-rs through rustls's signature verifiers.
 fn signed_by_service_account(parts: &[&str]) -> bool {
+    use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
     use tokio_rustls::rustls::SignatureScheme;
-    let Ok(signature) = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(parts[2]) else {
+    // base64url, padded or not: LiteLLM's Rust path pads the signature
+    // (google-auth does not), and a token endpoint that refused it would
+    // paint a sim-only red.
+    let lenient = GeneralPurpose::new(
+        &base64::alphabet::URL_SAFE,
+        GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
+    );
+    let Ok(signature) = lenient.decode(parts[2]) else {
         return false;
     };
     let message = format!("{}.{}", parts[0], parts[1]);
@@ -229,9 +237,10 @@ fn signed_by_service_account(parts: &[&str]) -> bool {
         return false;
     };
     let key = &creds::vertex_service_account_key().public_key;
-    verifiers
-        .iter()
-        .any(|v| v.verify_signature(key, message.as_bytes(), &signature).is_ok())
+    verifiers.iter().any(|v| {
+        v.verify_signature(key, message.as_bytes(), &signature)
+            .is_ok()
+    })
 }
 
 fn url_form(s: &str) -> BTreeMap<String, String> {
