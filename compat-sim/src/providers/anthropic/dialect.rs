@@ -204,10 +204,10 @@ pub fn parse_body(
     let mut messages = messages;
     // "When set at the top level, the system automatically applies cache
     // breakpoints to the last cacheable block in the request."
-    if let Some(ttl) = cache_marker(body, "")? {
-        if let Some(last) = messages.last_mut().and_then(|m| m.content.last_mut()) {
-            last.set_cache(ttl);
-        }
+    if let Some(ttl) = cache_marker(body, "")?
+        && let Some(last) = messages.last_mut().and_then(|m| m.content.last_mut())
+    {
+        last.set_cache(ttl);
     }
     let request = ModelRequest {
         model: model.clone().unwrap_or_default(),
