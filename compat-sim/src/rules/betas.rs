@@ -401,7 +401,7 @@ pub(crate) fn check(
     faults.alter_betas(&mut betas);
     entry.set_betas(betas.clone());
     if let Some(b) = betas.iter().find(|b| refused_for_model(api, b, model)) {
-        return Err(refusal(api, std::slice::from_ref(b)).rule("betas.bedrock_per_model"));
+        return Err(refusal(api, std::slice::from_ref(b)).rule("betas.per_model"));
     }
     let unknown: Vec<String> = betas.into_iter().filter(|b| !accepts(api, b)).collect();
     if unknown.is_empty() {

@@ -224,7 +224,7 @@ fn bedrock_checks_betas_per_model() {
     let sonnet_4_5 = "/model/us.anthropic.claude-sonnet-4-5-20250929-v1:0/invoke";
     let r = post(&sims, Api::BedrockInvoke, sonnet_4_5, &b, |_, _| {});
     assert_rejected(&r, 400, "ValidationException", "invalid beta flag");
-    assert_eq!(last_rule(&sims).as_deref(), Some("betas.bedrock_per_model"));
+    assert_eq!(last_rule(&sims).as_deref(), Some("betas.per_model"));
     let r = post(&sims, Api::BedrockInvoke, INVOKE, &b, |_, _| {});
     assert_eq!(r.status, 200);
 }
