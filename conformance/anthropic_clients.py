@@ -7,7 +7,8 @@ SDK generations). Everything comes by environment:
   CONF_BASE_URL   the simulator's base URL (http://127.0.0.1:PORT)
   CONF_MODEL      the model id as that provider spells it
   CONF_SECRET     the credential: API key, Vertex access token, or AWS secret key
-  CONF_AWS_ACCESS_KEY_ID, CONF_AWS_REGION, CONF_VERTEX_PROJECT, CONF_VERTEX_LOCATION
+  CONF_AWS_ACCESS_KEY_ID, CONF_AWS_REGION, CONF_VERTEX_PROJECT, CONF_VERTEX_LOCATION,
+  CONF_VERTEX_SA_KEY
   CONF_RATE_LIMIT_MARKER  a prompt marker the test harness made the simulator answer 429 to
 
 Prints one line per check: RESULT<TAB>route<TAB>pass|fail|not_served<TAB>detail,
@@ -375,14 +376,11 @@ def _():
 
 @check("/token: google-auth service-account exchange, then rawPredict", only="vertex")
 def _():
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
     from google.oauth2 import service_account
 
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    ).decode()
+    # The simulator's service-account key: its /token verifies the JWT's
+    # RS256 signature against it, as Google's does.
+    pem = ENV["CONF_VERTEX_SA_KEY"]
     info = {
         "type": "service_account",
         "project_id": ENV["CONF_VERTEX_PROJECT"],

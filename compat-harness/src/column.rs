@@ -10,7 +10,6 @@ use std::time::Duration;
 
 use compat_core::gateway::Gateway;
 use compat_core::gateway::routing::{self, SimCredentials, Upstream};
-use compat_core::tools;
 use compat_matrix::provider::{Front, Provider};
 use compat_sim::{Api, Simulators, creds};
 use serde_json::{Value, json};
@@ -167,34 +166,18 @@ pub(crate) fn external_gateway_url(p: Provider) -> Option<String> {
 }
 
 /// A throwaway service-account file whose `token_uri` is the Vertex
-/// simulator: google-auth signs a JWT with its (freshly generated) RSA key and
-/// trades it there for a bearer token, exactly its real flow.
+/// simulator: google-auth signs a JWT with the key in it (the simulator's
+/// own, made once per process) and trades it there for a bearer token,
+/// exactly its real flow; a file from another process is refused.
 pub fn write_fake_service_account(dir: &std::path::Path, sim_base: &str) -> Result<String, String> {
-    let litellm = tools::litellm().map_err(|e| e.to_string())?;
-    let python = litellm.python.ok_or(
-        "the Vertex simulator needs LiteLLM's virtualenv python to make a fake service account",
-    )?;
-    let out = std::process::Command::new(&python)
-        .args([
-            "-c",
-            "from cryptography.hazmat.primitives.asymmetric import rsa\n\
-             from cryptography.hazmat.primitives import serialization\n\
-             k = rsa.generate_private_key(public_exponent=65537, key_size=2048)\n\
-             print(k.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode())",
-        ])
-        .output()
-        .map_err(|e| format!("cannot generate the fake Vertex key with {}: {e}", python.display()))?;
-    if !out.status.success() {
-        return Err(format!(
-            "cannot generate the fake Vertex key: {}",
-            String::from_utf8_lossy(&out.stderr)
-        ));
-    }
+    // The simulator's own key: its token endpoint verifies the JWT's RS256
+    // signature against it (compat_sim::creds::vertex_service_account_key).
+    let key = &compat_sim::creds::vertex_service_account_key().private_key_pem;
     let sa = json!({
         "type": "service_account",
         "project_id": compat_sim::creds::VERTEX_PROJECT,
         "private_key_id": "sim-key",
-        "private_key": String::from_utf8_lossy(&out.stdout),
+        "private_key": key,
         "client_email": "compat-sim@sim-project.iam.gserviceaccount.com",
         "client_id": "1",
         "token_uri": format!("{sim_base}/token"),

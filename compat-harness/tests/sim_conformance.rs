@@ -130,6 +130,12 @@ fn common_env() -> Vec<(&'static str, String)> {
         ("CONF_AWS_REGION", creds::AWS_REGION.into()),
         ("CONF_VERTEX_PROJECT", creds::VERTEX_PROJECT.into()),
         ("CONF_VERTEX_LOCATION", creds::VERTEX_LOCATION.into()),
+        // The service account's key the Vertex token endpoint verifies
+        // google-auth's JWT signature against.
+        (
+            "CONF_VERTEX_SA_KEY",
+            creds::vertex_service_account_key().private_key_pem.clone(),
+        ),
         ("CONF_RATE_LIMIT_MARKER", RATE_LIMIT_MARKER.into()),
     ]
 }

@@ -183,7 +183,7 @@ async fn answer<C: Codec>(
     let faults = state
         .faults
         .matching(C::API, &request.model, &req.raw_body());
-    crate::rules::betas::check(C::API, req, &faults, entry)?;
+    crate::rules::betas::check(C::API, &request.model, req, &faults, entry)?;
     crate::rules::context_editing::check(C::API, req, &faults)?;
     // A fault standing in for a gateway that changes the body: the provider
     // validates and records what it would then have received.
@@ -236,6 +236,7 @@ async fn answer<C: Codec>(
         return Err(Rejection::invalid("fault.reject_background_calls", why));
     }
     faults.alter_request(&mut request);
+    crate::rules::conversation::check(C::API, &mut request)?;
     crate::rules::tool_search::check(C::API, req, &request)?;
     crate::rules::context::check(C::API, &request)?;
     crate::rules::web_search::check(C::API, &request)?;

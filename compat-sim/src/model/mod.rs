@@ -145,22 +145,8 @@ impl ScriptedModel {
                 "messages: first message must use the \"user\" role",
             ));
         }
-        for (i, pair) in req.messages.windows(2).enumerate() {
-            if pair[0].role == pair[1].role {
-                return Err(Rejection::invalid(
-                    "conv.alternate_roles",
-                    format!(
-                        "messages: roles must alternate between \"user\" and \"assistant\", but found multiple \"{}\" roles in a row (messages.{})",
-                        if pair[1].role == Role::User {
-                            "user"
-                        } else {
-                            "assistant"
-                        },
-                        i + 1
-                    ),
-                ));
-            }
-        }
+        // Consecutive same-role turns: crate::rules::conversation (combined,
+        // or refused on Converse) runs before the model.
         for (i, m) in req.messages.iter().enumerate() {
             if m.content.is_empty() {
                 return Err(Rejection::invalid(

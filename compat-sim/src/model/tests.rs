@@ -349,10 +349,3 @@ fn a_one_hour_write_is_reported_in_the_one_hour_bucket() {
         "{again:?}"
     );
 }
-
-#[test]
-fn roles_must_alternate() {
-    let m = ScriptedModel::new();
-    let e = m.respond(&request(vec![user("a"), user("b")])).unwrap_err();
-    assert!(e.message.contains("roles must alternate"), "{}", e.message);
-}

@@ -116,7 +116,9 @@ const BEDROCK_UNDOCUMENTED: &[&str] = &[
     // (captured, docs/rows/web_fetch.md): Anthropic's own client sends it
     // to Bedrock, as its Vertex mode does to Vertex, and a user reports
     // Bedrock accepting it on Opus 4.6
-    // (https://github.com/anthropics/claude-code/issues/49648).
+    // (https://github.com/anthropics/claude-code/issues/49648; the same
+    // issue reports Bedrock's Opus 4.7 refusing every beta at launch,
+    // 2026-04-17: for Opus 4.7 this entry rests on the capture only).
     "claude-code-20250219",
     "computer-use-2025-11-24",
     "compact-2026-01-12",
@@ -178,8 +180,13 @@ const VERTEX_UNDOCUMENTED: &[&str] = &[
     "per-turn-control-2026-07-01",
     "thinking-binding-controls-2026-08-01",
     "thinking-display-updates-2026-08-18",
-    "tool-search-tool-2025-10-19",
-    "web-search-2025-03-05",
+    // Not `tool-search-tool-2025-10-19` nor `web-search-2025-03-05`: Vertex
+    // refuses both, "Unexpected value(s) `effort-2025-11-24`,
+    // `tool-search-tool-2025-10-19`, `web-search-2025-03-05` for the
+    // `anthropic-beta` header" (anthropics/claude-agent-sdk-typescript#307,
+    // 2026-04-27, req_vrtx_ ids; web-search also anthropics/claude-code#12429,
+    // 2025-11-26); tool search is served there without it
+    // (crate::rules::tool_search).
     "inline-tools-2026-09-15",
 ];
 
@@ -358,8 +365,8 @@ pub fn rule(api: Api) -> &'static str {
 }
 
 /// The provider's refusal of betas it does not know, in its own words.
-fn refusal(api: Api, unknown: &[String]) -> Rejection {
-    let rule = rule(api);
+/// The provider's refusal of `unknown` betas, decided by ledger rule `rule`.
+fn refusal(api: Api, rule: &'static str, unknown: &[String]) -> Rejection {
     match api {
         // Bedrock: 400 ValidationException "invalid beta flag"
         // (https://github.com/BerriAI/litellm/issues/16561,
@@ -382,10 +389,29 @@ fn refusal(api: Api, unknown: &[String]) -> Rejection {
     }
 }
 
+/// Whether Bedrock refuses `beta` for `model` although its tables take it:
+/// Bedrock's beta check is per model. BerriAI/litellm PR #41203 (merged
+/// 2026): Bedrock "now answers HTTP 400 `invalid beta flag`" to
+/// `thinking-binding-controls-2026-08-01` on Claude Sonnet 4.5, "a Bedrock
+/// model that does not implement it", while it "still accepts the other
+/// listed betas the model lacks (`compact-2026-01-12`, `effort-2025-11-24`,
+/// `computer-use-2025-11-24` all 200)". The launch-day reports that
+/// Bedrock's Opus 4.7 refused every beta (anthropics/claude-code#49370,
+/// #49648, 2026-04-16/17) are not applied: Claude Code 2.1.331's Bedrock
+/// mode sends Opus 4.7 betas (captured, docs/rows/beta_headers.md), so the
+/// tables stand for Opus 4.7 as an inference a probe must settle.
+fn refused_for_model(api: Api, beta: &str, model: &str) -> bool {
+    matches!(api, Api::BedrockInvoke | Api::BedrockConverse)
+        && model == "claude-sonnet-4-5"
+        && beta == "thinking-binding-controls-2026-08-01"
+}
+
 /// Reads the request's betas where `api` reads them, applies the beta faults,
-/// records what the provider got, and refuses unknown ones.
+/// records what the provider got, and refuses unknown ones (and, on
+/// Bedrock, ones the model `model` does not take).
 pub(crate) fn check(
     api: Api,
+    model: &str,
     req: &Incoming,
     faults: &Active,
     entry: &Entry,
@@ -393,11 +419,14 @@ pub(crate) fn check(
     let mut betas = read(api, req);
     faults.alter_betas(&mut betas);
     entry.set_betas(betas.clone());
+    if let Some(b) = betas.iter().find(|b| refused_for_model(api, b, model)) {
+        return Err(refusal(api, "betas.per_model", std::slice::from_ref(b)));
+    }
     let unknown: Vec<String> = betas.into_iter().filter(|b| !accepts(api, b)).collect();
     if unknown.is_empty() {
         Ok(())
     } else {
-        Err(refusal(api, &unknown))
+        Err(refusal(api, rule(api), &unknown))
     }
 }
 

@@ -9,6 +9,7 @@
 pub mod betas;
 pub(crate) mod context;
 pub(crate) mod context_editing;
+pub(crate) mod conversation;
 pub(crate) mod effort;
 pub(crate) mod structured;
 pub(crate) mod tool_rules;

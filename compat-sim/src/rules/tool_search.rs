@@ -26,11 +26,12 @@
 //!
 //! What the simulators refuse, in the Anthropic dialects (the page's "Error
 //! handling" section): a `tool_reference` naming no tool of the request
-//! ("Tool reference '<name>' has no corresponding tool definition"; one
+//! ("Tool reference '<name>' not found in available tools"; one
 //! naming a tool sent inline is let through, the page being silent on it
 //! and a stricter simulator painting false reds), every
-//! tool deferred ("All tools have defer_loading set. At least one tool must
-//! be non-deferred."); and deferral without the provider's tool-search beta,
+//! tool deferred ("At least one tool must have defer_loading=false. All
+//! tools cannot be deferred."); and, where tool search is not GA (it is on
+//! the Claude API and Vertex), deferral without the provider's beta,
 //! which the API takes as the beta's fields sent without the beta (the
 //! field is not part of the request schema then: "Extra inputs are not
 //! permitted", its wording for an unknown field).
@@ -62,7 +63,13 @@ pub(crate) fn check(
     }
     let sent = crate::rules::betas::read(api, incoming);
     let forms = crate::rules::betas::provider_forms(api, "advanced-tool-use-2025-11-20");
-    if !forms.iter().any(|f| sent.iter().any(|s| s == f)) {
+    // Tool search is GA on the Claude API ("Tool search is generally
+    // available on the Claude API"; the page's quick start sends no beta),
+    // and Vertex serves it without a beta it refuses (vercel/ai PR #13497,
+    // 2026-03-16; anthropics/claude-agent-sdk-typescript#307). Elsewhere
+    // the provider's beta still gates it (ledger: tool_search.beta_required).
+    let generally_available = matches!(api, Api::Anthropic | Api::VertexAi);
+    if !generally_available && !forms.iter().any(|f| sent.iter().any(|s| s == f)) {
         return Err(Rejection::invalid(
             "tool_search.beta_required",
             match deferred.first() {
@@ -71,7 +78,7 @@ pub(crate) fn check(
                 }
                 None => {
                     "tool_result.content: Input tag 'tool_reference' found using 'type' does not \
-                     match any of the expected tags"
+                         match any of the expected tags"
                         .to_owned()
                 }
             },
@@ -80,7 +87,7 @@ pub(crate) fn check(
     if !request.tools.is_empty() && deferred.len() == request.tools.len() {
         return Err(Rejection::invalid(
             "tool_search.not_all_deferred",
-            "All tools have defer_loading set. At least one tool must be non-deferred.",
+            "At least one tool must have defer_loading=false. All tools cannot be deferred.",
         ));
     }
     if let Some(unknown) = references
@@ -89,7 +96,7 @@ pub(crate) fn check(
     {
         return Err(Rejection::invalid(
             "tool_search.reference_defined",
-            format!("Tool reference '{unknown}' has no corresponding tool definition"),
+            format!("Tool reference '{unknown}' not found in available tools"),
         ));
     }
     Ok(())
@@ -419,7 +426,9 @@ mod tests {
         let mut req = first_turn();
         let with_beta = incoming("advanced-tool-use-2025-11-20");
         check(Api::Anthropic, &with_beta, &req).unwrap();
-        let e = check(Api::Anthropic, &incoming("claude-code-20250219"), &req).unwrap_err();
+        // GA on the Claude API: no beta needed there; Foundry still gates it.
+        check(Api::Anthropic, &incoming("claude-code-20250219"), &req).unwrap();
+        let e = check(Api::Azure, &incoming("claude-code-20250219"), &req).unwrap_err();
         assert!(
             e.message.contains("defer_loading: Extra inputs"),
             "{}",
@@ -437,7 +446,7 @@ mod tests {
         let e = check(Api::Anthropic, &with_beta, &req).unwrap_err();
         assert!(
             e.message
-                .contains("Tool reference 'Grep' has no corresponding tool definition"),
+                .contains("Tool reference 'Grep' not found in available tools"),
             "{}",
             e.message
         );
@@ -445,7 +454,7 @@ mod tests {
         all.tools.retain(|t| t.deferred);
         let e = check(Api::Anthropic, &with_beta, &all).unwrap_err();
         assert!(
-            e.message.contains("All tools have defer_loading set"),
+            e.message.contains("All tools cannot be deferred"),
             "{}",
             e.message
         );

@@ -137,6 +137,14 @@ pub enum Block {
     ToolReference {
         tool_name: String,
     },
+    /// A server tool's block passed back in the history as the API returned
+    /// it (`server_tool_use`, `web_search_tool_result`,
+    /// `web_fetch_tool_result`, `tool_search_tool_result`): the docs say to
+    /// send the assistant's content back unchanged.
+    Server {
+        kind: String,
+        value: Value,
+    },
 }
 
 impl Block {
@@ -156,7 +164,24 @@ impl Block {
             | Block::ToolResult { cache, .. } => *cache,
             Block::Thinking { .. }
             | Block::RedactedThinking { .. }
-            | Block::ToolReference { .. } => None,
+            | Block::ToolReference { .. }
+            | Block::Server { .. } => None,
+        }
+    }
+
+    /// Puts a cache breakpoint after this block, where the block can carry
+    /// one (automatic caching's breakpoint on the last cacheable block).
+    pub(crate) fn set_cache(&mut self, ttl: CacheTtl) {
+        match self {
+            Block::Text { cache, .. }
+            | Block::Image { cache, .. }
+            | Block::Document { cache, .. }
+            | Block::ToolUse { cache, .. }
+            | Block::ToolResult { cache, .. } => *cache = Some(ttl),
+            Block::Thinking { .. }
+            | Block::RedactedThinking { .. }
+            | Block::ToolReference { .. }
+            | Block::Server { .. } => {}
         }
     }
 
@@ -190,6 +215,7 @@ impl Block {
             } => format!("thinking:{thinking}:{signature}"),
             Block::RedactedThinking { data } => format!("redacted:{data}"),
             Block::ToolReference { tool_name } => format!("tool_reference:{tool_name}"),
+            Block::Server { kind, value } => format!("{kind}:{value}"),
         }
     }
 
@@ -242,6 +268,7 @@ pub(crate) fn block_type(b: Option<&Block>) -> &'static str {
         Some(Block::Thinking { .. }) => "thinking",
         Some(Block::RedactedThinking { .. }) => "redacted_thinking",
         Some(Block::ToolReference { .. }) => "tool_reference",
+        Some(Block::Server { .. }) => "server_tool_block",
         None => "nothing",
     }
 }

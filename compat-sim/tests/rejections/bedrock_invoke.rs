@@ -45,14 +45,15 @@ fn invoke_answers_a_signed_request_and_streams_chunks() {
 fn invoke_rejects_malformed_requests_as_bedrock_does() {
     let sims = Simulators::start(&[Api::BedrockInvoke]).unwrap();
     let p = Api::BedrockInvoke;
-    // 1. a body with `model` (the Anthropic API dialect, not Bedrock's)
+    // 1. a body with `model` (the Anthropic API dialect, not Bedrock's):
+    // Bedrock's own schema check (rule bedrock_invoke.field_allowlist)
     let mut b = invoke_body();
     b["model"] = json!("claude-sonnet-4-6");
     assert_rejected(
         &post(&sims, p, INVOKE, &b, |_, _| {}),
         400,
         "ValidationException",
-        "model: Extra inputs are not permitted",
+        "extraneous key [model] is not permitted",
     );
     // 2. no anthropic_version
     let mut b = invoke_body();

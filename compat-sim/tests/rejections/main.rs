@@ -12,6 +12,7 @@ mod bedrock_mantle;
 mod betas;
 mod count_tokens;
 mod faults;
+mod ledger_rules;
 mod sigv4;
 mod stream_record;
 mod vertex_ai;

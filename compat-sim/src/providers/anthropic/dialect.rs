@@ -79,7 +79,11 @@ pub fn parse_body(
         .ok_or_else(|| Rejection::invalid("msg.body_object", "body: must be a JSON object"))?;
     let mut allowed: Vec<&str> = API_FIELDS.to_vec();
     match dialect {
-        Dialect::Api => {}
+        // Automatic caching: a top-level `cache_control` (the prompt caching
+        // page; accepted on /v1/messages, refused on Bedrock:
+        // BerriAI/litellm#26320). Vertex's and Bedrock's bodies keep
+        // refusing it.
+        Dialect::Api => allowed.push("cache_control"),
         Dialect::Bedrock => {
             allowed.retain(|f| !matches!(*f, "model" | "stream"));
             allowed.extend(["anthropic_version", "anthropic_beta"]);
@@ -235,6 +239,14 @@ pub fn parse_body(
         None => Thinking::Off,
         Some(t) => parse_thinking(t, max_tokens)?,
     };
+    let mut messages = messages;
+    // "When set at the top level, the system automatically applies cache
+    // breakpoints to the last cacheable block in the request."
+    if let Some(ttl) = cache_marker(body, "")?
+        && let Some(last) = messages.last_mut().and_then(|m| m.content.last_mut())
+    {
+        last.set_cache(ttl);
+    }
     let request = ModelRequest {
         model: model.clone().unwrap_or_default(),
         system,
@@ -286,10 +298,12 @@ fn cache_marker(b: &Value, at: &str) -> Result<Option<CacheTtl>, Rejection> {
     let Some(cc) = b.get("cache_control") else {
         return Ok(None);
     };
+    // `at` is empty for the request's own (top-level) `cache_control`.
+    let at = if at.is_empty() { "" } else { &format!("{at}.") };
     if cc.get("type").and_then(Value::as_str) != Some("ephemeral") {
         return Err(Rejection::invalid(
             "msg.cache_control_type",
-            format!("{at}.cache_control.type: Input should be 'ephemeral'"),
+            format!("{at}cache_control.type: Input should be 'ephemeral'"),
         ));
     }
     match cc.get("ttl").and_then(Value::as_str) {
@@ -297,7 +311,7 @@ fn cache_marker(b: &Value, at: &str) -> Result<Option<CacheTtl>, Rejection> {
         Some("1h") => Ok(Some(CacheTtl::OneHour)),
         Some(other) => Err(Rejection::invalid(
             "msg.cache_control_ttl",
-            format!("{at}.cache_control.ttl: Input should be '5m' or '1h', got '{other}'"),
+            format!("{at}cache_control.ttl: Input should be '5m' or '1h', got '{other}'"),
         )),
     }
 }
@@ -410,6 +424,25 @@ fn parse_block(b: &Value, at: &str) -> Result<Block, Rejection> {
         "tool_reference" => Block::ToolReference {
             tool_name: str_field(b, "tool_name", at)?.to_owned(),
         },
+        // Server tools' blocks, which the docs say to pass back unchanged
+        // ("pass the assistant's content back unchanged, including the
+        // `server_tool_use` and `tool_search_tool_result` blocks", the tool
+        // search page; the web search and web fetch pages likewise).
+        "server_tool_use" => {
+            str_field(b, "id", at)?;
+            str_field(b, "name", at)?;
+            Block::Server {
+                kind: kind.to_owned(),
+                value: b.clone(),
+            }
+        }
+        "web_search_tool_result" | "web_fetch_tool_result" | "tool_search_tool_result" => {
+            str_field(b, "tool_use_id", at)?;
+            Block::Server {
+                kind: kind.to_owned(),
+                value: b.clone(),
+            }
+        }
         other => {
             return Err(Rejection::invalid(
                 "msg.block_types",

@@ -175,7 +175,8 @@ impl Codec for RawPredict {
 
 /// Google's OAuth token endpoint, as google-auth's service-account flow calls
 /// it: form-encoded `grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer`
-/// and `assertion=<RS256 JWT>`. The JWT's shape is checked, not its signature.
+/// and `assertion=<RS256 JWT>`: the JWT's shape, then its signature against
+/// the simulated service account's public key.
 fn token(req: &Incoming) -> Result<Answer, Rejection> {
     let form = url_form(&req.raw_body());
     let bad = |rule: &'static str, d: &str| {
@@ -210,9 +211,48 @@ fn token(req: &Incoming) -> Result<Answer, Rejection> {
             "Invalid JWT: expected an RS256-signed service account assertion",
         ));
     }
+    if !signed_by_service_account(&parts) {
+        // Google's words (googleapis/google-cloud-python#10004 and many:
+        // {"error": "invalid_grant", "error_description": "Invalid JWT Signature."}).
+        return Err(bad("vertex.token.jwt_signature", "Invalid JWT Signature."));
+    }
     Ok(Answer::Json {
         headers: Vec::new(),
         body: json!({"access_token": creds::VERTEX_ACCESS_TOKEN, "expires_in": 3599, "token_type": "Bearer"}),
+    })
+}
+
+/// Whether the JWT `parts` (header, claims, signature) carry an RS256
+/// (RSASSA-PKCS1-v1_5, SHA-256) signature over `header.claims` by the
+/// simulated service account's key ([`creds::vertex_service_account_key`]),
+/// verified with aws-lc-rs through rustls's signature verifiers.
+fn signed_by_service_account(parts: &[&str]) -> bool {
+    use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+    use tokio_rustls::rustls::SignatureScheme;
+    // base64url, padded or not: LiteLLM's Rust path pads the signature
+    // (google-auth does not), and a token endpoint that refused it would
+    // paint a sim-only red.
+    let lenient = GeneralPurpose::new(
+        &base64::alphabet::URL_SAFE,
+        GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
+    );
+    let Ok(signature) = lenient.decode(parts[2]) else {
+        return false;
+    };
+    let message = format!("{}.{}", parts[0], parts[1]);
+    let provider = tokio_rustls::rustls::crypto::aws_lc_rs::default_provider();
+    let Some((_, verifiers)) = provider
+        .signature_verification_algorithms
+        .mapping
+        .iter()
+        .find(|(scheme, _)| *scheme == SignatureScheme::RSA_PKCS1_SHA256)
+    else {
+        return false;
+    };
+    let key = &creds::vertex_service_account_key().public_key;
+    verifiers.iter().any(|v| {
+        v.verify_signature(key, message.as_bytes(), &signature)
+            .is_ok()
     })
 }
 

@@ -22,6 +22,66 @@ use crate::wire::response::ModelResponse;
 
 pub(crate) struct Invoke;
 
+/// The top-level fields InvokeModel takes for Claude: AWS's request page
+/// (anthropic_version, anthropic_beta, max_tokens, system, messages,
+/// temperature, top_p, top_k, tools, tool_choice, stop_sequences:
+/// https://docs.aws.amazon.com/bedrock/latest/userguide/model-parameters-anthropic-claude-messages-request-response.html),
+/// `thinking` (its extended thinking page), and what Bedrock is observed to
+/// take: `output_config` with `effort` (BerriAI/litellm PR #28312 refuses
+/// only its `format`), `context_management` with its beta
+/// (BerriAI/litellm#27532), `metadata`. LiteLLM keeps the same list
+/// (PR #26148, `BedrockInvokeAnthropicMessagesRequest`) after Claude Code
+/// through it failed on Bedrock with the Anthropic-only fields.
+const INVOKE_FIELDS: &[&str] = &[
+    "anthropic_version",
+    "anthropic_beta",
+    "max_tokens",
+    "messages",
+    "system",
+    "stop_sequences",
+    "temperature",
+    "top_p",
+    "top_k",
+    "tools",
+    "tool_choice",
+    "thinking",
+    "metadata",
+    "output_config",
+    "context_management",
+];
+
+/// Bedrock's own schema check of the InvokeModel body, before the model
+/// sees it: a top-level key it does not know is refused in Bedrock's words
+/// ("Malformed input request: #: extraneous key [output_config] is not
+/// permitted", BerriAI/litellm PR #22802, 2026-03-04; the same form for
+/// `stream`, sigoden/aichat#543); `output_config.format` is refused by the
+/// model's validation (BerriAI/litellm PR #28312, 2026-05-20, Opus 4.7:
+/// `{"message":"output_config.format: Extra inputs are not permitted"}`).
+fn check_fields(body: &Value) -> Result<(), Rejection> {
+    let Some(obj) = body.as_object() else {
+        return Ok(());
+    };
+    if let Some(key) = obj.keys().find(|k| !INVOKE_FIELDS.contains(&k.as_str())) {
+        return Err(validation(
+            "bedrock_invoke.field_allowlist",
+            format!(
+                "Malformed input request: #: extraneous key [{key}] is not permitted, please \
+             reformat your input and try again."
+            ),
+        ));
+    }
+    if obj
+        .get("output_config")
+        .is_some_and(|o| o.get("format").is_some())
+    {
+        return Err(validation(
+            "bedrock_invoke.output_config_keys",
+            "output_config.format: Extra inputs are not permitted",
+        ));
+    }
+    Ok(())
+}
+
 impl Codec for Invoke {
     type Op = Op;
     const API: Api = Api::BedrockInvoke;
@@ -44,6 +104,7 @@ impl Codec for Invoke {
         }
         let canonical = resolve(&op.model)?;
         let body = json_body(req).ok_or_else(|| validation("bedrock.malformed_json", MALFORMED))?;
+        check_fields(&body)?;
         let (mut request, _, _) = dialect::parse_body(&body, Dialect::Bedrock)?;
         request.model = canonical;
         request.eager_tool_input = tool_streaming::opted_in(
