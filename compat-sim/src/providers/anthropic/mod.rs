@@ -8,6 +8,7 @@
 pub(crate) mod api;
 pub(crate) mod azure;
 pub(crate) mod dialect;
+pub(crate) mod encode;
 pub(crate) mod vertex;
 
 use bytes::Bytes;
@@ -29,7 +30,7 @@ pub(crate) fn error(
     message: impl Into<String>,
 ) -> Rejection {
     let message = message.into();
-    Rejection::new(rule, status, dialect::error_json(kind, &message), message)
+    Rejection::new(rule, status, encode::error_json(kind, &message), message)
         .with_header("request-id", request_id())
 }
 
@@ -183,11 +184,11 @@ pub(crate) fn encode(resp: &ModelResponse, stream: bool, upstream_model: &str) -
     if !stream {
         return Answer::Json {
             headers: vec![("request-id".to_owned(), request_id())],
-            body: dialect::message_json(resp, &id, upstream_model),
+            body: encode::message_json(resp, &id, upstream_model),
         };
     }
     let mut events = Vec::new();
-    for (i, e) in dialect::stream_events(resp, &id, upstream_model)
+    for (i, e) in encode::stream_events(resp, &id, upstream_model)
         .iter()
         .enumerate()
     {

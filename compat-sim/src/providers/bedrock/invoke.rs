@@ -10,6 +10,7 @@ use super::error::{bedrock_error, failure, validation};
 use super::{MALFORMED, Op, converse, eventstream, request_id, resolve, sigv4};
 use crate::pipeline::{Call, Codec, Turn};
 use crate::providers::anthropic::dialect::{self, Dialect};
+use crate::providers::anthropic::encode;
 use crate::providers::anthropic::{event_kind, is_text_delta};
 use crate::providers::count_tokens;
 use crate::rules::tool_streaming;
@@ -133,10 +134,10 @@ impl Codec for Invoke {
                         resp.usage.output_tokens.to_string(),
                     ),
                 ],
-                body: dialect::message_json(resp, &id, upstream_model),
+                body: encode::message_json(resp, &id, upstream_model),
             };
         }
-        let mut events = dialect::stream_events(resp, &id, upstream_model);
+        let mut events = encode::stream_events(resp, &id, upstream_model);
         if let Some(last) = events.last_mut() {
             last["amazon-bedrock-invocationMetrics"] = json!({
                 "inputTokenCount": resp.usage.input_tokens,
