@@ -101,7 +101,16 @@ fn where_lost(ctx: &Ctx, sent: &Value, field: &str, instruction: &str) -> String
             sent_text.chars().count()
         );
     }
-    let Some(upstream) = ctx.sim_requests().into_iter().next() else {
+    // The request that lost it, if one did: the CLI's side requests (a
+    // title, a summary) carry the instruction too, in shorter prompts a
+    // gateway may leave whole, and which of them reaches the provider first
+    // is the CLI's timing.
+    let requests = ctx.sim_requests();
+    let Some(upstream) = requests
+        .iter()
+        .find(|r| !texts(&r.body[field]).contains(instruction))
+        .or(requests.first())
+    else {
         return "the provider received no request of this trial".into();
     };
     let got = &upstream.body[field];

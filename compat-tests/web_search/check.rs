@@ -360,9 +360,12 @@ fn cut(s: &str, n: usize) -> String {
     }
 }
 
+// On Foundry: Vertex's own cell is red since the simulator refuses the
+// web-search beta LiteLLM adds there (issue 25), and a fault test runs only
+// on a green cell.
 compat_harness::sim_fault_test!(
     name = "server_tool_as_client_tool_turns_cell_red",
-    provider = VertexAi,
+    provider = Azure,
     run = server_tool_as_client_tool
 );
 

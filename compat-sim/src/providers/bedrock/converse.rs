@@ -110,9 +110,11 @@ fn set_cache(blocks: &mut [Block], ttl: CacheTtl, at: &str) -> Result<(), Reject
             *cache = Some(ttl);
             Ok(())
         }
+        // The service's words (anomalyco/opencode#36517, seen 2026-07-12).
         _ => Err(Rejection::invalid(
             "converse.cache_point_placement",
-            format!("{at}: a cachePoint cannot follow a reasoning block"),
+            "Cache point cannot be inserted after reasoning block. Please remove the invalid \
+             cache point and try again.",
         )),
     }
 }
