@@ -71,7 +71,12 @@ pub(crate) fn check(
     let generally_available = matches!(api, Api::Anthropic | Api::VertexAi);
     if !generally_available && !forms.iter().any(|f| sent.iter().any(|s| s == f)) {
         return Err(Rejection::invalid(
-            "tool_search.beta_required",
+            // Foundry's and Mantle's requirement is inferred, Bedrock
+            // InvokeModel's observed: two ledger rules, so a red shows which.
+            match api {
+                Api::Azure | Api::BedrockMantle => "tool_search.beta_required_azure_mantle",
+                _ => "tool_search.beta_required",
+            },
             match deferred.first() {
                 Some(i) => {
                     format!("tools.{i}.custom.defer_loading: Extra inputs are not permitted")
