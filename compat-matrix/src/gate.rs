@@ -773,22 +773,22 @@ mod tests {
     }
 
     /// The sim baseline loads and the gate reads it per model: the partial
-    /// `count_tokens::bedrock_invoke` has Haiku and Sonnet passing and Opus
-    /// failing with a signature derived from its stored error.
+    /// `prompt_caching_1h::bedrock_mantle` has Sonnet and Opus passing and
+    /// Haiku failing with a signature derived from its stored error.
     #[test]
     fn the_sim_baseline_is_read_per_model() {
         let path = crate::paths::workspace_root().join("golden/sim-baseline.json");
         let base = AnyMatrix::load(&path).unwrap();
         assert_eq!(
-            before(&base, "count_tokens", "bedrock_invoke", H),
+            before(&base, "prompt_caching_1h", "bedrock_mantle", S),
             Before::Passed
         );
         let Before::Failed { signature: Some(s) } =
-            before(&base, "count_tokens", "bedrock_invoke", O)
+            before(&base, "prompt_caching_1h", "bedrock_mantle", H)
         else {
-            panic!("Opus fails there")
+            panic!("Haiku fails there")
         };
-        assert!(s.contains("with 500 and no count"), "{s}");
+        assert!(s.contains("-minute bucket"), "{s}");
         // Compared with itself, nothing fails the gate and nothing changes.
         let r = compare(&base, &base, Mode::Sim);
         assert!(r.passed(), "{}", r.summary());
