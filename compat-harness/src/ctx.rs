@@ -244,13 +244,15 @@ impl Ctx {
         .stall_after(stall)
         .retry(retry);
         if native && self.key.cell.provider.passthrough_of().is_some() {
-            let upstream = match env.mode {
-                Mode::Sim => Upstream::Sim {
+            // A rehearsal gives the CLI exactly live mode's native settings.
+            let upstream = if env.mode.judges_live() {
+                Upstream::Live
+            } else {
+                Upstream::Sim {
                     base_url: "",
                     vertex_credentials: None,
                     creds: column::CREDENTIALS,
-                },
-                Mode::Live => Upstream::Live,
+                }
             };
             for (k, v) in routing::cli_env(self.key.cell.provider, base_url, &upstream) {
                 run = run.env(&k, v);

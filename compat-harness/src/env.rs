@@ -54,6 +54,7 @@ impl std::error::Error for EnvUnavailable {}
 /// hang is reported after 30 s of silence and not retried; live runs
 /// wait on real models (thinking, slow first tokens) and retry a hang once.
 pub(crate) fn run_limits(mode: Mode) -> (Duration, Duration, RetryPolicy) {
+    // A rehearsal runs under live limits: it rehearses their timeouts too.
     match mode {
         Mode::Sim => (
             Duration::from_secs(120),
@@ -63,7 +64,7 @@ pub(crate) fn run_limits(mode: Mode) -> (Duration, Duration, RetryPolicy) {
                 ..RetryPolicy::default()
             },
         ),
-        Mode::Live => (
+        Mode::Live | Mode::Rehearsal => (
             Duration::from_secs(300),
             Duration::from_secs(150),
             RetryPolicy {
@@ -282,6 +283,15 @@ pub(crate) fn started() -> Option<&'static Env> {
 impl Env {
     fn start(plan: &Plan) -> Result<Env, String> {
         let (mode, models) = (plan.mode, &plan.models[..]);
+        if mode == Mode::Rehearsal {
+            // The simulators behind the real host names, the front and the
+            // per-run credentials are not wired into the harness yet: refuse
+            // rather than run a rehearsal that would reach the network.
+            return Err(
+                "rehearsal mode is being built: COMPAT_MODE=rehearsal cannot start an environment yet (issue 26); use COMPAT_MODE=sim or live"
+                    .to_owned(),
+            );
+        }
         // In the order the trials need them.
         let providers: Vec<Provider> = plan.columns.iter().map(|&(p, _)| p).collect();
         let t0 = std::time::Instant::now();
@@ -369,10 +379,10 @@ impl Env {
                 }
                 (Some(sims), specs)
             }
-            Mode::Live => {
+            Mode::Live | Mode::Rehearsal => {
                 let mut specs = Vec::new();
                 for &p in &providers {
-                    if column::external_gateway_url(p).is_some() {
+                    if mode == Mode::Live && column::external_gateway_url(p).is_some() {
                         continue;
                     }
                     let missing: Vec<&str> = routing::live_env(p)
@@ -483,6 +493,8 @@ impl Env {
             }
         }
         for &p in &providers {
+            // Only a live run may attach to an external gateway: a rehearsal
+            // must run its own proxies behind the front.
             if let (Mode::Live, Some(url)) = (mode, column::external_gateway_url(p)) {
                 let key = std::env::var("COMPAT_GATEWAY_KEY").map_err(|_| {
                     "COMPAT_GATEWAY_KEY must hold the external gateway's key".to_owned()

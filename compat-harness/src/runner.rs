@@ -26,8 +26,9 @@ fn mode_from_env() -> Result<Mode, String> {
     match std::env::var("COMPAT_MODE").as_deref() {
         Err(_) | Ok("") | Ok("sim") => Ok(Mode::Sim),
         Ok("live") => Ok(Mode::Live),
+        Ok("rehearsal") => Ok(Mode::Rehearsal),
         Ok(other) => Err(format!(
-            "COMPAT_MODE={other:?}: expected `sim` (default) or `live`"
+            "COMPAT_MODE={other:?}: expected `sim` (default), `live` or `rehearsal`"
         )),
     }
 }
