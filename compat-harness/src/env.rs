@@ -73,6 +73,7 @@ impl std::error::Error for EnvUnavailable {}
 /// hang is reported after 30 s of silence and not retried; live runs
 /// wait on real models (thinking, slow first tokens) and retry a hang once.
 pub(crate) fn run_limits(mode: Mode) -> (Duration, Duration, RetryPolicy) {
+    // A rehearsal runs under live limits: it rehearses their timeouts too.
     match mode {
         Mode::Sim => (
             Duration::from_secs(120),
@@ -531,6 +532,8 @@ impl Env {
             }
         }
         for &p in &providers {
+            // Only a live run may attach to an external gateway: a rehearsal
+            // must run its own proxies behind the front.
             if let (Mode::Live, Some(url)) = (mode, column::external_gateway_url(p)) {
                 let key = std::env::var("COMPAT_GATEWAY_KEY").map_err(|_| {
                     "COMPAT_GATEWAY_KEY must hold the external gateway's key".to_owned()
