@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 use std::sync::Arc;
 
-use compat_core::gateway::routing;
+use compat_core::gateway::{egress_guard, routing};
 use compat_matrix::provider::Provider;
 use compat_sim::{Api, Credentials, Front, FrontListener, SimOptions, Simulators, TunnelOutcome};
 use serde::Serialize;
@@ -155,7 +155,9 @@ pub struct Stage {
     pub(crate) sims: Simulators,
     front: Front,
     ca_file: PathBuf,
-    work_dir: PathBuf,
+    /// The proxies' egress guard: its environment (every proxy's) and log.
+    guard_env: Vec<(String, String)>,
+    guard_log: PathBuf,
 }
 
 /// The simulators a column's live hosts need: its own, Mantle's for the
@@ -233,11 +235,22 @@ impl Stage {
                 ca_file.display()
             )
         })?;
+        // The second layer behind the front: in every proxy, a connection
+        // or name lookup for anything but the loopback is refused and logged.
+        let guard_log = work_dir.join("egress-refused.log");
+        let guard_env = egress_guard::install(&work_dir.join("rehearsal-py"), &guard_log)
+            .map_err(|e| {
+                format!(
+                    "cannot install the proxies' egress guard in {}: {e}",
+                    work_dir.display()
+                )
+            })?;
         Ok(Stage {
             sims,
             front,
             ca_file,
-            work_dir: work_dir.to_owned(),
+            guard_env,
+            guard_log,
         })
     }
 
@@ -273,9 +286,9 @@ impl Stage {
             )
         })?;
         let all = routing::rehearsal_proxy_env(&url, &self.ca_file.display().to_string());
-        let (fork, shared): (Vec<_>, Vec<_>) = all
-            .into_iter()
-            .partition(|(k, _)| is_per_column(k));
+        let (fork, mut shared): (Vec<_>, Vec<_>) =
+            all.into_iter().partition(|(k, _)| is_per_column(k));
+        shared.extend(self.guard_env.iter().cloned());
         Ok(ProxyEnv { shared, fork })
     }
 
@@ -303,7 +316,7 @@ impl Stage {
         Integrity {
             tunnels,
             violations: self.sims.violations(),
-            egress_refused: egress_log(&self.work_dir),
+            egress_refused: egress_guard::refusals(&self.guard_log),
         }
     }
 }
@@ -350,7 +363,7 @@ fn routes_of(
         p,
         &get("AWS_REGION_NAME"),
         &get("VERTEX_LOCATION"),
-        &azure_base,
+        Some(azure_base.as_str()).filter(|b| !b.is_empty()),
     );
     let mut routes = BTreeMap::new();
     for host in hosts {
@@ -370,14 +383,6 @@ fn routes_of(
         routes.insert(host, addr);
     }
     Ok(routes)
-}
-
-/// The egress guard's refusals, one line each (`routing`'s guard appends
-/// them to `<work_dir>/egress-refused.log`).
-fn egress_log(work_dir: &Path) -> Vec<String> {
-    std::fs::read_to_string(work_dir.join("egress-refused.log"))
-        .map(|t| t.lines().map(str::to_owned).collect())
-        .unwrap_or_default()
 }
 
 /// One CONNECT the front was asked for.
