@@ -148,24 +148,37 @@ fn trial_status(t: &Value) -> (String, Option<String>) {
     (status.to_owned(), class)
 }
 
-/// Where a rehearsal's verdict may differ from sim's, and why. A live blind
-/// spot (live judgement cannot see what sim's record shows) or the sim
-/// environment's own limit (a public host sim cannot resolve, which the
-/// rehearsal answers as the real host does).
-const KNOWN_DIFFERENCES: &[(&str, &str, &str, &str)] = &[(
-    "count_tokens",
-    "bedrock_invoke",
-    "claude-opus-4-7",
-    "sim: LiteLLM's count fallback for Opus 4.7 reaches for the public Mantle host, which sim \
-     cannot resolve (sim_environment); a rehearsal answers it as Mantle, which refuses a \
-     signature for service `bedrock` (plan 5): the verdict is the live path's",
-)];
+/// Where a rehearsal's verdict differs from sim's, what it is instead, and
+/// why: the sim environment's own limit (a public host sim cannot resolve,
+/// which the rehearsal answers as the real host does), a column the
+/// rehearsal cannot contain (`compat_harness::rehearsal::uncontained`), or
+/// a live blind spot (live judgement cannot see what sim's record shows).
+const KNOWN_DIFFERENCES: &[(&str, &str, &str, &str, &str)] = &[
+    (
+        "count_tokens",
+        "bedrock_invoke",
+        "claude-opus-4-7",
+        "fail",
+        "sim: LiteLLM's count fallback for Opus 4.7 reaches for the public Mantle host, which \
+         sim cannot resolve (sim_environment); a rehearsal answers it as Mantle, which refuses \
+         a SigV4 scope for service `bedrock` with 403, as the plan predicted (section 5)",
+    ),
+    (
+        "basic_messaging_streaming",
+        "vertex_ai_rust_path",
+        "claude-haiku-4-5",
+        "unverified",
+        "the Rust bridge's Vertex credential exchange ignores HTTPS_PROXY: the column is not \
+         rehearsed (rehearsal::uncontained), its trials end harness/unverified",
+    ),
+];
 
+/// The rehearsal's expected status where it differs from sim's.
 fn known_difference(feature: &str, provider: &str, model: &str) -> Option<&'static str> {
     KNOWN_DIFFERENCES
         .iter()
-        .find(|(f, p, m, _)| (*f, *p, *m) == (feature, provider, model))
-        .map(|(_, _, _, why)| *why)
+        .find(|(f, p, m, _, _)| (*f, *p, *m) == (feature, provider, model))
+        .map(|(_, _, _, status, _)| *status)
 }
 
 /// (listener, host) of the tunnels the front opened.
@@ -246,16 +259,17 @@ fn one_row_on_every_column_rehearses_as_sim_judged_it() {
         );
         let (want, want_class) = baseline_status(f, p, m);
         let (have, have_class) = trial_status(t);
-        if have != want && known_difference(f, p, m).is_none() {
+        let expected = known_difference(f, p, m).unwrap_or(&want);
+        if have != expected {
             differ.push(format!(
-                "{f} x {p} x {m}: sim {want} ({want_class:?}), rehearsal {have} ({have_class:?}): {}",
+                "{f} x {p} x {m}: sim {want} ({want_class:?}), rehearsal {have} ({have_class:?}), expected {expected}: {}",
                 t["outcome"]["error"].as_str().unwrap_or("")
             ));
         }
     }
     assert!(
         differ.is_empty(),
-        "the rehearsal disagrees with the sim baseline where no blind spot is listed:\n{}\n{}",
+        "the rehearsal disagrees with the sim baseline where no difference is listed:\n{}\n{}",
         differ.join("\n"),
         run.output
     );
@@ -285,8 +299,6 @@ fn one_row_on_every_column_rehearses_as_sim_judged_it() {
         ("bedrock_mantle", &mantle, "bedrock-mantle"),
         ("vertex_ai", &vertex, "aiplatform"),
         ("vertex_ai", &token, "oauth2"),
-        ("vertex_ai_rust_path", &vertex, "aiplatform"),
-        ("vertex_ai_rust_path", &token, "oauth2"),
         ("vertex_passthrough", &vertex, "aiplatform"),
         ("vertex_passthrough", &token, "oauth2"),
         ("azure", &foundry, "the Foundry resource"),
@@ -323,7 +335,10 @@ fn a_host_outside_the_allow_list_is_refused_and_logged() {
         vars.get(k).cloned()
     })
     .expect("stage");
-    let env = stage.proxy_env(Provider::Anthropic).expect("proxy env").all();
+    let env = stage
+        .proxy_env(Provider::Anthropic)
+        .expect("proxy env")
+        .all();
     let litellm = compat_harness::compat_core::tools::litellm().expect("LiteLLM");
     let python = compat_harness::compat_core::gateway::prefork::python_of(&litellm.bin)
         .expect("the LiteLLM virtualenv's python");
@@ -405,7 +420,8 @@ for url in sys.argv[1:]:
     );
     let failures = report.failures();
     assert!(
-        failures.iter().any(|f| f.contains("example.com")) && failures.iter().any(|f| f.contains(&other)),
+        failures.iter().any(|f| f.contains("example.com"))
+            && failures.iter().any(|f| f.contains(&other)),
         "{failures:?}"
     );
     // And the run's end says so: the report is written and the run fails.
