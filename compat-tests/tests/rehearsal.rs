@@ -181,6 +181,9 @@ fn known_difference(feature: &str, provider: &str, model: &str) -> Option<&'stat
         .map(|(_, _, _, status, _)| *status)
 }
 
+/// Whether a host is the one a column must have tunnelled to.
+type HostTest = fn(&str) -> bool;
+
 /// (listener, host) of the tunnels the front opened.
 fn opened(integrity: &Value) -> BTreeSet<(String, String)> {
     integrity["tunnels"]
@@ -275,34 +278,29 @@ fn one_row_on_every_column_rehearses_as_sim_judged_it() {
     );
     // Every column reached its real hosts through its own listener.
     let opened = opened(&run.integrity);
-    let has = |listener: &str, host: &dyn Fn(&str) -> bool| {
-        opened.iter().any(|(l, h)| l == listener && host(h))
-    };
-    let aws = |prefix: &'static str, suffix: &'static str| {
-        move |h: &str| h.starts_with(prefix) && h.ends_with(suffix)
-    };
-    let runtime = aws("bedrock-runtime.", ".amazonaws.com");
-    let mantle = aws("bedrock-mantle.", ".api.aws");
-    let vertex = |h: &str| h.ends_with("aiplatform.googleapis.com");
-    let token = |h: &str| h == "oauth2.googleapis.com";
-    let foundry = |h: &str| h.ends_with(".services.ai.azure.com");
-    let anthropic = |h: &str| h == "api.anthropic.com";
-    let tavily = |h: &str| h == "api.tavily.com";
-    let expected: Vec<(&str, &dyn Fn(&str) -> bool, &str)> = vec![
-        ("anthropic", &anthropic, "api.anthropic.com"),
-        ("anthropic_rust_path", &anthropic, "api.anthropic.com"),
-        ("bedrock_invoke", &runtime, "bedrock-runtime"),
-        ("bedrock_invoke", &mantle, "bedrock-mantle (count fallback)"),
-        ("bedrock_converse", &runtime, "bedrock-runtime"),
-        ("bedrock_converse", &tavily, "api.tavily.com"),
-        ("bedrock_passthrough", &runtime, "bedrock-runtime"),
-        ("bedrock_mantle", &mantle, "bedrock-mantle"),
-        ("vertex_ai", &vertex, "aiplatform"),
-        ("vertex_ai", &token, "oauth2"),
-        ("vertex_passthrough", &vertex, "aiplatform"),
-        ("vertex_passthrough", &token, "oauth2"),
-        ("azure", &foundry, "the Foundry resource"),
-        ("azure_passthrough", &foundry, "the Foundry resource"),
+    let has = |listener: &str, host: HostTest| opened.iter().any(|(l, h)| l == listener && host(h));
+    let runtime: HostTest = |h| h.starts_with("bedrock-runtime.") && h.ends_with(".amazonaws.com");
+    let mantle: HostTest = |h| h.starts_with("bedrock-mantle.") && h.ends_with(".api.aws");
+    let vertex: HostTest = |h| h.ends_with("aiplatform.googleapis.com");
+    let token: HostTest = |h| h == "oauth2.googleapis.com";
+    let foundry: HostTest = |h| h.ends_with(".services.ai.azure.com");
+    let anthropic: HostTest = |h| h == "api.anthropic.com";
+    let tavily: HostTest = |h| h == "api.tavily.com";
+    let expected: Vec<(&str, HostTest, &str)> = vec![
+        ("anthropic", anthropic, "api.anthropic.com"),
+        ("anthropic_rust_path", anthropic, "api.anthropic.com"),
+        ("bedrock_invoke", runtime, "bedrock-runtime"),
+        ("bedrock_invoke", mantle, "bedrock-mantle (count fallback)"),
+        ("bedrock_converse", runtime, "bedrock-runtime"),
+        ("bedrock_converse", tavily, "api.tavily.com"),
+        ("bedrock_passthrough", runtime, "bedrock-runtime"),
+        ("bedrock_mantle", mantle, "bedrock-mantle"),
+        ("vertex_ai", vertex, "aiplatform"),
+        ("vertex_ai", token, "oauth2"),
+        ("vertex_passthrough", vertex, "aiplatform"),
+        ("vertex_passthrough", token, "oauth2"),
+        ("azure", foundry, "the Foundry resource"),
+        ("azure_passthrough", foundry, "the Foundry resource"),
     ];
     let missing: Vec<String> = expected
         .iter()
