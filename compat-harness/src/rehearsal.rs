@@ -492,3 +492,70 @@ pub fn conclude(stage: &Stage, results_file: &Path) -> bool {
     }
     false
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Nothing of the operator's shell reaches a rehearsal: every variable
+    /// live mode reads, and every one the minter sets, is removed before the
+    /// minted values are set.
+    #[test]
+    fn every_live_variable_is_scrubbed_before_the_minted_ones() {
+        let scrubbed = live_credential_vars();
+        for p in Provider::ALL {
+            for v in routing::live_env(p) {
+                assert!(scrubbed.contains(v), "{}: {v}", p.id());
+            }
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let minted = compat_sim::mint_rehearsal(dir.path()).unwrap();
+        for (k, _) in &minted.env {
+            assert!(scrubbed.contains(k.as_str()), "minted {k}");
+        }
+    }
+
+    /// One stage for every column: each column's listener routes exactly its
+    /// live hosts (a host no simulator answers as would fail the start);
+    /// what differs between columns is only the proxy variables, which go
+    /// to the fork, so one LiteLLM import serves every column of a launcher
+    /// environment; the egress guard and the CA are in the shared part.
+    #[test]
+    fn every_column_gets_its_own_listener_and_shares_the_rest() {
+        let dir = tempfile::tempdir().unwrap();
+        let minted = compat_sim::mint_rehearsal(dir.path()).unwrap();
+        let vars: BTreeMap<String, String> = minted.env.iter().cloned().collect();
+        let stage = Stage::start(&Provider::ALL, &dir.path().join("work"), &|k| {
+            vars.get(k).cloned()
+        })
+        .unwrap();
+        let mut shared = BTreeSet::new();
+        let mut urls = BTreeSet::new();
+        for p in Provider::ALL {
+            let env = stage.proxy_env(p).unwrap();
+            let names: BTreeSet<&str> = env.fork.iter().map(|(k, _)| k.as_str()).collect();
+            assert_eq!(
+                names,
+                BTreeSet::from(["HTTPS_PROXY", "https_proxy"]),
+                "{}",
+                p.id()
+            );
+            urls.insert(env.fork[0].1.clone());
+            shared.insert(env.shared.clone());
+            let has = |k: &str| env.shared.iter().any(|(n, _)| n == k);
+            assert!(
+                has("SSL_CERT_FILE") && has("REQUESTS_CA_BUNDLE"),
+                "{}",
+                p.id()
+            );
+            assert!(has(egress_guard::LOG_VAR), "{}", p.id());
+        }
+        assert_eq!(urls.len(), Provider::ALL.len(), "one listener per column");
+        assert_eq!(shared.len(), 1, "the shared part differs between columns");
+        assert!(!urls.contains(&stage.cli_proxy_url()));
+        let ca = std::fs::read_to_string(stage.ca_file()).unwrap();
+        assert!(ca.contains("BEGIN CERTIFICATE") && !ca.contains("PRIVATE KEY"));
+        // Nothing asked for yet: an intact report.
+        assert!(stage.integrity().failures().is_empty());
+    }
+}
