@@ -81,7 +81,7 @@ impl Began {
         // been recorded: 0 is where the trial began.
         let mut running = RUNNING.lock().expect("running trials");
         let sim = started()
-            .and_then(|e| e.sims.as_ref())
+            .and_then(|e| e.any_sims())
             .map_or(0, |s| s.next_seq());
         let tap = tap_of(provider).map_or(0, |t| t.next_seq());
         running.insert(id, (provider, sim, tap));
@@ -94,7 +94,7 @@ impl Drop for Began {
         let mut running = RUNNING.lock().expect("running trials");
         running.remove(&self.id);
         let Some(env) = started() else { return };
-        if let Some(sims) = env.sims.as_ref() {
+        if let Some(sims) = env.any_sims() {
             let oldest = running.values().map(|&(_, sim, _)| sim).min();
             sims.forget_before(oldest.unwrap_or_else(|| sims.next_seq()));
         }
@@ -259,6 +259,19 @@ impl Ctx {
             }
             run = run.gateway_key_header("x-litellm-api-key");
         }
+        if let Some(stage) = &env.rehearsal {
+            // Live mode gives the CLI no real host; a rehearsal proves it:
+            // the CLI's proxy is the front's listener that tunnels nowhere,
+            // so any call it makes past the gateway is refused and fails the
+            // run's integrity. The tap and local pages stay direct.
+            let no_proxy = "127.0.0.1,localhost";
+            run = run
+                .env("HTTPS_PROXY", stage.cli_proxy_url())
+                .env("https_proxy", stage.cli_proxy_url())
+                .env("NO_PROXY", no_proxy)
+                .env("no_proxy", no_proxy)
+                .extra_ca(stage.ca_file());
+        }
         Ok(run)
     }
 
@@ -353,9 +366,23 @@ impl Ctx {
         }
     }
 
-    /// The simulators, in sim mode.
+    /// The simulators, in sim mode. None in live and rehearsal mode: a
+    /// check's live branch must judge without the simulators' records (in
+    /// rehearsal the simulators run, behind the real hosts, but the checks
+    /// stay blind to them: that is what the rehearsal rehearses).
     pub fn sim(&self) -> Option<&'static Simulators> {
         env().ok()?.sims.as_ref()
+    }
+
+    /// The simulators a fault test switches faults on: sim mode's, and in
+    /// rehearsal the ones behind the real hosts (which [`Ctx::sim`] hides).
+    /// None in live mode (no simulator to misbehave). Use it only to inject
+    /// faults and scope them; judge through the check, never through the
+    /// simulators' records, so a rehearsal fault test turns a cell red only
+    /// where live judgement can see the fault.
+    pub fn faults(&self) -> Option<&'static Simulators> {
+        let env = env().ok()?;
+        env.sims.as_ref().or(env.hidden_sims())
     }
 
     /// The requests this trial's provider simulator received that carry this

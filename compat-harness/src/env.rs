@@ -33,6 +33,25 @@ pub(crate) struct Env {
     /// Google's TLS front to the Vertex simulator (sim mode, when the Vertex
     /// pass-through column runs): kept for the run, stopped with it.
     pub _google_front: Option<compat_sim::GoogleFront>,
+    /// A rehearsal's stage: the simulators behind the real hosts (hidden
+    /// from the checks: `sims` stays None), the front, its CA.
+    pub rehearsal: Option<crate::rehearsal::Stage>,
+}
+
+impl Env {
+    /// The simulators a rehearsal runs behind the real hosts: kept from the
+    /// checks (`Ctx::sim` is None), handed only to fault injection
+    /// (`Ctx::faults`), record bookkeeping and the end-of-run integrity
+    /// report.
+    pub(crate) fn hidden_sims(&self) -> Option<&Simulators> {
+        self.rehearsal.as_ref().map(|r| &r.sims)
+    }
+
+    /// The simulators whose records grow with the run, whoever may read
+    /// them: forgotten as trials end (`ctx::Began`).
+    pub(crate) fn any_sims(&self) -> Option<&Simulators> {
+        self.sims.as_ref().or(self.hidden_sims())
+    }
 }
 
 /// The run's environment is not there (tools, simulators or a proxy failed
@@ -64,6 +83,7 @@ pub(crate) fn run_limits(mode: Mode) -> (Duration, Duration, RetryPolicy) {
                 ..RetryPolicy::default()
             },
         ),
+        // A rehearsal runs under live limits: it rehearses them too.
         Mode::Live | Mode::Rehearsal => (
             Duration::from_secs(300),
             Duration::from_secs(150),
@@ -78,14 +98,23 @@ pub(crate) fn run_limits(mode: Mode) -> (Duration, Duration, RetryPolicy) {
 /// A provider's proxy: filled once by the background starter.
 pub(crate) type GatewaySlot = Arc<OnceLock<Result<Gateway, String>>>;
 
-/// A proxy to start: its provider, its LiteLLM config, its extra environment.
-type ProxyToStart = (Provider, Value, Vec<(String, String)>);
+/// A proxy to start: its provider, its LiteLLM config, its extra
+/// environment (which picks its launcher), and what only its fork adds.
+type ProxyToStart = (
+    Provider,
+    Value,
+    Vec<(String, String)>,
+    Vec<(String, String)>,
+);
 
 /// What the window hands a starter.
 pub(crate) struct ProxyJob {
     config: Value,
     /// The proxy's extra environment, which picks its launcher.
     env: Vec<(String, String)>,
+    /// What the proxy's own process adds (a rehearsal column's front
+    /// listener), so columns that differ only there share one launcher.
+    fork_env: Vec<(String, String)>,
     slot: GatewaySlot,
     launchers: Arc<Launchers>,
 }
@@ -283,15 +312,6 @@ pub(crate) fn started() -> Option<&'static Env> {
 impl Env {
     fn start(plan: &Plan) -> Result<Env, String> {
         let (mode, models) = (plan.mode, &plan.models[..]);
-        if mode == Mode::Rehearsal {
-            // The simulators behind the real host names, the front and the
-            // per-run credentials are not wired into the harness yet: refuse
-            // rather than run a rehearsal that would reach the network.
-            return Err(
-                "rehearsal mode is being built: COMPAT_MODE=rehearsal cannot start an environment yet (issue 26); use COMPAT_MODE=sim or live"
-                    .to_owned(),
-            );
-        }
         // In the order the trials need them.
         let providers: Vec<Provider> = plan.columns.iter().map(|&(p, _)| p).collect();
         let t0 = std::time::Instant::now();
@@ -331,9 +351,13 @@ impl Env {
                 gateways,
                 taps,
                 _google_front: None,
+                rehearsal: None,
             });
         }
         let mut google_front = None;
+        let mut stage = None;
+        // Rehearsal columns whose proxy would reach past the front.
+        let mut uncontained: Vec<(Provider, &str)> = Vec::new();
         let (sims, specs): (Option<Simulators>, Vec<ProxyToStart>) = match mode {
             Mode::Sim => {
                 // A pass-through column shares its native provider's simulator.
@@ -375,6 +399,7 @@ impl Env {
                             vertex_credentials.as_deref(),
                         ),
                         proxy_env,
+                        Vec::new(),
                     ));
                 }
                 (Some(sims), specs)
@@ -382,6 +407,14 @@ impl Env {
             Mode::Live | Mode::Rehearsal => {
                 let mut specs = Vec::new();
                 for &p in &providers {
+                    if mode == Mode::Rehearsal
+                        && let Some(why) = crate::rehearsal::uncontained(p)
+                    {
+                        eprintln!("[compat] rehearsal: {} is not rehearsed: {why}", p.id());
+                        uncontained.push((p, why));
+                        continue;
+                    }
+                    // A rehearsal runs its own proxies behind the front.
                     if mode == Mode::Live && column::external_gateway_url(p).is_some() {
                         continue;
                     }
@@ -401,7 +434,27 @@ impl Env {
                         p,
                         routing::proxy_config(p, &model_refs, &Upstream::Live),
                         routing::proxy_env(p, &Upstream::Live),
+                        Vec::new(),
                     ));
+                }
+                if mode == Mode::Rehearsal && !specs.is_empty() {
+                    // Exactly live mode's configs and variables; only where
+                    // their hosts answer from changes: each proxy reaches
+                    // the real hosts through its column's front listener.
+                    let columns: Vec<Provider> = specs.iter().map(|s| s.0).collect();
+                    let s = crate::rehearsal::Stage::start(&columns, &work_dir, &|k| {
+                        std::env::var(k).ok()
+                    })?;
+                    for (p, _, env, fork_env) in &mut specs {
+                        let extra = s.proxy_env(*p)?;
+                        env.extend(extra.shared);
+                        fork_env.extend(extra.fork);
+                    }
+                    for guard in run_faults(s.simulators())? {
+                        // COMPAT_SIM_FAULT works in a rehearsal too.
+                        std::mem::forget(guard);
+                    }
+                    stage = Some(s);
                 }
                 (None, specs)
             }
@@ -426,7 +479,7 @@ impl Env {
             let window = WINDOW.get_or_init(|| Window::new(plan.window, BTreeMap::new()));
             let launchers: Arc<Launchers> = Arc::default();
             let mut jobs = Vec::new();
-            for (p, config, env) in specs {
+            for (p, config, env, fork_env) in specs {
                 let slot: GatewaySlot = Arc::new(OnceLock::new());
                 gateways.insert(p, slot.clone());
                 launchers.expect(&env);
@@ -436,6 +489,7 @@ impl Env {
                     ProxyJob {
                         config,
                         env,
+                        fork_env,
                         slot,
                         launchers,
                     },
@@ -459,7 +513,7 @@ impl Env {
                             work_dir: &dir,
                             label: p.id(),
                             ready_timeout: Duration::from_secs(180),
-                            env: job.env.clone(),
+                            env: job.env.iter().chain(&job.fork_env).cloned().collect(),
                         };
                         // The cause chain too: a trial shows only this string.
                         let r = match &launcher {
@@ -506,6 +560,15 @@ impl Env {
                 gateways.insert(p, slot);
             }
         }
+        for (p, why) in uncontained {
+            let slot: GatewaySlot = Arc::new(OnceLock::new());
+            let _ = slot.set(Err(format!(
+                "rehearsal: column {} cannot be rehearsed: {why}; its cells stay unverified \
+                 (only a live run measures it)",
+                p.id()
+            )));
+            gateways.insert(p, slot);
+        }
         eprintln!(
             "[compat] environment ready in {:.1} s",
             t0.elapsed().as_secs_f64()
@@ -519,6 +582,7 @@ impl Env {
             gateways,
             taps,
             _google_front: google_front,
+            rehearsal: stage,
         })
     }
 }

@@ -26,6 +26,7 @@ pub mod evidence;
 mod fault_tests;
 mod filters;
 pub mod page;
+pub mod rehearsal;
 pub mod relay;
 mod runner;
 pub mod shard;
@@ -48,4 +49,5 @@ pub use fault_tests::{
 };
 #[doc(hidden)]
 pub use inventory;
+pub use rehearsal::LIVE_SEARCH_QUERY;
 pub use runner::main;

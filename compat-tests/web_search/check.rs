@@ -53,8 +53,10 @@ const SEARCH_MARK: &str = "Perform a web search for the query";
 /// (litellm/constants.py `LITELLM_WEB_SEARCH_TOOL_NAME`).
 const INTERCEPTION_TOOL: &str = "litellm_web_search";
 
-/// The public query of live mode: Anthropic's own page on the tool.
-const LIVE_QUERY: &str = "Anthropic Claude web search tool documentation";
+/// The public query of live mode: Anthropic's own page on the tool. The
+/// harness's constant, so a rehearsal's standing search page (kept for this
+/// query in the simulators' corpus) cannot drift from it.
+pub const LIVE_QUERY: &str = compat_harness::LIVE_SEARCH_QUERY;
 
 compat_harness::feature!(run = run);
 
@@ -82,7 +84,11 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
     });
     let query = match ctx.sim() {
         Some(_) => format!("release notes {n}"),
-        None => LIVE_QUERY.to_owned(),
+        // The nonce too: the CLI's search is a request of its own, which the
+        // trial finds among the gateway's by its nonce (a rehearsal found
+        // live mode's bare query matched no request: no verdict). The
+        // rehearsal's standing page is keyed on the query without it.
+        None => format!("{LIVE_QUERY} {n}"),
     };
     if ctx.sim().is_none()
         && intercepted(ctx.provider())
