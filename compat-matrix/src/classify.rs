@@ -127,23 +127,33 @@ impl Verdict {
 
 /// Classifies one failed trial. Pure.
 ///
-/// In sim mode a failure that would be the gateway's is `sim_environment`
-/// instead when its own words show that the simulated environment, not the
-/// gateway, could not serve ([`sim_environment`]).
+/// A failure that would be the gateway's is not painted on it when its own
+/// words show that our arrangement failed instead: in sim mode
+/// `sim_environment` ([`sim_environment`]); in every mode, `harness` when
+/// the gateway refused a call the CLI made without the gateway key our
+/// harness hands it ([`keyless_call`]), since live and rehearsal runs use
+/// the same arrangement.
 pub fn classify(e: &Evidence<'_>) -> Verdict {
     let v = classify_evidence(e);
-    match (v.class, e.upstream) {
-        (FailureClass::Incompatible, Some(_)) => match sim_environment(e.message) {
-            Some(why) => Verdict::new(
+    if v.class != FailureClass::Incompatible {
+        return v;
+    }
+    if e.upstream.is_some() {
+        if let Some(why) = sim_environment(e.message) {
+            return Verdict::new(
                 FailureClass::SimEnvironment,
                 format!(
                     "sim environment: {why}; not the gateway's failure (unverified in sim mode; a live run settles it)"
                 ),
-            ),
-            None => v,
-        },
-        _ => v,
+            );
+        }
+    } else if let Some(why) = keyless_call(e.message) {
+        return Verdict::new(
+            FailureClass::Harness,
+            format!("harness: {why}; not the gateway's failure (unverified)"),
+        );
     }
+    v
 }
 
 /// Why the simulated environment, rather than the gateway, failed the
@@ -176,13 +186,18 @@ pub fn sim_environment(message: &str) -> Option<String> {
             None => "the gateway reached for a public host the simulators do not stand in for (a name did not resolve)".to_owned(),
         });
     }
-    if matches_any(&lower, GATEWAY_KEY) {
-        return Some(
-            "the gateway refused a call the CLI made without the gateway key the harness gives it (in ANTHROPIC_CUSTOM_HEADERS, which that call does not carry)"
-                .to_owned(),
-        );
-    }
-    None
+    keyless_call(message)
+}
+
+/// The gateway refused a call for lacking the gateway key: the harness gives
+/// the CLI its key in ANTHROPIC_CUSTOM_HEADERS, which the CLI's keyless
+/// calls (Bedrock mode's GetInferenceProfile control-plane call) do not
+/// carry. Our arrangement in every mode, not the gateway's failure.
+pub fn keyless_call(message: &str) -> Option<String> {
+    matches_any(&message.to_lowercase(), GATEWAY_KEY).then(|| {
+        "the gateway refused a call the CLI made without the gateway key the harness gives it (in ANTHROPIC_CUSTOM_HEADERS, which that call does not carry)"
+            .to_owned()
+    })
 }
 
 /// The check's own record of a provider answer, `<METHOD> <path> -> 2xx`.

@@ -177,7 +177,8 @@ fn sim_mode_evidence_is_classified_by_the_record() {
         kind: String,
         text: String,
         http_status: Option<u16>,
-        upstream: Vec<Answer>,
+        /// null: live judgement (live or rehearsal mode, no simulator record).
+        upstream: Option<Vec<Answer>>,
         gateway_alive: bool,
         gateway_requests: usize,
         gateway_log: String,
@@ -205,19 +206,19 @@ fn sim_mode_evidence_is_classified_by_the_record() {
                 c.name
             ),
         };
-        let answers: Vec<UpstreamAnswer> = c
-            .upstream
-            .iter()
-            .map(|a| UpstreamAnswer {
-                status: a.status,
-                rejection: a.rejection.clone(),
-                completed: a.completed,
-            })
-            .collect();
+        let answers: Option<Vec<UpstreamAnswer>> = c.upstream.as_ref().map(|u| {
+            u.iter()
+                .map(|a| UpstreamAnswer {
+                    status: a.status,
+                    rejection: a.rejection.clone(),
+                    completed: a.completed,
+                })
+                .collect()
+        });
         let v = classify(&Evidence {
             kind,
             message: &c.text,
-            upstream: Some(&answers),
+            upstream: answers.as_deref(),
             gateway_alive: Some(c.gateway_alive),
             gateway_log: &c.gateway_log,
             gateway_requests: Some(c.gateway_requests),
