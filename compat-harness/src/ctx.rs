@@ -351,9 +351,23 @@ impl Ctx {
         }
     }
 
-    /// The simulators, in sim mode.
+    /// The simulators, in sim mode. None in live and rehearsal mode: a
+    /// check's live branch must judge without the simulators' records (in
+    /// rehearsal the simulators run, behind the real hosts, but the checks
+    /// stay blind to them: that is what the rehearsal rehearses).
     pub fn sim(&self) -> Option<&'static Simulators> {
         env().ok()?.sims.as_ref()
+    }
+
+    /// The simulators a fault test switches faults on: sim mode's, and in
+    /// rehearsal the ones behind the real hosts (which [`Ctx::sim`] hides).
+    /// None in live mode (no simulator to misbehave). Use it only to inject
+    /// faults and scope them; judge through the check, never through the
+    /// simulators' records, so a rehearsal fault test turns a cell red only
+    /// where live judgement can see the fault.
+    pub fn faults(&self) -> Option<&'static Simulators> {
+        let env = env().ok()?;
+        env.sims.as_ref().or(env.hidden_sims())
     }
 
     /// The requests this trial's provider simulator received that carry this

@@ -35,6 +35,16 @@ pub(crate) struct Env {
     pub _google_front: Option<compat_sim::GoogleFront>,
 }
 
+impl Env {
+    /// The simulators a rehearsal runs behind the real hosts: kept from the
+    /// checks (`Ctx::sim` is None), handed only to fault injection
+    /// (`Ctx::faults`), record bookkeeping and the end-of-run integrity
+    /// report.
+    pub(crate) fn hidden_sims(&self) -> Option<&Simulators> {
+        None
+    }
+}
+
 /// The run's environment is not there (tools, simulators or a proxy failed
 /// to start): the trial reaches no verdict, and the failure is classified
 /// `harness`, never `incompatible`.
