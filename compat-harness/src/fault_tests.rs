@@ -84,8 +84,7 @@ pub fn judged_live(ctx: &Ctx) -> bool {
 /// the checks judge without their record there).
 pub fn fault_switch(ctx: &Ctx) -> anyhow::Result<&'static compat_sim::Simulators> {
     use anyhow::Context as _;
-    // Until Ctx::faults (branch i26-harness) lands, sim mode's simulators.
-    ctx.sim().context(
+    ctx.faults().context(
         "fault tests need the simulators (sim or rehearsal mode); live mode has none to switch a          fault on in",
     )
 }
