@@ -18,13 +18,17 @@
 //! `faults` < `rules` (one feature a file) < `model` (the scripted model) <
 //! `pipeline` (names no provider) < `providers` (one folder per family, each
 //! a `Codec`) < this file, which registers the codecs and the routes beside
-//! them. `google_front` stands alone.
+//! them. `front` (the intercepting TLS front) stands alone; `google_front`
+//! (its one-listener case for sim mode) and `rehearsal` (minting
+//! real-shaped credentials) use only it and `wire`.
 
 mod faults;
+pub mod front;
 pub mod google_front;
 mod model;
 mod pipeline;
 mod providers;
+pub mod rehearsal;
 mod rules;
 mod wire;
 
@@ -34,10 +38,14 @@ use std::sync::Arc;
 
 // The public face: every path other crates use, whatever folder holds it.
 pub use faults::{Fault, FaultGuard, FaultScope, UsageField};
+pub use front::{Front, FrontError, FrontListener, Tunnel, TunnelOutcome};
 pub use google_front::GoogleFront;
+pub use rehearsal::{Minted, mint_rehearsal};
 pub use rules::betas;
 pub use rules::web_search::{SearchPage, SearchPageGuard};
 pub use wire::api::Api;
+pub use wire::creds::{AwsCreds, Credentials, ServiceAccountPublic, VertexCreds};
+pub use wire::hosts::{GOOGLE_TOKEN_HOST, TAVILY_HOST, real_host, real_hosts, vertex_host};
 pub use wire::record::{RecordedRequest, SentEvent, body_contains};
 pub use wire::{creds, document, image, ledger};
 
@@ -45,6 +53,7 @@ use faults::Faults;
 use model::ScriptedModel;
 use pipeline::{SimState, router};
 use providers::{anthropic, bedrock, mantle, tavily};
+use wire::creds::Auth;
 use wire::record::Records;
 
 /// AWS wire helpers for clients of the Bedrock simulators (their tests sign
@@ -60,18 +69,68 @@ pub struct Simulators {
     runtime: Option<tokio::runtime::Runtime>,
     state: Arc<SimState>,
     addrs: BTreeMap<Api, SocketAddr>,
+    /// Tavily's own listener (`api.tavily.com`), started with real hosts.
+    tavily: Option<SocketAddr>,
+    /// Pages kept in the corpus for the simulators' whole life.
+    standing: std::sync::Mutex<Vec<SearchPageGuard>>,
+}
+
+/// How a set of simulators is started ([`Simulators::start_with`]).
+#[derive(Clone)]
+pub struct SimOptions {
+    /// The credentials they verify.
+    pub creds: Arc<Credentials>,
+    /// Answer as the providers' real hosts (a rehearsal, behind
+    /// [`Front`]): a request whose `Host` is not the API's real host
+    /// ([`real_hosts`]) is answered 421 and is an integrity violation
+    /// ([`Simulators::violations`]); SigV4 must be signed for the real host
+    /// within 5 minutes of now; the Google token endpoint checks the
+    /// JWT's times and issues a fresh token per exchange, and Vertex takes
+    /// only an issued one; Tavily gets its own listener
+    /// ([`Simulators::tavily_addr`]).
+    pub real_hosts: bool,
+}
+
+impl SimOptions {
+    /// Sim mode's: [`Credentials::sim`], the simulators' own addresses.
+    pub fn sim() -> SimOptions {
+        SimOptions {
+            creds: Arc::new(Credentials::sim()),
+            real_hosts: false,
+        }
+    }
 }
 
 impl Simulators {
-    /// Starts one server per API on 127.0.0.1, each on a free port.
+    /// Starts one server per API on 127.0.0.1, each on a free port (sim mode).
     pub fn start(apis: &[Api]) -> std::io::Result<Self> {
         let any: Vec<(Api, u16)> = apis.iter().map(|&a| (a, 0)).collect();
         Self::start_at(&any)
     }
 
     /// Starts one server per API on 127.0.0.1 at the given port (0: a free
-    /// one), e.g. where a warm proxy from `cargo xtask up` expects it.
+    /// one), e.g. where a warm proxy from `cargo xtask up` expects it (sim mode).
     pub fn start_at(apis: &[(Api, u16)]) -> std::io::Result<Self> {
+        Self::start_ports(apis, SimOptions::sim())
+    }
+
+    /// Starts one server per API on a free 127.0.0.1 port, verifying
+    /// `opts.creds`, answering as the real hosts if `opts.real_hosts`.
+    pub fn start_with(apis: &[Api], opts: SimOptions) -> std::io::Result<Self> {
+        let any: Vec<(Api, u16)> = apis.iter().map(|&a| (a, 0)).collect();
+        Self::start_ports(&any, opts)
+    }
+
+    fn start_ports(apis: &[(Api, u16)], opts: SimOptions) -> std::io::Result<Self> {
+        if opts.real_hosts
+            && apis.iter().any(|(a, _)| *a == Api::Azure)
+            && opts.creds.foundry_resource_host.is_none()
+        {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                "the Azure simulator answers as the Foundry resource's host with real hosts: the credentials name none (set foundry_resource_host)",
+            ));
+        }
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .thread_name("sim")
@@ -79,6 +138,7 @@ impl Simulators {
             .build()?;
         let state = Arc::new(SimState {
             model: ScriptedModel::new(),
+            auth: Arc::new(Auth::new(opts.creds.clone(), opts.real_hosts)),
             faults: Arc::new(Faults::default()),
             records: Arc::new(Records::default()),
         });
@@ -97,9 +157,9 @@ impl Simulators {
             // beside the providers that lack the web search server tool
             // (`providers::tavily`).
             let app = match api {
-                Api::BedrockInvoke | Api::BedrockConverse | Api::BedrockMantle => {
-                    app.merge(tavily::routes(state.model.corpus.clone()))
-                }
+                Api::BedrockInvoke | Api::BedrockConverse | Api::BedrockMantle => app.merge(
+                    tavily::routes(state.model.corpus.clone(), state.auth.clone()),
+                ),
                 Api::Anthropic | Api::Azure | Api::VertexAi => app,
             };
             let listener = runtime.block_on(tokio::net::TcpListener::bind(("127.0.0.1", port)))?;
@@ -108,11 +168,61 @@ impl Simulators {
                 let _ = axum::serve(listener, app).await;
             });
         }
+        let tavily = if opts.real_hosts {
+            let app = tavily::root_routes(state.model.corpus.clone(), state.auth.clone());
+            let listener = runtime.block_on(tokio::net::TcpListener::bind(("127.0.0.1", 0)))?;
+            let addr = listener.local_addr()?;
+            runtime.spawn(async move {
+                let _ = axum::serve(listener, app).await;
+            });
+            Some(addr)
+        } else {
+            None
+        };
         Ok(Simulators {
             runtime: Some(runtime),
             state,
             addrs,
+            tavily,
+            standing: Default::default(),
         })
+    }
+
+    /// The 127.0.0.1 address of an API's simulator, if it was started (a
+    /// front listener's route to it).
+    pub fn addr(&self, api: Api) -> Option<SocketAddr> {
+        self.addrs.get(&api).copied()
+    }
+
+    /// Tavily's own listener, answering `POST /search` as `api.tavily.com`
+    /// ([`TAVILY_HOST`]); started only with real hosts (sim mode serves
+    /// Tavily under `/tavily` on the Bedrock simulators' ports).
+    pub fn tavily_addr(&self) -> Option<SocketAddr> {
+        self.tavily
+    }
+
+    /// What reached these simulators around the front so far (real hosts
+    /// only): one line per misdirected request, naming the simulator, the
+    /// `Host` it came with and the host it should have had.
+    pub fn violations(&self) -> Vec<String> {
+        self.state.auth.violations()
+    }
+
+    /// The credentials these simulators verify.
+    pub fn credentials(&self) -> &Credentials {
+        &self.state.auth.creds
+    }
+
+    /// Puts `page` in the search corpus for the simulators' whole life,
+    /// found by any query that contains `key` (case-insensitively): the web
+    /// search server tool's and Tavily's answer to a fixed query, such as
+    /// live mode's `LIVE_QUERY` in a rehearsal, which has no trial nonce.
+    pub fn register_standing_page(&self, key: &str, page: SearchPage) {
+        let guard = self.state.model.corpus.register(key, page);
+        self.standing
+            .lock()
+            .expect("standing pages lock")
+            .push(guard);
     }
 
     /// `http://127.0.0.1:PORT` of an API's simulator, if it was started.

@@ -17,6 +17,8 @@ use crate::model::ScriptedModel;
 use crate::wire::answer::{Answer, DELTA_PACE, Event};
 use crate::wire::api::Api;
 use crate::wire::body::json_body;
+use crate::wire::creds::{Auth, Credentials};
+use crate::wire::hosts::{host_name, real_hosts};
 use crate::wire::record::{Entry, Incoming, Records};
 use crate::wire::rejection::Rejection;
 use crate::wire::request::{ModelRequest, prompt_tokens};
@@ -39,6 +41,13 @@ pub(crate) trait Codec: Send + Sync + 'static {
     /// rejected before its body is read is still recorded as streaming.
     fn streams(&self, _op: &Self::Op) -> Option<bool> {
         None
+    }
+
+    /// The host names this operation is served at (with real hosts, a
+    /// request with another `Host` is misdirected): the API's real hosts
+    /// unless an operation lives on its own host (Vertex's token exchange).
+    fn answers_as(&self, _op: &Self::Op, creds: &Credentials) -> Vec<String> {
+        real_hosts(Self::API, creds)
     }
 
     /// Authenticate the request for that operation, as the real service does.
@@ -106,6 +115,8 @@ pub(crate) struct Turn {
 /// What every simulator of one set shares.
 pub(crate) struct SimState {
     pub model: ScriptedModel,
+    /// Credentials, real hosts or not, issued tokens, violations.
+    pub auth: Arc<Auth>,
     pub faults: Arc<Faults>,
     pub records: Arc<Records>,
 }
@@ -122,6 +133,7 @@ pub(crate) fn router<C: Codec>(codec: C, state: Arc<SimState>) -> Router {
                     uri,
                     headers,
                     body,
+                    auth: state.auth.clone(),
                 };
                 handle(&*codec, &state, req).await
             }
@@ -155,7 +167,15 @@ async fn answer<C: Codec>(
     req: &Incoming,
     entry: &Entry,
 ) -> Result<Answer, Rejection> {
-    let op = codec.operation(req).ok_or_else(|| {
+    let op = codec.operation(req);
+    if req.auth.real_hosts {
+        let hosts = match &op {
+            Some(op) => codec.answers_as(op, &req.auth.creds),
+            None => real_hosts(C::API, &req.auth.creds),
+        };
+        misdirected(req, C::API.id(), &hosts)?;
+    }
+    let op = op.ok_or_else(|| {
         codec.unknown_route(format!(
             "no {} API route for {} {}",
             C::API.id(),
@@ -194,6 +214,7 @@ async fn answer<C: Codec>(
             uri: req.uri.clone(),
             headers: req.headers.clone(),
             body: Bytes::from(body.to_string()),
+            auth: req.auth.clone(),
         };
         let op = codec.operation(&rewritten).ok_or_else(|| {
             codec.invalid(
@@ -256,6 +277,30 @@ async fn answer<C: Codec>(
     let mut answer = codec.encode(&resp, stream, &upstream_model);
     faults.alter_answer(&mut answer);
     Ok(answer)
+}
+
+/// With real hosts, a request whose `Host` is not one `hosts` names reached
+/// the simulator around the front (by an address, an `api_base`): 421
+/// Misdirected Request, as a server answers for a host it does not serve
+/// (RFC 9110 15.5.20), and an integrity violation for the run's report.
+pub(crate) fn misdirected(req: &Incoming, api: &str, hosts: &[String]) -> Result<(), Rejection> {
+    let host = req.header("host").map(host_name).unwrap_or_default();
+    if hosts.iter().any(|h| *h == host) {
+        return Ok(());
+    }
+    let message = format!(
+        "{api} simulator: {} {} arrived for host `{host}`, not {}; it did not come through the front",
+        req.method,
+        req.uri.path(),
+        hosts.join(" or ")
+    );
+    req.auth.violation(message.clone());
+    Err(Rejection::new(
+        "sim.real_host",
+        421,
+        serde_json::json!({"error": {"type": "misdirected_request", "message": message}}),
+        message,
+    ))
 }
 
 async fn respond(answer: Answer, entry: Entry) -> Response {

@@ -423,6 +423,7 @@ mod tests {
             .into_iter()
             .collect(),
             body: Default::default(),
+            auth: crate::wire::creds::Auth::sim(),
         }
     }
 

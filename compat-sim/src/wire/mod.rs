@@ -8,6 +8,7 @@ pub(crate) mod api;
 pub(crate) mod body;
 pub mod creds;
 pub mod document;
+pub mod hosts;
 pub mod image;
 pub mod ledger;
 mod ledger_gen;

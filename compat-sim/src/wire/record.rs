@@ -215,6 +215,8 @@ pub(crate) struct Incoming {
     pub uri: axum::http::Uri,
     pub headers: HeaderMap,
     pub body: bytes::Bytes,
+    /// The credentials and token state of the simulators it reached.
+    pub auth: Arc<crate::wire::creds::Auth>,
 }
 
 impl Incoming {
@@ -362,6 +364,7 @@ mod tests {
             uri: "/v1/messages".parse().expect("uri"),
             headers: HeaderMap::new(),
             body: bytes::Bytes::from(body.to_owned()),
+            auth: crate::wire::creds::Auth::sim(),
         }
     }
 

@@ -13,6 +13,7 @@ mod betas;
 mod count_tokens;
 mod faults;
 mod ledger_rules;
+mod rehearsal;
 mod sigv4;
 mod stream_record;
 mod vertex_ai;

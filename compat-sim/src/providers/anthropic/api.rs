@@ -10,7 +10,6 @@ use super::dialect::Dialect;
 use crate::pipeline::{Call, Codec};
 use crate::wire::answer::Answer;
 use crate::wire::api::Api;
-use crate::wire::creds;
 use crate::wire::record::Incoming;
 use crate::wire::rejection::Rejection;
 use crate::wire::response::ModelResponse;
@@ -47,7 +46,7 @@ impl Codec for Messages {
             .header("authorization")
             .and_then(|v| v.strip_prefix("Bearer "));
         match req.header("x-api-key").or(bearer) {
-            Some(k) if k == creds::ANTHROPIC_API_KEY => Ok(()),
+            Some(k) if k == req.auth.creds.anthropic_api_key => Ok(()),
             Some(_) => Err(super::error(
                 "anthropic.auth.api_key",
                 401,

@@ -15,7 +15,6 @@ use super::dialect::Dialect;
 use crate::pipeline::{Call, Codec};
 use crate::wire::answer::Answer;
 use crate::wire::api::Api;
-use crate::wire::creds;
 use crate::wire::record::Incoming;
 use crate::wire::rejection::Rejection;
 use crate::wire::response::ModelResponse;
@@ -49,7 +48,7 @@ impl Codec for Foundry {
 
     fn authenticate(&self, req: &Incoming, _: &Op) -> Result<(), Rejection> {
         let key = req.header("x-api-key").or_else(|| req.header("api-key"));
-        if key == Some(creds::AZURE_API_KEY) {
+        if key == Some(req.auth.creds.azure_api_key.as_str()) {
             return Ok(());
         }
         let message = "Access denied due to invalid subscription key or wrong API endpoint. Make sure to provide a valid key for an active subscription and use a correct regional API endpoint for your resource.";

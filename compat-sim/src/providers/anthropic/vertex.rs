@@ -18,7 +18,8 @@ use crate::pipeline::{Call, Codec};
 use crate::wire::answer::Answer;
 use crate::wire::api::Api;
 use crate::wire::body::decode_segment;
-use crate::wire::creds;
+use crate::wire::creds::{Credentials, ServiceAccountPublic};
+use crate::wire::hosts::{GOOGLE_TOKEN_HOST, vertex_host};
 use crate::wire::record::Incoming;
 use crate::wire::rejection::Rejection;
 use crate::wire::response::ModelResponse;
@@ -91,16 +92,25 @@ impl Codec for RawPredict {
         }
     }
 
+    /// The token exchange is Google's OAuth host, the model calls the
+    /// location's Vertex host.
+    fn answers_as(&self, op: &Op, creds: &Credentials) -> Vec<String> {
+        match op {
+            Op::Token => vec![GOOGLE_TOKEN_HOST.to_owned()],
+            Op::Predict { .. } => vec![vertex_host(&creds.vertex.location)],
+        }
+    }
+
     fn authenticate(&self, req: &Incoming, op: &Op) -> Result<(), Rejection> {
+        let bearer = req
+            .header("authorization")
+            .and_then(|v| v.strip_prefix("Bearer "));
         match op {
             // The token endpoint is where credentials are obtained.
             Op::Token => Ok(()),
-            Op::Predict { .. }
-                if req.header("authorization")
-                    == Some(&format!("Bearer {}", creds::VERTEX_ACCESS_TOKEN)) =>
-            {
-                Ok(())
-            }
+            // Sim mode: the one token its endpoint issues; with real hosts,
+            // one this run's token endpoint issued.
+            Op::Predict { .. } if bearer.is_some_and(|t| req.auth.token_valid(t)) => Ok(()),
             Op::Predict { .. } => Err(google_error(
                 "vertex.auth.bearer",
                 401,
@@ -119,7 +129,8 @@ impl Codec for RawPredict {
                 action,
             } => (project, location, action),
         };
-        if project != creds::VERTEX_PROJECT {
+        let vertex = &req.auth.creds.vertex;
+        if project != vertex.project {
             return Err(google_error(
                 "vertex.project",
                 403,
@@ -127,7 +138,7 @@ impl Codec for RawPredict {
                 format!("Permission denied on resource project {project}."),
             ));
         }
-        if location != creds::VERTEX_LOCATION {
+        if location != vertex.location {
             return Err(google_error(
                 "vertex.location",
                 404,
@@ -211,22 +222,89 @@ fn token(req: &Incoming) -> Result<Answer, Rejection> {
             "Invalid JWT: expected an RS256-signed service account assertion",
         ));
     }
-    if !signed_by_service_account(&parts) {
+    let account = &req.auth.creds.vertex.service_account;
+    if !signed_by_service_account(&parts, account) {
         // Google's words (googleapis/google-cloud-python#10004 and many:
         // {"error": "invalid_grant", "error_description": "Invalid JWT Signature."}).
         return Err(bad("vertex.token.jwt_signature", "Invalid JWT Signature."));
     }
+    claims_check(&parts, account, req.auth.real_hosts).map_err(|(rule, d)| bad(rule, d))?;
     Ok(Answer::Json {
         headers: Vec::new(),
-        body: json!({"access_token": creds::VERTEX_ACCESS_TOKEN, "expires_in": 3599, "token_type": "Bearer"}),
+        body: json!({"access_token": req.auth.issue_token(), "expires_in": 3599, "token_type": "Bearer"}),
     })
+}
+
+/// The claims Google checks of a signed assertion (developers.google.com/
+/// identity/protocols/oauth2/service-account, "Forming the JWT claim set":
+/// `iss` the service account's email, `aud` the token URI, `exp` at most
+/// one hour after `iat`): each where the service account names it; the
+/// times with real hosts (sim mode's behaviour is unchanged).
+fn claims_check(
+    parts: &[&str],
+    account: &ServiceAccountPublic,
+    real_hosts: bool,
+) -> Result<(), (&'static str, &'static str)> {
+    let decode = |p: &str| {
+        base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(p.trim_end_matches('='))
+            .ok()
+            .and_then(|b| serde_json::from_slice::<Value>(&b).ok())
+    };
+    let (Some(header), Some(claims)) = (decode(parts[0]), decode(parts[1])) else {
+        return Err((
+            "vertex.token.jwt_shape",
+            "Invalid JWT: expected an RS256-signed service account assertion",
+        ));
+    };
+    // A `kid` naming another key of the account: its signature is not this key's.
+    if let (Some(kid), Some(ours)) = (header["kid"].as_str(), &account.key_id)
+        && kid != ours
+    {
+        return Err(("vertex.token.jwt_signature", "Invalid JWT Signature."));
+    }
+    if let Some(email) = &account.client_email
+        && claims["iss"].as_str() != Some(email.as_str())
+    {
+        return Err((
+            "vertex.token.jwt_issuer",
+            "Invalid grant: account not found",
+        ));
+    }
+    if let Some(uri) = &account.token_uri
+        && claims["aud"].as_str() != Some(uri.as_str())
+    {
+        // Google's words: google/oauth2l#130 (2022-03-16).
+        return Err((
+            "vertex.token.jwt_audience",
+            "Invalid JWT: Failed audience check.",
+        ));
+    }
+    if real_hosts {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs() as i64)
+            .unwrap_or(0);
+        let (iat, exp) = (claims["iat"].as_i64(), claims["exp"].as_i64());
+        // Google allows for clock skew; five minutes, as AWS's window.
+        let in_time = matches!((iat, exp), (Some(iat), Some(exp))
+            if exp > iat && exp - iat <= 3600 && iat <= now + 300 && exp > now - 300);
+        if !in_time {
+            // Google's words: fastlane/fastlane#14972 (2019-07-02) and many.
+            return Err((
+                "vertex.token.jwt_time",
+                "Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable timeframe. Check your iat and exp values and use a clock with skew to account for clock differences between systems.",
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Whether the JWT `parts` (header, claims, signature) carry an RS256
 /// (RSASSA-PKCS1-v1_5, SHA-256) signature over `header.claims` by the
-/// simulated service account's key ([`creds::vertex_service_account_key`]),
+/// service account's key (sim mode: `creds::vertex_service_account_key`),
 /// verified with aws-lc-rs through rustls's signature verifiers.
-fn signed_by_service_account(parts: &[&str]) -> bool {
+fn signed_by_service_account(parts: &[&str], account: &ServiceAccountPublic) -> bool {
     use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
     use tokio_rustls::rustls::SignatureScheme;
     // base64url, padded or not: LiteLLM's Rust path pads the signature
@@ -249,7 +327,7 @@ fn signed_by_service_account(parts: &[&str]) -> bool {
     else {
         return false;
     };
-    let key = &creds::vertex_service_account_key().public_key;
+    let key = &account.public_key;
     verifiers.iter().any(|v| {
         v.verify_signature(key, message.as_bytes(), &signature)
             .is_ok()

@@ -9,13 +9,13 @@
 //! Signature Version 4 (docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv-create-signed-request.html).
 //!
 //! Simulated: both operations and their streaming variants, strict bodies,
-//! SigV4 (against the fake keys in `creds`), event-stream frames with CRCs,
+//! SigV4 (against the run's `Credentials`), event-stream frames with CRCs,
 //! Bedrock's error shape (`{"message"}` + `x-amzn-ErrorType`), cache points and
 //! cache usage, signed reasoning, images, tool use.
 //! Not simulated: guardrails, inference-profile ARNs as model ids, provisioned
 //! throughput, `performanceConfig`/`serviceTier` effects, documents and video,
-//! the region/service of the endpoint (any region in the credential scope is
-//! checked against `creds::AWS_REGION`).
+//! the region of the endpoint in sim mode (the credential scope's region is
+//! checked against the credentials'; with real hosts the `Host` is too).
 
 pub(crate) mod converse;
 pub(crate) mod error;

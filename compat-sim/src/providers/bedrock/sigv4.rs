@@ -13,7 +13,6 @@ use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 
 use super::error::bedrock_error;
-use crate::wire::creds;
 use crate::wire::record::Incoming;
 use crate::wire::rejection::Rejection;
 
@@ -259,7 +258,8 @@ pub(crate) fn verify_service(
             "Credential must be <access key>/<scope>".to_owned(),
         )
     })?;
-    if access_key != creds::AWS_ACCESS_KEY_ID {
+    let aws = &req.auth.creds.aws;
+    if access_key != aws.access_key_id {
         return Err(deny(
             "bedrock.sigv4.unknown_key",
             "UnrecognizedClientException",
@@ -276,7 +276,7 @@ pub(crate) fn verify_service(
             ),
         ));
     }
-    if scope_parts[1] != creds::AWS_REGION {
+    if scope_parts[1] != aws.region {
         return Err(deny(
             "bedrock.sigv4.scope",
             "InvalidSignatureException",
@@ -299,6 +299,7 @@ pub(crate) fn verify_service(
             "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.".to_owned(),
         )
     })?;
+    real_host_checks(req, &signed_headers, amz_date, deny)?;
     let signing = Signing {
         method: &req.method,
         uri: &req.uri,
@@ -308,7 +309,7 @@ pub(crate) fn verify_service(
         amz_date,
         scope,
     };
-    let expected = signature(&signing, creds::AWS_SECRET_ACCESS_KEY);
+    let expected = signature(&signing, &aws.secret_access_key);
     if expected != given {
         return Err(deny("bedrock.sigv4.signature", 
             "InvalidSignatureException",
@@ -316,6 +317,128 @@ pub(crate) fn verify_service(
         ));
     }
     Ok(())
+}
+
+/// What a signature must also prove when it reaches the real host: the
+/// session token of a temporary credential, signed; with real hosts,
+/// `x-amz-date` within 5 minutes of now (AWS SigV4 docs, "Elements of an
+/// AWS API request signature": a signed request is valid for 5 minutes;
+/// temporary credentials add `X-Amz-Security-Token`). The signed `host`
+/// is the real host: the pipeline answers any other `Host` 421
+/// (`sim.real_host`) before authentication, and `host` must be signed
+/// (`bedrock.sigv4.malformed`).
+fn real_host_checks(
+    req: &Incoming,
+    signed_headers: &str,
+    amz_date: &str,
+    deny: fn(&'static str, &str, String) -> Rejection,
+) -> Result<(), Rejection> {
+    let creds = &req.auth.creds;
+    if let Some(token) = &creds.aws.session_token {
+        let sent = req.header("x-amz-security-token");
+        // A temporary key without its token, or with another, is unknown
+        // to AWS: the same words as an unknown key.
+        if sent != Some(token.as_str())
+            || !signed_headers
+                .split(';')
+                .any(|h| h == "x-amz-security-token")
+        {
+            return Err(deny(
+                "bedrock.sigv4.session_token",
+                "UnrecognizedClientException",
+                "The security token included in the request is invalid.".into(),
+            ));
+        }
+    }
+    if !req.auth.real_hosts {
+        return Ok(());
+    }
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    let Some(signed_at) = parse_amz_date(amz_date) else {
+        return Err(deny(
+            "bedrock.sigv4.malformed",
+            "IncompleteSignatureException",
+            format!("Date must be in ISO-8601 'basic format'. Got '{amz_date}'."),
+        ));
+    };
+    const SKEW: i64 = 5 * 60;
+    if signed_at < now - SKEW {
+        return Err(deny(
+            "bedrock.sigv4.date_skew",
+            "InvalidSignatureException",
+            format!(
+                "Signature expired: {amz_date} is now earlier than {} ({} - 5 min.)",
+                amz_date_of(now - SKEW),
+                amz_date_of(now)
+            ),
+        ));
+    }
+    if signed_at > now + SKEW {
+        return Err(deny(
+            "bedrock.sigv4.date_skew",
+            "InvalidSignatureException",
+            format!(
+                "Signature not yet current: {amz_date} is still later than {} ({} + 5 min.)",
+                amz_date_of(now + SKEW),
+                amz_date_of(now)
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Seconds since the Unix epoch of `YYYYMMDDTHHMMSSZ`.
+fn parse_amz_date(s: &str) -> Option<i64> {
+    let b = s.as_bytes();
+    if b.len() != 16 || b[8] != b'T' || b[15] != b'Z' {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| s.get(r)?.parse::<i64>().ok();
+    let (y, m, d) = (num(0..4)?, num(4..6)?, num(6..8)?);
+    let (hh, mm, ss) = (num(9..11)?, num(11..13)?, num(13..15)?);
+    if !(1..=12).contains(&m) || !(1..=31).contains(&d) || hh > 23 || mm > 59 || ss > 60 {
+        return None;
+    }
+    Some(days_from_civil(y, m, d) * 86_400 + hh * 3600 + mm * 60 + ss)
+}
+
+/// `YYYYMMDDTHHMMSSZ` of seconds since the Unix epoch.
+fn amz_date_of(t: i64) -> String {
+    let (days, secs) = (t.div_euclid(86_400), t.rem_euclid(86_400));
+    let (y, m, d) = civil_from_days(days);
+    format!(
+        "{y:04}{m:02}{d:02}T{:02}{:02}{:02}Z",
+        secs / 3600,
+        secs % 3600 / 60,
+        secs % 60
+    )
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's
+/// `days_from_civil`).
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// The inverse of [`days_from_civil`].
+fn civil_from_days(z: i64) -> (i64, i64, i64) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
 }
 
 /// AWS's 403 for a request it cannot authenticate: exception type, message.
@@ -326,6 +449,15 @@ fn deny(rule: &'static str, kind: &str, message: String) -> Rejection {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn amz_dates_round_trip() {
+        assert_eq!(parse_amz_date("19700101T000000Z"), Some(0));
+        let t = parse_amz_date("20261125T101500Z").unwrap();
+        assert_eq!(amz_date_of(t), "20261125T101500Z");
+        assert_eq!(amz_date_of(951_782_400), "20000229T000000Z");
+        assert_eq!(parse_amz_date("2026-11-25T10:15:00Z"), None);
+    }
 
     #[test]
     fn quote_matches_python() {

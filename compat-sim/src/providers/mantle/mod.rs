@@ -36,7 +36,6 @@ use crate::providers::bedrock::sigv4;
 use crate::wire::answer::Answer;
 use crate::wire::api::Api;
 use crate::wire::body::json_body;
-use crate::wire::creds;
 use crate::wire::record::Incoming;
 use crate::wire::rejection::Rejection;
 use crate::wire::response::ModelResponse;
@@ -90,7 +89,7 @@ impl Codec for Mantle {
                 sigv4::verify_service(req, SIGNING_SERVICE, deny)
             }
             Some(v) => match v.strip_prefix("Bearer ") {
-                Some(key) if key == creds::BEDROCK_MANTLE_API_KEY => Ok(()),
+                Some(key) if key == req.auth.creds.bedrock_mantle_api_key => Ok(()),
                 _ => Err(anthropic::error(
                     "mantle.auth",
                     401,
