@@ -14,7 +14,8 @@ use std::path::{Path, PathBuf};
 
 const MODES_BEGIN: &str = "<!-- live-blind-spots: begin (generated from the sim_fault_test! registrations by compat-harness/tests/fault_visibility.rs) -->";
 const MODES_END: &str = "<!-- live-blind-spots: end -->";
-const README_BEGIN: &str = "<!-- live-blind-spots-count: begin (compat-harness/tests/fault_visibility.rs) -->";
+const README_BEGIN: &str =
+    "<!-- live-blind-spots-count: begin (compat-harness/tests/fault_visibility.rs) -->";
 const README_END: &str = "<!-- live-blind-spots-count: end -->";
 
 /// One `sim_fault_test!` registration.
@@ -166,8 +167,9 @@ fn registrations() -> Vec<Registration> {
                 .unwrap_or_else(|| panic!("{row}/check.rs: an unterminated sim_fault_test!"));
             let args = &after[..end];
             let want = |key: &str| {
-                field(args, key)
-                    .unwrap_or_else(|| panic!("{row}/check.rs: a sim_fault_test! without `{key}`: {args}"))
+                field(args, key).unwrap_or_else(|| {
+                    panic!("{row}/check.rs: a sim_fault_test! without `{key}`: {args}")
+                })
             };
             let run = want("run");
             let blind = match want("live_visible").as_str() {
@@ -312,7 +314,10 @@ fn every_blind_declaration_says_why_and_on_what_it_rests() {
     for r in registrations() {
         if let Some(why) = &r.blind {
             assert!(
-                why.len() > 40 && (why.contains("inferred") || why.contains("observed") || why.starts_with("as in sim")),
+                why.len() > 40
+                    && (why.contains("inferred")
+                        || why.contains("observed")
+                        || why.starts_with("as in sim")),
                 "{}::{} `{}`: live_visible = false needs a why that says what live judgement lacks \
                  and whether that is inferred from the check's code or observed in a rehearsal: {why:?}",
                 r.row,
@@ -334,7 +339,10 @@ fn the_parser_reads_both_forms() {
         field(args, "why").as_deref(),
         Some("inferred: a \"quoted\" word")
     );
-    assert_eq!(column_id(&field(args, "provider").unwrap()), "vertex_ai_rust_path");
+    assert_eq!(
+        column_id(&field(args, "provider").unwrap()),
+        "vertex_ai_rust_path"
+    );
     assert_eq!(
         SimVerdict::of_body("fn f(ctx) {\n    compat_harness::green_cell_under_faults(ctx)\n"),
         SimVerdict::Green

@@ -4,7 +4,7 @@
 //! Live mode's code path runs unchanged (`probe::run_live`: the same target,
 //! the same clients reading the same variables, the same comparison); what
 //! this module supplies is the world below it: credentials minted per run
-//! and shaped like real ones (`compat_sim::creds::mint_rehearsal`), the
+//! and shaped like real ones (`compat_sim::mint_rehearsal`), the
 //! simulators started to answer as the real hosts (`real_hosts: true`:
 //! SigV4 for the real host name, the service-account JWT at
 //! `oauth2.googleapis.com`), and an intercepting TLS front with one listener
@@ -24,9 +24,6 @@ use std::sync::Arc;
 use anyhow::{Context as _, anyhow};
 use compat_sim::front::{Front, FrontListener, TunnelOutcome};
 use compat_sim::{Api, SimOptions, Simulators};
-
-/// The Google token endpoint's host (the minted service account's `token_uri`).
-const GOOGLE_TOKEN_HOST: &str = "oauth2.googleapis.com";
 
 /// The rehearsal's simulators, front and minted credentials, for one probe run.
 pub struct RehearsalSide {
@@ -50,7 +47,7 @@ impl RehearsalSide {
             .tempdir()
             .context("cannot make the rehearsal's temporary directory")?;
         restrict(dir.path())?;
-        let minted = compat_sim::creds::mint_rehearsal(dir.path())
+        let minted = compat_sim::mint_rehearsal(dir.path())
             .context("cannot mint the rehearsal's credentials")?;
         let creds = Arc::new(minted.creds);
         let sims = Simulators::start_with(
@@ -64,19 +61,24 @@ impl RehearsalSide {
         let mut listeners = Vec::new();
         for api in Api::ALL {
             let addr = sim_addr(&sims, api)?;
-            let host = compat_sim::real_host(api, &creds)
-                .ok_or_else(|| anyhow!("compat-sim names no real host for {}", api.id()))?;
-            let mut routes = BTreeMap::from([(host, addr)]);
-            if api == Api::VertexAi {
-                // google-auth exchanges the service account's JWT there.
-                routes.insert(GOOGLE_TOKEN_HOST.to_owned(), addr);
-            }
+            // The api's host, and for Vertex oauth2.googleapis.com, where
+            // google-auth exchanges the service account's JWT.
+            let routes: BTreeMap<String, SocketAddr> = compat_sim::real_hosts(api, &creds)
+                .into_iter()
+                .map(|h| (h, addr))
+                .collect();
+            anyhow::ensure!(
+                !routes.is_empty(),
+                "compat-sim names no real host for {}",
+                api.id()
+            );
             listeners.push(FrontListener {
                 label: api.id().to_owned(),
                 routes,
             });
         }
-        let front = Front::start(listeners).map_err(|e| anyhow!("cannot start the TLS front: {e}"))?;
+        let front =
+            Front::start(listeners).map_err(|e| anyhow!("cannot start the TLS front: {e}"))?;
         let ca_file = dir.path().join("rehearsal-ca.pem");
         std::fs::write(&ca_file, front.ca_pem()).context("cannot write the front's CA")?;
         let home = dir.path().join("home");
@@ -182,7 +184,12 @@ fn sim_addr(sims: &Simulators, api: Api) -> anyhow::Result<SocketAddr> {
     url.trim_start_matches("http://")
         .trim_end_matches('/')
         .parse()
-        .with_context(|| format!("the {} simulator's base URL {url} is not host:port", api.id()))
+        .with_context(|| {
+            format!(
+                "the {} simulator's base URL {url} is not host:port",
+                api.id()
+            )
+        })
 }
 
 /// The directory holds a private key: owner only.

@@ -108,7 +108,10 @@ fn in_rehearsal_mode_every_probe_agrees_through_live_modes_path() {
     let o = cmd.output().expect("run the xtask binary");
     let stderr = String::from_utf8_lossy(&o.stderr).into_owned();
     eprintln!("probe --mode rehearsal took {:?}", started.elapsed());
-    assert!(o.status.success(), "cargo xtask probe --mode rehearsal failed:\n{stderr}");
+    assert!(
+        o.status.success(),
+        "cargo xtask probe --mode rehearsal failed:\n{stderr}"
+    );
     let report: Value = serde_json::from_str(
         &std::fs::read_to_string(out.join("probe-report.json")).expect("the report"),
     )
