@@ -111,18 +111,34 @@ fn describe(c: &Conclusion) -> String {
 /// fault, and the declaration is wrong. `Ok` otherwise (sim mode, or a
 /// visible fault: the caller asserts as in sim).
 fn check_blind(ctx: &Ctx, c: &Conclusion) -> anyhow::Result<()> {
-    let Some(LiveVisibility::Blind { why }) = DECLARED.get() else {
+    blind_verdict(
+        DECLARED.get(),
+        &ctx.key().to_string(),
+        is_red(c),
+        &describe(c),
+    )
+}
+
+/// [`check_blind`]'s rule, on what it reads: the declaration in force, the
+/// trial, whether it is red, and how it ended.
+fn blind_verdict(
+    declared: Option<LiveVisibility>,
+    trial: &str,
+    red: bool,
+    ended: &str,
+) -> anyhow::Result<()> {
+    let Some(LiveVisibility::Blind { why }) = declared else {
         return Ok(());
     };
     anyhow::ensure!(
-        !is_red(c),
-        "{}: this fault test declares live_visible = false ({why}), but in rehearsal live          judgement turned the trial red: {}. Live mode sees this fault: declare it          `live_visible = true`, then renew docs/modes.md (COMPAT_UPDATE_README=1 cargo test -p          compat-harness --test fault_visibility)",
-        ctx.key(),
-        describe(c)
+        !red,
+        "{trial}: this fault test declares live_visible = false ({why}), but in rehearsal live \
+         judgement turned the trial red: {ended}. Live mode sees this fault: declare it \
+         `live_visible = true`, then renew docs/modes.md (COMPAT_UPDATE_README=1 cargo test -p \
+         compat-harness --test fault_visibility)"
     );
     Err(DeclaredVerdictShown(format!(
-        "not red under the fault, as declared (a live blind spot: {why}); the trial {}",
-        describe(c)
+        "not red under the fault, as declared (a live blind spot: {why}); the trial {ended}"
     ))
     .into())
 }
@@ -453,6 +469,45 @@ pub fn conclude_trial(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// In rehearsal a blind declaration ends the test as shown when the
+    /// trial is not red, and fails it, naming the declaration and what to
+    /// do, when live judgement turned it red; sim mode (no declaration in
+    /// force) and visible faults are left to the caller's own assertion.
+    #[test]
+    fn a_blind_declaration_is_checked_against_the_trials_colour() {
+        let blind = Some(LiveVisibility::Blind {
+            why: "inferred: only the record shows it",
+        });
+        let shown =
+            blind_verdict(blind, "effort::vertex_ai::sonnet-4.6", false, "passed").unwrap_err();
+        assert!(
+            shown.downcast_ref::<DeclaredVerdictShown>().is_some(),
+            "{shown}"
+        );
+        assert!(
+            shown
+                .to_string()
+                .contains("inferred: only the record shows it")
+        );
+        let wrong = blind_verdict(
+            blind,
+            "effort::vertex_ai::sonnet-4.6",
+            true,
+            "failed [incompatible]: x",
+        )
+        .unwrap_err();
+        assert!(wrong.downcast_ref::<DeclaredVerdictShown>().is_none());
+        let text = wrong.to_string();
+        assert!(
+            text.starts_with("effort::vertex_ai::sonnet-4.6: ")
+                && text.contains("declare it `live_visible = true`")
+                && text.contains("failed [incompatible]: x"),
+            "{text}"
+        );
+        assert!(blind_verdict(None, "t", true, "failed").is_ok());
+        assert!(blind_verdict(Some(LiveVisibility::Visible), "t", false, "passed").is_ok());
+    }
 
     /// The fault-test guard reads the sim baseline per model: the Azure AI
     /// pass-through's vision cell is red on every model (the pass-through
