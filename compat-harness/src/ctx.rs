@@ -81,7 +81,7 @@ impl Began {
         // been recorded: 0 is where the trial began.
         let mut running = RUNNING.lock().expect("running trials");
         let sim = started()
-            .and_then(|e| e.sims.as_ref())
+            .and_then(|e| e.any_sims())
             .map_or(0, |s| s.next_seq());
         let tap = tap_of(provider).map_or(0, |t| t.next_seq());
         running.insert(id, (provider, sim, tap));
@@ -94,7 +94,7 @@ impl Drop for Began {
         let mut running = RUNNING.lock().expect("running trials");
         running.remove(&self.id);
         let Some(env) = started() else { return };
-        if let Some(sims) = env.sims.as_ref() {
+        if let Some(sims) = env.any_sims() {
             let oldest = running.values().map(|&(_, sim, _)| sim).min();
             sims.forget_before(oldest.unwrap_or_else(|| sims.next_seq()));
         }
@@ -244,18 +244,33 @@ impl Ctx {
         .stall_after(stall)
         .retry(retry);
         if native && self.key.cell.provider.passthrough_of().is_some() {
-            let upstream = match env.mode {
-                Mode::Sim => Upstream::Sim {
+            // A rehearsal gives the CLI exactly live mode's native settings.
+            let upstream = if env.mode.judges_live() {
+                Upstream::Live
+            } else {
+                Upstream::Sim {
                     base_url: "",
                     vertex_credentials: None,
                     creds: column::CREDENTIALS,
-                },
-                Mode::Live => Upstream::Live,
+                }
             };
             for (k, v) in routing::cli_env(self.key.cell.provider, base_url, &upstream) {
                 run = run.env(&k, v);
             }
             run = run.gateway_key_header("x-litellm-api-key");
+        }
+        if let Some(stage) = &env.rehearsal {
+            // Live mode gives the CLI no real host; a rehearsal proves it:
+            // the CLI's proxy is the front's listener that tunnels nowhere,
+            // so any call it makes past the gateway is refused and fails the
+            // run's integrity. The tap and local pages stay direct.
+            let no_proxy = "127.0.0.1,localhost";
+            run = run
+                .env("HTTPS_PROXY", stage.cli_proxy_url())
+                .env("https_proxy", stage.cli_proxy_url())
+                .env("NO_PROXY", no_proxy)
+                .env("no_proxy", no_proxy)
+                .extra_ca(stage.ca_file());
         }
         Ok(run)
     }

@@ -33,6 +33,9 @@ pub(crate) struct Env {
     /// Google's TLS front to the Vertex simulator (sim mode, when the Vertex
     /// pass-through column runs): kept for the run, stopped with it.
     pub _google_front: Option<compat_sim::GoogleFront>,
+    /// A rehearsal's stage: the simulators behind the real hosts (hidden
+    /// from the checks: `sims` stays None), the front, its CA.
+    pub rehearsal: Option<crate::rehearsal::Stage>,
 }
 
 impl Env {
@@ -41,7 +44,13 @@ impl Env {
     /// (`Ctx::faults`), record bookkeeping and the end-of-run integrity
     /// report.
     pub(crate) fn hidden_sims(&self) -> Option<&Simulators> {
-        None
+        self.rehearsal.as_ref().map(|r| &r.sims)
+    }
+
+    /// The simulators whose records grow with the run, whoever may read
+    /// them: forgotten as trials end (`ctx::Began`).
+    pub(crate) fn any_sims(&self) -> Option<&Simulators> {
+        self.sims.as_ref().or(self.hidden_sims())
     }
 }
 
@@ -64,6 +73,7 @@ impl std::error::Error for EnvUnavailable {}
 /// hang is reported after 30 s of silence and not retried; live runs
 /// wait on real models (thinking, slow first tokens) and retry a hang once.
 pub(crate) fn run_limits(mode: Mode) -> (Duration, Duration, RetryPolicy) {
+    // A rehearsal runs under live limits: it rehearses their timeouts too.
     match mode {
         Mode::Sim => (
             Duration::from_secs(120),
@@ -73,7 +83,8 @@ pub(crate) fn run_limits(mode: Mode) -> (Duration, Duration, RetryPolicy) {
                 ..RetryPolicy::default()
             },
         ),
-        Mode::Live => (
+        // A rehearsal runs under live limits: it rehearses them too.
+        Mode::Live | Mode::Rehearsal => (
             Duration::from_secs(300),
             Duration::from_secs(150),
             RetryPolicy {
@@ -87,14 +98,18 @@ pub(crate) fn run_limits(mode: Mode) -> (Duration, Duration, RetryPolicy) {
 /// A provider's proxy: filled once by the background starter.
 pub(crate) type GatewaySlot = Arc<OnceLock<Result<Gateway, String>>>;
 
-/// A proxy to start: its provider, its LiteLLM config, its extra environment.
-type ProxyToStart = (Provider, Value, Vec<(String, String)>);
+/// A proxy to start: its provider, its LiteLLM config, its extra
+/// environment (which picks its launcher), and what only its fork adds.
+type ProxyToStart = (Provider, Value, Vec<(String, String)>, Vec<(String, String)>);
 
 /// What the window hands a starter.
 pub(crate) struct ProxyJob {
     config: Value,
     /// The proxy's extra environment, which picks its launcher.
     env: Vec<(String, String)>,
+    /// What the proxy's own process adds (a rehearsal column's front
+    /// listener), so columns that differ only there share one launcher.
+    fork_env: Vec<(String, String)>,
     slot: GatewaySlot,
     launchers: Arc<Launchers>,
 }
@@ -331,9 +346,11 @@ impl Env {
                 gateways,
                 taps,
                 _google_front: None,
+                rehearsal: None,
             });
         }
         let mut google_front = None;
+        let mut stage = None;
         let (sims, specs): (Option<Simulators>, Vec<ProxyToStart>) = match mode {
             Mode::Sim => {
                 // A pass-through column shares its native provider's simulator.
@@ -375,14 +392,16 @@ impl Env {
                             vertex_credentials.as_deref(),
                         ),
                         proxy_env,
+                        Vec::new(),
                     ));
                 }
                 (Some(sims), specs)
             }
-            Mode::Live => {
+            Mode::Live | Mode::Rehearsal => {
                 let mut specs = Vec::new();
                 for &p in &providers {
-                    if column::external_gateway_url(p).is_some() {
+                    // A rehearsal runs its own proxies behind the front.
+                    if mode == Mode::Live && column::external_gateway_url(p).is_some() {
                         continue;
                     }
                     let missing: Vec<&str> = routing::live_env(p)
@@ -401,7 +420,26 @@ impl Env {
                         p,
                         routing::proxy_config(p, &model_refs, &Upstream::Live),
                         routing::proxy_env(p, &Upstream::Live),
+                        Vec::new(),
                     ));
+                }
+                if mode == Mode::Rehearsal && !providers.is_empty() {
+                    // Exactly live mode's configs and variables; only where
+                    // their hosts answer from changes: each proxy reaches
+                    // the real hosts through its column's front listener.
+                    let s = crate::rehearsal::Stage::start(&providers, &work_dir, &|k| {
+                        std::env::var(k).ok()
+                    })?;
+                    for (p, _, env, fork_env) in &mut specs {
+                        let extra = s.proxy_env(*p)?;
+                        env.extend(extra.shared);
+                        fork_env.extend(extra.fork);
+                    }
+                    for guard in run_faults(s.simulators())? {
+                        // COMPAT_SIM_FAULT works in a rehearsal too.
+                        std::mem::forget(guard);
+                    }
+                    stage = Some(s);
                 }
                 (None, specs)
             }
@@ -426,7 +464,7 @@ impl Env {
             let window = WINDOW.get_or_init(|| Window::new(plan.window, BTreeMap::new()));
             let launchers: Arc<Launchers> = Arc::default();
             let mut jobs = Vec::new();
-            for (p, config, env) in specs {
+            for (p, config, env, fork_env) in specs {
                 let slot: GatewaySlot = Arc::new(OnceLock::new());
                 gateways.insert(p, slot.clone());
                 launchers.expect(&env);
@@ -436,6 +474,7 @@ impl Env {
                     ProxyJob {
                         config,
                         env,
+                        fork_env,
                         slot,
                         launchers,
                     },
@@ -459,7 +498,7 @@ impl Env {
                             work_dir: &dir,
                             label: p.id(),
                             ready_timeout: Duration::from_secs(180),
-                            env: job.env.clone(),
+                            env: job.env.iter().chain(&job.fork_env).cloned().collect(),
                         };
                         // The cause chain too: a trial shows only this string.
                         let r = match &launcher {
@@ -493,6 +532,8 @@ impl Env {
             }
         }
         for &p in &providers {
+            // Only a live run may attach to an external gateway: a rehearsal
+            // must run its own proxies behind the front.
             if let (Mode::Live, Some(url)) = (mode, column::external_gateway_url(p)) {
                 let key = std::env::var("COMPAT_GATEWAY_KEY").map_err(|_| {
                     "COMPAT_GATEWAY_KEY must hold the external gateway's key".to_owned()
@@ -517,6 +558,7 @@ impl Env {
             gateways,
             taps,
             _google_front: google_front,
+            rehearsal: stage,
         })
     }
 }

@@ -27,6 +27,7 @@ mod fault_tests;
 mod filters;
 pub mod page;
 pub mod relay;
+pub mod rehearsal;
 mod runner;
 pub mod shard;
 mod sink;
@@ -41,6 +42,7 @@ pub use compat_matrix;
 pub use compat_sim;
 pub use conclude::GateDecision;
 pub use ctx::Ctx;
+pub use rehearsal::LIVE_SEARCH_QUERY;
 pub use fault_tests::{
     cell_under_fault, conclude_trial, ensure_names_route, expect_red_cell, fault_switch,
     gate_under_fault, green_cell_under_faults, judged_live, red_cell_under_fault, run_declared,

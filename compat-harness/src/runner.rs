@@ -26,8 +26,9 @@ fn mode_from_env() -> Result<Mode, String> {
     match std::env::var("COMPAT_MODE").as_deref() {
         Err(_) | Ok("") | Ok("sim") => Ok(Mode::Sim),
         Ok("live") => Ok(Mode::Live),
+        Ok("rehearsal") => Ok(Mode::Rehearsal),
         Ok(other) => Err(format!(
-            "COMPAT_MODE={other:?}: expected `sim` (default) or `live`"
+            "COMPAT_MODE={other:?}: expected `sim` (default), `live` or `rehearsal`"
         )),
     }
 }
@@ -47,6 +48,15 @@ pub fn main() -> ExitCode {
                 .unwrap_or(3),
         );
     }
+    // A rehearsal's first process mints the run's credentials and runs the
+    // trials in a second one that reads them as live mode does
+    // (`crate::rehearsal`); listing trials needs no credentials.
+    if !args.list
+        && mode_from_env() == Ok(Mode::Rehearsal)
+        && let Some(code) = crate::rehearsal::run_as_parent()
+    {
+        return code;
+    }
     match prepare(&args, &filters) {
         Ok(Prepared {
             trials,
@@ -56,12 +66,21 @@ pub fn main() -> ExitCode {
             mode,
         }) => {
             let conclusion = libtest_mimic::run(&args, trials);
+            // A rehearsal that reached past its stage fails whatever its
+            // cells say (and paints none: the report is its own file).
+            let intact = match (env::started().and_then(|e| e.rehearsal.as_ref()), &sink) {
+                (Some(stage), Some(sink)) => crate::rehearsal::conclude(stage, &sink.path),
+                _ => true,
+            };
             if let Some(sink) = sink {
                 sink.finish(&manifest, baseline.as_deref(), mode);
             }
             // The shared environment lives in a static, which is never
             // dropped: stop the proxies (and anything else left) explicitly.
             compat_core::procgroup::kill_all();
+            if !intact {
+                return ExitCode::from(3);
+            }
             conclusion.exit_code()
         }
         Err(e) => {

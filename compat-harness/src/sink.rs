@@ -191,7 +191,8 @@ impl Breaker {
             // The v1 matrix (15 rows x 11 columns x 3 models) takes ~30 min on
             // two loaded cores; the deadline is for hangs, not for slowness.
             Mode::Sim => 75 * 60,
-            Mode::Live => 90 * 60,
+            // A rehearsal runs under live limits and retries.
+            Mode::Live | Mode::Rehearsal => 90 * 60,
         };
         let secs = match std::env::var("COMPAT_SUITE_DEADLINE_SECS") {
             Ok(v) => v.parse().map_err(|_| {

@@ -32,6 +32,27 @@ pub enum Mode {
     Sim,
     /// Real providers behind the proxy, with real credentials.
     Live,
+    /// A live run (live configs, live variable names, live judgement, the
+    /// harness blind to the simulators' records) whose real hosts are
+    /// answered by the simulators behind an intercepting TLS front, with
+    /// per-run credentials shaped like real ones (issue 26). Never
+    /// publishable as a live result.
+    Rehearsal,
+}
+
+impl Mode {
+    /// Whether the harness judges as in live mode: live configs, live limits,
+    /// no simulator record. True for `Live` and `Rehearsal` (a rehearsal must
+    /// exercise exactly the judgement a live run uses).
+    pub fn judges_live(self) -> bool {
+        !matches!(self, Mode::Sim)
+    }
+
+    /// Whether results of this mode may be published as the matrix readers
+    /// see: only a live run measured the real providers.
+    pub fn publishable(self) -> bool {
+        self == Mode::Live
+    }
 }
 
 impl std::fmt::Display for Mode {
@@ -39,6 +60,7 @@ impl std::fmt::Display for Mode {
         f.write_str(match self {
             Mode::Sim => "sim",
             Mode::Live => "live",
+            Mode::Rehearsal => "rehearsal",
         })
     }
 }
@@ -335,5 +357,28 @@ mod tests {
             e,
             "r.json: results format `compat-results/9` is not supported (expected `compat-results/1`)"
         );
+    }
+
+    #[test]
+    fn rehearsal_judges_live_but_is_not_publishable() {
+        let judged: Vec<(Mode, bool, bool)> = [Mode::Sim, Mode::Live, Mode::Rehearsal]
+            .into_iter()
+            .map(|m| (m, m.judges_live(), m.publishable()))
+            .collect();
+        assert_eq!(
+            judged,
+            vec![
+                (Mode::Sim, false, false),
+                (Mode::Live, true, true),
+                (Mode::Rehearsal, true, false),
+            ]
+        );
+        assert_eq!(Mode::Rehearsal.to_string(), "rehearsal");
+        assert_eq!(
+            serde_json::to_string(&Mode::Rehearsal).unwrap(),
+            r#""rehearsal""#
+        );
+        let back: Mode = serde_json::from_str(r#""rehearsal""#).unwrap();
+        assert_eq!(back, Mode::Rehearsal);
     }
 }

@@ -429,3 +429,46 @@ fn every_matrix_file_reads_and_writes_back_its_bytes() {
     }
     assert!(checked >= 8, "only {checked} matrix files read");
 }
+
+/// The v2 matrix records the run's mode (issue 26), so a rehearsal matrix
+/// says so away from its results file, validates against the schema, and a
+/// matrix written before the field existed still loads (without a mode).
+#[test]
+fn the_v2_matrix_records_the_runs_mode() {
+    use compat_matrix::results::Mode;
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../golden/builder");
+    let manifest = Manifest::load(&root.join("manifest.yaml")).unwrap();
+    let mut rehearsal = RunResults::load(&root.join("all_pass.json")).unwrap();
+    rehearsal.run.mode = Mode::Rehearsal;
+    let input = |r| ResultsInput {
+        path: Path::new("r.json"),
+        results: r,
+    };
+    let m = v2::build(&manifest, &[input(&rehearsal)], &BuildOptions::default()).unwrap();
+    let mode = |m: &v2::MatrixV2| m.context.as_ref().and_then(|c| c.mode);
+    assert_eq!(mode(&m), Some(Mode::Rehearsal));
+    let json = serde_json::to_string_pretty(&m).unwrap();
+    assert!(json.contains(r#""mode": "rehearsal""#), "{json}");
+    assert_valid(&json, "2", "a rehearsal matrix");
+
+    // Mixed inputs never claim live.
+    let live = RunResults::load(&root.join("all_pass.json"))
+        .map(|mut r| {
+            r.run.mode = Mode::Live;
+            r
+        })
+        .unwrap();
+    let m = v2::build(
+        &manifest,
+        &[input(&live), input(&rehearsal)],
+        &BuildOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(mode(&m), Some(Mode::Rehearsal));
+
+    // An old matrix (no mode in its context) still loads.
+    let mut old: serde_json::Value = serde_json::from_str(&json).unwrap();
+    old["context"].as_object_mut().unwrap().remove("mode");
+    let old: v2::MatrixV2 = serde_json::from_value(old).unwrap();
+    assert_eq!(mode(&old), None);
+}

@@ -99,6 +99,15 @@ impl SimOptions {
             real_hosts: false,
         }
     }
+
+    /// A rehearsal's: `creds` (e.g. [`mint_rehearsal`]'s, or
+    /// [`Credentials::from_live_env`] in a child process), real hosts.
+    pub fn rehearsal(creds: Credentials) -> SimOptions {
+        SimOptions {
+            creds: Arc::new(creds),
+            real_hosts: true,
+        }
+    }
 }
 
 impl Simulators {

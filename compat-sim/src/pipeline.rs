@@ -285,7 +285,7 @@ async fn answer<C: Codec>(
 /// (RFC 9110 15.5.20), and an integrity violation for the run's report.
 pub(crate) fn misdirected(req: &Incoming, api: &str, hosts: &[String]) -> Result<(), Rejection> {
     let host = req.header("host").map(host_name).unwrap_or_default();
-    if hosts.iter().any(|h| *h == host) {
+    if hosts.contains(&host) {
         return Ok(());
     }
     let message = format!(

@@ -12,7 +12,6 @@
 
 use std::io::Write as _;
 use std::path::Path;
-use std::sync::Arc;
 
 use serde_json::json;
 
@@ -161,12 +160,4 @@ fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let mut f = opts.open(path)?;
     f.write_all(bytes)?;
     f.sync_all()
-}
-
-/// The simulators' options for a rehearsal with these credentials.
-pub fn options(creds: Credentials) -> crate::SimOptions {
-    crate::SimOptions {
-        creds: Arc::new(creds),
-        real_hosts: true,
-    }
 }

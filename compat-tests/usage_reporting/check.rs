@@ -395,7 +395,7 @@ fn web_fetch_run(ctx: &Ctx) -> anyhow::Result<()> {
     let claude = ctx
         .claude()?
         .session_dir(project.path())
-        .env("NODE_EXTRA_CA_CERTS", ca.display().to_string())
+        .extra_ca(&ca)
         // WebFetch offered up front (not deferred behind tool search), and
         // no domain lookup at Anthropic before the fetch.
         .env("ENABLE_TOOL_SEARCH", "false")

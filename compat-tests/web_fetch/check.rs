@@ -79,7 +79,7 @@ fn run_with(ctx: &Ctx, small_fast: &str) -> anyhow::Result<()> {
         .session_dir(project.path())
         .allowed_tools(&["WebFetch"])
         .option("--settings", r#"{"skipWebFetchPreflight":true}"#)
-        .env("NODE_EXTRA_CA_CERTS", ca.display().to_string())
+        .extra_ca(&ca)
         .env("ENABLE_TOOL_SEARCH", "false")
         .env("ANTHROPIC_SMALL_FAST_MODEL", &small)
         .env("ANTHROPIC_DEFAULT_HAIKU_MODEL", &small)

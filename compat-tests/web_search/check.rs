@@ -53,8 +53,10 @@ const SEARCH_MARK: &str = "Perform a web search for the query";
 /// (litellm/constants.py `LITELLM_WEB_SEARCH_TOOL_NAME`).
 const INTERCEPTION_TOOL: &str = "litellm_web_search";
 
-/// The public query of live mode: Anthropic's own page on the tool.
-const LIVE_QUERY: &str = "Anthropic Claude web search tool documentation";
+/// The public query of live mode: Anthropic's own page on the tool. The
+/// harness's constant, so a rehearsal's standing search page (kept for this
+/// query in the simulators' corpus) cannot drift from it.
+pub const LIVE_QUERY: &str = compat_harness::LIVE_SEARCH_QUERY;
 
 compat_harness::feature!(run = run);
 

@@ -19,12 +19,15 @@ fn default_matrix_path() -> PathBuf {
     paths::out_dir().join("compatibility-matrix.json")
 }
 
-/// Parses `--mode`: `sim` or `live`.
+/// Parses `--mode`: `sim`, `live` or `rehearsal`.
 pub fn mode_parser() -> impl clap::builder::TypedValueParser<Value = Mode> {
     use clap::builder::TypedValueParser as _;
-    clap::builder::PossibleValuesParser::new(["sim", "live"]).map(|m| match m.as_str() {
-        "live" => Mode::Live,
-        _ => Mode::Sim,
+    clap::builder::PossibleValuesParser::new(["sim", "live", "rehearsal"]).map(|m| {
+        match m.as_str() {
+            "live" => Mode::Live,
+            "rehearsal" => Mode::Rehearsal,
+            _ => Mode::Sim,
+        }
     })
 }
 
@@ -52,8 +55,11 @@ impl clap::ValueEnum for Schema {
 #[derive(Debug, clap::Args)]
 pub struct MatrixArgs {
     /// sim: local provider simulators, no credentials; live: the real
-    /// providers, credentials from the environment (README).
-    #[arg(long, value_parser = mode_parser(), default_value = "sim")]
+    /// providers, credentials from the environment; rehearsal: a live run
+    /// against the simulators behind the real host names (README). Read from
+    /// COMPAT_MODE when not given, since the suite is started with
+    /// COMPAT_MODE set from this option (it would otherwise overwrite it).
+    #[arg(long, env = "COMPAT_MODE", value_parser = mode_parser(), default_value = "sim")]
     pub mode: Mode,
     /// Where to write the matrix [default: target/compat/compatibility-matrix.json].
     #[arg(long, value_name = "FILE")]

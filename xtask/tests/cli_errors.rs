@@ -61,3 +61,54 @@ fn render_refuses_an_unknown_schema_version_naming_the_known_ones() {
         "{stderr}"
     );
 }
+
+/// `--mode` of `matrix` and `publish` reads COMPAT_MODE (the suite is started
+/// with COMPAT_MODE set from `--mode`, so without this `COMPAT_MODE=rehearsal
+/// cargo xtask matrix` would silently run sim). Checked where it costs no
+/// suite run: an invalid value is refused by name, and a rehearsal asked
+/// through the variable is compared with the results file's mode.
+#[test]
+fn the_mode_comes_from_compat_mode_when_not_given() {
+    use compat_matrix::results::{Mode, RunResults};
+    let run = |args: &[&str], mode: &str| {
+        let out = Command::new(env!("CARGO_BIN_EXE_xtask"))
+            .args(args)
+            .env("COMPAT_MODE", mode)
+            .output()
+            .expect("run the xtask binary");
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (ok, stderr) = run(&["matrix"], "bogus");
+    assert!(!ok, "{stderr}");
+    assert!(
+        stderr.contains("invalid value 'bogus'") && stderr.contains("rehearsal"),
+        "{stderr}"
+    );
+
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("live.json");
+    let mut r = RunResults::new(Mode::Live);
+    r.run.finished_at = Some(r.run.started_at);
+    r.write_atomic(&path).unwrap();
+    let out = tmp.path().join("m.json");
+    let args = [
+        "publish",
+        "--no-publish",
+        "--results",
+        path.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    let (ok, stderr) = run(&args, "rehearsal");
+    assert!(!ok, "{stderr}");
+    assert!(
+        stderr.contains("holds a live run, but --mode rehearsal was asked"),
+        "{stderr}"
+    );
+    // An explicit --mode wins over the variable.
+    let (_, stderr) = run(&[&args[..], &["--mode", "live"]].concat(), "rehearsal");
+    assert!(!stderr.contains("--mode rehearsal was asked"), "{stderr}");
+}

@@ -103,7 +103,19 @@ pub enum DriverError {
          system temporary folder; check that it is writable and not full"
     )]
     Io(#[from] std::io::Error),
+    #[error(
+        "cannot build the run's NODE_EXTRA_CA_CERTS bundle: reading the CA file {path} given to \
+         ClaudeRun::extra_ca failed; check that the check wrote it before the run"
+    )]
+    ExtraCa {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 }
+
+/// The file, in the run's folder, that the CLI's `NODE_EXTRA_CA_CERTS`
+/// names when CAs were added ([`ClaudeRun::extra_ca`]).
+pub const EXTRA_CA_FILE: &str = "extra-ca.pem";
 
 /// One headless invocation of the claude CLI.
 #[derive(Debug, Clone)]
@@ -132,6 +144,8 @@ pub struct ClaudeRun {
     key_header: Option<String>,
     append_system_prompt: Option<String>,
     extra_args: Vec<String>,
+    /// CA files (PEM) the CLI trusts beyond Node's roots, in order.
+    extra_cas: Vec<PathBuf>,
 }
 
 impl ClaudeRun {
@@ -163,7 +177,50 @@ impl ClaudeRun {
             key_header: None,
             append_system_prompt: None,
             extra_args: Vec::new(),
+            extra_cas: Vec::new(),
         }
+    }
+
+    /// Adds a CA (a PEM file) the CLI trusts, beside Node's own roots. Node
+    /// reads one `NODE_EXTRA_CA_CERTS` file, and `env` is last-wins, so two
+    /// parties adding a CA (a check's local HTTPS page, a rehearsal's
+    /// intercepting front) would drop one of them: every CA added here, and
+    /// a `NODE_EXTRA_CA_CERTS` given through `env`, is concatenated into
+    /// one bundle in the run's folder ([`EXTRA_CA_FILE`]) at each attempt,
+    /// and the CLI gets that file.
+    pub fn extra_ca(mut self, path: impl Into<PathBuf>) -> Self {
+        self.extra_cas.push(path.into());
+        self
+    }
+
+    /// The CA files of the bundle: those of [`Self::extra_ca`], then one set
+    /// with `env("NODE_EXTRA_CA_CERTS", ..)`.
+    fn ca_files(&self) -> Vec<PathBuf> {
+        let mut cas = self.extra_cas.clone();
+        cas.extend(
+            self.extra_env
+                .iter()
+                .filter(|(k, _)| k == "NODE_EXTRA_CA_CERTS")
+                .map(|(_, v)| PathBuf::from(v)),
+        );
+        cas
+    }
+
+    /// Writes the concatenated CA bundle into `run_dir` (no-op without CAs).
+    fn write_ca_bundle(&self, run_dir: &std::path::Path) -> Result<(), DriverError> {
+        let cas = self.ca_files();
+        if cas.is_empty() {
+            return Ok(());
+        }
+        let mut bundle = String::new();
+        for path in cas {
+            let pem = std::fs::read_to_string(&path)
+                .map_err(|source| DriverError::ExtraCa { path, source })?;
+            bundle.push_str(pem.trim_end());
+            bundle.push('\n');
+        }
+        std::fs::write(run_dir.join(EXTRA_CA_FILE), bundle)?;
+        Ok(())
     }
 
     pub fn prompt(mut self, text: impl Into<String>) -> Self {
@@ -373,6 +430,10 @@ impl ClaudeRun {
             env.retain(|(ek, _)| ek != k);
             env.push((k.clone(), v.clone()));
         }
+        if !self.ca_files().is_empty() {
+            env.retain(|(k, _)| k != "NODE_EXTRA_CA_CERTS");
+            env.push(("NODE_EXTRA_CA_CERTS".into(), dir(EXTRA_CA_FILE)));
+        }
         if let Some(name) = &self.key_header {
             let key = if expose {
                 self.auth_token.expose()
@@ -469,6 +530,7 @@ impl ClaudeRun {
         for sub in ["home", "tmp", "config", "work"] {
             std::fs::create_dir_all(run_dir.join(sub))?;
         }
+        self.write_ca_bundle(run_dir)?;
         let mut cmd = Command::new(&self.bin);
         cmd.args(self.args())
             .env_clear()

@@ -268,3 +268,76 @@ fn non_json_output_is_a_clear_error() {
         "{e}"
     );
 }
+
+/// Two CAs given by two parties (a check's page, a rehearsal's front), one
+/// through `extra_ca` and one through the old `env("NODE_EXTRA_CA_CERTS")`,
+/// both reach the CLI in the one file Node reads; an unreadable CA fails
+/// the run naming the file.
+#[test]
+fn extra_cas_are_concatenated_into_the_one_file_node_reads() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b, c) = (
+        dir.path().join("a.pem"),
+        dir.path().join("b.pem"),
+        dir.path().join("c.pem"),
+    );
+    std::fs::write(
+        &a,
+        "-----BEGIN CERTIFICATE-----\nAAA\n-----END CERTIFICATE-----",
+    )
+    .unwrap();
+    std::fs::write(
+        &b,
+        "-----BEGIN CERTIFICATE-----\nBBB\n-----END CERTIFICATE-----\n",
+    )
+    .unwrap();
+    std::fs::write(
+        &c,
+        "-----BEGIN CERTIFICATE-----\nCCC\n-----END CERTIFICATE-----\n",
+    )
+    .unwrap();
+    let seen = dir.path().join("seen");
+    let bin = fake_claude(
+        dir.path(),
+        &format!(
+            "cat \"$NODE_EXTRA_CA_CERTS\" > {}\necho '{OK_RESULT}'",
+            seen.display()
+        ),
+    );
+    let run = run_with(&bin)
+        .extra_ca(&a)
+        .env("NODE_EXTRA_CA_CERTS", c.display().to_string())
+        .extra_ca(&b);
+    let shown = run.envs();
+    let node: Vec<&String> = shown
+        .iter()
+        .filter(|(k, _)| k == "NODE_EXTRA_CA_CERTS")
+        .map(|(_, v)| v)
+        .collect();
+    assert_eq!(node, [&format!("<run-dir>/{EXTRA_CA_FILE}")]);
+    run.run().unwrap();
+    assert_eq!(
+        std::fs::read_to_string(&seen).unwrap(),
+        "-----BEGIN CERTIFICATE-----\nAAA\n-----END CERTIFICATE-----\n\
+         -----BEGIN CERTIFICATE-----\nBBB\n-----END CERTIFICATE-----\n\
+         -----BEGIN CERTIFICATE-----\nCCC\n-----END CERTIFICATE-----\n"
+    );
+    // Without a CA nothing is set.
+    assert!(
+        !run_with(&bin)
+            .envs()
+            .iter()
+            .any(|(k, _)| k == "NODE_EXTRA_CA_CERTS")
+    );
+
+    let missing = dir.path().join("missing.pem");
+    let e = run_with(&bin)
+        .extra_ca(&missing)
+        .run()
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains(&missing.display().to_string()) && e.contains("ClaudeRun::extra_ca"),
+        "{e}"
+    );
+}

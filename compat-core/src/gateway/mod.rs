@@ -2,6 +2,7 @@
 //! config on 127.0.0.1 and a free port, or an already running one given by
 //! URL. Its log goes to a file whose tail is quoted in every failure.
 
+pub mod egress_guard;
 pub mod prefork;
 pub mod routing;
 
@@ -40,7 +41,9 @@ pub struct ProxySpec<'a> {
     pub label: &'a str,
     /// How long to wait for the proxy to answer.
     pub ready_timeout: Duration,
-    /// Extra environment (live credentials are inherited from the parent).
+    /// Extra environment (live credentials are inherited from the parent,
+    /// except [`routing::REDIRECTING_ENV`], which no proxy inherits; these
+    /// are applied after that removal).
     pub env: Vec<(String, String)>,
 }
 
@@ -167,6 +170,11 @@ impl Gateway {
                     .stdin(Stdio::null())
                     .stdout(log.try_clone()?)
                     .stderr(log);
+                // No inherited redirect, proxy or CA: the spec's own
+                // environment, applied after, is the only one.
+                for k in routing::REDIRECTING_ENV {
+                    cmd.env_remove(k);
+                }
                 for (k, v) in &env {
                     cmd.env(k, v);
                 }

@@ -12,7 +12,12 @@
 //! Environment that LiteLLM might read at import time (a `LITELLM_RUST`
 //! switch, say) is the launcher's: the harness starts one launcher per
 //! distinct proxy environment, so a column with its own switch gets its own
-//! import.
+//! import. The launcher starts without `routing::REDIRECTING_ENV`, so no fork
+//! inherits them. A fork's own `env` is applied in the child with
+//! `os.environ.update` before the proxy starts (prefork.py): variables read
+//! at request time (`HTTPS_PROXY` through urllib's `getproxies`, per aiohttp
+//! request) take a per-fork value, so one launcher serves columns that each
+//! have their own front listener.
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -116,6 +121,13 @@ impl Launcher {
             .stdout(Stdio::piped())
             .stderr(log_file)
             .env("PYTHONUNBUFFERED", "1");
+        // What LiteLLM reads at import is the launcher's environment, and
+        // every fork inherits it: none of the redirecting variables the
+        // operator's shell may hold (routing::REDIRECTING_ENV); a proxy's own
+        // values come with `env` here or per fork.
+        for k in super::routing::REDIRECTING_ENV {
+            cmd.env_remove(k);
+        }
         if detached {
             cmd.arg("--detached");
         }

@@ -11,6 +11,9 @@ use serde_json::{Value, json};
 
 use compat_matrix::provider::Provider;
 
+mod live;
+pub use live::{REDIRECTING_ENV, rehearsal_proxy_env};
+
 /// The provider's own id for a canonical Claude model, as the real service
 /// names it (LiteLLM's model map agrees: model_prices_and_context_window.json).
 pub fn upstream_model_id(provider: Provider, canonical: &str) -> String {
@@ -408,6 +411,71 @@ pub fn live_env(provider: Provider) -> &'static [&'static str] {
     }
 }
 
+/// The real hosts (`name`, port 443) a live proxy of `provider` talks to,
+/// from the same rules as its live config (LiteLLM 1.108.7): the
+/// rehearsal's front tunnels only these, per column. `region` is
+/// `AWS_REGION_NAME`, `location` `VERTEX_LOCATION`, `azure_base` the
+/// Foundry endpoint the column's variables give (`AZURE_AI_API_BASE`, or
+/// `AZURE_API_BASE` for the pass-through); None leaves the Foundry host out.
+/// - Anthropic: `api.anthropic.com` (llms/anthropic/common_utils.py).
+/// - Bedrock Invoke/Converse and the pass-through:
+///   `bedrock-runtime.<region>.amazonaws.com` (base_aws_llm.py
+///   `_select_default_endpoint_url`), and the Mantle host too: LiteLLM's
+///   token counter falls back to Mantle for a model bedrock-runtime refuses
+///   (count_tokens/bedrock_token_counter.py, mantle_handler.py: the public
+///   host, no api_base).
+/// - Mantle: `bedrock-mantle.<region>.api.aws`
+///   (bedrock_mantle/messages/transformation.py).
+/// - `api.tavily.com` where the live config runs web search interception
+///   (llms/tavily/search/transformation.py).
+/// - Vertex: the location's host (`global`: `aiplatform.googleapis.com`; a
+///   multi-region such as `us`: `aiplatform.us.rep.googleapis.com`; else
+///   `<location>-aiplatform.googleapis.com`: vertex_ai/common_utils.py
+///   `get_vertex_base_url`, the pass-through's copy agrees) and
+///   `oauth2.googleapis.com` (google-auth's token exchange, the service
+///   account's `token_uri`).
+/// - Azure: the host of `azure_base` (`<resource>.services.ai.azure.com`).
+///
+/// The Bedrock control plane (`bedrock.<region>.amazonaws.com`) is absent:
+/// in 1.108.7 only batches call it, and the CLI's inference-profile lookup
+/// stays on the gateway (routing's `cli_env`).
+pub fn live_hosts(
+    provider: Provider,
+    region: &str,
+    location: &str,
+    azure_base: Option<&str>,
+) -> Vec<String> {
+    let runtime = format!("bedrock-runtime.{region}.amazonaws.com");
+    let mantle = format!("bedrock-mantle.{region}.api.aws");
+    let vertex = match location {
+        "global" => "aiplatform.googleapis.com".to_owned(),
+        l if !l.contains('-') => format!("aiplatform.{l}.rep.googleapis.com"),
+        l => format!("{l}-aiplatform.googleapis.com"),
+    };
+    let mut hosts: Vec<String> = match provider.route_of() {
+        Provider::Anthropic => vec!["api.anthropic.com".to_owned()],
+        Provider::BedrockInvoke | Provider::BedrockConverse | Provider::BedrockPassthrough => {
+            vec![runtime, mantle]
+        }
+        Provider::BedrockMantle => vec![mantle],
+        Provider::VertexAi | Provider::VertexPassthrough => {
+            vec![vertex, "oauth2.googleapis.com".to_owned()]
+        }
+        Provider::Azure | Provider::AzurePassthrough => azure_base
+            .and_then(|b| reqwest::Url::parse(b).ok())
+            .and_then(|u| u.host_str().map(str::to_owned))
+            .into_iter()
+            .collect(),
+        Provider::AnthropicRustPath | Provider::VertexAiRustPath => {
+            unreachable!("route_of maps Rust-path columns to their route")
+        }
+    };
+    if web_search_interception(provider, &Upstream::Live).is_some() {
+        hosts.push("api.tavily.com".to_owned());
+    }
+    hosts
+}
+
 /// The whole proxy config for one provider: every model under its canonical
 /// id. JSON is valid YAML, so this is written as the proxy's config file.
 pub fn proxy_config(provider: Provider, models: &[&str], upstream: &Upstream<'_>) -> Value {
@@ -602,6 +670,102 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// Plan 2.1's table: every column's real hosts.
+    #[test]
+    fn live_hosts_per_column() {
+        let foundry = "https://compat-x.services.ai.azure.com";
+        let table: Vec<(Provider, Option<&str>, &[&str])> = vec![
+            (Provider::Anthropic, None, &["api.anthropic.com"]),
+            (Provider::AnthropicRustPath, None, &["api.anthropic.com"]),
+            (
+                Provider::BedrockInvoke,
+                None,
+                &[
+                    "bedrock-runtime.us-east-1.amazonaws.com",
+                    "bedrock-mantle.us-east-1.api.aws",
+                    "api.tavily.com",
+                ],
+            ),
+            (
+                Provider::BedrockConverse,
+                None,
+                &[
+                    "bedrock-runtime.us-east-1.amazonaws.com",
+                    "bedrock-mantle.us-east-1.api.aws",
+                    "api.tavily.com",
+                ],
+            ),
+            (
+                Provider::BedrockPassthrough,
+                None,
+                &[
+                    "bedrock-runtime.us-east-1.amazonaws.com",
+                    "bedrock-mantle.us-east-1.api.aws",
+                ],
+            ),
+            (
+                Provider::BedrockMantle,
+                None,
+                &["bedrock-mantle.us-east-1.api.aws", "api.tavily.com"],
+            ),
+            (
+                Provider::VertexAi,
+                None,
+                &[
+                    "us-east5-aiplatform.googleapis.com",
+                    "oauth2.googleapis.com",
+                ],
+            ),
+            (
+                Provider::VertexAiRustPath,
+                None,
+                &[
+                    "us-east5-aiplatform.googleapis.com",
+                    "oauth2.googleapis.com",
+                ],
+            ),
+            (
+                Provider::VertexPassthrough,
+                None,
+                &[
+                    "us-east5-aiplatform.googleapis.com",
+                    "oauth2.googleapis.com",
+                ],
+            ),
+            (
+                Provider::Azure,
+                Some(foundry),
+                &["compat-x.services.ai.azure.com"],
+            ),
+            (
+                Provider::AzurePassthrough,
+                Some("https://compat-x.services.ai.azure.com/anthropic"),
+                &["compat-x.services.ai.azure.com"],
+            ),
+            (Provider::Azure, None, &[]),
+        ];
+        assert_eq!(
+            table
+                .iter()
+                .map(|r| r.0)
+                .collect::<std::collections::BTreeSet<_>>()
+                .len(),
+            Provider::ALL.len(),
+            "every column is in the table"
+        );
+        for (p, azure, want) in table {
+            assert_eq!(
+                live_hosts(p, "us-east-1", "us-east5", azure),
+                want,
+                "{}",
+                p.id()
+            );
+        }
+        let vertex = |l| live_hosts(Provider::VertexAi, "us-east-1", l, None)[0].clone();
+        assert_eq!(vertex("global"), "aiplatform.googleapis.com");
+        assert_eq!(vertex("eu"), "aiplatform.eu.rep.googleapis.com");
     }
 
     #[test]

@@ -25,7 +25,7 @@ use super::{
     BuildError, BuildOptions, MatrixError, ResultsInput, SchemaVersion, check_known, header,
 };
 use crate::manifest::Manifest;
-use crate::results::TrialResult;
+use crate::results::{Mode, TrialResult};
 use crate::status::{FailureClass, Outcome};
 
 pub const SCHEMA_VERSION: &str = "2";
@@ -53,6 +53,11 @@ pub struct MatrixV2 {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RunContext {
+    /// The mode of the run the matrix was built from (`live`, `rehearsal`,
+    /// `sim`), so a matrix file says what it measured even away from its
+    /// results file; absent in matrices built before it was recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<Mode>,
     /// npm's `latest` claude-code version when the run started.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub claude_code_latest: Option<String>,
@@ -438,7 +443,10 @@ pub fn build(
         generated_at: h.generated_at,
         litellm_version: h.litellm_version,
         claude_code_version: h.claude_code_version,
-        context: None,
+        context: Some(RunContext {
+            mode: built_mode(inputs),
+            ..RunContext::default()
+        }),
         providers: manifest.providers.iter().map(|p| p.id.clone()).collect(),
         models: manifest
             .models
@@ -450,6 +458,19 @@ pub fn build(
             .collect(),
         features,
     })
+}
+
+/// The mode the matrix records: the inputs' common mode; if they disagree
+/// (the library does not refuse it; `build-matrix` does), the first mode that
+/// is not publishable, so a mixed matrix never claims to be live.
+fn built_mode(inputs: &[ResultsInput<'_>]) -> Option<Mode> {
+    let modes: Vec<Mode> = inputs.iter().map(|i| i.results.run.mode).collect();
+    let first = *modes.first()?;
+    if modes.iter().all(|&m| m == first) {
+        Some(first)
+    } else {
+        modes.into_iter().find(|m| !m.publishable())
+    }
 }
 
 /// One model's result from its runs (usually one).

@@ -55,7 +55,7 @@ impl Rig {
         let minted = mint_rehearsal(&dir.0).unwrap();
         let sims = Simulators::start_with(
             &Api::ALL,
-            compat_sim::rehearsal::options(minted.creds.clone()),
+            compat_sim::SimOptions::rehearsal(minted.creds.clone()),
         )
         .unwrap();
         let mut routes: BTreeMap<String, SocketAddr> = BTreeMap::new();
@@ -659,4 +659,102 @@ fn the_minted_environment_holds_every_live_variable_of_every_column() {
         assert!(names.contains(&v), "{v}");
     }
     assert!(minted.env.iter().all(|(_, v)| !v.is_empty()));
+}
+
+/// The LiteLLM virtualenv's python (google-auth, botocore, requests), if
+/// the tool cache holds it.
+fn venv_python() -> Option<std::path::PathBuf> {
+    let tools = std::env::var_os("COMPAT_TOOLS_DIR")
+        .map(std::path::PathBuf::from)
+        .or_else(|| {
+            std::env::var_os("HOME")
+                .map(|h| std::path::Path::new(&h).join(".cache/claude-compat-matrix"))
+        })?;
+    std::fs::read_dir(&tools)
+        .ok()?
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("litellm-") && !n.ends_with(".lock"))
+        })
+        .map(|p| p.join("bin/python"))
+        .find(|p| p.exists())
+}
+
+/// Independent signers: google-auth's own service-account flow (the token
+/// exchange at https://oauth2.googleapis.com/token through the front, with
+/// REQUESTS_CA_BUNDLE) and botocore's SigV4 with the session token, given
+/// only the minted environment, are accepted at the real hosts.
+#[test]
+fn google_auth_and_botocore_given_the_minted_environment_are_accepted() {
+    let Some(python) = venv_python() else {
+        eprintln!(
+            "skipped: no LiteLLM virtualenv in the tool cache (cargo xtask provision makes it)"
+        );
+        return;
+    };
+    let rig = Rig::new();
+    let ca = rig.dir.0.join("front-ca.pem");
+    std::fs::write(&ca, rig.front.ca_pem()).unwrap();
+    let script = r#"
+import json, os, requests
+import google.auth.transport.requests
+from google.oauth2 import service_account
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+out = {}
+sa = service_account.Credentials.from_service_account_file(
+    os.environ["GOOGLE_APPLICATION_CREDENTIALS"],
+    scopes=["https://www.googleapis.com/auth/cloud-platform"])
+sa.refresh(google.auth.transport.requests.Request())
+out["token_shape"] = sa.token.startswith("ya29.")
+url = ("https://%s-aiplatform.googleapis.com/v1/projects/%s/locations/%s/publishers/anthropic/models/claude-haiku-4-5@20251001:rawPredict"
+       % (os.environ["VERTEX_LOCATION"], os.environ["VERTEX_PROJECT"], os.environ["VERTEX_LOCATION"]))
+body = {"anthropic_version": "vertex-2023-10-16", "max_tokens": 16, "messages": [{"role": "user", "content": "Reply with exactly `OK`."}]}
+out["vertex"] = requests.post(url, headers={"Authorization": "Bearer " + sa.token}, json=body).status_code
+creds = Credentials(os.environ["AWS_ACCESS_KEY_ID"], os.environ["AWS_SECRET_ACCESS_KEY"], os.environ["AWS_SESSION_TOKEN"])
+region = os.environ["AWS_REGION_NAME"]
+url = "https://bedrock-runtime.%s.amazonaws.com/model/us.anthropic.claude-haiku-4-5-20251001-v1:0/invoke" % region
+data = json.dumps({"anthropic_version": "bedrock-2023-05-31", "max_tokens": 16, "messages": [{"role": "user", "content": "Reply with exactly `OK`."}]})
+req = AWSRequest(method="POST", url=url, data=data, headers={"Content-Type": "application/json"})
+SigV4Auth(creds, "bedrock", region).add_auth(req)
+out["invoke"] = requests.post(url, data=data, headers=dict(req.headers)).status_code
+print(json.dumps(out))
+"#;
+    let mut cmd = std::process::Command::new(python);
+    cmd.env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", &rig.dir.0)
+        .env("HTTPS_PROXY", rig.front.proxy_url("invoke").unwrap())
+        .env("REQUESTS_CA_BUNDLE", &ca)
+        .args(["-c", script]);
+    for (k, v) in &rig.minted.env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    let v: Value = serde_json::from_str(stdout.trim()).unwrap();
+    assert_eq!(
+        v,
+        json!({"token_shape": true, "vertex": 200, "invoke": 200}),
+        "{stderr}"
+    );
+    let opened: Vec<String> = rig.front.tunnels().into_iter().map(|t| t.host).collect();
+    for host in [
+        "oauth2.googleapis.com",
+        "us-east5-aiplatform.googleapis.com",
+        "bedrock-runtime.us-east-1.amazonaws.com",
+    ] {
+        assert!(opened.iter().any(|h| h == host), "{opened:?}");
+    }
+    assert!(
+        rig.sims.violations().is_empty(),
+        "{:?}",
+        rig.sims.violations()
+    );
 }

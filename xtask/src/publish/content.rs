@@ -26,7 +26,11 @@ pub(super) fn build_schema(
 ) -> Result<AnyMatrix, compat_matrix::matrix::BuildError> {
     let mut m = schema.build(manifest, inputs, options)?;
     if let AnyMatrix::V2(m) = &mut m {
-        m.context = context.clone().filter(|c| *c != RunContext::default());
+        // The built matrix knows the run's mode; the publisher adds the rest.
+        let mode = m.context.as_ref().and_then(|c| c.mode);
+        let mut c = context.clone().unwrap_or_default();
+        c.mode = c.mode.or(mode);
+        m.context = Some(c).filter(|c| *c != RunContext::default());
         if let Some(previous) = previous {
             embed_history(m, previous);
         }

@@ -50,9 +50,11 @@ fn non_empty() -> clap::builder::NonEmptyStringValueParser {
 
 #[derive(Debug, clap::Args)]
 pub struct PublishArgs {
-    /// Suite mode [default: live]; sim results may only go to a local docs
-    /// repo or a --dry-run.
-    #[arg(long, value_parser = crate::matrix::mode_parser())]
+    /// Suite mode [default: live; env: COMPAT_MODE]; sim and rehearsal
+    /// results may only go to a local docs repo, at another path than the
+    /// docs site's (e.g. --path rehearsal/compatibility-matrix.json), or to
+    /// a --dry-run / --no-publish.
+    #[arg(long, env = "COMPAT_MODE", value_parser = crate::matrix::mode_parser())]
     mode: Option<Mode>,
     /// LiteLLM release tag, vX.Y.Z-stable [default: the latest stable, from
     /// the GitHub Releases API].
@@ -239,14 +241,18 @@ pub fn run(
     token: Option<Secret>,
     log: &mut dyn FnMut(&str),
 ) -> anyhow::Result<Report> {
-    // Refuse sim results for a real docs site before spending a suite run.
+    // Refuse sim or rehearsal results for a real docs site before spending
+    // a suite run.
     let remote = if opts.no_publish {
         None
     } else {
         Some(Remote::parse(&opts.docs_repo)?)
     };
-    if opts.mode == Some(Mode::Sim) && pushes_remotely(opts, remote.as_ref()) {
-        bail!(sim_refusal(&opts.docs_repo));
+    if let Some(why) = opts
+        .mode
+        .and_then(|m| unpublishable_refusal(m, opts, remote.as_ref()))
+    {
+        bail!(why);
     }
     if let Some(tag) = &opts.litellm_version
         && parse_stable_tag(tag).is_none()
@@ -317,11 +323,53 @@ fn pushes_remotely(opts: &Options, remote: Option<&Remote>) -> bool {
     !opts.dry_run && remote.is_some_and(|r| !r.url.starts_with("file://"))
 }
 
-fn sim_refusal(repo: &str) -> String {
-    format!(
-        "refusing to publish simulator results to {repo}: the docs page would show simulated providers as real. \
-         Use --mode live, --dry-run, --no-publish, or a local --docs-repo path for a rehearsal"
-    )
+/// Why results (or a matrix) of `mode` may not be published where `opts`
+/// points, or None. Only a live run is published as the matrix readers see:
+/// a sim or rehearsal run goes nowhere but a local docs repo (a path or
+/// `file://`), and never to the docs repo's real path
+/// ([`publisher::DEFAULT_PATH`]) even there, so a local clone of the docs
+/// repo cannot carry it onward. `--dry-run` and `--no-publish` push nothing
+/// and are always allowed.
+fn unpublishable_refusal(mode: Mode, opts: &Options, remote: Option<&Remote>) -> Option<String> {
+    if mode.publishable() || opts.dry_run || remote.is_none() {
+        return None;
+    }
+    let what = match mode {
+        Mode::Sim => "simulator results",
+        _ => "rehearsal results",
+    };
+    if pushes_remotely(opts, remote) {
+        return Some(format!(
+            "refusing to publish {what} to {}: the docs page would show simulated providers as real. \
+             Use --mode live, --dry-run, --no-publish, or a local --docs-repo path with --path {REHEARSAL_PATH}",
+            opts.docs_repo
+        ));
+    }
+    if is_docs_real_path(&opts.path) {
+        return Some(format!(
+            "refusing to publish {what} ({mode} mode) to {}: that is the docs site's real matrix path, \
+             even in a local docs repo; publish a {mode} run with --path {REHEARSAL_PATH}",
+            opts.path.display()
+        ));
+    }
+    None
+}
+
+/// Where a rehearsal is published in a local docs repo (docs/publishing.md).
+pub const REHEARSAL_PATH: &str = "rehearsal/compatibility-matrix.json";
+
+/// Whether `path` names [`publisher::DEFAULT_PATH`] (ignoring `./`, a
+/// leading `/` and doubled separators).
+fn is_docs_real_path(path: &Path) -> bool {
+    let normal = |p: &Path| -> Vec<std::ffi::OsString> {
+        p.components()
+            .filter_map(|c| match c {
+                std::path::Component::Normal(s) => Some(s.to_owned()),
+                _ => None,
+            })
+            .collect()
+    };
+    normal(path) == normal(Path::new(publisher::DEFAULT_PATH))
 }
 
 fn finish(
@@ -343,8 +391,8 @@ fn finish(
             results.run.mode
         );
     }
-    if results.run.mode == Mode::Sim && pushes_remotely(opts, remote) {
-        bail!(sim_refusal(&opts.docs_repo));
+    if let Some(why) = unpublishable_refusal(results.run.mode, opts, remote) {
+        bail!(why);
     }
     check_recorded_versions(
         &results,
@@ -375,6 +423,14 @@ fn finish(
     // refused before the docs repo is touched, and --out is written.
     let matrix = build_schema(opts.schema, &manifest, &inputs, &build_opts, &context, None)
         .with_context(|| format!("building the matrix from {}", results_path.display()))?;
+    // The matrix says its own mode (schema v2): checked too, so a matrix
+    // that is not live cannot pass on a results file's word alone.
+    if let AnyMatrix::V2(m) = &matrix
+        && let Some(mode) = m.context.as_ref().and_then(|c| c.mode)
+        && let Some(why) = unpublishable_refusal(mode, opts, remote)
+    {
+        bail!("the built matrix records its mode: {why}");
+    }
     let text = publisher::validate_any_for_publish(&matrix, &manifest)?;
     let (litellm_version, claude_code_version, generated_at) = match &matrix {
         AnyMatrix::V1(m) => (&m.litellm_version, &m.claude_code_version, &m.generated_at),

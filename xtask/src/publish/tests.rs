@@ -191,7 +191,7 @@ fn sim_results_never_go_to_a_remote_docs_repo() {
             .to_string()
             .starts_with("refusing to publish simulator results")
     );
-    // ... but a dry run, or a local rehearsal repo, is fine.
+    // ... but a dry run is fine.
     o.dry_run = true;
     o.docs_repo = docs_repo(tmp.path()).to_str().unwrap().to_owned();
     let (r, _) = run_capture(&o);
@@ -199,6 +199,130 @@ fn sim_results_never_go_to_a_remote_docs_repo() {
         r.unwrap(),
         Report::Published(PublishOutcome::DryRun { .. })
     ));
+}
+
+/// Issue 26: a rehearsal (or sim) run is never published as the matrix
+/// readers see: refused for any remote docs repo, refused at the docs
+/// site's real path even in a local docs repo, accepted at another path of
+/// a local (bare) repo; its v2 matrix says `rehearsal`.
+#[test]
+fn rehearsal_results_go_only_to_a_local_repo_away_from_the_real_path() {
+    let tmp = tempfile::tempdir().unwrap();
+    let results = results_file(tmp.path(), Mode::Rehearsal, Outcome::Pass);
+    let repo = docs_repo(tmp.path());
+    let mut o = opts(tmp.path(), &repo, &results);
+    o.schema = SchemaVersion::V2;
+    for remote in [
+        "https://github.com/BerriAI/litellm-docs.git",
+        "ssh://git@github.com/BerriAI/litellm-docs.git",
+    ] {
+        o.docs_repo = remote.into();
+        for path in [publisher::DEFAULT_PATH, REHEARSAL_PATH] {
+            o.path = PathBuf::from(path);
+            let e = run_capture(&o).0.unwrap_err().to_string();
+            assert!(
+                e.starts_with(&format!(
+                    "refusing to publish rehearsal results to {remote}"
+                )),
+                "{remote} {path}: {e}"
+            );
+        }
+        // Refused before the suite when the mode is asked up front.
+        let mut before = o.clone();
+        before.results = None;
+        before.mode = Some(Mode::Rehearsal);
+        let e = run_capture(&before).0.unwrap_err().to_string();
+        assert!(
+            e.starts_with("refusing to publish rehearsal results"),
+            "{e}"
+        );
+    }
+    o.docs_repo = repo.to_str().unwrap().to_owned();
+    let file_url = format!("file://{}", repo.display());
+    for (repo_text, path) in [
+        (o.docs_repo.clone(), publisher::DEFAULT_PATH.to_owned()),
+        (file_url.clone(), format!("./{}", publisher::DEFAULT_PATH)),
+        (file_url.clone(), format!("/{}", publisher::DEFAULT_PATH)),
+    ] {
+        let mut local = o.clone();
+        local.docs_repo = repo_text;
+        local.path = PathBuf::from(&path);
+        let e = run_capture(&local).0.unwrap_err().to_string();
+        assert!(
+            e.starts_with("refusing to publish rehearsal results (rehearsal mode) to")
+                && e.contains("the docs site's real matrix path")
+                && e.contains(REHEARSAL_PATH),
+            "{path}: {e}"
+        );
+    }
+    assert_eq!(git(&repo, &["rev-list", "--count", "main"]), "1");
+
+    o.docs_repo = file_url;
+    o.path = PathBuf::from(REHEARSAL_PATH);
+    let (r, log) = run_capture(&o);
+    assert!(
+        matches!(r.unwrap(), Report::Published(PublishOutcome::Pushed { .. })),
+        "{log}"
+    );
+    let published = git(&repo, &["show", &format!("main:{REHEARSAL_PATH}")]);
+    let m = MatrixV2::parse(&published, Path::new("m")).unwrap();
+    assert_eq!(
+        m.context.and_then(|c| c.mode),
+        Some(Mode::Rehearsal),
+        "{published}"
+    );
+    assert!(
+        git(&repo, &["ls-tree", "-r", "--name-only", "main"])
+            .lines()
+            .all(|f| f != publisher::DEFAULT_PATH)
+    );
+
+    // Sim results obey the same rule at the real path of a local repo.
+    let sim = results_file(tmp.path(), Mode::Sim, Outcome::Pass);
+    let mut o = opts(tmp.path(), &repo, &sim);
+    let e = run_capture(&o).0.unwrap_err().to_string();
+    assert!(
+        e.starts_with("refusing to publish simulator results (sim mode)"),
+        "{e}"
+    );
+    // `--mode rehearsal` against a live file is refused.
+    let live = results_file(tmp.path(), Mode::Live, Outcome::Pass);
+    o.results = Some(live);
+    o.mode = Some(Mode::Rehearsal);
+    o.path = PathBuf::from(REHEARSAL_PATH);
+    let e = run_capture(&o).0.unwrap_err().to_string();
+    assert!(
+        e.ends_with("holds a live run, but --mode rehearsal was asked"),
+        "{e}"
+    );
+}
+
+/// The matrix's own mode is checked too: a hand-built live-labelled results
+/// file cannot carry a matrix that says otherwise past the publisher (the
+/// check reads the built matrix, not only the results file).
+#[test]
+fn the_refusal_reads_the_mode_of_the_matrix_too() {
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = docs_repo(tmp.path());
+    let o = opts(tmp.path(), &repo, Path::new("unused"));
+    for mode in [Mode::Sim, Mode::Rehearsal] {
+        let why = unpublishable_refusal(mode, &o, Some(&Remote::parse(&o.docs_repo).unwrap()));
+        assert!(
+            why.is_some_and(|w| w.contains("real matrix path")),
+            "{mode}"
+        );
+        let mut dry = o.clone();
+        dry.dry_run = true;
+        let remote = Remote::parse(&dry.docs_repo).unwrap();
+        assert_eq!(unpublishable_refusal(mode, &dry, Some(&remote)), None);
+        assert_eq!(unpublishable_refusal(mode, &o, None), None, "--no-publish");
+    }
+    let remote = Remote::parse(&o.docs_repo).unwrap();
+    assert_eq!(unpublishable_refusal(Mode::Live, &o, Some(&remote)), None);
+    assert!(!is_docs_real_path(Path::new(REHEARSAL_PATH)));
+    assert!(is_docs_real_path(Path::new(
+        "src//data/./compatibility-matrix.json"
+    )));
 }
 
 #[test]

@@ -1,0 +1,188 @@
+//! The live jobs pass every credential live mode reads (issue 26, bug 1).
+//!
+//! `Env::start` refuses the whole run when a selected column misses one of
+//! `routing::live_env`'s variables, so a variable the CI job does not pass
+//! turns every trial of the shard that draws that column `unverified`, not
+//! just the column. This reads the CI files as YAML and checks, for every
+//! column, that the live suite's step (GitHub Actions) and the live gate's
+//! declared list (CircleCI) carry each variable, plus the ones live mode
+//! reads without `live_env` checking them: the AWS key pair (boto's
+//! environment chain) and `TAVILY_API_KEY` (web search interception on the
+//! Bedrock columns).
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use compat_core::gateway::routing;
+use compat_matrix::provider::Provider;
+use serde_json::Value;
+
+/// Read from the environment by LiteLLM (not named in the configs, so not in
+/// `live_env`) but needed for a live verdict.
+const ALSO_NEEDED: [&str; 3] = [
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "TAVILY_API_KEY",
+];
+
+/// The service-account key is a secret's JSON text that the job's script
+/// writes to a file and exports as this variable.
+const WRITTEN_BY_THE_SCRIPT: (&str, &str) = (
+    "GOOGLE_APPLICATION_CREDENTIALS",
+    "VERTEX_SERVICE_ACCOUNT_JSON",
+);
+
+fn needed() -> BTreeSet<&'static str> {
+    Provider::ALL
+        .iter()
+        .flat_map(|&p| routing::live_env(p).iter().copied())
+        .chain(ALSO_NEEDED)
+        .collect()
+}
+
+fn load(rel: &str) -> Value {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(rel);
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    serde_saphyr::from_str(&text).unwrap_or_else(|e| panic!("{rel} is not YAML: {e}"))
+}
+
+/// The variables missing from `given`, given that the script turns
+/// [`WRITTEN_BY_THE_SCRIPT`]'s secret into its file variable iff `script`
+/// exports it.
+fn missing(given: &BTreeSet<String>, script: &str) -> Vec<&'static str> {
+    let (file_var, secret_var) = WRITTEN_BY_THE_SCRIPT;
+    needed()
+        .into_iter()
+        .filter(|&v| {
+            if v == file_var {
+                !(given.contains(secret_var) && script.contains(&format!("export {file_var}=")))
+            } else {
+                !given.contains(v)
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn the_daily_workflow_s_live_suite_step_gets_every_live_variable() {
+    let wf = load(".github/workflows/claude_code_compat_matrix.yml");
+    let jobs = wf["jobs"].as_object().expect("the workflow has jobs");
+    let mut checked = 0;
+    for (job, j) in jobs {
+        for step in j["steps"].as_array().into_iter().flatten() {
+            let script = step["run"].as_str().unwrap_or_default();
+            if !script.contains("cargo xtask publish --mode live") {
+                continue;
+            }
+            let step_env = step["env"].as_object();
+            let job_env = j["env"].as_object();
+            let given: BTreeSet<String> = step_env
+                .into_iter()
+                .chain(job_env)
+                .flat_map(|m| m.keys().cloned())
+                .collect();
+            let m = missing(&given, script);
+            assert!(
+                m.is_empty(),
+                "job `{job}`, step {:?}: live mode needs {} but the step does not pass it",
+                step["name"],
+                m.join(", ")
+            );
+            checked += 1;
+        }
+    }
+    assert!(
+        checked > 0,
+        "no step runs `cargo xtask publish --mode live`: update this test with the workflow"
+    );
+}
+
+#[test]
+fn the_circleci_live_gate_declares_and_checks_every_live_variable() {
+    let ci = load(".circleci/config.yml");
+    let job = &ci["jobs"]["claude_code_compat_pr_gate"];
+    assert_eq!(
+        job["environment"]["COMPAT_MODE"], "live",
+        "the live gate job moved?"
+    );
+    let declared = job["environment"]["COMPAT_LIVE_VARS"]
+        .as_str()
+        .expect("the live gate job declares COMPAT_LIVE_VARS");
+    let given: BTreeSet<String> = declared.split_whitespace().map(str::to_owned).collect();
+    let scripts: Vec<&str> = job["steps"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|s| s["run"]["command"].as_str())
+        .collect();
+    let all = scripts.join("\n");
+    let m = missing(&given, &all);
+    assert!(
+        m.is_empty(),
+        "the CircleCI live gate's COMPAT_LIVE_VARS lacks {}",
+        m.join(", ")
+    );
+    // The list is enforced, not only written down: a step loops over it.
+    assert!(
+        scripts
+            .iter()
+            .any(|s| s.contains("for v in $COMPAT_LIVE_VARS")),
+        "no step of the live gate checks COMPAT_LIVE_VARS"
+    );
+    // The credentials come from the context that holds them.
+    let uses_context = ci["workflows"]
+        .as_object()
+        .into_iter()
+        .flat_map(|w| w.values())
+        .flat_map(|w| w["jobs"].as_array().into_iter().flatten())
+        .any(|j| j["claude_code_compat_pr_gate"]["context"] == "claude-code-compat-live");
+    assert!(
+        uses_context,
+        "the live gate runs without the claude-code-compat-live context"
+    );
+}
+
+/// The check itself can fail: a step without the four variables the plan
+/// found missing (BEDROCK_MANTLE_API_KEY, AZURE_API_BASE, AZURE_API_KEY,
+/// TAVILY_API_KEY) is reported with exactly those.
+#[test]
+fn a_step_without_the_late_variables_is_reported() {
+    let given: BTreeSet<String> = needed()
+        .into_iter()
+        .filter(|v| {
+            ![
+                "BEDROCK_MANTLE_API_KEY",
+                "AZURE_API_BASE",
+                "AZURE_API_KEY",
+                "TAVILY_API_KEY",
+                "GOOGLE_APPLICATION_CREDENTIALS",
+            ]
+            .contains(v)
+        })
+        .map(str::to_owned)
+        .chain(["VERTEX_SERVICE_ACCOUNT_JSON".to_owned()])
+        .collect();
+    let mut m = missing(&given, "export GOOGLE_APPLICATION_CREDENTIALS=\"$f\"");
+    m.sort();
+    assert_eq!(
+        m,
+        [
+            "AZURE_API_BASE",
+            "AZURE_API_KEY",
+            "BEDROCK_MANTLE_API_KEY",
+            "TAVILY_API_KEY"
+        ]
+    );
+    assert_eq!(missing(&given, "no export"), {
+        let mut v = vec![
+            "AZURE_API_BASE",
+            "AZURE_API_KEY",
+            "BEDROCK_MANTLE_API_KEY",
+            "GOOGLE_APPLICATION_CREDENTIALS",
+            "TAVILY_API_KEY",
+        ];
+        v.sort();
+        v
+    });
+}
