@@ -100,7 +100,12 @@ pub(crate) type GatewaySlot = Arc<OnceLock<Result<Gateway, String>>>;
 
 /// A proxy to start: its provider, its LiteLLM config, its extra
 /// environment (which picks its launcher), and what only its fork adds.
-type ProxyToStart = (Provider, Value, Vec<(String, String)>, Vec<(String, String)>);
+type ProxyToStart = (
+    Provider,
+    Value,
+    Vec<(String, String)>,
+    Vec<(String, String)>,
+);
 
 /// What the window hands a starter.
 pub(crate) struct ProxyJob {

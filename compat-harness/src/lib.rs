@@ -26,8 +26,8 @@ pub mod evidence;
 mod fault_tests;
 mod filters;
 pub mod page;
-pub mod relay;
 pub mod rehearsal;
+pub mod relay;
 mod runner;
 pub mod shard;
 mod sink;
@@ -42,7 +42,6 @@ pub use compat_matrix;
 pub use compat_sim;
 pub use conclude::GateDecision;
 pub use ctx::Ctx;
-pub use rehearsal::LIVE_SEARCH_QUERY;
 pub use fault_tests::{
     cell_under_fault, conclude_trial, ensure_names_route, expect_red_cell, fault_switch,
     gate_under_fault, green_cell_under_faults, judged_live, red_cell_under_fault, run_declared,
@@ -50,4 +49,5 @@ pub use fault_tests::{
 };
 #[doc(hidden)]
 pub use inventory;
+pub use rehearsal::LIVE_SEARCH_QUERY;
 pub use runner::main;

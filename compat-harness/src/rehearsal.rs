@@ -224,8 +224,7 @@ impl Stage {
             label: CLI_LISTENER.to_owned(),
             routes: BTreeMap::new(),
         });
-        let front =
-            Front::start(listeners).map_err(|e| format!("{:#}", anyhow::Error::new(e)))?;
+        let front = Front::start(listeners).map_err(|e| format!("{:#}", anyhow::Error::new(e)))?;
         std::fs::create_dir_all(work_dir)
             .map_err(|e| format!("cannot make {}: {e}", work_dir.display()))?;
         let ca_file = work_dir.join("rehearsal-ca.pem");
@@ -238,8 +237,8 @@ impl Stage {
         // The second layer behind the front: in every proxy, a connection
         // or name lookup for anything but the loopback is refused and logged.
         let guard_log = work_dir.join("egress-refused.log");
-        let guard_env = egress_guard::install(&work_dir.join("rehearsal-py"), &guard_log)
-            .map_err(|e| {
+        let guard_env =
+            egress_guard::install(&work_dir.join("rehearsal-py"), &guard_log).map_err(|e| {
                 format!(
                     "cannot install the proxies' egress guard in {}: {e}",
                     work_dir.display()

@@ -169,7 +169,8 @@ compat_harness::sim_fault_test!(
     name = "held_stream_turns_every_model_red",
     provider = BedrockInvoke,
     run = held_stream,
-    live_visible = true
+    live_visible = false,
+    why = "observed in a rehearsal (haiku-4.5): the stream the provider held and flushed left LiteLLM's Invoke-to-Messages translation spread over more than 20 ms, so the live rule (every delta within 20 ms) did not call it buffered; only the provider's send times show the hold. Timing-dependent: a faster machine may see it"
 );
 
 /// The whole stream is held back and flushed at the end (as a buffering
@@ -200,7 +201,7 @@ compat_harness::sim_fault_test!(
     provider = Anthropic,
     run = held_stream_start,
     live_visible = false,
-    why = "inferred from stream_timing::judge_deltas: live judges a stream only by whether all its text deltas left the gateway within 20 ms; a held start followed by a paced rest passes. The read-ahead shows only against the provider's send times (the simulator's record)"
+    why = "observed in a rehearsal (haiku-4.5), as stream_timing::judge_deltas reads: live judges a stream only by whether all its text deltas left the gateway within 20 ms; a held start followed by a paced rest passes. The read-ahead shows only against the provider's send times (the simulator's record)"
 );
 
 /// A read-ahead: the first half of the text deltas is held and handed on

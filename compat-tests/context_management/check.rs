@@ -233,7 +233,7 @@ compat_harness::sim_fault_test!(
     provider = Anthropic,
     run = dropped_context_management,
     live_visible = false,
-    why = "inferred from the check's live branch: the session still compacts and quotes the nonce; whether `context_management` reached the provider shows only in the simulator's record"
+    why = "observed in a rehearsal (haiku-4.5), as the check's live branch reads: the session still compacts and quotes the nonce; whether `context_management` reached the provider shows only in the simulator's record"
 );
 
 /// The gateway delivers every request without its `context_management`:

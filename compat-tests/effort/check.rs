@@ -177,7 +177,7 @@ compat_harness::sim_fault_test!(
     provider = VertexAi,
     run = stripped_effort,
     live_visible = false,
-    why = "inferred from the check's live branch: the provider accepts the request without effort and runs at its default; the level it received shows only in the simulator's record"
+    why = "observed in a rehearsal (sonnet-4.6), as the check's live branch reads: the provider accepts the request without effort and runs at its default; the level it received shows only in the simulator's record"
 );
 
 fn stripped_effort(ctx: &Ctx) -> anyhow::Result<()> {

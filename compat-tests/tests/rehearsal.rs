@@ -323,7 +323,10 @@ fn a_host_outside_the_allow_list_is_refused_and_logged() {
         vars.get(k).cloned()
     })
     .expect("stage");
-    let env = stage.proxy_env(Provider::Anthropic).expect("proxy env").all();
+    let env = stage
+        .proxy_env(Provider::Anthropic)
+        .expect("proxy env")
+        .all();
     let litellm = compat_harness::compat_core::tools::litellm().expect("LiteLLM");
     let python = compat_harness::compat_core::gateway::prefork::python_of(&litellm.bin)
         .expect("the LiteLLM virtualenv's python");
@@ -405,7 +408,8 @@ for url in sys.argv[1:]:
     );
     let failures = report.failures();
     assert!(
-        failures.iter().any(|f| f.contains("example.com")) && failures.iter().any(|f| f.contains(&other)),
+        failures.iter().any(|f| f.contains("example.com"))
+            && failures.iter().any(|f| f.contains(&other)),
         "{failures:?}"
     );
     // And the run's end says so: the report is written and the run fails.

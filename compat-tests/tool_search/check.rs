@@ -343,7 +343,8 @@ compat_harness::sim_fault_test!(
     name = "flattened_deferred_tools_turn_cell_red",
     provider = Anthropic,
     run = flattened,
-    live_visible = true
+    live_visible = false,
+    why = "observed in a rehearsal (haiku-4.5): the live branch reads the CLI's side (the deferred tool sent through the gateway) and the round trip, which still completes; only the provider's record shows the tools arriving without `defer_loading`"
 );
 
 /// A gateway that strips `defer_loading`: the provider gets the loaded tool

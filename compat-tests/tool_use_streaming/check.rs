@@ -285,7 +285,8 @@ compat_harness::sim_fault_test!(
     name = "buffered_tool_input_turns_cell_red",
     provider = BedrockConverse,
     run = buffered_tool_input,
-    live_visible = true
+    live_visible = false,
+    why = "observed in a rehearsal (haiku-4.5): the tool input the provider sent in one burst left LiteLLM's Converse-to-Messages translation spread over more than 20 ms, so the live rule did not call it buffered; only the provider's send times show the burst. Timing-dependent: a faster machine may see it"
 );
 
 /// The provider buffers the tool input (as when the gateway strips the
@@ -333,7 +334,7 @@ compat_harness::sim_fault_test!(
     provider = BedrockInvoke,
     run = held_tool_input_start,
     live_visible = false,
-    why = "inferred from stream_timing::judge_deltas: live judges tool input streaming only by whether all its deltas left the gateway within 20 ms; a held start followed by a paced rest passes. The read-ahead shows only against the provider's send times (the simulator's record)"
+    why = "observed in a rehearsal (haiku-4.5), as stream_timing::judge_deltas reads: live judges tool input streaming only by whether all its deltas left the gateway within 20 ms; a held start followed by a paced rest passes. The read-ahead shows only against the provider's send times (the simulator's record)"
 );
 
 /// A read-ahead: the first half of the stream's deltas (a few text deltas,

@@ -311,7 +311,7 @@ compat_harness::sim_fault_test!(
     provider = BedrockConverse,
     run = double_counted,
     live_visible = false,
-    why = "inferred from the check's live branch: live compares the CLI's session total with the figures the gateway reported, which a consistent rescaling keeps equal; only the provider's own figures (the simulator's record) show the doubling"
+    why = "observed in a rehearsal (haiku-4.5), as the check's live branch reads: live compares the CLI's session total with the figures the gateway reported, which a consistent rescaling keeps equal; only the provider's own figures (the simulator's record) show the doubling"
 );
 
 /// The gateway doubles `output_tokens` on the way to the CLI (the provider's
@@ -334,7 +334,7 @@ compat_harness::sim_fault_test!(
     provider = Anthropic,
     run = zeroed,
     live_visible = false,
-    why = "inferred from the check's live branch: live asks for some cache activity in the run, and the first answer's cache write still shows it; only the provider's own figures (the simulator's record) show the zeroed read"
+    why = "observed in a rehearsal (haiku-4.5), as the check's live branch reads: live asks for some cache activity in the run, and the first answer's cache write still shows it; only the provider's own figures (the simulator's record) show the zeroed read"
 );
 
 /// The gateway zeroes `cache_read_input_tokens` on the way to the CLI: the

@@ -369,7 +369,8 @@ compat_harness::sim_fault_test!(
     name = "server_tool_as_client_tool_turns_cell_red",
     provider = Azure,
     run = server_tool_as_client_tool,
-    live_visible = true
+    live_visible = false,
+    why = "observed in a rehearsal (haiku-4.5): live judgement finds the CLI's search request by its web search server tool; rewritten into a client tool, no request is recognised and the trial has no verdict (unverified), not red"
 );
 
 /// The gateway rewrites the web search server tool into a client (function)
@@ -392,7 +393,8 @@ compat_harness::sim_fault_test!(
     name = "dropped_server_tool_turns_cell_red",
     provider = Anthropic,
     run = dropped_server_tool,
-    live_visible = true
+    live_visible = false,
+    why = "observed in a rehearsal (haiku-4.5): live judgement finds the CLI's search request by its web search server tool; with the tool dropped, no request is recognised and the trial has no verdict (unverified), not red"
 );
 
 /// The gateway drops the web search server tool (and the `tool_choice`
