@@ -288,6 +288,17 @@ fn wrong_count_regresses_inside_the_partial_cell(ctx: &Ctx) -> anyhow::Result<()
             )),
             "{model} failed in the baseline: an ignored trial must be the same failure: {r}"
         ),
+        // A rehearsal reaches a verdict where the sim environment had none:
+        // behind the front, LiteLLM's Opus count reaches Bedrock Mantle's
+        // real host name, which refuses its `bedrock`-scoped signature
+        // (observed in a rehearsal on opus-4.7). The gate must not let
+        // that pass as the baseline's no-verdict.
+        (Before::NoVerdict { .. }, GateDecision::Fails(m)) if compat_harness::judged_live(ctx) => {
+            ensure!(
+                m.starts_with("NOT IN THE BASELINE"),
+                "{model} had no verdict in the sim baseline and fails in rehearsal: the gate must fail it as NOT IN THE BASELINE: {m}"
+            )
+        }
         (Before::NoVerdict { .. }, GateDecision::Ignored(r)) => ensure!(
             r.starts_with("unverified, the sim environment cannot stand in for this"),
             "{model} had no verdict in the baseline: an ignored trial must be the sim environment's again: {r}"
