@@ -4,7 +4,7 @@
 //!
 //! The contract (read by compat-harness/src/conclude.rs and compat-core/src/tools.rs):
 //!
-//! - `COMPAT_MODE`: `live` or `sim`;
+//! - `COMPAT_MODE`: `live`, `sim` or `rehearsal`;
 //! - `COMPAT_RESULTS`: where the harness writes compat-results.json;
 //! - `COMPAT_OUT_DIR`: the artifacts folder, when not the default;
 //! - `COMPAT_CLAUDE_VERSION`, `COMPAT_LITELLM_VERSION`: the versions the

@@ -8,7 +8,9 @@
 //! declared list (CircleCI) carry each variable, plus the ones live mode
 //! reads without `live_env` checking them: the AWS key pair (boto's
 //! environment chain) and `TAVILY_API_KEY` (web search interception on the
-//! Bedrock columns).
+//! Bedrock columns), and every `os.environ/` reference of the generated
+//! live configs. Read as YAML, scoped to the step that runs the live suite
+//! (a name elsewhere in the file, say in the probe job, does not count).
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -32,12 +34,34 @@ const WRITTEN_BY_THE_SCRIPT: (&str, &str) = (
     "VERTEX_SERVICE_ACCOUNT_JSON",
 );
 
-fn needed() -> BTreeSet<&'static str> {
-    Provider::ALL
-        .iter()
-        .flat_map(|&p| routing::live_env(p).iter().copied())
-        .chain(ALSO_NEEDED)
-        .collect()
+/// Every `os.environ/NAME` in a generated proxy config.
+fn environ_refs(v: &Value, out: &mut BTreeSet<String>) {
+    match v {
+        Value::String(s) => {
+            if let Some(name) = s.strip_prefix("os.environ/") {
+                out.insert(name.to_owned());
+            }
+        }
+        Value::Array(a) => a.iter().for_each(|x| environ_refs(x, out)),
+        Value::Object(o) => o.values().for_each(|x| environ_refs(x, out)),
+        _ => {}
+    }
+}
+
+/// `routing::live_env` of every column, every `os.environ/` reference of
+/// the generated live configs, and [`ALSO_NEEDED`].
+fn needed() -> BTreeSet<String> {
+    let manifest = compat_matrix::manifest::Manifest::load_default().expect("manifest");
+    let models: Vec<&str> = manifest.models.iter().map(|m| m.id.as_str()).collect();
+    let mut out: BTreeSet<String> = ALSO_NEEDED.iter().map(|s| s.to_string()).collect();
+    for p in Provider::ALL {
+        out.extend(routing::live_env(p).iter().map(|s| s.to_string()));
+        environ_refs(
+            &routing::proxy_config(p, &models, &routing::Upstream::Live),
+            &mut out,
+        );
+    }
+    out
 }
 
 fn load(rel: &str) -> Value {
@@ -50,11 +74,11 @@ fn load(rel: &str) -> Value {
 /// The variables missing from `given`, given that the script turns
 /// [`WRITTEN_BY_THE_SCRIPT`]'s secret into its file variable iff `script`
 /// exports it.
-fn missing(given: &BTreeSet<String>, script: &str) -> Vec<&'static str> {
+fn missing(given: &BTreeSet<String>, script: &str) -> Vec<String> {
     let (file_var, secret_var) = WRITTEN_BY_THE_SCRIPT;
     needed()
         .into_iter()
-        .filter(|&v| {
+        .filter(|v| {
             if v == file_var {
                 !(given.contains(secret_var) && script.contains(&format!("export {file_var}=")))
             } else {
@@ -158,9 +182,8 @@ fn a_step_without_the_late_variables_is_reported() {
                 "TAVILY_API_KEY",
                 "GOOGLE_APPLICATION_CREDENTIALS",
             ]
-            .contains(v)
+            .contains(&v.as_str())
         })
-        .map(str::to_owned)
         .chain(["VERTEX_SERVICE_ACCOUNT_JSON".to_owned()])
         .collect();
     let mut m = missing(&given, "export GOOGLE_APPLICATION_CREDENTIALS=\"$f\"");

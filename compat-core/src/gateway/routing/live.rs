@@ -120,10 +120,14 @@ pub const REDIRECTING_ENV: &[&str] = &[
 /// `os.environ.update` in the child before the proxy starts, and aiohttp
 /// (`_proxy_from_env`) and urllib (`getproxies`) read `os.environ` at request
 /// time, so a per-fork `HTTPS_PROXY` (one front listener per column) works
-/// under one launcher; the CA variables are the same for every column and
-/// can be the launcher's. A module that snapshotted the proxy or CA at import
-/// would miss a per-fork value: the front's log (no tunnel from that column)
-/// shows it.
+/// under one launcher. Checked in LiteLLM 1.108.7: the aiohttp transport's
+/// `proxy_cache` (aiohttp_transport.py `_proxy_from_env`) belongs to a
+/// transport instance, and the shared clients are made lazily on first use
+/// (`_lazy_imports.py`, `module_level_aclient`), so in the fork, after the
+/// update, not in the launcher, which serves no request. The CA variables
+/// are the same for every column and can be the launcher's all the same. A
+/// module that did snapshot the proxy or CA at import would miss a per-fork
+/// value: the front's log (no tunnel from that column) would show it.
 pub fn rehearsal_proxy_env(proxy_url: &str, ca_file: &str) -> Vec<(String, String)> {
     let no_proxy = "127.0.0.1,localhost";
     [
