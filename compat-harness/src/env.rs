@@ -356,6 +356,8 @@ impl Env {
         }
         let mut google_front = None;
         let mut stage = None;
+        // Rehearsal columns whose proxy would reach past the front.
+        let mut uncontained: Vec<(Provider, &str)> = Vec::new();
         let (sims, specs): (Option<Simulators>, Vec<ProxyToStart>) = match mode {
             Mode::Sim => {
                 // A pass-through column shares its native provider's simulator.
@@ -405,6 +407,13 @@ impl Env {
             Mode::Live | Mode::Rehearsal => {
                 let mut specs = Vec::new();
                 for &p in &providers {
+                    if mode == Mode::Rehearsal
+                        && let Some(why) = crate::rehearsal::uncontained(p)
+                    {
+                        eprintln!("[compat] rehearsal: {} is not rehearsed: {why}", p.id());
+                        uncontained.push((p, why));
+                        continue;
+                    }
                     // A rehearsal runs its own proxies behind the front.
                     if mode == Mode::Live && column::external_gateway_url(p).is_some() {
                         continue;
@@ -428,11 +437,12 @@ impl Env {
                         Vec::new(),
                     ));
                 }
-                if mode == Mode::Rehearsal && !providers.is_empty() {
+                if mode == Mode::Rehearsal && !specs.is_empty() {
                     // Exactly live mode's configs and variables; only where
                     // their hosts answer from changes: each proxy reaches
                     // the real hosts through its column's front listener.
-                    let s = crate::rehearsal::Stage::start(&providers, &work_dir, &|k| {
+                    let columns: Vec<Provider> = specs.iter().map(|s| s.0).collect();
+                    let s = crate::rehearsal::Stage::start(&columns, &work_dir, &|k| {
                         std::env::var(k).ok()
                     })?;
                     for (p, _, env, fork_env) in &mut specs {
@@ -549,6 +559,15 @@ impl Env {
                 let _ = slot.set(Ok(gw));
                 gateways.insert(p, slot);
             }
+        }
+        for (p, why) in uncontained {
+            let slot: GatewaySlot = Arc::new(OnceLock::new());
+            let _ = slot.set(Err(format!(
+                "rehearsal: column {} cannot be rehearsed: {why}; its cells stay unverified \
+                 (only a live run measures it)",
+                p.id()
+            )));
+            gateways.insert(p, slot);
         }
         eprintln!(
             "[compat] environment ready in {:.1} s",

@@ -149,6 +149,30 @@ fn mint_and_rerun() -> Result<ExitCode, String> {
     })
 }
 
+/// Why a column cannot be rehearsed, if it cannot: some client inside its
+/// proxy reaches a real host without taking the front (`HTTPS_PROXY`), so a
+/// rehearsal of it would reach for the network. Its proxy is not started;
+/// its trials end unverified (`harness`), never red.
+///
+/// Measured on LiteLLM 1.108.7 (issue 26's first rehearsal): on
+/// vertex_ai_rust_path the Rust bridge's messages client takes the front
+/// (anthropic_rust_path's calls tunnel to api.anthropic.com), but its Vertex
+/// credential exchange does not: no CONNECT reached the front, and the
+/// proxy answered every request 500 "credential acquisition failed: Vertex
+/// AI credentials failed: HTTP request failed: client error (Connect)" (a
+/// direct connection to the service account's `token_uri`). Only a network
+/// namespace with its own name resolution could contain it.
+pub fn uncontained(p: Provider) -> Option<&'static str> {
+    match p {
+        Provider::VertexAiRustPath => Some(
+            "LiteLLM 1.108.7's Rust bridge fetches Vertex credentials from the service account's \
+             token_uri directly, ignoring HTTPS_PROXY, so the rehearsal's front cannot answer it \
+             and the run would reach for oauth2.googleapis.com",
+        ),
+        _ => None,
+    }
+}
+
 /// What a rehearsal runs on: the simulators answering as the real hosts
 /// (hidden from the checks), the front, and its CA's file.
 pub struct Stage {

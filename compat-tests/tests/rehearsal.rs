@@ -148,25 +148,41 @@ fn trial_status(t: &Value) -> (String, Option<String>) {
     (status.to_owned(), class)
 }
 
-/// Where a rehearsal's verdict may differ from sim's, and why. A live blind
-/// spot (live judgement cannot see what sim's record shows) or the sim
-/// environment's own limit (a public host sim cannot resolve, which the
-/// rehearsal answers as the real host does).
-const KNOWN_DIFFERENCES: &[(&str, &str, &str, &str)] = &[(
-    "count_tokens",
-    "bedrock_invoke",
-    "claude-opus-4-7",
-    "sim: LiteLLM's count fallback for Opus 4.7 reaches for the public Mantle host, which sim \
-     cannot resolve (sim_environment); a rehearsal answers it as Mantle, which refuses a \
-     signature for service `bedrock` (plan 5): the verdict is the live path's",
-)];
+/// Where a rehearsal's verdict differs from sim's, what it is instead, and
+/// why: the sim environment's own limit (a public host sim cannot resolve,
+/// which the rehearsal answers as the real host does), a column the
+/// rehearsal cannot contain (`compat_harness::rehearsal::uncontained`), or
+/// a live blind spot (live judgement cannot see what sim's record shows).
+const KNOWN_DIFFERENCES: &[(&str, &str, &str, &str, &str)] = &[
+    (
+        "count_tokens",
+        "bedrock_invoke",
+        "claude-opus-4-7",
+        "fail",
+        "sim: LiteLLM's count fallback for Opus 4.7 reaches for the public Mantle host, which \
+         sim cannot resolve (sim_environment); a rehearsal answers it as Mantle, which refuses \
+         a SigV4 scope for service `bedrock` with 403, as the plan predicted (section 5)",
+    ),
+    (
+        "basic_messaging_streaming",
+        "vertex_ai_rust_path",
+        "claude-haiku-4-5",
+        "unverified",
+        "the Rust bridge's Vertex credential exchange ignores HTTPS_PROXY: the column is not \
+         rehearsed (rehearsal::uncontained), its trials end harness/unverified",
+    ),
+];
 
+/// The rehearsal's expected status where it differs from sim's.
 fn known_difference(feature: &str, provider: &str, model: &str) -> Option<&'static str> {
     KNOWN_DIFFERENCES
         .iter()
-        .find(|(f, p, m, _)| (*f, *p, *m) == (feature, provider, model))
-        .map(|(_, _, _, why)| *why)
+        .find(|(f, p, m, _, _)| (*f, *p, *m) == (feature, provider, model))
+        .map(|(_, _, _, status, _)| *status)
 }
+
+/// Whether a host is the one a column must have tunnelled to.
+type HostTest = fn(&str) -> bool;
 
 /// (listener, host) of the tunnels the front opened.
 fn opened(integrity: &Value) -> BTreeSet<(String, String)> {
@@ -246,51 +262,45 @@ fn one_row_on_every_column_rehearses_as_sim_judged_it() {
         );
         let (want, want_class) = baseline_status(f, p, m);
         let (have, have_class) = trial_status(t);
-        if have != want && known_difference(f, p, m).is_none() {
+        let expected = known_difference(f, p, m).unwrap_or(&want);
+        if have != expected {
             differ.push(format!(
-                "{f} x {p} x {m}: sim {want} ({want_class:?}), rehearsal {have} ({have_class:?}): {}",
+                "{f} x {p} x {m}: sim {want} ({want_class:?}), rehearsal {have} ({have_class:?}), expected {expected}: {}",
                 t["outcome"]["error"].as_str().unwrap_or("")
             ));
         }
     }
     assert!(
         differ.is_empty(),
-        "the rehearsal disagrees with the sim baseline where no blind spot is listed:\n{}\n{}",
+        "the rehearsal disagrees with the sim baseline where no difference is listed:\n{}\n{}",
         differ.join("\n"),
         run.output
     );
     // Every column reached its real hosts through its own listener.
     let opened = opened(&run.integrity);
-    let has = |listener: &str, host: &dyn Fn(&str) -> bool| {
-        opened.iter().any(|(l, h)| l == listener && host(h))
-    };
-    let aws = |prefix: &'static str, suffix: &'static str| {
-        move |h: &str| h.starts_with(prefix) && h.ends_with(suffix)
-    };
-    let runtime = aws("bedrock-runtime.", ".amazonaws.com");
-    let mantle = aws("bedrock-mantle.", ".api.aws");
-    let vertex = |h: &str| h.ends_with("aiplatform.googleapis.com");
-    let token = |h: &str| h == "oauth2.googleapis.com";
-    let foundry = |h: &str| h.ends_with(".services.ai.azure.com");
-    let anthropic = |h: &str| h == "api.anthropic.com";
-    let tavily = |h: &str| h == "api.tavily.com";
-    let expected: Vec<(&str, &dyn Fn(&str) -> bool, &str)> = vec![
-        ("anthropic", &anthropic, "api.anthropic.com"),
-        ("anthropic_rust_path", &anthropic, "api.anthropic.com"),
-        ("bedrock_invoke", &runtime, "bedrock-runtime"),
-        ("bedrock_invoke", &mantle, "bedrock-mantle (count fallback)"),
-        ("bedrock_converse", &runtime, "bedrock-runtime"),
-        ("bedrock_converse", &tavily, "api.tavily.com"),
-        ("bedrock_passthrough", &runtime, "bedrock-runtime"),
-        ("bedrock_mantle", &mantle, "bedrock-mantle"),
-        ("vertex_ai", &vertex, "aiplatform"),
-        ("vertex_ai", &token, "oauth2"),
-        ("vertex_ai_rust_path", &vertex, "aiplatform"),
-        ("vertex_ai_rust_path", &token, "oauth2"),
-        ("vertex_passthrough", &vertex, "aiplatform"),
-        ("vertex_passthrough", &token, "oauth2"),
-        ("azure", &foundry, "the Foundry resource"),
-        ("azure_passthrough", &foundry, "the Foundry resource"),
+    let has = |listener: &str, host: HostTest| opened.iter().any(|(l, h)| l == listener && host(h));
+    let runtime: HostTest = |h| h.starts_with("bedrock-runtime.") && h.ends_with(".amazonaws.com");
+    let mantle: HostTest = |h| h.starts_with("bedrock-mantle.") && h.ends_with(".api.aws");
+    let vertex: HostTest = |h| h.ends_with("aiplatform.googleapis.com");
+    let token: HostTest = |h| h == "oauth2.googleapis.com";
+    let foundry: HostTest = |h| h.ends_with(".services.ai.azure.com");
+    let anthropic: HostTest = |h| h == "api.anthropic.com";
+    let tavily: HostTest = |h| h == "api.tavily.com";
+    let expected: Vec<(&str, HostTest, &str)> = vec![
+        ("anthropic", anthropic, "api.anthropic.com"),
+        ("anthropic_rust_path", anthropic, "api.anthropic.com"),
+        ("bedrock_invoke", runtime, "bedrock-runtime"),
+        ("bedrock_invoke", mantle, "bedrock-mantle (count fallback)"),
+        ("bedrock_converse", runtime, "bedrock-runtime"),
+        ("bedrock_converse", tavily, "api.tavily.com"),
+        ("bedrock_passthrough", runtime, "bedrock-runtime"),
+        ("bedrock_mantle", mantle, "bedrock-mantle"),
+        ("vertex_ai", vertex, "aiplatform"),
+        ("vertex_ai", token, "oauth2"),
+        ("vertex_passthrough", vertex, "aiplatform"),
+        ("vertex_passthrough", token, "oauth2"),
+        ("azure", foundry, "the Foundry resource"),
+        ("azure_passthrough", foundry, "the Foundry resource"),
     ];
     let missing: Vec<String> = expected
         .iter()

@@ -84,7 +84,11 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
     });
     let query = match ctx.sim() {
         Some(_) => format!("release notes {n}"),
-        None => LIVE_QUERY.to_owned(),
+        // The nonce too: the CLI's search is a request of its own, which the
+        // trial finds among the gateway's by its nonce (a rehearsal found
+        // live mode's bare query matched no request: no verdict). The
+        // rehearsal's standing page is keyed on the query without it.
+        None => format!("{LIVE_QUERY} {n}"),
     };
     if ctx.sim().is_none()
         && intercepted(ctx.provider())

@@ -328,7 +328,8 @@ const FRONT_FN_DOC: &str = "\
 
 /// The `compat` test binary's root: one module per case file, the folders'
 /// names sorted. Features are the folders of compat-tests/ (not `src`,
-/// `target`, `snapshots`, hidden ones) that hold a `.rs` file.
+/// `target`, `snapshots`, `tests` (cargo's integration tests, such as the
+/// rehearsal's), hidden ones) that hold a `.rs` file.
 fn cases_main(dir: &Path) -> anyhow::Result<String> {
     let mut features: Vec<PathBuf> = std::fs::read_dir(dir)
         .with_context(|| format!("reading {}", dir.display()))?
@@ -337,7 +338,11 @@ fn cases_main(dir: &Path) -> anyhow::Result<String> {
         .filter(|p| p.is_dir())
         .filter(|p| {
             let name = p.file_name().unwrap_or_default().to_string_lossy();
-            !(name.starts_with('.') || name == "src" || name == "target" || name == "snapshots")
+            !(name.starts_with('.')
+                || name == "src"
+                || name == "target"
+                || name == "snapshots"
+                || name == "tests")
         })
         .collect();
     features.sort();
