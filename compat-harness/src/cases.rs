@@ -95,17 +95,43 @@ pub struct FeatureCheck {
 
 inventory::collect!(FeatureCheck);
 
-/// A sim-only test that switches a simulator fault on and checks that the
-/// feature's cell turns red with a useful error. Registered from a feature's
-/// helper module; runs as `<feature>::sim_fault::<name>::<model>`, on every
-/// model for which the feature's case on that provider runs.
+/// A test that switches a simulator fault on and checks what the feature's
+/// cell makes of it. Registered from a feature's check.rs with
+/// [`sim_fault_test!`]; runs as `<feature>::sim_fault::<name>::<model>`, on
+/// every model for which the feature's case on that provider runs, in sim
+/// and rehearsal mode (live mode has no simulator to switch a fault on in:
+/// ignored there).
 pub struct FaultTest {
     pub module: &'static str,
     pub name: &'static str,
     /// The column it runs on (the macro names the variant, so an unknown
     /// one does not compile).
     pub provider: Provider,
+    /// The test, wrapped by the macro so that in rehearsal it asserts what
+    /// [`FaultTest::live`] declares (`crate::fault_tests::run_declared`).
     pub run: fn(&Ctx) -> anyhow::Result<()>,
+    /// Whether live mode's judgement can see this fault.
+    pub live: LiveVisibility,
+}
+
+/// Whether live mode's judgement (no simulator record: only the CLI's
+/// output, the tap in front of the gateway, and the gateway's log) sees a
+/// fault test's fault, declared on each [`sim_fault_test!`]. Rehearsal
+/// mode, which judges as live mode does with the simulators behind the
+/// providers' real host names, checks each declaration: a visible fault
+/// must reach the verdict it reaches in sim (red stays red, provider trouble
+/// stays unverified; a loss another row owns, which sim leaves green, turns
+/// red, live mode being unable to tell whose data was lost); a blind one
+/// must leave the cell not red (a live blind spot, listed in docs/modes.md).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LiveVisibility {
+    Visible,
+    /// Live judgement cannot see the fault; `why` says what it would have
+    /// to read (the simulator's record, mostly) and whether that is
+    /// inferred from the check's code or observed in a rehearsal.
+    Blind {
+        why: &'static str,
+    },
 }
 
 inventory::collect!(FaultTest);
@@ -152,18 +178,30 @@ macro_rules! feature {
     };
 }
 
-/// Registers a sim-only fault test from a feature's helper module:
-/// `sim_fault_test!(name = "drops_thinking", provider = Anthropic, run = drops_thinking);`
-/// (`provider` is a [`Provider`] variant).
+/// Registers a fault test from a feature's check.rs, with whether live
+/// mode's judgement can see its fault (a required field; see
+/// [`LiveVisibility`]):
+/// `sim_fault_test!(name = "drops_thinking", provider = Anthropic, run = drops_thinking, live_visible = true);`
+/// or, for a fault only the simulator's record shows,
+/// `sim_fault_test!(name = "…", provider = Anthropic, run = f, live_visible = false, why = "…");`
+/// (`provider` is a [`Provider`] variant). Any other spelling does not
+/// compile.
 #[macro_export]
 macro_rules! sim_fault_test {
-    (name = $name:expr, provider = $provider:ident, run = $f:expr $(,)?) => {
+    (name = $name:expr, provider = $provider:ident, run = $f:expr, live_visible = true $(,)?) => {
+        $crate::sim_fault_test!(@submit $name, $provider, $f, $crate::LiveVisibility::Visible);
+    };
+    (name = $name:expr, provider = $provider:ident, run = $f:expr, live_visible = false, why = $why:literal $(,)?) => {
+        $crate::sim_fault_test!(@submit $name, $provider, $f, $crate::LiveVisibility::Blind { why: $why });
+    };
+    (@submit $name:expr, $provider:ident, $f:expr, $live:expr) => {
         $crate::inventory::submit! {
             $crate::FaultTest {
                 module: module_path!(),
                 name: $name,
                 provider: $crate::compat_matrix::provider::Provider::$provider,
-                run: $f,
+                run: |ctx: &$crate::Ctx| $crate::run_declared(ctx, $live, $f),
+                live: $live,
             }
         }
     };

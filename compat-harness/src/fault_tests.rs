@@ -1,11 +1,147 @@
 //! Helpers for the fault tests in the checks (`sim_fault_test!`): switch a
 //! simulator fault on for one trial, conclude the trial as the runner does,
 //! and say what the matrix cell (or the gate) makes of it.
+//!
+//! In sim mode a helper asserts what the test says (red, unverified,
+//! green). In rehearsal mode (live judgement, the simulators behind the
+//! real host names) the test's registration decides
+//! ([`crate::cases::LiveVisibility`], applied by [`run_declared`]): a
+//! visible fault is asserted as in sim; for a blind one the helper checks
+//! that the cell is not red and ends the test there, since what follows in
+//! the test reads the simulator's record, which rehearsal does not show.
 
+use std::cell::Cell;
+
+use compat_matrix::results::Mode;
+use compat_matrix::status::{FailureClass, Outcome};
+
+use crate::cases::LiveVisibility;
 use crate::column;
-use crate::conclude::{self, GateDecision};
+use crate::conclude::{self, Conclusion, GateDecision};
 use crate::ctx::Ctx;
 use crate::sink::{self, SIM_BASELINE};
+
+thread_local! {
+    /// The running rehearsal fault test's declaration (none in sim mode).
+    /// A trial runs on one thread, so the helpers it calls read its own.
+    static DECLARED: Cell<Option<LiveVisibility>> = const { Cell::new(None) };
+}
+
+/// Ends a rehearsal fault test once its declared verdict has been shown:
+/// the rest of the test reads the simulator's record, which rehearsal hides.
+#[derive(Debug)]
+struct DeclaredVerdictShown(String);
+
+impl std::fmt::Display for DeclaredVerdictShown {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for DeclaredVerdictShown {}
+
+/// Runs a registered fault test (the `run` that [`crate::sim_fault_test!`]
+/// wraps): in sim mode as written; in rehearsal with `live` in force for
+/// the helpers below, so a blind fault is asserted not red and a visible
+/// one as in sim.
+pub fn run_declared(
+    ctx: &Ctx,
+    live: LiveVisibility,
+    test: fn(&Ctx) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    if ctx.mode() == Mode::Sim {
+        return test(ctx);
+    }
+    struct Reset;
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            DECLARED.set(None);
+        }
+    }
+    DECLARED.set(Some(live));
+    let _reset = Reset;
+    match (test(ctx), live) {
+        (Err(e), _) if e.downcast_ref::<DeclaredVerdictShown>().is_some() => {
+            eprintln!("[{} rehearsal] {e}", ctx.key());
+            Ok(())
+        }
+        (Ok(()), LiveVisibility::Blind { .. }) => anyhow::bail!(
+            "this fault test declares live_visible = false, but it ended in rehearsal without              judging a cell under its fault: it must go through a helper of              compat_harness::fault_tests (red_cell_under_fault, expect_red_cell, ...), which checks              the declaration"
+        ),
+        (other, _) => other,
+    }
+}
+
+/// Whether a fault test's helpers judge as live mode does (rehearsal): the
+/// simulator's record is not theirs to read then. Fault tests use it to
+/// keep the parts of their assertions that quote the record to sim mode.
+pub fn judged_live(ctx: &Ctx) -> bool {
+    ctx.mode() != Mode::Sim
+}
+
+/// The simulators' fault switch for this trial: sim mode's simulators, or
+/// in rehearsal those behind the real host names (only their fault switch:
+/// the checks judge without their record there).
+pub fn fault_switch(ctx: &Ctx) -> anyhow::Result<&'static compat_sim::Simulators> {
+    use anyhow::Context as _;
+    ctx.faults().context(
+        "fault tests need the simulators (sim or rehearsal mode); live mode has none to switch a          fault on in",
+    )
+}
+
+/// Whether a concluded trial paints its cell red: a failure the gateway is
+/// blamed for (`incompatible`); a no-verdict class leaves it unverified.
+fn is_red(c: &Conclusion) -> bool {
+    matches!(c.outcome, Outcome::Fail { .. })
+        && c.class.unwrap_or(FailureClass::Incompatible) == FailureClass::Incompatible
+}
+
+fn describe(c: &Conclusion) -> String {
+    match &c.outcome {
+        Outcome::Fail { error } => format!(
+            "failed [{}]: {error}",
+            c.class.unwrap_or(FailureClass::Incompatible)
+        ),
+        other => format!("{other:?}"),
+    }
+}
+
+/// In rehearsal, for a fault declared blind: the trial must not be red
+/// (then the test ends, shown); a red one means live judgement does see the
+/// fault, and the declaration is wrong. `Ok` otherwise (sim mode, or a
+/// visible fault: the caller asserts as in sim).
+fn check_blind(ctx: &Ctx, c: &Conclusion) -> anyhow::Result<()> {
+    blind_verdict(
+        DECLARED.get(),
+        &ctx.key().to_string(),
+        is_red(c),
+        &describe(c),
+    )
+}
+
+/// [`check_blind`]'s rule, on what it reads: the declaration in force, the
+/// trial, whether it is red, and how it ended.
+fn blind_verdict(
+    declared: Option<LiveVisibility>,
+    trial: &str,
+    red: bool,
+    ended: &str,
+) -> anyhow::Result<()> {
+    let Some(LiveVisibility::Blind { why }) = declared else {
+        return Ok(());
+    };
+    anyhow::ensure!(
+        !red,
+        "{trial}: this fault test declares live_visible = false ({why}), but in rehearsal live \
+         judgement turned the trial red: {ended}. Live mode sees this fault: declare it \
+         `live_visible = true`, then renew docs/modes.md (COMPAT_UPDATE_README=1 cargo test -p \
+         compat-harness --test fault_visibility)"
+    );
+    Err(DeclaredVerdictShown(format!(
+        "not red under the fault, as declared (a live blind spot: {why}); the trial {ended}"
+    ))
+    .into())
+}
 
 /// A fault's scope: this trial's requests only (its provider, its model,
 /// its nonce), so that trials running beside it are untouched.
@@ -28,17 +164,35 @@ pub fn green_cell_under_faults(
     loss: &str,
     check: fn(&Ctx) -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
-    use anyhow::Context as _;
-    let sim = ctx.sim().context("fault tests run in sim mode only")?;
+    let sim = fault_switch(ctx)?;
     let _faults: Vec<_> = faults
         .iter()
         .map(|f| sim.inject(trial_scope(ctx), f.clone()))
         .collect();
-    let (outcome, class) = conclude_trial(ctx, check);
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| check(ctx)));
+    let c = conclude::conclude(ctx, result);
+    check_blind(ctx, &c)?;
+    if DECLARED.get() == Some(LiveVisibility::Visible) {
+        // Live judgement has no record of what the provider received, so it
+        // cannot tell that another row's data was lost: this row goes red.
+        anyhow::ensure!(
+            is_red(&c),
+            "with {loss}, {} is declared live_visible = true (live judgement turns it red, unable              to tell whose data was lost), but in rehearsal the trial {}",
+            ctx.feature(),
+            describe(&c)
+        );
+        return Err(DeclaredVerdictShown(format!(
+            "red under {loss}, as declared (sim mode leaves it to the owning row): {}",
+            describe(&c)
+        ))
+        .into());
+    }
     anyhow::ensure!(
-        outcome.is_pass(),
-        "with {loss}, {} did not pass ({class:?}): {outcome:?}",
-        ctx.feature()
+        c.outcome.is_pass(),
+        "with {loss}, {} did not pass ({:?}): {:?}",
+        ctx.feature(),
+        c.class,
+        c.outcome
     );
     Ok(())
 }
@@ -51,8 +205,7 @@ pub fn cell_under_fault(
     fault: compat_sim::Fault,
     check: fn(&Ctx) -> anyhow::Result<()>,
 ) -> anyhow::Result<compat_matrix::matrix::v2::CellV2> {
-    use anyhow::Context as _;
-    let sim = ctx.sim().context("fault tests run in sim mode only")?;
+    let sim = fault_switch(ctx)?;
     let _fault = sim.inject(trial_scope(ctx), fault);
     cell_of(ctx, check)
 }
@@ -65,12 +218,12 @@ pub fn trial_under_fault(
     fault: compat_sim::Fault,
     check: fn(&Ctx) -> anyhow::Result<()>,
 ) -> anyhow::Result<(compat_matrix::status::FailureClass, String)> {
-    use anyhow::Context as _;
-    let sim = ctx.sim().context("fault tests run in sim mode only")?;
+    let sim = fault_switch(ctx)?;
     ensure_passes_in_baseline(ctx)?;
     let _fault = sim.inject(trial_scope(ctx), fault);
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| check(ctx)));
     let c = conclude::conclude(ctx, result);
+    check_blind(ctx, &c)?;
     match c.outcome {
         compat_matrix::status::Outcome::Fail { error } => Ok((
             c.class
@@ -207,12 +360,12 @@ fn cell_of(
     check: fn(&Ctx) -> anyhow::Result<()>,
 ) -> anyhow::Result<compat_matrix::matrix::v2::CellV2> {
     use compat_matrix::matrix::{BuildOptions, ResultsInput, v2};
-    use compat_matrix::results::{Mode, RunResults, TrialResult};
-    use compat_matrix::status::Outcome;
+    use compat_matrix::results::{RunResults, TrialResult};
 
     ensure_passes_in_baseline(ctx)?;
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| check(ctx)));
     let conclusion = conclude::conclude(ctx, result);
+    check_blind(ctx, &conclusion)?;
     anyhow::ensure!(
         !conclusion.outcome.is_pass(),
         "the check passed although the simulator fault was on"
@@ -269,11 +422,11 @@ pub fn gate_under_fault(
     fault: compat_sim::Fault,
     check: fn(&Ctx) -> anyhow::Result<()>,
 ) -> anyhow::Result<GateDecision> {
-    use anyhow::Context as _;
-    let sim = ctx.sim().context("fault tests run in sim mode only")?;
+    let sim = fault_switch(ctx)?;
     let _fault = sim.inject(trial_scope(ctx), fault);
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| check(ctx)));
     let c = conclude::conclude(ctx, result);
+    check_blind(ctx, &c)?;
     let verdict = match c.outcome {
         compat_matrix::status::Outcome::Fail { error } => {
             let class = c
@@ -316,6 +469,45 @@ pub fn conclude_trial(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// In rehearsal a blind declaration ends the test as shown when the
+    /// trial is not red, and fails it, naming the declaration and what to
+    /// do, when live judgement turned it red; sim mode (no declaration in
+    /// force) and visible faults are left to the caller's own assertion.
+    #[test]
+    fn a_blind_declaration_is_checked_against_the_trials_colour() {
+        let blind = Some(LiveVisibility::Blind {
+            why: "inferred: only the record shows it",
+        });
+        let shown =
+            blind_verdict(blind, "effort::vertex_ai::sonnet-4.6", false, "passed").unwrap_err();
+        assert!(
+            shown.downcast_ref::<DeclaredVerdictShown>().is_some(),
+            "{shown}"
+        );
+        assert!(
+            shown
+                .to_string()
+                .contains("inferred: only the record shows it")
+        );
+        let wrong = blind_verdict(
+            blind,
+            "effort::vertex_ai::sonnet-4.6",
+            true,
+            "failed [incompatible]: x",
+        )
+        .unwrap_err();
+        assert!(wrong.downcast_ref::<DeclaredVerdictShown>().is_none());
+        let text = wrong.to_string();
+        assert!(
+            text.starts_with("effort::vertex_ai::sonnet-4.6: ")
+                && text.contains("declare it `live_visible = true`")
+                && text.contains("failed [incompatible]: x"),
+            "{text}"
+        );
+        assert!(blind_verdict(None, "t", true, "failed").is_ok());
+        assert!(blind_verdict(Some(LiveVisibility::Visible), "t", false, "passed").is_ok());
+    }
 
     /// The fault-test guard reads the sim baseline per model: the Azure AI
     /// pass-through's vision cell is red on every model (the pass-through

@@ -156,7 +156,8 @@ fn describe(reqs: &[compat_sim::RecordedRequest]) -> String {
 compat_harness::sim_fault_test!(
     name = "broken_stream_framing_turns_cell_red",
     provider = Anthropic,
-    run = broken_framing
+    run = broken_framing,
+    live_visible = true
 );
 
 fn broken_framing(ctx: &Ctx) -> anyhow::Result<()> {
@@ -167,7 +168,9 @@ fn broken_framing(ctx: &Ctx) -> anyhow::Result<()> {
 compat_harness::sim_fault_test!(
     name = "held_stream_turns_every_model_red",
     provider = BedrockInvoke,
-    run = held_stream
+    run = held_stream,
+    live_visible = false,
+    why = "observed in a rehearsal (haiku-4.5): the stream the provider held and flushed left LiteLLM's Invoke-to-Messages translation spread over more than 20 ms, so the live rule (every delta within 20 ms) did not call it buffered; only the provider's send times show the hold. Timing-dependent: a faster machine may see it"
 );
 
 /// The whole stream is held back and flushed at the end (as a buffering
@@ -178,9 +181,16 @@ fn held_stream(ctx: &Ctx) -> anyhow::Result<()> {
     use compat_matrix::status::FailureClass;
     let (class, error) =
         compat_harness::trial_under_fault(ctx, compat_sim::Fault::HoldStream, run)?;
+    // Live judgement has no provider send times: it sees every delta leave
+    // the gateway at once (stream_timing::judge_deltas' live rule).
+    let says = if compat_harness::judged_live(ctx) {
+        "buffered the stream"
+    } else {
+        "held the whole stream"
+    };
     ensure!(
-        class == FailureClass::Incompatible && error.contains("held the whole stream"),
-        "{}: expected an incompatible failure saying the gateway held the whole stream, got [{class}] {error}",
+        class == FailureClass::Incompatible && error.contains(says),
+        "{}: expected an incompatible failure saying the gateway {says}, got [{class}] {error}",
         ctx.model_id()
     );
     Ok(())
@@ -189,7 +199,9 @@ fn held_stream(ctx: &Ctx) -> anyhow::Result<()> {
 compat_harness::sim_fault_test!(
     name = "held_stream_start_turns_cell_red",
     provider = Anthropic,
-    run = held_stream_start
+    run = held_stream_start,
+    live_visible = false,
+    why = "observed in a rehearsal (haiku-4.5), as stream_timing::judge_deltas reads: live judges a stream only by whether all its text deltas left the gateway within 20 ms; a held start followed by a paced rest passes. The read-ahead shows only against the provider's send times (the simulator's record)"
 );
 
 /// A read-ahead: the first half of the text deltas is held and handed on
@@ -209,7 +221,8 @@ fn held_stream_start(ctx: &Ctx) -> anyhow::Result<()> {
 compat_harness::sim_fault_test!(
     name = "stalled_provider_leaves_cell_unverified",
     provider = BedrockInvoke,
-    run = stalled_provider
+    run = stalled_provider,
+    live_visible = true
 );
 
 /// The provider sends the first event and then nothing: the run ends at the

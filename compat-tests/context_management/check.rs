@@ -231,7 +231,9 @@ fn takes_context_editing(p: Provider) -> bool {
 compat_harness::sim_fault_test!(
     name = "dropped_context_management_turns_cell_red",
     provider = Anthropic,
-    run = dropped_context_management
+    run = dropped_context_management,
+    live_visible = false,
+    why = "observed in a rehearsal (haiku-4.5), as the check's live branch reads: the session still compacts and quotes the nonce; whether `context_management` reached the provider shows only in the simulator's record"
 );
 
 /// The gateway delivers every request without its `context_management`:

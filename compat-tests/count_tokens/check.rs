@@ -226,14 +226,16 @@ fn provider_view(ctx: &Ctx) -> String {
 compat_harness::sim_fault_test!(
     name = "count_without_messages_turns_cell_red",
     provider = Anthropic,
-    run = count_without_messages
+    run = count_without_messages,
+    live_visible = true
 );
 
 fn count_without_messages(ctx: &Ctx) -> anyhow::Result<()> {
     let error =
         compat_harness::red_cell_under_fault(ctx, compat_sim::Fault::CountWithoutMessages, run)?;
     ensure!(
-        error.contains("is not plausible") && error.contains("counting endpoint answered"),
+        error.contains("is not plausible")
+            && (compat_harness::judged_live(ctx) || error.contains("counting endpoint answered")),
         "the error does not say the count was implausible and what the provider counted: {error}"
     );
     Ok(())
@@ -247,7 +249,8 @@ fn cut(s: &str, n: usize) -> &str {
 compat_harness::sim_fault_test!(
     name = "wrong_count_regresses_inside_the_partial_cell",
     provider = BedrockInvoke,
-    run = wrong_count_regresses_inside_the_partial_cell
+    run = wrong_count_regresses_inside_the_partial_cell,
+    live_visible = true
 );
 
 /// Issue 23: `count_tokens::bedrock_invoke` has a model without a pass in
@@ -285,6 +288,17 @@ fn wrong_count_regresses_inside_the_partial_cell(ctx: &Ctx) -> anyhow::Result<()
             )),
             "{model} failed in the baseline: an ignored trial must be the same failure: {r}"
         ),
+        // A rehearsal reaches a verdict where the sim environment had none:
+        // behind the front, LiteLLM's Opus count reaches Bedrock Mantle's
+        // real host name, which refuses its `bedrock`-scoped signature
+        // (observed in a rehearsal on opus-4.7). The gate must not let
+        // that pass as the baseline's no-verdict.
+        (Before::NoVerdict { .. }, GateDecision::Fails(m)) if compat_harness::judged_live(ctx) => {
+            ensure!(
+                m.starts_with("NOT IN THE BASELINE"),
+                "{model} had no verdict in the sim baseline and fails in rehearsal: the gate must fail it as NOT IN THE BASELINE: {m}"
+            )
+        }
         (Before::NoVerdict { .. }, GateDecision::Ignored(r)) => ensure!(
             r.starts_with("unverified, the sim environment cannot stand in for this"),
             "{model} had no verdict in the baseline: an ignored trial must be the sim environment's again: {r}"

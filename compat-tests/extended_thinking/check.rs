@@ -43,7 +43,8 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
 compat_harness::sim_fault_test!(
     name = "dropped_thinking_turns_cell_red",
     provider = Azure,
-    run = dropped_thinking
+    run = dropped_thinking,
+    live_visible = true
 );
 
 fn dropped_thinking(ctx: &Ctx) -> anyhow::Result<()> {
@@ -55,7 +56,8 @@ fn dropped_thinking(ctx: &Ctx) -> anyhow::Result<()> {
 compat_harness::sim_fault_test!(
     name = "dropped_thinking_turns_anthropic_rust_path_red",
     provider = AnthropicRustPath,
-    run = dropped_thinking_naming_route
+    run = dropped_thinking_naming_route,
+    live_visible = true
 );
 
 /// The Rust path passes on what the provider answered: thinking the

@@ -107,7 +107,8 @@ fn diagnose(ctx: &Ctx) -> String {
 compat_harness::sim_fault_test!(
     name = "dropped_document_turns_cell_red",
     provider = BedrockConverse,
-    run = dropped_document
+    run = dropped_document,
+    live_visible = true
 );
 
 fn dropped_document(ctx: &Ctx) -> anyhow::Result<()> {

@@ -140,15 +140,19 @@ fn diagnose(ctx: &Ctx) -> String {
 compat_harness::sim_fault_test!(
     name = "stripped_cache_usage_turns_cell_red",
     provider = BedrockConverse,
-    run = stripped
+    run = stripped,
+    live_visible = true
 );
 
 fn stripped(ctx: &Ctx) -> anyhow::Result<()> {
     let error = compat_harness::red_cell_under_fault(ctx, compat_sim::Fault::StripCacheUsage, run)?;
     // The markers did reach the provider, which reported nothing: the
     // error must say so rather than blame the markers' way up.
+    // Live judgement reads the CLI's usage only: no cache activity at all.
     ensure!(
-        error.contains("the provider received") && error.contains("but reported no cache activity"),
+        (compat_harness::judged_live(ctx) && error.contains("no cache activity"))
+            || (error.contains("the provider received")
+                && error.contains("but reported no cache activity")),
         "the error does not tell which half of caching broke: {error}"
     );
     Ok(())
@@ -157,7 +161,8 @@ fn stripped(ctx: &Ctx) -> anyhow::Result<()> {
 compat_harness::sim_fault_test!(
     name = "zeroed_cache_usage_leaves_cell_green",
     provider = Anthropic,
-    run = zeroed_cache_usage
+    run = zeroed_cache_usage,
+    live_visible = true
 );
 
 /// A gateway that zeroes the cache figures of the usage it passes on

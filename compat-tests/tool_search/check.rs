@@ -342,7 +342,9 @@ fn cut(s: &str, n: usize) -> String {
 compat_harness::sim_fault_test!(
     name = "flattened_deferred_tools_turn_cell_red",
     provider = Anthropic,
-    run = flattened
+    run = flattened,
+    live_visible = false,
+    why = "observed in a rehearsal (haiku-4.5): the live branch reads the CLI's side (the deferred tool sent through the gateway) and the round trip, which still completes; only the provider's record shows the tools arriving without `defer_loading`"
 );
 
 /// A gateway that strips `defer_loading`: the provider gets the loaded tool
@@ -351,7 +353,9 @@ fn flattened(ctx: &Ctx) -> anyhow::Result<()> {
     let error =
         compat_harness::red_cell_under_fault(ctx, compat_sim::Fault::StripDeferLoading, run)?;
     ensure!(
-        error.contains("flattened the deferred tools") && error.contains("without `defer_loading`"),
+        compat_harness::judged_live(ctx)
+            || (error.contains("flattened the deferred tools")
+                && error.contains("without `defer_loading`")),
         "the error does not say that the gateway flattened the deferred tools: {error}"
     );
     Ok(())

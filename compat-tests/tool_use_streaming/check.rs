@@ -284,7 +284,9 @@ fn opt_in_of(req: &Option<compat_sim::RecordedRequest>) -> String {
 compat_harness::sim_fault_test!(
     name = "buffered_tool_input_turns_cell_red",
     provider = BedrockConverse,
-    run = buffered_tool_input
+    run = buffered_tool_input,
+    live_visible = false,
+    why = "observed in a rehearsal (haiku-4.5): the tool input the provider sent in one burst left LiteLLM's Converse-to-Messages translation spread over more than 20 ms, so the live rule did not call it buffered; only the provider's send times show the burst. Timing-dependent: a faster machine may see it"
 );
 
 /// The provider buffers the tool input (as when the gateway strips the
@@ -292,7 +294,13 @@ compat_harness::sim_fault_test!(
 fn buffered_tool_input(ctx: &Ctx) -> anyhow::Result<()> {
     let error = compat_harness::red_cell_under_fault(ctx, compat_sim::Fault::BufferToolInput, run)?;
     ensure!(
-        error.contains("tool arguments arrived in one burst") && error.contains("provider sent"),
+        // Live judgement has no provider send times: the burst shows as
+        // every fragment leaving the gateway at once.
+        (compat_harness::judged_live(ctx)
+            && error.contains("did not stream")
+            && error.contains("buffered the stream"))
+            || (error.contains("tool arguments arrived in one burst")
+                && error.contains("provider sent")),
         "the error does not say the tool arguments arrived in one burst from the provider: {error}"
     );
     Ok(())
@@ -301,7 +309,8 @@ fn buffered_tool_input(ctx: &Ctx) -> anyhow::Result<()> {
 compat_harness::sim_fault_test!(
     name = "held_tool_input_turns_cell_red",
     provider = Anthropic,
-    run = held_tool_input
+    run = held_tool_input,
+    live_visible = true
 );
 
 /// The stream is held and flushed at the end (a buffering gateway): red,
@@ -309,7 +318,12 @@ compat_harness::sim_fault_test!(
 fn held_tool_input(ctx: &Ctx) -> anyhow::Result<()> {
     let error = compat_harness::red_cell_under_fault(ctx, compat_sim::Fault::HoldStream, run)?;
     ensure!(
-        error.contains("tool arguments did not stream") && error.contains("held the whole stream"),
+        error.contains("tool arguments did not stream")
+            && error.contains(if compat_harness::judged_live(ctx) {
+                "buffered the stream"
+            } else {
+                "held the whole stream"
+            }),
         "the error does not say the gateway held the tool arguments: {error}"
     );
     Ok(())
@@ -318,7 +332,9 @@ fn held_tool_input(ctx: &Ctx) -> anyhow::Result<()> {
 compat_harness::sim_fault_test!(
     name = "held_tool_input_start_turns_cell_red",
     provider = BedrockInvoke,
-    run = held_tool_input_start
+    run = held_tool_input_start,
+    live_visible = false,
+    why = "observed in a rehearsal (haiku-4.5), as stream_timing::judge_deltas reads: live judges tool input streaming only by whether all its deltas left the gateway within 20 ms; a held start followed by a paced rest passes. The read-ahead shows only against the provider's send times (the simulator's record)"
 );
 
 /// A read-ahead: the first half of the stream's deltas (a few text deltas,

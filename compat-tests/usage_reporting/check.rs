@@ -309,7 +309,9 @@ fn cli_usage(events: &[Value]) -> Value {
 compat_harness::sim_fault_test!(
     name = "double_counted_output_turns_cell_red",
     provider = BedrockConverse,
-    run = double_counted
+    run = double_counted,
+    live_visible = false,
+    why = "observed in a rehearsal (haiku-4.5), as the check's live branch reads: live compares the CLI's session total with the figures the gateway reported, which a consistent rescaling keeps equal; only the provider's own figures (the simulator's record) show the doubling"
 );
 
 /// The gateway doubles `output_tokens` on the way to the CLI (the provider's
@@ -330,7 +332,9 @@ fn double_counted(ctx: &Ctx) -> anyhow::Result<()> {
 compat_harness::sim_fault_test!(
     name = "zeroed_cache_read_turns_cell_red",
     provider = Anthropic,
-    run = zeroed
+    run = zeroed,
+    live_visible = false,
+    why = "observed in a rehearsal (haiku-4.5), as the check's live branch reads: live asks for some cache activity in the run, and the first answer's cache write still shows it; only the provider's own figures (the simulator's record) show the zeroed read"
 );
 
 /// The gateway zeroes `cache_read_input_tokens` on the way to the CLI: the
@@ -348,7 +352,8 @@ fn zeroed(ctx: &Ctx) -> anyhow::Result<()> {
 compat_harness::sim_fault_test!(
     name = "refused_background_call_turns_cell_red",
     provider = Anthropic,
-    run = refused_background_call
+    run = refused_background_call,
+    live_visible = true
 );
 
 /// The harness's background-call invariant (compat-harness/src/background.rs),

@@ -28,7 +28,8 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
 compat_harness::sim_fault_test!(
     name = "dropped_image_turns_cell_red",
     provider = VertexAi,
-    run = dropped_image
+    run = dropped_image,
+    live_visible = true
 );
 
 fn dropped_image(ctx: &Ctx) -> anyhow::Result<()> {
@@ -43,7 +44,8 @@ fn dropped_image(ctx: &Ctx) -> anyhow::Result<()> {
 compat_harness::sim_fault_test!(
     name = "bedrock_passthrough_dropped_image_turns_cell_red",
     provider = BedrockPassthrough,
-    run = passthrough_dropped_image
+    run = passthrough_dropped_image,
+    live_visible = true
 );
 
 /// On a pass-through column (the CLI in its native Bedrock mode) the red
@@ -64,7 +66,8 @@ fn passthrough_dropped_image(ctx: &Ctx) -> anyhow::Result<()> {
 compat_harness::sim_fault_test!(
     name = "dropped_image_turns_vertex_ai_rust_path_red",
     provider = VertexAiRustPath,
-    run = dropped_image_naming_route
+    run = dropped_image_naming_route,
+    live_visible = true
 );
 
 fn dropped_image_naming_route(ctx: &Ctx) -> anyhow::Result<()> {

@@ -235,7 +235,8 @@ fn cut(s: &str, n: usize) -> String {
 compat_harness::sim_fault_test!(
     name = "blank_summary_request_turns_cell_red",
     provider = Anthropic,
-    run = blank_summary_request
+    run = blank_summary_request,
+    live_visible = true
 );
 
 /// The page reaches the CLI, but the summarising request arrives at the
@@ -246,7 +247,7 @@ compat_harness::sim_fault_test!(
 /// model too, so the model alone cannot tell them apart (it could for Opus
 /// only, when fault tests ran on Opus alone).
 fn blank_summary_request(ctx: &Ctx) -> anyhow::Result<()> {
-    let sim = ctx.sim().context("fault tests run in sim mode only")?;
+    let sim = compat_harness::fault_switch(ctx)?;
     let _fault = sim.inject(
         compat_sim::FaultScope {
             provider: Some(compat_harness::column::api(ctx.provider())),
@@ -257,7 +258,8 @@ fn blank_summary_request(ctx: &Ctx) -> anyhow::Result<()> {
     );
     let error = compat_harness::expect_red_cell(ctx, run)?;
     ensure!(
-        error.contains("does not quote it") && error.contains(SMALL_FAST_MODEL),
+        error.contains("does not quote it")
+            && (compat_harness::judged_live(ctx) || error.contains(SMALL_FAST_MODEL)),
         "unexpected error: {error}"
     );
     Ok(())
@@ -266,7 +268,8 @@ fn blank_summary_request(ctx: &Ctx) -> anyhow::Result<()> {
 compat_harness::sim_fault_test!(
     name = "unserved_small_fast_model_turns_cell_red",
     provider = Anthropic,
-    run = unserved_small_fast_model
+    run = unserved_small_fast_model,
+    live_visible = true
 );
 
 /// A customer sets the small fast model to an id the gateway does not serve

@@ -21,6 +21,7 @@ mod history;
 mod matrix;
 mod preview;
 mod probe;
+mod probe_rehearsal;
 mod probe_report;
 mod publish;
 mod publisher;

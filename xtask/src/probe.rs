@@ -19,6 +19,7 @@ use compat_sim::{Api, Simulators, creds};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
+use crate::probe_rehearsal::RehearsalSide;
 use crate::probe_report::{Answer, Expect, Outcome, PROBES_DIR, ProbeMode, ProbeResult, Report};
 
 /// What live mode needs (`cargo xtask probe --help`).
@@ -31,7 +32,10 @@ a provider whose variables are unset is `could not ask (no credentials: <vars>)`
   bedrock_invoke,    AWS_REGION_NAME and AWS_ACCESS_KEY_ID + AWS_SECRET_ACCESS_KEY
   bedrock_converse     [+ AWS_SESSION_TOKEN], or AWS_BEARER_TOKEN_BEDROCK
   bedrock_mantle     BEDROCK_MANTLE_API_KEY, AWS_REGION_NAME
-Sim mode needs no credentials. Both modes need python3 with venv and PyPI the
+Rehearsal mode (--mode rehearsal) runs live mode's path with credentials it mints
+itself, against the simulators behind the providers' real host names (a TLS front;
+nothing reaches the network): every probe must agree.
+Sim mode needs no credentials. Every mode needs python3 with venv and PyPI the
 first time (the Anthropic SDK + boto3 virtualenv, as `cargo xtask provision`).
 Exit status: 0 when no probe disagrees; 1 on a disagreement (live mode:
 \"simulator drift: <rule>: sim <answer>, provider <answer>\").";
@@ -106,8 +110,10 @@ pub fn live_vars(api: Api) -> &'static [&'static [&'static str]] {
     }
 }
 
-fn has_live_credentials(api: Api) -> Result<(), String> {
-    let set = |v: &&str| std::env::var(v).is_ok_and(|s| !s.is_empty());
+/// Whether live mode's variables for `api` are set, read through `var`
+/// (the process environment in live mode, the minted ones in rehearsal).
+fn has_live_credentials(api: Api, var: &dyn Fn(&str) -> Option<String>) -> Result<(), String> {
+    let set = |v: &&str| var(v).is_some_and(|s| !s.is_empty());
     if live_vars(api).iter().any(|alt| alt.iter().all(set)) {
         return Ok(());
     }
@@ -186,9 +192,22 @@ pub fn run(args: ProbeArgs) -> anyhow::Result<ExitCode> {
             args.rule.unwrap_or_default()
         );
     }
+    let mut integrity = Vec::new();
     let results = match args.mode {
         ProbeMode::Sim => run_sim(&entries)?,
-        ProbeMode::Live => run_live(&entries)?,
+        ProbeMode::Live => run_live(&entries, None)?,
+        ProbeMode::Rehearsal => {
+            let side = RehearsalSide::start()?;
+            let results = run_live(&entries, Some(&side))?;
+            let opened: Vec<String> = side
+                .opened()
+                .into_iter()
+                .map(|(listener, host)| format!("{listener} -> {host}"))
+                .collect();
+            eprintln!("rehearsal: tunnels opened: {}", opened.join(", "));
+            integrity = side.integrity();
+            results
+        }
     };
     let report = Report::new(args.mode, results);
     let out = if args.out.is_absolute() {
@@ -202,7 +221,10 @@ pub fn run(args: ProbeArgs) -> anyhow::Result<ExitCode> {
     for d in &disagreements {
         eprintln!("{d}");
     }
-    Ok(if disagreements.is_empty() {
+    for i in &integrity {
+        eprintln!("rehearsal integrity: {i}");
+    }
+    Ok(if disagreements.is_empty() && integrity.is_empty() {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
@@ -236,7 +258,7 @@ fn run_sim(entries: &[Entry]) -> anyhow::Result<Vec<ProbeResult>> {
     let probes: Vec<usize> = (0..entries.len())
         .filter(|&i| entries[i].no_probe.is_none())
         .collect();
-    let answers = send(entries, &probes, &sim_target(&sims), true)?;
+    let answers = send(entries, &probes, &sim_target(&sims), true, None)?;
     let rules = recorded_rules(&sims);
     Ok(entries
         .iter()
@@ -283,10 +305,22 @@ fn recorded_rules(sims: &Simulators) -> BTreeMap<usize, String> {
         .collect()
 }
 
-fn run_live(entries: &[Entry]) -> anyhow::Result<Vec<ProbeResult>> {
+/// Live mode: each probe sent to the simulator (sim mode's target) and to
+/// the provider through the clients' live configuration, the two answers
+/// compared. `rehearsal`: the provider is the simulator behind the real host
+/// name, with minted credentials (`crate::probe_rehearsal`); everything else
+/// is this same path.
+fn run_live(
+    entries: &[Entry],
+    rehearsal: Option<&RehearsalSide>,
+) -> anyhow::Result<Vec<ProbeResult>> {
+    let var = |name: &str| match rehearsal {
+        Some(side) => side.var(name),
+        None => std::env::var(name).ok(),
+    };
     let mut missing: BTreeMap<&str, String> = BTreeMap::new();
     for a in Api::ALL {
-        if let Err(why) = has_live_credentials(a) {
+        if let Err(why) = has_live_credentials(a, &var) {
             missing.insert(a.id(), why);
         }
     }
@@ -306,9 +340,30 @@ fn run_live(entries: &[Entry]) -> anyhow::Result<Vec<ProbeResult>> {
             .map(|a| (a.id().to_owned(), json!({})))
             .collect();
         let live = json!({"mode": "live", "apis": apis});
+        let provider = match rehearsal {
+            None => send(entries, &probes, &live, false, None)?,
+            // One script run per api: each api's listener on the front
+            // tunnels only to that api's real hosts (Invoke and Converse
+            // share bedrock-runtime's name but not a simulator).
+            Some(side) => {
+                let mut answers = Answers::new();
+                for api in Api::ALL {
+                    let group: Vec<usize> = probes
+                        .iter()
+                        .copied()
+                        .filter(|&i| probe_api(&entries[i]) == Some(api))
+                        .collect();
+                    if !group.is_empty() {
+                        let env = side.script_env(api)?;
+                        answers.extend(send(entries, &group, &live, false, Some(&env))?);
+                    }
+                }
+                answers
+            }
+        };
         (
-            send(entries, &probes, &sim_target(&sims), true)?,
-            send(entries, &probes, &live, false)?,
+            send(entries, &probes, &sim_target(&sims), true, None)?,
+            provider,
         )
     };
     Ok(entries
@@ -401,12 +456,14 @@ type Answers = BTreeMap<usize, Result<Answer, String>>;
 
 /// Runs the probe script once over `probes` (indexes into `entries`) against
 /// `target`; `hermetic` keeps ambient credentials and endpoints away from the
-/// clients (sim mode).
+/// clients (sim mode); `only_env`: the script's whole environment instead of
+/// the operator's (rehearsal).
 fn send(
     entries: &[Entry],
     probes: &[usize],
     target: &Value,
     hermetic: bool,
+    only_env: Option<&[(String, String)]>,
 ) -> anyhow::Result<Answers> {
     let venv =
         compat_core::tools::sdks::anthropic_sdk(compat_core::tools::sdks::SdkGeneration::Newest)
@@ -433,6 +490,9 @@ fn send(
     std::fs::write(&probes_file, serde_json::to_vec(&list)?)?;
     std::fs::write(&target_file, serde_json::to_vec(target)?)?;
     let mut cmd = Command::new(&venv.python);
+    if let Some(env) = only_env {
+        cmd.env_clear().envs(env.iter().map(|(k, v)| (k, v)));
+    }
     cmd.arg(compat_matrix::paths::workspace_root().join(SCRIPT))
         .env("PYTHONDONTWRITEBYTECODE", "1")
         .env("CONF_PROBES", &probes_file)
@@ -613,7 +673,7 @@ mod tests {
     #[test]
     fn without_credentials_an_api_is_not_asked_and_the_reason_names_the_variables() {
         // Only checks the wording; the variables may be set on a developer's machine.
-        let why = has_live_credentials(Api::BedrockMantle).err();
+        let why = has_live_credentials(Api::BedrockMantle, &|v| std::env::var(v).ok()).err();
         if let Some(why) = why {
             assert!(why.starts_with("no credentials: "), "{why}");
             assert!(why.contains("BEDROCK_MANTLE_API_KEY"), "{why}");

@@ -19,6 +19,10 @@ pub enum ProbeMode {
     /// Against the real providers (credentials from the environment), each
     /// answer compared with the simulator's.
     Live,
+    /// Live mode's code path with the simulators behind the providers' real
+    /// host names (minted credentials, an intercepting TLS front, nothing on
+    /// the network): every probe must agree, since both sides are simulators.
+    Rehearsal,
 }
 
 /// What a provider that enforces the rule answers.
@@ -124,7 +128,7 @@ impl Report {
             .map(|r| {
                 let api = r.api.as_deref().unwrap_or("?");
                 match self.mode {
-                    ProbeMode::Live => format!(
+                    ProbeMode::Live | ProbeMode::Rehearsal => format!(
                         "simulator drift: {}: sim {}, provider {} ({api})",
                         r.rule,
                         quote(&r.sim),
@@ -160,6 +164,9 @@ impl Report {
         let mode = match self.mode {
             ProbeMode::Sim => "sim (the simulators against the probes' expectations)",
             ProbeMode::Live => "live (the real providers against the simulators)",
+            ProbeMode::Rehearsal => {
+                "rehearsal (live mode's path to the simulators behind the real host names, against the simulators)"
+            }
         };
         let mut md = format!(
             "# Simulator rule probes\n\nMode: {mode}. {} agree, {} disagree, {} could not ask.\n\n\

@@ -2,7 +2,9 @@
 //! xtask/probes/*.yaml, sent with the providers' own clients, gets the
 //! answer its ledger rule expects from the simulators (one simulator start,
 //! one script run); in live mode without credentials nothing is sent, every
-//! rule is `could not ask` with the variables it needs, and the run succeeds.
+//! rule is `could not ask` with the variables it needs, and the run succeeds;
+//! in rehearsal mode (live mode's path, minted credentials, the simulators
+//! behind the real host names) every probe agrees.
 //!
 //! Sim mode needs python3 with venv and PyPI the first time (the SDK
 //! virtualenv, as compat-harness/tests/sim_conformance.rs).
@@ -83,6 +85,76 @@ fn in_live_mode_without_credentials_every_rule_is_could_not_ask_and_the_run_succ
         vertex["reason"],
         "no credentials: VERTEX_PROJECT + VERTEX_LOCATION + GOOGLE_APPLICATION_CREDENTIALS"
     );
+}
+
+/// Rehearsal: live mode's path end to end (the clients read the live
+/// variables, reach the real host names through the front, boto3 signs for
+/// bedrock-runtime's real name, google-auth exchanges a JWT at
+/// oauth2.googleapis.com), and every probe agrees, since the provider side
+/// is the simulators too. The operator's own live variables are set to
+/// markers the simulators do not accept: the rehearsal must use only the
+/// credentials it minted (a marker reaching a simulator is a 401 where the
+/// sim side answers 200, a disagreement) and never print them.
+#[test]
+fn in_rehearsal_mode_every_probe_agrees_through_live_modes_path() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_xtask"));
+    cmd.args(["probe", "--mode", "rehearsal", "--out"]).arg(out);
+    for v in LIVE_VARS {
+        cmd.env(v, format!("OPERATOR-MARKER-{v}"));
+    }
+    let started = std::time::Instant::now();
+    let o = cmd.output().expect("run the xtask binary");
+    let stderr = String::from_utf8_lossy(&o.stderr).into_owned();
+    eprintln!("probe --mode rehearsal took {:?}", started.elapsed());
+    assert!(
+        o.status.success(),
+        "cargo xtask probe --mode rehearsal failed:\n{stderr}"
+    );
+    let report: Value = serde_json::from_str(
+        &std::fs::read_to_string(out.join("probe-report.json")).expect("the report"),
+    )
+    .expect("the report is JSON");
+    assert_eq!(report["mode"], "rehearsal", "{report}");
+    assert_eq!(report["disagree"], 0, "{stderr}");
+    let results = report["results"].as_array().expect("results");
+    let unanswered: Vec<String> = results
+        .iter()
+        .filter(|r| !r["api"].is_null() && r["outcome"] != "agree")
+        .map(|r| format!("{} ({}): {}", r["rule"], r["api"], r["reason"]))
+        .collect();
+    assert!(
+        unanswered.is_empty(),
+        "probes that did not agree in rehearsal: {unanswered:#?}\n{stderr}"
+    );
+    assert!(report["agree"].as_u64().unwrap() > 50, "{report}");
+    // Every api crossed its real host name, and Vertex its token exchange.
+    for tunnel in [
+        "anthropic -> api.anthropic.com",
+        "bedrock_invoke -> bedrock-runtime.",
+        "bedrock_converse -> bedrock-runtime.",
+        "bedrock_mantle -> bedrock-mantle.",
+        "vertex_ai -> oauth2.googleapis.com",
+        "vertex_ai -> us-east5-aiplatform.googleapis.com",
+        ".services.ai.azure.com",
+    ] {
+        assert!(
+            stderr.contains(tunnel),
+            "no tunnel `{tunnel}` in the rehearsal's report:\n{stderr}"
+        );
+    }
+    assert!(!stderr.contains("rehearsal integrity:"), "{stderr}");
+    let printed = format!("{stderr}{}", String::from_utf8_lossy(&o.stdout));
+    let written = std::fs::read_to_string(out.join("probe-report.md")).unwrap_or_default()
+        + &report.to_string();
+    for v in LIVE_VARS {
+        let marker = format!("OPERATOR-MARKER-{v}");
+        assert!(
+            !printed.contains(&marker) && !written.contains(&marker),
+            "the operator's {v} appears in the rehearsal's output or report"
+        );
+    }
 }
 
 #[test]
