@@ -132,6 +132,14 @@ pub enum LiveVisibility {
     Blind {
         why: &'static str,
     },
+    /// Live judgement sees the fault only when the gateway's own timing
+    /// lets it (the 20 ms stream rule reads how the translation spaced the
+    /// deltas, which depends on the machine): either verdict is shown in
+    /// rehearsal, never asserted, so the test cannot flake on a faster or
+    /// slower machine. Listed as a blind spot.
+    ByTiming {
+        why: &'static str,
+    },
 }
 
 inventory::collect!(FaultTest);
@@ -184,6 +192,8 @@ macro_rules! feature {
 /// `sim_fault_test!(name = "drops_thinking", provider = Anthropic, run = drops_thinking, live_visible = true);`
 /// or, for a fault only the simulator's record shows,
 /// `sim_fault_test!(name = "…", provider = Anthropic, run = f, live_visible = false, why = "…");`
+/// or, for one live sees only as the machine's timing allows,
+/// `sim_fault_test!(name = "…", provider = Anthropic, run = f, live_visible = by_timing, why = "…");`
 /// (`provider` is a [`Provider`] variant). Any other spelling does not
 /// compile.
 #[macro_export]
@@ -193,6 +203,9 @@ macro_rules! sim_fault_test {
     };
     (name = $name:expr, provider = $provider:ident, run = $f:expr, live_visible = false, why = $why:literal $(,)?) => {
         $crate::sim_fault_test!(@submit $name, $provider, $f, $crate::LiveVisibility::Blind { why: $why });
+    };
+    (name = $name:expr, provider = $provider:ident, run = $f:expr, live_visible = by_timing, why = $why:literal $(,)?) => {
+        $crate::sim_fault_test!(@submit $name, $provider, $f, $crate::LiveVisibility::ByTiming { why: $why });
     };
     (@submit $name:expr, $provider:ident, $f:expr, $live:expr) => {
         $crate::inventory::submit! {

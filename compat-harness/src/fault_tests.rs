@@ -52,6 +52,16 @@ pub fn run_declared(
     if ctx.mode() == Mode::Sim {
         return test(ctx);
     }
+    // A column the rehearsal cannot contain runs no trial there (its trials
+    // end harness/unverified), so its fault tests have no cell to judge.
+    if let Some(why) = crate::rehearsal::uncontained(ctx.provider()) {
+        eprintln!(
+            "[{} rehearsal] not judged: {} is not rehearsed ({why})",
+            ctx.key(),
+            ctx.provider().id()
+        );
+        return Ok(());
+    }
     struct Reset;
     impl Drop for Reset {
         fn drop(&mut self) {
@@ -65,7 +75,7 @@ pub fn run_declared(
             eprintln!("[{} rehearsal] {e}", ctx.key());
             Ok(())
         }
-        (Ok(()), LiveVisibility::Blind { .. }) => anyhow::bail!(
+        (Ok(()), LiveVisibility::Blind { .. } | LiveVisibility::ByTiming { .. }) => anyhow::bail!(
             "this fault test declares live_visible = false, but it ended in rehearsal without              judging a cell under its fault: it must go through a helper of              compat_harness::fault_tests (red_cell_under_fault, expect_red_cell, ...), which checks              the declaration"
         ),
         (other, _) => other,
@@ -127,8 +137,17 @@ fn blind_verdict(
     red: bool,
     ended: &str,
 ) -> anyhow::Result<()> {
-    let Some(LiveVisibility::Blind { why }) = declared else {
-        return Ok(());
+    let why = match declared {
+        Some(LiveVisibility::Blind { why }) => why,
+        Some(LiveVisibility::ByTiming { why }) => {
+            return Err(DeclaredVerdictShown(format!(
+                "{} under the fault (live sees this fault only as the gateway's timing allows, \
+                 so either verdict is shown, not asserted: {why}); the trial {ended}",
+                if red { "red" } else { "not red" }
+            ))
+            .into());
+        }
+        _ => return Ok(()),
     };
     anyhow::ensure!(
         !red,
@@ -507,6 +526,19 @@ mod tests {
         );
         assert!(blind_verdict(None, "t", true, "failed").is_ok());
         assert!(blind_verdict(Some(LiveVisibility::Visible), "t", false, "passed").is_ok());
+        // A timing-dependent one shows either verdict and never fails.
+        for red in [true, false] {
+            let shown = blind_verdict(
+                Some(LiveVisibility::ByTiming {
+                    why: "observed: 20 ms",
+                }),
+                "t",
+                red,
+                "x",
+            )
+            .unwrap_err();
+            assert!(shown.downcast_ref::<DeclaredVerdictShown>().is_some());
+        }
     }
 
     /// The fault-test guard reads the sim baseline per model: the Azure AI

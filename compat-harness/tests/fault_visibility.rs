@@ -174,7 +174,7 @@ fn registrations() -> Vec<Registration> {
             let run = want("run");
             let blind = match want("live_visible").as_str() {
                 "true" => None,
-                "false" => Some(want("why")),
+                "false" | "by_timing" => Some(want("why")),
                 other => panic!("{row}/check.rs: live_visible = {other}"),
             };
             let body = fn_body(&src, &run)
