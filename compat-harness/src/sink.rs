@@ -235,8 +235,14 @@ impl Breaker {
         let mut streaks = self.streaks.lock().expect("breaker");
         match class {
             // A sim-environment failure says nothing of the provider's
-            // health (it served): it breaks a streak like a verdict does.
-            Some(c) if !c.is_verdict() && c != FailureClass::SimEnvironment => {
+            // health (it served), nor does the gateway's refusal of the
+            // CLI's keyless call (our arrangement, the same on every trial
+            // that makes it): both break a streak like a verdict does.
+            Some(c)
+                if !c.is_verdict()
+                    && c != FailureClass::SimEnvironment
+                    && !error.contains(compat_matrix::classify::KEYLESS_CALL) =>
+            {
                 let e = streaks
                     .entry(provider.to_owned())
                     .or_insert((0, c, String::new()));

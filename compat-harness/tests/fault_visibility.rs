@@ -202,7 +202,8 @@ fn modes_table(regs: &[Registration]) -> String {
         .collect();
     t.push_str(&format!(
         "Live blind spots: {} fault(s) that turn a cell red in sim mode and that live judgement \
-         cannot see (in rehearsal each of these fault tests asserts its cell is *not* red):\n\n",
+         cannot see (in rehearsal each of these fault tests asserts its cell is *not* red, except \
+         the timing-dependent ones, which show either verdict):\n\n",
         blind.len()
     ));
     t.push_str("| row | column | fault test | why live mode cannot see it |\n|---|---|---|---|\n");

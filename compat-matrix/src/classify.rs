@@ -195,10 +195,14 @@ pub fn sim_environment(message: &str) -> Option<String> {
 /// carry. Our arrangement in every mode, not the gateway's failure.
 pub fn keyless_call(message: &str) -> Option<String> {
     matches_any(&message.to_lowercase(), GATEWAY_KEY).then(|| {
-        "the gateway refused a call the CLI made without the gateway key the harness gives it (in ANTHROPIC_CUSTOM_HEADERS, which that call does not carry)"
-            .to_owned()
+        format!("{KEYLESS_CALL} (in ANTHROPIC_CUSTOM_HEADERS, which that call does not carry)")
     })
 }
+
+/// The words of [`keyless_call`]'s verdict, which the harness's breaker
+/// reads: such a failure says nothing of the column's health.
+pub const KEYLESS_CALL: &str =
+    "the gateway refused a call the CLI made without the gateway key the harness gives it";
 
 /// The check's own record of a provider answer, `<METHOD> <path> -> 2xx`.
 fn quotes_a_2xx_answer(lower: &str) -> bool {

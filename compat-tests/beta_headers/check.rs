@@ -197,15 +197,36 @@ fn needed(beta: &str, received: &Value) -> bool {
     }
 }
 
+/// Live judgement, on a pass-through column: a refused model call that the
+/// CLI resent with only a subset of its own betas, and that then succeeded,
+/// is the CLI's native recovery (it drops betas after a 400, as it would
+/// talking to the provider directly), not a beta the gateway added: a beta
+/// the gateway added would come back on the resend too. (Sim mode reads the
+/// simulator's record of which betas were refused instead; a rehearsal on
+/// 2026-12-06 found live judgement painting these red on Vertex's and
+/// Bedrock's pass-throughs where sim, rightly, did not.)
+fn cli_native_retry(ctx: &Ctx, refused: &TapRecord, seen: &[TapRecord]) -> bool {
+    if ctx.provider().passthrough_of().is_none() || !is_model_call(refused) {
+        return false;
+    }
+    let before: std::collections::BTreeSet<String> = cli_betas(refused).into_iter().collect();
+    seen.iter().any(|r| {
+        r.seq > refused.seq && r.path == refused.path && (200..300).contains(&r.status) && {
+            let after: std::collections::BTreeSet<String> = cli_betas(r).into_iter().collect();
+            after.is_subset(&before) && after != before
+        }
+    })
+}
+
 /// The trial's requests the provider refused for their betas, each with the
 /// betas at fault and the provider's words (sim mode); in live mode the
 /// gateway's answers that quote a beta refusal.
 fn judge_refusals(ctx: &Ctx) -> anyhow::Result<Vec<String>> {
     let Some(_) = ctx.sim() else {
-        let refused: Vec<String> = ctx
-            .gateway_requests()
+        let seen = ctx.gateway_requests();
+        let refused: Vec<String> = seen
             .iter()
-            .filter(|r| r.status >= 400)
+            .filter(|r| r.status >= 400 && !cli_native_retry(ctx, r, &seen))
             .map(|r| format!("the gateway answered {} to a Messages request", r.status))
             .collect();
         ensure!(
