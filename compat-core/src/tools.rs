@@ -225,6 +225,18 @@ pub fn provision_litellm(
     })
 }
 
+/// Whether the package index pip is configured with can install LiteLLM
+/// `version` (its `proxy` extra's exact pins included), without installing
+/// it: for the resolvers that pick a release. pip runs from a small cached
+/// virtualenv (`pip-check` in the tools folder), made once.
+pub fn check_litellm_release(version: &str) -> Result<index_check::Verdict, ToolError> {
+    let dir = compat_matrix::paths::tools_dir().join("pip-check");
+    with_install_lock(&dir, "a virtualenv for pip's dependency checks", |dir| {
+        make_venv(dir, "the pip-check virtualenv")
+    })?;
+    index_check::check_litellm(&dir.join("bin/python"), version, &|_| {})
+}
+
 fn litellm_version(python: &Path) -> Result<String, ToolError> {
     let out = Command::new(python)
         .args([

@@ -94,28 +94,34 @@ impl Missing {
     }
 }
 
-/// The one line a user sees: the release, what is missing, the ways out.
-impl std::fmt::Display for Missing {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl Missing {
+    /// What the index lacks, without the ways out: `the package index (URL)
+    /// lacks litellm-proxy==1.110.0 (pinned by litellm[proxy] 1.110.0)`.
+    pub fn reason(&self) -> String {
         let release_itself = self
             .missing
             .iter()
             .any(|p| p.name == "litellm" && p.version == self.release);
         if release_itself {
-            write!(
-                f,
-                "LiteLLM {} cannot be installed: the package index ({}) has no litellm=={}",
-                self.release, self.index, self.release
-            )?;
+            format!(
+                "the package index ({}) has no litellm=={}",
+                self.index, self.release
+            )
         } else {
-            write!(
-                f,
-                "LiteLLM {} cannot be installed: the package index ({}) lacks {}",
-                self.release,
-                self.index,
-                self.what()
-            )?;
+            format!("the package index ({}) lacks {}", self.index, self.what())
         }
+    }
+}
+
+/// The one line a user sees: the release, what is missing, the ways out.
+impl std::fmt::Display for Missing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "LiteLLM {} cannot be installed: {}",
+            self.release,
+            self.reason()
+        )?;
         write!(
             f,
             "; ways out: an earlier release (COMPAT_LITELLM_VERSION, the pinned default is {}), \
