@@ -83,7 +83,7 @@ pub fn main(args: ResolveArgs) -> anyhow::Result<ExitCode> {
                 selection.release
             };
             eprintln!(
-                "latest stable LiteLLM: {} (published {}){}",
+                "LiteLLM: {} (published {}){}",
                 found.tag,
                 found
                     .published_at

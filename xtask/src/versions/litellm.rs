@@ -333,33 +333,33 @@ impl LitellmResolver {
                 (Some((_, b)), Some(m)) => m >= (b.major, b.minor, b.patch),
                 _ => true,
             };
-            if more_may_be_newer && pages < self.max_pages {
-                if let Some(url) = next.take() {
-                    pages += 1;
-                    let (releases, link) = self.fetch_page(&url).await?;
-                    seen += releases.len();
-                    last_page_max = releases
-                        .iter()
-                        .filter_map(|r| base_version(&r.tag_name))
-                        .max();
-                    for r in releases.iter().filter(|r| !r.draft && !r.prerelease) {
-                        if let Some(version) = parse_stable_tag(&r.tag_name)
-                            && !tried.contains(&version)
-                            && !candidates.iter().any(|c| c.version == version)
-                        {
-                            candidates.push(StableRelease {
-                                tag: r.tag_name.clone(),
-                                version,
-                                published_at: r.published_at,
-                                html_url: r.html_url.clone(),
-                            });
-                        }
+            if more_may_be_newer
+                && pages < self.max_pages
+                && let Some(url) = next.take()
+            {
+                pages += 1;
+                let (releases, link) = self.fetch_page(&url).await?;
+                seen += releases.len();
+                last_page_max = releases
+                    .iter()
+                    .filter_map(|r| base_version(&r.tag_name))
+                    .max();
+                for r in releases.iter().filter(|r| !r.draft && !r.prerelease) {
+                    if let Some(version) = parse_stable_tag(&r.tag_name)
+                        && !tried.contains(&version)
+                        && !candidates.iter().any(|c| c.version == version)
+                    {
+                        candidates.push(StableRelease {
+                            tag: r.tag_name.clone(),
+                            version,
+                            published_at: r.published_at,
+                            html_url: r.html_url.clone(),
+                        });
                     }
-                    next = link.filter(|l| {
-                        reqwest::Url::parse(l).is_ok_and(|u| u.origin() == base.origin())
-                    });
-                    continue;
                 }
+                next = link
+                    .filter(|l| reqwest::Url::parse(l).is_ok_and(|u| u.origin() == base.origin()));
+                continue;
             }
             let Some((i, _)) = best else {
                 let why = if skipped.is_empty() {
