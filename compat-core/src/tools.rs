@@ -11,6 +11,11 @@
 //! - `COMPAT_LITELLM_VERSION`: provision this LiteLLM version instead of the pin.
 //! - `COMPAT_TOOLS_DIR`: the cache folder (default `~/.cache/claude-compat-matrix`).
 //!
+//! Before installing LiteLLM, [`index_check`] reads the release's own
+//! metadata from the package index pip is configured with and fails in
+//! seconds, in one line, when the index lacks an exact version its `proxy`
+//! extra pins (LiteLLM's packaging changes between releases).
+//!
 //! The providers' official clients (Anthropic SDK, boto3) for the simulator
 //! conformance suite are provisioned the same way, in [`sdks`].
 
