@@ -11,6 +11,11 @@
 //! - `COMPAT_LITELLM_VERSION`: provision this LiteLLM version instead of the pin.
 //! - `COMPAT_TOOLS_DIR`: the cache folder (default `~/.cache/claude-compat-matrix`).
 //!
+//! Before installing LiteLLM, [`index_check`] reads the release's own
+//! metadata from the package index pip is configured with and fails in
+//! seconds, in one line, when the index lacks an exact version its `proxy`
+//! extra pins (LiteLLM's packaging changes between releases).
+//!
 //! The providers' official clients (Anthropic SDK, boto3) for the simulator
 //! conformance suite are provisioned the same way, in [`sdks`].
 
@@ -20,6 +25,7 @@ use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+pub mod index_check;
 pub mod sdks;
 
 /// The pinned claude CLI (npm `@anthropic-ai/claude-code`).
@@ -148,29 +154,92 @@ pub fn litellm() -> Result<LitellmTool, ToolError> {
     let version =
         std::env::var("COMPAT_LITELLM_VERSION").unwrap_or_else(|_| LITELLM_VERSION.to_owned());
     let dir = compat_matrix::paths::tools_dir().join(format!("litellm-{version}"));
+    provision_litellm(&dir, &version, &|_| {})
+}
+
+/// Provisions `litellm[proxy]==version` into the virtualenv `dir` unless a
+/// complete install is there. Before the long download, the release's own
+/// metadata says what its `proxy` extra pins ([`index_check`]); when the
+/// package index pip is configured with lacks one of those exact versions,
+/// this fails in seconds with one line saying what and the ways out.
+/// `configure` adjusts every pip command (tests point pip at a local index).
+pub fn provision_litellm(
+    dir: &Path,
+    version: &str,
+    configure: &(dyn Fn(&mut Command) + Sync),
+) -> Result<LitellmTool, ToolError> {
     with_install_lock(
-        &dir,
+        dir,
         &format!("litellm[proxy] {version} (PyPI, virtualenv)"),
         |dir| {
+            make_venv(dir, "the LiteLLM virtualenv")?;
+            let python = dir.join("bin/python");
+            progress(&format!(
+                "checking that the package index has litellm[proxy]=={version} and every exact version it pins ..."
+            ));
+            let start = Instant::now();
+            match index_check::check_litellm(&python, version, configure) {
+                Ok(index_check::Verdict::Installable { pins }) => progress(&format!(
+                    "the index has LiteLLM {version} and its exact pins ({}) ({:.1} s)",
+                    if pins.is_empty() {
+                        "none".to_owned()
+                    } else {
+                        pins.iter()
+                            .map(|p| p.to_string())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    },
+                    start.elapsed().as_secs_f64()
+                )),
+                Ok(index_check::Verdict::Missing(missing)) => {
+                    // Nothing worth keeping: the next attempt starts afresh.
+                    let _ = std::fs::remove_dir_all(dir);
+                    return Err(ToolError(missing.to_string()));
+                }
+                // The install itself will say what is wrong, in pip's words.
+                Err(e) => progress(&format!(
+                    "warning: cannot check LiteLLM {version}'s dependencies before installing ({e}); installing anyway"
+                )),
+            }
             // The Vertex route imports google-auth, which litellm[proxy]
             // does not pull in. (About 95 s on a fresh machine.)
-            pip_venv(
+            pip_install(
                 dir,
-                "the LiteLLM virtualenv",
                 &[
                     format!("litellm[proxy]=={version}"),
                     "google-auth".to_owned(),
                 ],
+                configure,
             )
         },
     )?;
     let python = dir.join("bin/python");
+    let bin = dir.join("bin/litellm");
+    if !bin.exists() {
+        return Err(ToolError(format!(
+            "LiteLLM {version} is installed in {} but has no `litellm` entry point in its bin/: \
+             its packaging moved the proxy's command; point COMPAT_LITELLM_BIN at it",
+            dir.display()
+        )));
+    }
     let version = litellm_version(&python)?;
     Ok(LitellmTool {
-        bin: dir.join("bin/litellm"),
+        bin,
         python: Some(python),
         version,
     })
+}
+
+/// Whether the package index pip is configured with can install LiteLLM
+/// `version` (its `proxy` extra's exact pins included), without installing
+/// it: for the resolvers that pick a release. pip runs from a small cached
+/// virtualenv (`pip-check` in the tools folder), made once.
+pub fn check_litellm_release(version: &str) -> Result<index_check::Verdict, ToolError> {
+    let dir = compat_matrix::paths::tools_dir().join("pip-check");
+    with_install_lock(&dir, "a virtualenv for pip's dependency checks", |dir| {
+        make_venv(dir, "the pip-check virtualenv")
+    })?;
+    index_check::check_litellm(&dir.join("bin/python"), version, &|_| {})
 }
 
 fn litellm_version(python: &Path) -> Result<String, ToolError> {
@@ -191,36 +260,52 @@ fn litellm_version(python: &Path) -> Result<String, ToolError> {
     Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
 }
 
+/// A virtualenv at `dir` (from `COMPAT_PYTHON`, default python3) with
+/// `packages` pip-installed; pip's own lines are the progress shown.
+fn pip_venv(dir: &Path, label: &str, packages: &[String]) -> Result<(), ToolError> {
+    make_venv(dir, label)?;
+    pip_install(dir, packages, &|_| {})
+}
+
+/// An empty virtualenv at `dir` (from `COMPAT_PYTHON`, default python3).
+fn make_venv(dir: &Path, label: &str) -> Result<(), ToolError> {
+    let python = std::env::var("COMPAT_PYTHON").unwrap_or_else(|_| "python3".to_owned());
+    run(
+        Command::new(&python).args(["-m", "venv"]).arg(dir),
+        &format!("{python} -m venv ({label})"),
+        "is python3 with its venv module installed (Debian: python3-venv)? COMPAT_PYTHON picks another python",
+    )
+}
+
+/// `pip install packages` in the virtualenv `dir`.
+fn pip_install(
+    dir: &Path,
+    packages: &[String],
+    configure: &(dyn Fn(&mut Command) + Sync),
+) -> Result<(), ToolError> {
+    let mut cmd = Command::new(dir.join("bin/pip"));
+    // Not --quiet: its lines are the progress shown while it runs.
+    cmd.args([
+        "install",
+        "--disable-pip-version-check",
+        "--progress-bar",
+        "off",
+    ])
+    .args(packages);
+    configure(&mut cmd);
+    run(
+        &mut cmd,
+        &format!("pip install {}", packages.join(" ")),
+        "check the network access to the package index",
+    )
+}
+
 /// How often a running install step reports that it is still running.
 const PROGRESS_EVERY: Duration = Duration::from_secs(5);
 
 /// Runs one install step, showing progress: every [`PROGRESS_EVERY`] the
 /// elapsed time and the step's latest output line ("Collecting uvicorn ...").
 /// `if_missing` is the hint when the program cannot be started.
-/// A virtualenv at `dir` (from `COMPAT_PYTHON`, default python3) with
-/// `packages` pip-installed; pip's own lines are the progress shown.
-fn pip_venv(dir: &Path, label: &str, packages: &[String]) -> Result<(), ToolError> {
-    let python = std::env::var("COMPAT_PYTHON").unwrap_or_else(|_| "python3".to_owned());
-    run(
-        Command::new(&python).args(["-m", "venv"]).arg(dir),
-        &format!("{python} -m venv ({label})"),
-        "is python3 with its venv module installed (Debian: python3-venv)? COMPAT_PYTHON picks another python",
-    )?;
-    // Not --quiet: its lines are the progress shown while it runs.
-    run(
-        Command::new(dir.join("bin/pip"))
-            .args([
-                "install",
-                "--disable-pip-version-check",
-                "--progress-bar",
-                "off",
-            ])
-            .args(packages),
-        &format!("pip install {}", packages.join(" ")),
-        "check the network access to PyPI",
-    )
-}
-
 fn run(cmd: &mut Command, what: &str, if_missing: &str) -> Result<(), ToolError> {
     run_reporting(cmd, what, if_missing, PROGRESS_EVERY, &mut |line| {
         progress(line)
@@ -324,7 +409,11 @@ fn with_install_lock(
     let parent = dir.parent().expect("tools dir");
     std::fs::create_dir_all(parent)
         .map_err(|e| ToolError(format!("cannot create {}: {e}", parent.display())))?;
-    let lock_path = dir.with_extension("lock");
+    // Appended, not `with_extension`: that would give `litellm-1.108.7`
+    // and `litellm-1.108.23` one lock, `litellm-1.108.lock`.
+    let mut lock_name = dir.file_name().expect("tools dir entry").to_owned();
+    lock_name.push(".lock");
+    let lock_path = dir.with_file_name(lock_name);
     let lock = std::fs::File::create(&lock_path)
         .map_err(|e| ToolError(format!("cannot create {}: {e}", lock_path.display())))?;
     match lock.try_lock() {

@@ -14,7 +14,9 @@ pub const ENVIRONMENT: &str = "\
 Prints the version alone on stdout (for `$(...)` in CI scripts); details go to stderr.
 
 Environment: GITHUB_TOKEN (optional, raises the GitHub API quota), GITHUB_API_URL
-(default https://api.github.com), COMPAT_NPM_REGISTRY (default https://registry.npmjs.org).";
+(default https://api.github.com), COMPAT_NPM_REGISTRY (default https://registry.npmjs.org).
+`resolve litellm` asks pip about each candidate, so pip's own configuration
+(PIP_INDEX_URL, PIP_EXTRA_INDEX_URL, pip.conf) decides which releases count.";
 
 #[derive(Debug, clap::Args)]
 pub struct ResolveArgs {
@@ -25,11 +27,16 @@ pub struct ResolveArgs {
 #[derive(Debug, clap::Subcommand)]
 enum What {
     /// The newest vX.Y.Z-stable release of BerriAI/litellm (GitHub Releases
-    /// API; drafts and prereleases skipped), e.g. v1.83.0-stable.
+    /// API; drafts and prereleases skipped), e.g. v1.83.0-stable, that pip's
+    /// configured package index can install: a release whose `proxy` extra
+    /// pins a version the index lacks is skipped with a warning.
     Litellm {
         /// The GitHub API base [default: $GITHUB_API_URL, else https://api.github.com].
         #[arg(long, value_name = "URL")]
         api_base: Option<String>,
+        /// The newest stable release, installable or not (no pip check).
+        #[arg(long)]
+        no_index_check: bool,
     },
     /// The `latest` dist-tag of @anthropic-ai/claude-code (npm), or with
     /// --pr-gate the newest stable, non-deprecated version published at least
@@ -49,16 +56,34 @@ enum What {
 
 pub fn main(args: ResolveArgs) -> anyhow::Result<ExitCode> {
     match args.what {
-        What::Litellm { api_base } => {
+        What::Litellm {
+            api_base,
+            no_index_check,
+        } => {
             let r = match api_base {
                 Some(base) => LitellmResolver::new(base)
                     .with_token(compat_core::secret::Secret::from_env(litellm::TOKEN_VAR)),
                 None => LitellmResolver::from_env(),
             };
-            let found = block_on(r.latest_stable())
-                .context("resolving the latest stable LiteLLM release")?;
+            let found = if no_index_check {
+                block_on(r.latest_stable())
+                    .context("resolving the latest stable LiteLLM release")?
+            } else {
+                let selection = block_on(r.latest_installable_stable(
+                    &mut litellm::index_can_install,
+                    litellm::MAX_SKIPPED,
+                ))
+                .context(
+                    "resolving the latest stable LiteLLM release the package index can install",
+                )?;
+                for s in &selection.skipped {
+                    eprintln!("warning: skipping LiteLLM {}: {}", s.tag, s.reason);
+                }
+                eprintln!("{}", selection.note());
+                selection.release
+            };
             eprintln!(
-                "latest stable LiteLLM: {} (published {}){}",
+                "LiteLLM: {} (published {}){}",
                 found.tag,
                 found
                     .published_at

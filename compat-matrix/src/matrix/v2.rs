@@ -69,6 +69,11 @@ pub struct RunContext {
     pub litellm_latest_stable: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub litellm_releases_behind: Option<u32>,
+    /// Which LiteLLM release was measured and why, e.g. "v1.108.7-stable: the
+    /// newest stable release the package index can install; newer ones it
+    /// cannot: v1.110.2-stable (the package index ... lacks litellm-proxy==1.110.2 ...)".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub litellm_selection: Option<String>,
     /// The repository whose tests ran (for links to a case's source).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_repo_url: Option<String>,

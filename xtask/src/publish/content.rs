@@ -142,6 +142,12 @@ pub(super) fn run_context(
                 let (latest, behind) = crate::versions::litellm::releases_behind(&tags, tag);
                 c.litellm_latest_stable = latest;
                 c.litellm_releases_behind = behind;
+                c.litellm_selection = crate::versions::litellm::measured_note(
+                    tag,
+                    &tags,
+                    &mut crate::versions::litellm::index_can_install,
+                    crate::versions::litellm::MAX_SKIPPED,
+                );
             }
             Err(e) => log(&format!(
                 "warning: cannot list LiteLLM's releases ({e}); the matrix says nothing about how current it is"

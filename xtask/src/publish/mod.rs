@@ -268,11 +268,21 @@ pub fn run(
             let litellm_tag = match &opts.litellm_version {
                 Some(t) => t.clone(),
                 None => {
-                    let r = block_on(LitellmResolver::from_env().latest_stable()).context(
-                        "resolving the latest stable LiteLLM release (or pass --litellm-version)",
+                    let s = block_on(LitellmResolver::from_env().latest_installable_stable(
+                        &mut crate::versions::litellm::index_can_install,
+                        crate::versions::litellm::MAX_SKIPPED,
+                    ))
+                    .context(
+                        "resolving the latest stable LiteLLM release the package index can install (or pass --litellm-version)",
                     )?;
-                    log(&format!("latest stable LiteLLM: {}", r.tag));
-                    r.tag
+                    for k in &s.skipped {
+                        log(&format!(
+                            "warning: skipping LiteLLM {}: {}",
+                            k.tag, k.reason
+                        ));
+                    }
+                    log(&format!("LiteLLM: {}", s.note()));
+                    s.release.tag
                 }
             };
             let claude = match &opts.claude_code_version {

@@ -562,3 +562,138 @@ async fn litellm_stable_releases_since_a_tag_across_pages() {
     assert_eq!(releases_behind(&tags, "v1.84.0-stable").1, Some(0));
     assert_eq!(releases_behind(&tags, "main").1, None);
 }
+
+/// The resolvers' pick when pip's index cannot install the newest releases
+/// (the check is a stand-in for the pip check: `index_check` has its own
+/// tests against a local package index).
+#[tokio::test]
+async fn installable_stable_skips_what_the_index_cannot_install_in_version_order() {
+    let server = MockServer::start().await;
+    // Creation order, not version order: the LTS patch v1.108.23 was cut
+    // after v1.109.3.
+    mount_page(
+        &server,
+        1,
+        json!([
+            release("v1.110.2-stable", false, false),
+            release("v1.108.23-stable", false, false),
+            release("v1.110.1-nightly", false, false),
+            release("v1.109.3-stable", false, false),
+        ]),
+        Some(2),
+    )
+    .await;
+    mount_page(
+        &server,
+        2,
+        json!([
+            release("v1.109.0-stable", false, false),
+            release("v1.108.7-stable", false, false),
+            release("v1.108.0-nightly", false, false),
+        ]),
+        Some(3),
+    )
+    .await;
+    // Read: page 2 held v1.109.0, so a later page might hold something newer
+    // than the candidates left. Page 4 is never needed.
+    mount_page(
+        &server,
+        3,
+        json!([release("v1.100.0-stable", false, false)]),
+        Some(4),
+    )
+    .await;
+    Mock::given(method("GET"))
+        .and(path(RELEASES))
+        .and(query_param("page", "4"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+        .expect(0)
+        .mount(&server)
+        .await;
+    let mut asked = Vec::new();
+    let mut check = |tag: &str| {
+        asked.push(tag.to_owned());
+        match tag {
+            "v1.110.2-stable" => Err("the package index (https://pypi.org/simple) lacks litellm-proxy==1.110.2 (pinned by litellm[proxy] 1.110.2)".to_owned()),
+            "v1.109.3-stable" | "v1.109.0-stable" => Err("lacks litellm-proxy-extras==0.4.113".to_owned()),
+            "v1.108.23-stable" => Err("has no litellm==1.108.23".to_owned()),
+            _ => Ok(()),
+        }
+    };
+    let s = LitellmResolver::new(server.uri())
+        .latest_installable_stable(&mut check, 5)
+        .await
+        .unwrap();
+    assert_eq!(
+        asked,
+        [
+            "v1.110.2-stable",
+            "v1.109.3-stable",
+            "v1.109.0-stable",
+            "v1.108.23-stable",
+            "v1.108.7-stable"
+        ]
+    );
+    assert_eq!(s.release.tag, "v1.108.7-stable");
+    let skipped: Vec<&str> = s.skipped.iter().map(|k| k.tag.as_str()).collect();
+    assert_eq!(
+        skipped,
+        [
+            "v1.110.2-stable",
+            "v1.109.3-stable",
+            "v1.109.0-stable",
+            "v1.108.23-stable"
+        ]
+    );
+    let note = s.note();
+    assert!(
+        note.starts_with(
+            "v1.108.7-stable: the newest stable release the package index can install; skipped v1.110.2-stable (the package index (https://pypi.org/simple) lacks litellm-proxy==1.110.2"
+        ),
+        "{note}"
+    );
+}
+
+#[tokio::test]
+async fn installable_stable_gives_up_after_the_limit_naming_what_it_skipped() {
+    let server = MockServer::start().await;
+    mount_page(
+        &server,
+        1,
+        json!([
+            release("v1.110.2-stable", false, false),
+            release("v1.110.0-stable", false, false),
+            release("v1.109.3-stable", false, false),
+        ]),
+        None,
+    )
+    .await;
+    let mut check = |tag: &str| Err(format!("index lacks a pin of {tag}"));
+    let e = LitellmResolver::new(server.uri())
+        .latest_installable_stable(&mut check, 2)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.starts_with(
+            "the 2 newest stable releases of BerriAI/litellm cannot be installed from the package index \
+             (v1.110.2-stable (index lacks a pin of v1.110.2-stable), v1.110.0-stable (index lacks a pin of v1.110.0-stable))"
+        ) && e.contains("--litellm-version")
+            && e.contains("PIP_INDEX_URL"),
+        "{e}"
+    );
+    // The latest release installs: no skips, the note says so.
+    let server = MockServer::start().await;
+    mount_page(
+        &server,
+        1,
+        json!([release("v1.110.2-stable", false, false)]),
+        None,
+    )
+    .await;
+    let s = LitellmResolver::new(server.uri())
+        .latest_installable_stable(&mut |_| Ok(()), 2)
+        .await
+        .unwrap();
+    assert_eq!(s.note(), "v1.110.2-stable: the latest stable release");
+}

@@ -35,6 +35,7 @@ use serde::Deserialize;
 
 use super::{ResolveError, error_chain, http_client, status_error};
 use compat_core::secret::Secret;
+use compat_core::tools::index_check::Verdict;
 
 pub const DEFAULT_API_BASE: &str = "https://api.github.com";
 pub const REPOSITORY: &str = "BerriAI/litellm";
@@ -297,6 +298,113 @@ impl LitellmResolver {
         Ok(out)
     }
 
+    /// The newest stable release whose dependencies the configured package
+    /// index can install: candidates in version order, each passed to
+    /// `check` (`Err(reason)`: the index cannot install it, skip it); at most
+    /// `max_skipped` are skipped. Paging as in [`Self::latest_stable`]: a
+    /// candidate is tried only once a page entirely older than it was read
+    /// (or the list ended), so a release on a later page cannot be newer.
+    pub async fn latest_installable_stable(
+        &self,
+        check: &mut dyn FnMut(&str) -> Result<(), String>,
+        max_skipped: usize,
+    ) -> Result<Selection, ResolveError> {
+        let first = format!(
+            "{}/repos/{}/releases?per_page=100",
+            self.api_base, self.repository
+        );
+        let base = reqwest::Url::parse(&first).map_err(|e| ResolveError::Malformed {
+            url: first.clone(),
+            message: format!("bad API base URL: {e}"),
+        })?;
+        let mut next = Some(first);
+        let (mut pages, mut seen) = (0usize, 0usize);
+        let mut last_page_max: Option<(u64, u64, u64)> = None;
+        let mut candidates: Vec<StableRelease> = Vec::new();
+        let mut tried: Vec<StableTag> = Vec::new();
+        let mut skipped: Vec<Skipped> = Vec::new();
+        loop {
+            let best = candidates
+                .iter()
+                .enumerate()
+                .max_by(|(_, a), (_, b)| a.version.cmp(&b.version))
+                .map(|(i, c)| (i, c.version));
+            let more_may_be_newer = match (best, last_page_max) {
+                (Some((_, b)), Some(m)) => m >= (b.major, b.minor, b.patch),
+                _ => true,
+            };
+            if more_may_be_newer
+                && pages < self.max_pages
+                && let Some(url) = next.take()
+            {
+                pages += 1;
+                let (releases, link) = self.fetch_page(&url).await?;
+                seen += releases.len();
+                last_page_max = releases
+                    .iter()
+                    .filter_map(|r| base_version(&r.tag_name))
+                    .max();
+                for r in releases.iter().filter(|r| !r.draft && !r.prerelease) {
+                    if let Some(version) = parse_stable_tag(&r.tag_name)
+                        && !tried.contains(&version)
+                        && !candidates.iter().any(|c| c.version == version)
+                    {
+                        candidates.push(StableRelease {
+                            tag: r.tag_name.clone(),
+                            version,
+                            published_at: r.published_at,
+                            html_url: r.html_url.clone(),
+                        });
+                    }
+                }
+                next = link
+                    .filter(|l| reqwest::Url::parse(l).is_ok_and(|u| u.origin() == base.origin()));
+                continue;
+            }
+            let Some((i, _)) = best else {
+                let why = if skipped.is_empty() {
+                    "no stable release (tag vX.Y.Z-stable, not a draft, not a prerelease)"
+                        .to_owned()
+                } else {
+                    format!(
+                        "no stable release the package index can install (skipped: {})",
+                        skipped_list(&skipped)
+                    )
+                };
+                return Err(ResolveError::NoMatch(format!(
+                    "{why} among the {seen} release(s) of {} on {pages} page(s) read from {}",
+                    self.repository, self.api_base
+                )));
+            };
+            let candidate = candidates.swap_remove(i);
+            tried.push(candidate.version);
+            match check(&candidate.tag) {
+                Ok(()) => {
+                    return Ok(Selection {
+                        release: candidate,
+                        skipped,
+                    });
+                }
+                Err(reason) => {
+                    skipped.push(Skipped {
+                        tag: candidate.tag,
+                        reason,
+                    });
+                    if skipped.len() >= max_skipped {
+                        return Err(ResolveError::NoMatch(format!(
+                            "the {} newest stable releases of {} cannot be installed from the package index \
+                             ({}); pass a release with --litellm-version, or point pip at another index \
+                             (PIP_INDEX_URL, pip.conf)",
+                            skipped.len(),
+                            self.repository,
+                            skipped_list(&skipped)
+                        )));
+                    }
+                }
+            }
+        }
+    }
+
     async fn fetch_page(&self, url: &str) -> Result<(Vec<Release>, Option<String>), ResolveError> {
         let mut req = self
             .client
@@ -339,6 +447,116 @@ impl LitellmResolver {
             })?;
         Ok((releases, link))
     }
+}
+
+/// The resolvers' check of a stable tag: `Err(reason)` when the package
+/// index pip is configured with lacks the release or one of its exact pins.
+/// A check that cannot run (no pip, index unreachable) is a warning on
+/// stderr and lets the release through: provisioning will say what is wrong.
+pub fn index_can_install(tag: &str) -> Result<(), String> {
+    let Some(version) = pip_version(tag) else {
+        return Err("not a vX.Y.Z-stable tag, so no PyPI release".to_owned());
+    };
+    match compat_core::tools::check_litellm_release(&version) {
+        Ok(Verdict::Installable { .. }) => Ok(()),
+        Ok(Verdict::Missing(m)) => Err(m.reason()),
+        Err(e) => {
+            eprintln!(
+                "warning: cannot check whether the package index can install LiteLLM {tag} ({e}); taking it"
+            );
+            Ok(())
+        }
+    }
+}
+
+/// How many uninstallable releases the resolver skips before giving up
+/// (each check is a few seconds of pip).
+pub const MAX_SKIPPED: usize = 5;
+
+/// A newer stable release the resolver passed over, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skipped {
+    pub tag: String,
+    /// What the package index lacks (the index check's words).
+    pub reason: String,
+}
+
+/// [`LitellmResolver::latest_installable_stable`]'s answer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Selection {
+    pub release: StableRelease,
+    /// Newer stable releases skipped, newest first.
+    pub skipped: Vec<Skipped>,
+}
+
+impl Selection {
+    /// Which release and why, for logs and the matrix's `context`.
+    pub fn note(&self) -> String {
+        if self.skipped.is_empty() {
+            format!("{}: the latest stable release", self.release.tag)
+        } else {
+            format!(
+                "{}: the newest stable release the package index can install; skipped {}",
+                self.release.tag,
+                skipped_list(&self.skipped)
+            )
+        }
+    }
+}
+
+fn skipped_list(skipped: &[Skipped]) -> String {
+    skipped
+        .iter()
+        .map(|s| format!("{} ({})", s.tag, s.reason))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Why the run measured `ran` (a stable tag), for the matrix's `context`:
+/// the stable releases newer than it (from `stable`, at most `max_checked`
+/// of them, newest first) each with what `check` says of it (`Err(reason)`:
+/// the package index cannot install it). None when `ran` is not a stable tag.
+pub fn measured_note(
+    ran: &str,
+    stable: &[StableTag],
+    check: &mut dyn FnMut(&str) -> Result<(), String>,
+    max_checked: usize,
+) -> Option<String> {
+    let ran_v = parse_stable_tag(ran)?;
+    let mut newer: Vec<StableTag> = stable.iter().copied().filter(|t| *t > ran_v).collect();
+    newer.sort_by(|a, b| b.cmp(a));
+    newer.dedup();
+    if newer.is_empty() {
+        return Some(format!("{ran}: the latest stable release"));
+    }
+    let mut parts = Vec::new();
+    let mut all_uninstallable = true;
+    for t in newer.iter().take(max_checked) {
+        let tag = format!("v{t}-stable");
+        match check(&tag) {
+            Ok(()) => {
+                all_uninstallable = false;
+                parts.push(format!("{tag} (installable)"));
+            }
+            Err(reason) => parts.push(format!("{tag} ({reason})")),
+        }
+    }
+    let unchecked = newer.len().saturating_sub(max_checked);
+    if unchecked > 0 {
+        all_uninstallable = false;
+        parts.push(format!("{unchecked} older one(s) not checked"));
+    }
+    Some(if all_uninstallable {
+        format!(
+            "{ran}: the newest stable release the package index can install; newer ones it cannot: {}",
+            parts.join(", ")
+        )
+    } else {
+        format!(
+            "{ran}: the release asked for; newer stable releases: {}",
+            parts.join(", ")
+        )
+    })
 }
 
 /// The latest stable tag among `stable` and how many stable releases are
@@ -412,6 +630,48 @@ mod tests {
             r("v1.83.0-stable.patch.1"),
         ];
         assert_eq!(pick_latest_stable(&list).unwrap().tag, "v1.83.0-stable");
+    }
+
+    #[test]
+    fn the_note_says_why_the_measured_release() {
+        let t = |s: &str| parse_stable_tag(s).unwrap();
+        let stable = [
+            t("v1.110.2-stable"),
+            t("v1.109.3-stable"),
+            t("v1.108.7-stable"),
+            t("v1.108.6-stable"),
+        ];
+        let mut none = |_: &str| -> Result<(), String> { panic!("nothing to check") };
+        assert_eq!(
+            measured_note("v1.110.2-stable", &stable, &mut none, 5).as_deref(),
+            Some("v1.110.2-stable: the latest stable release")
+        );
+        assert_eq!(
+            measured_note("v1.110.2-stable.patch.1", &stable, &mut none, 5),
+            None
+        );
+        let mut lacks = |tag: &str| Err(format!("lacks a pin of {tag}"));
+        assert_eq!(
+            measured_note("v1.108.7-stable", &stable, &mut lacks, 5).as_deref(),
+            Some(
+                "v1.108.7-stable: the newest stable release the package index can install; newer ones it cannot: \
+                 v1.110.2-stable (lacks a pin of v1.110.2-stable), v1.109.3-stable (lacks a pin of v1.109.3-stable)"
+            )
+        );
+        let mut newest_ok = |tag: &str| {
+            if tag == "v1.110.2-stable" {
+                Ok(())
+            } else {
+                Err("lacks x==1".to_owned())
+            }
+        };
+        assert_eq!(
+            measured_note("v1.108.6-stable", &stable, &mut newest_ok, 2).as_deref(),
+            Some(
+                "v1.108.6-stable: the release asked for; newer stable releases: \
+                 v1.110.2-stable (installable), v1.109.3-stable (lacks x==1), 1 older one(s) not checked"
+            )
+        );
     }
 
     #[test]
