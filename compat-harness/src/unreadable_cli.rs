@@ -3,7 +3,8 @@
 //! CLI's version, whatever the simulator recorded.
 
 use compat_core::driver::DriverError;
-use compat_matrix::classify::{self, Evidence, FailureClass, FailureKind, UpstreamAnswer};
+use compat_matrix::classify::{self, Evidence, FailureKind, UpstreamAnswer};
+use compat_matrix::status::FailureClass;
 
 use crate::conclude::failure_kind;
 
