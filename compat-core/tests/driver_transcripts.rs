@@ -171,11 +171,14 @@ fn edited(name: &str, kind: &str, edit: impl Fn(&mut serde_json::Value)) -> Tran
     Transcript::parse_str(&lines.join("\n")).unwrap()
 }
 
+/// A change to one line's JSON.
+type Edit = Box<dyn Fn(&mut serde_json::Value)>;
+
 #[test]
 fn a_changed_shape_is_a_shape_problem_not_a_default() {
     // What a newer CLI could change in the fields the harness reads: each is
     // named, with the line, instead of read as `false`, `None` or nothing.
-    let cases: Vec<(&str, &str, Box<dyn Fn(&mut serde_json::Value)>, &str)> = vec![
+    let cases: Vec<(&str, &str, Edit, &str)> = vec![
         (
             "text.jsonl",
             "result",

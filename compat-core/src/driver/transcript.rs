@@ -298,6 +298,10 @@ impl Transcript {
     }
 }
 
+/// A field the parser reads: its name, its value, the check of its type and
+/// that type's name.
+type Expect<'a> = (&'a str, &'a Value, fn(&Value) -> bool, &'a str);
+
 /// What the parser cannot read in one stream-JSON line, if anything: the
 /// fields the harness reads of each known line type (claude 2.1.x, see
 /// golden/transcripts/), with the type they have there.
@@ -308,7 +312,7 @@ pub fn shape_problem(v: &Value) -> Option<String> {
             keys_of(v)
         ));
     };
-    let missing = |what: &[(&str, &Value, fn(&Value) -> bool, &str)]| {
+    let missing = |what: &[Expect<'_>]| {
         let bad: Vec<String> = what
             .iter()
             .filter(|(_, field, ok, _)| !ok(field))
