@@ -29,7 +29,7 @@ pub mod index_check;
 pub mod sdks;
 
 /// The pinned claude CLI (npm `@anthropic-ai/claude-code`).
-pub const CLAUDE_CODE_VERSION: &str = "2.1.331";
+pub const CLAUDE_CODE_VERSION: &str = "2.1.332";
 /// The pinned LiteLLM (PyPI `litellm[proxy]`).
 pub const LITELLM_VERSION: &str = "1.108.7";
 

@@ -18,7 +18,13 @@ fn plain_text() {
     let t = load("text.jsonl");
     t.ensure_success().unwrap();
     assert_eq!(t.final_text, "PONG-golden");
-    assert_eq!(t.cli_version.as_deref(), Some("2.1.331"));
+    // The captures follow the pin: bumping CLAUDE_CODE_VERSION without
+    // `cargo xtask capture-transcripts` fails here.
+    assert_eq!(
+        t.cli_version.as_deref(),
+        Some(compat_core::tools::CLAUDE_CODE_VERSION),
+        "golden/transcripts/ were captured with another claude than the pin: run `cargo xtask capture-transcripts`"
+    );
     assert_eq!(t.model.as_deref(), Some("claude-sonnet-4-6"));
     assert_eq!(t.num_turns, 1);
     assert!(t.thinking.is_empty() && t.tool_calls.is_empty());
@@ -111,4 +117,135 @@ fn upstream_500_is_an_error_result_with_status_and_retry() {
     assert!(t.transient_error().unwrap().contains("status 500"));
     let e = t.ensure_success().unwrap_err().to_string();
     assert!(e.contains("API status 500"), "{e}");
+}
+
+/// Every captured scenario.
+const ALL: &[&str] = &[
+    "text.jsonl",
+    "stream_partial.jsonl",
+    "tool_bash.jsonl",
+    "thinking_tool.jsonl",
+    "image.jsonl",
+    "cache_first.jsonl",
+    "cache_second.jsonl",
+    "error_500.jsonl",
+];
+
+#[test]
+fn every_capture_is_readable_and_of_the_pinned_cli() {
+    for name in ALL {
+        let t = load(name);
+        assert!(
+            t.shape_problems.is_empty(),
+            "{name}: {:?}",
+            t.shape_problems
+        );
+        assert!(t.has_result, "{name}");
+        assert_eq!(
+            t.cli_version.as_deref(),
+            Some(compat_core::tools::CLAUDE_CODE_VERSION),
+            "{name}: run `cargo xtask capture-transcripts` after bumping the pin"
+        );
+    }
+}
+
+/// The capture with one line's JSON changed by `edit`.
+fn edited(name: &str, kind: &str, edit: impl Fn(&mut serde_json::Value)) -> Transcript {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../golden/transcripts")
+        .join(name);
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut done = false;
+    let lines: Vec<String> = text
+        .lines()
+        .map(|l| {
+            let mut v: serde_json::Value = serde_json::from_str(l).unwrap();
+            if !done && v["type"] == kind {
+                edit(&mut v);
+                done = true;
+            }
+            v.to_string()
+        })
+        .collect();
+    assert!(done, "{name} has no {kind} line");
+    Transcript::parse_str(&lines.join("\n")).unwrap()
+}
+
+/// A change to one line's JSON.
+type Edit = Box<dyn Fn(&mut serde_json::Value)>;
+
+#[test]
+fn a_changed_shape_is_a_shape_problem_not_a_default() {
+    // What a newer CLI could change in the fields the harness reads: each is
+    // named, with the line, instead of read as `false`, `None` or nothing.
+    let cases: Vec<(&str, &str, Edit, &str)> = vec![
+        (
+            "text.jsonl",
+            "result",
+            Box::new(|v| {
+                let e = v["is_error"].take();
+                v["error"] = e;
+                v.as_object_mut().unwrap().remove("is_error");
+            }),
+            "`is_error` (a boolean)",
+        ),
+        (
+            "error_500.jsonl",
+            "result",
+            Box::new(|v| {
+                v.as_object_mut().unwrap().remove("subtype");
+            }),
+            "`subtype` (a string)",
+        ),
+        (
+            "tool_bash.jsonl",
+            "assistant",
+            Box::new(|v| {
+                v["message"] = serde_json::json!({"blocks": v["message"]["content"].take()})
+            }),
+            "`message.content` (an array)",
+        ),
+        (
+            "stream_partial.jsonl",
+            "stream_event",
+            Box::new(|v| v["event"] = serde_json::json!({"kind": "message_start"})),
+            "`event.type` (a string)",
+        ),
+        (
+            "text.jsonl",
+            "system",
+            Box::new(|v| {
+                v.as_object_mut().unwrap().remove("claude_code_version");
+            }),
+            "`claude_code_version` (a string)",
+        ),
+    ];
+    for (name, kind, edit, want) in cases {
+        let t = edited(name, kind, edit);
+        assert_eq!(
+            t.shape_problems.len(),
+            1,
+            "{name}/{kind}: {:?}",
+            t.shape_problems
+        );
+        let p = &t.shape_problems[0];
+        assert!(
+            p.starts_with("line ") && p.contains(want),
+            "{name}/{kind}: {p}"
+        );
+    }
+}
+
+#[test]
+fn unknown_line_types_are_skipped() {
+    // New informational lines (2.1.331 added `system/thinking_tokens`) do not
+    // make a transcript unreadable.
+    let mut text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../golden/transcripts/text.jsonl"),
+    )
+    .unwrap();
+    text.insert_str(0, "{\"type\":\"rate_limit_event\",\"info\":{}}\n{\"type\":\"system\",\"subtype\":\"status\"}\n");
+    let t = Transcript::parse_str(&text).unwrap();
+    assert!(t.shape_problems.is_empty(), "{:?}", t.shape_problems);
+    t.ensure_success().unwrap();
 }

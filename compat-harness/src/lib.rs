@@ -32,6 +32,8 @@ mod runner;
 pub mod shard;
 mod sink;
 pub mod stream_timing;
+#[cfg(test)]
+mod unreadable_cli;
 mod verdict_evidence;
 pub mod warm;
 mod window;

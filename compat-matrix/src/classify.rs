@@ -237,9 +237,12 @@ fn classify_evidence(e: &Evidence<'_>) -> Verdict {
         FailureKind::CliCrashed if dead => {
             Verdict::new(Harness, "harness: the gateway process died during the run")
         }
+        // Whatever the simulator recorded: a run whose output the harness
+        // cannot read (a newer CLI's changed stream-JSON among them) has no
+        // verdict on the gateway.
         FailureKind::CliCrashed => Verdict::new(
             Harness,
-            "harness: the claude CLI crashed (no result line, or output that is not stream-JSON)",
+            "harness: the claude CLI crashed or its output cannot be read (no result line, output that is not stream-JSON, or stream-JSON of a shape the harness does not know)",
         ),
         FailureKind::Stalled | FailureKind::TimedOut => classify_hang(e, dead),
         FailureKind::CliApiError { status, text } => classify_api_error(e, *status, text, dead),

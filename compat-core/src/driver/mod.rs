@@ -92,11 +92,27 @@ pub enum DriverError {
     },
     #[error("the claude CLI exited ({exit}) without a result line. Last output:\n{tail}")]
     NoResult { exit: String, tail: String },
-    #[error("the claude CLI printed a line that is not JSON (line {line_no}: {error}): {line}")]
+    #[error(
+        "the claude CLI {version} printed a line that is not JSON (line {line_no}: {error}): {line}\n{}",
+        unreadable_hint()
+    )]
     Malformed {
+        /// The CLI's version (its init line's, else `claude --version`'s).
+        version: String,
         line_no: usize,
         line: String,
         error: String,
+    },
+    /// The CLI's stream-JSON has a shape the parser does not know (a newer
+    /// CLI changed it): the harness cannot judge the run.
+    #[error(
+        "the claude CLI {version} printed stream-JSON the harness cannot read: {problems}\n{}\nLast output:\n{tail}",
+        unreadable_hint()
+    )]
+    Unreadable {
+        version: String,
+        problems: String,
+        tail: String,
     },
     #[error(
         "cannot prepare the run's private folders (home, tmp, config, work) in its session folder or the \
@@ -495,7 +511,8 @@ impl ClaudeRun {
                 Err(
                     e @ (DriverError::Spawn { .. }
                     | DriverError::Io(_)
-                    | DriverError::Malformed { .. }),
+                    | DriverError::Malformed { .. }
+                    | DriverError::Unreadable { .. }),
                 ) => return Err(e),
                 Err(e) => {
                     let hang =
@@ -625,11 +642,19 @@ impl ClaudeRun {
         let stderr_text = err_reader.join().unwrap_or_default();
         let mut t = Transcript::parse_lines(&lines).map_err(|(line_no, line, error)| {
             DriverError::Malformed {
+                version: self.version_of(&lines),
                 line_no,
                 line: self.auth_token.redact(&line),
                 error,
             }
         })?;
+        if !t.shape_problems.is_empty() {
+            return Err(DriverError::Unreadable {
+                version: self.version_of(&lines),
+                problems: self.auth_token.redact(&t.shape_problems.join("; ")),
+                tail: self.auth_token.redact(&tail_of(&lines, 6)),
+            });
+        }
         t.exit_code = status.and_then(|s| s.code());
         t.stderr = self.auth_token.redact(&last_chars(&stderr_text, 4000));
         if !t.has_result {
@@ -647,6 +672,45 @@ impl ClaudeRun {
         }
         Ok(t)
     }
+}
+
+impl ClaudeRun {
+    /// The version of the CLI that printed `lines`: its init line's, else
+    /// what the binary says (`claude --version`), for an error that must name
+    /// the CLI whose output the harness could not read.
+    fn version_of(&self, lines: &[(u64, String)]) -> String {
+        let from_init = lines.iter().find_map(|(_, l)| {
+            let v: serde_json::Value = serde_json::from_str(l).ok()?;
+            (v["type"] == "system" && v["subtype"] == "init")
+                .then(|| v["claude_code_version"].as_str().map(str::to_owned))?
+        });
+        from_init
+            .or_else(|| {
+                let out = Command::new(&self.bin)
+                    .arg("--version")
+                    .env("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "1")
+                    .stdin(Stdio::null())
+                    .output()
+                    .ok()?;
+                // "2.1.331 (Claude Code)"
+                String::from_utf8_lossy(&out.stdout)
+                    .split_whitespace()
+                    .next()
+                    .filter(|v| v.starts_with(|c: char| c.is_ascii_digit()))
+                    .map(str::to_owned)
+            })
+            .unwrap_or_else(|| format!("at {} (its version unknown)", self.bin.display()))
+    }
+}
+
+/// What to do about a CLI whose output the harness cannot read.
+fn unreadable_hint() -> String {
+    format!(
+        "The harness reads the stream-JSON of claude {} (golden/transcripts/): a newer CLI changed its output. \
+         Re-capture with `cargo xtask capture-transcripts` and follow the change in compat-core/src/driver/transcript.rs, \
+         or run the pinned CLI (unset COMPAT_CLAUDE_VERSION / COMPAT_CLAUDE_BIN).",
+        crate::tools::CLAUDE_CODE_VERSION
+    )
 }
 
 /// A `stream_event` line carrying a `ping` (cheap test: no full parse).

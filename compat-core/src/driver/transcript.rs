@@ -8,6 +8,14 @@
 //! text, usage, cost, is_error, api_error_status). `result.subtype` is
 //! "success" even for API errors: `is_error` is what counts. Several `result`
 //! lines can appear in one process; the last one wins.
+//!
+//! A line of a known type that lacks a field the harness reads (a `result`
+//! without `subtype`/`is_error`, an `assistant` without `message.content`,
+//! ...) is recorded in [`Transcript::shape_problems`]: a newer CLI that
+//! changed its output must fail the run as the harness's (it cannot read the
+//! CLI), never as a gateway failure built on defaults. Line types the parser
+//! does not know are skipped (new CLIs add informational lines, e.g.
+//! `system/thinking_tokens`).
 
 use serde::Serialize;
 use serde_json::Value;
@@ -108,6 +116,9 @@ pub struct Transcript {
     pub has_result: bool,
     /// Every stdout line, as received.
     pub raw_lines: Vec<String>,
+    /// Lines of a known type whose shape the parser cannot read (1-based
+    /// line number and what is missing); empty for a readable transcript.
+    pub shape_problems: Vec<String>,
 }
 
 impl Transcript {
@@ -122,6 +133,9 @@ impl Transcript {
             }
             let v: Value =
                 serde_json::from_str(line).map_err(|e| (i + 1, line.clone(), e.to_string()))?;
+            if let Some(problem) = shape_problem(&v) {
+                t.shape_problems.push(format!("line {}: {problem}", i + 1));
+            }
             t.absorb(*at_ms, &v);
         }
         Ok(t)
@@ -131,6 +145,11 @@ impl Transcript {
     pub fn parse_str(text: &str) -> Result<Transcript, (usize, String, String)> {
         let lines: Vec<(u64, String)> = text.lines().map(|l| (0, l.to_owned())).collect();
         Self::parse_lines(&lines)
+    }
+
+    /// The claude version of the init line, if one was read.
+    pub fn version_label(&self) -> &str {
+        self.cli_version.as_deref().unwrap_or("of unknown version")
     }
 
     fn absorb(&mut self, at_ms: u64, v: &Value) {
@@ -276,5 +295,80 @@ impl Transcript {
             })
             .collect::<Vec<_>>()
             .join("\n")
+    }
+}
+
+/// A field the parser reads: its name, its value, the check of its type and
+/// that type's name.
+type Expect<'a> = (&'a str, &'a Value, fn(&Value) -> bool, &'a str);
+
+/// What the parser cannot read in one stream-JSON line, if anything: the
+/// fields the harness reads of each known line type (claude 2.1.x, see
+/// golden/transcripts/), with the type they have there.
+pub fn shape_problem(v: &Value) -> Option<String> {
+    let Some(kind) = v["type"].as_str() else {
+        return Some(format!(
+            "a line without a string `type` (keys: {})",
+            keys_of(v)
+        ));
+    };
+    let missing = |what: &[Expect<'_>]| {
+        let bad: Vec<String> = what
+            .iter()
+            .filter(|(_, field, ok, _)| !ok(field))
+            .map(|(name, _, _, want)| format!("`{name}` ({want})"))
+            .collect();
+        (!bad.is_empty()).then(|| {
+            format!(
+                "a `{kind}` line without {} (keys: {})",
+                bad.join(", "),
+                keys_of(v)
+            )
+        })
+    };
+    let is_str: fn(&Value) -> bool = Value::is_string;
+    let is_bool: fn(&Value) -> bool = Value::is_boolean;
+    let is_array: fn(&Value) -> bool = Value::is_array;
+    let is_content: fn(&Value) -> bool = |c| c.is_array() || c.is_string();
+    match (kind, v["subtype"].as_str()) {
+        ("system", Some("init")) => missing(&[(
+            "claude_code_version",
+            &v["claude_code_version"],
+            is_str,
+            "a string",
+        )]),
+        ("result", _) => missing(&[
+            ("subtype", &v["subtype"], is_str, "a string"),
+            ("is_error", &v["is_error"], is_bool, "a boolean"),
+        ]),
+        ("assistant", _) => missing(&[(
+            "message.content",
+            &v["message"]["content"],
+            is_array,
+            "an array",
+        )]),
+        ("user", _) => missing(&[(
+            "message.content",
+            &v["message"]["content"],
+            is_content,
+            "an array or a string",
+        )]),
+        ("stream_event", _) => missing(&[("event.type", &v["event"]["type"], is_str, "a string")]),
+        _ => None,
+    }
+}
+
+fn keys_of(v: &Value) -> String {
+    match v.as_object() {
+        Some(o) => o.keys().map(String::as_str).collect::<Vec<_>>().join(", "),
+        None => format!("not an object: {}", short(v)),
+    }
+}
+
+fn short(v: &Value) -> String {
+    let s = v.to_string();
+    match s.char_indices().nth(80) {
+        Some((i, _)) => format!("{}...", &s[..i]),
+        None => s,
     }
 }

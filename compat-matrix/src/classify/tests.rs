@@ -100,6 +100,26 @@ fn hangs_are_judged_by_what_the_provider_finished() {
 }
 
 #[test]
+fn an_unreadable_cli_is_ours_even_beside_a_refusal() {
+    // A newer CLI whose stream-JSON the driver cannot read (its error names
+    // the CLI's version): no verdict on the gateway, whatever the simulator
+    // recorded, so never a red cell.
+    let message = "the claude CLI 2.1.332 printed stream-JSON the harness cannot read: line 9: a `result` line without `is_error` (a boolean)";
+    for answers in [vec![], vec![answer(400, Some("betas.anthropic"), true)]] {
+        let v = classify(&Evidence {
+            kind: FailureKind::CliCrashed,
+            message,
+            upstream: Some(&answers),
+            gateway_alive: Some(true),
+            gateway_log: "",
+            gateway_requests: Some(1),
+        });
+        assert_eq!(v.class, Harness, "{answers:?}");
+        assert!(v.headline.contains("cannot be read"), "{}", v.headline);
+    }
+}
+
+#[test]
 fn assertions_are_incompatible_and_crashes_are_ours() {
     assert_eq!(sim(FailureKind::Assertion, &[]).class, Incompatible);
     assert_eq!(sim(FailureKind::CliCrashed, &[]).class, Harness);

@@ -25,7 +25,7 @@ use crate::publisher::{
 };
 use crate::suite::{Suite, SuiteVersions};
 use crate::versions::block_on;
-use crate::versions::claude_code::ClaudeCodeResolver;
+use crate::versions::claude_code::{ClaudeCodeResolver, PR_GATE_MIN_AGE};
 use crate::versions::litellm::{LitellmResolver, parse_stable_tag, pip_version};
 
 pub const DEFAULT_DOCS_REPO: &str = "https://github.com/BerriAI/litellm-docs.git";
@@ -288,11 +288,24 @@ pub fn run(
             let claude = match &opts.claude_code_version {
                 Some(v) => v.clone(),
                 None => {
-                    let v = block_on(ClaudeCodeResolver::from_env().latest()).context(
-                        "resolving the latest Claude Code version (or pass --claude-code-version)",
-                    )?;
-                    log(&format!("latest Claude Code: {v}"));
-                    v
+                    // The newest version past the resolver's age rule, as
+                    // the PR gate runs (a release has that long to be
+                    // yanked before the daily matrix is published on it).
+                    let v = block_on(
+                        ClaudeCodeResolver::from_env().pr_gate(jiff::Timestamp::now(), PR_GATE_MIN_AGE),
+                    )
+                    .with_context(|| {
+                        format!(
+                            "resolving the newest Claude Code published at least {} h ago (or pass --claude-code-version)",
+                            PR_GATE_MIN_AGE.as_hours()
+                        )
+                    })?;
+                    log(&format!(
+                        "Claude Code {} (the newest published at least {} h ago)",
+                        v.version,
+                        PR_GATE_MIN_AGE.as_hours()
+                    ));
+                    v.version
                 }
             };
             let litellm = pip_version(&litellm_tag).with_context(|| {
