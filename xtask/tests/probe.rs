@@ -49,13 +49,8 @@ fn in_sim_mode_every_probe_agrees_with_its_ledger_rule() {
     let (ok, stderr, report) = probe(&["--mode", "sim"], tmp.path());
     assert!(ok, "cargo xtask probe --mode sim failed:\n{stderr}");
     assert_eq!(report["disagree"], 0, "{stderr}");
-    let results = report["results"].as_array().expect("results");
     // A probe (not a `no_probe`) that was not answered is a client or script failure.
-    let unanswered: Vec<String> = results
-        .iter()
-        .filter(|r| !r["api"].is_null() && r["outcome"] != "agree")
-        .map(|r| format!("{} ({}): {}", r["rule"], r["api"], r["reason"]))
-        .collect();
+    let unanswered = not_agreeing(&report);
     assert!(
         unanswered.is_empty(),
         "probes not answered: {unanswered:#?}\n{stderr}"
@@ -118,12 +113,7 @@ fn in_rehearsal_mode_every_probe_agrees_through_live_modes_path() {
     .expect("the report is JSON");
     assert_eq!(report["mode"], "rehearsal", "{report}");
     assert_eq!(report["disagree"], 0, "{stderr}");
-    let results = report["results"].as_array().expect("results");
-    let unanswered: Vec<String> = results
-        .iter()
-        .filter(|r| !r["api"].is_null() && r["outcome"] != "agree")
-        .map(|r| format!("{} ({}): {}", r["rule"], r["api"], r["reason"]))
-        .collect();
+    let unanswered = not_agreeing(&report);
     assert!(
         unanswered.is_empty(),
         "probes that did not agree in rehearsal: {unanswered:#?}\n{stderr}"
@@ -200,4 +190,16 @@ fn a_simulator_that_answers_otherwise_than_the_probe_expects_fails_the_run_namin
         ),
         "{stderr}"
     );
+}
+
+/// The report's probes (not `no_probe` entries) whose outcome is not
+/// `agree`, one line each: rule, api, reason.
+fn not_agreeing(report: &Value) -> Vec<String> {
+    report["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .filter(|r| !r["api"].is_null() && r["outcome"] != "agree")
+        .map(|r| format!("{} ({}): {}", r["rule"], r["api"], r["reason"]))
+        .collect()
 }

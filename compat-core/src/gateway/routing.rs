@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use compat_matrix::provider::Provider;
 
 mod live;
-pub use live::{REDIRECTING_ENV, rehearsal_proxy_env};
+pub use live::{REDIRECTING_ENV, rehearsal_proxy_env, tls_front_env};
 
 /// The provider's own id for a canonical Claude model, as the real service
 /// names it (LiteLLM's model map agrees: model_prices_and_context_window.json).
@@ -191,38 +191,6 @@ pub fn proxy_env(provider: Provider, upstream: &Upstream<'_>) -> Vec<(String, St
         ],
         _ => Vec::new(),
     }
-}
-
-/// The proxy's environment to reach an upstream it cannot be given an
-/// address for, through a TLS-intercepting forward proxy at `proxy_url`
-/// whose CA is the PEM file `ca_file`: sim mode's way to the Vertex
-/// simulator for the Vertex pass-through, whose upstream LiteLLM 1.108.7
-/// always takes from Google's host (llm_passthrough_endpoints.py
-/// `get_vertex_base_url`, no `api_base`). What LiteLLM's upstream client
-/// honours, as a customer behind a TLS-inspecting corporate proxy sets it:
-/// - `HTTPS_PROXY`/`https_proxy`: its default aiohttp transport reads the
-///   proxy per request (llms/custom_httpx/aiohttp_transport.py
-///   `_proxy_from_env`, on unless `DISABLE_AIOHTTP_TRUST_ENV`); the httpx
-///   transport mounts it too (http_handler.py `_environment_proxy_mounts`).
-///   Both spellings: urllib, which both read it with, prefers the lower case.
-/// - `NO_PROXY`/`no_proxy`: the loopback stays direct, so google-auth's
-///   token exchange still goes to the simulator's `/token` (the fake
-///   service account's `token_uri`), and nothing local crosses the proxy.
-/// - `SSL_CERT_FILE`: the CA bundle of every client LiteLLM makes
-///   (http_handler.py `get_ssl_configuration`: `SSL_CERT_FILE` replaces
-///   certifi's bundle), so only the front's per-run CA is trusted.
-pub fn tls_front_env(proxy_url: &str, ca_file: &str) -> Vec<(String, String)> {
-    let no_proxy = "127.0.0.1,localhost";
-    [
-        ("HTTPS_PROXY", proxy_url),
-        ("https_proxy", proxy_url),
-        ("NO_PROXY", no_proxy),
-        ("no_proxy", no_proxy),
-        ("SSL_CERT_FILE", ca_file),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_owned(), v.to_owned()))
-    .collect()
 }
 
 /// The fake credentials the simulators accept (compat-sim's `creds`). Whoever

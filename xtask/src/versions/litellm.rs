@@ -186,7 +186,9 @@ impl LitellmResolver {
         self
     }
 
-    pub async fn latest_stable(&self) -> Result<StableRelease, ResolveError> {
+    /// The first page of the releases list, and its URL as the base that
+    /// the `Link` header's next pages resolve against.
+    fn first_releases_page(&self) -> Result<(String, reqwest::Url), ResolveError> {
         let first = format!(
             "{}/repos/{}/releases?per_page=100",
             self.api_base, self.repository
@@ -195,6 +197,11 @@ impl LitellmResolver {
             url: first.clone(),
             message: format!("bad API base URL: {e}"),
         })?;
+        Ok((first, base))
+    }
+
+    pub async fn latest_stable(&self) -> Result<StableRelease, ResolveError> {
+        let (first, base) = self.first_releases_page()?;
         let mut next = Some(first);
         let mut best: Option<StableRelease> = None;
         let (mut pages, mut seen) = (0usize, 0usize);
@@ -309,14 +316,7 @@ impl LitellmResolver {
         check: &mut dyn FnMut(&str) -> Result<(), String>,
         max_skipped: usize,
     ) -> Result<Selection, ResolveError> {
-        let first = format!(
-            "{}/repos/{}/releases?per_page=100",
-            self.api_base, self.repository
-        );
-        let base = reqwest::Url::parse(&first).map_err(|e| ResolveError::Malformed {
-            url: first.clone(),
-            message: format!("bad API base URL: {e}"),
-        })?;
+        let (first, base) = self.first_releases_page()?;
         let mut next = Some(first);
         let (mut pages, mut seen) = (0usize, 0usize);
         let mut last_page_max: Option<(u64, u64, u64)> = None;

@@ -1,7 +1,8 @@
 //! The environment of live and rehearsal proxies (issue 26): the variables
 //! that would move a column off its real host, scrubbed from every proxy
 //! this crate starts, and the variables a rehearsal proxy gets to reach the
-//! real host names through the intercepting front.
+//! real host names through the intercepting front (its base,
+//! `tls_front_env`, is also sim mode's way to the Vertex pass-through).
 
 /// Variables LiteLLM 1.108.7 (or the clients it uses: google-auth,
 /// requests, aiohttp, httpx, botocore) reads from the environment that would
@@ -98,6 +99,38 @@ pub const REDIRECTING_ENV: &[&str] = &[
     "LITELLM_RUST",
 ];
 
+/// The proxy's environment to reach an upstream it cannot be given an
+/// address for, through a TLS-intercepting forward proxy at `proxy_url`
+/// whose CA is the PEM file `ca_file`: sim mode's way to the Vertex
+/// simulator for the Vertex pass-through, whose upstream LiteLLM 1.108.7
+/// always takes from Google's host (llm_passthrough_endpoints.py
+/// `get_vertex_base_url`, no `api_base`). What LiteLLM's upstream client
+/// honours, as a customer behind a TLS-inspecting corporate proxy sets it:
+/// - `HTTPS_PROXY`/`https_proxy`: its default aiohttp transport reads the
+///   proxy per request (llms/custom_httpx/aiohttp_transport.py
+///   `_proxy_from_env`, on unless `DISABLE_AIOHTTP_TRUST_ENV`); the httpx
+///   transport mounts it too (http_handler.py `_environment_proxy_mounts`).
+///   Both spellings: urllib, which both read it with, prefers the lower case.
+/// - `NO_PROXY`/`no_proxy`: the loopback stays direct, so google-auth's
+///   token exchange still goes to the simulator's `/token` (the fake
+///   service account's `token_uri`), and nothing local crosses the proxy.
+/// - `SSL_CERT_FILE`: the CA bundle of every client LiteLLM makes
+///   (http_handler.py `get_ssl_configuration`: `SSL_CERT_FILE` replaces
+///   certifi's bundle), so only the front's per-run CA is trusted.
+pub fn tls_front_env(proxy_url: &str, ca_file: &str) -> Vec<(String, String)> {
+    let no_proxy = "127.0.0.1,localhost";
+    [
+        ("HTTPS_PROXY", proxy_url),
+        ("https_proxy", proxy_url),
+        ("NO_PROXY", no_proxy),
+        ("no_proxy", no_proxy),
+        ("SSL_CERT_FILE", ca_file),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .collect()
+}
+
 /// A rehearsal proxy's environment to reach its column's real hosts
 /// ([`super::live_hosts`]) through the intercepting front at `proxy_url`
 /// (`http://127.0.0.1:PORT`), whose per-run CA is the PEM file `ca_file`
@@ -129,22 +162,19 @@ pub const REDIRECTING_ENV: &[&str] = &[
 /// module that did snapshot the proxy or CA at import would miss a per-fork
 /// value: the front's log (no tunnel from that column) would show it.
 pub fn rehearsal_proxy_env(proxy_url: &str, ca_file: &str) -> Vec<(String, String)> {
-    let no_proxy = "127.0.0.1,localhost";
-    [
-        ("HTTPS_PROXY", proxy_url),
-        ("https_proxy", proxy_url),
-        ("NO_PROXY", no_proxy),
-        ("no_proxy", no_proxy),
-        ("SSL_CERT_FILE", ca_file),
-        ("REQUESTS_CA_BUNDLE", ca_file),
-        ("SSL_VERIFY", ca_file),
-        ("AWS_CONFIG_FILE", "/dev/null"),
-        ("AWS_SHARED_CREDENTIALS_FILE", "/dev/null"),
-        ("AWS_EC2_METADATA_DISABLED", "true"),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_owned(), v.to_owned()))
-    .collect()
+    let mut env = tls_front_env(proxy_url, ca_file);
+    env.extend(
+        [
+            ("REQUESTS_CA_BUNDLE", ca_file),
+            ("SSL_VERIFY", ca_file),
+            ("AWS_CONFIG_FILE", "/dev/null"),
+            ("AWS_SHARED_CREDENTIALS_FILE", "/dev/null"),
+            ("AWS_EC2_METADATA_DISABLED", "true"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned())),
+    );
+    env
 }
 
 #[cfg(test)]
