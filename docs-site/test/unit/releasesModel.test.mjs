@@ -239,7 +239,8 @@ describe('the release switch', () => {
       switched: false,
       text:
         'Showing the daily run (LiteLLM 1.110.2). The weekly releases run also measured 3 LiteLLM releases ' +
-        '(1.106.12 to 1.110.2; 2026-12-06 06:00 UTC, sim mode: simulated providers): pick one to see its results.',
+        '(1.106.12 to 1.110.2; 2026-12-06 06:00 UTC, sim mode: simulated providers): pick one to see its results. ' +
+        'Not measured: 1.108.8 (the index lacks litellm-enterprise==0.1.79.post2).',
     });
     const n = switchNote(daily, r, '1.106.12');
     assert.equal(n.switched, true);

@@ -384,11 +384,12 @@ export function switchNote(matrix, releases, version) {
   const n = releases.releases.length;
   const range = n === 1 ? releases.releases[0].version : `${releases.releases[0].version} to ${releases.releases[n - 1].version}`;
   if (version === DAILY) {
+    const skipped = releases.skipped.map((x) => `${x.version} (${x.why.replace(/\.$/, '')})`).join(', ');
     return {
       switched: false,
       text:
         `Showing the daily run (LiteLLM ${matrix.litellmVersion}). The weekly releases run also measured ${n} LiteLLM release${n === 1 ? '' : 's'} ` +
-        `(${range}; ${when}, ${releases.modeText}): pick one to see its results.`,
+        `(${range}; ${when}, ${releases.modeText}): pick one to see its results.${skipped ? ` Not measured: ${skipped}.` : ''}`,
     };
   }
   const r = releases.releases.find((x) => x.version === version);
