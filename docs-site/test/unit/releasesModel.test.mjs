@@ -178,6 +178,7 @@ describe('the release switch', () => {
     const r = valid();
     const old = switchMatrix(daily, r, '1.106.12');
     assert.equal(old.release, '1.106.12');
+    assert.equal(old.context, null, "the daily run's commit and logs are not linked from a release's cells");
     assert.deepEqual(
       old.features.map((f) => f.id),
       daily.features.map((f) => f.id),

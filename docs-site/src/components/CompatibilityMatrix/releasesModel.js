@@ -348,7 +348,7 @@ export function releaseCell(releases, featureId, providerId, version, models) {
  * The daily matrix's view model (validateMatrix's `matrix`, schema v2) with
  * every cell recoloured from release `version` of the releases file. Rows
  * and columns stay the daily matrix's; a cell the release did not measure is
- * not_tested. Returns the matrix itself for DAILY or a version the file
+ * not_tested; no run context (the deep dive links no daily commit or logs). Returns the matrix itself for DAILY or a version the file
  * does not hold.
  */
 export function switchMatrix(matrix, releases, version) {
@@ -356,6 +356,8 @@ export function switchMatrix(matrix, releases, version) {
   return {
     ...matrix,
     release: version,
+    // The daily run's source commit and logs are not that release's run.
+    context: null,
     features: matrix.features.map((f) => ({
       ...f,
       cells: f.cells.map((c) => releaseCell(releases, f.id, c.providerId, version, matrix.models)),
