@@ -6,6 +6,11 @@
  *
  *   import { buildPage } from './build-page.mjs';
  *   await buildPage({ matrixPath, outDir, mode: 'production' });
+ *   await buildPage({ matrixPath, releasesPath, outDir });  // with the weekly releases file
+ *
+ * The optional releases file (compatibility-releases.json) stands in for the
+ * component's releasesData.js (which finds it with webpack's require.context
+ * on the docs site): the file given, or null when none is.
  *
  * Writes outDir/index.html, outDir/assets/app.js and outDir/assets/app.css.
  */
@@ -16,6 +21,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 export const DOCS_SITE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const PAGE_DIR = path.join(DOCS_SITE_ROOT, 'scripts', 'page');
 const MATRIX_IMPORT = '@site/src/data/compatibility-matrix.json';
+/** The component's module that finds the optional releases file on the docs site. */
+const RELEASES_MODULE = path.join(DOCS_SITE_ROOT, 'src', 'components', 'CompatibilityMatrix', 'releasesData.js');
 
 let esbuildPromise;
 async function loadEsbuild() {
@@ -27,11 +34,21 @@ async function loadEsbuild() {
   return esbuildPromise;
 }
 
-/** Resolves '@site/...' like Docusaurus, with the matrix import pointed at `matrixPath`. */
-function siteAliasPlugin(matrixPath) {
+/**
+ * Resolves '@site/...' like Docusaurus, with the matrix import pointed at
+ * `matrixPath`, and the component's releasesData.js at `releasesPath` (a
+ * module exporting null when there is none).
+ */
+function siteAliasPlugin(matrixPath, releasesPath) {
   return {
     name: 'site-alias',
     setup(build) {
+      build.onResolve({ filter: /releasesData(\.js)?$/ }, (args) => {
+        if (path.resolve(args.resolveDir, args.path).replace(/(\.js)?$/, '.js') !== RELEASES_MODULE) return undefined;
+        if (releasesPath) return { path: releasesPath };
+        return { path: 'no-releases-file', namespace: 'compat-releases' };
+      });
+      build.onLoad({ filter: /.*/, namespace: 'compat-releases' }, () => ({ contents: 'export default null;', loader: 'js' }));
       build.onResolve({ filter: /^@site\// }, async (args) => {
         if (args.path === MATRIX_IMPORT) return { path: matrixPath };
         const rel = args.path.slice('@site/'.length);
@@ -44,7 +61,7 @@ function siteAliasPlugin(matrixPath) {
   };
 }
 
-function commonOptions(matrixPath, mode) {
+function commonOptions(matrixPath, mode, releasesPath) {
   return {
     bundle: true,
     write: false,
@@ -52,7 +69,7 @@ function commonOptions(matrixPath, mode) {
     jsx: 'automatic',
     loader: { '.js': 'jsx' },
     define: { 'process.env.NODE_ENV': JSON.stringify(mode) },
-    plugins: [siteAliasPlugin(matrixPath)],
+    plugins: [siteAliasPlugin(matrixPath, releasesPath)],
     absWorkingDir: DOCS_SITE_ROOT,
   };
 }
@@ -64,10 +81,10 @@ let importCounter = 0;
  * pointed at `matrixPath`) for Node and imports it. React stays external, so
  * node_modules' copy is used. Returns the module's exports.
  */
-export async function importForNode(entry, { matrixPath, mode = 'production' }) {
+export async function importForNode(entry, { matrixPath, releasesPath = null, mode = 'production' }) {
   const esbuild = await loadEsbuild();
   const result = await esbuild.build({
-    ...commonOptions(path.resolve(matrixPath), mode),
+    ...commonOptions(path.resolve(matrixPath), mode, releasesPath && path.resolve(releasesPath)),
     entryPoints: [entry],
     platform: 'node',
     format: 'esm',
@@ -89,26 +106,28 @@ export async function importForNode(entry, { matrixPath, mode = 'production' }) 
 /**
  * @param {object} opts
  * @param {string} opts.matrixPath  the compatibility-matrix.json to bundle in
+ * @param {string} [opts.releasesPath]  the compatibility-releases.json to bundle in (none: the page has no release switch)
  * @param {string} opts.outDir      where to write the page (emptied first)
  * @param {'production'|'development'} [opts.mode]  React build; development
  *   makes React report hydration mismatches and other warnings in the console
  * @param {string} [opts.source]    how to name the JSON on the page
  * @returns {Promise<{ indexHtml: string }>} the path of the written index.html
  */
-export async function buildPage({ matrixPath, outDir, mode = 'production', source }) {
+export async function buildPage({ matrixPath, releasesPath = null, outDir, mode = 'production', source }) {
   const esbuild = await loadEsbuild();
   const absMatrix = path.resolve(matrixPath);
+  const absReleases = releasesPath ? path.resolve(releasesPath) : null;
   const props = { source: source ?? path.basename(absMatrix) };
   await rm(outDir, { recursive: true, force: true });
   await mkdir(path.join(outDir, 'assets'), { recursive: true });
 
   // 1. Server render, exactly like the docs site's static build.
-  const { render } = await importForNode(path.join(PAGE_DIR, 'server-entry.jsx'), { matrixPath: absMatrix, mode });
+  const { render } = await importForNode(path.join(PAGE_DIR, 'server-entry.jsx'), { matrixPath: absMatrix, releasesPath: absReleases, mode });
   const markup = render(props);
 
   // 2. Client bundle that hydrates it.
   const client = await esbuild.build({
-    ...commonOptions(absMatrix, mode),
+    ...commonOptions(absMatrix, mode, absReleases),
     entryPoints: { app: path.join(PAGE_DIR, 'client-entry.jsx') },
     platform: 'browser',
     format: 'iife',

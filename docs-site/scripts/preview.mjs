@@ -1,11 +1,14 @@
 #!/usr/bin/env node
 /**
- * npm run preview -- <path-to-compatibility-matrix.json> [--port N] [--build-only]
+ * npm run preview -- <path-to-compatibility-matrix.json> [--releases PATH] [--port N] [--build-only]
  *
  * Builds a page with <CompatibilityMatrix /> over the given JSON (bundled in
  * at build time, as on the docs site) into docs-site/.preview/ and serves it
  * on 127.0.0.1 until interrupted, printing the URL. A relative path is taken
- * from the directory npm was started in.
+ * from the directory npm was started in. The weekly releases file
+ * (compatibility-releases.json: the release switch, "works since") is read
+ * from --releases, or from beside the matrix when it is there (as on the
+ * docs site, and as `cargo xtask releases` writes it in target/compat/).
  *
  * Exit codes: 0 stopped by SIGINT/SIGTERM (or --build-only done),
  *             2 usage error (no path, missing file, bad --port),
@@ -16,9 +19,10 @@ import path from 'node:path';
 import { DOCS_SITE_ROOT, buildPage } from './build-page.mjs';
 import { serveDir } from './static-server.mjs';
 
-const USAGE = `usage: npm run preview -- <path-to-compatibility-matrix.json> [--port N] [--build-only]
+const USAGE = `usage: npm run preview -- <path-to-compatibility-matrix.json> [--releases PATH] [--port N] [--build-only]
 
   <path>        the compatibility-matrix.json to render (schema v1 or v2)
+  --releases P  the compatibility-releases.json beside it (default: the one in the matrix's folder, if any)
   --port N      port to serve on, on 127.0.0.1 (default: 0, any free port)
   --build-only  build the page into docs-site/.preview/ and exit without serving
 `;
@@ -26,13 +30,17 @@ const USAGE = `usage: npm run preview -- <path-to-compatibility-matrix.json> [--
 class UsageError extends Error {}
 
 function parseArgs(argv) {
-  const opts = { port: 0, buildOnly: false, file: null };
+  const opts = { port: 0, buildOnly: false, file: null, releases: null };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--help' || arg === '-h') {
       opts.help = true;
     } else if (arg === '--build-only') {
       opts.buildOnly = true;
+    } else if (arg === '--releases' || arg.startsWith('--releases=')) {
+      const value = arg === '--releases' ? argv[++i] : arg.slice('--releases='.length);
+      if (!value) throw new UsageError('--releases needs the path of a compatibility-releases.json');
+      opts.releases = value;
     } else if (arg === '--port' || arg.startsWith('--port=')) {
       const value = arg === '--port' ? argv[++i] : arg.slice('--port='.length);
       if (value === undefined) throw new UsageError('--port needs a value');
@@ -49,6 +57,40 @@ function parseArgs(argv) {
     }
   }
   return opts;
+}
+
+/**
+ * The releases file to bundle: `given` (it must exist and be JSON), else
+ * compatibility-releases.json beside the matrix when there is one, else null.
+ * A file the page cannot read is still bundled (the page says why), with a warning here.
+ */
+async function findReleases(given, matrixFile) {
+  const candidate = given ?? path.join(path.dirname(matrixFile), 'compatibility-releases.json');
+  try {
+    await stat(candidate);
+  } catch (err) {
+    if (err.code === 'ENOENT') {
+      if (given) throw new UsageError(`no such file: ${given}`);
+      return null;
+    }
+    throw err;
+  }
+  let parsed;
+  try {
+    parsed = JSON.parse(await readFile(candidate, 'utf8'));
+  } catch (err) {
+    throw new Error(`${candidate} is not valid JSON: ${err.message}`);
+  }
+  const { validateReleases } = await import('../src/components/CompatibilityMatrix/releasesModel.js');
+  const check = validateReleases(parsed);
+  if (!check.ok) {
+    process.stderr.write(
+      `warning: ${candidate} does not pass the page's check of the releases file; the page will say why and show no release switch:\n` +
+        check.problems.map((p) => `  - ${p}\n`).join(''),
+    );
+  }
+  process.stdout.write(`With the releases file ${candidate}\n`);
+  return candidate;
 }
 
 async function main() {
@@ -86,8 +128,9 @@ async function main() {
     );
   }
 
+  const releasesPath = await findReleases(opts.releases ? path.resolve(base, opts.releases) : null, file);
   const outDir = path.join(DOCS_SITE_ROOT, '.preview');
-  const { indexHtml } = await buildPage({ matrixPath: file, outDir, mode: 'production', source: file });
+  const { indexHtml } = await buildPage({ matrixPath: file, releasesPath, outDir, mode: 'production', source: file });
   if (opts.buildOnly) {
     process.stdout.write(`Built ${indexHtml}\n`);
     return 0;

@@ -232,6 +232,47 @@ pub fn flips(old: Option<&AnyMatrix>, new: &AnyMatrix) -> Vec<String> {
         .collect()
 }
 
+/// Cells named in [`bump_summary`]'s line before "and N more".
+pub const BUMP_CELLS_SHOWN: usize = 5;
+
+/// The commit message's line on a version bump, when the run's versions moved
+/// since `old`: `LiteLLM 1.108.7 → 1.110.2: 3 cells changed (tool_use ×
+/// bedrock_invoke: pass → fail, …)`, or `...: no cell changed status`.
+/// Counts the cells whose status changed (as the page's Δ marks do), in
+/// table order, naming the first [`BUMP_CELLS_SHOWN`]. `None` when neither
+/// version moved (the change, if any, is not a bump's).
+pub fn bump_summary(old: &AnyMatrix, new: &AnyMatrix) -> Option<String> {
+    let bump = crate::matrix::v2::ChangedWith::between(old.versions(), new.versions())?;
+    let old_cells = cells(old);
+    let changed: Vec<String> = cells(new)
+        .into_iter()
+        .filter_map(|c| {
+            let o = old_cells
+                .iter()
+                .find(|o| o.feature == c.feature && o.provider == c.provider)?;
+            (o.status != c.status).then(|| {
+                format!(
+                    "{} × {}: {} → {}",
+                    c.feature, c.provider, o.status, c.status
+                )
+            })
+        })
+        .collect();
+    let what = match changed.len() {
+        0 => return Some(format!("{}: no cell changed status", bump.text())),
+        1 => "1 cell changed".to_owned(),
+        n => format!("{n} cells changed"),
+    };
+    let mut named = changed[..changed.len().min(BUMP_CELLS_SHOWN)].join(", ");
+    if changed.len() > BUMP_CELLS_SHOWN {
+        named.push_str(&format!(
+            ", … and {} more",
+            changed.len() - BUMP_CELLS_SHOWN
+        ));
+    }
+    Some(format!("{}: {what} ({named})", bump.text()))
+}
+
 /// A message cut to one short line's length (160 characters).
 pub(crate) fn shorten(s: &str) -> String {
     let mut out: String = s.chars().take(160).collect();

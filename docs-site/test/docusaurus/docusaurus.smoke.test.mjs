@@ -4,7 +4,12 @@
  * (docusaurus-smoke/, the way the docs repo takes them), runs
  * `docusaurus build`, checks the server-rendered HTML, and opens the built
  * page in Chromium (production React, Infima styles) for hydration, the
- * banner, a tooltip and the phone layout.
+ * banner, a tooltip and the phone layout. The site also has the weekly
+ * releases file (src/data/compatibility-releases.json, found by the
+ * component's require.context) and a page whose release switch is driven.
+ * (Without that file the site builds and no page has a switch: checked by
+ * hand when releasesData.js was written, 2026-12-06; the standalone build's
+ * tests cover the component without it.)
  *
  * Needs `npm ci` in docs-site/docusaurus-smoke/ (ci.sh does it).
  */
@@ -21,6 +26,8 @@ const SITE = path.join(DOCS_SITE_ROOT, 'docusaurus-smoke');
 const PAGE_PATH = 'docs/tutorials/claude-code-compatibility';
 // A second page renders the schema v2 fixture through the same component.
 const V2_PAGE_PATH = 'docs/tutorials/claude-code-compatibility-v2';
+// A third renders the releases fixture's daily matrix, with the releases file beside it.
+const RELEASES_PAGE_PATH = 'docs/tutorials/claude-code-compatibility-releases';
 const BUILD_TIMEOUT_MS = 240_000;
 const GENERATED_AT = Date.parse('2026-11-25T10:00:00Z');
 
@@ -50,6 +57,24 @@ async function prepareSite() {
       '<CompatibilityMatrix data={v2} />',
       '',
       '<CompatibilityLegend data={v2} />',
+      '',
+    ].join('\n'),
+  );
+  // The weekly releases file, where `cargo xtask publish --releases` writes it.
+  await cp(path.join(FIXTURES, 'releases-compatibility-releases.json'), path.join(SITE, 'src', 'data', 'compatibility-releases.json'));
+  await cp(path.join(FIXTURES, 'v2-releases-compatibility-matrix.json'), path.join(SITE, 'src', 'data', 'compatibility-matrix-releases.json'));
+  await writeFile(
+    path.join(SITE, 'docs', 'tutorials', 'claude-code-compatibility-releases.mdx'),
+    [
+      '---',
+      'title: Compatibility matrix with the releases file',
+      'hide_table_of_contents: true',
+      '---',
+      '',
+      "import CompatibilityMatrix from '@site/src/components/CompatibilityMatrix';",
+      "import daily from '@site/src/data/compatibility-matrix-releases.json';",
+      '',
+      '<CompatibilityMatrix data={daily} />',
       '',
     ].join('\n'),
   );
@@ -87,6 +112,7 @@ function runBuild() {
 const h = new Harness();
 let html;
 let v2Html;
+let releasesHtml;
 
 before(async () => {
   if (!existsSync(path.join(SITE, 'node_modules', '@docusaurus', 'core'))) {
@@ -96,6 +122,7 @@ before(async () => {
   await runBuild();
   html = await readFile(path.join(SITE, 'build', PAGE_PATH, 'index.html'), 'utf8');
   v2Html = await readFile(path.join(SITE, 'build', V2_PAGE_PATH, 'index.html'), 'utf8');
+  releasesHtml = await readFile(path.join(SITE, 'build', RELEASES_PAGE_PATH, 'index.html'), 'utf8');
   await h.serve(path.join(SITE, 'build'));
   await h.launch();
 });
@@ -113,6 +140,8 @@ describe('docusaurus build', () => {
     assert.ok(html.includes('v1.83.0-stable') && html.includes('2.1.120'));
     assert.match(html, /aria-label="Legend"/);
     assert.doesNotMatch(html, /role="alert"/);
+    // A schema v1 matrix has no per-model results: the releases file is not used.
+    assert.doesNotMatch(html, /release-switch|compat-releases-error/);
   });
 
   test('in Chromium: hydrates cleanly, relative time, tooltip, colours', async () => {
@@ -200,5 +229,29 @@ describe('docusaurus build', () => {
       await h.closeContext(s.context);
       assert.deepEqual(s.problems, [], 'no console errors (hydration mismatches included), no outside requests');
     }
+  });
+  test('the releases file found by require.context: the switch recolours a cell; the deep dive says works since', async () => {
+    const options = [...releasesHtml.matchAll(/<option value="([^"]*)"/g)].map((m) => m[1]);
+    assert.deepEqual(options, ['daily', '1.110.2', '1.108.7', '1.106.12']);
+    assert.match(releasesHtml, /2 cells changed since the previous run with LiteLLM 1\.108\.7 → 1\.110\.2:/);
+    assert.doesNotMatch(releasesHtml, /compat-releases-error/);
+    const s = await h.newPage(DESKTOP);
+    const { page } = s;
+    await page.clock.setFixedTime(Date.parse('2026-12-06T07:00:00Z'));
+    await page.goto(h.url(RELEASES_PAGE_PATH));
+    await page.waitForFunction(() => document.querySelector('[data-testid="compat-banner"] time')?.dataset.relative === 'true');
+    const cell = 'tr[data-feature="tool_use"] td[data-provider="bedrock_invoke"]';
+    assert.equal(await page.$eval(cell, (td) => td.dataset.status), 'pass');
+    await page.getByLabel('LiteLLM release:').selectOption('1.106.12');
+    await page.locator('[data-testid="release-switch"][data-switched="true"]').waitFor();
+    const look = await page.$eval(cell, (td) => [td.dataset.status, getComputedStyle(td).backgroundColor]);
+    assert.deepEqual([look[0], hueName(look[1])], ['fail', 'red']);
+    await page.click(`${cell} button`);
+    const dialog = page.locator('[role="dialog"][data-positioned="true"]');
+    await dialog.waitFor({ state: 'visible' });
+    assert.match(await dialog.getByTestId('deep-dive-releases').innerText(), /Claude Haiku 4\.5: Works since LiteLLM 1\.108\.7 \(broken in 1\.106\.12\)/);
+    await page.screenshot({ path: screenshotPath('desktop-docusaurus-releases') });
+    await h.closeContext(s.context);
+    assert.deepEqual(s.problems, [], 'no console errors (hydration mismatches included), no outside requests');
   });
 });

@@ -32,7 +32,7 @@ const CHROMIUM_ARGS = [
 export const DESKTOP = { viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1 };
 export const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
 
-/** The pages built for the tests: name -> fixture file. */
+/** The pages built for the tests: name -> fixture file, or {matrix, releases} files. */
 export const PAGE_FIXTURES = {
   sample: 'sample-compatibility-matrix.json',
   v2: 'v2-compatibility-matrix.json',
@@ -47,6 +47,10 @@ export const PAGE_FIXTURES = {
   v2evidence: 'v2-builder-evidence-compatibility-matrix.json',
   v3: 'schema-v3-compatibility-matrix.json',
   malformed: 'malformed-compatibility-matrix.json',
+  // With the weekly releases run's file beside the matrix (the release
+  // switch, "works since"), and with an unreadable one.
+  releases: { matrix: 'v2-releases-compatibility-matrix.json', releases: 'releases-compatibility-releases.json' },
+  releasesBroken: { matrix: 'v2-releases-compatibility-matrix.json', releases: 'malformed-compatibility-releases.json' },
 };
 
 export async function loadFixture(name) {
@@ -64,16 +68,24 @@ export class Harness {
   browser = null;
   contexts = new Set();
 
-  /** Builds the fixture pages, serves them and launches Chromium. */
-  async start() {
+  /** Builds the fixture pages (`names`: some of them; default all), serves them and launches Chromium. */
+  async start(names = Object.keys(PAGE_FIXTURES)) {
     assertChromium();
     await rm(PAGES, { recursive: true, force: true });
     this.pagesBuilt = true;
     // Development React: hydration mismatches and bad markup show up as console errors.
     await Promise.all(
-      Object.entries(PAGE_FIXTURES).map(([name, file]) =>
-        buildPage({ matrixPath: path.join(FIXTURES, file), outDir: path.join(PAGES, name), mode: 'development', source: `fixtures/${file}` }),
-      ),
+      names.map((name) => {
+        const spec = PAGE_FIXTURES[name];
+        const { matrix, releases } = typeof spec === 'string' ? { matrix: spec, releases: null } : spec;
+        return buildPage({
+          matrixPath: path.join(FIXTURES, matrix),
+          releasesPath: releases ? path.join(FIXTURES, releases) : null,
+          outDir: path.join(PAGES, name),
+          mode: 'development',
+          source: `fixtures/${matrix}`,
+        });
+      }),
     );
     await this.serve(PAGES);
     await this.launch();

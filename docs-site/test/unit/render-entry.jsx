@@ -7,3 +7,4 @@ export const renderDefault = () => renderToString(<CompatibilityMatrix />);
 export const renderWith = (data) => renderToString(<CompatibilityMatrix data={data} />);
 export const renderLegend = () => renderToString(<CompatibilityLegend />);
 export const renderLegendWith = (data) => renderToString(<CompatibilityLegend data={data} />);
+export const renderWithReleases = (data, releases) => renderToString(<CompatibilityMatrix data={data} releases={releases} />);

@@ -3,7 +3,8 @@
 //! history against the matrix it replaces) and the commit message.
 
 use compat_matrix::manifest::Manifest;
-use compat_matrix::matrix::v2::{AnyMatrix, CellHistory, MatrixV2, RunContext};
+use compat_matrix::matrix::compare;
+use compat_matrix::matrix::v2::{AnyMatrix, CellHistory, ChangedWith, MatrixV2, RunContext};
 use compat_matrix::matrix::{BuildOptions, ResultsInput, SchemaVersion};
 use compat_matrix::paths;
 use compat_matrix::results::RunResults;
@@ -42,12 +43,19 @@ pub(super) fn build_schema(
 /// there, and when the status last changed (carried over while the status
 /// stays; this run's generated_at when it flips; the replaced matrix's
 /// generated_at when that matrix kept no history, e.g. schema v1).
+/// `changed_with` goes with `changed_at`: on a flip, the versions that moved
+/// since the replaced run (none when neither moved); while the status stays,
+/// the replaced history's (the bump that came with that older change).
 /// Republishing the same run (same generated_at) keeps the old history, so
 /// a rerun changes nothing. A cell the replaced matrix lacked gets none.
 pub fn embed_history(m: &mut MatrixV2, previous: &AnyMatrix) {
     let old_cells = compat_matrix::matrix::compare::cells(previous);
     let old_generated = previous.generated_at().to_owned();
     let same_run = old_generated == m.generated_at;
+    let bump = ChangedWith::between(
+        previous.versions(),
+        (&m.litellm_version, &m.claude_code_version),
+    );
     for f in &mut m.features {
         for (p, cell) in &mut f.providers {
             let Some(o) = old_cells
@@ -62,28 +70,39 @@ pub fn embed_history(m: &mut MatrixV2, previous: &AnyMatrix) {
                 }
                 continue;
             }
-            let changed_at = if o.status == cell.status.name() {
-                o.changed_at.unwrap_or(&old_generated).to_owned()
+            let (changed_at, changed_with) = if o.status == cell.status.name() {
+                let kept = match previous {
+                    AnyMatrix::V2(old) => old
+                        .cell(&f.id, p)
+                        .and_then(|c| c.history.as_ref())
+                        .and_then(|h| h.changed_with.clone()),
+                    AnyMatrix::V1(_) => None,
+                };
+                (o.changed_at.unwrap_or(&old_generated).to_owned(), kept)
             } else {
-                m.generated_at.clone()
+                (m.generated_at.clone(), bump.clone())
             };
             cell.history = Some(CellHistory {
                 previous_status: o.status.to_owned(),
                 changed_at,
+                changed_with,
             });
         }
     }
 }
 
-/// The commit message: versions, run time, and one line per flipped cell.
+/// The commit message: versions, run time, the version bump and what it
+/// changed (when the versions moved since `previous`), and one line per
+/// flipped cell.
 pub fn commit_message(matrix: &AnyMatrix, previous: Option<&AnyMatrix>) -> String {
-    let (l, c, g) = match matrix {
-        AnyMatrix::V1(m) => (&m.litellm_version, &m.claude_code_version, &m.generated_at),
-        AnyMatrix::V2(m) => (&m.litellm_version, &m.claude_code_version, &m.generated_at),
-    };
+    let (l, c) = matrix.versions();
+    let g = matrix.generated_at();
     let mut msg = format!(
         "Update Claude Code compatibility matrix\n\nLiteLLM {l}, Claude Code {c}, generated {g}.\n"
     );
+    if let Some(bump) = previous.and_then(|p| compare::bump_summary(p, matrix)) {
+        msg.push_str(&format!("{bump}.\n"));
+    }
     let flips = publisher::flips(previous, matrix);
     match (previous, flips.is_empty()) {
         (None, _) => msg.push_str("\nFirst publish at this path.\n"),

@@ -720,3 +720,5 @@ fn defaults_fill_in() {
     assert_eq!((o.docs_repo.as_str(), o.branch.as_str()), ("/d", "main"));
     assert!(o.out.ends_with("compatibility-matrix.json"));
 }
+
+mod bump;

@@ -9,13 +9,14 @@
  * zone): "Last updated" starts as a UTC timestamp and switches to relative
  * time / the reader's zone in an effect after mount.
  */
-import React, { Component, useCallback, useEffect, useId, useLayoutEffect, useRef, useState } from 'react';
+import React, { Component, useCallback, useEffect, useId, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { autoUpdate, flip, offset, shift, size, useFloating } from '@floating-ui/react-dom';
 import matrixData from '@site/src/data/compatibility-matrix.json';
+import releasesData from './releasesData.js';
 import {
   MODEL_STATUS_INFO,
   SUPPORTED_SCHEMA_VERSIONS,
-  changedCells,
+  changesSummary,
   INFERRED_MARK,
   formatLastUpdated,
   freshness,
@@ -24,6 +25,8 @@ import {
   validateMatrix,
   versionNotices,
 } from './matrixModel.js';
+import { DAILY, switchMatrix, validateReleases } from './releasesModel.js';
+import { AcrossReleases, ReleaseLine, ReleaseSwitch, ReleasesError } from './Releases.jsx';
 import styles from './styles.module.css';
 
 const useIsomorphicLayoutEffect = typeof window === 'undefined' ? useEffect : useLayoutEffect;
@@ -351,7 +354,7 @@ function ModelMark({ result }) {
   );
 }
 
-function CellDetails({ matrix, feature, provider, cell, labelId }) {
+function CellDetails({ matrix, feature, provider, cell, labelId, releases }) {
   const links = sourceLinks(matrix.context, feature.id, provider.id);
   const runUrl = matrix.context && matrix.context.run_url;
   return (
@@ -366,6 +369,7 @@ function CellDetails({ matrix, feature, provider, cell, labelId }) {
         </span>{' '}
         {cell.summary}
       </p>
+      {cell.release ? <ReleaseLine version={cell.release} /> : null}
       {cell.change && cell.change.changed ? (
         <p className={styles.changeLine} data-testid="deep-dive-change">
           <span aria-hidden="true" className={styles.changeGlyph}>
@@ -387,6 +391,7 @@ function CellDetails({ matrix, feature, provider, cell, labelId }) {
           {cell.previous.text}
         </p>
       ) : null}
+      {releases ? <AcrossReleases releases={releases} featureId={feature.id} providerId={provider.id} models={matrix.models} /> : null}
       {cell.modelResults.length > 0 ? (
         <ul className={styles.modelList} aria-label="Results per model">
           {cell.modelResults.map((r) => (
@@ -559,19 +564,19 @@ function RowDetails({ feature, labelId }) {
 }
 
 function ChangedSummary({ matrix }) {
-  const changes = changedCells(matrix);
-  if (changes.length === 0) return null;
+  const summary = changesSummary(matrix);
+  if (summary === null) return null;
   return (
-    <div className={styles.changedSummary} data-testid="compat-changes">
+    <div className={styles.changedSummary} data-testid="compat-changes" data-bump={summary.bump || undefined}>
       <p className={styles.changedTitle}>
         <span aria-hidden="true" className={styles.changeGlyph}>
           Δ{' '}
         </span>
-        {changes.length === 1 ? '1 cell changed' : `${changes.length} cells changed`} since the previous run:
+        {summary.title}
       </p>
       <ul>
-        {changes.map((c) => (
-          <li key={`${c.featureId}/${c.providerId}`}>{c.text}</li>
+        {summary.items.map((c) => (
+          <li key={`${c.featureId}/${c.providerId}`}>{c.line}</li>
         ))}
       </ul>
     </div>
@@ -594,7 +599,7 @@ function BreakableName({ name }) {
   ));
 }
 
-function MatrixTable({ matrix }) {
+function MatrixTable({ matrix, releases = null }) {
   const baseId = useId();
   const captionId = `${baseId}-caption`;
   const dialogLabelId = `${baseId}-dialog-label`;
@@ -615,7 +620,7 @@ function MatrixTable({ matrix }) {
   return (
     <>
       <div className={styles.scroller} role="region" aria-labelledby={captionId} tabIndex={0} data-testid="compat-scroller">
-        <table className={`${styles.table} ${v2 ? styles.tableV2 : ''}`}>
+        <table className={`${styles.table} ${v2 ? styles.tableV2 : ''}`} data-release={matrix.release || undefined}>
           <caption id={captionId} className={styles.caption}>
             Claude Code features (rows) by LiteLLM provider (columns)
           </caption>
@@ -667,6 +672,7 @@ function MatrixTable({ matrix }) {
               provider={matrix.providers[panel.pi]}
               cell={matrix.features[panel.fi].cells[panel.pi]}
               labelId={dialogLabelId}
+              releases={releases}
             />
           ) : (
             <RowDetails feature={matrix.features[panel.fi]} labelId={dialogLabelId} />
@@ -792,17 +798,38 @@ export function CompatibilityLegend({ data = matrixData }) {
 }
 
 /**
- * @param {{ data?: unknown }} props  a parsed compatibility-matrix.json;
- *   defaults to the one imported at build time.
+ * The table under the release switch, when a readable releases file is
+ * there (schema v2 matrices only: v1 cells have no per-model results):
+ * the daily matrix, or the release picked in the switch.
  */
-export default function CompatibilityMatrix({ data = matrixData }) {
+function MatrixWithReleases({ matrix, releasesRaw }) {
+  const releases = useMemo(() => (releasesRaw == null || matrix.schemaVersion !== '2' ? null : validateReleases(releasesRaw)), [releasesRaw, matrix]);
+  const [selected, setSelected] = useState(DAILY);
+  const ok = releases && releases.ok ? releases.releases : null;
+  const shown = useMemo(() => (ok ? switchMatrix(matrix, ok, selected) : matrix), [matrix, ok, selected]);
+  return (
+    <>
+      {releases && !releases.ok ? <ReleasesError problems={releases.problems} /> : null}
+      {ok ? <ReleaseSwitch matrix={matrix} releases={ok} value={selected} onChange={setSelected} /> : null}
+      <MatrixTable matrix={shown} releases={ok} />
+    </>
+  );
+}
+
+/**
+ * @param {{ data?: unknown, releases?: unknown }} props  a parsed
+ *   compatibility-matrix.json (default: the one imported at build time) and
+ *   a parsed compatibility-releases.json (default: the docs site's, when it
+ *   has one; null: none, the page shows the daily matrix only).
+ */
+export default function CompatibilityMatrix({ data = matrixData, releases = releasesData }) {
   const result = validateMatrix(data);
   return (
     <div className={styles.root} data-testid="compat-matrix">
       {result.ok ? (
         <MatrixErrorBoundary>
           <Banner matrix={result.matrix} />
-          <MatrixTable matrix={result.matrix} />
+          <MatrixWithReleases matrix={result.matrix} releasesRaw={releases} />
         </MatrixErrorBoundary>
       ) : (
         <ErrorPlaceholder result={result} />

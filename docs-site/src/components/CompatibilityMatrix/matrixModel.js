@@ -137,11 +137,11 @@ export function parseUtcTimestamp(value) {
   return ms + fraction;
 }
 
-function isPlainObject(v) {
+export function isPlainObject(v) {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-function typeName(v) {
+export function typeName(v) {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'an array';
   if (typeof v === 'string') return `the string ${JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v)}`;
@@ -149,7 +149,7 @@ function typeName(v) {
   return typeof v === 'object' ? 'an object' : typeof v;
 }
 
-function isNonEmptyString(v) {
+export function isNonEmptyString(v) {
   return typeof v === 'string' && v.trim() !== '';
 }
 
@@ -829,7 +829,18 @@ function validateCellV2(cell, cellAt, models, problem) {
     const hst = cell.history;
     if (!isPlainObject(hst) || !STATUSES_V2.includes(hst.previous_status) || parseUtcTimestamp(hst.changed_at) === null) {
       need(false, `"history" must be {"previous_status": a status, "changed_at": a UTC timestamp}, found ${typeName(hst)}`);
-    } else history = { previousStatus: hst.previous_status, changedAt: hst.changed_at, changedAtMs: parseUtcTimestamp(hst.changed_at) };
+    } else {
+      history = { previousStatus: hst.previous_status, changedAt: hst.changed_at, changedAtMs: parseUtcTimestamp(hst.changed_at) };
+      if ('changed_with' in hst) {
+        const cw = parseChangedWith(hst.changed_with);
+        if (cw === null) {
+          need(
+            false,
+            `"history.changed_with" must be {"litellm"?: {"from", "to"}, "claude_code"?: {"from", "to"}} with at least one of them, found ${typeName(hst.changed_with)}`,
+          );
+        } else history.changedWith = cw;
+      }
+    }
   }
   if (!ok) return null;
 
@@ -922,9 +933,10 @@ export function describeModelResult(model, result) {
     label: info.label,
     srText: `${model.name}: ${info.label}`,
     attempts: result.attempts,
-    attemptsText: formatAttempts(result.attempts),
+    // The releases file keeps no attempts or durations: no meta line then.
+    attemptsText: Number.isInteger(result.attempts) ? formatAttempts(result.attempts) : null,
     durationMs: result.durationMs,
-    durationText: formatDuration(result.durationMs),
+    durationText: Number.isFinite(result.durationMs) ? formatDuration(result.durationMs) : null,
   };
   if (result.class) {
     const c = CLASS_INFO[result.class];
@@ -988,11 +1000,13 @@ export function describeCellV2(cell, models) {
   if (cell.history) {
     const changed = cell.history.previousStatus !== cell.status;
     const date = formatUtcDate(cell.history.changedAtMs);
+    const bump = cell.history.changedWith ? ` with ${cell.history.changedWith.text}` : '';
     change = {
       changed,
       from: cell.history.previousStatus,
       at: cell.history.changedAt,
-      text: changed ? `Changed from ${statusWord(cell.history.previousStatus)} on ${date}` : `${info.label} since ${date}`,
+      changedWith: cell.history.changedWith || null,
+      text: changed ? `Changed from ${statusWord(cell.history.previousStatus)} on ${date}${bump}` : `${info.label} since ${date}${bump}`,
     };
   }
 
@@ -1124,9 +1138,56 @@ export function changedCells(matrix) {
         from: c.change.from,
         to: c.status,
         at: c.change.at,
+        changedWith: c.change.changedWith,
         text: `${f.name} on ${providerName}: ${statusWord(c.change.from)} → ${statusWord(c.status)}`,
       });
     });
   }
   return out;
+}
+
+/**
+ * A history's `changed_with` (the versions that moved with the change) as
+ * { litellm: {from, to} | null, claudeCode: {from, to} | null, text }, text
+ * like "LiteLLM 1.108.7 → 1.110.2 and Claude Code 2.1.331 → 2.1.332"; null
+ * when it is not that shape (unknown keys, or neither version).
+ */
+export function parseChangedWith(raw) {
+  if (!isPlainObject(raw)) return null;
+  const keys = Object.keys(raw);
+  if (keys.length === 0 || keys.some((k) => k !== 'litellm' && k !== 'claude_code')) return null;
+  const move = (m) => (isPlainObject(m) && isNonEmptyString(m.from) && isNonEmptyString(m.to) ? { from: m.from, to: m.to } : undefined);
+  const litellm = 'litellm' in raw ? move(raw.litellm) : null;
+  const claudeCode = 'claude_code' in raw ? move(raw.claude_code) : null;
+  if (litellm === undefined || claudeCode === undefined) return null;
+  const text = [
+    ['LiteLLM', litellm],
+    ['Claude Code', claudeCode],
+  ]
+    .filter(([, m]) => m)
+    .map(([name, m]) => `${name} ${m.from} → ${m.to}`)
+    .join(' and ');
+  return { litellm, claudeCode, text };
+}
+
+/**
+ * The "N cells changed since the previous run" summary: its title and lines.
+ * When every changed cell names the same version bump (the usual case: they
+ * all changed in this run), the title says it once ("... since the previous
+ * run with LiteLLM 1.108.7 → 1.110.2"); otherwise each line names its own.
+ */
+export function changesSummary(matrix) {
+  const changes = changedCells(matrix);
+  if (changes.length === 0) return null;
+  const bumps = new Set(changes.map((c) => (c.changedWith ? c.changedWith.text : '')));
+  const shared = bumps.size === 1 ? Array.from(bumps)[0] : '';
+  const count = changes.length === 1 ? '1 cell changed' : `${changes.length} cells changed`;
+  return {
+    title: `${count} since the previous run${shared ? ` with ${shared}` : ''}:`,
+    bump: shared || null,
+    items: changes.map((c) => ({
+      ...c,
+      line: !shared && c.changedWith ? `${c.text} (with ${c.changedWith.text})` : c.text,
+    })),
+  };
 }
