@@ -122,6 +122,8 @@ describe('column summary', () => {
     assert.deepEqual(s('pass', 'flaky', 'partial', 'fail', 'not_applicable', 'unverified', 'not_tested'), {
       passing: 2,
       verdicts: 4,
+      count: '2 / 4',
+      words: 'rows pass',
       text: '2 / 4 rows pass',
     });
     assert.equal(s('pass').text, '1 / 1 row passes');
