@@ -34,20 +34,29 @@ function breakable(name) {
   ));
 }
 
-/** A v2 column header: the name (a button opening the column's note) and its summary. */
+/**
+ * A v2 column header: the name and its summary. The name is a button opening
+ * the column's note when the file says something about the column (its
+ * reach or format); otherwise plain text, as before the column facts.
+ */
 export function ColumnHeader({ provider, cells, open, onOpen }) {
   const summary = columnSummary(cells);
+  const hasNote = Boolean(provider.reach || provider.format);
   return (
     <th scope="col" className={styles.colHeader} data-provider={provider.id} data-group={provider.reach || undefined}>
-      <button
-        type="button"
-        className={styles.colButton}
-        aria-haspopup="dialog"
-        aria-expanded={open ? 'true' : 'false'}
-        onClick={(event) => onOpen(event.currentTarget)}
-      >
-        {breakable(provider.name)}
-      </button>
+      {hasNote ? (
+        <button
+          type="button"
+          className={styles.colButton}
+          aria-haspopup="dialog"
+          aria-expanded={open ? 'true' : 'false'}
+          onClick={(event) => onOpen(event.currentTarget)}
+        >
+          {breakable(provider.name)}
+        </button>
+      ) : (
+        breakable(provider.name)
+      )}
       <span className={styles.colSummary} data-testid="col-summary" data-passing={summary.passing} data-verdicts={summary.verdicts}>
         {summary.count ? <span className={styles.colCount}>{summary.count}</span> : null}
         {summary.count ? ' ' : null}
