@@ -287,7 +287,8 @@ impl Manifest {
                 why: raw.why.trim().to_owned(),
                 evidence: raw.evidence.trim().to_owned(),
             };
-            reach::check_not_offered(&n).map_err(|m| err(raw.mode.referenced.line(), format!("not_offered[{i}].{m}")))?;
+            reach::check_not_offered(&n)
+                .map_err(|m| err(raw.mode.referenced.line(), format!("not_offered[{i}].{m}")))?;
             if not_offered.iter().any(|o: &NotOffered| o.mode == n.mode) {
                 return Err(err(
                     raw.mode.referenced.line(),
@@ -535,7 +536,10 @@ models:
         ) + "not_offered:\n  - mode: CLAUDE_CODE_USE_MANTLE\n    name: Mantle mode\n    why: No route.\n    evidence: docs/columns/mantle_passthrough.md\n";
         let m = parse(&text).unwrap();
         let p = &m.providers[0];
-        assert_eq!((p.reach.as_deref(), p.format.as_deref()), (Some("base_url"), Some("anthropic_messages")));
+        assert_eq!(
+            (p.reach.as_deref(), p.format.as_deref()),
+            (Some("base_url"), Some("anthropic_messages"))
+        );
         assert_eq!(m.not_offered[0].mode, "CLAUDE_CODE_USE_MANTLE");
         assert_eq!(parse(GOOD).unwrap().not_offered, vec![]);
         assert_eq!(
@@ -545,7 +549,9 @@ models:
         assert!(
             parse(&text.replace("format: anthropic_messages", "format: openai"))
                 .unwrap_err()
-                .starts_with("manifest.yaml:8: providers[anthropic].format: unknown format `openai`")
+                .starts_with(
+                    "manifest.yaml:8: providers[anthropic].format: unknown format `openai`"
+                )
         );
         assert_eq!(
             parse(&text.replace("mode: CLAUDE_CODE_USE_MANTLE", "mode: mantle")).unwrap_err(),

@@ -489,7 +489,11 @@ fn column_facts_are_optional_and_checked() {
     assert_eq!(m.columns.len(), m.providers.len());
     assert_eq!(m.not_offered[0].mode, "CLAUDE_CODE_USE_MANTLE");
     let reaches: Vec<_> = m.reaches.iter().map(|r| r.id.as_str()).collect();
-    assert_eq!(reaches, ["base_url", "native_mode"], "only the reaches used, in order");
+    assert_eq!(
+        reaches,
+        ["base_url", "native_mode"],
+        "only the reaches used, in order"
+    );
 
     let parse = |m: &v2::MatrixV2| v2::MatrixV2::parse(&m.to_json_pretty(), Path::new("m.json"));
     let mut old = m.clone();

@@ -439,8 +439,14 @@ mod tests {
              \x20   simulator: anthropic\n    reach: base_url\nmodels:\n  - id: m\n    name: M\n    short: m\n";
         let m = Manifest::parse(text, Path::new("manifest.yaml")).unwrap();
         let e = provider_gen(&m).unwrap_err().to_string();
-        assert!(e.contains("providers[anthropic]: every column needs `reach`"), "{e}");
-        let with_format = text.replace("reach: base_url", "reach: base_url\n    format: anthropic_messages");
+        assert!(
+            e.contains("providers[anthropic]: every column needs `reach`"),
+            "{e}"
+        );
+        let with_format = text.replace(
+            "reach: base_url",
+            "reach: base_url\n    format: anthropic_messages",
+        );
         let m = Manifest::parse(&with_format, Path::new("manifest.yaml")).unwrap();
         provider_gen(&m).unwrap();
     }

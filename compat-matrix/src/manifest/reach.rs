@@ -100,10 +100,7 @@ pub fn format(id: &str) -> Option<&'static Format> {
 
 /// The error for a value of neither list: names the known values.
 pub fn unknown(what: &str, value: &str, known: &[&str]) -> String {
-    format!(
-        "unknown {what} `{value}` (one of: {})",
-        known.join(", ")
-    )
+    format!("unknown {what} `{value}` (one of: {})", known.join(", "))
 }
 
 /// A CLI mode no column answers because the gateway offers no route for it
@@ -132,7 +129,11 @@ pub fn check_not_offered(n: &NotOffered) -> Result<(), String> {
             n.mode
         ));
     }
-    for (field, v) in [("name", &n.name), ("why", &n.why), ("evidence", &n.evidence)] {
+    for (field, v) in [
+        ("name", &n.name),
+        ("why", &n.why),
+        ("evidence", &n.evidence),
+    ] {
         if v.trim().is_empty() {
             return Err(format!("{field}: must not be empty"));
         }
@@ -166,8 +167,14 @@ mod tests {
         for f in FORMATS {
             assert!(!f.name.is_empty() && f.description.ends_with('.'), "{f:?}");
         }
-        assert_eq!(reach("route").map(|r| r.name), Some("Base URL → a LiteLLM route"));
-        assert_eq!(format("vertex_raw_predict").map(|f| f.name), Some("Vertex rawPredict"));
+        assert_eq!(
+            reach("route").map(|r| r.name),
+            Some("Base URL → a LiteLLM route")
+        );
+        assert_eq!(
+            format("vertex_raw_predict").map(|f| f.name),
+            Some("Vertex rawPredict")
+        );
         assert_eq!(reach("native"), None);
     }
 

@@ -549,12 +549,19 @@ pub fn build(
             })
             .collect(),
         reaches: described(
-            crate::manifest::REACHES.iter().map(|r| (r.id, r.name, r.description)),
+            crate::manifest::REACHES
+                .iter()
+                .map(|r| (r.id, r.name, r.description)),
             manifest.providers.iter().filter_map(|p| p.reach.as_deref()),
         ),
         formats: described(
-            crate::manifest::FORMATS.iter().map(|f| (f.id, f.name, f.description)),
-            manifest.providers.iter().filter_map(|p| p.format.as_deref()),
+            crate::manifest::FORMATS
+                .iter()
+                .map(|f| (f.id, f.name, f.description)),
+            manifest
+                .providers
+                .iter()
+                .filter_map(|p| p.format.as_deref()),
         ),
         not_offered: manifest
             .not_offered
