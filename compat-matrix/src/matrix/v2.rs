@@ -292,6 +292,10 @@ pub enum ModelStatus {
 /// A published matrix of either schema version (the previous matrix the
 /// builder and the publisher read).
 #[derive(Debug, Clone, PartialEq)]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "one or two per process, read once; boxing v2 would only add noise at every match"
+)]
 pub enum AnyMatrix {
     V1(super::Matrix),
     V2(MatrixV2),
