@@ -531,7 +531,6 @@ mod tests {
             generated_at: "2026-11-25T00:00:00Z".into(),
             litellm_version: "v1".into(),
             claude_code_version: "2".into(),
-            context: None,
             providers: vec!["anthropic".into(), "bedrock_invoke".into()],
             models: [H, S, O]
                 .iter()
@@ -541,6 +540,7 @@ mod tests {
                 })
                 .collect(),
             features,
+            ..MatrixV2::default()
         })
     }
 

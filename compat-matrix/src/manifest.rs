@@ -2,6 +2,8 @@
 //! models every cell runs on. Parsed strictly: unknown keys, empty or duplicate
 //! ids and names are errors that name the file, the line and the field.
 
+pub mod reach;
+
 use std::collections::HashSet;
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -9,12 +11,17 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 
+pub use reach::{FORMATS, Format, NotOffered, REACHES, Reach};
+
 /// A validated manifest. Order of every list is display order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Manifest {
     pub features: Vec<Feature>,
     pub providers: Vec<Provider>,
     pub models: Vec<Model>,
+    /// The CLI's modes the gateway offers no route for, with the evidence
+    /// (manifest.yaml `not_offered`; optional, in display order).
+    pub not_offered: Vec<NotOffered>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,6 +53,12 @@ pub struct Provider {
     /// What stands between the gateway and the column's simulator, one of
     /// [`FRONTS`] (`google`: Google's TLS front, for the real host names).
     pub front: Option<String>,
+    /// How the CLI reaches the gateway, one of [`REACHES`]' ids (the page's
+    /// column group); `cargo xtask codegen` needs it on every column.
+    pub reach: Option<String>,
+    /// The gateway-contract format the column's rows exercise, one of
+    /// [`FORMATS`]' ids; `cargo xtask codegen` needs it on every column.
+    pub format: Option<String>,
 }
 
 /// A pass-through column's facts.
@@ -201,6 +214,19 @@ impl Manifest {
                     ));
                 }
             };
+            // One of a fixed list (reach.rs), named in the error.
+            let listed = |f: &str, v: &Option<Spanned<String>>, known: &[&str]| match v {
+                None => Ok(None),
+                Some(v) if known.contains(&v.value.trim()) => Ok(Some(v.value.trim().to_owned())),
+                Some(v) => Err(err(
+                    v.referenced.line(),
+                    format!("{}: {}", field(f), reach::unknown(f, v.value.trim(), known)),
+                )),
+            };
+            let reach_ids: Vec<&str> = REACHES.iter().map(|r| r.id).collect();
+            let format_ids: Vec<&str> = FORMATS.iter().map(|f| f.id).collect();
+            let reach = listed("reach", &raw.reach, &reach_ids)?;
+            let format = listed("format", &raw.format, &format_ids)?;
             providers.push(Provider {
                 id,
                 name,
@@ -208,6 +234,8 @@ impl Manifest {
                 passthrough,
                 rust_path_of,
                 front,
+                reach,
+                format,
             });
         }
 
@@ -251,10 +279,29 @@ impl Manifest {
                 });
             }
         }
+        let mut not_offered = Vec::new();
+        for (i, raw) in raw.not_offered.iter().enumerate() {
+            let n = NotOffered {
+                mode: raw.mode.value.trim().to_owned(),
+                name: raw.name.trim().to_owned(),
+                why: raw.why.trim().to_owned(),
+                evidence: raw.evidence.trim().to_owned(),
+            };
+            reach::check_not_offered(&n)
+                .map_err(|m| err(raw.mode.referenced.line(), format!("not_offered[{i}].{m}")))?;
+            if not_offered.iter().any(|o: &NotOffered| o.mode == n.mode) {
+                return Err(err(
+                    raw.mode.referenced.line(),
+                    format!("not_offered[{i}].mode: duplicate mode `{}`", n.mode),
+                ));
+            }
+            not_offered.push(n);
+        }
         Ok(Manifest {
             features,
             providers,
             models,
+            not_offered,
         })
     }
 
@@ -287,6 +334,17 @@ struct RawManifest {
     features: Vec<RawEntry>,
     providers: Vec<RawProvider>,
     models: Vec<RawModel>,
+    #[serde(default)]
+    not_offered: Vec<RawNotOffered>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawNotOffered {
+    mode: Spanned<String>,
+    name: String,
+    why: String,
+    evidence: String,
 }
 
 #[derive(Deserialize)]
@@ -315,6 +373,10 @@ struct RawProvider {
     rust_path_of: Option<Spanned<String>>,
     #[serde(default)]
     front: Option<Spanned<String>>,
+    #[serde(default)]
+    reach: Option<Spanned<String>>,
+    #[serde(default)]
+    format: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -449,7 +511,52 @@ models:
         // `cargo xtask codegen` maps every column to its simulator.
         for p in &m.providers {
             assert!(p.simulator.is_some(), "providers[{}].simulator", p.id);
+            assert!(p.reach.is_some(), "providers[{}].reach", p.id);
+            assert!(p.format.is_some(), "providers[{}].format", p.id);
         }
+        let modes: Vec<_> = m.not_offered.iter().map(|n| n.mode.as_str()).collect();
+        assert!(modes.contains(&"CLAUDE_CODE_USE_MANTLE"), "{modes:?}");
+        // Evidence in the repository exists (URLs are not fetched).
+        let root = crate::paths::workspace_root();
+        for n in &m.not_offered {
+            let path = n.evidence.split('#').next().unwrap_or_default();
+            assert!(
+                n.evidence.starts_with("https://") || root.join(path).exists(),
+                "not_offered[{}].evidence: no {path}",
+                n.mode
+            );
+        }
+    }
+
+    #[test]
+    fn reach_format_and_not_offered_parse_and_are_checked() {
+        let text = GOOD.replace(
+            "    name: Anthropic\n",
+            "    name: Anthropic\n    reach: base_url\n    format: anthropic_messages\n",
+        ) + "not_offered:\n  - mode: CLAUDE_CODE_USE_MANTLE\n    name: Mantle mode\n    why: No route.\n    evidence: docs/columns/mantle_passthrough.md\n";
+        let m = parse(&text).unwrap();
+        let p = &m.providers[0];
+        assert_eq!(
+            (p.reach.as_deref(), p.format.as_deref()),
+            (Some("base_url"), Some("anthropic_messages"))
+        );
+        assert_eq!(m.not_offered[0].mode, "CLAUDE_CODE_USE_MANTLE");
+        assert_eq!(parse(GOOD).unwrap().not_offered, vec![]);
+        assert_eq!(
+            parse(&text.replace("reach: base_url", "reach: baseurl")).unwrap_err(),
+            "manifest.yaml:7: providers[anthropic].reach: unknown reach `baseurl` (one of: base_url, route, native_mode, rust_path)"
+        );
+        assert!(
+            parse(&text.replace("format: anthropic_messages", "format: openai"))
+                .unwrap_err()
+                .starts_with(
+                    "manifest.yaml:8: providers[anthropic].format: unknown format `openai`"
+                )
+        );
+        assert_eq!(
+            parse(&text.replace("mode: CLAUDE_CODE_USE_MANTLE", "mode: mantle")).unwrap_err(),
+            "manifest.yaml:14: not_offered[0].mode: `mantle` must be the CLI's environment variable (A-Z, 0-9, `_`)"
+        );
     }
 
     const COLUMNS: &str = "\

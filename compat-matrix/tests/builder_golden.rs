@@ -474,3 +474,44 @@ fn the_v2_matrix_records_the_runs_mode() {
     let old: v2::MatrixV2 = serde_json::from_value(old).unwrap();
     assert_eq!(mode(&old), None);
 }
+
+/// Issue 28's column facts: a matrix without them (published before) still
+/// loads; with them, columns must follow `providers` and name only
+/// described reaches and formats.
+#[test]
+fn column_facts_are_optional_and_checked() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../golden/builder");
+    let manifest = Manifest::load(&root.join("manifest.yaml")).unwrap();
+    let results = RunResults::load(&root.join("all_pass.json")).unwrap();
+    let input = [ResultsInput {
+        path: Path::new("all_pass.json"),
+        results: &results,
+    }];
+    let m = v2::build(&manifest, &input, &BuildOptions::default()).unwrap();
+    assert_eq!(m.columns.len(), m.providers.len());
+    assert_eq!(m.not_offered[0].mode, "CLAUDE_CODE_USE_MANTLE");
+    let reaches: Vec<_> = m.reaches.iter().map(|r| r.id.as_str()).collect();
+    assert_eq!(
+        reaches,
+        ["base_url", "native_mode"],
+        "only the reaches used, in order"
+    );
+
+    let parse = |m: &v2::MatrixV2| v2::MatrixV2::parse(&m.to_json_pretty(), Path::new("m.json"));
+    let mut old = m.clone();
+    (old.columns, old.reaches, old.formats, old.not_offered) = Default::default();
+    assert!(!old.to_json_pretty().contains("\"columns\""));
+    assert_eq!(parse(&old).unwrap(), old);
+
+    let mut swapped = m.clone();
+    swapped.columns.swap(0, 1);
+    let e = parse(&swapped).unwrap_err().to_string();
+    assert!(e.contains("do not follow providers"), "{e}");
+    let mut undescribed = m.clone();
+    undescribed.reaches.pop();
+    let e = parse(&undescribed).unwrap_err().to_string();
+    assert!(
+        e.contains("column `vertex_ai`: reach `native_mode` is not described in `reaches`"),
+        "{e}"
+    );
+}

@@ -257,6 +257,14 @@ fn provider_gen(m: &Manifest) -> anyhow::Result<String> {
             );
         };
         sims.push((v(&p.id), format!("{s:?}")));
+        // Not code, but the page groups and notes columns by them: a column
+        // without them would be shown ungrouped, so it is refused here.
+        if p.reach.is_none() || p.format.is_none() {
+            bail!(
+                "manifest.yaml providers[{}]: every column needs `reach` (how the CLI reaches the gateway) and `format` (the gateway-contract format its rows exercise); the values are in the manifest's header",
+                p.id
+            );
+        }
     }
     writeln!(
         o,
@@ -423,5 +431,23 @@ mod tests {
         .unwrap();
         let e = provider_gen(&m).unwrap_err().to_string();
         assert!(e.contains("providers[a].simulator"), "{e}");
+    }
+
+    #[test]
+    fn a_column_without_reach_or_format_is_refused() {
+        let text = "features:\n  - id: f\n    name: F\nproviders:\n  - id: anthropic\n    name: A\n\
+             \x20   simulator: anthropic\n    reach: base_url\nmodels:\n  - id: m\n    name: M\n    short: m\n";
+        let m = Manifest::parse(text, Path::new("manifest.yaml")).unwrap();
+        let e = provider_gen(&m).unwrap_err().to_string();
+        assert!(
+            e.contains("providers[anthropic]: every column needs `reach`"),
+            "{e}"
+        );
+        let with_format = text.replace(
+            "reach: base_url",
+            "reach: base_url\n    format: anthropic_messages",
+        );
+        let m = Manifest::parse(&with_format, Path::new("manifest.yaml")).unwrap();
+        provider_gen(&m).unwrap();
     }
 }

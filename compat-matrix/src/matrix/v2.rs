@@ -31,7 +31,7 @@ use crate::status::{FailureClass, Outcome};
 pub const SCHEMA_VERSION: &str = "2";
 
 /// `compatibility-matrix.json`, schema v2. Field order is the published order.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MatrixV2 {
     pub schema_version: String,
@@ -43,9 +43,62 @@ pub struct MatrixV2 {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub context: Option<RunContext>,
     pub providers: Vec<String>,
+    /// Each column's facts, in `providers`' order (manifest.yaml): display
+    /// name, how the CLI reaches the gateway (`reach`, the page's column
+    /// group) and the gateway-contract format its rows exercise. Optional:
+    /// matrices built before it have none (the page then names and groups
+    /// nothing it cannot back).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub columns: Vec<ColumnInfo>,
+    /// The reaches the columns name, in display order, with their labels.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reaches: Vec<Described>,
+    /// The formats the columns name, with their labels.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub formats: Vec<Described>,
     /// The models every cell runs on, in the manifest's order.
     pub models: Vec<ModelInfo>,
     pub features: Vec<FeatureV2>,
+    /// The CLI's modes the gateway offers no route for (manifest.yaml
+    /// `not_offered`), shown under the matrix; optional.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub not_offered: Vec<NotOfferedV2>,
+}
+
+/// A column's facts (manifest.yaml `providers[]`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ColumnInfo {
+    pub id: String,
+    pub name: String,
+    /// An id of `reaches`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reach: Option<String>,
+    /// An id of `formats`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub format: Option<String>,
+}
+
+/// A reach or a format: its id, display name and one-line description
+/// (compat-matrix/src/manifest/reach.rs).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Described {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+}
+
+/// A CLI mode no column answers (manifest.yaml `not_offered`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NotOfferedV2 {
+    /// The CLI variable that selects the mode.
+    pub mode: String,
+    pub name: String,
+    pub why: String,
+    /// A repository path (at the run's source commit) or an https URL.
+    pub evidence: String,
 }
 
 /// Facts about the run that are not results: how current the versions were,
@@ -295,6 +348,10 @@ pub enum ModelStatus {
 /// A published matrix of either schema version (the previous matrix the
 /// builder and the publisher read).
 #[derive(Debug, Clone, PartialEq)]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "one or two per process, read once; boxing v2 would only add noise at every match"
+)]
 pub enum AnyMatrix {
     V1(super::Matrix),
     V2(MatrixV2),
@@ -411,11 +468,43 @@ impl MatrixV2 {
                 .iter()
                 .map(|f| (f.id.as_str(), f.providers.keys().collect())),
         )
+        .and_then(|()| m.check_column_facts())
         .map_err(|message| MatrixError::Invalid {
             path: path.to_owned(),
             message,
         })?;
         Ok(m)
+    }
+
+    /// `columns`, when present, follow `providers` one to one, and name only
+    /// reaches and formats the matrix describes.
+    fn check_column_facts(&self) -> Result<(), String> {
+        if self.columns.is_empty() {
+            return Ok(());
+        }
+        let ids: Vec<&String> = self.columns.iter().map(|c| &c.id).collect();
+        if ids != self.providers.iter().collect::<Vec<_>>() {
+            return Err(format!(
+                "columns {ids:?} do not follow providers {:?} one to one",
+                self.providers
+            ));
+        }
+        for c in &self.columns {
+            for (what, v, list, field) in [
+                ("reach", &c.reach, &self.reaches, "reaches"),
+                ("format", &c.format, &self.formats, "formats"),
+            ] {
+                if let Some(v) = v
+                    && !list.iter().any(|d| &d.id == v)
+                {
+                    return Err(format!(
+                        "column `{}`: {what} `{v}` is not described in `{field}`",
+                        c.id
+                    ));
+                }
+            }
+        }
+        Ok(())
     }
 
     pub fn to_json_pretty(&self) -> String {
@@ -517,6 +606,41 @@ pub fn build(
             ..RunContext::default()
         }),
         providers: manifest.providers.iter().map(|p| p.id.clone()).collect(),
+        columns: manifest
+            .providers
+            .iter()
+            .map(|p| ColumnInfo {
+                id: p.id.clone(),
+                name: p.name.clone(),
+                reach: p.reach.clone(),
+                format: p.format.clone(),
+            })
+            .collect(),
+        reaches: described(
+            crate::manifest::REACHES
+                .iter()
+                .map(|r| (r.id, r.name, r.description)),
+            manifest.providers.iter().filter_map(|p| p.reach.as_deref()),
+        ),
+        formats: described(
+            crate::manifest::FORMATS
+                .iter()
+                .map(|f| (f.id, f.name, f.description)),
+            manifest
+                .providers
+                .iter()
+                .filter_map(|p| p.format.as_deref()),
+        ),
+        not_offered: manifest
+            .not_offered
+            .iter()
+            .map(|n| NotOfferedV2 {
+                mode: n.mode.clone(),
+                name: n.name.clone(),
+                why: n.why.clone(),
+                evidence: n.evidence.clone(),
+            })
+            .collect(),
         models: manifest
             .models
             .iter()
@@ -527,6 +651,21 @@ pub fn build(
             .collect(),
         features,
     })
+}
+
+/// The entries of a fixed list (id, name, description) that some column
+/// names, in the list's order.
+fn described<'a>(
+    list: impl Iterator<Item = (&'a str, &'a str, &'a str)>,
+    used: impl Iterator<Item = &'a str> + Clone,
+) -> Vec<Described> {
+    list.filter(|(id, _, _)| used.clone().any(|u| u == *id))
+        .map(|(id, name, description)| Described {
+            id: id.to_owned(),
+            name: name.to_owned(),
+            description: description.to_owned(),
+        })
+        .collect()
 }
 
 /// The mode the matrix records: the inputs' common mode; if they disagree

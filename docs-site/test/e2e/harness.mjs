@@ -43,6 +43,8 @@ export const PAGE_FIXTURES = {
   // A real sim matrix of the v1 rows and columns (15 x 11, built by `cargo
   // xtask build-matrix` from a full run: a copy of golden/sim-baseline.json).
   v2wide: 'v2-wide-compatibility-matrix.json',
+  // 23 x 14 with column facts: groups by reach, summaries, not offered (issue 28).
+  v2grouped: 'v2-grouped-compatibility-matrix.json',
   v2builder: 'v2-builder-unverified-compatibility-matrix.json',
   v2evidence: 'v2-builder-evidence-compatibility-matrix.json',
   v3: 'schema-v3-compatibility-matrix.json',

@@ -138,7 +138,7 @@ describe('desktop (1280x800), schema v2', () => {
     assert.match(byStatus.get('unverified').name, /Unverified/);
 
     const legend = await page.$$eval('ul[aria-label="Legend"] li', (lis) => lis.map((li) => li.dataset.status || li.dataset.legend));
-    assert.deepEqual(legend, ['pass', 'flaky', 'partial', 'fail', 'unverified', 'not_applicable', 'not_tested', 'marks', 'inferred', 'changed']);
+    assert.deepEqual(legend, ['pass', 'flaky', 'partial', 'fail', 'unverified', 'not_applicable', 'not_tested', 'marks', 'inferred', 'summary', 'changed']);
     const fits = await page.$eval('[data-testid="compat-scroller"]', (el) => el.scrollWidth <= el.clientWidth);
     assert.ok(fits, 'the table fits the desktop width');
     await page.screenshot({ path: screenshotPath('desktop-v2-matrix'), fullPage: true });

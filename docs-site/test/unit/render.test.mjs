@@ -225,6 +225,38 @@ describe('server render of a schema v2 matrix', () => {
   });
 });
 
+describe('server render of a matrix with column facts (issue 28)', () => {
+  test('a group header row spans the columns in group order; summaries, column buttons, the not-offered list', () => {
+    const html = mod.renderWith(load('v2-grouped-compatibility-matrix.json'));
+    const groups = [...html.matchAll(/<th scope="colgroup" colSpan="(\d+)"[^>]*data-group="([a-z_]+)"/g)].map((m) => [m[2], Number(m[1])]);
+    assert.deepEqual(groups, [
+      ['base_url', 6],
+      ['route', 2],
+      ['native_mode', 4],
+      ['rust_path', 2],
+    ]);
+    assert.match(html, /<th scope="col" rowspan="2"[^>]*>Feature<\/th>/i);
+    assert.equal(count(html, /data-testid="col-summary"/g), 14);
+    assert.equal(count(html, /<th scope="col"[^>]*data-provider="[a-z_]+"[^>]*><button type="button"/g), 14);
+    assert.match(html, /data-provider="claude_code_gateway"[\s\S]*?data-passing="18" data-verdicts="20"/);
+    assert.match(html, /data-testid="compat-not-offered"/);
+    assert.ok(html.includes('CLAUDE_CODE_USE_ANTHROPIC_GOOGLE_CLOUD'));
+  });
+
+  test('without column facts: no group row, summaries still shown, names plain text', () => {
+    const html = mod.renderWith(load('v2-compatibility-matrix.json'));
+    assert.doesNotMatch(html, /scope="colgroup"|compat-not-offered/);
+    assert.equal(count(html, /data-testid="col-summary"/g), 5);
+    assert.equal(count(html, /<th scope="col"[^>]*data-provider="[a-z_]+"[^>]*><button/g), 0);
+  });
+
+  test('the legend says what the column summary counts', () => {
+    const legend = mod.renderLegendWith(load('v2-grouped-compatibility-matrix.json'));
+    assert.match(legend, /data-legend="summary"/);
+    assert.ok(legend.includes('rows that pass (pass, or passed on a retry) over rows with a verdict'));
+  });
+});
+
 test('React reported nothing', () => {
   assert.deepEqual(reactErrors, []);
 });

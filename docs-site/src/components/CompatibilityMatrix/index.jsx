@@ -27,6 +27,8 @@ import {
 } from './matrixModel.js';
 import { DAILY, switchMatrix, validateReleases } from './releasesModel.js';
 import { AcrossReleases, ReleaseLine, ReleaseSwitch, ReleasesError } from './Releases.jsx';
+import { ColumnDetails, ColumnHeader, GroupHeaderCells, NotOfferedList } from './ColumnGroups.jsx';
+import { SUMMARY_LEGEND } from './columnGroups.js';
 import styles from './styles.module.css';
 
 const useIsomorphicLayoutEffect = typeof window === 'undefined' ? useEffect : useLayoutEffect;
@@ -604,7 +606,7 @@ function MatrixTable({ matrix, releases = null }) {
   const captionId = `${baseId}-caption`;
   const dialogLabelId = `${baseId}-dialog-label`;
   const v2 = matrix.schemaVersion === '2';
-  // The open panel: { kind: 'cell' | 'row', fi, pi, anchor } or null.
+  // The open panel: { kind: 'cell' | 'row' | 'col', fi, pi, anchor } or null.
   const [panel, setPanel] = useState(null);
   const panelRef = useRef(null);
   panelRef.current = panel;
@@ -625,15 +627,35 @@ function MatrixTable({ matrix, releases = null }) {
             Claude Code features (rows) by LiteLLM provider (columns)
           </caption>
           <thead>
-            <tr>
-              <th scope="col" className={`${styles.corner} ${styles.rowHeader}`}>
-                Feature
-              </th>
-              {matrix.providers.map((p) => (
-                <th scope="col" key={p.id} className={styles.colHeader} data-provider={p.id}>
-                  <BreakableName name={p.name} />
+            {matrix.groups ? (
+              <tr data-testid="compat-groups">
+                <th scope="col" rowSpan={2} className={`${styles.corner} ${styles.rowHeader}`}>
+                  Feature
                 </th>
-              ))}
+                <GroupHeaderCells groups={matrix.groups} />
+              </tr>
+            ) : null}
+            <tr>
+              {matrix.groups ? null : (
+                <th scope="col" className={`${styles.corner} ${styles.rowHeader}`}>
+                  Feature
+                </th>
+              )}
+              {matrix.providers.map((p, pi) =>
+                v2 ? (
+                  <ColumnHeader
+                    key={p.id}
+                    provider={p}
+                    cells={matrix.features.map((f) => f.cells[pi])}
+                    open={isOpen('col', -1, pi)}
+                    onOpen={toggle('col', -1, pi)}
+                  />
+                ) : (
+                  <th scope="col" key={p.id} className={styles.colHeader} data-provider={p.id}>
+                    <BreakableName name={p.name} />
+                  </th>
+                ),
+              )}
             </tr>
           </thead>
           <tbody>
@@ -657,15 +679,23 @@ function MatrixTable({ matrix, releases = null }) {
         </table>
       </div>
       {v2 ? <ChangedSummary matrix={matrix} /> : null}
+      {v2 ? <NotOfferedList matrix={matrix} /> : null}
       {panel ? (
         <Popover
           key={`${panel.kind}-${panel.fi}-${panel.pi}`}
           anchor={panel.anchor}
           labelId={dialogLabelId}
           onClose={close}
-          testId={panel.kind === 'cell' ? 'cell-deep-dive' : 'row-description'}
+          testId={{ cell: 'cell-deep-dive', row: 'row-description', col: 'column-note' }[panel.kind]}
         >
-          {panel.kind === 'cell' ? (
+          {panel.kind === 'col' ? (
+            <ColumnDetails
+              matrix={matrix}
+              provider={matrix.providers[panel.pi]}
+              cells={matrix.features.map((f) => f.cells[panel.pi])}
+              labelId={dialogLabelId}
+            />
+          ) : panel.kind === 'cell' ? (
             <CellDetails
               matrix={matrix}
               feature={matrix.features[panel.fi]}
@@ -781,6 +811,15 @@ export function CompatibilityLegend({ data = matrixData }) {
             </span>
             <span>
               <strong>Unverified rule</strong>: the red rests only on a simulator rule no provider source confirms yet; a live probe settles it.
+            </span>
+          </li>
+          <li className={styles.legendItem} data-legend="summary">
+            <span className={`${styles.legendSwatch} ${styles.legendSummary}`} aria-hidden="true">
+              n/m
+            </span>
+            <span>
+              <strong>Column summary</strong>: {SUMMARY_LEGEND} Columns are grouped by how Claude Code reaches the gateway; select a
+              column&apos;s name for its note.
             </span>
           </li>
           <li className={styles.legendItem} data-legend="changed">

@@ -12,6 +12,8 @@
  * locale and time zone are parameters), so it is unit-tested directly.
  */
 
+import { groupOrder, validateColumnFacts } from './columnGroups.js';
+
 /** The schema versions this component knows how to render, oldest first. */
 export const SUPPORTED_SCHEMA_VERSIONS = Object.freeze(['1', '2']);
 /** The newest of them (v1 kept for the files published before v2). */
@@ -219,6 +221,7 @@ export function validateMatrix(raw) {
 
   const models = v2 ? validateModels(raw, problem) : [];
   const context = v2 ? validateContext(raw, problem) : null;
+  const facts = v2 ? validateColumnFacts(raw, providerIds, problem) : null;
 
   const features = [];
   if (!('features' in raw)) problem('features is missing');
@@ -294,6 +297,19 @@ export function validateMatrix(raw) {
     return { ok: false, kind: 'malformed', problems: shown };
   }
 
+  // A v2 file's own column names win over the built-in ones; its reaches
+  // put the columns in group order (columnGroups.js).
+  let providers = providerIds.map((id) => {
+    const c = facts && facts.columns ? facts.columns.get(id) : null;
+    return c ? { id, name: c.name, reach: c.reach, format: c.format } : { id, name: providerDisplayName(id) };
+  });
+  let groups = null;
+  const grouped = facts ? groupOrder(providers, facts.reaches) : null;
+  if (grouped) {
+    providers = grouped.order.map((i) => providers[i]);
+    for (const f of features) f.cells = grouped.order.map((i) => f.cells[i]);
+    groups = grouped.groups;
+  }
   return {
     ok: true,
     matrix: {
@@ -302,9 +318,9 @@ export function validateMatrix(raw) {
       generatedAtMs,
       litellmVersion: raw.litellm_version,
       claudeCodeVersion: raw.claude_code_version,
-      providers: providerIds.map((id) => ({ id, name: providerDisplayName(id) })),
+      providers,
       features,
-      ...(v2 ? { models, context } : {}),
+      ...(v2 ? { models, context, groups, formats: facts.formats, notOffered: facts.notOffered } : {}),
     },
   };
 }
