@@ -339,7 +339,13 @@ pub fn build(
             litellm_version: v.to_string(),
             measured_at: i.matrix.generated_at.clone(),
             why: i.why.clone(),
-            cells: Some(i.matrix.features.iter().map(|f| f.providers.len()).sum::<usize>() as u32),
+            cells: Some(
+                i.matrix
+                    .features
+                    .iter()
+                    .map(|f| f.providers.len())
+                    .sum::<usize>() as u32,
+            ),
             passing_models: Some(
                 i.matrix
                     .features
@@ -373,7 +379,9 @@ pub fn build(
 }
 
 fn named(map: IndexMap<String, String>) -> Vec<Named> {
-    map.into_iter().map(|(id, name)| Named { id, name }).collect()
+    map.into_iter()
+        .map(|(id, name)| Named { id, name })
+        .collect()
 }
 
 /// A model's verdict in one release's matrix; `None` when the matrix lacks
@@ -460,8 +468,8 @@ impl ReleasesFile {
     /// Reads a releases file (its `schema_version` first, so another
     /// version is named rather than misread).
     pub fn parse(text: &str, path: &Path) -> Result<Self, String> {
-        let value: serde_json::Value = serde_json::from_str(text)
-            .map_err(|e| format!("{}: not JSON: {e}", path.display()))?;
+        let value: serde_json::Value =
+            serde_json::from_str(text).map_err(|e| format!("{}: not JSON: {e}", path.display()))?;
         match value.get("schema_version") {
             Some(serde_json::Value::Number(n)) if n.as_u64() == Some(SCHEMA_VERSION as u64) => {}
             other => {

@@ -31,7 +31,10 @@ fn build() -> ReleasesFile {
         .map(|(v, m)| ReleaseInput {
             litellm_version: v.clone(),
             matrix: m,
-            why: Some(format!("the last stable release of {}", &v[..v.rfind('.').unwrap()])),
+            why: Some(format!(
+                "the last stable release of {}",
+                &v[..v.rfind('.').unwrap()]
+            )),
         })
         .collect();
     releases::build(
@@ -82,14 +85,25 @@ fn the_releases_file_from_three_matrices() {
     assert_eq!(broke.works_since, None);
     let b = broke.broke_in.as_ref().unwrap();
     assert_eq!(b.release, "1.108.7");
-    assert!(b.message.contains("dropped the image block"), "{}", b.message);
+    assert!(
+        b.message.contains("dropped the image block"),
+        "{}",
+        b.message
+    );
     let gap = cell("vision", "bedrock_converse", "claude-sonnet-4-6");
-    assert_eq!(gap.works_since.as_deref(), Some("1.105.7"), "over the unverified gap");
+    assert_eq!(
+        gap.works_since.as_deref(),
+        Some("1.105.7"),
+        "over the unverified gap"
+    );
     let new_row = cell("context_1m", "anthropic", "claude-opus-4-7");
     assert_eq!(new_row.by_release.len(), 2, "absent in 1.105.7");
     assert_eq!(new_row.works_since.as_deref(), Some("1.106.12"));
     let na = cell("context_1m", "anthropic", "claude-haiku-4-5");
-    assert_eq!((na.works_since.as_deref(), na.broke_in.as_ref()), (None, None));
+    assert_eq!(
+        (na.works_since.as_deref(), na.broke_in.as_ref()),
+        (None, None)
+    );
 
     insta::with_settings!({ snapshot_path => "../../golden/releases/snapshots", prepend_module_to_snapshot => false, omit_expression => true }, {
         insta::assert_snapshot!("compatibility-releases", json);

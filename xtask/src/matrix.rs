@@ -324,14 +324,23 @@ pub fn render(args: RenderArgs) -> anyhow::Result<ExitCode> {
         && compat_matrix::releases::ReleasesFile::is_releases_document(&text)
     {
         if args.diff.is_some() {
-            bail!("--diff compares two matrices; {} is a releases file", path.display());
+            bail!(
+                "--diff compares two matrices; {} is a releases file",
+                path.display()
+            );
         }
         let file = compat_matrix::releases::ReleasesFile::parse(&text, &path)
             .map_err(anyhow::Error::msg)?;
         match args.format {
-            Format::Table => print!("{}", compat_matrix::releases::render::table(&file, args.all)),
+            Format::Table => print!(
+                "{}",
+                compat_matrix::releases::render::table(&file, args.all)
+            ),
             Format::Markdown => {
-                print!("{}", compat_matrix::releases::render::markdown(&file, args.all))
+                print!(
+                    "{}",
+                    compat_matrix::releases::render::markdown(&file, args.all)
+                )
             }
         }
         return Ok(ExitCode::SUCCESS);

@@ -40,7 +40,12 @@ pub const SCHEMA: &str = "schemas/compatibility-releases.v1.schema.json";
 #[derive(Debug, clap::Args)]
 pub struct ReleasesArgs {
     /// The releases to measure, comma-separated PyPI versions (1.106.12,1.108.7).
-    #[arg(long, value_delimiter = ',', value_name = "V,V,...", conflicts_with = "range")]
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "V,V,...",
+        conflicts_with = "range"
+    )]
     pub litellm: Vec<String>,
     /// Every release the package index offers from A to B, both included
     /// (`1.105.0..1.108.7`; pip's `pip index versions litellm`).
@@ -102,7 +107,12 @@ pub fn main(args: ReleasesArgs) -> anyhow::Result<ExitCode> {
         Some(p) => serde_json::from_str::<Selection>(
             &std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?,
         )
-        .with_context(|| format!("{}: not a `cargo xtask releases --list` output", p.display()))?,
+        .with_context(|| {
+            format!(
+                "{}: not a `cargo xtask releases --list` output",
+                p.display()
+            )
+        })?,
         None => Selection::default(),
     };
     let matrices: Vec<(String, PathBuf)> = if let Some(from) = &args.from_dir {
@@ -154,15 +164,27 @@ fn resolve(args: &ReleasesArgs) -> anyhow::Result<Selection> {
     if let Some(range) = &args.range {
         let (a, b) = select::parse_range(range).map_err(anyhow::Error::msg)?;
         let out = Command::new("python3")
-            .args(["-m", "pip", "index", "versions", "litellm", "--disable-pip-version-check"])
+            .args([
+                "-m",
+                "pip",
+                "index",
+                "versions",
+                "litellm",
+                "--disable-pip-version-check",
+            ])
             .output()
-            .context("running `python3 -m pip index versions litellm`; is python3 with pip on PATH?")?;
+            .context(
+                "running `python3 -m pip index versions litellm`; is python3 with pip on PATH?",
+            )?;
         let text = String::from_utf8_lossy(&out.stdout);
         if !out.status.success() {
             bail!(
                 "`pip index versions litellm` failed ({}): {}; check pip's index configuration (PIP_INDEX_URL, pip.conf)",
                 out.status,
-                String::from_utf8_lossy(&out.stderr).lines().last().unwrap_or("")
+                String::from_utf8_lossy(&out.stderr)
+                    .lines()
+                    .last()
+                    .unwrap_or("")
             );
         }
         let versions = select::versions_in_range(&text, &a, &b);
@@ -258,7 +280,10 @@ fn run_each(
             selection.skip(v, why);
             continue;
         }
-        eprintln!("[releases] LiteLLM {v}: running the suite in {} mode ...", args.mode);
+        eprintln!(
+            "[releases] LiteLLM {v}: running the suite in {} mode ...",
+            args.mode
+        );
         let results = folder.join("compat-results.json");
         let mut suite = Suite::new(args.mode, results.clone());
         suite.out_dir = Some(folder.clone());
@@ -346,7 +371,10 @@ pub fn matrices_in(dir: &Path) -> anyhow::Result<Vec<(String, PathBuf)>> {
 
 /// The releases file from the per-release matrices (schema v2 each, filed
 /// under the release they measured).
-pub fn build_file(matrices: &[(String, PathBuf)], selection: &Selection) -> anyhow::Result<ReleasesFile> {
+pub fn build_file(
+    matrices: &[(String, PathBuf)],
+    selection: &Selection,
+) -> anyhow::Result<ReleasesFile> {
     let loaded: Vec<(String, MatrixV2)> = matrices
         .iter()
         .map(|(v, p)| match AnyMatrix::load(p)? {
@@ -379,7 +407,9 @@ pub fn build_file(matrices: &[(String, PathBuf)], selection: &Selection) -> anyh
     Ok(releases::build(
         &inputs,
         &ReleasesOptions {
-            generated_at: Some(compat_matrix::matrix::format_timestamp(jiff::Timestamp::now())),
+            generated_at: Some(compat_matrix::matrix::format_timestamp(
+                jiff::Timestamp::now(),
+            )),
             provider_names,
             skipped: selection.skipped.clone(),
         },

@@ -157,16 +157,33 @@ fn the_releases_workflow_measures_each_release_live_and_publishes_the_file() {
         Some("${{ fromJSON(needs.resolve.outputs.versions) }}"),
         "{rel}: one measure job per resolved release"
     );
-    assert_eq!(jobs["measure"]["environment"].as_str(), Some("compat-matrix-live"));
+    assert_eq!(
+        jobs["measure"]["environment"].as_str(),
+        Some("compat-matrix-live")
+    );
     let publish = script("publish");
-    assert!(publish.contains("cargo xtask releases --from-dir"), "{publish}");
-    assert!(publish.contains("--releases compatibility-releases.json"), "{publish}");
-    assert!(publish.contains("--mode live"), "publishing needs a live file");
-    assert_eq!(jobs["publish"]["environment"].as_str(), Some("compat-matrix-publish"));
+    assert!(
+        publish.contains("cargo xtask releases --from-dir"),
+        "{publish}"
+    );
+    assert!(
+        publish.contains("--releases compatibility-releases.json"),
+        "{publish}"
+    );
+    assert!(
+        publish.contains("--mode live"),
+        "publishing needs a live file"
+    );
+    assert_eq!(
+        jobs["publish"]["environment"].as_str(),
+        Some("compat-matrix-publish")
+    );
     // The token only where it is used: never in a job that runs the suite.
     for job in ["resolve", "measure"] {
         assert!(
-            !serde_json::to_string(&jobs[job]).unwrap().contains("COMPAT_MATRIX_APP_PRIVATE_KEY"),
+            !serde_json::to_string(&jobs[job])
+                .unwrap()
+                .contains("COMPAT_MATRIX_APP_PRIVATE_KEY"),
             "{rel}: job `{job}` must not see the docs-repo App key"
         );
     }

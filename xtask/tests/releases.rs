@@ -53,9 +53,15 @@ fn from_dir_builds_a_valid_file_and_render_shows_what_changed() {
         .map(|r| r["litellm_version"].as_str().unwrap())
         .collect();
     assert_eq!(versions, ["1.105.7", "1.106.12", "1.108.7"]);
-    assert_eq!(file["releases"][2]["why"], "the last stable release of 1.108");
+    assert_eq!(
+        file["releases"][2]["why"],
+        "the last stable release of 1.108"
+    );
     assert_eq!(file["skipped"][0]["litellm_version"], "1.110.0");
-    assert_eq!(file["providers"][1]["name"], "Bedrock (Converse)", "names from the manifest");
+    assert_eq!(
+        file["providers"][1]["name"], "Bedrock (Converse)",
+        "names from the manifest"
+    );
 
     let (ok, table, stderr) = xtask(&["render", out.to_str().unwrap()]);
     assert!(ok, "{stderr}");
@@ -64,13 +70,31 @@ fn from_dir_builds_a_valid_file_and_render_shows_what_changed() {
         "{table}"
     );
     assert!(table.contains("works since 1.106.12"), "{table}");
-    assert!(table.contains("broke in 1.108.7: the gateway dropped the image block"), "{table}");
+    assert!(
+        table.contains("broke in 1.108.7: the gateway dropped the image block"),
+        "{table}"
+    );
     assert!(table.contains("skipped LiteLLM 1.110.0"), "{table}");
-    assert!(!table.contains("Vision × Bedrock (Converse)"), "unchanged cells only with --all");
-    let (ok, all, _) = xtask(&["render", out.to_str().unwrap(), "--all", "--format", "markdown"]);
+    assert!(
+        !table.contains("Vision × Bedrock (Converse)"),
+        "unchanged cells only with --all"
+    );
+    let (ok, all, _) = xtask(&[
+        "render",
+        out.to_str().unwrap(),
+        "--all",
+        "--format",
+        "markdown",
+    ]);
     assert!(ok);
-    assert!(all.contains("| Vision × Bedrock (Converse) × Claude Sonnet 4.6 |"), "{all}");
-    assert!(all.contains("works in every measured release (since ≤ 1.105.7)"), "{all}");
+    assert!(
+        all.contains("| Vision × Bedrock (Converse) × Claude Sonnet 4.6 |"),
+        "{all}"
+    );
+    assert!(
+        all.contains("works in every measured release (since ≤ 1.105.7)"),
+        "{all}"
+    );
 }
 
 #[test]
@@ -91,5 +115,8 @@ fn a_matrix_filed_under_another_release_is_refused() {
     );
     let (ok, _, stderr) = xtask(&["releases", "--from-dir", tmp.path().to_str().unwrap()]);
     assert!(!ok);
-    assert!(stderr.contains("no litellm-<version>/compatibility-matrix.json inside"), "{stderr}");
+    assert!(
+        stderr.contains("no litellm-<version>/compatibility-matrix.json inside"),
+        "{stderr}"
+    );
 }

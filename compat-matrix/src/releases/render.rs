@@ -79,9 +79,11 @@ fn grid(f: &ReleasesFile, all: bool) -> Grid {
             name(&f.models, &c.model)
         );
         let mut row = vec![label.clone()];
-        row.extend(f.releases.iter().map(|r| {
-            symbol(c.by_release.get(&r.litellm_version).map(|v| v.status)).to_owned()
-        }));
+        row.extend(
+            f.releases
+                .iter()
+                .map(|r| symbol(c.by_release.get(&r.litellm_version).map(|v| v.status)).to_owned()),
+        );
         row.push(summary(f, c));
         rows.push(row);
         if let Some(b) = &c.broke_in {
@@ -127,7 +129,11 @@ fn outro(f: &ReleasesFile, g: &Grid, bullet: &str) -> String {
         let _ = writeln!(out, "{bullet}{label}: {}", note.replace('\n', " "));
     }
     for s in &f.skipped {
-        let _ = writeln!(out, "{bullet}skipped LiteLLM {}: {}", s.litellm_version, s.why);
+        let _ = writeln!(
+            out,
+            "{bullet}skipped LiteLLM {}: {}",
+            s.litellm_version, s.why
+        );
     }
     out
 }

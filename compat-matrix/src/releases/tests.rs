@@ -131,13 +131,15 @@ fn works_since_and_broke_in_by_their_definitions() {
 fn matrix(version: &str, cells: &[(&str, &str, &str, ModelStatus)]) -> MatrixV2 {
     let mut features: IndexMap<String, FeatureV2> = IndexMap::new();
     for (f, p, m, s) in cells {
-        let feature = features.entry((*f).to_owned()).or_insert_with(|| FeatureV2 {
-            id: (*f).to_owned(),
-            name: format!("Feature {f}"),
-            description: None,
-            links: Vec::new(),
-            providers: IndexMap::new(),
-        });
+        let feature = features
+            .entry((*f).to_owned())
+            .or_insert_with(|| FeatureV2 {
+                id: (*f).to_owned(),
+                name: format!("Feature {f}"),
+                description: None,
+                links: Vec::new(),
+                providers: IndexMap::new(),
+            });
         let cell = feature
             .providers
             .entry((*p).to_owned())
@@ -273,7 +275,10 @@ fn the_builder_orders_releases_and_reads_each_model() {
     });
     let text = file.to_json_pretty();
     assert!(ReleasesFile::is_releases_document(&text));
-    assert_eq!(ReleasesFile::parse(&text, Path::new("r.json")).unwrap(), file);
+    assert_eq!(
+        ReleasesFile::parse(&text, Path::new("r.json")).unwrap(),
+        file
+    );
 }
 
 #[test]

@@ -149,11 +149,7 @@ fn changes(old: Option<&str>, new: &ReleasesFile) -> Vec<String> {
         Ok(o) => {
             let mut out = Vec::new();
             if versions(&o) != versions(new) {
-                out.push(format!(
-                    "releases: {} -> {}",
-                    versions(&o),
-                    versions(new)
-                ));
+                out.push(format!("releases: {} -> {}", versions(&o), versions(new)));
             }
             if o.claude_code_version != new.claude_code_version {
                 out.push(format!(
@@ -167,7 +163,10 @@ fn changes(old: Option<&str>, new: &ReleasesFile) -> Vec<String> {
             for c in &new.cells {
                 let before = o.cells.iter().find(|x| key(x) == key(c));
                 let (was_s, was_b) = before.map_or((None, None), |b| {
-                    (b.works_since.clone(), b.broke_in.as_ref().map(|x| x.release.clone()))
+                    (
+                        b.works_since.clone(),
+                        b.broke_in.as_ref().map(|x| x.release.clone()),
+                    )
                 });
                 let now_b = c.broke_in.as_ref().map(|x| x.release.clone());
                 if was_s != c.works_since || was_b != now_b {

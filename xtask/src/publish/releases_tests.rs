@@ -88,34 +88,48 @@ fn sim_releases_go_only_to_a_local_repo_away_from_the_real_path() {
         .0
         .unwrap_err()
         .to_string();
-    assert!(e.contains("refusing to publish simulator results to"), "{e}");
+    assert!(
+        e.contains("refusing to publish simulator results to"),
+        "{e}"
+    );
     let repo = docs_repo(tmp.path());
     let local = repo.to_str().unwrap();
     let e = publish_file(tmp.path(), local, Mode::Sim, publisher::DEFAULT_PATH)
         .0
         .unwrap_err()
         .to_string();
-    assert!(e.contains("that is the docs site's real matrix path"), "{e}");
+    assert!(
+        e.contains("that is the docs site's real matrix path"),
+        "{e}"
+    );
     let (r, log) = publish_file(tmp.path(), local, Mode::Rehearsal, REHEARSAL_PATH);
     assert!(
         matches!(r.unwrap(), Report::Published(PublishOutcome::Pushed { .. })),
         "{log}"
     );
     assert!(!log.contains("ghs_NeverShown"));
-    let shown = git(&repo, &["show", "main:rehearsal/compatibility-releases.json"]);
+    let shown = git(
+        &repo,
+        &["show", "main:rehearsal/compatibility-releases.json"],
+    );
     assert_eq!(
         ReleasesFile::parse(&shown, Path::new("x")).unwrap(),
         file(Mode::Rehearsal)
     );
     let message = git(&repo, &["log", "-1", "--format=%B", "main"]);
     assert!(
-        message.starts_with("compatibility-releases: LiteLLM 1.106.12, 1.108.7 x Claude Code 2.1.332 (rehearsal)"),
+        message.starts_with(
+            "compatibility-releases: LiteLLM 1.106.12, 1.108.7 x Claude Code 2.1.332 (rehearsal)"
+        ),
         "{message}"
     );
     assert!(message.contains("tool_use x anthropic x claude-haiku-4-5: works since 1.108.7"));
     // The same file again: nothing to commit.
     let (r, _) = publish_file(tmp.path(), local, Mode::Rehearsal, REHEARSAL_PATH);
-    assert!(matches!(r.unwrap(), Report::Published(PublishOutcome::Unchanged)));
+    assert!(matches!(
+        r.unwrap(),
+        Report::Published(PublishOutcome::Unchanged)
+    ));
 }
 
 #[test]
@@ -133,8 +147,14 @@ fn a_live_releases_file_goes_beside_the_real_matrix_path() {
         "{log}"
     );
     let files = git(&repo, &["ls-tree", "-r", "--name-only", "main"]);
-    assert!(files.contains("src/data/compatibility-releases.json"), "{files}");
-    assert!(!files.contains("src/data/compatibility-matrix.json"), "only the releases file");
+    assert!(
+        files.contains("src/data/compatibility-releases.json"),
+        "{files}"
+    );
+    assert!(
+        !files.contains("src/data/compatibility-matrix.json"),
+        "only the releases file"
+    );
 }
 
 #[test]
@@ -142,7 +162,11 @@ fn a_file_that_is_not_a_releases_file_is_refused_before_the_docs_repo() {
     let tmp = tempfile::tempdir().unwrap();
     let f = tmp.path().join("m.json");
     std::fs::write(&f, r#"{"schema_version":"2","releases":[],"cells":[]}"#).unwrap();
-    let mut o = opts(tmp.path(), Path::new("/nonexistent"), Path::new("unused.json"));
+    let mut o = opts(
+        tmp.path(),
+        Path::new("/nonexistent"),
+        Path::new("unused.json"),
+    );
     o.results = None;
     o.releases = Some(f);
     o.no_publish = true;

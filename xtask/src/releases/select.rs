@@ -78,22 +78,27 @@ pub fn default_selection(
     lines.dedup();
     let mut out = Selection::default();
     let mut chosen_lines = Vec::new();
-    let mut pick = |l: (u64, u64), why: &dyn Fn(&StableRelease, usize) -> String, out: &mut Selection| {
-        let mut skipped_here = 0;
-        for r in sorted.iter().filter(|r| line(r.version) == l).take(CHECKS_PER_LINE) {
-            match check(&r.tag) {
-                Ok(()) => {
-                    out.push(r.version.to_string(), why(r, skipped_here));
-                    return true;
-                }
-                Err(reason) => {
-                    skipped_here += 1;
-                    out.skip(r.version.to_string(), reason);
+    let mut pick =
+        |l: (u64, u64), why: &dyn Fn(&StableRelease, usize) -> String, out: &mut Selection| {
+            let mut skipped_here = 0;
+            for r in sorted
+                .iter()
+                .filter(|r| line(r.version) == l)
+                .take(CHECKS_PER_LINE)
+            {
+                match check(&r.tag) {
+                    Ok(()) => {
+                        out.push(r.version.to_string(), why(r, skipped_here));
+                        return true;
+                    }
+                    Err(reason) => {
+                        skipped_here += 1;
+                        out.skip(r.version.to_string(), reason);
+                    }
                 }
             }
-        }
-        false
-    };
+            false
+        };
     for &l in &lines {
         if chosen_lines.len() == count {
             break;
@@ -175,11 +180,14 @@ pub fn parse_range(text: &str) -> Result<(LitellmVersion, LitellmVersion), Strin
         .split_once("..")
         .ok_or_else(|| format!("--range {text}: expected A..B, e.g. 1.105.0..1.108.7"))?;
     let parse = |s: &str| {
-        LitellmVersion::parse(s).ok_or_else(|| format!("--range {text}: `{s}` is not a LiteLLM version"))
+        LitellmVersion::parse(s)
+            .ok_or_else(|| format!("--range {text}: `{s}` is not a LiteLLM version"))
     };
     let (a, b) = (parse(a)?, parse(b)?);
     if a > b {
-        return Err(format!("--range {text}: {a} is after {b}; give the older release first"));
+        return Err(format!(
+            "--range {text}: {a} is after {b}; give the older release first"
+        ));
     }
     Ok((a, b))
 }
@@ -257,8 +265,16 @@ mod tests {
             s.releases[1].why,
             "the newest stable release of 1.110 the package index can install (1 newer skipped)"
         );
-        assert!(s.releases[2].why.starts_with("the newest release of the LTS line 1.108"));
-        let skipped: Vec<&str> = s.skipped.iter().map(|k| k.litellm_version.as_str()).collect();
+        assert!(
+            s.releases[2]
+                .why
+                .starts_with("the newest release of the LTS line 1.108")
+        );
+        let skipped: Vec<&str> = s
+            .skipped
+            .iter()
+            .map(|k| k.litellm_version.as_str())
+            .collect();
         assert_eq!(skipped, ["1.112.0", "1.110.1", "1.108.23"]);
         assert_eq!(
             asked,
@@ -282,7 +298,11 @@ mod tests {
             ["1.105.7", "1.106.12", "1.108.7", "1.108.7.post1"]
         );
         assert!(parse_range("1.108.7").is_err());
-        assert!(parse_range("1.108.7..1.105.0").unwrap_err().contains("give the older release first"));
+        assert!(
+            parse_range("1.108.7..1.105.0")
+                .unwrap_err()
+                .contains("give the older release first")
+        );
         assert!(parse_range("a..1.105.0").is_err());
     }
 }

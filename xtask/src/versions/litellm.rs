@@ -336,8 +336,10 @@ impl LitellmResolver {
                     });
                 }
             }
-            let mut seen_lines: Vec<(u64, u64)> =
-                out.iter().map(|r| (r.version.major, r.version.minor)).collect();
+            let mut seen_lines: Vec<(u64, u64)> = out
+                .iter()
+                .map(|r| (r.version.major, r.version.minor))
+                .collect();
             seen_lines.sort_by(|a, b| b.cmp(a));
             seen_lines.dedup();
             let page_max = releases
