@@ -72,7 +72,7 @@ pub fn default_selection(
     check: &mut dyn FnMut(&str) -> Result<(), String>,
 ) -> Selection {
     let mut sorted: Vec<&StableRelease> = stable.iter().collect();
-    sorted.sort_by(|a, b| b.version.cmp(&a.version));
+    sorted.sort_by_key(|r| std::cmp::Reverse(r.version));
     sorted.dedup_by(|a, b| a.version == b.version);
     let mut lines: Vec<(u64, u64)> = sorted.iter().map(|r| line(r.version)).collect();
     lines.dedup();
