@@ -16,6 +16,7 @@ pub mod provider;
 // Written by `cargo xtask codegen`; its items are `provider`'s.
 mod provider_gen;
 pub mod readme_counts;
+pub mod releases;
 pub mod render;
 pub mod results;
 pub mod rule_evidence;

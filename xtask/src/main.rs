@@ -5,6 +5,7 @@
 //! - `matrix`: the main job. Provisions the tools, runs the whole suite
 //!   (sim mode by default), builds compatibility-matrix.json and prints it.
 //! - `build-matrix`, `render`, `preview`: the matrix file commands.
+//! - `releases`: the matrix across LiteLLM releases (works since, broke in).
 //! - `provision`, `sim`, `capture-transcripts`, `bench`: tools and simulators.
 //! - `probe`: the simulators' rules checked against the providers (issue 25).
 //! - `codegen`: the files derived from manifest.yaml and the case folders.
@@ -25,6 +26,7 @@ mod probe_rehearsal;
 mod probe_report;
 mod publish;
 mod publisher;
+mod releases;
 mod resolve;
 mod sim;
 mod suite;
@@ -53,7 +55,11 @@ enum Command {
     Matrix(matrix::MatrixArgs),
     /// Build compatibility-matrix.json from one or more results files.
     BuildMatrix(matrix::BuildMatrixArgs),
-    /// Print a matrix as a table or Markdown.
+    /// Run the matrix on several LiteLLM releases (a list, a range, or the
+    /// last stable lines and the LTS) and write compatibility-releases.json:
+    /// each cell/model per release, works since, broke in.
+    Releases(releases::ReleasesArgs),
+    /// Print a matrix, or a releases file, as a table or Markdown.
     Render(matrix::RenderArgs),
     /// Build and serve (127.0.0.1) the docs page over a matrix, to see a run
     /// as customers will.
@@ -103,6 +109,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Matrix(a) => matrix::run_matrix(a),
         Command::BuildMatrix(a) => matrix::build_matrix(a),
+        Command::Releases(a) => releases::main(a),
         Command::Render(a) => matrix::render(a),
         Command::Preview(a) => preview::run(a),
         Command::Sim => sim::run(),
@@ -160,6 +167,7 @@ mod tests {
             "matrix",
             "build-matrix",
             "render",
+            "releases",
             "preview",
             "sim",
             "provision",

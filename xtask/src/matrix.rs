@@ -112,8 +112,13 @@ pub enum Format {
 
 #[derive(Debug, clap::Args)]
 pub struct RenderArgs {
-    /// The matrix [default: target/compat/compatibility-matrix.json].
+    /// The matrix, or a releases file (`cargo xtask releases`)
+    /// [default: target/compat/compatibility-matrix.json].
     pub file: Option<PathBuf>,
+    /// For a releases file: every cell/model, not only those whose verdict
+    /// changed across the releases.
+    #[arg(long)]
+    pub all: bool,
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
     /// Print instead the regression gate's table against this baseline
@@ -315,6 +320,31 @@ fn merge_results(loaded: &[(PathBuf, RunResults)]) -> anyhow::Result<RunResults>
 
 pub fn render(args: RenderArgs) -> anyhow::Result<ExitCode> {
     let path = args.file.unwrap_or_else(default_matrix_path);
+    if let Ok(text) = std::fs::read_to_string(&path)
+        && compat_matrix::releases::ReleasesFile::is_releases_document(&text)
+    {
+        if args.diff.is_some() {
+            bail!(
+                "--diff compares two matrices; {} is a releases file",
+                path.display()
+            );
+        }
+        let file = compat_matrix::releases::ReleasesFile::parse(&text, &path)
+            .map_err(anyhow::Error::msg)?;
+        match args.format {
+            Format::Table => print!(
+                "{}",
+                compat_matrix::releases::render::table(&file, args.all)
+            ),
+            Format::Markdown => {
+                print!(
+                    "{}",
+                    compat_matrix::releases::render::markdown(&file, args.all)
+                )
+            }
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
     let matrix = AnyMatrix::load(&path)?;
     let manifest = Manifest::load_default().ok();
     if let Some(baseline) = args.diff {

@@ -47,6 +47,9 @@ pub struct Suite {
     pub versions: Option<SuiteVersions>,
     /// Passed to the harness after `--`: test filters and harness options.
     pub harness_args: Vec<String>,
+    /// `COMPAT_BASELINE=none`: no regression gate at all (`releases`: a red
+    /// cell of another release is data, not a regression).
+    pub baseline_off: bool,
 }
 
 const SCRUBBED_ALWAYS: &[&str] = &[
@@ -70,6 +73,7 @@ impl Suite {
             out_dir: None,
             versions: None,
             harness_args: Vec::new(),
+            baseline_off: false,
         }
     }
 
@@ -87,6 +91,9 @@ impl Suite {
         }
         for v in SCRUBBED_ALWAYS {
             c.env_remove(v);
+        }
+        if self.baseline_off {
+            c.env("COMPAT_BASELINE", "none");
         }
         if let Some(v) = &self.versions {
             c.env("COMPAT_CLAUDE_VERSION", &v.claude_code)
@@ -204,6 +211,13 @@ mod tests {
         let s = Suite::new(Mode::Sim, PathBuf::from("/tmp/r.json"));
         let envs = envs(&s.command(Path::new("cargo")));
         assert_eq!(envs["COMPAT_MODE"].as_deref(), Some("sim"));
+        assert_eq!(envs["COMPAT_BASELINE"], None, "removed: the default gate");
+        let mut off = s.clone();
+        off.baseline_off = true;
+        assert_eq!(
+            super::tests::envs(&off.command(Path::new("cargo")))["COMPAT_BASELINE"].as_deref(),
+            Some("none")
+        );
         for k in SCRUBBED_WHEN_PINNED {
             assert!(!envs.contains_key(*k), "{k} must be left alone");
         }

@@ -1,4 +1,5 @@
-//! The live jobs pass every credential live mode reads (issue 26, bug 1).
+//! The live jobs pass every credential live mode reads (issue 26, bug 1),
+//! in the daily workflow and the weekly releases workflow (issue 27).
 //!
 //! `Env::start` refuses the whole run when a selected column misses one of
 //! `routing::live_env`'s variables, so a variable the CI job does not pass
@@ -88,15 +89,16 @@ fn missing(given: &BTreeSet<String>, script: &str) -> Vec<String> {
         .collect()
 }
 
-#[test]
-fn the_daily_workflow_s_live_suite_step_gets_every_live_variable() {
-    let wf = load(".github/workflows/claude_code_compat_matrix.yml");
+/// Every step of workflow `rel` whose script contains `marker` (the live
+/// suite's command) gets every variable live mode needs; at least one does.
+fn check_live_steps(rel: &str, marker: &str) {
+    let wf = load(rel);
     let jobs = wf["jobs"].as_object().expect("the workflow has jobs");
     let mut checked = 0;
     for (job, j) in jobs {
         for step in j["steps"].as_array().into_iter().flatten() {
             let script = step["run"].as_str().unwrap_or_default();
-            if !script.contains("cargo xtask publish --mode live") {
+            if !script.contains(marker) {
                 continue;
             }
             let step_env = step["env"].as_object();
@@ -109,7 +111,7 @@ fn the_daily_workflow_s_live_suite_step_gets_every_live_variable() {
             let m = missing(&given, script);
             assert!(
                 m.is_empty(),
-                "job `{job}`, step {:?}: live mode needs {} but the step does not pass it",
+                "{rel}, job `{job}`, step {:?}: live mode needs {} but the step does not pass it",
                 step["name"],
                 m.join(", ")
             );
@@ -118,8 +120,74 @@ fn the_daily_workflow_s_live_suite_step_gets_every_live_variable() {
     }
     assert!(
         checked > 0,
-        "no step runs `cargo xtask publish --mode live`: update this test with the workflow"
+        "{rel}: no step runs `{marker}`: update this test with the workflow"
     );
+}
+
+#[test]
+fn the_daily_workflow_s_live_suite_step_gets_every_live_variable() {
+    check_live_steps(
+        ".github/workflows/claude_code_compat_matrix.yml",
+        "cargo xtask publish --mode live",
+    );
+}
+
+/// The weekly releases workflow (docs/publishing.md, "Release jobs"): its
+/// per-release step runs the live suite too, and needs every variable; its
+/// jobs fan out over `releases --list` and the last one publishes the file
+/// built from the per-release matrices.
+#[test]
+fn the_releases_workflow_measures_each_release_live_and_publishes_the_file() {
+    let rel = ".github/workflows/claude_code_compat_releases.yml";
+    check_live_steps(rel, "cargo xtask releases --mode live");
+    let wf = load(rel);
+    let jobs = &wf["jobs"];
+    let script = |job: &str| -> String {
+        jobs[job]["steps"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{rel}: no job `{job}`"))
+            .iter()
+            .filter_map(|s| s["run"].as_str())
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    assert!(script("resolve").contains("cargo xtask releases --list"));
+    assert_eq!(
+        jobs["measure"]["strategy"]["matrix"]["litellm"].as_str(),
+        Some("${{ fromJSON(needs.resolve.outputs.versions) }}"),
+        "{rel}: one measure job per resolved release"
+    );
+    assert_eq!(
+        jobs["measure"]["environment"].as_str(),
+        Some("compat-matrix-live")
+    );
+    let publish = script("publish");
+    assert!(
+        publish.contains("cargo xtask releases --from-dir"),
+        "{publish}"
+    );
+    assert!(
+        publish.contains("--releases compatibility-releases.json"),
+        "{publish}"
+    );
+    assert!(
+        publish.contains("--mode live"),
+        "publishing needs a live file"
+    );
+    assert_eq!(
+        jobs["publish"]["environment"].as_str(),
+        Some("compat-matrix-publish")
+    );
+    // The token only where it is used: never in a job that runs the suite.
+    for job in ["resolve", "measure"] {
+        assert!(
+            !serde_json::to_string(&jobs[job])
+                .unwrap()
+                .contains("COMPAT_MATRIX_APP_PRIVATE_KEY"),
+            "{rel}: job `{job}` must not see the docs-repo App key"
+        );
+    }
+    assert!(wf["on"]["schedule"].is_array() && wf["on"]["workflow_dispatch"].is_object());
 }
 
 #[test]

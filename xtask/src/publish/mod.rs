@@ -16,6 +16,7 @@ use compat_matrix::paths;
 use compat_matrix::results::{Mode, RunResults};
 
 mod content;
+pub mod releases;
 
 use content::{build_schema, commit_message, run_context};
 
@@ -102,6 +103,11 @@ pub struct PublishArgs {
     /// $GITHUB_SERVER_URL/$GITHUB_REPOSITORY].
     #[arg(long, value_name = "URL", value_parser = non_empty())]
     source_repo: Option<String>,
+    /// Publish this releases file (`cargo xtask releases`) instead of a
+    /// matrix: no suite run; it goes beside the matrix path
+    /// (src/data/compatibility-releases.json), refused there unless live.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["results", "litellm_version", "claude_code_version"])]
+    releases: Option<PathBuf>,
 }
 
 impl PublishArgs {
@@ -130,6 +136,7 @@ impl PublishArgs {
             run_url: self.run_url.or_else(github_run_url),
             source_repo: self.source_repo.or_else(github_repo_url),
             context_lookups: true,
+            releases: self.releases,
         }
     }
 }
@@ -183,6 +190,8 @@ pub struct Options {
     /// Ask npm and GitHub for the latest versions (the v2 `context`); tests
     /// turn it off.
     pub context_lookups: bool,
+    /// `--releases`: publish this releases file instead of a matrix.
+    pub releases: Option<PathBuf>,
 }
 
 pub fn main(args: PublishArgs) -> anyhow::Result<ExitCode> {
@@ -190,7 +199,14 @@ pub fn main(args: PublishArgs) -> anyhow::Result<ExitCode> {
     let report = run(&opts, Secret::from_env(TOKEN_VAR), &mut |l| {
         eprintln!("[publish] {l}")
     })?;
+    let published = match &opts.releases {
+        Some(_) => releases::releases_path(&opts),
+        None => opts.path.clone(),
+    };
     match &report {
+        Report::Written if opts.releases.is_some() => {
+            println!("the releases file is valid (--no-publish: the docs repo was not touched)")
+        }
         Report::Written => println!(
             "wrote {} (--no-publish: the docs repo was not touched)",
             opts.out.display()
@@ -203,7 +219,7 @@ pub fn main(args: PublishArgs) -> anyhow::Result<ExitCode> {
                 "dry run: this is what would be pushed to {} ({}:{}):",
                 opts.docs_repo,
                 opts.branch,
-                opts.path.display()
+                published.display()
             );
             for c in changes {
                 println!("  {c}");
@@ -217,7 +233,7 @@ pub fn main(args: PublishArgs) -> anyhow::Result<ExitCode> {
             "published {commit} to {} ({}:{}){}",
             opts.docs_repo,
             opts.branch,
-            opts.path.display(),
+            published.display(),
             if *attempts > 1 {
                 " after a push race"
             } else {
@@ -253,6 +269,9 @@ pub fn run(
         .and_then(|m| unpublishable_refusal(m, opts, remote.as_ref()))
     {
         bail!(why);
+    }
+    if let Some(file) = &opts.releases {
+        return releases::publish_releases(opts, file, remote.as_ref(), token, log);
     }
     if let Some(tag) = &opts.litellm_version
         && parse_stable_tag(tag).is_none()

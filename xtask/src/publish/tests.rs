@@ -7,7 +7,7 @@ use compat_matrix::results::TrialResult;
 use compat_matrix::status::Outcome;
 use std::process::Command;
 
-fn git(dir: &Path, args: &[&str]) -> String {
+pub(super) fn git(dir: &Path, args: &[&str]) -> String {
     let out = Command::new("git")
         .args(args)
         .current_dir(dir)
@@ -27,7 +27,7 @@ fn git(dir: &Path, args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).trim().to_owned()
 }
 
-fn docs_repo(root: &Path) -> PathBuf {
+pub(super) fn docs_repo(root: &Path) -> PathBuf {
     let bare = root.join("docs.git");
     std::fs::create_dir_all(&bare).unwrap();
     git(&bare, &["init", "-q", "--bare", "--initial-branch=main"]);
@@ -78,7 +78,7 @@ fn results_file(dir: &Path, mode: Mode, outcome: Outcome) -> PathBuf {
     p
 }
 
-fn opts(dir: &Path, repo: &Path, results: &Path) -> Options {
+pub(super) fn opts(dir: &Path, repo: &Path, results: &Path) -> Options {
     Options {
         mode: None,
         litellm_version: Some("v1.83.0-stable".into()),
@@ -95,6 +95,7 @@ fn opts(dir: &Path, repo: &Path, results: &Path) -> Options {
         run_url: None,
         source_repo: None,
         context_lookups: false,
+        releases: None,
     }
 }
 
@@ -715,6 +716,7 @@ fn defaults_fill_in() {
         schema: crate::matrix::Schema(SchemaVersion::V1),
         run_url: None,
         source_repo: None,
+        releases: None,
     }
     .into_options();
     assert_eq!((o.docs_repo.as_str(), o.branch.as_str()), ("/d", "main"));

@@ -305,6 +305,58 @@ impl LitellmResolver {
         Ok(out)
     }
 
+    /// The stable releases (not drafts, not prereleases) of at least the
+    /// newest `lines` release lines (major.minor) and of any older line
+    /// patched on the pages read, in list order: reading stops at the first
+    /// page entirely older than the `lines`-th newest line (or the page limit).
+    /// `cargo xtask releases` picks from it (each line's newest, the LTS line).
+    pub async fn stable_release_list(
+        &self,
+        lines: usize,
+    ) -> Result<Vec<StableRelease>, ResolveError> {
+        let (first, base) = self.first_releases_page()?;
+        let mut next = Some(first);
+        let mut pages = 0;
+        let mut out: Vec<StableRelease> = Vec::new();
+        while let Some(url) = next.take() {
+            if pages == self.max_pages {
+                break;
+            }
+            pages += 1;
+            let (releases, link) = self.fetch_page(&url).await?;
+            for r in releases.iter().filter(|r| !r.draft && !r.prerelease) {
+                if let Some(version) = parse_stable_tag(&r.tag_name)
+                    && !out.iter().any(|o| o.version == version)
+                {
+                    out.push(StableRelease {
+                        tag: r.tag_name.clone(),
+                        version,
+                        published_at: r.published_at,
+                        html_url: r.html_url.clone(),
+                    });
+                }
+            }
+            let mut seen_lines: Vec<(u64, u64)> = out
+                .iter()
+                .map(|r| (r.version.major, r.version.minor))
+                .collect();
+            seen_lines.sort_by(|a, b| b.cmp(a));
+            seen_lines.dedup();
+            let page_max = releases
+                .iter()
+                .filter_map(|r| base_version(&r.tag_name))
+                .max();
+            if let Some(&(major, minor)) = seen_lines.get(lines.saturating_sub(1))
+                && page_max.is_some_and(|m| m < (major, minor, 0))
+            {
+                break;
+            }
+            next =
+                link.filter(|l| reqwest::Url::parse(l).is_ok_and(|u| u.origin() == base.origin()));
+        }
+        Ok(out)
+    }
+
     /// The newest stable release whose dependencies the configured package
     /// index can install: candidates in version order, each passed to
     /// `check` (`Err(reason)`: the index cannot install it, skip it); at most
