@@ -14,6 +14,7 @@ use crate::results::{RunResults, TrialResult};
 use crate::status::CellStatus;
 
 pub mod compare;
+pub mod history;
 pub mod v2;
 pub mod validate;
 

@@ -185,6 +185,7 @@ fn matrix(version: &str, cells: &[(&str, &str, &str, ModelStatus)]) -> MatrixV2 
             },
         ],
         features: features.into_values().collect(),
+        ..MatrixV2::default()
     }
 }
 
