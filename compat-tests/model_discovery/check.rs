@@ -90,6 +90,15 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
     let listed = judge_listing(listing, &served)?;
     let id = listed["id"].as_str().unwrap_or_default().to_owned();
     let display = listed["display_name"].as_str().unwrap_or_default().to_owned();
+    // Where LiteLLM answers the listing itself (not a pass-through route,
+    // which forwards the upstream's own Models API), the name is the one
+    // the column's deployment configures: the listing came from the gateway.
+    let configured = routing::gateway_display_name(model);
+    ensure!(
+        ctx.provider().passthrough_of().is_some() || display == configured,
+        "the gateway lists {id} as {display:?}, not under the display name its deployment \
+         configures (model_info.display_name: {configured:?})"
+    );
 
     // Start 2: begun on another model, it must offer the listed id and
     // switch to it before the prompt.
