@@ -83,7 +83,12 @@ impl TapMode {
 /// Whether a request is the gateway model listing (`GET …/v1/models`, query
 /// aside), which the CLI sends with gateway model discovery on.
 pub fn is_model_listing(method: &str, path: &str) -> bool {
-    method == "GET" && path.split('?').next().unwrap_or_default().ends_with("/v1/models")
+    method == "GET"
+        && path
+            .split('?')
+            .next()
+            .unwrap_or_default()
+            .ends_with("/v1/models")
 }
 
 /// One SSE event as it left the gateway.

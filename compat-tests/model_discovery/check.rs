@@ -89,7 +89,10 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
     };
     let listed = judge_listing(listing, &served)?;
     let id = listed["id"].as_str().unwrap_or_default().to_owned();
-    let display = listed["display_name"].as_str().unwrap_or_default().to_owned();
+    let display = listed["display_name"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
     // Where LiteLLM answers the listing itself (not a pass-through route,
     // which forwards the upstream's own Models API), the name is the one
     // the column's deployment configures: the listing came from the gateway.
@@ -310,7 +313,13 @@ fn cache_of(dir: &std::path::Path) -> String {
 fn paths(records: &[TapRecord]) -> String {
     let all: std::collections::BTreeSet<String> = records
         .iter()
-        .map(|r| format!("{} {}", r.method, r.path.split('?').next().unwrap_or_default()))
+        .map(|r| {
+            format!(
+                "{} {}",
+                r.method,
+                r.path.split('?').next().unwrap_or_default()
+            )
+        })
         .collect();
     all.into_iter().collect::<Vec<_>>().join(", ")
 }

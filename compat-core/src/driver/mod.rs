@@ -29,8 +29,8 @@ use base64::Engine as _;
 use serde_json::json;
 
 use crate::procgroup::GroupChild;
-use output::{describe_last_event, first_line, is_keepalive, last_chars, tail_of};
 pub use crate::secret::Secret;
+use output::{describe_last_event, first_line, is_keepalive, last_chars, tail_of};
 pub use transcript::{
     CliError, StreamEvent, ThinkingBlock, ToolCall, ToolResult, Transcript, Usage,
 };
@@ -501,8 +501,8 @@ impl ClaudeRun {
                 .to_string();
             payload.push('\n');
         }
-        payload += &json!({"type": "user", "message": {"role": "user", "content": content}})
-            .to_string();
+        payload +=
+            &json!({"type": "user", "message": {"role": "user", "content": content}}).to_string();
         payload.push('\n');
         Some(payload)
     }

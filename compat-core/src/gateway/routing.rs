@@ -449,11 +449,13 @@ pub fn live_hosts(
 pub fn proxy_config(provider: Provider, models: &[&str], upstream: &Upstream<'_>) -> Value {
     let model_list: Vec<Value> = models
         .iter()
-        .map(|m| json!({
-            "model_name": served_model_name(provider, m),
-            "litellm_params": litellm_params(provider, m, upstream),
-            "model_info": {"display_name": gateway_display_name(m)},
-        }))
+        .map(|m| {
+            json!({
+                "model_name": served_model_name(provider, m),
+                "litellm_params": litellm_params(provider, m, upstream),
+                "model_info": {"display_name": gateway_display_name(m)},
+            })
+        })
         .collect();
     let mut config = json!({
         "model_list": model_list,
