@@ -495,11 +495,11 @@ async fn relay(
     for (name, value) in &headers {
         // A listing is read whole and may be rewritten: asked for plain, so
         // the tap never has to decode a compressed body.
-        if !matches!(
+        let dropped = matches!(
             name.as_str(),
             "host" | "content-length" | "connection" | "transfer-encoding"
-        ) && !(listing && name.as_str() == "accept-encoding")
-        {
+        ) || (listing && name.as_str() == "accept-encoding");
+        if !dropped {
             req = req.header(name, value);
         }
     }
