@@ -149,6 +149,22 @@ pub mod mcp_tools {
 }
 
 #[allow(unused_imports)]
+pub mod model_discovery {
+    pub mod anthropic;
+    pub mod anthropic_rust_path;
+    pub mod azure;
+    pub mod azure_passthrough;
+    pub mod bedrock_converse;
+    pub mod bedrock_invoke;
+    pub mod bedrock_mantle;
+    pub mod bedrock_passthrough;
+    pub mod check;
+    pub mod vertex_ai;
+    pub mod vertex_ai_rust_path;
+    pub mod vertex_passthrough;
+}
+
+#[allow(unused_imports)]
 pub mod pdf_input {
     pub mod anthropic;
     pub mod anthropic_rust_path;

@@ -57,7 +57,7 @@ impl Case {
     /// What this case runs: a `case!()` runs its folder's check (`feature!`
     /// in `compat-tests/<feature>/check.rs`), except for the models that
     /// check names; any other kind is the case's own. An error names the file.
-    pub(crate) fn resolve(&self, feature: &str) -> Result<CaseKind, String> {
+    pub(crate) fn resolve(&self, feature: &str, provider: Provider) -> Result<CaseKind, String> {
         if !matches!(self.kind, CaseKind::Feature) {
             return Ok(self.kind);
         }
@@ -66,6 +66,11 @@ impl Case {
             .filter(|c| feature_and_provider(c.module).map(|(f, _)| f) == Some(feature))
             .collect();
         match checks[..] {
+            [c] if let Err(reason) = (c.applies)(provider) => {
+                // Decided once per case, when the trial list is built: the
+                // reason lives as long as the run.
+                Ok(CaseKind::NotApplicable(Box::leak(reason.into_boxed_str())))
+            }
             [c] if c.except.is_empty() => Ok(CaseKind::Run(c.run)),
             [c] => Ok(CaseKind::RunExcept(c.run, c.except)),
             [] => Err(format!(
@@ -91,9 +96,19 @@ pub struct FeatureCheck {
     /// The models the feature cannot apply to (model id, reason): their
     /// trials are not_applicable with the reason, on every column.
     pub except: &'static [(&'static str, &'static str)],
+    /// Whether the feature applies to a column, decided from the column's
+    /// facts (so that a column added later falls in without a case of its
+    /// own saying so): `Err(reason)` makes every trial of the column's
+    /// `case!()` not_applicable with the reason.
+    pub applies: fn(Provider) -> Result<(), String>,
 }
 
 inventory::collect!(FeatureCheck);
+
+/// [`FeatureCheck::applies`] of a feature that applies everywhere.
+pub fn applies_everywhere(_: Provider) -> Result<(), String> {
+    Ok(())
+}
 
 /// A test that switches a simulator fault on and checks what the feature's
 /// cell makes of it. Registered from a feature's check.rs with
@@ -171,17 +186,25 @@ macro_rules! case {
 /// Registers a feature's check, in its `check.rs`: `feature!(run = run);`
 /// or `feature!(run = run, not_applicable_for = NO_EFFORT);` (a
 /// `&[(model id, reason)]`: those models' trials are not_applicable with the
-/// reason, on every column whose case runs the check).
+/// reason, on every column whose case runs the check), or
+/// `feature!(run = run, applies = applies);` (a `fn(Provider) ->
+/// Result<(), String>` deciding from the column's facts; `Err(reason)`:
+/// the column's trials are not_applicable with the reason).
 #[macro_export]
 macro_rules! feature {
     (run = $f:expr, not_applicable_for = $except:expr $(,)?) => {
         $crate::inventory::submit! {
-            $crate::FeatureCheck { module: module_path!(), run: $f, except: $except }
+            $crate::FeatureCheck { module: module_path!(), run: $f, except: $except, applies: $crate::applies_everywhere }
+        }
+    };
+    (run = $f:expr, applies = $applies:expr $(,)?) => {
+        $crate::inventory::submit! {
+            $crate::FeatureCheck { module: module_path!(), run: $f, except: &[], applies: $applies }
         }
     };
     (run = $f:expr $(,)?) => {
         $crate::inventory::submit! {
-            $crate::FeatureCheck { module: module_path!(), run: $f, except: &[] }
+            $crate::FeatureCheck { module: module_path!(), run: $f, except: &[], applies: $crate::applies_everywhere }
         }
     };
 }

@@ -497,6 +497,7 @@ mod tests {
             error: None,
             anthropic_beta: None,
             litellm_rust: rust,
+            listing: None,
         }
     }
 

@@ -41,6 +41,9 @@ pub struct Ctx {
     /// The records of this trial's own relays (the non-streaming row's),
     /// read with the shared tap's by `gateway_requests`.
     own_relays: Mutex<Vec<Arc<Mutex<Vec<TapRecord>>>>>,
+    /// The mode of this trial's own relays ([`Ctx::own_relay`]) a fault
+    /// test set ([`Ctx::set_relay_fault`]); `Forward` otherwise.
+    relay_fault: Mutex<Option<TapMode>>,
     /// Runs the CLI on the gateway's `/v1/messages` even on a pass-through
     /// column (only the harness guard's own test sets it).
     misrouted: std::sync::atomic::AtomicBool,
@@ -136,6 +139,7 @@ impl Ctx {
             log: Mutex::new(TrialLog::default()),
             stall_after: Mutex::new(None),
             own_relays: Mutex::new(Vec::new()),
+            relay_fault: Mutex::new(None),
             misrouted: std::sync::atomic::AtomicBool::new(false),
             began: Began::now(provider),
             declared: Mutex::new(Vec::new()),
@@ -409,8 +413,35 @@ impl Ctx {
     /// A tap in front of this provider's gateway that refuses streaming
     /// Messages requests with 404 (see `crate::relay`), for this trial only.
     pub fn non_streaming_relay(&self) -> anyhow::Result<Tap> {
-        let tap = Tap::start(&self.gateway_url()?, TapMode::RefuseStreaming)
-            .context("starting the non-streaming relay")?;
+        self.relay_in(TapMode::RefuseStreaming)
+            .context("starting the non-streaming relay")
+    }
+
+    /// A tap in front of this provider's gateway for this trial alone, in
+    /// the mode a fault test set ([`Ctx::set_relay_fault`]), else
+    /// forwarding. Its [`Tap::records`] are this trial's whole traffic,
+    /// bodiless requests included (the gateway's `GET /v1/models`, which
+    /// carries no nonce the shared tap could find it by); its own base URL
+    /// also keeps the CLI's per-base-URL caches to this trial.
+    pub fn own_relay(&self) -> anyhow::Result<Tap> {
+        let mode = self
+            .relay_fault
+            .lock()
+            .expect("relay fault")
+            .unwrap_or(TapMode::Forward);
+        self.relay_in(mode)
+            .with_context(|| format!("starting the trial's relay ({mode:?})"))
+    }
+
+    /// For fault tests: this trial's later [`Ctx::own_relay`]s run in `mode`
+    /// (a fault of the gateway's answers, injected where they leave it);
+    /// `None` turns it off.
+    pub fn set_relay_fault(&self, mode: Option<TapMode>) {
+        *self.relay_fault.lock().expect("relay fault") = mode;
+    }
+
+    fn relay_in(&self, mode: TapMode) -> anyhow::Result<Tap> {
+        let tap = Tap::start(&self.gateway_url()?, mode)?;
         self.own_relays
             .lock()
             .expect("relays")

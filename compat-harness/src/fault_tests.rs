@@ -299,6 +299,25 @@ pub fn ensure_names_route(ctx: &Ctx, error: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// For fault tests of the gateway's own answers, injected where they leave
+/// it: runs `check` with this trial's own relays ([`Ctx::own_relay`]) in
+/// `mode` and returns the red cell's error (see [`red_cell_under_fault`]).
+pub fn red_cell_under_relay_fault(
+    ctx: &Ctx,
+    mode: crate::relay::TapMode,
+    check: fn(&Ctx) -> anyhow::Result<()>,
+) -> anyhow::Result<String> {
+    struct Off<'a>(&'a Ctx);
+    impl Drop for Off<'_> {
+        fn drop(&mut self) {
+            self.0.set_relay_fault(None);
+        }
+    }
+    ctx.set_relay_fault(Some(mode));
+    let _off = Off(ctx);
+    expect_red_cell(ctx, check)
+}
+
 /// For fault tests: runs `check` (which must fail while a fault is on) and
 /// returns the red cell's error (see [`red_cell_under_fault`]).
 pub fn expect_red_cell(ctx: &Ctx, check: fn(&Ctx) -> anyhow::Result<()>) -> anyhow::Result<String> {

@@ -38,7 +38,7 @@ mod verdict_evidence;
 pub mod warm;
 mod window;
 
-pub use cases::{Case, CaseKind, FaultTest, FeatureCheck, LiveVisibility};
+pub use cases::{Case, CaseKind, FaultTest, FeatureCheck, LiveVisibility, applies_everywhere};
 pub use compat_core;
 pub use compat_matrix;
 pub use compat_sim;
@@ -46,8 +46,9 @@ pub use conclude::GateDecision;
 pub use ctx::Ctx;
 pub use fault_tests::{
     cell_under_fault, conclude_trial, ensure_names_route, expect_red_cell, fault_switch,
-    gate_under_fault, green_cell_under_faults, judged_live, red_cell_under_fault, run_declared,
-    trial_scope, trial_under_fault, unverified_cell_under_fault,
+    gate_under_fault, green_cell_under_faults, judged_live, red_cell_under_fault,
+    red_cell_under_relay_fault, run_declared, trial_scope, trial_under_fault,
+    unverified_cell_under_fault,
 };
 #[doc(hidden)]
 pub use inventory;

@@ -46,6 +46,49 @@ pub enum TapMode {
     /// back to a non-streaming request ("Streaming endpoint returned 404,
     /// falling back to non-streaming mode").
     RefuseStreaming,
+    /// Fault (model_discovery): the gateway's `GET /v1/models` listing
+    /// reaches the CLI with an empty `data` ("the gateway lists nothing").
+    ListNothing,
+    /// Fault (model_discovery): every `id` of the gateway's `GET /v1/models`
+    /// listing reaches the CLI renamed `gw-model-<n>`, a name the CLI's
+    /// filter drops (it keeps ids containing "claude" or "anthropic").
+    /// LiteLLM's own Claude Code view never lists such an id for the CLI's
+    /// user agent, so only the tap can produce it.
+    ListNonClaudeIds,
+}
+
+impl TapMode {
+    /// What this mode makes of a model listing the gateway answered.
+    fn rewrite_listing(self, listing: &mut Value) {
+        let Some(data) = listing.get_mut("data").and_then(Value::as_array_mut) else {
+            return;
+        };
+        match self {
+            TapMode::ListNothing => data.clear(),
+            TapMode::ListNonClaudeIds => {
+                for (i, m) in data.iter_mut().enumerate() {
+                    m["id"] = json!(format!("gw-model-{}", i + 1));
+                }
+                if let Some(o) = listing.as_object_mut() {
+                    for k in ["first_id", "last_id"] {
+                        o.remove(k);
+                    }
+                }
+            }
+            TapMode::Forward | TapMode::RefuseStreaming => {}
+        }
+    }
+}
+
+/// Whether a request is the gateway model listing (`GET …/v1/models`, query
+/// aside), which the CLI sends with gateway model discovery on.
+pub fn is_model_listing(method: &str, path: &str) -> bool {
+    method == "GET"
+        && path
+            .split('?')
+            .next()
+            .unwrap_or_default()
+            .ends_with("/v1/models")
 }
 
 /// One SSE event as it left the gateway.
@@ -93,6 +136,9 @@ pub struct TapRecord {
     /// response_metadata.py `mark_rust_response`; absent when its Python
     /// path did, including a silent fallback).
     pub litellm_rust: bool,
+    /// For a model listing ([`is_model_listing`]): the JSON body the CLI
+    /// got, as the tap's mode left it (`{"raw": ...}` when it was not JSON).
+    pub listing: Option<Value>,
 }
 
 impl TapRecord {
@@ -417,6 +463,7 @@ async fn relay(
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_owned),
             litellm_rust: false,
+            listing: None,
         });
         seq
     };
@@ -432,17 +479,27 @@ async fn relay(
             .body(Body::from(body.to_string()))
             .expect("response");
     }
+    let (method_name, path_and_query) = (
+        method.to_string(),
+        uri.path_and_query()
+            .map(|p| p.as_str().to_owned())
+            .unwrap_or_default(),
+    );
     let url = format!(
         "{}{}",
         state.upstream,
         uri.path_and_query().map(|p| p.as_str()).unwrap_or("/")
     );
+    let listing = is_model_listing(method_name.as_str(), &path_and_query);
     let mut req = state.client.request(method, url).body(body);
     for (name, value) in &headers {
-        if !matches!(
+        // A listing is read whole and may be rewritten: asked for plain, so
+        // the tap never has to decode a compressed body.
+        let dropped = matches!(
             name.as_str(),
             "host" | "content-length" | "connection" | "transfer-encoding"
-        ) {
+        ) || (listing && name.as_str() == "accept-encoding");
+        if !dropped {
             req = req.header(name, value);
         }
     }
@@ -472,6 +529,9 @@ async fn relay(
         r.status = status.as_u16();
         r.litellm_rust = litellm_rust;
     });
+    if listing {
+        return listing_response(&state, seq, resp).await;
+    }
     let content_type = resp
         .headers()
         .get("content-type")
@@ -555,6 +615,40 @@ async fn relay(
     builder.body(body).expect("response")
 }
 
+/// A model listing's answer, read whole: rewritten as the tap's mode says
+/// (a fault), recorded as the CLI gets it, and handed on.
+async fn listing_response(state: &TapState, seq: u64, resp: reqwest::Response) -> Response {
+    let status = resp.status();
+    let mut builder = Response::builder().status(status);
+    for (name, value) in resp.headers() {
+        if !matches!(
+            name.as_str(),
+            "content-length" | "connection" | "transfer-encoding" | "content-encoding"
+        ) {
+            builder = builder.header(name, value);
+        }
+    }
+    let raw = resp.bytes().await.unwrap_or_default();
+    let (body, listing) = match serde_json::from_slice::<Value>(&raw) {
+        Ok(mut v) => {
+            state.mode.rewrite_listing(&mut v);
+            (Bytes::from(v.to_string()), v)
+        }
+        Err(_) => (
+            raw.clone(),
+            json!({"raw": String::from_utf8_lossy(&raw).chars().take(4000).collect::<String>()}),
+        ),
+    };
+    update(&state.records, seq, |r| {
+        r.completed = true;
+        if !(200..300).contains(&r.status) {
+            r.error = Some(error_words(Some(&listing), &raw));
+        }
+        r.listing = Some(listing);
+    });
+    builder.body(Body::from(body)).expect("response")
+}
+
 /// A response body fed by a task through a channel (so the tap can record
 /// after each chunk without holding the stream).
 fn async_stream_body<F, Fut>(f: F) -> Body
@@ -572,6 +666,34 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn listing_faults_empty_or_rename_the_gateways_models() {
+        let gateway = json!({"data": [
+            {"type": "model", "id": "claude-haiku-4-5", "display_name": "Haiku"},
+            {"type": "model", "id": "claude-sonnet-4-6[1m]", "display_name": "Sonnet"},
+        ], "has_more": false, "first_id": "claude-haiku-4-5", "last_id": "claude-sonnet-4-6[1m]"});
+        let mut v = gateway.clone();
+        TapMode::Forward.rewrite_listing(&mut v);
+        assert_eq!(v, gateway);
+        TapMode::ListNothing.rewrite_listing(&mut v);
+        assert_eq!(v["data"], json!([]));
+        let mut v = gateway.clone();
+        TapMode::ListNonClaudeIds.rewrite_listing(&mut v);
+        let ids: Vec<&str> = v["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["id"].as_str().unwrap())
+            .collect();
+        assert_eq!(ids, ["gw-model-1", "gw-model-2"]);
+        assert_eq!(v["data"][1]["display_name"], "Sonnet");
+        assert!(v.get("first_id").is_none() && v.get("last_id").is_none());
+        assert!(is_model_listing("GET", "/v1/models?limit=1000"));
+        assert!(is_model_listing("GET", "/anthropic/v1/models"));
+        assert!(!is_model_listing("POST", "/v1/models"));
+        assert!(!is_model_listing("GET", "/v1/models/claude-haiku-4-5"));
+    }
 
     #[test]
     fn a_token_count_answer_is_its_own_usage() {

@@ -130,7 +130,7 @@ fn prepare(args: &Arguments, filters: &Filters) -> Result<Prepared, String> {
                 case.file
             ));
         };
-        let kind = case.resolve(feature)?;
+        let kind = case.resolve(feature, provider)?;
         if let CaseKind::RunExcept(_, except) = kind
             && let Some((m, _)) = except.iter().find(|(m, _)| manifest.model(m).is_none())
         {

@@ -16,6 +16,7 @@
 //! - A run has a deadline; past it the whole process group is killed (the
 //!   Bash tool's children included).
 
+mod output;
 mod transcript;
 
 use std::io::{BufRead, BufReader, Read, Write};
@@ -29,6 +30,7 @@ use serde_json::json;
 
 use crate::procgroup::GroupChild;
 pub use crate::secret::Secret;
+use output::{describe_last_event, first_line, is_keepalive, last_chars, tail_of};
 pub use transcript::{
     CliError, StreamEvent, ThinkingBlock, ToolCall, ToolResult, Transcript, Usage,
 };
@@ -144,6 +146,9 @@ pub struct ClaudeRun {
     partial_messages: bool,
     allowed_tools: Vec<String>,
     images: Vec<(String, Vec<u8>)>,
+    /// Stream-JSON control requests (request id, request) sent on stdin
+    /// before the prompt ([`Self::control_request`]).
+    control: Vec<(String, serde_json::Value)>,
     prompt_on_stdin: bool,
     extra_env: Vec<(String, String)>,
     max_turns: Option<u32>,
@@ -180,6 +185,7 @@ impl ClaudeRun {
             partial_messages: false,
             allowed_tools: Vec::new(),
             images: Vec::new(),
+            control: Vec::new(),
             prompt_on_stdin: false,
             extra_env: Vec::new(),
             max_turns: None,
@@ -278,9 +284,22 @@ impl ClaudeRun {
         self
     }
 
-    /// Whether the prompt goes on stdin (with an image, or when asked).
+    /// Sends a stream-JSON control request (`{"type": "control_request",
+    /// "request_id": id, "request": request}`, what the Agent SDK sends,
+    /// e.g. `{"subtype": "initialize"}` or `{"subtype": "set_model",
+    /// "model": ...}`) on stdin before the prompt; the prompt then goes on
+    /// stdin too. The CLI handles stdin's lines in order, so a `set_model`
+    /// takes effect before the prompt; its answer is a `control_response`
+    /// line on stdout ([`Transcript::control_response`]).
+    pub fn control_request(mut self, id: &str, request: serde_json::Value) -> Self {
+        self.control.push((id.to_owned(), request));
+        self
+    }
+
+    /// Whether the prompt goes on stdin (with an image or control requests,
+    /// or when asked).
     fn uses_stdin(&self) -> bool {
-        self.prompt_on_stdin || !self.images.is_empty()
+        self.prompt_on_stdin || !self.images.is_empty() || !self.control.is_empty()
     }
 
     pub fn env(mut self, key: &str, value: impl Into<String>) -> Self {
@@ -476,10 +495,16 @@ impl ClaudeRun {
                 "source": {"type": "base64", "media_type": media_type, "data": base64::engine::general_purpose::STANDARD.encode(bytes)},
             }));
         }
-        Some(
-            json!({"type": "user", "message": {"role": "user", "content": content}}).to_string()
-                + "\n",
-        )
+        let mut payload = String::new();
+        for (id, request) in &self.control {
+            payload += &json!({"type": "control_request", "request_id": id, "request": request})
+                .to_string();
+            payload.push('\n');
+        }
+        payload +=
+            &json!({"type": "user", "message": {"role": "user", "content": content}}).to_string();
+        payload.push('\n');
+        Some(payload)
     }
 
     /// Runs the CLI, retrying transient failures; every attempt is recorded.
@@ -713,81 +738,9 @@ fn unreadable_hint() -> String {
     )
 }
 
-/// A `stream_event` line carrying a `ping` (cheap test: no full parse).
-fn is_keepalive(line: &str) -> bool {
-    line.contains("\"stream_event\"") && line.contains("\"type\":\"ping\"")
-}
-
 enum Hang {
     Deadline,
     Stall(Duration),
-}
-
-/// The last stream-JSON line, named by its type (`system/init`,
-/// `stream_event content_block_delta`, `assistant tool_use`, ...).
-fn describe_last_event(lines: &[(u64, String)]) -> String {
-    let Some((at_ms, line)) = lines
-        .iter()
-        .rev()
-        .find(|(_, l)| !l.trim().is_empty() && !is_keepalive(l))
-    else {
-        return "starting (the CLI printed nothing)".to_owned();
-    };
-    let v: serde_json::Value = serde_json::from_str(line).unwrap_or_default();
-    let kind = v["type"].as_str().unwrap_or("a non-JSON line");
-    let detail = match kind {
-        "system" => v["subtype"].as_str().map(str::to_owned),
-        "stream_event" => v["event"]["type"].as_str().map(|t| {
-            let delta = v["event"]["delta"]["type"].as_str();
-            delta
-                .map(|d| format!("{t} {d}"))
-                .unwrap_or_else(|| t.to_owned())
-        }),
-        "assistant" | "user" => v["message"]["content"]
-            .as_array()
-            .and_then(|c| c.last())
-            .and_then(|b| b["type"].as_str())
-            .map(str::to_owned),
-        _ => None,
-    };
-    let name = detail
-        .map(|d| format!("{kind} {d}"))
-        .unwrap_or_else(|| kind.to_owned());
-    format!("the event `{name}` ({} ms into the run)", at_ms)
-}
-
-fn tail_of(lines: &[(u64, String)], n: usize) -> String {
-    let s = lines.len().saturating_sub(n);
-    lines[s..]
-        .iter()
-        .map(|(_, l)| truncate(l, 600))
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
-fn truncate(s: &str, max: usize) -> String {
-    if s.len() <= max {
-        return s.to_owned();
-    }
-    let cut = (0..=max)
-        .rev()
-        .find(|i| s.is_char_boundary(*i))
-        .unwrap_or(0);
-    format!("{}...", &s[..cut])
-}
-
-fn last_chars(s: &str, max: usize) -> String {
-    if s.len() <= max {
-        return s.to_owned();
-    }
-    let start = (s.len() - max..s.len())
-        .find(|i| s.is_char_boundary(*i))
-        .unwrap_or(s.len());
-    s[start..].to_owned()
-}
-
-fn first_line(s: &str) -> String {
-    s.lines().next().unwrap_or_default().to_owned()
 }
 
 #[cfg(test)]

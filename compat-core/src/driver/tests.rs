@@ -106,6 +106,57 @@ fn images_go_on_stdin_as_stream_json() {
 }
 
 #[test]
+fn control_requests_go_on_stdin_before_the_prompt_in_order() {
+    let run = run_with(std::path::Path::new("claude"))
+        .control_request("init", serde_json::json!({"subtype": "initialize"}))
+        .control_request(
+            "model",
+            serde_json::json!({"subtype": "set_model", "model": "claude-haiku-4-5"}),
+        );
+    let args = run.args();
+    assert!(
+        args.windows(2)
+            .any(|w| w[0] == "--input-format" && w[1] == "stream-json"),
+        "{args:?}"
+    );
+    assert!(!args.iter().any(|a| a == "say hi"), "{args:?}");
+    let lines: Vec<serde_json::Value> = run
+        .stdin_payload()
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 3, "{lines:?}");
+    assert_eq!(lines[0]["type"], "control_request");
+    assert_eq!(lines[0]["request_id"], "init");
+    assert_eq!(lines[0]["request"]["subtype"], "initialize");
+    assert_eq!(lines[1]["request"]["model"], "claude-haiku-4-5");
+    assert_eq!(lines[2]["type"], "user");
+    assert_eq!(lines[2]["message"]["content"][0]["text"], "say hi");
+}
+
+#[test]
+fn control_responses_are_read_by_request_id() {
+    let t = Transcript::parse_str(concat!(
+        r#"{"type":"control_response","response":{"subtype":"success","request_id":"init","response":{"models":[{"value":"m"}]}}}"#,
+        "\n",
+        r#"{"type":"control_response","response":{"subtype":"error","request_id":"model","error":"unknown model"}}"#,
+        "\n",
+    ))
+    .unwrap();
+    assert!(t.shape_problems.is_empty(), "{:?}", t.shape_problems);
+    assert_eq!(
+        t.control_response("init").unwrap().unwrap()["models"][0]["value"],
+        "m"
+    );
+    assert_eq!(
+        t.control_response("model").unwrap().unwrap_err(),
+        "unknown model"
+    );
+    assert!(t.control_response("other").is_none());
+}
+
+#[test]
 fn each_run_gets_private_dirs_and_the_key_by_env() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("seen");

@@ -278,6 +278,24 @@ impl Transcript {
     }
 
     /// The last `n` stdout lines (long lines shortened).
+    /// The answer to the control request `id` ([`super::ClaudeRun::control_request`]):
+    /// the `response` object of its `control_response` line, `Err` with the
+    /// CLI's words when it answered `error`, `None` when no line answers it.
+    pub fn control_response(&self, id: &str) -> Option<Result<Value, String>> {
+        self.raw_lines.iter().find_map(|line| {
+            let v: Value = serde_json::from_str(line).ok()?;
+            let r = &v["response"];
+            (v["type"] == "control_response" && r["request_id"] == id).then(|| {
+                match r["subtype"].as_str() {
+                    Some("success") => Ok(r["response"].clone()),
+                    _ => Err(r["error"]
+                        .as_str()
+                        .map_or_else(|| r.to_string(), str::to_owned)),
+                }
+            })
+        })
+    }
+
     pub fn tail(&self, n: usize) -> String {
         let s = self.raw_lines.len().saturating_sub(n);
         self.raw_lines[s..]

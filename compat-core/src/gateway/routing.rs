@@ -449,7 +449,13 @@ pub fn live_hosts(
 pub fn proxy_config(provider: Provider, models: &[&str], upstream: &Upstream<'_>) -> Value {
     let model_list: Vec<Value> = models
         .iter()
-        .map(|m| json!({"model_name": served_model_name(provider, m), "litellm_params": litellm_params(provider, m, upstream)}))
+        .map(|m| {
+            json!({
+                "model_name": served_model_name(provider, m),
+                "litellm_params": litellm_params(provider, m, upstream),
+                "model_info": {"display_name": gateway_display_name(m)},
+            })
+        })
         .collect();
     let mut config = json!({
         "model_list": model_list,
@@ -470,6 +476,16 @@ pub fn proxy_config(provider: Provider, models: &[&str], upstream: &Upstream<'_>
         });
     }
     config
+}
+
+/// The display name every deployment of `canonical` carries
+/// (`model_info.display_name`), which LiteLLM's `GET /v1/models` lists in
+/// the Anthropic shape (1.108.7 `llms/anthropic/common_utils.py`: the
+/// deployment's `display_name`, else the id). Named after no provider's own
+/// label, so the model_discovery row knows a name the CLI shows could only
+/// have come from the gateway's listing.
+pub fn gateway_display_name(canonical: &str) -> String {
+    format!("{canonical} (listed by the compat gateway)")
 }
 
 /// The name of the search tool the Bedrock columns' gateways configure.

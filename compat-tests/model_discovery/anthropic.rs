@@ -1,0 +1,2 @@
+//! Model discovery on Anthropic.
+compat_harness::case!();

@@ -1,0 +1,2 @@
+//! Model discovery on Anthropic (LiteLLM Rust path).
+compat_harness::case!();

@@ -1,0 +1,2 @@
+//! Model discovery on Azure.
+compat_harness::case!();

@@ -1,0 +1,2 @@
+//! Model discovery on Azure AI (pass-through).
+compat_harness::case!();

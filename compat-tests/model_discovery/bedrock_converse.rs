@@ -1,0 +1,2 @@
+//! Model discovery on Bedrock (Converse).
+compat_harness::case!();

@@ -1,0 +1,2 @@
+//! Model discovery on Bedrock (Invoke).
+compat_harness::case!();

@@ -1,0 +1,2 @@
+//! Model discovery on Bedrock Mantle.
+compat_harness::case!();

@@ -1,0 +1,2 @@
+//! Model discovery on Bedrock (pass-through).
+compat_harness::case!();

@@ -1,0 +1,2 @@
+//! Model discovery on Vertex AI.
+compat_harness::case!();

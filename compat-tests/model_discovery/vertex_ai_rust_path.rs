@@ -1,0 +1,2 @@
+//! Model discovery on Vertex AI (LiteLLM Rust path).
+compat_harness::case!();
