@@ -43,9 +43,10 @@ pub fn upstream_model_id(provider: Provider, canonical: &str) -> String {
         // Azure AI Foundry: the deployment name; deployments are named after
         // the model by default.
         Provider::Azure => canonical.to_owned(),
-        Provider::BedrockPassthrough | Provider::VertexPassthrough | Provider::AzurePassthrough => {
-            unreachable!("handled above")
-        }
+        Provider::BedrockPassthrough
+        | Provider::VertexPassthrough
+        | Provider::AzurePassthrough
+        | Provider::AnthropicPassthrough => unreachable!("handled above"),
         // Mantle: `anthropic.<model>`, no region prefix, no `-v1:0` (see
         // compat-sim/src/providers/mantle/mod.rs, "Model ids").
         Provider::BedrockMantle => format!("anthropic.{canonical}"),
@@ -74,6 +75,10 @@ pub fn litellm_model(provider: Provider, canonical: &str) -> String {
         Provider::BedrockPassthrough => format!("bedrock/{id}"),
         Provider::VertexPassthrough => format!("vertex_ai/{id}"),
         Provider::AzurePassthrough => format!("azure_ai/{id}"),
+        // The `/anthropic` route does not route by model (the CLI's model
+        // goes upstream as written): the deployment is only where the route
+        // finds its credential (`use_in_pass_through`, `litellm_params`).
+        Provider::AnthropicPassthrough => format!("anthropic/{id}"),
         // LiteLLM's Mantle provider: `/anthropic/v1/messages` under api_base
         // (llms/bedrock_mantle/messages/transformation.py).
         Provider::BedrockMantle => format!("bedrock_mantle/{id}"),
@@ -101,17 +106,22 @@ pub fn served_model_name(provider: Provider, canonical: &str) -> String {
 /// In a native mode it is the provider's id, as a customer sets it: the
 /// CLI 2.1.331 in Bedrock mode maps `claude-sonnet-4-6` to
 /// `us.anthropic.claude-sonnet-4-6` itself but sends `claude-haiku-4-5`
-/// unmapped (captured), which Bedrock does not know.
+/// unmapped (captured), which Bedrock does not know. A first-party client
+/// (`anthropic_passthrough` too) gets the canonical id, which the Anthropic
+/// API serves as an alias of the dated one.
 pub fn cli_model(provider: Provider, canonical: &str) -> String {
-    match provider.passthrough_of() {
-        Some(_) => upstream_model_id(provider, canonical),
-        None => canonical.to_owned(),
+    if provider.native_mode() {
+        upstream_model_id(provider, canonical)
+    } else {
+        canonical.to_owned()
     }
 }
 
 /// The CLI's environment for a pass-through column: its native mode, the
 /// gateway's route as the mode's base URL, the CLI's own provider auth
-/// skipped (the gateway signs upstream), and the mode's region/project.
+/// skipped (the gateway signs upstream), and the mode's region/project; or,
+/// for a first-party client at a pass-through route (`anthropic_passthrough`),
+/// `ANTHROPIC_BASE_URL` at the route, replacing the driver's own.
 /// `gateway` is the gateway's (or the tap's) base URL. No secret: the
 /// gateway key is added by whoever runs the CLI (a header, by environment).
 /// Empty for a `/v1/messages` column. Captured from the CLI 2.1.331:
@@ -159,6 +169,12 @@ pub fn cli_env(
             env("ANTHROPIC_FOUNDRY_BASE_URL", &format!("{gateway}/azure_ai")),
             env("CLAUDE_CODE_SKIP_FOUNDRY_AUTH", "1"),
         ],
+        // The CLI's key stays the driver's `ANTHROPIC_AUTH_TOKEN` (the
+        // gateway key): LiteLLM checks it and drops it before forwarding
+        // (llm_passthrough_endpoints.py, headers equal to the caller's key).
+        Provider::AnthropicPassthrough => {
+            vec![env("ANTHROPIC_BASE_URL", &format!("{gateway}/anthropic"))]
+        }
         _ => Vec::new(),
     }
 }
@@ -175,6 +191,13 @@ pub fn cli_env(
 /// `AZURE_API_BASE`/`AZURE_API_KEY` (llm_passthrough_endpoints.py
 /// `azure_proxy_route`: a `/v1/messages` path names no deployment, so no
 /// `model_list` entry applies); live mode inherits them from the environment.
+///
+/// Its `/anthropic` pass-through likewise takes its upstream only from
+/// `ANTHROPIC_API_BASE` (else `ANTHROPIC_BASE_URL`, else
+/// `https://api.anthropic.com`: llm_passthrough_endpoints.py
+/// `anthropic_proxy_route`, a deployment's `api_base` is not read): sim
+/// mode sets it to the simulator, set after [`REDIRECTING_ENV`]'s removal
+/// so it is the only one; live mode sets nothing, the default host.
 pub fn proxy_env(provider: Provider, upstream: &Upstream<'_>) -> Vec<(String, String)> {
     if provider.rust_path() {
         return vec![("LITELLM_RUST".to_owned(), "true".to_owned())];
@@ -189,6 +212,9 @@ pub fn proxy_env(provider: Provider, upstream: &Upstream<'_>) -> Vec<(String, St
             ("AZURE_API_BASE".to_owned(), format!("{base_url}/anthropic")),
             ("AZURE_API_KEY".to_owned(), creds.azure_api_key.to_owned()),
         ],
+        (Provider::AnthropicPassthrough, Upstream::Sim { base_url, .. }) => {
+            vec![("ANTHROPIC_API_BASE".to_owned(), (*base_url).to_owned())]
+        }
         _ => Vec::new(),
     }
 }
@@ -232,9 +258,14 @@ pub fn litellm_params(provider: Provider, canonical: &str, upstream: &Upstream<'
     // A pass-through column reaches the same upstream with the same
     // credentials as its native provider's column.
     let native = provider.passthrough_of().unwrap_or(provider).route_of();
-    if provider == Provider::VertexPassthrough {
-        // The Vertex pass-through only takes credentials from deployments
-        // flagged so (passthrough_endpoint_router.py).
+    if matches!(
+        provider,
+        Provider::VertexPassthrough | Provider::AnthropicPassthrough
+    ) {
+        // The Vertex and Anthropic pass-throughs only take credentials from
+        // deployments flagged so (passthrough_endpoint_router.py
+        // `get_credentials`; for Anthropic, else `ANTHROPIC_API_KEY`, which
+        // sim mode does not set).
         o.insert("use_in_pass_through".into(), json!(true));
     }
     match (native, upstream) {
@@ -314,7 +345,10 @@ pub fn litellm_params(provider: Provider, canonical: &str, upstream: &Upstream<'
             o.insert("api_key".into(), json!("os.environ/AZURE_AI_API_KEY"));
         }
         (
-            Provider::BedrockPassthrough | Provider::VertexPassthrough | Provider::AzurePassthrough,
+            Provider::BedrockPassthrough
+            | Provider::VertexPassthrough
+            | Provider::AzurePassthrough
+            | Provider::AnthropicPassthrough,
             _,
         ) => unreachable!("a pass-through column's native provider is a /v1/messages one"),
         // The API-key form: LiteLLM 1.108.7 sends it as `Authorization:
@@ -350,7 +384,9 @@ pub fn litellm_params(provider: Provider, canonical: &str, upstream: &Upstream<'
 /// 401 in every cell).
 pub fn live_env(provider: Provider) -> &'static [&'static str] {
     match provider.route_of() {
-        Provider::Anthropic => &["ANTHROPIC_API_KEY"],
+        // The pass-through's credential is its deployments' api_key, the
+        // same variable (llm_passthrough_endpoints.py `anthropic_proxy_route`).
+        Provider::Anthropic | Provider::AnthropicPassthrough => &["ANTHROPIC_API_KEY"],
         Provider::BedrockInvoke | Provider::BedrockConverse => &["AWS_REGION_NAME"],
         Provider::VertexAi => &[
             "VERTEX_PROJECT",
@@ -385,7 +421,9 @@ pub fn live_env(provider: Provider) -> &'static [&'static str] {
 /// `AWS_REGION_NAME`, `location` `VERTEX_LOCATION`, `azure_base` the
 /// Foundry endpoint the column's variables give (`AZURE_AI_API_BASE`, or
 /// `AZURE_API_BASE` for the pass-through); None leaves the Foundry host out.
-/// - Anthropic: `api.anthropic.com` (llms/anthropic/common_utils.py).
+/// - Anthropic and its pass-through: `api.anthropic.com`
+///   (llms/anthropic/common_utils.py; llm_passthrough_endpoints.py
+///   `anthropic_proxy_route`'s default).
 /// - Bedrock Invoke/Converse and the pass-through:
 ///   `bedrock-runtime.<region>.amazonaws.com` (base_aws_llm.py
 ///   `_select_default_endpoint_url`), and the Mantle host too: LiteLLM's
@@ -421,7 +459,10 @@ pub fn live_hosts(
         l => format!("{l}-aiplatform.googleapis.com"),
     };
     let mut hosts: Vec<String> = match provider.route_of() {
-        Provider::Anthropic => vec!["api.anthropic.com".to_owned()],
+        // The pass-through's default upstream (no `ANTHROPIC_API_BASE` live).
+        Provider::Anthropic | Provider::AnthropicPassthrough => {
+            vec!["api.anthropic.com".to_owned()]
+        }
         Provider::BedrockInvoke | Provider::BedrockConverse | Provider::BedrockPassthrough => {
             vec![runtime, mantle]
         }
@@ -612,6 +653,55 @@ mod tests {
         }
     }
 
+    /// The `/anthropic` pass-through: the upstream by the proxy's
+    /// environment (sim: the simulator; live: nothing, Anthropic's host),
+    /// the credential from deployments flagged for pass-through, the CLI a
+    /// first-party client at the route with the canonical model id.
+    #[test]
+    fn anthropic_passthrough_upstream_by_env_credential_by_deployment() {
+        let p = Provider::AnthropicPassthrough;
+        assert!(!p.native_mode() && Provider::BedrockPassthrough.native_mode());
+        let creds = SimCredentials {
+            anthropic_api_key: "sk-ant-sim",
+            azure_api_key: "a",
+            bedrock_mantle_api_key: "a",
+            aws_access_key_id: "a",
+            aws_secret_access_key: "a",
+            aws_region: "us-east-1",
+            vertex_project: "p",
+            vertex_location: "us-east5",
+            tavily_api_key: "tvly-x",
+        };
+        let sim = Upstream::Sim {
+            base_url: "http://127.0.0.1:9",
+            vertex_credentials: None,
+            creds,
+        };
+        assert_eq!(
+            proxy_env(p, &sim),
+            [(
+                "ANTHROPIC_API_BASE".to_owned(),
+                "http://127.0.0.1:9".to_owned()
+            )]
+        );
+        assert!(proxy_env(p, &Upstream::Live).is_empty());
+        let params = litellm_params(p, "claude-haiku-4-5", &sim);
+        assert_eq!(params["use_in_pass_through"], true);
+        assert_eq!(params["api_key"], "sk-ant-sim");
+        assert_eq!(params["model"], "anthropic/claude-haiku-4-5-20251001");
+        let live = litellm_params(p, "claude-haiku-4-5", &Upstream::Live);
+        assert_eq!(live["api_key"], "os.environ/ANTHROPIC_API_KEY");
+        assert_eq!(cli_model(p, "claude-haiku-4-5"), "claude-haiku-4-5");
+        assert_eq!(
+            cli_env(p, "http://127.0.0.1:7", &Upstream::Live),
+            [(
+                "ANTHROPIC_BASE_URL".to_owned(),
+                "http://127.0.0.1:7/anthropic".to_owned()
+            )]
+        );
+        assert_eq!(live_env(p), ["ANTHROPIC_API_KEY"]);
+    }
+
     /// The Bedrock columns' gateways run web search themselves (LiteLLM's
     /// interception, Tavily); the others leave it to their provider. Live
     /// mode names the Tavily key by environment only.
@@ -647,6 +737,7 @@ mod tests {
         let table: Vec<(Provider, Option<&str>, &[&str])> = vec![
             (Provider::Anthropic, None, &["api.anthropic.com"]),
             (Provider::AnthropicRustPath, None, &["api.anthropic.com"]),
+            (Provider::AnthropicPassthrough, None, &["api.anthropic.com"]),
             (
                 Provider::BedrockInvoke,
                 None,
