@@ -532,9 +532,16 @@ models:
         );
         assert_eq!(pass.front.as_deref(), Some("google"));
         // `cli: base_url`: the first-party CLI at the route, not its native mode.
-        let by_url = parse(&COLUMNS.replace("route: /bedrock/}", "route: /bedrock/, cli: base_url}"))
-            .unwrap();
-        assert!(!by_url.providers[1].passthrough.as_ref().unwrap().native_mode);
+        let by_url =
+            parse(&COLUMNS.replace("route: /bedrock/}", "route: /bedrock/, cli: base_url}"))
+                .unwrap();
+        assert!(
+            !by_url.providers[1]
+                .passthrough
+                .as_ref()
+                .unwrap()
+                .native_mode
+        );
         assert_eq!(rust.rust_path_of.as_deref(), Some("bedrock_invoke"));
         assert_eq!(parse(GOOD).unwrap().providers[0].simulator, None);
     }
