@@ -210,8 +210,13 @@ fn anthropic_passthrough_forwards_with_the_deployment_key() {
     let (status, text) = (r.status().as_u16(), r.text().unwrap());
     assert_eq!(status, 200, "{text}\nproxy log:\n{}", gw.log_tail(30));
     let reqs = sims.requests_containing(nonce);
-    let up = reqs.last().unwrap_or_else(|| panic!("no upstream request: {text}"));
-    assert_eq!((up.provider, up.path.as_str()), ("anthropic", "/v1/messages"));
+    let up = reqs
+        .last()
+        .unwrap_or_else(|| panic!("no upstream request: {text}"));
+    assert_eq!(
+        (up.provider, up.path.as_str()),
+        ("anthropic", "/v1/messages")
+    );
     assert_eq!(up.body["model"], MODEL, "the route does not map the model");
     assert!(
         up.headers.contains_key("x-api-key") && !up.headers.contains_key("authorization"),

@@ -125,12 +125,10 @@ impl Provider {
     /// ...): a pass-through column but one whose CLI is a first-party client
     /// with `ANTHROPIC_BASE_URL` at the route (manifest `passthrough.cli: base_url`).
     pub fn native_mode(self) -> bool {
-        match self {
-            Provider::BedrockPassthrough => true,
-            Provider::VertexPassthrough => true,
-            Provider::AzurePassthrough => true,
-            _ => false,
-        }
+        matches!(
+            self,
+            Provider::BedrockPassthrough | Provider::VertexPassthrough | Provider::AzurePassthrough
+        )
     }
 
     /// The column whose LiteLLM route and upstream this one shares: a Rust-path

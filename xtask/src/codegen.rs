@@ -226,17 +226,18 @@ fn provider_gen(m: &Manifest) -> anyhow::Result<String> {
     )?;
 
     writeln!(o, "{NATIVE_MODE_DOC}")?;
-    let native = all(&|p| {
-        p.passthrough
-            .as_ref()
-            .filter(|t| t.native_mode)
-            .map(|_| "true".to_owned())
-    });
-    writeln!(
-        o,
-        "pub fn native_mode(self) -> bool {{\n{}\n}}\n",
-        arms(native, "false")
-    )?;
+    let native: Vec<String> = m
+        .providers
+        .iter()
+        .filter(|p| p.passthrough.as_ref().is_some_and(|t| t.native_mode))
+        .map(|p| v(&p.id))
+        .collect();
+    let body = if native.is_empty() {
+        "false".to_owned()
+    } else {
+        format!("matches!(self, {})", native.join(" | "))
+    };
+    writeln!(o, "pub fn native_mode(self) -> bool {{\n{body}\n}}\n")?;
 
     writeln!(o, "{ROUTE_OF_DOC}")?;
     let route_of = all(&|p| p.rust_path_of.as_deref().map(v));
