@@ -7,6 +7,7 @@
 #[allow(unused_imports)]
 pub mod basic_messaging_non_streaming {
     pub mod anthropic;
+    pub mod anthropic_passthrough;
     pub mod anthropic_rust_path;
     pub mod azure;
     pub mod azure_passthrough;
@@ -23,6 +24,7 @@ pub mod basic_messaging_non_streaming {
 #[allow(unused_imports)]
 pub mod basic_messaging_streaming {
     pub mod anthropic;
+    pub mod anthropic_passthrough;
     pub mod anthropic_rust_path;
     pub mod azure;
     pub mod azure_passthrough;
@@ -39,6 +41,7 @@ pub mod basic_messaging_streaming {
 #[allow(unused_imports)]
 pub mod beta_headers {
     pub mod anthropic;
+    pub mod anthropic_passthrough;
     pub mod anthropic_rust_path;
     pub mod azure;
     pub mod azure_passthrough;
@@ -55,6 +58,7 @@ pub mod beta_headers {
 #[allow(unused_imports)]
 pub mod context_management {
     pub mod anthropic;
+    pub mod anthropic_passthrough;
     pub mod anthropic_rust_path;
     pub mod azure;
     pub mod azure_passthrough;
@@ -71,6 +75,7 @@ pub mod context_management {
 #[allow(unused_imports)]
 pub mod count_tokens {
     pub mod anthropic;
+    pub mod anthropic_passthrough;
     pub mod anthropic_rust_path;
     pub mod azure;
     pub mod azure_passthrough;
@@ -87,6 +92,7 @@ pub mod count_tokens {
 #[allow(unused_imports)]
 pub mod effort {
     pub mod anthropic;
+    pub mod anthropic_passthrough;
     pub mod anthropic_rust_path;
     pub mod azure;
     pub mod azure_passthrough;
@@ -103,6 +109,7 @@ pub mod effort {
 #[allow(unused_imports)]
 pub mod extended_thinking {
     pub mod anthropic;
+    pub mod anthropic_passthrough;
     pub mod anthropic_rust_path;
     pub mod azure;
     pub mod azure_passthrough;
@@ -119,6 +126,7 @@ pub mod extended_thinking {
 #[allow(unused_imports)]
 pub mod long_context_1m {
     pub mod anthropic;
+    pub mod anthropic_passthrough;
     pub mod anthropic_rust_path;
     pub mod azure;
     pub mod azure_passthrough;
@@ -135,6 +143,7 @@ pub mod long_context_1m {
 #[allow(unused_imports)]
 pub mod mcp_tools {
     pub mod anthropic;
+    pub mod anthropic_passthrough;
     pub mod anthropic_rust_path;
     pub mod azure;
     pub mod azure_passthrough;
@@ -151,6 +160,7 @@ pub mod mcp_tools {
 #[allow(unused_imports)]
 pub mod model_discovery {
     pub mod anthropic;
+    pub mod anthropic_passthrough;
     pub mod anthropic_rust_path;
     pub mod azure;
     pub mod azure_passthrough;
@@ -167,6 +177,7 @@ pub mod model_discovery {
 #[allow(unused_imports)]
 pub mod pdf_input {
     pub mod anthropic;
+    pub mod anthropic_passthrough;
     pub mod anthropic_rust_path;
     pub mod azure;
     pub mod azure_passthrough;
@@ -183,6 +194,7 @@ pub mod pdf_input {
 #[allow(unused_imports)]
 pub mod prompt_caching_1h {
     pub mod anthropic;
+    pub mod anthropic_passthrough;
     pub mod anthropic_rust_path;
     pub mod azure;
     pub mod azure_passthrough;
@@ -199,6 +211,7 @@ pub mod prompt_caching_1h {
 #[allow(unused_imports)]
 pub mod prompt_caching_5m {
     pub mod anthropic;
+    pub mod anthropic_passthrough;
     pub mod anthropic_rust_path;
     pub mod azure;
     pub mod azure_passthrough;
@@ -215,6 +228,7 @@ pub mod prompt_caching_5m {
 #[allow(unused_imports)]
 pub mod structured_outputs {
     pub mod anthropic;
+    pub mod anthropic_passthrough;
     pub mod anthropic_rust_path;
     pub mod azure;
     pub mod azure_passthrough;
@@ -231,6 +245,7 @@ pub mod structured_outputs {
 #[allow(unused_imports)]
 pub mod system_prompt {
     pub mod anthropic;
+    pub mod anthropic_passthrough;
     pub mod anthropic_rust_path;
     pub mod azure;
     pub mod azure_passthrough;
@@ -247,6 +262,7 @@ pub mod system_prompt {
 #[allow(unused_imports)]
 pub mod thinking_multi_turn {
     pub mod anthropic;
+    pub mod anthropic_passthrough;
     pub mod anthropic_rust_path;
     pub mod azure;
     pub mod azure_passthrough;
@@ -263,6 +279,7 @@ pub mod thinking_multi_turn {
 #[allow(unused_imports)]
 pub mod tool_search {
     pub mod anthropic;
+    pub mod anthropic_passthrough;
     pub mod anthropic_rust_path;
     pub mod azure;
     pub mod azure_passthrough;
@@ -279,6 +296,7 @@ pub mod tool_search {
 #[allow(unused_imports)]
 pub mod tool_use {
     pub mod anthropic;
+    pub mod anthropic_passthrough;
     pub mod anthropic_rust_path;
     pub mod azure;
     pub mod azure_passthrough;
@@ -295,6 +313,7 @@ pub mod tool_use {
 #[allow(unused_imports)]
 pub mod tool_use_streaming {
     pub mod anthropic;
+    pub mod anthropic_passthrough;
     pub mod anthropic_rust_path;
     pub mod azure;
     pub mod azure_passthrough;
@@ -311,6 +330,7 @@ pub mod tool_use_streaming {
 #[allow(unused_imports)]
 pub mod usage_reporting {
     pub mod anthropic;
+    pub mod anthropic_passthrough;
     pub mod anthropic_rust_path;
     pub mod azure;
     pub mod azure_passthrough;
@@ -327,6 +347,7 @@ pub mod usage_reporting {
 #[allow(unused_imports)]
 pub mod vision {
     pub mod anthropic;
+    pub mod anthropic_passthrough;
     pub mod anthropic_rust_path;
     pub mod azure;
     pub mod azure_passthrough;
@@ -343,6 +364,7 @@ pub mod vision {
 #[allow(unused_imports)]
 pub mod web_fetch {
     pub mod anthropic;
+    pub mod anthropic_passthrough;
     pub mod anthropic_rust_path;
     pub mod azure;
     pub mod azure_passthrough;
@@ -359,6 +381,7 @@ pub mod web_fetch {
 #[allow(unused_imports)]
 pub mod web_search {
     pub mod anthropic;
+    pub mod anthropic_passthrough;
     pub mod anthropic_rust_path;
     pub mod azure;
     pub mod azure_passthrough;

@@ -404,6 +404,28 @@ def _():
     return "token from /token, then rawPredict"
 
 
+@check("models.list: the Models API, paged by the SDK", only="anthropic")
+def _():
+    # LiteLLM's /anthropic pass-through forwards GET /anthropic/v1/models
+    # here; the SDK parses ModelInfo and follows has_more/last_id itself.
+    page = client.models.list(limit=2)
+    expect(page.has_more and len(page.data) == 2, f"first page {page}")
+    expect(page.first_id == page.data[0].id and page.last_id == page.data[1].id, f"cursors {page}")
+    models = list(client.models.list(limit=2))
+    ids = [m.id for m in models]
+    expect(len(ids) == 3 and len(set(ids)) == 3, f"ids over pages {ids}")
+    expect(MODEL in ids, f"{MODEL} not listed: {ids}")
+    for m in models:
+        expect(m.type == "model" and m.display_name and m.created_at.year >= 1970, f"model {m}")
+    try:
+        make_client(secret="wrong-" + SECRET, max_retries=0).models.list()
+    except anthropic.AuthenticationError:
+        pass
+    else:
+        raise AssertionError("a wrong key listed the models")
+    return ", ".join(ids)
+
+
 @check("count_tokens")
 def _():
     try:

@@ -141,7 +141,8 @@ pub(crate) fn sim_upstream<'a>(base: &'a str, vertex_credentials: Option<&'a str
 /// Why `cargo xtask up` cannot keep a column's proxy warm, if it cannot: its
 /// proxy needs an environment of its own (`LITELLM_RUST`, the Foundry
 /// pass-through's upstream, the Vertex pass-through's TLS front), which the
-/// warm gateway's one launcher does not give.
+/// warm gateway's one launcher does not give; the Anthropic pass-through's
+/// `ANTHROPIC_API_BASE` likewise.
 pub(crate) fn not_warmable(p: Provider) -> Option<String> {
     if p.front() == Some(Front::Google) {
         return Some(

@@ -449,7 +449,10 @@ pub(crate) fn conclude(ctx: &Ctx, result: std::thread::Result<anyhow::Result<()>
             // pass-through or Rust-path column, Mantle beside Invoke), and the
             // reader must know which gateway path broke.
             let route = match ctx.provider().passthrough_route() {
-                Some(r) => format!(" (CLI in native mode through the gateway's {r} pass-through)"),
+                Some(r) if ctx.provider().native_mode() => {
+                    format!(" (CLI in native mode through the gateway's {r} pass-through)")
+                }
+                Some(r) => format!(" (CLI's base URL at the gateway's {r} pass-through)"),
                 None => format!(
                     " (route {})",
                     compat_core::gateway::routing::litellm_model(ctx.provider(), ctx.model_id())

@@ -230,7 +230,10 @@ impl Ctx {
     /// with the gateway's route as that mode's base URL (routing::cli_env),
     /// the provider's own model id, and the gateway key in a header
     /// (`x-litellm-api-key`, through `ANTHROPIC_CUSTOM_HEADERS`: with its own
-    /// provider auth skipped the CLI sends no credential of its own).
+    /// provider auth skipped the CLI sends no credential of its own). On a
+    /// pass-through column whose CLI is a first-party client
+    /// (`anthropic_passthrough`), only its `ANTHROPIC_BASE_URL` moves to the
+    /// route.
     pub fn claude_at(&self, base_url: &str) -> anyhow::Result<ClaudeRun> {
         let env = env()?;
         let gw = self.gateway()?;
@@ -261,7 +264,12 @@ impl Ctx {
             for (k, v) in routing::cli_env(self.key.cell.provider, base_url, &upstream) {
                 run = run.env(&k, v);
             }
-            run = run.gateway_key_header("x-litellm-api-key");
+            // In a native mode with its auth skipped the CLI sends no
+            // credential of its own; a first-party client at a pass-through
+            // route sends the driver's `ANTHROPIC_AUTH_TOKEN`.
+            if self.key.cell.provider.native_mode() {
+                run = run.gateway_key_header("x-litellm-api-key");
+            }
         }
         if let Some(stage) = &env.rehearsal {
             // Live mode gives the CLI no real host; a rehearsal proves it:

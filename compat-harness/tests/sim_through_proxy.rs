@@ -181,3 +181,68 @@ fn litellm_signs_mantle_for_the_wrong_service() {
     );
     assert_ne!(status, 200, "{text}");
 }
+
+/// LiteLLM's `/anthropic` pass-through (the `anthropic_passthrough`
+/// column), as routing configures it: the request reaches the Anthropic
+/// simulator (`ANTHROPIC_API_BASE`) with the pass-through deployment's key
+/// as `x-api-key` and without the caller's gateway key; the body goes as
+/// sent, model unmapped, but for `metadata`, which LiteLLM 1.108.7 drops
+/// (pass_through_endpoints.py pops `all_litellm_params`; fails once LiteLLM
+/// forwards it: update docs/columns/anthropic_passthrough.md then); and
+/// `GET /anthropic/v1/models` is the simulator's Models API.
+#[test]
+fn anthropic_passthrough_forwards_with_the_deployment_key() {
+    let (sims, gateways, _dir) = start(&[Provider::AnthropicPassthrough]);
+    let gw = &gateways[0].1;
+    let nonce = "apt-pass-through";
+    let r = reqwest::blocking::Client::new()
+        .post(format!("{}/anthropic/v1/messages", gw.base_url))
+        .bearer_auth(gw.master_key.expose())
+        .header("anthropic-version", "2023-06-01")
+        .json(&json!({
+            "model": MODEL, "max_tokens": 256,
+            "metadata": {"user_id": "compat-user"},
+            "messages": [{"role": "user", "content": format!("Reply with exactly `OK-{nonce}`.")}],
+        }))
+        .timeout(Duration::from_secs(60))
+        .send()
+        .unwrap();
+    let (status, text) = (r.status().as_u16(), r.text().unwrap());
+    assert_eq!(status, 200, "{text}\nproxy log:\n{}", gw.log_tail(30));
+    let reqs = sims.requests_containing(nonce);
+    let up = reqs
+        .last()
+        .unwrap_or_else(|| panic!("no upstream request: {text}"));
+    assert_eq!(
+        (up.provider, up.path.as_str()),
+        ("anthropic", "/v1/messages")
+    );
+    assert_eq!(up.body["model"], MODEL, "the route does not map the model");
+    assert!(
+        up.headers.contains_key("x-api-key") && !up.headers.contains_key("authorization"),
+        "the upstream must get the deployment's key only, not the gateway key: {:?}",
+        up.headers
+    );
+    assert!(
+        up.body.get("metadata").is_none(),
+        "LiteLLM now forwards `metadata`: {}",
+        up.body
+    );
+    let r = reqwest::blocking::Client::new()
+        .get(format!("{}/anthropic/v1/models?limit=1000", gw.base_url))
+        .bearer_auth(gw.master_key.expose())
+        .header("anthropic-version", "2023-06-01")
+        .timeout(Duration::from_secs(60))
+        .send()
+        .unwrap();
+    let (status, text) = (r.status().as_u16(), r.text().unwrap());
+    assert_eq!(status, 200, "{text}");
+    let list: Value = serde_json::from_str(&text).unwrap();
+    let ids: Vec<&str> = list["data"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{text}"))
+        .iter()
+        .filter_map(|m| m["id"].as_str())
+        .collect();
+    assert!(ids.contains(&MODEL), "{ids:?}");
+}

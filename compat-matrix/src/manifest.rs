@@ -44,8 +44,9 @@ pub struct Provider {
     pub name: String,
     /// The id of the compat-sim `Api` that stands in for the column in sim mode.
     pub simulator: Option<String>,
-    /// Set for a column the CLI reaches in its native mode through one of the
-    /// gateway's pass-through routes.
+    /// Set for a column the CLI reaches through one of the gateway's
+    /// pass-through routes (in its native provider mode, or, with
+    /// `cli: base_url`, by `ANTHROPIC_BASE_URL` at the route).
     pub passthrough: Option<Passthrough>,
     /// The column whose LiteLLM route and upstream this one shares, through
     /// LiteLLM's opt-in Rust `/v1/messages`.
@@ -68,7 +69,24 @@ pub struct Passthrough {
     pub of: String,
     /// The gateway route prefix the CLI must enter by (`/bedrock/`).
     pub route: String,
+    /// How the CLI is pointed at the route: true (`cli: native`, the
+    /// default) in its native provider mode (`CLAUDE_CODE_USE_BEDROCK`, ...);
+    /// false (`cli: base_url`) as a first-party client whose
+    /// `ANTHROPIC_BASE_URL` is the route (LiteLLM's `/anthropic`).
+    pub native_mode: bool,
 }
+
+/// The values of `passthrough.cli`, with what each is.
+pub const PASSTHROUGH_CLI: &[(&str, &str)] = &[
+    (
+        "native",
+        "the CLI in its native provider mode, the route as the mode's base URL",
+    ),
+    (
+        "base_url",
+        "the CLI as a first-party client, `ANTHROPIC_BASE_URL` at the route",
+    ),
+];
 
 /// The fronts the harness knows how to put before a simulator (a new one
 /// needs harness code first), with what each is.
@@ -186,9 +204,28 @@ impl Manifest {
                             ),
                         ));
                     }
+                    let native_mode = match &p.cli {
+                        None => true,
+                        Some(c) if c.value.trim() == "native" => true,
+                        Some(c) if c.value.trim() == "base_url" => false,
+                        Some(c) => {
+                            let names: Vec<&str> =
+                                PASSTHROUGH_CLI.iter().map(|(k, _)| *k).collect();
+                            return Err(err(
+                                c.referenced.line(),
+                                format!(
+                                    "{}: unknown value `{}` (one of: {})",
+                                    field("passthrough.cli"),
+                                    c.value,
+                                    names.join(", ")
+                                ),
+                            ));
+                        }
+                    };
                     Some(Passthrough {
                         of: column("passthrough.of", &p.of)?,
                         route: route.to_owned(),
+                        native_mode,
                     })
                 }
             };
@@ -384,6 +421,8 @@ struct RawProvider {
 struct RawPassthrough {
     of: Spanned<String>,
     route: Spanned<String>,
+    #[serde(default)]
+    cli: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize, Clone)]
@@ -594,10 +633,22 @@ models:
             pass.passthrough,
             Some(Passthrough {
                 of: "bedrock_invoke".into(),
-                route: "/bedrock/".into()
+                route: "/bedrock/".into(),
+                native_mode: true,
             })
         );
         assert_eq!(pass.front.as_deref(), Some("google"));
+        // `cli: base_url`: the first-party CLI at the route, not its native mode.
+        let by_url =
+            parse(&COLUMNS.replace("route: /bedrock/}", "route: /bedrock/, cli: base_url}"))
+                .unwrap();
+        assert!(
+            !by_url.providers[1]
+                .passthrough
+                .as_ref()
+                .unwrap()
+                .native_mode
+        );
         assert_eq!(rust.rust_path_of.as_deref(), Some("bedrock_invoke"));
         assert_eq!(parse(GOOD).unwrap().providers[0].simulator, None);
     }
@@ -614,6 +665,11 @@ models:
                 "route: /bedrock/",
                 "route: bedrock",
                 "manifest.yaml:11: providers[bedrock_passthrough].passthrough.route: `bedrock` must be a route prefix like `/bedrock/`",
+            ),
+            (
+                "route: /bedrock/}",
+                "route: /bedrock/, cli: rust}",
+                "manifest.yaml:11: providers[bedrock_passthrough].passthrough.cli: unknown value `rust` (one of: native, base_url)",
             ),
             (
                 "rust_path_of: bedrock_invoke",

@@ -72,6 +72,14 @@ mod tests {
                 false,
             ),
             (
+                AnthropicPassthrough,
+                "anthropic_passthrough",
+                Some(Anthropic),
+                Some("/anthropic/"),
+                AnthropicPassthrough,
+                false,
+            ),
+            (
                 BedrockMantle,
                 "bedrock_mantle",
                 None,
@@ -108,6 +116,7 @@ mod tests {
             ("bedrock_invoke", None),
             ("vertex_ai", Some(Front::Google)),
             ("azure", None),
+            ("anthropic", None),
             ("bedrock_mantle", None),
             ("anthropic", None),
             ("vertex_ai", None),
@@ -121,6 +130,12 @@ mod tests {
             assert_eq!(Provider::from_id(id), Some(p));
             assert_eq!(p.passthrough_of(), of, "{id}");
             assert_eq!(p.passthrough_route(), route, "{id}");
+            // Only the `/anthropic` pass-through's CLI is not in a native mode.
+            assert_eq!(
+                p.native_mode(),
+                of.is_some() && p != AnthropicPassthrough,
+                "{id}"
+            );
             assert_eq!(p.route_of(), route_of, "{id}");
             assert_eq!(p.rust_path(), rust, "{id}");
             assert_eq!(p.simulator_id(), simulator, "{id}");

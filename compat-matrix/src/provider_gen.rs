@@ -24,6 +24,8 @@ pub enum Provider {
     VertexPassthrough,
     /// Azure AI (pass-through)
     AzurePassthrough,
+    /// Anthropic (pass-through)
+    AnthropicPassthrough,
     /// Bedrock Mantle
     BedrockMantle,
     /// Anthropic (LiteLLM Rust path)
@@ -42,7 +44,7 @@ pub enum Front {
 }
 
 impl Provider {
-    pub const ALL: [Provider; 11] = [
+    pub const ALL: [Provider; 12] = [
         Provider::Anthropic,
         Provider::BedrockInvoke,
         Provider::BedrockConverse,
@@ -51,6 +53,7 @@ impl Provider {
         Provider::BedrockPassthrough,
         Provider::VertexPassthrough,
         Provider::AzurePassthrough,
+        Provider::AnthropicPassthrough,
         Provider::BedrockMantle,
         Provider::AnthropicRustPath,
         Provider::VertexAiRustPath,
@@ -67,6 +70,7 @@ impl Provider {
             Provider::BedrockPassthrough => "bedrock_passthrough",
             Provider::VertexPassthrough => "vertex_passthrough",
             Provider::AzurePassthrough => "azure_passthrough",
+            Provider::AnthropicPassthrough => "anthropic_passthrough",
             Provider::BedrockMantle => "bedrock_mantle",
             Provider::AnthropicRustPath => "anthropic_rust_path",
             Provider::VertexAiRustPath => "vertex_ai_rust_path",
@@ -84,6 +88,7 @@ impl Provider {
             "bedrock_passthrough" => Some(Provider::BedrockPassthrough),
             "vertex_passthrough" => Some(Provider::VertexPassthrough),
             "azure_passthrough" => Some(Provider::AzurePassthrough),
+            "anthropic_passthrough" => Some(Provider::AnthropicPassthrough),
             "bedrock_mantle" => Some(Provider::BedrockMantle),
             "anthropic_rust_path" => Some(Provider::AnthropicRustPath),
             "vertex_ai_rust_path" => Some(Provider::VertexAiRustPath),
@@ -92,13 +97,14 @@ impl Provider {
     }
 
     /// For a pass-through column, the provider whose wire API the CLI speaks
-    /// natively and the gateway forwards (Bedrock Invoke, Vertex, Foundry);
+    /// natively and the gateway forwards (Bedrock Invoke, Vertex, Foundry, Anthropic);
     /// None for a column the CLI reaches on the gateway's `/v1/messages`.
     pub fn passthrough_of(self) -> Option<Provider> {
         match self {
             Provider::BedrockPassthrough => Some(Provider::BedrockInvoke),
             Provider::VertexPassthrough => Some(Provider::VertexAi),
             Provider::AzurePassthrough => Some(Provider::Azure),
+            Provider::AnthropicPassthrough => Some(Provider::Anthropic),
             _ => None,
         }
     }
@@ -110,8 +116,19 @@ impl Provider {
             Provider::BedrockPassthrough => Some("/bedrock/"),
             Provider::VertexPassthrough => Some("/vertex_ai/"),
             Provider::AzurePassthrough => Some("/azure_ai/"),
+            Provider::AnthropicPassthrough => Some("/anthropic/"),
             _ => None,
         }
+    }
+
+    /// Whether the CLI runs in its native provider mode (`CLAUDE_CODE_USE_BEDROCK`,
+    /// ...): a pass-through column but one whose CLI is a first-party client
+    /// with `ANTHROPIC_BASE_URL` at the route (manifest `passthrough.cli: base_url`).
+    pub fn native_mode(self) -> bool {
+        matches!(
+            self,
+            Provider::BedrockPassthrough | Provider::VertexPassthrough | Provider::AzurePassthrough
+        )
     }
 
     /// The column whose LiteLLM route and upstream this one shares: a Rust-path
@@ -147,6 +164,7 @@ impl Provider {
             Provider::BedrockPassthrough => "bedrock_invoke",
             Provider::VertexPassthrough => "vertex_ai",
             Provider::AzurePassthrough => "azure",
+            Provider::AnthropicPassthrough => "anthropic",
             Provider::BedrockMantle => "bedrock_mantle",
             Provider::AnthropicRustPath => "anthropic",
             Provider::VertexAiRustPath => "vertex_ai",

@@ -204,6 +204,14 @@ compat_harness::sim_fault_test!(
     why = "observed in a rehearsal (haiku-4.5), as stream_timing::judge_deltas reads: live judges a stream only by whether all its text deltas left the gateway within 20 ms; a held start followed by a paced rest passes. The read-ahead shows only against the provider's send times (the simulator's record)"
 );
 
+compat_harness::sim_fault_test!(
+    name = "anthropic_passthrough_held_stream_start_turns_cell_red",
+    provider = AnthropicPassthrough,
+    run = held_stream_start,
+    live_visible = false,
+    why = "as held_stream_start_turns_cell_red on anthropic (same wire, same live rule): live judges a stream only by whether all its text deltas left the gateway within 20 ms; a held start followed by a paced rest passes. The read-ahead shows only against the provider's send times (the simulator's record)"
+);
+
 /// A read-ahead: the first half of the text deltas is held and handed on
 /// together, the rest streams as usual. The cell is red on every model
 /// (this trial runs once per model), saying how much of the stream the

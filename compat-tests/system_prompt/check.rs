@@ -246,6 +246,15 @@ compat_harness::sim_fault_test!(
     live_visible = true
 );
 
+// The pass-through forwards the CLI's body itself (minus `metadata`): a
+// body field lost on the way still shows.
+compat_harness::sim_fault_test!(
+    name = "anthropic_passthrough_dropped_system_prompt_turns_cell_red",
+    provider = AnthropicPassthrough,
+    run = dropped,
+    live_visible = true
+);
+
 fn dropped(ctx: &Ctx) -> anyhow::Result<()> {
     let error =
         compat_harness::red_cell_under_fault(ctx, compat_sim::Fault::DropSystemPrompt, run)?;

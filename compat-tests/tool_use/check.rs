@@ -133,6 +133,32 @@ fn vertex_passthrough_no_tool_call(ctx: &Ctx) -> anyhow::Result<()> {
 }
 
 compat_harness::sim_fault_test!(
+    name = "anthropic_passthrough_no_tool_call_turns_cell_red",
+    provider = AnthropicPassthrough,
+    run = anthropic_passthrough_no_tool_call,
+    live_visible = true
+);
+
+/// The `/anthropic` pass-through (the CLI's base URL at the route, LiteLLM
+/// forwarding to the Anthropic simulator by `ANTHROPIC_API_BASE`): the lost
+/// tool call turns the cell red, the error naming the route.
+fn anthropic_passthrough_no_tool_call(ctx: &Ctx) -> anyhow::Result<()> {
+    let error = compat_harness::red_cell_under_fault(ctx, compat_sim::Fault::NoToolCall, run)?;
+    ensure!(
+        error.contains("did not call Bash") && error.contains("/anthropic/ pass-through"),
+        "the error does not say what broke and on which route: {error}"
+    );
+    Ok(())
+}
+
+compat_harness::sim_fault_test!(
+    name = "anthropic_passthrough_misrouted_trial_fails",
+    provider = AnthropicPassthrough,
+    run = misrouted,
+    live_visible = true
+);
+
+compat_harness::sim_fault_test!(
     name = "vertex_passthrough_misrouted_trial_fails",
     provider = VertexPassthrough,
     run = misrouted,

@@ -225,6 +225,20 @@ fn provider_gen(m: &Manifest) -> anyhow::Result<String> {
         arms(route, "None")
     )?;
 
+    writeln!(o, "{NATIVE_MODE_DOC}")?;
+    let native: Vec<String> = m
+        .providers
+        .iter()
+        .filter(|p| p.passthrough.as_ref().is_some_and(|t| t.native_mode))
+        .map(|p| v(&p.id))
+        .collect();
+    let body = if native.is_empty() {
+        "false".to_owned()
+    } else {
+        format!("matches!(self, {})", native.join(" | "))
+    };
+    writeln!(o, "pub fn native_mode(self) -> bool {{\n{body}\n}}\n")?;
+
     writeln!(o, "{ROUTE_OF_DOC}")?;
     let route_of = all(&|p| p.rust_path_of.as_deref().map(v));
     writeln!(
@@ -309,12 +323,17 @@ const ID_DOC: &str = "/// The manifest's provider id (also the case file name in
 
 const PASSTHROUGH_OF_DOC: &str = "\
 /// For a pass-through column, the provider whose wire API the CLI speaks
-/// natively and the gateway forwards (Bedrock Invoke, Vertex, Foundry);
+/// natively and the gateway forwards (Bedrock Invoke, Vertex, Foundry, Anthropic);
 /// None for a column the CLI reaches on the gateway's `/v1/messages`.";
 
 const PASSTHROUGH_ROUTE_DOC: &str = "\
 /// The gateway route prefix a pass-through column's CLI must use (what
 /// the harness checks each of a trial's requests entered by).";
+
+const NATIVE_MODE_DOC: &str = "\
+/// Whether the CLI runs in its native provider mode (`CLAUDE_CODE_USE_BEDROCK`,
+/// ...): a pass-through column but one whose CLI is a first-party client
+/// with `ANTHROPIC_BASE_URL` at the route (manifest `passthrough.cli: base_url`).";
 
 const ROUTE_OF_DOC: &str = "\
 /// The column whose LiteLLM route and upstream this one shares: a Rust-path

@@ -43,9 +43,10 @@ pub fn upstream_model_id(provider: Provider, canonical: &str) -> String {
         // Azure AI Foundry: the deployment name; deployments are named after
         // the model by default.
         Provider::Azure => canonical.to_owned(),
-        Provider::BedrockPassthrough | Provider::VertexPassthrough | Provider::AzurePassthrough => {
-            unreachable!("handled above")
-        }
+        Provider::BedrockPassthrough
+        | Provider::VertexPassthrough
+        | Provider::AzurePassthrough
+        | Provider::AnthropicPassthrough => unreachable!("handled above"),
         // Mantle: `anthropic.<model>`, no region prefix, no `-v1:0` (see
         // compat-sim/src/providers/mantle/mod.rs, "Model ids").
         Provider::BedrockMantle => format!("anthropic.{canonical}"),
@@ -74,6 +75,10 @@ pub fn litellm_model(provider: Provider, canonical: &str) -> String {
         Provider::BedrockPassthrough => format!("bedrock/{id}"),
         Provider::VertexPassthrough => format!("vertex_ai/{id}"),
         Provider::AzurePassthrough => format!("azure_ai/{id}"),
+        // The `/anthropic` route does not route by model (the CLI's model
+        // goes upstream as written): the deployment is only where the route
+        // finds its credential (`use_in_pass_through`, `litellm_params`).
+        Provider::AnthropicPassthrough => format!("anthropic/{id}"),
         // LiteLLM's Mantle provider: `/anthropic/v1/messages` under api_base
         // (llms/bedrock_mantle/messages/transformation.py).
         Provider::BedrockMantle => format!("bedrock_mantle/{id}"),
@@ -101,17 +106,22 @@ pub fn served_model_name(provider: Provider, canonical: &str) -> String {
 /// In a native mode it is the provider's id, as a customer sets it: the
 /// CLI 2.1.331 in Bedrock mode maps `claude-sonnet-4-6` to
 /// `us.anthropic.claude-sonnet-4-6` itself but sends `claude-haiku-4-5`
-/// unmapped (captured), which Bedrock does not know.
+/// unmapped (captured), which Bedrock does not know. A first-party client
+/// (`anthropic_passthrough` too) gets the canonical id, which the Anthropic
+/// API serves as an alias of the dated one.
 pub fn cli_model(provider: Provider, canonical: &str) -> String {
-    match provider.passthrough_of() {
-        Some(_) => upstream_model_id(provider, canonical),
-        None => canonical.to_owned(),
+    if provider.native_mode() {
+        upstream_model_id(provider, canonical)
+    } else {
+        canonical.to_owned()
     }
 }
 
 /// The CLI's environment for a pass-through column: its native mode, the
 /// gateway's route as the mode's base URL, the CLI's own provider auth
-/// skipped (the gateway signs upstream), and the mode's region/project.
+/// skipped (the gateway signs upstream), and the mode's region/project; or,
+/// for a first-party client at a pass-through route (`anthropic_passthrough`),
+/// `ANTHROPIC_BASE_URL` at the route, replacing the driver's own.
 /// `gateway` is the gateway's (or the tap's) base URL. No secret: the
 /// gateway key is added by whoever runs the CLI (a header, by environment).
 /// Empty for a `/v1/messages` column. Captured from the CLI 2.1.331:
@@ -159,6 +169,12 @@ pub fn cli_env(
             env("ANTHROPIC_FOUNDRY_BASE_URL", &format!("{gateway}/azure_ai")),
             env("CLAUDE_CODE_SKIP_FOUNDRY_AUTH", "1"),
         ],
+        // The CLI's key stays the driver's `ANTHROPIC_AUTH_TOKEN` (the
+        // gateway key): LiteLLM checks it and drops it before forwarding
+        // (llm_passthrough_endpoints.py, headers equal to the caller's key).
+        Provider::AnthropicPassthrough => {
+            vec![env("ANTHROPIC_BASE_URL", &format!("{gateway}/anthropic"))]
+        }
         _ => Vec::new(),
     }
 }
@@ -175,6 +191,13 @@ pub fn cli_env(
 /// `AZURE_API_BASE`/`AZURE_API_KEY` (llm_passthrough_endpoints.py
 /// `azure_proxy_route`: a `/v1/messages` path names no deployment, so no
 /// `model_list` entry applies); live mode inherits them from the environment.
+///
+/// Its `/anthropic` pass-through likewise takes its upstream only from
+/// `ANTHROPIC_API_BASE` (else `ANTHROPIC_BASE_URL`, else
+/// `https://api.anthropic.com`: llm_passthrough_endpoints.py
+/// `anthropic_proxy_route`, a deployment's `api_base` is not read): sim
+/// mode sets it to the simulator, set after [`REDIRECTING_ENV`]'s removal
+/// so it is the only one; live mode sets nothing, the default host.
 pub fn proxy_env(provider: Provider, upstream: &Upstream<'_>) -> Vec<(String, String)> {
     if provider.rust_path() {
         return vec![("LITELLM_RUST".to_owned(), "true".to_owned())];
@@ -189,6 +212,9 @@ pub fn proxy_env(provider: Provider, upstream: &Upstream<'_>) -> Vec<(String, St
             ("AZURE_API_BASE".to_owned(), format!("{base_url}/anthropic")),
             ("AZURE_API_KEY".to_owned(), creds.azure_api_key.to_owned()),
         ],
+        (Provider::AnthropicPassthrough, Upstream::Sim { base_url, .. }) => {
+            vec![("ANTHROPIC_API_BASE".to_owned(), (*base_url).to_owned())]
+        }
         _ => Vec::new(),
     }
 }
@@ -232,9 +258,14 @@ pub fn litellm_params(provider: Provider, canonical: &str, upstream: &Upstream<'
     // A pass-through column reaches the same upstream with the same
     // credentials as its native provider's column.
     let native = provider.passthrough_of().unwrap_or(provider).route_of();
-    if provider == Provider::VertexPassthrough {
-        // The Vertex pass-through only takes credentials from deployments
-        // flagged so (passthrough_endpoint_router.py).
+    if matches!(
+        provider,
+        Provider::VertexPassthrough | Provider::AnthropicPassthrough
+    ) {
+        // The Vertex and Anthropic pass-throughs only take credentials from
+        // deployments flagged so (passthrough_endpoint_router.py
+        // `get_credentials`; for Anthropic, else `ANTHROPIC_API_KEY`, which
+        // sim mode does not set).
         o.insert("use_in_pass_through".into(), json!(true));
     }
     match (native, upstream) {
@@ -314,7 +345,10 @@ pub fn litellm_params(provider: Provider, canonical: &str, upstream: &Upstream<'
             o.insert("api_key".into(), json!("os.environ/AZURE_AI_API_KEY"));
         }
         (
-            Provider::BedrockPassthrough | Provider::VertexPassthrough | Provider::AzurePassthrough,
+            Provider::BedrockPassthrough
+            | Provider::VertexPassthrough
+            | Provider::AzurePassthrough
+            | Provider::AnthropicPassthrough,
             _,
         ) => unreachable!("a pass-through column's native provider is a /v1/messages one"),
         // The API-key form: LiteLLM 1.108.7 sends it as `Authorization:
@@ -350,7 +384,9 @@ pub fn litellm_params(provider: Provider, canonical: &str, upstream: &Upstream<'
 /// 401 in every cell).
 pub fn live_env(provider: Provider) -> &'static [&'static str] {
     match provider.route_of() {
-        Provider::Anthropic => &["ANTHROPIC_API_KEY"],
+        // The pass-through's credential is its deployments' api_key, the
+        // same variable (llm_passthrough_endpoints.py `anthropic_proxy_route`).
+        Provider::Anthropic | Provider::AnthropicPassthrough => &["ANTHROPIC_API_KEY"],
         Provider::BedrockInvoke | Provider::BedrockConverse => &["AWS_REGION_NAME"],
         Provider::VertexAi => &[
             "VERTEX_PROJECT",
@@ -385,7 +421,9 @@ pub fn live_env(provider: Provider) -> &'static [&'static str] {
 /// `AWS_REGION_NAME`, `location` `VERTEX_LOCATION`, `azure_base` the
 /// Foundry endpoint the column's variables give (`AZURE_AI_API_BASE`, or
 /// `AZURE_API_BASE` for the pass-through); None leaves the Foundry host out.
-/// - Anthropic: `api.anthropic.com` (llms/anthropic/common_utils.py).
+/// - Anthropic and its pass-through: `api.anthropic.com`
+///   (llms/anthropic/common_utils.py; llm_passthrough_endpoints.py
+///   `anthropic_proxy_route`'s default).
 /// - Bedrock Invoke/Converse and the pass-through:
 ///   `bedrock-runtime.<region>.amazonaws.com` (base_aws_llm.py
 ///   `_select_default_endpoint_url`), and the Mantle host too: LiteLLM's
@@ -421,7 +459,10 @@ pub fn live_hosts(
         l => format!("{l}-aiplatform.googleapis.com"),
     };
     let mut hosts: Vec<String> = match provider.route_of() {
-        Provider::Anthropic => vec!["api.anthropic.com".to_owned()],
+        // The pass-through's default upstream (no `ANTHROPIC_API_BASE` live).
+        Provider::Anthropic | Provider::AnthropicPassthrough => {
+            vec!["api.anthropic.com".to_owned()]
+        }
         Provider::BedrockInvoke | Provider::BedrockConverse | Provider::BedrockPassthrough => {
             vec![runtime, mantle]
         }
@@ -533,241 +574,4 @@ fn web_search_interception(provider: Provider, upstream: &Upstream<'_>) -> Optio
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn upstream_ids_match_the_providers_naming() {
-        let cases = [
-            (
-                Provider::Anthropic,
-                "claude-haiku-4-5",
-                "anthropic/claude-haiku-4-5-20251001",
-            ),
-            (
-                Provider::BedrockInvoke,
-                "claude-haiku-4-5",
-                "bedrock/invoke/us.anthropic.claude-haiku-4-5-20251001-v1:0",
-            ),
-            (
-                Provider::BedrockConverse,
-                "claude-sonnet-4-6",
-                "bedrock/converse/us.anthropic.claude-sonnet-4-6",
-            ),
-            (
-                Provider::VertexAi,
-                "claude-haiku-4-5",
-                "vertex_ai/claude-haiku-4-5@20251001",
-            ),
-            (
-                Provider::VertexAi,
-                "claude-opus-4-7",
-                "vertex_ai/claude-opus-4-7",
-            ),
-            (
-                Provider::Azure,
-                "claude-opus-4-7",
-                "azure_ai/claude-opus-4-7",
-            ),
-            (
-                Provider::BedrockMantle,
-                "claude-haiku-4-5",
-                "bedrock_mantle/anthropic.claude-haiku-4-5",
-            ),
-            (
-                Provider::AnthropicRustPath,
-                "claude-haiku-4-5",
-                "anthropic/claude-haiku-4-5-20251001",
-            ),
-            (
-                Provider::VertexAiRustPath,
-                "claude-haiku-4-5",
-                "vertex_ai/claude-haiku-4-5@20251001",
-            ),
-        ];
-        for (p, m, want) in cases {
-            assert_eq!(litellm_model(p, m), want);
-        }
-    }
-
-    /// The Vertex pass-through's sim deployments are its live ones plus the
-    /// fake credentials: no api_base (the route ignores it; the TLS front's
-    /// environment takes it to the simulator), which the `/v1/messages`
-    /// Vertex columns keep.
-    #[test]
-    fn vertex_passthrough_reaches_the_simulator_by_proxy_not_api_base() {
-        let creds = SimCredentials {
-            anthropic_api_key: "a",
-            azure_api_key: "a",
-            bedrock_mantle_api_key: "a",
-            aws_access_key_id: "a",
-            aws_secret_access_key: "a",
-            aws_region: "us-east-1",
-            vertex_project: "p",
-            vertex_location: "us-east5",
-            tavily_api_key: "tvly-x",
-        };
-        let sim = Upstream::Sim {
-            base_url: "http://127.0.0.1:9",
-            vertex_credentials: Some("/sa.json"),
-            creds,
-        };
-        let pt = litellm_params(Provider::VertexPassthrough, "claude-sonnet-4-6", &sim);
-        assert!(pt.get("api_base").is_none(), "{pt}");
-        assert_eq!(pt["use_in_pass_through"], true);
-        assert_eq!(pt["vertex_credentials"], "/sa.json");
-        let direct = litellm_params(Provider::VertexAi, "claude-sonnet-4-6", &sim);
-        assert_eq!(direct["api_base"], "http://127.0.0.1:9");
-        let env = tls_front_env("http://127.0.0.1:7", "/ca.pem");
-        for (k, v) in [
-            ("HTTPS_PROXY", "http://127.0.0.1:7"),
-            ("NO_PROXY", "127.0.0.1,localhost"),
-            ("SSL_CERT_FILE", "/ca.pem"),
-        ] {
-            assert!(env.contains(&(k.to_owned(), v.to_owned())), "{k}: {env:?}");
-        }
-    }
-
-    /// The Bedrock columns' gateways run web search themselves (LiteLLM's
-    /// interception, Tavily); the others leave it to their provider. Live
-    /// mode names the Tavily key by environment only.
-    #[test]
-    fn bedrock_routes_configure_web_search_interception() {
-        for p in Provider::ALL {
-            let cfg = proxy_config(p, &["claude-sonnet-4-6"], &Upstream::Live);
-            let on = cfg["litellm_settings"]["callbacks"] == json!(["websearch_interception"]);
-            let bedrock = matches!(
-                p,
-                Provider::BedrockInvoke | Provider::BedrockConverse | Provider::BedrockMantle
-            );
-            assert_eq!(on, bedrock, "{p:?}: {cfg}");
-            if bedrock {
-                let tool = &cfg["search_tools"][0];
-                assert_eq!(
-                    tool["search_tool_name"],
-                    cfg["litellm_settings"]["websearch_interception_params"]["search_tool_name"]
-                );
-                assert_eq!(tool["litellm_params"]["search_provider"], "tavily");
-                assert_eq!(
-                    tool["litellm_params"]["api_key"],
-                    "os.environ/TAVILY_API_KEY"
-                );
-            }
-        }
-    }
-
-    /// Plan 2.1's table: every column's real hosts.
-    #[test]
-    fn live_hosts_per_column() {
-        let foundry = "https://compat-x.services.ai.azure.com";
-        let table: Vec<(Provider, Option<&str>, &[&str])> = vec![
-            (Provider::Anthropic, None, &["api.anthropic.com"]),
-            (Provider::AnthropicRustPath, None, &["api.anthropic.com"]),
-            (
-                Provider::BedrockInvoke,
-                None,
-                &[
-                    "bedrock-runtime.us-east-1.amazonaws.com",
-                    "bedrock-mantle.us-east-1.api.aws",
-                    "api.tavily.com",
-                ],
-            ),
-            (
-                Provider::BedrockConverse,
-                None,
-                &[
-                    "bedrock-runtime.us-east-1.amazonaws.com",
-                    "bedrock-mantle.us-east-1.api.aws",
-                    "api.tavily.com",
-                ],
-            ),
-            (
-                Provider::BedrockPassthrough,
-                None,
-                &[
-                    "bedrock-runtime.us-east-1.amazonaws.com",
-                    "bedrock-mantle.us-east-1.api.aws",
-                ],
-            ),
-            (
-                Provider::BedrockMantle,
-                None,
-                &["bedrock-mantle.us-east-1.api.aws", "api.tavily.com"],
-            ),
-            (
-                Provider::VertexAi,
-                None,
-                &[
-                    "us-east5-aiplatform.googleapis.com",
-                    "oauth2.googleapis.com",
-                ],
-            ),
-            (
-                Provider::VertexAiRustPath,
-                None,
-                &[
-                    "us-east5-aiplatform.googleapis.com",
-                    "oauth2.googleapis.com",
-                ],
-            ),
-            (
-                Provider::VertexPassthrough,
-                None,
-                &[
-                    "us-east5-aiplatform.googleapis.com",
-                    "oauth2.googleapis.com",
-                ],
-            ),
-            (
-                Provider::Azure,
-                Some(foundry),
-                &["compat-x.services.ai.azure.com"],
-            ),
-            (
-                Provider::AzurePassthrough,
-                Some("https://compat-x.services.ai.azure.com/anthropic"),
-                &["compat-x.services.ai.azure.com"],
-            ),
-            (Provider::Azure, None, &[]),
-        ];
-        assert_eq!(
-            table
-                .iter()
-                .map(|r| r.0)
-                .collect::<std::collections::BTreeSet<_>>()
-                .len(),
-            Provider::ALL.len(),
-            "every column is in the table"
-        );
-        for (p, azure, want) in table {
-            assert_eq!(
-                live_hosts(p, "us-east-1", "us-east5", azure),
-                want,
-                "{}",
-                p.id()
-            );
-        }
-        let vertex = |l| live_hosts(Provider::VertexAi, "us-east-1", l, None)[0].clone();
-        assert_eq!(vertex("global"), "aiplatform.googleapis.com");
-        assert_eq!(vertex("eu"), "aiplatform.eu.rep.googleapis.com");
-    }
-
-    #[test]
-    fn live_config_holds_no_secret_only_env_references() {
-        for p in Provider::ALL {
-            let cfg = proxy_config(p, &["claude-sonnet-4-6"], &Upstream::Live).to_string();
-            for (k, v) in
-                serde_json::from_str::<Value>(&cfg).unwrap()["model_list"][0]["litellm_params"]
-                    .as_object()
-                    .unwrap()
-            {
-                if k != "model" && !v.is_boolean() {
-                    assert!(
-                        v.as_str().unwrap().starts_with("os.environ/"),
-                        "{p:?} {k}={v}"
-                    );
-                }
-            }
-        }
-    }
-}
+mod tests;

@@ -1,8 +1,8 @@
 //! The Anthropic API simulator rejects what the Messages API rejects, in its
 //! error shape, and records every request with its key redacted.
 
-use compat_sim::{Api, Simulators};
-use serde_json::json;
+use compat_sim::{Api, Simulators, creds};
+use serde_json::{Value, json};
 
 use crate::common::*;
 
@@ -265,4 +265,47 @@ fn messages_read_pdf_documents_and_refuse_broken_ones() {
         let r = send(&sims, p, "/v1/messages", API_HEADERS, &b);
         assert_anthropic_error(&r, 400, "invalid_request_error", says);
     }
+}
+
+/// `GET /v1/models` (the Models API, which LiteLLM's `/anthropic`
+/// pass-through forwards): authenticated and versioned as Messages, the
+/// documented list shape, `limit` in 1..=1000.
+#[test]
+fn anthropic_lists_its_models_as_the_models_api_does() {
+    let sims = Simulators::start(&[Api::Anthropic]).unwrap();
+    let get = |query: &str, headers: &[(&str, &str)]| {
+        let mut req = reqwest::blocking::Client::new().get(format!(
+            "{}/v1/models{query}",
+            sims.base_url(Api::Anthropic).unwrap()
+        ));
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        let r = req.send().unwrap();
+        let status = r.status().as_u16();
+        let text = r.text().unwrap();
+        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Reply { status, body, text }
+    };
+    let r = get("?limit=1000", API_HEADERS);
+    assert_eq!(r.status, 200, "{}", r.text);
+    let ids: Vec<&str> = r.body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["id"].as_str().unwrap())
+        .collect();
+    assert!(ids.contains(&"claude-haiku-4-5-20251001"), "{ids:?}");
+    assert_eq!(r.body["has_more"], false);
+    assert_eq!(r.body["data"][0]["type"], "model");
+    let r = get("", &[("anthropic-version", "2023-06-01")]);
+    assert_anthropic_error(&r, 401, "authentication_error", "x-api-key");
+    let r = get("", &[("x-api-key", creds::ANTHROPIC_API_KEY)]);
+    assert_anthropic_error(&r, 400, "invalid_request_error", "anthropic-version");
+    let r = get("?limit=0", API_HEADERS);
+    assert_anthropic_error(&r, 400, "invalid_request_error", "limit");
+    assert_last_rule(&sims, "anthropic.models.limit");
+    // Only GET: a POST to the list is not a route.
+    let r = send(&sims, Api::Anthropic, "/v1/models", API_HEADERS, &json!({}));
+    assert_anthropic_error(&r, 404, "not_found_error", "no anthropic API route");
 }

@@ -1,8 +1,9 @@
 //! The Anthropic API: `POST /v1/messages`
 //! (docs.anthropic.com/en/api/messages); auth `x-api-key` (or
 //! `Authorization: Bearer`, as anthropic 2.x sends it), `anthropic-version`
-//! required, the model in the body; and its token counting,
-//! `POST /v1/messages/count_tokens` (`crate::providers::count_tokens`).
+//! required, the model in the body; its token counting,
+//! `POST /v1/messages/count_tokens` (`crate::providers::count_tokens`); and
+//! its Models API, `GET /v1/models` ([`super::models`]).
 
 use axum::http::Method;
 
@@ -16,28 +17,33 @@ use crate::wire::response::ModelResponse;
 
 pub(crate) struct Messages;
 
-/// The two operations: a Messages turn or a token count.
+/// The two operations of the Messages family (Foundry and Mantle share them).
 pub(crate) enum Op {
     Messages,
     CountTokens,
 }
 
+/// The Anthropic API's own operations: those two, and the model list (only
+/// the Anthropic API has the Models API).
+pub(crate) enum Route {
+    Op(Op),
+    ListModels,
+}
+
 impl Codec for Messages {
-    type Op = Op;
+    type Op = Route;
     const API: Api = Api::Anthropic;
 
-    fn operation(&self, req: &Incoming) -> Option<Op> {
-        if req.method != Method::POST {
-            return None;
-        }
-        match req.uri.path() {
-            "/v1/messages" => Some(Op::Messages),
-            "/v1/messages/count_tokens" => Some(Op::CountTokens),
+    fn operation(&self, req: &Incoming) -> Option<Route> {
+        match (&req.method, req.uri.path()) {
+            (&Method::POST, "/v1/messages") => Some(Route::Op(Op::Messages)),
+            (&Method::POST, "/v1/messages/count_tokens") => Some(Route::Op(Op::CountTokens)),
+            (&Method::GET, "/v1/models") => Some(Route::ListModels),
             _ => None,
         }
     }
 
-    fn authenticate(&self, req: &Incoming, _: &Op) -> Result<(), Rejection> {
+    fn authenticate(&self, req: &Incoming, _: &Route) -> Result<(), Rejection> {
         // The key comes as `x-api-key` (docs.anthropic.com/en/api/overview) or,
         // from the official SDKs of anthropic 2.x on, as `Authorization: Bearer
         // <key>` (PyPI `anthropic` 2.14.0, anthropic/_client.py `_api_key_auth`).
@@ -62,11 +68,12 @@ impl Codec for Messages {
         }
     }
 
-    fn validate(&self, req: &Incoming, op: Op) -> Result<Call, Rejection> {
+    fn validate(&self, req: &Incoming, op: Route) -> Result<Call, Rejection> {
         super::require_version(req, "anthropic.requires_anthropic_version")?;
         match op {
-            Op::Messages => super::turn(req, Dialect::Api, None, None),
-            Op::CountTokens => super::count(req, false),
+            Route::Op(Op::Messages) => super::turn(req, Dialect::Api, None, None),
+            Route::Op(Op::CountTokens) => super::count(req, false),
+            Route::ListModels => super::models::list(req).map(Call::Answer),
         }
     }
 

@@ -9,6 +9,7 @@ pub(crate) mod api;
 pub(crate) mod azure;
 pub(crate) mod dialect;
 pub(crate) mod encode;
+pub(crate) mod models;
 pub(crate) mod vertex;
 
 use bytes::Bytes;

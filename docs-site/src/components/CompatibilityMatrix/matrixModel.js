@@ -69,6 +69,8 @@ export const PROVIDER_NAMES = Object.freeze({
   bedrock_passthrough: 'Bedrock (pass-through)',
   vertex_passthrough: 'Vertex AI (pass-through)',
   azure_passthrough: 'Azure AI (pass-through)',
+  // The CLI's ANTHROPIC_BASE_URL at LiteLLM's `/anthropic` pass-through.
+  anthropic_passthrough: 'Anthropic (pass-through)',
   // Bedrock's Anthropic-native endpoint, and LiteLLM's opt-in Rust
   // `/v1/messages` on the same routes as anthropic and vertex_ai (the names
   // are manifest.yaml's; the matrix carries only ids).

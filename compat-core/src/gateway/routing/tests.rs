@@ -1,0 +1,287 @@
+//! The routing table's tests: model ids, per-column configs and environments, live hosts.
+use super::*;
+
+#[test]
+fn upstream_ids_match_the_providers_naming() {
+    let cases = [
+        (
+            Provider::Anthropic,
+            "claude-haiku-4-5",
+            "anthropic/claude-haiku-4-5-20251001",
+        ),
+        (
+            Provider::BedrockInvoke,
+            "claude-haiku-4-5",
+            "bedrock/invoke/us.anthropic.claude-haiku-4-5-20251001-v1:0",
+        ),
+        (
+            Provider::BedrockConverse,
+            "claude-sonnet-4-6",
+            "bedrock/converse/us.anthropic.claude-sonnet-4-6",
+        ),
+        (
+            Provider::VertexAi,
+            "claude-haiku-4-5",
+            "vertex_ai/claude-haiku-4-5@20251001",
+        ),
+        (
+            Provider::VertexAi,
+            "claude-opus-4-7",
+            "vertex_ai/claude-opus-4-7",
+        ),
+        (
+            Provider::Azure,
+            "claude-opus-4-7",
+            "azure_ai/claude-opus-4-7",
+        ),
+        (
+            Provider::BedrockMantle,
+            "claude-haiku-4-5",
+            "bedrock_mantle/anthropic.claude-haiku-4-5",
+        ),
+        (
+            Provider::AnthropicRustPath,
+            "claude-haiku-4-5",
+            "anthropic/claude-haiku-4-5-20251001",
+        ),
+        (
+            Provider::VertexAiRustPath,
+            "claude-haiku-4-5",
+            "vertex_ai/claude-haiku-4-5@20251001",
+        ),
+    ];
+    for (p, m, want) in cases {
+        assert_eq!(litellm_model(p, m), want);
+    }
+}
+
+/// The Vertex pass-through's sim deployments are its live ones plus the
+/// fake credentials: no api_base (the route ignores it; the TLS front's
+/// environment takes it to the simulator), which the `/v1/messages`
+/// Vertex columns keep.
+#[test]
+fn vertex_passthrough_reaches_the_simulator_by_proxy_not_api_base() {
+    let creds = SimCredentials {
+        anthropic_api_key: "a",
+        azure_api_key: "a",
+        bedrock_mantle_api_key: "a",
+        aws_access_key_id: "a",
+        aws_secret_access_key: "a",
+        aws_region: "us-east-1",
+        vertex_project: "p",
+        vertex_location: "us-east5",
+        tavily_api_key: "tvly-x",
+    };
+    let sim = Upstream::Sim {
+        base_url: "http://127.0.0.1:9",
+        vertex_credentials: Some("/sa.json"),
+        creds,
+    };
+    let pt = litellm_params(Provider::VertexPassthrough, "claude-sonnet-4-6", &sim);
+    assert!(pt.get("api_base").is_none(), "{pt}");
+    assert_eq!(pt["use_in_pass_through"], true);
+    assert_eq!(pt["vertex_credentials"], "/sa.json");
+    let direct = litellm_params(Provider::VertexAi, "claude-sonnet-4-6", &sim);
+    assert_eq!(direct["api_base"], "http://127.0.0.1:9");
+    let env = tls_front_env("http://127.0.0.1:7", "/ca.pem");
+    for (k, v) in [
+        ("HTTPS_PROXY", "http://127.0.0.1:7"),
+        ("NO_PROXY", "127.0.0.1,localhost"),
+        ("SSL_CERT_FILE", "/ca.pem"),
+    ] {
+        assert!(env.contains(&(k.to_owned(), v.to_owned())), "{k}: {env:?}");
+    }
+}
+
+/// The `/anthropic` pass-through: the upstream by the proxy's
+/// environment (sim: the simulator; live: nothing, Anthropic's host),
+/// the credential from deployments flagged for pass-through, the CLI a
+/// first-party client at the route with the canonical model id.
+#[test]
+fn anthropic_passthrough_upstream_by_env_credential_by_deployment() {
+    let p = Provider::AnthropicPassthrough;
+    assert!(!p.native_mode() && Provider::BedrockPassthrough.native_mode());
+    let creds = SimCredentials {
+        anthropic_api_key: "sk-ant-sim",
+        azure_api_key: "a",
+        bedrock_mantle_api_key: "a",
+        aws_access_key_id: "a",
+        aws_secret_access_key: "a",
+        aws_region: "us-east-1",
+        vertex_project: "p",
+        vertex_location: "us-east5",
+        tavily_api_key: "tvly-x",
+    };
+    let sim = Upstream::Sim {
+        base_url: "http://127.0.0.1:9",
+        vertex_credentials: None,
+        creds,
+    };
+    assert_eq!(
+        proxy_env(p, &sim),
+        [(
+            "ANTHROPIC_API_BASE".to_owned(),
+            "http://127.0.0.1:9".to_owned()
+        )]
+    );
+    assert!(proxy_env(p, &Upstream::Live).is_empty());
+    let params = litellm_params(p, "claude-haiku-4-5", &sim);
+    assert_eq!(params["use_in_pass_through"], true);
+    assert_eq!(params["api_key"], "sk-ant-sim");
+    assert_eq!(params["model"], "anthropic/claude-haiku-4-5-20251001");
+    let live = litellm_params(p, "claude-haiku-4-5", &Upstream::Live);
+    assert_eq!(live["api_key"], "os.environ/ANTHROPIC_API_KEY");
+    assert_eq!(cli_model(p, "claude-haiku-4-5"), "claude-haiku-4-5");
+    assert_eq!(
+        cli_env(p, "http://127.0.0.1:7", &Upstream::Live),
+        [(
+            "ANTHROPIC_BASE_URL".to_owned(),
+            "http://127.0.0.1:7/anthropic".to_owned()
+        )]
+    );
+    assert_eq!(live_env(p), ["ANTHROPIC_API_KEY"]);
+}
+
+/// The Bedrock columns' gateways run web search themselves (LiteLLM's
+/// interception, Tavily); the others leave it to their provider. Live
+/// mode names the Tavily key by environment only.
+#[test]
+fn bedrock_routes_configure_web_search_interception() {
+    for p in Provider::ALL {
+        let cfg = proxy_config(p, &["claude-sonnet-4-6"], &Upstream::Live);
+        let on = cfg["litellm_settings"]["callbacks"] == json!(["websearch_interception"]);
+        let bedrock = matches!(
+            p,
+            Provider::BedrockInvoke | Provider::BedrockConverse | Provider::BedrockMantle
+        );
+        assert_eq!(on, bedrock, "{p:?}: {cfg}");
+        if bedrock {
+            let tool = &cfg["search_tools"][0];
+            assert_eq!(
+                tool["search_tool_name"],
+                cfg["litellm_settings"]["websearch_interception_params"]["search_tool_name"]
+            );
+            assert_eq!(tool["litellm_params"]["search_provider"], "tavily");
+            assert_eq!(
+                tool["litellm_params"]["api_key"],
+                "os.environ/TAVILY_API_KEY"
+            );
+        }
+    }
+}
+
+/// Plan 2.1's table: every column's real hosts.
+#[test]
+fn live_hosts_per_column() {
+    let foundry = "https://compat-x.services.ai.azure.com";
+    let table: Vec<(Provider, Option<&str>, &[&str])> = vec![
+        (Provider::Anthropic, None, &["api.anthropic.com"]),
+        (Provider::AnthropicRustPath, None, &["api.anthropic.com"]),
+        (Provider::AnthropicPassthrough, None, &["api.anthropic.com"]),
+        (
+            Provider::BedrockInvoke,
+            None,
+            &[
+                "bedrock-runtime.us-east-1.amazonaws.com",
+                "bedrock-mantle.us-east-1.api.aws",
+                "api.tavily.com",
+            ],
+        ),
+        (
+            Provider::BedrockConverse,
+            None,
+            &[
+                "bedrock-runtime.us-east-1.amazonaws.com",
+                "bedrock-mantle.us-east-1.api.aws",
+                "api.tavily.com",
+            ],
+        ),
+        (
+            Provider::BedrockPassthrough,
+            None,
+            &[
+                "bedrock-runtime.us-east-1.amazonaws.com",
+                "bedrock-mantle.us-east-1.api.aws",
+            ],
+        ),
+        (
+            Provider::BedrockMantle,
+            None,
+            &["bedrock-mantle.us-east-1.api.aws", "api.tavily.com"],
+        ),
+        (
+            Provider::VertexAi,
+            None,
+            &[
+                "us-east5-aiplatform.googleapis.com",
+                "oauth2.googleapis.com",
+            ],
+        ),
+        (
+            Provider::VertexAiRustPath,
+            None,
+            &[
+                "us-east5-aiplatform.googleapis.com",
+                "oauth2.googleapis.com",
+            ],
+        ),
+        (
+            Provider::VertexPassthrough,
+            None,
+            &[
+                "us-east5-aiplatform.googleapis.com",
+                "oauth2.googleapis.com",
+            ],
+        ),
+        (
+            Provider::Azure,
+            Some(foundry),
+            &["compat-x.services.ai.azure.com"],
+        ),
+        (
+            Provider::AzurePassthrough,
+            Some("https://compat-x.services.ai.azure.com/anthropic"),
+            &["compat-x.services.ai.azure.com"],
+        ),
+        (Provider::Azure, None, &[]),
+    ];
+    assert_eq!(
+        table
+            .iter()
+            .map(|r| r.0)
+            .collect::<std::collections::BTreeSet<_>>()
+            .len(),
+        Provider::ALL.len(),
+        "every column is in the table"
+    );
+    for (p, azure, want) in table {
+        assert_eq!(
+            live_hosts(p, "us-east-1", "us-east5", azure),
+            want,
+            "{}",
+            p.id()
+        );
+    }
+    let vertex = |l| live_hosts(Provider::VertexAi, "us-east-1", l, None)[0].clone();
+    assert_eq!(vertex("global"), "aiplatform.googleapis.com");
+    assert_eq!(vertex("eu"), "aiplatform.eu.rep.googleapis.com");
+}
+
+#[test]
+fn live_config_holds_no_secret_only_env_references() {
+    for p in Provider::ALL {
+        let cfg = proxy_config(p, &["claude-sonnet-4-6"], &Upstream::Live).to_string();
+        for (k, v) in
+            serde_json::from_str::<Value>(&cfg).unwrap()["model_list"][0]["litellm_params"]
+                .as_object()
+                .unwrap()
+        {
+            if k != "model" && !v.is_boolean() {
+                assert!(
+                    v.as_str().unwrap().starts_with("os.environ/"),
+                    "{p:?} {k}={v}"
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,2 @@
+//! Basic messaging (non-streaming) on Anthropic (pass-through).
+compat_harness::case!();

@@ -1,0 +1,2 @@
+//! Basic messaging (streaming) on Anthropic (pass-through).
+compat_harness::case!();

@@ -1,0 +1,2 @@
+//! Beta headers on Anthropic (pass-through).
+compat_harness::case!();

@@ -1,0 +1,2 @@
+//! Context management on Anthropic (pass-through).
+compat_harness::case!();

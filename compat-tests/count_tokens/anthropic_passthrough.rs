@@ -1,0 +1,2 @@
+//! Token counting on Anthropic (pass-through).
+compat_harness::case!();

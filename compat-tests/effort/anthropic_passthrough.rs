@@ -1,0 +1,2 @@
+//! Effort on Anthropic (pass-through).
+compat_harness::case!();

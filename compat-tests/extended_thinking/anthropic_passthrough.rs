@@ -1,0 +1,2 @@
+//! Extended thinking on Anthropic (pass-through).
+compat_harness::case!();

@@ -1,0 +1,2 @@
+//! 1M context on Anthropic (pass-through).
+compat_harness::case!();

@@ -1,0 +1,2 @@
+//! MCP tools on Anthropic (pass-through).
+compat_harness::case!();

@@ -1,0 +1,2 @@
+//! Model discovery on Anthropic (pass-through).
+compat_harness::case!();

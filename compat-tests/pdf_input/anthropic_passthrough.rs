@@ -1,0 +1,2 @@
+//! PDF input on Anthropic (pass-through).
+compat_harness::case!();

@@ -1,0 +1,2 @@
+//! Structured outputs on Anthropic (pass-through).
+compat_harness::case!();

@@ -1,0 +1,2 @@
+//! System prompt on Anthropic (pass-through).
+compat_harness::case!();

@@ -1,0 +1,2 @@
+//! Thinking across turns on Anthropic (pass-through).
+compat_harness::case!();

@@ -1,0 +1,2 @@
+//! Tool search on Anthropic (pass-through).
+compat_harness::case!();

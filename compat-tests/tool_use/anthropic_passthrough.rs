@@ -1,0 +1,2 @@
+//! Tool use on Anthropic (pass-through).
+compat_harness::case!();

@@ -1,0 +1,2 @@
+//! Tool use (streaming) on Anthropic (pass-through).
+compat_harness::case!();

@@ -1,0 +1,2 @@
+//! Usage reporting on Anthropic (pass-through).
+compat_harness::case!();

@@ -1,0 +1,2 @@
+//! Vision on Anthropic (pass-through).
+compat_harness::case!();

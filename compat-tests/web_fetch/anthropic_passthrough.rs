@@ -1,0 +1,2 @@
+//! Web fetch on Anthropic (pass-through).
+compat_harness::case!();

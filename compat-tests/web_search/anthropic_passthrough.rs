@@ -1,0 +1,2 @@
+//! Web search on Anthropic (pass-through).
+compat_harness::case!();
