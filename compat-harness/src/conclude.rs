@@ -198,16 +198,23 @@ pub(crate) fn decision(r: Result<Completion, Failed>) -> GateDecision {
 /// also have entered the gateway by the column's route (`/bedrock/...`; the
 /// tap's record, so this half holds in live mode too). A trial whose CLI
 /// went through `/v1/messages` instead measured the other column: harness.
+/// A gateway-mode column shares the Anthropic column's deployments and
+/// simulator the same way, and is held to its route (`/claude_code_gateway/`) alike.
 /// The Vertex pass-through's requests must also have come through Google's
 /// TLS front, with the `Host` Google would see ([`judge_front`]).
 fn routed_to_own_provider(ctx: &Ctx) -> Result<(), (FailureClass, String)> {
-    if let Some(route) = ctx.provider().passthrough_route() {
+    let p = ctx.provider();
+    let own_route = p
+        .passthrough_route()
+        .map(|r| (r, "pass-through"))
+        .or(p.gateway_mode_route().map(|r| (r, "gateway-mode")));
+    if let Some((route, kind)) = own_route {
         let tapped = ctx.gateway_requests();
         if let Some(off) = tapped.iter().find(|r| !r.path.starts_with(route)) {
             return Err((
                 FailureClass::Harness,
                 format!(
-                    "harness: a request of this trial entered the gateway by {} {} instead of the {} pass-through \
+                    "harness: a request of this trial entered the gateway by {} {} instead of the {} {kind} \
                      route ({route}...): the check passed without crossing the column's route",
                     off.method,
                     off.path,
@@ -219,7 +226,7 @@ fn routed_to_own_provider(ctx: &Ctx) -> Result<(), (FailureClass, String)> {
             return Err((
                 FailureClass::Harness,
                 format!(
-                    "harness: no request of this trial (nonce {}) crossed the tap on the {} pass-through route ({route}...)",
+                    "harness: no request of this trial (nonce {}) crossed the tap on the {} {kind} route ({route}...)",
                     ctx.nonce(),
                     ctx.provider().id()
                 ),
@@ -448,9 +455,16 @@ pub(crate) fn conclude(ctx: &Ctx, result: std::thread::Result<anyhow::Result<()>
             // The route too: several columns share a simulator (a
             // pass-through or Rust-path column, Mantle beside Invoke), and the
             // reader must know which gateway path broke.
-            let route = match ctx.provider().passthrough_route() {
-                Some(r) => format!(" (CLI in native mode through the gateway's {r} pass-through)"),
-                None => format!(
+            let p = ctx.provider();
+            let route = match (p.passthrough_route(), p.gateway_mode_route()) {
+                (Some(r), _) => {
+                    format!(" (CLI in native mode through the gateway's {r} pass-through)")
+                }
+                (None, Some(r)) => format!(
+                    " (CLI in gateway mode through the gateway's {r} route, {})",
+                    compat_core::gateway::routing::litellm_model(p, ctx.model_id())
+                ),
+                (None, None) => format!(
                     " (route {})",
                     compat_core::gateway::routing::litellm_model(ctx.provider(), ctx.model_id())
                 ),

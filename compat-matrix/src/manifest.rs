@@ -46,6 +46,10 @@ pub struct Provider {
     /// What stands between the gateway and the column's simulator, one of
     /// [`FRONTS`] (`google`: Google's TLS front, for the real host names).
     pub front: Option<String>,
+    /// Set for a column the CLI reaches in its gateway mode
+    /// (`CLAUDE_CODE_USE_GATEWAY`, the Claude apps gateway protocol) at one
+    /// of the gateway's routes.
+    pub gateway_mode: Option<GatewayMode>,
 }
 
 /// A pass-through column's facts.
@@ -54,6 +58,19 @@ pub struct Passthrough {
     /// The column whose wire API the CLI speaks natively and the gateway forwards.
     pub of: String,
     /// The gateway route prefix the CLI must enter by (`/bedrock/`).
+    pub route: String,
+}
+
+/// A gateway-mode column's facts: the CLI speaks Anthropic's Messages API
+/// in its gateway mode, to a route of the gateway that serves another
+/// column's deployments with the same implementation (LiteLLM's
+/// `/claude_code_gateway/v1/messages` is its `/v1/messages` handler).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GatewayMode {
+    /// The column whose deployments and upstream the route serves.
+    pub of: String,
+    /// The gateway route prefix the CLI's base URL points at and every
+    /// request must enter by (`/claude_code_gateway/`).
     pub route: String,
 }
 
@@ -179,6 +196,36 @@ impl Manifest {
                     })
                 }
             };
+            let gateway_mode = match &raw.gateway_mode {
+                None => None,
+                Some(g) => {
+                    let route = g.route.value.trim();
+                    if !(route.len() > 2 && route.starts_with('/') && route.ends_with('/')) {
+                        return Err(err(
+                            g.route.referenced.line(),
+                            format!(
+                                "{}: `{route}` must be a route prefix like `/claude_code_gateway/`",
+                                field("gateway_mode.route")
+                            ),
+                        ));
+                    }
+                    // One way in per column: the harness's route check and
+                    // the CLI's environment each read exactly one of them.
+                    if raw.passthrough.is_some() || raw.rust_path_of.is_some() {
+                        return Err(err(
+                            g.of.referenced.line(),
+                            format!(
+                                "{}: a column is reached in gateway mode, through a pass-through or by a Rust path, not several",
+                                field("gateway_mode")
+                            ),
+                        ));
+                    }
+                    Some(GatewayMode {
+                        of: column("gateway_mode.of", &g.of)?,
+                        route: route.to_owned(),
+                    })
+                }
+            };
             let rust_path_of = match &raw.rust_path_of {
                 None => None,
                 Some(v) => Some(column("rust_path_of", v)?),
@@ -208,6 +255,7 @@ impl Manifest {
                 passthrough,
                 rust_path_of,
                 front,
+                gateway_mode,
             });
         }
 
@@ -315,6 +363,15 @@ struct RawProvider {
     rust_path_of: Option<Spanned<String>>,
     #[serde(default)]
     front: Option<Spanned<String>>,
+    #[serde(default)]
+    gateway_mode: Option<RawGatewayMode>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawGatewayMode {
+    of: Spanned<String>,
+    route: Spanned<String>,
 }
 
 #[derive(Deserialize)]
@@ -469,6 +526,10 @@ providers:
     name: Bedrock (Rust path)
     simulator: bedrock_invoke
     rust_path_of: bedrock_invoke
+  - id: bedrock_gateway
+    name: Bedrock (gateway mode)
+    simulator: bedrock_invoke
+    gateway_mode: {of: bedrock_invoke, route: /claude_code_gateway/}
 models:
   - id: claude-haiku-4-5
     name: Claude Haiku 4.5
@@ -478,7 +539,7 @@ models:
     #[test]
     fn column_facts_parse() {
         let m = parse(COLUMNS).unwrap();
-        let [invoke, pass, rust] = &m.providers[..] else {
+        let [invoke, pass, rust, gw] = &m.providers[..] else {
             panic!("{:?}", m.providers)
         };
         assert_eq!(invoke.simulator.as_deref(), Some("bedrock_invoke"));
@@ -492,6 +553,15 @@ models:
         );
         assert_eq!(pass.front.as_deref(), Some("google"));
         assert_eq!(rust.rust_path_of.as_deref(), Some("bedrock_invoke"));
+        assert_eq!(rust.gateway_mode, None);
+        assert_eq!(
+            gw.gateway_mode,
+            Some(GatewayMode {
+                of: "bedrock_invoke".into(),
+                route: "/claude_code_gateway/".into()
+            })
+        );
+        assert_eq!((&gw.passthrough, &gw.rust_path_of), (&None, &None));
         assert_eq!(parse(GOOD).unwrap().providers[0].simulator, None);
     }
 
@@ -512,6 +582,21 @@ models:
                 "rust_path_of: bedrock_invoke",
                 "rust_path_of: bedrock_rust_path",
                 "manifest.yaml:16: providers[bedrock_rust_path].rust_path_of: `bedrock_rust_path` is not another column of this list",
+            ),
+            (
+                "route: /claude_code_gateway/",
+                "route: claude_code_gateway",
+                "manifest.yaml:20: providers[bedrock_gateway].gateway_mode.route: `claude_code_gateway` must be a route prefix like `/claude_code_gateway/`",
+            ),
+            (
+                "gateway_mode: {of: bedrock_invoke",
+                "gateway_mode: {of: bedrock_gateway",
+                "manifest.yaml:20: providers[bedrock_gateway].gateway_mode.of: `bedrock_gateway` is not another column of this list",
+            ),
+            (
+                "    gateway_mode: {of",
+                "    rust_path_of: bedrock_invoke\n    gateway_mode: {of",
+                "manifest.yaml:21: providers[bedrock_gateway].gateway_mode: a column is reached in gateway mode, through a pass-through or by a Rust path, not several",
             ),
             (
                 "front: google",

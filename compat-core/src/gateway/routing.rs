@@ -49,8 +49,8 @@ pub fn upstream_model_id(provider: Provider, canonical: &str) -> String {
         // Mantle: `anthropic.<model>`, no region prefix, no `-v1:0` (see
         // compat-sim/src/providers/mantle/mod.rs, "Model ids").
         Provider::BedrockMantle => format!("anthropic.{canonical}"),
-        Provider::AnthropicRustPath | Provider::VertexAiRustPath => {
-            unreachable!("route_of maps Rust-path columns to their route")
+        Provider::AnthropicRustPath | Provider::VertexAiRustPath | Provider::ClaudeCodeGateway => {
+            unreachable!("route_of maps Rust-path and gateway-mode columns to their route")
         }
     }
 }
@@ -77,8 +77,8 @@ pub fn litellm_model(provider: Provider, canonical: &str) -> String {
         // LiteLLM's Mantle provider: `/anthropic/v1/messages` under api_base
         // (llms/bedrock_mantle/messages/transformation.py).
         Provider::BedrockMantle => format!("bedrock_mantle/{id}"),
-        Provider::AnthropicRustPath | Provider::VertexAiRustPath => {
-            unreachable!("route_of maps Rust-path columns to their route")
+        Provider::AnthropicRustPath | Provider::VertexAiRustPath | Provider::ClaudeCodeGateway => {
+            unreachable!("route_of maps Rust-path and gateway-mode columns to their route")
         }
     }
 }
@@ -112,6 +112,11 @@ pub fn cli_model(provider: Provider, canonical: &str) -> String {
 /// The CLI's environment for a pass-through column: its native mode, the
 /// gateway's route as the mode's base URL, the CLI's own provider auth
 /// skipped (the gateway signs upstream), and the mode's region/project.
+/// For a gateway-mode column: the mode (`CLAUDE_CODE_USE_GATEWAY`) and the
+/// gateway's route as `ANTHROPIC_BASE_URL`, which replaces the driver's
+/// (its later value wins); the key stays the driver's `ANTHROPIC_AUTH_TOKEN`,
+/// which this mode sends as `Authorization: Bearer`, and nothing sets
+/// `ANTHROPIC_API_KEY` (the CLI would send both).
 /// `gateway` is the gateway's (or the tap's) base URL. No secret: the
 /// gateway key is added by whoever runs the CLI (a header, by environment).
 /// Empty for a `/v1/messages` column. Captured from the CLI 2.1.331:
@@ -134,6 +139,15 @@ pub fn cli_env(
         ),
         Upstream::Live => ("", "", ""),
     };
+    if let Some(route) = provider.gateway_mode_route() {
+        return vec![
+            env("CLAUDE_CODE_USE_GATEWAY", "1"),
+            env(
+                "ANTHROPIC_BASE_URL",
+                &format!("{gateway}{}", route.trim_end_matches('/')),
+            ),
+        ];
+    }
     match provider {
         Provider::BedrockPassthrough => vec![
             env("CLAUDE_CODE_USE_BEDROCK", "1"),
@@ -338,8 +352,11 @@ pub fn litellm_params(provider: Provider, canonical: &str, upstream: &Upstream<'
                 json!("os.environ/AWS_REGION_NAME"),
             );
         }
-        (Provider::AnthropicRustPath | Provider::VertexAiRustPath, _) => {
-            unreachable!("route_of maps Rust-path columns to their route")
+        (
+            Provider::AnthropicRustPath | Provider::VertexAiRustPath | Provider::ClaudeCodeGateway,
+            _,
+        ) => {
+            unreachable!("route_of maps Rust-path and gateway-mode columns to their route")
         }
     }
     p
@@ -373,8 +390,8 @@ pub fn live_env(provider: Provider) -> &'static [&'static str] {
             "AZURE_API_KEY",
         ],
         Provider::BedrockMantle => &["BEDROCK_MANTLE_API_KEY", "AWS_REGION_NAME"],
-        Provider::AnthropicRustPath | Provider::VertexAiRustPath => {
-            unreachable!("route_of maps Rust-path columns to their route")
+        Provider::AnthropicRustPath | Provider::VertexAiRustPath | Provider::ClaudeCodeGateway => {
+            unreachable!("route_of maps Rust-path and gateway-mode columns to their route")
         }
     }
 }
@@ -434,8 +451,8 @@ pub fn live_hosts(
             .and_then(|u| u.host_str().map(str::to_owned))
             .into_iter()
             .collect(),
-        Provider::AnthropicRustPath | Provider::VertexAiRustPath => {
-            unreachable!("route_of maps Rust-path columns to their route")
+        Provider::AnthropicRustPath | Provider::VertexAiRustPath | Provider::ClaudeCodeGateway => {
+            unreachable!("route_of maps Rust-path and gateway-mode columns to their route")
         }
     };
     if web_search_interception(provider, &Upstream::Live).is_some() {
@@ -460,6 +477,13 @@ pub fn proxy_config(provider: Provider, models: &[&str], upstream: &Upstream<'_>
         "router_settings": {"num_retries": 0, "disable_cooldowns": true},
         "litellm_settings": {"request_timeout": 120, "num_retries": 0},
     });
+    if provider.gateway_mode_route().is_some() {
+        // LiteLLM 1.108.7 serves its Claude Code gateway routes
+        // (`/claude_code_gateway/...`, proxy/anthropic_endpoints/gateway_endpoints.py)
+        // only with this set; otherwise each answers 404 "Claude Code gateway
+        // is not enabled" (`ensure_gateway_enabled`).
+        config["general_settings"] = json!({"enable_claude_code_gateway": true});
+    }
     if let Some(search_tool) = web_search_interception(provider, upstream) {
         config["search_tools"] = json!([search_tool]);
         let settings = &mut config["litellm_settings"];
@@ -567,6 +591,11 @@ mod tests {
                 Provider::VertexAiRustPath,
                 "claude-haiku-4-5",
                 "vertex_ai/claude-haiku-4-5@20251001",
+            ),
+            (
+                Provider::ClaudeCodeGateway,
+                "claude-haiku-4-5",
+                "anthropic/claude-haiku-4-5-20251001",
             ),
         ];
         for (p, m, want) in cases {
@@ -713,6 +742,7 @@ mod tests {
                 &["compat-x.services.ai.azure.com"],
             ),
             (Provider::Azure, None, &[]),
+            (Provider::ClaudeCodeGateway, None, &["api.anthropic.com"]),
         ];
         assert_eq!(
             table
@@ -734,6 +764,42 @@ mod tests {
         let vertex = |l| live_hosts(Provider::VertexAi, "us-east-1", l, None)[0].clone();
         assert_eq!(vertex("global"), "aiplatform.googleapis.com");
         assert_eq!(vertex("eu"), "aiplatform.eu.rep.googleapis.com");
+    }
+
+    /// The gateway-mode column: the Anthropic column's deployments, LiteLLM's
+    /// Claude Code gateway switched on in its config only, and the CLI in
+    /// its gateway mode at the route, with no key among its variables.
+    #[test]
+    fn claude_code_gateway_is_the_anthropic_route_in_gateway_mode() {
+        let p = Provider::ClaudeCodeGateway;
+        let models = ["claude-haiku-4-5", "claude-opus-4-7"];
+        let cfg = proxy_config(p, &models, &Upstream::Live);
+        assert_eq!(
+            cfg["model_list"],
+            proxy_config(Provider::Anthropic, &models, &Upstream::Live)["model_list"]
+        );
+        assert_eq!(
+            cfg["general_settings"],
+            json!({"enable_claude_code_gateway": true})
+        );
+        for other in Provider::ALL.into_iter().filter(|&o| o != p) {
+            let cfg = proxy_config(other, &models, &Upstream::Live);
+            assert!(cfg.get("general_settings").is_none(), "{other:?}: {cfg}");
+        }
+        assert_eq!(cli_model(p, "claude-haiku-4-5"), "claude-haiku-4-5");
+        assert_eq!(live_env(p), live_env(Provider::Anthropic));
+        let env = cli_env(p, "http://127.0.0.1:5", &Upstream::Live);
+        assert_eq!(
+            env,
+            [
+                ("CLAUDE_CODE_USE_GATEWAY".to_owned(), "1".to_owned()),
+                (
+                    "ANTHROPIC_BASE_URL".to_owned(),
+                    "http://127.0.0.1:5/claude_code_gateway".to_owned()
+                ),
+            ]
+        );
+        assert!(cli_env(Provider::Anthropic, "http://x", &Upstream::Live).is_empty());
     }
 
     #[test]
