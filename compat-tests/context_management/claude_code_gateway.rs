@@ -6,7 +6,7 @@
 compat_harness::case!(
     not_applicable = "Claude Code 2.1.331 in its gateway mode (CLAUDE_CODE_USE_GATEWAY) sends no \
                       context_management and not the context-management-2025-06-27 beta \
-                      (captured: docs/research/cli-modes-2026-12-06.md section 4, logs/gw.log; \
-                      its betas are claude-code-20250219,tool-search-tool-2025-10-19 only), so \
-                      no context-editing instruction can reach the provider through the gateway"
+                      (captured on all three models: docs/research/cli-modes-2026-12-06.md \
+                      section 4, logs/gw.log, and docs/columns/claude_code_gateway.md), so no \
+                      context-editing instruction can reach the provider through the gateway"
 );
