@@ -198,17 +198,11 @@ pub(crate) fn decision(r: Result<Completion, Failed>) -> GateDecision {
 /// also have entered the gateway by the column's route (`/bedrock/...`; the
 /// tap's record, so this half holds in live mode too). A trial whose CLI
 /// went through `/v1/messages` instead measured the other column: harness.
-/// A gateway-mode column shares the Anthropic column's deployments and
-/// simulator the same way, and is held to its route (`/claude_code_gateway/`) alike.
+/// So is a gateway-mode column, to its route (`/claude_code_gateway/`).
 /// The Vertex pass-through's requests must also have come through Google's
 /// TLS front, with the `Host` Google would see ([`judge_front`]).
 fn routed_to_own_provider(ctx: &Ctx) -> Result<(), (FailureClass, String)> {
-    let p = ctx.provider();
-    let own_route = p
-        .passthrough_route()
-        .map(|r| (r, "pass-through"))
-        .or(p.gateway_mode_route().map(|r| (r, "gateway-mode")));
-    if let Some((route, kind)) = own_route {
+    if let Some((route, kind)) = crate::column::entry_route(ctx.provider()) {
         let tapped = ctx.gateway_requests();
         if let Some(off) = tapped.iter().find(|r| !r.path.starts_with(route)) {
             return Err((
@@ -455,20 +449,10 @@ pub(crate) fn conclude(ctx: &Ctx, result: std::thread::Result<anyhow::Result<()>
             // The route too: several columns share a simulator (a
             // pass-through or Rust-path column, Mantle beside Invoke), and the
             // reader must know which gateway path broke.
-            let p = ctx.provider();
-            let route = match (p.passthrough_route(), p.gateway_mode_route()) {
-                (Some(r), _) => {
-                    format!(" (CLI in native mode through the gateway's {r} pass-through)")
-                }
-                (None, Some(r)) => format!(
-                    " (CLI in gateway mode through the gateway's {r} route, {})",
-                    compat_core::gateway::routing::litellm_model(p, ctx.model_id())
-                ),
-                (None, None) => format!(
-                    " (route {})",
-                    compat_core::gateway::routing::litellm_model(ctx.provider(), ctx.model_id())
-                ),
-            };
+            let route = format!(
+                " ({})",
+                crate::column::route_label(ctx.provider(), ctx.model_id())
+            );
             fail(
                 verdict.class,
                 format!("{}{route}\n{message}", verdict.headline),
