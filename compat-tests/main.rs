@@ -16,6 +16,7 @@ pub mod basic_messaging_non_streaming {
     pub mod bedrock_mantle;
     pub mod bedrock_passthrough;
     pub mod check;
+    pub mod claude_code_gateway;
     pub mod vertex_ai;
     pub mod vertex_ai_rust_path;
     pub mod vertex_passthrough;
@@ -33,6 +34,7 @@ pub mod basic_messaging_streaming {
     pub mod bedrock_mantle;
     pub mod bedrock_passthrough;
     pub mod check;
+    pub mod claude_code_gateway;
     pub mod vertex_ai;
     pub mod vertex_ai_rust_path;
     pub mod vertex_passthrough;
@@ -50,6 +52,7 @@ pub mod beta_headers {
     pub mod bedrock_mantle;
     pub mod bedrock_passthrough;
     pub mod check;
+    pub mod claude_code_gateway;
     pub mod vertex_ai;
     pub mod vertex_ai_rust_path;
     pub mod vertex_passthrough;
@@ -67,6 +70,7 @@ pub mod context_management {
     pub mod bedrock_mantle;
     pub mod bedrock_passthrough;
     pub mod check;
+    pub mod claude_code_gateway;
     pub mod vertex_ai;
     pub mod vertex_ai_rust_path;
     pub mod vertex_passthrough;
@@ -84,6 +88,7 @@ pub mod count_tokens {
     pub mod bedrock_mantle;
     pub mod bedrock_passthrough;
     pub mod check;
+    pub mod claude_code_gateway;
     pub mod vertex_ai;
     pub mod vertex_ai_rust_path;
     pub mod vertex_passthrough;
@@ -101,6 +106,7 @@ pub mod effort {
     pub mod bedrock_mantle;
     pub mod bedrock_passthrough;
     pub mod check;
+    pub mod claude_code_gateway;
     pub mod vertex_ai;
     pub mod vertex_ai_rust_path;
     pub mod vertex_passthrough;
@@ -118,6 +124,7 @@ pub mod extended_thinking {
     pub mod bedrock_mantle;
     pub mod bedrock_passthrough;
     pub mod check;
+    pub mod claude_code_gateway;
     pub mod vertex_ai;
     pub mod vertex_ai_rust_path;
     pub mod vertex_passthrough;
@@ -135,6 +142,7 @@ pub mod long_context_1m {
     pub mod bedrock_mantle;
     pub mod bedrock_passthrough;
     pub mod check;
+    pub mod claude_code_gateway;
     pub mod vertex_ai;
     pub mod vertex_ai_rust_path;
     pub mod vertex_passthrough;
@@ -152,6 +160,7 @@ pub mod mcp_tools {
     pub mod bedrock_mantle;
     pub mod bedrock_passthrough;
     pub mod check;
+    pub mod claude_code_gateway;
     pub mod vertex_ai;
     pub mod vertex_ai_rust_path;
     pub mod vertex_passthrough;
@@ -169,6 +178,7 @@ pub mod model_discovery {
     pub mod bedrock_mantle;
     pub mod bedrock_passthrough;
     pub mod check;
+    pub mod claude_code_gateway;
     pub mod vertex_ai;
     pub mod vertex_ai_rust_path;
     pub mod vertex_passthrough;
@@ -186,6 +196,7 @@ pub mod pdf_input {
     pub mod bedrock_mantle;
     pub mod bedrock_passthrough;
     pub mod check;
+    pub mod claude_code_gateway;
     pub mod vertex_ai;
     pub mod vertex_ai_rust_path;
     pub mod vertex_passthrough;
@@ -203,6 +214,7 @@ pub mod prompt_caching_1h {
     pub mod bedrock_mantle;
     pub mod bedrock_passthrough;
     pub mod check;
+    pub mod claude_code_gateway;
     pub mod vertex_ai;
     pub mod vertex_ai_rust_path;
     pub mod vertex_passthrough;
@@ -220,6 +232,7 @@ pub mod prompt_caching_5m {
     pub mod bedrock_mantle;
     pub mod bedrock_passthrough;
     pub mod check;
+    pub mod claude_code_gateway;
     pub mod vertex_ai;
     pub mod vertex_ai_rust_path;
     pub mod vertex_passthrough;
@@ -237,6 +250,7 @@ pub mod structured_outputs {
     pub mod bedrock_mantle;
     pub mod bedrock_passthrough;
     pub mod check;
+    pub mod claude_code_gateway;
     pub mod vertex_ai;
     pub mod vertex_ai_rust_path;
     pub mod vertex_passthrough;
@@ -254,6 +268,7 @@ pub mod system_prompt {
     pub mod bedrock_mantle;
     pub mod bedrock_passthrough;
     pub mod check;
+    pub mod claude_code_gateway;
     pub mod vertex_ai;
     pub mod vertex_ai_rust_path;
     pub mod vertex_passthrough;
@@ -271,6 +286,7 @@ pub mod thinking_multi_turn {
     pub mod bedrock_mantle;
     pub mod bedrock_passthrough;
     pub mod check;
+    pub mod claude_code_gateway;
     pub mod vertex_ai;
     pub mod vertex_ai_rust_path;
     pub mod vertex_passthrough;
@@ -288,6 +304,7 @@ pub mod tool_search {
     pub mod bedrock_mantle;
     pub mod bedrock_passthrough;
     pub mod check;
+    pub mod claude_code_gateway;
     pub mod vertex_ai;
     pub mod vertex_ai_rust_path;
     pub mod vertex_passthrough;
@@ -305,6 +322,7 @@ pub mod tool_use {
     pub mod bedrock_mantle;
     pub mod bedrock_passthrough;
     pub mod check;
+    pub mod claude_code_gateway;
     pub mod vertex_ai;
     pub mod vertex_ai_rust_path;
     pub mod vertex_passthrough;
@@ -322,6 +340,7 @@ pub mod tool_use_streaming {
     pub mod bedrock_mantle;
     pub mod bedrock_passthrough;
     pub mod check;
+    pub mod claude_code_gateway;
     pub mod vertex_ai;
     pub mod vertex_ai_rust_path;
     pub mod vertex_passthrough;
@@ -339,6 +358,7 @@ pub mod usage_reporting {
     pub mod bedrock_mantle;
     pub mod bedrock_passthrough;
     pub mod check;
+    pub mod claude_code_gateway;
     pub mod vertex_ai;
     pub mod vertex_ai_rust_path;
     pub mod vertex_passthrough;
@@ -356,6 +376,7 @@ pub mod vision {
     pub mod bedrock_mantle;
     pub mod bedrock_passthrough;
     pub mod check;
+    pub mod claude_code_gateway;
     pub mod vertex_ai;
     pub mod vertex_ai_rust_path;
     pub mod vertex_passthrough;
@@ -373,6 +394,7 @@ pub mod web_fetch {
     pub mod bedrock_mantle;
     pub mod bedrock_passthrough;
     pub mod check;
+    pub mod claude_code_gateway;
     pub mod vertex_ai;
     pub mod vertex_ai_rust_path;
     pub mod vertex_passthrough;
@@ -390,6 +412,7 @@ pub mod web_search {
     pub mod bedrock_mantle;
     pub mod bedrock_passthrough;
     pub mod check;
+    pub mod claude_code_gateway;
     pub mod vertex_ai;
     pub mod vertex_ai_rust_path;
     pub mod vertex_passthrough;

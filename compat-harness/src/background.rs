@@ -129,9 +129,14 @@ fn keep(ctx: &Ctx, found: Vec<Recovery>) {
 fn over_calls<R>(ctx: &Ctx, f: impl FnOnce(&Trial<'_>, &[Call], &[(String, String)]) -> R) -> R {
     let mut calls: Vec<Call> = ctx.sim_requests().iter().map(Call::upstream).collect();
     calls.extend(ctx.gateway_answers().iter().map(Call::gateway));
-    let route = match ctx.provider().passthrough_route() {
-        Some(r) => format!("{r} pass-through"),
-        None => compat_core::gateway::routing::litellm_model(ctx.provider(), ctx.model_id()),
+    let p = ctx.provider();
+    let route = match (p.passthrough_route(), p.gateway_mode_route()) {
+        (Some(r), _) => format!("{r} pass-through"),
+        (None, Some(r)) => format!(
+            "{r} gateway mode, {}",
+            compat_core::gateway::routing::litellm_model(p, ctx.model_id())
+        ),
+        (None, None) => compat_core::gateway::routing::litellm_model(p, ctx.model_id()),
     };
     let trial = Trial {
         model: ctx.model_id(),

@@ -14,6 +14,30 @@ use compat_matrix::provider::{Front, Provider};
 use compat_sim::{Api, Simulators, creds};
 use serde_json::{Value, json};
 
+/// The gateway route prefix every request of a column's trial must enter by,
+/// and its kind: a pass-through column's (`/bedrock/`) or a gateway-mode
+/// column's (`/claude_code_gateway/`); None for a `/v1/messages` column.
+pub(crate) fn entry_route(p: Provider) -> Option<(&'static str, &'static str)> {
+    (p.passthrough_route().map(|r| (r, "pass-through")))
+        .or(p.gateway_mode_route().map(|r| (r, "gateway-mode")))
+}
+
+/// How a red names the gateway path its trial took (several columns share a
+/// simulator): the CLI's mode and route, and the LiteLLM deployment.
+pub(crate) fn route_label(p: Provider, model: &str) -> String {
+    let deployment = routing::litellm_model(p, model);
+    match (p.passthrough_route(), p.gateway_mode_route()) {
+        (Some(r), _) if p.native_mode() => {
+            format!("CLI in native mode through the gateway's {r} pass-through")
+        }
+        (Some(r), _) => format!("CLI's base URL at the gateway's {r} pass-through"),
+        (None, Some(r)) => {
+            format!("CLI in gateway mode through the gateway's {r} route, {deployment}")
+        }
+        (None, None) => format!("route {deployment}"),
+    }
+}
+
 /// The simulated API that stands in for a provider in sim mode. A
 /// pass-through column shares its native provider's simulator: the wire the
 /// provider receives is the same; what tells the columns apart is the route

@@ -198,16 +198,17 @@ pub(crate) fn decision(r: Result<Completion, Failed>) -> GateDecision {
 /// also have entered the gateway by the column's route (`/bedrock/...`; the
 /// tap's record, so this half holds in live mode too). A trial whose CLI
 /// went through `/v1/messages` instead measured the other column: harness.
+/// So is a gateway-mode column, to its route (`/claude_code_gateway/`).
 /// The Vertex pass-through's requests must also have come through Google's
 /// TLS front, with the `Host` Google would see ([`judge_front`]).
 fn routed_to_own_provider(ctx: &Ctx) -> Result<(), (FailureClass, String)> {
-    if let Some(route) = ctx.provider().passthrough_route() {
+    if let Some((route, kind)) = crate::column::entry_route(ctx.provider()) {
         let tapped = ctx.gateway_requests();
         if let Some(off) = tapped.iter().find(|r| !r.path.starts_with(route)) {
             return Err((
                 FailureClass::Harness,
                 format!(
-                    "harness: a request of this trial entered the gateway by {} {} instead of the {} pass-through \
+                    "harness: a request of this trial entered the gateway by {} {} instead of the {} {kind} \
                      route ({route}...): the check passed without crossing the column's route",
                     off.method,
                     off.path,
@@ -219,7 +220,7 @@ fn routed_to_own_provider(ctx: &Ctx) -> Result<(), (FailureClass, String)> {
             return Err((
                 FailureClass::Harness,
                 format!(
-                    "harness: no request of this trial (nonce {}) crossed the tap on the {} pass-through route ({route}...)",
+                    "harness: no request of this trial (nonce {}) crossed the tap on the {} {kind} route ({route}...)",
                     ctx.nonce(),
                     ctx.provider().id()
                 ),
@@ -448,16 +449,10 @@ pub(crate) fn conclude(ctx: &Ctx, result: std::thread::Result<anyhow::Result<()>
             // The route too: several columns share a simulator (a
             // pass-through or Rust-path column, Mantle beside Invoke), and the
             // reader must know which gateway path broke.
-            let route = match ctx.provider().passthrough_route() {
-                Some(r) if ctx.provider().native_mode() => {
-                    format!(" (CLI in native mode through the gateway's {r} pass-through)")
-                }
-                Some(r) => format!(" (CLI's base URL at the gateway's {r} pass-through)"),
-                None => format!(
-                    " (route {})",
-                    compat_core::gateway::routing::litellm_model(ctx.provider(), ctx.model_id())
-                ),
-            };
+            let route = format!(
+                " ({})",
+                crate::column::route_label(ctx.provider(), ctx.model_id())
+            );
             fail(
                 verdict.class,
                 format!("{}{route}\n{message}", verdict.headline),

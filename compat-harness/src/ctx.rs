@@ -45,7 +45,7 @@ pub struct Ctx {
     /// test set ([`Ctx::set_relay_fault`]); `Forward` otherwise.
     relay_fault: Mutex<Option<TapMode>>,
     /// Runs the CLI on the gateway's `/v1/messages` even on a pass-through
-    /// column (only the harness guard's own test sets it).
+    /// or gateway-mode column (only the harness guard's own tests set it).
     misrouted: std::sync::atomic::AtomicBool,
     /// Where this trial began in the run's records (see [`Began`]).
     began: Began,
@@ -233,7 +233,9 @@ impl Ctx {
     /// provider auth skipped the CLI sends no credential of its own). On a
     /// pass-through column whose CLI is a first-party client
     /// (`anthropic_passthrough`), only its `ANTHROPIC_BASE_URL` moves to the
-    /// route.
+    /// route; for a
+    /// gateway-mode column it runs in its gateway mode with the column's
+    /// route as `ANTHROPIC_BASE_URL` and the key as its auth token.
     pub fn claude_at(&self, base_url: &str) -> anyhow::Result<ClaudeRun> {
         let env = env()?;
         let gw = self.gateway()?;
@@ -271,6 +273,19 @@ impl Ctx {
                 run = run.gateway_key_header("x-litellm-api-key");
             }
         }
+        if native && self.key.cell.provider.gateway_mode_route().is_some() {
+            // Gateway mode: the variable and the route as ANTHROPIC_BASE_URL
+            // (no credentials in it, so the sim and live forms agree); the
+            // key stays the driver's ANTHROPIC_AUTH_TOKEN, sent as Bearer.
+            let upstream = Upstream::Sim {
+                base_url: "",
+                vertex_credentials: None,
+                creds: column::CREDENTIALS,
+            };
+            for (k, v) in routing::cli_env(self.key.cell.provider, base_url, &upstream) {
+                run = run.env(&k, v);
+            }
+        }
         if let Some(stage) = &env.rehearsal {
             // Live mode gives the CLI no real host; a rehearsal proves it:
             // the CLI's proxy is the front's listener that tunnels nowhere,
@@ -288,7 +303,7 @@ impl Ctx {
     }
 
     /// Makes this trial's CLI use the gateway's `/v1/messages` instead of
-    /// its column's pass-through route: for the test that shows the harness
+    /// its column's pass-through or gateway-mode route: for the test that shows the harness
     /// refuses a pass that did not take the column's route.
     pub fn misroute_to_messages(&self) {
         self.misrouted

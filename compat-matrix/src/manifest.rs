@@ -60,6 +60,10 @@ pub struct Provider {
     /// The gateway-contract format the column's rows exercise, one of
     /// [`FORMATS`]' ids; `cargo xtask codegen` needs it on every column.
     pub format: Option<String>,
+    /// Set for a column the CLI reaches in its gateway mode
+    /// (`CLAUDE_CODE_USE_GATEWAY`, the Claude apps gateway protocol) at one
+    /// of the gateway's routes.
+    pub gateway_mode: Option<GatewayMode>,
 }
 
 /// A pass-through column's facts.
@@ -87,6 +91,18 @@ pub const PASSTHROUGH_CLI: &[(&str, &str)] = &[
         "the CLI as a first-party client, `ANTHROPIC_BASE_URL` at the route",
     ),
 ];
+/// A gateway-mode column's facts: the CLI speaks Anthropic's Messages API
+/// in its gateway mode, to a route of the gateway that serves another
+/// column's deployments with the same implementation (LiteLLM's
+/// `/claude_code_gateway/v1/messages` is its `/v1/messages` handler).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GatewayMode {
+    /// The column whose deployments and upstream the route serves.
+    pub of: String,
+    /// The gateway route prefix the CLI's base URL points at and every
+    /// request must enter by (`/claude_code_gateway/`).
+    pub route: String,
+}
 
 /// The fronts the harness knows how to put before a simulator (a new one
 /// needs harness code first), with what each is.
@@ -229,6 +245,36 @@ impl Manifest {
                     })
                 }
             };
+            let gateway_mode = match &raw.gateway_mode {
+                None => None,
+                Some(g) => {
+                    let route = g.route.value.trim();
+                    if !(route.len() > 2 && route.starts_with('/') && route.ends_with('/')) {
+                        return Err(err(
+                            g.route.referenced.line(),
+                            format!(
+                                "{}: `{route}` must be a route prefix like `/claude_code_gateway/`",
+                                field("gateway_mode.route")
+                            ),
+                        ));
+                    }
+                    // One way in per column: the harness's route check and
+                    // the CLI's environment each read exactly one of them.
+                    if raw.passthrough.is_some() || raw.rust_path_of.is_some() {
+                        return Err(err(
+                            g.of.referenced.line(),
+                            format!(
+                                "{}: a column is reached in gateway mode, through a pass-through or by a Rust path, not several",
+                                field("gateway_mode")
+                            ),
+                        ));
+                    }
+                    Some(GatewayMode {
+                        of: column("gateway_mode.of", &g.of)?,
+                        route: route.to_owned(),
+                    })
+                }
+            };
             let rust_path_of = match &raw.rust_path_of {
                 None => None,
                 Some(v) => Some(column("rust_path_of", v)?),
@@ -273,6 +319,7 @@ impl Manifest {
                 front,
                 reach,
                 format,
+                gateway_mode,
             });
         }
 
@@ -414,6 +461,14 @@ struct RawProvider {
     reach: Option<Spanned<String>>,
     #[serde(default)]
     format: Option<Spanned<String>>,
+    gateway_mode: Option<RawGatewayMode>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawGatewayMode {
+    of: Spanned<String>,
+    route: Spanned<String>,
 }
 
 #[derive(Deserialize)]
@@ -615,6 +670,10 @@ providers:
     name: Bedrock (Rust path)
     simulator: bedrock_invoke
     rust_path_of: bedrock_invoke
+  - id: bedrock_gateway
+    name: Bedrock (gateway mode)
+    simulator: bedrock_invoke
+    gateway_mode: {of: bedrock_invoke, route: /claude_code_gateway/}
 models:
   - id: claude-haiku-4-5
     name: Claude Haiku 4.5
@@ -624,7 +683,7 @@ models:
     #[test]
     fn column_facts_parse() {
         let m = parse(COLUMNS).unwrap();
-        let [invoke, pass, rust] = &m.providers[..] else {
+        let [invoke, pass, rust, gw] = &m.providers[..] else {
             panic!("{:?}", m.providers)
         };
         assert_eq!(invoke.simulator.as_deref(), Some("bedrock_invoke"));
@@ -650,6 +709,15 @@ models:
                 .native_mode
         );
         assert_eq!(rust.rust_path_of.as_deref(), Some("bedrock_invoke"));
+        assert_eq!(rust.gateway_mode, None);
+        assert_eq!(
+            gw.gateway_mode,
+            Some(GatewayMode {
+                of: "bedrock_invoke".into(),
+                route: "/claude_code_gateway/".into()
+            })
+        );
+        assert_eq!((&gw.passthrough, &gw.rust_path_of), (&None, &None));
         assert_eq!(parse(GOOD).unwrap().providers[0].simulator, None);
     }
 
@@ -675,6 +743,21 @@ models:
                 "rust_path_of: bedrock_invoke",
                 "rust_path_of: bedrock_rust_path",
                 "manifest.yaml:16: providers[bedrock_rust_path].rust_path_of: `bedrock_rust_path` is not another column of this list",
+            ),
+            (
+                "route: /claude_code_gateway/",
+                "route: claude_code_gateway",
+                "manifest.yaml:20: providers[bedrock_gateway].gateway_mode.route: `claude_code_gateway` must be a route prefix like `/claude_code_gateway/`",
+            ),
+            (
+                "gateway_mode: {of: bedrock_invoke",
+                "gateway_mode: {of: bedrock_gateway",
+                "manifest.yaml:20: providers[bedrock_gateway].gateway_mode.of: `bedrock_gateway` is not another column of this list",
+            ),
+            (
+                "    gateway_mode: {of",
+                "    rust_path_of: bedrock_invoke\n    gateway_mode: {of",
+                "manifest.yaml:21: providers[bedrock_gateway].gateway_mode: a column is reached in gateway mode, through a pass-through or by a Rust path, not several",
             ),
             (
                 "front: google",

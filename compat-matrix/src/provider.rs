@@ -103,6 +103,14 @@ mod tests {
                 VertexAi,
                 true,
             ),
+            (
+                ClaudeCodeGateway,
+                "claude_code_gateway",
+                None,
+                None,
+                Anthropic,
+                false,
+            ),
         ];
         // (simulator, front), in the same order: compat-harness/src/column.rs's
         // `api` and the harness's Vertex pass-through special cases before
@@ -120,6 +128,7 @@ mod tests {
             ("bedrock_mantle", None),
             ("anthropic", None),
             ("vertex_ai", None),
+            ("anthropic", None),
         ];
         assert_eq!(Provider::ALL.len(), table.len());
         assert_eq!(simulators.len(), table.len());
@@ -140,6 +149,8 @@ mod tests {
             assert_eq!(p.rust_path(), rust, "{id}");
             assert_eq!(p.simulator_id(), simulator, "{id}");
             assert_eq!(p.front(), front, "{id}");
+            let gateway_mode = (p == ClaudeCodeGateway).then_some("/claude_code_gateway/");
+            assert_eq!(p.gateway_mode_route(), gateway_mode, "{id}");
         }
     }
 }

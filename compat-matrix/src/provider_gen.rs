@@ -32,6 +32,8 @@ pub enum Provider {
     AnthropicRustPath,
     /// Vertex AI (LiteLLM Rust path)
     VertexAiRustPath,
+    /// Claude Code gateway mode
+    ClaudeCodeGateway,
 }
 
 /// What stands between the gateway and a column's simulator in sim mode
@@ -44,7 +46,7 @@ pub enum Front {
 }
 
 impl Provider {
-    pub const ALL: [Provider; 12] = [
+    pub const ALL: [Provider; 13] = [
         Provider::Anthropic,
         Provider::BedrockInvoke,
         Provider::BedrockConverse,
@@ -57,6 +59,7 @@ impl Provider {
         Provider::BedrockMantle,
         Provider::AnthropicRustPath,
         Provider::VertexAiRustPath,
+        Provider::ClaudeCodeGateway,
     ];
 
     /// The manifest's provider id (also the case file name in compat-tests).
@@ -74,6 +77,7 @@ impl Provider {
             Provider::BedrockMantle => "bedrock_mantle",
             Provider::AnthropicRustPath => "anthropic_rust_path",
             Provider::VertexAiRustPath => "vertex_ai_rust_path",
+            Provider::ClaudeCodeGateway => "claude_code_gateway",
         }
     }
 
@@ -92,6 +96,7 @@ impl Provider {
             "bedrock_mantle" => Some(Provider::BedrockMantle),
             "anthropic_rust_path" => Some(Provider::AnthropicRustPath),
             "vertex_ai_rust_path" => Some(Provider::VertexAiRustPath),
+            "claude_code_gateway" => Some(Provider::ClaudeCodeGateway),
             _ => None,
         }
     }
@@ -131,13 +136,26 @@ impl Provider {
         )
     }
 
+    /// For a column the CLI reaches in its gateway mode (`CLAUDE_CODE_USE_GATEWAY`),
+    /// the gateway route prefix its base URL points at (what the harness checks
+    /// each of a trial's requests entered by); None for every other column.
+    pub fn gateway_mode_route(self) -> Option<&'static str> {
+        match self {
+            Provider::ClaudeCodeGateway => Some("/claude_code_gateway/"),
+            _ => None,
+        }
+    }
+
     /// The column whose LiteLLM route and upstream this one shares: a Rust-path
     /// column runs the same route to the same provider, only through LiteLLM's
-    /// Rust implementation of `/v1/messages`. Every other column is its own.
+    /// Rust implementation of `/v1/messages`; a gateway-mode column reaches the
+    /// same deployments by the gateway's Claude Code gateway route, whose
+    /// Messages handler is the `/v1/messages` one. Every other column is its own.
     pub fn route_of(self) -> Provider {
         match self {
             Provider::AnthropicRustPath => Provider::Anthropic,
             Provider::VertexAiRustPath => Provider::VertexAi,
+            Provider::ClaudeCodeGateway => Provider::Anthropic,
             _ => self,
         }
     }
@@ -168,6 +186,7 @@ impl Provider {
             Provider::BedrockMantle => "bedrock_mantle",
             Provider::AnthropicRustPath => "anthropic",
             Provider::VertexAiRustPath => "vertex_ai",
+            Provider::ClaudeCodeGateway => "anthropic",
         }
     }
 

@@ -160,6 +160,13 @@ compat_harness::sim_fault_test!(
     live_visible = true
 );
 
+compat_harness::sim_fault_test!(
+    name = "broken_stream_framing_turns_claude_code_gateway_red",
+    provider = ClaudeCodeGateway,
+    run = broken_framing,
+    live_visible = true
+);
+
 fn broken_framing(ctx: &Ctx) -> anyhow::Result<()> {
     compat_harness::red_cell_under_fault(ctx, compat_sim::Fault::BreakStreamFraming, run)?;
     Ok(())

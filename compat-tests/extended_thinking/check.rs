@@ -68,3 +68,23 @@ fn dropped_thinking_naming_route(ctx: &Ctx) -> anyhow::Result<()> {
     ensure!(error.contains("thinking"), "unexpected error: {error}");
     Ok(())
 }
+
+compat_harness::sim_fault_test!(
+    name = "dropped_thinking_turns_claude_code_gateway_red",
+    provider = ClaudeCodeGateway,
+    run = dropped_thinking_in_gateway_mode,
+    live_visible = true
+);
+
+/// The CLI in its gateway mode (`/claude_code_gateway/`): thinking the
+/// provider dropped is lost on this column too, and the red names the
+/// gateway-mode route and the LiteLLM deployment behind it.
+fn dropped_thinking_in_gateway_mode(ctx: &Ctx) -> anyhow::Result<()> {
+    let error = compat_harness::red_cell_under_fault(ctx, compat_sim::Fault::DropThinking, run)?;
+    compat_harness::ensure_names_route(ctx, &error)?;
+    ensure!(
+        error.contains("thinking") && error.contains("/claude_code_gateway/"),
+        "the error does not say what broke and on which route: {error}"
+    );
+    Ok(())
+}

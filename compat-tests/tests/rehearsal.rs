@@ -290,6 +290,7 @@ fn one_row_on_every_column_rehearses_as_sim_judged_it() {
         ("anthropic", anthropic, "api.anthropic.com"),
         ("anthropic_rust_path", anthropic, "api.anthropic.com"),
         ("anthropic_passthrough", anthropic, "api.anthropic.com"),
+        ("claude_code_gateway", anthropic, "api.anthropic.com"),
         ("bedrock_invoke", runtime, "bedrock-runtime"),
         ("bedrock_invoke", mantle, "bedrock-mantle (count fallback)"),
         ("bedrock_converse", runtime, "bedrock-runtime"),

@@ -87,7 +87,14 @@ compat_harness::sim_fault_test!(
     live_visible = true
 );
 
-/// The harness guard for pass-through columns: the CLI is sent to the
+compat_harness::sim_fault_test!(
+    name = "claude_code_gateway_misrouted_trial_fails",
+    provider = ClaudeCodeGateway,
+    run = misrouted,
+    live_visible = true
+);
+
+/// The harness guard for pass-through and gateway-mode columns: the CLI is sent to the
 /// gateway's `/v1/messages` (which serves the same deployment, so the same
 /// simulator answers and the check itself passes); the trial must still
 /// fail, as a harness error naming the route it took instead.

@@ -239,8 +239,25 @@ fn provider_gen(m: &Manifest) -> anyhow::Result<String> {
     };
     writeln!(o, "pub fn native_mode(self) -> bool {{\n{body}\n}}\n")?;
 
+    writeln!(o, "{GATEWAY_MODE_ROUTE_DOC}")?;
+    let gw_route = all(&|p| {
+        p.gateway_mode
+            .as_ref()
+            .map(|g| format!("Some({:?})", g.route))
+    });
+    writeln!(
+        o,
+        "pub fn gateway_mode_route(self) -> Option<&'static str> {{\n{}\n}}\n",
+        arms(gw_route, "None")
+    )?;
+
     writeln!(o, "{ROUTE_OF_DOC}")?;
-    let route_of = all(&|p| p.rust_path_of.as_deref().map(v));
+    let route_of = all(&|p| {
+        p.rust_path_of
+            .as_deref()
+            .or(p.gateway_mode.as_ref().map(|g| g.of.as_str()))
+            .map(v)
+    });
     writeln!(
         o,
         "pub fn route_of(self) -> Provider {{\n{}\n}}\n",
@@ -335,10 +352,17 @@ const NATIVE_MODE_DOC: &str = "\
 /// ...): a pass-through column but one whose CLI is a first-party client
 /// with `ANTHROPIC_BASE_URL` at the route (manifest `passthrough.cli: base_url`).";
 
+const GATEWAY_MODE_ROUTE_DOC: &str = "\
+/// For a column the CLI reaches in its gateway mode (`CLAUDE_CODE_USE_GATEWAY`),
+/// the gateway route prefix its base URL points at (what the harness checks
+/// each of a trial's requests entered by); None for every other column.";
+
 const ROUTE_OF_DOC: &str = "\
 /// The column whose LiteLLM route and upstream this one shares: a Rust-path
 /// column runs the same route to the same provider, only through LiteLLM's
-/// Rust implementation of `/v1/messages`. Every other column is its own.";
+/// Rust implementation of `/v1/messages`; a gateway-mode column reaches the
+/// same deployments by the gateway's Claude Code gateway route, whose
+/// Messages handler is the `/v1/messages` one. Every other column is its own.";
 
 const RUST_PATH_DOC: &str = "\
 /// Whether this column runs LiteLLM's opt-in Rust `/v1/messages`

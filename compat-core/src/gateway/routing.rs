@@ -11,6 +11,8 @@ use serde_json::{Value, json};
 
 use compat_matrix::provider::Provider;
 
+#[cfg(test)]
+mod gateway_mode_tests;
 mod live;
 pub use live::{REDIRECTING_ENV, rehearsal_proxy_env, tls_front_env};
 
@@ -50,8 +52,8 @@ pub fn upstream_model_id(provider: Provider, canonical: &str) -> String {
         // Mantle: `anthropic.<model>`, no region prefix, no `-v1:0` (see
         // compat-sim/src/providers/mantle/mod.rs, "Model ids").
         Provider::BedrockMantle => format!("anthropic.{canonical}"),
-        Provider::AnthropicRustPath | Provider::VertexAiRustPath => {
-            unreachable!("route_of maps Rust-path columns to their route")
+        Provider::AnthropicRustPath | Provider::VertexAiRustPath | Provider::ClaudeCodeGateway => {
+            unreachable!("route_of maps Rust-path and gateway-mode columns to their route")
         }
     }
 }
@@ -82,8 +84,8 @@ pub fn litellm_model(provider: Provider, canonical: &str) -> String {
         // LiteLLM's Mantle provider: `/anthropic/v1/messages` under api_base
         // (llms/bedrock_mantle/messages/transformation.py).
         Provider::BedrockMantle => format!("bedrock_mantle/{id}"),
-        Provider::AnthropicRustPath | Provider::VertexAiRustPath => {
-            unreachable!("route_of maps Rust-path columns to their route")
+        Provider::AnthropicRustPath | Provider::VertexAiRustPath | Provider::ClaudeCodeGateway => {
+            unreachable!("route_of maps Rust-path and gateway-mode columns to their route")
         }
     }
 }
@@ -122,6 +124,11 @@ pub fn cli_model(provider: Provider, canonical: &str) -> String {
 /// skipped (the gateway signs upstream), and the mode's region/project; or,
 /// for a first-party client at a pass-through route (`anthropic_passthrough`),
 /// `ANTHROPIC_BASE_URL` at the route, replacing the driver's own.
+/// For a gateway-mode column: the mode (`CLAUDE_CODE_USE_GATEWAY`) and the
+/// gateway's route as `ANTHROPIC_BASE_URL`, which replaces the driver's
+/// (its later value wins); the key stays the driver's `ANTHROPIC_AUTH_TOKEN`,
+/// which this mode sends as `Authorization: Bearer`, and nothing sets
+/// `ANTHROPIC_API_KEY` (the CLI would send both).
 /// `gateway` is the gateway's (or the tap's) base URL. No secret: the
 /// gateway key is added by whoever runs the CLI (a header, by environment).
 /// Empty for a `/v1/messages` column. Captured from the CLI 2.1.331:
@@ -144,6 +151,15 @@ pub fn cli_env(
         ),
         Upstream::Live => ("", "", ""),
     };
+    if let Some(route) = provider.gateway_mode_route() {
+        return vec![
+            env("CLAUDE_CODE_USE_GATEWAY", "1"),
+            env(
+                "ANTHROPIC_BASE_URL",
+                &format!("{gateway}{}", route.trim_end_matches('/')),
+            ),
+        ];
+    }
     match provider {
         Provider::BedrockPassthrough => vec![
             env("CLAUDE_CODE_USE_BEDROCK", "1"),
@@ -372,8 +388,11 @@ pub fn litellm_params(provider: Provider, canonical: &str, upstream: &Upstream<'
                 json!("os.environ/AWS_REGION_NAME"),
             );
         }
-        (Provider::AnthropicRustPath | Provider::VertexAiRustPath, _) => {
-            unreachable!("route_of maps Rust-path columns to their route")
+        (
+            Provider::AnthropicRustPath | Provider::VertexAiRustPath | Provider::ClaudeCodeGateway,
+            _,
+        ) => {
+            unreachable!("route_of maps Rust-path and gateway-mode columns to their route")
         }
     }
     p
@@ -409,8 +428,8 @@ pub fn live_env(provider: Provider) -> &'static [&'static str] {
             "AZURE_API_KEY",
         ],
         Provider::BedrockMantle => &["BEDROCK_MANTLE_API_KEY", "AWS_REGION_NAME"],
-        Provider::AnthropicRustPath | Provider::VertexAiRustPath => {
-            unreachable!("route_of maps Rust-path columns to their route")
+        Provider::AnthropicRustPath | Provider::VertexAiRustPath | Provider::ClaudeCodeGateway => {
+            unreachable!("route_of maps Rust-path and gateway-mode columns to their route")
         }
     }
 }
@@ -475,8 +494,8 @@ pub fn live_hosts(
             .and_then(|u| u.host_str().map(str::to_owned))
             .into_iter()
             .collect(),
-        Provider::AnthropicRustPath | Provider::VertexAiRustPath => {
-            unreachable!("route_of maps Rust-path columns to their route")
+        Provider::AnthropicRustPath | Provider::VertexAiRustPath | Provider::ClaudeCodeGateway => {
+            unreachable!("route_of maps Rust-path and gateway-mode columns to their route")
         }
     };
     if web_search_interception(provider, &Upstream::Live).is_some() {
@@ -507,6 +526,13 @@ pub fn proxy_config(provider: Provider, models: &[&str], upstream: &Upstream<'_>
         "router_settings": {"num_retries": 0, "disable_cooldowns": true},
         "litellm_settings": {"request_timeout": 120, "num_retries": 0},
     });
+    if provider.gateway_mode_route().is_some() {
+        // LiteLLM 1.108.7 serves its Claude Code gateway routes
+        // (`/claude_code_gateway/...`, proxy/anthropic_endpoints/gateway_endpoints.py)
+        // only with this set; otherwise each answers 404 "Claude Code gateway
+        // is not enabled" (`ensure_gateway_enabled`).
+        config["general_settings"] = json!({"enable_claude_code_gateway": true});
+    }
     if let Some(search_tool) = web_search_interception(provider, upstream) {
         config["search_tools"] = json!([search_tool]);
         let settings = &mut config["litellm_settings"];

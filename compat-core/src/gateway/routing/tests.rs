@@ -10,6 +10,11 @@ fn upstream_ids_match_the_providers_naming() {
             "anthropic/claude-haiku-4-5-20251001",
         ),
         (
+            Provider::ClaudeCodeGateway,
+            "claude-haiku-4-5",
+            "anthropic/claude-haiku-4-5-20251001",
+        ),
+        (
             Provider::BedrockInvoke,
             "claude-haiku-4-5",
             "bedrock/invoke/us.anthropic.claude-haiku-4-5-20251001-v1:0",
@@ -178,6 +183,7 @@ fn live_hosts_per_column() {
         (Provider::Anthropic, None, &["api.anthropic.com"]),
         (Provider::AnthropicRustPath, None, &["api.anthropic.com"]),
         (Provider::AnthropicPassthrough, None, &["api.anthropic.com"]),
+        (Provider::ClaudeCodeGateway, None, &["api.anthropic.com"]),
         (
             Provider::BedrockInvoke,
             None,

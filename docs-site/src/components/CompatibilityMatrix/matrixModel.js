@@ -77,6 +77,9 @@ export const PROVIDER_NAMES = Object.freeze({
   bedrock_mantle: 'Bedrock Mantle',
   anthropic_rust_path: 'Anthropic (LiteLLM Rust path)',
   vertex_ai_rust_path: 'Vertex AI (LiteLLM Rust path)',
+  // The CLI in its gateway mode (CLAUDE_CODE_USE_GATEWAY) at LiteLLM's
+  // `/claude_code_gateway` route (docs/columns/claude_code_gateway.md).
+  claude_code_gateway: 'Claude Code gateway mode',
 });
 
 export function providerDisplayName(id) {

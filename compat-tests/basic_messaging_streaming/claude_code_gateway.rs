@@ -1,0 +1,2 @@
+//! Basic messaging (streaming) on Claude Code gateway mode.
+compat_harness::case!();

@@ -1,0 +1,2 @@
+//! Beta headers on Claude Code gateway mode.
+compat_harness::case!();

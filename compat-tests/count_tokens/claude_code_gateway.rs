@@ -1,0 +1,2 @@
+//! Token counting on Claude Code gateway mode.
+compat_harness::case!();

@@ -1,0 +1,2 @@
+//! Effort on Claude Code gateway mode.
+compat_harness::case!();

@@ -1,0 +1,2 @@
+//! Extended thinking on Claude Code gateway mode.
+compat_harness::case!();

@@ -1,0 +1,2 @@
+//! 1M context on Claude Code gateway mode.
+compat_harness::case!();

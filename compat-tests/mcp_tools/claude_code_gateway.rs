@@ -1,0 +1,2 @@
+//! MCP tools on Claude Code gateway mode.
+compat_harness::case!();

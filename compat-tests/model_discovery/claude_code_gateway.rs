@@ -1,0 +1,2 @@
+//! Model discovery on Claude Code gateway mode.
+compat_harness::case!();

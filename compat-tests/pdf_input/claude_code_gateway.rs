@@ -1,0 +1,2 @@
+//! PDF input on Claude Code gateway mode.
+compat_harness::case!();

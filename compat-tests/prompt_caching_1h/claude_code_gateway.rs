@@ -1,0 +1,2 @@
+//! Prompt caching (1 hour) on Claude Code gateway mode.
+compat_harness::case!();

@@ -1,0 +1,2 @@
+//! Structured outputs on Claude Code gateway mode.
+compat_harness::case!();

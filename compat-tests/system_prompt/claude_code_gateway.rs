@@ -1,0 +1,2 @@
+//! System prompt on Claude Code gateway mode.
+compat_harness::case!();

@@ -1,0 +1,2 @@
+//! Thinking across turns on Claude Code gateway mode.
+compat_harness::case!();

@@ -1,0 +1,2 @@
+//! Tool search on Claude Code gateway mode.
+compat_harness::case!();

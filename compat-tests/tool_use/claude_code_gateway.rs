@@ -1,0 +1,2 @@
+//! Tool use on Claude Code gateway mode.
+compat_harness::case!();

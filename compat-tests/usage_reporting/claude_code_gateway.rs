@@ -1,0 +1,2 @@
+//! Usage reporting on Claude Code gateway mode.
+compat_harness::case!();

@@ -1,0 +1,2 @@
+//! Vision on Claude Code gateway mode.
+compat_harness::case!();

@@ -1,0 +1,2 @@
+//! Web fetch on Claude Code gateway mode.
+compat_harness::case!();
