@@ -222,7 +222,7 @@ impl Ctx {
     /// of the gateway), authenticated with the gateway's key, with the
     /// mode's time limits.
     ///
-    /// On a pass-through column the CLI runs in its native provider mode
+    /// On a pass-through column (and Claude Platform on AWS) the CLI runs in its native provider mode
     /// with the gateway's route as that mode's base URL (routing::cli_env),
     /// the provider's own model id, and the gateway key in a header
     /// (`x-litellm-api-key`, through `ANTHROPIC_CUSTOM_HEADERS`: with its own
@@ -243,7 +243,7 @@ impl Ctx {
         .timeout(timeout)
         .stall_after(stall)
         .retry(retry);
-        if native && self.key.cell.provider.passthrough_of().is_some() {
+        if native && routing::native_cli_mode(self.key.cell.provider) {
             // A rehearsal gives the CLI exactly live mode's native settings.
             let upstream = if env.mode.judges_live() {
                 Upstream::Live

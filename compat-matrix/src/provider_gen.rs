@@ -26,6 +26,8 @@ pub enum Provider {
     AzurePassthrough,
     /// Bedrock Mantle
     BedrockMantle,
+    /// Claude Platform on AWS
+    ClaudePlatformAws,
     /// Anthropic (LiteLLM Rust path)
     AnthropicRustPath,
     /// Vertex AI (LiteLLM Rust path)
@@ -42,7 +44,7 @@ pub enum Front {
 }
 
 impl Provider {
-    pub const ALL: [Provider; 11] = [
+    pub const ALL: [Provider; 12] = [
         Provider::Anthropic,
         Provider::BedrockInvoke,
         Provider::BedrockConverse,
@@ -52,6 +54,7 @@ impl Provider {
         Provider::VertexPassthrough,
         Provider::AzurePassthrough,
         Provider::BedrockMantle,
+        Provider::ClaudePlatformAws,
         Provider::AnthropicRustPath,
         Provider::VertexAiRustPath,
     ];
@@ -68,6 +71,7 @@ impl Provider {
             Provider::VertexPassthrough => "vertex_passthrough",
             Provider::AzurePassthrough => "azure_passthrough",
             Provider::BedrockMantle => "bedrock_mantle",
+            Provider::ClaudePlatformAws => "claude_platform_aws",
             Provider::AnthropicRustPath => "anthropic_rust_path",
             Provider::VertexAiRustPath => "vertex_ai_rust_path",
         }
@@ -85,6 +89,7 @@ impl Provider {
             "vertex_passthrough" => Some(Provider::VertexPassthrough),
             "azure_passthrough" => Some(Provider::AzurePassthrough),
             "bedrock_mantle" => Some(Provider::BedrockMantle),
+            "claude_platform_aws" => Some(Provider::ClaudePlatformAws),
             "anthropic_rust_path" => Some(Provider::AnthropicRustPath),
             "vertex_ai_rust_path" => Some(Provider::VertexAiRustPath),
             _ => None,
@@ -148,6 +153,7 @@ impl Provider {
             Provider::VertexPassthrough => "vertex_ai",
             Provider::AzurePassthrough => "azure",
             Provider::BedrockMantle => "bedrock_mantle",
+            Provider::ClaudePlatformAws => "claude_platform_aws",
             Provider::AnthropicRustPath => "anthropic",
             Provider::VertexAiRustPath => "vertex_ai",
         }
