@@ -15,6 +15,7 @@ pub mod basic_messaging_non_streaming {
     pub mod bedrock_mantle;
     pub mod bedrock_passthrough;
     pub mod check;
+    pub mod claude_platform_aws;
     pub mod vertex_ai;
     pub mod vertex_ai_rust_path;
     pub mod vertex_passthrough;
@@ -31,6 +32,7 @@ pub mod basic_messaging_streaming {
     pub mod bedrock_mantle;
     pub mod bedrock_passthrough;
     pub mod check;
+    pub mod claude_platform_aws;
     pub mod vertex_ai;
     pub mod vertex_ai_rust_path;
     pub mod vertex_passthrough;
@@ -47,6 +49,7 @@ pub mod beta_headers {
     pub mod bedrock_mantle;
     pub mod bedrock_passthrough;
     pub mod check;
+    pub mod claude_platform_aws;
     pub mod vertex_ai;
     pub mod vertex_ai_rust_path;
     pub mod vertex_passthrough;
@@ -63,6 +66,7 @@ pub mod context_management {
     pub mod bedrock_mantle;
     pub mod bedrock_passthrough;
     pub mod check;
+    pub mod claude_platform_aws;
     pub mod vertex_ai;
     pub mod vertex_ai_rust_path;
     pub mod vertex_passthrough;
@@ -79,6 +83,7 @@ pub mod count_tokens {
     pub mod bedrock_mantle;
     pub mod bedrock_passthrough;
     pub mod check;
+    pub mod claude_platform_aws;
     pub mod vertex_ai;
     pub mod vertex_ai_rust_path;
     pub mod vertex_passthrough;
@@ -95,6 +100,7 @@ pub mod effort {
     pub mod bedrock_mantle;
     pub mod bedrock_passthrough;
     pub mod check;
+    pub mod claude_platform_aws;
     pub mod vertex_ai;
     pub mod vertex_ai_rust_path;
     pub mod vertex_passthrough;
@@ -111,6 +117,7 @@ pub mod extended_thinking {
     pub mod bedrock_mantle;
     pub mod bedrock_passthrough;
     pub mod check;
+    pub mod claude_platform_aws;
     pub mod vertex_ai;
     pub mod vertex_ai_rust_path;
     pub mod vertex_passthrough;
@@ -127,6 +134,7 @@ pub mod long_context_1m {
     pub mod bedrock_mantle;
     pub mod bedrock_passthrough;
     pub mod check;
+    pub mod claude_platform_aws;
     pub mod vertex_ai;
     pub mod vertex_ai_rust_path;
     pub mod vertex_passthrough;
@@ -143,6 +151,7 @@ pub mod mcp_tools {
     pub mod bedrock_mantle;
     pub mod bedrock_passthrough;
     pub mod check;
+    pub mod claude_platform_aws;
     pub mod vertex_ai;
     pub mod vertex_ai_rust_path;
     pub mod vertex_passthrough;
@@ -159,6 +168,7 @@ pub mod pdf_input {
     pub mod bedrock_mantle;
     pub mod bedrock_passthrough;
     pub mod check;
+    pub mod claude_platform_aws;
     pub mod vertex_ai;
     pub mod vertex_ai_rust_path;
     pub mod vertex_passthrough;
@@ -175,6 +185,7 @@ pub mod prompt_caching_1h {
     pub mod bedrock_mantle;
     pub mod bedrock_passthrough;
     pub mod check;
+    pub mod claude_platform_aws;
     pub mod vertex_ai;
     pub mod vertex_ai_rust_path;
     pub mod vertex_passthrough;
@@ -191,6 +202,7 @@ pub mod prompt_caching_5m {
     pub mod bedrock_mantle;
     pub mod bedrock_passthrough;
     pub mod check;
+    pub mod claude_platform_aws;
     pub mod vertex_ai;
     pub mod vertex_ai_rust_path;
     pub mod vertex_passthrough;
@@ -207,6 +219,7 @@ pub mod structured_outputs {
     pub mod bedrock_mantle;
     pub mod bedrock_passthrough;
     pub mod check;
+    pub mod claude_platform_aws;
     pub mod vertex_ai;
     pub mod vertex_ai_rust_path;
     pub mod vertex_passthrough;
@@ -223,6 +236,7 @@ pub mod system_prompt {
     pub mod bedrock_mantle;
     pub mod bedrock_passthrough;
     pub mod check;
+    pub mod claude_platform_aws;
     pub mod vertex_ai;
     pub mod vertex_ai_rust_path;
     pub mod vertex_passthrough;
@@ -239,6 +253,7 @@ pub mod thinking_multi_turn {
     pub mod bedrock_mantle;
     pub mod bedrock_passthrough;
     pub mod check;
+    pub mod claude_platform_aws;
     pub mod vertex_ai;
     pub mod vertex_ai_rust_path;
     pub mod vertex_passthrough;
@@ -255,6 +270,7 @@ pub mod tool_search {
     pub mod bedrock_mantle;
     pub mod bedrock_passthrough;
     pub mod check;
+    pub mod claude_platform_aws;
     pub mod vertex_ai;
     pub mod vertex_ai_rust_path;
     pub mod vertex_passthrough;
@@ -271,6 +287,7 @@ pub mod tool_use {
     pub mod bedrock_mantle;
     pub mod bedrock_passthrough;
     pub mod check;
+    pub mod claude_platform_aws;
     pub mod vertex_ai;
     pub mod vertex_ai_rust_path;
     pub mod vertex_passthrough;
@@ -287,6 +304,7 @@ pub mod tool_use_streaming {
     pub mod bedrock_mantle;
     pub mod bedrock_passthrough;
     pub mod check;
+    pub mod claude_platform_aws;
     pub mod vertex_ai;
     pub mod vertex_ai_rust_path;
     pub mod vertex_passthrough;
@@ -303,6 +321,7 @@ pub mod usage_reporting {
     pub mod bedrock_mantle;
     pub mod bedrock_passthrough;
     pub mod check;
+    pub mod claude_platform_aws;
     pub mod vertex_ai;
     pub mod vertex_ai_rust_path;
     pub mod vertex_passthrough;
@@ -319,6 +338,7 @@ pub mod vision {
     pub mod bedrock_mantle;
     pub mod bedrock_passthrough;
     pub mod check;
+    pub mod claude_platform_aws;
     pub mod vertex_ai;
     pub mod vertex_ai_rust_path;
     pub mod vertex_passthrough;
@@ -335,6 +355,7 @@ pub mod web_fetch {
     pub mod bedrock_mantle;
     pub mod bedrock_passthrough;
     pub mod check;
+    pub mod claude_platform_aws;
     pub mod vertex_ai;
     pub mod vertex_ai_rust_path;
     pub mod vertex_passthrough;
@@ -351,6 +372,7 @@ pub mod web_search {
     pub mod bedrock_mantle;
     pub mod bedrock_passthrough;
     pub mod check;
+    pub mod claude_platform_aws;
     pub mod vertex_ai;
     pub mod vertex_ai_rust_path;
     pub mod vertex_passthrough;
