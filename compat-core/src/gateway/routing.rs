@@ -252,6 +252,10 @@ pub struct SimCredentials<'a> {
 }
 
 /// Where the upstream is and how to authenticate to it.
+// Built a few times per column start and passed by reference, never stored
+// in bulk: its size (the credentials' string slices) costs nothing; boxing
+// them would only add noise at every construction site.
+#[allow(clippy::large_enum_variant)]
 pub enum Upstream<'a> {
     /// A local simulator at this base URL, accepting `creds`;
     /// `vertex_credentials` is the path of the fake service-account file
