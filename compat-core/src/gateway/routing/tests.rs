@@ -1,0 +1,280 @@
+//! Tests of the routing table: model ids, proxy configs, the CLI's
+//! environment and the live hosts per column.
+
+use super::*;
+
+#[test]
+fn upstream_ids_match_the_providers_naming() {
+    let cases = [
+        (
+            Provider::Anthropic,
+            "claude-haiku-4-5",
+            "anthropic/claude-haiku-4-5-20251001",
+        ),
+        (
+            Provider::BedrockInvoke,
+            "claude-haiku-4-5",
+            "bedrock/invoke/us.anthropic.claude-haiku-4-5-20251001-v1:0",
+        ),
+        (
+            Provider::BedrockConverse,
+            "claude-sonnet-4-6",
+            "bedrock/converse/us.anthropic.claude-sonnet-4-6",
+        ),
+        (
+            Provider::VertexAi,
+            "claude-haiku-4-5",
+            "vertex_ai/claude-haiku-4-5@20251001",
+        ),
+        (
+            Provider::VertexAi,
+            "claude-opus-4-7",
+            "vertex_ai/claude-opus-4-7",
+        ),
+        (
+            Provider::Azure,
+            "claude-opus-4-7",
+            "azure_ai/claude-opus-4-7",
+        ),
+        (
+            Provider::BedrockMantle,
+            "claude-haiku-4-5",
+            "bedrock_mantle/anthropic.claude-haiku-4-5",
+        ),
+        (
+            Provider::ClaudePlatformAws,
+            "claude-opus-4-7",
+            "bedrock/claude_platform/claude-opus-4-7",
+        ),
+        (
+            Provider::AnthropicRustPath,
+            "claude-haiku-4-5",
+            "anthropic/claude-haiku-4-5-20251001",
+        ),
+        (
+            Provider::VertexAiRustPath,
+            "claude-haiku-4-5",
+            "vertex_ai/claude-haiku-4-5@20251001",
+        ),
+    ];
+    for (p, m, want) in cases {
+        assert_eq!(litellm_model(p, m), want);
+    }
+}
+
+/// The Vertex pass-through's sim deployments are its live ones plus the
+/// fake credentials: no api_base (the route ignores it; the TLS front's
+/// environment takes it to the simulator), which the `/v1/messages`
+/// Vertex columns keep.
+#[test]
+fn vertex_passthrough_reaches_the_simulator_by_proxy_not_api_base() {
+    let creds = SimCredentials {
+        anthropic_api_key: "a",
+        azure_api_key: "a",
+        bedrock_mantle_api_key: "a",
+        claude_platform_aws_api_key: "a",
+        claude_platform_aws_workspace_id: "wrkspc_a",
+        aws_access_key_id: "a",
+        aws_secret_access_key: "a",
+        aws_region: "us-east-1",
+        vertex_project: "p",
+        vertex_location: "us-east5",
+        tavily_api_key: "tvly-x",
+    };
+    let sim = Upstream::Sim {
+        base_url: "http://127.0.0.1:9",
+        vertex_credentials: Some("/sa.json"),
+        creds,
+    };
+    let pt = litellm_params(Provider::VertexPassthrough, "claude-sonnet-4-6", &sim);
+    assert!(pt.get("api_base").is_none(), "{pt}");
+    assert_eq!(pt["use_in_pass_through"], true);
+    assert_eq!(pt["vertex_credentials"], "/sa.json");
+    let direct = litellm_params(Provider::VertexAi, "claude-sonnet-4-6", &sim);
+    assert_eq!(direct["api_base"], "http://127.0.0.1:9");
+    let env = tls_front_env("http://127.0.0.1:7", "/ca.pem");
+    for (k, v) in [
+        ("HTTPS_PROXY", "http://127.0.0.1:7"),
+        ("NO_PROXY", "127.0.0.1,localhost"),
+        ("SSL_CERT_FILE", "/ca.pem"),
+    ] {
+        assert!(env.contains(&(k.to_owned(), v.to_owned())), "{k}: {env:?}");
+    }
+}
+
+/// The Bedrock columns' gateways run web search themselves (LiteLLM's
+/// interception, Tavily); the others leave it to their provider. Live
+/// mode names the Tavily key by environment only.
+#[test]
+fn bedrock_routes_configure_web_search_interception() {
+    for p in Provider::ALL {
+        let cfg = proxy_config(p, &["claude-sonnet-4-6"], &Upstream::Live);
+        let on = cfg["litellm_settings"]["callbacks"] == json!(["websearch_interception"]);
+        let bedrock = matches!(
+            p,
+            Provider::BedrockInvoke | Provider::BedrockConverse | Provider::BedrockMantle
+        );
+        assert_eq!(on, bedrock, "{p:?}: {cfg}");
+        if bedrock {
+            let tool = &cfg["search_tools"][0];
+            assert_eq!(
+                tool["search_tool_name"],
+                cfg["litellm_settings"]["websearch_interception_params"]["search_tool_name"]
+            );
+            assert_eq!(tool["litellm_params"]["search_provider"], "tavily");
+            assert_eq!(
+                tool["litellm_params"]["api_key"],
+                "os.environ/TAVILY_API_KEY"
+            );
+        }
+    }
+}
+
+/// Plan 2.1's table: every column's real hosts.
+#[test]
+fn live_hosts_per_column() {
+    let foundry = "https://compat-x.services.ai.azure.com";
+    let table: Vec<(Provider, Option<&str>, &[&str])> = vec![
+        (Provider::Anthropic, None, &["api.anthropic.com"]),
+        (Provider::AnthropicRustPath, None, &["api.anthropic.com"]),
+        (
+            Provider::BedrockInvoke,
+            None,
+            &[
+                "bedrock-runtime.us-east-1.amazonaws.com",
+                "bedrock-mantle.us-east-1.api.aws",
+                "api.tavily.com",
+            ],
+        ),
+        (
+            Provider::BedrockConverse,
+            None,
+            &[
+                "bedrock-runtime.us-east-1.amazonaws.com",
+                "bedrock-mantle.us-east-1.api.aws",
+                "api.tavily.com",
+            ],
+        ),
+        (
+            Provider::BedrockPassthrough,
+            None,
+            &[
+                "bedrock-runtime.us-east-1.amazonaws.com",
+                "bedrock-mantle.us-east-1.api.aws",
+            ],
+        ),
+        (
+            Provider::BedrockMantle,
+            None,
+            &["bedrock-mantle.us-east-1.api.aws", "api.tavily.com"],
+        ),
+        (
+            Provider::ClaudePlatformAws,
+            None,
+            &["aws-external-anthropic.us-east-1.api.aws"],
+        ),
+        (
+            Provider::VertexAi,
+            None,
+            &[
+                "us-east5-aiplatform.googleapis.com",
+                "oauth2.googleapis.com",
+            ],
+        ),
+        (
+            Provider::VertexAiRustPath,
+            None,
+            &[
+                "us-east5-aiplatform.googleapis.com",
+                "oauth2.googleapis.com",
+            ],
+        ),
+        (
+            Provider::VertexPassthrough,
+            None,
+            &[
+                "us-east5-aiplatform.googleapis.com",
+                "oauth2.googleapis.com",
+            ],
+        ),
+        (
+            Provider::Azure,
+            Some(foundry),
+            &["compat-x.services.ai.azure.com"],
+        ),
+        (
+            Provider::AzurePassthrough,
+            Some("https://compat-x.services.ai.azure.com/anthropic"),
+            &["compat-x.services.ai.azure.com"],
+        ),
+        (Provider::Azure, None, &[]),
+    ];
+    assert_eq!(
+        table
+            .iter()
+            .map(|r| r.0)
+            .collect::<std::collections::BTreeSet<_>>()
+            .len(),
+        Provider::ALL.len(),
+        "every column is in the table"
+    );
+    for (p, azure, want) in table {
+        assert_eq!(
+            live_hosts(p, "us-east-1", "us-east5", azure),
+            want,
+            "{}",
+            p.id()
+        );
+    }
+    let vertex = |l| live_hosts(Provider::VertexAi, "us-east-1", l, None)[0].clone();
+    assert_eq!(vertex("global"), "aiplatform.googleapis.com");
+    assert_eq!(vertex("eu"), "aiplatform.eu.rep.googleapis.com");
+}
+
+#[test]
+fn live_config_holds_no_secret_only_env_references() {
+    for p in Provider::ALL {
+        let cfg = proxy_config(p, &["claude-sonnet-4-6"], &Upstream::Live).to_string();
+        for (k, v) in
+            serde_json::from_str::<Value>(&cfg).unwrap()["model_list"][0]["litellm_params"]
+                .as_object()
+                .unwrap()
+        {
+            if k != "model" && !v.is_boolean() {
+                assert!(
+                    v.as_str().unwrap().starts_with("os.environ/"),
+                    "{p:?} {k}={v}"
+                );
+            }
+        }
+    }
+}
+
+/// Claude Platform on AWS: the CLI in its AWS mode at the gateway's root,
+/// its own auth skipped, a placeholder workspace (never the upstream's), and
+/// no credential among its variables; the deployment carries the key and the
+/// workspace by environment reference in live mode.
+#[test]
+fn claude_platform_aws_runs_the_cli_in_its_aws_mode() {
+    let p = Provider::ClaudePlatformAws;
+    assert!(native_cli_mode(p));
+    assert!(!native_cli_mode(Provider::BedrockMantle));
+    let env: std::collections::BTreeMap<String, String> =
+        cli_env(p, "http://127.0.0.1:9", &Upstream::Live)
+            .into_iter()
+            .collect();
+    assert_eq!(env["CLAUDE_CODE_USE_ANTHROPIC_AWS"], "1");
+    assert_eq!(env["ANTHROPIC_AWS_BASE_URL"], "http://127.0.0.1:9");
+    assert_eq!(env["CLAUDE_CODE_SKIP_ANTHROPIC_AWS_AUTH"], "1");
+    assert_eq!(env["ANTHROPIC_AWS_WORKSPACE_ID"], CLI_AWS_WORKSPACE_ID);
+    assert!(env.contains_key("AWS_REGION"));
+    assert!(!env.contains_key("ANTHROPIC_AWS_API_KEY"), "{env:?}");
+    assert_eq!(cli_model(p, "claude-haiku-4-5"), "claude-haiku-4-5");
+    let live = litellm_params(p, "claude-opus-4-7", &Upstream::Live);
+    assert_eq!(live["api_key"], "os.environ/ANTHROPIC_AWS_API_KEY");
+    assert_eq!(
+        live["workspace_id"],
+        "os.environ/ANTHROPIC_AWS_WORKSPACE_ID"
+    );
+    assert_eq!(live["model"], "bedrock/claude_platform/claude-opus-4-7");
+}
