@@ -80,6 +80,14 @@ mod tests {
                 false,
             ),
             (
+                ClaudePlatformAws,
+                "claude_platform_aws",
+                None,
+                None,
+                ClaudePlatformAws,
+                false,
+            ),
+            (
                 AnthropicRustPath,
                 "anthropic_rust_path",
                 None,
@@ -109,6 +117,7 @@ mod tests {
             ("vertex_ai", Some(Front::Google)),
             ("azure", None),
             ("bedrock_mantle", None),
+            ("claude_platform_aws", None),
             ("anthropic", None),
             ("vertex_ai", None),
         ];
