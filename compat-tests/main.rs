@@ -17,6 +17,7 @@ pub mod basic_messaging_non_streaming {
     pub mod bedrock_passthrough;
     pub mod check;
     pub mod claude_code_gateway;
+    pub mod claude_platform_aws;
     pub mod vertex_ai;
     pub mod vertex_ai_rust_path;
     pub mod vertex_passthrough;
@@ -35,6 +36,7 @@ pub mod basic_messaging_streaming {
     pub mod bedrock_passthrough;
     pub mod check;
     pub mod claude_code_gateway;
+    pub mod claude_platform_aws;
     pub mod vertex_ai;
     pub mod vertex_ai_rust_path;
     pub mod vertex_passthrough;
@@ -53,6 +55,7 @@ pub mod beta_headers {
     pub mod bedrock_passthrough;
     pub mod check;
     pub mod claude_code_gateway;
+    pub mod claude_platform_aws;
     pub mod vertex_ai;
     pub mod vertex_ai_rust_path;
     pub mod vertex_passthrough;
@@ -71,6 +74,7 @@ pub mod context_management {
     pub mod bedrock_passthrough;
     pub mod check;
     pub mod claude_code_gateway;
+    pub mod claude_platform_aws;
     pub mod vertex_ai;
     pub mod vertex_ai_rust_path;
     pub mod vertex_passthrough;
@@ -89,6 +93,7 @@ pub mod count_tokens {
     pub mod bedrock_passthrough;
     pub mod check;
     pub mod claude_code_gateway;
+    pub mod claude_platform_aws;
     pub mod vertex_ai;
     pub mod vertex_ai_rust_path;
     pub mod vertex_passthrough;
@@ -107,6 +112,7 @@ pub mod effort {
     pub mod bedrock_passthrough;
     pub mod check;
     pub mod claude_code_gateway;
+    pub mod claude_platform_aws;
     pub mod vertex_ai;
     pub mod vertex_ai_rust_path;
     pub mod vertex_passthrough;
@@ -125,6 +131,7 @@ pub mod extended_thinking {
     pub mod bedrock_passthrough;
     pub mod check;
     pub mod claude_code_gateway;
+    pub mod claude_platform_aws;
     pub mod vertex_ai;
     pub mod vertex_ai_rust_path;
     pub mod vertex_passthrough;
@@ -143,6 +150,7 @@ pub mod long_context_1m {
     pub mod bedrock_passthrough;
     pub mod check;
     pub mod claude_code_gateway;
+    pub mod claude_platform_aws;
     pub mod vertex_ai;
     pub mod vertex_ai_rust_path;
     pub mod vertex_passthrough;
@@ -161,6 +169,7 @@ pub mod mcp_tools {
     pub mod bedrock_passthrough;
     pub mod check;
     pub mod claude_code_gateway;
+    pub mod claude_platform_aws;
     pub mod vertex_ai;
     pub mod vertex_ai_rust_path;
     pub mod vertex_passthrough;
@@ -179,6 +188,7 @@ pub mod model_discovery {
     pub mod bedrock_passthrough;
     pub mod check;
     pub mod claude_code_gateway;
+    pub mod claude_platform_aws;
     pub mod vertex_ai;
     pub mod vertex_ai_rust_path;
     pub mod vertex_passthrough;
@@ -197,6 +207,7 @@ pub mod pdf_input {
     pub mod bedrock_passthrough;
     pub mod check;
     pub mod claude_code_gateway;
+    pub mod claude_platform_aws;
     pub mod vertex_ai;
     pub mod vertex_ai_rust_path;
     pub mod vertex_passthrough;
@@ -215,6 +226,7 @@ pub mod prompt_caching_1h {
     pub mod bedrock_passthrough;
     pub mod check;
     pub mod claude_code_gateway;
+    pub mod claude_platform_aws;
     pub mod vertex_ai;
     pub mod vertex_ai_rust_path;
     pub mod vertex_passthrough;
@@ -233,6 +245,7 @@ pub mod prompt_caching_5m {
     pub mod bedrock_passthrough;
     pub mod check;
     pub mod claude_code_gateway;
+    pub mod claude_platform_aws;
     pub mod vertex_ai;
     pub mod vertex_ai_rust_path;
     pub mod vertex_passthrough;
@@ -251,6 +264,7 @@ pub mod structured_outputs {
     pub mod bedrock_passthrough;
     pub mod check;
     pub mod claude_code_gateway;
+    pub mod claude_platform_aws;
     pub mod vertex_ai;
     pub mod vertex_ai_rust_path;
     pub mod vertex_passthrough;
@@ -269,6 +283,7 @@ pub mod system_prompt {
     pub mod bedrock_passthrough;
     pub mod check;
     pub mod claude_code_gateway;
+    pub mod claude_platform_aws;
     pub mod vertex_ai;
     pub mod vertex_ai_rust_path;
     pub mod vertex_passthrough;
@@ -287,6 +302,7 @@ pub mod thinking_multi_turn {
     pub mod bedrock_passthrough;
     pub mod check;
     pub mod claude_code_gateway;
+    pub mod claude_platform_aws;
     pub mod vertex_ai;
     pub mod vertex_ai_rust_path;
     pub mod vertex_passthrough;
@@ -305,6 +321,7 @@ pub mod tool_search {
     pub mod bedrock_passthrough;
     pub mod check;
     pub mod claude_code_gateway;
+    pub mod claude_platform_aws;
     pub mod vertex_ai;
     pub mod vertex_ai_rust_path;
     pub mod vertex_passthrough;
@@ -323,6 +340,7 @@ pub mod tool_use {
     pub mod bedrock_passthrough;
     pub mod check;
     pub mod claude_code_gateway;
+    pub mod claude_platform_aws;
     pub mod vertex_ai;
     pub mod vertex_ai_rust_path;
     pub mod vertex_passthrough;
@@ -341,6 +359,7 @@ pub mod tool_use_streaming {
     pub mod bedrock_passthrough;
     pub mod check;
     pub mod claude_code_gateway;
+    pub mod claude_platform_aws;
     pub mod vertex_ai;
     pub mod vertex_ai_rust_path;
     pub mod vertex_passthrough;
@@ -359,6 +378,7 @@ pub mod usage_reporting {
     pub mod bedrock_passthrough;
     pub mod check;
     pub mod claude_code_gateway;
+    pub mod claude_platform_aws;
     pub mod vertex_ai;
     pub mod vertex_ai_rust_path;
     pub mod vertex_passthrough;
@@ -377,6 +397,7 @@ pub mod vision {
     pub mod bedrock_passthrough;
     pub mod check;
     pub mod claude_code_gateway;
+    pub mod claude_platform_aws;
     pub mod vertex_ai;
     pub mod vertex_ai_rust_path;
     pub mod vertex_passthrough;
@@ -395,6 +416,7 @@ pub mod web_fetch {
     pub mod bedrock_passthrough;
     pub mod check;
     pub mod claude_code_gateway;
+    pub mod claude_platform_aws;
     pub mod vertex_ai;
     pub mod vertex_ai_rust_path;
     pub mod vertex_passthrough;
@@ -413,6 +435,7 @@ pub mod web_search {
     pub mod bedrock_passthrough;
     pub mod check;
     pub mod claude_code_gateway;
+    pub mod claude_platform_aws;
     pub mod vertex_ai;
     pub mod vertex_ai_rust_path;
     pub mod vertex_passthrough;

@@ -4,11 +4,12 @@ Run by compat-harness/tests/sim_conformance.rs with the SDK's own virtualenv (tw
 SDK generations). Everything comes by environment:
 
   CONF_CLIENT     anthropic | vertex | bedrock | foundry | mantle (API key) | mantle_sigv4
+                  | aws (Claude Platform on AWS, API key) | aws_sigv4
   CONF_BASE_URL   the simulator's base URL (http://127.0.0.1:PORT)
   CONF_MODEL      the model id as that provider spells it
   CONF_SECRET     the credential: API key, Vertex access token, or AWS secret key
   CONF_AWS_ACCESS_KEY_ID, CONF_AWS_REGION, CONF_VERTEX_PROJECT, CONF_VERTEX_LOCATION,
-  CONF_VERTEX_SA_KEY
+  CONF_VERTEX_SA_KEY, CONF_AWS_WORKSPACE_ID (Claude Platform on AWS)
   CONF_RATE_LIMIT_MARKER  a prompt marker the test harness made the simulator answer 429 to
 
 Prints one line per check: RESULT<TAB>route<TAB>pass|fail|not_served<TAB>detail,
@@ -70,7 +71,35 @@ def make_client(secret=SECRET, max_retries=2):
             base_url=BASE + "/anthropic",
             max_retries=max_retries,
         )
+    if CLIENT in ("aws", "aws_sigv4"):
+        # Claude Platform on AWS (anthropic/lib/aws/_client.py): the service's
+        # root is the base URL (default https://aws-external-anthropic.{region}.api.aws).
+        return aws_client(secret=secret, max_retries=max_retries)
     raise SystemExit(f"unknown CONF_CLIENT {CLIENT}")
+
+
+def aws_client(secret=SECRET, max_retries=2, workspace_id=None, skip_auth=False):
+    from anthropic.lib.aws import AnthropicAWS
+
+    workspace_id = workspace_id or ENV["CONF_AWS_WORKSPACE_ID"]
+    if skip_auth:
+        return AnthropicAWS(
+            skip_auth=True, workspace_id=workspace_id, aws_region=ENV["CONF_AWS_REGION"], base_url=BASE,
+            max_retries=max_retries,
+        )
+    if CLIENT == "aws":
+        return AnthropicAWS(
+            api_key=secret, workspace_id=workspace_id, aws_region=ENV["CONF_AWS_REGION"], base_url=BASE,
+            max_retries=max_retries,
+        )
+    return AnthropicAWS(
+        aws_access_key=ENV["CONF_AWS_ACCESS_KEY_ID"],
+        aws_secret_key=secret,
+        aws_region=ENV["CONF_AWS_REGION"],
+        workspace_id=workspace_id,
+        base_url=BASE,
+        max_retries=max_retries,
+    )
 
 
 def check(route, only=None):
@@ -365,7 +394,7 @@ def _():
 @check("auth: wrong credential refused")
 def _():
     c = make_client(secret="wrong-" + SECRET, max_retries=0)
-    signed = CLIENT in ("bedrock", "mantle_sigv4")
+    signed = CLIENT in ("bedrock", "mantle_sigv4", "aws_sigv4")
     want = anthropic.PermissionDeniedError if signed else anthropic.AuthenticationError
     try:
         c.messages.create(model=MODEL, max_tokens=64, messages=[{"role": "user", "content": "hi"}])
@@ -424,6 +453,47 @@ def _():
     else:
         raise AssertionError("a wrong key listed the models")
     return ", ".join(ids)
+
+
+@check("workspace: no anthropic-workspace-id header -> BadRequestError 400", only="aws")
+def _():
+    # The client always sends the header (skip_auth without a workspace id is
+    # the only way to leave it out); the service refuses such a request.
+    from anthropic.lib.aws import AnthropicAWS
+
+    c = AnthropicAWS(skip_auth=True, aws_region=ENV["CONF_AWS_REGION"], base_url=BASE, max_retries=0,
+                     default_headers={"x-api-key": SECRET})
+    try:
+        c.messages.create(model=MODEL, max_tokens=64, messages=[{"role": "user", "content": "hi"}])
+    except anthropic.BadRequestError as e:
+        expect("anthropic-workspace-id" in str(e), f"words {e}")
+        return str(e)[:100]
+    raise AssertionError("accepted a request without a workspace id")
+
+
+@check("workspace: client refuses to start without a workspace id", only="aws")
+def _():
+    # Not the simulator: the official client's own refusal, the evidence for
+    # the simulator's rule (ledger claude_platform_aws.workspace_required).
+    os.environ.pop("ANTHROPIC_AWS_WORKSPACE_ID", None)
+    from anthropic.lib.aws import AnthropicAWS
+
+    try:
+        AnthropicAWS(api_key=SECRET, aws_region=ENV["CONF_AWS_REGION"], base_url=BASE)
+    except anthropic.AnthropicError as e:
+        expect("No workspace ID found" in str(e), f"words {e}")
+        return str(e)[:80]
+    raise AssertionError("the client started without a workspace id")
+
+
+@check("workspace: another workspace -> PermissionDeniedError 403", only="aws_sigv4")
+def _():
+    c = aws_client(max_retries=0, workspace_id="wrkspc_someone_else")
+    try:
+        c.messages.create(model=MODEL, max_tokens=64, messages=[{"role": "user", "content": "hi"}])
+    except anthropic.PermissionDeniedError as e:
+        return str(e)[:100]
+    raise AssertionError("accepted a foreign workspace")
 
 
 @check("count_tokens")

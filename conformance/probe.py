@@ -12,7 +12,7 @@ compat_core::tools::sdks). One run sends every probe to one target:
                 (docs/live.md) and an api missing from "apis" is not asked.
 
 Clients: anthropic.Anthropic (anthropic), AnthropicFoundry (azure), AnthropicVertex (vertex_ai),
-AnthropicBedrockMantle (bedrock_mantle), boto3 bedrock-runtime invoke_model / converse /
+AnthropicBedrockMantle (bedrock_mantle), AnthropicAWS (claude_platform_aws), boto3 bedrock-runtime invoke_model / converse /
 count_tokens (bedrock_invoke, bedrock_converse). A header the client always sends is removed with
 the SDK's own `Omit`; no request is signed by hand.
 
@@ -112,6 +112,13 @@ def anthropic_client(api, conf, invalid):
             kw["base_url"] = conf["base_url"] + "/anthropic"
         key = "ABSKinvalid-probe-key" if invalid else (conf.get("api_key") or ENV["BEDROCK_MANTLE_API_KEY"])
         return AnthropicBedrockMantle(api_key=key, aws_region=region, **kw)
+    if api == "claude_platform_aws":
+        from anthropic.lib.aws import AnthropicAWS
+
+        region = conf.get("region") or ENV["AWS_REGION_NAME"]
+        workspace = conf.get("workspace_id") or ENV["ANTHROPIC_AWS_WORKSPACE_ID"]
+        key = "sk-ant-api03-invalid-probe-key" if invalid else (conf.get("api_key") or ENV["ANTHROPIC_AWS_API_KEY"])
+        return AnthropicAWS(api_key=key, workspace_id=workspace, aws_region=region, **kw)
     raise ValueError(f"no Anthropic SDK client for {api}")
 
 

@@ -67,6 +67,8 @@ pub const CREDENTIALS: SimCredentials<'static> = SimCredentials {
     anthropic_api_key: creds::ANTHROPIC_API_KEY,
     azure_api_key: creds::AZURE_API_KEY,
     bedrock_mantle_api_key: creds::BEDROCK_MANTLE_API_KEY,
+    claude_platform_aws_api_key: creds::CLAUDE_PLATFORM_AWS_API_KEY,
+    claude_platform_aws_workspace_id: creds::CLAUDE_PLATFORM_AWS_WORKSPACE_ID,
     aws_access_key_id: creds::AWS_ACCESS_KEY_ID,
     aws_secret_access_key: creds::AWS_SECRET_ACCESS_KEY,
     aws_region: creds::AWS_REGION,

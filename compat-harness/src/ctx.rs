@@ -226,7 +226,7 @@ impl Ctx {
     /// of the gateway), authenticated with the gateway's key, with the
     /// mode's time limits.
     ///
-    /// On a pass-through column the CLI runs in its native provider mode
+    /// On a pass-through column (and Claude Platform on AWS) the CLI runs in its native provider mode
     /// with the gateway's route as that mode's base URL (routing::cli_env),
     /// the provider's own model id, and the gateway key in a header
     /// (`x-litellm-api-key`, through `ANTHROPIC_CUSTOM_HEADERS`: with its own
@@ -252,7 +252,8 @@ impl Ctx {
         .timeout(timeout)
         .stall_after(stall)
         .retry(retry);
-        if native && self.key.cell.provider.passthrough_of().is_some() {
+        let provider = self.key.cell.provider;
+        if native && (provider.passthrough_of().is_some() || routing::native_cli_mode(provider)) {
             // A rehearsal gives the CLI exactly live mode's native settings.
             let upstream = if env.mode.judges_live() {
                 Upstream::Live
@@ -269,7 +270,7 @@ impl Ctx {
             // In a native mode with its auth skipped the CLI sends no
             // credential of its own; a first-party client at a pass-through
             // route sends the driver's `ANTHROPIC_AUTH_TOKEN`.
-            if self.key.cell.provider.native_mode() {
+            if routing::native_cli_mode(provider) {
                 run = run.gateway_key_header("x-litellm-api-key");
             }
         }

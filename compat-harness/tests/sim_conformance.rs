@@ -1,5 +1,6 @@
 //! The simulators against the providers' own clients: the Anthropic Python SDK
-//! (`Anthropic`, `AnthropicFoundry`, `AnthropicVertex`, `AnthropicBedrock`) at
+//! (`Anthropic`, `AnthropicFoundry`, `AnthropicVertex`, `AnthropicBedrock`,
+//! `AnthropicBedrockMantle`, `AnthropicAWS`) at
 //! two generations (the one LiteLLM depends on and the newest) and boto3's
 //! `bedrock-runtime` client (its SigV4 signer, event-stream parser and
 //! service model). The checks themselves are Python, in `conformance/`; each
@@ -137,6 +138,10 @@ fn common_env() -> Vec<(&'static str, String)> {
             creds::vertex_service_account_key().private_key_pem.clone(),
         ),
         ("CONF_RATE_LIMIT_MARKER", RATE_LIMIT_MARKER.into()),
+        (
+            "CONF_AWS_WORKSPACE_ID",
+            creds::CLAUDE_PLATFORM_AWS_WORKSPACE_ID.into(),
+        ),
     ]
 }
 
@@ -233,6 +238,22 @@ fn anthropic_clients(generation: SdkGeneration) {
             "mantle_sigv4",
             url(Api::BedrockMantle),
             "anthropic.claude-haiku-4-5",
+            creds::AWS_SECRET_ACCESS_KEY,
+        ),
+        // Claude Platform on AWS, both auth forms (anthropic/lib/aws/_client.py
+        // `AnthropicAWS` in both SDK generations).
+        (
+            "AnthropicAWS (API key)",
+            "aws",
+            url(Api::ClaudePlatformAws),
+            "claude-haiku-4-5",
+            creds::CLAUDE_PLATFORM_AWS_API_KEY,
+        ),
+        (
+            "AnthropicAWS (SigV4)",
+            "aws_sigv4",
+            url(Api::ClaudePlatformAws),
+            "claude-haiku-4-5",
             creds::AWS_SECRET_ACCESS_KEY,
         ),
     ];

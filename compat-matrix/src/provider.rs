@@ -88,6 +88,14 @@ mod tests {
                 false,
             ),
             (
+                ClaudePlatformAws,
+                "claude_platform_aws",
+                None,
+                None,
+                ClaudePlatformAws,
+                false,
+            ),
+            (
                 AnthropicRustPath,
                 "anthropic_rust_path",
                 None,
@@ -126,6 +134,7 @@ mod tests {
             ("azure", None),
             ("anthropic", None),
             ("bedrock_mantle", None),
+            ("claude_platform_aws", None),
             ("anthropic", None),
             ("vertex_ai", None),
             ("anthropic", None),

@@ -28,6 +28,8 @@ pub enum Provider {
     AnthropicPassthrough,
     /// Bedrock Mantle
     BedrockMantle,
+    /// Claude Platform on AWS
+    ClaudePlatformAws,
     /// Anthropic (LiteLLM Rust path)
     AnthropicRustPath,
     /// Vertex AI (LiteLLM Rust path)
@@ -46,7 +48,7 @@ pub enum Front {
 }
 
 impl Provider {
-    pub const ALL: [Provider; 13] = [
+    pub const ALL: [Provider; 14] = [
         Provider::Anthropic,
         Provider::BedrockInvoke,
         Provider::BedrockConverse,
@@ -57,6 +59,7 @@ impl Provider {
         Provider::AzurePassthrough,
         Provider::AnthropicPassthrough,
         Provider::BedrockMantle,
+        Provider::ClaudePlatformAws,
         Provider::AnthropicRustPath,
         Provider::VertexAiRustPath,
         Provider::ClaudeCodeGateway,
@@ -75,6 +78,7 @@ impl Provider {
             Provider::AzurePassthrough => "azure_passthrough",
             Provider::AnthropicPassthrough => "anthropic_passthrough",
             Provider::BedrockMantle => "bedrock_mantle",
+            Provider::ClaudePlatformAws => "claude_platform_aws",
             Provider::AnthropicRustPath => "anthropic_rust_path",
             Provider::VertexAiRustPath => "vertex_ai_rust_path",
             Provider::ClaudeCodeGateway => "claude_code_gateway",
@@ -94,6 +98,7 @@ impl Provider {
             "azure_passthrough" => Some(Provider::AzurePassthrough),
             "anthropic_passthrough" => Some(Provider::AnthropicPassthrough),
             "bedrock_mantle" => Some(Provider::BedrockMantle),
+            "claude_platform_aws" => Some(Provider::ClaudePlatformAws),
             "anthropic_rust_path" => Some(Provider::AnthropicRustPath),
             "vertex_ai_rust_path" => Some(Provider::VertexAiRustPath),
             "claude_code_gateway" => Some(Provider::ClaudeCodeGateway),
@@ -184,6 +189,7 @@ impl Provider {
             Provider::AzurePassthrough => "azure",
             Provider::AnthropicPassthrough => "anthropic",
             Provider::BedrockMantle => "bedrock_mantle",
+            Provider::ClaudePlatformAws => "claude_platform_aws",
             Provider::AnthropicRustPath => "anthropic",
             Provider::VertexAiRustPath => "vertex_ai",
             Provider::ClaudeCodeGateway => "anthropic",

@@ -52,7 +52,7 @@ pub use wire::{creds, document, image, ledger};
 use faults::Faults;
 use model::ScriptedModel;
 use pipeline::{SimState, router};
-use providers::{anthropic, bedrock, mantle, tavily};
+use providers::{anthropic, bedrock, claude_platform_aws, mantle, tavily};
 use wire::creds::Auth;
 use wire::record::Records;
 
@@ -161,6 +161,9 @@ impl Simulators {
                 Api::BedrockInvoke => router(bedrock::invoke::Invoke, state.clone()),
                 Api::BedrockConverse => router(bedrock::converse::Converse, state.clone()),
                 Api::BedrockMantle => router(mantle::Mantle, state.clone()),
+                Api::ClaudePlatformAws => {
+                    router(claude_platform_aws::ClaudePlatformAws, state.clone())
+                }
             };
             // The search provider of LiteLLM's web search interception,
             // beside the providers that lack the web search server tool
@@ -169,7 +172,7 @@ impl Simulators {
                 Api::BedrockInvoke | Api::BedrockConverse | Api::BedrockMantle => app.merge(
                     tavily::routes(state.model.corpus.clone(), state.auth.clone()),
                 ),
-                Api::Anthropic | Api::Azure | Api::VertexAi => app,
+                Api::Anthropic | Api::Azure | Api::VertexAi | Api::ClaudePlatformAws => app,
             };
             let listener = runtime.block_on(tokio::net::TcpListener::bind(("127.0.0.1", port)))?;
             addrs.insert(api, listener.local_addr()?);
@@ -327,7 +330,11 @@ pub fn check_fault(api: Api, fault: &Fault) -> Result<(), String> {
 fn failure_statuses(api: Api) -> &'static [(u16, &'static str, &'static str)] {
     match api {
         Api::BedrockInvoke | Api::BedrockConverse => bedrock::error::STATUSES,
-        Api::Anthropic | Api::VertexAi | Api::Azure | Api::BedrockMantle => anthropic::STATUSES,
+        Api::Anthropic
+        | Api::VertexAi
+        | Api::Azure
+        | Api::BedrockMantle
+        | Api::ClaudePlatformAws => anthropic::STATUSES,
     }
 }
 

@@ -8,7 +8,8 @@
 //! (108 characters), a temporary AWS credential (`ASIA…` key id, 40-character
 //! secret, a long session token), a Google service-account JSON (RSA-2048,
 //! `token_uri` Google's), a Foundry resource host and 84-character key, a
-//! Bedrock API key `ABSK…` for Mantle, a Tavily key `tvly-…`.
+//! Bedrock API key `ABSK…` for Mantle, a Tavily key `tvly-…`, an
+//! Anthropic-shaped key and a `wrkspc_…` workspace for Claude Platform on AWS.
 
 use std::io::Write as _;
 use std::path::Path;
@@ -76,6 +77,14 @@ pub fn mint_rehearsal(dir: &Path) -> std::io::Result<Minted> {
     };
     let azure_api_key = random_token(84, ALNUM);
     let bedrock_mantle_api_key = format!("ABSK{}", random_token(128, BASE64));
+    // Claude Platform on AWS: an Anthropic-shaped key (inferred: the
+    // service's key format is not published) and a `wrkspc_` workspace id.
+    let claude_platform_aws_api_key = format!(
+        "sk-ant-api03-{}-{}AA",
+        random_token(86, URL_SAFE),
+        random_token(6, URL_SAFE)
+    );
+    let claude_platform_aws_workspace_id = format!("wrkspc_{}", random_token(24, ALNUM));
     let tavily_api_key = format!("tvly-{}", random_token(32, ALNUM));
 
     let pair = rcgen::KeyPair::generate_for(&rcgen::PKCS_RSA_SHA256)
@@ -104,6 +113,8 @@ pub fn mint_rehearsal(dir: &Path) -> std::io::Result<Minted> {
         anthropic_api_key,
         azure_api_key,
         bedrock_mantle_api_key,
+        claude_platform_aws_api_key,
+        claude_platform_aws_workspace_id,
         tavily_api_key,
         aws,
         vertex: VertexCreds {
@@ -139,6 +150,14 @@ pub fn mint_rehearsal(dir: &Path) -> std::io::Result<Minted> {
         ("AZURE_API_BASE", format!("{foundry_base}/anthropic")),
         ("AZURE_API_KEY", c.azure_api_key.clone()),
         ("BEDROCK_MANTLE_API_KEY", c.bedrock_mantle_api_key.clone()),
+        (
+            "ANTHROPIC_AWS_API_KEY",
+            c.claude_platform_aws_api_key.clone(),
+        ),
+        (
+            "ANTHROPIC_AWS_WORKSPACE_ID",
+            c.claude_platform_aws_workspace_id.clone(),
+        ),
         ("TAVILY_API_KEY", c.tavily_api_key.clone()),
     ]
     .into_iter()

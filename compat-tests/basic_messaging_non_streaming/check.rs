@@ -79,6 +79,13 @@ fn non_streaming_500(ctx: &Ctx) -> anyhow::Result<()> {
 }
 
 compat_harness::sim_fault_test!(
+    name = "claude_platform_aws_500_leaves_cell_unverified_not_red",
+    provider = ClaudePlatformAws,
+    run = non_streaming_500,
+    live_visible = true
+);
+
+compat_harness::sim_fault_test!(
     name = "refused_non_streaming_request_turns_cell_red",
     provider = BedrockConverse,
     run = refused_non_streaming,

@@ -216,7 +216,11 @@ fn received_context_management(body: &Value) -> Option<Value> {
 /// https://docs.claude.com/en/docs/build-with-claude/context-editing),
 /// Microsoft Foundry (Claude on Foundry runs on Anthropic's infrastructure
 /// and takes its betas, compat-sim/src/rules/betas.rs), Vertex AI (takes the
-/// beta, betas.rs) and Bedrock Mantle (Anthropic's Messages API on AWS).
+/// beta, betas.rs), Bedrock Mantle (Anthropic's Messages API on AWS) and
+/// Claude Platform on AWS (Anthropic's API through AWS: Claude Code's own AWS
+/// mode sends it the field with its beta, captured,
+/// docs/research/cli-modes-2026-12-06.md §2; LiteLLM's claim that the service
+/// rejects it is unconfirmed, xtask/probes/added.yaml asks).
 /// Not required: Bedrock InvokeModel documents only tool-result clearing
 /// (`clear_tool_uses_20250919`, https://docs.aws.amazon.com/bedrock/latest/userguide/model-parameters-anthropic-claude-messages-tool-use.html),
 /// not the thinking edit Claude Code sends; Converse has no such field
@@ -224,7 +228,7 @@ fn received_context_management(body: &Value) -> Option<Value> {
 fn takes_context_editing(p: Provider) -> bool {
     matches!(
         compat_harness::column::api(p),
-        Api::Anthropic | Api::Azure | Api::VertexAi | Api::BedrockMantle
+        Api::Anthropic | Api::Azure | Api::VertexAi | Api::BedrockMantle | Api::ClaudePlatformAws
     )
 }
 

@@ -179,7 +179,15 @@ compat_harness::sim_fault_test!(
     live_visible = true
 );
 
-/// The same loss on the Mantle column: the error names the model and the
+compat_harness::sim_fault_test!(
+    name = "no_tool_call_turns_claude_platform_aws_red",
+    provider = ClaudePlatformAws,
+    run = no_tool_call_naming_route,
+    live_visible = true
+);
+
+/// The same loss on the Mantle column (and on Claude Platform on AWS, whose
+/// CLI runs in its AWS mode): the error names the model and the
 /// gateway route the trial took (`bedrock_mantle/anthropic.claude-…`).
 fn no_tool_call_naming_route(ctx: &Ctx) -> anyhow::Result<()> {
     let error = compat_harness::red_cell_under_fault(ctx, compat_sim::Fault::NoToolCall, run)?;

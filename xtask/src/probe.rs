@@ -32,6 +32,7 @@ a provider whose variables are unset is `could not ask (no credentials: <vars>)`
   bedrock_invoke,    AWS_REGION_NAME and AWS_ACCESS_KEY_ID + AWS_SECRET_ACCESS_KEY
   bedrock_converse     [+ AWS_SESSION_TOKEN], or AWS_BEARER_TOKEN_BEDROCK
   bedrock_mantle     BEDROCK_MANTLE_API_KEY, AWS_REGION_NAME
+  claude_platform_aws  ANTHROPIC_AWS_API_KEY, ANTHROPIC_AWS_WORKSPACE_ID, AWS_REGION_NAME
 Rehearsal mode (--mode rehearsal) runs live mode's path with credentials it mints
 itself, against the simulators behind the providers' real host names (a TLS front;
 nothing reaches the network): every probe must agree.
@@ -85,6 +86,7 @@ pub fn default_model(api: Api) -> &'static str {
         Api::VertexAi => "claude-haiku-4-5@20251001",
         Api::BedrockInvoke | Api::BedrockConverse => "us.anthropic.claude-haiku-4-5-20251001-v1:0",
         Api::BedrockMantle => "anthropic.claude-haiku-4-5",
+        Api::ClaudePlatformAws => "claude-haiku-4-5",
     }
 }
 
@@ -107,6 +109,11 @@ pub fn live_vars(api: Api) -> &'static [&'static [&'static str]] {
             &["AWS_REGION_NAME", "AWS_BEARER_TOKEN_BEDROCK"],
         ],
         Api::BedrockMantle => &[&["BEDROCK_MANTLE_API_KEY", "AWS_REGION_NAME"]],
+        Api::ClaudePlatformAws => &[&[
+            "ANTHROPIC_AWS_API_KEY",
+            "ANTHROPIC_AWS_WORKSPACE_ID",
+            "AWS_REGION_NAME",
+        ]],
     }
 }
 
@@ -447,6 +454,10 @@ fn sim_target(sims: &Simulators) -> Value {
                       "project": creds::VERTEX_PROJECT, "location": creds::VERTEX_LOCATION},
         "bedrock_mantle": {"base_url": url(Api::BedrockMantle),
                            "api_key": creds::BEDROCK_MANTLE_API_KEY, "region": creds::AWS_REGION},
+        "claude_platform_aws": {"base_url": url(Api::ClaudePlatformAws),
+                                "api_key": creds::CLAUDE_PLATFORM_AWS_API_KEY,
+                                "workspace_id": creds::CLAUDE_PLATFORM_AWS_WORKSPACE_ID,
+                                "region": creds::AWS_REGION},
         "bedrock_invoke": aws(Api::BedrockInvoke),
         "bedrock_converse": aws(Api::BedrockConverse),
     }})

@@ -52,6 +52,11 @@ pub fn upstream_model_id(provider: Provider, canonical: &str) -> String {
         // Mantle: `anthropic.<model>`, no region prefix, no `-v1:0` (see
         // compat-sim/src/providers/mantle/mod.rs, "Model ids").
         Provider::BedrockMantle => format!("anthropic.{canonical}"),
+        // Claude Platform on AWS: Anthropic's own ids (the CLI's AWS mode
+        // sends `claude-opus-4-7`, captured; anthropic `lib/aws/` takes the
+        // first-party ids). The undated alias: the service's model list is
+        // not published, so the dated Haiku id is not assumed (inferred).
+        Provider::ClaudePlatformAws => canonical.to_owned(),
         Provider::AnthropicRustPath | Provider::VertexAiRustPath | Provider::ClaudeCodeGateway => {
             unreachable!("route_of maps Rust-path and gateway-mode columns to their route")
         }
@@ -84,6 +89,10 @@ pub fn litellm_model(provider: Provider, canonical: &str) -> String {
         // LiteLLM's Mantle provider: `/anthropic/v1/messages` under api_base
         // (llms/bedrock_mantle/messages/transformation.py).
         Provider::BedrockMantle => format!("bedrock_mantle/{id}"),
+        // LiteLLM 1.108.7's Claude Platform on AWS provider: `/v1/messages`
+        // under api_base (llms/bedrock/claude_platform/common_utils.py
+        // `get_complete_url`; route prefix `claude_platform/`).
+        Provider::ClaudePlatformAws => format!("bedrock/claude_platform/{id}"),
         Provider::AnthropicRustPath | Provider::VertexAiRustPath | Provider::ClaudeCodeGateway => {
             unreachable!("route_of maps Rust-path and gateway-mode columns to their route")
         }
@@ -191,8 +200,37 @@ pub fn cli_env(
         Provider::AnthropicPassthrough => {
             vec![env("ANTHROPIC_BASE_URL", &format!("{gateway}/anthropic"))]
         }
+        // The AWS mode at the gateway's root: it posts `{base}/v1/messages`,
+        // LiteLLM's unified route (captured, docs/research/cli-modes-2026-12-06.md
+        // §2, `lt_cpaws`). Its own auth skipped (the gateway signs upstream);
+        // the workspace id is required by the client but the gateway sends its
+        // own configured one upstream, so the CLI's is a placeholder.
+        Provider::ClaudePlatformAws => vec![
+            env("CLAUDE_CODE_USE_ANTHROPIC_AWS", "1"),
+            env("ANTHROPIC_AWS_BASE_URL", gateway),
+            env("CLAUDE_CODE_SKIP_ANTHROPIC_AWS_AUTH", "1"),
+            env("ANTHROPIC_AWS_WORKSPACE_ID", CLI_AWS_WORKSPACE_ID),
+            env("AWS_REGION", &from_env("AWS_REGION_NAME", region)),
+        ],
         _ => Vec::new(),
     }
+}
+
+/// The workspace id the CLI's AWS mode is given (it refuses to start
+/// without one): deliberately not the upstream's, so that a gateway
+/// forwarding the client's workspace header instead of its own configured
+/// one is refused by the simulator (compat-sim ledger
+/// `claude_platform_aws.workspace_access`).
+pub const CLI_AWS_WORKSPACE_ID: &str = "wrkspc_claude_code_client";
+
+/// Whether the column's CLI runs in one of its native provider modes
+/// (`cli_env` gives it that mode's variables) rather than with a plain
+/// `ANTHROPIC_BASE_URL`: the pass-through columns in a native mode (not
+/// `anthropic_passthrough`, whose CLI is a first-party client at the route)
+/// and Claude Platform on AWS. Such a CLI skips its own provider auth and
+/// carries the gateway key in a header.
+pub fn native_cli_mode(provider: Provider) -> bool {
+    provider.native_mode() || provider == Provider::ClaudePlatformAws
 }
 
 /// Environment the proxy itself needs for a column (beyond its config and
@@ -243,6 +281,9 @@ pub struct SimCredentials<'a> {
     pub anthropic_api_key: &'a str,
     pub azure_api_key: &'a str,
     pub bedrock_mantle_api_key: &'a str,
+    /// Claude Platform on AWS: its API key and the workspace it belongs to.
+    pub claude_platform_aws_api_key: &'a str,
+    pub claude_platform_aws_workspace_id: &'a str,
     pub aws_access_key_id: &'a str,
     pub aws_secret_access_key: &'a str,
     pub aws_region: &'a str,
@@ -254,6 +295,10 @@ pub struct SimCredentials<'a> {
 }
 
 /// Where the upstream is and how to authenticate to it.
+// Built a few times per column start and passed by reference, never stored
+// in bulk: its size (the credentials' string slices) costs nothing; boxing
+// them would only add noise at every construction site.
+#[allow(clippy::large_enum_variant)]
 pub enum Upstream<'a> {
     /// A local simulator at this base URL, accepting `creds`;
     /// `vertex_credentials` is the path of the fake service-account file
@@ -388,6 +433,35 @@ pub fn litellm_params(provider: Provider, canonical: &str, upstream: &Upstream<'
                 json!("os.environ/AWS_REGION_NAME"),
             );
         }
+        // LiteLLM's `bedrock/claude_platform/` provider: `x-api-key` when an
+        // api_key is configured, else SigV4 for `aws-external-anthropic`
+        // (common_utils.py `sign_request`); `workspace_id` becomes the
+        // `anthropic-workspace-id` header (messages_transformation.py).
+        (
+            Provider::ClaudePlatformAws,
+            Upstream::Sim {
+                base_url, creds, ..
+            },
+        ) => {
+            o.insert("api_base".into(), json!(base_url));
+            o.insert("api_key".into(), json!(creds.claude_platform_aws_api_key));
+            o.insert(
+                "workspace_id".into(),
+                json!(creds.claude_platform_aws_workspace_id),
+            );
+            o.insert("aws_region_name".into(), json!(creds.aws_region));
+        }
+        (Provider::ClaudePlatformAws, Upstream::Live) => {
+            o.insert("api_key".into(), json!("os.environ/ANTHROPIC_AWS_API_KEY"));
+            o.insert(
+                "workspace_id".into(),
+                json!("os.environ/ANTHROPIC_AWS_WORKSPACE_ID"),
+            );
+            o.insert(
+                "aws_region_name".into(),
+                json!("os.environ/AWS_REGION_NAME"),
+            );
+        }
         (
             Provider::AnthropicRustPath | Provider::VertexAiRustPath | Provider::ClaudeCodeGateway,
             _,
@@ -428,6 +502,11 @@ pub fn live_env(provider: Provider) -> &'static [&'static str] {
             "AZURE_API_KEY",
         ],
         Provider::BedrockMantle => &["BEDROCK_MANTLE_API_KEY", "AWS_REGION_NAME"],
+        Provider::ClaudePlatformAws => &[
+            "ANTHROPIC_AWS_API_KEY",
+            "ANTHROPIC_AWS_WORKSPACE_ID",
+            "AWS_REGION_NAME",
+        ],
         Provider::AnthropicRustPath | Provider::VertexAiRustPath | Provider::ClaudeCodeGateway => {
             unreachable!("route_of maps Rust-path and gateway-mode columns to their route")
         }
@@ -460,6 +539,7 @@ pub fn live_env(provider: Provider) -> &'static [&'static str] {
 ///   `oauth2.googleapis.com` (google-auth's token exchange, the service
 ///   account's `token_uri`).
 /// - Azure: the host of `azure_base` (`<resource>.services.ai.azure.com`).
+/// - Claude Platform on AWS: `aws-external-anthropic.<region>.api.aws`.
 ///
 /// The Bedrock control plane (`bedrock.<region>.amazonaws.com`) is absent:
 /// in 1.108.7 only batches call it, and the CLI's inference-profile lookup
@@ -486,6 +566,9 @@ pub fn live_hosts(
             vec![runtime, mantle]
         }
         Provider::BedrockMantle => vec![mantle],
+        // Claude Platform on AWS: `aws-external-anthropic.<region>.api.aws`
+        // (llms/bedrock/claude_platform/common_utils.py `get_complete_url`).
+        Provider::ClaudePlatformAws => vec![format!("aws-external-anthropic.{region}.api.aws")],
         Provider::VertexAi | Provider::VertexPassthrough => {
             vec![vertex, "oauth2.googleapis.com".to_owned()]
         }

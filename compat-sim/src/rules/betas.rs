@@ -201,6 +201,15 @@ const VERTEX_UNDOCUMENTED: &[&str] = &[
 /// (https://docs.aws.amazon.com/bedrock/latest/userguide/model-parameters-anthropic-claude-messages-request-response.html).
 const MANTLE_EXTRA: &[&str] = &["tool-search-tool-2025-10-19"];
 
+/// Claude Platform on AWS serves Anthropic's Messages API (anthropic
+/// `lib/aws/_client.py` is the Anthropic client with another base URL and
+/// auth) and takes Anthropic's tables, plus the two betas Claude Code 2.1.331
+/// adds in its AWS mode (`CLAUDE_CODE_USE_ANTHROPIC_AWS`: captured,
+/// docs/research/cli-modes-2026-12-06.md §2): Anthropic's own client sends
+/// them to this service on every request.
+const CLAUDE_PLATFORM_AWS_EXTRA: &[&str] =
+    &["prompt-caching-scope-2026-01-05", "advisor-tool-2026-03-01"];
+
 /// Whether `api` accepts `beta` (see the tables above for the sources).
 pub fn accepts(api: Api, beta: &str) -> bool {
     let tables: &[&[&str]] = match api {
@@ -231,6 +240,11 @@ pub fn accepts(api: Api, beta: &str) -> bool {
         // `azure_ai` list, not a provider source.
         Api::Azure => &[ANTHROPIC_DOCUMENTED, ANTHROPIC_UNDOCUMENTED],
         Api::BedrockMantle => &[ANTHROPIC_DOCUMENTED, ANTHROPIC_UNDOCUMENTED, MANTLE_EXTRA],
+        Api::ClaudePlatformAws => &[
+            ANTHROPIC_DOCUMENTED,
+            ANTHROPIC_UNDOCUMENTED,
+            CLAUDE_PLATFORM_AWS_EXTRA,
+        ],
     };
     tables.iter().any(|t| t.contains(&beta))
 }
@@ -261,6 +275,7 @@ pub fn provider_forms(api: Api, beta: &str) -> Vec<&'static str> {
         VERTEX_DOCUMENTED,
         VERTEX_UNDOCUMENTED,
         MANTLE_EXTRA,
+        CLAUDE_PLATFORM_AWS_EXTRA,
     ];
     let mut names: Vec<&'static str> = all
         .iter()
@@ -333,7 +348,7 @@ pub(crate) fn read(api: Api, req: &Incoming) -> Vec<String> {
             .unwrap_or_default()
     };
     let mut all = match api {
-        Api::Anthropic | Api::Azure | Api::BedrockMantle => from_header(),
+        Api::Anthropic | Api::Azure | Api::BedrockMantle | Api::ClaudePlatformAws => from_header(),
         // Bedrock reads the body field only; an `anthropic-beta` HTTP header
         // is not part of the InvokeModel/Converse request
         // (https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_InvokeModel.html).
@@ -358,6 +373,7 @@ pub fn rule(api: Api) -> &'static str {
         Api::Anthropic => "betas.anthropic",
         Api::Azure => "betas.azure",
         Api::BedrockMantle => "betas.mantle",
+        Api::ClaudePlatformAws => "betas.claude_platform_aws",
         Api::BedrockInvoke => "betas.bedrock",
         Api::BedrockConverse => "betas.bedrock_converse",
         Api::VertexAi => "betas.vertex",

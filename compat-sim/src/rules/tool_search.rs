@@ -68,7 +68,9 @@ pub(crate) fn check(
     // and Vertex serves it without a beta it refuses (vercel/ai PR #13497,
     // 2026-03-16; anthropics/claude-agent-sdk-typescript#307). Elsewhere
     // the provider's beta still gates it (ledger: tool_search.beta_required).
-    let generally_available = matches!(api, Api::Anthropic | Api::VertexAi);
+    // Claude Platform on AWS is Anthropic's API (inferred: GA there too).
+    let generally_available =
+        matches!(api, Api::Anthropic | Api::VertexAi | Api::ClaudePlatformAws);
     if !generally_available && !forms.iter().any(|f| sent.iter().any(|s| s == f)) {
         return Err(Rejection::invalid(
             // Foundry's and Mantle's requirement is inferred, Bedrock

@@ -35,6 +35,10 @@
 //!   "The provided request is not valid" (BerriAI/litellm#36473, which
 //!   quotes it). Mantle publishes no error reference (see `mantle/`): the
 //!   same words, in its Anthropic error shape.
+//! - Claude Platform on AWS: yes, inferred. It is Anthropic's API sold through
+//!   AWS (anthropic `lib/aws/_client.py` is the Anthropic client with another
+//!   base URL and auth) and AWS's Bedrock tool list does not cover it; no
+//!   source says which server tools it runs.
 //! - Bedrock Converse: its `toolConfig` has no server tool to name, so no
 //!   request can ask for it (nothing to refuse here).
 
@@ -193,7 +197,7 @@ pub(crate) fn check(api: Api, req: &ModelRequest) -> Result<(), Rejection> {
         return Ok(());
     }
     match api {
-        Api::Anthropic | Api::VertexAi | Api::Azure => Ok(()),
+        Api::Anthropic | Api::VertexAi | Api::Azure | Api::ClaudePlatformAws => Ok(()),
         Api::BedrockInvoke | Api::BedrockMantle | Api::BedrockConverse => Err(Rejection::invalid(
             "web_search.provider_support",
             BEDROCK_REFUSAL,

@@ -16,16 +16,20 @@ pub enum Api {
     Azure,
     /// Amazon Bedrock Mantle's Anthropic Messages endpoint (`/anthropic/v1/messages`).
     BedrockMantle,
+    /// Claude Platform on AWS: Anthropic's Messages API at
+    /// `aws-external-anthropic.{region}.api.aws`, with a workspace header.
+    ClaudePlatformAws,
 }
 
 impl Api {
-    pub const ALL: [Api; 6] = [
+    pub const ALL: [Api; 7] = [
         Api::Anthropic,
         Api::BedrockInvoke,
         Api::BedrockConverse,
         Api::VertexAi,
         Api::Azure,
         Api::BedrockMantle,
+        Api::ClaudePlatformAws,
     ];
 
     /// The id the request record names the API by.
@@ -37,6 +41,7 @@ impl Api {
             Api::VertexAi => "vertex_ai",
             Api::Azure => "azure",
             Api::BedrockMantle => "bedrock_mantle",
+            Api::ClaudePlatformAws => "claude_platform_aws",
         }
     }
 

@@ -16,6 +16,12 @@ pub const VERTEX_ACCESS_TOKEN: &str = "ya29.sim-access-token";
 /// The Amazon Bedrock API key the Mantle simulator accepts (sent as
 /// `Authorization: Bearer <key>`); SigV4 with the AWS keys above works too.
 pub const BEDROCK_MANTLE_API_KEY: &str = "ABSKsim-bedrock-mantle-api-key";
+/// The API key the Claude Platform on AWS simulator accepts (as `x-api-key`
+/// or `Authorization: Bearer`); SigV4 with the AWS keys above works too.
+pub const CLAUDE_PLATFORM_AWS_API_KEY: &str = "sk-ant-sim-claude-platform-aws-key";
+/// The workspace the Claude Platform on AWS credentials belong to
+/// (`anthropic-workspace-id`); Anthropic's workspace ids read `wrkspc_…`.
+pub const CLAUDE_PLATFORM_AWS_WORKSPACE_ID: &str = "wrkspc_simulator";
 /// The Tavily API key the Tavily simulator accepts (`crate::providers::tavily`): a
 /// placeholder in Tavily's `tvly-` form, no secret.
 pub const TAVILY_API_KEY: &str = "tvly-sim-placeholder-key";
@@ -58,6 +64,11 @@ pub struct Credentials {
     /// pass-through: one resource, one key).
     pub azure_api_key: String,
     pub bedrock_mantle_api_key: String,
+    /// Claude Platform on AWS: its API key (`ANTHROPIC_AWS_API_KEY`) and the
+    /// workspace those credentials (and the AWS keys) may use
+    /// (`ANTHROPIC_AWS_WORKSPACE_ID`).
+    pub claude_platform_aws_api_key: String,
+    pub claude_platform_aws_workspace_id: String,
     pub tavily_api_key: String,
     pub aws: AwsCreds,
     pub vertex: VertexCreds,
@@ -122,6 +133,8 @@ impl Credentials {
             anthropic_api_key: ANTHROPIC_API_KEY.into(),
             azure_api_key: AZURE_API_KEY.into(),
             bedrock_mantle_api_key: BEDROCK_MANTLE_API_KEY.into(),
+            claude_platform_aws_api_key: CLAUDE_PLATFORM_AWS_API_KEY.into(),
+            claude_platform_aws_workspace_id: CLAUDE_PLATFORM_AWS_WORKSPACE_ID.into(),
             tavily_api_key: TAVILY_API_KEY.into(),
             aws: AwsCreds {
                 access_key_id: AWS_ACCESS_KEY_ID.into(),
@@ -161,6 +174,8 @@ impl Credentials {
         let azure_ai_base = need("AZURE_AI_API_BASE");
         let azure_api_key = need("AZURE_AI_API_KEY");
         let bedrock_mantle_api_key = need("BEDROCK_MANTLE_API_KEY");
+        let claude_platform_aws_api_key = need("ANTHROPIC_AWS_API_KEY");
+        let claude_platform_aws_workspace_id = need("ANTHROPIC_AWS_WORKSPACE_ID");
         let tavily_api_key = need("TAVILY_API_KEY");
         let access_key_id = need("AWS_ACCESS_KEY_ID");
         let secret_access_key = need("AWS_SECRET_ACCESS_KEY");
@@ -194,6 +209,8 @@ impl Credentials {
             anthropic_api_key,
             azure_api_key,
             bedrock_mantle_api_key,
+            claude_platform_aws_api_key,
+            claude_platform_aws_workspace_id,
             tavily_api_key,
             aws: AwsCreds {
                 access_key_id,

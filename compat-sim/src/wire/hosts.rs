@@ -30,7 +30,8 @@ pub fn vertex_host(location: &str) -> String {
 
 /// The real host of `api` for these credentials: `api.anthropic.com`;
 /// `bedrock-runtime.<region>.amazonaws.com` (Invoke and Converse: one
-/// service); `bedrock-mantle.<region>.api.aws`; the Vertex host of the
+/// service); `bedrock-mantle.<region>.api.aws`;
+/// `aws-external-anthropic.<region>.api.aws` (Claude Platform on AWS); the Vertex host of the
 /// location ([`vertex_host`]); the Foundry resource's host (`None` when the
 /// credentials name none, as sim mode's do).
 pub fn real_host(api: Api, creds: &Credentials) -> Option<String> {
@@ -41,6 +42,8 @@ pub fn real_host(api: Api, creds: &Credentials) -> Option<String> {
             Some(format!("bedrock-runtime.{region}.amazonaws.com"))
         }
         Api::BedrockMantle => Some(format!("bedrock-mantle.{region}.api.aws")),
+        // anthropic `lib/aws/_credentials.py` `resolve_base_url`.
+        Api::ClaudePlatformAws => Some(format!("aws-external-anthropic.{region}.api.aws")),
         Api::VertexAi => Some(vertex_host(&creds.vertex.location)),
         Api::Azure => creds.foundry_resource_host.clone(),
     }

@@ -10,6 +10,7 @@ mod bedrock_converse;
 mod bedrock_invoke;
 mod bedrock_mantle;
 mod betas;
+mod claude_platform_aws;
 mod count_tokens;
 mod faults;
 mod ledger_rules;

@@ -1,4 +1,5 @@
 //! The routing table's tests: model ids, per-column configs and environments, live hosts.
+
 use super::*;
 
 #[test]
@@ -45,6 +46,11 @@ fn upstream_ids_match_the_providers_naming() {
             "bedrock_mantle/anthropic.claude-haiku-4-5",
         ),
         (
+            Provider::ClaudePlatformAws,
+            "claude-opus-4-7",
+            "bedrock/claude_platform/claude-opus-4-7",
+        ),
+        (
             Provider::AnthropicRustPath,
             "claude-haiku-4-5",
             "anthropic/claude-haiku-4-5-20251001",
@@ -70,6 +76,8 @@ fn vertex_passthrough_reaches_the_simulator_by_proxy_not_api_base() {
         anthropic_api_key: "a",
         azure_api_key: "a",
         bedrock_mantle_api_key: "a",
+        claude_platform_aws_api_key: "a",
+        claude_platform_aws_workspace_id: "wrkspc_a",
         aws_access_key_id: "a",
         aws_secret_access_key: "a",
         aws_region: "us-east-1",
@@ -110,6 +118,8 @@ fn anthropic_passthrough_upstream_by_env_credential_by_deployment() {
         anthropic_api_key: "sk-ant-sim",
         azure_api_key: "a",
         bedrock_mantle_api_key: "a",
+        claude_platform_aws_api_key: "a",
+        claude_platform_aws_workspace_id: "wrkspc_a",
         aws_access_key_id: "a",
         aws_secret_access_key: "a",
         aws_region: "us-east-1",
@@ -216,6 +226,11 @@ fn live_hosts_per_column() {
             &["bedrock-mantle.us-east-1.api.aws", "api.tavily.com"],
         ),
         (
+            Provider::ClaudePlatformAws,
+            None,
+            &["aws-external-anthropic.us-east-1.api.aws"],
+        ),
+        (
             Provider::VertexAi,
             None,
             &[
@@ -290,4 +305,33 @@ fn live_config_holds_no_secret_only_env_references() {
             }
         }
     }
+}
+
+/// Claude Platform on AWS: the CLI in its AWS mode at the gateway's root,
+/// its own auth skipped, a placeholder workspace (never the upstream's), and
+/// no credential among its variables; the deployment carries the key and the
+/// workspace by environment reference in live mode.
+#[test]
+fn claude_platform_aws_runs_the_cli_in_its_aws_mode() {
+    let p = Provider::ClaudePlatformAws;
+    assert!(native_cli_mode(p));
+    assert!(!native_cli_mode(Provider::BedrockMantle));
+    let env: std::collections::BTreeMap<String, String> =
+        cli_env(p, "http://127.0.0.1:9", &Upstream::Live)
+            .into_iter()
+            .collect();
+    assert_eq!(env["CLAUDE_CODE_USE_ANTHROPIC_AWS"], "1");
+    assert_eq!(env["ANTHROPIC_AWS_BASE_URL"], "http://127.0.0.1:9");
+    assert_eq!(env["CLAUDE_CODE_SKIP_ANTHROPIC_AWS_AUTH"], "1");
+    assert_eq!(env["ANTHROPIC_AWS_WORKSPACE_ID"], CLI_AWS_WORKSPACE_ID);
+    assert!(env.contains_key("AWS_REGION"));
+    assert!(!env.contains_key("ANTHROPIC_AWS_API_KEY"), "{env:?}");
+    assert_eq!(cli_model(p, "claude-haiku-4-5"), "claude-haiku-4-5");
+    let live = litellm_params(p, "claude-opus-4-7", &Upstream::Live);
+    assert_eq!(live["api_key"], "os.environ/ANTHROPIC_AWS_API_KEY");
+    assert_eq!(
+        live["workspace_id"],
+        "os.environ/ANTHROPIC_AWS_WORKSPACE_ID"
+    );
+    assert_eq!(live["model"], "bedrock/claude_platform/claude-opus-4-7");
 }

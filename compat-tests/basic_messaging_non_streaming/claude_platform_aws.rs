@@ -1,0 +1,2 @@
+//! Basic messaging (non-streaming) on Claude Platform on AWS.
+compat_harness::case!();

@@ -1,0 +1,2 @@
+//! Basic messaging (streaming) on Claude Platform on AWS.
+compat_harness::case!();

@@ -1,0 +1,2 @@
+//! Beta headers on Claude Platform on AWS.
+compat_harness::case!();

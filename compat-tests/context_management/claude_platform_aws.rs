@@ -1,0 +1,2 @@
+//! Context management on Claude Platform on AWS.
+compat_harness::case!();

@@ -1,0 +1,2 @@
+//! Token counting on Claude Platform on AWS.
+compat_harness::case!();

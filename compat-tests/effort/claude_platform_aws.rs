@@ -1,0 +1,2 @@
+//! Effort on Claude Platform on AWS.
+compat_harness::case!();

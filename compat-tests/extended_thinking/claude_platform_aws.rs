@@ -1,0 +1,2 @@
+//! Extended thinking on Claude Platform on AWS.
+compat_harness::case!();

@@ -1,0 +1,2 @@
+//! 1M context on Claude Platform on AWS.
+compat_harness::case!();

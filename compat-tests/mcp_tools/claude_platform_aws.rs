@@ -1,0 +1,2 @@
+//! MCP tools on Claude Platform on AWS.
+compat_harness::case!();

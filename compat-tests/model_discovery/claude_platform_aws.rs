@@ -1,0 +1,2 @@
+//! Model discovery on Claude Platform on AWS.
+compat_harness::case!();

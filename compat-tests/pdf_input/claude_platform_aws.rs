@@ -1,0 +1,2 @@
+//! PDF input on Claude Platform on AWS.
+compat_harness::case!();

@@ -1,0 +1,2 @@
+//! Structured outputs on Claude Platform on AWS.
+compat_harness::case!();

@@ -1,0 +1,2 @@
+//! System prompt on Claude Platform on AWS.
+compat_harness::case!();

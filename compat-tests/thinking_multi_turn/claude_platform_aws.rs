@@ -1,0 +1,2 @@
+//! Thinking across turns on Claude Platform on AWS.
+compat_harness::case!();

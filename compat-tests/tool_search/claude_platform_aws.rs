@@ -1,0 +1,2 @@
+//! Tool search on Claude Platform on AWS.
+compat_harness::case!();

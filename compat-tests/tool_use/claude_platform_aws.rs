@@ -1,0 +1,2 @@
+//! Tool use on Claude Platform on AWS.
+compat_harness::case!();

@@ -1,0 +1,2 @@
+//! Tool use (streaming) on Claude Platform on AWS.
+compat_harness::case!();

@@ -1,0 +1,2 @@
+//! Usage reporting on Claude Platform on AWS.
+compat_harness::case!();

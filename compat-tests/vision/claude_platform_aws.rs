@@ -1,0 +1,2 @@
+//! Vision on Claude Platform on AWS.
+compat_harness::case!();

@@ -1,0 +1,2 @@
+//! Web fetch on Claude Platform on AWS.
+compat_harness::case!();

@@ -1,0 +1,2 @@
+//! Web search on Claude Platform on AWS.
+compat_harness::case!();
