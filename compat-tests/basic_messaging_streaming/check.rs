@@ -216,7 +216,7 @@ compat_harness::sim_fault_test!(
     provider = AnthropicPassthrough,
     run = held_stream_start,
     live_visible = false,
-    why = "as held_stream_start_turns_cell_red on anthropic (same wire, same live rule): live judges a stream only by whether all its text deltas left the gateway within 20 ms; a held start followed by a paced rest passes. The read-ahead shows only against the provider's send times (the simulator's record)"
+    why = "as held_stream_start_turns_cell_red on anthropic (same wire, same live rule): live judges a stream only by whether all its text deltas left the gateway within 20 ms; a held start followed by a paced rest passes. The read-ahead shows only against the provider's send times (the simulator's record). Inferred from the anthropic column's rehearsal, not observed on this column"
 );
 
 /// A read-ahead: the first half of the text deltas is held and handed on
