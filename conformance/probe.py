@@ -74,7 +74,7 @@ def error_words(body_text):
 # ---- the Anthropic SDK's clients -------------------------------------------------------------
 
 
-def anthropic_client(api, conf, invalid):
+def anthropic_client(api, conf, invalid, no_workspace=False):
     kw = {"max_retries": 0, "timeout": 60}
     if MODE == "sim":
         kw["base_url"] = conf["base_url"]
@@ -118,6 +118,12 @@ def anthropic_client(api, conf, invalid):
         region = conf.get("region") or ENV["AWS_REGION_NAME"]
         workspace = conf.get("workspace_id") or ENV["ANTHROPIC_AWS_WORKSPACE_ID"]
         key = "sk-ant-api03-invalid-probe-key" if invalid else (conf.get("api_key") or ENV["ANTHROPIC_AWS_API_KEY"])
+        if no_workspace:
+            # The client always sends the workspace header; skip_auth without
+            # a workspace id is its only way to leave it out (as
+            # conformance/anthropic_clients.py's workspace check does), the key
+            # then goes as a plain header.
+            return AnthropicAWS(skip_auth=True, aws_region=region, default_headers={"x-api-key": key}, **kw)
         return AnthropicAWS(api_key=key, workspace_id=workspace, aws_region=region, **kw)
     raise ValueError(f"no Anthropic SDK client for {api}")
 
@@ -137,12 +143,21 @@ def shape(body, req):
 def send_anthropic(p):
     api, req = p["api"], p.get("request") or {}
     conf = {**APIS[api], **(req.get("target") or {})}
-    client = anthropic_client(api, conf, req.get("auth") == "invalid")
+    no_workspace = "anthropic-workspace-id" in (req.get("omit_headers") or [])
+    client = anthropic_client(api, conf, req.get("auth") == "invalid", no_workspace)
     headers = dict(req.get("headers") or {})
     if MODE == "sim":
         headers[PROBE_HEADER] = str(p["index"])
     for name in req.get("omit_headers") or []:
         headers[name] = Omit()
+    if req.get("endpoint") == "models":
+        # GET /v1/models (the List Models API) with the probe's `limit`.
+        try:
+            client.get("/v1/models", cast_to=object,
+                       options={"headers": headers, "params": {"limit": req.get("limit", 20)}})
+            return 200, ""
+        except anthropic.APIStatusError as e:
+            return e.status_code, error_words(e.response.text)
     if req.get("endpoint") == "count_tokens":
         path = "/v1/messages/count_tokens"
         body = shape({"model": p["model"], "messages": [{"role": "user", "content": PROMPT}]}, req)
