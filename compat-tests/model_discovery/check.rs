@@ -87,7 +87,15 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
         ))
         .into());
     };
-    let listed = judge_listing(listing, &served)?;
+    // A pass-through route forwards the upstream's own Models API, which
+    // may name the model by the provider's id (Anthropic lists Haiku 4.5 as
+    // claude-haiku-4-5-20251001); the CLI then uses that id, which the
+    // route forwards unchanged and the provider serves.
+    let mut names = vec![served.clone()];
+    if ctx.provider().passthrough_of().is_some() {
+        names.push(routing::upstream_model_id(ctx.provider(), model));
+    }
+    let listed = judge_listing(listing, &names)?;
     let id = listed["id"].as_str().unwrap_or_default().to_owned();
     let display = listed["display_name"]
         .as_str()
@@ -191,8 +199,8 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
     };
     let sent_model = sent.body["model"].as_str().unwrap_or_default();
     ensure!(
-        strip_1m(sent_model) == served,
-        "after set_model {id} the CLI sent its prompt for {sent_model:?}, not for {served}"
+        strip_1m(sent_model) == strip_1m(&id),
+        "after set_model {id} the CLI sent its prompt for {sent_model:?}, not for {id}"
     );
     if ctx.sim().is_some() {
         let upstream: Vec<_> = ctx
@@ -226,10 +234,10 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The listing's entry for the trial's model (`served`, or `served[1m]`),
-/// after checking the answer the CLI got: 200, the Anthropic shape, Claude
-/// ids the CLI keeps.
-fn judge_listing(listing: &TapRecord, served: &str) -> anyhow::Result<Value> {
+/// The listing's entry for the trial's model (one of `names`, or it with
+/// `[1m]`), after checking the answer the CLI got: 200, the Anthropic
+/// shape, Claude ids the CLI keeps.
+fn judge_listing(listing: &TapRecord, names: &[String]) -> anyhow::Result<Value> {
     let what = format!("GET {}", listing.path);
     ensure!(
         listing.status == 200,
@@ -287,11 +295,16 @@ fn judge_listing(listing: &TapRecord, served: &str) -> anyhow::Result<Value> {
         }
     );
     data.iter()
-        .find(|m| m["id"].as_str().is_some_and(|id| strip_1m(id) == served))
+        .find(|m| {
+            m["id"]
+                .as_str()
+                .is_some_and(|id| names.iter().any(|n| strip_1m(id) == n))
+        })
         .cloned()
         .with_context(|| {
             format!(
-                "the gateway's listing does not name the trial's model {served} (it lists {})",
+                "the gateway's listing does not name the trial's model {} (it lists {})",
+                names.join(" or "),
                 ids.join(", ")
             )
         })
