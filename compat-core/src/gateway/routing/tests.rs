@@ -72,19 +72,7 @@ fn upstream_ids_match_the_providers_naming() {
 /// Vertex columns keep.
 #[test]
 fn vertex_passthrough_reaches_the_simulator_by_proxy_not_api_base() {
-    let creds = SimCredentials {
-        anthropic_api_key: "a",
-        azure_api_key: "a",
-        bedrock_mantle_api_key: "a",
-        claude_platform_aws_api_key: "a",
-        claude_platform_aws_workspace_id: "wrkspc_a",
-        aws_access_key_id: "a",
-        aws_secret_access_key: "a",
-        aws_region: "us-east-1",
-        vertex_project: "p",
-        vertex_location: "us-east5",
-        tavily_api_key: "tvly-x",
-    };
+    let creds = fake_creds();
     let sim = Upstream::Sim {
         base_url: "http://127.0.0.1:9",
         vertex_credentials: Some("/sa.json"),
@@ -106,16 +94,10 @@ fn vertex_passthrough_reaches_the_simulator_by_proxy_not_api_base() {
     }
 }
 
-/// The `/anthropic` pass-through: the upstream by the proxy's
-/// environment (sim: the simulator; live: nothing, Anthropic's host),
-/// the credential from deployments flagged for pass-through, the CLI a
-/// first-party client at the route with the canonical model id.
-#[test]
-fn anthropic_passthrough_upstream_by_env_credential_by_deployment() {
-    let p = Provider::AnthropicPassthrough;
-    assert!(!p.native_mode() && Provider::BedrockPassthrough.native_mode());
-    let creds = SimCredentials {
-        anthropic_api_key: "sk-ant-sim",
+/// Simulator credentials whose values no test looks at.
+fn fake_creds() -> SimCredentials<'static> {
+    SimCredentials {
+        anthropic_api_key: "a",
         azure_api_key: "a",
         bedrock_mantle_api_key: "a",
         claude_platform_aws_api_key: "a",
@@ -126,6 +108,20 @@ fn anthropic_passthrough_upstream_by_env_credential_by_deployment() {
         vertex_project: "p",
         vertex_location: "us-east5",
         tavily_api_key: "tvly-x",
+    }
+}
+
+/// The `/anthropic` pass-through: the upstream by the proxy's
+/// environment (sim: the simulator; live: nothing, Anthropic's host),
+/// the credential from deployments flagged for pass-through, the CLI a
+/// first-party client at the route with the canonical model id.
+#[test]
+fn anthropic_passthrough_upstream_by_env_credential_by_deployment() {
+    let p = Provider::AnthropicPassthrough;
+    assert!(!p.native_mode() && Provider::BedrockPassthrough.native_mode());
+    let creds = SimCredentials {
+        anthropic_api_key: "sk-ant-sim",
+        ..fake_creds()
     };
     let sim = Upstream::Sim {
         base_url: "http://127.0.0.1:9",
