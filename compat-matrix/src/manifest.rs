@@ -1,7 +1,9 @@
-//! `manifest.yaml`: the matrix's rows (features), columns (providers) and the
-//! models every cell runs on. Parsed strictly: unknown keys, empty or duplicate
-//! ids and names are errors that name the file, the line and the field.
+//! `manifest.yaml`: the matrix's rows (features), columns (providers), the
+//! models and the model sets a column runs. Parsed strictly: unknown keys,
+//! empty or duplicate ids and names are errors that name the file, the line
+//! and the field.
 
+pub mod model_sets;
 pub mod reach;
 
 use std::collections::HashSet;
@@ -11,6 +13,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 
+pub use model_sets::{DEFAULT_SET, ModelSet};
 pub use reach::{FORMATS, Format, NotOffered, REACHES, Reach};
 
 /// A validated manifest. Order of every list is display order.
@@ -18,7 +21,12 @@ pub use reach::{FORMATS, Format, NotOffered, REACHES, Reach};
 pub struct Manifest {
     pub features: Vec<Feature>,
     pub providers: Vec<Provider>,
+    /// Every model of the manifest, whichever column runs it. A column's
+    /// models are [`Manifest::models_of`], never this list.
     pub models: Vec<Model>,
+    /// The model sets (manifest.yaml `model_sets`; without it, one set
+    /// [`DEFAULT_SET`] of every model), in the manifest's order.
+    pub model_sets: Vec<ModelSet>,
     /// The CLI's modes the gateway offers no route for, with the evidence
     /// (manifest.yaml `not_offered`; optional, in display order).
     pub not_offered: Vec<NotOffered>,
@@ -64,6 +72,9 @@ pub struct Provider {
     /// (`CLAUDE_CODE_USE_GATEWAY`, the Claude apps gateway protocol) at one
     /// of the gateway's routes.
     pub gateway_mode: Option<GatewayMode>,
+    /// The id of the model set the column runs (`models:`, default
+    /// [`DEFAULT_SET`]); its models are [`Manifest::models_of`].
+    pub model_set: String,
 }
 
 /// A pass-through column's facts.
@@ -113,8 +124,8 @@ pub const FRONTS: &[(&str, &str)] = &[(
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Model {
-    /// Canonical Claude model id, e.g. `claude-sonnet-4-6`; also the name the
-    /// gateway serves the model under.
+    /// Canonical model id, e.g. `claude-sonnet-4-6` or `gpt-5.6-terra`; also
+    /// the name the gateway serves the model under.
     pub id: String,
     /// Display name, e.g. `Claude Sonnet 4.6`.
     pub name: String,
@@ -320,6 +331,8 @@ impl Manifest {
                 reach,
                 format,
                 gateway_mode,
+                // Checked below, once the sets are known.
+                model_set: String::new(),
             });
         }
 
@@ -349,6 +362,17 @@ impl Manifest {
                 ));
             }
             models.push(Model { id, name, short });
+        }
+        let model_lines: Vec<u64> = raw.models.iter().map(|m| m.id.referenced.line()).collect();
+        let model_sets = model_sets::check(raw.model_sets.as_ref(), &models, &model_lines, &err)?;
+        for (p, raw) in providers.iter_mut().zip(&raw.providers) {
+            p.model_set = model_sets::of_column(
+                &p.id,
+                raw.models.as_ref(),
+                &model_sets,
+                &err,
+                raw.id.referenced.line(),
+            )?;
         }
         for (what, n) in [
             ("features", features.len()),
@@ -385,8 +409,35 @@ impl Manifest {
             features,
             providers,
             models,
+            model_sets,
             not_offered,
         })
+    }
+
+    /// The models column `provider_id` runs, in display order: THE way to
+    /// get a column's models (empty for an id that is no column).
+    pub fn models_of(&self, provider_id: &str) -> &[Model] {
+        self.provider(provider_id)
+            .and_then(|p| self.model_set(&p.model_set))
+            .map_or(&[], |s| &s.models)
+    }
+
+    pub fn model_set(&self, id: &str) -> Option<&ModelSet> {
+        self.model_sets.iter().find(|s| s.id == id)
+    }
+
+    /// The models some column runs, in the order of `models`: the models a
+    /// matrix built from this manifest lists (a set no column uses yet, like
+    /// `gpt` before its columns, adds none).
+    pub fn models_in_use(&self) -> Vec<&Model> {
+        self.models
+            .iter()
+            .filter(|m| {
+                self.providers
+                    .iter()
+                    .any(|p| self.models_of(&p.id).iter().any(|x| x.id == m.id))
+            })
+            .collect()
     }
 
     pub fn feature(&self, id: &str) -> Option<&Feature> {
@@ -418,6 +469,8 @@ struct RawManifest {
     features: Vec<RawEntry>,
     providers: Vec<RawProvider>,
     models: Vec<RawModel>,
+    #[serde(default)]
+    model_sets: Option<model_sets::RawModelSets>,
     #[serde(default)]
     not_offered: Vec<RawNotOffered>,
 }
@@ -462,6 +515,9 @@ struct RawProvider {
     #[serde(default)]
     format: Option<Spanned<String>>,
     gateway_mode: Option<RawGatewayMode>,
+    /// The id of a model set (`model_sets`).
+    #[serde(default)]
+    models: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]

@@ -35,7 +35,17 @@ fn repository_manifest_is_valid_and_ordered() {
         .map(|p| p.id())
         .collect();
     assert_eq!(cols, known);
-    assert_eq!(m.models.len(), 3);
+    // Every column runs the three Claude models, as before sets existed;
+    // `gpt` is defined, and used by no column until the OpenAI columns.
+    let claude = ["claude-haiku-4-5", "claude-sonnet-4-6", "claude-opus-4-7"];
+    for p in &m.providers {
+        let ids: Vec<_> = m.models_of(&p.id).iter().map(|x| x.id.as_str()).collect();
+        assert_eq!(ids, claude, "{}", p.id);
+    }
+    let gpt: Vec<_> = m.model_set("gpt").unwrap().models.iter().map(|x| x.short.as_str()).collect();
+    assert_eq!(gpt, ["luna-5.6", "terra-5.6", "sol-5.6"]);
+    let in_use: Vec<_> = m.models_in_use().iter().map(|x| x.id.as_str()).collect();
+    assert_eq!(in_use, claude);
     // `cargo xtask codegen` maps every column to its simulator.
     for p in &m.providers {
         assert!(p.simulator.is_some(), "providers[{}].simulator", p.id);
@@ -276,4 +286,103 @@ fn duplicate_short_model_name() {
         e,
         "manifest.yaml:13: models[claude-x].short: duplicate short name `haiku-4.5`"
     );
+}
+
+const TWO_SETS: &str = "\
+features:
+  - id: tool_use
+    name: Tool use
+providers:
+  - id: anthropic
+    name: Anthropic
+  - id: openai
+    name: OpenAI
+    models: gpt
+models:
+  - id: claude-haiku-4-5
+    name: Claude Haiku 4.5
+    short: haiku-4.5
+  - id: gpt-5.6-luna
+    name: GPT-5.6 Luna
+    short: luna-5.6
+  - id: gpt-5.6-sol
+    name: GPT-5.6 Sol
+    short: sol-5.6
+model_sets:
+  claude: [claude-haiku-4-5]
+  gpt: [gpt-5.6-sol, gpt-5.6-luna]
+";
+
+fn ids(ms: &[Model]) -> Vec<&str> {
+    ms.iter().map(|m| m.id.as_str()).collect()
+}
+
+#[test]
+fn a_column_runs_its_set_in_the_sets_order() {
+    let m = parse(TWO_SETS).unwrap();
+    assert_eq!(ids(m.models_of("anthropic")), ["claude-haiku-4-5"]);
+    // The set's order, not the `models` list's.
+    assert_eq!(ids(m.models_of("openai")), ["gpt-5.6-sol", "gpt-5.6-luna"]);
+    assert_eq!(m.provider("anthropic").unwrap().model_set, "claude");
+    assert_eq!(m.provider("openai").unwrap().model_set, "gpt");
+    assert!(m.models_of("nope").is_empty());
+    assert_eq!(m.models_in_use().len(), 3);
+    // A set no column uses is allowed, and lists no model as in use.
+    let unused = parse(&TWO_SETS.replace("    models: gpt\n", "")).unwrap();
+    assert_eq!(ids(unused.models_of("openai")), ["claude-haiku-4-5"]);
+    let in_use: Vec<_> = unused.models_in_use().iter().map(|x| x.id.as_str()).collect();
+    assert_eq!(in_use, ["claude-haiku-4-5"]);
+}
+
+#[test]
+fn without_model_sets_every_column_runs_every_model() {
+    let m = parse(&GOOD.replace(
+        "short: haiku-4.5\n",
+        "short: haiku-4.5\n  - id: claude-opus-4-7\n    name: Claude Opus 4.7\n    short: opus-4.7\n",
+    ))
+    .unwrap();
+    assert_eq!(m.model_sets.len(), 1);
+    assert_eq!(m.model_sets[0].id, DEFAULT_SET);
+    assert_eq!(ids(m.models_of("anthropic")), ["claude-haiku-4-5", "claude-opus-4-7"]);
+}
+
+#[test]
+fn bad_model_sets_name_line_and_field() {
+    let cases = [
+        (
+            TWO_SETS.replace("models: gpt", "models: gtp"),
+            "manifest.yaml:9: providers[openai].models: the column names the model set `gtp`, which `model_sets` does not define (it has: claude, gpt)",
+        ),
+        (
+            TWO_SETS.replace("  claude: [claude-haiku-4-5]\n", "  anthropic: [claude-haiku-4-5]\n"),
+            "manifest.yaml:5: providers[anthropic].models: the column names no set (no `models:`), so it runs the model set `claude`, which `model_sets` does not define (it has: anthropic, gpt)",
+        ),
+        (
+            TWO_SETS.replace("[gpt-5.6-sol, gpt-5.6-luna]", "[gpt-5.6-sol, gpt-5.6-lune]"),
+            "manifest.yaml:22: model_sets.gpt: `gpt-5.6-lune` is no model of `models`",
+        ),
+        (
+            TWO_SETS.replace("[gpt-5.6-sol, gpt-5.6-luna]", "[gpt-5.6-sol, gpt-5.6-sol, gpt-5.6-luna]"),
+            "manifest.yaml:22: model_sets.gpt: `gpt-5.6-sol` is listed twice",
+        ),
+        (
+            TWO_SETS.replace("[gpt-5.6-sol, gpt-5.6-luna]", "[gpt-5.6-sol]"),
+            "manifest.yaml:14: models[gpt-5.6-luna]: in no set of `model_sets`",
+        ),
+        (
+            TWO_SETS.replace("[gpt-5.6-sol, gpt-5.6-luna]", "[]"),
+            "manifest.yaml:22: model_sets.gpt: must list at least one model",
+        ),
+        (
+            TWO_SETS.replace("  gpt: [", "  GPT: ["),
+            "manifest.yaml:22: model_sets.GPT: `GPT` must use only a-z, 0-9, `_`, `-` and `.`",
+        ),
+    ];
+    for (text, want) in cases {
+        assert_eq!(parse(&text).unwrap_err(), want);
+    }
+    // A set given twice: YAML refuses the duplicate key, with its line.
+    let dup = TWO_SETS.to_owned() + "  gpt: [gpt-5.6-luna]\n";
+    let e = parse(&dup).unwrap_err();
+    assert!(e.starts_with("manifest.yaml:23: ") && e.contains("duplicate"), "{e}");
 }
