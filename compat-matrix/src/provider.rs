@@ -6,7 +6,7 @@
 // Every fact of a column is in manifest.yaml; `cargo xtask codegen` writes
 // them into provider_gen.rs. This module is the enum's public path and its
 // tests.
-pub use crate::provider_gen::{Front, Provider};
+pub use crate::provider_gen::{Front, MODEL_SETS, Provider};
 
 #[cfg(test)]
 mod tests {
