@@ -94,7 +94,9 @@ pub struct FeatureCheck {
     pub module: &'static str,
     pub run: fn(&Ctx) -> anyhow::Result<()>,
     /// The models the feature cannot apply to (model id, reason): their
-    /// trials are not_applicable with the reason, on every column.
+    /// trials are not_applicable with the reason, on every column that runs
+    /// the model (its model set holds it); a key that names no model of
+    /// manifest.yaml is refused when the trial list is built.
     pub except: &'static [(&'static str, &'static str)],
     /// Whether the feature applies to a column, decided from the column's
     /// facts (so that a column added later falls in without a case of its
@@ -185,8 +187,9 @@ macro_rules! case {
 
 /// Registers a feature's check, in its `check.rs`: `feature!(run = run);`
 /// or `feature!(run = run, not_applicable_for = NO_EFFORT);` (a
-/// `&[(model id, reason)]`: those models' trials are not_applicable with the
-/// reason, on every column whose case runs the check), or
+/// `&[(model id, reason)]`, ids of manifest.yaml `models`: those models'
+/// trials are not_applicable with the reason, on every column whose case runs
+/// the check and whose model set holds the model), or
 /// `feature!(run = run, applies = applies);` (a `fn(Provider) ->
 /// Result<(), String>` deciding from the column's facts; `Err(reason)`:
 /// the column's trials are not_applicable with the reason).

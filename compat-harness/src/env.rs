@@ -226,12 +226,12 @@ impl Launchers {
 static ENV: OnceLock<Result<Env, String>> = OnceLock::new();
 
 /// What the run needs: the mode, each column's proxy in the order the trials
-/// need them with the number of trials that will use it, the models.
+/// need them with the number of trials that will use it. (Each column's
+/// models are its own, `Provider::models`, from manifest.yaml.)
 #[derive(Clone)]
 pub(crate) struct Plan {
     pub mode: Mode,
     pub columns: Vec<(Provider, usize)>,
-    pub models: Vec<String>,
     /// Proxies alive at once (`crate::window`).
     pub window: usize,
 }
@@ -295,7 +295,6 @@ pub(crate) fn get() -> Result<&'static Env, String> {
         let plan = NEEDED.get().cloned().unwrap_or_else(|| Plan {
             mode: Mode::Sim,
             columns: Vec::new(),
-            models: Vec::new(),
             window: crate::window::DEFAULT_WIDTH,
         });
         Env::start(&plan)
@@ -311,7 +310,7 @@ pub(crate) fn started() -> Option<&'static Env> {
 
 impl Env {
     fn start(plan: &Plan) -> Result<Env, String> {
-        let (mode, models) = (plan.mode, &plan.models[..]);
+        let mode = plan.mode;
         // In the order the trials need them.
         let providers: Vec<Provider> = plan.columns.iter().map(|&(p, _)| p).collect();
         let t0 = std::time::Instant::now();
@@ -324,11 +323,10 @@ impl Env {
                 .join(format!("gateway-{}", std::process::id())),
             Err(_) => compat_matrix::paths::out_dir().join("gateway"),
         };
-        let model_refs: Vec<&str> = models.iter().map(String::as_str).collect();
 
         if mode == Mode::Sim
             && !providers.is_empty()
-            && let Some(warm) = crate::warm::attach(&providers, models)
+            && let Some(warm) = crate::warm::attach(&providers)
         {
             for guard in run_faults(&warm.sims)? {
                 std::mem::forget(guard);
@@ -394,7 +392,7 @@ impl Env {
                         p,
                         column::sim_proxy_config(
                             p,
-                            &model_refs,
+                            p.models(),
                             &base,
                             vertex_credentials.as_deref(),
                         ),
@@ -432,7 +430,7 @@ impl Env {
                     }
                     specs.push((
                         p,
-                        routing::proxy_config(p, &model_refs, &Upstream::Live),
+                        routing::proxy_config(p, p.models(), &Upstream::Live),
                         routing::proxy_env(p, &Upstream::Live),
                         Vec::new(),
                     ));
@@ -502,7 +500,6 @@ impl Env {
             }
             for _ in 0..PROXY_START_CONCURRENCY {
                 let (bin, dir) = (litellm.bin.clone(), work_dir.clone());
-                let warm_model = models.first().cloned();
                 std::thread::spawn(move || {
                     while let Some((p, job)) = window.next() {
                         let launcher = job.launchers.get(&bin, &dir, &job.env);
@@ -532,7 +529,9 @@ impl Env {
                                     p.id(),
                                     t0.elapsed().as_secs_f64()
                                 );
-                                if let Some(model) = &warm_model {
+                                // The column's first model (each column
+                                // runs its own set).
+                                if let Some(model) = p.models().first() {
                                     column::warm_up(gw, &routing::served_model_name(p, model), p);
                                 }
                             }

@@ -411,7 +411,8 @@ fn cell_of(
     let manifest = compat_matrix::manifest::Manifest::load_default()?;
     let mut results = RunResults::new(Mode::Sim);
     results.run.finished_at = Some(results.run.started_at);
-    for m in &manifest.models {
+    // The column's own models: a cell aggregates its column's set only.
+    for m in manifest.models_of(ctx.provider().id()) {
         let (outcome, class) = if m.id == ctx.model_id() {
             (conclusion.outcome.clone(), conclusion.class)
         } else {

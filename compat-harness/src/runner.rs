@@ -171,7 +171,7 @@ fn prepare(args: &Arguments, filters: &Filters) -> Result<Prepared, String> {
     // The trials that use their column's proxy (not the not_applicable ones).
     let mut needs_proxy: BTreeSet<String> = BTreeSet::new();
     for (kind, cell) in &cases {
-        for model in &manifest.models {
+        for (model, kind) in cell_trials(&manifest, cell.provider, *kind) {
             let key = TrialKey {
                 cell: cell.clone(),
                 model: model_id(model),
@@ -179,7 +179,7 @@ fn prepare(args: &Arguments, filters: &Filters) -> Result<Prepared, String> {
             let name = TrialName::Case(key.clone());
             let label = name.to_string();
             let sink = sink.clone();
-            let trial = match kind.for_model(&model.id) {
+            let trial = match kind {
                 CaseKind::NotApplicable(reason) => Trial::test(label, move || {
                     if let Some(sink) = &sink {
                         sink.record(TrialResult {
@@ -242,8 +242,8 @@ fn prepare(args: &Arguments, filters: &Filters) -> Result<Prepared, String> {
                     t.provider.id()
                 )
             })?;
-        for model in &manifest.models {
-            if !matches!(kind.for_model(&model.id), CaseKind::Run(_)) {
+        for (model, kind) in cell_trials(&manifest, cell.provider, *kind) {
+            if !matches!(kind, CaseKind::Run(_)) {
                 continue;
             }
             let on = TrialKey {
@@ -319,7 +319,6 @@ fn prepare(args: &Arguments, filters: &Filters) -> Result<Prepared, String> {
     env::plan(env::Plan {
         mode,
         columns,
-        models: manifest.models.iter().map(|m| m.id.clone()).collect(),
         window: crate::window::width_from_env()?,
     });
     Ok(Prepared {
@@ -329,6 +328,22 @@ fn prepare(args: &Arguments, filters: &Filters) -> Result<Prepared, String> {
         baseline,
         mode,
     })
+}
+
+/// A case's trials on its column: one per model the column runs (its model
+/// set, manifest.yaml `model_sets`, in display order), with what the case
+/// does for that model. A `not_applicable_for` key (a model of the manifest,
+/// checked in `prepare`) only matters on columns whose set holds the model.
+fn cell_trials(
+    manifest: &Manifest,
+    provider: Provider,
+    kind: CaseKind,
+) -> Vec<(&compat_matrix::manifest::Model, CaseKind)> {
+    manifest
+        .models_of(provider.id())
+        .iter()
+        .map(|m| (m, kind.for_model(&m.id)))
+        .collect()
 }
 
 /// Where a trial comes in the run, on its key's fields, in the manifest's
@@ -358,7 +373,10 @@ fn run_order(
             .iter()
             .position(|x| x.id == k.cell.feature.as_str()),
         n.fault(),
-        manifest.models.iter().position(|x| x.id == k.model.id),
+        manifest
+            .models_of(k.cell.provider.id())
+            .iter()
+            .position(|x| x.id == k.model.id),
     )
 }
 
@@ -548,6 +566,71 @@ mod tests {
                 "tool_use::bedrock_invoke::haiku-4.5",
                 "tool_use::bedrock_invoke::opus-4.7",
             ]
+        );
+    }
+
+    fn no_check(_: &Ctx) -> anyhow::Result<()> {
+        Ok(())
+    }
+
+    /// A column of another model set runs that set's models, in the set's
+    /// order; a `not_applicable_for` key applies where its model runs and
+    /// nowhere else.
+    #[test]
+    fn a_column_runs_its_own_model_set() {
+        let text = "features:\n  - {id: tool_use, name: Tool use}\nproviders:\n\
+                    \x20 - {id: anthropic, name: Anthropic}\n\
+                    \x20 - {id: bedrock_invoke, name: Bedrock, models: gpt}\n\
+                    models:\n  - {id: claude-haiku-4-5, name: H, short: haiku-4.5}\n\
+                    \x20 - {id: claude-opus-4-7, name: O, short: opus-4.7}\n\
+                    \x20 - {id: gpt-5.6-luna, name: L, short: luna-5.6}\n\
+                    \x20 - {id: gpt-5.6-sol, name: S, short: sol-5.6}\n\
+                    model_sets:\n  claude: [claude-haiku-4-5, claude-opus-4-7]\n\
+                    \x20 gpt: [gpt-5.6-sol, gpt-5.6-luna]\n";
+        let manifest = Manifest::parse(text, std::path::Path::new("fixture.yaml")).unwrap();
+        const EXCEPT: &[(&str, &str)] = &[
+            ("claude-opus-4-7", "no opus"),
+            ("gpt-5.6-luna", "no luna"),
+        ];
+        let kind = CaseKind::RunExcept(no_check, EXCEPT);
+        let show = |p: Provider| {
+            cell_trials(&manifest, p, kind)
+                .into_iter()
+                .map(|(m, k)| match k {
+                    CaseKind::NotApplicable(r) => format!("{} n/a: {r}", m.short),
+                    CaseKind::Run(_) => format!("{} runs", m.short),
+                    _ => format!("{} ?", m.short),
+                })
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            show(Provider::Anthropic),
+            ["haiku-4.5 runs", "opus-4.7 n/a: no opus"]
+        );
+        assert_eq!(
+            show(Provider::BedrockInvoke),
+            ["sol-5.6 runs", "luna-5.6 n/a: no luna"]
+        );
+        // Within a column, trials follow the set's order.
+        let key = |short: &str| {
+            let m = manifest.model_by_short(short).unwrap();
+            TrialName::Case(TrialKey {
+                cell: CellKey {
+                    feature: FeatureId("tool_use".to_owned()),
+                    provider: Provider::BedrockInvoke,
+                },
+                model: ModelId {
+                    id: m.id.clone(),
+                    short: m.short.clone(),
+                },
+            })
+        };
+        let mut names = vec![key("luna-5.6"), key("sol-5.6")];
+        names.sort_by_cached_key(|n| run_order(&manifest, n));
+        let names: Vec<String> = names.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            names,
+            ["tool_use::bedrock_invoke::sol-5.6", "tool_use::bedrock_invoke::luna-5.6"]
         );
     }
 }

@@ -12,9 +12,9 @@
 //!
 //! `COMPAT_WARM=off` makes a run ignore the warm gateway (the bench's cold
 //! author loop). A state file is stale, said once and ignored, when its launcher is gone,
-//! a needed proxy is dead or missing, the LiteLLM entry point, version or
-//! manifest models differ, a column's config is not the one this build
-//! would generate, or the simulator ports are taken.
+//! a needed proxy is dead or missing, the LiteLLM entry point or version
+//! differ, a column's config (which names the column's models) is not the one
+//! this build would generate, or the simulator ports are taken.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -49,7 +49,6 @@ struct State {
     launcher_pgid: i32,
     litellm_bin: PathBuf,
     litellm_version: String,
-    models: Vec<String>,
     /// Simulator API id -> the port its proxy expects it on.
     sim_ports: BTreeMap<String, u16>,
     proxies: BTreeMap<String, ProxyState>,
@@ -66,8 +65,8 @@ struct ProxyState {
 }
 
 /// `cargo xtask up`: starts (replacing a previous one) the warm gateway for
-/// every column of `providers`.
-pub fn up(providers: &[Provider], models: &[String]) -> anyhow::Result<()> {
+/// every column of `providers`, each serving its own models (`Provider::models`).
+pub fn up(providers: &[Provider]) -> anyhow::Result<()> {
     let _ = down();
     let dir = dir();
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
@@ -101,11 +100,9 @@ pub fn up(providers: &[Provider], models: &[String]) -> anyhow::Result<()> {
         launcher_pgid: 0,
         litellm_bin: litellm.bin.clone(),
         litellm_version: litellm.version.clone(),
-        models: models.to_vec(),
         sim_ports: BTreeMap::new(),
         proxies: BTreeMap::new(),
     };
-    let model_refs: Vec<&str> = models.iter().map(String::as_str).collect();
     let mut gateways = Vec::new();
     for &p in providers {
         if let Some(why) = column::not_warmable(p) {
@@ -123,7 +120,7 @@ pub fn up(providers: &[Provider], models: &[String]) -> anyhow::Result<()> {
             .then(|| column::write_fake_service_account(&dir, &base))
             .transpose()
             .map_err(anyhow::Error::msg)?;
-        let config = column::sim_proxy_config(p, &model_refs, &base, vertex.as_deref());
+        let config = column::sim_proxy_config(p, p.models(), &base, vertex.as_deref());
         let gw = Gateway::start_forked(
             ProxySpec {
                 litellm_bin: &litellm.bin,
@@ -138,7 +135,7 @@ pub fn up(providers: &[Provider], models: &[String]) -> anyhow::Result<()> {
         eprintln!("[up] proxy for {} at {}", p.id(), gw.base_url);
         // Its first stream, as the harness gives a proxy it starts itself:
         // needs the simulator, which lives only during a run, so a short one.
-        if let Some(model) = models.first() {
+        if let Some(model) = p.models().first() {
             let sims = Simulators::start_at(&[(column::api(p), port)])?;
             column::warm_up(&gw, model, p);
             drop(sims);
@@ -222,13 +219,13 @@ pub(crate) struct Attached {
 
 /// Attaches to the warm gateway if there is one and it is still true (see
 /// the module's doc); says why when it is not.
-pub(crate) fn attach(providers: &[Provider], models: &[String]) -> Option<Attached> {
+pub(crate) fn attach(providers: &[Provider]) -> Option<Attached> {
     if std::env::var("COMPAT_WARM").as_deref() == Ok("off") {
         return None;
     }
     let path = state_path();
     let text = std::fs::read_to_string(&path).ok()?;
-    match try_attach(&text, providers, models) {
+    match try_attach(&text, providers) {
         Ok(a) => {
             eprintln!(
                 "[compat] attached to the warm gateway of `cargo xtask up` ({}): proxies for {}",
@@ -251,7 +248,7 @@ pub(crate) fn attach(providers: &[Provider], models: &[String]) -> Option<Attach
     }
 }
 
-fn try_attach(text: &str, providers: &[Provider], models: &[String]) -> anyhow::Result<Attached> {
+fn try_attach(text: &str, providers: &[Provider]) -> anyhow::Result<Attached> {
     let state: State = serde_json::from_str(text).context("unreadable")?;
     if state.format != FORMAT {
         bail!("format {}, this build writes {FORMAT}", state.format);
@@ -272,10 +269,6 @@ fn try_attach(text: &str, providers: &[Provider], models: &[String]) -> anyhow::
             litellm.bin.display()
         );
     }
-    if state.models != models {
-        bail!("its models are not the manifest's");
-    }
-    let model_refs: Vec<&str> = models.iter().map(String::as_str).collect();
     let mut gateways = BTreeMap::new();
     let mut ports = Vec::new();
     for &p in providers {
@@ -299,7 +292,7 @@ fn try_attach(text: &str, providers: &[Provider], models: &[String]) -> anyhow::
             .config
             .pointer("/model_list/0/litellm_params/vertex_credentials")
             .and_then(Value::as_str);
-        let want = column::sim_proxy_config(p, &model_refs, &base, vertex);
+        let want = column::sim_proxy_config(p, p.models(), &base, vertex);
         if want != proxy.config {
             bail!(
                 "the proxy for {} runs another config than this build generates",
@@ -342,16 +335,15 @@ mod tests {
             launcher_pgid: dead,
             litellm_bin: "/nonexistent/litellm".into(),
             litellm_version: "0".into(),
-            models: vec!["claude-sonnet-4-6".into()],
             sim_ports: BTreeMap::new(),
             proxies: BTreeMap::new(),
         };
         let text = serde_json::to_string(&state).unwrap();
-        let e = try_attach(&text, &[Provider::Anthropic], &state.models)
+        let e = try_attach(&text, &[Provider::Anthropic])
             .err()
             .expect("stale");
         assert!(format!("{e:#}").contains("is gone"), "{e:#}");
-        let e = try_attach("{", &[Provider::Anthropic], &state.models)
+        let e = try_attach("{", &[Provider::Anthropic])
             .err()
             .expect("stale");
         assert!(format!("{e:#}").contains("unreadable"), "{e:#}");

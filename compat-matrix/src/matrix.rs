@@ -13,6 +13,7 @@ use crate::manifest::Manifest;
 use crate::results::{RunResults, TrialResult};
 use crate::status::CellStatus;
 
+mod column_models;
 pub mod compare;
 pub mod history;
 pub mod v2;
@@ -234,7 +235,7 @@ pub fn project(m: &v2::MatrixV2) -> Matrix {
                 providers: f
                     .providers
                     .iter()
-                    .map(|(p, cell)| (p.clone(), project_cell(cell, m.models.len())))
+                    .map(|(p, cell)| (p.clone(), project_cell(cell, m.models_of(p).len())))
                     .collect(),
             })
             .collect(),
@@ -354,6 +355,15 @@ pub(crate) fn check_known(
     }
     if manifest.model(&t.model).is_none() {
         return Err(unknown("model", &t.model));
+    }
+    // A model the column does not run (manifest.yaml `model_sets`): the
+    // cell would aggregate a model it is not judged on.
+    if !manifest
+        .models_of(&t.provider)
+        .iter()
+        .any(|m| m.id == t.model)
+    {
+        return Err(unknown("model of the column's set", &t.model));
     }
     Ok(())
 }

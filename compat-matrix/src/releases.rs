@@ -387,7 +387,8 @@ fn named(map: IndexMap<String, String>) -> Vec<Named> {
 /// A model's verdict in one release's matrix; `None` when the matrix lacks
 /// the feature, the provider or the model.
 fn verdict_in(m: &MatrixV2, feature: &str, provider: &str, model: &str) -> Option<ReleaseVerdict> {
-    if !m.models.iter().any(|x| x.id == model) {
+    // A model the column does not run (its model set) has no verdict there.
+    if !m.models_of(provider).iter().any(|x| x.id == model) {
         return None;
     }
     let cell = m.cell(feature, provider)?;

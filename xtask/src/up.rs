@@ -13,9 +13,8 @@ pub fn up() -> anyhow::Result<ExitCode> {
         .iter()
         .filter_map(|p| Provider::from_id(&p.id))
         .collect();
-    let models: Vec<String> = manifest.models.iter().map(|m| m.id.clone()).collect();
     compat_core::tools::claude()?;
-    compat_harness::warm::up(&providers, &models)?;
+    compat_harness::warm::up(&providers)?;
     Ok(ExitCode::SUCCESS)
 }
 

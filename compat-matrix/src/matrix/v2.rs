@@ -58,7 +58,8 @@ pub struct MatrixV2 {
     /// The formats the columns name, with their labels.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub formats: Vec<Described>,
-    /// The models every cell runs on, in the manifest's order.
+    /// The models some column runs, in the manifest's order (a column's own:
+    /// [`MatrixV2::models_of`]).
     pub models: Vec<ModelInfo>,
     pub features: Vec<FeatureV2>,
     /// The CLI's modes the gateway offers no route for (manifest.yaml
@@ -79,6 +80,10 @@ pub struct ColumnInfo {
     /// An id of `formats`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub format: Option<String>,
+    /// The ids of the models the column runs (its model set), in display
+    /// order; absent when it runs every model of `models`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub models: Option<Vec<String>>,
 }
 
 /// A reach or a format: its id, display name and one-line description
@@ -526,7 +531,7 @@ pub fn build(
                                 .previous
                                 .as_ref()
                                 .and_then(|m| m.last_verdict(&f.id, &p.id));
-                            aggregate(manifest, models, previous)
+                            aggregate(manifest, &p.id, models, previous)
                         }
                     };
                     (p.id.clone(), cell)
@@ -552,6 +557,7 @@ pub fn build(
                 name: p.name.clone(),
                 reach: p.reach.clone(),
                 format: p.format.clone(),
+                models: super::column_models::column_entry(manifest, &p.id),
             })
             .collect(),
         reaches: described(
@@ -580,8 +586,8 @@ pub fn build(
             })
             .collect(),
         models: manifest
-            .models
-            .iter()
+            .models_in_use()
+            .into_iter()
             .map(|m| ModelInfo {
                 id: m.id.clone(),
                 name: m.name.clone(),
@@ -688,13 +694,17 @@ fn model_result(runs: &Runs<'_>) -> ModelResult {
     r
 }
 
+/// Column `provider`'s cell from its models' runs: only its own models
+/// (manifest.yaml `model_sets`), in their display order.
 fn aggregate(
     manifest: &Manifest,
+    provider: &str,
     models: &BTreeMap<&str, Runs<'_>>,
     previous: Option<Previous>,
 ) -> CellV2 {
+    let own = manifest.models_of(provider);
     let mut results = IndexMap::new();
-    for m in &manifest.models {
+    for m in own {
         if let Some(runs) = models.get(m.id.as_str()) {
             results.insert(m.id.clone(), model_result(runs));
         }
@@ -728,7 +738,7 @@ fn aggregate(
             error: lines(ModelStatus::Unverified),
             previous,
         }
-    } else if results.len() < manifest.models.len()
+    } else if results.len() < own.len()
         && count(ModelStatus::NotApplicable) < results.len()
     {
         // A partial run proves nothing about the missing models.

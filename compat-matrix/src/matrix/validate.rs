@@ -335,7 +335,11 @@ pub fn validate_v2_for_publish(
     ) {
         return invalid(m);
     }
-    let want: Vec<&str> = manifest.models.iter().map(|m| m.id.as_str()).collect();
+    let want: Vec<&str> = manifest
+        .models_in_use()
+        .iter()
+        .map(|m| m.id.as_str())
+        .collect();
     let have: Vec<&str> = matrix.models.iter().map(|m| m.id.as_str()).collect();
     if let Some(m) = list_mismatch("model", &want, &have) {
         return invalid(m);
@@ -352,6 +356,14 @@ pub fn validate_v2_for_publish(
             ));
         }
         for (p, cell) in &f.providers {
+            // A cell is judged on its column's models only.
+            let own = manifest.models_of(p);
+            if let Some(m) = cell.models.keys().find(|m| !own.iter().any(|o| &o.id == *m)) {
+                return invalid(format!(
+                    "{} × {p} has a result for model `{m}`, which column {p} does not run (manifest.yaml model_sets)",
+                    f.id
+                ));
+            }
             let empty = |s: &str| s.trim().is_empty();
             match &cell.status {
                 CellStatusV2::Fail { error }

@@ -13,7 +13,9 @@ use crate::wire::answer::Answer;
 use crate::wire::record::Incoming;
 use crate::wire::rejection::Rejection;
 
-/// The models the simulator lists: the matrix's three, newest first, under
+/// The models the simulator lists: the matrix's `claude` model set
+/// (manifest.yaml `model_sets.claude`, the models the Claude columns run;
+/// never the `gpt` set, which Anthropic does not serve), newest first, under
 /// the ids the Anthropic API names them by (`claude-haiku-4-5-20251001`;
 /// the 4.6 and 4.7 ids carry no date). Release dates: Haiku 4.5's from its
 /// id; the others are not in this repository's sources, so they take the
@@ -142,6 +144,24 @@ mod tests {
             assert!(m["display_name"].as_str().unwrap().starts_with("Claude "));
             assert!(m["created_at"].as_str().unwrap().ends_with('Z'));
         }
+    }
+
+    /// The list is the manifest's `claude` set, no more, no less (compared
+    /// without the date suffix the Anthropic API adds to Haiku 4.5's id).
+    #[test]
+    fn lists_the_claude_model_set() {
+        let (_, claude) = compat_matrix::provider::MODEL_SETS
+            .iter()
+            .find(|(id, _)| *id == "claude")
+            .expect("manifest.yaml defines the claude set");
+        let mut listed: Vec<&str> = MODELS
+            .iter()
+            .map(|(id, _, _)| id.strip_suffix("-20251001").unwrap_or(id))
+            .collect();
+        let mut want = claude.to_vec();
+        listed.sort_unstable();
+        want.sort_unstable();
+        assert_eq!(listed, want);
     }
 
     #[test]
