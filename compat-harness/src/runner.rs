@@ -588,10 +588,8 @@ mod tests {
                     model_sets:\n  claude: [claude-haiku-4-5, claude-opus-4-7]\n\
                     \x20 gpt: [gpt-5.6-sol, gpt-5.6-luna]\n";
         let manifest = Manifest::parse(text, std::path::Path::new("fixture.yaml")).unwrap();
-        const EXCEPT: &[(&str, &str)] = &[
-            ("claude-opus-4-7", "no opus"),
-            ("gpt-5.6-luna", "no luna"),
-        ];
+        const EXCEPT: &[(&str, &str)] =
+            &[("claude-opus-4-7", "no opus"), ("gpt-5.6-luna", "no luna")];
         let kind = CaseKind::RunExcept(no_check, EXCEPT);
         let show = |p: Provider| {
             cell_trials(&manifest, p, kind)
@@ -625,12 +623,15 @@ mod tests {
                 },
             })
         };
-        let mut names = vec![key("luna-5.6"), key("sol-5.6")];
+        let mut names = [key("luna-5.6"), key("sol-5.6")];
         names.sort_by_cached_key(|n| run_order(&manifest, n));
         let names: Vec<String> = names.iter().map(ToString::to_string).collect();
         assert_eq!(
             names,
-            ["tool_use::bedrock_invoke::sol-5.6", "tool_use::bedrock_invoke::luna-5.6"]
+            [
+                "tool_use::bedrock_invoke::sol-5.6",
+                "tool_use::bedrock_invoke::luna-5.6"
+            ]
         );
     }
 }

@@ -128,6 +128,17 @@ pub enum BuildError {
         id: String,
     },
     #[error(
+        "{}: trial {trial}: its column does not run that model (it runs the model set `{set}`, manifest.yaml `model_sets`)",
+        path.display()
+    )]
+    NotInColumn {
+        path: PathBuf,
+        /// `feature::provider::model`.
+        trial: String,
+        /// The model set the column runs.
+        set: String,
+    },
+    #[error(
         "{}: the run did not finish (no `finished_at`): it crashed or was interrupted after {trials} trial(s); \
          rerun it, or build anyway with --allow-incomplete",
         path.display()
@@ -363,7 +374,14 @@ pub(crate) fn check_known(
         .iter()
         .any(|m| m.id == t.model)
     {
-        return Err(unknown("model of the column's set", &t.model));
+        return Err(BuildError::NotInColumn {
+            path: path.to_owned(),
+            trial: format!("{}::{}::{}", t.feature, t.provider, t.model),
+            set: manifest
+                .provider(&t.provider)
+                .map(|p| p.model_set.clone())
+                .unwrap_or_default(),
+        });
     }
     Ok(())
 }

@@ -52,13 +52,12 @@ fn environ_refs(v: &Value, out: &mut BTreeSet<String>) {
 /// `routing::live_env` of every column, every `os.environ/` reference of
 /// the generated live configs, and [`ALSO_NEEDED`].
 fn needed() -> BTreeSet<String> {
-    let manifest = compat_matrix::manifest::Manifest::load_default().expect("manifest");
-    let models: Vec<&str> = manifest.models.iter().map(|m| m.id.as_str()).collect();
     let mut out: BTreeSet<String> = ALSO_NEEDED.iter().map(|s| s.to_string()).collect();
     for p in Provider::ALL {
         out.extend(routing::live_env(p).iter().map(|s| s.to_string()));
         environ_refs(
-            &routing::proxy_config(p, &models, &routing::Upstream::Live),
+            // Each column's own models (manifest.yaml `model_sets`).
+            &routing::proxy_config(p, p.models(), &routing::Upstream::Live),
             &mut out,
         );
     }

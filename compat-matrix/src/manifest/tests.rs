@@ -42,7 +42,13 @@ fn repository_manifest_is_valid_and_ordered() {
         let ids: Vec<_> = m.models_of(&p.id).iter().map(|x| x.id.as_str()).collect();
         assert_eq!(ids, claude, "{}", p.id);
     }
-    let gpt: Vec<_> = m.model_set("gpt").unwrap().models.iter().map(|x| x.short.as_str()).collect();
+    let gpt: Vec<_> = m
+        .model_set("gpt")
+        .unwrap()
+        .models
+        .iter()
+        .map(|x| x.short.as_str())
+        .collect();
     assert_eq!(gpt, ["luna-5.6", "terra-5.6", "sol-5.6"]);
     let in_use: Vec<_> = m.models_in_use().iter().map(|x| x.id.as_str()).collect();
     assert_eq!(in_use, claude);
@@ -330,7 +336,11 @@ fn a_column_runs_its_set_in_the_sets_order() {
     // A set no column uses is allowed, and lists no model as in use.
     let unused = parse(&TWO_SETS.replace("    models: gpt\n", "")).unwrap();
     assert_eq!(ids(unused.models_of("openai")), ["claude-haiku-4-5"]);
-    let in_use: Vec<_> = unused.models_in_use().iter().map(|x| x.id.as_str()).collect();
+    let in_use: Vec<_> = unused
+        .models_in_use()
+        .iter()
+        .map(|x| x.id.as_str())
+        .collect();
     assert_eq!(in_use, ["claude-haiku-4-5"]);
 }
 
@@ -343,7 +353,10 @@ fn without_model_sets_every_column_runs_every_model() {
     .unwrap();
     assert_eq!(m.model_sets.len(), 1);
     assert_eq!(m.model_sets[0].id, DEFAULT_SET);
-    assert_eq!(ids(m.models_of("anthropic")), ["claude-haiku-4-5", "claude-opus-4-7"]);
+    assert_eq!(
+        ids(m.models_of("anthropic")),
+        ["claude-haiku-4-5", "claude-opus-4-7"]
+    );
 }
 
 #[test]
@@ -354,7 +367,10 @@ fn bad_model_sets_name_line_and_field() {
             "manifest.yaml:9: providers[openai].models: the column names the model set `gtp`, which `model_sets` does not define (it has: claude, gpt)",
         ),
         (
-            TWO_SETS.replace("  claude: [claude-haiku-4-5]\n", "  anthropic: [claude-haiku-4-5]\n"),
+            TWO_SETS.replace(
+                "  claude: [claude-haiku-4-5]\n",
+                "  anthropic: [claude-haiku-4-5]\n",
+            ),
             "manifest.yaml:5: providers[anthropic].models: the column names no set (no `models:`), so it runs the model set `claude`, which `model_sets` does not define (it has: anthropic, gpt)",
         ),
         (
@@ -362,7 +378,10 @@ fn bad_model_sets_name_line_and_field() {
             "manifest.yaml:22: model_sets.gpt: `gpt-5.6-lune` is no model of `models`",
         ),
         (
-            TWO_SETS.replace("[gpt-5.6-sol, gpt-5.6-luna]", "[gpt-5.6-sol, gpt-5.6-sol, gpt-5.6-luna]"),
+            TWO_SETS.replace(
+                "[gpt-5.6-sol, gpt-5.6-luna]",
+                "[gpt-5.6-sol, gpt-5.6-sol, gpt-5.6-luna]",
+            ),
             "manifest.yaml:22: model_sets.gpt: `gpt-5.6-sol` is listed twice",
         ),
         (
@@ -384,5 +403,8 @@ fn bad_model_sets_name_line_and_field() {
     // A set given twice: YAML refuses the duplicate key, with its line.
     let dup = TWO_SETS.to_owned() + "  gpt: [gpt-5.6-luna]\n";
     let e = parse(&dup).unwrap_err();
-    assert!(e.starts_with("manifest.yaml:23: ") && e.contains("duplicate"), "{e}");
+    assert!(
+        e.starts_with("manifest.yaml:23: ") && e.contains("duplicate"),
+        "{e}"
+    );
 }

@@ -6,15 +6,6 @@
 //! the same set (every matrix before sets) is written as before.
 
 use super::v2::{MatrixV2, ModelInfo};
-use crate::manifest::Manifest;
-
-/// What `columns[].models` says for column `provider_id`: None when it runs
-/// every model the matrix lists.
-pub(crate) fn column_entry(manifest: &Manifest, provider_id: &str) -> Option<Vec<String>> {
-    let own = manifest.models_of(provider_id);
-    (own.len() != manifest.models_in_use().len())
-        .then(|| own.iter().map(|m| m.id.clone()).collect())
-}
 
 impl MatrixV2 {
     /// The models column `provider` runs, in display order: its

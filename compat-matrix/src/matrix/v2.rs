@@ -557,7 +557,7 @@ pub fn build(
                 name: p.name.clone(),
                 reach: p.reach.clone(),
                 format: p.format.clone(),
-                models: super::column_models::column_entry(manifest, &p.id),
+                models: column_entry(manifest, &p.id),
             })
             .collect(),
         reaches: described(
@@ -595,6 +595,15 @@ pub fn build(
             .collect(),
         features,
     })
+}
+
+/// What `columns[].models` says for column `provider_id`: None when it runs
+/// every model the matrix lists (so a matrix whose columns all run one set
+/// is written as before sets; `MatrixV2::models_of` reads it).
+fn column_entry(manifest: &Manifest, provider_id: &str) -> Option<Vec<String>> {
+    let own = manifest.models_of(provider_id);
+    (own.len() != manifest.models_in_use().len())
+        .then(|| own.iter().map(|m| m.id.clone()).collect())
 }
 
 /// The entries of a fixed list (id, name, description) that some column
@@ -738,9 +747,7 @@ fn aggregate(
             error: lines(ModelStatus::Unverified),
             previous,
         }
-    } else if results.len() < own.len()
-        && count(ModelStatus::NotApplicable) < results.len()
-    {
+    } else if results.len() < own.len() && count(ModelStatus::NotApplicable) < results.len() {
         // A partial run proves nothing about the missing models.
         CellStatusV2::NotTested
     } else if passing.is_empty() && count(ModelStatus::NotApplicable) > 0 {

@@ -358,7 +358,11 @@ pub fn validate_v2_for_publish(
         for (p, cell) in &f.providers {
             // A cell is judged on its column's models only.
             let own = manifest.models_of(p);
-            if let Some(m) = cell.models.keys().find(|m| !own.iter().any(|o| &o.id == *m)) {
+            if let Some(m) = cell
+                .models
+                .keys()
+                .find(|m| !own.iter().any(|o| &o.id == *m))
+            {
                 return invalid(format!(
                     "{} × {p} has a result for model `{m}`, which column {p} does not run (manifest.yaml model_sets)",
                     f.id

@@ -57,7 +57,7 @@ fn results_file(dir: &Path, mode: Mode, outcome: Outcome) -> PathBuf {
     r.run.claude_code_version = Some("2.1.120".into());
     r.run.litellm_version = Some("1.83.0".into());
     for f in &manifest.features {
-        for m in &manifest.models {
+        for m in manifest.models_of("anthropic") {
             r.record(TrialResult {
                 feature: f.id.clone(),
                 provider: "anthropic".into(),
@@ -374,7 +374,7 @@ fn run_at(
     r.run.claude_code_version = Some("2.1.120".into());
     r.run.litellm_version = Some("1.83.0".into());
     for f in &manifest.features {
-        for m in &manifest.models {
+        for m in manifest.models_of("anthropic") {
             let (outcome, class) = outcome(&f.id, &m.id);
             r.record(TrialResult {
                 feature: f.id.clone(),

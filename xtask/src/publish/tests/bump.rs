@@ -16,7 +16,7 @@ fn run_with(dir: &Path, finished: &str, litellm: &str, cli: &str, failing: &[&st
     r.run.claude_code_version = Some(cli.into());
     r.run.litellm_version = Some(litellm.into());
     for f in &manifest.features {
-        for m in &manifest.models {
+        for m in manifest.models_of("anthropic") {
             let (outcome, class) = if failing.contains(&f.id.as_str()) {
                 (
                     Outcome::fail("tool_use block missing"),
