@@ -515,3 +515,85 @@ fn column_facts_are_optional_and_checked() {
         "{e}"
     );
 }
+
+/// A column of another model set (golden/builder/model_sets/, where `openai`
+/// runs the GPT set): each cell aggregates its own column's models, the
+/// matrix lists every model in use and names each column's own, v1 counts a
+/// column's models; a trial of a model its column does not run is refused,
+/// and so is a cell holding a result for one.
+#[test]
+fn a_column_of_another_model_set() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../golden/builder/model_sets");
+    let manifest = Manifest::load(&root.join("manifest.yaml")).unwrap();
+    let shown = Path::new("golden/builder/model_sets/results.json");
+    let results = RunResults::load(&root.join("results.json")).unwrap();
+    let input = [ResultsInput {
+        path: shown,
+        results: &results,
+    }];
+    let m = v2::build(&manifest, &input, &BuildOptions::default()).unwrap();
+    let json = m.to_json_pretty();
+    assert_valid(&json, "2", "model_sets v2");
+    let v1 = matrix::project(&m).to_json_pretty();
+    assert_valid(&v1, "1", "model_sets v1");
+    insta::with_settings!({ snapshot_path => "../../golden/builder/model_sets/snapshots", prepend_module_to_snapshot => false, omit_expression => true }, {
+        insta::assert_snapshot!("v2", json);
+        insta::assert_snapshot!("v1", v1);
+    });
+
+    let ids = |p: &str| -> Vec<String> { m.models_of(p).iter().map(|x| x.id.clone()).collect() };
+    assert_eq!(ids("anthropic"), ["claude-haiku-4-5", "claude-opus-4-7"]);
+    assert_eq!(
+        ids("openai"),
+        ["gpt-5.6-luna", "gpt-5.6-terra", "gpt-5.6-sol"]
+    );
+    let status = |f: &str, p: &str| m.cell(f, p).unwrap().status.clone();
+    assert_eq!(
+        status("tool_use", "openai"),
+        v2::CellStatusV2::Partial {
+            error: "gpt-5.6-luna: no tool_use block in the answer".into(),
+            passing_models: vec!["gpt-5.6-terra".into(), "gpt-5.6-sol".into()],
+        }
+    );
+    // Three of three GPT models, two of two Claude models: both pass.
+    assert_eq!(
+        status("basic_messaging_streaming", "openai"),
+        v2::CellStatusV2::Pass
+    );
+    assert_eq!(status("tool_use", "anthropic"), v2::CellStatusV2::Pass);
+    compat_matrix::matrix::validate::validate_v2_for_publish(&m, &manifest).unwrap();
+
+    // A cell holding a model its column does not run.
+    let mut bad = m.clone();
+    let r = bad.features[1].providers["openai"].models["gpt-5.6-sol"].clone();
+    bad.features[1]
+        .providers
+        .get_mut("anthropic")
+        .unwrap()
+        .models
+        .insert("gpt-5.6-sol".into(), r);
+    let e = compat_matrix::matrix::validate::validate_v2_for_publish(&bad, &manifest)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("tool_use × anthropic has a result for model `gpt-5.6-sol`, which column anthropic does not run"),
+        "{e}"
+    );
+
+    // A trial of a model its column does not run.
+    let mut stray = results.clone();
+    let mut t = stray.trials[0].clone();
+    t.model = "gpt-5.6-terra".into();
+    stray.trials.push(t);
+    let input = [ResultsInput {
+        path: shown,
+        results: &stray,
+    }];
+    let e = v2::build(&manifest, &input, &BuildOptions::default())
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        e,
+        "golden/builder/model_sets/results.json: trial basic_messaging_streaming::anthropic::gpt-5.6-terra: its column does not run that model (it runs the model set `claude`, manifest.yaml `model_sets`)"
+    );
+}

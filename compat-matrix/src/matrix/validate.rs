@@ -275,10 +275,18 @@ pub fn detect_infrastructure_failure(matrix: &Matrix) -> Option<String> {
     None
 }
 
-/// `claude-opus-4-7: connection refused` -> `connection refused`.
+/// `claude-opus-4-7: connection refused` -> `connection refused` (also
+/// `gpt-5.6-sol: ...`: any prefix shaped like a model id, a-z 0-9 `.` `_`
+/// with a `-`, since a column's models are its own set's).
 fn strip_model(line: &str) -> &str {
+    let model_like = |m: &str| {
+        m.contains('-')
+            && m.chars().all(|c| {
+                c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '.' | '_')
+            })
+    };
     match line.split_once(": ") {
-        Some((m, rest)) if m.starts_with("claude-") && !m.contains(' ') => rest.trim(),
+        Some((m, rest)) if model_like(m) => rest.trim(),
         _ => line.trim(),
     }
 }
