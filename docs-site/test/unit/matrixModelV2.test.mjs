@@ -217,7 +217,7 @@ describe('validateMatrix: v2 problems', () => {
     [
       'model result of an unknown model',
       (m) => (m.features[0].providers.anthropic.models['claude-2'] = ok),
-      /model "claude-2" is not in the top-level models list/,
+      /model "claude-2" is not a model of this column/,
     ],
     [
       'model result with an unknown status',

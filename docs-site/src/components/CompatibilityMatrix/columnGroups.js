@@ -51,7 +51,8 @@ function validateDescribed(raw, field, problem) {
  * ids. Returns { columns: Map id -> {name, reach, format} | null, reaches,
  * formats, notOffered }; problems go to `problem`.
  */
-export function validateColumnFacts(raw, providerIds, problem) {
+export function validateColumnFacts(raw, providerIds, problem, models = []) {
+  const modelIds = new Set(models.map((m) => m.id));
   const reaches = validateDescribed(raw, 'reaches', problem);
   const formats = validateDescribed(raw, 'formats', problem);
   let columns = null;
@@ -74,7 +75,19 @@ export function validateColumnFacts(raw, providerIds, problem) {
               problem(`${at}.${key}: ${show(c[key])} is not described in ${field}`);
             }
           }
-          columns.set(c.id, { name: c.name, reach: c.reach ?? null, format: c.format ?? null });
+          // The column's own models (its model set), when it runs fewer
+          // than all of the top-level `models`; absent: all of them.
+          let own = null;
+          if (c.models !== undefined) {
+            const ok =
+              Array.isArray(c.models) &&
+              c.models.length > 0 &&
+              c.models.every((id) => isText(id) && modelIds.has(id)) &&
+              new Set(c.models).size === c.models.length;
+            if (!ok) problem(`${at}.models must be a non-empty list of distinct ids of the top-level models, found ${show(c.models)}`);
+            else own = c.models.slice();
+          }
+          columns.set(c.id, { name: c.name, reach: c.reach ?? null, format: c.format ?? null, models: own });
         });
       }
     }

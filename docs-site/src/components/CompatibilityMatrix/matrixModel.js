@@ -226,7 +226,13 @@ export function validateMatrix(raw) {
 
   const models = v2 ? validateModels(raw, problem) : [];
   const context = v2 ? validateContext(raw, problem) : null;
-  const facts = v2 ? validateColumnFacts(raw, providerIds, problem) : null;
+  const facts = v2 ? validateColumnFacts(raw, providerIds, problem, models) : null;
+  // A column's models: its own (`columns[].models`, its model set) or, when
+  // it names none, every model of the file. A cell shows and accepts only them.
+  const modelsOf = (pid) => {
+    const own = facts && facts.columns && facts.columns.get(pid) ? facts.columns.get(pid).models : null;
+    return own ? models.filter((m) => own.includes(m.id)).sort((a, b) => own.indexOf(a.id) - own.indexOf(b.id)) : models;
+  };
 
   const features = [];
   if (!('features' in raw)) problem('features is missing');
@@ -267,7 +273,7 @@ export function validateMatrix(raw) {
           continue;
         }
         if (v2) {
-          const c = validateCellV2(cell, cellAt, models, problem);
+          const c = validateCellV2(cell, cellAt, modelsOf(pid), problem);
           if (c) cells.push({ providerId: pid, ...c });
           continue;
         }
@@ -827,7 +833,7 @@ function validateCellV2(cell, cellAt, models, problem) {
       results = {};
       for (const [mid, r] of Object.entries(cell.models)) {
         if (!modelIds.has(mid)) {
-          need(false, `models.${mid}: model ${JSON.stringify(mid)} is not in the top-level models list`);
+          need(false, `models.${mid}: model ${JSON.stringify(mid)} is not a model of this column (the top-level models, or its columns[].models)`);
           continue;
         }
         const v = validateModelResult(r, `${cellAt}.models.${mid}`, problem);
