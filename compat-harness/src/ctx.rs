@@ -115,13 +115,20 @@ impl Drop for Began {
 }
 
 impl Ctx {
-    /// The same trial's context for another manifest model (fault tests that
-    /// must show every model's trial fails), with its own nonce.
+    /// The same trial's context for another model of the column (fault tests
+    /// that must show every model's trial fails), with its own nonce.
     pub fn for_model(&self, model_id: &str) -> anyhow::Result<Ctx> {
         let manifest = compat_matrix::manifest::Manifest::load_default()?;
+        let provider = self.key.cell.provider.id();
         let model = manifest
-            .model(model_id)
-            .with_context(|| format!("no model `{model_id}` in manifest.yaml"))?;
+            .models_of(provider)
+            .iter()
+            .find(|m| m.id == model_id)
+            .with_context(|| {
+                format!(
+                    "column {provider} does not run model `{model_id}` (manifest.yaml model_sets)"
+                )
+            })?;
         Ok(Ctx::new(&TrialKey {
             cell: self.key.cell.clone(),
             model: ModelId {

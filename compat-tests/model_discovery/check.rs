@@ -113,13 +113,14 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
 
     // Start 2: begun on another model, it must offer the listed id and
     // switch to it before the prompt.
-    let manifest = compat_matrix::manifest::Manifest::load_default()?;
-    let other = manifest
-        .models
+    // Another model of the column's own set (the ones its gateway serves).
+    let other = ctx
+        .provider()
+        .models()
         .iter()
-        .map(|m| m.id.as_str())
+        .copied()
         .find(|m| *m != model)
-        .context("manifest.yaml has one model only: start 2 needs another to begin on")?;
+        .context("the column runs one model only: start 2 needs another to begin on")?;
     let marker = format!("{n}-after-set-model");
     let second = ctx
         .claude_at(&relay.base_url())?
