@@ -563,6 +563,17 @@ fn a_column_of_another_model_set() {
     assert_eq!(status("tool_use", "anthropic"), v2::CellStatusV2::Pass);
     compat_matrix::matrix::validate::validate_v2_for_publish(&m, &manifest).unwrap();
 
+    // A column claiming another column's models.
+    let mut bad = m.clone();
+    bad.columns[0].models = Some(vec!["claude-haiku-4-5".into()]);
+    let e = compat_matrix::matrix::validate::validate_v2_for_publish(&bad, &manifest)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains(r#"column anthropic runs the models ["claude-haiku-4-5"] in the matrix, ["claude-haiku-4-5", "claude-opus-4-7"] in manifest.yaml"#),
+        "{e}"
+    );
+
     // A cell holding a model its column does not run.
     let mut bad = m.clone();
     let r = bad.features[1].providers["openai"].models["gpt-5.6-sol"].clone();

@@ -352,6 +352,20 @@ pub fn validate_v2_for_publish(
     if let Some(m) = list_mismatch("model", &want, &have) {
         return invalid(m);
     }
+    // Each column's own models (`columns[].models`, else all) are its set's.
+    for p in &matrix.providers {
+        let want: Vec<&str> = manifest
+            .models_of(p)
+            .iter()
+            .map(|m| m.id.as_str())
+            .collect();
+        let have: Vec<&str> = matrix.models_of(p).iter().map(|m| m.id.as_str()).collect();
+        if want != have {
+            return invalid(format!(
+                "column {p} runs the models {have:?} in the matrix, {want:?} in manifest.yaml (model_sets)"
+            ));
+        }
+    }
     let mut tested = 0usize;
     let mut verdicts = 0usize;
     let mut classes: BTreeSet<String> = BTreeSet::new();
