@@ -29,6 +29,10 @@ describe('model sets: each column its own models', () => {
     assert.equal(partial.status, 'partial');
     assert.match(partial.summary, /GPT-5\.6 Luna/);
     assert.doesNotMatch(partial.summary, /Claude/);
+    // A column naming its own models carries them (the legend lists the sets).
+    const byId = Object.fromEntries(m.providers.map((p) => [p.id, (p.models || []).map((x) => x.id)]));
+    assert.deepEqual(byId.openai, ['gpt-5.6-luna', 'gpt-5.6-terra', 'gpt-5.6-sol']);
+    assert.deepEqual(byId.anthropic, ['claude-haiku-4-5', 'claude-opus-4-7']);
     // Every model of the file is listed once at the top.
     assert.deepEqual(
       m.models.map((x) => x.id),

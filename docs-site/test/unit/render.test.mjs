@@ -257,6 +257,26 @@ describe('server render of a matrix with column facts (issue 28)', () => {
   });
 });
 
+describe('server render of columns with their own model sets (issue 29)', () => {
+  const data = () => load('v2-builder-model-sets-compatibility-matrix.json');
+
+  test('the legend names each column set of models once, in column order', () => {
+    const legend = mod.renderLegendWith(data());
+    assert.ok(
+      legend.includes(
+        "each column&#x27;s own models, in that order: Claude Haiku 4.5, Claude Opus 4.7; or GPT-5.6 Luna, GPT-5.6 Terra, GPT-5.6 Sol",
+      ),
+      legend,
+    );
+  });
+
+  test('the table renders, with the GPT column among the others', () => {
+    const html = mod.renderWith(data());
+    assert.match(html, /data-provider="openai"/);
+    assert.equal(count(html, /data-testid="col-summary"/g), 3);
+  });
+});
+
 test('React reported nothing', () => {
   assert.deepEqual(reactErrors, []);
 });

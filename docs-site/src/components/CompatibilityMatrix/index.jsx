@@ -774,6 +774,18 @@ export function CompatibilityLegend({ data = matrixData }) {
   const info = statusInfoFor(version);
   const result = version === '2' ? validateMatrix(data) : null;
   const models = result && result.ok ? result.matrix.models : [];
+  // Columns that run different model sets: each set once, in column order.
+  const sets = [];
+  for (const p of result && result.ok ? result.matrix.providers : []) {
+    const names = (p.models || models).map((m) => m.name).join(', ');
+    if (!sets.includes(names)) sets.push(names);
+  }
+  const order =
+    sets.length > 1
+      ? ` (each column's own models, in that order: ${sets.join('; or ')})`
+      : models.length > 0
+        ? ` (${models.map((m) => m.name).join(', ')}, in that order)`
+        : '';
   return (
     <ul className={styles.legend} aria-label="Legend">
       {Object.keys(info).map((s) => {
@@ -801,7 +813,7 @@ export function CompatibilityLegend({ data = matrixData }) {
             </span>
             <span>
               <strong>Small marks</strong>: one per model
-              {models.length > 0 ? ` (${models.map((m) => m.name).join(', ')}, in that order)` : ''}: ✓ pass, ≈ passed on a retry, ✗ fail,
+              {order}: ✓ pass, ≈ passed on a retry, ✗ fail,
               ◌ no verdict, — not applicable, · not run. Select a cell to see each model's result.
             </span>
           </li>

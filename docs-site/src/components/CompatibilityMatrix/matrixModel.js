@@ -312,7 +312,9 @@ export function validateMatrix(raw) {
   // put the columns in group order (columnGroups.js).
   let providers = providerIds.map((id) => {
     const c = facts && facts.columns ? facts.columns.get(id) : null;
-    return c ? { id, name: c.name, reach: c.reach, format: c.format } : { id, name: providerDisplayName(id) };
+    if (!c) return { id, name: providerDisplayName(id) };
+    // A column that names its own models (its model set) carries them.
+    return { id, name: c.name, reach: c.reach, format: c.format, ...(c.models ? { models: modelsOf(id) } : {}) };
   });
   let groups = null;
   const grouped = facts ? groupOrder(providers, facts.reaches) : null;
