@@ -18,8 +18,9 @@
 //! [`AzureOpenAi::operation`] (`/openai/deployments/{d}/chat/completions`,
 //! `/openai/v1/chat/completions`), and a `chat::turn` / `chat::encode`
 //! beside [`responses::turn`] / [`responses::encode`] in `validate` and
-//! `encode` (encode learns which dialect from the request: see
-//! `Dialect` below).
+//! `encode`. `chat::turn` sets `ModelRequest::openai_chat`; the model
+//! copies it to `ModelResponse::openai_chat`, which `encode` below reads
+//! to pick the dialect.
 
 pub(crate) mod count;
 pub(crate) mod encode;
@@ -144,6 +145,7 @@ impl Codec for OpenAi {
     }
 
     fn encode(&self, resp: &ModelResponse, stream: bool, upstream_model: &str) -> Answer {
+        // chat: `if resp.openai_chat { return chat::encode(resp, stream, upstream_model); }`
         responses::encode(resp, stream, upstream_model)
     }
 
@@ -249,6 +251,7 @@ impl Codec for AzureOpenAi {
     }
 
     fn encode(&self, resp: &ModelResponse, stream: bool, upstream_model: &str) -> Answer {
+        // chat: `if resp.openai_chat { return chat::encode(resp, stream, upstream_model); }`
         responses::encode(resp, stream, upstream_model)
     }
 
