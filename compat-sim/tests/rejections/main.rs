@@ -6,6 +6,7 @@ mod common;
 
 mod anthropic;
 mod azure;
+mod azure_openai;
 mod bedrock_converse;
 mod bedrock_invoke;
 mod bedrock_mantle;
@@ -15,6 +16,8 @@ mod count_tokens;
 mod faults;
 mod ledger_rules;
 mod openai;
+mod openai_faults;
+mod openai_rules;
 mod rehearsal;
 mod sigv4;
 mod stream_record;
