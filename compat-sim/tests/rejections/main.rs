@@ -6,6 +6,7 @@ mod common;
 
 mod anthropic;
 mod azure;
+mod azure_openai;
 mod bedrock_converse;
 mod bedrock_invoke;
 mod bedrock_mantle;
@@ -14,6 +15,9 @@ mod claude_platform_aws;
 mod count_tokens;
 mod faults;
 mod ledger_rules;
+mod openai;
+mod openai_faults;
+mod openai_rules;
 mod rehearsal;
 mod sigv4;
 mod stream_record;
