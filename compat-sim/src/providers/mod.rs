@@ -10,4 +10,5 @@ pub(crate) mod bedrock;
 pub(crate) mod claude_platform_aws;
 pub(crate) mod count_tokens;
 pub(crate) mod mantle;
+pub(crate) mod openai;
 pub(crate) mod tavily;
