@@ -1,7 +1,7 @@
 //! One folder per provider family, each a `Codec` of the pipeline: the
 //! Anthropic-dialect family (Anthropic API, Vertex AI, Azure AI Foundry),
 //! Bedrock Runtime (InvokeModel, Converse), Bedrock Mantle and Claude
-//! Platform on AWS; beside them
+//! Platform on AWS, OpenAI and Azure OpenAI; beside them
 //! the endpoints several families share: token counting and the Tavily
 //! search API served next to the Bedrock simulators.
 
