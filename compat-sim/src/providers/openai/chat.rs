@@ -13,14 +13,13 @@
 //! compat-sim/ledger/openai.yaml.
 
 use base64::Engine as _;
-use bytes::Bytes;
 use serde_json::{Map, Value, json};
 
-use crate::wire::answer::{Answer, Event, Framing};
-use crate::wire::body::random_hex;
+use crate::pipeline::{Call, Turn};
+use crate::wire::body::json_body;
+use crate::wire::record::Incoming;
 use crate::wire::rejection::Rejection;
 use crate::wire::request::{Block, Message, ModelRequest, Role, Thinking, ToolDef};
-use crate::wire::response::{ModelResponse, OutBlock, StopReason};
 
 /// The request parameters `CreateChatCompletionRequest` defines (OpenAPI
 /// spec, with its base `CreateModelResponseProperties`); anything else is
@@ -63,8 +62,9 @@ const PARAMETERS: &[&str] = &[
     "safety_identifier",
 ];
 
-/// `ReasoningEffort` of the spec.
-const EFFORTS: &[&str] = &["none", "minimal", "low", "medium", "high", "xhigh"];
+/// `ReasoningEffort` of the spec (the per-model subset is
+/// `crate::rules::effort::check`'s).
+const EFFORTS: &[&str] = &["none", "minimal", "low", "medium", "high", "xhigh", "max"];
 
 /// Image types the vision models read (OpenAI's images and vision guide:
 /// PNG, JPEG, WEBP, non-animated GIF).
@@ -81,6 +81,57 @@ pub(crate) struct ChatCall {
     pub stream: bool,
     /// `stream_options.include_usage`: a final usage chunk is sent.
     pub include_usage: bool,
+}
+
+/// `Codec::encode` sees only a turn's `upstream_model`; the OpenAI codecs
+/// answer two dialects, so a Chat Completions turn carries its dialect
+/// there, tagged ([`tagged`], [`untag`]), and the record still names the
+/// canonical model (`ModelRequest::model`).
+const TAG: char = '\u{1f}';
+
+/// `model` tagged as a Chat Completions turn, with or without the usage chunk.
+pub(crate) fn tagged(model: &str, include_usage: bool) -> String {
+    let head = if include_usage { "chat+usage" } else { "chat" };
+    format!("{head}{TAG}{model}")
+}
+
+/// A Chat Completions turn's model and `include_usage`, or `None` for an
+/// untagged (Responses) turn.
+pub(crate) fn untag(upstream_model: &str) -> Option<(&str, bool)> {
+    match upstream_model.split_once(TAG)? {
+        ("chat", model) => Some((model, false)),
+        ("chat+usage", model) => Some((model, true)),
+        _ => None,
+    }
+}
+
+/// A Chat Completions request decoded into the turn it asks for. On
+/// Azure's deployment route the path names the model (`deployment`) and
+/// the body need not; elsewhere the body's `model` is required.
+pub(crate) fn turn(req: &Incoming, deployment: Option<&str>) -> Result<Call, Rejection> {
+    let body = json_body(req).ok_or_else(|| {
+        bad_request(
+            "chat.shapes",
+            "We could not parse the JSON body of your request. (HINT: This likely means you \
+             aren't using your HTTP library correctly. The OpenAI API expects a JSON payload, \
+             but what was sent was not valid JSON.)",
+            None,
+            None,
+        )
+    })?;
+    let call = parse(&body)?;
+    let model = match (deployment, call.model) {
+        (Some(d), _) => d.to_owned(),
+        (None, Some(m)) => m,
+        (None, None) => return Err(missing("model")),
+    };
+    let mut request = call.request;
+    request.model = model.clone();
+    Ok(Call::Turn(Turn {
+        request,
+        stream: call.stream,
+        upstream_model: tagged(&model, call.include_usage),
+    }))
 }
 
 /// A 400 in OpenAI's envelope with its `param` and `code`, decided by `rule`.
@@ -148,16 +199,9 @@ fn str_at<'a>(v: &'a Value, key: &str, at: &str) -> Result<&'a str, Rejection> {
 
 /// Parses a Chat Completions body.
 pub(crate) fn parse(body: &Value) -> Result<ChatCall, Rejection> {
-    let o = body.as_object().ok_or_else(|| {
-        bad_request(
-            "chat.shapes",
-            "We could not parse the JSON body of your request. (HINT: This likely means you \
-             aren't using your HTTP library correctly. The OpenAI API expects a JSON payload, \
-             but what was sent was not valid JSON.",
-            None,
-            None,
-        )
-    })?;
+    let o = body
+        .as_object()
+        .ok_or_else(|| shape("body", "a JSON object"))?;
     // Ledger rule "chat.unknown_parameter".
     if let Some(key) = o.keys().find(|k| !PARAMETERS.contains(&k.as_str())) {
         return Err(bad_request(
@@ -209,14 +253,18 @@ pub(crate) fn parse(body: &Value) -> Result<ChatCall, Rejection> {
             system,
             messages,
             tools,
-            // Chat Completions never returns the model's reasoning: an
-            // effort other than `none` makes the model reason, and the
-            // answer reports only its token count.
-            thinking: match effort.as_deref() {
-                Some("none") | None => Thinking::Off,
-                Some(_) => Thinking::Adaptive,
-            },
+            // A GPT-5.6 model reasons on every request, `none` switching it
+            // off (crate::rules::effort::thinks); Chat Completions never
+            // returns the reasoning, only its token count.
+            thinking: Thinking::Adaptive,
             effort,
+            // OpenAI streams a function call's arguments as the model
+            // writes them, with no opt-in.
+            eager_tool_input: true,
+            // Ledger rule "openai.implicit_cache": Chat Completions has no
+            // cache markers; prompts of 1024 tokens and more are cached on
+            // their own, as on Responses.
+            implicit_cache: true,
             ..ModelRequest::default()
         },
         model,
@@ -296,7 +344,14 @@ fn parse_messages(v: Option<&Value>) -> Result<(Vec<Block>, Vec<Message>), Rejec
                 return Err(invalid_value(
                     &format!("{at}.role"),
                     &json!(other),
-                    &["system", "developer", "user", "assistant", "tool", "function"],
+                    &[
+                        "system",
+                        "developer",
+                        "user",
+                        "assistant",
+                        "tool",
+                        "function",
+                    ],
                 ));
             }
         }
@@ -326,13 +381,15 @@ fn text_only(v: Option<&Value>, at: &str, tool: bool) -> Result<Vec<Block>, Reje
                 "text" => Ok(Block::text(str_at(p, "text", &at)?)),
                 other if tool => Err(bad_request(
                     "chat.tool_message_text_only",
-                    format!(
-                        "Invalid value: '{other}'. Supported values are: 'text'."
-                    ),
+                    format!("Invalid value: '{other}'. Supported values are: 'text'."),
                     Some(&format!("{at}.type")),
                     Some("invalid_value"),
                 )),
-                other => Err(invalid_value(&format!("{at}.type"), &json!(other), &["text"])),
+                other => Err(invalid_value(
+                    &format!("{at}.type"),
+                    &json!(other),
+                    &["text"],
+                )),
             }
         })
         .collect()
@@ -358,7 +415,10 @@ fn user_content(v: Option<&Value>, at: &str) -> Result<Vec<Block>, Rejection> {
                     .get("image_url")
                     .filter(|v| v.is_object())
                     .ok_or_else(|| missing(&format!("{at}.image_url")))?;
-                out.push(image_url(str_at(image, "url", &format!("{at}.image_url"))?, &at)?);
+                out.push(image_url(
+                    str_at(image, "url", &format!("{at}.image_url"))?,
+                    &at,
+                )?);
             }
             "file" => out.push(file_part(p, &at)?),
             other => {
@@ -640,7 +700,9 @@ fn check_tool_choice(v: Option<&Value>, tools: &[ToolDef]) -> Result<(), Rejecti
     if !tools.iter().any(|t| t.name == name) {
         return Err(bad_request(
             "chat.shapes",
-            format!("Invalid value for 'tool_choice': no function named '{name}' was specified in the 'tools' parameter."),
+            format!(
+                "Invalid value for 'tool_choice': no function named '{name}' was specified in the 'tools' parameter."
+            ),
             Some("tool_choice"),
             None,
         ));
@@ -663,8 +725,12 @@ fn check_response_format(v: Option<&Value>) -> Result<(), Rejection> {
                 .filter(|s| s.is_object())
                 .ok_or_else(|| missing("response_format.json_schema"))?;
             let name = str_at(s, "name", "response_format.json_schema")?;
-            check_function_name(name, "response_format.json_schema.name")
-                .map_err(|r| Rejection { rule: "chat.shapes", ..r })?;
+            check_function_name(name, "response_format.json_schema.name").map_err(|r| {
+                Rejection {
+                    rule: "chat.shapes",
+                    ..r
+                }
+            })?;
             match s.get("schema") {
                 None | Some(Value::Object(_)) => Ok(()),
                 Some(_) => Err(shape("response_format.json_schema.schema", "an object")),
@@ -696,223 +762,11 @@ fn check_stop(v: Option<&Value>) -> Result<(), Rejection> {
     }
 }
 
-/// A tool call's id as OpenAI writes them (`call_…`), from the scripted
-/// model's (`toolu_…`).
-fn call_id(id: &str) -> String {
-    match id.strip_prefix("toolu_") {
-        Some(rest) => format!("call_{rest}"),
-        None => id.to_owned(),
-    }
-}
-
-fn finish_reason(r: &ModelResponse) -> &'static str {
-    match r.stop_reason {
-        StopReason::ToolUse => "tool_calls",
-        StopReason::EndTurn => "stop",
-    }
-}
-
-/// The answer's text: every text block, joined.
-fn text_of(r: &ModelResponse) -> Option<String> {
-    let parts: Vec<&str> = r
-        .content
-        .iter()
-        .filter_map(|b| match b {
-            OutBlock::Text { text } | OutBlock::CitedText { text, .. } => Some(text.as_str()),
-            _ => None,
-        })
-        .collect();
-    (!parts.is_empty()).then(|| parts.concat())
-}
-
-fn tool_calls(r: &ModelResponse) -> Vec<(String, &str, String)> {
-    r.content
-        .iter()
-        .filter_map(|b| match b {
-            OutBlock::ToolUse { id, name, input } => {
-                Some((call_id(id), name.as_str(), input.to_string()))
-            }
-            _ => None,
-        })
-        .collect()
-}
-
-/// `CompletionUsage`: the prompt counts cached and written tokens too
-/// (`prompt_tokens_details.cached_tokens` is the cached part); the
-/// completion counts the reasoning the model did not show.
-pub(crate) fn usage_json(r: &ModelResponse) -> Value {
-    let u = &r.usage;
-    let prompt = u.input_tokens + u.cache_read_input_tokens + u.cache_creation_input_tokens;
-    let reasoning: u64 = r
-        .content
-        .iter()
-        .map(|b| match b {
-            OutBlock::Thinking { thinking, .. } => (thinking.len() as u64).div_ceil(4),
-            _ => 0,
-        })
-        .sum();
-    json!({
-        "prompt_tokens": prompt,
-        "completion_tokens": u.output_tokens,
-        "total_tokens": prompt + u.output_tokens,
-        "prompt_tokens_details": {"cached_tokens": u.cache_read_input_tokens, "audio_tokens": 0},
-        "completion_tokens_details": {
-            "reasoning_tokens": reasoning.min(u.output_tokens),
-            "audio_tokens": 0,
-            "accepted_prediction_tokens": 0,
-            "rejected_prediction_tokens": 0,
-        },
-    })
-}
-
-fn completion_id() -> String {
-    format!("chatcmpl-{}", random_hex(24))
-}
-
-fn now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
-}
-
-/// The `chat.completion` object.
-pub(crate) fn completion_json(r: &ModelResponse, model: &str) -> Value {
-    let calls: Vec<Value> = tool_calls(r)
-        .into_iter()
-        .map(|(id, name, arguments)| {
-            json!({"id": id, "type": "function", "function": {"name": name, "arguments": arguments}})
-        })
-        .collect();
-    let mut message = json!({
-        "role": "assistant",
-        "content": text_of(r),
-        "refusal": null,
-        "annotations": [],
-    });
-    if !calls.is_empty() {
-        message["tool_calls"] = json!(calls);
-    }
-    json!({
-        "id": completion_id(),
-        "object": "chat.completion",
-        "created": now(),
-        "model": model,
-        "choices": [{
-            "index": 0,
-            "message": message,
-            "logprobs": null,
-            "finish_reason": finish_reason(r),
-        }],
-        "usage": usage_json(r),
-        "service_tier": "default",
-        "system_fingerprint": null,
-    })
-}
-
-/// The stream's chunks as (record kind, chunk): the role, the text in
-/// deltas, each tool call's name then its arguments in fragments, the
-/// finish reason, and with `include_usage` a last chunk with `choices: []`
-/// and the usage (every chunk before it carries `usage: null`).
-pub(crate) fn stream_chunks(
-    r: &ModelResponse,
-    model: &str,
-    include_usage: bool,
-) -> Vec<(&'static str, Value)> {
-    let (id, created) = (completion_id(), now());
-    let chunk = |choices: Value| {
-        let mut c = json!({
-            "id": id,
-            "object": "chat.completion.chunk",
-            "created": created,
-            "model": model,
-            "service_tier": "default",
-            "system_fingerprint": null,
-            "choices": choices,
-        });
-        if include_usage {
-            c["usage"] = Value::Null;
-        }
-        c
-    };
-    let delta = |delta: Value, finish: Option<&str>| {
-        chunk(json!([{"index": 0, "delta": delta, "logprobs": null, "finish_reason": finish}]))
-    };
-    let mut out = vec![(
-        "chunk:role",
-        delta(
-            json!({"role": "assistant", "content": "", "refusal": null}),
-            None,
-        ),
-    )];
-    if let Some(text) = text_of(r) {
-        for piece in crate::providers::anthropic::encode::chunks(&text, 8) {
-            out.push(("chunk:content", delta(json!({"content": piece}), None)));
-        }
-    }
-    for (index, (call, name, arguments)) in tool_calls(r).into_iter().enumerate() {
-        out.push((
-            "chunk:tool_call",
-            delta(
-                json!({"tool_calls": [{"index": index, "id": call, "type": "function",
-                    "function": {"name": name, "arguments": ""}}]}),
-                None,
-            ),
-        ));
-        for piece in crate::providers::anthropic::encode::chunks(&arguments, 16) {
-            out.push((
-                "chunk:tool_call_arguments",
-                delta(
-                    json!({"tool_calls": [{"index": index, "function": {"arguments": piece}}]}),
-                    None,
-                ),
-            ));
-        }
-    }
-    out.push(("chunk:finish", delta(json!({}), Some(finish_reason(r)))));
-    if include_usage {
-        let mut last = chunk(json!([]));
-        last["usage"] = usage_json(r);
-        out.push(("chunk:usage", last));
-    }
-    out
-}
-
-/// The answer: JSON, or the chunks as server-sent `data:` lines ending in
-/// `data: [DONE]`.
-pub(crate) fn answer(
-    r: &ModelResponse,
-    model: &str,
-    stream: bool,
-    include_usage: bool,
-    headers: Vec<(String, String)>,
-) -> Answer {
-    if !stream {
-        return Answer::Json {
-            headers,
-            body: completion_json(r, model),
-        };
-    }
-    let mut events: Vec<Event> = stream_chunks(r, model, include_usage)
-        .into_iter()
-        .map(|(kind, chunk)| Event {
-            kind: kind.to_owned(),
-            bytes: Bytes::from(format!("data: {chunk}\n\n")),
-            paced: kind == "chunk:content" || kind == "chunk:tool_call_arguments",
-        })
-        .collect();
-    events.push(Event {
-        kind: "[DONE]".to_owned(),
-        bytes: Bytes::from_static(b"data: [DONE]\n\n"),
-        paced: false,
-    });
-    Answer::Stream {
-        framing: Framing::Sse,
-        headers,
-        events,
-        hold_open: false,
-        flush_at_end: false,
-    }
-}
+#[path = "chat_encode.rs"]
+mod encode;
+pub(crate) use encode::answer;
+#[cfg(test)]
+use encode::{CHUNK, COMPLETION, completion_json};
 
 #[cfg(test)]
 #[path = "chat_tests.rs"]

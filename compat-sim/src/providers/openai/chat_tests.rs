@@ -5,8 +5,10 @@ use base64::Engine as _;
 use serde_json::{Value, json};
 
 use super::*;
+use crate::wire::answer::Answer;
 use crate::wire::image::solid_png;
 use crate::wire::response::Usage;
+use crate::wire::response::{ModelResponse, OutBlock, StopReason};
 
 fn b64(data: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(data)
@@ -66,7 +68,9 @@ fn parses_a_conversation_with_tools_images_and_results() {
     // user, assistant, user (both tool results and the next words in one turn)
     let roles: Vec<Role> = r.messages.iter().map(|m| m.role).collect();
     assert_eq!(roles, [Role::User, Role::Assistant, Role::User]);
-    assert!(matches!(&r.messages[0].content[1], Block::Image { media_type, .. } if media_type == "image/png"));
+    assert!(
+        matches!(&r.messages[0].content[1], Block::Image { media_type, .. } if media_type == "image/png")
+    );
     assert!(
         matches!(&r.messages[1].content[0], Block::ToolUse { id, input, .. } if id == "call_1" && input["path"] == "a")
     );
@@ -153,7 +157,7 @@ fn unknown_parameters_and_bad_values_are_refused() {
         "Unrecognized request argument supplied: thinking"
     );
     for (key, value) in [
-        ("reasoning_effort", json!("max")),
+        ("reasoning_effort", json!("extreme")),
         ("tool_choice", json!("any")),
         ("stop", json!(["a", "b", "c", "d", "e"])),
         ("messages", json!([])),
@@ -184,9 +188,12 @@ fn response(content: Vec<OutBlock>, stop: StopReason) -> ModelResponse {
             output_tokens: 20,
             cache_read_input_tokens: 30,
             cache_creation_input_tokens: 5,
+            reasoning_tokens: 10,
             ..Usage::default()
         },
-        eager_tool_input: false,
+        eager_tool_input: true,
+        usage_dropped: false,
+        reasoning_view: Default::default(),
     }
 }
 
@@ -213,7 +220,7 @@ fn tool_response() -> ModelResponse {
 #[test]
 fn the_completion_object() {
     let c = completion_json(&tool_response(), "gpt-5.6-luna");
-    assert_eq!(c["object"], "chat.completion");
+    assert_eq!(c["object"], COMPLETION);
     assert!(c["id"].as_str().unwrap().starts_with("chatcmpl-"));
     let choice = &c["choices"][0];
     assert_eq!(choice["finish_reason"], "tool_calls");
@@ -229,10 +236,7 @@ fn the_completion_object() {
     assert_eq!(u["prompt_tokens_details"]["cached_tokens"], 30);
     assert_eq!(u["completion_tokens_details"]["reasoning_tokens"], 10);
     assert_eq!(u["total_tokens"], 65);
-    let plain = completion_json(
-        &response(vec![], StopReason::EndTurn),
-        "gpt-5.6-luna",
-    );
+    let plain = completion_json(&response(vec![], StopReason::EndTurn), "gpt-5.6-luna");
     assert_eq!(plain["choices"][0]["message"]["content"], Value::Null);
     assert_eq!(plain["choices"][0]["finish_reason"], "stop");
 }
@@ -246,7 +250,11 @@ fn the_stream_reassembles_and_ends_in_done() {
         .iter()
         .map(|e| String::from_utf8(e.bytes.to_vec()).unwrap())
         .collect();
-    assert!(lines.iter().all(|l| l.starts_with("data: ") && l.ends_with("\n\n")));
+    assert!(
+        lines
+            .iter()
+            .all(|l| l.starts_with("data: ") && l.ends_with("\n\n"))
+    );
     assert_eq!(lines.last().unwrap(), "data: [DONE]\n\n");
     let chunks: Vec<Value> = lines[..lines.len() - 1]
         .iter()
@@ -254,7 +262,7 @@ fn the_stream_reassembles_and_ends_in_done() {
         .collect();
     let (mut text, mut args, mut finish) = (String::new(), String::new(), None);
     for c in &chunks {
-        assert_eq!(c["object"], "chat.completion.chunk");
+        assert_eq!(c["object"], CHUNK);
         assert_eq!(c["id"], chunks[0]["id"]);
         let Some(choice) = c["choices"].get(0) else {
             continue;
@@ -269,7 +277,10 @@ fn the_stream_reassembles_and_ends_in_done() {
         }
     }
     assert_eq!(text, "Reading it.");
-    assert_eq!(serde_json::from_str::<Value>(&args).unwrap()["path"], "/tmp/a");
+    assert_eq!(
+        serde_json::from_str::<Value>(&args).unwrap()["path"],
+        "/tmp/a"
+    );
     assert_eq!(finish.as_deref(), Some("tool_calls"));
     let last = chunks.last().unwrap();
     assert_eq!(last["choices"], json!([]));
@@ -284,4 +295,28 @@ fn the_stream_reassembles_and_ends_in_done() {
             .iter()
             .all(|e| !String::from_utf8_lossy(&e.bytes).contains("\"usage\""))
     );
+}
+
+#[test]
+fn dropped_usage_leaves_no_usage() {
+    let mut r = tool_response();
+    r.usage_dropped = true;
+    assert!(completion_json(&r, "m").get("usage").is_none());
+    let Answer::Stream { events, .. } = answer(&r, "m", true, true, vec![]) else {
+        panic!("a stream");
+    };
+    assert!(events.iter().all(|e| e.kind != "chunk:usage"));
+}
+
+#[test]
+fn the_dialect_tag_round_trips() {
+    assert_eq!(
+        untag(&tagged("gpt-5.6-sol", true)),
+        Some(("gpt-5.6-sol", true))
+    );
+    assert_eq!(
+        untag(&tagged("gpt-5.6-sol", false)),
+        Some(("gpt-5.6-sol", false))
+    );
+    assert_eq!(untag("gpt-5.6-sol"), None);
 }
