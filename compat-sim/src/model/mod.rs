@@ -118,6 +118,7 @@ impl ScriptedModel {
             eager_tool_input: req.eager_tool_input,
             usage_dropped: false,
             reasoning_view: req.reasoning_view,
+            openai_chat: req.openai_chat,
         })
     }
 

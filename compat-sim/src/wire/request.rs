@@ -36,6 +36,10 @@ pub struct ModelRequest {
     /// What a GPT model's reasoning item shows the client (Responses
     /// `reasoning.summary`, `include: ["reasoning.encrypted_content"]`).
     pub reasoning_view: ReasoningView,
+    /// The request came as OpenAI Chat Completions: the OpenAI codecs
+    /// answer it in that dialect (`ModelResponse::openai_chat`), not as a
+    /// Responses object.
+    pub openai_chat: bool,
 }
 
 /// What a reasoning item carries back to the client (GPT models).

@@ -18,6 +18,9 @@ pub struct ModelResponse {
     /// What a GPT model's reasoning item may show (the request's
     /// [`crate::wire::request::ReasoningView`]).
     pub reasoning_view: crate::wire::request::ReasoningView,
+    /// Answer in OpenAI's Chat Completions dialect (the request's
+    /// `openai_chat`).
+    pub openai_chat: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]

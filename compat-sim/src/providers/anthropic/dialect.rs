@@ -640,6 +640,7 @@ mod tests {
             eager_tool_input: false,
             usage_dropped: false,
             reasoning_view: Default::default(),
+            openai_chat: false,
         };
         let events = stream_events(&resp, "msg_1", "m");
         let text: String = events

@@ -194,6 +194,7 @@ fn response(content: Vec<OutBlock>, stop: StopReason) -> ModelResponse {
         eager_tool_input: true,
         usage_dropped: false,
         reasoning_view: Default::default(),
+        openai_chat: true,
     }
 }
 
@@ -309,14 +310,11 @@ fn dropped_usage_leaves_no_usage() {
 }
 
 #[test]
-fn the_dialect_tag_round_trips() {
-    assert_eq!(
-        untag(&tagged("gpt-5.6-sol", true)),
-        Some(("gpt-5.6-sol", true))
-    );
-    assert_eq!(
-        untag(&tagged("gpt-5.6-sol", false)),
-        Some(("gpt-5.6-sol", false))
-    );
-    assert_eq!(untag("gpt-5.6-sol"), None);
+fn the_usage_mark_round_trips() {
+    for asked in [true, false] {
+        assert_eq!(
+            read_usage_mark(&mark_usage("gpt-5.6-sol", asked)),
+            ("gpt-5.6-sol", asked)
+        );
+    }
 }
