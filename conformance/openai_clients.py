@@ -329,6 +329,16 @@ def _():
     raise AssertionError("accepted a PDF as an image")
 
 
+@check("chat.completions: max_tokens on a GPT-5 model -> BadRequestError 400")
+def _():
+    try:
+        client.chat.completions.create(model=MODEL, max_tokens=64, messages=[{"role": "user", "content": PONG}])
+    except openai.BadRequestError as e:
+        expect(isinstance(e.body, dict) and e.body.get("code") == "unsupported_parameter", f"body {e.body}")
+        return "refused"
+    raise AssertionError("accepted max_tokens")
+
+
 # ------------------------------------------------------------------ errors
 
 @check("error: wrong API key -> AuthenticationError 401, body parsed")
