@@ -16,6 +16,7 @@ mod count_tokens;
 mod faults;
 mod ledger_rules;
 mod openai;
+mod openai_chat;
 mod openai_faults;
 mod openai_rules;
 mod rehearsal;
