@@ -259,7 +259,7 @@ fn routed_to_own_provider(ctx: &Ctx) -> Result<(), (FailureClass, String)> {
 }
 
 /// The Vertex pass-through in sim mode: LiteLLM sends it to Google's host,
-/// and the run's TLS front (`compat_sim::google_front`) hands it to the
+/// and the run's TLS front (`compat_sim::host_front`) hands it to the
 /// Vertex simulator, `Host` unchanged. A request of the trial that reached
 /// the simulator with another `Host` (the simulator's own address, as the
 /// `vertex_ai` column's `api_base` sends) did not take that way, so the pass
