@@ -84,6 +84,10 @@ pub const CREDENTIALS: SimCredentials<'static> = SimCredentials {
     vertex_project: creds::VERTEX_PROJECT,
     vertex_location: creds::VERTEX_LOCATION,
     tavily_api_key: creds::TAVILY_API_KEY,
+    // Until i29-resp's `creds::OPENAI_API_KEY`/`AZURE_OPENAI_API_KEY` are
+    // merged: the same values.
+    openai_api_key: "sk-sim-openai-key",
+    azure_openai_api_key: "sim-azure-openai-key",
 };
 
 /// Starts the column's TLS front (manifest `front:`) to its simulator
@@ -162,6 +166,15 @@ pub(crate) fn warm_up(gw: &Gateway, model: &str, p: Provider) {
             p.id()
         ),
     }
+}
+
+/// The name the proxy config's first deployment is served under: what the
+/// warm-up asks for, the column's own first model (a GPT column's is a GPT
+/// id, a pass-through column's its provider's id).
+pub(crate) fn first_served_model(config: &Value) -> Option<String> {
+    config["model_list"][0]["model_name"]
+        .as_str()
+        .map(str::to_owned)
 }
 
 /// A sim-mode column's proxy config: every model routed at the simulator
@@ -290,5 +303,27 @@ mod tests {
                 "{name}"
             );
         }
+    }
+
+    /// The warm-up asks for the column's own first model as served.
+    #[test]
+    fn warm_up_uses_the_columns_first_served_model() {
+        let cfg = sim_proxy_config(
+            Provider::BedrockPassthrough,
+            &["claude-haiku-4-5", "claude-sonnet-4-6"],
+            "http://127.0.0.1:9",
+            None,
+        );
+        assert_eq!(
+            first_served_model(&cfg).as_deref(),
+            Some(
+                routing::served_model_name(Provider::BedrockPassthrough, "claude-haiku-4-5")
+                    .as_str()
+            )
+        );
+        let gpt = routing::openai::GptRoute::AzureOpenAi
+            .proxy_config(&["gpt-5.6-luna"], &sim_upstream("http://127.0.0.1:9", None));
+        assert_eq!(first_served_model(&gpt).as_deref(), Some("gpt-5.6-luna"));
+        assert_eq!(first_served_model(&json!({})), None);
     }
 }

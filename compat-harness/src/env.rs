@@ -502,9 +502,11 @@ impl Env {
             }
             for _ in 0..PROXY_START_CONCURRENCY {
                 let (bin, dir) = (litellm.bin.clone(), work_dir.clone());
-                let warm_model = models.first().cloned();
                 std::thread::spawn(move || {
                     while let Some((p, job)) = window.next() {
+                        // The column's own first model, as its proxy serves
+                        // it (a GPT column serves GPT models).
+                        let warm_model = column::first_served_model(&job.config);
                         let launcher = job.launchers.get(&bin, &dir, &job.env);
                         let t0 = std::time::Instant::now();
                         let spec = ProxySpec {
@@ -533,7 +535,7 @@ impl Env {
                                     t0.elapsed().as_secs_f64()
                                 );
                                 if let Some(model) = &warm_model {
-                                    column::warm_up(gw, &routing::served_model_name(p, model), p);
+                                    column::warm_up(gw, model, p);
                                 }
                             }
                             Err(e) => {

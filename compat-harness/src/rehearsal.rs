@@ -64,6 +64,12 @@ fn live_credential_vars() -> BTreeSet<&'static str> {
         "AZURE_AI_API_KEY",
         "AZURE_API_BASE",
         "AZURE_API_KEY",
+        // The GPT columns' (issue 29), whether or not the manifest runs
+        // them: LiteLLM also reads OPENAI_API_KEY for any `openai/` model
+        // without a key, AZURE_OPENAI_API_KEY for `azure/` (azure/common_utils.py).
+        "OPENAI_API_KEY",
+        "AZURE_OPENAI_API_KEY",
+        "AZURE_OPENAI_API_BASE",
         "BEDROCK_MANTLE_API_KEY",
         "GOOGLE_APPLICATION_CREDENTIALS",
         "TAVILY_API_KEY",
@@ -378,10 +384,9 @@ fn routes_of(
     get: &dyn Fn(&str) -> Option<String>,
 ) -> Result<BTreeMap<String, SocketAddr>, String> {
     let get = |k: &str| get(k).unwrap_or_default();
-    let azure_base = match p {
-        Provider::AzurePassthrough => get("AZURE_API_BASE"),
-        _ => get("AZURE_AI_API_BASE"),
-    };
+    // The column's own Azure endpoint variable (Foundry, its pass-through,
+    // Azure OpenAI), if it has one.
+    let azure_base = routing::azure_base_var(p).map(get).unwrap_or_default();
     let hosts = routing::live_hosts(
         p,
         &get("AWS_REGION_NAME"),

@@ -24,7 +24,10 @@
 ///   `get_runtime_endpoint`); `BEDROCK_MANTLE_API_BASE`
 ///   (llms/bedrock_mantle/messages/transformation.py); `VERTEXAI_API_BASE`,
 ///   `VERTEX_API_BASE` (main.py); `TAVILY_API_BASE`
-///   (llms/tavily/search/transformation.py); botocore's
+///   (llms/tavily/search/transformation.py); `OPENAI_API_BASE`,
+///   `OPENAI_BASE_URL` (main.py and llms/openai/: the api_base of an
+///   `openai/` deployment without one, which the openai column's is; the
+///   openai SDK reads `OPENAI_BASE_URL` too); botocore's
 ///   `AWS_ENDPOINT_URL`, `AWS_ENDPOINT_URL_BEDROCK_RUNTIME`,
 ///   `AWS_ENDPOINT_URL_STS` (endpoint overrides of any boto client).
 /// - proxies: `HTTPS_PROXY`/`HTTP_PROXY`/`ALL_PROXY` in both cases and
@@ -63,6 +66,8 @@ pub const REDIRECTING_ENV: &[&str] = &[
     "VERTEXAI_API_BASE",
     "VERTEX_API_BASE",
     "TAVILY_API_BASE",
+    "OPENAI_API_BASE",
+    "OPENAI_BASE_URL",
     "AWS_ENDPOINT_URL",
     "AWS_ENDPOINT_URL_BEDROCK_RUNTIME",
     "AWS_ENDPOINT_URL_STS",
