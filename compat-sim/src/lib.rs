@@ -1,6 +1,7 @@
 //! Local simulators of the providers' real wire APIs, for the Claude Code
 //! Compatibility Matrix and anything else that needs a strict, scripted
-//! Claude upstream on 127.0.0.1.
+//! Claude (or GPT, on the OpenAI and Azure OpenAI simulators) upstream on
+//! 127.0.0.1.
 //!
 //! One scripted model (the behaviour, written once) behind one codec per
 //! [`Api`], each on its own 127.0.0.1 port as each real provider has its own
@@ -45,14 +46,17 @@ pub use rules::betas;
 pub use rules::web_search::{SearchPage, SearchPageGuard};
 pub use wire::api::Api;
 pub use wire::creds::{AwsCreds, Credentials, ServiceAccountPublic, VertexCreds};
-pub use wire::hosts::{GOOGLE_TOKEN_HOST, TAVILY_HOST, real_host, real_hosts, vertex_host};
+pub use wire::hosts::{
+    AZURE_OPENAI_SIM_RESOURCE, GOOGLE_TOKEN_HOST, OPENAI_HOST, TAVILY_HOST, azure_openai_host,
+    real_host, real_hosts, vertex_host,
+};
 pub use wire::record::{RecordedRequest, SentEvent, body_contains};
 pub use wire::{creds, document, image, ledger};
 
 use faults::Faults;
 use model::ScriptedModel;
 use pipeline::{SimState, router};
-use providers::{anthropic, bedrock, claude_platform_aws, mantle, tavily};
+use providers::{anthropic, bedrock, claude_platform_aws, mantle, openai, tavily};
 use wire::creds::Auth;
 use wire::record::Records;
 
@@ -164,6 +168,8 @@ impl Simulators {
                 Api::ClaudePlatformAws => {
                     router(claude_platform_aws::ClaudePlatformAws, state.clone())
                 }
+                Api::OpenAi => router(openai::OpenAi, state.clone()),
+                Api::AzureOpenAi => router(openai::AzureOpenAi, state.clone()),
             };
             // The search provider of LiteLLM's web search interception,
             // beside the providers that lack the web search server tool
@@ -172,7 +178,12 @@ impl Simulators {
                 Api::BedrockInvoke | Api::BedrockConverse | Api::BedrockMantle => app.merge(
                     tavily::routes(state.model.corpus.clone(), state.auth.clone()),
                 ),
-                Api::Anthropic | Api::Azure | Api::VertexAi | Api::ClaudePlatformAws => app,
+                Api::Anthropic
+                | Api::Azure
+                | Api::VertexAi
+                | Api::ClaudePlatformAws
+                | Api::OpenAi
+                | Api::AzureOpenAi => app,
             };
             let listener = runtime.block_on(tokio::net::TcpListener::bind(("127.0.0.1", port)))?;
             addrs.insert(api, listener.local_addr()?);
@@ -335,6 +346,7 @@ fn failure_statuses(api: Api) -> &'static [(u16, &'static str, &'static str)] {
         | Api::Azure
         | Api::BedrockMantle
         | Api::ClaudePlatformAws => anthropic::STATUSES,
+        Api::OpenAi | Api::AzureOpenAi => openai::error::STATUSES,
     }
 }
 

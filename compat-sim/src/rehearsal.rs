@@ -86,6 +86,11 @@ pub fn mint_rehearsal(dir: &Path) -> std::io::Result<Minted> {
     );
     let claude_platform_aws_workspace_id = format!("wrkspc_{}", random_token(24, ALNUM));
     let tavily_api_key = format!("tvly-{}", random_token(32, ALNUM));
+    // OpenAI project keys read `sk-proj-…` (inferred length); Azure OpenAI
+    // keys are 84 alphanumerics like Foundry's.
+    let openai_api_key = format!("sk-proj-{}", random_token(156, URL_SAFE));
+    let azure_openai_api_key = random_token(84, ALNUM);
+    let azure_openai_resource = format!("compat-rehearsal-{}", random_token(8, HEX));
 
     let pair = rcgen::KeyPair::generate_for(&rcgen::PKCS_RSA_SHA256)
         .map_err(|e| std::io::Error::other(format!("cannot make an RSA-2048 key: {e}")))?;
@@ -116,6 +121,9 @@ pub fn mint_rehearsal(dir: &Path) -> std::io::Result<Minted> {
         claude_platform_aws_api_key,
         claude_platform_aws_workspace_id,
         tavily_api_key,
+        openai_api_key,
+        azure_openai_api_key,
+        azure_openai_resource,
         aws,
         vertex: VertexCreds {
             project,
@@ -159,6 +167,15 @@ pub fn mint_rehearsal(dir: &Path) -> std::io::Result<Minted> {
             c.claude_platform_aws_workspace_id.clone(),
         ),
         ("TAVILY_API_KEY", c.tavily_api_key.clone()),
+        ("OPENAI_API_KEY", c.openai_api_key.clone()),
+        ("AZURE_OPENAI_API_KEY", c.azure_openai_api_key.clone()),
+        (
+            "AZURE_OPENAI_API_BASE",
+            format!(
+                "https://{}",
+                crate::wire::hosts::azure_openai_host(&c.azure_openai_resource)
+            ),
+        ),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v))

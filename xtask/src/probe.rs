@@ -87,6 +87,8 @@ pub fn default_model(api: Api) -> &'static str {
         Api::BedrockInvoke | Api::BedrockConverse => "us.anthropic.claude-haiku-4-5-20251001-v1:0",
         Api::BedrockMantle => "anthropic.claude-haiku-4-5",
         Api::ClaudePlatformAws => "claude-haiku-4-5",
+        // No Claude on OpenAI's APIs: their fastest GPT model.
+        Api::OpenAi | Api::AzureOpenAi => "gpt-5.6-luna",
     }
 }
 
@@ -114,6 +116,8 @@ pub fn live_vars(api: Api) -> &'static [&'static [&'static str]] {
             "ANTHROPIC_AWS_WORKSPACE_ID",
             "AWS_REGION_NAME",
         ]],
+        Api::OpenAi => &[&["OPENAI_API_KEY"]],
+        Api::AzureOpenAi => &[&["AZURE_OPENAI_API_BASE", "AZURE_OPENAI_API_KEY"]],
     }
 }
 

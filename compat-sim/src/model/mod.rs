@@ -33,7 +33,8 @@ use sha2::{Digest, Sha256};
 use crate::rules::{effort, web_search};
 use crate::wire::rejection::Rejection;
 use crate::wire::request::{
-    Block, CacheTtl, ModelRequest, Role, Thinking, block_type, last_user_text, min_cacheable_tokens,
+    Block, CacheTtl, ModelRequest, Role, Thinking, block_type, is_gpt, last_user_text,
+    min_cacheable_tokens,
 };
 use crate::wire::response::{ModelResponse, OutBlock, StopReason, Usage};
 use script::{script, summarize};
@@ -77,7 +78,13 @@ impl ScriptedModel {
                 summarize(&last_user_text(req)),
                 effort::self_report(req.effort.as_deref())
             );
-            let signature = self.sign(&req.model, &thinking);
+            // A GPT model's reasoning item carries its reasoning sealed
+            // (`encrypted_content`); Claude's thinking, a signature.
+            let signature = if is_gpt(&req.model) {
+                self.seal(&req.model, &thinking)
+            } else {
+                self.sign(&req.model, &thinking)
+            };
             content.push(OutBlock::Thinking {
                 thinking,
                 signature,
@@ -92,6 +99,14 @@ impl ScriptedModel {
         }
         content.extend(answer);
         let mut usage = self.usage(req, &content);
+        usage.reasoning_tokens = content
+            .iter()
+            .map(|b| match b {
+                OutBlock::Thinking { thinking, .. } => thinking.len() as u64,
+                _ => 0,
+            })
+            .sum::<u64>()
+            .div_ceil(4);
         usage.web_search_requests = content
             .iter()
             .filter(|b| matches!(b, OutBlock::ServerToolUse { .. }))
@@ -101,6 +116,9 @@ impl ScriptedModel {
             stop_reason,
             usage,
             eager_tool_input: req.eager_tool_input,
+            usage_dropped: false,
+            reasoning_view: req.reasoning_view,
+            openai_chat: req.openai_chat,
         })
     }
 
@@ -132,6 +150,35 @@ impl ScriptedModel {
         base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
     }
 
+    /// A GPT reasoning item's `encrypted_content`: the reasoning and an
+    /// HMAC over (model, reasoning) under this process's key, in the
+    /// `gAAAAB…` form OpenAI's opaque tokens take. Only the simulator that
+    /// issued it can vouch for it ([`Self::unseal`]): a replayed item that
+    /// was edited, forged or issued elsewhere is refused, as OpenAI refuses
+    /// content it cannot decrypt. (The reasoning is encoded, not
+    /// encrypted: the simulator has nothing to hide from its tests.)
+    pub fn seal(&self, model: &str, reasoning: &str) -> String {
+        use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        format!(
+            "gAAAAB{}.{}",
+            URL_SAFE_NO_PAD.encode(reasoning),
+            URL_SAFE_NO_PAD.encode(
+                base64::engine::general_purpose::STANDARD
+                    .decode(self.sign(model, reasoning))
+                    .unwrap_or_default()
+            )
+        )
+    }
+
+    /// The reasoning sealed in `token` for `model`, if this simulator
+    /// issued it ([`Self::seal`]).
+    pub fn unseal(&self, model: &str, token: &str) -> Option<String> {
+        use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        let (text, _) = token.strip_prefix("gAAAAB")?.split_once('.')?;
+        let reasoning = String::from_utf8(URL_SAFE_NO_PAD.decode(text).ok()?).ok()?;
+        (self.seal(model, &reasoning) == token).then_some(reasoning)
+    }
+
     fn check_conversation(&self, req: &ModelRequest) -> Result<(), Rejection> {
         let Some(first) = req.messages.first() else {
             return Err(Rejection::invalid(
@@ -155,6 +202,21 @@ impl ScriptedModel {
                 ));
             }
             for (j, b) in m.content.iter().enumerate() {
+                // Ledger rule "responses.reasoning_encrypted": a replayed
+                // reasoning item's encrypted_content must be one this
+                // model issued.
+                if let Block::RedactedThinking { data } = b
+                    && is_gpt(&req.model)
+                    && self.unseal(&req.model, data).is_none()
+                {
+                    return Err(Rejection::invalid(
+                        "responses.reasoning_encrypted",
+                        format!(
+                            "The encrypted content {} could not be verified. Reason: Encrypted content could not be decrypted or parsed.",
+                            abbreviate(data)
+                        ),
+                    ));
+                }
                 if let Block::Thinking {
                     thinking,
                     signature,
@@ -182,7 +244,10 @@ impl ScriptedModel {
         // With thinking on, the assistant turn whose tool call is being
         // answered must start with a thinking block (the real API's rule for
         // continuing a tool-use turn).
+        // Claude's rule only: the Responses API takes a tool call's turn
+        // without its reasoning item (reasoning items are optional input).
         if req.thinking != Thinking::Off
+            && !is_gpt(&req.model)
             && let [.., assistant, last] = req.messages.as_slice()
         {
             let answers_tool = last
@@ -224,15 +289,26 @@ impl ScriptedModel {
                 breakpoints.push((hasher.clone().finalize().into(), tokens, ttl));
             }
         };
+        // Ledger rule "openai.implicit_cache": without markers every block
+        // boundary is a cacheable prefix for 30 minutes.
+        let implicit = req.implicit_cache.then_some(CacheTtl::ThirtyMinutes);
         for t in &req.tools {
-            visit(format!("tool:{}", t.name), 200, t.cache);
+            visit(format!("tool:{}", t.name), 200, t.cache.or(implicit));
         }
         for b in &req.system {
-            visit(b.fingerprint(), b.estimated_tokens(), b.cache());
+            visit(
+                b.fingerprint(),
+                b.estimated_tokens(),
+                b.cache().or(implicit),
+            );
         }
         for m in &req.messages {
             for b in &m.content {
-                visit(b.fingerprint(), b.estimated_tokens(), b.cache());
+                visit(
+                    b.fingerprint(),
+                    b.estimated_tokens(),
+                    b.cache().or(implicit),
+                );
             }
         }
         let total = tokens + 8;
@@ -291,6 +367,11 @@ impl ScriptedModel {
             }
         }
         let read = if read >= minimum { read } else { 0 };
+        // Automatic caching writes for free: OpenAI reports no cache write
+        // for it (the prompt caching guide: "no additional fees"), so the
+        // written part stays plain input (codecs set `implicit_cache` only
+        // for a request without explicit breakpoints).
+        let created = if req.implicit_cache { 0 } else { created };
         Usage {
             input_tokens: total - read - created,
             output_tokens,
@@ -298,6 +379,19 @@ impl ScriptedModel {
             cache_creation_input_tokens: created,
             cache_creation_1h_input_tokens: created_1h,
             web_search_requests: 0,
+            reasoning_tokens: 0,
         }
     }
+}
+
+/// The start and end of an opaque token, as OpenAI's refusal quotes one
+/// (`gAAA...DQ==`, openai/codex#8145) without repeating it whole.
+fn abbreviate(token: &str) -> String {
+    let chars: Vec<char> = token.chars().collect();
+    if chars.len() <= 16 {
+        return token.to_owned();
+    }
+    let head: String = chars[..4].iter().collect();
+    let tail: String = chars[chars.len() - 4..].iter().collect();
+    format!("{head}...{tail}")
 }

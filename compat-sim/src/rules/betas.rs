@@ -245,6 +245,8 @@ pub fn accepts(api: Api, beta: &str) -> bool {
             ANTHROPIC_UNDOCUMENTED,
             CLAUDE_PLATFORM_AWS_EXTRA,
         ],
+        // OpenAI's APIs have no Anthropic betas.
+        Api::OpenAi | Api::AzureOpenAi => &[],
     };
     tables.iter().any(|t| t.contains(&beta))
 }
@@ -361,6 +363,9 @@ pub(crate) fn read(api: Api, req: &Incoming) -> Vec<String> {
             v.extend(from_list(&body()["anthropic_beta"]));
             v
         }
+        // OpenAI's APIs read no betas: an `anthropic-beta` header is just
+        // an unknown header to them.
+        Api::OpenAi | Api::AzureOpenAi => Vec::new(),
     };
     let mut seen = std::collections::BTreeSet::new();
     all.retain(|b| seen.insert(b.clone()));
@@ -377,6 +382,7 @@ pub fn rule(api: Api) -> &'static str {
         Api::BedrockInvoke => "betas.bedrock",
         Api::BedrockConverse => "betas.bedrock_converse",
         Api::VertexAi => "betas.vertex",
+        Api::OpenAi | Api::AzureOpenAi => "betas.openai",
     }
 }
 
@@ -435,6 +441,11 @@ pub(crate) fn check(
     let mut betas = read(api, req);
     faults.alter_betas(&mut betas);
     entry.set_betas(betas.clone());
+    // Ledger rule "betas.openai": OpenAI's APIs refuse no beta (a beta
+    // added by a fault is recorded, and ignored, as an unknown header is).
+    if matches!(api, Api::OpenAi | Api::AzureOpenAi) {
+        return Ok(());
+    }
     if let Some(b) = betas.iter().find(|b| refused_for_model(api, b, model)) {
         return Err(refusal(api, "betas.per_model", std::slice::from_ref(b)));
     }
@@ -453,7 +464,13 @@ mod tests {
     #[test]
     fn every_provider_takes_interleaved_thinking_and_refuses_nonsense() {
         for api in Api::ALL {
-            assert!(accepts(api, "interleaved-thinking-2025-05-14"), "{api:?}");
+            // OpenAI's APIs have no betas at all.
+            let claude = !matches!(api, Api::OpenAi | Api::AzureOpenAi);
+            assert_eq!(
+                accepts(api, "interleaved-thinking-2025-05-14"),
+                claude,
+                "{api:?}"
+            );
             assert!(!accepts(api, "no-such-beta-2020-01-01"), "{api:?}");
         }
     }

@@ -18,7 +18,11 @@ use crate::wire::request::{ModelRequest, prompt_tokens};
 
 /// The model's context window in tokens.
 pub(crate) fn window(model: &str) -> u64 {
-    if model.contains("haiku") {
+    // GPT-5.6: 922,000 input tokens (LiteLLM 1.108.7's model map,
+    // `max_input_tokens` of openai/ and azure/ gpt-5.6-*).
+    if crate::wire::request::is_gpt(model) {
+        922_000
+    } else if model.contains("haiku") {
         200_000
     } else {
         1_000_000
@@ -42,6 +46,9 @@ pub(crate) fn check(api: Api, req: &ModelRequest) -> Result<(), Rejection> {
             Api::BedrockInvoke | Api::BedrockConverse => {
                 format!("The model returned the following errors: {words}")
             }
+            // OpenAI's words for an input over the window (code
+            // context_length_exceeded, set by the codec).
+            Api::OpenAi | Api::AzureOpenAi => "Your input exceeds the context window of this model. Please adjust your input and try again.".to_owned(),
             _ => words,
         },
     ))
@@ -65,6 +72,7 @@ mod tests {
             eager_tool_input: false,
             effort: None,
             web_search: None,
+            ..ModelRequest::default()
         }
     }
 

@@ -18,6 +18,9 @@ const BEDROCK_MODEL_ERROR: &str = "The model returned the following errors: ";
 /// cache breakpoint and per-model thinking rules are checked.
 pub(crate) fn check(api: Api, req: &mut ModelRequest) -> Result<(), Rejection> {
     combine_turns(api, req)?;
+    if matches!(api, Api::OpenAi | Api::AzureOpenAi) {
+        return openai_pairing(req);
+    }
     if api != Api::BedrockConverse {
         tool_pairing(req)?;
         max_breakpoints(api, req)?;
@@ -32,6 +35,42 @@ pub(crate) fn check(api: Api, req: &mut ModelRequest) -> Result<(), Rejection> {
 /// in its own words.
 // Ledger rule "msg.combine_consecutive_turns" (the combining), and
 // "conv.alternate_roles" (Converse's refusal, below).
+/// The Responses API's pairing of calls and outputs: every function_call
+/// needs a function_call_output with its call_id somewhere after it, and
+/// every output a call before it (not necessarily in the next turn, as on
+/// Anthropic's API). Ledger rules "responses.call_needs_output" and
+/// "responses.output_needs_call".
+fn openai_pairing(req: &ModelRequest) -> Result<(), Rejection> {
+    let mut called: Vec<&str> = Vec::new();
+    let mut answered: Vec<&str> = Vec::new();
+    for m in &req.messages {
+        for b in &m.content {
+            match b {
+                Block::ToolUse { id, .. } => called.push(id),
+                Block::ToolResult { tool_use_id, .. } => {
+                    if !called.contains(&tool_use_id.as_str()) {
+                        return Err(Rejection::invalid(
+                            "responses.output_needs_call",
+                            format!(
+                                "No tool call found for function call output with call_id {tool_use_id}."
+                            ),
+                        ));
+                    }
+                    answered.push(tool_use_id);
+                }
+                _ => {}
+            }
+        }
+    }
+    match called.into_iter().find(|id| !answered.contains(id)) {
+        Some(id) => Err(Rejection::invalid(
+            "responses.call_needs_output",
+            format!("No tool output found for function call {id}."),
+        )),
+        None => Ok(()),
+    }
+}
+
 fn combine_turns(api: Api, req: &mut ModelRequest) -> Result<(), Rejection> {
     let repeated = req.messages.windows(2).any(|w| w[0].role == w[1].role);
     if !repeated {

@@ -19,7 +19,33 @@
 use serde_json::Value;
 
 use crate::wire::rejection::Rejection;
-use crate::wire::request::{ModelRequest, Thinking};
+use crate::wire::request::{ModelRequest, Thinking, is_gpt};
+
+/// The Responses API's `reasoning.effort` values (OpenAI's OpenAPI spec,
+/// `ReasoningEffort`; openai-python 3.63.0 `shared/reasoning_effort.py`).
+const GPT_LEVELS: &[&str] = &["none", "minimal", "low", "medium", "high", "xhigh", "max"];
+
+/// What GPT-5.6 takes of them: all but `minimal` (LiteLLM 1.108.7's model
+/// map has no `supports_minimal_reasoning_effort` for gpt-5.6-*; the
+/// research, docs/research/openai-columns-2026-12-06.md §3).
+const GPT_5_6_LEVELS: &[&str] = &["none", "low", "medium", "high", "xhigh", "max"];
+
+/// `reasoning.effort` of a Responses request: a value of the spec's enum,
+/// else 400 (ledger rule "responses.reasoning_effort_values").
+pub(crate) fn parse_reasoning(effort: Option<&Value>) -> Result<Option<String>, Rejection> {
+    match effort {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(level)) if GPT_LEVELS.contains(&level.as_str()) => {
+            Ok(Some(level.clone()))
+        }
+        Some(other) => Err(Rejection::invalid(
+            "responses.reasoning_effort_values",
+            format!(
+                "Invalid value: {other}. Supported values are: 'none', 'minimal', 'low', 'medium', 'high', 'xhigh' and 'max'."
+            ),
+        )),
+    }
+}
 
 /// Every level the API knows, in ascending order.
 const LEVELS: &[&str] = &["low", "medium", "high", "xhigh", "max"];
@@ -44,6 +70,18 @@ pub(crate) fn check(model: &str, effort: Option<&str>) -> Result<(), Rejection> 
     let Some(level) = effort else {
         return Ok(());
     };
+    if is_gpt(model) {
+        return if GPT_5_6_LEVELS.contains(&level) {
+            Ok(())
+        } else {
+            Err(Rejection::invalid(
+                "responses.reasoning_effort_values",
+                format!(
+                    "Unsupported value: '{level}' is not supported with the '{model}' model. Supported values are: 'none', 'low', 'medium', 'high', 'xhigh' and 'max'."
+                ),
+            ))
+        };
+    }
     let supported: &[&str] = match model {
         "claude-opus-4-7" => LEVELS,
         "claude-opus-4-6" | "claude-sonnet-4-6" => &["low", "medium", "high", "max"],
@@ -72,6 +110,10 @@ pub(crate) fn check(model: &str, effort: Option<&str>) -> Result<(), Rejection> 
 /// adaptive thinking at `low` effort skips it (a simple prompt, as the docs
 /// say Claude does).
 pub(crate) fn thinks(req: &ModelRequest) -> bool {
+    // A GPT reasoning model reasons at every effort but `none`.
+    if is_gpt(&req.model) {
+        return req.thinking != Thinking::Off && req.effort.as_deref() != Some("none");
+    }
     match req.thinking {
         Thinking::Off => false,
         Thinking::Budget(_) => true,

@@ -61,9 +61,12 @@ pub(crate) fn body_betas(list: Option<&Value>) -> impl Iterator<Item = &str> {
 
 /// Whether an encoded event is a fragment of tool input (its record kind:
 /// `content_block_delta:input_json_delta` in the Anthropic dialects and
-/// Bedrock Invoke, `contentBlockDelta:toolUse` in Converse).
+/// Bedrock Invoke, `contentBlockDelta:toolUse` in Converse,
+/// `response.function_call_arguments.delta` in OpenAI's Responses API).
 pub(crate) fn is_input_fragment(kind: &str) -> bool {
-    kind == "content_block_delta:input_json_delta" || kind == "contentBlockDelta:toolUse"
+    kind == "content_block_delta:input_json_delta"
+        || kind == "contentBlockDelta:toolUse"
+        || kind == "response.function_call_arguments.delta"
 }
 
 /// Paces the tool-input fragments of a stream as the provider sends them:

@@ -19,10 +19,16 @@ pub enum Api {
     /// Claude Platform on AWS: Anthropic's Messages API at
     /// `aws-external-anthropic.{region}.api.aws`, with a workspace header.
     ClaudePlatformAws,
+    /// OpenAI's API (`api.openai.com`): the Responses API (`/v1/responses`,
+    /// `/v1/responses/input_tokens`) with bearer keys.
+    OpenAi,
+    /// Azure OpenAI (`{resource}.openai.azure.com`): the Responses API under
+    /// `/openai/` with `api-version`, `api-key` auth.
+    AzureOpenAi,
 }
 
 impl Api {
-    pub const ALL: [Api; 7] = [
+    pub const ALL: [Api; 9] = [
         Api::Anthropic,
         Api::BedrockInvoke,
         Api::BedrockConverse,
@@ -30,6 +36,8 @@ impl Api {
         Api::Azure,
         Api::BedrockMantle,
         Api::ClaudePlatformAws,
+        Api::OpenAi,
+        Api::AzureOpenAi,
     ];
 
     /// The id the request record names the API by.
@@ -42,6 +50,8 @@ impl Api {
             Api::Azure => "azure",
             Api::BedrockMantle => "bedrock_mantle",
             Api::ClaudePlatformAws => "claude_platform_aws",
+            Api::OpenAi => "openai",
+            Api::AzureOpenAi => "azure_openai",
         }
     }
 

@@ -26,6 +26,13 @@ pub const CLAUDE_PLATFORM_AWS_WORKSPACE_ID: &str = "wrkspc_simulator";
 /// placeholder in Tavily's `tvly-` form, no secret.
 pub const TAVILY_API_KEY: &str = "tvly-sim-placeholder-key";
 
+/// The OpenAI API key the OpenAI simulator accepts (`Authorization: Bearer`):
+/// a placeholder in OpenAI's `sk-` form, no secret.
+pub const OPENAI_API_KEY: &str = "sk-sim-openai-key";
+/// The key the Azure OpenAI simulator accepts (`api-key`, or
+/// `Authorization: Bearer`): a placeholder, no secret.
+pub const AZURE_OPENAI_API_KEY: &str = "sim-azure-openai-key";
+
 /// The Vertex service account's RSA key: its private key (PKCS#8 PEM) goes
 /// into the fake service-account file google-auth signs its JWT assertion
 /// with, and the simulated token endpoint verifies that RS256 signature
@@ -70,6 +77,14 @@ pub struct Credentials {
     pub claude_platform_aws_api_key: String,
     pub claude_platform_aws_workspace_id: String,
     pub tavily_api_key: String,
+    /// OpenAI's API key (`OPENAI_API_KEY`).
+    pub openai_api_key: String,
+    /// The Azure OpenAI resource's key (`AZURE_OPENAI_API_KEY`).
+    pub azure_openai_api_key: String,
+    /// The Azure OpenAI resource name (the `{resource}` of
+    /// `https://{resource}.openai.azure.com`, `AZURE_OPENAI_API_BASE`); sim
+    /// mode's is [`crate::wire::hosts::AZURE_OPENAI_SIM_RESOURCE`].
+    pub azure_openai_resource: String,
     pub aws: AwsCreds,
     pub vertex: VertexCreds,
     /// The Foundry resource's host (`<resource>.services.ai.azure.com`), the
@@ -121,6 +136,7 @@ impl std::fmt::Debug for Credentials {
             .field("vertex_project", &self.vertex.project)
             .field("vertex_location", &self.vertex.location)
             .field("foundry_resource_host", &self.foundry_resource_host)
+            .field("azure_openai_resource", &self.azure_openai_resource)
             .finish_non_exhaustive()
     }
 }
@@ -136,6 +152,9 @@ impl Credentials {
             claude_platform_aws_api_key: CLAUDE_PLATFORM_AWS_API_KEY.into(),
             claude_platform_aws_workspace_id: CLAUDE_PLATFORM_AWS_WORKSPACE_ID.into(),
             tavily_api_key: TAVILY_API_KEY.into(),
+            openai_api_key: OPENAI_API_KEY.into(),
+            azure_openai_api_key: AZURE_OPENAI_API_KEY.into(),
+            azure_openai_resource: super::hosts::AZURE_OPENAI_SIM_RESOURCE.into(),
             aws: AwsCreds {
                 access_key_id: AWS_ACCESS_KEY_ID.into(),
                 secret_access_key: AWS_SECRET_ACCESS_KEY.into(),
@@ -177,6 +196,9 @@ impl Credentials {
         let claude_platform_aws_api_key = need("ANTHROPIC_AWS_API_KEY");
         let claude_platform_aws_workspace_id = need("ANTHROPIC_AWS_WORKSPACE_ID");
         let tavily_api_key = need("TAVILY_API_KEY");
+        let openai_api_key = need("OPENAI_API_KEY");
+        let azure_openai_api_key = need("AZURE_OPENAI_API_KEY");
+        let azure_openai_base = need("AZURE_OPENAI_API_BASE");
         let access_key_id = need("AWS_ACCESS_KEY_ID");
         let secret_access_key = need("AWS_SECRET_ACCESS_KEY");
         let region = need("AWS_REGION_NAME");
@@ -204,6 +226,12 @@ impl Credentials {
         {
             return Err("AZURE_API_KEY differs from AZURE_AI_API_KEY; the rehearsal serves one Foundry resource with one key".into());
         }
+        let azure_openai_resource = host_of(&azure_openai_base)
+            .and_then(|h| h.strip_suffix(".openai.azure.com").map(str::to_owned))
+            .filter(|r| !r.is_empty() && !r.contains('.'))
+            .ok_or_else(|| {
+                "AZURE_OPENAI_API_BASE is not https://<resource>.openai.azure.com".to_owned()
+            })?;
         let service_account = service_account_public(std::path::Path::new(&sa_path))?;
         Ok(Credentials {
             anthropic_api_key,
@@ -212,6 +240,9 @@ impl Credentials {
             claude_platform_aws_api_key,
             claude_platform_aws_workspace_id,
             tavily_api_key,
+            openai_api_key,
+            azure_openai_api_key,
+            azure_openai_resource,
             aws: AwsCreds {
                 access_key_id,
                 secret_access_key,

@@ -12,6 +12,21 @@ pub const GOOGLE_TOKEN_HOST: &str = "oauth2.googleapis.com";
 /// Tavily's API host (`https://api.tavily.com/search`).
 pub const TAVILY_HOST: &str = "api.tavily.com";
 
+/// OpenAI's API host (`https://api.openai.com/v1`, the openai SDK's and
+/// LiteLLM's default base).
+pub const OPENAI_HOST: &str = "api.openai.com";
+
+/// The Azure OpenAI resource sim mode's credentials name (its host is
+/// `sim-resource.openai.azure.com`).
+pub const AZURE_OPENAI_SIM_RESOURCE: &str = "sim-resource";
+
+/// An Azure OpenAI resource's host, as Microsoft names it:
+/// `{resource}.openai.azure.com`
+/// (https://learn.microsoft.com/en-us/azure/ai-foundry/openai/reference).
+pub fn azure_openai_host(resource: &str) -> String {
+    format!("{resource}.openai.azure.com")
+}
+
 /// The Vertex AI API host for a location, as Google names its service
 /// endpoints: `{location}-aiplatform.googleapis.com` for a region,
 /// `aiplatform.googleapis.com` for `global`, `aiplatform.{geo}.rep.googleapis.com`
@@ -33,7 +48,8 @@ pub fn vertex_host(location: &str) -> String {
 /// service); `bedrock-mantle.<region>.api.aws`;
 /// `aws-external-anthropic.<region>.api.aws` (Claude Platform on AWS); the Vertex host of the
 /// location ([`vertex_host`]); the Foundry resource's host (`None` when the
-/// credentials name none, as sim mode's do).
+/// credentials name none, as sim mode's do); `api.openai.com`; the Azure
+/// OpenAI resource's host ([`azure_openai_host`]).
 pub fn real_host(api: Api, creds: &Credentials) -> Option<String> {
     let region = &creds.aws.region;
     match api {
@@ -46,6 +62,8 @@ pub fn real_host(api: Api, creds: &Credentials) -> Option<String> {
         Api::ClaudePlatformAws => Some(format!("aws-external-anthropic.{region}.api.aws")),
         Api::VertexAi => Some(vertex_host(&creds.vertex.location)),
         Api::Azure => creds.foundry_resource_host.clone(),
+        Api::OpenAi => Some(OPENAI_HOST.to_owned()),
+        Api::AzureOpenAi => Some(azure_openai_host(&creds.azure_openai_resource)),
     }
 }
 

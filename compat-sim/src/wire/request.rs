@@ -11,8 +11,9 @@ use sha2::{Digest, Sha256};
 /// A conversation as the model sees it, whatever the wire dialect.
 #[derive(Debug, Clone, Default)]
 pub struct ModelRequest {
-    /// Canonical Claude model id (`claude-sonnet-4-6`), mapped by the codec
-    /// from the provider's model id.
+    /// The column's canonical model id, mapped by the codec from the
+    /// provider's model id: a Claude id (`claude-sonnet-4-6`) or a GPT id
+    /// (`gpt-5.6-terra`, [`is_gpt`]).
     pub model: String,
     pub system: Vec<Block>,
     pub messages: Vec<Message>,
@@ -27,6 +28,34 @@ pub struct ModelRequest {
     /// The web search server tool the request offered
     /// ([`crate::rules::web_search`]).
     pub web_search: Option<WebSearchTool>,
+    /// OpenAI's automatic prompt caching: every block boundary of a prompt
+    /// of at least 1024 tokens is a cacheable prefix, cached for 30 minutes
+    /// without any marker (`crate::model`'s usage; ledger rule
+    /// "openai.implicit_cache").
+    pub implicit_cache: bool,
+    /// What a GPT model's reasoning item shows the client (Responses
+    /// `reasoning.summary`, `include: ["reasoning.encrypted_content"]`).
+    pub reasoning_view: ReasoningView,
+    /// The request came as OpenAI Chat Completions: the OpenAI codecs
+    /// answer it in that dialect (`ModelResponse::openai_chat`), not as a
+    /// Responses object.
+    pub openai_chat: bool,
+}
+
+/// What a reasoning item carries back to the client (GPT models).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ReasoningView {
+    /// `reasoning.summary` was asked: the item carries summary text.
+    pub summary: bool,
+    /// `include` has `reasoning.encrypted_content`: the item carries it.
+    pub encrypted: bool,
+}
+
+/// Whether `model` is one of the GPT models the OpenAI simulators serve
+/// (canonical ids `gpt-…`); the rest of the crate's per-model facts are
+/// Claude's.
+pub fn is_gpt(model: &str) -> bool {
+    model.starts_with("gpt-")
 }
 
 impl ModelRequest {
@@ -82,14 +111,22 @@ pub struct ToolDef {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CacheTtl {
     FiveMinutes,
+    /// OpenAI's default prompt-cache lifetime (`prompt_cache_breakpoint`
+    /// `ttl: 30m`, and automatic caching).
+    ThirtyMinutes,
     OneHour,
+    /// OpenAI's extended lifetime (`ttl: 12h`, openai-python 3.63.0
+    /// `PromptCacheBreakpoint`).
+    TwelveHours,
 }
 
 impl CacheTtl {
     pub(crate) fn duration(self) -> Duration {
         match self {
             CacheTtl::FiveMinutes => Duration::from_secs(5 * 60),
+            CacheTtl::ThirtyMinutes => Duration::from_secs(30 * 60),
             CacheTtl::OneHour => Duration::from_secs(60 * 60),
+            CacheTtl::TwelveHours => Duration::from_secs(12 * 60 * 60),
         }
     }
 }
@@ -252,10 +289,15 @@ pub(crate) fn prompt_tokens(req: &ModelRequest) -> u64 {
 }
 
 /// Minimum cacheable prompt length per model (Anthropic's prompt-caching docs:
-/// 1024 tokens for Sonnet, 4096 for Opus 4.5+ and Haiku 4.5). Ledger rule
-/// "cache.min_cacheable_tokens".
+/// 1024 tokens for Sonnet, 4096 for Opus 4.5+ and Haiku 4.5; OpenAI's
+/// prompt caching guide: 1024 tokens for every model). Ledger rules
+/// "cache.min_cacheable_tokens" and "openai.implicit_cache".
 pub(crate) fn min_cacheable_tokens(model: &str) -> u64 {
-    if model.contains("sonnet") { 1024 } else { 4096 }
+    if model.contains("sonnet") || is_gpt(model) {
+        1024
+    } else {
+        4096
+    }
 }
 
 pub(crate) fn block_type(b: Option<&Block>) -> &'static str {

@@ -12,10 +12,26 @@ pub struct ModelResponse {
     /// Stream tool input in fragments as written (the request opted in to
     /// fine-grained tool streaming), rather than buffered.
     pub eager_tool_input: bool,
+    /// The answer reports no usage at all (`Fault::DropUsage`): Responses
+    /// `usage: null`.
+    pub usage_dropped: bool,
+    /// What a GPT model's reasoning item may show (the request's
+    /// [`crate::wire::request::ReasoningView`]).
+    pub reasoning_view: crate::wire::request::ReasoningView,
+    /// Answer in OpenAI's Chat Completions dialect (the request's
+    /// `openai_chat`).
+    pub openai_chat: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum OutBlock {
+    /// Claude's signed thinking; for a GPT model its reasoning item, the
+    /// text being the reasoning summary and `signature` the item's
+    /// `encrypted_content` (an opaque token the model issued, verified when
+    /// replayed: `crate::model`'s `seal`). Why not a block of its own: the
+    /// faults (`DropThinking`), the usage count and every encoder already
+    /// handle this one, and a reasoning item is the same thing, a model's
+    /// private reasoning with an opaque proof of origin.
     Thinking {
         thinking: String,
         signature: String,
@@ -78,6 +94,9 @@ pub struct Usage {
     /// Web searches the provider ran for this answer
     /// (`usage.server_tool_use.web_search_requests`).
     pub web_search_requests: u64,
+    /// The part of `output_tokens` spent reasoning (Responses
+    /// `output_tokens_details.reasoning_tokens`).
+    pub reasoning_tokens: u64,
 }
 
 impl Usage {

@@ -14,6 +14,7 @@ mod claude_platform_aws;
 mod count_tokens;
 mod faults;
 mod ledger_rules;
+mod openai;
 mod rehearsal;
 mod sigv4;
 mod stream_record;

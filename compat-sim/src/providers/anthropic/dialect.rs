@@ -255,6 +255,7 @@ pub fn parse_body(
         eager_tool_input: false,
         effort: crate::rules::effort::parse(obj.get("output_config"), "output_config")?,
         web_search: crate::rules::web_search::from_tools(obj.get("tools"))?,
+        ..ModelRequest::default()
     };
     Ok((request, model, stream))
 }
@@ -637,6 +638,9 @@ mod tests {
             stop_reason: StopReason::EndTurn,
             usage: Usage::default(),
             eager_tool_input: false,
+            usage_dropped: false,
+            reasoning_view: Default::default(),
+            openai_chat: false,
         };
         let events = stream_events(&resp, "msg_1", "m");
         let text: String = events

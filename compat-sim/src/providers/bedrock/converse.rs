@@ -576,6 +576,7 @@ pub(crate) fn parse(body: &Value) -> Result<ModelRequest, Rejection> {
         effort,
         // Converse's toolConfig has no server tool (crate::rules::web_search).
         web_search: None,
+        ..ModelRequest::default()
     })
 }
 
