@@ -84,10 +84,8 @@ pub const CREDENTIALS: SimCredentials<'static> = SimCredentials {
     vertex_project: creds::VERTEX_PROJECT,
     vertex_location: creds::VERTEX_LOCATION,
     tavily_api_key: creds::TAVILY_API_KEY,
-    // Until i29-resp's `creds::OPENAI_API_KEY`/`AZURE_OPENAI_API_KEY` are
-    // merged: the same values.
-    openai_api_key: "sk-sim-openai-key",
-    azure_openai_api_key: "sim-azure-openai-key",
+    openai_api_key: creds::OPENAI_API_KEY,
+    azure_openai_api_key: creds::AZURE_OPENAI_API_KEY,
 };
 
 /// Starts the column's TLS front (manifest `front:`) to its simulator

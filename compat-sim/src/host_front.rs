@@ -31,12 +31,7 @@ use std::net::SocketAddr;
 pub use crate::front::FrontError;
 use crate::front::{Front, FrontListener, TunnelOutcome};
 use crate::wire::creds;
-pub use crate::wire::hosts::vertex_host;
-
-/// OpenAI's API host: LiteLLM's default api_base for `openai/` deployments
-/// is `https://api.openai.com/v1` (litellm/llms/openai/common_utils.py and
-/// the openai SDK's `base_url` default).
-pub const OPENAI_HOST: &str = "api.openai.com";
+pub use crate::wire::hosts::{OPENAI_HOST, vertex_host};
 
 /// The fronts this module starts by name, in the manifest's spelling
 /// (manifest.yaml `front:`; compat-matrix `manifest::FRONTS` lists the same).
