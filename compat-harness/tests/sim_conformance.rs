@@ -1,9 +1,11 @@
 //! The simulators against the providers' own clients: the Anthropic Python SDK
 //! (`Anthropic`, `AnthropicFoundry`, `AnthropicVertex`, `AnthropicBedrock`,
 //! `AnthropicBedrockMantle`, `AnthropicAWS`) at
-//! two generations (the one LiteLLM depends on and the newest) and boto3's
+//! two generations (the one LiteLLM depends on and the newest), boto3's
 //! `bedrock-runtime` client (its SigV4 signer, event-stream parser and
-//! service model). The checks themselves are Python, in `conformance/`; each
+//! service model), and the `openai` Python SDK (`OpenAI`, `AzureOpenAI`) at
+//! two generations (the one LiteLLM resolves and the newest 1.x) against the
+//! OpenAI and Azure OpenAI simulators (Responses and Chat Completions). The checks themselves are Python, in `conformance/`; each
 //! prints one `RESULT` line per route, and this test prints them as a table
 //! and fails on any `fail`.
 //!
@@ -14,13 +16,13 @@
 //! needs compat-core's tool provisioning and compat-sim must not depend on
 //! compat-core. The Python-free checks of the same dialect are in
 //! compat-sim/tests/rejections/ (anthropic.rs, azure.rs, vertex_ai.rs,
-//! bedrock_invoke.rs).
+//! bedrock_invoke.rs, openai*.rs, azure_openai.rs).
 
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use compat_core::tools::sdks::{self as tools_sdks, SdkGeneration, SdkVenv};
+use compat_core::tools::sdks::{self as tools_sdks, OpenAiSdkGeneration, SdkGeneration, SdkVenv};
 use compat_sim::{Api, Fault, FaultGuard, FaultScope, Simulators, creds};
 
 /// A prompt marker the simulators answer 429 to (the scripts' rate-limit check).
@@ -49,6 +51,14 @@ fn run_script(python: &Path, script: &str, client: &str, env: &[(&str, String)])
         .env_remove("AWS_BEARER_TOKEN_BEDROCK")
         .env_remove("ANTHROPIC_AWS_API_KEY")
         .env_remove("ANTHROPIC_BEDROCK_MANTLE_BASE_URL")
+        .env_remove("OPENAI_API_KEY")
+        .env_remove("OPENAI_BASE_URL")
+        .env_remove("OPENAI_ORG_ID")
+        .env_remove("OPENAI_PROJECT_ID")
+        .env_remove("AZURE_OPENAI_API_KEY")
+        .env_remove("AZURE_OPENAI_ENDPOINT")
+        .env_remove("AZURE_OPENAI_AD_TOKEN")
+        .env_remove("OPENAI_API_VERSION")
         .env("AWS_CONFIG_FILE", "/dev/null")
         .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
         .env("AWS_EC2_METADATA_DISABLED", "true")
@@ -315,4 +325,70 @@ fn boto3_bedrock_runtime_against_invoke_and_converse() {
     let label = format!("boto3 {} bedrock-runtime", venv.boto3_version);
     let run = run_script(&venv.python, "boto3_bedrock.py", &label, &env);
     report("boto3 bedrock-runtime", &[run]);
+}
+
+/// The model the OpenAI scripts ask for (on Azure: the deployment, named
+/// after its model).
+const GPT_MODEL: &str = "gpt-5.6-luna";
+/// The Azure OpenAI `api-version` LiteLLM's Azure routes use.
+const AZURE_OPENAI_API_VERSION: &str = "2025-04-01-preview";
+
+fn openai_clients(generation: OpenAiSdkGeneration) {
+    let venv = tools_sdks::openai_sdk(generation).unwrap_or_else(|e| panic!("{e}"));
+    let (sims, _guards) = start_sims();
+    let url = |p| sims.base_url(p).unwrap();
+    let clients = [
+        ("OpenAI", "openai", url(Api::OpenAi), creds::OPENAI_API_KEY),
+        (
+            "AzureOpenAI",
+            "azure",
+            url(Api::AzureOpenAi),
+            creds::AZURE_OPENAI_API_KEY,
+        ),
+        (
+            "OpenAI on Azure's /openai/v1",
+            "azure_v1",
+            url(Api::AzureOpenAi),
+            creds::AZURE_OPENAI_API_KEY,
+        ),
+    ];
+    let runs: Vec<Run> = std::thread::scope(|s| {
+        let handles: Vec<_> = clients
+            .iter()
+            .map(|(name, id, base, secret)| {
+                let venv = &venv;
+                s.spawn(move || {
+                    let mut env = common_env();
+                    env.extend([
+                        ("CONF_CLIENT", id.to_string()),
+                        ("CONF_BASE_URL", base.clone()),
+                        ("CONF_MODEL", GPT_MODEL.to_string()),
+                        ("CONF_SECRET", secret.to_string()),
+                        ("CONF_API_VERSION", AZURE_OPENAI_API_VERSION.to_string()),
+                    ]);
+                    let label = format!("{name} (openai {})", venv.openai_version);
+                    run_script(&venv.python, "openai_clients.py", &label, &env)
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    report(
+        &format!(
+            "openai-sdk-{} (openai {})",
+            generation.label(),
+            venv.openai_version
+        ),
+        &runs,
+    );
+}
+
+#[test]
+fn openai_sdk_of_litellm_against_the_openai_and_azure_openai_simulators() {
+    openai_clients(OpenAiSdkGeneration::Litellm);
+}
+
+#[test]
+fn older_openai_sdk_against_the_openai_and_azure_openai_simulators() {
+    openai_clients(OpenAiSdkGeneration::Older);
 }

@@ -138,7 +138,7 @@ pub struct RenderArgs {
 /// before `cargo test --workspace`, so installs show progress here rather
 /// than inside a silent test): the claude CLI and LiteLLM, and the providers'
 /// official clients of the simulator conformance suite (one virtualenv per
-/// Anthropic SDK generation, with boto3).
+/// Anthropic SDK generation, with boto3; one per `openai` SDK generation).
 pub fn provision() -> anyhow::Result<ExitCode> {
     provision_tools()?;
     for generation in [sdks::SdkGeneration::Litellm, sdks::SdkGeneration::Newest] {
@@ -148,6 +148,18 @@ pub fn provision() -> anyhow::Result<ExitCode> {
             generation.label(),
             venv.anthropic_version,
             venv.boto3_version,
+            venv.python.display()
+        );
+    }
+    for generation in [
+        sdks::OpenAiSdkGeneration::Litellm,
+        sdks::OpenAiSdkGeneration::Older,
+    ] {
+        let venv = sdks::openai_sdk(generation)?;
+        println!(
+            "OpenAI SDK ({}) {} at {}",
+            generation.label(),
+            venv.openai_version,
             venv.python.display()
         );
     }

@@ -15,6 +15,7 @@ mod count_tokens;
 mod faults;
 mod ledger_rules;
 mod openai;
+mod openai_chat;
 mod rehearsal;
 mod sigv4;
 mod stream_record;

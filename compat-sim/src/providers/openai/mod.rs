@@ -13,15 +13,15 @@
 //!   none); the key in `api-key` (or `Authorization: Bearer`); the model
 //!   field names a deployment (deployment name = model id here).
 //!
-//! chat: the Chat Completions codec plugs in here: an `Op::Chat` variant,
-//! its paths in [`OpenAi::operation`] (`/v1/chat/completions`) and
-//! [`AzureOpenAi::operation`] (`/openai/deployments/{d}/chat/completions`,
-//! `/openai/v1/chat/completions`), and a `chat::turn` / `chat::encode`
-//! beside [`responses::turn`] / [`responses::encode`] in `validate` and
-//! `encode`. `chat::turn` sets `ModelRequest::openai_chat`; the model
-//! copies it to `ModelResponse::openai_chat`, which `encode` below reads
-//! to pick the dialect.
+//! - Chat Completions ([`chat`]): OpenAI `POST /v1/chat/completions`
+//!   (the spec's path `/chat/completions`); Azure
+//!   `POST /openai/deployments/{deployment}/chat/completions?api-version=…`
+//!   (the path names the deployment) and `POST /openai/v1/chat/completions`
+//!   (Microsoft's Azure OpenAI REST reference; LiteLLM 1.108.7
+//!   `llms/azure/common_utils.py:802-847`). `encode` learns the dialect
+//!   from the turn's tagged `upstream_model` ([`chat::untag`]).
 
+pub(crate) mod chat;
 pub(crate) mod count;
 pub(crate) mod encode;
 pub(crate) mod error;
@@ -47,6 +47,9 @@ pub(crate) enum Op {
     Responses,
     /// Count a response's input tokens (`/responses/input_tokens`).
     InputTokens,
+    /// Create a chat completion (`/chat/completions`); on Azure's dated
+    /// route, with the deployment its path names.
+    Chat { deployment: Option<String> },
     /// Azure's dated route without `api-version`.
     NoApiVersion,
     /// An `api-version` the route does not take.
@@ -97,6 +100,7 @@ impl Codec for OpenAi {
         match req.uri.path() {
             "/v1/responses" => Some(Op::Responses),
             "/v1/responses/input_tokens" => Some(Op::InputTokens),
+            "/v1/chat/completions" => Some(Op::Chat { deployment: None }),
             _ => None,
         }
     }
@@ -140,13 +144,13 @@ impl Codec for OpenAi {
         }
         match op {
             Op::InputTokens => count::turn(req),
+            Op::Chat { .. } => chat::turn(req, None),
             _ => responses::turn(req),
         }
     }
 
     fn encode(&self, resp: &ModelResponse, stream: bool, upstream_model: &str) -> Answer {
-        // chat: `if resp.openai_chat { return chat::encode(resp, stream, upstream_model); }`
-        responses::encode(resp, stream, upstream_model)
+        encode_either(resp, stream, upstream_model)
     }
 
     fn encode_count(&self, input_tokens: u64) -> Answer {
@@ -188,12 +192,21 @@ impl Codec for AzureOpenAi {
                 Some(v) if dated(&v) => Op::Responses,
                 Some(_) => Op::BadApiVersion,
             }),
-            "/openai/v1/responses" => Some(match version {
-                None => Op::Responses,
-                Some(v) if ["preview", "latest", "v1"].contains(&v.as_str()) => Op::Responses,
-                Some(_) => Op::BadApiVersion,
-            }),
-            _ => None,
+            "/openai/v1/responses" => Some(v1(version, Op::Responses)),
+            "/openai/v1/chat/completions" => Some(v1(version, Op::Chat { deployment: None })),
+            path => {
+                let deployment = path
+                    .strip_prefix("/openai/deployments/")?
+                    .strip_suffix("/chat/completions")
+                    .filter(|d| !d.is_empty() && !d.contains('/'))?;
+                Some(match version {
+                    None => Op::NoApiVersion,
+                    Some(v) if dated(&v) => Op::Chat {
+                        deployment: Some(crate::wire::body::decode_segment(deployment)),
+                    },
+                    Some(_) => Op::BadApiVersion,
+                })
+            }
         }
     }
 
@@ -216,7 +229,7 @@ impl Codec for AzureOpenAi {
                     "API version not supported",
                 ));
             }
-            Op::Responses | Op::InputTokens => {}
+            Op::Responses | Op::InputTokens | Op::Chat { .. } => {}
         }
         // Ledger rule "azure_openai.auth.api_key".
         let key = req.header("api-key").or_else(|| {
@@ -235,7 +248,14 @@ impl Codec for AzureOpenAi {
     }
 
     fn validate(&self, req: &Incoming, op: Op) -> Result<Call, Rejection> {
-        let model = body_model(req);
+        // The deployment route names the deployment in its path, the
+        // others in the body's `model`.
+        let model = match &op {
+            Op::Chat {
+                deployment: Some(d),
+            } => d.clone(),
+            _ => body_model(req),
+        };
         if !model.is_empty() && !MODELS.contains(&model.as_str()) {
             return Err(error::azure(
                 "azure_openai.deployment_not_found",
@@ -246,13 +266,13 @@ impl Codec for AzureOpenAi {
         }
         match op {
             Op::InputTokens => count::turn(req),
+            Op::Chat { deployment } => chat::turn(req, deployment.as_deref()),
             _ => responses::turn(req),
         }
     }
 
     fn encode(&self, resp: &ModelResponse, stream: bool, upstream_model: &str) -> Answer {
-        // chat: `if resp.openai_chat { return chat::encode(resp, stream, upstream_model); }`
-        responses::encode(resp, stream, upstream_model)
+        encode_either(resp, stream, upstream_model)
     }
 
     fn invalid(&self, rule: &'static str, message: String) -> Rejection {
@@ -265,6 +285,33 @@ impl Codec for AzureOpenAi {
 
     fn unknown_route(&self, _message: String) -> Rejection {
         error::azure("azure_openai.route", 404, "404", "Resource not found")
+    }
+}
+
+/// The v1 route's operation: `api-version` absent or one of `preview`,
+/// `latest`, `v1`.
+fn v1(version: Option<String>, op: Op) -> Op {
+    match version {
+        None => op,
+        Some(v) if ["preview", "latest", "v1"].contains(&v.as_str()) => op,
+        Some(_) => Op::BadApiVersion,
+    }
+}
+
+/// The answer in the dialect the turn was asked in.
+fn encode_either(resp: &ModelResponse, stream: bool, upstream_model: &str) -> Answer {
+    match chat::untag(upstream_model) {
+        Some((model, include_usage)) => chat::answer(
+            resp,
+            model,
+            stream,
+            include_usage,
+            vec![(
+                "x-request-id".to_owned(),
+                format!("req_sim{}", crate::wire::body::random_hex(24)),
+            )],
+        ),
+        None => responses::encode(resp, stream, upstream_model),
     }
 }
 
