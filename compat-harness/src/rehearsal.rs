@@ -520,6 +520,37 @@ mod tests {
         }
     }
 
+    /// The GPT routes (issue 29), before the manifest has their columns:
+    /// every live host they call, from the minted variables, is one their
+    /// simulator answers as (so `routes_of` can route it), and their live
+    /// variables are scrubbed before the minted ones are set.
+    #[test]
+    fn the_gpt_routes_live_hosts_are_answered_in_a_rehearsal() {
+        use compat_core::gateway::routing::openai::GptRoute;
+        let dir = tempfile::tempdir().unwrap();
+        let minted = compat_sim::mint_rehearsal(dir.path()).unwrap();
+        let vars: BTreeMap<String, String> = minted.env.iter().cloned().collect();
+        let scrubbed = live_credential_vars();
+        for (route, api) in [
+            (GptRoute::OpenAi, Api::OpenAi),
+            (GptRoute::AzureOpenAi, Api::AzureOpenAi),
+        ] {
+            let base = route.azure_base_var().map(|v| vars[v].clone());
+            let hosts = route.live_hosts(base.as_deref());
+            assert!(!hosts.is_empty(), "{route:?}");
+            for h in hosts {
+                assert!(
+                    compat_sim::real_hosts(api, &minted.creds).contains(&h),
+                    "{route:?}: {h}"
+                );
+            }
+            for v in route.live_env() {
+                assert!(scrubbed.contains(v), "{v}");
+                assert!(vars.contains_key(*v), "minted {v}");
+            }
+        }
+    }
+
     /// One stage for every column: each column's listener routes exactly its
     /// live hosts (a host no simulator answers as would fail the start);
     /// what differs between columns is only the proxy variables, which go

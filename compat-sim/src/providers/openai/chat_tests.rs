@@ -194,6 +194,8 @@ fn response(content: Vec<OutBlock>, stop: StopReason) -> ModelResponse {
         eager_tool_input: true,
         usage_dropped: false,
         reasoning_view: Default::default(),
+        // Merge of i29-resp's field into i29-chat's tests (route's merge).
+        openai_chat: true,
     }
 }
 
