@@ -432,3 +432,56 @@ fn gpt_routes_reach_their_simulators_through_the_real_proxy() {
         up.describe()
     );
 }
+
+/// Why the openai column goes through the front (research §0.2, captured
+/// there): the same deployment with the simulator's own address as
+/// api_base loses the request's `cache_control` on the way (LiteLLM 1.108.7
+/// translates it into `prompt_cache_breakpoint` only for api.openai.com).
+/// When LiteLLM stops deciding by host, this fails: the front may then go.
+#[test]
+fn openai_at_a_local_api_base_loses_the_cache_breakpoints() {
+    let litellm = compat_core::tools::litellm().expect("LiteLLM provisioned");
+    let sims = Simulators::start(&[Api::OpenAi]).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let base = sims.base_url(Api::OpenAi).unwrap();
+    let upstream = Upstream::Sim {
+        base_url: &base,
+        vertex_credentials: None,
+        creds: CREDENTIALS,
+    };
+    let mut config = GptRoute::OpenAi.proxy_config(&[GPT_MODEL], &upstream);
+    config["model_list"][0]["litellm_params"]["api_base"] = json!(format!("{base}/v1"));
+    let gw = Gateway::start(ProxySpec {
+        litellm_bin: &litellm.bin,
+        config,
+        work_dir: dir.path(),
+        label: "openai_local_api_base",
+        ready_timeout: Duration::from_secs(300),
+        env: GptRoute::OpenAi.proxy_env(&upstream),
+    })
+    .unwrap_or_else(|e| panic!("{e}"));
+    let nonce = "gpt-openai-local-base";
+    let (status, text) = post(
+        &gw,
+        json!({
+            "model": GPT_MODEL, "max_tokens": 256,
+            "system": [{"type": "text", "text": "You are a terse assistant.",
+                        "cache_control": {"type": "ephemeral"}}],
+            "messages": [{"role": "user", "content": [{"type": "text",
+                "text": format!("Reply with exactly `OK-{nonce}`."),
+                "cache_control": {"type": "ephemeral"}}]}],
+        }),
+    );
+    assert_eq!(status, 200, "{text}\nproxy log:\n{}", gw.log_tail(30));
+    let up = upstream_of(&sims, Api::OpenAi, nonce, &text);
+    assert_eq!(up.path, "/v1/responses", "{}", up.describe());
+    assert_ne!(
+        up.headers.get("host").map(String::as_str),
+        Some("api.openai.com")
+    );
+    assert!(
+        !up.body.to_string().contains("prompt_cache_breakpoint"),
+        "LiteLLM now sends prompt_cache_breakpoint to any host: {}",
+        up.body
+    );
+}
