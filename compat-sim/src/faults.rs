@@ -158,6 +158,12 @@ pub enum Fault {
     /// search, and the request carries the whole catalogue. The record
     /// holds the request without the flag.
     StripDeferLoading,
+    /// Answer with no usage at all (OpenAI's Responses API: `usage: null`),
+    /// as an upstream that omits it: the record shows no usage either.
+    /// Only the OpenAI simulators serve it (`crate::check_fault`): the
+    /// Messages answer always carries usage; use [`Fault::MisreportUsage`]
+    /// there.
+    DropUsage,
 }
 
 /// A usage figure of an answer ([`Fault::MisreportUsage`]).
@@ -355,11 +361,30 @@ impl Active {
                 Fault::DropSystemPrompt => {
                     if let Some(o) = body.as_object_mut() {
                         o.remove("system");
+                        // The Responses API's system prompt: `instructions`
+                        // and the system/developer messages of `input`.
+                        o.remove("instructions");
+                    }
+                    if let Some(input) = body.get_mut("input").and_then(Value::as_array_mut) {
+                        input.retain(|i| !is_system_message(i));
                     }
                 }
                 Fault::TruncateSystemPrompt(n) => {
-                    if let Some(system) = body.get_mut("system") {
-                        truncate_texts(system, *n);
+                    for key in ["system", "instructions"] {
+                        if let Some(system) = body.get_mut(key) {
+                            truncate_texts(system, *n);
+                        }
+                    }
+                    for item in body
+                        .get_mut("input")
+                        .and_then(Value::as_array_mut)
+                        .into_iter()
+                        .flatten()
+                        .filter(|i| is_system_message(i))
+                    {
+                        if let Some(content) = item.get_mut("content") {
+                            truncate_texts(content, *n);
+                        }
                     }
                 }
                 Fault::DropMcpTools => drop_mcp_tools(&mut body),
@@ -391,6 +416,10 @@ impl Active {
         }
         if self.has(&Fault::BufferToolInput) {
             resp.eager_tool_input = false;
+        }
+        // Ledger rule "fault.drop_usage".
+        if self.has(&Fault::DropUsage) {
+            resp.usage_dropped = true;
         }
         if self.has(&Fault::StripCacheUsage) {
             resp.usage.input_tokens +=
@@ -525,6 +554,11 @@ fn truncate_long_prompt(req: &mut ModelRequest, mut budget: usize) {
             }
         }
     }
+}
+
+/// A Responses `input` item that is a system or developer message.
+fn is_system_message(item: &Value) -> bool {
+    matches!(item["role"].as_str(), Some("system" | "developer"))
 }
 
 /// [`Fault::DropMcpTools`]: the tools named `mcp__...` leave `tools`

@@ -319,6 +319,12 @@ impl Simulators {
 /// names for it; the Anthropic-shaped APIs: Anthropic's error type). The
 /// error lists the statuses it does answer with.
 pub fn check_fault(api: Api, fault: &Fault) -> Result<(), String> {
+    if *fault == Fault::DropUsage && !matches!(api, Api::OpenAi | Api::AzureOpenAi) {
+        return Err(format!(
+            "{} always reports usage in its answer (Anthropic's Messages answer requires it); DropUsage is OpenAI's `usage: null`: scope it to openai or azure_openai, or use MisreportUsage",
+            api.id()
+        ));
+    }
     let Fault::Status(status) = fault else {
         return Ok(());
     };

@@ -263,16 +263,19 @@ async fn answer<C: Codec>(
     crate::rules::web_search::check(C::API, &request)?;
     let mut resp = state.model.respond(&request)?;
     faults.alter_response(&mut resp);
-    entry.set_usage(serde_json::json!({
-        "input_tokens": resp.usage.input_tokens,
-        "output_tokens": resp.usage.output_tokens,
-        "cache_read_input_tokens": resp.usage.cache_read_input_tokens,
-        "cache_creation_input_tokens": resp.usage.cache_creation_input_tokens,
-        "cache_creation": {
-            "ephemeral_5m_input_tokens": resp.usage.cache_creation_5m_input_tokens(),
-            "ephemeral_1h_input_tokens": resp.usage.cache_creation_1h_input_tokens,
-        },
-    }));
+    // An answer without usage (`Fault::DropUsage`) records none.
+    if !resp.usage_dropped {
+        entry.set_usage(serde_json::json!({
+            "input_tokens": resp.usage.input_tokens,
+            "output_tokens": resp.usage.output_tokens,
+            "cache_read_input_tokens": resp.usage.cache_read_input_tokens,
+            "cache_creation_input_tokens": resp.usage.cache_creation_input_tokens,
+            "cache_creation": {
+                "ephemeral_5m_input_tokens": resp.usage.cache_creation_5m_input_tokens(),
+                "ephemeral_1h_input_tokens": resp.usage.cache_creation_1h_input_tokens,
+            },
+        }));
+    }
     faults.misreport_usage(&mut resp);
     let mut answer = codec.encode(&resp, stream, &upstream_model);
     faults.alter_answer(&mut answer);

@@ -9,7 +9,9 @@
 //! - the Anthropic Python SDK's recorded streaming fixtures: the Anthropic API
 //!   simulator's SSE events must have the recorded events' shape;
 //! - real Bedrock streams recorded by openinference: the Bedrock simulators'
-//!   event-stream frames must carry what the recordings carry.
+//!   event-stream frames must carry what the recordings carry;
+//! - a Responses API answer the openai-python SDK recorded from the live
+//!   API: the OpenAI simulator's `response` object must carry what it does.
 //!
 //! Everything goes through the crate's public API: `compat_sim::aws` for
 //! signing and frames, and the simulators over HTTP for their streams.
@@ -620,4 +622,50 @@ fn bedrock_streams_match_recorded_bedrock_traffic() {
     check_grammar(&recorded, name);
     check_grammar(&sim, "simulator invoke-with-response-stream");
     assert_covers(&recorded, &sim, name);
+}
+
+// ---- OpenAI Responses -----------------------------------------------------
+
+/// openai-python's live-recorded `response` (tests/lib/responses/test_responses.py,
+/// `test_output_text`): every key path of it, with its JSON type, is in the
+/// OpenAI simulator's answer to a comparable request, on both simulators.
+#[test]
+fn responses_objects_carry_what_the_recorded_one_does() {
+    let text = std::fs::read_to_string(vectors().join("openai-python/responses/output_text.json"))
+        .unwrap();
+    let recorded: Value = serde_json::from_str(&text).unwrap();
+    let mut want = BTreeSet::new();
+    key_paths(&recorded, "response", &mut want);
+    let sims = Simulators::start(&[Api::OpenAi, Api::AzureOpenAi]).unwrap();
+    for (api, path, header, key) in [
+        (
+            Api::OpenAi,
+            "/v1/responses",
+            "authorization",
+            format!("Bearer {}", creds::OPENAI_API_KEY),
+        ),
+        (
+            Api::AzureOpenAi,
+            "/openai/v1/responses",
+            "api-key",
+            creds::AZURE_OPENAI_API_KEY.to_owned(),
+        ),
+    ] {
+        let r = reqwest::blocking::Client::new()
+            .post(format!("{}{path}", sims.base_url(api).unwrap()))
+            .header(header, key)
+            // Effort `none`: no reasoning item, as the recorded gpt-4o-mini answer has none.
+            .json(&json!({"model": "gpt-5.6-luna", "input": "What's the weather like in SF?", "reasoning": {"effort": "none"}}))
+            .send()
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 200);
+        let sim: Value = r.json().unwrap();
+        let mut have = BTreeSet::new();
+        key_paths(&sim, "response", &mut have);
+        let missing: Vec<&String> = want.difference(&have).collect();
+        assert!(
+            missing.is_empty(),
+            "{api:?}: the recorded response has {missing:?}, the simulator's does not: {sim}"
+        );
+    }
 }

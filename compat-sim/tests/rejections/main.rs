@@ -6,6 +6,7 @@ mod common;
 
 mod anthropic;
 mod azure;
+mod azure_openai;
 mod bedrock_converse;
 mod bedrock_invoke;
 mod bedrock_mantle;
@@ -16,6 +17,8 @@ mod faults;
 mod ledger_rules;
 mod openai;
 mod openai_chat;
+mod openai_faults;
+mod openai_rules;
 mod rehearsal;
 mod sigv4;
 mod stream_record;

@@ -5,7 +5,7 @@
 //! input token counter. Each refusal is checked in OpenAI's shape and by
 //! the ledger rule the record names.
 
-use compat_sim::{Api, Simulators, creds, image};
+use compat_sim::{Api, Simulators, creds};
 use serde_json::{Value, json};
 
 use crate::common::*;
@@ -231,10 +231,4 @@ fn the_stream_keeps_the_sdks_event_order_and_numbers_every_event() {
     let rec = sims.requests().pop().unwrap();
     assert!(rec.stream && rec.stream_completed);
     assert_eq!(rec.stream_events.len(), events.len());
-}
-
-#[allow(dead_code)]
-fn png() -> String {
-    use base64::Engine as _;
-    base64::engine::general_purpose::STANDARD.encode(image::solid_png([255, 0, 0], 16))
 }

@@ -83,25 +83,26 @@ pub(crate) struct ChatCall {
     pub include_usage: bool,
 }
 
-/// `Codec::encode` sees only a turn's `upstream_model`; the OpenAI codecs
-/// answer two dialects, so a Chat Completions turn carries its dialect
-/// there, tagged ([`tagged`], [`untag`]), and the record still names the
-/// canonical model (`ModelRequest::model`).
-const TAG: char = '\u{1f}';
+/// `stream_options.include_usage` rides to the encoder on the turn's
+/// `upstream_model` (`Codec::encode` sees the answer, the stream flag and
+/// that id; the dialect itself is `ModelResponse::openai_chat`): the model
+/// id, then [`USAGE_MARK`] when the usage chunk was asked for.
+const USAGE_MARK: &str = "\u{1f}include_usage";
 
-/// `model` tagged as a Chat Completions turn, with or without the usage chunk.
-pub(crate) fn tagged(model: &str, include_usage: bool) -> String {
-    let head = if include_usage { "chat+usage" } else { "chat" };
-    format!("{head}{TAG}{model}")
+/// The turn's `upstream_model`: `model`, marked when `include_usage`.
+pub(crate) fn mark_usage(model: &str, include_usage: bool) -> String {
+    if include_usage {
+        format!("{model}{USAGE_MARK}")
+    } else {
+        model.to_owned()
+    }
 }
 
-/// A Chat Completions turn's model and `include_usage`, or `None` for an
-/// untagged (Responses) turn.
-pub(crate) fn untag(upstream_model: &str) -> Option<(&str, bool)> {
-    match upstream_model.split_once(TAG)? {
-        ("chat", model) => Some((model, false)),
-        ("chat+usage", model) => Some((model, true)),
-        _ => None,
+/// The model id and `include_usage` of a chat turn's `upstream_model`.
+pub(crate) fn read_usage_mark(upstream_model: &str) -> (&str, bool) {
+    match upstream_model.strip_suffix(USAGE_MARK) {
+        Some(model) => (model, true),
+        None => (upstream_model, false),
     }
 }
 
@@ -127,10 +128,11 @@ pub(crate) fn turn(req: &Incoming, deployment: Option<&str>) -> Result<Call, Rej
     };
     let mut request = call.request;
     request.model = model.clone();
+    request.openai_chat = true;
     Ok(Call::Turn(Turn {
         request,
         stream: call.stream,
-        upstream_model: tagged(&model, call.include_usage),
+        upstream_model: mark_usage(&model, call.include_usage),
     }))
 }
 

@@ -194,7 +194,6 @@ fn response(content: Vec<OutBlock>, stop: StopReason) -> ModelResponse {
         eager_tool_input: true,
         usage_dropped: false,
         reasoning_view: Default::default(),
-        // Merge of i29-resp's field into i29-chat's tests (route's merge).
         openai_chat: true,
     }
 }
@@ -311,14 +310,11 @@ fn dropped_usage_leaves_no_usage() {
 }
 
 #[test]
-fn the_dialect_tag_round_trips() {
-    assert_eq!(
-        untag(&tagged("gpt-5.6-sol", true)),
-        Some(("gpt-5.6-sol", true))
-    );
-    assert_eq!(
-        untag(&tagged("gpt-5.6-sol", false)),
-        Some(("gpt-5.6-sol", false))
-    );
-    assert_eq!(untag("gpt-5.6-sol"), None);
+fn the_usage_mark_round_trips() {
+    for asked in [true, false] {
+        assert_eq!(
+            read_usage_mark(&mark_usage("gpt-5.6-sol", asked)),
+            ("gpt-5.6-sol", asked)
+        );
+    }
 }

@@ -89,7 +89,7 @@ pub(crate) fn code_of(rule: &str) -> (Option<&'static str>, Option<&'static str>
         }
         "responses.field_allowlist" => (None, Some("unknown_parameter")),
         "responses.model_required" => (Some("model"), Some("missing_required_parameter")),
-        "responses.input_image_is_image" => (Some("input"), Some("invalid_image_format")),
+        "responses.input_image_is_image" => (Some("input"), Some("invalid_value")),
         "responses.text_format" => (Some("text.format"), Some("invalid_value")),
         "openai.prompt_cache_breakpoint" => (Some("input"), Some("invalid_value")),
         "responses.tool_choice_offered" => (Some("tool_choice"), Some("invalid_value")),

@@ -18,8 +18,9 @@
 //!   `POST /openai/deployments/{deployment}/chat/completions?api-version=…`
 //!   (the path names the deployment) and `POST /openai/v1/chat/completions`
 //!   (Microsoft's Azure OpenAI REST reference; LiteLLM 1.108.7
-//!   `llms/azure/common_utils.py:802-847`). `encode` learns the dialect
-//!   from the turn's tagged `upstream_model` ([`chat::untag`]).
+//!   `llms/azure/common_utils.py:802-847`). `chat::turn` sets
+//!   `ModelRequest::openai_chat`; the model copies it to
+//!   `ModelResponse::openai_chat`, which `encode` reads to pick the dialect.
 
 pub(crate) mod chat;
 pub(crate) mod count;
@@ -300,19 +301,20 @@ fn v1(version: Option<String>, op: Op) -> Op {
 
 /// The answer in the dialect the turn was asked in.
 fn encode_either(resp: &ModelResponse, stream: bool, upstream_model: &str) -> Answer {
-    match chat::untag(upstream_model) {
-        Some((model, include_usage)) => chat::answer(
-            resp,
-            model,
-            stream,
-            include_usage,
-            vec![(
-                "x-request-id".to_owned(),
-                format!("req_sim{}", crate::wire::body::random_hex(24)),
-            )],
-        ),
-        None => responses::encode(resp, stream, upstream_model),
+    if !resp.openai_chat {
+        return responses::encode(resp, stream, upstream_model);
     }
+    let (model, include_usage) = chat::read_usage_mark(upstream_model);
+    chat::answer(
+        resp,
+        model,
+        stream,
+        include_usage,
+        vec![(
+            "x-request-id".to_owned(),
+            format!("req_sim{}", crate::wire::body::random_hex(24)),
+        )],
+    )
 }
 
 /// A key as an error message may quote it: its first three characters.
