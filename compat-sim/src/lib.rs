@@ -45,10 +45,11 @@ pub use rehearsal::{Minted, mint_rehearsal};
 pub use rules::betas;
 pub use rules::web_search::{SearchPage, SearchPageGuard};
 pub use wire::api::Api;
+pub use wire::creds::AZURE_OPENAI_SIM_RESOURCE;
 pub use wire::creds::{AwsCreds, Credentials, ServiceAccountPublic, VertexCreds};
 pub use wire::hosts::{
-    AZURE_OPENAI_SIM_RESOURCE, GOOGLE_TOKEN_HOST, OPENAI_HOST, TAVILY_HOST, azure_openai_host,
-    real_host, real_hosts, vertex_host,
+    GOOGLE_TOKEN_HOST, OPENAI_HOST, TAVILY_HOST, azure_openai_host, real_host, real_hosts,
+    vertex_host,
 };
 pub use wire::record::{RecordedRequest, SentEvent, body_contains};
 pub use wire::{creds, document, image, ledger};

@@ -349,3 +349,114 @@ fn a_one_hour_write_is_reported_in_the_one_hour_bucket() {
         "{again:?}"
     );
 }
+
+/// A GPT turn: reasoning on, at `effort`.
+fn gpt(messages: Vec<Message>, effort: Option<&str>) -> ModelRequest {
+    ModelRequest {
+        model: "gpt-5.6-terra".into(),
+        messages,
+        thinking: Thinking::Adaptive,
+        effort: effort.map(str::to_owned),
+        ..ModelRequest::default()
+    }
+}
+
+#[test]
+fn gpt_reasoning_is_sealed_for_its_model_and_verified_on_replay() {
+    let model = ScriptedModel::new();
+    let resp = model
+        .respond(&gpt(vec![user("Reply with exactly `G`.")], Some("low")))
+        .unwrap();
+    let Some(OutBlock::Thinking {
+        thinking,
+        signature,
+    }) = resp.content.first()
+    else {
+        panic!("a GPT model reasons at low effort too: {resp:?}");
+    };
+    assert!(thinking.contains("(effort: low)"));
+    assert_eq!(
+        model.unseal("gpt-5.6-terra", signature).as_deref(),
+        Some(thinking.as_str())
+    );
+    assert_eq!(model.unseal("gpt-5.6-sol", signature), None);
+    assert_eq!(
+        ScriptedModel::new().unseal("gpt-5.6-terra", signature),
+        None
+    );
+    assert!(resp.usage.reasoning_tokens > 0);
+
+    // Replayed as it was issued: accepted; altered: refused.
+    let replay = |data: String| {
+        gpt(
+            vec![
+                user("Reply with exactly `G`."),
+                Message {
+                    role: Role::Assistant,
+                    content: vec![Block::RedactedThinking { data }, Block::text("G")],
+                },
+                user("Again."),
+            ],
+            None,
+        )
+    };
+    assert!(model.respond(&replay(signature.clone())).is_ok());
+    let e = model.respond(&replay(format!("{signature}x"))).unwrap_err();
+    assert_eq!(e.rule, "responses.reasoning_encrypted");
+    assert!(
+        e.message.starts_with("The encrypted content gAAA..."),
+        "{}",
+        e.message
+    );
+
+    // Effort `none`: no reasoning at all.
+    let resp = model
+        .respond(&gpt(vec![user("Reply with exactly `G`.")], Some("none")))
+        .unwrap();
+    assert!(
+        !resp
+            .content
+            .iter()
+            .any(|b| matches!(b, OutBlock::Thinking { .. }))
+    );
+}
+
+#[test]
+fn a_gpt_tool_continuation_needs_no_reasoning_item() {
+    let model = ScriptedModel::new();
+    let req = gpt(
+        vec![
+            user("Use the Bash tool to run `echo hi`."),
+            Message {
+                role: Role::Assistant,
+                content: vec![Block::ToolUse {
+                    id: "call_1".into(),
+                    name: "Bash".into(),
+                    input: json!({"command": "echo hi"}),
+                    cache: None,
+                }],
+            },
+            Message {
+                role: Role::User,
+                content: vec![Block::ToolResult {
+                    tool_use_id: "call_1".into(),
+                    content: vec![Block::text("hi")],
+                    is_error: false,
+                    cache: None,
+                }],
+            },
+        ],
+        Some("high"),
+    );
+    assert!(model.respond(&req).is_ok());
+    // A Claude model with thinking on refuses the same turn.
+    let claude = ModelRequest {
+        model: "claude-sonnet-4-6".into(),
+        effort: None,
+        ..req
+    };
+    assert_eq!(
+        model.respond(&claude).unwrap_err().rule,
+        "conv.thinking_tool_continuation"
+    );
+}

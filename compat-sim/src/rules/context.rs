@@ -100,4 +100,18 @@ mod tests {
             e.message
         );
     }
+
+    #[test]
+    fn gpt_5_6_stops_at_922k_in_openais_words() {
+        assert_eq!(window("gpt-5.6-sol"), 922_000);
+        assert!(check(Api::OpenAi, &request("gpt-5.6-luna", 3_600_000)).is_ok());
+        let e = check(Api::AzureOpenAi, &request("gpt-5.6-luna", 3_700_000)).unwrap_err();
+        assert_eq!(e.rule, "context.window");
+        assert!(
+            e.message
+                .starts_with("Your input exceeds the context window"),
+            "{}",
+            e.message
+        );
+    }
 }

@@ -29,7 +29,10 @@ const OPENING_BETAS: &[&str] = &["context-management-2025-06-27", "compact-2026-
 /// Refuses a body carrying `context_management` without a beta that opens it,
 /// on the providers that read the Messages body (Converse has its own rule).
 pub(crate) fn check(api: Api, req: &Incoming, faults: &Active) -> Result<(), Rejection> {
-    if api == Api::BedrockConverse {
+    // Converse has no top-level context_management; OpenAI's Responses
+    // API has its own (`[{type: compaction, compact_threshold}]`, checked
+    // by its codec), opened by no beta.
+    if matches!(api, Api::BedrockConverse | Api::OpenAi | Api::AzureOpenAi) {
         return Ok(());
     }
     let Some(body) = crate::wire::body::json_body(req) else {

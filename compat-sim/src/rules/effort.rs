@@ -162,4 +162,19 @@ mod tests {
         );
         assert!(parse(Some(&json!({"effort": "ultra"})), at).is_err());
     }
+
+    #[test]
+    fn gpt_levels() {
+        assert!(check("gpt-5.6-sol", Some("max")).is_ok());
+        assert!(check("gpt-5.6-luna", Some("none")).is_ok());
+        let e = check("gpt-5.6-terra", Some("minimal")).unwrap_err();
+        assert_eq!(e.rule, "responses.reasoning_effort_values");
+        assert_eq!(
+            parse_reasoning(Some(&json!("xhigh"))).unwrap().as_deref(),
+            Some("xhigh")
+        );
+        assert!(parse_reasoning(Some(&json!("ultra"))).is_err());
+        assert!(parse_reasoning(Some(&json!(3))).is_err());
+        assert_eq!(parse_reasoning(None).unwrap(), None);
+    }
 }

@@ -32,6 +32,9 @@ pub const OPENAI_API_KEY: &str = "sk-sim-openai-key";
 /// The key the Azure OpenAI simulator accepts (`api-key`, or
 /// `Authorization: Bearer`): a placeholder, no secret.
 pub const AZURE_OPENAI_API_KEY: &str = "sim-azure-openai-key";
+/// The Azure OpenAI resource sim mode's credentials name (its host is
+/// `sim-resource.openai.azure.com`, `crate::wire::hosts::azure_openai_host`).
+pub const AZURE_OPENAI_SIM_RESOURCE: &str = "sim-resource";
 
 /// The Vertex service account's RSA key: its private key (PKCS#8 PEM) goes
 /// into the fake service-account file google-auth signs its JWT assertion
@@ -83,7 +86,7 @@ pub struct Credentials {
     pub azure_openai_api_key: String,
     /// The Azure OpenAI resource name (the `{resource}` of
     /// `https://{resource}.openai.azure.com`, `AZURE_OPENAI_API_BASE`); sim
-    /// mode's is [`crate::wire::hosts::AZURE_OPENAI_SIM_RESOURCE`].
+    /// mode's is [`AZURE_OPENAI_SIM_RESOURCE`].
     pub azure_openai_resource: String,
     pub aws: AwsCreds,
     pub vertex: VertexCreds,
@@ -154,7 +157,7 @@ impl Credentials {
             tavily_api_key: TAVILY_API_KEY.into(),
             openai_api_key: OPENAI_API_KEY.into(),
             azure_openai_api_key: AZURE_OPENAI_API_KEY.into(),
-            azure_openai_resource: super::hosts::AZURE_OPENAI_SIM_RESOURCE.into(),
+            azure_openai_resource: AZURE_OPENAI_SIM_RESOURCE.into(),
             aws: AwsCreds {
                 access_key_id: AWS_ACCESS_KEY_ID.into(),
                 secret_access_key: AWS_SECRET_ACCESS_KEY.into(),

@@ -16,10 +16,6 @@ pub const TAVILY_HOST: &str = "api.tavily.com";
 /// LiteLLM's default base).
 pub const OPENAI_HOST: &str = "api.openai.com";
 
-/// The Azure OpenAI resource sim mode's credentials name (its host is
-/// `sim-resource.openai.azure.com`).
-pub const AZURE_OPENAI_SIM_RESOURCE: &str = "sim-resource";
-
 /// An Azure OpenAI resource's host, as Microsoft names it:
 /// `{resource}.openai.azure.com`
 /// (https://learn.microsoft.com/en-us/azure/ai-foundry/openai/reference).

@@ -456,3 +456,20 @@ fn input_tokens_counts_what_a_request_would_send() {
         long.body["input_tokens"]
     );
 }
+
+#[test]
+fn a_long_context_prompt_crosses() {
+    let sims = Simulators::start(&[P]).unwrap();
+    // ~250K tokens, the long-context row's size, inside GPT-5.6's 922K.
+    // (Past the window, the refusal is a unit test of rules::context: a
+    // body of 922K tokens is ~3.7 MB, over the simulators' 2 MB body limit.)
+    let r = send(
+        &sims,
+        P,
+        "/v1/responses",
+        AUTH,
+        &body(json!(long_text("NONCE-LC", 250_000))),
+    );
+    assert_eq!(r.status, 200, "{}", &r.text[..r.text.len().min(400)]);
+    assert!(r.body["usage"]["input_tokens"].as_u64().unwrap() > 240_000);
+}

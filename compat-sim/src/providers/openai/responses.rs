@@ -178,6 +178,7 @@ pub(crate) fn parse(body: &Value) -> Result<(ModelRequest, String, bool), Reject
     };
     req.reasoning_view = ReasoningView { summary, encrypted };
     text_format(obj.get("text"))?;
+    context_management(obj.get("context_management"))?;
     let stream = match obj.get("stream") {
         None | Some(Value::Null) => false,
         Some(Value::Bool(b)) => *b,
@@ -588,4 +589,26 @@ fn text_format(v: Option<&Value>) -> Result<(), Rejection> {
             other.unwrap_or("")
         ))),
     }
+}
+
+/// `context_management`: a list of `{type, compact_threshold?}` entries
+/// (openai-python 3.63.0 `ContextManagement`; LiteLLM sends
+/// `{type: compaction, compact_threshold}` for Anthropic's compaction).
+/// Ledger rule "responses.shapes".
+fn context_management(v: Option<&Value>) -> Result<(), Rejection> {
+    let list = match v {
+        None | Some(Value::Null) => return Ok(()),
+        Some(Value::Array(list)) => list,
+        Some(_) => return Err(shape("context_management", "an array")),
+    };
+    for (i, entry) in list.iter().enumerate() {
+        let at = format!("context_management[{i}]");
+        str_of(entry, "type", &at)?;
+        if let Some(t) = entry.get("compact_threshold").filter(|t| !t.is_null())
+            && t.as_u64().is_none()
+        {
+            return Err(shape(&format!("{at}.compact_threshold"), "an integer"));
+        }
+    }
+    Ok(())
 }
