@@ -122,6 +122,17 @@ pub const REDIRECTING_ENV: &[&str] = &[
 /// - `SSL_CERT_FILE`: the CA bundle of every client LiteLLM makes
 ///   (http_handler.py `get_ssl_configuration`: `SSL_CERT_FILE` replaces
 ///   certifi's bundle), so only the front's per-run CA is trusted.
+///
+/// The openai column (issue 29) uses it too, for `api.openai.com`: its
+/// Responses calls go through LiteLLM's own `AsyncHTTPHandler`
+/// (llm_http_handler.py `async_response_api_handler` ->
+/// `get_async_httpx_client`), and the openai SDK clients LiteLLM builds get
+/// `httpx.AsyncClient(verify=get_ssl_configuration(), transport=<its aiohttp
+/// transport>)` (llms/openai/common_utils.py `_get_async_http_client`);
+/// httpx's own default would read `SSL_CERT_FILE` as well (httpx 0.29
+/// `_config.py` `create_ssl_context`, `trust_env`). `REQUESTS_CA_BUNDLE`
+/// plays no part there (no `requests` on that path). Shown end to end by
+/// compat-harness/tests/sim_through_proxy.rs (`gpt_routes_…`).
 pub fn tls_front_env(proxy_url: &str, ca_file: &str) -> Vec<(String, String)> {
     let no_proxy = "127.0.0.1,localhost";
     [
