@@ -266,7 +266,20 @@ def _():
 def _():
     chunks = list(client.chat.completions.create(
         model=MODEL, messages=[{"role": "user", "content": PONG}], stream=True))
-    expect(all(c.choices for c in chunks) and all(c.usage is None for c in chunks), "a usage chunk")
+    expect(all(c.usage is None for c in chunks), "a usage chunk")
+    # Only Azure's prompt-annotation chunk goes without a choice.
+    bare = [c for c in chunks if not c.choices]
+    expect(all(getattr(c, "prompt_filter_results", None) for c in bare), f"choice-less chunks {bare}")
+
+
+@check("chat.completions: Azure's content-filter annotations", only=("azure", "azure_v1"))
+def _():
+    c = client.chat.completions.create(model=MODEL, messages=[{"role": "user", "content": PONG}])
+    expect(getattr(c, "prompt_filter_results", None), f"no prompt_filter_results: {c}")
+    expect(getattr(c.choices[0], "content_filter_results", None), "no content_filter_results on the choice")
+    first = next(iter(client.chat.completions.create(
+        model=MODEL, messages=[{"role": "user", "content": PONG}], stream=True)))
+    expect(first.choices == [] and getattr(first, "prompt_filter_results", None), f"first chunk {first}")
 
 
 def chat_tool_turn(stream):
@@ -327,6 +340,16 @@ def _():
         expect(isinstance(e.body, dict) and e.body.get("code") == "invalid_image_format", f"body {e.body}")
         return str(e)[:100]
     raise AssertionError("accepted a PDF as an image")
+
+
+@check("chat.completions: max_tokens on a GPT-5 model -> BadRequestError 400")
+def _():
+    try:
+        client.chat.completions.create(model=MODEL, max_tokens=64, messages=[{"role": "user", "content": PONG}])
+    except openai.BadRequestError as e:
+        expect(isinstance(e.body, dict) and e.body.get("code") == "unsupported_parameter", f"body {e.body}")
+        return "refused"
+    raise AssertionError("accepted max_tokens")
 
 
 # ------------------------------------------------------------------ errors

@@ -72,6 +72,10 @@ fn live_credential_vars() -> BTreeSet<&'static str> {
         "AZURE_OPENAI_API_BASE",
         "BEDROCK_MANTLE_API_KEY",
         "GOOGLE_APPLICATION_CREDENTIALS",
+        // The OpenAI columns' (issue 29): minted by compat-sim's rehearsal.
+        "OPENAI_API_KEY",
+        "AZURE_OPENAI_API_KEY",
+        "AZURE_OPENAI_API_BASE",
         "TAVILY_API_KEY",
         "VERTEX_PROJECT",
         "VERTEX_LOCATION",

@@ -331,9 +331,21 @@ impl ScriptedModel {
         let now = Instant::now();
         let mut cache = self.cache.lock().expect("cache lock");
         cache.retain(|_, expiry| *expiry > now);
+        // Ledger rule "openai.prompt_cache_breakpoint": a GPT request's
+        // explicit breakpoints write at most its last four and match
+        // against the latest 80 (openai-python 3.63.0,
+        // `PromptCacheOptions`: "Each request can write up to four
+        // breakpoints. For cache matching, OpenAI considers up to the
+        // latest 80 breakpoints in the conversation").
+        let n = breakpoints.len();
+        let (write_from, read_from) = if is_gpt(&req.model) && !req.implicit_cache {
+            (n.saturating_sub(4), n.saturating_sub(80))
+        } else {
+            (0, 0)
+        };
         // The longest cached prefix is read; the rest up to the last
         // breakpoint is written.
-        let read = breakpoints
+        let read = breakpoints[read_from..]
             .iter()
             .rev()
             .find(|(h, _, _)| cache.contains_key(&(req.model.clone(), *h)))
@@ -361,7 +373,7 @@ impl ScriptedModel {
             }
             one_hour
         };
-        for (h, t, ttl) in &breakpoints {
+        for (h, t, ttl) in &breakpoints[write_from..] {
             if *t >= minimum {
                 cache.insert((req.model.clone(), *h), now + ttl.duration());
             }

@@ -232,3 +232,62 @@ fn the_stream_keeps_the_sdks_event_order_and_numbers_every_event() {
     assert!(rec.stream && rec.stream_completed);
     assert_eq!(rec.stream_events.len(), events.len());
 }
+
+#[test]
+fn a_streamed_function_call_sends_its_arguments_in_deltas() {
+    let sims = Simulators::start(&[P]).unwrap();
+    let mut b = body(json!(
+        "Use the Bash tool to run `echo NONCE-SFC-0123456789-0123456789-0123456789-0123456789-0123456789-0123456789`."
+    ));
+    b["stream"] = json!(true);
+    b["tools"] = json!([{"type": "function", "name": "Bash", "strict": false, "parameters": {"type": "object", "properties": {"command": {"type": "string"}}}}]);
+    let r = send(&sims, P, "/v1/responses", &auth(), &b);
+    assert_eq!(r.status, 200, "{}", r.text);
+    let events = sse(&r.text);
+    let at = events
+        .iter()
+        .position(|(_, d)| {
+            d["type"] == "response.output_item.added" && d["item"]["type"] == "function_call"
+        })
+        .expect("a function_call item");
+    let added = &events[at].1["item"];
+    assert_eq!(added["arguments"], "");
+    assert_eq!(added["status"], "in_progress");
+    let deltas: Vec<&str> = events[at + 1..]
+        .iter()
+        .take_while(|(k, _)| k == "response.function_call_arguments.delta")
+        .map(|(_, d)| d["delta"].as_str().unwrap())
+        .collect();
+    assert!(deltas.len() >= 2, "arguments in fragments: {deltas:?}");
+    let (kind, done) = &events[at + 1 + deltas.len()];
+    assert_eq!(kind, "response.function_call_arguments.done");
+    assert_eq!(done["arguments"].as_str().unwrap(), deltas.concat());
+    let (kind, item_done) = &events[at + 2 + deltas.len()];
+    assert_eq!(kind, "response.output_item.done");
+    assert_eq!(item_done["item"]["arguments"], done["arguments"]);
+    assert!(
+        item_done["item"]["call_id"]
+            .as_str()
+            .unwrap()
+            .starts_with("call_")
+    );
+    let args: Value = serde_json::from_str(done["arguments"].as_str().unwrap()).unwrap();
+    assert!(
+        args["command"]
+            .as_str()
+            .unwrap()
+            .starts_with("echo NONCE-SFC-")
+    );
+    // The arguments stream as written: each fragment paced.
+    let rec = sims.requests().pop().unwrap();
+    let times: Vec<f64> = rec
+        .stream_events
+        .iter()
+        .filter(|e| e.kind == "response.function_call_arguments.delta")
+        .map(|e| e.at_unix_ms)
+        .collect();
+    assert!(
+        times.last().unwrap() - times.first().unwrap() >= 10.0,
+        "{times:?}"
+    );
+}

@@ -177,6 +177,16 @@ fn chat_rules_refuse_in_openai_shape() {
         "Unrecognized request argument supplied: thinking"
     );
     assert_last_rule(&sims, "chat.unknown_parameter");
+    // chat.max_completion_tokens: GPT-5 models take no max_tokens
+    let mut b = body();
+    b["max_tokens"] = json!(100);
+    let r = chat(&sims, Api::AzureOpenAi, AZURE_CHAT, &b);
+    assert_openai_400(&r, Some("unsupported_parameter"));
+    assert_eq!(r.body["error"]["param"], "max_tokens");
+    assert_last_rule(&sims, "chat.max_completion_tokens");
+    b.as_object_mut().unwrap().remove("max_tokens");
+    b["max_completion_tokens"] = json!(100);
+    assert_eq!(chat(&sims, p, OPENAI_CHAT, &b).status, 200);
     // chat.shapes
     let mut b = body();
     b["messages"] = json!([]);

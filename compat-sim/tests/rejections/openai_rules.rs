@@ -326,7 +326,7 @@ fn long_text(tag: &str, tokens: usize) -> String {
 }
 
 #[test]
-fn explicit_breakpoints_write_and_read_and_are_limited_to_four() {
+fn explicit_breakpoints_write_and_read_and_only_the_last_four_write() {
     let sims = Simulators::start(&[P]).unwrap();
     let marked = |text: String| json!({"type": "input_text", "text": text, "prompt_cache_breakpoint": {"mode": "explicit"}});
     let b = body(json!([
@@ -351,16 +351,31 @@ fn explicit_breakpoints_write_and_read_and_are_limited_to_four() {
     );
     assert_eq!(d["cache_write_tokens"], 0);
 
-    let five: Vec<Value> = (0..5).map(|i| marked(format!("part {i}"))).collect();
+    // Six marks: accepted; only the last four write. Each part is ~1100
+    // tokens, so every prefix is cacheable.
+    let parts: Vec<Value> = (0..6)
+        .map(|i| marked(long_text(&format!("NONCE-SIX-{i}"), 1100)))
+        .collect();
     let r = send(
         &sims,
         P,
         "/v1/responses",
         AUTH,
-        &body(json!([{"role": "user", "content": five}])),
+        &body(json!([{"role": "user", "content": parts.clone()}])),
     );
-    assert_openai_error(&r, 400, Some("invalid_value"), "at most 4");
-    assert_last_rule(&sims, "openai.prompt_cache_breakpoint");
+    assert_eq!(r.status, 200, "{}", r.text);
+    let prefix = |n: usize| body(json!([{"role": "user", "content": parts[..n].to_vec()}]));
+    let unwritten = send(&sims, P, "/v1/responses", AUTH, &prefix(2));
+    assert_eq!(
+        unwritten.body["usage"]["input_tokens_details"]["cached_tokens"], 0,
+        "{}",
+        unwritten.text
+    );
+    let written = send(&sims, P, "/v1/responses", AUTH, &prefix(3));
+    let cached = written.body["usage"]["input_tokens_details"]["cached_tokens"]
+        .as_u64()
+        .unwrap();
+    assert!(cached >= 3000, "{}", written.text);
     let bad =
         json!({"type": "input_text", "text": "x", "prompt_cache_breakpoint": {"mode": "auto"}});
     let r = send(

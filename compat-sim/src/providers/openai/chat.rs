@@ -126,6 +126,18 @@ pub(crate) fn turn(req: &Incoming, deployment: Option<&str>) -> Result<Call, Rej
         (None, Some(m)) => m,
         (None, None) => return Err(missing("model")),
     };
+    // Ledger rule "chat.max_completion_tokens": GPT-5 reasoning models
+    // (every model these simulators serve) take `max_completion_tokens`
+    // only.
+    if crate::wire::request::is_gpt(&model) && body.get("max_tokens").is_some_and(|v| !v.is_null())
+    {
+        return Err(bad_request(
+            "chat.max_completion_tokens",
+            "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead.",
+            Some("max_tokens"),
+            Some("unsupported_parameter"),
+        ));
+    }
     let mut request = call.request;
     request.model = model.clone();
     request.openai_chat = true;

@@ -203,22 +203,39 @@ pub(crate) fn answer(
     model: &str,
     stream: bool,
     include_usage: bool,
+    azure: bool,
     headers: Vec<(String, String)>,
 ) -> Answer {
     if !stream {
-        return Answer::Json {
-            headers,
-            body: completion_json(r, model),
-        };
+        let mut body = completion_json(r, model);
+        if azure {
+            body["prompt_filter_results"] = prompt_filter_results();
+            body["choices"][0]["content_filter_results"] = filter_results();
+        }
+        return Answer::Json { headers, body };
     }
-    let mut events: Vec<Event> = stream_chunks(r, model, include_usage)
-        .into_iter()
-        .map(|(kind, chunk)| Event {
-            kind: kind.to_owned(),
+    let mut events: Vec<Event> = Vec::new();
+    if azure {
+        // Azure's first chunk: the prompt's annotations, no choice yet.
+        let chunk = json!({
+            "id": "", "choices": [], "created": 0, "model": "", "object": "",
+            "system_fingerprint": null, "prompt_filter_results": prompt_filter_results(),
+        });
+        events.push(Event {
+            kind: "chunk:prompt_filter_results".to_owned(),
             bytes: Bytes::from(format!("data: {chunk}\n\n")),
-            paced: kind == "chunk:content" || kind == "chunk:tool_call_arguments",
-        })
-        .collect();
+            paced: false,
+        });
+    }
+    events.extend(
+        stream_chunks(r, model, include_usage)
+            .into_iter()
+            .map(|(kind, chunk)| Event {
+                kind: kind.to_owned(),
+                bytes: Bytes::from(format!("data: {chunk}\n\n")),
+                paced: kind == "chunk:content" || kind == "chunk:tool_call_arguments",
+            }),
+    );
     events.push(Event {
         kind: "[DONE]".to_owned(),
         bytes: Bytes::from_static(b"data: [DONE]\n\n"),
@@ -231,4 +248,19 @@ pub(crate) fn answer(
         hold_open: false,
         flush_at_end: false,
     }
+}
+
+/// Ledger rule "azure_openai.content_filter_annotations": Azure OpenAI's
+/// default content filter annotates every chat answer, the prompt in
+/// `prompt_filter_results` (a stream's first chunk, with no choice) and
+/// the choice in `content_filter_results`; nothing here is ever filtered.
+fn filter_results() -> Value {
+    let safe = json!({"filtered": false, "severity": "safe"});
+    json!({"hate": safe, "self_harm": safe, "sexual": safe, "violence": safe})
+}
+
+fn prompt_filter_results() -> Value {
+    let mut results = filter_results();
+    results["jailbreak"] = json!({"filtered": false, "detected": false});
+    json!([{"prompt_index": 0, "content_filter_results": results}])
 }

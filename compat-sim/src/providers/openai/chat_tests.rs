@@ -244,7 +244,8 @@ fn the_completion_object() {
 
 #[test]
 fn the_stream_reassembles_and_ends_in_done() {
-    let Answer::Stream { events, .. } = answer(&tool_response(), "m", true, true, vec![]) else {
+    let Answer::Stream { events, .. } = answer(&tool_response(), "m", true, true, false, vec![])
+    else {
         panic!("a stream");
     };
     let lines: Vec<String> = events
@@ -287,7 +288,8 @@ fn the_stream_reassembles_and_ends_in_done() {
     assert_eq!(last["choices"], json!([]));
     assert_eq!(last["usage"]["prompt_tokens_details"]["cached_tokens"], 30);
     // Without include_usage: no usage chunk, and no usage key at all.
-    let Answer::Stream { events, .. } = answer(&tool_response(), "m", true, false, vec![]) else {
+    let Answer::Stream { events, .. } = answer(&tool_response(), "m", true, false, false, vec![])
+    else {
         panic!("a stream");
     };
     assert!(events.iter().all(|e| e.kind != "chunk:usage"));
@@ -303,7 +305,7 @@ fn dropped_usage_leaves_no_usage() {
     let mut r = tool_response();
     r.usage_dropped = true;
     assert!(completion_json(&r, "m").get("usage").is_none());
-    let Answer::Stream { events, .. } = answer(&r, "m", true, true, vec![]) else {
+    let Answer::Stream { events, .. } = answer(&r, "m", true, true, false, vec![]) else {
         panic!("a stream");
     };
     assert!(events.iter().all(|e| e.kind != "chunk:usage"));
@@ -317,4 +319,35 @@ fn the_usage_mark_round_trips() {
             ("gpt-5.6-sol", asked)
         );
     }
+}
+
+#[test]
+fn azure_annotates_the_prompt_and_the_choice() {
+    let Answer::Json { body, .. } = answer(&tool_response(), "m", false, false, true, vec![])
+    else {
+        panic!("JSON");
+    };
+    assert_eq!(body["prompt_filter_results"][0]["prompt_index"], 0);
+    assert_eq!(
+        body["choices"][0]["content_filter_results"]["hate"]["filtered"],
+        false
+    );
+    let Answer::Stream { events, .. } = answer(&tool_response(), "m", true, true, true, vec![])
+    else {
+        panic!("a stream");
+    };
+    let first: Value = serde_json::from_str(
+        String::from_utf8_lossy(&events[0].bytes)
+            .trim()
+            .trim_start_matches("data: "),
+    )
+    .unwrap();
+    assert_eq!(first["choices"], json!([]));
+    assert!(first["prompt_filter_results"].is_array());
+    // OpenAI's own answers carry none.
+    let Answer::Json { body, .. } = answer(&tool_response(), "m", false, false, false, vec![])
+    else {
+        panic!("JSON");
+    };
+    assert!(body.get("prompt_filter_results").is_none());
 }

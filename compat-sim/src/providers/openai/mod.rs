@@ -151,7 +151,7 @@ impl Codec for OpenAi {
     }
 
     fn encode(&self, resp: &ModelResponse, stream: bool, upstream_model: &str) -> Answer {
-        encode_either(resp, stream, upstream_model)
+        encode_either(resp, stream, upstream_model, false)
     }
 
     fn encode_count(&self, input_tokens: u64) -> Answer {
@@ -273,7 +273,7 @@ impl Codec for AzureOpenAi {
     }
 
     fn encode(&self, resp: &ModelResponse, stream: bool, upstream_model: &str) -> Answer {
-        encode_either(resp, stream, upstream_model)
+        encode_either(resp, stream, upstream_model, true)
     }
 
     fn invalid(&self, rule: &'static str, message: String) -> Rejection {
@@ -299,8 +299,9 @@ fn v1(version: Option<String>, op: Op) -> Op {
     }
 }
 
-/// The answer in the dialect the turn was asked in.
-fn encode_either(resp: &ModelResponse, stream: bool, upstream_model: &str) -> Answer {
+/// The answer in the dialect the turn was asked in (`azure`: with Azure's
+/// content-filter annotations on a chat answer).
+fn encode_either(resp: &ModelResponse, stream: bool, upstream_model: &str, azure: bool) -> Answer {
     if !resp.openai_chat {
         return responses::encode(resp, stream, upstream_model);
     }
@@ -310,6 +311,7 @@ fn encode_either(resp: &ModelResponse, stream: bool, upstream_model: &str) -> An
         model,
         stream,
         include_usage,
+        azure,
         vec![(
             "x-request-id".to_owned(),
             format!("req_sim{}", crate::wire::body::random_hex(24)),

@@ -70,11 +70,6 @@ const FIELDS: &[&str] = &[
     "user",
 ];
 
-/// Explicit cache breakpoints a request may carry (OpenAI's spec,
-/// `PromptCacheBreakpointParam`: "up to 4"). Ledger rule
-/// "openai.prompt_cache_breakpoint".
-const MAX_BREAKPOINTS: usize = 4;
-
 /// A shape error: the spec's types, in OpenAI's "Invalid type" words.
 fn shape(at: &str, expected: &str) -> Rejection {
     Rejection::invalid(
@@ -145,18 +140,15 @@ pub(crate) fn parse(body: &Value) -> Result<(ModelRequest, String, bool), Reject
         }
         Some(_) => return Err(shape("input", "a string or an array")),
     }
-    if breakpoints > MAX_BREAKPOINTS {
-        return Err(Rejection::invalid(
-            "openai.prompt_cache_breakpoint",
-            format!(
-                "Too many prompt cache breakpoints: {breakpoints}. A request may mark at most {MAX_BREAKPOINTS}."
-            ),
-        ));
-    }
     // Ledger rule "openai.implicit_cache": without explicit breakpoints the
-    // provider caches prefixes on its own.
-    req.implicit_cache = breakpoints == 0;
+    // provider caches prefixes on its own. (With them, OpenAI still adds
+    // one implicit breakpoint unless `prompt_cache_options.mode` is
+    // `explicit`; the simulator takes explicit marks alone: simplified.)
+    // How many a request writes and matches: the model (ledger rule
+    // "openai.prompt_cache_breakpoint").
     req.tools = tools(obj.get("tools"))?;
+    breakpoints += req.tools.iter().filter(|t| t.cache.is_some()).count();
+    req.implicit_cache = breakpoints == 0;
     tool_choice(obj.get("tool_choice"), &req.tools)?;
     let reasoning = obj.get("reasoning").filter(|r| !r.is_null());
     if let Some(r) = reasoning {
@@ -287,6 +279,9 @@ fn input_item(
                 }
                 _ => return Err(shape(&format!("{at}.output"), "a string or an array")),
             };
+            // A breakpoint on the output's last marked part ends the
+            // cached prefix after the whole output.
+            let cache = content.iter().rev().find_map(Block::cache);
             push(
                 &mut req.messages,
                 Role::User,
@@ -294,7 +289,7 @@ fn input_item(
                     tool_use_id: call_id.to_owned(),
                     content,
                     is_error: false,
-                    cache: None,
+                    cache,
                 },
             );
         }
@@ -516,7 +511,10 @@ fn tools(v: Option<&Value>) -> Result<Vec<ToolDef>, Rejection> {
         out.push(ToolDef {
             name: name.to_owned(),
             input_schema: t.get("parameters").cloned().unwrap_or(Value::Null),
-            cache: None,
+            // LiteLLM's cache hook may mark a tool definition too
+            // (`without_prompt_cache_breakpoints`: "a message or tool
+            // definition"); it counts as a breakpoint after the tool.
+            cache: breakpoint(t.get("prompt_cache_breakpoint"), &at)?,
             deferred: false,
         });
     }
