@@ -64,18 +64,15 @@ fn live_credential_vars() -> BTreeSet<&'static str> {
         "AZURE_AI_API_KEY",
         "AZURE_API_BASE",
         "AZURE_API_KEY",
-        // The GPT columns' (issue 29), whether or not the manifest runs
-        // them: LiteLLM also reads OPENAI_API_KEY for any `openai/` model
+        // The GPT columns' (issue 29), minted by compat-sim's rehearsal,
+        // whether or not the manifest runs them: LiteLLM also reads
+        // OPENAI_API_KEY for any `openai/` model
         // without a key, AZURE_OPENAI_API_KEY for `azure/` (azure/common_utils.py).
         "OPENAI_API_KEY",
         "AZURE_OPENAI_API_KEY",
         "AZURE_OPENAI_API_BASE",
         "BEDROCK_MANTLE_API_KEY",
         "GOOGLE_APPLICATION_CREDENTIALS",
-        // The OpenAI columns' (issue 29): minted by compat-sim's rehearsal.
-        "OPENAI_API_KEY",
-        "AZURE_OPENAI_API_KEY",
-        "AZURE_OPENAI_API_BASE",
         "TAVILY_API_KEY",
         "VERTEX_PROJECT",
         "VERTEX_LOCATION",
