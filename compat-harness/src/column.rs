@@ -1,7 +1,7 @@
 //! The recipe for one column in sim mode: which simulator stands in for each
 //! [`Provider`], the fake credentials the proxy config gives it, the proxy
-//! config and environment, Google's TLS front for the Vertex pass-through,
-//! and the warm-up request. The one place that knows both compat-core's
+//! config and environment, the TLS front by name (`google` for the Vertex
+//! pass-through, `openai` for api.openai.com), and the warm-up request. The one place that knows both compat-core's
 //! providers and compat-sim's APIs (compat-sim knows nothing of the matrix);
 //! the run's environment (`crate::env`) and the warm gateway (`crate::warm`)
 //! both start columns from it.
@@ -57,9 +57,18 @@ pub fn api(p: Provider) -> Api {
 
 /// The Vertex AI host Google serves the simulator's location from: the
 /// `Host` the Vertex pass-through's requests reach the simulator with,
-/// through Google's TLS front (`compat_sim::google_front`).
+/// through Google's TLS front (`compat_sim::host_front`).
 pub fn vertex_host() -> String {
-    compat_sim::google_front::vertex_host(creds::VERTEX_LOCATION)
+    compat_sim::vertex_host(creds::VERTEX_LOCATION)
+}
+
+/// The name compat-sim's `host_front` knows a manifest front by (the
+/// manifest's own spelling, `front:`).
+pub fn front_name(f: Front) -> &'static str {
+    match f {
+        Front::Google => "google",
+        Front::Openai => "openai",
+    }
 }
 
 /// The credentials the simulators accept, for the routing table.
@@ -75,29 +84,43 @@ pub const CREDENTIALS: SimCredentials<'static> = SimCredentials {
     vertex_project: creds::VERTEX_PROJECT,
     vertex_location: creds::VERTEX_LOCATION,
     tavily_api_key: creds::TAVILY_API_KEY,
+    openai_api_key: creds::OPENAI_API_KEY,
+    azure_openai_api_key: creds::AZURE_OPENAI_API_KEY,
 };
 
-/// Starts Google's TLS front to the Vertex simulator (the Vertex
-/// pass-through's way there in sim mode, see `compat_sim::google_front`) and
-/// writes its per-run CA where the proxy's `SSL_CERT_FILE` points: returns
-/// the front's proxy URL, the CA file, the front.
-pub(crate) fn start_google_front(
+/// Starts the column's TLS front (manifest `front:`) to its simulator
+/// (see `compat_sim::host_front`: the Vertex pass-through's way to the
+/// Vertex simulator at Google's host, the openai column's to the OpenAI
+/// simulator at api.openai.com) and writes its per-run CA where the proxy's
+/// `SSL_CERT_FILE` points: returns the front's proxy URL, the CA file, the
+/// front. None for a column without a front.
+pub(crate) fn start_front(
+    p: Provider,
     sims: &Simulators,
     work_dir: &std::path::Path,
-) -> Result<(String, String, compat_sim::GoogleFront), String> {
-    let base = sims
-        .base_url(compat_sim::Api::VertexAi)
-        .expect("the Vertex simulator runs for the Vertex pass-through");
+) -> Result<Option<(String, String, compat_sim::HostFront)>, String> {
+    let Some(front) = p.front() else {
+        return Ok(None);
+    };
+    let name = front_name(front);
+    let base = sims.base_url(api(p)).ok_or_else(|| {
+        format!(
+            "harness: the {} simulator is not running for column {}",
+            api(p).id(),
+            p.id()
+        )
+    })?;
     let addr: std::net::SocketAddr = base
         .trim_start_matches("http://")
         .parse()
-        .map_err(|e| format!("the Vertex simulator's address {base}: {e}"))?;
-    let front = compat_sim::GoogleFront::start(addr, &[vertex_host()])
+        .map_err(|e| format!("the {} simulator's address {base}: {e}", api(p).id()))?;
+    let front = compat_sim::HostFront::start(name, addr)
         .map_err(|e| format!("{:#}", anyhow::Error::new(e)))?;
-    let ca = work_dir.join("google-front-ca.pem");
+    // One file per front (and per column: two columns may share a name).
+    let ca = work_dir.join(format!("{name}-front-ca-{}.pem", p.id()));
     compat_matrix::fsutil::write_atomic(&ca, front.ca_pem().as_bytes())
         .map_err(|e| format!("cannot write the TLS front's CA to {}: {e}", ca.display()))?;
-    Ok((front.proxy_url(), ca.display().to_string(), front))
+    Ok(Some((front.proxy_url(), ca.display().to_string(), front)))
 }
 
 /// One streaming request through a freshly started proxy before any trial
@@ -143,6 +166,15 @@ pub(crate) fn warm_up(gw: &Gateway, model: &str, p: Provider) {
     }
 }
 
+/// The name the proxy config's first deployment is served under: what the
+/// warm-up asks for, the column's own first model (a GPT column's is a GPT
+/// id, a pass-through column's its provider's id).
+pub(crate) fn first_served_model(config: &Value) -> Option<String> {
+    config["model_list"][0]["model_name"]
+        .as_str()
+        .map(str::to_owned)
+}
+
 /// A sim-mode column's proxy config: every model routed at the simulator
 /// at `base` (`cargo xtask up` generates the same, and the harness attaches
 /// to its proxies only while it still does).
@@ -166,16 +198,18 @@ pub(crate) fn sim_upstream<'a>(base: &'a str, vertex_credentials: Option<&'a str
 
 /// Why `cargo xtask up` cannot keep a column's proxy warm, if it cannot: its
 /// proxy needs an environment of its own (`LITELLM_RUST`, the Foundry
-/// pass-through's upstream, the Vertex pass-through's TLS front), which the
+/// pass-through's upstream, a TLS front: the Vertex pass-through's, the
+/// openai column's), which the
 /// warm gateway's one launcher does not give; the Anthropic pass-through's
 /// `ANTHROPIC_API_BASE` likewise.
 pub(crate) fn not_warmable(p: Provider) -> Option<String> {
-    if p.front() == Some(Front::Google) {
-        return Some(
-            "its proxy reaches the Vertex simulator through Google's TLS front, started per run \
-             with its own CA (HTTPS_PROXY, SSL_CERT_FILE)"
-                .to_owned(),
-        );
+    if let Some(front) = p.front() {
+        return Some(format!(
+            "its proxy reaches the {} simulator through the `{}` TLS front, started per run \
+             with its own CA (HTTPS_PROXY, SSL_CERT_FILE)",
+            api(p).id(),
+            front_name(front)
+        ));
     }
     let proxy_env = routing::proxy_env(p, &sim_upstream("http://127.0.0.1:0", None));
     (!proxy_env.is_empty()).then(|| {
@@ -246,5 +280,48 @@ mod tests {
         for p in Provider::ALL {
             assert_eq!(api(p).id(), native(p).id());
         }
+    }
+
+    /// Every front the manifest may name is one compat-sim can start, under
+    /// the same name.
+    #[test]
+    fn every_manifest_front_is_a_host_front() {
+        for (name, _) in compat_matrix::manifest::FRONTS {
+            assert!(
+                compat_sim::host_front::hosts_of(name).is_some(),
+                "manifest front `{name}` has no hosts in compat_sim::host_front"
+            );
+        }
+        for f in [Front::Google, Front::Openai] {
+            let name = front_name(f);
+            assert!(
+                compat_matrix::manifest::FRONTS
+                    .iter()
+                    .any(|(n, _)| *n == name),
+                "{name}"
+            );
+        }
+    }
+
+    /// The warm-up asks for the column's own first model as served.
+    #[test]
+    fn warm_up_uses_the_columns_first_served_model() {
+        let cfg = sim_proxy_config(
+            Provider::BedrockPassthrough,
+            &["claude-haiku-4-5", "claude-sonnet-4-6"],
+            "http://127.0.0.1:9",
+            None,
+        );
+        assert_eq!(
+            first_served_model(&cfg).as_deref(),
+            Some(
+                routing::served_model_name(Provider::BedrockPassthrough, "claude-haiku-4-5")
+                    .as_str()
+            )
+        );
+        let gpt = routing::openai::GptRoute::AzureOpenAi
+            .proxy_config(&["gpt-5.6-luna"], &sim_upstream("http://127.0.0.1:9", None));
+        assert_eq!(first_served_model(&gpt).as_deref(), Some("gpt-5.6-luna"));
+        assert_eq!(first_served_model(&json!({})), None);
     }
 }

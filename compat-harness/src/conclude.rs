@@ -199,8 +199,9 @@ pub(crate) fn decision(r: Result<Completion, Failed>) -> GateDecision {
 /// tap's record, so this half holds in live mode too). A trial whose CLI
 /// went through `/v1/messages` instead measured the other column: harness.
 /// So is a gateway-mode column, to its route (`/claude_code_gateway/`).
-/// The Vertex pass-through's requests must also have come through Google's
-/// TLS front, with the `Host` Google would see ([`judge_front`]).
+/// A column behind a TLS front (the Vertex pass-through, openai) must also
+/// have had its requests come through it, with the `Host` the real
+/// provider would see ([`judge_front`]).
 fn routed_to_own_provider(ctx: &Ctx) -> Result<(), (FailureClass, String)> {
     if let Some((route, kind)) = crate::column::entry_route(ctx.provider()) {
         let tapped = ctx.gateway_requests();
@@ -258,33 +259,39 @@ fn routed_to_own_provider(ctx: &Ctx) -> Result<(), (FailureClass, String)> {
     judge_front(ctx.provider(), &reqs)
 }
 
-/// The Vertex pass-through in sim mode: LiteLLM sends it to Google's host,
-/// and the run's TLS front (`compat_sim::google_front`) hands it to the
-/// Vertex simulator, `Host` unchanged. A request of the trial that reached
-/// the simulator with another `Host` (the simulator's own address, as the
-/// `vertex_ai` column's `api_base` sends) did not take that way, so the pass
-/// would not show that the pass-through reaches Google: harness.
+/// A column behind a TLS front in sim mode (manifest `front:`): the Vertex
+/// pass-through, which LiteLLM sends to Google's host, and the openai
+/// column, which it sends to api.openai.com; the run's front
+/// (`compat_sim::host_front`) hands each to its simulator, `Host`
+/// unchanged. A request of the trial that reached the simulator with
+/// another `Host` (the simulator's own address, as an `api_base` sends) did
+/// not take that way, so the pass would not show that the column's route
+/// reaches the real host: harness.
 pub(crate) fn judge_front(
     p: Provider,
     reqs: &[compat_sim::RecordedRequest],
 ) -> Result<(), (FailureClass, String)> {
-    if p.front() != Some(compat_matrix::provider::Front::Google) {
+    let Some(front) = p.front() else {
         return Ok(());
-    }
-    let want = crate::column::vertex_host();
-    match reqs
-        .iter()
-        .find(|r| r.headers.get("host").map(String::as_str) != Some(want.as_str()))
-    {
+    };
+    let name = crate::column::front_name(front);
+    let want = compat_sim::host_front::hosts_of(name).unwrap_or_default();
+    match reqs.iter().find(|r| {
+        !r.headers
+            .get("host")
+            .is_some_and(|h| want.iter().any(|w| w == h))
+    }) {
         Some(r) => Err((
             FailureClass::Harness,
             format!(
-                "harness: a request of this trial reached the Vertex simulator with Host {}, not through Google's TLS front as {want}: \
+                "harness: a request of this trial reached the {} simulator with Host {}, not through the `{name}` TLS front as {}: \
                  the {} pass went around the route it measures: {}",
+                r.provider,
                 r.headers
                     .get("host")
                     .map(String::as_str)
                     .unwrap_or("(none)"),
+                want.join(" or "),
                 p.id(),
                 r.describe()
             ),

@@ -294,6 +294,12 @@ impl Ctx {
                 run = run.env(&k, v);
             }
         }
+        // A GPT column's small fast model (routing::openai, issue 29).
+        if let Some(gpt) = routing::openai::GptRoute::of(provider) {
+            for (k, v) in gpt.cli_env() {
+                run = run.env(&k, v);
+            }
+        }
         if let Some(stage) = &env.rehearsal {
             // Live mode gives the CLI no real host; a rehearsal proves it:
             // the CLI's proxy is the front's listener that tunnels nowhere,

@@ -30,9 +30,10 @@ pub(crate) struct Env {
     /// One tap per provider in front of its gateway, started on first use:
     /// every trial's CLI talks to the gateway through it (see `crate::relay`).
     pub taps: BTreeMap<Provider, OnceLock<Result<Tap, String>>>,
-    /// Google's TLS front to the Vertex simulator (sim mode, when the Vertex
-    /// pass-through column runs): kept for the run, stopped with it.
-    pub _google_front: Option<compat_sim::GoogleFront>,
+    /// The columns' TLS fronts to their simulators (sim mode: Google's for
+    /// the Vertex pass-through, OpenAI's for the openai column; manifest
+    /// `front:`): kept for the run, stopped with it.
+    pub _fronts: Vec<compat_sim::HostFront>,
     /// A rehearsal's stage: the simulators behind the real hosts (hidden
     /// from the checks: `sims` stays None), the front, its CA.
     pub rehearsal: Option<crate::rehearsal::Stage>,
@@ -348,11 +349,11 @@ impl Env {
                 sims: Some(warm.sims),
                 gateways,
                 taps,
-                _google_front: None,
+                _fronts: Vec::new(),
                 rehearsal: None,
             });
         }
-        let mut google_front = None;
+        let mut fronts = Vec::new();
         let mut stage = None;
         // Rehearsal columns whose proxy would reach past the front.
         let mut uncontained: Vec<(Provider, &str)> = Vec::new();
@@ -383,10 +384,9 @@ impl Env {
                         p,
                         &column::sim_upstream(&base, vertex_credentials.as_deref()),
                     );
-                    if p.front() == Some(compat_matrix::provider::Front::Google) {
-                        let front = column::start_google_front(&sims, &work_dir)?;
-                        proxy_env.extend(routing::tls_front_env(&front.0, &front.1));
-                        google_front = Some(front.2);
+                    if let Some((url, ca, front)) = column::start_front(p, &sims, &work_dir)? {
+                        proxy_env.extend(routing::tls_front_env(&url, &ca));
+                        fronts.push(front);
                     }
                     specs.push((
                         p,
@@ -502,6 +502,9 @@ impl Env {
                 let (bin, dir) = (litellm.bin.clone(), work_dir.clone());
                 std::thread::spawn(move || {
                     while let Some((p, job)) = window.next() {
+                        // The column's own first model, as its proxy serves
+                        // it (a GPT column serves GPT models).
+                        let warm_model = column::first_served_model(&job.config);
                         let launcher = job.launchers.get(&bin, &dir, &job.env);
                         let t0 = std::time::Instant::now();
                         let spec = ProxySpec {
@@ -529,10 +532,8 @@ impl Env {
                                     p.id(),
                                     t0.elapsed().as_secs_f64()
                                 );
-                                // The column's first model (each column
-                                // runs its own set).
-                                if let Some(model) = p.models().first() {
-                                    column::warm_up(gw, &routing::served_model_name(p, model), p);
+                                if let Some(model) = &warm_model {
+                                    column::warm_up(gw, model, p);
                                 }
                             }
                             Err(e) => {
@@ -580,7 +581,7 @@ impl Env {
             sims,
             gateways,
             taps,
-            _google_front: google_front,
+            _fronts: fronts,
             rehearsal: stage,
         })
     }

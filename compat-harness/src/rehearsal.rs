@@ -64,12 +64,15 @@ fn live_credential_vars() -> BTreeSet<&'static str> {
         "AZURE_AI_API_KEY",
         "AZURE_API_BASE",
         "AZURE_API_KEY",
-        "BEDROCK_MANTLE_API_KEY",
-        "GOOGLE_APPLICATION_CREDENTIALS",
-        // The OpenAI columns' (issue 29): minted by compat-sim's rehearsal.
+        // The GPT columns' (issue 29), minted by compat-sim's rehearsal,
+        // whether or not the manifest runs them: LiteLLM also reads
+        // OPENAI_API_KEY for any `openai/` model
+        // without a key, AZURE_OPENAI_API_KEY for `azure/` (azure/common_utils.py).
         "OPENAI_API_KEY",
         "AZURE_OPENAI_API_KEY",
         "AZURE_OPENAI_API_BASE",
+        "BEDROCK_MANTLE_API_KEY",
+        "GOOGLE_APPLICATION_CREDENTIALS",
         "TAVILY_API_KEY",
         "VERTEX_PROJECT",
         "VERTEX_LOCATION",
@@ -382,10 +385,9 @@ fn routes_of(
     get: &dyn Fn(&str) -> Option<String>,
 ) -> Result<BTreeMap<String, SocketAddr>, String> {
     let get = |k: &str| get(k).unwrap_or_default();
-    let azure_base = match p {
-        Provider::AzurePassthrough => get("AZURE_API_BASE"),
-        _ => get("AZURE_AI_API_BASE"),
-    };
+    // The column's own Azure endpoint variable (Foundry, its pass-through,
+    // Azure OpenAI), if it has one.
+    let azure_base = routing::azure_base_var(p).map(get).unwrap_or_default();
     let hosts = routing::live_hosts(
         p,
         &get("AWS_REGION_NAME"),
@@ -516,6 +518,37 @@ mod tests {
         let minted = compat_sim::mint_rehearsal(dir.path()).unwrap();
         for (k, _) in &minted.env {
             assert!(scrubbed.contains(k.as_str()), "minted {k}");
+        }
+    }
+
+    /// The GPT routes (issue 29), before the manifest has their columns:
+    /// every live host they call, from the minted variables, is one their
+    /// simulator answers as (so `routes_of` can route it), and their live
+    /// variables are scrubbed before the minted ones are set.
+    #[test]
+    fn the_gpt_routes_live_hosts_are_answered_in_a_rehearsal() {
+        use compat_core::gateway::routing::openai::GptRoute;
+        let dir = tempfile::tempdir().unwrap();
+        let minted = compat_sim::mint_rehearsal(dir.path()).unwrap();
+        let vars: BTreeMap<String, String> = minted.env.iter().cloned().collect();
+        let scrubbed = live_credential_vars();
+        for (route, api) in [
+            (GptRoute::OpenAi, Api::OpenAi),
+            (GptRoute::AzureOpenAi, Api::AzureOpenAi),
+        ] {
+            let base = route.azure_base_var().map(|v| vars[v].clone());
+            let hosts = route.live_hosts(base.as_deref());
+            assert!(!hosts.is_empty(), "{route:?}");
+            for h in hosts {
+                assert!(
+                    compat_sim::real_hosts(api, &minted.creds).contains(&h),
+                    "{route:?}: {h}"
+                );
+            }
+            for v in route.live_env() {
+                assert!(scrubbed.contains(v), "{v}");
+                assert!(vars.contains_key(*v), "minted {v}");
+            }
         }
     }
 

@@ -1,16 +1,18 @@
 //! Each provider simulator behind the real LiteLLM proxy: a Messages request,
 //! streaming and non-streaming, sent to the proxy reaches the simulator in the
-//! provider's own dialect and comes back as a valid Anthropic response.
+//! provider's own dialect and comes back as a valid Anthropic response; the
+//! GPT routes (OpenAI through its TLS front, Azure OpenAI) one path each.
 //!
 //! Needs LiteLLM (provisioned on first use into the tool cache).
 
 use std::time::Duration;
 
+use compat_core::gateway::routing::openai::GptRoute;
 use compat_core::gateway::routing::{self, Upstream};
 use compat_core::gateway::{Gateway, ProxySpec};
 use compat_harness::column::{CREDENTIALS, api, write_fake_service_account};
 use compat_matrix::provider::Provider;
-use compat_sim::{Api, Simulators, creds};
+use compat_sim::{Api, HostFront, RecordedRequest, Simulators, creds};
 use serde_json::{Value, json};
 
 const MODEL: &str = "claude-sonnet-4-6";
@@ -245,4 +247,241 @@ fn anthropic_passthrough_forwards_with_the_deployment_key() {
         .filter_map(|m| m["id"].as_str())
         .collect();
     assert!(ids.contains(&MODEL), "{ids:?}");
+}
+
+/// The GPT columns' model as these tests ask for it.
+const GPT_MODEL: &str = "gpt-5.6-luna";
+
+/// One GPT route's proxy, started as the harness starts the column's.
+fn start_gpt(
+    litellm: &compat_core::tools::LitellmTool,
+    route: GptRoute,
+    base: &str,
+    extra_env: Vec<(String, String)>,
+    dir: &std::path::Path,
+) -> Gateway {
+    let upstream = Upstream::Sim {
+        base_url: base,
+        vertex_credentials: None,
+        creds: CREDENTIALS,
+    };
+    let mut env = route.proxy_env(&upstream);
+    env.extend(extra_env);
+    Gateway::start(ProxySpec {
+        litellm_bin: &litellm.bin,
+        config: route.proxy_config(&[GPT_MODEL], &upstream),
+        work_dir: dir,
+        label: match route {
+            GptRoute::OpenAi => "openai",
+            GptRoute::AzureOpenAi => "azure_openai",
+        },
+        ready_timeout: Duration::from_secs(300),
+        env,
+    })
+    .unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// The one request of `sims` whose body carries `nonce` and that `api`
+/// answered, with what the test saw if there is none.
+fn upstream_of(sims: &Simulators, api: Api, nonce: &str, text: &str) -> RecordedRequest {
+    let reqs = sims.requests_containing(nonce);
+    let seen: Vec<String> = reqs.iter().map(|r| r.describe()).collect();
+    reqs.into_iter()
+        .rfind(|r| r.provider == api.id())
+        .unwrap_or_else(|| {
+            panic!(
+                "{}: no request recorded: {seen:#?}\nproxy answered: {text}",
+                api.id()
+            )
+        })
+}
+
+/// The GPT columns through the real LiteLLM proxy, one request per path
+/// (docs/research/openai-columns-2026-12-06.md §1.2):
+/// - openai: `/v1/messages` -> LiteLLM's Responses adapter -> the `openai`
+///   TLS front -> the OpenAI simulator's `/v1/responses`, as
+///   `https://api.openai.com/v1` (LiteLLM's default api_base), Bearer auth,
+///   and the request's `cache_control` translated into
+///   `prompt_cache_breakpoint`, which LiteLLM does only on that host. That
+///   LiteLLM's client trusted the front's CA through `SSL_CERT_FILE` alone
+///   (routing::tls_front_env) is shown by the request arriving at all.
+/// - azure_openai with a tool (and the CLI's adaptive thinking and effort):
+///   Chat Completions bridged to `/openai/responses?api-version=…`.
+/// - azure_openai without tools: `/openai/deployments/{model}/chat/completions`.
+#[test]
+fn gpt_routes_reach_their_simulators_through_the_real_proxy() {
+    let litellm = compat_core::tools::litellm().expect("LiteLLM provisioned");
+    let sims = Simulators::start(&[Api::OpenAi, Api::AzureOpenAi]).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let openai_addr = sims.addr(Api::OpenAi).unwrap();
+    let front = HostFront::start("openai", openai_addr).unwrap();
+    let ca = dir.path().join("openai-front-ca.pem");
+    std::fs::write(&ca, front.ca_pem()).unwrap();
+    let (openai, azure) = std::thread::scope(|s| {
+        let openai = s.spawn(|| {
+            start_gpt(
+                &litellm,
+                GptRoute::OpenAi,
+                &sims.base_url(Api::OpenAi).unwrap(),
+                routing::tls_front_env(&front.proxy_url(), &ca.display().to_string()),
+                dir.path(),
+            )
+        });
+        let azure = s.spawn(|| {
+            start_gpt(
+                &litellm,
+                GptRoute::AzureOpenAi,
+                &sims.base_url(Api::AzureOpenAi).unwrap(),
+                Vec::new(),
+                dir.path(),
+            )
+        });
+        (openai.join().unwrap(), azure.join().unwrap())
+    });
+
+    // openai: streamed, with the CLI's cache markers on the system prompt
+    // and the last user block.
+    let nonce = "gpt-openai-responses";
+    let (status, text) = post(
+        &openai,
+        json!({
+            "model": GPT_MODEL, "max_tokens": 256, "stream": true,
+            "system": [{"type": "text", "text": "You are a terse assistant.",
+                        "cache_control": {"type": "ephemeral"}}],
+            "messages": [{"role": "user", "content": [{"type": "text",
+                "text": format!("Reply with exactly `OK-{nonce}`."),
+                "cache_control": {"type": "ephemeral"}}]}],
+        }),
+    );
+    assert_eq!(status, 200, "{text}\nproxy log:\n{}", openai.log_tail(30));
+    assert!(text.contains("event: message_stop"), "{text}");
+    let up = upstream_of(&sims, Api::OpenAi, nonce, &text);
+    assert_eq!(up.status, 200, "{}", up.describe());
+    assert_eq!(up.path, "/v1/responses", "{}", up.describe());
+    assert_eq!(
+        up.headers.get("host").map(String::as_str),
+        Some("api.openai.com")
+    );
+    assert_eq!(
+        up.headers.get("authorization").map(String::as_str),
+        Some("Bearer <redacted>"),
+        "{:?}",
+        up.headers
+    );
+    assert!(up.stream, "{}", up.describe());
+    assert!(
+        up.body.to_string().contains("\"prompt_cache_breakpoint\""),
+        "LiteLLM sent no prompt_cache_breakpoint for the request's cache_control \
+         (is the request still reaching api.openai.com?): {}",
+        up.body
+    );
+    let tunnels = front.tunnels();
+    assert!(
+        tunnels.iter().all(|t| t.opened)
+            && tunnels.iter().any(|t| t.target == "api.openai.com:443"),
+        "{tunnels:?}"
+    );
+
+    // azure_openai with a tool: bridged to the Responses API.
+    let nonce = "gpt-azure-bridged";
+    let (status, text) = post(
+        &azure,
+        json!({
+            "model": GPT_MODEL, "max_tokens": 1024,
+            "thinking": {"type": "adaptive"},
+            "output_config": {"effort": "high"},
+            "tools": [{"name": "get_time", "description": "The current time.",
+                       "input_schema": {"type": "object", "properties": {}}}],
+            "messages": [{"role": "user", "content": format!("Reply with exactly `OK-{nonce}`.")}],
+        }),
+    );
+    assert_eq!(status, 200, "{text}\nproxy log:\n{}", azure.log_tail(30));
+    let up = upstream_of(&sims, Api::AzureOpenAi, nonce, &text);
+    assert_eq!(up.status, 200, "{}", up.describe());
+    assert_eq!(
+        up.path,
+        format!(
+            "/openai/responses?api-version={}",
+            routing::openai::AZURE_OPENAI_API_VERSION
+        ),
+        "{}",
+        up.describe()
+    );
+    assert!(up.headers.contains_key("api-key"), "{:?}", up.headers);
+
+    // azure_openai without tools: Chat Completions on the deployment.
+    let nonce = "gpt-azure-chat";
+    let (status, text) = post(
+        &azure,
+        json!({
+            "model": GPT_MODEL, "max_tokens": 256,
+            "messages": [{"role": "user", "content": format!("Reply with exactly `OK-{nonce}`.")}],
+        }),
+    );
+    assert_eq!(status, 200, "{text}\nproxy log:\n{}", azure.log_tail(30));
+    assert!(text.contains(&format!("OK-{nonce}")), "{text}");
+    let up = upstream_of(&sims, Api::AzureOpenAi, nonce, &text);
+    assert_eq!(up.status, 200, "{}", up.describe());
+    assert_eq!(
+        up.path,
+        format!(
+            "/openai/deployments/{GPT_MODEL}/chat/completions?api-version={}",
+            routing::openai::AZURE_OPENAI_API_VERSION
+        ),
+        "{}",
+        up.describe()
+    );
+}
+
+/// Why the openai column goes through the front (research §0.2, captured
+/// there): the same deployment with the simulator's own address as
+/// api_base loses the request's `cache_control` on the way (LiteLLM 1.108.7
+/// translates it into `prompt_cache_breakpoint` only for api.openai.com).
+/// When LiteLLM stops deciding by host, this fails: the front may then go.
+#[test]
+fn openai_at_a_local_api_base_loses_the_cache_breakpoints() {
+    let litellm = compat_core::tools::litellm().expect("LiteLLM provisioned");
+    let sims = Simulators::start(&[Api::OpenAi]).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let base = sims.base_url(Api::OpenAi).unwrap();
+    let upstream = Upstream::Sim {
+        base_url: &base,
+        vertex_credentials: None,
+        creds: CREDENTIALS,
+    };
+    let mut config = GptRoute::OpenAi.proxy_config(&[GPT_MODEL], &upstream);
+    config["model_list"][0]["litellm_params"]["api_base"] = json!(format!("{base}/v1"));
+    let gw = Gateway::start(ProxySpec {
+        litellm_bin: &litellm.bin,
+        config,
+        work_dir: dir.path(),
+        label: "openai_local_api_base",
+        ready_timeout: Duration::from_secs(300),
+        env: GptRoute::OpenAi.proxy_env(&upstream),
+    })
+    .unwrap_or_else(|e| panic!("{e}"));
+    let nonce = "gpt-openai-local-base";
+    let (status, text) = post(
+        &gw,
+        json!({
+            "model": GPT_MODEL, "max_tokens": 256,
+            "system": [{"type": "text", "text": "You are a terse assistant.",
+                        "cache_control": {"type": "ephemeral"}}],
+            "messages": [{"role": "user", "content": [{"type": "text",
+                "text": format!("Reply with exactly `OK-{nonce}`."),
+                "cache_control": {"type": "ephemeral"}}]}],
+        }),
+    );
+    assert_eq!(status, 200, "{text}\nproxy log:\n{}", gw.log_tail(30));
+    let up = upstream_of(&sims, Api::OpenAi, nonce, &text);
+    assert_eq!(up.path, "/v1/responses", "{}", up.describe());
+    assert_ne!(
+        up.headers.get("host").map(String::as_str),
+        Some("api.openai.com")
+    );
+    assert!(
+        !up.body.to_string().contains("prompt_cache_breakpoint"),
+        "LiteLLM now sends prompt_cache_breakpoint to any host: {}",
+        up.body
+    );
 }

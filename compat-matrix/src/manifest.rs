@@ -60,7 +60,8 @@ pub struct Provider {
     /// LiteLLM's opt-in Rust `/v1/messages`.
     pub rust_path_of: Option<String>,
     /// What stands between the gateway and the column's simulator, one of
-    /// [`FRONTS`] (`google`: Google's TLS front, for the real host names).
+    /// [`FRONTS`] (`google`: Google's TLS front, for the real host names;
+    /// `openai`: OpenAI's, at api.openai.com).
     pub front: Option<String>,
     /// How the CLI reaches the gateway, one of [`REACHES`]' ids (the page's
     /// column group); `cargo xtask codegen` needs it on every column.
@@ -117,10 +118,18 @@ pub struct GatewayMode {
 
 /// The fronts the harness knows how to put before a simulator (a new one
 /// needs harness code first), with what each is.
-pub const FRONTS: &[(&str, &str)] = &[(
-    "google",
-    "Google's TLS front (`compat_sim::google_front`), at Google's host names",
-)];
+pub const FRONTS: &[(&str, &str)] = &[
+    (
+        "google",
+        "Google's TLS front (`compat_sim::host_front`), at Google's host names",
+    ),
+    // i29 (part route): the openai column's way to its simulator as
+    // `https://api.openai.com/v1`, LiteLLM's default api_base.
+    (
+        "openai",
+        "OpenAI's TLS front (`compat_sim::host_front`), at api.openai.com",
+    ),
+];
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Model {

@@ -43,8 +43,10 @@ pub enum Provider {
 /// `manifest::FRONTS`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Front {
-    /// `google`: Google's TLS front (`compat_sim::google_front`), at Google's host names.
+    /// `google`: Google's TLS front (`compat_sim::host_front`), at Google's host names.
     Google,
+    /// `openai`: OpenAI's TLS front (`compat_sim::host_front`), at api.openai.com.
+    Openai,
 }
 
 /// manifest.yaml `model_sets`, in its order: (set id, the canonical ids of
@@ -225,7 +227,8 @@ impl Provider {
     }
 
     /// What the column's simulator is reached through, if anything but its
-    /// plain address (the Vertex pass-through: Google's TLS front).
+    /// plain address (the Vertex pass-through: Google's TLS front; the openai
+    /// column: OpenAI's, at api.openai.com).
     pub fn front(self) -> Option<Front> {
         match self {
             Provider::VertexPassthrough => Some(Front::Google),

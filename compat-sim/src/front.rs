@@ -89,6 +89,9 @@ pub enum FrontError {
     /// Two listeners share a label (the label names the listener in logs
     /// and in [`Front::proxy_url`]).
     DuplicateLabel(String),
+    /// `crate::host_front` was asked for a front whose name it does not
+    /// know (its `NAMES`).
+    UnknownName(String),
 }
 
 impl std::fmt::Display for FrontError {
@@ -101,6 +104,11 @@ impl std::fmt::Display for FrontError {
                 f,
                 "two TLS front listeners are labelled `{l}`: give each column its own label"
             ),
+            FrontError::UnknownName(n) => write!(
+                f,
+                "no TLS front is named `{n}`: add its hosts to compat-sim's \
+                 host_front::hosts_of first"
+            ),
         }
     }
 }
@@ -111,7 +119,7 @@ impl std::error::Error for FrontError {
             FrontError::Certificate(e) => Some(e),
             FrontError::Tls(e) => Some(e),
             FrontError::Io(e) => Some(e),
-            FrontError::DuplicateLabel(_) => None,
+            FrontError::DuplicateLabel(_) | FrontError::UnknownName(_) => None,
         }
     }
 }

@@ -19,13 +19,13 @@
 //! `faults` < `rules` (one feature a file) < `model` (the scripted model) <
 //! `pipeline` (names no provider) < `providers` (one folder per family, each
 //! a `Codec`) < this file, which registers the codecs and the routes beside
-//! them. `front` (the intercepting TLS front) stands alone; `google_front`
-//! (its one-listener case for sim mode) and `rehearsal` (minting
+//! them. `front` (the intercepting TLS front) stands alone; `host_front`
+//! (its one-listener case for sim mode, by name) and `rehearsal` (minting
 //! real-shaped credentials) use only it and `wire`.
 
 mod faults;
 pub mod front;
-pub mod google_front;
+pub mod host_front;
 mod model;
 mod pipeline;
 mod providers;
@@ -40,7 +40,7 @@ use std::sync::Arc;
 // The public face: every path other crates use, whatever folder holds it.
 pub use faults::{Fault, FaultGuard, FaultScope, UsageField};
 pub use front::{Front, FrontError, FrontListener, Tunnel, TunnelOutcome};
-pub use google_front::GoogleFront;
+pub use host_front::HostFront;
 pub use rehearsal::{Minted, mint_rehearsal};
 pub use rules::betas;
 pub use rules::web_search::{SearchPage, SearchPageGuard};

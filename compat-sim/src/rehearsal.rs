@@ -9,7 +9,9 @@
 //! secret, a long session token), a Google service-account JSON (RSA-2048,
 //! `token_uri` Google's), a Foundry resource host and 84-character key, a
 //! Bedrock API key `ABSK…` for Mantle, a Tavily key `tvly-…`, an
-//! Anthropic-shaped key and a `wrkspc_…` workspace for Claude Platform on AWS.
+//! Anthropic-shaped key and a `wrkspc_…` workspace for Claude Platform on AWS,
+//! an OpenAI project key `sk-proj-…` (behind `api.openai.com`), an Azure
+//! OpenAI resource `https://<resource>.openai.azure.com` and its 32-hex key.
 
 use std::io::Write as _;
 use std::path::Path;
@@ -86,10 +88,13 @@ pub fn mint_rehearsal(dir: &Path) -> std::io::Result<Minted> {
     );
     let claude_platform_aws_workspace_id = format!("wrkspc_{}", random_token(24, ALNUM));
     let tavily_api_key = format!("tvly-{}", random_token(32, ALNUM));
-    // OpenAI project keys read `sk-proj-…` (inferred length); Azure OpenAI
-    // keys are 84 alphanumerics like Foundry's.
+    // OpenAI project keys read `sk-proj-…` (the length inferred from
+    // published examples); an Azure OpenAI resource's key, as the portal's
+    // "Keys and Endpoint" shows it, is 32 hex digits (resources made since
+    // 2024 may show 84 characters, the Foundry shape above; either is only
+    // a string to LiteLLM's `api-key` header).
     let openai_api_key = format!("sk-proj-{}", random_token(156, URL_SAFE));
-    let azure_openai_api_key = random_token(84, ALNUM);
+    let azure_openai_api_key = random_token(32, HEX);
     let azure_openai_resource = format!("compat-rehearsal-{}", random_token(8, HEX));
 
     let pair = rcgen::KeyPair::generate_for(&rcgen::PKCS_RSA_SHA256)
@@ -196,4 +201,67 @@ fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let mut f = opts.open(path)?;
     f.write_all(bytes)?;
     f.sync_all()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wire::api::Api;
+    use crate::wire::hosts::real_host;
+
+    /// The GPT columns' minted credentials: real shapes, the real host
+    /// names the simulators answer as, read back as a live run reads them,
+    /// and never printed.
+    #[test]
+    fn gpt_credentials_are_real_shaped_and_never_printed() {
+        let dir = std::env::temp_dir().join(format!("compat-sim-mint-{}", random_token(16, HEX)));
+        std::fs::create_dir(&dir).unwrap();
+        let minted = mint_rehearsal(&dir);
+        let back = minted.as_ref().ok().map(|m| {
+            let env: std::collections::BTreeMap<String, String> = m.env.iter().cloned().collect();
+            Credentials::from_live_env(|k: &str| env.get(k).cloned())
+        });
+        let _ = std::fs::remove_dir_all(&dir);
+        let minted = minted.unwrap();
+        let env: std::collections::BTreeMap<&str, &str> = minted
+            .env
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let openai = env["OPENAI_API_KEY"];
+        assert!(
+            openai.starts_with("sk-proj-") && openai.len() > 100,
+            "shape"
+        );
+        let azure = env["AZURE_OPENAI_API_KEY"];
+        assert!(
+            azure.len() == 32 && azure.bytes().all(|b| HEX.contains(&b)),
+            "an Azure OpenAI key is 32 hex digits"
+        );
+        let base = env["AZURE_OPENAI_API_BASE"];
+        let host = base.strip_prefix("https://").expect("an https endpoint");
+        assert!(host.ends_with(".openai.azure.com"), "{base}");
+        assert_eq!(
+            real_host(Api::AzureOpenAi, &minted.creds).as_deref(),
+            Some(host)
+        );
+        assert_eq!(
+            real_host(Api::OpenAi, &minted.creds).as_deref(),
+            Some("api.openai.com")
+        );
+        // A live run reads the same credentials back from the variables.
+        let back = back.unwrap().unwrap();
+        assert_eq!(back.openai_api_key, openai);
+        assert_eq!(back.azure_openai_api_key, azure);
+        assert_eq!(
+            back.azure_openai_resource,
+            minted.creds.azure_openai_resource
+        );
+        // Debug output names the variables, never their values.
+        let shown = format!("{minted:?}");
+        assert!(shown.contains("OPENAI_API_KEY"), "{shown}");
+        for secret in [openai, azure] {
+            assert!(!shown.contains(secret), "a minted key is printed");
+        }
+    }
 }

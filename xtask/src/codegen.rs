@@ -428,7 +428,8 @@ const MODELS_DOC: &str = "\
 
 const FRONT_FN_DOC: &str = "\
 /// What the column's simulator is reached through, if anything but its
-/// plain address (the Vertex pass-through: Google's TLS front).";
+/// plain address (the Vertex pass-through: Google's TLS front; the openai
+/// column: OpenAI's, at api.openai.com).";
 
 /// The `compat` test binary's root: one module per case file, the folders'
 /// names sorted. Features are the folders of compat-tests/ (not `src`,

@@ -17,6 +17,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use compat_core::gateway::routing;
+use compat_core::gateway::routing::openai::GptRoute;
 use compat_matrix::provider::Provider;
 use serde_json::Value;
 
@@ -61,7 +62,32 @@ fn needed() -> BTreeSet<String> {
             &mut out,
         );
     }
+    // The GPT columns' routes (issue 29), whether or not the manifest has
+    // added their columns yet: the CI files carry their variables first.
+    for r in [GptRoute::OpenAi, GptRoute::AzureOpenAi] {
+        out.extend(r.live_env().iter().map(|s| s.to_string()));
+        environ_refs(
+            &r.proxy_config(GPT_MODELS, &routing::Upstream::Live),
+            &mut out,
+        );
+    }
     out
+}
+
+/// The GPT columns' models (manifest model set `gpt`).
+const GPT_MODELS: &[&str] = &["gpt-5.6-luna", "gpt-5.6-terra", "gpt-5.6-sol"];
+
+/// The GPT routes' live variables are among those checked.
+#[test]
+fn the_gpt_routes_variables_are_needed() {
+    let n = needed();
+    for v in [
+        "OPENAI_API_KEY",
+        "AZURE_OPENAI_API_BASE",
+        "AZURE_OPENAI_API_KEY",
+    ] {
+        assert!(n.contains(v), "{v}");
+    }
 }
 
 fn load(rel: &str) -> Value {

@@ -3,9 +3,11 @@
 //! (real model ids, credentials only from the environment via LiteLLM's
 //! `os.environ/NAME` references, so no secret is ever written to a file).
 //!
-//! The proxy serves each model under its canonical Claude id (the manifest's
-//! `models[].id`), because the claude CLI shapes its request by model name.
-//! One proxy per provider keeps those names unambiguous.
+//! The proxy serves each model under its canonical id (the manifest's
+//! `models[].id`: a Claude id, or a GPT id on the GPT columns), because the
+//! claude CLI shapes its request by model name. One proxy per provider
+//! keeps those names unambiguous. The GPT columns (OpenAI, Azure OpenAI)
+//! are known by their simulator and routed by [`openai::GptRoute`].
 
 use serde_json::{Value, json};
 
@@ -14,11 +16,16 @@ use compat_matrix::provider::Provider;
 #[cfg(test)]
 mod gateway_mode_tests;
 mod live;
+pub mod openai;
 pub use live::{REDIRECTING_ENV, rehearsal_proxy_env, tls_front_env};
+use openai::GptRoute;
 
 /// The provider's own id for a canonical Claude model, as the real service
 /// names it (LiteLLM's model map agrees: model_prices_and_context_window.json).
 pub fn upstream_model_id(provider: Provider, canonical: &str) -> String {
+    if let Some(gpt) = GptRoute::of(provider) {
+        return gpt.upstream_model_id(canonical);
+    }
     if let Some(native) = provider.passthrough_of() {
         return upstream_model_id(native, canonical);
     }
@@ -65,6 +72,9 @@ pub fn upstream_model_id(provider: Provider, canonical: &str) -> String {
 
 /// LiteLLM's `model:` value (route prefix + upstream id).
 pub fn litellm_model(provider: Provider, canonical: &str) -> String {
+    if let Some(gpt) = GptRoute::of(provider) {
+        return gpt.litellm_model(canonical);
+    }
     let id = upstream_model_id(provider, canonical);
     match provider.route_of() {
         Provider::Anthropic => format!("anthropic/{id}"),
@@ -140,8 +150,9 @@ pub fn cli_model(provider: Provider, canonical: &str) -> String {
 /// `ANTHROPIC_API_KEY` (the CLI would send both).
 /// `gateway` is the gateway's (or the tap's) base URL. No secret: the
 /// gateway key is added by whoever runs the CLI (a header, by environment).
-/// Empty for a `/v1/messages` column. Captured from the CLI 2.1.331:
-/// docs/columns/<column>.md.
+/// For a GPT column (a `/v1/messages` column): the small fast model
+/// ([`openai::GptRoute::cli_env`]). Empty for every other `/v1/messages`
+/// column. Captured from the CLI 2.1.331: docs/columns/<column>.md.
 pub fn cli_env(
     provider: Provider,
     gateway: &str,
@@ -160,6 +171,9 @@ pub fn cli_env(
         ),
         Upstream::Live => ("", "", ""),
     };
+    if let Some(gpt) = GptRoute::of(provider) {
+        return gpt.cli_env();
+    }
     if let Some(route) = provider.gateway_mode_route() {
         return vec![
             env("CLAUDE_CODE_USE_GATEWAY", "1"),
@@ -253,6 +267,9 @@ pub fn native_cli_mode(provider: Provider) -> bool {
 /// mode sets it to the simulator, set after [`REDIRECTING_ENV`]'s removal
 /// so it is the only one; live mode sets nothing, the default host.
 pub fn proxy_env(provider: Provider, upstream: &Upstream<'_>) -> Vec<(String, String)> {
+    if let Some(gpt) = GptRoute::of(provider) {
+        return gpt.proxy_env(upstream);
+    }
     if provider.rust_path() {
         return vec![("LITELLM_RUST".to_owned(), "true".to_owned())];
     }
@@ -292,6 +309,10 @@ pub struct SimCredentials<'a> {
     /// The search provider's (Tavily's) API key, for LiteLLM's web search
     /// interception (a placeholder the Tavily simulator accepts).
     pub tavily_api_key: &'a str,
+    /// OpenAI's API key (the openai column).
+    pub openai_api_key: &'a str,
+    /// The Azure OpenAI resource's key (the azure_openai column).
+    pub azure_openai_api_key: &'a str,
 }
 
 /// Where the upstream is and how to authenticate to it.
@@ -314,6 +335,9 @@ pub enum Upstream<'a> {
 
 /// `litellm_params` for one deployment.
 pub fn litellm_params(provider: Provider, canonical: &str, upstream: &Upstream<'_>) -> Value {
+    if let Some(gpt) = GptRoute::of(provider) {
+        return gpt.litellm_params(canonical, upstream);
+    }
     let mut p = json!({ "model": litellm_model(provider, canonical) });
     let o = p.as_object_mut().expect("object");
     // A pass-through column reaches the same upstream with the same
@@ -476,6 +500,9 @@ pub fn litellm_params(provider: Provider, canonical: &str, upstream: &Upstream<'
 /// starting it, so a missing credential is named instead of surfacing as a
 /// 401 in every cell).
 pub fn live_env(provider: Provider) -> &'static [&'static str] {
+    if let Some(gpt) = GptRoute::of(provider) {
+        return gpt.live_env();
+    }
     match provider.route_of() {
         // The pass-through's credential is its deployments' api_key, the
         // same variable (llm_passthrough_endpoints.py `anthropic_proxy_route`).
@@ -517,8 +544,8 @@ pub fn live_env(provider: Provider) -> &'static [&'static str] {
 /// from the same rules as its live config (LiteLLM 1.108.7): the
 /// rehearsal's front tunnels only these, per column. `region` is
 /// `AWS_REGION_NAME`, `location` `VERTEX_LOCATION`, `azure_base` the
-/// Foundry endpoint the column's variables give (`AZURE_AI_API_BASE`, or
-/// `AZURE_API_BASE` for the pass-through); None leaves the Foundry host out.
+/// Azure endpoint the column's variable [`azure_base_var`] gives; None
+/// leaves the Azure host out.
 /// - Anthropic and its pass-through: `api.anthropic.com`
 ///   (llms/anthropic/common_utils.py; llm_passthrough_endpoints.py
 ///   `anthropic_proxy_route`'s default).
@@ -540,6 +567,9 @@ pub fn live_env(provider: Provider) -> &'static [&'static str] {
 ///   account's `token_uri`).
 /// - Azure: the host of `azure_base` (`<resource>.services.ai.azure.com`).
 /// - Claude Platform on AWS: `aws-external-anthropic.<region>.api.aws`.
+/// - OpenAI: `api.openai.com`; Azure OpenAI: the host of `azure_base`
+///   (`<resource>.openai.azure.com`, `AZURE_OPENAI_API_BASE`)
+///   ([`openai::GptRoute::live_hosts`]).
 ///
 /// The Bedrock control plane (`bedrock.<region>.amazonaws.com`) is absent:
 /// in 1.108.7 only batches call it, and the CLI's inference-profile lookup
@@ -550,6 +580,9 @@ pub fn live_hosts(
     location: &str,
     azure_base: Option<&str>,
 ) -> Vec<String> {
+    if let Some(gpt) = GptRoute::of(provider) {
+        return gpt.live_hosts(azure_base);
+    }
     let runtime = format!("bedrock-runtime.{region}.amazonaws.com");
     let mantle = format!("bedrock-mantle.{region}.api.aws");
     let vertex = match location {
@@ -587,9 +620,27 @@ pub fn live_hosts(
     hosts
 }
 
+/// The live variable that names a column's Azure endpoint, whose host is
+/// among its [`live_hosts`]: `AZURE_AI_API_BASE` (the Foundry column),
+/// `AZURE_API_BASE` (the Foundry pass-through's Anthropic endpoint),
+/// `AZURE_OPENAI_API_BASE` (azure_openai); None for the other columns.
+pub fn azure_base_var(provider: Provider) -> Option<&'static str> {
+    if let Some(gpt) = GptRoute::of(provider) {
+        return gpt.azure_base_var();
+    }
+    match provider {
+        Provider::AzurePassthrough => Some("AZURE_API_BASE"),
+        Provider::Azure => Some("AZURE_AI_API_BASE"),
+        _ => None,
+    }
+}
+
 /// The whole proxy config for one provider: every model under its canonical
 /// id. JSON is valid YAML, so this is written as the proxy's config file.
 pub fn proxy_config(provider: Provider, models: &[&str], upstream: &Upstream<'_>) -> Value {
+    if let Some(gpt) = GptRoute::of(provider) {
+        return gpt.proxy_config(models, upstream);
+    }
     let model_list: Vec<Value> = models
         .iter()
         .map(|m| {
@@ -600,15 +651,7 @@ pub fn proxy_config(provider: Provider, models: &[&str], upstream: &Upstream<'_>
             })
         })
         .collect();
-    let mut config = json!({
-        "model_list": model_list,
-        // Deterministic tests: the harness retries transient failures itself
-        // and records every attempt; the router's own retries would hide them.
-        // No cooldowns either: a fault test's injected 500 must not bench the
-        // deployment for the trials running beside it.
-        "router_settings": {"num_retries": 0, "disable_cooldowns": true},
-        "litellm_settings": {"request_timeout": 120, "num_retries": 0},
-    });
+    let mut config = base_config(model_list);
     if provider.gateway_mode_route().is_some() {
         // LiteLLM 1.108.7 serves its Claude Code gateway routes
         // (`/claude_code_gateway/...`, proxy/anthropic_endpoints/gateway_endpoints.py)
@@ -626,6 +669,20 @@ pub fn proxy_config(provider: Provider, models: &[&str], upstream: &Upstream<'_>
         });
     }
     config
+}
+
+/// A proxy config with these deployments and the settings every column's
+/// proxy has.
+fn base_config(model_list: Vec<Value>) -> Value {
+    json!({
+        "model_list": model_list,
+        // Deterministic tests: the harness retries transient failures itself
+        // and records every attempt; the router's own retries would hide them.
+        // No cooldowns either: a fault test's injected 500 must not bench the
+        // deployment for the trials running beside it.
+        "router_settings": {"num_retries": 0, "disable_cooldowns": true},
+        "litellm_settings": {"request_timeout": 120, "num_retries": 0},
+    })
 }
 
 /// The display name every deployment of `canonical` carries

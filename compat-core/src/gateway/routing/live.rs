@@ -24,7 +24,10 @@
 ///   `get_runtime_endpoint`); `BEDROCK_MANTLE_API_BASE`
 ///   (llms/bedrock_mantle/messages/transformation.py); `VERTEXAI_API_BASE`,
 ///   `VERTEX_API_BASE` (main.py); `TAVILY_API_BASE`
-///   (llms/tavily/search/transformation.py); botocore's
+///   (llms/tavily/search/transformation.py); `OPENAI_API_BASE`,
+///   `OPENAI_BASE_URL` (main.py and llms/openai/: the api_base of an
+///   `openai/` deployment without one, which the openai column's is; the
+///   openai SDK reads `OPENAI_BASE_URL` too); botocore's
 ///   `AWS_ENDPOINT_URL`, `AWS_ENDPOINT_URL_BEDROCK_RUNTIME`,
 ///   `AWS_ENDPOINT_URL_STS` (endpoint overrides of any boto client).
 /// - proxies: `HTTPS_PROXY`/`HTTP_PROXY`/`ALL_PROXY` in both cases and
@@ -63,6 +66,8 @@ pub const REDIRECTING_ENV: &[&str] = &[
     "VERTEXAI_API_BASE",
     "VERTEX_API_BASE",
     "TAVILY_API_BASE",
+    "OPENAI_API_BASE",
+    "OPENAI_BASE_URL",
     "AWS_ENDPOINT_URL",
     "AWS_ENDPOINT_URL_BEDROCK_RUNTIME",
     "AWS_ENDPOINT_URL_STS",
@@ -117,6 +122,17 @@ pub const REDIRECTING_ENV: &[&str] = &[
 /// - `SSL_CERT_FILE`: the CA bundle of every client LiteLLM makes
 ///   (http_handler.py `get_ssl_configuration`: `SSL_CERT_FILE` replaces
 ///   certifi's bundle), so only the front's per-run CA is trusted.
+///
+/// The openai column (issue 29) uses it too, for `api.openai.com`: its
+/// Responses calls go through LiteLLM's own `AsyncHTTPHandler`
+/// (llm_http_handler.py `async_response_api_handler` ->
+/// `get_async_httpx_client`), and the openai SDK clients LiteLLM builds get
+/// `httpx.AsyncClient(verify=get_ssl_configuration(), transport=<its aiohttp
+/// transport>)` (llms/openai/common_utils.py `_get_async_http_client`);
+/// httpx's own default would read `SSL_CERT_FILE` as well (httpx 0.29
+/// `_config.py` `create_ssl_context`, `trust_env`). `REQUESTS_CA_BUNDLE`
+/// plays no part there (no `requests` on that path). Shown end to end by
+/// compat-harness/tests/sim_through_proxy.rs (`gpt_routes_…`).
 pub fn tls_front_env(proxy_url: &str, ca_file: &str) -> Vec<(String, String)> {
     let no_proxy = "127.0.0.1,localhost";
     [

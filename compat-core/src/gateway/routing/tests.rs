@@ -108,6 +108,8 @@ fn fake_creds() -> SimCredentials<'static> {
         vertex_project: "p",
         vertex_location: "us-east5",
         tavily_api_key: "tvly-x",
+        openai_api_key: "sk-x",
+        azure_openai_api_key: "az-x",
     }
 }
 
@@ -293,7 +295,8 @@ fn live_config_holds_no_secret_only_env_references() {
                 .as_object()
                 .unwrap()
         {
-            if k != "model" && !v.is_boolean() {
+            // `api_version` is a fixed, public value (azure_openai).
+            if k != "model" && k != "api_version" && !v.is_boolean() {
                 assert!(
                     v.as_str().unwrap().starts_with("os.environ/"),
                     "{p:?} {k}={v}"
@@ -330,4 +333,150 @@ fn claude_platform_aws_runs_the_cli_in_its_aws_mode() {
         "os.environ/ANTHROPIC_AWS_WORKSPACE_ID"
     );
     assert_eq!(live["model"], "bedrock/claude_platform/claude-opus-4-7");
+}
+
+/// The GPT columns are known by their simulator; no Claude column is one.
+#[test]
+fn gpt_routes_are_named_by_the_simulator() {
+    assert_eq!(GptRoute::by_simulator("openai"), Some(GptRoute::OpenAi));
+    assert_eq!(
+        GptRoute::by_simulator("azure_openai"),
+        Some(GptRoute::AzureOpenAi)
+    );
+    assert_eq!(GptRoute::by_simulator("azure"), None);
+    for p in Provider::ALL {
+        assert_eq!(
+            GptRoute::of(p).is_some(),
+            matches!(p.simulator_id(), "openai" | "azure_openai"),
+            "{}",
+            p.id()
+        );
+    }
+}
+
+fn sim_at(base_url: &str) -> Upstream<'_> {
+    Upstream::Sim {
+        base_url,
+        vertex_credentials: None,
+        creds: SimCredentials {
+            openai_api_key: "sk-sim-openai",
+            azure_openai_api_key: "sim-azure-openai",
+            ..fake_creds()
+        },
+    }
+}
+
+/// The whole sim and live proxy configs of the openai column: LiteLLM's
+/// default api_base (none configured: the TLS front answers as
+/// api.openai.com in sim mode), the key by reference to `OPENAI_API_KEY`,
+/// which sim mode's proxy environment sets to the simulator's key and live
+/// mode inherits; every model served under its GPT id.
+#[test]
+fn openai_reaches_its_default_host_with_the_key_by_reference() {
+    let models = ["gpt-5.6-luna", "gpt-5.6-terra", "gpt-5.6-sol"];
+    let sim = sim_at("http://127.0.0.1:9");
+    for upstream in [&sim, &Upstream::Live] {
+        let cfg = GptRoute::OpenAi.proxy_config(&models, upstream);
+        let list = cfg["model_list"].as_array().unwrap();
+        assert_eq!(list.len(), 3, "{cfg}");
+        for (d, m) in list.iter().zip(models) {
+            assert_eq!(d["model_name"], m);
+            assert_eq!(
+                d["litellm_params"],
+                json!({"model": format!("openai/{m}"), "api_key": "os.environ/OPENAI_API_KEY"}),
+                "{cfg}"
+            );
+            assert_eq!(d["model_info"]["display_name"], gateway_display_name(m));
+        }
+        assert_eq!(cfg["router_settings"]["num_retries"], 0);
+        assert!(cfg.get("search_tools").is_none(), "{cfg}");
+    }
+    assert_eq!(
+        GptRoute::OpenAi.proxy_env(&sim),
+        [("OPENAI_API_KEY".to_owned(), "sk-sim-openai".to_owned())]
+    );
+    assert!(GptRoute::OpenAi.proxy_env(&Upstream::Live).is_empty());
+    assert_eq!(GptRoute::OpenAi.live_env(), ["OPENAI_API_KEY"]);
+    assert_eq!(GptRoute::OpenAi.live_hosts(None), ["api.openai.com"]);
+    assert_eq!(GptRoute::OpenAi.azure_base_var(), None);
+    // The sim key is a proxy variable, never written to the config file.
+    let text = GptRoute::OpenAi.proxy_config(&models, &sim).to_string();
+    assert!(!text.contains("sk-sim-openai"), "{text}");
+}
+
+/// azure_openai: the simulator's 127.0.0.1 address in sim mode (LiteLLM's
+/// host checks treat `azure` alike whatever the host), the resource's
+/// endpoint and key by reference in live mode, the dated API version in
+/// both; no proxy environment of its own.
+#[test]
+fn azure_openai_names_its_endpoint_key_and_api_version() {
+    let r = GptRoute::AzureOpenAi;
+    let sim = sim_at("http://127.0.0.1:9");
+    assert_eq!(
+        r.litellm_params("gpt-5.6-luna", &sim),
+        json!({
+            "model": "azure/gpt-5.6-luna",
+            "api_base": "http://127.0.0.1:9",
+            "api_key": "sim-azure-openai",
+            "api_version": "2025-04-01-preview",
+        })
+    );
+    assert_eq!(
+        r.litellm_params("gpt-5.6-sol", &Upstream::Live),
+        json!({
+            "model": "azure/gpt-5.6-sol",
+            "api_base": "os.environ/AZURE_OPENAI_API_BASE",
+            "api_key": "os.environ/AZURE_OPENAI_API_KEY",
+            "api_version": "2025-04-01-preview",
+        })
+    );
+    assert_eq!(r.upstream_model_id("gpt-5.6-terra"), "gpt-5.6-terra");
+    assert!(r.proxy_env(&sim).is_empty());
+    assert!(r.proxy_env(&Upstream::Live).is_empty());
+    assert_eq!(
+        r.live_env(),
+        ["AZURE_OPENAI_API_BASE", "AZURE_OPENAI_API_KEY"]
+    );
+    assert_eq!(r.azure_base_var(), Some("AZURE_OPENAI_API_BASE"));
+    assert_eq!(
+        r.live_hosts(Some("https://compat-x.openai.azure.com")),
+        ["compat-x.openai.azure.com"]
+    );
+    assert!(r.live_hosts(None).is_empty());
+    // Every live variable is read on purpose: none is scrubbed.
+    for v in r.live_env().iter().chain(GptRoute::OpenAi.live_env()) {
+        assert!(!REDIRECTING_ENV.contains(v), "{v}");
+    }
+    // What would move the openai column off api.openai.com is scrubbed.
+    for v in ["OPENAI_API_BASE", "OPENAI_BASE_URL"] {
+        assert!(REDIRECTING_ENV.contains(&v), "{v}");
+    }
+}
+
+/// The CLI on a GPT column: the small fast model is GPT-5.6 Luna (served
+/// there), never a Claude id.
+#[test]
+fn gpt_columns_give_the_cli_luna_as_its_small_fast_model() {
+    for r in [GptRoute::OpenAi, GptRoute::AzureOpenAi] {
+        let env: std::collections::BTreeMap<String, String> = r.cli_env().into_iter().collect();
+        assert_eq!(env["ANTHROPIC_SMALL_FAST_MODEL"], "gpt-5.6-luna");
+        assert_eq!(env["ANTHROPIC_DEFAULT_HAIKU_MODEL"], "gpt-5.6-luna");
+        assert!(env.values().all(|v| !v.contains("claude")), "{env:?}");
+    }
+}
+
+/// The Azure endpoint variable per column, as live_hosts takes it.
+#[test]
+fn azure_base_var_per_column() {
+    for p in Provider::ALL {
+        let want = match p {
+            Provider::Azure => Some("AZURE_AI_API_BASE"),
+            Provider::AzurePassthrough => Some("AZURE_API_BASE"),
+            _ => None,
+        };
+        assert_eq!(azure_base_var(p), want, "{}", p.id());
+        if let Some(v) = want {
+            assert!(live_env(p).contains(&v), "{}: {v}", p.id());
+        }
+    }
 }
