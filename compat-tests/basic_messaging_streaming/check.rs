@@ -129,12 +129,12 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
 /// `contentBlockDelta:text`, OpenAI's Responses stream (the `openai` column,
 /// and `azure_openai`'s bridged requests) its SSE event type
 /// `response.output_text.delta`, a Chat Completions stream (`azure_openai`'s
-/// tool-less requests) `chat.completion.chunk:content`.
+/// tool-less requests) `chunk:content` (compat-sim's openai `chat_encode.rs`).
 pub(crate) const TEXT_DELTA_KINDS: &[&str] = &[
     "content_block_delta:text_delta",
     "contentBlockDelta:text",
     "response.output_text.delta",
-    "chat.completion.chunk:content",
+    "chunk:content",
 ];
 
 /// When the provider sent each text delta of this trial's longest answer

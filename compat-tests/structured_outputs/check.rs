@@ -144,7 +144,7 @@ fn diagnose(ctx: &Ctx) -> String {
             e.kind.contains("input_json")
                 || e.kind.contains("toolUse")
                 || e.kind.contains("function_call_arguments")
-                || e.kind.contains("tool_calls")
+                || e.kind.contains("tool_call")
         })
     });
     let altered = schemas.iter().find(|s| **s != schema());

@@ -190,12 +190,12 @@ fn input_fragments(events: &[compat_core::driver::StreamEvent], id: &str) -> Vec
 /// `content_block_delta:input_json_delta` in the Anthropic dialects and
 /// Invoke, `contentBlockDelta:toolUse` in Converse, the Responses stream's
 /// SSE event type `response.function_call_arguments.delta` (the GPT
-/// columns), a Chat Completions stream's `chat.completion.chunk:tool_calls`.
+/// columns), a Chat Completions stream's `chunk:tool_call_arguments`.
 const FRAGMENT_KINDS: &[&str] = &[
     "content_block_delta:input_json_delta",
     "contentBlockDelta:toolUse",
     "response.function_call_arguments.delta",
-    "chat.completion.chunk:tool_calls",
+    "chunk:tool_call_arguments",
 ];
 
 /// When the provider sent each tool-input fragment of this trial's largest
