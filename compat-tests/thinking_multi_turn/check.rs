@@ -175,7 +175,7 @@ fn missing_on_turn_two(ctx: &Ctx, turn_one: &[Reasoning], two: &str) -> Vec<Stri
             // (a redacted block), so it is found by what was issued.
             let same = match family {
                 ModelFamily::Claude => got.iter().find(|(t, _)| *t == b.text),
-                ModelFamily::Gpt => got.iter().find(|(_, o)| *o == b.opaque),
+                ModelFamily::Gpt => got.iter().find(|(_, o)| *o == issued(&b.opaque)),
             };
             match same {
                 None if family == ModelFamily::Gpt => Some(format!(
@@ -187,7 +187,7 @@ fn missing_on_turn_two(ctx: &Ctx, turn_one: &[Reasoning], two: &str) -> Vec<Stri
                     "the thinking block {:?} was not replayed",
                     summary(&b.text)
                 )),
-                Some((_, sig)) if *sig != b.opaque => Some(format!(
+                Some((_, sig)) if family == ModelFamily::Claude && *sig != b.opaque => Some(format!(
                     "the thinking block {:?} arrived with signature {:?}, not the {:?} the provider issued",
                     summary(&b.text),
                     summary(sig),
@@ -197,6 +197,19 @@ fn missing_on_turn_two(ctx: &Ctx, turn_one: &[Reasoning], two: &str) -> Vec<Stri
             }
         })
         .collect()
+}
+
+/// The encrypted reasoning the provider issued, from what the CLI holds:
+/// LiteLLM hands a Responses reasoning item's `encrypted_content` to the CLI
+/// wrapped as `litellm_encrypted_reasoning:<encrypted_content>` (in a
+/// redacted block's `data` or a summary block's signature) and unwraps it
+/// when the CLI replays it (LiteLLM 1.108.7
+/// `litellm_core_utils/prompt_templates/common_utils.py`
+/// `ENCRYPTED_REASONING_SIGNATURE_PREFIX`).
+fn issued(opaque: &str) -> &str {
+    opaque
+        .strip_prefix("litellm_encrypted_reasoning:")
+        .unwrap_or(opaque)
 }
 
 /// What happened to turn 2 on the way: the gateway's answers (the tap, both
