@@ -172,7 +172,13 @@ pub(crate) fn owner_row(status: u16, words: &str, feature: &str) -> String {
         "context_management"
     } else if w.contains("defer_loading") || w.contains("tool_reference") {
         "tool_search"
-    } else if w.contains("signature") {
+    } else if w.contains("signature")
+        // OpenAI's refusal of replayed reasoning it did not issue (the GPT
+        // columns' signed thinking): "The encrypted content ... could not
+        // be verified." (code `invalid_encrypted_content`).
+        || w.contains("encrypted content")
+        || w.contains("encrypted_content")
+    {
         "thinking_multi_turn"
     } else if w.contains("output_config") || only_effort_betas(&w) {
         "effort"
@@ -187,8 +193,10 @@ pub(crate) fn owner_row(status: u16, words: &str, feature: &str) -> String {
 }
 
 /// The text of a request body's last message's last block (Anthropic,
-/// Bedrock Invoke and Converse, Vertex: all keep the conversation in
-/// `messages`), thinking left out: a resent turn has the same one.
+/// Bedrock Invoke and Converse, Vertex, OpenAI's Chat Completions: all keep
+/// the conversation in `messages`; OpenAI's Responses keeps it in `input`,
+/// a string or items), thinking and reasoning left out: a resent turn has
+/// the same one.
 pub(crate) fn last_turn(body: &Value) -> String {
     fn walk(v: &Value, out: &mut String) {
         match v {
@@ -236,6 +244,17 @@ pub(crate) fn last_turn(body: &Value) -> String {
                 }
             }
             None => walk(&last["content"], &mut out),
+        }
+    } else if let Some(s) = body["input"].as_str() {
+        out.push_str(s);
+    } else if let Some(last) = body["input"]
+        .as_array()
+        .and_then(|items| items.iter().rev().find(|i| i["type"] != "reasoning"))
+    {
+        // A message's content, a `function_call_output`'s output, or a
+        // `function_call`'s arguments.
+        for key in ["content", "output", "arguments"] {
+            walk(&last[key], &mut out);
         }
     }
     out.trim().to_owned()
@@ -663,6 +682,11 @@ mod tests {
             (429, "Too many requests", "provider_trouble"),
             (529, "Overloaded", "provider_trouble"),
             (400, "something else", "vision"),
+            (
+                400,
+                "The encrypted content for item rs_1 could not be verified.",
+                "thinking_multi_turn",
+            ),
         ];
         for (status, words, want) in cases {
             assert_eq!(owner_row(status, words, "vision"), want, "{words}");
@@ -683,5 +707,24 @@ mod tests {
         // text before it, as on the gateway's side.
         let cached = json!({"messages": [{"role": "user", "content": [{"text": "q"}, {"cachePoint": {"type": "default"}}]}]});
         assert_eq!(last_turn(&cached), "q");
+    }
+
+    #[test]
+    fn the_turn_of_an_openai_responses_body_is_its_last_input_item() {
+        let message = json!({"input": [
+            {"role": "user", "content": [{"type": "input_text", "text": "q"}]},
+            {"type": "reasoning", "encrypted_content": "e", "summary": []},
+        ]});
+        assert_eq!(last_turn(&message), "q");
+        let tool = json!({"input": [
+            {"role": "user", "content": [{"type": "input_text", "text": "q"}]},
+            {"type": "function_call", "call_id": "c", "name": "Bash", "arguments": "{}"},
+            {"type": "function_call_output", "call_id": "c", "output": "out"},
+        ]});
+        assert_eq!(last_turn(&tool), "out");
+        assert_eq!(last_turn(&json!({"input": "hi"})), "hi");
+        // Chat Completions keeps `messages`, with string contents.
+        let chat = json!({"messages": [{"role": "system", "content": "s"}, {"role": "user", "content": "u"}]});
+        assert_eq!(last_turn(&chat), "u");
     }
 }

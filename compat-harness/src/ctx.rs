@@ -31,6 +31,42 @@ pub(crate) struct TrialLog {
     pub first_retry_reason: Option<String>,
 }
 
+/// Which family of model a trial runs on: what a check may assume of the
+/// model's own features (signed thinking, the `[1m]` variant, Haiku as the
+/// small fast model, Anthropic's betas and cache markers reaching the
+/// provider) and of the provider's wire (an Anthropic-dialect body, or
+/// OpenAI's Responses / Chat Completions body that LiteLLM translates to).
+/// The one predicate for "is this a Claude model": checks branch on it,
+/// never on the model id's spelling.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ModelFamily {
+    /// Anthropic's Claude models, on every Anthropic-dialect route.
+    Claude,
+    /// OpenAI's GPT models (the `openai` and `azure_openai` columns, issue
+    /// 29): the CLI treats them as unknown models, LiteLLM translates
+    /// `/v1/messages` into OpenAI's APIs.
+    Gpt,
+}
+
+impl ModelFamily {
+    /// The family of a canonical model id (manifest.yaml `models`): the
+    /// manifest's GPT ids are `gpt-*`, every other id is Claude's. (Read
+    /// from the id until the manifest names each model's family, plan
+    /// docs/research/openai-columns-2026-12-06.md section 6.1; then from
+    /// there, in this one place.)
+    pub fn of(model_id: &str) -> ModelFamily {
+        if model_id.starts_with("gpt-") {
+            ModelFamily::Gpt
+        } else {
+            ModelFamily::Claude
+        }
+    }
+
+    pub fn is_claude(self) -> bool {
+        self == ModelFamily::Claude
+    }
+}
+
 /// The per-trial context a case's check receives.
 pub struct Ctx {
     /// The trial's row, column and model.
@@ -170,6 +206,11 @@ impl Ctx {
     /// Canonical model id (`claude-sonnet-4-6`).
     pub fn model_id(&self) -> &str {
         &self.key.model.id
+    }
+
+    /// The family of the trial's model ([`ModelFamily`]).
+    pub fn model_family(&self) -> ModelFamily {
+        ModelFamily::of(&self.key.model.id)
     }
 
     /// A random token unique to this trial: put it in prompts so the
@@ -503,4 +544,21 @@ impl Ctx {
 
 fn env() -> anyhow::Result<&'static Env> {
     get().map_err(|e| EnvUnavailable(e).into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ModelFamily;
+
+    #[test]
+    fn the_family_is_read_from_the_canonical_model_id() {
+        for id in ["claude-haiku-4-5", "claude-sonnet-4-6", "claude-opus-4-7"] {
+            assert_eq!(ModelFamily::of(id), ModelFamily::Claude, "{id}");
+            assert!(ModelFamily::of(id).is_claude());
+        }
+        for id in ["gpt-5.6-luna", "gpt-5.6-terra", "gpt-5.6-sol"] {
+            assert_eq!(ModelFamily::of(id), ModelFamily::Gpt, "{id}");
+            assert!(!ModelFamily::of(id).is_claude());
+        }
+    }
 }

@@ -43,7 +43,7 @@ pub use compat_core;
 pub use compat_matrix;
 pub use compat_sim;
 pub use conclude::GateDecision;
-pub use ctx::Ctx;
+pub use ctx::{Ctx, ModelFamily};
 pub use fault_tests::{
     cell_under_fault, conclude_trial, ensure_names_route, expect_red_cell, fault_switch,
     gate_under_fault, green_cell_under_faults, judged_live, red_cell_under_fault,

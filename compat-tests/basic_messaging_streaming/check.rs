@@ -124,18 +124,28 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The simulator's record's names of a text delta, by wire: Anthropic-dialect
+/// and Invoke streams `content_block_delta:text_delta`, Converse
+/// `contentBlockDelta:text`, OpenAI's Responses stream (the `openai` column,
+/// and `azure_openai`'s bridged requests) its SSE event type
+/// `response.output_text.delta`, a Chat Completions stream (`azure_openai`'s
+/// tool-less requests) `chunk:content` (compat-sim's openai `chat_encode.rs`).
+pub(crate) const TEXT_DELTA_KINDS: &[&str] = &[
+    "content_block_delta:text_delta",
+    "contentBlockDelta:text",
+    "response.output_text.delta",
+    "chunk:content",
+];
+
 /// When the provider sent each text delta of this trial's longest answer
-/// (the simulator's record: Anthropic-dialect and Invoke streams name them
-/// `content_block_delta:text_delta`, Converse `contentBlockDelta:text`).
+/// (the simulator's record, [`TEXT_DELTA_KINDS`]).
 fn upstream_text_delta_times(ctx: &Ctx) -> Vec<f64> {
     ctx.sim_requests()
         .iter()
         .map(|r| {
             r.stream_events
                 .iter()
-                .filter(|e| {
-                    e.kind == "content_block_delta:text_delta" || e.kind == "contentBlockDelta:text"
-                })
+                .filter(|e| TEXT_DELTA_KINDS.contains(&e.kind.as_str()))
                 .map(|e| e.at_unix_ms)
                 .collect::<Vec<_>>()
         })

@@ -27,6 +27,16 @@
 //! request of the trial was answered with a 4xx (an unsupported beta
 //! forwarded upstream comes back as the provider's 400); a supported beta
 //! the gateway dropped cannot be seen there.
+//!
+//! GPT models (the `openai` and `azure_openai` columns, issue 29): the CLI
+//! sends its full beta set, plus `mid-conversation-tool-changes-2026-07-01`,
+//! and puts its environment block in a `role: "system"` message inside
+//! `messages` (captured: docs/research/openai-columns-2026-12-06.md section
+//! 4). OpenAI's APIs have no betas: sim mode asserts that no
+//! `anthropic-beta` (header or body) reached the provider, and judges the
+//! feature the extra beta stands for where it crosses: each mid-conversation
+//! system message must reach the model as a system or developer message
+//! (a system instruction delivered as user text loses its authority).
 
 use anyhow::{Context as _, bail, ensure};
 use compat_harness::Ctx;
@@ -76,6 +86,9 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
     else {
         return Ok(());
     };
+    if !ctx.model_family().is_claude() {
+        return judge_gpt(ctx, &sent, first);
+    }
     let upstream = ctx.sim_requests();
     let (got, received) = upstream
         .iter()
@@ -106,6 +119,119 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+/// The beta the CLI adds for a model it does not know (GPT), standing for the
+/// `role: "system"` messages it then puts inside `messages` (captured).
+const MID_CONVERSATION: &str = "mid-conversation-tool-changes-2026-07-01";
+
+/// Sim mode on a GPT column: no Anthropic beta reached the provider, and the
+/// CLI's mid-conversation system messages reached the model as system or
+/// developer messages.
+fn judge_gpt(ctx: &Ctx, sent: &[String], first: &TapRecord) -> anyhow::Result<()> {
+    let model = ctx.model_id();
+    let upstream = ctx.sim_requests();
+    ensure!(
+        !upstream.is_empty(),
+        "{model}: the provider received no model call of this trial"
+    );
+    for r in &upstream {
+        let header = r.headers.get("anthropic-beta").cloned().unwrap_or_default();
+        let body = r.body["anthropic_beta"].to_string();
+        ensure!(
+            header.is_empty() && r.body.get("anthropic_beta").is_none(),
+            "{model}: forwarded to a provider without betas: the gateway sent {} to {} ({} {}), \
+             whose API has no Anthropic betas",
+            if header.is_empty() {
+                format!("the body's anthropic_beta {body}")
+            } else {
+                format!("the anthropic-beta header `{header}`")
+            },
+            ctx.provider().id(),
+            r.method,
+            r.path
+        );
+    }
+    if !sent.iter().any(|b| b == MID_CONVERSATION) {
+        return Ok(());
+    }
+    // The CLI's mid-conversation system messages (its first model call's),
+    // looked for in every request of the trial the provider received.
+    let system_texts: Vec<String> = first.body["messages"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|m| m["role"] == "system")
+        .map(|m| text_of(&m["content"]))
+        .filter(|t| !t.trim().is_empty())
+        .collect();
+    for text in &system_texts {
+        let probe: String = text.trim().chars().take(120).collect();
+        // (request, role) of every message that carries it, in every
+        // request of the trial (Responses `input`, Chat `messages`); the
+        // Responses `instructions` are the system prompt, so carrying it
+        // there is as a system message.
+        let carriers: Vec<(&compat_sim::RecordedRequest, String)> = upstream
+            .iter()
+            .flat_map(|r| {
+                let mut items = r.body["input"]
+                    .as_array()
+                    .or_else(|| r.body["messages"].as_array())
+                    .cloned()
+                    .unwrap_or_default();
+                if let Some(i) = r.body["instructions"].as_str() {
+                    items.push(serde_json::json!({"role": "system", "content": i}));
+                }
+                items
+                    .into_iter()
+                    .filter(|m| text_of(&m["content"]).contains(&probe))
+                    .map(move |m| (r, m["role"].as_str().unwrap_or("none").to_owned()))
+            })
+            .collect();
+        let wrong = carriers
+            .iter()
+            .find(|(_, role)| !matches!(role.as_str(), "system" | "developer"));
+        match (carriers.first(), wrong) {
+            (Some(_), None) => {}
+            (_, Some((got, role))) => bail!(
+                "{model}: `{MID_CONVERSATION}` not honoured: the CLI's mid-conversation system \
+                 message ({} characters, beginning {:?}) reached the provider ({} {}) as a `{role}` \
+                 message, not as a system or developer instruction",
+                text.chars().count(),
+                cut(text, 60),
+                got.method,
+                got.path
+            ),
+            (None, None) => bail!(
+                "{model}: `{MID_CONVERSATION}` not honoured: the CLI's mid-conversation system \
+                 message ({} characters, beginning {:?}) reached the provider in none of the \
+                 trial's {} request(s) as a message",
+                text.chars().count(),
+                cut(text, 60),
+                upstream.len()
+            ),
+        }
+    }
+    Ok(())
+}
+
+/// The text of a message's content in any of the dialects: a string, or
+/// parts with `text` (Anthropic `text`, OpenAI `input_text` / `text`).
+fn text_of(content: &Value) -> String {
+    match content {
+        Value::String(s) => s.clone(),
+        Value::Array(parts) => parts
+            .iter()
+            .filter_map(|p| p["text"].as_str())
+            .collect::<Vec<_>>()
+            .join("\n"),
+        _ => String::new(),
+    }
+}
+
+/// At most `n` characters of `s`.
+fn cut(s: &str, n: usize) -> String {
+    s.chars().take(n).collect()
 }
 
 /// Whether a tapped request is a model call, in any of the CLI's modes:

@@ -151,9 +151,13 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
 
 /// A token-counting path of any provider: `/v1/messages/count_tokens`
 /// (Anthropic, Foundry, Mantle), `count-tokens:rawPredict` (Vertex),
-/// `/model/{id}/count-tokens` (Bedrock).
+/// `/model/{id}/count-tokens` (Bedrock), `/v1/responses/input_tokens`
+/// (OpenAI, where LiteLLM's `OpenAITokenCounter` counts).
 fn is_count_path(path: &str) -> bool {
-    path.contains("count_tokens") || path.contains("count-tokens")
+    let path = path.split('?').next().unwrap_or_default();
+    path.contains("count_tokens")
+        || path.contains("count-tokens")
+        || path.ends_with("/responses/input_tokens")
 }
 
 /// On the Bedrock pass-through column: the gateway's log line of a failed

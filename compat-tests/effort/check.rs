@@ -25,6 +25,14 @@
 //!   alone. Live mode cannot see the provider's side of the
 //!   request: a gateway that drops effort silently (the provider then runs
 //!   at its default, `high`) is caught in sim mode only.
+//!
+//! On GPT models (the `openai` and `azure_openai` columns) the CLI sends the
+//! same `output_config.effort` (it treats GPT as an unknown model, captured:
+//! docs/research/openai-columns-2026-12-06.md section 4), and OpenAI reads
+//! the level as `reasoning.effort` (Responses) or `reasoning_effort` (Chat
+//! Completions), whose values include `max` (OpenAI's OpenAPI spec,
+//! `ReasoningEffort`). The provider must get the level the CLI asked for
+//! there; a gateway that maps it to another level is red, naming both.
 
 use anyhow::{Context as _, bail, ensure};
 use compat_harness::Ctx;
@@ -143,14 +151,20 @@ fn refusals(ctx: &Ctx) -> String {
     }
 }
 
-/// The effort in a request body as the simulated provider reads it.
+/// The effort in a request body as the simulated provider reads it: the
+/// Anthropic dialects' `output_config.effort` (Converse's under
+/// `additionalModelRequestFields`), OpenAI's `reasoning.effort` (Responses)
+/// or `reasoning_effort` (Chat Completions). A body carries one dialect's.
 fn provider_effort(r: &compat_sim::RecordedRequest) -> Option<String> {
-    effort_at(&r.body, "/output_config/effort").or_else(|| {
-        effort_at(
-            &r.body,
-            "/additionalModelRequestFields/output_config/effort",
-        )
-    })
+    effort_at(&r.body, "/output_config/effort")
+        .or_else(|| {
+            effort_at(
+                &r.body,
+                "/additionalModelRequestFields/output_config/effort",
+            )
+        })
+        .or_else(|| effort_at(&r.body, "/reasoning/effort"))
+        .or_else(|| effort_at(&r.body, "/reasoning_effort"))
 }
 
 fn effort_at(body: &Value, pointer: &str) -> Option<String> {
@@ -160,6 +174,9 @@ fn effort_at(body: &Value, pointer: &str) -> Option<String> {
 }
 
 fn where_read(ctx: &Ctx) -> &'static str {
+    if !ctx.model_family().is_claude() {
+        return "reasoning.effort (Responses) or reasoning_effort (Chat Completions) in the body";
+    }
     match ctx.provider().id() {
         "bedrock_converse" => "additionalModelRequestFields.output_config.effort",
         _ => "output_config.effort in the body",

@@ -23,6 +23,14 @@
 //! too long"), which fails the run. Live mode cannot tell how many tokens
 //! the provider counted (the CLI's usage passed through the gateway is the
 //! only figure, and usage_reporting judges it), so it asserts no count.
+//!
+//! On GPT models (issue 29) there is no `[1m]` variant and no beta: GPT-5.6
+//! takes about 922K input tokens as it is (LiteLLM's model map,
+//! `max_input_tokens`; the CLI reports a 1M context window for it,
+//! captured: docs/research/openai-columns-2026-12-06.md section 5). The
+//! trial runs the column's model as it is, and the same prompt must cross
+//! whole: the answer quotes its last line and the provider counts more than
+//! 200K input tokens.
 
 use std::hash::BuildHasher as _;
 
@@ -65,12 +73,15 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
         ));
     }
     prompt.push_str(&format!("The final code is {code}\n"));
-    let model = format!("{}[1m]", ctx.model_id());
-    let claude = ctx
-        .claude()?
-        .model(&model)
-        .prompt_on_stdin(true)
-        .prompt(prompt);
+    let (model, claude) = if ctx.model_family().is_claude() {
+        let model = format!("{}[1m]", ctx.model_id());
+        let claude = ctx.claude()?.model(&model);
+        (model, claude)
+    } else {
+        // No 1M variant to ask for: the model's own window is past 200K.
+        (ctx.model_id().to_owned(), ctx.claude()?)
+    };
+    let claude = claude.prompt_on_stdin(true).prompt(prompt);
     let t = ctx.run(&claude)?;
     t.ensure_success()
         .with_context(|| format!("the CLI reported an error for --model {model}"))?;

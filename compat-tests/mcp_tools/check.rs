@@ -164,12 +164,19 @@ pub fn mcp_status(lines: &[String]) -> Option<String> {
 }
 
 /// (name, input schema) of every custom tool of a request, Anthropic
-/// dialects (`tools`) or Converse (`toolConfig.tools[].toolSpec`).
+/// dialects (`tools`), Converse (`toolConfig.tools[].toolSpec`), OpenAI's
+/// Responses (`tools[]` `{type: function, name, parameters}`) or Chat
+/// Completions (`tools[].function`).
 fn tools_of(body: &Value) -> Vec<(String, Value)> {
     let anthropic = body["tools"].as_array().into_iter().flatten().map(|t| {
+        // Chat Completions nests the function; no other dialect has the key.
+        let f = t.get("function").unwrap_or(t);
         (
-            t["name"].as_str().unwrap_or_default().to_owned(),
-            t["input_schema"].clone(),
+            f["name"].as_str().unwrap_or_default().to_owned(),
+            f.get("input_schema")
+                .or_else(|| f.get("parameters"))
+                .cloned()
+                .unwrap_or(Value::Null),
         )
     });
     let converse = body["toolConfig"]["tools"]

@@ -12,6 +12,12 @@
 //! provider, or arrived and was refused. Live mode: the same assertion holds
 //! for a real model (it can only know the code by reading the PDF); the
 //! failure says whether the CLI sent a document through the gateway.
+//!
+//! On GPT models (issue 29) the PDF reaches OpenAI in the form LiteLLM
+//! translates it into (Responses `input_file` with a `data:application/pdf`
+//! URL; on Azure's chat adapter an `image_url`, bridged to an
+//! `input_image`): sim mode looks for the PDF's bytes in any form, and a
+//! refusal of the request that carried it is quoted.
 
 use std::hash::BuildHasher as _;
 
@@ -86,6 +92,9 @@ fn diagnose(ctx: &Ctx) -> String {
         };
     }
     let upstream = ctx.sim_requests();
+    if !ctx.model_family().is_claude() {
+        return gpt_diagnosis(sent, &upstream);
+    }
     let received = upstream.iter().filter(|r| has_document(&r.body)).count();
     match (sent, received) {
         (0, _) => {
@@ -101,6 +110,48 @@ fn diagnose(ctx: &Ctx) -> String {
             "the provider received the PDF in {received} request(s) but the model did not read it \
              (a refused or flattened document block)"
         ),
+    }
+}
+
+/// The diagnosis on GPT: the PDF's bytes (base64 of "%PDF") in whatever
+/// part the translation made of the document, and the provider's refusal of
+/// a request that carried them.
+fn gpt_diagnosis(sent: usize, upstream: &[compat_sim::RecordedRequest]) -> String {
+    let carrying: Vec<&compat_sim::RecordedRequest> = upstream
+        .iter()
+        .filter(|r| r.body.to_string().contains("JVBER"))
+        .collect();
+    let part = |r: &compat_sim::RecordedRequest| {
+        let text = r.body.to_string();
+        ["input_file", "input_image", "image_url", "file"]
+            .into_iter()
+            .find(|p| text.contains(&format!("\"type\":\"{p}\"")))
+            .unwrap_or("an unknown part")
+    };
+    match (sent, carrying.first()) {
+        (0, _) => {
+            "the CLI sent no PDF document (the Read tool was not called or did not return it)"
+                .into()
+        }
+        (_, None) => format!(
+            "the gateway dropped the document: the CLI sent a PDF in {sent} request(s), the provider \
+             received none ({} request(s) in all)",
+            upstream.len()
+        ),
+        (_, Some(_)) => match carrying.iter().find(|r| r.status >= 400) {
+            Some(r) => format!(
+                "the gateway sent the PDF as `{}` and the provider refused it with {}: {}",
+                part(r),
+                r.status,
+                r.rejection.as_deref().unwrap_or("(no message)")
+            ),
+            None => format!(
+                "the provider received the PDF (as `{}`) in {} request(s) but the model did not \
+                 read it",
+                part(carrying[0]),
+                carrying.len()
+            ),
+        },
     }
 }
 

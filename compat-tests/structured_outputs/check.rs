@@ -102,12 +102,13 @@ fn structured_output(lines: &[String]) -> Option<Value> {
         .find_map(|v| v.get("structured_output").filter(|s| !s.is_null()).cloned())
 }
 
-/// The `StructuredOutput` tool's schema in a body's tool list.
+/// The `StructuredOutput` tool's schema in a body's tool list (a Converse
+/// tool's `toolSpec`, a Chat Completions tool's `function`, else the tool).
 fn tool_schema(body: &Value, tools: &str, schema_at: &str) -> Option<Value> {
     body.pointer(tools)?
         .as_array()?
         .iter()
-        .map(|t| t.get("toolSpec").unwrap_or(t))
+        .map(|t| t.get("toolSpec").or_else(|| t.get("function")).unwrap_or(t))
         .find(|t| t["name"] == "StructuredOutput")
         .and_then(|t| t.pointer(schema_at).cloned())
 }
@@ -131,14 +132,20 @@ fn diagnose(ctx: &Ctx) -> String {
         .filter_map(|r| {
             tool_schema(&r.body, "/tools", "/input_schema")
                 .or_else(|| tool_schema(&r.body, "/toolConfig/tools", "/inputSchema/json"))
+                // OpenAI's APIs (the GPT columns): a function's `parameters`.
+                .or_else(|| tool_schema(&r.body, "/tools", "/parameters"))
         })
         .collect();
     // The model's tool call, as the provider streamed it (Anthropic's
-    // `input_json_delta`, Converse's `toolUse` delta).
+    // `input_json_delta`, Converse's `toolUse` delta, OpenAI's function-call
+    // arguments or tool-call chunks).
     let called = upstream.iter().any(|r| {
-        r.stream_events
-            .iter()
-            .any(|e| e.kind.contains("input_json") || e.kind.contains("toolUse"))
+        r.stream_events.iter().any(|e| {
+            e.kind.contains("input_json")
+                || e.kind.contains("toolUse")
+                || e.kind.contains("function_call_arguments")
+                || e.kind.contains("tool_call")
+        })
     });
     let altered = schemas.iter().find(|s| **s != schema());
     let altered = altered.map_or(String::new(), |s| {

@@ -20,6 +20,15 @@
 //! blocks into one string or drops their `cache_control` is red there
 //! (the system prompt is then no longer cached). Live mode cannot see the
 //! provider's request; its errors say what the CLI sent through the gateway.
+//!
+//! On GPT models (issue 29) the provider's request is OpenAI's: the system
+//! prompt arrives as the Responses `instructions` (a string, by OpenAI's
+//! API) and system or developer messages (Chat Completions: system
+//! messages), the CLAUDE.md text in a user message ([`gpt_view`]). Sim mode
+//! then asserts that every system text the CLI sent (but its billing line)
+//! arrived verbatim among the system instructions; the blocks' shape and
+//! their `cache_control` are Anthropic's and are not asked of this wire
+//! (caching is prompt_caching_5m's row there).
 
 use anyhow::{Context as _, bail};
 use compat_harness::Ctx;
@@ -86,7 +95,68 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
         bail!("{}. The answer: {}", lost.join("; "), cut(answer, 300));
     }
     if let Some(upstream) = ctx.sim_requests().first() {
-        shape_at_provider(sent, &upstream.body)?;
+        if ctx.model_family().is_claude() {
+            shape_at_provider(sent, &upstream.body)?;
+        } else {
+            system_at_gpt_provider(sent, &upstream.body)?;
+        }
+    }
+    Ok(())
+}
+
+/// What an OpenAI-dialect body (Responses or Chat Completions) carries where
+/// the CLI sent `field`: for `system`, the `instructions` and every system or
+/// developer message, as one value; for `messages`, every other message.
+/// `Null` when it carries none.
+fn gpt_view(body: &Value, field: &str) -> Value {
+    let items = body["input"]
+        .as_array()
+        .or_else(|| body["messages"].as_array())
+        .cloned()
+        .unwrap_or_default();
+    let system = |m: &Value| matches!(m["role"].as_str(), Some("system" | "developer"));
+    let mut out: Vec<Value> = Vec::new();
+    if field == "system" {
+        if let Some(i) = body.get("instructions").filter(|i| !i.is_null()) {
+            out.push(i.clone());
+        }
+        out.extend(
+            items
+                .iter()
+                .filter(|m| system(m))
+                .map(|m| m["content"].clone()),
+        );
+    } else {
+        out.extend(items.iter().filter(|m| !system(m)).cloned());
+    }
+    if out.is_empty() {
+        Value::Null
+    } else {
+        Value::Array(out)
+    }
+}
+
+/// Sim mode on GPT: every system text the CLI sent (but its billing line)
+/// arrived verbatim among the provider's system instructions.
+fn system_at_gpt_provider(sent: &Value, got: &Value) -> anyhow::Result<()> {
+    let system = texts(&gpt_view(got, "system"));
+    for block in sent["system"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|b| b["text"].as_str())
+        .filter(|b| !b.starts_with("x-anthropic-billing-header"))
+    {
+        if !system.contains(block) {
+            bail!(
+                "a system block was altered on the way: the CLI sent a block of {} characters \
+                 beginning {:?}, the provider's system instructions ({} characters, in \
+                 `instructions` and system or developer messages) do not hold it verbatim",
+                block.chars().count(),
+                cut(block, 60),
+                system.chars().count()
+            );
+        }
     }
     Ok(())
 }
@@ -106,14 +176,21 @@ fn where_lost(ctx: &Ctx, sent: &Value, field: &str, instruction: &str) -> String
     // gateway may leave whole, and which of them reaches the provider first
     // is the CLI's timing.
     let requests = ctx.sim_requests();
+    let view = |body: &Value| {
+        if ctx.model_family().is_claude() {
+            body[field].clone()
+        } else {
+            gpt_view(body, field)
+        }
+    };
     let Some(upstream) = requests
         .iter()
-        .find(|r| !texts(&r.body[field]).contains(instruction))
+        .find(|r| !texts(&view(&r.body)).contains(instruction))
         .or(requests.first())
     else {
         return "the provider received no request of this trial".into();
     };
-    let got = &upstream.body[field];
+    let got = &view(&upstream.body);
     let got_text = texts(got);
     if got.is_null() {
         format!(

@@ -15,11 +15,22 @@
 //! - live: the provider accepted turn 2 (it rejects a replayed block whose
 //!   signature does not match, quoting it), which is the same evidence seen
 //!   from the outside.
+//!
+//! On GPT models the replayed reasoning is OpenAI's encrypted reasoning
+//! (the CLI's `redacted_thinking.data`, or a summary block's signature),
+//! which LiteLLM sends back as a `reasoning` input item's
+//! `encrypted_content`; the provider refuses content it did not issue
+//! (`responses.reasoning_encrypted`). So the same assertions hold with the
+//! opaque part in place of the signature, and the sim check reads the
+//! reasoning items of the Responses body
+//! ([`crate::extended_thinking::check::reasoning`]).
 
 use anyhow::{Context as _, ensure};
 use compat_core::driver::ClaudeRun;
-use compat_harness::Ctx;
+use compat_harness::{Ctx, ModelFamily};
 use serde_json::Value;
+
+use crate::extended_thinking::check::{Reasoning, describe_reasoning, reasoning};
 
 compat_harness::feature!(run = run);
 
@@ -43,10 +54,12 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
     ))?
     .persist_session())?;
     first.ensure_success().context("turn 1 failed")?;
+    let family = ctx.model_family();
+    let turn_one = reasoning(family, &first);
     ensure!(
-        !first.thinking.is_empty() && first.thinking.iter().all(|b| !b.signature.is_empty()),
-        "{model}: turn 1 brought no signed thinking block back (thinking: {:?})",
-        first.thinking
+        !turn_one.is_empty() && turn_one.iter().all(|b| !b.opaque.is_empty()),
+        "{model}: turn 1 brought no signed thinking block back (thinking: {})",
+        describe_reasoning(family, &first)
     );
     ensure!(
         first.final_text.contains(&one),
@@ -65,7 +78,7 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
     second.ensure_success().with_context(|| {
         format!(
             "{model}: turn 2 (the resumed session, replaying turn 1's signed thinking) failed{}",
-            replay_diagnosis(ctx, &first.thinking)
+            replay_diagnosis(ctx, &turn_one)
         )
     })?;
     ensure!(
@@ -73,22 +86,17 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
         "turn 2 did not complete its tool call (answer: {:?})",
         second.final_text
     );
-    let old: Vec<&str> = first
-        .thinking
-        .iter()
-        .map(|b| b.signature.as_str())
-        .collect();
+    let old: Vec<&str> = turn_one.iter().map(|b| b.opaque.as_str()).collect();
     ensure!(
-        second
-            .thinking
+        reasoning(family, &second)
             .iter()
-            .any(|b| !b.signature.is_empty() && !old.contains(&b.signature.as_str())),
-        "{model}: turn 2 did not think again: no new signed thinking block in its answer (thinking: {:?}){}",
-        second.thinking,
-        replay_diagnosis(ctx, &first.thinking)
+            .any(|b| !b.opaque.is_empty() && !old.contains(&b.opaque.as_str())),
+        "{model}: turn 2 did not think again: no new signed thinking block in its answer (thinking: {}){}",
+        describe_reasoning(family, &second),
+        replay_diagnosis(ctx, &turn_one)
     );
     if ctx.sim().is_some() {
-        let missing = missing_on_turn_two(ctx, &first.thinking, &two);
+        let missing = missing_on_turn_two(ctx, &turn_one, &two);
         ensure!(
             missing.is_empty(),
             "{model}: turn 2 succeeded but the provider did not receive turn 1's thinking intact: {}",
@@ -107,11 +115,30 @@ fn tokens(ctx: &Ctx) -> (String, String) {
     )
 }
 
-/// Thinking blocks (text, signature) in a recorded body, in either dialect:
+/// Thinking blocks (text, signature) in a recorded body, in any dialect:
 /// Anthropic `{"type":"thinking","thinking","signature"}`, Converse
-/// `{"reasoningContent":{"reasoningText":{"text","signature"}}}`.
+/// `{"reasoningContent":{"reasoningText":{"text","signature"}}}`, OpenAI's
+/// Responses `input` items `{"type":"reasoning","summary":[{"text"}],
+/// "encrypted_content"}` (summary texts joined, empty without one).
 fn replayed_thinking(body: &Value) -> Vec<(String, String)> {
     let mut out = Vec::new();
+    for item in body["input"].as_array().into_iter().flatten() {
+        if item["type"] == "reasoning" {
+            let summary: Vec<&str> = item["summary"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|s| s["text"].as_str())
+                .collect();
+            out.push((
+                summary.join("\n"),
+                item["encrypted_content"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned(),
+            ));
+        }
+    }
     for m in body["messages"].as_array().into_iter().flatten() {
         for b in m["content"].as_array().into_iter().flatten() {
             let (text, sig) = if b["type"] == "thinking" {
@@ -130,11 +157,7 @@ fn replayed_thinking(body: &Value) -> Vec<(String, String)> {
 
 /// What was wrong with turn 1's thinking blocks in the first turn-2 request
 /// the provider received (empty: every block arrived intact).
-fn missing_on_turn_two(
-    ctx: &Ctx,
-    turn_one: &[compat_core::driver::ThinkingBlock],
-    two: &str,
-) -> Vec<String> {
+fn missing_on_turn_two(ctx: &Ctx, turn_one: &[Reasoning], two: &str) -> Vec<String> {
     let Some(req) = ctx
         .sim_requests()
         .into_iter()
@@ -143,20 +166,32 @@ fn missing_on_turn_two(
         return vec!["no turn-2 request reached the provider".into()];
     };
     let got = replayed_thinking(&req.body);
+    let family = ctx.model_family();
     turn_one
         .iter()
         .filter_map(|b| {
-            let same_text = got.iter().find(|(t, _)| *t == b.thinking);
-            match same_text {
+            // Claude's block is found by its text and its signature
+            // compared; GPT's encrypted reasoning has no text of its own
+            // (a redacted block), so it is found by what was issued.
+            let same = match family {
+                ModelFamily::Claude => got.iter().find(|(t, _)| *t == b.text),
+                ModelFamily::Gpt => got.iter().find(|(_, o)| *o == issued(&b.opaque)),
+            };
+            match same {
+                None if family == ModelFamily::Gpt => Some(format!(
+                    "the encrypted reasoning {:?} (summary {:?}) was not replayed as a reasoning item",
+                    summary(&b.opaque),
+                    summary(&b.text)
+                )),
                 None => Some(format!(
                     "the thinking block {:?} was not replayed",
-                    summary(&b.thinking)
+                    summary(&b.text)
                 )),
-                Some((_, sig)) if *sig != b.signature => Some(format!(
+                Some((_, sig)) if family == ModelFamily::Claude && *sig != b.opaque => Some(format!(
                     "the thinking block {:?} arrived with signature {:?}, not the {:?} the provider issued",
-                    summary(&b.thinking),
+                    summary(&b.text),
                     summary(sig),
-                    summary(&b.signature)
+                    summary(&b.opaque)
                 )),
                 Some(_) => None,
             }
@@ -164,11 +199,24 @@ fn missing_on_turn_two(
         .collect()
 }
 
+/// The encrypted reasoning the provider issued, from what the CLI holds:
+/// LiteLLM hands a Responses reasoning item's `encrypted_content` to the CLI
+/// wrapped as `litellm_encrypted_reasoning:<encrypted_content>` (in a
+/// redacted block's `data` or a summary block's signature) and unwraps it
+/// when the CLI replays it (LiteLLM 1.108.7
+/// `litellm_core_utils/prompt_templates/common_utils.py`
+/// `ENCRYPTED_REASONING_SIGNATURE_PREFIX`).
+fn issued(opaque: &str) -> &str {
+    opaque
+        .strip_prefix("litellm_encrypted_reasoning:")
+        .unwrap_or(opaque)
+}
+
 /// What happened to turn 2 on the way: the gateway's answers (the tap, both
 /// modes: the CLI recovers from a rejected signature by resending the turn
 /// without thinking blocks and with thinking off, so turn 2 "succeeds"
 /// without thinking), and in sim mode what the provider got and said.
-fn replay_diagnosis(ctx: &Ctx, turn_one: &[compat_core::driver::ThinkingBlock]) -> String {
+fn replay_diagnosis(ctx: &Ctx, turn_one: &[Reasoning]) -> String {
     let (_, two) = tokens(ctx);
     let tapped: Vec<_> = ctx
         .gateway_requests()

@@ -125,7 +125,15 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
             "{model}: the tool arguments arrived in one burst: the provider sent the Write call's {} input \
              fragments {burst}, as it does when a request does not opt in to fine-grained tool streaming; {}",
             times.len(),
-            opt_in_of(req)
+            if ctx.model_family().is_claude() {
+                opt_in_of(req)
+            } else {
+                // OpenAI's APIs stream function-call arguments with no
+                // opt-in (no beta, no per-tool flag to lose on the way).
+                "OpenAI's APIs stream function-call arguments without an opt-in, so nothing the \
+                 gateway sends or drops asks for the burst"
+                    .to_owned()
+            }
         );
     }
     if let Some((up, _)) = &upstream {
@@ -178,10 +186,21 @@ fn input_fragments(events: &[compat_core::driver::StreamEvent], id: &str) -> Vec
     out
 }
 
+/// The simulator's record's names of a tool-input fragment, by wire:
+/// `content_block_delta:input_json_delta` in the Anthropic dialects and
+/// Invoke, `contentBlockDelta:toolUse` in Converse, the Responses stream's
+/// SSE event type `response.function_call_arguments.delta` (the GPT
+/// columns), a Chat Completions stream's `chunk:tool_call_arguments`.
+const FRAGMENT_KINDS: &[&str] = &[
+    "content_block_delta:input_json_delta",
+    "contentBlockDelta:toolUse",
+    "response.function_call_arguments.delta",
+    "chunk:tool_call_arguments",
+];
+
 /// When the provider sent each tool-input fragment of this trial's largest
-/// tool call (the simulator's record: `content_block_delta:input_json_delta`
-/// in the Anthropic dialects and Invoke, `contentBlockDelta:toolUse` in
-/// Converse), with the request that got that answer.
+/// tool call (the simulator's record, [`FRAGMENT_KINDS`]), with the request
+/// that got that answer.
 fn upstream_fragments(ctx: &Ctx) -> (Vec<f64>, Option<compat_sim::RecordedRequest>) {
     ctx.sim_requests()
         .into_iter()
@@ -189,10 +208,7 @@ fn upstream_fragments(ctx: &Ctx) -> (Vec<f64>, Option<compat_sim::RecordedReques
             let times: Vec<f64> = r
                 .stream_events
                 .iter()
-                .filter(|e| {
-                    e.kind == "content_block_delta:input_json_delta"
-                        || e.kind == "contentBlockDelta:toolUse"
-                })
+                .filter(|e| FRAGMENT_KINDS.contains(&e.kind.as_str()))
                 .map(|e| e.at_unix_ms)
                 .collect();
             (times, Some(r))

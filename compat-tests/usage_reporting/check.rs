@@ -33,6 +33,14 @@
 //!   of what the gateway reported per answer (a figure the CLI lost or
 //!   counted twice on the way shows there). A gateway that rescales the
 //!   provider's figures consistently is visible in sim mode only.
+//!
+//! On GPT models (issue 29) the provider's figures are OpenAI's, which the
+//! simulator records under the same canonical names (`input_tokens` net of
+//! the cached prefix, `cache_read_input_tokens` = `cached_tokens`,
+//! `cache_creation_input_tokens` = `cache_write_tokens`), as LiteLLM maps
+//! them for the CLI (`transformation.py:64-79`, plan section 1.4). An
+//! answer the provider sent with no usage at all (OpenAI's `usage: null`)
+//! is red there: the CLI's figures for it cannot be the provider's.
 
 use anyhow::{Context as _, bail, ensure};
 use compat_harness::Ctx;
@@ -99,6 +107,29 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
         return compare_total(&model, "the gateway reported", &sum(&received), &session);
     }
 
+    if !ctx.model_family().is_claude() {
+        let bare: Vec<String> = ctx
+            .sim_requests()
+            .iter()
+            // None, or nothing counted (an answer always has output tokens).
+            .filter(|r| {
+                (200..300).contains(&r.status)
+                    && r.usage.as_ref().is_none_or(|u| {
+                        let f = Figures::of_provider(u);
+                        f.input + f.output == 0
+                    })
+            })
+            .map(|r| format!("{} {}", r.method, r.path))
+            .collect();
+        ensure!(
+            bare.is_empty(),
+            "{model}: the provider answered {} model request(s) of this trial with no usage ({}): \
+             the CLI received {:?} for them, figures the provider never reported",
+            bare.len(),
+            bare.join(", "),
+            received
+        );
+    }
     let reported: Vec<(compat_sim::RecordedRequest, Figures)> = ctx
         .sim_requests()
         .into_iter()

@@ -33,14 +33,21 @@ use std::hash::BuildHasher as _;
 
 use anyhow::{Context as _, bail, ensure};
 use compat_core::gateway::routing;
-use compat_harness::Ctx;
 use compat_harness::page::PageServer;
 use compat_harness::relay::TapRecord;
+use compat_harness::{Ctx, ModelFamily};
 use compat_matrix::classify::NoVerdict;
 
 /// Claude Code's small fast model, as a gateway customer points it at the
 /// gateway: Claude Haiku 4.5 (the manifest's Haiku).
 const SMALL_FAST_MODEL: &str = "claude-haiku-4-5";
+
+/// The small fast model on a GPT column (issue 29): the column's fast tier,
+/// GPT-5.6 Luna, which plays Haiku's part there (plan
+/// docs/research/openai-columns-2026-12-06.md sections 0.4 and 5). A
+/// customer running Claude Code on GPT points the background model at a GPT
+/// deployment too: the gateway serves no Claude model on those columns.
+const GPT_SMALL_FAST_MODEL: &str = "gpt-5.6-luna";
 
 /// How the CLI 2.1.331 opens its summarising request's prompt (captured).
 const SUMMARY_MARK: &str = "Web page content:";
@@ -48,11 +55,15 @@ const SUMMARY_MARK: &str = "Web page content:";
 compat_harness::feature!(run = run);
 
 pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
-    run_with(ctx, SMALL_FAST_MODEL)
+    let small_fast = match ctx.model_family() {
+        ModelFamily::Claude => SMALL_FAST_MODEL,
+        ModelFamily::Gpt => GPT_SMALL_FAST_MODEL,
+    };
+    run_with(ctx, small_fast)
 }
 
 /// The row with the CLI's small fast model set to `small_fast` (a canonical
-/// Claude id; the column's CLI id of it is what the CLI is given).
+/// model id; the column's CLI id of it is what the CLI is given).
 fn run_with(ctx: &Ctx, small_fast: &str) -> anyhow::Result<()> {
     // A random code, not derived from the nonce: the prompt carries the
     // nonce, so an answer that merely echoed the prompt could not pass.

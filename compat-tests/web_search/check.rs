@@ -276,16 +276,23 @@ fn tool_names(body: &serde_json::Value) -> Vec<String> {
         .collect()
 }
 
+/// Whether a request offers the provider's own search: Anthropic's
+/// `web_search_<date>` server tool; on OpenAI's APIs (the GPT columns) the
+/// Responses `web_search` / `web_search_preview` tool, or Chat Completions'
+/// `web_search_options`, what LiteLLM translates the server tool into
+/// (plan docs/research/openai-columns-2026-12-06.md section 1.4).
 fn has_server_tool(body: &serde_json::Value) -> bool {
-    body.get("tools")
-        .and_then(|t| t.as_array())
-        .is_some_and(|tools| {
-            tools.iter().any(|t| {
-                t.get("type")
-                    .and_then(|k| k.as_str())
-                    .is_some_and(|k| k.starts_with("web_search_"))
+    body.get("web_search_options").is_some()
+        || body
+            .get("tools")
+            .and_then(|t| t.as_array())
+            .is_some_and(|tools| {
+                tools.iter().any(|t| {
+                    t.get("type")
+                        .and_then(|k| k.as_str())
+                        .is_some_and(|k| k == "web_search" || k.starts_with("web_search_"))
+                })
             })
-        })
 }
 
 /// Where the search was lost (sim mode): the server tool the CLI forces

@@ -1,0 +1,3 @@
+//! Basic messaging (non-streaming) on Azure OpenAI.
+
+compat_harness::case!();

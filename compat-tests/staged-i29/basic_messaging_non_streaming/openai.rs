@@ -1,0 +1,3 @@
+//! Basic messaging (non-streaming) on OpenAI.
+
+compat_harness::case!();

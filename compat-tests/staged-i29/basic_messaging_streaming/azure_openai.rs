@@ -1,0 +1,3 @@
+//! Basic messaging (streaming) on Azure OpenAI.
+
+compat_harness::case!();

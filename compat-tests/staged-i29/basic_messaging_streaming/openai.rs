@@ -1,0 +1,3 @@
+//! Basic messaging (streaming) on OpenAI.
+
+compat_harness::case!();

@@ -1,0 +1,3 @@
+//! Beta headers on Azure OpenAI.
+
+compat_harness::case!();

@@ -1,0 +1,3 @@
+//! Beta headers on OpenAI.
+
+compat_harness::case!();

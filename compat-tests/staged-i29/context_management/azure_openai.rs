@@ -1,0 +1,3 @@
+//! Context management on Azure OpenAI.
+
+compat_harness::case!();

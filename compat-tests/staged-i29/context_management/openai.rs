@@ -1,0 +1,3 @@
+//! Context management on OpenAI.
+
+compat_harness::case!();

@@ -1,0 +1,3 @@
+//! Token counting on OpenAI.
+
+compat_harness::case!();

@@ -1,0 +1,3 @@
+//! Effort on Azure OpenAI.
+
+compat_harness::case!();

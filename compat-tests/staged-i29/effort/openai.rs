@@ -1,0 +1,3 @@
+//! Effort on OpenAI.
+
+compat_harness::case!();

@@ -1,0 +1,3 @@
+//! Extended thinking on Azure OpenAI.
+
+compat_harness::case!();

@@ -1,0 +1,3 @@
+//! Extended thinking on OpenAI.
+
+compat_harness::case!();

@@ -1,0 +1,3 @@
+//! 1M context on Azure OpenAI.
+
+compat_harness::case!();

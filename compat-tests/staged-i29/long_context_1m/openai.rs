@@ -1,0 +1,3 @@
+//! 1M context on OpenAI.
+
+compat_harness::case!();

@@ -1,0 +1,3 @@
+//! MCP tools on Azure OpenAI.
+
+compat_harness::case!();

@@ -1,0 +1,3 @@
+//! MCP tools on OpenAI.
+
+compat_harness::case!();

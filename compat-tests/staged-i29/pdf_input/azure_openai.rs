@@ -1,0 +1,3 @@
+//! PDF input on Azure OpenAI.
+
+compat_harness::case!();

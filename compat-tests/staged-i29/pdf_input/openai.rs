@@ -1,0 +1,3 @@
+//! PDF input on OpenAI.
+
+compat_harness::case!();

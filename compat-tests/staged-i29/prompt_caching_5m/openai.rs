@@ -1,0 +1,3 @@
+//! Prompt caching (5 min) on OpenAI.
+
+compat_harness::case!();

@@ -1,0 +1,3 @@
+//! Structured outputs on Azure OpenAI.
+
+compat_harness::case!();

@@ -1,0 +1,3 @@
+//! Structured outputs on OpenAI.
+
+compat_harness::case!();

@@ -1,0 +1,3 @@
+//! System prompt on Azure OpenAI.
+
+compat_harness::case!();

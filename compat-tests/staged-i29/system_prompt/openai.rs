@@ -1,0 +1,3 @@
+//! System prompt on OpenAI.
+
+compat_harness::case!();

@@ -1,0 +1,3 @@
+//! Thinking across turns on Azure OpenAI.
+
+compat_harness::case!();

@@ -1,0 +1,3 @@
+//! Thinking across turns on OpenAI.
+
+compat_harness::case!();

@@ -1,0 +1,3 @@
+//! Tool use on Azure OpenAI.
+
+compat_harness::case!();

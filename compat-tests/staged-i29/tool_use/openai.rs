@@ -1,0 +1,3 @@
+//! Tool use on OpenAI.
+
+compat_harness::case!();

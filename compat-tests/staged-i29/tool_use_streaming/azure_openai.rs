@@ -1,0 +1,3 @@
+//! Tool use (streaming) on Azure OpenAI.
+
+compat_harness::case!();

@@ -1,0 +1,3 @@
+//! Tool use (streaming) on OpenAI.
+
+compat_harness::case!();

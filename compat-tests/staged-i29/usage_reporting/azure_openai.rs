@@ -1,0 +1,3 @@
+//! Usage reporting on Azure OpenAI.
+
+compat_harness::case!();

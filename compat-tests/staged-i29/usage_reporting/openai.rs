@@ -1,0 +1,3 @@
+//! Usage reporting on OpenAI.
+
+compat_harness::case!();

@@ -1,0 +1,3 @@
+//! Vision on Azure OpenAI.
+
+compat_harness::case!();

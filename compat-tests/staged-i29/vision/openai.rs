@@ -1,0 +1,3 @@
+//! Vision on OpenAI.
+
+compat_harness::case!();

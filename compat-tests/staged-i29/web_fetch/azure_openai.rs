@@ -1,0 +1,3 @@
+//! Web fetch on Azure OpenAI.
+
+compat_harness::case!();

@@ -1,0 +1,3 @@
+//! Web fetch on OpenAI.
+
+compat_harness::case!();

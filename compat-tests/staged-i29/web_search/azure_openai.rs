@@ -1,0 +1,3 @@
+//! Web search on Azure OpenAI.
+
+compat_harness::case!();

@@ -1,0 +1,3 @@
+//! Web search on OpenAI.
+
+compat_harness::case!();
