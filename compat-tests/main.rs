@@ -10,6 +10,7 @@ pub mod basic_messaging_non_streaming {
     pub mod anthropic_passthrough;
     pub mod anthropic_rust_path;
     pub mod azure;
+    pub mod azure_openai;
     pub mod azure_passthrough;
     pub mod bedrock_converse;
     pub mod bedrock_invoke;
@@ -18,6 +19,7 @@ pub mod basic_messaging_non_streaming {
     pub mod check;
     pub mod claude_code_gateway;
     pub mod claude_platform_aws;
+    pub mod openai;
     pub mod vertex_ai;
     pub mod vertex_ai_rust_path;
     pub mod vertex_passthrough;
@@ -29,6 +31,7 @@ pub mod basic_messaging_streaming {
     pub mod anthropic_passthrough;
     pub mod anthropic_rust_path;
     pub mod azure;
+    pub mod azure_openai;
     pub mod azure_passthrough;
     pub mod bedrock_converse;
     pub mod bedrock_invoke;
@@ -37,6 +40,7 @@ pub mod basic_messaging_streaming {
     pub mod check;
     pub mod claude_code_gateway;
     pub mod claude_platform_aws;
+    pub mod openai;
     pub mod vertex_ai;
     pub mod vertex_ai_rust_path;
     pub mod vertex_passthrough;
@@ -48,6 +52,7 @@ pub mod beta_headers {
     pub mod anthropic_passthrough;
     pub mod anthropic_rust_path;
     pub mod azure;
+    pub mod azure_openai;
     pub mod azure_passthrough;
     pub mod bedrock_converse;
     pub mod bedrock_invoke;
@@ -56,6 +61,7 @@ pub mod beta_headers {
     pub mod check;
     pub mod claude_code_gateway;
     pub mod claude_platform_aws;
+    pub mod openai;
     pub mod vertex_ai;
     pub mod vertex_ai_rust_path;
     pub mod vertex_passthrough;
@@ -67,6 +73,7 @@ pub mod context_management {
     pub mod anthropic_passthrough;
     pub mod anthropic_rust_path;
     pub mod azure;
+    pub mod azure_openai;
     pub mod azure_passthrough;
     pub mod bedrock_converse;
     pub mod bedrock_invoke;
@@ -75,6 +82,7 @@ pub mod context_management {
     pub mod check;
     pub mod claude_code_gateway;
     pub mod claude_platform_aws;
+    pub mod openai;
     pub mod vertex_ai;
     pub mod vertex_ai_rust_path;
     pub mod vertex_passthrough;
@@ -86,6 +94,7 @@ pub mod count_tokens {
     pub mod anthropic_passthrough;
     pub mod anthropic_rust_path;
     pub mod azure;
+    pub mod azure_openai;
     pub mod azure_passthrough;
     pub mod bedrock_converse;
     pub mod bedrock_invoke;
@@ -94,6 +103,7 @@ pub mod count_tokens {
     pub mod check;
     pub mod claude_code_gateway;
     pub mod claude_platform_aws;
+    pub mod openai;
     pub mod vertex_ai;
     pub mod vertex_ai_rust_path;
     pub mod vertex_passthrough;
@@ -105,6 +115,7 @@ pub mod effort {
     pub mod anthropic_passthrough;
     pub mod anthropic_rust_path;
     pub mod azure;
+    pub mod azure_openai;
     pub mod azure_passthrough;
     pub mod bedrock_converse;
     pub mod bedrock_invoke;
@@ -113,6 +124,7 @@ pub mod effort {
     pub mod check;
     pub mod claude_code_gateway;
     pub mod claude_platform_aws;
+    pub mod openai;
     pub mod vertex_ai;
     pub mod vertex_ai_rust_path;
     pub mod vertex_passthrough;
@@ -124,6 +136,7 @@ pub mod extended_thinking {
     pub mod anthropic_passthrough;
     pub mod anthropic_rust_path;
     pub mod azure;
+    pub mod azure_openai;
     pub mod azure_passthrough;
     pub mod bedrock_converse;
     pub mod bedrock_invoke;
@@ -132,6 +145,7 @@ pub mod extended_thinking {
     pub mod check;
     pub mod claude_code_gateway;
     pub mod claude_platform_aws;
+    pub mod openai;
     pub mod vertex_ai;
     pub mod vertex_ai_rust_path;
     pub mod vertex_passthrough;
@@ -143,6 +157,7 @@ pub mod long_context_1m {
     pub mod anthropic_passthrough;
     pub mod anthropic_rust_path;
     pub mod azure;
+    pub mod azure_openai;
     pub mod azure_passthrough;
     pub mod bedrock_converse;
     pub mod bedrock_invoke;
@@ -151,6 +166,7 @@ pub mod long_context_1m {
     pub mod check;
     pub mod claude_code_gateway;
     pub mod claude_platform_aws;
+    pub mod openai;
     pub mod vertex_ai;
     pub mod vertex_ai_rust_path;
     pub mod vertex_passthrough;
@@ -162,6 +178,7 @@ pub mod mcp_tools {
     pub mod anthropic_passthrough;
     pub mod anthropic_rust_path;
     pub mod azure;
+    pub mod azure_openai;
     pub mod azure_passthrough;
     pub mod bedrock_converse;
     pub mod bedrock_invoke;
@@ -170,6 +187,7 @@ pub mod mcp_tools {
     pub mod check;
     pub mod claude_code_gateway;
     pub mod claude_platform_aws;
+    pub mod openai;
     pub mod vertex_ai;
     pub mod vertex_ai_rust_path;
     pub mod vertex_passthrough;
@@ -181,6 +199,7 @@ pub mod model_discovery {
     pub mod anthropic_passthrough;
     pub mod anthropic_rust_path;
     pub mod azure;
+    pub mod azure_openai;
     pub mod azure_passthrough;
     pub mod bedrock_converse;
     pub mod bedrock_invoke;
@@ -189,6 +208,7 @@ pub mod model_discovery {
     pub mod check;
     pub mod claude_code_gateway;
     pub mod claude_platform_aws;
+    pub mod openai;
     pub mod vertex_ai;
     pub mod vertex_ai_rust_path;
     pub mod vertex_passthrough;
@@ -200,6 +220,7 @@ pub mod pdf_input {
     pub mod anthropic_passthrough;
     pub mod anthropic_rust_path;
     pub mod azure;
+    pub mod azure_openai;
     pub mod azure_passthrough;
     pub mod bedrock_converse;
     pub mod bedrock_invoke;
@@ -208,6 +229,7 @@ pub mod pdf_input {
     pub mod check;
     pub mod claude_code_gateway;
     pub mod claude_platform_aws;
+    pub mod openai;
     pub mod vertex_ai;
     pub mod vertex_ai_rust_path;
     pub mod vertex_passthrough;
@@ -219,6 +241,7 @@ pub mod prompt_caching_1h {
     pub mod anthropic_passthrough;
     pub mod anthropic_rust_path;
     pub mod azure;
+    pub mod azure_openai;
     pub mod azure_passthrough;
     pub mod bedrock_converse;
     pub mod bedrock_invoke;
@@ -227,6 +250,7 @@ pub mod prompt_caching_1h {
     pub mod check;
     pub mod claude_code_gateway;
     pub mod claude_platform_aws;
+    pub mod openai;
     pub mod vertex_ai;
     pub mod vertex_ai_rust_path;
     pub mod vertex_passthrough;
@@ -238,6 +262,7 @@ pub mod prompt_caching_5m {
     pub mod anthropic_passthrough;
     pub mod anthropic_rust_path;
     pub mod azure;
+    pub mod azure_openai;
     pub mod azure_passthrough;
     pub mod bedrock_converse;
     pub mod bedrock_invoke;
@@ -246,6 +271,7 @@ pub mod prompt_caching_5m {
     pub mod check;
     pub mod claude_code_gateway;
     pub mod claude_platform_aws;
+    pub mod openai;
     pub mod vertex_ai;
     pub mod vertex_ai_rust_path;
     pub mod vertex_passthrough;
@@ -257,6 +283,7 @@ pub mod structured_outputs {
     pub mod anthropic_passthrough;
     pub mod anthropic_rust_path;
     pub mod azure;
+    pub mod azure_openai;
     pub mod azure_passthrough;
     pub mod bedrock_converse;
     pub mod bedrock_invoke;
@@ -265,6 +292,7 @@ pub mod structured_outputs {
     pub mod check;
     pub mod claude_code_gateway;
     pub mod claude_platform_aws;
+    pub mod openai;
     pub mod vertex_ai;
     pub mod vertex_ai_rust_path;
     pub mod vertex_passthrough;
@@ -276,6 +304,7 @@ pub mod system_prompt {
     pub mod anthropic_passthrough;
     pub mod anthropic_rust_path;
     pub mod azure;
+    pub mod azure_openai;
     pub mod azure_passthrough;
     pub mod bedrock_converse;
     pub mod bedrock_invoke;
@@ -284,6 +313,7 @@ pub mod system_prompt {
     pub mod check;
     pub mod claude_code_gateway;
     pub mod claude_platform_aws;
+    pub mod openai;
     pub mod vertex_ai;
     pub mod vertex_ai_rust_path;
     pub mod vertex_passthrough;
@@ -295,6 +325,7 @@ pub mod thinking_multi_turn {
     pub mod anthropic_passthrough;
     pub mod anthropic_rust_path;
     pub mod azure;
+    pub mod azure_openai;
     pub mod azure_passthrough;
     pub mod bedrock_converse;
     pub mod bedrock_invoke;
@@ -303,6 +334,7 @@ pub mod thinking_multi_turn {
     pub mod check;
     pub mod claude_code_gateway;
     pub mod claude_platform_aws;
+    pub mod openai;
     pub mod vertex_ai;
     pub mod vertex_ai_rust_path;
     pub mod vertex_passthrough;
@@ -314,6 +346,7 @@ pub mod tool_search {
     pub mod anthropic_passthrough;
     pub mod anthropic_rust_path;
     pub mod azure;
+    pub mod azure_openai;
     pub mod azure_passthrough;
     pub mod bedrock_converse;
     pub mod bedrock_invoke;
@@ -322,6 +355,7 @@ pub mod tool_search {
     pub mod check;
     pub mod claude_code_gateway;
     pub mod claude_platform_aws;
+    pub mod openai;
     pub mod vertex_ai;
     pub mod vertex_ai_rust_path;
     pub mod vertex_passthrough;
@@ -333,6 +367,7 @@ pub mod tool_use {
     pub mod anthropic_passthrough;
     pub mod anthropic_rust_path;
     pub mod azure;
+    pub mod azure_openai;
     pub mod azure_passthrough;
     pub mod bedrock_converse;
     pub mod bedrock_invoke;
@@ -341,6 +376,7 @@ pub mod tool_use {
     pub mod check;
     pub mod claude_code_gateway;
     pub mod claude_platform_aws;
+    pub mod openai;
     pub mod vertex_ai;
     pub mod vertex_ai_rust_path;
     pub mod vertex_passthrough;
@@ -352,6 +388,7 @@ pub mod tool_use_streaming {
     pub mod anthropic_passthrough;
     pub mod anthropic_rust_path;
     pub mod azure;
+    pub mod azure_openai;
     pub mod azure_passthrough;
     pub mod bedrock_converse;
     pub mod bedrock_invoke;
@@ -360,6 +397,7 @@ pub mod tool_use_streaming {
     pub mod check;
     pub mod claude_code_gateway;
     pub mod claude_platform_aws;
+    pub mod openai;
     pub mod vertex_ai;
     pub mod vertex_ai_rust_path;
     pub mod vertex_passthrough;
@@ -371,6 +409,7 @@ pub mod usage_reporting {
     pub mod anthropic_passthrough;
     pub mod anthropic_rust_path;
     pub mod azure;
+    pub mod azure_openai;
     pub mod azure_passthrough;
     pub mod bedrock_converse;
     pub mod bedrock_invoke;
@@ -379,6 +418,7 @@ pub mod usage_reporting {
     pub mod check;
     pub mod claude_code_gateway;
     pub mod claude_platform_aws;
+    pub mod openai;
     pub mod vertex_ai;
     pub mod vertex_ai_rust_path;
     pub mod vertex_passthrough;
@@ -390,6 +430,7 @@ pub mod vision {
     pub mod anthropic_passthrough;
     pub mod anthropic_rust_path;
     pub mod azure;
+    pub mod azure_openai;
     pub mod azure_passthrough;
     pub mod bedrock_converse;
     pub mod bedrock_invoke;
@@ -398,6 +439,7 @@ pub mod vision {
     pub mod check;
     pub mod claude_code_gateway;
     pub mod claude_platform_aws;
+    pub mod openai;
     pub mod vertex_ai;
     pub mod vertex_ai_rust_path;
     pub mod vertex_passthrough;
@@ -409,6 +451,7 @@ pub mod web_fetch {
     pub mod anthropic_passthrough;
     pub mod anthropic_rust_path;
     pub mod azure;
+    pub mod azure_openai;
     pub mod azure_passthrough;
     pub mod bedrock_converse;
     pub mod bedrock_invoke;
@@ -417,6 +460,7 @@ pub mod web_fetch {
     pub mod check;
     pub mod claude_code_gateway;
     pub mod claude_platform_aws;
+    pub mod openai;
     pub mod vertex_ai;
     pub mod vertex_ai_rust_path;
     pub mod vertex_passthrough;
@@ -428,6 +472,7 @@ pub mod web_search {
     pub mod anthropic_passthrough;
     pub mod anthropic_rust_path;
     pub mod azure;
+    pub mod azure_openai;
     pub mod azure_passthrough;
     pub mod bedrock_converse;
     pub mod bedrock_invoke;
@@ -436,6 +481,7 @@ pub mod web_search {
     pub mod check;
     pub mod claude_code_gateway;
     pub mod claude_platform_aws;
+    pub mod openai;
     pub mod vertex_ai;
     pub mod vertex_ai_rust_path;
     pub mod vertex_passthrough;

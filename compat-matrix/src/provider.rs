@@ -17,7 +17,7 @@ mod tests {
         for p in Provider::ALL {
             assert_eq!(Provider::from_id(p.id()), Some(p));
         }
-        assert_eq!(Provider::from_id("openai"), None);
+        assert_eq!(Provider::from_id("no_such_column"), None);
     }
 
     /// Every column's table facts, spelled out once more, so that a change of
@@ -119,6 +119,8 @@ mod tests {
                 Anthropic,
                 false,
             ),
+            (Openai, "openai", None, None, Openai, false),
+            (AzureOpenai, "azure_openai", None, None, AzureOpenai, false),
         ];
         // (simulator, front), in the same order: compat-harness/src/column.rs's
         // `api` and the harness's Vertex pass-through special cases before
@@ -138,6 +140,8 @@ mod tests {
             ("anthropic", None),
             ("vertex_ai", None),
             ("anthropic", None),
+            ("openai", Some(Front::Openai)),
+            ("azure_openai", None),
         ];
         assert_eq!(Provider::ALL.len(), table.len());
         assert_eq!(simulators.len(), table.len());

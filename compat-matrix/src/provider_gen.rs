@@ -36,6 +36,10 @@ pub enum Provider {
     VertexAiRustPath,
     /// Claude Code gateway mode
     ClaudeCodeGateway,
+    /// OpenAI
+    Openai,
+    /// Azure OpenAI
+    AzureOpenai,
 }
 
 /// What stands between the gateway and a column's simulator in sim mode
@@ -60,7 +64,7 @@ pub const MODEL_SETS: [(&str, &[&str]); 2] = [
 ];
 
 impl Provider {
-    pub const ALL: [Provider; 14] = [
+    pub const ALL: [Provider; 16] = [
         Provider::Anthropic,
         Provider::BedrockInvoke,
         Provider::BedrockConverse,
@@ -75,6 +79,8 @@ impl Provider {
         Provider::AnthropicRustPath,
         Provider::VertexAiRustPath,
         Provider::ClaudeCodeGateway,
+        Provider::Openai,
+        Provider::AzureOpenai,
     ];
 
     /// The manifest's provider id (also the case file name in compat-tests).
@@ -94,6 +100,8 @@ impl Provider {
             Provider::AnthropicRustPath => "anthropic_rust_path",
             Provider::VertexAiRustPath => "vertex_ai_rust_path",
             Provider::ClaudeCodeGateway => "claude_code_gateway",
+            Provider::Openai => "openai",
+            Provider::AzureOpenai => "azure_openai",
         }
     }
 
@@ -114,6 +122,8 @@ impl Provider {
             "anthropic_rust_path" => Some(Provider::AnthropicRustPath),
             "vertex_ai_rust_path" => Some(Provider::VertexAiRustPath),
             "claude_code_gateway" => Some(Provider::ClaudeCodeGateway),
+            "openai" => Some(Provider::Openai),
+            "azure_openai" => Some(Provider::AzureOpenai),
             _ => None,
         }
     }
@@ -205,12 +215,18 @@ impl Provider {
             Provider::AnthropicRustPath => "anthropic",
             Provider::VertexAiRustPath => "vertex_ai",
             Provider::ClaudeCodeGateway => "anthropic",
+            Provider::Openai => "openai",
+            Provider::AzureOpenai => "azure_openai",
         }
     }
 
     /// The column's entry of [`MODEL_SETS`].
     fn model_set_index(self) -> usize {
-        0
+        match self {
+            Provider::Openai => 1,
+            Provider::AzureOpenai => 1,
+            _ => 0,
+        }
     }
 
     /// The id of the model set the column runs (manifest.yaml
@@ -232,6 +248,7 @@ impl Provider {
     pub fn front(self) -> Option<Front> {
         match self {
             Provider::VertexPassthrough => Some(Front::Google),
+            Provider::Openai => Some(Front::Openai),
             _ => None,
         }
     }

@@ -67,6 +67,9 @@ pub fn upstream_model_id(provider: Provider, canonical: &str) -> String {
         Provider::AnthropicRustPath | Provider::VertexAiRustPath | Provider::ClaudeCodeGateway => {
             unreachable!("route_of maps Rust-path and gateway-mode columns to their route")
         }
+        Provider::Openai | Provider::AzureOpenai => {
+            unreachable!("GPT columns: routing::openai::GptRoute, handled above")
+        }
     }
 }
 
@@ -105,6 +108,9 @@ pub fn litellm_model(provider: Provider, canonical: &str) -> String {
         Provider::ClaudePlatformAws => format!("bedrock/claude_platform/{id}"),
         Provider::AnthropicRustPath | Provider::VertexAiRustPath | Provider::ClaudeCodeGateway => {
             unreachable!("route_of maps Rust-path and gateway-mode columns to their route")
+        }
+        Provider::Openai | Provider::AzureOpenai => {
+            unreachable!("GPT columns: routing::openai::GptRoute, handled above")
         }
     }
 }
@@ -436,6 +442,9 @@ pub fn litellm_params(provider: Provider, canonical: &str, upstream: &Upstream<'
             | Provider::AnthropicPassthrough,
             _,
         ) => unreachable!("a pass-through column's native provider is a /v1/messages one"),
+        (Provider::Openai | Provider::AzureOpenai, _) => {
+            unreachable!("GPT columns: routing::openai::GptRoute, handled above")
+        }
         // The API-key form: LiteLLM 1.108.7 sends it as `Authorization:
         // Bearer`. Its SigV4 form signs for service `bedrock` where Mantle
         // wants `bedrock-mantle` (BerriAI/litellm#31475), so a config with
@@ -537,6 +546,9 @@ pub fn live_env(provider: Provider) -> &'static [&'static str] {
         Provider::AnthropicRustPath | Provider::VertexAiRustPath | Provider::ClaudeCodeGateway => {
             unreachable!("route_of maps Rust-path and gateway-mode columns to their route")
         }
+        Provider::Openai | Provider::AzureOpenai => {
+            unreachable!("GPT columns: routing::openai::GptRoute, handled above")
+        }
     }
 }
 
@@ -612,6 +624,9 @@ pub fn live_hosts(
             .collect(),
         Provider::AnthropicRustPath | Provider::VertexAiRustPath | Provider::ClaudeCodeGateway => {
             unreachable!("route_of maps Rust-path and gateway-mode columns to their route")
+        }
+        Provider::Openai | Provider::AzureOpenai => {
+            unreachable!("GPT columns: routing::openai::GptRoute, handled above")
         }
     };
     if web_search_interception(provider, &Upstream::Live).is_some() {
