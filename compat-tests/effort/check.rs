@@ -101,10 +101,11 @@ pub fn run(ctx: &Ctx) -> anyhow::Result<()> {
     if let Some(lost) = got.iter().find(|e| e.as_deref() != Some(LEVEL)) {
         bail!(
             "the effort was lost on the way: the CLI sent output_config.effort = {LEVEL:?}, the provider got {} \
-             (where it reads it: {})",
+             (where it reads it: {}){}",
             lost.as_deref()
                 .map_or("none".to_owned(), |l| format!("{l:?}")),
-            where_read(ctx)
+            where_read(ctx),
+            gpt_evidence(ctx)
         );
     }
     // The model's own word on its effort comes in its thinking, and whether
@@ -171,6 +172,18 @@ fn effort_at(body: &Value, pointer: &str) -> Option<String> {
     body.pointer(pointer)
         .and_then(Value::as_str)
         .map(str::to_owned)
+}
+
+/// On a GPT column the red rests on a per-model fact only a live probe
+/// settles: the message says so, so that the page does too.
+fn gpt_evidence(ctx: &Ctx) -> &'static str {
+    if ctx.model_family().is_claude() {
+        return "";
+    }
+    ". LiteLLM lowers a level its model map does not list for the model to the nearest one \
+     (gpt-5.6-*: `supports_xhigh_reasoning_effort`, no max); OpenAI's API reference lists `max` \
+     among the reasoning efforts, and that GPT-5.6 takes it is the simulator's inferred rule \
+     responses.reasoning_effort_values (to be probed live)"
 }
 
 fn where_read(ctx: &Ctx) -> &'static str {
