@@ -118,7 +118,10 @@ fn a_search_that_finds_nothing_still_reports_its_call() {
         &body("web_search_preview"),
     );
     assert_eq!(r.status, 200, "{}", r.text);
-    assert_eq!(kinds(&r.body)[..], ["reasoning", "web_search_call", "message"]);
+    assert_eq!(
+        kinds(&r.body)[..],
+        ["reasoning", "web_search_call", "message"]
+    );
     let part = &r.body["output"][2]["content"][0];
     assert!(part["text"].as_str().unwrap().contains("found no results"));
     assert_eq!(part["annotations"], json!([]));
@@ -168,7 +171,9 @@ fn the_stream_reports_the_search_then_the_cited_text_in_order() {
         at("response.web_search_call.searching"),
         at("response.web_search_call.completed"),
     ];
-    assert!(added < phases[0] && phases[0] < phases[1] && phases[1] < phases[2] && phases[2] < done);
+    assert!(
+        added < phases[0] && phases[0] < phases[1] && phases[1] < phases[2] && phases[2] < done
+    );
     for p in phases {
         assert_eq!(&events[p]["item_id"], call_id);
         assert_eq!(events[p]["output_index"], events[added]["output_index"]);

@@ -266,7 +266,12 @@ fn item_events(item: &Value, index: usize, out: &mut Vec<(Value, bool)>) {
             }
             // Ledger rule "responses.hosted_web_search": each citation is
             // announced once its text has streamed.
-            for (j, a) in part["annotations"].as_array().into_iter().flatten().enumerate() {
+            for (j, a) in part["annotations"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .enumerate()
+            {
                 out.push((
                     json!({"type": "response.output_text.annotation.added", "item_id": item_id, "output_index": index, "content_index": 0, "annotation_index": j, "annotation": a}),
                     false,
