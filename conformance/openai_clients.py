@@ -13,6 +13,7 @@ environment:
   CONF_SECRET       the API key
   CONF_API_VERSION  Azure's api-version (azure only)
   CONF_RATE_LIMIT_MARKER  a prompt marker the test harness made the simulator answer 429 to
+  CONF_SEARCH_KEY   the key of the page the test harness put in the simulator's search corpus
 
 Prints one line per check: RESULT<TAB>route<TAB>pass|fail|skip<TAB>detail, and
 exits 1 if any check failed. `skip` names what this SDK generation lacks.
@@ -126,6 +127,40 @@ def _():
     expect(types[0] == "response.created" and types[-1] == "response.completed", f"events {types[:3]}..{types[-2:]}")
     expect(types.count("response.output_text.delta") > 1, f"{types.count('response.output_text.delta')} text deltas")
     return f"{len(types)} events"
+
+
+@check("responses: hosted web_search_preview -> web_search_call + url_citation (JSON and SSE)")
+def _():
+    key = ENV["CONF_SEARCH_KEY"]
+    kw = dict(
+        model=MODEL,
+        input=f"Perform a web search for the query: notes {key}",
+        tools=[{"type": "web_search_preview"}],
+    )
+    r = client.responses.create(**kw)
+    kinds = [i.type for i in r.output]
+    expect("web_search_call" in kinds and "message" in kinds, f"output items {kinds}")
+    call = next(i for i in r.output if i.type == "web_search_call")
+    expect(call.status == "completed" and call.action.type == "search", f"call {call}")
+    expect(call.action.query == f"notes {key}", f"query {call.action.query!r}")
+    expect(kinds.index("web_search_call") < kinds.index("message"), f"order {kinds}")
+    part = next(i for i in r.output if i.type == "message").content[0]
+    notes = [a for a in part.annotations if a.type == "url_citation"]
+    expect(len(notes) == 1 and notes[0].url == f"https://notes.example/{key}.html", f"annotations {part.annotations}")
+    cited = part.text[notes[0].start_index:notes[0].end_index]
+    expect("ws-conf" in cited, f"cited text {cited!r}")
+    events = list(client.responses.create(stream=True, **kw))
+    types = [e.type for e in events]
+    phases = [t for t in types if t.startswith("response.web_search_call.")]
+    expect(phases == ["response.web_search_call.in_progress", "response.web_search_call.searching",
+                      "response.web_search_call.completed"], f"search events {phases}")
+    added = [e.annotation for e in events if e.type == "response.output_text.annotation.added"]
+    expect(len(added) == 1, f"annotation events {len(added)}")
+    url = added[0]["url"] if isinstance(added[0], dict) else added[0].url
+    expect(url == notes[0].url, f"streamed annotation {added[0]}")
+    final = events[-1].response
+    expect(any(i.type == "web_search_call" for i in final.output), "web_search_call in response.completed")
+    return f"{len(events)} events"
 
 
 @check("responses (SSE, stream=True: event types and sequence numbers)")

@@ -23,7 +23,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use compat_core::tools::sdks::{self as tools_sdks, OpenAiSdkGeneration, SdkGeneration, SdkVenv};
-use compat_sim::{Api, Fault, FaultGuard, FaultScope, Simulators, creds};
+use compat_sim::{Api, Fault, FaultGuard, FaultScope, SearchPage, Simulators, creds};
 
 /// A prompt marker the simulators answer 429 to (the scripts' rate-limit check).
 const RATE_LIMIT_MARKER: &str = "CONFORMANCE-RATE-LIMIT";
@@ -333,9 +333,23 @@ const GPT_MODEL: &str = "gpt-5.6-luna";
 /// The Azure OpenAI `api-version` LiteLLM's Azure routes use.
 const AZURE_OPENAI_API_VERSION: &str = "2025-04-01-preview";
 
+/// The key of the page the hosted web search check searches for.
+const SEARCH_KEY: &str = "confq4z8";
+
 fn openai_clients(generation: OpenAiSdkGeneration) {
     let venv = tools_sdks::openai_sdk(generation).unwrap_or_else(|e| panic!("{e}"));
     let (sims, _guards) = start_sims();
+    // The page the hosted web search check finds (the script names the
+    // key in its query; conformance/openai_clients.py).
+    let _page = sims.register_search_page(
+        SEARCH_KEY,
+        SearchPage {
+            url: format!("https://notes.example/{SEARCH_KEY}.html"),
+            title: format!("Notes {SEARCH_KEY}"),
+            text: format!("Notes {SEARCH_KEY}\nThe conformance code is ws-conf"),
+            page_age: None,
+        },
+    );
     let url = |p| sims.base_url(p).unwrap();
     let clients = [
         ("OpenAI", "openai", url(Api::OpenAi), creds::OPENAI_API_KEY),
@@ -365,6 +379,7 @@ fn openai_clients(generation: OpenAiSdkGeneration) {
                         ("CONF_MODEL", GPT_MODEL.to_string()),
                         ("CONF_SECRET", secret.to_string()),
                         ("CONF_API_VERSION", AZURE_OPENAI_API_VERSION.to_string()),
+                        ("CONF_SEARCH_KEY", SEARCH_KEY.to_string()),
                     ]);
                     let label = format!("{name} (openai {})", venv.openai_version);
                     run_script(&venv.python, "openai_clients.py", &label, &env)

@@ -198,9 +198,10 @@ pub(crate) fn check(api: Api, req: &ModelRequest) -> Result<(), Rejection> {
     }
     match api {
         Api::Anthropic | Api::VertexAi | Api::Azure | Api::ClaudePlatformAws => Ok(()),
-        // The OpenAI codecs never set `web_search` (Anthropic's server
-        // tool has no Responses form; OpenAI's hosted web search is not
-        // simulated).
+        // The Responses codec sets `web_search` for OpenAI's hosted web
+        // search tool (ledger rule "responses.hosted_web_search"); the
+        // model runs it over the same corpus and `providers::openai::encode`
+        // answers in OpenAI's shapes. (Chat Completions never sets it.)
         Api::OpenAi | Api::AzureOpenAi => Ok(()),
         Api::BedrockInvoke | Api::BedrockMantle | Api::BedrockConverse => Err(Rejection::invalid(
             "web_search.provider_support",

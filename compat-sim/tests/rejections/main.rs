@@ -19,6 +19,7 @@ mod openai;
 mod openai_chat;
 mod openai_faults;
 mod openai_rules;
+mod openai_web_search;
 mod rehearsal;
 mod sigv4;
 mod stream_record;

@@ -4,8 +4,10 @@
 //! `response.in_progress`, then per output item `response.output_item.added`
 //! … `response.output_item.done` (text: `content_part.added`,
 //! `output_text.delta`*, `output_text.done`, `content_part.done`; a function
-//! call: `function_call_arguments.delta`*, `.done`; reasoning: the summary
-//! part and text events only when a summary was asked), and
+//! call: `function_call_arguments.delta`*, `.done`; a hosted web search:
+//! `web_search_call.in_progress`, `.searching`, `.completed`, its cited
+//! message's `output_text.annotation.added` after the deltas; reasoning:
+//! the summary part and text events only when a summary was asked), and
 //! `response.completed` (openai-python 3.63.0 and 1.109.1
 //! `types/responses/*_event.py`; the spec's `ResponseStreamEvent`).
 
@@ -73,7 +75,14 @@ pub(crate) fn encode(resp: &ModelResponse, stream: bool, model: &str) -> Answer 
 /// The output items, complete.
 fn items(resp: &ModelResponse) -> Vec<Value> {
     let view = resp.reasoning_view;
-    let mut out = Vec::new();
+    // A hosted web search answers with one message whose text the
+    // citations index into (ledger rule "responses.hosted_web_search"):
+    // the model's text blocks after the search join that message.
+    let searched = resp
+        .content
+        .iter()
+        .any(|b| matches!(b, OutBlock::ServerToolUse { .. }));
+    let mut out: Vec<Value> = Vec::new();
     for b in &resp.content {
         match b {
             OutBlock::Thinking {
@@ -96,13 +105,24 @@ fn items(resp: &ModelResponse) -> Vec<Value> {
                 }
                 out.push(item);
             }
-            OutBlock::Text { text } | OutBlock::CitedText { text, .. } => out.push(json!({
-                "id": format!("msg_sim{}", random_hex(24)),
-                "type": "message",
-                "status": "completed",
-                "role": "assistant",
-                "content": [{"type": "output_text", "text": text, "annotations": [], "logprobs": []}],
-            })),
+            OutBlock::Text { text } | OutBlock::CitedText { text, .. } => {
+                let citations = match b {
+                    OutBlock::CitedText { citations, .. } => citations.as_slice(),
+                    _ => &[],
+                };
+                let joins = searched && out.last().is_some_and(|i| i["type"] == "message");
+                if !joins {
+                    out.push(json!({
+                        "id": format!("msg_sim{}", random_hex(24)),
+                        "type": "message",
+                        "status": "completed",
+                        "role": "assistant",
+                        "content": [{"type": "output_text", "text": "", "annotations": [], "logprobs": []}],
+                    }));
+                }
+                let part = &mut out.last_mut().expect("a message was pushed")["content"][0];
+                cite(part, text, citations);
+            }
             OutBlock::ToolUse { id, name, input } => out.push(json!({
                 "id": format!("fc_sim{}", random_hex(24)),
                 "type": "function_call",
@@ -111,12 +131,37 @@ fn items(resp: &ModelResponse) -> Vec<Value> {
                 "name": name,
                 "arguments": input.to_string(),
             })),
-            // The web search server tool is Anthropic's; the OpenAI
-            // simulators never run it (`web_search` stays unset).
-            OutBlock::ServerToolUse { .. } | OutBlock::WebSearchToolResult { .. } => {}
+            // The hosted search's call (openai-python 3.63.0
+            // `ResponseFunctionWebSearch`, action `ActionSearch`).
+            OutBlock::ServerToolUse { input, .. } => out.push(json!({
+                "id": format!("ws_sim{}", random_hex(24)),
+                "type": "web_search_call",
+                "status": "completed",
+                "action": {"type": "search", "query": input["query"]},
+            })),
+            // OpenAI returns no result list unless `include` asks for
+            // `web_search_call.action.sources`; the message cites them.
+            OutBlock::WebSearchToolResult { .. } => {}
         }
     }
     out
+}
+
+/// Appends `text` to an `output_text` part, with a `url_citation` over it
+/// for each of the model's citations (`start_index`/`end_index` in
+/// characters of the part's whole text; the trailing line break is not
+/// cited). openai-python 3.63.0 `response_output_text.py`
+/// `AnnotationURLCitation`.
+fn cite(part: &mut Value, text: &str, citations: &[Value]) {
+    let before = part["text"].as_str().unwrap_or("").to_owned();
+    let start = before.chars().count();
+    let end = start + text.trim_end().chars().count();
+    part["text"] = json!(before + text);
+    if let Some(list) = part["annotations"].as_array_mut() {
+        list.extend(citations.iter().map(|c| {
+            json!({"type": "url_citation", "url": c["url"], "title": c["title"], "start_index": start, "end_index": end})
+        }));
+    }
 }
 
 /// A tool call's `call_id`: OpenAI's `call_` form of the model's id.
@@ -208,6 +253,7 @@ fn item_events(item: &Value, index: usize, out: &mut Vec<(Value, bool)>) {
             let text = part["text"].as_str().unwrap_or("");
             let mut empty = part.clone();
             empty["text"] = json!("");
+            empty["annotations"] = json!([]);
             out.push((
                 json!({"type": "response.content_part.added", "item_id": item_id, "output_index": index, "content_index": 0, "part": empty}),
                 false,
@@ -218,6 +264,19 @@ fn item_events(item: &Value, index: usize, out: &mut Vec<(Value, bool)>) {
                     true,
                 ));
             }
+            // Ledger rule "responses.hosted_web_search": each citation is
+            // announced once its text has streamed.
+            for (j, a) in part["annotations"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .enumerate()
+            {
+                out.push((
+                    json!({"type": "response.output_text.annotation.added", "item_id": item_id, "output_index": index, "content_index": 0, "annotation_index": j, "annotation": a}),
+                    false,
+                ));
+            }
             out.push((
                 json!({"type": "response.output_text.done", "item_id": item_id, "output_index": index, "content_index": 0, "text": text, "logprobs": []}),
                 false,
@@ -226,6 +285,21 @@ fn item_events(item: &Value, index: usize, out: &mut Vec<(Value, bool)>) {
                 json!({"type": "response.content_part.done", "item_id": item_id, "output_index": index, "content_index": 0, "part": part}),
                 false,
             ));
+        }
+        Some("web_search_call") => {
+            // Ledger rule "responses.hosted_web_search": the call opens in
+            // progress, reports its search, and completes.
+            added["status"] = json!("in_progress");
+            out.push((
+                json!({"type": "response.output_item.added", "output_index": index, "item": added}),
+                false,
+            ));
+            for phase in ["in_progress", "searching", "completed"] {
+                out.push((
+                    json!({"type": format!("response.web_search_call.{phase}"), "item_id": item_id, "output_index": index}),
+                    false,
+                ));
+            }
         }
         Some("function_call") => {
             added["status"] = json!("in_progress");

@@ -25,7 +25,7 @@ use crate::wire::body::json_body;
 use crate::wire::record::Incoming;
 use crate::wire::rejection::Rejection;
 use crate::wire::request::{
-    Block, CacheTtl, Message, ModelRequest, ReasoningView, Role, Thinking, ToolDef,
+    Block, CacheTtl, Message, ModelRequest, ReasoningView, Role, Thinking, ToolDef, WebSearchTool,
 };
 
 pub(crate) use super::encode::encode;
@@ -147,6 +147,7 @@ pub(crate) fn parse(body: &Value) -> Result<(ModelRequest, String, bool), Reject
     // How many a request writes and matches: the model (ledger rule
     // "openai.prompt_cache_breakpoint").
     req.tools = tools(obj.get("tools"))?;
+    req.web_search = hosted_search(obj.get("tools"));
     breakpoints += req.tools.iter().filter(|t| t.cache.is_some()).count();
     req.implicit_cache = breakpoints == 0;
     tool_choice(obj.get("tool_choice"), &req.tools)?;
@@ -492,7 +493,8 @@ fn file(p: &Value, at: &str) -> Result<Block, Rejection> {
 }
 
 /// `tools`: function tools become the model's tools; the hosted tools
-/// (web search and the rest) are accepted and not run.
+/// are not the model's to call: web search is run by the provider
+/// ([`hosted_search`]), the rest are accepted and not run.
 fn tools(v: Option<&Value>) -> Result<Vec<ToolDef>, Rejection> {
     let list = match v {
         None | Some(Value::Null) => return Ok(Vec::new()),
@@ -519,6 +521,35 @@ fn tools(v: Option<&Value>) -> Result<Vec<ToolDef>, Rejection> {
         });
     }
     Ok(out)
+}
+
+/// The hosted web search tool types (openai-python 3.63.0
+/// `web_search_tool.py`: `web_search`, `web_search_2025_08_26`;
+/// `web_search_preview_tool.py`: `web_search_preview`,
+/// `web_search_preview_2025_03_11`). Ledger rule
+/// "responses.hosted_web_search".
+const HOSTED_SEARCH: &[&str] = &[
+    "web_search",
+    "web_search_2025_08_26",
+    "web_search_preview",
+    "web_search_preview_2025_03_11",
+];
+
+/// The hosted web search a `tools` list offers: the provider runs it
+/// inside the response when the model searches (the model's search path,
+/// `crate::model`, over the same corpus as Anthropic's server tool), and
+/// answers with a `web_search_call` item and a cited message (`encode.rs`).
+/// (`tools` itself was validated by [`tools`] before this runs.)
+fn hosted_search(v: Option<&Value>) -> Option<WebSearchTool> {
+    v?.as_array()?.iter().find_map(|t| {
+        let kind = t.get("type").and_then(Value::as_str)?;
+        HOSTED_SEARCH.contains(&kind).then(|| WebSearchTool {
+            kind: kind.to_owned(),
+            // OpenAI's cap is the request's `max_tool_calls`, not a tool
+            // field; the scripted model searches once per turn anyway.
+            max_uses: None,
+        })
+    })
 }
 
 /// `tool_choice`: `none`, `auto`, `required`, or an object; a function it
