@@ -263,3 +263,19 @@ fn stalled_provider(ctx: &Ctx) -> anyhow::Result<()> {
     );
     Ok(())
 }
+
+compat_harness::sim_fault_test!(
+    name = "openai_held_stream_turns_every_model_red",
+    provider = Openai,
+    run = held_stream,
+    live_visible = by_timing,
+    why = "inferred from the bedrock_invoke column's rehearsal, not observed on this column: live judges a stream only by whether all its text deltas left the gateway within 20 ms, and how LiteLLM's Responses-to-Messages translation spaces a flushed stream depends on the machine; only the provider's send times show the hold"
+);
+
+compat_harness::sim_fault_test!(
+    name = "azure_openai_held_stream_turns_every_model_red",
+    provider = AzureOpenai,
+    run = held_stream,
+    live_visible = by_timing,
+    why = "inferred from the bedrock_invoke column's rehearsal, not observed on this column: live judges a stream only by whether all its text deltas left the gateway within 20 ms, and how LiteLLM's two re-framings (Responses to chat chunks to Messages) space a flushed stream depends on the machine; only the provider's send times show the hold"
+);

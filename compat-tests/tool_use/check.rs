@@ -198,3 +198,17 @@ fn no_tool_call_naming_route(ctx: &Ctx) -> anyhow::Result<()> {
     );
     Ok(())
 }
+
+compat_harness::sim_fault_test!(
+    name = "openai_no_tool_call_turns_cell_red",
+    provider = Openai,
+    run = no_tool_call,
+    live_visible = true
+);
+
+compat_harness::sim_fault_test!(
+    name = "azure_openai_no_tool_call_turns_cell_red",
+    provider = AzureOpenai,
+    run = no_tool_call,
+    live_visible = true
+);

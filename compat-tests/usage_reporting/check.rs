@@ -446,3 +446,35 @@ fn web_fetch_run(ctx: &Ctx) -> anyhow::Result<()> {
     );
     Ok(())
 }
+
+compat_harness::sim_fault_test!(
+    name = "openai_dropped_usage_turns_cell_red",
+    provider = Openai,
+    run = dropped_usage,
+    live_visible = true
+);
+
+compat_harness::sim_fault_test!(
+    name = "azure_openai_dropped_usage_turns_cell_red",
+    provider = AzureOpenai,
+    run = dropped_usage,
+    live_visible = true
+);
+
+/// The provider answers with no usage at all (OpenAI's `usage: null`, what a
+/// translation that loses the usage leaves the CLI with): the cell is red,
+/// naming the model and, in sim mode, the requests answered without usage;
+/// live judgement sees the answers reach the CLI with zero input and output.
+fn dropped_usage(ctx: &Ctx) -> anyhow::Result<()> {
+    let error = compat_harness::red_cell_under_fault(ctx, compat_sim::Fault::DropUsage, run)?;
+    ensure!(
+        error.contains(ctx.model_id())
+            && if compat_harness::judged_live(ctx) {
+                error.contains("dropped or zeroed")
+            } else {
+                error.contains("with no usage")
+            },
+        "the error does not say the provider's usage was lost: {error}"
+    );
+    Ok(())
+}
