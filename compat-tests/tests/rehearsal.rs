@@ -242,9 +242,16 @@ fn assert_intact(run: &Run) {
 #[test]
 fn one_row_on_every_column_rehearses_as_sim_judged_it() {
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    // Each column on its fast model (the first of its set: Haiku 4.5, or
+    // GPT-5.6 Luna on the OpenAI columns).
+    let manifest = compat_harness::compat_matrix::manifest::Manifest::load_default()
+        .expect("manifest.yaml");
     let mut trials: Vec<String> = Provider::ALL
         .into_iter()
-        .map(|p| format!("basic_messaging_streaming::{}::haiku-4.5", p.id()))
+        .map(|p| {
+            let fast = &manifest.models_of(p.id())[0].short;
+            format!("basic_messaging_streaming::{}::{fast}", p.id())
+        })
         .collect();
     trials.push("web_search::bedrock_converse::haiku-4.5".into());
     trials.push("count_tokens::bedrock_invoke::opus-4.7".into());
@@ -286,6 +293,8 @@ fn one_row_on_every_column_rehearses_as_sim_judged_it() {
     let foundry: HostTest = |h| h.ends_with(".services.ai.azure.com");
     let anthropic: HostTest = |h| h == "api.anthropic.com";
     let tavily: HostTest = |h| h == "api.tavily.com";
+    let openai: HostTest = |h| h == "api.openai.com";
+    let azure_openai: HostTest = |h| h.ends_with(".openai.azure.com");
     let expected: Vec<(&str, HostTest, &str)> = vec![
         ("anthropic", anthropic, "api.anthropic.com"),
         ("anthropic_rust_path", anthropic, "api.anthropic.com"),
@@ -303,6 +312,8 @@ fn one_row_on_every_column_rehearses_as_sim_judged_it() {
         ("vertex_passthrough", token, "oauth2"),
         ("azure", foundry, "the Foundry resource"),
         ("azure_passthrough", foundry, "the Foundry resource"),
+        ("openai", openai, "api.openai.com"),
+        ("azure_openai", azure_openai, "the Azure OpenAI resource"),
     ];
     let missing: Vec<String> = expected
         .iter()

@@ -263,6 +263,13 @@ fn live_hosts_per_column() {
             &["compat-x.services.ai.azure.com"],
         ),
         (Provider::Azure, None, &[]),
+        (Provider::Openai, None, &["api.openai.com"]),
+        (
+            Provider::AzureOpenai,
+            Some("https://compat-x.openai.azure.com"),
+            &["compat-x.openai.azure.com"],
+        ),
+        (Provider::AzureOpenai, None, &[]),
     ];
     assert_eq!(
         table
@@ -472,6 +479,7 @@ fn azure_base_var_per_column() {
         let want = match p {
             Provider::Azure => Some("AZURE_AI_API_BASE"),
             Provider::AzurePassthrough => Some("AZURE_API_BASE"),
+            Provider::AzureOpenai => Some("AZURE_OPENAI_API_BASE"),
             _ => None,
         };
         assert_eq!(azure_base_var(p), want, "{}", p.id());
