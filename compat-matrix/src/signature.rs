@@ -380,11 +380,16 @@ mod tests {
         for (at, error) in baseline_errors() {
             let stored = signature(Incompatible, &error);
             let kept = error.trim_end_matches("... (see compat-results.json)");
-            let longer = format!(
-                "{kept} and more words that the cut dropped {} 12345\nline",
-                "x".repeat(400)
-            );
-            assert_eq!(stored, signature(Incompatible, &longer), "{at}");
+            // Only a stored error the harness cut (it keeps 600 characters)
+            // stands for a longer one; a short error is whole, and words
+            // added to its decisive lines make another error.
+            if kept.len() < error.len() || error.chars().count() >= 500 {
+                let longer = format!(
+                    "{kept} and more words that the cut dropped {} 12345\nline",
+                    "x".repeat(400)
+                );
+                assert_eq!(stored, signature(Incompatible, &longer), "{at}");
+            }
             // Cut anywhere past 500 characters (what the harness keeps is
             // 600): the same.
             let chars: Vec<char> = kept.chars().collect();

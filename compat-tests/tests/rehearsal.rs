@@ -244,8 +244,8 @@ fn one_row_on_every_column_rehearses_as_sim_judged_it() {
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     // Each column on its fast model (the first of its set: Haiku 4.5, or
     // GPT-5.6 Luna on the OpenAI columns).
-    let manifest = compat_harness::compat_matrix::manifest::Manifest::load_default()
-        .expect("manifest.yaml");
+    let manifest =
+        compat_harness::compat_matrix::manifest::Manifest::load_default().expect("manifest.yaml");
     let mut trials: Vec<String> = Provider::ALL
         .into_iter()
         .map(|p| {

@@ -35,12 +35,17 @@ fn repository_manifest_is_valid_and_ordered() {
         .map(|p| p.id())
         .collect();
     assert_eq!(cols, known);
-    // Every column runs the three Claude models, as before sets existed;
-    // `gpt` is defined, and used by no column until the OpenAI columns.
+    // Every column runs the three Claude models, as before sets existed,
+    // except the OpenAI columns, which run the `gpt` set.
     let claude = ["claude-haiku-4-5", "claude-sonnet-4-6", "claude-opus-4-7"];
+    let gpt_ids = ["gpt-5.6-luna", "gpt-5.6-terra", "gpt-5.6-sol"];
     for p in &m.providers {
         let ids: Vec<_> = m.models_of(&p.id).iter().map(|x| x.id.as_str()).collect();
-        assert_eq!(ids, claude, "{}", p.id);
+        let want = match p.id.as_str() {
+            "openai" | "azure_openai" => &gpt_ids,
+            _ => &claude,
+        };
+        assert_eq!(ids, want, "{}", p.id);
     }
     let gpt: Vec<_> = m
         .model_set("gpt")
@@ -51,7 +56,7 @@ fn repository_manifest_is_valid_and_ordered() {
         .collect();
     assert_eq!(gpt, ["luna-5.6", "terra-5.6", "sol-5.6"]);
     let in_use: Vec<_> = m.models_in_use().iter().map(|x| x.id.as_str()).collect();
-    assert_eq!(in_use, claude);
+    assert_eq!(in_use, [&claude[..], &gpt_ids[..]].concat());
     // `cargo xtask codegen` maps every column to its simulator.
     for p in &m.providers {
         assert!(p.simulator.is_some(), "providers[{}].simulator", p.id);
@@ -209,7 +214,7 @@ fn bad_column_facts_name_line_and_field() {
         (
             "front: google",
             "front: azure",
-            "manifest.yaml:12: providers[bedrock_passthrough].front: unknown front `azure` (the harness knows: google)",
+            "manifest.yaml:12: providers[bedrock_passthrough].front: unknown front `azure` (the harness knows: google, openai)",
         ),
         (
             "simulator: bedrock_invoke\n  - id: bedrock_passthrough",
