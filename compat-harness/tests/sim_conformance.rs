@@ -113,6 +113,22 @@ fn run_script(python: &Path, script: &str, client: &str, env: &[(&str, String)])
     }
 }
 
+/// One script run per client, all at once (each is mostly waiting on the
+/// simulators), in the order given.
+fn run_in_parallel(
+    python: &Path,
+    script: &str,
+    jobs: &[(String, Vec<(&str, String)>)],
+) -> Vec<Run> {
+    std::thread::scope(|s| {
+        let handles: Vec<_> = jobs
+            .iter()
+            .map(|(label, env)| s.spawn(move || run_script(python, script, label, env)))
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    })
+}
+
 fn start_sims() -> (Simulators, Vec<FaultGuard>) {
     let sims = Simulators::start(&Api::ALL).unwrap();
     let guards = Api::ALL
@@ -267,26 +283,23 @@ fn anthropic_clients(generation: SdkGeneration) {
             creds::AWS_SECRET_ACCESS_KEY,
         ),
     ];
-    let runs: Vec<Run> = std::thread::scope(|s| {
-        let handles: Vec<_> = clients
-            .iter()
-            .map(|(name, id, base, model, secret)| {
-                let venv = &venv;
-                s.spawn(move || {
-                    let mut env = common_env();
-                    env.extend([
-                        ("CONF_CLIENT", id.to_string()),
-                        ("CONF_BASE_URL", base.clone()),
-                        ("CONF_MODEL", model.to_string()),
-                        ("CONF_SECRET", secret.to_string()),
-                    ]);
-                    let label = format!("{name} (anthropic {})", venv.anthropic_version);
-                    run_script(&venv.python, "anthropic_clients.py", &label, &env)
-                })
-            })
-            .collect();
-        handles.into_iter().map(|h| h.join().unwrap()).collect()
-    });
+    let jobs: Vec<(String, Vec<(&str, String)>)> = clients
+        .iter()
+        .map(|(name, id, base, model, secret)| {
+            let mut env = common_env();
+            env.extend([
+                ("CONF_CLIENT", id.to_string()),
+                ("CONF_BASE_URL", base.clone()),
+                ("CONF_MODEL", model.to_string()),
+                ("CONF_SECRET", secret.to_string()),
+            ]);
+            (
+                format!("{name} (anthropic {})", venv.anthropic_version),
+                env,
+            )
+        })
+        .collect();
+    let runs = run_in_parallel(&venv.python, "anthropic_clients.py", &jobs);
     report(
         &format!(
             "anthropic-sdk-{} (anthropic {})",
@@ -366,28 +379,22 @@ fn openai_clients(generation: OpenAiSdkGeneration) {
             creds::AZURE_OPENAI_API_KEY,
         ),
     ];
-    let runs: Vec<Run> = std::thread::scope(|s| {
-        let handles: Vec<_> = clients
-            .iter()
-            .map(|(name, id, base, secret)| {
-                let venv = &venv;
-                s.spawn(move || {
-                    let mut env = common_env();
-                    env.extend([
-                        ("CONF_CLIENT", id.to_string()),
-                        ("CONF_BASE_URL", base.clone()),
-                        ("CONF_MODEL", GPT_MODEL.to_string()),
-                        ("CONF_SECRET", secret.to_string()),
-                        ("CONF_API_VERSION", AZURE_OPENAI_API_VERSION.to_string()),
-                        ("CONF_SEARCH_KEY", SEARCH_KEY.to_string()),
-                    ]);
-                    let label = format!("{name} (openai {})", venv.openai_version);
-                    run_script(&venv.python, "openai_clients.py", &label, &env)
-                })
-            })
-            .collect();
-        handles.into_iter().map(|h| h.join().unwrap()).collect()
-    });
+    let jobs: Vec<(String, Vec<(&str, String)>)> = clients
+        .iter()
+        .map(|(name, id, base, secret)| {
+            let mut env = common_env();
+            env.extend([
+                ("CONF_CLIENT", id.to_string()),
+                ("CONF_BASE_URL", base.clone()),
+                ("CONF_MODEL", GPT_MODEL.to_string()),
+                ("CONF_SECRET", secret.to_string()),
+                ("CONF_API_VERSION", AZURE_OPENAI_API_VERSION.to_string()),
+                ("CONF_SEARCH_KEY", SEARCH_KEY.to_string()),
+            ]);
+            (format!("{name} (openai {})", venv.openai_version), env)
+        })
+        .collect();
+    let runs = run_in_parallel(&venv.python, "openai_clients.py", &jobs);
     report(
         &format!(
             "openai-sdk-{} (openai {})",
