@@ -7,7 +7,7 @@
 
 use std::time::Duration;
 
-use compat_core::gateway::routing::openai::GptRoute;
+use compat_core::gateway::routing::openai::{AZURE_OPENAI_API_VERSION, GptRoute};
 use compat_core::gateway::routing::{self, Upstream};
 use compat_core::gateway::{Gateway, ProxySpec};
 use compat_harness::column::{CREDENTIALS, api, write_fake_service_account};
@@ -403,10 +403,7 @@ fn gpt_routes_reach_their_simulators_through_the_real_proxy() {
     assert_eq!(up.status, 200, "{}", up.describe());
     assert_eq!(
         up.path,
-        format!(
-            "/openai/responses?api-version={}",
-            routing::openai::AZURE_OPENAI_API_VERSION
-        ),
+        format!("/openai/responses?api-version={}", AZURE_OPENAI_API_VERSION),
         "{}",
         up.describe()
     );
@@ -429,7 +426,7 @@ fn gpt_routes_reach_their_simulators_through_the_real_proxy() {
         up.path,
         format!(
             "/openai/deployments/{GPT_MODEL}/chat/completions?api-version={}",
-            routing::openai::AZURE_OPENAI_API_VERSION
+            AZURE_OPENAI_API_VERSION
         ),
         "{}",
         up.describe()
@@ -487,4 +484,76 @@ fn openai_at_a_local_api_base_loses_the_cache_breakpoints() {
         "LiteLLM now sends prompt_cache_breakpoint to any host: {}",
         up.body
     );
+}
+
+/// The text of an Anthropic SSE answer: its `text_delta`s joined.
+fn streamed_text(sse: &str) -> String {
+    sse.lines()
+        .filter_map(|l| l.strip_prefix("data: "))
+        .filter_map(|d| serde_json::from_str::<Value>(d).ok())
+        .filter(|e| e["delta"]["type"] == "text_delta")
+        .filter_map(|e| e["delta"]["text"].as_str().map(str::to_owned))
+        .collect()
+}
+
+/// The Chat Completions simulator behind the real LiteLLM proxy, on the one
+/// path the gateway takes to it with the pinned version: `azure/…` with a
+/// tool-less request (no function tool, no reasoning effort, so LiteLLM's
+/// Responses bridge stays off; docs/research/openai-columns-2026-12-06.md
+/// §0.1, §1.1). A Messages request sent to the proxy reaches
+/// `/openai/deployments/{d}/chat/completions` and comes back as a valid
+/// Anthropic answer, streaming and not.
+#[test]
+fn litellm_reaches_azure_chat_completions_and_reads_its_answer() {
+    let litellm = compat_core::tools::litellm().expect("LiteLLM provisioned");
+    let sims = Simulators::start(&[Api::AzureOpenAi]).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let gw = start_gpt(
+        &litellm,
+        GptRoute::AzureOpenAi,
+        &sims.base_url(Api::AzureOpenAi).unwrap(),
+        Vec::new(),
+        dir.path(),
+    );
+    for stream in [false, true] {
+        let nonce = format!("chat-proxy-{stream}");
+        let (status, text) = post(
+            &gw,
+            json!({"model": GPT_MODEL, "max_tokens": 64, "stream": stream,
+                   "messages": [{"role": "user", "content": format!("Reply with exactly `OK-{nonce}`.")}]}),
+        );
+        let reqs = sims.requests_containing(&nonce);
+        let r = reqs
+            .first()
+            .unwrap_or_else(|| panic!("no request reached the Azure OpenAI simulator: {text}"));
+        assert_eq!(
+            r.path,
+            format!(
+                "/openai/deployments/{GPT_MODEL}/chat/completions?api-version={AZURE_OPENAI_API_VERSION}"
+            ),
+            "{}",
+            r.describe()
+        );
+        assert_eq!(r.status, 200, "{}", r.describe());
+        assert_eq!(r.stream, stream, "{}", r.describe());
+        // LiteLLM maps the Messages max_tokens to what GPT-5 takes.
+        assert!(
+            r.body.get("max_tokens").is_none() && r.body.get("max_completion_tokens").is_some(),
+            "{}",
+            r.body
+        );
+        assert_eq!(status, 200, "{text}");
+        let answer = if stream {
+            assert!(r.stream_completed, "{}", r.describe());
+            assert!(text.contains("message_stop"), "{text}");
+            streamed_text(&text)
+        } else {
+            let v: Value = serde_json::from_str(&text).unwrap();
+            v["content"][0]["text"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned()
+        };
+        assert_eq!(answer, format!("OK-{nonce}"), "{text}");
+    }
 }
