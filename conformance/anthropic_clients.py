@@ -18,19 +18,16 @@ and exits 1 if any check failed.
 
 import base64
 import os
-import struct
-import sys
-import traceback
-import zlib
 
 import anthropic
+
+from common import expect, finish, png, record
 
 ENV = os.environ
 CLIENT = ENV["CONF_CLIENT"]
 BASE = ENV["CONF_BASE_URL"]
 MODEL = ENV["CONF_MODEL"]
 SECRET = ENV["CONF_SECRET"]
-RESULTS = []
 
 
 def make_client(secret=SECRET, max_retries=2):
@@ -106,14 +103,7 @@ def check(route, only=None):
     def wrap(fn):
         if only is not None and CLIENT != only:
             return fn
-        try:
-            detail = fn() or ""
-            RESULTS.append((route, "pass", detail))
-        except NotServed as e:
-            RESULTS.append((route, "not_served", str(e)))
-        except Exception as e:  # noqa: BLE001 - every failure is a result
-            tb = traceback.format_exc().strip().splitlines()[-1]
-            RESULTS.append((route, "fail", f"{type(e).__name__}: {str(e)[:300]} ({tb[:200]})"))
+        record(route, fn, {NotServed: "not_served"})
         return fn
 
     return wrap
@@ -121,12 +111,6 @@ def check(route, only=None):
 
 class NotServed(Exception):
     pass
-
-
-def expect(cond, what):
-    if not cond:
-        raise AssertionError(what)
-
 
 
 def pdf(text):
@@ -151,18 +135,6 @@ def pdf(text):
     out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
     out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, xref)
     return out
-
-def png(rgb, size=16):
-    """A solid-colour RGB PNG, written by hand (no imaging library needed)."""
-
-    def chunk(kind, data):
-        c = struct.pack(">I", len(data)) + kind + data
-        return c + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
-
-    raw = b"".join(b"\x00" + bytes(rgb) * size for _ in range(size))
-    ihdr = struct.pack(">IIBBBBB", size, size, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
-
 
 client = make_client()
 BASH = {
@@ -507,6 +479,4 @@ def _():
     return f"input_tokens={r.input_tokens}"
 
 
-for route, result, detail in RESULTS:
-    print(f"RESULT\t{route}\t{result}\t{detail}".replace("\n", " "))
-sys.exit(1 if any(r == "fail" for _, r, _ in RESULTS) else 0)
+finish()

@@ -17,20 +17,18 @@ import base64
 import datetime
 import json
 import os
-import struct
 import sys
-import traceback
-import zlib
 
 import boto3
 import botocore
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from common import expect, finish, png, record
+
 ENV = os.environ
 REGION = ENV["CONF_AWS_REGION"]
 MODEL = "us.anthropic.claude-haiku-4-5-20251001-v1:0"
-RESULTS = []
 
 
 class NotServed(Exception):
@@ -55,21 +53,10 @@ SERVICE = INVOKE.meta.service_model
 
 def check(route):
     def wrap(fn):
-        try:
-            RESULTS.append((route, "pass", fn() or ""))
-        except NotServed as e:
-            RESULTS.append((route, "not_served", str(e)))
-        except Exception as e:  # noqa: BLE001 - every failure is a result
-            tb = traceback.format_exc().strip().splitlines()[-1]
-            RESULTS.append((route, "fail", f"{type(e).__name__}: {str(e)[:300]} ({tb[:200]})"))
+        record(route, fn, {NotServed: "not_served"})
         return fn
 
     return wrap
-
-
-def expect(cond, what):
-    if not cond:
-        raise AssertionError(what)
 
 
 # ---- the service-model walk ---------------------------------------------------
@@ -177,16 +164,6 @@ def pdf(text):
     out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
     out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, xref)
     return out
-
-def png(rgb, size=16):
-    def chunk(kind, data):
-        c = struct.pack(">I", len(data)) + kind + data
-        return c + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
-
-    raw = b"".join(b"\x00" + bytes(rgb) * size for _ in range(size))
-    ihdr = struct.pack(">IIBBBBB", size, size, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
-
 
 # ---- Converse -------------------------------------------------------------------
 
@@ -494,7 +471,5 @@ def _():
     raise AssertionError("accepted a bad signature")
 
 
-for route, result, detail in RESULTS:
-    print(f"RESULT\t{route}\t{result}\t{detail}".replace("\n", " "))
 print(f"INFO\tboto3 {boto3.__version__}, botocore {botocore.__version__}", file=sys.stderr)
-sys.exit(1 if any(r == "fail" for _, r, _ in RESULTS) else 0)
+finish()

@@ -22,19 +22,16 @@ exits 1 if any check failed. `skip` names what this SDK generation lacks.
 import base64
 import json
 import os
-import struct
-import sys
-import traceback
-import zlib
 
 import openai
+
+from common import expect, finish, png, record
 
 ENV = os.environ
 CLIENT = ENV["CONF_CLIENT"]
 BASE = ENV["CONF_BASE_URL"]
 MODEL = ENV["CONF_MODEL"]
 SECRET = ENV["CONF_SECRET"]
-RESULTS = []
 
 
 def make_client(secret=SECRET, max_retries=2):
@@ -61,34 +58,10 @@ def check(route, only=None):
     def wrap(fn):
         if only is not None and CLIENT not in only:
             return fn
-        try:
-            detail = fn() or ""
-            RESULTS.append((route, "pass", detail))
-        except Skip as e:
-            RESULTS.append((route, "skip", str(e)))
-        except Exception as e:  # noqa: BLE001 - every failure is a result
-            tb = traceback.format_exc().strip().splitlines()[-1]
-            RESULTS.append((route, "fail", f"{type(e).__name__}: {str(e)[:300]} ({tb[:200]})"))
+        record(route, fn, {Skip: "skip"})
         return fn
 
     return wrap
-
-
-def expect(cond, what):
-    if not cond:
-        raise AssertionError(what)
-
-
-def png(rgb, size=16):
-    """A solid-colour RGB PNG, written by hand (no imaging library needed)."""
-
-    def chunk(kind, data):
-        c = struct.pack(">I", len(data)) + kind + data
-        return c + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
-
-    raw = b"".join(b"\x00" + bytes(rgb) * size for _ in range(size))
-    ihdr = struct.pack(">IIBBBBB", size, size, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
 
 
 def data_url(media_type, data):
@@ -451,6 +424,4 @@ def _():
     raise AssertionError("accepted a request without api-version")
 
 
-for route, result, detail in RESULTS:
-    print(f"RESULT\t{route}\t{result}\t{detail}".replace("\n", " "))
-sys.exit(1 if any(r == "fail" for _, r, _ in RESULTS) else 0)
+finish()
